@@ -1,0 +1,150 @@
+/*
+ * tincan KVM guest <-> monitor ABI.
+ *
+ * Shared, unchanged, by the guest side (platforms/kvm/guest) and the monitor
+ * (platforms/kvm/monitor).  Self-contained: only fixed-width types.  Guest
+ * addresses are plain integers (tc_gpa) so the monitor never dereferences one
+ * by accident; it translates each through one bounds-checked helper.
+ *
+ * Rules: bump TC_ABI_VERSION on any incompatible change; new struct fields go
+ * at the end.  See docs/abi.md for the prose version.
+ */
+#ifndef TINCAN_KVM_ABI_H
+#define TINCAN_KVM_ABI_H
+
+#include <stdint.h>
+
+#define TC_ABI_VERSION 1
+
+typedef uint64_t tc_gpa; /* guest-physical == guest-virtual address */
+
+/*
+ * Guest address space (identity mapped, guest runs at CPL3 only):
+ *   0x0000 .. 0x0fff           not mapped (null pointers fault)
+ *   0x1000 .. TC_IMAGE_BASE    monitor-owned: GDT and page tables, never
+ *                              accessible to the guest
+ *   TC_IMAGE_BASE .. image end ELF PT_LOAD segments (text R-X, rodata R--,
+ *                              data/bss RW- NX)
+ *   image end .. guard         heap (RW- NX), handed out by sbrk
+ *   guard page                 not mapped: a stack overflow faults here
+ *   stack                      RW- NX, grows down from boot info
+ *   boot info .. mem end       R-- NX: struct tc_boot_info, argv, envp
+ *   TC_DOORBELL_BASE           hypercall doorbells: no memory behind them
+ */
+#define TC_PAGE_SIZE 4096ULL
+#define TC_IMAGE_BASE 0x10000ULL
+#define TC_MEM_MIN (256ULL << 10)
+#define TC_MEM_MAX (3ULL << 30)
+#define TC_DOORBELL_BASE 0xC0000000ULL
+#define TC_STACK_DEFAULT (64ULL << 10)
+
+/*
+ * A hypercall is one 8-byte store of the argument struct's guest address to
+ * TC_DOORBELL_BASE + 8 * call.  The store exits to the monitor, which reads
+ * and writes the argument struct in guest memory and resumes the guest after
+ * the store.  Argument structs must be 8-byte aligned and lie in guest RAM.
+ */
+enum tc_hypercall {
+	TC_HC_CONSOLE_WRITE = 1,
+	TC_HC_CONSOLE_READ = 2,
+	TC_HC_EXIT = 3,
+	TC_HC_WAIT = 4,
+	TC_HC_PANIC = 5,
+	TC_HC_MAX = 5
+};
+
+/* Errors the monitor returns in `ret` fields, as negative numbers. */
+enum tc_error {
+	TC_EIO = 5,
+	TC_EAGAIN = 11,
+	TC_EINVAL = 22,
+	TC_EPIPE = 32,
+};
+
+/* TC_HC_CONSOLE_WRITE: write all of buf to the host's stdout (fd 1) or
+ * stderr (fd 2).  ret = bytes written, or -tc_error. */
+struct tc_hc_console_write {
+	uint64_t fd;  /* IN: 1 or 2 */
+	tc_gpa buf;   /* IN */
+	uint64_t len; /* IN: at most TC_CONSOLE_MAX */
+	int64_t ret;  /* OUT */
+};
+#define TC_CONSOLE_MAX (1ULL << 20)
+
+/* TC_HC_CONSOLE_READ: read up to len bytes from the host's stdin; blocks
+ * until at least one byte or end of file.  ret = bytes read (0 at end of
+ * file), or -tc_error. */
+struct tc_hc_console_read {
+	tc_gpa buf;   /* IN */
+	uint64_t len; /* IN: at most TC_CONSOLE_MAX */
+	int64_t ret;  /* OUT */
+};
+
+/* TC_HC_EXIT: end the guest; status & 0xff becomes tincan-run's exit status. */
+struct tc_hc_exit {
+	uint64_t status; /* IN */
+};
+
+/* TC_HC_WAIT: block until the host's CLOCK_MONOTONIC reaches deadline_ns or a
+ * wanted event is ready.  ret = bitmask of ready events (0: deadline). */
+#define TC_EV_CONSOLE_IN 1ULL
+struct tc_hc_wait {
+	uint64_t deadline_ns; /* IN: absolute, host CLOCK_MONOTONIC */
+	uint64_t wanted;      /* IN: TC_EV_* */
+	int64_t ret;          /* OUT */
+};
+
+/* TC_HC_PANIC: the guest gives up.  The monitor prints msg, the guest's
+ * registers and a backtrace from the guest's frame pointers, and exits
+ * with TC_STATUS_PANIC. */
+struct tc_hc_panic {
+	tc_gpa msg;   /* IN: not NUL-terminated */
+	uint64_t len; /* IN: at most TC_PANIC_MSG_MAX, longer is cut */
+};
+#define TC_PANIC_MSG_MAX 512
+
+/*
+ * Boot: the vCPU starts in 64-bit mode at CPL3 at the ELF entry point with
+ * %rdi = address of struct tc_boot_info, %rsi = TC_BOOT_MAGIC, %rsp = a
+ * 16-byte aligned stack top, %rbp = 0, SSE enabled, interrupts off.
+ */
+#define TC_BOOT_MAGIC 0x74696e63616e3031ULL /* "tincan01" */
+
+#define TC_TTY_STDIN 1u
+#define TC_TTY_STDOUT 2u
+#define TC_TTY_STDERR 4u
+
+struct tc_boot_info {
+	uint32_t abi_version; /* TC_ABI_VERSION */
+	uint32_t size;        /* sizeof(struct tc_boot_info) as the monitor knows it */
+	uint64_t mem_size;    /* bytes of guest RAM, from 0 */
+	tc_gpa heap_start;    /* sbrk may hand out [heap_start, heap_end) */
+	tc_gpa heap_end;
+	tc_gpa stack_top;
+	tc_gpa stack_bottom; /* the guard page lies just below */
+	uint64_t tsc_hz;      /* from KVM_GET_TSC_KHZ */
+	uint64_t tsc_base;    /* guest TSC read when ... */
+	uint64_t mono_ns_base; /* ... the host CLOCK_MONOTONIC was this */
+	uint64_t real_ns_base; /* ... and CLOCK_REALTIME was this */
+	uint64_t mono_ns_start; /* host CLOCK_MONOTONIC when tincan-run started */
+	uint64_t argc;
+	tc_gpa argv; /* argc + 1 addresses, NULL-terminated */
+	uint64_t envc;
+	tc_gpa envp; /* envc + 1 addresses, NULL-terminated */
+	uint32_t tty; /* TC_TTY_*: which host fds are terminals */
+	uint32_t pad;
+};
+
+/*
+ * tincan-run exit statuses (documented in README.md).  A guest's own exit
+ * status passes through unchanged (0..255); these are what the monitor uses
+ * when the guest does not exit by itself.
+ */
+#define TC_STATUS_PANIC 100   /* guest called panic() or abort() */
+#define TC_STATUS_FAULT 101   /* guest CPU fault: page fault, #GP, #UD ... */
+#define TC_STATUS_ABI 102     /* guest broke the ABI: bad pointer, unknown call */
+#define TC_STATUS_IMAGE 103   /* the image is malformed or does not fit */
+#define TC_STATUS_USAGE 104   /* bad command line */
+#define TC_STATUS_HOST 105    /* host-side failure: /dev/kvm, I/O, memory */
+
+#endif

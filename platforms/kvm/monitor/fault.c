@@ -1,0 +1,144 @@
+/*
+ * Reports for runs the guest ends badly: the reason on one line, then the
+ * registers and a backtrace walked along the guest's frame pointers (every
+ * read checked against guest memory) and symbolized from the image.
+ */
+#include <errno.h>
+#include <linux/kvm.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
+
+#include "monitor.h"
+
+#define FRAMES_MAX 32
+
+static void say(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static void say(const char *fmt, ...)
+{
+	char buf[512];
+	va_list ap;
+	va_start(ap, fmt);
+	int n = vsnprintf(buf, sizeof buf, fmt, ap);
+	va_end(ap);
+	if (n > (int)sizeof buf - 1)
+		n = sizeof buf - 1;
+	if (n > 0 && write(2, buf, n) < 0) {
+		/* stderr is gone; nothing to do */
+	}
+}
+
+static void where(const struct vm *vm, uint64_t addr, char *out, size_t len)
+{
+	uint64_t off;
+	const char *name = ei_symbolize(&vm->img, addr, &off);
+	if (name)
+		snprintf(out, len, "%s+0x%llx", name, (unsigned long long)off);
+	else
+		snprintf(out, len, "?");
+}
+
+static int read_u64(const struct vm *vm, uint64_t gpa, uint64_t *v)
+{
+	const void *p = gm_ptr(&vm->gm, gpa, 8, GM_R);
+	if (!p || gpa % 8)
+		return -1;
+	memcpy(v, p, 8);
+	return 0;
+}
+
+static void backtrace(const struct vm *vm, const struct kvm_regs *r)
+{
+	char w[160];
+	uint64_t fp = r->rbp;
+
+	where(vm, r->rip, w, sizeof w);
+	say("  rip 0x%llx rsp 0x%llx rbp 0x%llx\n  backtrace:\n    #0 0x%llx %s\n", (unsigned long long)r->rip,
+	    (unsigned long long)r->rsp, (unsigned long long)r->rbp, (unsigned long long)r->rip, w);
+	for (int i = 1; i < FRAMES_MAX && fp; i++) {
+		uint64_t next, ret;
+		if (read_u64(vm, fp, &next) || read_u64(vm, fp + 8, &ret) || ret == 0)
+			break;
+		/* ret points after the call: name the call itself. */
+		where(vm, ret - 1, w, sizeof w);
+		say("    #%d 0x%llx %s\n", i, (unsigned long long)ret, w);
+		if (next <= fp)
+			break;
+		fp = next;
+	}
+}
+
+static void regs(const struct vm *vm, struct kvm_regs *r, struct kvm_sregs *s)
+{
+	memset(r, 0, sizeof *r);
+	memset(s, 0, sizeof *s);
+	if (ioctl(vm->vcpu, KVM_GET_REGS, r) < 0 || ioctl(vm->vcpu, KVM_GET_SREGS, s) < 0)
+		die(TC_STATUS_HOST, "cannot read the guest's registers: %s", strerror(errno));
+}
+
+void guest_fatal(struct vm *vm, int status, const char *fmt, ...)
+{
+	char buf[600];
+	struct kvm_regs r;
+	struct kvm_sregs s;
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof buf, fmt, ap);
+	va_end(ap);
+	regs(vm, &r, &s);
+	msg("%s (%s)", buf, vm->image_path);
+	backtrace(vm, &r);
+	_exit(status);
+}
+
+/* What a page fault at cr2 hit, judged from the layout. */
+static const char *pf_reason(const struct vm *vm, uint64_t cr2, uint64_t rip)
+{
+	const struct guest_layout *l = &vm->lay;
+	const struct gm_region *reg = gm_region_of(l, cr2);
+
+	if (cr2 >= l->guard && cr2 < l->guard + TC_PAGE_SIZE)
+		return "stack overflow: hit the guard page below the stack";
+	if (cr2 < TC_PAGE_SIZE)
+		return "null pointer dereference";
+	if (cr2 == rip)
+		return reg ? "jump to non-executable memory" : "jump to unmapped memory";
+	if ((reg && (reg->perm & GM_SUPER)) || cr2 < TC_IMAGE_BASE)
+		return "access to monitor-owned memory";
+	if (reg && !(reg->perm & GM_W))
+		return (reg->perm & GM_X) ? "write to its own code (W^X)" : "write to read-only memory";
+	if (cr2 >= l->mem_size)
+		return "access beyond guest memory";
+	return "access to unmapped memory";
+}
+
+void guest_shutdown(struct vm *vm)
+{
+	struct kvm_regs r;
+	struct kvm_sregs s;
+	char w[160];
+
+	regs(vm, &r, &s);
+	where(vm, r.rip, w, sizeof w);
+	/* No IDT: the first exception escalates to a triple fault.  CR2 starts
+	 * at 0, so a non-zero CR2 means that exception was a page fault. */
+	if (s.cr2) {
+		msg("guest fault: %s at 0x%llx, rip 0x%llx in %s (%s)", pf_reason(vm, s.cr2, r.rip),
+		    (unsigned long long)s.cr2, (unsigned long long)r.rip, w, vm->image_path);
+	} else {
+		const uint8_t *ip = gm_ptr(&vm->gm, r.rip, 2, GM_R);
+		const char *what = "CPU exception (general protection, invalid opcode, divide error ...)";
+		if (ip && ip[0] == 0x0f && ip[1] == 0x0b)
+			what = "invalid opcode (ud2)";
+		else if (ip && ip[0] == 0xf4)
+			what = "privileged instruction (hlt)";
+		else if (ip && ip[0] == 0xcc)
+			what = "breakpoint (int3)";
+		msg("guest fault: %s at rip 0x%llx in %s (%s)", what, (unsigned long long)r.rip, w, vm->image_path);
+	}
+	backtrace(vm, &r);
+	_exit(TC_STATUS_FAULT);
+}

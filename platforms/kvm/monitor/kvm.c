@@ -1,0 +1,122 @@
+/*
+ * Creating the VM and its one vCPU.  Every ioctl here costs start-up time
+ * (see docs/abi.md, "Boot"), so the set is minimal: no KVM_GET_SUPPORTED_CPUID,
+ * a CPUID table of our own, registers set once.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/kvm.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "monitor.h"
+
+#define MSR_IA32_TSC 0x10
+
+static int xioctl(int fd, unsigned long req, void *arg)
+{
+	int r;
+	do
+		r = ioctl(fd, req, arg);
+	while (r < 0 && errno == EINTR);
+	return r;
+}
+
+void vm_create(struct vm *vm)
+{
+	vm->kvm = open("/dev/kvm", O_RDWR | O_CLOEXEC);
+	if (vm->kvm < 0)
+		die(TC_STATUS_HOST, "cannot open /dev/kvm: %s", strerror(errno));
+	if (ioctl(vm->kvm, KVM_GET_API_VERSION, 0) != KVM_API_VERSION)
+		die(TC_STATUS_HOST, "/dev/kvm speaks an unknown KVM API version");
+	/* At the host's task limit KVM_CREATE_VM fails with EAGAIN: retry a little, then give up. */
+	for (int tries = 0;; tries++) {
+		vm->vmfd = ioctl(vm->kvm, KVM_CREATE_VM, 0);
+		if (vm->vmfd >= 0 || (errno != EINTR && errno != EAGAIN) || tries == 50)
+			break;
+		nanosleep(&(struct timespec){ 0, 2000000 }, NULL);
+	}
+	if (vm->vmfd < 0)
+		die(TC_STATUS_HOST, "KVM_CREATE_VM: %s", strerror(errno));
+
+	uint64_t size = vm->lay.mem_size;
+	vm->mem = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	if (vm->mem == MAP_FAILED)
+		die(TC_STATUS_HOST, "cannot allocate %llu KiB of guest memory: %s", (unsigned long long)(size >> 10),
+		    strerror(errno));
+	struct kvm_userspace_memory_region r = {
+		.slot = 0, .guest_phys_addr = 0, .memory_size = size, .userspace_addr = (uint64_t)(uintptr_t)vm->mem
+	};
+	if (xioctl(vm->vmfd, KVM_SET_USER_MEMORY_REGION, &r) < 0)
+		die(TC_STATUS_HOST, "KVM_SET_USER_MEMORY_REGION: %s", strerror(errno));
+
+	vm->vcpu = ioctl(vm->vmfd, KVM_CREATE_VCPU, 0);
+	if (vm->vcpu < 0)
+		die(TC_STATUS_HOST, "KVM_CREATE_VCPU: %s", strerror(errno));
+	int sz = ioctl(vm->kvm, KVM_GET_VCPU_MMAP_SIZE, 0);
+	if (sz < (int)sizeof(struct kvm_run))
+		die(TC_STATUS_HOST, "KVM_GET_VCPU_MMAP_SIZE: %s", strerror(errno));
+	vm->run = mmap(NULL, sz, PROT_READ | PROT_WRITE, MAP_SHARED, vm->vcpu, 0);
+	if (vm->run == MAP_FAILED)
+		die(TC_STATUS_HOST, "cannot map the vCPU: %s", strerror(errno));
+	vm->gm.base = vm->mem;
+	vm->gm.lay = &vm->lay;
+}
+
+static struct kvm_segment seg(uint16_t sel, uint8_t type, int code)
+{
+	return (struct kvm_segment){ .base = 0, .limit = 0xffffffff, .selector = sel, .type = type, .present = 1,
+				     .dpl = 3, .db = !code, .s = 1, .l = code, .g = 1 };
+}
+
+void vm_load(struct vm *vm, uint64_t entry, uint64_t boot_info)
+{
+	struct kvm_sregs s;
+
+	if (xioctl(vm->vcpu, KVM_GET_SREGS, &s) < 0)
+		die(TC_STATUS_HOST, "KVM_GET_SREGS: %s", strerror(errno));
+	s.cs = seg(0x1b, 11, 1);
+	s.ss = s.ds = s.es = s.fs = s.gs = seg(0x23, 3, 0);
+	s.gdt.base = vm->lay.gdt;
+	s.gdt.limit = 5 * 8 - 1;
+	s.idt.base = 0;
+	s.idt.limit = 0; /* no IDT: any exception ends in a shutdown we report */
+	s.tr = (struct kvm_segment){ .limit = 0x67, .type = 11, .present = 1 };
+	s.ldt = (struct kvm_segment){ .type = 2, .present = 1, .unusable = 1 };
+	/* PG, WP, NE, MP (SSE on, no x87 emulation), PE. */
+	s.cr0 = 0x80010033;
+	s.cr3 = vm->lay.pml4;
+	/* PAE, OSFXSR, OSXMMEXCPT; TSD off so rdtsc works at CPL3. */
+	s.cr4 = 0x620;
+	s.cr2 = 0;
+	s.efer = 0xd00; /* LME, LMA, NXE */
+	if (xioctl(vm->vcpu, KVM_SET_SREGS, &s) < 0)
+		die(TC_STATUS_HOST, "KVM_SET_SREGS: %s", strerror(errno));
+
+	struct kvm_regs g = { .rip = entry, .rsp = vm->lay.stack_top, .rdi = boot_info, .rsi = TC_BOOT_MAGIC,
+			      .rflags = 0x2 };
+	if (xioctl(vm->vcpu, KVM_SET_REGS, &g) < 0)
+		die(TC_STATUS_HOST, "KVM_SET_REGS: %s", strerror(errno));
+}
+
+void vm_clock(struct tc_boot_info *bi, const struct vm *vm)
+{
+	int khz = ioctl(vm->vcpu, KVM_GET_TSC_KHZ, 0);
+	if (khz <= 0)
+		die(TC_STATUS_HOST, "KVM_GET_TSC_KHZ: %s", strerror(errno));
+	struct {
+		struct kvm_msrs h;
+		struct kvm_msr_entry e;
+	} m = { .h.nmsrs = 1, .e.index = MSR_IA32_TSC };
+	/* Pair one guest TSC reading with the host clocks: the guest's clocks
+	 * are then the host's, with no exit to read them. */
+	bi->real_ns_base = now_ns(CLOCK_REALTIME);
+	bi->mono_ns_base = now_ns(CLOCK_MONOTONIC);
+	if (ioctl(vm->vcpu, KVM_GET_MSRS, &m) != 1)
+		die(TC_STATUS_HOST, "KVM_GET_MSRS(TSC): %s", strerror(errno));
+	bi->tsc_base = m.e.data;
+	bi->tsc_hz = (uint64_t)khz * 1000;
+}

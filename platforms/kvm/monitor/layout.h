@@ -1,0 +1,74 @@
+/*
+ * Guest memory layout and the checked guest-address translation.
+ *
+ * The layout is computed once from the image and the command line; from
+ * then on it is the single source of truth for which guest addresses the
+ * guest may read or write.  The monitor translates every guest address it
+ * is handed through gm_ptr(), which checks bounds, overflow and permission.
+ */
+#ifndef TINCAN_LAYOUT_H
+#define TINCAN_LAYOUT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "../abi.h"
+#include "elfimage.h"
+
+#define GM_R 4u
+#define GM_W 2u
+#define GM_X 1u
+#define GM_SUPER 8u /* mapped for the CPU only (CPL0), not for the guest */
+
+#define GM_REGIONS_MAX (EI_SEG_MAX + 8)
+
+struct gm_region {
+	uint64_t start, end; /* page aligned, end exclusive */
+	unsigned perm;       /* GM_* */
+};
+
+struct guest_layout {
+	uint64_t mem_size;
+	uint64_t gdt;         /* guest address of the GDT page */
+	uint64_t pml4;        /* guest address of the top page table */
+	uint64_t heap_start, heap_end;
+	uint64_t guard;       /* the unmapped page below the stack */
+	uint64_t stack_bottom, stack_top;
+	uint64_t info;        /* boot info page(s): [info, mem_size) */
+	unsigned nregion;
+	struct gm_region region[GM_REGIONS_MAX]; /* sorted, not overlapping */
+};
+
+struct gm {
+	uint8_t *base; /* host address of guest address 0 */
+	const struct guest_layout *lay;
+};
+
+/*
+ * Plan the layout for an image in mem_size bytes of guest memory with the
+ * given stack and boot info sizes (bytes, rounded up to pages).  Returns 0,
+ * or -1 with a one-line reason in err; *need is then the smallest memory
+ * size that would fit (0 if no size would).
+ */
+int layout_plan(struct guest_layout *lay, const struct ei_image *img, uint64_t mem_size, uint64_t stack,
+		uint64_t info_size, uint64_t *need, char *err, size_t errlen);
+
+/*
+ * Write the GDT and the page tables for lay into guest memory at base
+ * (mem_size bytes, zeroed).  Returns 0, or -1 if the tables do not fit in
+ * the monitor's low area (err says why).
+ */
+int layout_build_tables(const struct guest_layout *lay, uint8_t *base, char *err, size_t errlen);
+
+/*
+ * Translate guest range [gpa, gpa+len) to a host pointer if the guest may
+ * access all of it with every permission in perm (GM_R and/or GM_W).
+ * Returns NULL for anything else: outside RAM, overflow, monitor-owned,
+ * unmapped, or read-only when GM_W is asked.  len 0 is checked like len 1.
+ */
+void *gm_ptr(const struct gm *g, uint64_t gpa, uint64_t len, unsigned perm);
+
+/* The region containing gpa, or NULL. */
+const struct gm_region *gm_region_of(const struct guest_layout *lay, uint64_t gpa);
+
+#endif

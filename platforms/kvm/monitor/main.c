@@ -1,0 +1,188 @@
+/*
+ * tincan-run: boot a tincan image as a KVM guest.
+ *
+ *   tincan-run [--mem=SIZE] [--env=K=V]... [--stats] IMAGE [--] [ARGS...]
+ *
+ * Order matters for start-up time: everything that can fail because of the
+ * command line or the image is checked before /dev/kvm is touched.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "monitor.h"
+#include "options.h"
+
+#ifndef TINCAN_VERSION
+#define TINCAN_VERSION "dev"
+#endif
+
+#define MEM_DEFAULT (8ULL << 20)
+#define ARGS_MAX (64ULL << 10)
+
+static const char usage[] =
+	"usage: tincan-run [OPTIONS] IMAGE [--] [ARGS...]\n"
+	"Boot IMAGE (a program linked by tincan-cc) as a KVM guest; ARGS become its argv[1..].\n"
+	"\n"
+	"  --mem=SIZE   guest memory, e.g. 1M, 512K, 1G (default 8M, or what the image asks for)\n"
+	"  --env=K=V    set an environment variable in the guest (repeatable)\n"
+	"  --stats      print the number of KVM exits when the guest exits\n"
+	"  --help       show this help\n"
+	"  --version    show the version\n"
+	"\n"
+	"Exit status: the guest's own exit status, or\n"
+	"  100 guest panic or abort()     101 guest CPU fault (page fault, #GP, #UD...)\n"
+	"  102 guest broke the ABI        103 bad image, or it does not fit in --mem\n"
+	"  104 bad command line           105 host error (/dev/kvm, memory, I/O)\n";
+
+static const uint8_t *map_image(const char *path, size_t *size)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	struct stat st;
+
+	if (fd < 0)
+		die(errno == ENOENT || errno == EACCES ? TC_STATUS_IMAGE : TC_STATUS_HOST, "%s: %s", path,
+		    strerror(errno));
+	if (fstat(fd, &st) < 0)
+		die(TC_STATUS_HOST, "%s: %s", path, strerror(errno));
+	if (!S_ISREG(st.st_mode))
+		die(TC_STATUS_IMAGE, "%s: not a regular file", path);
+	*size = (size_t)st.st_size;
+	if (st.st_size == 0) {
+		close(fd);
+		return (const uint8_t *)"";
+	}
+	void *p = mmap(NULL, *size, PROT_READ, MAP_PRIVATE, fd, 0);
+	if (p == MAP_FAILED)
+		die(TC_STATUS_HOST, "%s: cannot map: %s", path, strerror(errno));
+	close(fd);
+	return p;
+}
+
+/* Bytes the boot info area needs for these arguments and environment. */
+static uint64_t info_size(const struct options *o)
+{
+	uint64_t n = sizeof(struct tc_boot_info) + 8 * ((uint64_t)o->argc + 1 + (uint64_t)o->envc + 1);
+	for (int i = 0; i < o->argc; i++)
+		n += strlen(o->argv[i]) + 1;
+	for (int i = 0; i < o->envc; i++)
+		n += strlen(o->envp[i]) + 1;
+	return n;
+}
+
+/* Copy strings into the boot info area; returns the guest address of the
+ * NULL-terminated pointer array. */
+static uint64_t put_strings(uint8_t *mem, uint64_t *cursor, uint64_t *strs, char **v, int n)
+{
+	uint64_t arr = *cursor;
+	for (int i = 0; i < n; i++) {
+		size_t len = strlen(v[i]) + 1;
+		memcpy(mem + *strs, v[i], len);
+		memcpy(mem + arr + 8 * (uint64_t)i, strs, 8);
+		*strs += len;
+	}
+	memset(mem + arr + 8 * (uint64_t)n, 0, 8);
+	*cursor += 8 * ((uint64_t)n + 1);
+	return arr;
+}
+
+static void load_segments(struct vm *vm)
+{
+	for (unsigned i = 0; i < vm->img.nseg; i++) {
+		const struct ei_segment *s = &vm->img.seg[i];
+		/* The layout check put every segment inside guest memory. */
+		memcpy(vm->mem + s->vaddr, vm->img.file + s->offset, s->filesz);
+	}
+}
+
+int main(int argc, char **argv)
+{
+	uint64_t mono_start = now_ns(CLOCK_MONOTONIC);
+	struct options o;
+	struct vm vm;
+	char err[512];
+
+	memset(&vm, 0, sizeof vm);
+	switch (options_parse(&o, argc, argv, err, sizeof err)) {
+	case OPT_HELP:
+		fputs(usage, stdout);
+		return 0;
+	case OPT_VERSION:
+		printf("tincan-run %s (guest ABI v%d)\n", TINCAN_VERSION, TC_ABI_VERSION);
+		return 0;
+	case OPT_ERROR:
+		die(TC_STATUS_USAGE, "%s (try tincan-run --help)", err);
+	default:
+		break;
+	}
+	vm.image_path = o.image;
+	vm.stats = o.stats;
+	/* A closed pipe must show up as EPIPE to the guest, not kill us. */
+	signal(SIGPIPE, SIG_IGN);
+
+	size_t size;
+	const uint8_t *file = map_image(o.image, &size);
+	if (ei_parse(file, size, &vm.img, err, sizeof err) < 0 ||
+	    ei_check_manifest(vm.img.manifest, TC_ABI_VERSION, err, sizeof err) < 0)
+		die(TC_STATUS_IMAGE, "%s: %s", o.image, err);
+
+	const struct tc_manifest *m = vm.img.manifest;
+	uint64_t mem = o.mem;
+	if (!mem)
+		mem = m->mem > MEM_DEFAULT ? m->mem : MEM_DEFAULT;
+	if (m->mem > mem)
+		die(TC_STATUS_IMAGE, "%s needs %llu KiB of memory (its manifest says so): pass --mem=%lluK or more",
+		    o.image, (unsigned long long)(m->mem >> 10), (unsigned long long)((m->mem + 1023) >> 10));
+	if (mem > TC_MEM_MAX)
+		die(TC_STATUS_IMAGE, "%s asks for %llu MiB of memory, more than the %llu MiB tincan-run supports",
+		    o.image, (unsigned long long)(mem >> 20), (unsigned long long)(TC_MEM_MAX >> 20));
+	uint64_t isz = info_size(&o);
+	if (isz > ARGS_MAX)
+		die(TC_STATUS_USAGE, "arguments and environment take %llu bytes, more than %llu",
+		    (unsigned long long)isz, (unsigned long long)ARGS_MAX);
+	uint64_t need;
+	if (layout_plan(&vm.lay, &vm.img, mem, m->stack, isz, &need, err, sizeof err) < 0) {
+		if (need)
+			die(TC_STATUS_IMAGE, "%s: %s: pass --mem=%lluK or more", o.image, err,
+			    (unsigned long long)((need + 1023) >> 10));
+		die(TC_STATUS_IMAGE, "%s: %s", o.image, err);
+	}
+
+	vm_create(&vm);
+	if (layout_build_tables(&vm.lay, vm.mem, err, sizeof err) < 0)
+		die(TC_STATUS_IMAGE, "%s: %s", o.image, err);
+	load_segments(&vm);
+
+	/* Boot info, then argv and envp arrays, then their strings. */
+	uint64_t at = vm.lay.info, cursor = at + sizeof(struct tc_boot_info);
+	uint64_t strs = cursor + 8 * ((uint64_t)o.argc + 1 + (uint64_t)o.envc + 1);
+	struct tc_boot_info bi = {
+		.abi_version = TC_ABI_VERSION,
+		.size = sizeof bi,
+		.mem_size = mem,
+		.heap_start = vm.lay.heap_start,
+		.heap_end = vm.lay.heap_end,
+		.stack_top = vm.lay.stack_top,
+		.stack_bottom = vm.lay.stack_bottom,
+		.mono_ns_start = mono_start,
+		.argc = (uint64_t)o.argc,
+		.envc = (uint64_t)o.envc,
+		.tty = (isatty(0) ? TC_TTY_STDIN : 0) | (isatty(1) ? TC_TTY_STDOUT : 0) |
+		       (isatty(2) ? TC_TTY_STDERR : 0),
+	};
+	bi.argv = put_strings(vm.mem, &cursor, &strs, o.argv, o.argc);
+	bi.envp = put_strings(vm.mem, &cursor, &strs, o.envp, o.envc);
+	vm_load(&vm, vm.img.entry, at);
+	vm_clock(&bi, &vm);
+	memcpy(vm.mem + at, &bi, sizeof bi);
+
+	sandbox_enter();
+	vm_run(&vm);
+}

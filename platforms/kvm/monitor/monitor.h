@@ -1,0 +1,49 @@
+/* tincan-run internals shared between the monitor's files. */
+#ifndef TINCAN_MONITOR_H
+#define TINCAN_MONITOR_H
+
+#include <stdint.h>
+#include <stdnoreturn.h>
+
+#include "../abi.h"
+#include "elfimage.h"
+#include "layout.h"
+
+struct kvm_run;
+
+struct vm {
+	const char *image_path;
+	struct ei_image img;
+	struct guest_layout lay;
+	struct gm gm;
+	uint8_t *mem;
+	int kvm, vmfd, vcpu;
+	struct kvm_run *run;
+	uint64_t exits; /* KVM exits so far, reported with --stats */
+	int stats;
+};
+
+/* Messages: one line to stderr, prefixed "tincan-run: ". */
+void msg(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+noreturn void die(int status, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+uint64_t now_ns(int clock);
+
+/* kvm.c: create the VM, load the image into it, set up the vCPU. */
+void vm_create(struct vm *vm);
+void vm_load(struct vm *vm, uint64_t entry, uint64_t boot_info);
+void vm_clock(struct tc_boot_info *bi, const struct vm *vm);
+
+/* run.c: run the guest until it exits; never returns. */
+noreturn void vm_run(struct vm *vm);
+
+/* fault.c: end the run for a guest's fault, panic or ABI violation, with
+ * the reason, registers and a symbolized backtrace. */
+noreturn void guest_fatal(struct vm *vm, int status, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+noreturn void guest_shutdown(struct vm *vm);
+
+/* seccomp.c: from here on only the system calls the run loop needs. */
+void sandbox_enter(void);
+
+#endif

@@ -1,0 +1,30 @@
+# Shared by the bats tests.  B is the build directory.
+B=${B:-$BATS_TEST_DIRNAME/../build}
+RUN=$B/bin/tincan-run
+TINY=$B/tests/tiny.tc
+
+# Skip (never pass) when /dev/kvm cannot run a guest here.
+need_kvm() {
+	if [ ! -e /dev/kvm ]; then skip "/dev/kvm does not exist"; fi
+	if [ ! -r /dev/kvm ] || [ ! -w /dev/kvm ]; then skip "/dev/kvm is not readable and writable by $(id -un)"; fi
+}
+
+# Run the monitor with a time limit, stdin from /dev/null unless redirected.
+boot() {
+	run timeout 20 "$RUN" "$@"
+}
+
+# A copy of FILE with bytes at OFFSET replaced: patch FILE OFFSET '\xNN...'
+patch_copy() {
+	local out=$BATS_TEST_TMPDIR/patched.tc
+	cp "$1" "$out"
+	printf "$3" | dd of="$out" bs=1 seek="$2" conv=notrunc status=none
+	echo "$out"
+}
+
+# The first line of output must contain $1; no host signal (status < 128).
+first_line_has() {
+	[ "$status" -lt 128 ] || { echo "status $status: killed by a signal"; return 1; }
+	local first=${lines[0]}
+	[[ $first == *"$1"* ]] || { echo "first line: $first"; echo "wanted: $1"; return 1; }
+}

@@ -1,0 +1,90 @@
+# tincan-run refuses bad images and bad command lines with one clear line.
+load helpers
+
+setup() { need_kvm; }
+
+bad_image() { # FILE WANT
+	boot "$1"
+	[ "$status" -eq 103 ] || { echo "status $status: $output"; return 1; }
+	first_line_has "$2"
+}
+
+@test "an empty file" {
+	: > "$BATS_TEST_TMPDIR/empty.tc"
+	bad_image "$BATS_TEST_TMPDIR/empty.tc" "empty file"
+}
+@test "random bytes" {
+	head -c 65536 /dev/urandom > "$BATS_TEST_TMPDIR/random.tc"
+	bad_image "$BATS_TEST_TMPDIR/random.tc" "not an ELF file"
+}
+@test "a truncated ELF" {
+	head -c 3000 "$TINY" > "$BATS_TEST_TMPDIR/trunc.tc"
+	bad_image "$BATS_TEST_TMPDIR/trunc.tc" "outside the"
+	head -c 40 "$TINY" > "$BATS_TEST_TMPDIR/trunc.tc"
+	bad_image "$BATS_TEST_TMPDIR/trunc.tc" "truncated ELF header"
+}
+@test "a 32-bit ELF" {
+	bad_image "$(patch_copy "$TINY" 4 '\x01')" "32-bit ELF"
+}
+@test "a non-x86 ELF" {
+	bad_image "$(patch_copy "$TINY" 18 '\xb7\x00')" "not x86-64"
+}
+@test "a host program is not an image" {
+	bad_image /bin/true "not a static executable"
+}
+@test "a segment outside guest memory" {
+	# Third program header's p_vaddr (offset 64 + 112 + 16) moved to 2 GiB.
+	boot --mem=8M "$(patch_copy "$TINY" 192 '\x00\x00\x00\x80\x00\x00\x00\x00')"
+	[ "$status" -eq 103 ]
+	first_line_has "pass --mem="
+}
+@test "overlapping segments" {
+	# Second program header's p_vaddr (64 + 56 + 16) onto the first.
+	bad_image "$(patch_copy "$TINY" 136 '\x00\x00\x01\x00\x00\x00\x00\x00')" "overlap"
+}
+@test "absurd sizes" {
+	# Third program header's p_memsz (64 + 112 + 40) = 2^60.
+	bad_image "$(patch_copy "$TINY" 216 '\x00\x00\x00\x00\x00\x00\x00\x10')" "absurd"
+}
+@test "an image needing more memory than --mem" {
+	# Third program header's p_memsz = 2 MiB of bss.
+	boot --mem=1M "$(patch_copy "$TINY" 216 '\x00\x00\x20\x00\x00\x00\x00\x00')"
+	[ "$status" -eq 103 ]
+	first_line_has "more than the 1024 KiB given: pass --mem="
+}
+@test "no manifest" {
+	bad_image "$(patch_copy "$TINY" $((0x3000 + 8)) '\x00\x00\x00\x00')" "no tincan manifest"
+}
+@test "a manifest for another ABI version" {
+	# struct tc_manifest_note: 20-byte header, then magic, version, abi_version.
+	bad_image "$(patch_copy "$TINY" $((0x3000 + 28)) '\x63\x00\x00\x00')" "guest ABI v99"
+}
+@test "a missing image file and a directory" {
+	bad_image "$BATS_TEST_TMPDIR/nonexistent.tc" "No such file"
+	bad_image "$BATS_TEST_TMPDIR" "not a regular file"
+}
+
+@test "command line errors: status 104 and a pointer to --help" {
+	boot --bogus "$TINY"
+	[ "$status" -eq 104 ]
+	first_line_has "unknown option '--bogus' (try tincan-run --help)"
+	boot --mem=lots "$TINY"
+	[ "$status" -eq 104 ]
+	first_line_has "invalid --mem value 'lots'"
+	boot --mem=16G "$TINY"
+	[ "$status" -eq 104 ]
+	boot
+	[ "$status" -eq 104 ]
+	first_line_has "no image given"
+	boot --env=oops "$TINY"
+	[ "$status" -eq 104 ]
+}
+@test "--help and --version" {
+	boot --help
+	[ "$status" -eq 0 ]
+	[[ ${lines[0]} == "usage: tincan-run"* ]]
+	[[ $output == *"101 guest CPU fault"* ]]
+	boot --version
+	[ "$status" -eq 0 ]
+	[[ $output == "tincan-run "*"(guest ABI v1)" ]]
+}

@@ -1,0 +1,215 @@
+# tincan-run with hand-written guests (tests/guests/tiny.c): boot, ABI, faults.
+load helpers
+
+setup() { need_kvm; }
+
+@test "a tiny guest boots, prints and exits 0" {
+	boot "$TINY" hello
+	[ "$status" -eq 0 ]
+	[ "$output" = "hello from a tiny guest" ]
+}
+
+@test "the guest's exit status is tincan-run's" {
+	boot "$TINY" exit 42
+	[ "$status" -eq 42 ]
+	boot "$TINY" exit 255
+	[ "$status" -eq 255 ]
+	boot "$TINY" exit 256
+	[ "$status" -eq 0 ]
+}
+
+@test "arguments and --env reach the guest" {
+	boot --env=A=1 --env B=two=2 "$TINY" -- args "x y" ""
+	[ "$status" -eq 0 ]
+	[ "$output" = "$(printf '%s\nargs\nx y\n\nA=1\nB=two=2' "$TINY")" ]
+}
+
+@test "stdin and stdout work in a pipeline" {
+	run sh -c "seq 1 20000 | timeout 20 '$RUN' '$TINY' cat | sha256sum"
+	[ "$status" -eq 0 ]
+	[ "$output" = "$(seq 1 20000 | sha256sum)" ]
+}
+
+@test "stderr is the guest's fd 2; a bad fd is EINVAL, not fatal" {
+	run sh -c "timeout 20 '$RUN' '$TINY' stderr 2>&1 >/dev/null"
+	[ "$status" -eq 0 ]
+	[ "$output" = "to stderr" ]
+}
+
+@test "a closed stdout is EPIPE for the guest, not a signal for the monitor" {
+	run sh -c "timeout 20 '$RUN' '$TINY' cat < /dev/zero | head -c 10 > /dev/null; echo \${PIPESTATUS:-done}"
+	[ "$status" -eq 0 ]
+}
+
+@test "the wait hypercall sleeps until its deadline" {
+	boot "$TINY" sleep 50
+	[ "$status" -eq 0 ]
+	[ "$output" -ge 50 ]
+	[ "$output" -lt 1000 ]
+}
+
+@test "guest clocks are the host's without an exit" {
+	boot "$TINY" clock
+	[ "$status" -eq 0 ]
+	now=$(date +%s)
+	real=${lines[1]}
+	[ $((real - now)) -le 2 ] && [ $((now - real)) -le 2 ]
+}
+
+@test "SSE and rdrand work in the guest" {
+	boot "$TINY" sse
+	[ "$status" -eq 0 ]
+	[ "$output" = "sse ok" ]
+}
+
+@test "--mem sets guest memory and the heap is all writable" {
+	boot --mem=1M "$TINY" layout
+	[ "$status" -eq 0 ]
+	[ "${lines[0]}" = 1048576 ]
+	boot --mem=3M "$TINY" write-heap
+	[ "$status" -eq 0 ]
+	[ "$output" = "heap ok" ]
+}
+
+# ---- a guest that lies in a hypercall: status 102, one line saying what ----
+@test "console_write with a wild pointer" {
+	boot "$TINY" write-bad-ptr
+	[ "$status" -eq 102 ]
+	first_line_has "bad buffer to hypercall console_write: 0x7fff0000000 + 10 bytes"
+}
+@test "console_write with a wild length" {
+	boot "$TINY" write-bad-len
+	[ "$status" -eq 102 ]
+	first_line_has "bad buffer to hypercall console_write"
+}
+@test "console_write with a length that wraps around" {
+	boot "$TINY" write-wrap
+	[ "$status" -eq 102 ]
+	first_line_has "bad buffer to hypercall console_write"
+}
+@test "console_write from the monitor's page tables" {
+	boot "$TINY" write-from-pagetables
+	[ "$status" -eq 102 ]
+	first_line_has "0x2000 + 16 bytes is not readable"
+}
+@test "console_read into the guest's own text (no W^X bypass through the monitor)" {
+	boot "$TINY" read-into-text
+	[ "$status" -eq 102 ]
+	first_line_has "is not writable guest memory"
+}
+@test "console_read with a wild length" {
+	boot "$TINY" read-bad-len
+	[ "$status" -eq 102 ]
+	first_line_has "bad buffer to hypercall console_read"
+}
+@test "hypercall argument struct at a wild address" {
+	boot "$TINY" bad-arg-ptr
+	[ "$status" -eq 102 ]
+	first_line_has "bad argument address 0x123456789 to hypercall console_write"
+}
+@test "hypercall argument struct in read-only memory" {
+	boot "$TINY" arg-in-rodata
+	[ "$status" -eq 102 ]
+	first_line_has "bad argument address"
+}
+@test "misaligned hypercall argument struct" {
+	boot "$TINY" misaligned-arg
+	[ "$status" -eq 102 ]
+	first_line_has "bad argument address"
+}
+@test "exit with a wild pointer" {
+	boot "$TINY" exit-bad-ptr
+	[ "$status" -eq 102 ]
+	first_line_has "to hypercall exit"
+}
+@test "wait with a pointer past the end of memory" {
+	boot "$TINY" wait-bad-ptr
+	[ "$status" -eq 102 ]
+	first_line_has "to hypercall wait"
+}
+@test "wait for events that do not exist" {
+	boot "$TINY" wait-bad-events
+	[ "$status" -eq 102 ]
+	first_line_has "unknown events"
+}
+@test "panic with a wild message pointer" {
+	boot "$TINY" panic-bad-ptr
+	[ "$status" -eq 102 ]
+	first_line_has "bad buffer to hypercall panic"
+}
+@test "an unknown hypercall" {
+	boot "$TINY" unknown-hypercall
+	[ "$status" -eq 102 ]
+	first_line_has "unknown hypercall 77"
+}
+@test "reading a doorbell" {
+	boot "$TINY" doorbell-read
+	[ "$status" -eq 102 ]
+	first_line_has "read from the hypercall doorbells"
+}
+@test "a short doorbell write" {
+	boot "$TINY" doorbell-short
+	[ "$status" -eq 102 ]
+	first_line_has "1-byte doorbell write"
+}
+
+# ---- faults: status 101, reason, address, symbolized backtrace ----
+@test "a panic reports the message and a backtrace, status 100" {
+	boot "$TINY" panic
+	[ "$status" -eq 100 ]
+	first_line_has "guest panic: tiny guest gives up"
+	[[ $output == *"#0 0x"*"tiny_main+0x"* ]]
+	[[ $output == *"_start+0x"* ]]
+}
+@test "a triple fault (ud2)" {
+	boot "$TINY" ud2
+	[ "$status" -eq 101 ]
+	first_line_has "guest fault: invalid opcode (ud2) at rip 0x"
+	[[ ${lines[0]} == *"in tiny_main+0x"* ]]
+}
+@test "a privileged instruction at CPL3" {
+	boot "$TINY" hlt
+	[ "$status" -eq 101 ]
+	first_line_has "privileged instruction (hlt)"
+	boot "$TINY" cli
+	[ "$status" -eq 101 ]
+	first_line_has "guest fault: CPU exception"
+}
+@test "W^X is real: writing its own text faults" {
+	boot "$TINY" write-text
+	[ "$status" -eq 101 ]
+	first_line_has "write to its own code (W^X) at 0x"
+}
+@test "rodata and boot info are read-only" {
+	boot "$TINY" write-rodata
+	[ "$status" -eq 101 ]
+	first_line_has "write to read-only memory"
+	boot "$TINY" write-bootinfo
+	[ "$status" -eq 101 ]
+	first_line_has "write to read-only memory"
+}
+@test "data is not executable (NX)" {
+	boot "$TINY" exec-data
+	[ "$status" -eq 101 ]
+	first_line_has "jump to non-executable memory"
+}
+@test "a stack overflow hits the guard page" {
+	boot "$TINY" stack-overflow
+	[ "$status" -eq 101 ]
+	first_line_has "stack overflow: hit the guard page"
+	[[ $output == *"recurse+0x"* ]]
+}
+@test "null pointer, beyond memory, monitor-owned memory" {
+	boot "$TINY" null
+	[ "$status" -eq 101 ]
+	first_line_has "null pointer dereference at 0x8"
+	boot "$TINY" beyond-mem
+	[ "$status" -eq 101 ]
+	first_line_has "access beyond guest memory"
+	boot "$TINY" pagetables
+	[ "$status" -eq 101 ]
+	first_line_has "monitor-owned memory"
+	boot "$TINY" gdt
+	[ "$status" -eq 101 ]
+	first_line_has "monitor-owned memory"
+}

@@ -1,0 +1,13 @@
+#!/bin/sh
+# Host unit tests (C, TAP): image reader, guest layout and address checks, options.
+# prove runs this file; it runs each unit binary as a subtest.
+B=${B:-build}
+set -e
+n=0
+for t in elfimage layout options; do
+	n=$((n + 1))
+	out=$("$B/tests/unit/test_$t" "$B/tests/tiny.tc" 2>&1) && st=0 || st=$?
+	printf '%s\n' "$out" | sed 's/^/# /' | grep -v '^# ok ' || true
+	if [ $st -eq 0 ]; then echo "ok $n - unit tests: $t ($(printf '%s\n' "$out" | grep -c '^ok ') checks)"; else echo "not ok $n - unit tests: $t"; fi
+done
+echo "1..$n"

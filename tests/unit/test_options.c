@@ -1,0 +1,67 @@
+/* Host unit tests for tincan-run's command line. */
+#include <string.h>
+
+#include "../tap.h"
+#include "options.h"
+
+static int parse(struct options *o, char *err, ...);
+
+#include <stdarg.h>
+static int parse(struct options *o, char *err, ...)
+{
+	static char *v[32];
+	int n = 0;
+	va_list ap;
+	va_start(ap, err);
+	v[n++] = "tincan-run";
+	for (char *a; (a = va_arg(ap, char *));)
+		v[n++] = a;
+	va_end(ap);
+	v[n] = NULL;
+	return options_parse(o, n, v, err, 256);
+}
+
+int main(void)
+{
+	uint64_t s;
+	struct options o;
+	char err[256];
+
+	ok(parse_size("4096", &s) == 0 && s == 4096, "plain bytes");
+	ok(parse_size("1M", &s) == 0 && s == 1 << 20, "1M");
+	ok(parse_size("512k", &s) == 0 && s == 512 << 10, "512k");
+	ok(parse_size("2GiB", &s) == 0 && s == 2ULL << 30, "2GiB");
+	ok(parse_size("3MB", &s) == 0 && s == 3 << 20, "3MB");
+	ok(parse_size("", &s) < 0, "empty size");
+	ok(parse_size("M", &s) < 0, "unit without number");
+	ok(parse_size("12x", &s) < 0, "bad unit");
+	ok(parse_size("-1M", &s) < 0, "negative");
+	ok(parse_size("99999999999999999999", &s) < 0, "overflowing digits");
+	ok(parse_size("99999999999G", &s) < 0, "overflowing unit");
+
+	ok(parse(&o, err, "img", NULL) == OPT_RUN && strcmp(o.image, "img") == 0 && o.argc == 1 && o.mem == 0,
+	   "image only");
+	ok(parse(&o, err, "--mem=1M", "--env=A=1", "--env", "B=x=y", "img", "--", "a", "--b", NULL) == OPT_RUN &&
+	   o.mem == 1 << 20 && o.envc == 2 && strcmp(o.envp[1], "B=x=y") == 0 && o.argc == 3 &&
+	   strcmp(o.argv[0], "img") == 0 && strcmp(o.argv[1], "a") == 0 && strcmp(o.argv[2], "--b") == 0,
+	   "options, env and args after --");
+	ok(parse(&o, err, "--mem", "2M", "img", "x", NULL) == OPT_RUN && o.mem == 2 << 20 && o.argc == 2,
+	   "--mem SIZE and args without --");
+	ok(parse(&o, err, "--mem=300001", "img", NULL) == OPT_RUN && o.mem == 303104, "--mem rounded up to pages");
+	ok(parse(&o, err, "--help", NULL) == OPT_HELP, "--help");
+	ok(parse(&o, err, "--version", NULL) == OPT_VERSION, "--version");
+	ok(parse(&o, err, "--bogus", "img", NULL) == OPT_ERROR && strstr(err, "unknown option '--bogus'"),
+	   "unknown option: %s", err);
+	ok(parse(&o, err, "--memory=1M", "img", NULL) == OPT_ERROR, "--memory is not --mem");
+	ok(parse(&o, err, "--mem=lots", "img", NULL) == OPT_ERROR && strstr(err, "invalid --mem"),
+	   "bad size: %s", err);
+	ok(parse(&o, err, "--mem=1K", "img", NULL) == OPT_ERROR && strstr(err, "outside"), "too small: %s", err);
+	ok(parse(&o, err, "--mem=64G", "img", NULL) == OPT_ERROR && strstr(err, "outside"), "too large: %s", err);
+	ok(parse(&o, err, "--mem", NULL) == OPT_ERROR && strstr(err, "needs a value"), "missing value: %s", err);
+	ok(parse(&o, err, "--env=NOVALUE", "img", NULL) == OPT_ERROR && strstr(err, "NAME=VALUE"),
+	   "env without =: %s", err);
+	ok(parse(&o, err, "--env==x", "img", NULL) == OPT_ERROR, "env with empty name");
+	ok(parse(&o, err, NULL) == OPT_ERROR && strstr(err, "no image"), "no image: %s", err);
+	ok(parse(&o, err, "--mem=1M", NULL) == OPT_ERROR && strstr(err, "no image"), "options but no image");
+	return done_testing();
+}

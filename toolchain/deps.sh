@@ -1,0 +1,43 @@
+#!/bin/sh
+# Check that the host has what building and testing tincan needs; install
+# what is missing with apt-get when we are root (or sudo works without a
+# password), otherwise print the exact command and fail.
+#   toolchain/deps.sh build|test|bench
+set -eu
+what=${1:-build}
+
+# command-or-file:package pairs
+need="gcc:gcc make:make musl-gcc:musl-tools /usr/include/linux/kvm.h:linux-libc-dev xz:xz-utils
+apt-get:apt"
+case $what in
+test) need="$need bats:bats prove:perl" ;;
+bench) need="$need bats:bats prove:perl hyperfine:hyperfine" ;;
+esac
+
+missing=
+for pair in $need; do
+	thing=${pair%%:*} pkg=${pair#*:}
+	case $thing in
+	/*) [ -e "$thing" ] && continue ;;
+	*) command -v "$thing" >/dev/null 2>&1 && continue ;;
+	esac
+	case " $missing " in *" $pkg "*) ;; *) missing="$missing $pkg" ;; esac
+done
+[ -z "$missing" ] && exit 0
+
+if [ "$(id -u)" = 0 ]; then
+	sudo=
+elif command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null; then
+	sudo=sudo
+else
+	echo "tincan needs these Debian packages:$missing" >&2
+	echo "install them with: sudo apt-get install -y$missing" >&2
+	exit 1
+fi
+echo "  DEPS     installing$missing (apt-get)"
+log=${TMPDIR:-/tmp}/tincan-deps.log
+if ! { $sudo apt-get update && DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y --no-install-recommends $missing; } >"$log" 2>&1; then
+	tail -n 20 "$log" >&2
+	echo "deps: apt-get failed; full log: $log" >&2
+	exit 1
+fi
