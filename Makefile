@@ -52,6 +52,96 @@ $(B)/bin/tincan-run: $(MON_OBJ)
 
 all: $(B)/bin/tincan-run
 
+# ---- the toolchain: newlib from Debian, cached by recipe hash ----------------
+T := $(B)/lib/tincan
+NEWLIB := $(T)/newlib/.stamp
+$(NEWLIB): toolchain/newlib.sh | deps
+	$(Q)toolchain/newlib.sh $(T)/newlib
+	$(Q)touch $@
+
+# Empty archives for libraries that configure scripts and Makefiles name but
+# that live inside libc here, and the (empty) sysroot that keeps glibc away.
+COMPAT_LIBS := $(addprefix $(T)/lib/lib,$(addsuffix .a,pthread rt dl util crypt))
+$(COMPAT_LIBS):
+	$(Q)mkdir -p $(@D) $(T)/sysroot
+	$(Q)rm -f $@ && ar rcs $@
+
+HEADERS := $(patsubst libos/include/%,$(T)/include/%,libos/include/tincan.h libos/include/sys/random.h \
+	libos/include/sys/features.h)
+$(T)/include/%: libos/include/%
+	$(Q)mkdir -p $(@D)
+	$(Q)cp $< $@
+
+# ---- libos and the KVM platform's guest side, as one object ------------------
+# Compiled against newlib's headers; partially linked into libos.o where
+# every symbol not in libos/exports.txt is made local, so libos names never
+# collide with the app's.
+GUEST_CFLAGS := -std=c11 -D_GNU_SOURCE $(WARN) -O2 -nostdinc -Ilibos -isystem libos/include \
+	-isystem $(T)/newlib/include -isystem $(GCCINC) -U__linux__ -U__linux -Ulinux -U__gnu_linux__ \
+	-D__tincan__ -D_READ_WRITE_RETURN_TYPE=_ssize_t -fno-pie -fno-stack-protector -fno-omit-frame-pointer \
+	-fno-asynchronous-unwind-tables \
+	-fno-unwind-tables -ffunction-sections -fdata-sections -Wa,--noexecstack -MMD -MP
+LIBOS_SRC := $(wildcard libos/*.c) $(filter-out %/runpath.c,$(wildcard platforms/kvm/guest/*.c)) \
+	platforms/kvm/guest/start.S
+LIBOS_OBJ := $(patsubst %,$(B)/guest/%.o,$(basename $(LIBOS_SRC)))
+
+$(B)/guest/%.o: %.c $(NEWLIB)
+	$(call say,CC,$<)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(HOSTCC) $(GUEST_CFLAGS) -c $< -o $@
+$(B)/guest/%.o: %.S
+	$(call say,AS,$<)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(HOSTCC) $(GUEST_CFLAGS) -c $< -o $@
+
+$(T)/kvm/libos.o: $(LIBOS_OBJ) libos/exports.txt
+	$(call say,LD,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)ld -r -o $@.all $(LIBOS_OBJ)
+	$(Q)objcopy --keep-global-symbols=libos/exports.txt $@.all $@
+	$(Q)rm -f $@.all
+
+# Where images built by this tree find their monitor when Linux runs them.
+$(T)/kvm/runpath.o: platforms/kvm/guest/runpath.c
+	$(Q)mkdir -p $(@D)
+	$(Q)$(HOSTCC) $(GUEST_CFLAGS) -DTINCAN_RUN_PATH='"$(abspath $(B))/bin/tincan-run"' -c $< -o $@
+
+$(T)/kvm/tincan.ld: platforms/kvm/guest/tincan.ld
+	$(Q)mkdir -p $(@D)
+	$(Q)cp $< $@
+
+$(B)/bin/tincan-cc: toolchain/tincan-cc
+	$(Q)mkdir -p $(@D)
+	$(Q)cp $< $@
+
+TOOLCHAIN := $(B)/bin/tincan-cc $(T)/kvm/libos.o $(T)/kvm/runpath.o $(T)/kvm/tincan.ld $(NEWLIB) \
+	$(COMPAT_LIBS) $(HEADERS)
+all: $(TOOLCHAIN)
+
+# ---- apps: apps/NAME/*.c -> build/apps/NAME.tc, built with tincan-cc ---------
+TCC := $(B)/bin/tincan-cc
+APPS := $(notdir $(wildcard apps/*))
+APP_CFLAGS := -std=c11 -D_GNU_SOURCE $(WARN) -O2 -g -MMD -MP
+
+$(B)/obj/apps/%.o: apps/%.c $(TOOLCHAIN)
+	$(call say,CC,$<)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(TCC) $(APP_CFLAGS) -c $< -o $@
+
+define app_rule
+$(B)/apps/$(1).tc: $(patsubst apps/%.c,$(B)/obj/apps/%.o,$(wildcard apps/$(1)/*.c)) $(TOOLCHAIN)
+	$$(call say,LD,$$@)
+	$$(Q)mkdir -p $$(@D)
+	$$(Q)$(TCC) -o $$@ $$(filter $(B)/obj/%.o,$$^) -lm
+endef
+$(foreach a,$(APPS),$(eval $(call app_rule,$(a))))
+
+all: $(foreach a,$(APPS),$(B)/apps/$(a).tc)
+
+run: all
+	@test -f $(B)/apps/$(APP).tc || { echo "no app '$(APP)': apps are $(APPS)" >&2; exit 1; }
+	$(B)/bin/tincan-run $(B)/apps/$(APP).tc $(ARGS)
+
 # ---- hand-written test guests (no libc) --------------------------------------
 TINY_CFLAGS := -std=c11 $(WARN) -O2 -ffreestanding -nostdinc -isystem $(GCCINC) -fno-pie \
 	-fno-stack-protector -fno-omit-frame-pointer -fno-asynchronous-unwind-tables -MMD -MP
@@ -88,7 +178,16 @@ $(B)/tests/unit/%:
 	$(Q)mkdir -p $(@D)
 	$(Q)$(HOSTCC) -o $@ $^
 
-TEST_BINS := $(B)/tests/tiny.tc $(addprefix $(B)/tests/unit/test_,$(UNITS))
+# Guests built with tincan-cc, like any app.
+$(B)/obj/tests/%.o: tests/guests/%.c tests/tap.h $(TOOLCHAIN)
+	$(call say,CC,$<)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(TCC) $(APP_CFLAGS) -Wno-format-truncation -c $< -o $@
+$(B)/tests/%.tc: $(B)/obj/tests/%.o $(TOOLCHAIN)
+	$(call say,LD,$@)
+	$(Q)$(TCC) -o $@ $< -lm
+
+TEST_BINS := $(B)/tests/tiny.tc $(B)/tests/libc.tc $(addprefix $(B)/tests/unit/test_,$(UNITS))
 
 # ---- top-level targets -------------------------------------------------------
 test: all $(TEST_BINS)

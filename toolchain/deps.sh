@@ -7,7 +7,7 @@ set -eu
 what=${1:-build}
 
 # command-or-file:package pairs
-need="gcc:gcc make:make musl-gcc:musl-tools /usr/include/linux/kvm.h:linux-libc-dev xz:xz-utils
+need="gcc:gcc make:make /usr/include/stdio.h:libc6-dev musl-gcc:musl-tools /usr/include/linux/kvm.h:linux-libc-dev xz:xz-utils
 apt-get:apt"
 case $what in
 test) need="$need bats:bats prove:perl" ;;

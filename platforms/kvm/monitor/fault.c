@@ -57,17 +57,30 @@ static void backtrace(const struct vm *vm, const struct kvm_regs *r)
 	where(vm, r->rip, w, sizeof w);
 	say("  rip 0x%llx rsp 0x%llx rbp 0x%llx\n  backtrace:\n    #0 0x%llx %s\n", (unsigned long long)r->rip,
 	    (unsigned long long)r->rsp, (unsigned long long)r->rbp, (unsigned long long)r->rip, w);
+	uint64_t last = 0, repeats = 0;
 	for (int i = 1; i < FRAMES_MAX && fp; i++) {
 		uint64_t next, ret;
 		if (read_u64(vm, fp, &next) || read_u64(vm, fp + 8, &ret) || ret == 0)
 			break;
-		/* ret points after the call: name the call itself. */
-		where(vm, ret - 1, w, sizeof w);
-		say("    #%d 0x%llx %s\n", i, (unsigned long long)ret, w);
+		if (ret == last) {
+			/* Deep recursion: say how deep, not every frame. */
+			repeats++;
+			i--;
+		} else {
+			if (repeats)
+				say("    ... the frame above %llu more times\n", (unsigned long long)repeats);
+			repeats = 0;
+			last = ret;
+			/* ret points after the call: name the call itself. */
+			where(vm, ret - 1, w, sizeof w);
+			say("    #%d 0x%llx %s\n", i, (unsigned long long)ret, w);
+		}
 		if (next <= fp)
 			break;
 		fp = next;
 	}
+	if (repeats)
+		say("    ... the frame above %llu more times\n", (unsigned long long)repeats);
 }
 
 static void regs(const struct vm *vm, struct kvm_regs *r, struct kvm_sregs *s)
@@ -124,8 +137,8 @@ void guest_shutdown(struct vm *vm)
 	regs(vm, &r, &s);
 	where(vm, r.rip, w, sizeof w);
 	/* No IDT: the first exception escalates to a triple fault.  CR2 starts
-	 * at 0, so a non-zero CR2 means that exception was a page fault. */
-	if (s.cr2) {
+	 * at a sentinel, so any other value means that exception was a page fault. */
+	if (s.cr2 != CR2_SENTINEL) {
 		msg("guest fault: %s at 0x%llx, rip 0x%llx in %s (%s)", pf_reason(vm, s.cr2, r.rip),
 		    (unsigned long long)s.cr2, (unsigned long long)r.rip, w, vm->image_path);
 	} else {

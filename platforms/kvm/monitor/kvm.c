@@ -91,7 +91,7 @@ void vm_load(struct vm *vm, uint64_t entry, uint64_t boot_info)
 	s.cr3 = vm->lay.pml4;
 	/* PAE, OSFXSR, OSXMMEXCPT; TSD off so rdtsc works at CPL3. */
 	s.cr4 = 0x620;
-	s.cr2 = 0;
+	s.cr2 = CR2_SENTINEL; /* a #PF overwrites it, even for address 0 */
 	s.efer = 0xd00; /* LME, LMA, NXE */
 	if (xioctl(vm->vcpu, KVM_SET_SREGS, &s) < 0)
 		die(TC_STATUS_HOST, "KVM_SET_SREGS: %s", strerror(errno));

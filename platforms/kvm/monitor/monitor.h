@@ -11,6 +11,9 @@
 
 struct kvm_run;
 
+/* CR2 at boot: non-canonical, so no page fault can leave it there. */
+#define CR2_SENTINEL 0xdead00000000dead
+
 struct vm {
 	const char *image_path;
 	struct ei_image img;

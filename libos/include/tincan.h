@@ -1,0 +1,29 @@
+/*
+ * tincan's own API for applications.  Nothing here is needed to write an
+ * app (plain POSIX-style C works); these are the few extras a unikernel has.
+ */
+#ifndef TINCAN_H
+#define TINCAN_H
+
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Nanoseconds from the host starting this guest (tincan-run's start) until
+ * main() was called. */
+uint64_t tincan_boot_to_main_ns(void);
+
+/* End the guest: print the message (printf-style: %s %d %u %ld %lu %x %lx
+ * %p %c %%) and a backtrace, without allocating.  tincan-run exits 100. */
+__attribute__((__noreturn__, format(printf, 1, 2))) void tincan_panic(const char *fmt, ...);
+
+/* The same, under its short name, unless the app defines its own panic(). */
+__attribute__((__noreturn__, format(printf, 1, 2))) void panic(const char *fmt, ...);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

@@ -1,0 +1,182 @@
+/* Clocks and sleeping.  Reading a clock never leaves the guest; sleeping is
+ * one wait in the monitor, which costs the host no CPU. */
+#include <errno.h>
+#include <sys/time.h>
+#include <sys/times.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "internal.h"
+
+#define NS 1000000000ULL
+
+static int fail(int e)
+{
+	errno = e;
+	return -1;
+}
+
+void libos_sleep_until(uint64_t deadline)
+{
+	for (;;) {
+		uint64_t now = plat_clock_monotonic_ns();
+		if (now >= deadline)
+			return;
+		plat_wait(deadline, 0);
+		libos.idle_ns += plat_clock_monotonic_ns() - now;
+	}
+}
+
+/* Guest CPU time: time since boot that was not spent waiting. */
+static uint64_t cpu_ns(void)
+{
+	return plat_clock_monotonic_ns() - libos.start_ns - libos.idle_ns;
+}
+
+int clock_gettime(clockid_t id, struct timespec *ts)
+{
+	uint64_t t;
+
+	switch (id) {
+	case CLOCK_REALTIME:
+		t = plat_clock_realtime_ns();
+		break;
+	case CLOCK_MONOTONIC:
+		t = plat_clock_monotonic_ns();
+		break;
+	case CLOCK_PROCESS_CPUTIME_ID:
+	case CLOCK_THREAD_CPUTIME_ID:
+		t = cpu_ns();
+		break;
+	default:
+		return fail(EINVAL);
+	}
+	ts->tv_sec = (time_t)(t / NS);
+	ts->tv_nsec = (long)(t % NS);
+	return 0;
+}
+
+int clock_getres(clockid_t id, struct timespec *res)
+{
+	if (id != CLOCK_REALTIME && id != CLOCK_MONOTONIC && id != CLOCK_PROCESS_CPUTIME_ID &&
+	    id != CLOCK_THREAD_CPUTIME_ID)
+		return fail(EINVAL);
+	if (res)
+		*res = (struct timespec){ 0, 1 };
+	return 0;
+}
+
+int gettimeofday(struct timeval *tv, void *tz)
+{
+	uint64_t t = plat_clock_realtime_ns();
+	(void)tz;
+	if (tv) {
+		tv->tv_sec = (time_t)(t / NS);
+		tv->tv_usec = (suseconds_t)(t % NS / 1000);
+	}
+	return 0;
+}
+
+/* clock() is times()'s utime in CLK_TCK units (newlib: CLOCKS_PER_SEC). */
+clock_t times(struct tms *buf)
+{
+	uint64_t hz = CLOCKS_PER_SEC;
+	if (buf) {
+		buf->tms_utime = (clock_t)(cpu_ns() / (NS / hz));
+		buf->tms_stime = buf->tms_cutime = buf->tms_cstime = 0;
+	}
+	return (clock_t)((plat_clock_monotonic_ns() - libos.start_ns) / (NS / hz));
+}
+
+int nanosleep(const struct timespec *req, struct timespec *rem)
+{
+	if (!req || req->tv_nsec < 0 || req->tv_nsec >= (long)NS || req->tv_sec < 0)
+		return fail(EINVAL);
+	uint64_t now = plat_clock_monotonic_ns();
+	uint64_t d = (uint64_t)req->tv_sec > (UINT64_MAX - now) / NS - 1 ? UINT64_MAX
+									 : now + (uint64_t)req->tv_sec * NS + (uint64_t)req->tv_nsec;
+	libos_sleep_until(d);
+	if (rem)
+		*rem = (struct timespec){ 0, 0 };
+	return 0;
+}
+
+unsigned sleep(unsigned s)
+{
+	struct timespec ts = { (time_t)s, 0 };
+	nanosleep(&ts, NULL);
+	return 0;
+}
+
+int usleep(useconds_t us)
+{
+	struct timespec ts = { (time_t)(us / 1000000), (long)(us % 1000000) * 1000 };
+	return nanosleep(&ts, NULL);
+}
+
+int clock_nanosleep(clockid_t id, int flags, const struct timespec *req, struct timespec *rem)
+{
+	if (id != CLOCK_REALTIME && id != CLOCK_MONOTONIC)
+		return id == CLOCK_PROCESS_CPUTIME_ID || id == CLOCK_THREAD_CPUTIME_ID ? ENOTSUP : EINVAL;
+	if (!req || req->tv_nsec < 0 || req->tv_nsec >= (long)NS || req->tv_sec < 0)
+		return EINVAL;
+	if (!(flags & TIMER_ABSTIME))
+		return nanosleep(req, rem) ? errno : 0;
+	/* An absolute deadline on either clock becomes one on the monotonic clock. */
+	uint64_t want = (uint64_t)req->tv_sec * NS + (uint64_t)req->tv_nsec;
+	uint64_t now = id == CLOCK_REALTIME ? plat_clock_realtime_ns() : plat_clock_monotonic_ns();
+	if (want > now)
+		libos_sleep_until(plat_clock_monotonic_ns() + (want - now));
+	return 0;
+}
+
+int clock_settime(clockid_t id, const struct timespec *ts)
+{
+	(void)id, (void)ts;
+	errno = EPERM; /* the host owns the clock */
+	return -1;
+}
+
+int clock_getcpuclockid(pid_t pid, clockid_t *id)
+{
+	if (pid != 0 && pid != 1)
+		return ESRCH;
+	*id = CLOCK_PROCESS_CPUTIME_ID;
+	return 0;
+}
+
+/* POSIX per-process timers need signal delivery, which tincan has not got. */
+int timer_create(clockid_t id, struct sigevent *ev, timer_t *t)
+{
+	(void)id, (void)ev, (void)t;
+	errno = ENOSYS;
+	return -1;
+}
+
+int timer_delete(timer_t t)
+{
+	(void)t;
+	errno = ENOSYS;
+	return -1;
+}
+
+int timer_settime(timer_t t, int flags, const struct itimerspec *v, struct itimerspec *o)
+{
+	(void)t, (void)flags, (void)v, (void)o;
+	errno = ENOSYS;
+	return -1;
+}
+
+int timer_gettime(timer_t t, struct itimerspec *v)
+{
+	(void)t, (void)v;
+	errno = ENOSYS;
+	return -1;
+}
+
+int timer_getoverrun(timer_t t)
+{
+	(void)t;
+	errno = ENOSYS;
+	return -1;
+}

@@ -1,0 +1,121 @@
+/*
+ * The KVM platform, guest side: libos's platform interface on top of the
+ * tincan-run hypercalls (platforms/kvm/abi.h).
+ */
+#include <errno.h>
+#include <stdint.h>
+
+#include "hypercall.h"
+#include <tincan/platform.h>
+
+static uint64_t tsc_base, tsc_hz, mono_base, real_base;
+/* ns = (tsc - tsc_base) * mult >> 32, exact enough for < 2^32 s of uptime
+ * deltas; computed once so reading a clock is a multiply, not a divide. */
+static uint64_t mult;
+
+static uint64_t rdtsc(void)
+{
+	uint32_t lo, hi;
+	__asm__ __volatile__("rdtsc" : "=a"(lo), "=d"(hi));
+	return ((uint64_t)hi << 32) | lo;
+}
+
+uint64_t plat_clock_monotonic_ns(void)
+{
+	return mono_base + (uint64_t)(((unsigned __int128)(rdtsc() - tsc_base) * mult) >> 32);
+}
+
+uint64_t plat_clock_realtime_ns(void)
+{
+	return real_base + (plat_clock_monotonic_ns() - mono_base);
+}
+
+static int tc_errno(int64_t r)
+{
+	switch (-r) {
+	case TC_EPIPE:
+		return -EPIPE;
+	case TC_EAGAIN:
+		return -EAGAIN;
+	case TC_EINVAL:
+		return -EINVAL;
+	default:
+		return -EIO;
+	}
+}
+
+long plat_console_write(int fd, const void *buf, size_t len)
+{
+	struct tc_hc_console_write a = { (uint64_t)fd, (uint64_t)(uintptr_t)buf, len, 0 };
+	tc_hypercall(TC_HC_CONSOLE_WRITE, &a);
+	return a.ret < 0 ? tc_errno(a.ret) : (long)a.ret;
+}
+
+long plat_console_read(void *buf, size_t len)
+{
+	struct tc_hc_console_read a = { (uint64_t)(uintptr_t)buf, len, 0 };
+	tc_hypercall(TC_HC_CONSOLE_READ, &a);
+	return a.ret < 0 ? tc_errno(a.ret) : (long)a.ret;
+}
+
+unsigned plat_wait(uint64_t deadline_ns, unsigned wanted)
+{
+	struct tc_hc_wait a = { deadline_ns, (wanted & PLAT_EV_CONSOLE_IN) ? TC_EV_CONSOLE_IN : 0, 0 };
+	tc_hypercall(TC_HC_WAIT, &a);
+	return (a.ret & TC_EV_CONSOLE_IN) ? PLAT_EV_CONSOLE_IN : 0;
+}
+
+int plat_entropy(void *buf, size_t len)
+{
+	uint8_t *p = buf;
+
+	while (len) {
+		uint64_t v;
+		unsigned char ok = 0;
+		/* RDRAND can transiently fail; Intel's guidance is ten retries. */
+		for (int tries = 0; tries < 10 && !ok; tries++)
+			__asm__ __volatile__("rdrand %0; setc %1" : "=r"(v), "=qm"(ok));
+		if (!ok)
+			return -EIO;
+		for (int i = 0; i < 8 && len; i++, len--, v >>= 8)
+			*p++ = (uint8_t)v;
+	}
+	return 0;
+}
+
+void plat_exit(int status)
+{
+	struct tc_hc_exit a = { (uint64_t)(unsigned)status };
+	for (;;)
+		tc_hypercall(TC_HC_EXIT, &a);
+}
+
+void plat_panic(const char *msg, size_t len)
+{
+	struct tc_hc_panic a = { (uint64_t)(uintptr_t)msg, len };
+	for (;;)
+		tc_hypercall(TC_HC_PANIC, &a);
+}
+
+noreturn void tc_kvm_start(const struct tc_boot_info *bi);
+
+void tc_kvm_start(const struct tc_boot_info *bi)
+{
+	tsc_base = bi->tsc_base;
+	tsc_hz = bi->tsc_hz;
+	mono_base = bi->mono_ns_base;
+	real_base = bi->real_ns_base;
+	mult = ((unsigned __int128)1000000000u << 32) / tsc_hz;
+
+	struct tc_boot b = {
+		.heap_start = bi->heap_start,
+		.heap_end = bi->heap_end,
+		.mem_size = bi->mem_size,
+		.argc = (int)bi->argc,
+		.argv = (char **)(uintptr_t)bi->argv,
+		.envp = (char **)(uintptr_t)bi->envp,
+		.start_ns = bi->mono_ns_start,
+		.tty = bi->tty,
+	};
+	libos_main(&b);
+}

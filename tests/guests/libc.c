@@ -1,0 +1,208 @@
+/*
+ * libos inside a real guest: built with tincan-cc, booted by tests/libos.t.
+ * With no arguments it runs TAP checks in the guest and prints them; other
+ * arguments pick one behaviour whose effect is visible from outside.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <math.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <sys/stat.h>
+#include <sys/time.h>
+#include <sys/times.h>
+#include <time.h>
+#include <unistd.h>
+#include <tincan.h>
+
+#include "../tap.h"
+
+static uint64_t ns(clockid_t c)
+{
+	struct timespec ts;
+	clock_gettime(c, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+}
+
+static int cmp(const void *a, const void *b)
+{
+	return *(const int *)a - *(const int *)b;
+}
+
+static void bye(void)
+{
+	printf("atexit handler ran\n");
+}
+
+__attribute__((noinline)) static int deep(int n)
+{
+	volatile char pad[1024];
+	pad[0] = (char)n;
+	return n < 1000000 ? deep(n + 1) + pad[0] : 0;
+}
+
+__attribute__((noinline)) static void inner_panic(int x)
+{
+	panic("inner gave up with %d and %s", x, "a string");
+}
+
+static void checks(int argc, char **argv)
+{
+	ok(argc == 3 && strcmp(argv[1], "tap") == 0 && strcmp(argv[2], "two words") == 0, "argv reaches main");
+	ok(getenv("TINCAN_TEST") && strcmp(getenv("TINCAN_TEST"), "yes") == 0, "getenv sees --env");
+	ok(getenv("HOME") == NULL, "no host environment leaks in");
+
+	/* Heap: bounded by guest memory, ENOMEM beyond. */
+	void *big = malloc(64 << 20);
+	ok(big == NULL && errno == ENOMEM, "a 64 MiB malloc fails with ENOMEM in a 8 MiB guest");
+	void *p[1000];
+	int good = 1;
+	for (int i = 0; i < 1000; i++) {
+		p[i] = malloc((size_t)(i * 37 % 2000 + 1));
+		if (!p[i])
+			good = 0;
+		else
+			memset(p[i], i, (size_t)(i * 37 % 2000 + 1));
+	}
+	for (int i = 0; i < 1000; i++)
+		free(p[i]);
+	ok(good, "1000 mallocs and frees");
+	void *m = malloc(4 << 20);
+	ok(m != NULL, "a 4 MiB malloc succeeds");
+	free(m);
+	void *al = NULL;
+	ok(posix_memalign(&al, 4096, 100) == 0 && ((uintptr_t)al & 4095) == 0, "posix_memalign");
+	free(al);
+	ok(sbrk(0) != (void *)-1 && sbrk(1 << 30) == (void *)-1 && errno == ENOMEM, "sbrk is bounded");
+
+	/* Clocks. */
+	uint64_t a = ns(CLOCK_MONOTONIC), b = ns(CLOCK_MONOTONIC);
+	ok(b >= a, "monotonic does not go backwards");
+	time_t now = time(NULL);
+	ok(now > 1700000000 && now < 4000000000, "time() is plausible: %ld", (long)now);
+	struct timeval tv;
+	ok(gettimeofday(&tv, NULL) == 0 && tv.tv_sec >= now - 1 && tv.tv_usec < 1000000, "gettimeofday");
+	uint64_t t0 = ns(CLOCK_MONOTONIC);
+	struct timespec d = { 0, 30 * 1000000 };
+	ok(nanosleep(&d, NULL) == 0, "nanosleep");
+	uint64_t slept = ns(CLOCK_MONOTONIC) - t0;
+	ok(slept >= 30000000 && slept < 2000000000, "nanosleep slept 30 ms: %llu us", (unsigned long long)slept / 1000);
+	ok(usleep(1000) == 0 && sleep(0) == 0, "usleep, sleep");
+	uint64_t cpu = ns(CLOCK_PROCESS_CPUTIME_ID);
+	ok(cpu < ns(CLOCK_MONOTONIC), "CPU time excludes sleeping");
+	struct timespec res;
+	ok(clock_getres(CLOCK_MONOTONIC, &res) == 0 && clock_gettime(99, &res) < 0 && errno == EINVAL,
+	   "clock_getres; unknown clocks are EINVAL");
+	struct timespec abs;
+	clock_gettime(CLOCK_MONOTONIC, &abs);
+	abs.tv_nsec += 5000000;
+	if (abs.tv_nsec >= 1000000000) {
+		abs.tv_sec++;
+		abs.tv_nsec -= 1000000000;
+	}
+	ok(clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &abs, NULL) == 0 && ns(CLOCK_MONOTONIC) >=
+	   (uint64_t)abs.tv_sec * 1000000000ULL + (uint64_t)abs.tv_nsec, "clock_nanosleep absolute");
+	ok(clock() != (clock_t)-1, "clock()");
+	ok(tincan_boot_to_main_ns() > 0 && tincan_boot_to_main_ns() < 10000000000ULL, "boot-to-main time");
+
+	/* Randomness. */
+	unsigned char r1[64] = { 0 }, r2[64] = { 0 };
+	ok(getentropy(r1, sizeof r1) == 0 && getrandom(r2, sizeof r2, 0) == 64 && memcmp(r1, r2, 64) != 0,
+	   "getentropy and getrandom give different bytes");
+	ok(getentropy(r1, 257) < 0 && errno == EIO, "getentropy refuses more than 256 bytes");
+	ok(getrandom(r1, 8, 0x80) < 0 && errno == EINVAL, "getrandom refuses unknown flags");
+
+	/* sysconf. */
+	ok(sysconf(_SC_PAGESIZE) == 4096 && sysconf(_SC_NPROCESSORS_ONLN) == 1, "sysconf page size and CPUs");
+	ok(sysconf(_SC_PHYS_PAGES) == 8 * 256, "sysconf physical pages = --mem");
+	ok(sysconf(-5) < 0 && errno == EINVAL, "sysconf unknown name");
+
+	/* File descriptors and files. */
+	ok(isatty(1) == 0 && errno == ENOTTY, "stdout is not a tty in a pipe");
+	struct stat st;
+	ok(fstat(1, &st) == 0 && S_ISFIFO(st.st_mode), "fstat(stdout)");
+	ok(lseek(1, 0, SEEK_SET) < 0 && errno == ESPIPE, "lseek on the console is ESPIPE");
+	ok(write(7, "x", 1) < 0 && errno == EBADF, "write to an unknown fd is EBADF");
+	ok(read(1, r1, 1) < 0 && errno == EBADF, "read from stdout is EBADF");
+	ok(open("/etc/passwd", O_RDONLY) < 0 && errno == ENOENT, "open finds no files");
+	ok(open("/new", O_CREAT | O_WRONLY, 0600) < 0 && errno == EROFS, "creating a file is EROFS");
+	ok(fopen("/x", "r") == NULL && errno == ENOENT, "fopen finds no files");
+	ok(stat("/", &st) < 0 && errno == ENOENT, "stat");
+	ok(fcntl(1, F_GETFL) == O_WRONLY && fcntl(0, F_GETFL) == O_RDONLY, "fcntl F_GETFL");
+	ok(fcntl(1, F_SETFD, FD_CLOEXEC) == 0 && fcntl(1, F_GETFD) == FD_CLOEXEC, "fcntl FD_CLOEXEC");
+
+	/* Processes and signals. */
+	ok(getpid() == 1, "getpid");
+	ok(kill(getpid(), 0) == 0, "kill(self, 0)");
+	ok(kill(42, SIGTERM) < 0 && errno == ESRCH, "kill(other) is ESRCH");
+	ok(fork() < 0 && errno == ENOSYS, "fork is ENOSYS");
+	ok(execve("/bin/sh", argv, NULL) < 0 && errno == ENOSYS, "execve is ENOSYS");
+	sigset_t set = 0, old;
+	ok(sigprocmask(SIG_BLOCK, &set, &old) == 0, "sigprocmask");
+
+	/* The C library proper. */
+	int v[] = { 5, 3, 9, 1, 7 };
+	qsort(v, 5, sizeof v[0], cmp);
+	ok(v[0] == 1 && v[4] == 9, "qsort");
+	char buf[128];
+	snprintf(buf, sizeof buf, "%.3f %g %e %lld %zu %x", 3.14159, 1e-5, 12345.678, -123456789012LL, (size_t)42,
+		 255u);
+	ok(strcmp(buf, "3.142 1e-05 1.234568e+04 -123456789012 42 ff") == 0, "printf formats: %s", buf);
+	ok(fabs(strtod("2.5e3", NULL) - 2500.0) < 1e-9 && fabs(sin(M_PI / 2) - 1) < 1e-12 &&
+	   fabs(pow(2, 10) - 1024) < 1e-9, "strtod and libm");
+}
+
+int main(int argc, char **argv)
+{
+	const char *mode = argc > 1 ? argv[1] : "tap";
+
+	if (strcmp(mode, "tap") == 0) {
+		checks(argc, argv);
+		return done_testing();
+	}
+	if (strcmp(mode, "atexit") == 0) {
+		atexit(bye);
+		printf("main returns 3 (no newline, still flushed)");
+		return 3;
+	}
+	if (strcmp(mode, "exit") == 0) {
+		printf("buffered");
+		exit(atoi(argv[2]));
+	}
+	if (strcmp(mode, "cat") == 0) {
+		char line[512];
+		long n = 0;
+		while (fgets(line, sizeof line, stdin)) {
+			n++;
+			fputs(line, stdout);
+		}
+		fprintf(stderr, "%ld lines\n", n);
+		return 0;
+	}
+	if (strcmp(mode, "abort") == 0)
+		abort();
+	if (strcmp(mode, "panic") == 0)
+		inner_panic(42);
+	if (strcmp(mode, "raise") == 0)
+		raise(SIGTERM);
+	if (strcmp(mode, "overflow") == 0)
+		return deep(0);
+	if (strcmp(mode, "null") == 0)
+		return *(volatile int *)(uintptr_t)atoi("0");
+	if (strcmp(mode, "closed") == 0) {
+		close(1);
+		return printf("lost\n") < 0 || fflush(stdout) == EOF ? 0 : 1;
+	}
+	fprintf(stderr, "unknown mode %s\n", mode);
+	return 2;
+}
+
+__attribute__((destructor)) static void on_exit_destructor(void)
+{
+	if (getenv("TINCAN_DTOR"))
+		printf("destructor ran\n");
+}

@@ -1,0 +1,38 @@
+# The default app, as `make run` boots it.
+load helpers
+HELLO=$B/apps/hello.tc
+
+setup() { need_kvm; }
+
+@test "hello boots and prints its greeting, argv, a float and its boot time" {
+	boot "$HELLO" -- one "two three"
+	[ "$status" -eq 0 ]
+	[ "${lines[0]}" = "Hello from tincan!" ]
+	[ "${lines[1]}" = "argv[0] = \"$HELLO\"" ]
+	[ "${lines[2]}" = 'argv[1] = "one"' ]
+	[ "${lines[3]}" = 'argv[2] = "two three"' ]
+	[ "${lines[4]}" = "sqrt(2) = 1.414214" ]
+	[[ ${lines[5]} =~ ^boot\ to\ main:\ [0-9]+\.[0-9]{3}\ ms$ ]]
+}
+
+@test "hello runs in 1 MiB of guest memory" {
+	boot --mem=1M "$HELLO"
+	[ "$status" -eq 0 ]
+	[ "${lines[0]}" = "Hello from tincan!" ]
+}
+
+@test "an image runs when Linux executes it: it re-executes under tincan-run" {
+	run timeout 20 "$HELLO" x
+	[ "$status" -eq 0 ]
+	[ "${lines[0]}" = "Hello from tincan!" ]
+	[ "${lines[2]}" = 'argv[1] = "x"' ]
+}
+
+@test "hello's image fits the budgets it is built for (64 KiB loaded, 128 KiB file)" {
+	loaded=0
+	for m in $(readelf -lW "$HELLO" | awk '$1 == "LOAD" { print $6 }'); do loaded=$((loaded + m)); done
+	file=$(stat -c %s "$HELLO")
+	echo "loaded $loaded file $file"
+	[ "$loaded" -le 65536 ]
+	[ "$file" -le 131072 ]
+}

@@ -1,0 +1,76 @@
+# libos in real guests built with tincan-cc (tests/guests/libc.c).
+load helpers
+LIBC=$B/tests/libc.tc
+
+setup() { need_kvm; }
+
+@test "libos checks inside the guest (TAP from the guest)" {
+	boot --env=TINCAN_TEST=yes "$LIBC" tap "two words"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[[ $output == *"1..45"* ]]
+	! [[ $output == *"not ok"* ]]
+}
+
+@test "main's return value is the exit status; atexit runs; stdio is flushed" {
+	boot "$LIBC" atexit
+	[ "$status" -eq 3 ]
+	[ "$output" = "main returns 3 (no newline, still flushed)atexit handler ran" ]
+	boot "$LIBC" exit 7
+	[ "$status" -eq 7 ]
+	[ "$output" = "buffered" ]
+}
+
+@test "destructors run at exit" {
+	boot --env=TINCAN_DTOR=1 "$LIBC" exit 0
+	[ "$status" -eq 0 ]
+	[ "$output" = "buffereddestructor ran" ]
+}
+
+@test "stdio on stdin and stdout in a pipeline" {
+	run sh -c "seq 1 50000 | timeout 20 '$RUN' '$LIBC' cat 2>/dev/null | sha256sum"
+	[ "$output" = "$(seq 1 50000 | sha256sum)" ]
+	run sh -c "seq 1 50000 | timeout 20 '$RUN' '$LIBC' cat 2>&1 >/dev/null"
+	[ "$output" = "50000 lines" ]
+}
+
+@test "abort() ends the guest with status 100 and a symbolized backtrace" {
+	boot "$LIBC" abort
+	[ "$status" -eq 100 ]
+	first_line_has "guest panic: abort() called"
+	[[ $output == *" abort+0x"* ]]
+	[[ $output == *" main"* ]]
+}
+
+@test "panic() formats its message without allocating, with a backtrace" {
+	boot "$LIBC" panic
+	[ "$status" -eq 100 ]
+	first_line_has "guest panic: inner gave up with 42 and a string"
+	[[ $output == *"inner_panic"* ]]
+	[[ $output == *"libos_main+0x"* ]]
+}
+
+@test "a signal with no handler ends the guest" {
+	boot "$LIBC" raise
+	[ "$status" -eq 100 ]
+	first_line_has "killed by signal 15 (SIGTERM)"
+}
+
+@test "a stack overflow in a libc program hits the guard page" {
+	boot "$LIBC" overflow
+	[ "$status" -eq 101 ]
+	first_line_has "stack overflow: hit the guard page"
+	[[ $output == *"more times"* ]]
+}
+
+@test "a null pointer dereference (address 0 itself)" {
+	boot "$LIBC" null
+	[ "$status" -eq 101 ]
+	first_line_has "null pointer dereference at 0x0"
+}
+
+@test "writing to a closed stdout fails in the guest, not the monitor" {
+	boot "$LIBC" closed
+	[ "$status" -eq 0 ]
+	[ "$output" = "" ]
+}
