@@ -28,7 +28,8 @@ deps:
 
 # ---- the monitor and mkimage: static musl binaries --------------------------
 KINC := $(B)/kinc
-MON_SRC := $(wildcard platforms/kvm/monitor/*.c) mkimage/elfimage.c
+MON_SRC := $(wildcard platforms/kvm/monitor/*.c) mkimage/elfimage.c mkimage/size.c
+MKIMAGE_SRC := mkimage/main.c mkimage/elfimage.c mkimage/size.c
 MON_OBJ := $(patsubst %.c,$(B)/musl/%.o,$(MON_SRC))
 MUSL_CFLAGS := -std=c11 $(WARN) -Os -D_GNU_SOURCE -Imkimage -isystem $(KINC) -MMD -MP \
 	-ffunction-sections -fdata-sections -DTINCAN_VERSION='"$(VERSION)"'
@@ -50,7 +51,12 @@ $(B)/bin/tincan-run: $(MON_OBJ)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(MUSLCC) -static -s -Wl,--gc-sections -o $@ $^
 
-all: $(B)/bin/tincan-run
+$(B)/bin/tincan-mkimage: $(patsubst %.c,$(B)/musl/%.o,$(MKIMAGE_SRC))
+	$(call say,LD,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(MUSLCC) -static -s -Wl,--gc-sections -o $@ $^
+
+all: $(B)/bin/tincan-run $(B)/bin/tincan-mkimage
 
 # ---- the toolchain: newlib from Debian, cached by recipe hash ----------------
 T := $(B)/lib/tincan
@@ -142,6 +148,18 @@ run: all
 	@test -f $(B)/apps/$(APP).tc || { echo "no app '$(APP)': apps are $(APPS)" >&2; exit 1; }
 	$(B)/bin/tincan-run $(B)/apps/$(APP).tc $(ARGS)
 
+# ---- install: a prefix from which DIR/bin/tincan-cc works anywhere ------------
+install: all
+	@test -n "$(PREFIX)" || { echo "usage: make install PREFIX=DIR" >&2; exit 1; }
+	$(call say,INSTALL,$(abspath $(PREFIX)))
+	$(Q)install -d $(DESTDIR)$(abspath $(PREFIX))/bin $(DESTDIR)$(abspath $(PREFIX))/lib/tincan/kvm
+	$(Q)install -m 755 $(B)/bin/tincan-run $(B)/bin/tincan-mkimage toolchain/tincan-cc \
+		$(DESTDIR)$(abspath $(PREFIX))/bin/
+	$(Q)cd $(T) && cp -R include lib sysroot newlib $(DESTDIR)$(abspath $(PREFIX))/lib/tincan/
+	$(Q)install -m 644 $(T)/kvm/libos.o $(T)/kvm/tincan.ld $(DESTDIR)$(abspath $(PREFIX))/lib/tincan/kvm/
+	$(Q)$(HOSTCC) $(GUEST_CFLAGS) -MF /dev/null -DTINCAN_RUN_PATH='"$(abspath $(PREFIX))/bin/tincan-run"' \
+		-c platforms/kvm/guest/runpath.c -o $(DESTDIR)$(abspath $(PREFIX))/lib/tincan/kvm/runpath.o
+
 # ---- hand-written test guests (no libc) --------------------------------------
 TINY_CFLAGS := -std=c11 $(WARN) -O2 -ffreestanding -nostdinc -isystem $(GCCINC) -fno-pie \
 	-fno-stack-protector -fno-omit-frame-pointer -fno-asynchronous-unwind-tables -MMD -MP
@@ -172,7 +190,8 @@ $(B)/host/%.o: %.c
 	$(Q)$(HOSTCC) $(UNIT_CFLAGS) -c $< -o $@
 $(B)/tests/unit/test_elfimage: $(B)/host/tests/unit/test_elfimage.o $(B)/host/mkimage/elfimage.o
 $(B)/tests/unit/test_layout: $(B)/host/tests/unit/test_layout.o $(B)/host/platforms/kvm/monitor/layout.o $(B)/host/mkimage/elfimage.o
-$(B)/tests/unit/test_options: $(B)/host/tests/unit/test_options.o $(B)/host/platforms/kvm/monitor/options.o
+$(B)/tests/unit/test_options: $(B)/host/tests/unit/test_options.o $(B)/host/platforms/kvm/monitor/options.o \
+	$(B)/host/mkimage/size.o
 $(B)/tests/unit/%:
 	$(call say,LD,$@)
 	$(Q)mkdir -p $(@D)
@@ -198,5 +217,6 @@ clean:
 
 .PHONY: all deps test clean run bench install
 .DELETE_ON_ERROR:
+.SECONDARY:
 
 -include $(shell find $(B) -name '*.d' 2>/dev/null)

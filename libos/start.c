@@ -1,6 +1,7 @@
 /* From the platform's entry to main(): C library set-up and exit. */
 #include <stdlib.h>
 
+#include "fd.h"
 #include "internal.h"
 #include <tincan.h>
 
@@ -22,6 +23,7 @@ void libos_main(const struct tc_boot *boot)
 	libos.mem_size = boot->mem_size;
 	libos.tty = boot->tty;
 	libos_heap_init(boot->heap_start, boot->heap_end);
+	console_init();
 	environ = boot->envp;
 	/* newlib's exit() does not run destructors by itself on this target. */
 	atexit(__libc_fini_array);

@@ -8,7 +8,7 @@ setup() { need_kvm; }
 	boot --env=TINCAN_TEST=yes "$LIBC" tap "two words"
 	echo "$output"
 	[ "$status" -eq 0 ]
-	[[ $output == *"1..45"* ]]
+	[[ ${lines[-1]} =~ ^1\.\.[0-9]+$ ]]
 	! [[ $output == *"not ok"* ]]
 }
 

@@ -10,8 +10,8 @@ what=${1:-build}
 need="gcc:gcc make:make /usr/include/stdio.h:libc6-dev musl-gcc:musl-tools /usr/include/linux/kvm.h:linux-libc-dev xz:xz-utils
 apt-get:apt"
 case $what in
-test) need="$need bats:bats prove:perl" ;;
-bench) need="$need bats:bats prove:perl hyperfine:hyperfine" ;;
+test) need="$need bats:bats prove:perl autoconf:autoconf" ;;
+bench) need="$need bats:bats prove:perl autoconf:autoconf hyperfine:hyperfine" ;;
 esac
 
 missing=

@@ -128,10 +128,41 @@ static void checks(int argc, char **argv)
 	ok(lseek(1, 0, SEEK_SET) < 0 && errno == ESPIPE, "lseek on the console is ESPIPE");
 	ok(write(7, "x", 1) < 0 && errno == EBADF, "write to an unknown fd is EBADF");
 	ok(read(1, r1, 1) < 0 && errno == EBADF, "read from stdout is EBADF");
-	ok(open("/etc/passwd", O_RDONLY) < 0 && errno == ENOENT, "open finds no files");
-	ok(open("/new", O_CREAT | O_WRONLY, 0600) < 0 && errno == EROFS, "creating a file is EROFS");
-	ok(fopen("/x", "r") == NULL && errno == ENOENT, "fopen finds no files");
-	ok(stat("/", &st) < 0 && errno == ENOENT, "stat");
+	ok(open("/etc/passwd", O_RDONLY) < 0 && errno == ENOENT, "no host files: /etc/passwd is ENOENT");
+	ok(fopen("/x", "r") == NULL && errno == ENOENT, "fopen of a missing file is ENOENT");
+	ok(stat("/", &st) == 0 && S_ISDIR(st.st_mode) && stat(".", &st) == 0, "stat of the root directory");
+
+	/* The RAM file system. */
+	FILE *fw = fopen("conftest.out", "w");
+	ok(fw && fprintf(fw, "line one\nline %d\n", 2) > 0 && fclose(fw) == 0, "fopen/fprintf/fclose a new file");
+	FILE *fr = fopen("./conftest.out", "r");
+	char line[64] = "";
+	ok(fr && fgets(line, sizeof line, fr) && strcmp(line, "line one\n") == 0 && fgets(line, sizeof line, fr) &&
+	   strcmp(line, "line 2\n") == 0 && !fgets(line, sizeof line, fr) && feof(fr), "read it back");
+	if (fr)
+		fclose(fr);
+	ok(stat("/conftest.out", &st) == 0 && S_ISREG(st.st_mode) && st.st_size == 16, "stat gives its size");
+	int fd = open("conftest.out", O_RDWR | O_APPEND);
+	ok(fd >= 3 && write(fd, "more", 4) == 4 && lseek(fd, 0, SEEK_END) == 20 && lseek(fd, 5, SEEK_SET) == 5 &&
+	   read(fd, line, 3) == 3 && memcmp(line, "one", 3) == 0, "O_APPEND, lseek, read");
+	int fd2 = dup(fd);
+	ok(fd2 > fd && lseek(fd2, 0, SEEK_CUR) == 8, "dup shares the offset");
+	ok(open("conftest.out", O_CREAT | O_EXCL | O_WRONLY, 0600) < 0 && errno == EEXIST, "O_EXCL");
+	ok(unlink("conftest.out") == 0 && stat("conftest.out", &st) < 0 && errno == ENOENT, "unlink");
+	ok(read(fd2, line, 4) == 4 && memcmp(line, " two", 4) != 0, "an unlinked file stays readable while open");
+	ok(close(fd) == 0 && close(fd2) == 0 && close(fd2) < 0 && errno == EBADF, "close, double close is EBADF");
+	ok(open("dir/file", O_CREAT | O_WRONLY, 0600) < 0 && errno == ENOENT, "no subdirectories");
+	ok(mkdir("d", 0755) < 0 && errno == EPERM, "mkdir is refused");
+	fd = open("t", O_CREAT | O_WRONLY | O_TRUNC, 0600);
+	ok(fd >= 0 && lseek(fd, 100000, SEEK_SET) == 100000 && write(fd, "x", 1) == 1 && fstat(fd, &st) == 0 &&
+	   st.st_size == 100001 && close(fd) == 0, "a sparse write grows the file");
+	ok(rename("t", "u") == 0 && stat("u", &st) == 0 && stat("t", &st) < 0 && unlink("u") == 0, "rename");
+	int many = 0;
+	while (open("x", O_CREAT | O_RDONLY, 0600) >= 0)
+		many++;
+	ok(errno == EMFILE && many == 61, "EMFILE after 61 more descriptors (%d)", many);
+	for (int i = 3; i < 64; i++)
+		close(i);
 	ok(fcntl(1, F_GETFL) == O_WRONLY && fcntl(0, F_GETFL) == O_RDONLY, "fcntl F_GETFL");
 	ok(fcntl(1, F_SETFD, FD_CLOEXEC) == 0 && fcntl(1, F_GETFD) == FD_CLOEXEC, "fcntl FD_CLOEXEC");
 

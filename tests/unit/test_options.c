@@ -3,6 +3,7 @@
 
 #include "../tap.h"
 #include "options.h"
+#include "size.h"
 
 static int parse(struct options *o, char *err, ...);
 

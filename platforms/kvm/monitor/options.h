@@ -22,7 +22,4 @@ struct options {
 /* Parse argv; OPT_ERROR leaves a one-line reason in err. */
 int options_parse(struct options *o, int argc, char **argv, char *err, size_t errlen);
 
-/* Parse a size like 512K, 1M, 2G, 1MiB, 4096; 0 on success. */
-int parse_size(const char *s, uint64_t *out);
-
 #endif

@@ -1,0 +1,182 @@
+/* File descriptors: the table and the POSIX calls that go through it. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include "fd.h"
+
+/* Each descriptor points at an open file; dup'd descriptors share one. */
+static struct file files[FD_MAX];
+static struct file *fds[FD_MAX];
+static unsigned char cloexec[FD_MAX];
+
+static int fail(int e)
+{
+	errno = e;
+	return -1;
+}
+
+static struct file *get(int fd)
+{
+	return fd >= 0 && fd < FD_MAX ? fds[fd] : NULL;
+}
+
+static int lowest_free(int min)
+{
+	for (int fd = min < 0 ? 0 : min; fd < FD_MAX; fd++)
+		if (!fds[fd])
+			return fd;
+	return -EMFILE;
+}
+
+int fd_install(const struct file_ops *ops, void *priv, int flags, int min)
+{
+	int fd = lowest_free(min);
+	if (fd < 0)
+		return fd;
+	for (int i = 0; i < FD_MAX; i++)
+		if (!files[i].ops) {
+			files[i] = (struct file){ ops, priv, 0, flags, 1 };
+			fds[fd] = &files[i];
+			cloexec[fd] = 0;
+			return fd;
+		}
+	return -ENFILE;
+}
+
+static int ret(long r)
+{
+	return r < 0 ? fail((int)-r) : (int)r;
+}
+
+ssize_t read(int fd, void *buf, size_t len)
+{
+	struct file *f = get(fd);
+	if (!f || (f->flags & O_ACCMODE) == O_WRONLY)
+		return fail(EBADF);
+	ssize_t r = f->ops->read(f, buf, len);
+	return r < 0 ? fail((int)-r) : r;
+}
+
+ssize_t write(int fd, const void *buf, size_t len)
+{
+	struct file *f = get(fd);
+	if (!f || (f->flags & O_ACCMODE) == O_RDONLY)
+		return fail(EBADF);
+	ssize_t r = f->ops->write(f, buf, len);
+	return r < 0 ? fail((int)-r) : r;
+}
+
+off_t lseek(int fd, off_t off, int whence)
+{
+	struct file *f = get(fd);
+	if (!f)
+		return fail(EBADF);
+	if (!f->ops->lseek)
+		return fail(ESPIPE);
+	off_t r = f->ops->lseek(f, off, whence);
+	return r < 0 ? fail((int)-r) : r;
+}
+
+int fstat(int fd, struct stat *st)
+{
+	struct file *f = get(fd);
+	return f ? ret(f->ops->fstat(f, st)) : fail(EBADF);
+}
+
+int isatty(int fd)
+{
+	struct file *f = get(fd);
+	if (!f)
+		return fail(EBADF);
+	if (f->ops->isatty && f->ops->isatty(f))
+		return 1;
+	errno = ENOTTY;
+	return 0;
+}
+
+int close(int fd)
+{
+	struct file *f = get(fd);
+	if (!f)
+		return fail(EBADF);
+	fds[fd] = NULL;
+	if (--f->refs == 0) {
+		if (f->ops->close)
+			f->ops->close(f);
+		f->ops = NULL;
+	}
+	return 0;
+}
+
+static int dup_at(int fd, int min, int exact)
+{
+	struct file *f = get(fd);
+	if (!f)
+		return fail(EBADF);
+	int nfd = exact ? min : lowest_free(min);
+	if (nfd < 0 || nfd >= FD_MAX)
+		return fail(exact ? EBADF : EMFILE);
+	if (nfd == fd)
+		return fd;
+	if (fds[nfd])
+		close(nfd);
+	fds[nfd] = f;
+	f->refs++;
+	cloexec[nfd] = 0;
+	return nfd;
+}
+
+int dup(int fd)
+{
+	return dup_at(fd, 0, 0);
+}
+
+int dup2(int fd, int nfd)
+{
+	if (!get(fd))
+		return fail(EBADF);
+	return dup_at(fd, nfd, 1);
+}
+
+int fcntl(int fd, int cmd, ...)
+{
+	struct file *f = get(fd);
+	va_list ap;
+	int arg = 0;
+
+	if (!f)
+		return fail(EBADF);
+	if (cmd == F_SETFL || cmd == F_SETFD || cmd == F_DUPFD || cmd == F_DUPFD_CLOEXEC) {
+		va_start(ap, cmd);
+		arg = va_arg(ap, int);
+		va_end(ap);
+	}
+	switch (cmd) {
+	case F_GETFL:
+		return f->flags;
+	case F_SETFL:
+		/* Nothing blocks in a way O_NONBLOCK could change yet: refuse it
+		 * rather than pretend. */
+		if (arg & O_NONBLOCK)
+			return fail(EINVAL);
+		f->flags = (f->flags & O_ACCMODE) | (arg & O_APPEND);
+		return 0;
+	case F_GETFD:
+		return cloexec[fd] ? FD_CLOEXEC : 0;
+	case F_SETFD:
+		cloexec[fd] = (arg & FD_CLOEXEC) != 0;
+		return 0;
+	case F_DUPFD:
+	case F_DUPFD_CLOEXEC: {
+		int nfd = dup_at(fd, arg, 0);
+		if (nfd >= 0 && cmd == F_DUPFD_CLOEXEC)
+			cloexec[nfd] = 1;
+		return nfd;
+	}
+	default:
+		return fail(EINVAL);
+	}
+}

@@ -1,0 +1,40 @@
+/*
+ * The file descriptor table (libos-internal).  An open file is an ops table
+ * plus private state: the console and RAM files are its two kinds so far.
+ * Ops return negative errno; fd.c turns that into errno/-1 for the app.
+ */
+#ifndef LIBOS_FD_H
+#define LIBOS_FD_H
+
+#include <sys/stat.h>
+#include <sys/types.h>
+
+#define FD_MAX 64
+
+struct file;
+
+struct file_ops {
+	ssize_t (*read)(struct file *f, void *buf, size_t len);
+	ssize_t (*write)(struct file *f, const void *buf, size_t len);
+	off_t (*lseek)(struct file *f, off_t off, int whence); /* NULL: ESPIPE */
+	int (*fstat)(struct file *f, struct stat *st);
+	int (*isatty)(struct file *f);
+	void (*close)(struct file *f); /* last reference gone; may be NULL */
+};
+
+struct file {
+	const struct file_ops *ops; /* NULL: the slot is free */
+	void *priv;
+	off_t off;
+	int flags; /* O_ACCMODE | O_APPEND | O_NONBLOCK */
+	int refs;  /* descriptors sharing this open file (dup) */
+};
+
+/* Install an open file at the lowest free descriptor >= min; returns the fd
+ * or -EMFILE. */
+int fd_install(const struct file_ops *ops, void *priv, int flags, int min);
+
+/* Console descriptors 0, 1, 2 (console.c). */
+void console_init(void);
+
+#endif

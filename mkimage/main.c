@@ -1,0 +1,150 @@
+/*
+ * tincan-mkimage: show or rewrite the manifest of a tincan image in place.
+ *
+ *   tincan-mkimage [--mem=SIZE] [--stack=SIZE] [--name=NAME] [--print] IMAGE
+ *
+ * The manifest note has a fixed size, so rewriting it changes no other
+ * byte of the image.  The image is checked exactly as tincan-run checks it
+ * before anything is written.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "../platforms/kvm/abi.h"
+#include "elfimage.h"
+#include "size.h"
+
+#ifndef TINCAN_VERSION
+#define TINCAN_VERSION "dev"
+#endif
+
+static const char usage[] =
+	"usage: tincan-mkimage [OPTIONS] IMAGE\n"
+	"Show or rewrite the manifest of IMAGE (a program linked by tincan-cc) in place.\n"
+	"\n"
+	"  --mem=SIZE    memory the image needs; tincan-run uses it as the default --mem\n"
+	"                and refuses less (0: no claim)\n"
+	"  --stack=SIZE  stack size (0: the default, 64K)\n"
+	"  --name=NAME   the image's name (at most 31 bytes)\n"
+	"  --print       print the manifest (after any change)\n"
+	"  --help, --version\n"
+	"\n"
+	"Exit status: 0 done, 1 bad image or I/O error, 2 bad command line.\n";
+
+static void die(int status, const char *fmt, ...) __attribute__((noreturn, format(printf, 2, 3)));
+#include <stdarg.h>
+static void die(int status, const char *fmt, ...)
+{
+	va_list ap;
+	fputs("tincan-mkimage: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	exit(status);
+}
+
+static const char *value(const char *arg, const char *name)
+{
+	size_t n = strlen(name);
+	return strncmp(arg, name, n) == 0 && arg[n] == '=' ? arg + n + 1 : NULL;
+}
+
+static void print(const struct tc_manifest *m)
+{
+	printf("name:    %s\n", m->name[0] ? m->name : "(none)");
+	printf("abi:     v%u\n", m->abi_version);
+	if (m->mem)
+		printf("mem:     %lluK\n", (unsigned long long)(m->mem >> 10));
+	else
+		printf("mem:     (no claim)\n");
+	printf("stack:   %lluK%s\n", (unsigned long long)((m->stack ? m->stack : TC_STACK_DEFAULT) >> 10),
+	       m->stack ? "" : " (default)");
+	printf("devices: %u\n", m->ndevices);
+	for (uint32_t i = 0; i < m->ndevices; i++)
+		printf("  %s (%s)\n", m->devices[i].name, m->devices[i].type == TC_DEV_NET ? "net" : "block");
+}
+
+int main(int argc, char **argv)
+{
+	const char *image = NULL, *v, *name = NULL;
+	uint64_t mem = 0, stack = 0;
+	int set_mem = 0, set_stack = 0, do_print = 0;
+	char err[256];
+
+	for (int i = 1; i < argc; i++) {
+		const char *a = argv[i];
+		if (strcmp(a, "--help") == 0) {
+			fputs(usage, stdout);
+			return 0;
+		} else if (strcmp(a, "--version") == 0) {
+			printf("tincan-mkimage %s (guest ABI v%d)\n", TINCAN_VERSION, TC_ABI_VERSION);
+			return 0;
+		} else if (strcmp(a, "--print") == 0) {
+			do_print = 1;
+		} else if ((v = value(a, "--mem"))) {
+			if (parse_size(v, &mem) < 0 || (mem && (mem < TC_MEM_MIN || mem > TC_MEM_MAX)))
+				die(2, "invalid --mem '%s': expected 0 or a size from %lluK to %lluG", v,
+				    (unsigned long long)(TC_MEM_MIN >> 10), (unsigned long long)(TC_MEM_MAX >> 30));
+			mem = (mem + TC_PAGE_SIZE - 1) & ~(TC_PAGE_SIZE - 1);
+			set_mem = 1;
+		} else if ((v = value(a, "--stack"))) {
+			if (parse_size(v, &stack) < 0 || (stack && (stack < TC_PAGE_SIZE || stack > (1ULL << 30))))
+				die(2, "invalid --stack '%s': expected 0 or a size from 4K to 1G", v);
+			stack = (stack + TC_PAGE_SIZE - 1) & ~(TC_PAGE_SIZE - 1);
+			set_stack = 1;
+		} else if ((v = value(a, "--name"))) {
+			if (strlen(v) >= TC_MFT_NAME_MAX)
+				die(2, "--name '%s' is longer than %d bytes", v, TC_MFT_NAME_MAX - 1);
+			name = v;
+		} else if (a[0] == '-') {
+			die(2, "unknown option '%s' (try tincan-mkimage --help)", a);
+		} else if (image) {
+			die(2, "more than one image given");
+		} else {
+			image = a;
+		}
+	}
+	if (!image)
+		die(2, "no image given (try tincan-mkimage --help)");
+
+	int changing = set_mem || set_stack || name;
+	int fd = open(image, changing ? O_RDWR : O_RDONLY);
+	struct stat st;
+	if (fd < 0 || fstat(fd, &st) < 0)
+		die(1, "%s: %s", image, strerror(errno));
+	if (!S_ISREG(st.st_mode))
+		die(1, "%s: not a regular file", image);
+	size_t size = (size_t)st.st_size;
+	const uint8_t *file = size ? mmap(NULL, size, PROT_READ, MAP_PRIVATE, fd, 0) : (const uint8_t *)"";
+	if (file == MAP_FAILED)
+		die(1, "%s: %s", image, strerror(errno));
+	struct ei_image img;
+	if (ei_parse(file, size, &img, err, sizeof err) < 0 ||
+	    ei_check_manifest(img.manifest, TC_ABI_VERSION, err, sizeof err) < 0)
+		die(1, "%s: %s", image, err);
+
+	struct tc_manifest m = *img.manifest;
+	if (set_mem)
+		m.mem = mem;
+	if (set_stack)
+		m.stack = stack;
+	if (name) {
+		memset(m.name, 0, sizeof m.name);
+		memcpy(m.name, name, strlen(name));
+	}
+	if (changing) {
+		ssize_t n = pwrite(fd, &m, sizeof m, (off_t)img.manifest_off);
+		if (n != (ssize_t)sizeof m || fsync(fd) < 0)
+			die(1, "%s: cannot write the manifest: %s", image, n < 0 ? strerror(errno) : "short write");
+	}
+	if (do_print || !changing)
+		print(&m);
+	return 0;
+}

@@ -1,0 +1,80 @@
+# Projects from outside the tree, built with an installed prefix's tincan-cc.
+load helpers
+
+setup_file() {
+	export PFX=$BATS_FILE_TMPDIR/prefix
+	make -s -C "$BATS_TEST_DIRNAME/.." install PREFIX="$PFX" B="$B" >/dev/null
+}
+
+setup() { need_kvm; }
+
+@test "make CC=tincan-cc builds an ordinary multi-file project that boots with stdin piped in" {
+	cp -R "$BATS_TEST_DIRNAME/outside/stats" "$BATS_TEST_TMPDIR/guest"
+	cp -R "$BATS_TEST_DIRNAME/outside/stats" "$BATS_TEST_TMPDIR/host"
+	cd "$BATS_TEST_TMPDIR/guest"
+	# From a directory that is not the tree, with nothing but the prefix.
+	run make CC="$PFX/bin/tincan-cc"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	make -s -C "$BATS_TEST_TMPDIR/host" CC=gcc >/dev/null
+	input() { for i in $(seq 1 3000); do echo "$((i * 7919 % 1000)).$((i % 10)) $((i * 31 % 97))"; done; }
+	input | "$BATS_TEST_TMPDIR/host/stats" > want
+	input | timeout 20 "$PFX/bin/tincan-run" stats > got
+	diff want got
+	# The image also runs when exec'd directly, through the installed tincan-run.
+	input | timeout 20 ./stats > got2
+	diff want got2
+}
+
+@test "CC=tincan-cc ./configure && make: compile, link and run probes pass" {
+	command -v autoconf >/dev/null || skip "autoconf is not installed"
+	cp -R "$BATS_TEST_DIRNAME/outside/confproj" "$BATS_TEST_TMPDIR/c"
+	cd "$BATS_TEST_TMPDIR/c"
+	autoconf && autoheader
+	run env CC="$PFX/bin/tincan-cc" ./configure
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[[ $output == *"checking whether we are cross compiling... no"* ]]
+	[[ $output == *"checking for clock_gettime... yes"* ]]
+	[[ $output == *"checking for getentropy... yes"* ]]
+	run make
+	[ "$status" -eq 0 ]
+	run timeout 20 "$PFX/bin/tincan-run" confproj
+	[ "$status" -eq 0 ]
+	[ "${lines[0]}" = "configured: clock_gettime nanosleep getentropy sys/random.h, run probes in a guest" ]
+	[ "${lines[1]}" = "sqrt(16) = 4" ]
+}
+
+@test "tincan-cc passes compile-only and preprocess modes through, and refuses -shared" {
+	cd "$BATS_TEST_TMPDIR"
+	printf '#include <stdio.h>\nint f(void) { return __tincan__; }\n' > f.c
+	run "$PFX/bin/tincan-cc" -c -O2 -g -DX=1 -I. f.c -o f.o
+	[ "$status" -eq 0 ]
+	[ -f f.o ]
+	run "$PFX/bin/tincan-cc" -E f.c
+	[ "$status" -eq 0 ]
+	[[ $output == *"newlib"* ]]
+	run "$PFX/bin/tincan-cc" -shared -o f.so f.o
+	[ "$status" -ne 0 ]
+	[[ $output == *"-shared is not supported"* ]]
+	run "$PFX/bin/tincan-cc" --version
+	[ "$status" -eq 0 ]
+}
+
+@test "tincan-mkimage rewrites the manifest and tincan-run honours it" {
+	cp "$B/apps/hello.tc" "$BATS_TEST_TMPDIR/h.tc"
+	run "$PFX/bin/tincan-mkimage" --mem=2M --stack=128K --name=hello --print "$BATS_TEST_TMPDIR/h.tc"
+	[ "$status" -eq 0 ]
+	[[ $output == *"mem:     2048K"* ]]
+	[[ $output == *"name:    hello"* ]]
+	boot --mem=1M "$BATS_TEST_TMPDIR/h.tc"
+	[ "$status" -eq 103 ]
+	first_line_has "needs 2048 KiB of memory (its manifest says so): pass --mem=2048K or more"
+	boot "$BATS_TEST_TMPDIR/h.tc"
+	[ "$status" -eq 0 ]
+	run "$PFX/bin/tincan-mkimage" --mem=lots "$BATS_TEST_TMPDIR/h.tc"
+	[ "$status" -eq 2 ]
+	run "$PFX/bin/tincan-mkimage" /bin/true
+	[ "$status" -eq 1 ]
+	[[ $output == *"not a static executable"* ]]
+}
