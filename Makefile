@@ -212,6 +212,9 @@ TEST_BINS := $(B)/tests/tiny.tc $(B)/tests/libc.tc $(addprefix $(B)/tests/unit/t
 test: all $(TEST_BINS)
 	@prove $(if $(filter 1,$(V)),-v) tests/*.t
 
+bench: all
+	@tests/bench/run.sh $(B)
+
 clean:
 	rm -rf $(B)
 

@@ -1,4 +1,5 @@
 /* From the platform's entry to main(): C library set-up and exit. */
+#include <stdio.h>
 #include <stdlib.h>
 
 #include "fd.h"
@@ -27,6 +28,11 @@ void libos_main(const struct tc_boot *boot)
 	environ = boot->envp;
 	/* newlib's exit() does not run destructors by itself on this target. */
 	atexit(__libc_fini_array);
+	/* newlib line-buffers stdout on targets without fcntl; POSIX programs
+	 * expect full buffering when it is not a terminal, and every flush
+	 * costs an exit to the monitor. */
+	if (!(libos.tty & 2))
+		setvbuf(stdout, NULL, _IOFBF, BUFSIZ);
 	__libc_init_array();
 	libos.main_ns = plat_clock_monotonic_ns();
 	/* exit() runs atexit handlers and flushes stdio, then calls _exit(). */

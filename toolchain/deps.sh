@@ -11,7 +11,7 @@ need="gcc:gcc make:make /usr/include/stdio.h:libc6-dev musl-gcc:musl-tools /usr/
 apt-get:apt"
 case $what in
 test) need="$need bats:bats prove:perl autoconf:autoconf" ;;
-bench) need="$need bats:bats prove:perl autoconf:autoconf hyperfine:hyperfine" ;;
+bench) need="$need hyperfine:hyperfine jq:jq /usr/bin/time:time" ;;
 esac
 
 missing=

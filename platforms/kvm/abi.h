@@ -33,7 +33,7 @@ typedef uint64_t tc_gpa; /* guest-physical == guest-virtual address */
  */
 #define TC_PAGE_SIZE 4096ULL
 #define TC_IMAGE_BASE 0x10000ULL
-#define TC_MEM_MIN (256ULL << 10)
+#define TC_MEM_MIN (64ULL << 10)
 #define TC_MEM_MAX (3ULL << 30)
 #define TC_DOORBELL_BASE 0xC0000000ULL
 #define TC_STACK_DEFAULT (64ULL << 10)
