@@ -38,7 +38,8 @@ say() { printf '  NEWLIB %s\n' "$*"; }
 die() { printf 'newlib: %s\n' "$*" >&2; exit 1; }
 
 if [ $# -ne 1 ] || [ -z "$1" ]; then die "usage: $0 DEST"; fi
-dest=$1
+# Absolute: the build steps below change directory.
+mkdir -p "$1" && dest=$(cd "$1" && pwd) || die "cannot create $1"
 
 script=${BASH_SOURCE[0]}
 [ -r "$script" ] || die "cannot read own script text at $script"
