@@ -213,3 +213,24 @@ setup() { need_kvm; }
 	[ "$status" -eq 101 ]
 	first_line_has "monitor-owned memory"
 }
+
+@test "the monitor runs guest code inside its seccomp sandbox" {
+	# The guest ends by itself after 3 s, so no timeout wrapper is needed.
+	"$RUN" "$TINY" sleep 3000 > /dev/null &
+	pid=$!
+	# Wait (bounded) for the guest to be asleep in its wait hypercall.
+	for i in $(seq 1 100); do
+		grep -q '^Seccomp:[[:space:]]*2' /proc/$pid/status 2>/dev/null && break
+		sleep 0.02
+	done
+	status_file=$(cat /proc/$pid/status)
+	kill $pid
+	wait $pid || true
+	[[ $status_file == *"NoNewPrivs:"*1* ]]
+	echo "$status_file" | grep -q '^Seccomp:[[:space:]]*2'
+}
+
+@test "a guest that spins forever can be stopped from outside" {
+	run timeout -s TERM 1 "$RUN" "$TINY" spin
+	[ "$status" -eq 124 ]
+}

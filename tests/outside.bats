@@ -78,3 +78,28 @@ setup() { need_kvm; }
 	[ "$status" -eq 1 ]
 	[[ $output == *"not a static executable"* ]]
 }
+
+@test "libos names do not leak into the app's namespace" {
+	cd "$BATS_TEST_TMPDIR"
+	# Names libos and the platform use internally; an app may define them all.
+	cat > names.c <<'C'
+#include <stdio.h>
+int libos = 1, fds = 2, files = 3, nodes = 4, console_init = 5, fd_install = 6, libos_main = 7;
+int plat_exit = 8, plat_panic = 9, tc_kvm_start = 10, tc_hostexec = 11, libos_heap_init = 12;
+void panic(const char *fmt, ...) { printf("my own panic: %s\n", fmt); }
+int main(void)
+{
+	panic("works");
+	printf("%d\n", libos + fds + files + nodes + console_init + fd_install + libos_main + plat_exit +
+		       plat_panic + tc_kvm_start + tc_hostexec + libos_heap_init);
+	return 0;
+}
+C
+	run "$PFX/bin/tincan-cc" -o names names.c
+	echo "$output"
+	[ "$status" -eq 0 ]
+	run timeout 20 "$PFX/bin/tincan-run" names
+	[ "$status" -eq 0 ]
+	[ "${lines[0]}" = "my own panic: works" ]
+	[ "${lines[1]}" = "78" ]
+}
