@@ -234,3 +234,11 @@ setup() { need_kvm; }
 	run timeout -s TERM 1 "$RUN" "$TINY" spin
 	[ "$status" -eq 124 ]
 }
+
+@test "closed stdin/stdout: the monitor's own files never become the guest's console" {
+	run sh -c "timeout 20 '$RUN' '$TINY' cat <&-"
+	[ "$status" -eq 0 ]
+	[ "$output" = "" ]
+	run sh -c "timeout 20 '$RUN' '$TINY' hello >&- 2>&-"
+	[ "$status" -eq 0 ]
+}

@@ -110,6 +110,11 @@ int main(int argc, char **argv)
 	char err[512];
 
 	memset(&vm, 0, sizeof vm);
+	/* If we were started with fd 0, 1 or 2 closed, /dev/kvm or the image
+	 * would land there and the guest's console would reach it: fill the gaps. */
+	for (int fd = 0; fd < 3; fd++)
+		if (fcntl(fd, F_GETFD) < 0 && open("/dev/null", O_RDWR) != fd)
+			die(TC_STATUS_HOST, "cannot open /dev/null for closed fd %d", fd);
 	switch (options_parse(&o, argc, argv, err, sizeof err)) {
 	case OPT_HELP:
 		fputs(usage, stdout);
