@@ -95,7 +95,7 @@ int main(int argc, char **argv)
 			mem = (mem + TC_PAGE_SIZE - 1) & ~(TC_PAGE_SIZE - 1);
 			set_mem = 1;
 		} else if ((v = value(a, "--stack"))) {
-			if (parse_size(v, &stack) < 0 || (stack && (stack < TC_PAGE_SIZE || stack > (1ULL << 30))))
+			if (parse_size(v, &stack) < 0 || (stack && (stack < TC_PAGE_SIZE || stack > TC_STACK_MAX)))
 				die(2, "invalid --stack '%s': expected 0 or a size from 4K to 1G", v);
 			stack = (stack + TC_PAGE_SIZE - 1) & ~(TC_PAGE_SIZE - 1);
 			set_stack = 1;

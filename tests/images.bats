@@ -88,3 +88,11 @@ bad_image() { # FILE WANT
 	[ "$status" -eq 0 ]
 	[[ $output == "tincan-run "*"(guest ABI v1)" ]]
 }
+
+@test "a manifest with memory that is not a page multiple" {
+	# tc_manifest.mem is at descriptor offset 16; the descriptor starts 20 bytes into the note.
+	bad_image "$(patch_copy "$TINY" $((0x3000 + 20 + 16)) '\x01\x00\x80\x00\x00\x00\x00\x00')" "manifest memory"
+}
+@test "a manifest with an absurd stack" {
+	bad_image "$(patch_copy "$TINY" $((0x3000 + 20 + 24)) '\x01\xf0\xff\xff\xff\xff\xff\xff')" "manifest stack"
+}

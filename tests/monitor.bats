@@ -242,3 +242,34 @@ setup() { need_kvm; }
 	run sh -c "timeout 20 '$RUN' '$TINY' hello >&- 2>&-"
 	[ "$status" -eq 0 ]
 }
+
+@test "an image file changed or truncated while its guest runs cannot crash the fault report" {
+	cp "$TINY" "$BATS_TEST_TMPDIR/t.tc"
+	"$RUN" "$BATS_TEST_TMPDIR/t.tc" late-fault 500 > "$BATS_TEST_TMPDIR/out" 2>&1 &
+	pid=$!
+	sleep 0.2
+	: > "$BATS_TEST_TMPDIR/t.tc"
+	st=0
+	wait $pid || st=$?
+	cat "$BATS_TEST_TMPDIR/out"
+	[ "$st" -eq 101 ]
+	grep -q "invalid opcode (ud2) at rip 0x[0-9a-f]* in tiny_main+0x" "$BATS_TEST_TMPDIR/out"
+}
+
+@test "a file-size limit on stdout is an error for the guest, not SIGXFSZ for the monitor" {
+	run bash -c "ulimit -f 8; timeout 20 '$RUN' '$TINY' big > '$BATS_TEST_TMPDIR/big'"
+	[ "$status" -eq 1 ]
+}
+
+@test "an empty panic message is still a panic" {
+	boot "$TINY" panic-empty
+	[ "$status" -eq 100 ]
+	first_line_has "guest panic: "
+}
+
+@test "a guest-made endless frame chain does not keep the fault report walking" {
+	boot --mem=256M "$TINY" frame-chain
+	[ "$status" -eq 101 ]
+	first_line_has "invalid opcode (ud2)"
+	[[ $output == *"more times"* ]]
+}

@@ -37,6 +37,7 @@ typedef uint64_t tc_gpa; /* guest-physical == guest-virtual address */
 #define TC_MEM_MAX (3ULL << 30)
 #define TC_DOORBELL_BASE 0xC0000000ULL
 #define TC_STACK_DEFAULT (64ULL << 10)
+#define TC_STACK_MAX (1ULL << 30)
 
 /*
  * A hypercall is one 8-byte store of the argument struct's guest address to
@@ -66,17 +67,16 @@ enum tc_error {
 struct tc_hc_console_write {
 	uint64_t fd;  /* IN: 1 or 2 */
 	tc_gpa buf;   /* IN */
-	uint64_t len; /* IN: at most TC_CONSOLE_MAX */
+	uint64_t len; /* IN */
 	int64_t ret;  /* OUT */
 };
-#define TC_CONSOLE_MAX (1ULL << 20)
 
 /* TC_HC_CONSOLE_READ: read up to len bytes from the host's stdin; blocks
  * until at least one byte or end of file.  ret = bytes read (0 at end of
  * file), or -tc_error. */
 struct tc_hc_console_read {
 	tc_gpa buf;   /* IN */
-	uint64_t len; /* IN: at most TC_CONSOLE_MAX */
+	uint64_t len; /* IN */
 	int64_t ret;  /* OUT */
 };
 

@@ -149,6 +149,28 @@ int tiny_main(const struct tc_boot_info *info)
 		putu(bi->mem_size);
 		putu(bi->heap_end - bi->heap_start);
 		exit_(0);
+	} else if (seq(cmd, "late-fault")) {
+		/* Sleep arg ms, then fault: the image file can change meanwhile. */
+		struct tc_hc_wait a = { mono_ns() + num(arg) * 1000000, 0, -1 };
+		tc_hypercall(TC_HC_WAIT, &a);
+		__asm__ __volatile__("ud2");
+	} else if (seq(cmd, "big")) {
+		/* 64 KiB of output in one call; exit 1 if the host refused it. */
+		int64_t r = cwrite(1, (void *)(uintptr_t)bi->heap_start, 65536);
+		exit_(r == 65536 ? 0 : 1);
+	} else if (seq(cmd, "panic-empty")) {
+		struct tc_hc_panic a = { 0, 0 };
+		tc_hypercall(TC_HC_PANIC, &a);
+	} else if (seq(cmd, "frame-chain")) {
+		/* Fill the heap with frames that all point to the next one and the
+		 * same return address, then fault: the walk must stay bounded. */
+		uint64_t *f = (uint64_t *)(uintptr_t)bi->heap_start;
+		uint64_t n = (bi->heap_end - bi->heap_start) / 16 - 1;
+		for (uint64_t i = 0; i < n; i++) {
+			f[2 * i] = (uint64_t)(uintptr_t)&f[2 * i + 2];
+			f[2 * i + 1] = (uint64_t)(uintptr_t)&tiny_main + 4;
+		}
+		__asm__ __volatile__("mov %0, %%rbp; ud2" : : "r"(f));
 	} else if (seq(cmd, "write-heap")) {
 		/* The whole heap and stack are writable. */
 		for (uint64_t p = bi->heap_start; p < bi->heap_end; p += 4096)

@@ -115,7 +115,13 @@ int main(void)
 	ok(gm_ptr(&g, 0x10000, 16, GM_R) != NULL, "text readable");
 	ok(gm_ptr(&g, 0x10000, 16, GM_W) == NULL, "text not writable");
 	ok(gm_ptr(&g, 0x13000, 16, GM_W) == NULL, "rodata not writable");
-	ok(gm_ptr(&g, 0x12ff0, 32, GM_R) == NULL, "range across a permission boundary refused");
+	ok(gm_ptr(&g, 0x12ff0, 32, GM_R) != NULL, "read across text and rodata (both readable)");
+	ok(gm_ptr(&g, 0x12ff0, 32, GM_W) == NULL, "write across text and rodata refused");
+	ok(gm_ptr(&g, 0x13ff0, 32, GM_W) == NULL, "write across rodata and data refused");
+	ok(gm_ptr(&g, 0x13ff0, 32, GM_R) != NULL, "read across rodata and data");
+	ok(gm_ptr(&g, l.stack_top - 4, 8, GM_R) != NULL, "read across stack and boot info");
+	ok(gm_ptr(&g, 0x10000, l.heap_end, GM_R) == NULL, "read into the guard page refused");
+	ok(gm_ptr(&g, l.gdt, 0x20000, GM_R) == NULL, "read starting in the GDT refused");
 	ok(gm_ptr(&g, l.info, 16, GM_R) != NULL && gm_ptr(&g, l.info, 16, GM_W) == NULL, "boot info read-only");
 	ok(gm_ptr(&g, l.gdt, 8, GM_R) == NULL, "GDT not for the guest");
 	ok(gm_ptr(&g, 0x3000, 8, GM_R) == NULL, "page tables not for the guest");

@@ -14,6 +14,7 @@
 #include "monitor.h"
 
 #define FRAMES_MAX 32
+#define READS_MAX 100000
 
 static void say(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 static void say(const char *fmt, ...)
@@ -58,7 +59,9 @@ static void backtrace(const struct vm *vm, const struct kvm_regs *r)
 	say("  rip 0x%llx rsp 0x%llx rbp 0x%llx\n  backtrace:\n    #0 0x%llx %s\n", (unsigned long long)r->rip,
 	    (unsigned long long)r->rsp, (unsigned long long)r->rbp, (unsigned long long)r->rip, w);
 	uint64_t last = 0, repeats = 0;
-	for (int i = 1; i < FRAMES_MAX && fp; i++) {
+	/* Repeated frames are not printed but still read: bound the reads too,
+	 * or a guest could build a chain that keeps us walking for seconds. */
+	for (int i = 1, reads = 0; i < FRAMES_MAX && fp && reads < READS_MAX; i++, reads++) {
 		uint64_t next, ret;
 		if (read_u64(vm, fp, &next) || read_u64(vm, fp + 8, &ret) || ret == 0)
 			break;
@@ -115,6 +118,8 @@ static const char *pf_reason(const struct vm *vm, uint64_t cr2, uint64_t rip)
 
 	if (cr2 >= l->guard && cr2 < l->guard + TC_PAGE_SIZE)
 		return "stack overflow: hit the guard page below the stack";
+	/* Page 0 is never mapped, which this host's KVM also relies on: a
+	 * `syscall` instruction (EFER.SCE off) ends at rip 0 instead of #UD. */
 	if (cr2 < TC_PAGE_SIZE)
 		return "null pointer dereference";
 	if (cr2 == rip)

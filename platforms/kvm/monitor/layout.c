@@ -108,14 +108,23 @@ const struct gm_region *gm_region_of(const struct guest_layout *lay, uint64_t gp
 
 void *gm_ptr(const struct gm *g, uint64_t gpa, uint64_t len, unsigned perm)
 {
-	const struct gm_region *r = gm_region_of(g->lay, gpa);
+	const struct guest_layout *l = g->lay;
+	const struct gm_region *r = gm_region_of(l, gpa);
 
-	if (!r || (r->perm & GM_SUPER) || (r->perm & perm) != perm)
+	if (!r)
 		return NULL;
-	/* The whole range must sit inside this one region (no overflow: gpa < r->end). */
-	if (len > r->end - gpa)
-		return NULL;
-	return g->base + gpa;
+	/* Walk the regions the range covers: each must touch the previous one
+	 * and allow perm.  No overflow: gpa < r->end, so r->end - gpa > 0. */
+	for (uint64_t left = len ? len : 1, at = gpa;; r++) {
+		if ((r->perm & GM_SUPER) || (r->perm & perm) != perm)
+			return NULL;
+		if (left <= r->end - at)
+			return g->base + gpa;
+		left -= r->end - at;
+		at = r->end;
+		if (r + 1 == l->region + l->nregion || r[1].start != at)
+			return NULL;
+	}
 }
 
 /* Leaf entry bits for a permission. */

@@ -63,8 +63,9 @@ int layout_build_tables(const struct guest_layout *lay, uint8_t *base, char *err
 /*
  * Translate guest range [gpa, gpa+len) to a host pointer if the guest may
  * access all of it with every permission in perm (GM_R and/or GM_W).
- * Returns NULL for anything else: outside RAM, overflow, monitor-owned,
- * unmapped, or read-only when GM_W is asked.  len 0 is checked like len 1.
+ * The range may cross adjacent regions that all allow perm.  Returns NULL
+ * for anything else: outside RAM, overflow, monitor-owned, unmapped, or
+ * read-only when GM_W is asked.  len 0 is checked like len 1.
  */
 void *gm_ptr(const struct gm *g, uint64_t gpa, uint64_t len, unsigned perm);
 

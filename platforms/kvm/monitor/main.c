@@ -26,6 +26,7 @@
 
 #define MEM_DEFAULT (8ULL << 20)
 #define ARGS_MAX (64ULL << 10)
+#define IMAGE_MAX (1LL << 30)
 
 static const char usage[] =
 	"usage: tincan-run [OPTIONS] IMAGE [--] [ARGS...]\n"
@@ -59,9 +60,23 @@ static const uint8_t *map_image(const char *path, size_t *size)
 		close(fd);
 		return (const uint8_t *)"";
 	}
-	void *p = mmap(NULL, *size, PROT_READ, MAP_PRIVATE, fd, 0);
+	if (st.st_size > IMAGE_MAX)
+		die(TC_STATUS_IMAGE, "%s: %lld bytes is larger than any image (%llu MiB)", path, (long long)st.st_size,
+		    (unsigned long long)(IMAGE_MAX >> 20));
+	/* A private copy, not a file mapping: the symbols are read again when a
+	 * fault is reported, and the file may have changed (or shrunk: SIGBUS)
+	 * by then. */
+	uint8_t *p = mmap(NULL, *size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	if (p == MAP_FAILED)
-		die(TC_STATUS_HOST, "%s: cannot map: %s", path, strerror(errno));
+		die(TC_STATUS_HOST, "%s: cannot allocate %zu bytes: %s", path, *size, strerror(errno));
+	for (size_t done = 0; done < *size;) {
+		ssize_t n = read(fd, p + done, *size - done);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			die(TC_STATUS_HOST, "%s: read: %s", path, n < 0 ? strerror(errno) : "file shrank while reading");
+		done += (size_t)n;
+	}
 	close(fd);
 	return p;
 }
@@ -129,8 +144,10 @@ int main(int argc, char **argv)
 	}
 	vm.image_path = o.image;
 	vm.stats = o.stats;
-	/* A closed pipe must show up as EPIPE to the guest, not kill us. */
+	/* A closed pipe or a full file-size limit must show up as an error to
+	 * the guest, not kill us. */
 	signal(SIGPIPE, SIG_IGN);
+	signal(SIGXFSZ, SIG_IGN);
 
 	size_t size;
 	const uint8_t *file = map_image(o.image, &size);
@@ -139,6 +156,12 @@ int main(int argc, char **argv)
 		die(TC_STATUS_IMAGE, "%s: %s", o.image, err);
 
 	const struct tc_manifest *m = vm.img.manifest;
+	if (m->mem % TC_PAGE_SIZE || m->mem > TC_MEM_MAX)
+		die(TC_STATUS_IMAGE, "%s: manifest memory %llu is not a page multiple up to %llu MiB (fix it with tincan-mkimage --mem)",
+		    o.image, (unsigned long long)m->mem, (unsigned long long)(TC_MEM_MAX >> 20));
+	if (m->stack % TC_PAGE_SIZE || m->stack > TC_STACK_MAX)
+		die(TC_STATUS_IMAGE, "%s: manifest stack %llu is not a page multiple up to %llu MiB (fix it with tincan-mkimage --stack)",
+		    o.image, (unsigned long long)m->stack, (unsigned long long)(TC_STACK_MAX >> 20));
 	uint64_t mem = o.mem;
 	if (!mem)
 		mem = m->mem > MEM_DEFAULT ? m->mem : MEM_DEFAULT;

@@ -127,7 +127,7 @@ static void hc_panic(struct vm *vm, uint64_t gpa)
 {
 	struct tc_hc_panic *a = hc_arg(vm, TC_HC_PANIC, gpa, sizeof *a, GM_R);
 	uint64_t len = a->len > TC_PANIC_MSG_MAX ? TC_PANIC_MSG_MAX : a->len;
-	const char *m = hc_buf(vm, TC_HC_PANIC, a->msg, len, GM_R);
+	const char *m = len ? hc_buf(vm, TC_HC_PANIC, a->msg, len, GM_R) : "";
 	char text[TC_PANIC_MSG_MAX + 1];
 
 	/* Keep the message on one line and printable. */
@@ -190,6 +190,7 @@ void vm_run(struct vm *vm)
 			}
 			die(TC_STATUS_HOST, "KVM_RUN: %s", strerror(errno));
 		}
+		again = 0;
 		vm->exits++;
 		switch (vm->run->exit_reason) {
 		case KVM_EXIT_MMIO:

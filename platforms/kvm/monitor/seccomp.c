@@ -1,7 +1,8 @@
 /*
  * The sandbox the monitor runs guest code in.  After set-up, the monitor
  * needs only: KVM_RUN and register reads on the vCPU, console I/O on fds
- * 0-2, ppoll, clocks and exit.  Anything else kills the process: a monitor
+ * 0-2, ppoll, clocks, exit,
+ * and restart_syscall (a sleep interrupted by SIGSTOP/SIGCONT resumes through it).  Anything else kills the process: a monitor
  * bug exploited by a guest gains no new system calls.
  *
  * Raw BPF rather than libseccomp: the filter is twenty instructions and the
@@ -55,6 +56,7 @@ void sandbox_enter(void)
 		JEQ(0, 0, 1),
 		ALLOW,
 		KILL,
+		JEQ(SYS_restart_syscall, 6, 0),
 		JEQ(SYS_ppoll, 5, 0),
 		JEQ(SYS_clock_gettime, 4, 0),
 		JEQ(SYS_clock_nanosleep, 3, 0),
