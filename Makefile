@@ -215,10 +215,13 @@ test: all $(TEST_BINS)
 bench: all
 	@tests/bench/run.sh $(B)
 
+format:
+	@clang-format -i $$(git ls-files '*.c' '*.h')
+
 clean:
 	rm -rf $(B)
 
-.PHONY: all deps test clean run bench install
+.PHONY: all deps test clean run bench install format
 .DELETE_ON_ERROR:
 .SECONDARY:
 

@@ -155,8 +155,7 @@ int fcntl(int fd, int cmd, ...)
 		va_end(ap);
 	}
 	switch (cmd) {
-	case F_GETFL:
-		return f->flags;
+	case F_GETFL: return f->flags;
 	case F_SETFL:
 		/* Nothing blocks in a way O_NONBLOCK could change yet: refuse it
 		 * rather than pretend. */
@@ -164,11 +163,8 @@ int fcntl(int fd, int cmd, ...)
 			return fail(EINVAL);
 		f->flags = (f->flags & O_ACCMODE) | (arg & O_APPEND);
 		return 0;
-	case F_GETFD:
-		return cloexec[fd] ? FD_CLOEXEC : 0;
-	case F_SETFD:
-		cloexec[fd] = (arg & FD_CLOEXEC) != 0;
-		return 0;
+	case F_GETFD: return cloexec[fd] ? FD_CLOEXEC : 0;
+	case F_SETFD: cloexec[fd] = (arg & FD_CLOEXEC) != 0; return 0;
 	case F_DUPFD:
 	case F_DUPFD_CLOEXEC: {
 		int nfd = dup_at(fd, arg, 0);
@@ -176,7 +172,6 @@ int fcntl(int fd, int cmd, ...)
 			cloexec[nfd] = 1;
 		return nfd;
 	}
-	default:
-		return fail(EINVAL);
+	default: return fail(EINVAL);
 	}
 }

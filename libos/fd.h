@@ -27,7 +27,7 @@ struct file {
 	void *priv;
 	off_t off;
 	int flags; /* O_ACCMODE | O_APPEND | O_NONBLOCK */
-	int refs;  /* descriptors sharing this open file (dup) */
+	int refs; /* descriptors sharing this open file (dup) */
 };
 
 /* Install an open file at the lowest free descriptor >= min; returns the fd

@@ -7,9 +7,9 @@
 #include <tincan/platform.h>
 
 struct libos_state {
-	uint64_t start_ns;  /* host start, monotonic */
-	uint64_t main_ns;   /* when main() was called */
-	uint64_t idle_ns;   /* time spent waiting in plat_wait */
+	uint64_t start_ns; /* host start, monotonic */
+	uint64_t main_ns; /* when main() was called */
+	uint64_t idle_ns; /* time spent waiting in plat_wait */
 	uint64_t mem_size;
 	unsigned tty;
 };

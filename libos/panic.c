@@ -57,34 +57,23 @@ static size_t format(char *buf, const char *fmt, va_list ap)
 			}
 			break;
 		}
-		case 'u':
-			put_u(&o, lng ? va_arg(ap, unsigned long) : va_arg(ap, unsigned), 10);
-			break;
-		case 'x':
-			put_u(&o, lng ? va_arg(ap, unsigned long) : va_arg(ap, unsigned), 16);
-			break;
+		case 'u': put_u(&o, lng ? va_arg(ap, unsigned long) : va_arg(ap, unsigned), 10); break;
+		case 'x': put_u(&o, lng ? va_arg(ap, unsigned long) : va_arg(ap, unsigned), 16); break;
 		case 'p':
 			put(&o, '0');
 			put(&o, 'x');
 			put_u(&o, (uintptr_t)va_arg(ap, void *), 16);
 			break;
-		case 'c':
-			put(&o, (char)va_arg(ap, int));
-			break;
+		case 'c': put(&o, (char)va_arg(ap, int)); break;
 		case 's': {
 			const char *s = va_arg(ap, const char *);
 			for (s = s ? s : "(null)"; *s; s++)
 				put(&o, *s);
 			break;
 		}
-		case '%':
-			put(&o, '%');
-			break;
-		case '\0':
-			return o.len;
-		default:
-			put(&o, '%');
-			put(&o, *fmt);
+		case '%': put(&o, '%'); break;
+		case '\0': return o.len;
+		default: put(&o, '%'); put(&o, *fmt);
 		}
 	}
 	return o.len;

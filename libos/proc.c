@@ -9,12 +9,30 @@
 
 #define PID 1
 
-pid_t getpid(void) { return PID; }
-pid_t getppid(void) { return 0; }
-uid_t getuid(void) { return 0; }
-uid_t geteuid(void) { return 0; }
-gid_t getgid(void) { return 0; }
-gid_t getegid(void) { return 0; }
+pid_t getpid(void)
+{
+	return PID;
+}
+pid_t getppid(void)
+{
+	return 0;
+}
+uid_t getuid(void)
+{
+	return 0;
+}
+uid_t geteuid(void)
+{
+	return 0;
+}
+gid_t getgid(void)
+{
+	return 0;
+}
+gid_t getegid(void)
+{
+	return 0;
+}
 
 void _exit(int status)
 {
@@ -22,10 +40,9 @@ void _exit(int status)
 }
 
 static const char *const signame[] = {
-	[SIGHUP] = "SIGHUP", [SIGINT] = "SIGINT", [SIGQUIT] = "SIGQUIT", [SIGILL] = "SIGILL",
-	[SIGTRAP] = "SIGTRAP", [SIGABRT] = "SIGABRT", [SIGFPE] = "SIGFPE", [SIGKILL] = "SIGKILL",
-	[SIGBUS] = "SIGBUS", [SIGSEGV] = "SIGSEGV", [SIGPIPE] = "SIGPIPE", [SIGALRM] = "SIGALRM",
-	[SIGTERM] = "SIGTERM",
+	[SIGHUP] = "SIGHUP",   [SIGINT] = "SIGINT",   [SIGQUIT] = "SIGQUIT", [SIGILL] = "SIGILL", [SIGTRAP] = "SIGTRAP",
+	[SIGABRT] = "SIGABRT", [SIGFPE] = "SIGFPE",   [SIGKILL] = "SIGKILL", [SIGBUS] = "SIGBUS", [SIGSEGV] = "SIGSEGV",
+	[SIGPIPE] = "SIGPIPE", [SIGALRM] = "SIGALRM", [SIGTERM] = "SIGTERM",
 };
 
 /* newlib's raise() runs handlers the app installed with signal(); a signal
@@ -57,18 +74,10 @@ int sigprocmask(int how, const sigset_t *set, sigset_t *old)
 	if (!set)
 		return 0;
 	switch (how) {
-	case SIG_BLOCK:
-		blocked |= *set;
-		return 0;
-	case SIG_UNBLOCK:
-		blocked &= ~*set;
-		return 0;
-	case SIG_SETMASK:
-		blocked = *set;
-		return 0;
-	default:
-		errno = EINVAL;
-		return -1;
+	case SIG_BLOCK: blocked |= *set; return 0;
+	case SIG_UNBLOCK: blocked &= ~*set; return 0;
+	case SIG_SETMASK: blocked = *set; return 0;
+	default: errno = EINVAL; return -1;
 	}
 }
 

@@ -21,7 +21,7 @@
 
 struct node {
 	struct node *next;
-	char *name;     /* NULL once unlinked (open files keep the data) */
+	char *name; /* NULL once unlinked (open files keep the data) */
 	unsigned char *data;
 	size_t size, cap;
 	int opens;

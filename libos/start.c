@@ -15,8 +15,12 @@ extern void __libc_fini_array(void);
 
 /* newlib's __libc_init_array calls these around the init arrays; the
  * linker script's .init_array does the real work. */
-void _init(void) {}
-void _fini(void) {}
+void _init(void)
+{
+}
+void _fini(void)
+{
+}
 
 void libos_main(const struct tc_boot *boot)
 {

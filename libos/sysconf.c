@@ -11,28 +11,17 @@
 long sysconf(int name)
 {
 	switch (name) {
-	case _SC_PAGESIZE:
-		return PAGE;
-	case _SC_CLK_TCK:
-		return CLOCKS_PER_SEC;
+	case _SC_PAGESIZE: return PAGE;
+	case _SC_CLK_TCK: return CLOCKS_PER_SEC;
 	case _SC_NPROCESSORS_CONF:
-	case _SC_NPROCESSORS_ONLN:
-		return 1;
-	case _SC_PHYS_PAGES:
-		return (long)(libos.mem_size / PAGE);
-	case _SC_OPEN_MAX:
-		return 3;
-	case _SC_ARG_MAX:
-		return 65536;
-	case _SC_CHILD_MAX:
-		return 1;
-	case _SC_HOST_NAME_MAX:
-		return 64;
-	case _SC_LINE_MAX:
-		return 2048;
-	default:
-		errno = EINVAL;
-		return -1;
+	case _SC_NPROCESSORS_ONLN: return 1;
+	case _SC_PHYS_PAGES: return (long)(libos.mem_size / PAGE);
+	case _SC_OPEN_MAX: return 3;
+	case _SC_ARG_MAX: return 65536;
+	case _SC_CHILD_MAX: return 1;
+	case _SC_HOST_NAME_MAX: return 64;
+	case _SC_LINE_MAX: return 2048;
+	default: errno = EINVAL; return -1;
 	}
 }
 

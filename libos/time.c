@@ -38,18 +38,11 @@ int clock_gettime(clockid_t id, struct timespec *ts)
 	uint64_t t;
 
 	switch (id) {
-	case CLOCK_REALTIME:
-		t = plat_clock_realtime_ns();
-		break;
-	case CLOCK_MONOTONIC:
-		t = plat_clock_monotonic_ns();
-		break;
+	case CLOCK_REALTIME: t = plat_clock_realtime_ns(); break;
+	case CLOCK_MONOTONIC: t = plat_clock_monotonic_ns(); break;
 	case CLOCK_PROCESS_CPUTIME_ID:
-	case CLOCK_THREAD_CPUTIME_ID:
-		t = cpu_ns();
-		break;
-	default:
-		return fail(EINVAL);
+	case CLOCK_THREAD_CPUTIME_ID: t = cpu_ns(); break;
+	default: return fail(EINVAL);
 	}
 	ts->tv_sec = (time_t)(t / NS);
 	ts->tv_nsec = (long)(t % NS);
@@ -93,8 +86,9 @@ int nanosleep(const struct timespec *req, struct timespec *rem)
 	if (!req || req->tv_nsec < 0 || req->tv_nsec >= (long)NS || req->tv_sec < 0)
 		return fail(EINVAL);
 	uint64_t now = plat_clock_monotonic_ns();
-	uint64_t d = (uint64_t)req->tv_sec > (UINT64_MAX - now) / NS - 1 ? UINT64_MAX
-									 : now + (uint64_t)req->tv_sec * NS + (uint64_t)req->tv_nsec;
+	uint64_t d = (uint64_t)req->tv_sec > (UINT64_MAX - now) / NS - 1
+			 ? UINT64_MAX
+			 : now + (uint64_t)req->tv_sec * NS + (uint64_t)req->tv_nsec;
 	libos_sleep_until(d);
 	if (rem)
 		*rem = (struct timespec){ 0, 0 };

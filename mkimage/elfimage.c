@@ -38,7 +38,8 @@ static int parse_notes(struct ei_image *img, const Elf64_Phdr *ph, char *err, si
 		if (nh.n_type == TC_NOTE_TYPE && nh.n_namesz == TC_NOTE_NAMESZ &&
 		    memcmp(img->file + name, TC_NOTE_NAME, TC_NOTE_NAMESZ) == 0) {
 			if (nh.n_descsz != sizeof(struct tc_manifest))
-				return fail(err, errlen, "manifest note has %u bytes, expected %zu (made by a different tincan?)",
+				return fail(err, errlen,
+					    "manifest note has %u bytes, expected %zu (made by a different tincan?)",
 					    nh.n_descsz, sizeof(struct tc_manifest));
 			if (img->manifest)
 				return fail(err, errlen, "image has two manifest notes");
@@ -63,9 +64,9 @@ static int parse_load(struct ei_image *img, const Elf64_Phdr *ph, unsigned idx, 
 		return fail(err, errlen, "segment %u: file size %llu exceeds memory size %llu", idx,
 			    (unsigned long long)ph->p_filesz, (unsigned long long)ph->p_memsz);
 	if (!in_file(img->size, ph->p_offset, ph->p_filesz))
-		return fail(err, errlen, "segment %u: bytes %llu..%llu lie outside the %zu-byte file (truncated image?)",
-			    idx, (unsigned long long)ph->p_offset,
-			    (unsigned long long)(ph->p_offset + ph->p_filesz), img->size);
+		return fail(
+		    err, errlen, "segment %u: bytes %llu..%llu lie outside the %zu-byte file (truncated image?)", idx,
+		    (unsigned long long)ph->p_offset, (unsigned long long)(ph->p_offset + ph->p_filesz), img->size);
 	if (ph->p_vaddr % PAGE)
 		return fail(err, errlen, "segment %u: address 0x%llx is not page aligned", idx,
 			    (unsigned long long)ph->p_vaddr);
@@ -82,8 +83,8 @@ static int parse_load(struct ei_image *img, const Elf64_Phdr *ph, unsigned idx, 
 	s->memsz = ph->p_memsz;
 	s->offset = ph->p_offset;
 	s->filesz = ph->p_filesz;
-	s->perm = ((ph->p_flags & PF_R) ? EI_R : 0) | ((ph->p_flags & PF_W) ? EI_W : 0) |
-		  ((ph->p_flags & PF_X) ? EI_X : 0);
+	s->perm =
+	    ((ph->p_flags & PF_R) ? EI_R : 0) | ((ph->p_flags & PF_W) ? EI_W : 0) | ((ph->p_flags & PF_X) ? EI_X : 0);
 	return 0;
 }
 
@@ -158,8 +159,7 @@ int ei_parse(const uint8_t *file, size_t size, struct ei_image *img, char *err, 
 	if (file[EI_DATA] != ELFDATA2LSB || eh.e_machine != EM_X86_64)
 		return fail(err, errlen, "ELF file for machine %u, not x86-64", eh.e_machine);
 	if (eh.e_type != ET_EXEC)
-		return fail(err, errlen, "ELF type %u is not a static executable (link it with tincan-cc)",
-			    eh.e_type);
+		return fail(err, errlen, "ELF type %u is not a static executable (link it with tincan-cc)", eh.e_type);
 	if (eh.e_phentsize != sizeof(Elf64_Phdr) || eh.e_phnum == 0 || eh.e_phnum > 64 ||
 	    !in_file(size, eh.e_phoff, (uint64_t)eh.e_phnum * sizeof(Elf64_Phdr)))
 		return fail(err, errlen, "program headers missing or outside the file (truncated image?)");
@@ -180,11 +180,11 @@ int ei_parse(const uint8_t *file, size_t size, struct ei_image *img, char *err, 
 			break;
 		case PT_INTERP:
 		case PT_DYNAMIC:
-			return fail(err, errlen, "dynamically linked ELF; tincan images are static (link with tincan-cc)");
+			return fail(err, errlen,
+				    "dynamically linked ELF; tincan images are static (link with tincan-cc)");
 		case PT_TLS:
 			return fail(err, errlen, "image uses thread-local storage, which tincan does not support yet");
-		default:
-			break;
+		default: break;
 		}
 	}
 	if (img->nseg == 0)
@@ -208,13 +208,16 @@ int ei_parse(const uint8_t *file, size_t size, struct ei_image *img, char *err, 
 int ei_check_manifest(const struct tc_manifest *m, uint32_t abi_version, char *err, size_t errlen)
 {
 	if (!m)
-		return fail(err, errlen, "no tincan manifest note: link it with tincan-cc, or add one with tincan-mkimage");
+		return fail(err, errlen,
+			    "no tincan manifest note: link it with tincan-cc, or add one with tincan-mkimage");
 	if (m->magic != TC_MANIFEST_MAGIC || m->version != TC_MANIFEST_VERSION)
 		return fail(err, errlen, "manifest version %u is not %u: rebuild the image with this tincan",
 			    m->version, TC_MANIFEST_VERSION);
 	if (m->abi_version != abi_version)
-		return fail(err, errlen, "image was built for guest ABI v%u, this monitor speaks v%u: "
-			    "rebuild it with the matching tincan-cc", m->abi_version, abi_version);
+		return fail(err, errlen,
+			    "image was built for guest ABI v%u, this monitor speaks v%u: "
+			    "rebuild it with the matching tincan-cc",
+			    m->abi_version, abi_version);
 	if (memchr(m->name, '\0', sizeof m->name) == NULL)
 		return fail(err, errlen, "manifest name is not NUL-terminated");
 	if (m->ndevices > TC_MFT_DEVICES_MAX)

@@ -20,11 +20,11 @@
 #define EI_X 1u
 
 struct ei_segment {
-	uint64_t vaddr;  /* page aligned */
+	uint64_t vaddr; /* page aligned */
 	uint64_t memsz;
 	uint64_t offset; /* in the file */
 	uint64_t filesz; /* <= memsz, inside the file */
-	unsigned perm;   /* EI_R | EI_W | EI_X, never W and X together */
+	unsigned perm; /* EI_R | EI_W | EI_X, never W and X together */
 };
 
 struct ei_image {

@@ -24,18 +24,17 @@
 #define TINCAN_VERSION "dev"
 #endif
 
-static const char usage[] =
-	"usage: tincan-mkimage [OPTIONS] IMAGE\n"
-	"Show or rewrite the manifest of IMAGE (a program linked by tincan-cc) in place.\n"
-	"\n"
-	"  --mem=SIZE    memory the image needs; tincan-run uses it as the default --mem\n"
-	"                and refuses less (0: no claim)\n"
-	"  --stack=SIZE  stack size (0: the default, 64K)\n"
-	"  --name=NAME   the image's name (at most 31 bytes)\n"
-	"  --print       print the manifest (after any change)\n"
-	"  --help, --version\n"
-	"\n"
-	"Exit status: 0 done, 1 bad image or I/O error, 2 bad command line.\n";
+static const char usage[] = "usage: tincan-mkimage [OPTIONS] IMAGE\n"
+			    "Show or rewrite the manifest of IMAGE (a program linked by tincan-cc) in place.\n"
+			    "\n"
+			    "  --mem=SIZE    memory the image needs; tincan-run uses it as the default --mem\n"
+			    "                and refuses less (0: no claim)\n"
+			    "  --stack=SIZE  stack size (0: the default, 64K)\n"
+			    "  --name=NAME   the image's name (at most 31 bytes)\n"
+			    "  --print       print the manifest (after any change)\n"
+			    "  --help, --version\n"
+			    "\n"
+			    "Exit status: 0 done, 1 bad image or I/O error, 2 bad command line.\n";
 
 static void die(int status, const char *fmt, ...) __attribute__((noreturn, format(printf, 2, 3)));
 #include <stdarg.h>

@@ -30,17 +30,17 @@ enum tc_device_type {
 
 struct tc_mft_device {
 	char name[TC_MFT_DEVNAME_MAX]; /* NUL-terminated */
-	uint32_t type;                 /* enum tc_device_type */
-	uint32_t flags;                /* none defined yet: must be 0 */
+	uint32_t type; /* enum tc_device_type */
+	uint32_t flags; /* none defined yet: must be 0 */
 };
 
 struct tc_manifest {
-	uint32_t magic;       /* TC_MANIFEST_MAGIC */
-	uint32_t version;     /* TC_MANIFEST_VERSION */
+	uint32_t magic; /* TC_MANIFEST_MAGIC */
+	uint32_t version; /* TC_MANIFEST_VERSION */
 	uint32_t abi_version; /* the guest ABI the image was linked for */
-	uint32_t ndevices;    /* entries used in devices[] */
-	uint64_t mem;         /* bytes of guest memory the image needs, 0: no claim */
-	uint64_t stack;       /* stack bytes, 0: the platform default */
+	uint32_t ndevices; /* entries used in devices[] */
+	uint64_t mem; /* bytes of guest memory the image needs, 0: no claim */
+	uint64_t stack; /* stack bytes, 0: the platform default */
 	char name[TC_MFT_NAME_MAX]; /* NUL-terminated, informational */
 	struct tc_mft_device devices[TC_MFT_DEVICES_MAX];
 };

@@ -65,19 +65,19 @@ enum tc_error {
 /* TC_HC_CONSOLE_WRITE: write all of buf to the host's stdout (fd 1) or
  * stderr (fd 2).  ret = bytes written, or -tc_error. */
 struct tc_hc_console_write {
-	uint64_t fd;  /* IN: 1 or 2 */
-	tc_gpa buf;   /* IN */
+	uint64_t fd; /* IN: 1 or 2 */
+	tc_gpa buf; /* IN */
 	uint64_t len; /* IN */
-	int64_t ret;  /* OUT */
+	int64_t ret; /* OUT */
 };
 
 /* TC_HC_CONSOLE_READ: read up to len bytes from the host's stdin; blocks
  * until at least one byte or end of file.  ret = bytes read (0 at end of
  * file), or -tc_error. */
 struct tc_hc_console_read {
-	tc_gpa buf;   /* IN */
+	tc_gpa buf; /* IN */
 	uint64_t len; /* IN */
-	int64_t ret;  /* OUT */
+	int64_t ret; /* OUT */
 };
 
 /* TC_HC_EXIT: end the guest; status & 0xff becomes tincan-run's exit status. */
@@ -90,15 +90,15 @@ struct tc_hc_exit {
 #define TC_EV_CONSOLE_IN 1ULL
 struct tc_hc_wait {
 	uint64_t deadline_ns; /* IN: absolute, host CLOCK_MONOTONIC */
-	uint64_t wanted;      /* IN: TC_EV_* */
-	int64_t ret;          /* OUT */
+	uint64_t wanted; /* IN: TC_EV_* */
+	int64_t ret; /* OUT */
 };
 
 /* TC_HC_PANIC: the guest gives up.  The monitor prints msg, the guest's
  * registers and a backtrace from the guest's frame pointers, and exits
  * with TC_STATUS_PANIC. */
 struct tc_hc_panic {
-	tc_gpa msg;   /* IN: not NUL-terminated */
+	tc_gpa msg; /* IN: not NUL-terminated */
 	uint64_t len; /* IN: at most TC_PANIC_MSG_MAX, longer is cut */
 };
 #define TC_PANIC_MSG_MAX 512
@@ -116,14 +116,14 @@ struct tc_hc_panic {
 
 struct tc_boot_info {
 	uint32_t abi_version; /* TC_ABI_VERSION */
-	uint32_t size;        /* sizeof(struct tc_boot_info) as the monitor knows it */
-	uint64_t mem_size;    /* bytes of guest RAM, from 0 */
-	tc_gpa heap_start;    /* sbrk may hand out [heap_start, heap_end) */
+	uint32_t size; /* sizeof(struct tc_boot_info) as the monitor knows it */
+	uint64_t mem_size; /* bytes of guest RAM, from 0 */
+	tc_gpa heap_start; /* sbrk may hand out [heap_start, heap_end) */
 	tc_gpa heap_end;
 	tc_gpa stack_top;
 	tc_gpa stack_bottom; /* the guard page lies just below */
-	uint64_t tsc_hz;      /* from KVM_GET_TSC_KHZ */
-	uint64_t tsc_base;    /* guest TSC read when ... */
+	uint64_t tsc_hz; /* from KVM_GET_TSC_KHZ */
+	uint64_t tsc_base; /* guest TSC read when ... */
 	uint64_t mono_ns_base; /* ... the host CLOCK_MONOTONIC was this */
 	uint64_t real_ns_base; /* ... and CLOCK_REALTIME was this */
 	uint64_t mono_ns_start; /* host CLOCK_MONOTONIC when tincan-run started */
@@ -140,11 +140,11 @@ struct tc_boot_info {
  * status passes through unchanged (0..255); these are what the monitor uses
  * when the guest does not exit by itself.
  */
-#define TC_STATUS_PANIC 100   /* guest called panic() or abort() */
-#define TC_STATUS_FAULT 101   /* guest CPU fault: page fault, #GP, #UD ... */
-#define TC_STATUS_ABI 102     /* guest broke the ABI: bad pointer, unknown call */
-#define TC_STATUS_IMAGE 103   /* the image is malformed or does not fit */
-#define TC_STATUS_USAGE 104   /* bad command line */
-#define TC_STATUS_HOST 105    /* host-side failure: /dev/kvm, I/O, memory */
+#define TC_STATUS_PANIC 100 /* guest called panic() or abort() */
+#define TC_STATUS_FAULT 101 /* guest CPU fault: page fault, #GP, #UD ... */
+#define TC_STATUS_ABI 102 /* guest broke the ABI: bad pointer, unknown call */
+#define TC_STATUS_IMAGE 103 /* the image is malformed or does not fit */
+#define TC_STATUS_USAGE 104 /* bad command line */
+#define TC_STATUS_HOST 105 /* host-side failure: /dev/kvm, I/O, memory */
 
 #endif

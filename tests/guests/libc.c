@@ -104,8 +104,9 @@ static void checks(int argc, char **argv)
 		abs.tv_sec++;
 		abs.tv_nsec -= 1000000000;
 	}
-	ok(clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &abs, NULL) == 0 && ns(CLOCK_MONOTONIC) >=
-	   (uint64_t)abs.tv_sec * 1000000000ULL + (uint64_t)abs.tv_nsec, "clock_nanosleep absolute");
+	ok(clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &abs, NULL) == 0 &&
+	       ns(CLOCK_MONOTONIC) >= (uint64_t)abs.tv_sec * 1000000000ULL + (uint64_t)abs.tv_nsec,
+	   "clock_nanosleep absolute");
 	ok(clock() != (clock_t)-1, "clock()");
 	ok(tincan_boot_to_main_ns() > 0 && tincan_boot_to_main_ns() < 10000000000ULL, "boot-to-main time");
 
@@ -138,13 +139,15 @@ static void checks(int argc, char **argv)
 	FILE *fr = fopen("./conftest.out", "r");
 	char line[64] = "";
 	ok(fr && fgets(line, sizeof line, fr) && strcmp(line, "line one\n") == 0 && fgets(line, sizeof line, fr) &&
-	   strcmp(line, "line 2\n") == 0 && !fgets(line, sizeof line, fr) && feof(fr), "read it back");
+	       strcmp(line, "line 2\n") == 0 && !fgets(line, sizeof line, fr) && feof(fr),
+	   "read it back");
 	if (fr)
 		fclose(fr);
 	ok(stat("/conftest.out", &st) == 0 && S_ISREG(st.st_mode) && st.st_size == 16, "stat gives its size");
 	int fd = open("conftest.out", O_RDWR | O_APPEND);
 	ok(fd >= 3 && write(fd, "more", 4) == 4 && lseek(fd, 0, SEEK_END) == 20 && lseek(fd, 5, SEEK_SET) == 5 &&
-	   read(fd, line, 3) == 3 && memcmp(line, "one", 3) == 0, "O_APPEND, lseek, read");
+	       read(fd, line, 3) == 3 && memcmp(line, "one", 3) == 0,
+	   "O_APPEND, lseek, read");
 	int fd2 = dup(fd);
 	ok(fd2 > fd && lseek(fd2, 0, SEEK_CUR) == 8, "dup shares the offset");
 	ok(open("conftest.out", O_CREAT | O_EXCL | O_WRONLY, 0600) < 0 && errno == EEXIST, "O_EXCL");
@@ -155,7 +158,8 @@ static void checks(int argc, char **argv)
 	ok(mkdir("d", 0755) < 0 && errno == EPERM, "mkdir is refused");
 	fd = open("t", O_CREAT | O_WRONLY | O_TRUNC, 0600);
 	ok(fd >= 0 && lseek(fd, 100000, SEEK_SET) == 100000 && write(fd, "x", 1) == 1 && fstat(fd, &st) == 0 &&
-	   st.st_size == 100001 && close(fd) == 0, "a sparse write grows the file");
+	       st.st_size == 100001 && close(fd) == 0,
+	   "a sparse write grows the file");
 	ok(rename("t", "u") == 0 && stat("u", &st) == 0 && stat("t", &st) < 0 && unlink("u") == 0, "rename");
 	int many = 0;
 	while (open("x", O_CREAT | O_RDONLY, 0600) >= 0)
@@ -184,7 +188,8 @@ static void checks(int argc, char **argv)
 		 255u);
 	ok(strcmp(buf, "3.142 1e-05 1.234568e+04 -123456789012 42 ff") == 0, "printf formats: %s", buf);
 	ok(fabs(strtod("2.5e3", NULL) - 2500.0) < 1e-9 && fabs(sin(M_PI / 2) - 1) < 1e-12 &&
-	   fabs(pow(2, 10) - 1024) < 1e-9, "strtod and libm");
+	       fabs(pow(2, 10) - 1024) < 1e-9,
+	   "strtod and libm");
 }
 
 int main(int argc, char **argv)

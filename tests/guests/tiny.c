@@ -211,7 +211,7 @@ int tiny_main(const struct tc_boot_info *info)
 		struct tc_hc_wait a = { 0, 0x80, 0 };
 		tc_hypercall(TC_HC_WAIT, &a);
 	} else if (seq(cmd, "panic")) {
-		struct tc_hc_panic a = { (uint64_t)(uintptr_t)"tiny guest gives up", 19 };
+		struct tc_hc_panic a = { (uint64_t)(uintptr_t) "tiny guest gives up", 19 };
 		tc_hypercall(TC_HC_PANIC, &a);
 	} else if (seq(cmd, "panic-bad-ptr")) {
 		struct tc_hc_panic a = { 0x10, 400 };
@@ -230,7 +230,7 @@ int tiny_main(const struct tc_boot_info *info)
 	} else if (seq(cmd, "write-text")) {
 		*(volatile char *)(uintptr_t)&tiny_main = 0;
 	} else if (seq(cmd, "write-rodata")) {
-		*(volatile char *)(uintptr_t)"a string in rodata" = 0;
+		*(volatile char *)(uintptr_t) "a string in rodata" = 0;
 	} else if (seq(cmd, "exec-data")) {
 		text_sink[0] = (char)0xc3; /* ret */
 		((void (*)(void))(uintptr_t)text_sink)();

@@ -19,8 +19,14 @@ static uint8_t f[FSIZE];
 static char err[256];
 static struct ei_image img;
 
-static Elf64_Ehdr *eh(void) { return (Elf64_Ehdr *)f; }
-static Elf64_Phdr *ph(int i) { return (Elf64_Phdr *)(f + 64 + 56 * i); }
+static Elf64_Ehdr *eh(void)
+{
+	return (Elf64_Ehdr *)f;
+}
+static Elf64_Phdr *ph(int i)
+{
+	return (Elf64_Phdr *)(f + 64 + 56 * i);
+}
 
 /* A small valid image: text, rodata (with the manifest note), data. */
 static void build(void)
@@ -39,11 +45,21 @@ static void build(void)
 	*ph(0) = (Elf64_Phdr){ PT_LOAD, PF_R | PF_X, 0x1000, 0x10000, 0x10000, 0x100, 0x100, 0x1000 };
 	*ph(1) = (Elf64_Phdr){ PT_LOAD, PF_R, 0x2000, 0x11000, 0x11000, 0x200, 0x200, 0x1000 };
 	*ph(2) = (Elf64_Phdr){ PT_LOAD, PF_R | PF_W, 0x3000, 0x12000, 0x12000, 0x10, 0x3000, 0x1000 };
-	*ph(3) = (Elf64_Phdr){ PT_NOTE, PF_R, 0x2000, 0x11000, 0x11000, sizeof(struct tc_manifest_note),
-			       sizeof(struct tc_manifest_note), 4 };
-	struct tc_manifest_note n = { TC_NOTE_NAMESZ, sizeof(struct tc_manifest), TC_NOTE_TYPE, TC_NOTE_NAME,
-				      { .magic = TC_MANIFEST_MAGIC, .version = TC_MANIFEST_VERSION,
-					.abi_version = TC_ABI_VERSION } };
+	*ph(3) = (Elf64_Phdr){ PT_NOTE,
+			       PF_R,
+			       0x2000,
+			       0x11000,
+			       0x11000,
+			       sizeof(struct tc_manifest_note),
+			       sizeof(struct tc_manifest_note),
+			       4 };
+	struct tc_manifest_note n = {
+		TC_NOTE_NAMESZ,
+		sizeof(struct tc_manifest),
+		TC_NOTE_TYPE,
+		TC_NOTE_NAME,
+		{ .magic = TC_MANIFEST_MAGIC, .version = TC_MANIFEST_VERSION, .abi_version = TC_ABI_VERSION }
+	};
 	memcpy(f + 0x2000, &n, sizeof n);
 }
 
@@ -78,8 +94,8 @@ static void whole_file_fuzz(const char *path)
 	ok(read(fd, real, st.st_size) == st.st_size, "read a real image");
 	close(fd);
 	ok(ei_parse(real, st.st_size, &img, err, sizeof err) == 0 &&
-	   ei_check_manifest(img.manifest, TC_ABI_VERSION, err, sizeof err) == 0, "the real image parses: %s",
-	   err);
+	       ei_check_manifest(img.manifest, TC_ABI_VERSION, err, sizeof err) == 0,
+	   "the real image parses: %s", err);
 	uint64_t off;
 	ok(ei_symbolize(&img, img.entry, &off) != NULL, "the entry point has a symbol");
 
@@ -127,7 +143,10 @@ int main(int argc, char **argv)
 	   "ABI mismatch refused: %s", err);
 
 	ok(parse(0) < 0 && strstr(err, "empty"), "empty file: %s", err);
-	memcpy(f, "\x7f" "ELX", 4);
+	memcpy(f,
+	       "\x7f"
+	       "ELX",
+	       4);
 	ok(refused("not an ELF"), "bad magic: %s", err);
 	build();
 	for (int i = 0; i < FSIZE; i++)

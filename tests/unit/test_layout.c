@@ -45,7 +45,8 @@ static int maps(const uint8_t *mem, uint64_t cr3, uint64_t va, uint64_t bits)
 	uint64_t e = walk(mem, cr3, va);
 	if (bits == 0)
 		return !(e & P);
-	uint64_t frame = (e & 0x80) ? (e & 0xfffffffe00000ULL) + (va & 0x1fffff) : (e & 0xffffffffff000ULL) + (va & 0xfff);
+	uint64_t frame =
+	    (e & 0x80) ? (e & 0xfffffffe00000ULL) + (va & 0x1fffff) : (e & 0xffffffffff000ULL) + (va & 0xfff);
 	return BITS(e) == bits && frame == va;
 }
 
@@ -73,7 +74,8 @@ static void check_tables(uint64_t mem_size)
 	   "stack RW- NX");
 	ok(maps(mem, l.pml4, l.info, P | U | NX) && maps(mem, l.pml4, mem_size - 1, P | U | NX), "boot info R-- NX");
 	if (mem_size < TC_DOORBELL_BASE)
-		ok(maps(mem, l.pml4, mem_size, 0) && maps(mem, l.pml4, mem_size + 0x200000, 0), "nothing beyond memory");
+		ok(maps(mem, l.pml4, mem_size, 0) && maps(mem, l.pml4, mem_size + 0x200000, 0),
+		   "nothing beyond memory");
 	uint64_t d = walk(mem, l.pml4, TC_DOORBELL_BASE + 8);
 	ok((d & (P | W | U)) == (P | W | U) && (d & NX), "doorbells mapped user-writable");
 	munmap(mem, mem_size);
@@ -90,9 +92,11 @@ int main(void)
 	image();
 	ok(layout_plan(&l, &img, 1 << 20, 0, 5000, &need, err, sizeof err) == 0, "1 MiB plan");
 	ok(l.info == (1 << 20) - 0x2000 && l.stack_top == l.info && l.stack_bottom == l.info - TC_STACK_DEFAULT &&
-	   l.guard == l.stack_bottom - 4096 && l.heap_start == 0x16000 && l.heap_end == l.guard, "1 MiB layout");
+	       l.guard == l.stack_bottom - 4096 && l.heap_start == 0x16000 && l.heap_end == l.guard,
+	   "1 MiB layout");
 	ok(layout_plan(&l, &img, 0x16000 + 0x1000 + TC_STACK_DEFAULT + 0x2000 - 0x1000, 0, 5000, &need, err,
-		       sizeof err) < 0 && need == 0x16000 + 0x1000 + TC_STACK_DEFAULT + 0x2000 && strstr(err, "needs"),
+		       sizeof err) < 0 &&
+	       need == 0x16000 + 0x1000 + TC_STACK_DEFAULT + 0x2000 && strstr(err, "needs"),
 	   "too little memory: %s", err);
 	img.lo = 0x8000;
 	img.seg[0].vaddr = 0x8000;

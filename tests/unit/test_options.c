@@ -43,8 +43,8 @@ int main(void)
 	ok(parse(&o, err, "img", NULL) == OPT_RUN && strcmp(o.image, "img") == 0 && o.argc == 1 && o.mem == 0,
 	   "image only");
 	ok(parse(&o, err, "--mem=1M", "--env=A=1", "--env", "B=x=y", "img", "--", "a", "--b", NULL) == OPT_RUN &&
-	   o.mem == 1 << 20 && o.envc == 2 && strcmp(o.envp[1], "B=x=y") == 0 && o.argc == 3 &&
-	   strcmp(o.argv[0], "img") == 0 && strcmp(o.argv[1], "a") == 0 && strcmp(o.argv[2], "--b") == 0,
+	       o.mem == 1 << 20 && o.envc == 2 && strcmp(o.envp[1], "B=x=y") == 0 && o.argc == 3 &&
+	       strcmp(o.argv[0], "img") == 0 && strcmp(o.argv[1], "a") == 0 && strcmp(o.argv[2], "--b") == 0,
 	   "options, env and args after --");
 	ok(parse(&o, err, "--mem", "2M", "img", "x", NULL) == OPT_RUN && o.mem == 2 << 20 && o.argc == 2,
 	   "--mem SIZE and args without --");
@@ -54,13 +54,12 @@ int main(void)
 	ok(parse(&o, err, "--bogus", "img", NULL) == OPT_ERROR && strstr(err, "unknown option '--bogus'"),
 	   "unknown option: %s", err);
 	ok(parse(&o, err, "--memory=1M", "img", NULL) == OPT_ERROR, "--memory is not --mem");
-	ok(parse(&o, err, "--mem=lots", "img", NULL) == OPT_ERROR && strstr(err, "invalid --mem"),
-	   "bad size: %s", err);
+	ok(parse(&o, err, "--mem=lots", "img", NULL) == OPT_ERROR && strstr(err, "invalid --mem"), "bad size: %s", err);
 	ok(parse(&o, err, "--mem=1K", "img", NULL) == OPT_ERROR && strstr(err, "outside"), "too small: %s", err);
 	ok(parse(&o, err, "--mem=64G", "img", NULL) == OPT_ERROR && strstr(err, "outside"), "too large: %s", err);
 	ok(parse(&o, err, "--mem", NULL) == OPT_ERROR && strstr(err, "needs a value"), "missing value: %s", err);
-	ok(parse(&o, err, "--env=NOVALUE", "img", NULL) == OPT_ERROR && strstr(err, "NAME=VALUE"),
-	   "env without =: %s", err);
+	ok(parse(&o, err, "--env=NOVALUE", "img", NULL) == OPT_ERROR && strstr(err, "NAME=VALUE"), "env without =: %s",
+	   err);
 	ok(parse(&o, err, "--env==x", "img", NULL) == OPT_ERROR, "env with empty name");
 	ok(parse(&o, err, NULL) == OPT_ERROR && strstr(err, "no image"), "no image: %s", err);
 	ok(parse(&o, err, "--mem=1M", NULL) == OPT_ERROR && strstr(err, "no image"), "options but no image");

@@ -17,12 +17,12 @@
 struct tc_boot {
 	uintptr_t heap_start; /* sbrk hands out [heap_start, heap_end) */
 	uintptr_t heap_end;
-	uint64_t mem_size;    /* bytes of guest memory */
+	uint64_t mem_size; /* bytes of guest memory */
 	int argc;
-	char **argv;          /* argc entries, then NULL */
-	char **envp;          /* NULL-terminated */
-	uint64_t start_ns;    /* plat_clock_monotonic_ns() when the host started this guest */
-	unsigned tty;         /* bit n set: console fd n is a terminal */
+	char **argv; /* argc entries, then NULL */
+	char **envp; /* NULL-terminated */
+	uint64_t start_ns; /* plat_clock_monotonic_ns() when the host started this guest */
+	unsigned tty; /* bit n set: console fd n is a terminal */
 };
 
 /* libos's entry: sets up the C library and runs main(); never returns. */

@@ -33,14 +33,10 @@ uint64_t plat_clock_realtime_ns(void)
 static int tc_errno(int64_t r)
 {
 	switch (-r) {
-	case TC_EPIPE:
-		return -EPIPE;
-	case TC_EAGAIN:
-		return -EAGAIN;
-	case TC_EINVAL:
-		return -EINVAL;
-	default:
-		return -EIO;
+	case TC_EPIPE: return -EPIPE;
+	case TC_EAGAIN: return -EAGAIN;
+	case TC_EINVAL: return -EINVAL;
+	default: return -EIO;
 	}
 }
 

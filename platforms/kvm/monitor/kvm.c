@@ -68,8 +68,16 @@ void vm_create(struct vm *vm)
 
 static struct kvm_segment seg(uint16_t sel, uint8_t type, int code)
 {
-	return (struct kvm_segment){ .base = 0, .limit = 0xffffffff, .selector = sel, .type = type, .present = 1,
-				     .dpl = 3, .db = !code, .s = 1, .l = code, .g = 1 };
+	return (struct kvm_segment){ .base = 0,
+				     .limit = 0xffffffff,
+				     .selector = sel,
+				     .type = type,
+				     .present = 1,
+				     .dpl = 3,
+				     .db = !code,
+				     .s = 1,
+				     .l = code,
+				     .g = 1 };
 }
 
 void vm_load(struct vm *vm, uint64_t entry, uint64_t boot_info)
@@ -96,8 +104,9 @@ void vm_load(struct vm *vm, uint64_t entry, uint64_t boot_info)
 	if (xioctl(vm->vcpu, KVM_SET_SREGS, &s) < 0)
 		die(TC_STATUS_HOST, "KVM_SET_SREGS: %s", strerror(errno));
 
-	struct kvm_regs g = { .rip = entry, .rsp = vm->lay.stack_top, .rdi = boot_info, .rsi = TC_BOOT_MAGIC,
-			      .rflags = 0x2 };
+	struct kvm_regs g = {
+		.rip = entry, .rsp = vm->lay.stack_top, .rdi = boot_info, .rsi = TC_BOOT_MAGIC, .rflags = 0x2
+	};
 	if (xioctl(vm->vcpu, KVM_SET_REGS, &g) < 0)
 		die(TC_STATUS_HOST, "KVM_SET_REGS: %s", strerror(errno));
 }

@@ -68,7 +68,8 @@ int layout_plan(struct guest_layout *lay, const struct ei_image *img, uint64_t m
 	uint64_t fit = img->hi + PAGE + stack + info_size;
 	if (fit > mem_size) {
 		*need = fit <= TC_MEM_MAX ? fit : 0;
-		return fail(err, errlen, "image needs %llu KiB of guest memory (segments up to 0x%llx, %llu KiB stack), "
+		return fail(err, errlen,
+			    "image needs %llu KiB of guest memory (segments up to 0x%llx, %llu KiB stack), "
 			    "more than the %llu KiB given",
 			    (unsigned long long)(fit >> 10), (unsigned long long)img->hi,
 			    (unsigned long long)(stack >> 10), (unsigned long long)(mem_size >> 10));
@@ -87,8 +88,7 @@ int layout_plan(struct guest_layout *lay, const struct ei_image *img, uint64_t m
 	add_region(lay, lay->gdt, lay->gdt + PAGE, GM_SUPER | GM_R);
 	for (unsigned i = 0; i < img->nseg; i++) {
 		const struct ei_segment *s = &img->seg[i];
-		unsigned perm = (s->perm & EI_R ? GM_R : 0) | (s->perm & EI_W ? GM_W : 0) |
-				(s->perm & EI_X ? GM_X : 0);
+		unsigned perm = (s->perm & EI_R ? GM_R : 0) | (s->perm & EI_W ? GM_W : 0) | (s->perm & EI_X ? GM_X : 0);
 		/* Holes between segments stay unmapped. */
 		add_region(lay, s->vaddr, round_up(s->vaddr + s->memsz, PAGE), perm | GM_R);
 	}
@@ -209,7 +209,7 @@ int layout_build_tables(const struct guest_layout *lay, uint8_t *base, char *err
 		goto full;
 	pdpt[gi] = next | intermediate;
 	((uint64_t *)(base + next))[(TC_DOORBELL_BASE % GIB) / CHUNK] =
-		TC_DOORBELL_BASE | PTE_P | PTE_W | PTE_U | PTE_PS | PTE_NX;
+	    TC_DOORBELL_BASE | PTE_P | PTE_W | PTE_U | PTE_PS | PTE_NX;
 	next += PAGE;
 	return 0;
 full:

@@ -24,17 +24,17 @@
 
 struct gm_region {
 	uint64_t start, end; /* page aligned, end exclusive */
-	unsigned perm;       /* GM_* */
+	unsigned perm; /* GM_* */
 };
 
 struct guest_layout {
 	uint64_t mem_size;
-	uint64_t gdt;         /* guest address of the GDT page */
-	uint64_t pml4;        /* guest address of the top page table */
+	uint64_t gdt; /* guest address of the GDT page */
+	uint64_t pml4; /* guest address of the top page table */
 	uint64_t heap_start, heap_end;
-	uint64_t guard;       /* the unmapped page below the stack */
+	uint64_t guard; /* the unmapped page below the stack */
 	uint64_t stack_bottom, stack_top;
-	uint64_t info;        /* boot info page(s): [info, mem_size) */
+	uint64_t info; /* boot info page(s): [info, mem_size) */
 	unsigned nregion;
 	struct gm_region region[GM_REGIONS_MAX]; /* sorted, not overlapping */
 };

@@ -28,20 +28,19 @@
 #define ARGS_MAX (64ULL << 10)
 #define IMAGE_MAX (1LL << 30)
 
-static const char usage[] =
-	"usage: tincan-run [OPTIONS] IMAGE [--] [ARGS...]\n"
-	"Boot IMAGE (a program linked by tincan-cc) as a KVM guest; ARGS become its argv[1..].\n"
-	"\n"
-	"  --mem=SIZE   guest memory, e.g. 1M, 512K, 1G (default 8M, or what the image asks for)\n"
-	"  --env=K=V    set an environment variable in the guest (repeatable)\n"
-	"  --stats      print the number of KVM exits when the guest exits\n"
-	"  --help       show this help\n"
-	"  --version    show the version\n"
-	"\n"
-	"Exit status: the guest's own exit status, or\n"
-	"  100 guest panic or abort()     101 guest CPU fault (page fault, #GP, #UD...)\n"
-	"  102 guest broke the ABI        103 bad image, or it does not fit in --mem\n"
-	"  104 bad command line           105 host error (/dev/kvm, memory, I/O)\n";
+static const char usage[] = "usage: tincan-run [OPTIONS] IMAGE [--] [ARGS...]\n"
+			    "Boot IMAGE (a program linked by tincan-cc) as a KVM guest; ARGS become its argv[1..].\n"
+			    "\n"
+			    "  --mem=SIZE   guest memory, e.g. 1M, 512K, 1G (default 8M, or what the image asks for)\n"
+			    "  --env=K=V    set an environment variable in the guest (repeatable)\n"
+			    "  --stats      print the number of KVM exits when the guest exits\n"
+			    "  --help       show this help\n"
+			    "  --version    show the version\n"
+			    "\n"
+			    "Exit status: the guest's own exit status, or\n"
+			    "  100 guest panic or abort()     101 guest CPU fault (page fault, #GP, #UD...)\n"
+			    "  102 guest broke the ABI        103 bad image, or it does not fit in --mem\n"
+			    "  104 bad command line           105 host error (/dev/kvm, memory, I/O)\n";
 
 static const uint8_t *map_image(const char *path, size_t *size)
 {
@@ -74,7 +73,8 @@ static const uint8_t *map_image(const char *path, size_t *size)
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n <= 0)
-			die(TC_STATUS_HOST, "%s: read: %s", path, n < 0 ? strerror(errno) : "file shrank while reading");
+			die(TC_STATUS_HOST, "%s: read: %s", path,
+			    n < 0 ? strerror(errno) : "file shrank while reading");
 		done += (size_t)n;
 	}
 	close(fd);
@@ -131,16 +131,10 @@ int main(int argc, char **argv)
 		if (fcntl(fd, F_GETFD) < 0 && open("/dev/null", O_RDWR) != fd)
 			die(TC_STATUS_HOST, "cannot open /dev/null for closed fd %d", fd);
 	switch (options_parse(&o, argc, argv, err, sizeof err)) {
-	case OPT_HELP:
-		fputs(usage, stdout);
-		return 0;
-	case OPT_VERSION:
-		printf("tincan-run %s (guest ABI v%d)\n", TINCAN_VERSION, TC_ABI_VERSION);
-		return 0;
-	case OPT_ERROR:
-		die(TC_STATUS_USAGE, "%s (try tincan-run --help)", err);
-	default:
-		break;
+	case OPT_HELP: fputs(usage, stdout); return 0;
+	case OPT_VERSION: printf("tincan-run %s (guest ABI v%d)\n", TINCAN_VERSION, TC_ABI_VERSION); return 0;
+	case OPT_ERROR: die(TC_STATUS_USAGE, "%s (try tincan-run --help)", err);
+	default: break;
 	}
 	vm.image_path = o.image;
 	vm.stats = o.stats;
@@ -157,10 +151,13 @@ int main(int argc, char **argv)
 
 	const struct tc_manifest *m = vm.img.manifest;
 	if (m->mem % TC_PAGE_SIZE || m->mem > TC_MEM_MAX)
-		die(TC_STATUS_IMAGE, "%s: manifest memory %llu is not a page multiple up to %llu MiB (fix it with tincan-mkimage --mem)",
+		die(TC_STATUS_IMAGE,
+		    "%s: manifest memory %llu is not a page multiple up to %llu MiB (fix it with tincan-mkimage --mem)",
 		    o.image, (unsigned long long)m->mem, (unsigned long long)(TC_MEM_MAX >> 20));
 	if (m->stack % TC_PAGE_SIZE || m->stack > TC_STACK_MAX)
-		die(TC_STATUS_IMAGE, "%s: manifest stack %llu is not a page multiple up to %llu MiB (fix it with tincan-mkimage --stack)",
+		die(TC_STATUS_IMAGE,
+		    "%s: manifest stack %llu is not a page multiple up to %llu MiB (fix it with tincan-mkimage "
+		    "--stack)",
 		    o.image, (unsigned long long)m->stack, (unsigned long long)(TC_STACK_MAX >> 20));
 	uint64_t mem = o.mem;
 	if (!mem)
@@ -202,8 +199,8 @@ int main(int argc, char **argv)
 		.mono_ns_start = mono_start,
 		.argc = (uint64_t)o.argc,
 		.envc = (uint64_t)o.envc,
-		.tty = (isatty(0) ? TC_TTY_STDIN : 0) | (isatty(1) ? TC_TTY_STDOUT : 0) |
-		       (isatty(2) ? TC_TTY_STDERR : 0),
+		.tty =
+		    (isatty(0) ? TC_TTY_STDIN : 0) | (isatty(1) ? TC_TTY_STDOUT : 0) | (isatty(2) ? TC_TTY_STDERR : 0),
 	};
 	bi.argv = put_strings(vm.mem, &cursor, &strs, o.argv, o.argc);
 	bi.envp = put_strings(vm.mem, &cursor, &strs, o.envp, o.envc);

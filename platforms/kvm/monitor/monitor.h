@@ -42,8 +42,7 @@ noreturn void vm_run(struct vm *vm);
 
 /* fault.c: end the run for a guest's fault, panic or ABI violation, with
  * the reason, registers and a symbolized backtrace. */
-noreturn void guest_fatal(struct vm *vm, int status, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+noreturn void guest_fatal(struct vm *vm, int status, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 noreturn void guest_shutdown(struct vm *vm);
 
 /* seccomp.c: from here on only the system calls the run loop needs. */

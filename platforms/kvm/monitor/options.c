@@ -40,12 +40,14 @@ int options_parse(struct options *o, int argc, char **argv, char *err, size_t er
 			o->stats = 1;
 		} else if ((v = opt_value("--mem", argc, argv, &i, &missing))) {
 			if (parse_size(v, &o->mem) < 0) {
-				snprintf(err, errlen, "invalid --mem value '%s': expected a size like 1M, 512K or 2G", v);
+				snprintf(err, errlen, "invalid --mem value '%s': expected a size like 1M, 512K or 2G",
+					 v);
 				return OPT_ERROR;
 			}
 			if (o->mem < TC_MEM_MIN || o->mem > TC_MEM_MAX) {
 				snprintf(err, errlen, "--mem=%s is outside %lluK..%lluG", v,
-					 (unsigned long long)(TC_MEM_MIN >> 10), (unsigned long long)(TC_MEM_MAX >> 30));
+					 (unsigned long long)(TC_MEM_MIN >> 10),
+					 (unsigned long long)(TC_MEM_MAX >> 30));
 				return OPT_ERROR;
 			}
 			o->mem = (o->mem + TC_PAGE_SIZE - 1) & ~(TC_PAGE_SIZE - 1);

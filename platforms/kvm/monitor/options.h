@@ -13,7 +13,7 @@ struct options {
 	uint64_t mem; /* 0: not given */
 	int stats;
 	const char *image;
-	int argc;    /* guest argv: argv[0] is the image path */
+	int argc; /* guest argv: argv[0] is the image path */
 	char **argv;
 	int envc;
 	char *envp[OPT_ENV_MAX];

@@ -15,8 +15,11 @@
 #include "monitor.h"
 
 static const char *const hc_names[] = {
-	[TC_HC_CONSOLE_WRITE] = "console_write", [TC_HC_CONSOLE_READ] = "console_read", [TC_HC_EXIT] = "exit",
-	[TC_HC_WAIT] = "wait", [TC_HC_PANIC] = "panic",
+	[TC_HC_CONSOLE_WRITE] = "console_write",
+	[TC_HC_CONSOLE_READ] = "console_read",
+	[TC_HC_EXIT] = "exit",
+	[TC_HC_WAIT] = "wait",
+	[TC_HC_PANIC] = "panic",
 };
 
 /* The guest's argument struct for hypercall nr, checked and mapped. */
@@ -44,12 +47,9 @@ static void *hc_buf(struct vm *vm, unsigned nr, uint64_t buf, uint64_t len, unsi
 static int64_t host_errno(int e)
 {
 	switch (e) {
-	case EPIPE:
-		return -TC_EPIPE;
-	case EAGAIN:
-		return -TC_EAGAIN;
-	default:
-		return -TC_EIO;
+	case EPIPE: return -TC_EPIPE;
+	case EAGAIN: return -TC_EAGAIN;
+	default: return -TC_EIO;
 	}
 }
 
@@ -100,8 +100,7 @@ static void hc_wait(struct vm *vm, uint64_t gpa)
 	int nfds = (a->wanted & TC_EV_CONSOLE_IN) ? 1 : 0;
 
 	if (a->wanted & ~TC_EV_CONSOLE_IN)
-		guest_fatal(vm, TC_STATUS_ABI, "guest waits for unknown events 0x%llx",
-			    (unsigned long long)a->wanted);
+		guest_fatal(vm, TC_STATUS_ABI, "guest waits for unknown events 0x%llx", (unsigned long long)a->wanted);
 	for (;;) {
 		uint64_t now = now_ns(CLOCK_MONOTONIC);
 		if (now >= a->deadline_ns) {
@@ -148,30 +147,22 @@ static void hypercall(struct vm *vm)
 		guest_fatal(vm, TC_STATUS_ABI, "guest read from the hypercall doorbells at 0x%llx",
 			    (unsigned long long)addr);
 	if (r->mmio.len != 8 || off % 8)
-		guest_fatal(vm, TC_STATUS_ABI, "guest made a %u-byte doorbell write at 0x%llx (must be 8 bytes, aligned)",
-			    r->mmio.len, (unsigned long long)addr);
+		guest_fatal(vm, TC_STATUS_ABI,
+			    "guest made a %u-byte doorbell write at 0x%llx (must be 8 bytes, aligned)", r->mmio.len,
+			    (unsigned long long)addr);
 	memcpy(&arg, r->mmio.data, 8);
 	switch (off / 8) {
-	case TC_HC_CONSOLE_WRITE:
-		hc_console_write(vm, arg);
-		break;
-	case TC_HC_CONSOLE_READ:
-		hc_console_read(vm, arg);
-		break;
+	case TC_HC_CONSOLE_WRITE: hc_console_write(vm, arg); break;
+	case TC_HC_CONSOLE_READ: hc_console_read(vm, arg); break;
 	case TC_HC_EXIT: {
 		struct tc_hc_exit *a = hc_arg(vm, TC_HC_EXIT, arg, sizeof *a, GM_R);
 		if (vm->stats)
 			msg("stats: %llu KVM exits", (unsigned long long)vm->exits);
 		_exit((int)(a->status & 0xff));
 	}
-	case TC_HC_WAIT:
-		hc_wait(vm, arg);
-		break;
-	case TC_HC_PANIC:
-		hc_panic(vm, arg);
-		break;
-	default:
-		guest_fatal(vm, TC_STATUS_ABI, "guest made unknown hypercall %llu", (unsigned long long)(off / 8));
+	case TC_HC_WAIT: hc_wait(vm, arg); break;
+	case TC_HC_PANIC: hc_panic(vm, arg); break;
+	default: guest_fatal(vm, TC_STATUS_ABI, "guest made unknown hypercall %llu", (unsigned long long)(off / 8));
 	}
 }
 
@@ -193,23 +184,18 @@ void vm_run(struct vm *vm)
 		again = 0;
 		vm->exits++;
 		switch (vm->run->exit_reason) {
-		case KVM_EXIT_MMIO:
-			hypercall(vm);
-			break;
-		case KVM_EXIT_SHUTDOWN:
-			guest_shutdown(vm);
-		case KVM_EXIT_IO:
-			guest_fatal(vm, TC_STATUS_FAULT, "guest did port I/O on port 0x%x", vm->run->io.port);
-		case KVM_EXIT_HLT:
-			guest_fatal(vm, TC_STATUS_FAULT, "guest halted the CPU");
+		case KVM_EXIT_MMIO: hypercall(vm); break;
+		case KVM_EXIT_SHUTDOWN: guest_shutdown(vm);
+		case KVM_EXIT_IO: guest_fatal(vm, TC_STATUS_FAULT, "guest did port I/O on port 0x%x", vm->run->io.port);
+		case KVM_EXIT_HLT: guest_fatal(vm, TC_STATUS_FAULT, "guest halted the CPU");
 		case KVM_EXIT_INTERNAL_ERROR:
-			guest_fatal(vm, TC_STATUS_FAULT, "KVM could not run the guest's instruction (internal error %u)",
+			guest_fatal(vm, TC_STATUS_FAULT,
+				    "KVM could not run the guest's instruction (internal error %u)",
 				    vm->run->internal.suberror);
 		case KVM_EXIT_FAIL_ENTRY:
 			die(TC_STATUS_HOST, "KVM could not enter the guest (hardware reason 0x%llx)",
 			    (unsigned long long)vm->run->fail_entry.hardware_entry_failure_reason);
-		default:
-			guest_fatal(vm, TC_STATUS_FAULT, "unexpected KVM exit %u", vm->run->exit_reason);
+		default: guest_fatal(vm, TC_STATUS_FAULT, "unexpected KVM exit %u", vm->run->exit_reason);
 		}
 	}
 }

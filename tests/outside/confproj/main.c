@@ -5,8 +5,8 @@
 
 int main(void)
 {
-#if defined(HAVE_CLOCK_GETTIME) && defined(HAVE_NANOSLEEP) && defined(HAVE_GETENTROPY) && \
-	defined(HAVE_SYS_RANDOM_H) && defined(RUNS_IN_GUEST)
+#if defined(HAVE_CLOCK_GETTIME) && defined(HAVE_NANOSLEEP) && defined(HAVE_GETENTROPY) &&                              \
+    defined(HAVE_SYS_RANDOM_H) && defined(RUNS_IN_GUEST)
 	printf("configured: clock_gettime nanosleep getentropy sys/random.h, run probes in a guest\n");
 #else
 	printf("configure missed something\n");

@@ -23,6 +23,7 @@ int main(int argc, char **argv)
 	printf("stddev %.6g\n", stddev(&s));
 	printf("min %g max %g\n", s.n ? s.v[0] : 0.0, s.n ? s.v[s.n - 1] : 0.0);
 	clock_gettime(CLOCK_MONOTONIC, &t1);
-	printf("clock %s\n", t1.tv_sec > t0.tv_sec || (t1.tv_sec == t0.tv_sec && t1.tv_nsec >= t0.tv_nsec) ? "ok" : "backwards");
+	printf("clock %s\n",
+	       t1.tv_sec > t0.tv_sec || (t1.tv_sec == t0.tv_sec && t1.tv_nsec >= t0.tv_nsec) ? "ok" : "backwards");
 	return strcmp(line, "") == 0 ? 1 : 0;
 }
