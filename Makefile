@@ -73,7 +73,7 @@ $(COMPAT_LIBS):
 	$(Q)rm -f $@ && ar rcs $@
 
 HEADERS := $(patsubst libos/include/%,$(T)/include/%,libos/include/tincan.h libos/include/sys/random.h \
-	libos/include/sys/features.h)
+	libos/include/sys/features.h libos/include/sys/_pthreadtypes.h libos/include/pthread.h)
 $(T)/include/%: libos/include/%
 	$(Q)mkdir -p $(@D)
 	$(Q)cp $< $@
@@ -87,8 +87,8 @@ GUEST_CFLAGS := -std=c11 -D_GNU_SOURCE $(WARN) -O2 -nostdinc -Ilibos -isystem li
 	-D__tincan__ -D_READ_WRITE_RETURN_TYPE=_ssize_t -fno-pie -fno-stack-protector -fno-omit-frame-pointer \
 	-fno-asynchronous-unwind-tables \
 	-fno-unwind-tables -ffunction-sections -fdata-sections -Wa,--noexecstack -MMD -MP
-LIBOS_SRC := $(wildcard libos/*.c) $(filter-out %/runpath.c,$(wildcard platforms/kvm/guest/*.c)) \
-	platforms/kvm/guest/start.S
+LIBOS_SRC := $(wildcard libos/*.c) libos/arch/x86_64/switch.S \
+	$(filter-out %/runpath.c,$(wildcard platforms/kvm/guest/*.c)) platforms/kvm/guest/start.S
 LIBOS_OBJ := $(patsubst %,$(B)/guest/%.o,$(basename $(LIBOS_SRC)))
 
 $(B)/guest/%.o: %.c $(NEWLIB)
@@ -206,7 +206,7 @@ $(B)/tests/%.tc: $(B)/obj/tests/%.o $(TOOLCHAIN)
 	$(call say,LD,$@)
 	$(Q)$(TCC) -o $@ $< -lm
 
-TEST_BINS := $(B)/tests/tiny.tc $(B)/tests/libc.tc $(addprefix $(B)/tests/unit/test_,$(UNITS))
+TEST_BINS := $(B)/tests/tiny.tc $(B)/tests/libc.tc $(B)/tests/threads.tc $(addprefix $(B)/tests/unit/test_,$(UNITS))
 
 # ---- top-level targets -------------------------------------------------------
 test: all $(TEST_BINS)

@@ -6,10 +6,15 @@
 
 #include "fd.h"
 #include "internal.h"
+#include "sched.h"
 
 static ssize_t con_read(struct file *f, void *buf, size_t len)
 {
 	(void)f;
+	/* Reading blocks in the monitor until input comes: only do that when
+	 * no other thread could run meanwhile. */
+	if (len && !tc_alone())
+		tc_block(NULL, TC_NO_DEADLINE, PLAT_EV_CONSOLE_IN);
 	return plat_console_read(buf, len);
 }
 

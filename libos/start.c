@@ -4,6 +4,7 @@
 
 #include "fd.h"
 #include "internal.h"
+#include "sched.h"
 #include <tincan.h>
 
 struct libos_state libos;
@@ -28,6 +29,7 @@ void libos_main(const struct tc_boot *boot)
 	libos.mem_size = boot->mem_size;
 	libos.tty = boot->tty;
 	libos_heap_init(boot->heap_start, boot->heap_end);
+	tc_sched_init();
 	console_init();
 	environ = boot->envp;
 	/* newlib's exit() does not run destructors by itself on this target. */

@@ -1,7 +1,8 @@
 /*
  * newlib's feature header, plus the POSIX options tincan implements that
  * newlib's generic target does not announce: clock_gettime with
- * CLOCK_MONOTONIC and the CPU-time clocks, nanosleep, clock_nanosleep.
+ * CLOCK_MONOTONIC and the CPU-time clocks, nanosleep, clock_nanosleep, and
+ * POSIX threads.
  */
 #include_next <sys/features.h>
 
@@ -18,6 +19,9 @@
 #endif
 #ifndef _POSIX_THREAD_CPUTIME
 #define _POSIX_THREAD_CPUTIME 200809L
+#endif
+#ifndef _POSIX_THREADS
+#define _POSIX_THREADS 200809L /* cooperative threads: libos/sched.c */
 #endif
 #ifndef _POSIX_CLOCK_SELECTION
 #define _POSIX_CLOCK_SELECTION 200809L

@@ -1,0 +1,363 @@
+/*
+ * Cooperative threads; see sched.h.  The ready queue and every wait queue
+ * are FIFO lists through tc_thread.next, so a thread is in at most one
+ * queue.  Threads blocked with a deadline or platform events are found by
+ * walking the list of all threads: there are few, and the walk only
+ * happens when the running thread gives up the CPU.
+ */
+#include "sched.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "internal.h"
+#include <tincan.h>
+
+#define CANARY 0x7463737461636b21ULL /* "tcstack!" */
+#define POLL_EVERY_NS 1000000ULL
+
+enum state { READY, RUNNING, BLOCKED, DONE };
+
+struct tc_thread {
+	void *sp;                /* saved stack pointer while not running */
+	struct tc_thread *next;  /* in the ready queue or one wait queue */
+	struct tc_thread *all;   /* list of all threads */
+	struct tc_waitq *waitq;  /* the queue it is blocked on, if any */
+	enum state state;
+	uint64_t deadline;
+	unsigned events;
+	long result;             /* what tc_block returns */
+	int err;                 /* errno while not running */
+	int detached;
+	uint64_t *stack;         /* NULL for the boot thread */
+	void *(*fn)(void *);
+	void *arg;
+	void *value;             /* for pthread_join */
+	struct tc_waitq joiners;
+	void *specific[TC_KEYS_MAX];
+};
+
+void tc_switch(void **save_sp, void *new_sp);
+void tc_thread_start(void);
+void tc_thread_cleanup(struct tc_thread *t); /* pthread.c: key destructors */
+
+static struct tc_thread boot_thread;
+static struct tc_thread *current = &boot_thread, *threads = &boot_thread;
+static struct tc_waitq ready;
+static struct tc_thread *zombies; /* ended detached threads, freed once off their stacks */
+static int live = 1;
+static uint64_t last_poll;
+
+static void push(struct tc_waitq *q, struct tc_thread *t)
+{
+	t->next = NULL;
+	if (q->tail)
+		q->tail->next = t;
+	else
+		q->head = t;
+	q->tail = t;
+}
+
+static struct tc_thread *pop(struct tc_waitq *q)
+{
+	struct tc_thread *t = q->head;
+	if (t) {
+		q->head = t->next;
+		if (!q->head)
+			q->tail = NULL;
+		t->next = NULL;
+	}
+	return t;
+}
+
+static void unlink_from(struct tc_waitq *q, struct tc_thread *t)
+{
+	struct tc_thread *prev = NULL;
+	for (struct tc_thread *p = q->head; p; prev = p, p = p->next)
+		if (p == t) {
+			if (prev)
+				prev->next = p->next;
+			else
+				q->head = p->next;
+			if (q->tail == p)
+				q->tail = prev;
+			p->next = NULL;
+			return;
+		}
+}
+
+/* Blocked -> ready, with what tc_block will return. */
+static void make_ready(struct tc_thread *t, long result)
+{
+	if (t->waitq)
+		unlink_from(t->waitq, t);
+	t->waitq = NULL;
+	t->result = result;
+	t->state = READY;
+	push(&ready, t);
+}
+
+struct tc_thread *tc_self(void)
+{
+	return current;
+}
+
+int tc_alone(void)
+{
+	return live == 1 && threads == current && !current->all;
+}
+
+void tc_sched_init(void)
+{
+	boot_thread.state = RUNNING;
+	boot_thread.deadline = TC_NO_DEADLINE;
+}
+
+/* Wake threads whose deadline passed; returns the earliest deadline left
+ * and the union of the events blocked threads want. */
+static uint64_t check_deadlines(uint64_t now, unsigned *events)
+{
+	uint64_t next = TC_NO_DEADLINE;
+	*events = 0;
+	for (struct tc_thread *t = threads; t; t = t->all) {
+		if (t->state != BLOCKED)
+			continue;
+		if (t->deadline <= now) {
+			make_ready(t, -ETIMEDOUT);
+			continue;
+		}
+		if (t->deadline < next)
+			next = t->deadline;
+		*events |= t->events;
+	}
+	return next;
+}
+
+static void deliver_events(unsigned got)
+{
+	for (struct tc_thread *t = threads; t; t = t->all)
+		if (t->state == BLOCKED && (t->events & got))
+			make_ready(t, (long)(t->events & got));
+}
+
+/* Free ended detached threads; never the one whose stack we are on. */
+static void reap(void)
+{
+	while (zombies && zombies != current) {
+		struct tc_thread *z = zombies;
+		zombies = z->next;
+		free(z->stack);
+		free(z);
+	}
+}
+
+static void switch_to(struct tc_thread *next)
+{
+	struct tc_thread *prev = current;
+	/* Thread stacks come from the heap and have no guard page.  A thread
+	 * that is below its stack now, or ran over the canary at its bottom,
+	 * has already scribbled on memory below: stop here. */
+	if (prev->stack && (prev->stack[0] != CANARY ||
+			    (uintptr_t)__builtin_frame_address(0) < (uintptr_t)prev->stack + 512))
+		tincan_panic("thread stack overflow (a thread used more than its stack size)");
+	if (next == prev) {
+		prev->state = RUNNING;
+		return;
+	}
+	prev->err = errno;
+	current = next;
+	next->state = RUNNING;
+	tc_switch(&prev->sp, next->sp);
+	/* Back on prev's stack. */
+	errno = current->err;
+	reap();
+}
+
+/* Give the CPU to the next ready thread, waiting in the platform while
+ * there is none.  Returns when the running thread runs again. */
+static void schedule(void)
+{
+	for (;;) {
+		unsigned events;
+		uint64_t now = plat_clock_monotonic_ns();
+		uint64_t deadline = check_deadlines(now, &events);
+		/* Threads waiting for events must not starve behind busy ones. */
+		if (events && ready.head && now - last_poll > POLL_EVERY_NS) {
+			last_poll = now;
+			unsigned got = plat_wait(0, events);
+			if (got)
+				deliver_events(got);
+		}
+		struct tc_thread *next = pop(&ready);
+		if (next) {
+			switch_to(next);
+			return;
+		}
+		if (deadline == TC_NO_DEADLINE && !events)
+			tincan_panic("deadlock: every thread is blocked and nothing can wake one");
+		unsigned got = plat_wait(deadline, events);
+		uint64_t after = plat_clock_monotonic_ns();
+		libos.idle_ns += after - now;
+		last_poll = after;
+		if (got)
+			deliver_events(got);
+	}
+}
+
+long tc_block(struct tc_waitq *q, uint64_t deadline, unsigned events)
+{
+	struct tc_thread *self = current;
+	self->state = BLOCKED;
+	self->deadline = deadline;
+	self->events = events;
+	self->result = 0;
+	self->waitq = q;
+	if (q)
+		push(q, self);
+	schedule();
+	self->deadline = TC_NO_DEADLINE;
+	self->events = 0;
+	return self->result;
+}
+
+void tc_wake_one(struct tc_waitq *q)
+{
+	struct tc_thread *t = q->head;
+	if (t)
+		make_ready(t, 0);
+}
+
+void tc_wake_all(struct tc_waitq *q)
+{
+	while (q->head)
+		make_ready(q->head, 0);
+}
+
+void tc_yield(void)
+{
+	current->state = READY;
+	push(&ready, current);
+	schedule();
+}
+
+static void thread_main(struct tc_thread *t)
+{
+	errno = 0;
+	reap();
+	tc_exit(t->fn(t->arg));
+}
+
+struct tc_thread *tc_spawn(void *(*fn)(void *), void *arg, size_t stack_size, int detached, int *err)
+{
+	struct tc_thread *t = calloc(1, sizeof *t);
+	stack_size = (stack_size + 15) & ~(size_t)15;
+	uint64_t *stack = t ? malloc(stack_size) : NULL;
+	if (!stack) {
+		free(t);
+		*err = -EAGAIN;
+		return NULL;
+	}
+	stack[0] = CANARY;
+	/* The frame tc_switch pops: control words, r15..r12, rbx, rbp, then
+	 * the return into tc_thread_start, leaving %rsp 16-byte aligned there. */
+	uintptr_t top = ((uintptr_t)stack + stack_size) & ~(uintptr_t)15;
+	uint64_t *f = (uint64_t *)(top - 88);
+	memset(f, 0, 88);
+	f[0] = 0x37f;                           /* x87 control word */
+	f[1] = 0x1f80;                          /* MXCSR */
+	f[4] = (uint64_t)(uintptr_t)thread_main; /* r13 */
+	f[5] = (uint64_t)(uintptr_t)t;          /* r12 */
+	f[8] = (uint64_t)(uintptr_t)tc_thread_start;
+	t->sp = f;
+	t->stack = stack;
+	t->fn = fn;
+	t->arg = arg;
+	t->detached = detached;
+	t->deadline = TC_NO_DEADLINE;
+	t->all = threads;
+	threads = t;
+	live++;
+	t->state = READY;
+	push(&ready, t);
+	return t;
+}
+
+int tc_valid(struct tc_thread *t)
+{
+	for (struct tc_thread *p = threads; p; p = p->all)
+		if (p == t)
+			return 1;
+	return 0;
+}
+
+static void forget(struct tc_thread *t)
+{
+	for (struct tc_thread **p = &threads; *p; p = &(*p)->all)
+		if (*p == t) {
+			*p = t->all;
+			return;
+		}
+}
+
+void tc_exit(void *value)
+{
+	struct tc_thread *self = current;
+	tc_thread_cleanup(self);
+	self->value = value;
+	self->state = DONE;
+	tc_wake_all(&self->joiners);
+	if (--live == 0)
+		exit(0);
+	if (self->detached) {
+		forget(self);
+		if (self->stack) {
+			self->next = zombies; /* freed once we are off its stack */
+			zombies = self;
+		}
+	}
+	schedule();
+	__builtin_unreachable();
+}
+
+int tc_join(struct tc_thread *t, void **value)
+{
+	if (!tc_valid(t))
+		return -ESRCH;
+	if (t == current)
+		return -EDEADLK;
+	if (t->detached)
+		return -EINVAL;
+	while (t->state != DONE)
+		tc_block(&t->joiners, TC_NO_DEADLINE, 0);
+	if (value)
+		*value = t->value;
+	forget(t);
+	if (t->stack) {
+		free(t->stack);
+		free(t);
+	}
+	return 0;
+}
+
+int tc_detach(struct tc_thread *t)
+{
+	if (!tc_valid(t))
+		return -ESRCH;
+	if (t->detached)
+		return -EINVAL;
+	t->detached = 1;
+	if (t->state == DONE) {
+		forget(t);
+		if (t->stack) {
+			free(t->stack);
+			free(t);
+		}
+	}
+	return 0;
+}
+
+void **tc_specific(struct tc_thread *t)
+{
+	return t->specific;
+}

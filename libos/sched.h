@@ -1,0 +1,64 @@
+/*
+ * Cooperative threads (libos-internal).  One vCPU, no preemption: a thread
+ * runs until it blocks or yields.  When no thread can run, the scheduler
+ * waits in the platform until the earliest deadline or a wanted event, so an
+ * idle guest costs the host no CPU.
+ */
+#ifndef LIBOS_SCHED_H
+#define LIBOS_SCHED_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define TC_NO_DEADLINE UINT64_MAX
+#define TC_KEYS_MAX 64
+
+struct tc_thread;
+
+struct tc_waitq {
+	struct tc_thread *head, *tail;
+};
+
+/* The running thread. */
+struct tc_thread *tc_self(void);
+
+/* Start a thread running fn(arg) on a stack of stack_size bytes; NULL with
+ * *err = -ENOMEM or -EAGAIN on failure. */
+struct tc_thread *tc_spawn(void *(*fn)(void *), void *arg, size_t stack_size, int detached, int *err);
+
+/*
+ * Block the running thread on q (may be NULL) until woken by tc_wake_*,
+ * until deadline (monotonic ns), or until one of the platform events in
+ * `events` is ready.  Returns 0 when woken, -ETIMEDOUT at the deadline, or
+ * the ready events (> 0).
+ */
+long tc_block(struct tc_waitq *q, uint64_t deadline, unsigned events);
+
+/* Make threads blocked on q runnable. */
+void tc_wake_one(struct tc_waitq *q);
+void tc_wake_all(struct tc_waitq *q);
+
+/* Let every other runnable thread run once. */
+void tc_yield(void);
+
+/* Is any other thread alive?  (Blocking calls may wait in the platform
+ * directly when not.) */
+int tc_alone(void);
+
+/* End the running thread with a value for pthread_join.  The last thread
+ * to end ends the guest with exit(0). */
+__attribute__((__noreturn__)) void tc_exit(void *value);
+
+/* Wait for t to end; its value in *value.  -EINVAL if detached, -EDEADLK
+ * for self, -ESRCH if unknown. */
+int tc_join(struct tc_thread *t, void **value);
+int tc_detach(struct tc_thread *t);
+int tc_valid(struct tc_thread *t);
+
+/* Thread-specific data slots, indexed by key. */
+void **tc_specific(struct tc_thread *t);
+
+/* Called once at boot, on the boot stack. */
+void tc_sched_init(void);
+
+#endif

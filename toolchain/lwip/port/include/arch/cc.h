@@ -1,0 +1,50 @@
+/* arch/cc.h: tincan's lwIP port, compiler/C library part.  lwIP is built
+ * against newlib's headers, and each line below fixes a real clash found
+ * doing that (see /work/shared/DEPS.md, section 2, "Header clashes"). */
+#ifndef TINCAN_LWIP_ARCH_CC_H
+#define TINCAN_LWIP_ARCH_CC_H
+
+#include <stdint.h>
+#include <stdio.h>      /* printf for LWIP_PLATFORM_DIAG/ASSERT */
+#include <stdlib.h>     /* abort */
+#include <limits.h>
+
+/* newlib 3.3's limits.h has no SSIZE_MAX.  Without it lwIP's arch.h does
+ * "typedef int ssize_t", which conflicts with newlib's long ssize_t.  With
+ * it, arch.h takes ssize_t from <unistd.h>. */
+#ifndef SSIZE_MAX
+#define SSIZE_MAX LONG_MAX
+#endif
+
+/* Use newlib's <errno.h> values.  LWIP_PROVIDE_ERRNO would redefine every
+ * E* constant with Linux numbers (EINPROGRESS 115 vs newlib's 119). */
+#define LWIP_ERRNO_STDINCLUDE 1
+
+/* newlib defines struct timeval; lwIP's private copy would redefine it. */
+#define LWIP_TIMEVAL_PRIVATE 0
+#include <sys/time.h>
+
+/* lwIP falls back to its own O_NONBLOCK (1) when <fcntl.h> was not seen;
+ * apps pass newlib's (0x4000), so nonblocking mode would silently fail. */
+#include <fcntl.h>
+
+/* BYTE_ORDER is not set here: newlib's <machine/endian.h> (via
+ * <sys/types.h>) defines it as LITTLE_ENDIAN = 1234, the same values as
+ * lwIP's arch.h. */
+
+/* Random numbers for ephemeral ports and DHCP transaction ids, from the
+ * library OS.  This is u32_t, which arch.h defines only after this file. */
+uint32_t tincan_lwip_rand(void);
+#define LWIP_RAND() ((u32_t)tincan_lwip_rand())
+
+/* x is a parenthesized printf argument list. */
+#define LWIP_PLATFORM_DIAG(x) do { printf x; } while (0)
+/* printf may allocate; acceptable for a first version (an assert ends the
+ * program anyway). */
+#define LWIP_PLATFORM_ASSERT(x) do { \
+    printf("lwIP assertion \"%s\" failed at %s:%d\n", (x), __FILE__, __LINE__); \
+    fflush(NULL); \
+    abort(); \
+  } while (0)
+
+#endif /* TINCAN_LWIP_ARCH_CC_H */
