@@ -20,20 +20,20 @@
 enum state { READY, RUNNING, BLOCKED, DONE };
 
 struct tc_thread {
-	void *sp;                /* saved stack pointer while not running */
-	struct tc_thread *next;  /* in the ready queue or one wait queue */
-	struct tc_thread *all;   /* list of all threads */
-	struct tc_waitq *waitq;  /* the queue it is blocked on, if any */
+	void *sp; /* saved stack pointer while not running */
+	struct tc_thread *next; /* in the ready queue or one wait queue */
+	struct tc_thread *all; /* list of all threads */
+	struct tc_waitq *waitq; /* the queue it is blocked on, if any */
 	enum state state;
 	uint64_t deadline;
 	unsigned events;
-	long result;             /* what tc_block returns */
-	int err;                 /* errno while not running */
+	long result; /* what tc_block returns */
+	int err; /* errno while not running */
 	int detached;
-	uint64_t *stack;         /* NULL for the boot thread */
+	uint64_t *stack; /* NULL for the boot thread */
 	void *(*fn)(void *);
 	void *arg;
-	void *value;             /* for pthread_join */
+	void *value; /* for pthread_join */
 	struct tc_waitq joiners;
 	void *specific[TC_KEYS_MAX];
 };
@@ -158,8 +158,8 @@ static void switch_to(struct tc_thread *next)
 	/* Thread stacks come from the heap and have no guard page.  A thread
 	 * that is below its stack now, or ran over the canary at its bottom,
 	 * has already scribbled on memory below: stop here. */
-	if (prev->stack && (prev->stack[0] != CANARY ||
-			    (uintptr_t)__builtin_frame_address(0) < (uintptr_t)prev->stack + 512))
+	if (prev->stack &&
+	    (prev->stack[0] != CANARY || (uintptr_t)__builtin_frame_address(0) < (uintptr_t)prev->stack + 512))
 		tincan_panic("thread stack overflow (a thread used more than its stack size)");
 	if (next == prev) {
 		prev->state = RUNNING;
@@ -264,10 +264,10 @@ struct tc_thread *tc_spawn(void *(*fn)(void *), void *arg, size_t stack_size, in
 	uintptr_t top = ((uintptr_t)stack + stack_size) & ~(uintptr_t)15;
 	uint64_t *f = (uint64_t *)(top - 88);
 	memset(f, 0, 88);
-	f[0] = 0x37f;                           /* x87 control word */
-	f[1] = 0x1f80;                          /* MXCSR */
+	f[0] = 0x37f; /* x87 control word */
+	f[1] = 0x1f80; /* MXCSR */
 	f[4] = (uint64_t)(uintptr_t)thread_main; /* r13 */
-	f[5] = (uint64_t)(uintptr_t)t;          /* r12 */
+	f[5] = (uint64_t)(uintptr_t)t; /* r12 */
 	f[8] = (uint64_t)(uintptr_t)tc_thread_start;
 	t->sp = f;
 	t->stack = stack;

@@ -26,11 +26,41 @@ extern "C" {
 #define PTHREAD_CANCEL_DISABLE 1
 #define PTHREAD_PROCESS_PRIVATE 0
 
-#define PTHREAD_MUTEX_INITIALIZER { 0, 0, 0, { 0, 0 } }
-#define PTHREAD_RECURSIVE_MUTEX_INITIALIZER_NP { PTHREAD_MUTEX_RECURSIVE, 0, 0, { 0, 0 } }
-#define PTHREAD_COND_INITIALIZER { 0, { 0, 0 } }
-#define PTHREAD_ONCE_INIT { 0, { 0, 0 } }
-#define PTHREAD_RWLOCK_INITIALIZER { 0, 0, { 0, 0 } }
+#define PTHREAD_MUTEX_INITIALIZER                                                                                      \
+	{                                                                                                              \
+		0, 0, 0,                                                                                               \
+		{                                                                                                      \
+			0, 0                                                                                           \
+		}                                                                                                      \
+	}
+#define PTHREAD_RECURSIVE_MUTEX_INITIALIZER_NP                                                                         \
+	{                                                                                                              \
+		PTHREAD_MUTEX_RECURSIVE, 0, 0,                                                                         \
+		{                                                                                                      \
+			0, 0                                                                                           \
+		}                                                                                                      \
+	}
+#define PTHREAD_COND_INITIALIZER                                                                                       \
+	{                                                                                                              \
+		0,                                                                                                     \
+		{                                                                                                      \
+			0, 0                                                                                           \
+		}                                                                                                      \
+	}
+#define PTHREAD_ONCE_INIT                                                                                              \
+	{                                                                                                              \
+		0,                                                                                                     \
+		{                                                                                                      \
+			0, 0                                                                                           \
+		}                                                                                                      \
+	}
+#define PTHREAD_RWLOCK_INITIALIZER                                                                                     \
+	{                                                                                                              \
+		0, 0,                                                                                                  \
+		{                                                                                                      \
+			0, 0                                                                                           \
+		}                                                                                                      \
+	}
 
 int pthread_create(pthread_t *t, const pthread_attr_t *attr, void *(*fn)(void *), void *arg);
 int pthread_join(pthread_t t, void **value);

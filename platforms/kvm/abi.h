@@ -51,7 +51,9 @@ enum tc_hypercall {
 	TC_HC_EXIT = 3,
 	TC_HC_WAIT = 4,
 	TC_HC_PANIC = 5,
-	TC_HC_MAX = 5
+	TC_HC_NET_SETUP = 6,
+	TC_HC_NET_IO = 7,
+	TC_HC_MAX = 7
 };
 
 /* Errors the monitor returns in `ret` fields, as negative numbers. */
@@ -86,8 +88,12 @@ struct tc_hc_exit {
 };
 
 /* TC_HC_WAIT: block until the host's CLOCK_MONOTONIC reaches deadline_ns or a
- * wanted event is ready.  ret = bitmask of ready events (0: deadline). */
+ * wanted event is ready.  ret = bitmask of ready events (0: deadline).
+ * For each net device it waits on, the monitor first sends the frames
+ * queued in its ring and, when frames arrive, places them in its ring
+ * before returning: one exit moves frames both ways. */
 #define TC_EV_CONSOLE_IN 1ULL
+#define TC_EV_NET(dev) (1ULL << (8 + (dev)))
 struct tc_hc_wait {
 	uint64_t deadline_ns; /* IN: absolute, host CLOCK_MONOTONIC */
 	uint64_t wanted; /* IN: TC_EV_* */
@@ -102,6 +108,54 @@ struct tc_hc_panic {
 	uint64_t len; /* IN: at most TC_PANIC_MSG_MAX, longer is cut */
 };
 #define TC_PANIC_MSG_MAX 512
+
+/*
+ * Networking.  Each net device has one ring in guest memory, shared with
+ * the monitor: the guest queues frames to send in tx[] and posts empty
+ * buffers in rx[]; the monitor sends and fills them in batches, on
+ * TC_HC_NET_IO or a wait.  Indices are free-running uint32 counters
+ * (slot = index % TC_NET_RING); the guest writes the *_prod fields, the
+ * monitor the *_cons fields and the length of filled rx buffers.  The
+ * monitor checks every index, address and length it reads: a guest that
+ * lies is stopped.
+ */
+#define TC_NET_DEV_MAX 4
+#define TC_NET_RING 256 /* slots per direction */
+#define TC_NET_FRAME_MAX 1514 /* Ethernet frame without FCS, MTU 1500 */
+#define TC_NET_FRAME_MIN 14 /* an Ethernet header */
+
+struct tc_net_desc {
+	tc_gpa addr; /* IN: frame (tx) or buffer (rx) */
+	uint32_t len; /* tx: IN frame length; rx: IN buffer size, OUT frame length */
+	uint32_t flags; /* none defined: must be 0 */
+};
+
+struct tc_net_ring {
+	uint32_t tx_prod; /* guest: frames queued */
+	uint32_t tx_cons; /* monitor: frames sent (or dropped by the host) */
+	uint32_t rx_prod; /* guest: buffers posted */
+	uint32_t rx_cons; /* monitor: buffers filled */
+	uint64_t tx_dropped; /* monitor: frames the host refused */
+	uint64_t rx_dropped; /* monitor: frames that found no buffer (left in the tap) */
+	struct tc_net_desc tx[TC_NET_RING];
+	struct tc_net_desc rx[TC_NET_RING];
+};
+
+/* TC_HC_NET_SETUP: attach the ring for net device dev (an index into
+ * tc_boot_info.net).  The ring must lie in guest-writable memory and stay
+ * there. */
+struct tc_hc_net_setup {
+	uint64_t dev; /* IN */
+	tc_gpa ring; /* IN: struct tc_net_ring, 8-byte aligned */
+	int64_t ret; /* OUT: 0 or -TC_EINVAL */
+};
+
+/* TC_HC_NET_IO: send what the rings queue and fill posted buffers with
+ * what has arrived, without blocking.  ret = frames received. */
+struct tc_hc_net_io {
+	uint64_t devs; /* IN: bit n = device n */
+	int64_t ret; /* OUT */
+};
 
 /*
  * Boot: the vCPU starts in 64-bit mode at CPL3 at the ELF entry point with
@@ -132,7 +186,16 @@ struct tc_boot_info {
 	uint64_t envc;
 	tc_gpa envp; /* envc + 1 addresses, NULL-terminated */
 	uint32_t tty; /* TC_TTY_*: which host fds are terminals */
-	uint32_t pad;
+	uint32_t nnet; /* attached net devices, in net[] */
+	struct tc_boot_net {
+		char name[16]; /* the manifest's name for it */
+		uint8_t mac[6]; /* the guest's MAC address */
+		uint16_t mtu;
+		uint32_t ip4; /* network byte order; 0: use DHCP */
+		uint32_t prefix; /* netmask length for ip4 */
+		uint32_t gw4; /* network byte order; 0: none */
+		uint32_t pad;
+	} net[TC_NET_DEV_MAX];
 };
 
 /*

@@ -189,17 +189,20 @@ static void checks(void)
 	pthread_mutexattr_settype(&ma, PTHREAD_MUTEX_RECURSIVE);
 	pthread_mutex_init(&rm, &ma);
 	ok(pthread_mutex_lock(&rm) == 0 && pthread_mutex_lock(&rm) == 0 && pthread_mutex_unlock(&rm) == 0 &&
-	   pthread_mutex_unlock(&rm) == 0 && pthread_mutex_unlock(&rm) == EPERM, "recursive mutex");
+	       pthread_mutex_unlock(&rm) == 0 && pthread_mutex_unlock(&rm) == EPERM,
+	   "recursive mutex");
 	pthread_mutexattr_settype(&ma, PTHREAD_MUTEX_ERRORCHECK);
 	pthread_mutex_init(&em, &ma);
 	ok(pthread_mutex_lock(&em) == 0 && pthread_mutex_lock(&em) == EDEADLK && pthread_mutex_trylock(&em) == EBUSY &&
-	   pthread_mutex_unlock(&em) == 0, "error-checking mutex");
+	       pthread_mutex_unlock(&em) == 0,
+	   "error-checking mutex");
 	ok(pthread_join(pthread_self(), NULL) == EDEADLK, "joining yourself is EDEADLK");
 
 	pthread_rwlock_t rw = PTHREAD_RWLOCK_INITIALIZER;
 	ok(pthread_rwlock_rdlock(&rw) == 0 && pthread_rwlock_tryrdlock(&rw) == 0 &&
-	   pthread_rwlock_trywrlock(&rw) == EBUSY && pthread_rwlock_unlock(&rw) == 0 && pthread_rwlock_unlock(&rw) == 0 &&
-	   pthread_rwlock_wrlock(&rw) == 0 && pthread_rwlock_tryrdlock(&rw) == EBUSY && pthread_rwlock_unlock(&rw) == 0,
+	       pthread_rwlock_trywrlock(&rw) == EBUSY && pthread_rwlock_unlock(&rw) == 0 &&
+	       pthread_rwlock_unlock(&rw) == 0 && pthread_rwlock_wrlock(&rw) == 0 &&
+	       pthread_rwlock_tryrdlock(&rw) == EBUSY && pthread_rwlock_unlock(&rw) == 0,
 	   "read-write lock");
 
 	int made = 0;

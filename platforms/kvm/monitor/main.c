@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "monitor.h"
+#include "net.h"
 #include "options.h"
 
 #ifndef TINCAN_VERSION
@@ -34,6 +35,11 @@ static const char usage[] = "usage: tincan-run [OPTIONS] IMAGE [--] [ARGS...]\n"
 			    "  --mem=SIZE   guest memory, e.g. 1M, 512K, 1G (default 8M, or what the image asks for)\n"
 			    "  --env=K=V    set an environment variable in the guest (repeatable)\n"
 			    "  --stats      print the number of KVM exits when the guest exits\n"
+			    "  --net=[NAME:]TAP      attach an existing tap device to the image's net device NAME\n"
+			    "                        (NAME may be left out when the image declares one)\n"
+			    "  --net-mac=[NAME:]MAC  the guest's MAC (default: random, locally administered)\n"
+			    "  --ip=ADDR/PREFIX      the guest's IPv4 address on its first net device (default: DHCP)\n"
+			    "  --gw=ADDR             its default gateway\n"
 			    "  --help       show this help\n"
 			    "  --version    show the version\n"
 			    "\n"
@@ -180,6 +186,9 @@ int main(int argc, char **argv)
 		die(TC_STATUS_IMAGE, "%s: %s", o.image, err);
 	}
 
+	struct tc_boot_info bi = { 0 };
+	net_configure(&vm, &o, &bi);
+
 	vm_create(&vm);
 	if (layout_build_tables(&vm.lay, vm.mem, err, sizeof err) < 0)
 		die(TC_STATUS_IMAGE, "%s: %s", o.image, err);
@@ -188,26 +197,28 @@ int main(int argc, char **argv)
 	/* Boot info, then argv and envp arrays, then their strings. */
 	uint64_t at = vm.lay.info, cursor = at + sizeof(struct tc_boot_info);
 	uint64_t strs = cursor + 8 * ((uint64_t)o.argc + 1 + (uint64_t)o.envc + 1);
-	struct tc_boot_info bi = {
-		.abi_version = TC_ABI_VERSION,
-		.size = sizeof bi,
-		.mem_size = mem,
-		.heap_start = vm.lay.heap_start,
-		.heap_end = vm.lay.heap_end,
-		.stack_top = vm.lay.stack_top,
-		.stack_bottom = vm.lay.stack_bottom,
-		.mono_ns_start = mono_start,
-		.argc = (uint64_t)o.argc,
-		.envc = (uint64_t)o.envc,
-		.tty =
-		    (isatty(0) ? TC_TTY_STDIN : 0) | (isatty(1) ? TC_TTY_STDOUT : 0) | (isatty(2) ? TC_TTY_STDERR : 0),
-	};
+	bi.abi_version = TC_ABI_VERSION;
+	bi.size = sizeof bi;
+	bi.mem_size = mem;
+	bi.heap_start = vm.lay.heap_start;
+	bi.heap_end = vm.lay.heap_end;
+	bi.stack_top = vm.lay.stack_top;
+	bi.stack_bottom = vm.lay.stack_bottom;
+	bi.mono_ns_start = mono_start;
+	bi.argc = (uint64_t)o.argc;
+	bi.envc = (uint64_t)o.envc;
+	bi.tty = (isatty(0) ? TC_TTY_STDIN : 0) | (isatty(1) ? TC_TTY_STDOUT : 0) | (isatty(2) ? TC_TTY_STDERR : 0);
 	bi.argv = put_strings(vm.mem, &cursor, &strs, o.argv, o.argc);
 	bi.envp = put_strings(vm.mem, &cursor, &strs, o.envp, o.envc);
 	vm_load(&vm, vm.img.entry, at);
 	vm_clock(&bi, &vm);
 	memcpy(vm.mem + at, &bi, sizeof bi);
 
-	sandbox_enter();
+	int taps[TC_NET_DEV_MAX], ntaps = 0;
+	while (ntaps < TC_NET_DEV_MAX && net_fd(ntaps) >= 0) {
+		taps[ntaps] = net_fd(ntaps);
+		ntaps++;
+	}
+	sandbox_enter(taps, ntaps);
 	vm_run(&vm);
 }

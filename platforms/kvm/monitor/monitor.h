@@ -46,6 +46,6 @@ noreturn void guest_fatal(struct vm *vm, int status, const char *fmt, ...) __att
 noreturn void guest_shutdown(struct vm *vm);
 
 /* seccomp.c: from here on only the system calls the run loop needs. */
-void sandbox_enter(void);
+void sandbox_enter(const int *fds, int nfds);
 
 #endif

@@ -62,6 +62,22 @@ int options_parse(struct options *o, int argc, char **argv, char *err, size_t er
 				return OPT_ERROR;
 			}
 			o->envp[o->envc++] = (char *)v;
+		} else if ((v = opt_value("--net-mac", argc, argv, &i, &missing))) {
+			if (o->nmac == TC_NET_DEV_MAX) {
+				snprintf(err, errlen, "more than %d --net-mac options", TC_NET_DEV_MAX);
+				return OPT_ERROR;
+			}
+			o->net_mac[o->nmac++] = v;
+		} else if ((v = opt_value("--net", argc, argv, &i, &missing))) {
+			if (o->nnet == TC_NET_DEV_MAX) {
+				snprintf(err, errlen, "more than %d --net options", TC_NET_DEV_MAX);
+				return OPT_ERROR;
+			}
+			o->net[o->nnet++] = v;
+		} else if ((v = opt_value("--ip", argc, argv, &i, &missing))) {
+			o->ip = v;
+		} else if ((v = opt_value("--gw", argc, argv, &i, &missing))) {
+			o->gw = v;
 		} else if (strcmp(a, "--") == 0) {
 			i++;
 			break;

@@ -5,6 +5,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "../abi.h"
+
 #define OPT_ENV_MAX 256
 
 enum { OPT_RUN, OPT_HELP, OPT_VERSION, OPT_ERROR };
@@ -17,6 +19,10 @@ struct options {
 	char **argv;
 	int envc;
 	char *envp[OPT_ENV_MAX];
+	int nnet, nmac;
+	const char *net[TC_NET_DEV_MAX]; /* --net=[NAME:]TAP */
+	const char *net_mac[TC_NET_DEV_MAX]; /* --net-mac=[NAME:]MAC */
+	const char *ip, *gw; /* --ip=ADDR/PREFIX, --gw=ADDR */
 };
 
 /* Parse argv; OPT_ERROR leaves a one-line reason in err. */

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "monitor.h"
+#include "net.h"
 
 static const char *const hc_names[] = {
 	[TC_HC_CONSOLE_WRITE] = "console_write",
@@ -20,6 +21,8 @@ static const char *const hc_names[] = {
 	[TC_HC_EXIT] = "exit",
 	[TC_HC_WAIT] = "wait",
 	[TC_HC_PANIC] = "panic",
+	[TC_HC_NET_SETUP] = "net_setup",
+	[TC_HC_NET_IO] = "net_io",
 };
 
 /* The guest's argument struct for hypercall nr, checked and mapped. */
@@ -96,11 +99,28 @@ static void hc_console_read(struct vm *vm, uint64_t gpa)
 static void hc_wait(struct vm *vm, uint64_t gpa)
 {
 	struct tc_hc_wait *a = hc_arg(vm, TC_HC_WAIT, gpa, sizeof *a, GM_R | GM_W);
-	struct pollfd pfd = { .fd = 0, .events = POLLIN };
-	int nfds = (a->wanted & TC_EV_CONSOLE_IN) ? 1 : 0;
+	struct pollfd pfd[1 + TC_NET_DEV_MAX];
+	uint64_t ev[1 + TC_NET_DEV_MAX];
+	uint64_t netmask = (a->wanted >> 8) & ((1ULL << TC_NET_DEV_MAX) - 1);
+	int nfds = 0;
 
-	if (a->wanted & ~TC_EV_CONSOLE_IN)
+	if (a->wanted & ~(TC_EV_CONSOLE_IN | (netmask << 8)) || (netmask && net_fd(63 - __builtin_clzll(netmask)) < 0))
 		guest_fatal(vm, TC_STATUS_ABI, "guest waits for unknown events 0x%llx", (unsigned long long)a->wanted);
+	if (a->wanted & TC_EV_CONSOLE_IN) {
+		pfd[nfds] = (struct pollfd){ .fd = 0, .events = POLLIN };
+		ev[nfds++] = TC_EV_CONSOLE_IN;
+	}
+	for (int i = 0; i < TC_NET_DEV_MAX; i++)
+		if (netmask & (1ULL << i)) {
+			pfd[nfds] = (struct pollfd){ .fd = net_fd(i), .events = POLLIN };
+			ev[nfds++] = TC_EV_NET(i);
+		}
+	/* Send what the guest queued, and hand over what already arrived. */
+	uint64_t got = netmask ? net_io(vm, netmask) << 8 : 0;
+	if (got) {
+		a->ret = (int64_t)got;
+		return;
+	}
 	for (;;) {
 		uint64_t now = now_ns(CLOCK_MONOTONIC);
 		if (now >= a->deadline_ns) {
@@ -112,9 +132,16 @@ static void hc_wait(struct vm *vm, uint64_t gpa)
 		if (left > 86400ULL * 1000000000ULL)
 			left = 86400ULL * 1000000000ULL;
 		struct timespec ts = { (time_t)(left / 1000000000ULL), (long)(left % 1000000000ULL) };
-		int r = ppoll(nfds ? &pfd : NULL, nfds, &ts, NULL);
+		int r = ppoll(nfds ? pfd : NULL, (nfds_t)nfds, &ts, NULL);
 		if (r > 0) {
-			a->ret = TC_EV_CONSOLE_IN;
+			uint64_t ready = 0;
+			for (int i = 0; i < nfds; i++)
+				if (pfd[i].revents)
+					ready |= ev[i];
+			/* Frames that arrived go straight into the ring. */
+			if (ready >> 8)
+				net_io(vm, ready >> 8);
+			a->ret = (int64_t)ready;
 			return;
 		}
 		if (r < 0 && errno != EINTR)
@@ -162,6 +189,8 @@ static void hypercall(struct vm *vm)
 	}
 	case TC_HC_WAIT: hc_wait(vm, arg); break;
 	case TC_HC_PANIC: hc_panic(vm, arg); break;
+	case TC_HC_NET_SETUP: net_setup(vm, arg); break;
+	case TC_HC_NET_IO: net_hc_io(vm, arg); break;
 	default: guest_fatal(vm, TC_STATUS_ABI, "guest made unknown hypercall %llu", (unsigned long long)(off / 8));
 	}
 }

@@ -1,12 +1,15 @@
 /*
  * The sandbox the monitor runs guest code in.  After set-up, the monitor
  * needs only: KVM_RUN and register reads on the vCPU, console I/O on fds
- * 0-2, ppoll, clocks, exit,
- * and restart_syscall (a sleep interrupted by SIGSTOP/SIGCONT resumes through it).  Anything else kills the process: a monitor
- * bug exploited by a guest gains no new system calls.
+ * 0-2, reads and writes on its tap devices, ppoll, clocks, exit, and
+ * restart_syscall (a sleep interrupted by SIGSTOP/SIGCONT resumes through
+ * it).  Anything else kills the process: a monitor bug exploited by a guest
+ * gains no new system calls.
  *
- * Raw BPF rather than libseccomp: the filter is twenty instructions and the
- * monitor stays a small static binary with no library dependency.
+ * Raw BPF rather than libseccomp: the filter is a few dozen instructions
+ * and the monitor stays a small static binary with no library dependency.
+ * The program is a list of blocks, one per system call, each ending in
+ * ALLOW or KILL, so no jump crosses a block.
  */
 #include <errno.h>
 #include <linux/audit.h>
@@ -21,55 +24,72 @@
 
 #include "monitor.h"
 
-#define LD_NR BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr))
-#define LD_ARG(i) BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, args[i]))
-#define ALLOW BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW)
-#define KILL BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_KILL_PROCESS)
-/* if (A == k) skip t instructions else skip f */
-#define JEQ(k, t, f) BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, (k), (t), (f))
+#define PROG_MAX 160
+#define VALS_MAX 12
 
-void sandbox_enter(void)
+static struct sock_filter prog[PROG_MAX];
+static unsigned n;
+
+static void emit(struct sock_filter f)
 {
-	struct sock_filter f[] = {
-		BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, arch)),
-		JEQ(AUDIT_ARCH_X86_64, 1, 0),
-		KILL,
-		LD_NR,
-		JEQ(SYS_ioctl, 0, 6),
-		/* ioctl: only these requests (the kernel truncates them to 32 bits). */
-		LD_ARG(1),
-		JEQ(KVM_RUN, 3, 0),
-		JEQ(KVM_GET_REGS, 2, 0),
-		JEQ(KVM_GET_SREGS, 1, 0),
-		KILL,
-		ALLOW,
-		JEQ(SYS_write, 1, 0),
-		JEQ(SYS_writev, 0, 5),
-		/* write/writev: stdout and stderr only. */
-		LD_ARG(0),
-		JEQ(1, 1, 0),
-		JEQ(2, 0, 1),
-		ALLOW,
-		KILL,
-		JEQ(SYS_read, 0, 4),
-		LD_ARG(0),
-		JEQ(0, 0, 1),
-		ALLOW,
-		KILL,
-		JEQ(SYS_restart_syscall, 6, 0),
-		JEQ(SYS_ppoll, 5, 0),
-		JEQ(SYS_clock_gettime, 4, 0),
-		JEQ(SYS_clock_nanosleep, 3, 0),
-		JEQ(SYS_nanosleep, 2, 0),
-		JEQ(SYS_exit_group, 1, 0),
-		JEQ(SYS_exit, 0, 1),
-		ALLOW,
-		KILL,
-	};
-	struct sock_fprog prog = { .len = sizeof f / sizeof f[0], .filter = f };
+	if (n == PROG_MAX)
+		die(TC_STATUS_HOST, "seccomp filter too long");
+	prog[n++] = f;
+}
 
+#define LD(off) ((struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS, (off)))
+#define RET(v) ((struct sock_filter)BPF_STMT(BPF_RET | BPF_K, (v)))
+#define JEQ(k, t, f) ((struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, (k), (t), (f)))
+
+static void allow(int nr)
+{
+	emit(LD(offsetof(struct seccomp_data, nr)));
+	emit(JEQ((unsigned)nr, 0, 1));
+	emit(RET(SECCOMP_RET_ALLOW));
+}
+
+/* Allow nr only when its argument arg (low 32 bits) is one of vals. */
+static void allow_if(int nr, int arg, const unsigned *vals, unsigned nv)
+{
+	emit(LD(offsetof(struct seccomp_data, nr)));
+	emit(JEQ((unsigned)nr, 0, (unsigned char)(nv + 3)));
+	emit(LD(offsetof(struct seccomp_data, args[arg])));
+	for (unsigned i = 0; i < nv; i++)
+		emit(JEQ(vals[i], (unsigned char)(nv - i), 0));
+	emit(RET(SECCOMP_RET_KILL_PROCESS));
+	emit(RET(SECCOMP_RET_ALLOW));
+}
+
+void sandbox_enter(const int *fds, int nfds)
+{
+	unsigned rd[VALS_MAX] = { 0 }, wr[VALS_MAX] = { 1, 2 }, nrd = 1, nwr = 2;
+	for (int i = 0; i < nfds && nwr < VALS_MAX; i++) {
+		rd[nrd++] = (unsigned)fds[i];
+		wr[nwr++] = (unsigned)fds[i];
+	}
+	/* The kernel truncates ioctl requests to 32 bits, as we compare them. */
+	const unsigned ioctls[] = { KVM_RUN, KVM_GET_REGS, KVM_GET_SREGS };
+
+	n = 0;
+	emit(LD(offsetof(struct seccomp_data, arch)));
+	emit(JEQ(AUDIT_ARCH_X86_64, 1, 0));
+	emit(RET(SECCOMP_RET_KILL_PROCESS));
+	allow_if(SYS_ioctl, 1, ioctls, 3);
+	allow_if(SYS_read, 0, rd, nrd);
+	allow_if(SYS_write, 0, wr, nwr);
+	allow_if(SYS_writev, 0, wr, nwr);
+	allow(SYS_ppoll);
+	allow(SYS_clock_gettime);
+	allow(SYS_clock_nanosleep);
+	allow(SYS_nanosleep);
+	allow(SYS_restart_syscall);
+	allow(SYS_exit_group);
+	allow(SYS_exit);
+	emit(RET(SECCOMP_RET_KILL_PROCESS));
+
+	struct sock_fprog fp = { .len = (unsigned short)n, .filter = prog };
 	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
 		die(TC_STATUS_HOST, "PR_SET_NO_NEW_PRIVS: %s", strerror(errno));
-	if (syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &prog) < 0)
+	if (syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &fp) < 0)
 		die(TC_STATUS_HOST, "cannot install the seccomp filter: %s", strerror(errno));
 }

@@ -10,53 +10,53 @@
 #define TINCAN_LWIPOPTS_H
 
 /* ---- Mode ---------------------------------------------------------------- */
-#define NO_SYS                      1
+#define NO_SYS 1
 /* One thread, and lwIP is never entered from an interrupt handler, so no
  * critical sections are needed (and no sys_arch_protect() to provide). */
-#define SYS_LIGHTWEIGHT_PROT        0
-#define LWIP_SOCKET                 0
-#define LWIP_NETCONN                0
+#define SYS_LIGHTWEIGHT_PROT 0
+#define LWIP_SOCKET 0
+#define LWIP_NETCONN 0
 
 /* ---- Protocols ----------------------------------------------------------- */
-#define LWIP_IPV4                   1
-#define LWIP_IPV6                   0   /* for now */
-#define LWIP_ARP                    1
-#define LWIP_ETHERNET               1
-#define LWIP_ICMP                   1
-#define LWIP_UDP                    1
-#define LWIP_TCP                    1
-#define LWIP_DHCP                   1
+#define LWIP_IPV4 1
+#define LWIP_IPV6 0 /* for now */
+#define LWIP_ARP 1
+#define LWIP_ETHERNET 1
+#define LWIP_ICMP 1
+#define LWIP_UDP 1
+#define LWIP_TCP 1
+#define LWIP_DHCP 1
 /* 127.0.0.1 works without a NIC: lo is created by lwip_init(), and packets
  * to it are queued and delivered by netif_poll_all() in the event loop. */
-#define LWIP_NETIF_LOOPBACK         1
-#define LWIP_HAVE_LOOPIF            1
+#define LWIP_NETIF_LOOPBACK 1
+#define LWIP_HAVE_LOOPIF 1
 
 /* ---- Memory: static heap and pools (all in .bss) -------------------------- */
 /* x86-64: 8 keeps u64_t and pointers in the heap naturally aligned. */
-#define MEM_ALIGNMENT               8
-#define MEM_SIZE                    (256 * 1024)  /* PBUF_RAM: tx data */
-#define MEMP_NUM_PBUF               64            /* PBUF_REF/ROM headers */
-#define MEMP_NUM_UDP_PCB            16            /* default 4, DHCP takes one */
-#define MEMP_NUM_TCP_PCB            64
-#define MEMP_NUM_TCP_PCB_LISTEN     16
-#define MEMP_NUM_TCP_SEG            256
-#define PBUF_POOL_SIZE              256           /* rx buffers, ~1.5 KB each */
+#define MEM_ALIGNMENT 8
+#define MEM_SIZE (256 * 1024) /* PBUF_RAM: tx data */
+#define MEMP_NUM_PBUF 64 /* PBUF_REF/ROM headers */
+#define MEMP_NUM_UDP_PCB 16 /* default 4, DHCP takes one */
+#define MEMP_NUM_TCP_PCB 64
+#define MEMP_NUM_TCP_PCB_LISTEN 16
+#define MEMP_NUM_TCP_SEG 256
+#define PBUF_POOL_SIZE 256 /* rx buffers, ~1.5 KB each */
 
 /* ---- TCP ------------------------------------------------------------------ */
-#define TCP_MSS                     1460          /* Ethernet MTU 1500 - 40 */
+#define TCP_MSS 1460 /* Ethernet MTU 1500 - 40 */
 /* Without window scaling TCP_WND must fit in a u16_t. */
-#define TCP_WND                     (32 * 1024)
-#define TCP_SND_BUF                 (32 * 1024)
+#define TCP_WND (32 * 1024)
+#define TCP_SND_BUF (32 * 1024)
 /* lwIP's sanity checks (core/init.c): >= 2 * TCP_SND_BUF / TCP_MSS and
  * <= MEMP_NUM_TCP_SEG.  4x leaves room for small writes: 89 segments. */
-#define TCP_SND_QUEUELEN            ((4 * TCP_SND_BUF) / TCP_MSS)
-#define LWIP_TCP_KEEPALIVE          1   /* SO_KEEPALIVE for our sockets layer */
-#define SO_REUSE                    1   /* SO_REUSEADDR: rebind in TIME_WAIT */
+#define TCP_SND_QUEUELEN ((4 * TCP_SND_BUF) / TCP_MSS)
+#define LWIP_TCP_KEEPALIVE 1 /* SO_KEEPALIVE for our sockets layer */
+#define SO_REUSE 1 /* SO_REUSEADDR: rebind in TIME_WAIT */
 
 /* ---- Misc ----------------------------------------------------------------- */
-#define LWIP_STATS                  0
+#define LWIP_STATS 0
 /* Lets the sockets layer learn when DHCP has brought the interface up. */
-#define LWIP_NETIF_STATUS_CALLBACK  1
+#define LWIP_NETIF_STATUS_CALLBACK 1
 /* LWIP_RAND (ephemeral ports, DHCP xid) is defined in arch/cc.h, as lwIP's
  * arch.h asks for it, next to tincan_lwip_rand()'s declaration. */
 

@@ -5,8 +5,8 @@
 #define TINCAN_LWIP_ARCH_CC_H
 
 #include <stdint.h>
-#include <stdio.h>      /* printf for LWIP_PLATFORM_DIAG/ASSERT */
-#include <stdlib.h>     /* abort */
+#include <stdio.h> /* printf for LWIP_PLATFORM_DIAG/ASSERT */
+#include <stdlib.h> /* abort */
 #include <limits.h>
 
 /* newlib 3.3's limits.h has no SSIZE_MAX.  Without it lwIP's arch.h does
@@ -38,13 +38,17 @@ uint32_t tincan_lwip_rand(void);
 #define LWIP_RAND() ((u32_t)tincan_lwip_rand())
 
 /* x is a parenthesized printf argument list. */
-#define LWIP_PLATFORM_DIAG(x) do { printf x; } while (0)
+#define LWIP_PLATFORM_DIAG(x)                                                                                          \
+	do {                                                                                                           \
+		printf x;                                                                                              \
+	} while (0)
 /* printf may allocate; acceptable for a first version (an assert ends the
  * program anyway). */
-#define LWIP_PLATFORM_ASSERT(x) do { \
-    printf("lwIP assertion \"%s\" failed at %s:%d\n", (x), __FILE__, __LINE__); \
-    fflush(NULL); \
-    abort(); \
-  } while (0)
+#define LWIP_PLATFORM_ASSERT(x)                                                                                        \
+	do {                                                                                                           \
+		printf("lwIP assertion \"%s\" failed at %s:%d\n", (x), __FILE__, __LINE__);                            \
+		fflush(NULL);                                                                                          \
+		abort();                                                                                               \
+	} while (0)
 
 #endif /* TINCAN_LWIP_ARCH_CC_H */
