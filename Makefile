@@ -10,7 +10,8 @@ HOSTCC ?= gcc
 MUSLCC ?= musl-gcc
 WARN := -Wall -Wextra -Werror
 VERSION := $(shell git describe --always --dirty 2>/dev/null || echo dev)
-GCCINC := $(shell $(HOSTCC) -print-file-name=include)
+# Deferred: on a fresh machine gcc may only exist once `deps` has run.
+GCCINC = $(shell $(HOSTCC) -print-file-name=include)
 
 ifeq ($(V),1)
 Q :=
@@ -100,7 +101,12 @@ $(B)/guest/%.o: %.S
 	$(Q)mkdir -p $(@D)
 	$(Q)$(HOSTCC) $(GUEST_CFLAGS) -c $< -o $@
 
-$(T)/kvm/libos.o: $(LIBOS_OBJ) libos/exports.txt
+# Rewritten only when the set of sources changes, so deleting one relinks.
+$(B)/guest/libos.list: FORCE
+	$(Q)mkdir -p $(@D)
+	$(Q)echo '$(LIBOS_OBJ)' | cmp -s - $@ || echo '$(LIBOS_OBJ)' > $@
+
+$(T)/kvm/libos.o: $(LIBOS_OBJ) libos/exports.txt $(B)/guest/libos.list
 	$(call say,LD,$@)
 	$(Q)mkdir -p $(@D)
 	$(Q)ld -r -o $@.all $(LIBOS_OBJ)
@@ -112,6 +118,10 @@ $(T)/kvm/runpath.o: platforms/kvm/guest/runpath.c
 	$(Q)mkdir -p $(@D)
 	$(Q)$(HOSTCC) $(GUEST_CFLAGS) -DTINCAN_RUN_PATH='"$(abspath $(B))/bin/tincan-run"' -c $< -o $@
 
+$(T)/tincan.specs: toolchain/tincan.specs
+	$(Q)mkdir -p $(@D)
+	$(Q)cp $< $@
+
 $(T)/kvm/tincan.ld: platforms/kvm/guest/tincan.ld
 	$(Q)mkdir -p $(@D)
 	$(Q)cp $< $@
@@ -120,7 +130,7 @@ $(B)/bin/tincan-cc: toolchain/tincan-cc
 	$(Q)mkdir -p $(@D)
 	$(Q)cp $< $@
 
-TOOLCHAIN := $(B)/bin/tincan-cc $(T)/kvm/libos.o $(T)/kvm/runpath.o $(T)/kvm/tincan.ld $(NEWLIB) \
+TOOLCHAIN := $(B)/bin/tincan-cc $(T)/kvm/libos.o $(T)/kvm/runpath.o $(T)/kvm/tincan.ld $(T)/tincan.specs $(NEWLIB) \
 	$(COMPAT_LIBS) $(HEADERS)
 all: $(TOOLCHAIN)
 
@@ -151,12 +161,14 @@ run: all
 # ---- install: a prefix from which DIR/bin/tincan-cc works anywhere ------------
 install: all
 	@test -n "$(PREFIX)" || { echo "usage: make install PREFIX=DIR" >&2; exit 1; }
+	@case "$(PREFIX)" in *' '*) echo "make install: PREFIX may not contain spaces" >&2; exit 1;; esac
 	$(call say,INSTALL,$(abspath $(PREFIX)))
 	$(Q)install -d $(DESTDIR)$(abspath $(PREFIX))/bin $(DESTDIR)$(abspath $(PREFIX))/lib/tincan/kvm
 	$(Q)install -m 755 $(B)/bin/tincan-run $(B)/bin/tincan-mkimage toolchain/tincan-cc \
 		$(DESTDIR)$(abspath $(PREFIX))/bin/
 	$(Q)cd $(T) && cp -R include lib sysroot newlib $(DESTDIR)$(abspath $(PREFIX))/lib/tincan/
 	$(Q)install -m 644 $(T)/kvm/libos.o $(T)/kvm/tincan.ld $(DESTDIR)$(abspath $(PREFIX))/lib/tincan/kvm/
+	$(Q)install -m 644 $(T)/tincan.specs $(DESTDIR)$(abspath $(PREFIX))/lib/tincan/
 	$(Q)$(HOSTCC) $(GUEST_CFLAGS) -MF /dev/null -DTINCAN_RUN_PATH='"$(abspath $(PREFIX))/bin/tincan-run"' \
 		-c platforms/kvm/guest/runpath.c -o $(DESTDIR)$(abspath $(PREFIX))/lib/tincan/kvm/runpath.o
 
@@ -166,11 +178,11 @@ TINY_CFLAGS := -std=c11 $(WARN) -O2 -ffreestanding -nostdinc -isystem $(GCCINC) 
 IMAGE_LDFLAGS := -nostdlib -static -no-pie -Wl,-T,platforms/kvm/guest/tincan.ld -Wl,--gc-sections \
 	-Wl,-z,noexecstack -Wl,-z,max-page-size=4096 -Wl,--build-id=none
 
-$(B)/tiny/%.o: %.c
+$(B)/tiny/%.o: %.c | deps
 	$(call say,CC,$<)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(HOSTCC) $(TINY_CFLAGS) -c $< -o $@
-$(B)/tiny/%.o: %.S
+$(B)/tiny/%.o: %.S | deps
 	$(call say,AS,$<)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(HOSTCC) $(TINY_CFLAGS) -c $< -o $@
@@ -184,7 +196,7 @@ $(B)/tests/tiny.tc: $(TINY_OBJ) platforms/kvm/guest/tincan.ld
 # ---- host unit tests ---------------------------------------------------------
 UNIT_CFLAGS := -std=c11 $(WARN) -O1 -g -D_GNU_SOURCE -Imkimage -Iplatforms/kvm/monitor -MMD -MP
 UNITS := elfimage layout options
-$(B)/host/%.o: %.c
+$(B)/host/%.o: %.c | deps
 	$(call say,CC,$<)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(HOSTCC) $(UNIT_CFLAGS) -c $< -o $@
@@ -221,7 +233,8 @@ format:
 clean:
 	rm -rf $(B)
 
-.PHONY: all deps test clean run bench install format
+FORCE:
+.PHONY: all deps test clean run bench install format FORCE
 .DELETE_ON_ERROR:
 .SECONDARY:
 

@@ -15,7 +15,11 @@ static ssize_t con_read(struct file *f, void *buf, size_t len)
 	 * no other thread could run meanwhile. */
 	if (len && !tc_alone())
 		tc_block(NULL, TC_NO_DEADLINE, PLAT_EV_CONSOLE_IN);
-	return plat_console_read(buf, len);
+	/* Time blocked in the monitor for input is not CPU time. */
+	uint64_t t0 = plat_clock_monotonic_ns();
+	long n = plat_console_read(buf, len);
+	libos.idle_ns += plat_clock_monotonic_ns() - t0;
+	return n;
 }
 
 static ssize_t con_write(struct file *f, const void *buf, size_t len)

@@ -89,8 +89,10 @@ int fstat(int fd, struct stat *st)
 int isatty(int fd)
 {
 	struct file *f = get(fd);
-	if (!f)
-		return fail(EBADF);
+	if (!f) {
+		errno = EBADF;
+		return 0; /* isatty answers yes or no, never -1 */
+	}
 	if (f->ops->isatty && f->ops->isatty(f))
 		return 1;
 	errno = ENOTTY;
@@ -167,6 +169,8 @@ int fcntl(int fd, int cmd, ...)
 	case F_SETFD: cloexec[fd] = (arg & FD_CLOEXEC) != 0; return 0;
 	case F_DUPFD:
 	case F_DUPFD_CLOEXEC: {
+		if (arg < 0 || arg >= FD_MAX)
+			return fail(EINVAL);
 		int nfd = dup_at(fd, arg, 0);
 		if (nfd >= 0 && cmd == F_DUPFD_CLOEXEC)
 			cloexec[nfd] = 1;

@@ -7,11 +7,11 @@
 
 #include "internal.h"
 
-static uintptr_t heap_cur, heap_end;
+static uintptr_t heap_start, heap_cur, heap_end;
 
 void libos_heap_init(uintptr_t start, uintptr_t end)
 {
-	heap_cur = start;
+	heap_start = heap_cur = start;
 	heap_end = end;
 }
 
@@ -19,7 +19,7 @@ void *sbrk(ptrdiff_t incr)
 {
 	uintptr_t old = heap_cur;
 
-	if (incr > 0 ? (uintptr_t)incr > heap_end - heap_cur : (uintptr_t)-incr > heap_cur) {
+	if (incr > 0 ? (uintptr_t)incr > heap_end - heap_cur : (uintptr_t)0 - (uintptr_t)incr > heap_cur - heap_start) {
 		errno = ENOMEM;
 		return (void *)-1;
 	}

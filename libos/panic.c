@@ -43,10 +43,14 @@ static size_t format(char *buf, const char *fmt, va_list ap)
 			put(&o, *fmt);
 			continue;
 		}
+		/* Length modifiers: l, ll, z, j, t mean 64 bits here; h, hh are
+		 * promoted to int anyway. */
 		int lng = 0;
-		while (*++fmt == 'l')
-			lng = 1;
+		while (*++fmt == 'l' || *fmt == 'z' || *fmt == 'j' || *fmt == 't' || *fmt == 'h')
+			if (*fmt != 'h')
+				lng = 1;
 		switch (*fmt) {
+		case 'i':
 		case 'd': {
 			int64_t v = lng ? va_arg(ap, long) : va_arg(ap, int);
 			if (v < 0) {
@@ -58,6 +62,7 @@ static size_t format(char *buf, const char *fmt, va_list ap)
 			break;
 		}
 		case 'u': put_u(&o, lng ? va_arg(ap, unsigned long) : va_arg(ap, unsigned), 10); break;
+		case 'X':
 		case 'x': put_u(&o, lng ? va_arg(ap, unsigned long) : va_arg(ap, unsigned), 16); break;
 		case 'p':
 			put(&o, '0');

@@ -40,9 +40,10 @@ void _exit(int status)
 }
 
 static const char *const signame[] = {
-	[SIGHUP] = "SIGHUP",   [SIGINT] = "SIGINT",   [SIGQUIT] = "SIGQUIT", [SIGILL] = "SIGILL", [SIGTRAP] = "SIGTRAP",
-	[SIGABRT] = "SIGABRT", [SIGFPE] = "SIGFPE",   [SIGKILL] = "SIGKILL", [SIGBUS] = "SIGBUS", [SIGSEGV] = "SIGSEGV",
-	[SIGPIPE] = "SIGPIPE", [SIGALRM] = "SIGALRM", [SIGTERM] = "SIGTERM",
+	[SIGHUP] = "SIGHUP",   [SIGINT] = "SIGINT",   [SIGQUIT] = "SIGQUIT", [SIGILL] = "SIGILL",
+	[SIGTRAP] = "SIGTRAP", [SIGABRT] = "SIGABRT", [SIGFPE] = "SIGFPE",   [SIGKILL] = "SIGKILL",
+	[SIGBUS] = "SIGBUS",   [SIGSEGV] = "SIGSEGV", [SIGPIPE] = "SIGPIPE", [SIGALRM] = "SIGALRM",
+	[SIGTERM] = "SIGTERM", [SIGUSR1] = "SIGUSR1", [SIGUSR2] = "SIGUSR2",
 };
 
 /* newlib's raise() runs handlers the app installed with signal(); a signal
@@ -59,6 +60,15 @@ int kill(pid_t pid, int sig)
 	}
 	if (sig == 0 || sig == SIGCHLD || sig == SIGURG || sig == SIGWINCH || sig == SIGCONT)
 		return 0;
+	/* A disposition set with signal(): newlib's raise() runs handlers (and
+	 * calls us back only for SIG_DFL), so hand the signal to it. */
+	_sig_func_ptr h = signal(sig, SIG_DFL);
+	if (h != SIG_ERR)
+		signal(sig, h);
+	if (h == SIG_IGN)
+		return 0;
+	if (h != SIG_DFL && h != SIG_ERR)
+		return raise(sig);
 	if (sig == SIGABRT)
 		tincan_panic("abort() called");
 	const char *name = (size_t)sig < sizeof signame / sizeof signame[0] && signame[sig] ? signame[sig] : "?";

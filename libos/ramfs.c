@@ -140,6 +140,8 @@ static int reserve(struct node *n, size_t want)
 static ssize_t rf_write(struct file *f, const void *buf, size_t len)
 {
 	struct node *n = f->priv;
+	if (len == 0)
+		return 0;
 	if (f->flags & O_APPEND)
 		f->off = (off_t)n->size;
 	size_t end = (size_t)f->off + len;
@@ -148,6 +150,10 @@ static ssize_t rf_write(struct file *f, const void *buf, size_t len)
 	int r = reserve(n, end);
 	if (r)
 		return r;
+	/* A write past the end leaves a hole that reads as zeros, whatever
+	 * the buffer held before a truncation. */
+	if ((size_t)f->off > n->size)
+		memset(n->data + n->size, 0, (size_t)f->off - n->size);
 	memcpy(n->data + f->off, buf, len);
 	f->off = (off_t)end;
 	if (end > n->size)
@@ -160,9 +166,13 @@ static off_t rf_lseek(struct file *f, off_t off, int whence)
 {
 	struct node *n = f->priv;
 	off_t base = whence == SEEK_SET ? 0 : whence == SEEK_CUR ? f->off : whence == SEEK_END ? (off_t)n->size : -1;
-	if (base < 0 || (off < 0 && -off > base))
+	off_t to;
+	if (base < 0 || __builtin_add_overflow(base, off, &to) || to < 0)
 		return -EINVAL;
-	f->off = base + off;
+	/* Keep offsets where a write's end still fits a size_t and an off_t. */
+	if ((uint64_t)to > (uint64_t)INT64_MAX / 2)
+		return -EINVAL;
+	f->off = to;
 	return f->off;
 }
 

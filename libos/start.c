@@ -1,6 +1,7 @@
 /* From the platform's entry to main(): C library set-up and exit. */
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "fd.h"
 #include "internal.h"
@@ -23,6 +24,28 @@ void _fini(void)
 {
 }
 
+#define STDOUT_BUF 4096
+
+/* A writable copy of a NULL-terminated string vector, in one allocation. */
+static char **copy_vector(char **v, int n)
+{
+	size_t bytes = sizeof(char *) * ((size_t)n + 1);
+	for (int i = 0; i < n; i++)
+		bytes += strlen(v[i]) + 1;
+	char **out = malloc(bytes);
+	if (!out)
+		tincan_panic("no memory for the %d arguments or environment strings", n);
+	char *s = (char *)(out + n + 1);
+	for (int i = 0; i < n; i++) {
+		size_t len = strlen(v[i]) + 1;
+		memcpy(s, v[i], len);
+		out[i] = s;
+		s += len;
+	}
+	out[n] = NULL;
+	return out;
+}
+
 void libos_main(const struct tc_boot *boot)
 {
 	libos.start_ns = boot->start_ns;
@@ -31,18 +54,25 @@ void libos_main(const struct tc_boot *boot)
 	libos_heap_init(boot->heap_start, boot->heap_end);
 	tc_sched_init();
 	console_init();
-	environ = boot->envp;
+	/* argv and the environment live in the monitor's read-only boot pages;
+	 * C says a program may modify them, so it gets writable copies. */
+	char **argv = copy_vector(boot->argv, boot->argc);
+	int envc = 0;
+	while (boot->envp[envc])
+		envc++;
+	char **envp = copy_vector(boot->envp, envc);
+	environ = envp;
 	/* newlib's exit() does not run destructors by itself on this target. */
 	atexit(__libc_fini_array);
 	/* newlib line-buffers stdout on targets without fcntl; POSIX programs
 	 * expect full buffering when it is not a terminal, and every flush
 	 * costs an exit to the monitor. */
 	if (!(libos.tty & 2))
-		setvbuf(stdout, NULL, _IOFBF, BUFSIZ);
+		setvbuf(stdout, NULL, _IOFBF, STDOUT_BUF);
 	__libc_init_array();
 	libos.main_ns = plat_clock_monotonic_ns();
 	/* exit() runs atexit handlers and flushes stdio, then calls _exit(). */
-	exit(main(boot->argc, boot->argv, boot->envp));
+	exit(main(boot->argc, argv, envp));
 }
 
 uint64_t tincan_boot_to_main_ns(void)

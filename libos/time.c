@@ -114,10 +114,12 @@ int clock_nanosleep(clockid_t id, int flags, const struct timespec *req, struct 
 	if (!(flags & TIMER_ABSTIME))
 		return nanosleep(req, rem) ? errno : 0;
 	/* An absolute deadline on either clock becomes one on the monotonic clock. */
-	uint64_t want = (uint64_t)req->tv_sec * NS + (uint64_t)req->tv_nsec;
+	uint64_t want =
+	    (uint64_t)req->tv_sec >= UINT64_MAX / NS ? UINT64_MAX : (uint64_t)req->tv_sec * NS + (uint64_t)req->tv_nsec;
 	uint64_t now = id == CLOCK_REALTIME ? plat_clock_realtime_ns() : plat_clock_monotonic_ns();
+	uint64_t mono = plat_clock_monotonic_ns();
 	if (want > now)
-		libos_sleep_until(plat_clock_monotonic_ns() + (want - now));
+		libos_sleep_until(want - now > UINT64_MAX - mono ? UINT64_MAX : mono + (want - now));
 	return 0;
 }
 

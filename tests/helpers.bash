@@ -33,3 +33,10 @@ first_line_has() {
 	local first=${lines[0]}
 	[[ $first == *"$1"* ]] || { echo "first line: $first"; echo "wanted: $1"; return 1; }
 }
+
+# File offset of the manifest descriptor in an image (the note header is 20 bytes).
+manifest_off() {
+	local note
+	note=$(readelf -lW "$1" | awk '$1 == "NOTE" { print $2; exit }')
+	echo $((note + 20))
+}

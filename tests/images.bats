@@ -53,11 +53,12 @@ bad_image() { # FILE WANT
 	first_line_has "more than the 1024 KiB given: pass --mem="
 }
 @test "no manifest" {
-	bad_image "$(patch_copy "$TINY" $((0x3000 + 8)) '\x00\x00\x00\x00')" "no tincan manifest"
+	# The note's type field, 8 bytes into the note.
+	bad_image "$(patch_copy "$TINY" $(($(manifest_off "$TINY") - 12)) '\x00\x00\x00\x00')" "no tincan manifest"
 }
 @test "a manifest for another ABI version" {
-	# struct tc_manifest_note: 20-byte header, then magic, version, abi_version.
-	bad_image "$(patch_copy "$TINY" $((0x3000 + 28)) '\x63\x00\x00\x00')" "guest ABI v99"
+	# struct tc_manifest: magic, version, abi_version.
+	bad_image "$(patch_copy "$TINY" $(($(manifest_off "$TINY") + 8)) '\x63\x00\x00\x00')" "guest ABI v99"
 }
 @test "a missing image file and a directory" {
 	bad_image "$BATS_TEST_TMPDIR/nonexistent.tc" "No such file"
@@ -90,9 +91,9 @@ bad_image() { # FILE WANT
 }
 
 @test "a manifest with memory that is not a page multiple" {
-	# tc_manifest.mem is at descriptor offset 16; the descriptor starts 20 bytes into the note.
-	bad_image "$(patch_copy "$TINY" $((0x3000 + 20 + 16)) '\x01\x00\x80\x00\x00\x00\x00\x00')" "manifest memory"
+	# tc_manifest.mem is at descriptor offset 16.
+	bad_image "$(patch_copy "$TINY" $(($(manifest_off "$TINY") + 16)) '\x01\x00\x80\x00\x00\x00\x00\x00')" "manifest memory"
 }
 @test "a manifest with an absurd stack" {
-	bad_image "$(patch_copy "$TINY" $((0x3000 + 20 + 24)) '\x01\xf0\xff\xff\xff\xff\xff\xff')" "manifest stack"
+	bad_image "$(patch_copy "$TINY" $(($(manifest_off "$TINY") + 24)) '\x01\xf0\xff\xff\xff\xff\xff\xff')" "manifest stack"
 }

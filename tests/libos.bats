@@ -45,7 +45,7 @@ setup() { need_kvm; }
 @test "panic() formats its message without allocating, with a backtrace" {
 	boot "$LIBC" panic
 	[ "$status" -eq 100 ]
-	first_line_has "guest panic: inner gave up with 42 and a string"
+	first_line_has "guest panic: inner gave up with 42 and a string (7, -8)"
 	[[ $output == *"inner_panic"* ]]
 	[[ $output == *"libos_main+0x"* ]]
 }

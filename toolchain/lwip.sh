@@ -10,7 +10,7 @@
 #   DEST/.stamp          written last (names the cache entry), for make
 #
 # The build is cached under $TINCAN_CACHE (default
-# ${XDG_CACHE_HOME:-$HOME/.cache}/tincan) in lwip-<hash>/, where <hash>
+# ${XDG_CACHE_HOME:-${HOME:-/root}/.cache}/tincan) in lwip-<hash>/, where <hash>
 # covers this script's text (so the flags and the pinned source version
 # below), the contents of every file under PORT_INCLUDE_DIR and
 # NEWLIB_INCLUDE_DIR, and the host gcc and as versions.  A cache hit only
@@ -73,7 +73,7 @@ inputs_digest() {
 }
 inputs=$(inputs_digest)
 
-cache_root=${TINCAN_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/tincan}
+cache_root=${TINCAN_CACHE:-${XDG_CACHE_HOME:-${HOME:-/root}/.cache}/tincan}
 hash=$({ cat "$script"; printf '\0gcc %s\nas %s\n%s\n' "$gcc_version" "$as_version" "$inputs"; } | sha256sum)
 hash=${hash:0:16}
 entry=$cache_root/lwip-$hash

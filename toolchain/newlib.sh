@@ -50,7 +50,7 @@ export LC_ALL=C
 gcc_version=$(gcc -dumpfullversion 2>/dev/null) || die "gcc not found (install gcc)"
 as_version=$(as --version 2>/dev/null | head -n 1) || die "as not found (install binutils)"
 
-cache_root=${TINCAN_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/tincan}
+cache_root=${TINCAN_CACHE:-${XDG_CACHE_HOME:-${HOME:-/root}/.cache}/tincan}
 hash=$({ cat "$script"; printf '\0gcc %s\nas %s\n' "$gcc_version" "$as_version"; } | sha256sum)
 hash=${hash:0:16}
 entry=$cache_root/newlib-$hash

@@ -15,8 +15,8 @@ extern "C" {
  * main() was called. */
 uint64_t tincan_boot_to_main_ns(void);
 
-/* End the guest: print the message (printf-style: %s %d %u %ld %lu %x %lx
- * %p %c %%) and a backtrace, without allocating.  tincan-run exits 100. */
+/* End the guest: print the message (printf-style: %s %c %d %i %u %x %X %p %%
+ * with l, ll, z, j, t or h) and a backtrace, without allocating.  tincan-run exits 100. */
 __attribute__((__noreturn__, format(printf, 1, 2))) void tincan_panic(const char *fmt, ...);
 
 /* The same, under its short name, unless the app defines its own panic(). */

@@ -94,6 +94,121 @@ static volatile uintptr_t wild_null = 8, wild_pt = 0x2000, wild_gdt = 0x1008;
 
 static char text_sink[8] __attribute__((aligned(8)));
 
+/* ---- a minimal network function on the raw ring: answers ARP and ping ---- */
+
+#define NBUF 64
+#define BUFSZ 2048
+
+static uint16_t csum(const uint8_t *p, uint64_t len)
+{
+	uint32_t s = 0;
+	for (uint64_t i = 0; i + 1 < len; i += 2)
+		s += (uint32_t)(p[i] << 8 | p[i + 1]);
+	if (len & 1)
+		s += (uint32_t)(p[len - 1] << 8);
+	while (s >> 16)
+		s = (s & 0xffff) + (s >> 16);
+	return (uint16_t)~s;
+}
+
+static void copy(uint8_t *d, const uint8_t *s, uint64_t n)
+{
+	while (n--)
+		*d++ = *s++;
+}
+
+static int same(const uint8_t *a, const uint8_t *b, uint64_t n)
+{
+	while (n--)
+		if (*a++ != *b++)
+			return 0;
+	return 1;
+}
+
+/* Build the reply to frame f (len bytes) in out; its length, or 0 for none. */
+static uint64_t reply(const uint8_t *f, uint64_t len, uint8_t *out, const struct tc_boot_net *n)
+{
+	const uint8_t *ip = (const uint8_t *)&n->ip4;
+	if (len >= 42 && f[12] == 0x08 && f[13] == 0x06 && f[21] == 1 && same(f + 38, ip, 4)) {
+		copy(out, f, 42);
+		copy(out, f + 6, 6);
+		copy(out + 6, n->mac, 6);
+		out[21] = 2; /* ARP reply */
+		copy(out + 32, f + 22, 10); /* target = the asker */
+		copy(out + 22, n->mac, 6);
+		copy(out + 28, ip, 4);
+		return 42;
+	}
+	if (len >= 42 && f[12] == 0x08 && f[13] == 0x00 && f[23] == 1 && same(f + 30, ip, 4)) {
+		uint64_t ihl = (uint64_t)(f[14] & 15) * 4, tot = (uint64_t)(f[16] << 8 | f[17]);
+		if (14 + tot > len || tot < ihl + 8 || f[14 + ihl] != 8)
+			return 0;
+		copy(out, f, 14 + tot);
+		copy(out, f + 6, 6);
+		copy(out + 6, n->mac, 6);
+		copy(out + 26, f + 30, 4);
+		copy(out + 30, f + 26, 4);
+		out[14 + ihl] = 0; /* echo reply */
+		out[14 + ihl + 2] = out[14 + ihl + 3] = 0;
+		uint16_t c = csum(out + 14 + ihl, tot - ihl);
+		out[14 + ihl + 2] = (uint8_t)(c >> 8);
+		out[14 + ihl + 3] = (uint8_t)c;
+		return 14 + tot;
+	}
+	return 0;
+}
+
+static struct tc_net_ring *net_ring(void)
+{
+	struct tc_net_ring *r = (struct tc_net_ring *)(uintptr_t)((bi->heap_start + 7) & ~7ULL);
+	struct tc_hc_net_setup s = { 0, (uint64_t)(uintptr_t)r, -1 };
+	tc_hypercall(TC_HC_NET_SETUP, &s);
+	if (s.ret != 0) {
+		puts_("net_setup failed");
+		exit_(3);
+	}
+	return r;
+}
+
+static void net_echo(uint64_t idle_ms)
+{
+	struct tc_net_ring *r = net_ring();
+	uint8_t *bufs = (uint8_t *)(r + 1), *tx = bufs + NBUF * BUFSZ;
+	uint32_t seen = r->rx_cons;
+	for (int i = 0; i < NBUF; i++) {
+		r->rx[r->rx_prod % TC_NET_RING] =
+		    (struct tc_net_desc){ (uint64_t)(uintptr_t)(bufs + i * BUFSZ), BUFSZ, 0 };
+		r->rx_prod++;
+	}
+	uint64_t replies = 0;
+	for (;;) {
+		struct tc_hc_wait w = { mono_ns() + idle_ms * 1000000, TC_EV_NET(0), 0 };
+		tc_hypercall(TC_HC_WAIT, &w);
+		if (w.ret == 0)
+			break;
+		for (; seen != r->rx_cons; seen++) {
+			struct tc_net_desc d = r->rx[seen % TC_NET_RING];
+			uint8_t *out = tx + (r->tx_prod % NBUF) * BUFSZ;
+			uint64_t n = reply((const uint8_t *)(uintptr_t)d.addr, d.len, out, &bi->net[0]);
+			if (n) {
+				r->tx[r->tx_prod % TC_NET_RING] =
+				    (struct tc_net_desc){ (uint64_t)(uintptr_t)out, (uint32_t)n, 0 };
+				r->tx_prod++;
+				replies++;
+			}
+			d.len = BUFSZ;
+			r->rx[r->rx_prod % TC_NET_RING] = d;
+			r->rx_prod++;
+		}
+	}
+	/* Flush the last replies, then report. */
+	struct tc_hc_net_io io = { 1, 0 };
+	tc_hypercall(TC_HC_NET_IO, &io);
+	cwrite(1, "replies ", 8);
+	putu(replies);
+	exit_(0);
+}
+
 int tiny_main(const struct tc_boot_info *info)
 {
 	bi = info;
@@ -120,7 +235,8 @@ int tiny_main(const struct tc_boot_info *info)
 			tc_hypercall(TC_HC_CONSOLE_READ, &a);
 			if (a.ret <= 0)
 				exit_(a.ret < 0 ? 1 : 0);
-			cwrite(1, buf, (uint64_t)a.ret);
+			if (cwrite(1, buf, (uint64_t)a.ret) < 0)
+				exit_(1);
 		}
 	} else if (seq(cmd, "stderr")) {
 		cwrite(2, "to stderr\n", 10);
@@ -171,6 +287,20 @@ int tiny_main(const struct tc_boot_info *info)
 			f[2 * i + 1] = (uint64_t)(uintptr_t)&tiny_main + 4;
 		}
 		__asm__ __volatile__("mov %0, %%rbp; ud2" : : "r"(f));
+	} else if (seq(cmd, "net-info")) {
+		putu(bi->nnet);
+		for (uint64_t i = 0; i < bi->nnet; i++) {
+			puts_(bi->net[i].name);
+			const uint8_t *m = bi->net[i].mac, *a = (const uint8_t *)&bi->net[i].ip4;
+			for (int k = 0; k < 6; k++)
+				putu(m[k]);
+			for (int k = 0; k < 4; k++)
+				putu(a[k]);
+			putu(bi->net[i].prefix);
+		}
+		exit_(0);
+	} else if (seq(cmd, "net-echo")) {
+		net_echo(num(arg));
 	} else if (seq(cmd, "write-heap")) {
 		/* The whole heap and stack are writable. */
 		for (uint64_t p = bi->heap_start; p < bi->heap_end; p += 4096)
@@ -246,6 +376,41 @@ int tiny_main(const struct tc_boot_info *info)
 		putu(*(volatile uint64_t *)wild_gdt);
 	} else if (seq(cmd, "write-bootinfo")) {
 		*(volatile uint64_t *)(uintptr_t)&bi->mem_size = 0;
+	} else if (seq(cmd, "net-bad-ring")) {
+		struct tc_hc_net_setup s = { 0, (uint64_t)(uintptr_t)&tiny_main, 0 };
+		tc_hypercall(TC_HC_NET_SETUP, &s);
+	} else if (seq(cmd, "net-lie-prod")) {
+		struct tc_net_ring *r = net_ring();
+		r->tx_prod += 1000;
+		struct tc_hc_net_io io = { 1, 0 };
+		tc_hypercall(TC_HC_NET_IO, &io);
+	} else if (seq(cmd, "net-lie-len")) {
+		struct tc_net_ring *r = net_ring();
+		r->tx[r->tx_prod % TC_NET_RING] = (struct tc_net_desc){ (uint64_t)(uintptr_t)(r + 1), 5, 0 };
+		r->tx_prod++;
+		struct tc_hc_net_io io = { 1, 0 };
+		tc_hypercall(TC_HC_NET_IO, &io);
+	} else if (seq(cmd, "net-lie-txaddr")) {
+		struct tc_net_ring *r = net_ring();
+		r->tx[r->tx_prod % TC_NET_RING] = (struct tc_net_desc){ 0x7ff00000000ULL, 60, 0 };
+		r->tx_prod++;
+		struct tc_hc_wait w = { mono_ns() + 1000000, TC_EV_NET(0), 0 };
+		tc_hypercall(TC_HC_WAIT, &w);
+	} else if (seq(cmd, "net-lie-rxaddr")) {
+		struct tc_net_ring *r = net_ring();
+		r->rx[r->rx_prod % TC_NET_RING] = (struct tc_net_desc){ (uint64_t)(uintptr_t)&tiny_main, 2048, 0 };
+		r->rx_prod++;
+		struct tc_hc_net_io io = { 1, 0 };
+		tc_hypercall(TC_HC_NET_IO, &io);
+	} else if (seq(cmd, "net-small-rx")) {
+		struct tc_net_ring *r = net_ring();
+		r->rx[r->rx_prod % TC_NET_RING] = (struct tc_net_desc){ (uint64_t)(uintptr_t)(r + 1), 100, 0 };
+		r->rx_prod++;
+		struct tc_hc_net_io io = { 1, 0 };
+		tc_hypercall(TC_HC_NET_IO, &io);
+	} else if (seq(cmd, "net-wait-nodev")) {
+		struct tc_hc_wait w = { mono_ns() + 1000000, TC_EV_NET(3), 0 };
+		tc_hypercall(TC_HC_WAIT, &w);
 	} else if (seq(cmd, "cli")) {
 		__asm__ __volatile__("cli");
 	} else if (seq(cmd, "spin")) {

@@ -61,10 +61,24 @@ unsigned plat_wait(uint64_t deadline_ns, unsigned wanted)
 	return (a.ret & TC_EV_CONSOLE_IN) ? PLAT_EV_CONSOLE_IN : 0;
 }
 
+static int has_rdrand(void)
+{
+	static int known = -1;
+	if (known < 0) {
+		uint32_t a = 1, b, c = 0, d;
+		__asm__ __volatile__("cpuid" : "+a"(a), "=b"(b), "+c"(c), "=d"(d));
+		known = (c >> 30) & 1;
+	}
+	return known;
+}
+
 int plat_entropy(void *buf, size_t len)
 {
 	uint8_t *p = buf;
 
+	/* Without RDRAND the instruction would fault: say so instead. */
+	if (len && !has_rdrand())
+		return -EIO;
 	while (len) {
 		uint64_t v;
 		unsigned char ok = 0;

@@ -122,8 +122,7 @@ void net_configure(struct vm *vm, const struct options *o, struct tc_boot_info *
 		} else {
 			if (count_net(m) != 1)
 				die(TC_STATUS_USAGE, "--net=%s: %s declares %d net devices (%s): pass --net=NAME:TAP",
-				    arg, vm->image_path, count_net(m),
-				    (declared(m, "", list, sizeof list), list));
+				    arg, vm->image_path, count_net(m), (declared(m, "", list, sizeof list), list));
 			snprintf(name, sizeof name, "%s", only_net(m));
 			tap = arg;
 		}
@@ -204,7 +203,8 @@ void net_setup(struct vm *vm, uint64_t gpa)
 	}
 	struct tc_net_ring *r = (a->ring % 8) ? NULL : gm_ptr(&vm->gm, a->ring, sizeof *r, GM_R | GM_W);
 	if (!r)
-		guest_fatal(vm, TC_STATUS_ABI, "guest passed a bad net ring address 0x%llx (must be %zu writable bytes)",
+		guest_fatal(vm, TC_STATUS_ABI,
+			    "guest passed a bad net ring address 0x%llx (must be %zu writable bytes)",
 			    (unsigned long long)a->ring, sizeof *r);
 	struct net_dev *d = &devs[a->dev];
 	d->ring = r;
