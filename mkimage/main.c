@@ -31,6 +31,8 @@ static const char usage[] = "usage: tincan-mkimage [OPTIONS] IMAGE\n"
 			    "                and refuses less (0: no claim)\n"
 			    "  --stack=SIZE  stack size (0: the default, 64K)\n"
 			    "  --name=NAME   the image's name (at most 31 bytes)\n"
+			    "  --net=NAME    declare a net device NAME (repeatable); tincan-run --net attaches it\n"
+			    "  --no-devices  declare no devices\n"
 			    "  --print       print the manifest (after any change)\n"
 			    "  --help, --version\n"
 			    "\n"
@@ -74,7 +76,8 @@ int main(int argc, char **argv)
 {
 	const char *image = NULL, *v, *name = NULL;
 	uint64_t mem = 0, stack = 0;
-	int set_mem = 0, set_stack = 0, do_print = 0;
+	int set_mem = 0, set_stack = 0, do_print = 0, clear_devices = 0, nnet = 0;
+	const char *nets[TC_MFT_DEVICES_MAX];
 	char err[256];
 
 	for (int i = 1; i < argc; i++) {
@@ -85,6 +88,14 @@ int main(int argc, char **argv)
 		} else if (strcmp(a, "--version") == 0) {
 			printf("tincan-mkimage %s (guest ABI v%d)\n", TINCAN_VERSION, TC_ABI_VERSION);
 			return 0;
+		} else if (strcmp(a, "--no-devices") == 0) {
+			clear_devices = 1;
+		} else if ((v = value(a, "--net"))) {
+			if (!*v || strlen(v) >= TC_MFT_DEVNAME_MAX)
+				die(2, "--net name '%s' must be 1 to %d bytes", v, TC_MFT_DEVNAME_MAX - 1);
+			if (nnet == TC_MFT_DEVICES_MAX)
+				die(2, "more than %d devices", TC_MFT_DEVICES_MAX);
+			nets[nnet++] = v;
 		} else if (strcmp(a, "--print") == 0) {
 			do_print = 1;
 		} else if ((v = value(a, "--mem"))) {
@@ -113,7 +124,7 @@ int main(int argc, char **argv)
 	if (!image)
 		die(2, "no image given (try tincan-mkimage --help)");
 
-	int changing = set_mem || set_stack || name;
+	int changing = set_mem || set_stack || name || clear_devices || nnet;
 	int fd = open(image, changing ? O_RDWR : O_RDONLY);
 	struct stat st;
 	if (fd < 0 || fstat(fd, &st) < 0)
@@ -137,6 +148,19 @@ int main(int argc, char **argv)
 	if (name) {
 		memset(m.name, 0, sizeof m.name);
 		memcpy(m.name, name, strlen(name));
+	}
+	if (clear_devices)
+		memset(&m.devices, 0, sizeof m.devices), m.ndevices = 0;
+	for (int i = 0; i < nnet; i++) {
+		for (uint32_t j = 0; j < m.ndevices; j++)
+			if (strcmp(m.devices[j].name, nets[i]) == 0)
+				die(2, "%s already declares a device '%s'", image, nets[i]);
+		if (m.ndevices == TC_MFT_DEVICES_MAX)
+			die(2, "%s: no room for another device (at most %d)", image, TC_MFT_DEVICES_MAX);
+		struct tc_mft_device *d = &m.devices[m.ndevices++];
+		memset(d, 0, sizeof *d);
+		memcpy(d->name, nets[i], strlen(nets[i]));
+		d->type = TC_DEV_NET;
 	}
 	if (changing) {
 		ssize_t n = pwrite(fd, &m, sizeof m, (off_t)img.manifest_off);

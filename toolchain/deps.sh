@@ -10,7 +10,7 @@ what=${1:-build}
 need="gcc:gcc make:make /usr/include/stdio.h:libc6-dev musl-gcc:musl-tools /usr/include/linux/kvm.h:linux-libc-dev xz:xz-utils
 apt-get:apt"
 case $what in
-test) need="$need bats:bats prove:perl autoconf:autoconf" ;;
+test) need="$need bats:bats prove:perl autoconf:autoconf ip:iproute2 ping:iputils-ping" ;;
 bench) need="$need hyperfine:hyperfine jq:jq /usr/bin/time:time" ;;
 esac
 

@@ -1,0 +1,102 @@
+# Net devices on the monitor: tap attach, option errors, the batched rings,
+# and guests that lie in them.  The guest is the hand-written network
+# function in tests/guests/tiny.c (it answers ARP and ping on its own).
+# Everything happens in a network namespace of our own.
+load helpers
+
+NETTINY=$BATS_FILE_TMPDIR/net.tc
+
+setup_file() {
+	export NS=tincan-t$$
+	[ "$(id -u)" = 0 ] && [ -c /dev/net/tun ] && command -v ip >/dev/null || return 0
+	ip netns add "$NS"
+	ip -n "$NS" link set lo up
+	for t in tap0 tap1; do ip -n "$NS" tuntap add "$t" mode tap; done
+	ip -n "$NS" link set tap0 up
+	ip -n "$NS" addr add 10.77.0.1/24 dev tap0
+	ip -n "$NS" link add veth0 type veth peer name veth1
+	cp "$TINY" "$NETTINY"
+	"$B/bin/tincan-mkimage" --net=net0 "$NETTINY" >/dev/null
+}
+
+teardown_file() {
+	ip netns del "$NS" 2>/dev/null || true
+}
+
+setup() {
+	need_kvm
+	[ "$(id -u)" = 0 ] || skip "network tests need root (network namespaces)"
+	[ -c /dev/net/tun ] || skip "/dev/net/tun is missing"
+	ip netns list | grep -q "^$NS" || skip "could not create a network namespace"
+}
+
+nsrun() { run timeout 20 ip netns exec "$NS" "$@"; }
+
+@test "--net attaches a tap; --net-mac and --ip reach the guest" {
+	nsrun "$RUN" --net=tap0 --net-mac=02:11:22:33:44:55 --ip=10.77.0.2/24 --gw=10.77.0.1 "$NETTINY" net-info
+	[ "$status" -eq 0 ]
+	[ "$output" = "$(printf '1\nnet0\n2\n17\n34\n51\n68\n85\n10\n77\n0\n2\n24')" ]
+	nsrun "$RUN" --net=net0:tap0 "$NETTINY" net-info
+	[ "$status" -eq 0 ]
+	[ "${lines[1]}" = net0 ]
+}
+
+@test "a guest answers ping through the batched ring" {
+	ip netns exec "$NS" "$RUN" --net=tap0 --ip=10.77.0.2/24 "$NETTINY" net-echo 700 > "$BATS_TEST_TMPDIR/out" 2>&1 &
+	pid=$!
+	nsrun ping -c 50 -i 0.01 -W 2 -s 1400 10.77.0.2
+	echo "$output"
+	wait $pid
+	cat "$BATS_TEST_TMPDIR/out"
+	[ "$status" -eq 0 ]
+	[[ $output == *" 0% packet loss"* ]]
+	grep -q '^replies [0-9]' "$BATS_TEST_TMPDIR/out"
+	[ "$(sed -n 's/^replies //p' "$BATS_TEST_TMPDIR/out")" -ge 51 ]
+}
+
+@test "--net errors: missing tap, not a tap, busy tap, undeclared device, bad values" {
+	nsrun "$RUN" --net=nosuchtap "$NETTINY" net-info
+	[ "$status" -eq 104 ]
+	first_line_has "tap device 'nosuchtap' does not exist (create it with: ip tuntap add nosuchtap mode tap)"
+	nsrun "$RUN" --net=veth0 "$NETTINY" net-info
+	[ "$status" -eq 104 ]
+	first_line_has "'veth0' is not a tap device"
+	nsrun "$RUN" --net=eth9:tap0 "$NETTINY" net-info
+	[ "$status" -eq 104 ]
+	first_line_has "declares no net device 'eth9' (it declares: net0)"
+	nsrun "$RUN" --net=tap0 "$TINY" net-info
+	[ "$status" -eq 104 ]
+	first_line_has "declares 0 net devices (none): pass --net=NAME:TAP"
+	nsrun "$RUN" --net=tap0 --ip=10.77.0.300/24 "$NETTINY" net-info
+	[ "$status" -eq 104 ]
+	first_line_has "invalid --ip=10.77.0.300/24"
+	nsrun "$RUN" --net=tap0 --net-mac=01:00:00:00:00:01 "$NETTINY" net-info
+	[ "$status" -eq 104 ]
+	first_line_has "expected a unicast MAC"
+	nsrun "$RUN" --ip=10.77.0.2/24 "$NETTINY" net-info
+	[ "$status" -eq 104 ]
+	first_line_has "--ip and --gw need a --net device"
+	ip netns exec "$NS" "$RUN" --net=tap1 "$NETTINY" sleep 1500 >/dev/null &
+	pid=$!
+	sleep 0.3
+	nsrun "$RUN" --net=tap1 "$NETTINY" net-info
+	kill $pid; wait $pid || true
+	[ "$status" -eq 104 ]
+	first_line_has "tap device 'tap1' is busy"
+}
+
+lying_guest() { # MODE WANT
+	nsrun "$RUN" --net=tap0 "$NETTINY" "$1"
+	[ "$status" -eq 102 ] || { echo "status $status: $output"; return 1; }
+	first_line_has "$2"
+}
+
+@test "a guest that lies in its net ring is stopped with a message" {
+	lying_guest net-bad-ring "bad net ring address"
+	lying_guest net-lie-prod "more frames queued than the ring holds"
+	lying_guest net-lie-len "tx frame length out of range"
+	lying_guest net-lie-txaddr "tx frame outside readable guest memory"
+	lying_guest net-lie-rxaddr "rx buffer outside writable guest memory"
+	lying_guest net-small-rx "rx buffer smaller than a frame"
+	lying_guest net-wait-nodev "unknown events"
+}
