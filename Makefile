@@ -83,7 +83,7 @@ $(T)/include/%: libos/include/%
 # Compiled against newlib's headers; partially linked into libos.o where
 # every symbol not in libos/exports.txt is made local, so libos names never
 # collide with the app's.
-GUEST_CFLAGS := -std=c11 -D_GNU_SOURCE $(WARN) -O2 -nostdinc -Ilibos -isystem libos/include \
+GUEST_CFLAGS := -std=c11 -D_GNU_SOURCE $(WARN) -O2 -nostdinc -Ilibos -Ilibos/include \
 	-isystem $(T)/newlib/include -isystem $(GCCINC) -U__linux__ -U__linux -Ulinux -U__gnu_linux__ \
 	-D__tincan__ -D_READ_WRITE_RETURN_TYPE=_ssize_t -fno-pie -fno-stack-protector -fno-omit-frame-pointer \
 	-fno-asynchronous-unwind-tables \
@@ -92,7 +92,7 @@ LIBOS_SRC := $(wildcard libos/*.c) libos/arch/x86_64/switch.S \
 	$(filter-out %/runpath.c,$(wildcard platforms/kvm/guest/*.c)) platforms/kvm/guest/start.S
 LIBOS_OBJ := $(patsubst %,$(B)/guest/%.o,$(basename $(LIBOS_SRC)))
 
-$(B)/guest/%.o: %.c $(NEWLIB)
+$(B)/guest/%.o: %.c $(NEWLIB) Makefile
 	$(call say,CC,$<)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(HOSTCC) $(GUEST_CFLAGS) -c $< -o $@

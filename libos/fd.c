@@ -159,11 +159,13 @@ int fcntl(int fd, int cmd, ...)
 	switch (cmd) {
 	case F_GETFL: return f->flags;
 	case F_SETFL:
-		/* Nothing blocks in a way O_NONBLOCK could change yet: refuse it
-		 * rather than pretend. */
-		if (arg & O_NONBLOCK)
+		/* Only files that can block (sockets) take O_NONBLOCK; refuse it
+		 * elsewhere rather than pretend. */
+		if ((arg & O_NONBLOCK) && !f->ops->setfl)
 			return fail(EINVAL);
-		f->flags = (f->flags & O_ACCMODE) | (arg & O_APPEND);
+		f->flags = (f->flags & O_ACCMODE) | (arg & (O_APPEND | O_NONBLOCK));
+		if (f->ops->setfl)
+			f->ops->setfl(f, f->flags);
 		return 0;
 	case F_GETFD: return cloexec[fd] ? FD_CLOEXEC : 0;
 	case F_SETFD: cloexec[fd] = (arg & FD_CLOEXEC) != 0; return 0;

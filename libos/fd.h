@@ -11,6 +11,8 @@
 
 #define FD_MAX 64
 
+#define fd_install __tincan_fd_install
+
 struct file;
 
 struct file_ops {
@@ -19,6 +21,7 @@ struct file_ops {
 	off_t (*lseek)(struct file *f, off_t off, int whence); /* NULL: ESPIPE */
 	int (*fstat)(struct file *f, struct stat *st);
 	int (*isatty)(struct file *f);
+	int (*setfl)(struct file *f, int flags); /* O_NONBLOCK; NULL: refused */
 	void (*close)(struct file *f); /* last reference gone; may be NULL */
 };
 

@@ -45,6 +45,12 @@ void tc_thread_cleanup(struct tc_thread *t); /* pthread.c: key destructors */
 static struct tc_thread boot_thread;
 static struct tc_thread *current = &boot_thread, *threads = &boot_thread;
 static struct tc_waitq ready;
+static const struct tc_io *io;
+
+void tc_sched_set_io(const struct tc_io *i)
+{
+	io = i;
+}
 static struct tc_thread *zombies; /* ended detached threads, freed once off their stacks */
 static int live = 1;
 static uint64_t last_poll;
@@ -180,8 +186,17 @@ static void schedule(void)
 {
 	for (;;) {
 		unsigned events;
+		if (io)
+			io->poll();
 		uint64_t now = plat_clock_monotonic_ns();
 		uint64_t deadline = check_deadlines(now, &events);
+		unsigned io_events = 0;
+		if (io) {
+			uint64_t d = io->deadline();
+			if (d < deadline)
+				deadline = d;
+			io_events = io->events();
+		}
 		/* Threads waiting for events must not starve behind busy ones. */
 		if (events && ready.head && now - last_poll > POLL_EVERY_NS) {
 			last_poll = now;
@@ -194,9 +209,9 @@ static void schedule(void)
 			switch_to(next);
 			return;
 		}
-		if (deadline == TC_NO_DEADLINE && !events)
+		if (deadline == TC_NO_DEADLINE && !events && !io_events)
 			tincan_panic("deadlock: every thread is blocked and nothing can wake one");
-		unsigned got = plat_wait(deadline, events);
+		unsigned got = plat_wait(deadline, events | io_events);
 		uint64_t after = plat_clock_monotonic_ns();
 		libos.idle_ns += after - now;
 		last_poll = after;

@@ -13,6 +13,14 @@
 #define TC_NO_DEADLINE UINT64_MAX
 #define TC_KEYS_MAX 64
 
+/* Names the networking object (linked only into apps that use sockets)
+ * calls across from libos.o: kept global, in the implementation's name space. */
+#define tc_self __tincan_tc_self
+#define tc_block __tincan_tc_block
+#define tc_wake_one __tincan_tc_wake_one
+#define tc_wake_all __tincan_tc_wake_all
+#define tc_sched_set_io __tincan_tc_sched_set_io
+
 struct tc_thread;
 
 struct tc_waitq {
@@ -57,6 +65,16 @@ int tc_valid(struct tc_thread *t);
 
 /* Thread-specific data slots, indexed by key. */
 void **tc_specific(struct tc_thread *t);
+
+/* An I/O source the scheduler drives (the network stack): poll() runs
+ * whenever a thread gives up the CPU and after every wait; deadline() and
+ * events() say when the idle scheduler must wake for it. */
+struct tc_io {
+	void (*poll)(void);
+	uint64_t (*deadline)(void);
+	unsigned (*events)(void);
+};
+void tc_sched_set_io(const struct tc_io *io);
 
 /* Called once at boot, on the boot stack. */
 void tc_sched_init(void);

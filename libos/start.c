@@ -26,6 +26,8 @@ void _fini(void)
 
 #define STDOUT_BUF 4096
 
+extern void __tincan_net_start(void) __attribute__((weak));
+
 /* A writable copy of a NULL-terminated string vector, in one allocation. */
 static char **copy_vector(char **v, int n)
 {
@@ -54,6 +56,9 @@ void libos_main(const struct tc_boot *boot)
 	libos_heap_init(boot->heap_start, boot->heap_end);
 	tc_sched_init();
 	console_init();
+	/* Networking is linked only into apps that use sockets. */
+	if (__tincan_net_start)
+		__tincan_net_start();
 	/* argv and the environment live in the monitor's read-only boot pages;
 	 * C says a program may modify them, so it gets writable copies. */
 	char **argv = copy_vector(boot->argv, boot->argc);

@@ -13,6 +13,19 @@
 #include <stdint.h>
 #include <stdnoreturn.h>
 
+/* The networking object (linked only into apps that use sockets) calls
+ * these across from libos.o: kept global, in the implementation's name space. */
+#define plat_net_count __tincan_plat_net_count
+#define plat_net_info __tincan_plat_net_info
+#define plat_net_open __tincan_plat_net_open
+#define plat_net_send __tincan_plat_net_send
+#define plat_net_recv __tincan_plat_net_recv
+#define plat_net_release __tincan_plat_net_release
+#define plat_net_flush __tincan_plat_net_flush
+#define plat_clock_monotonic_ns __tincan_plat_clock_monotonic_ns
+#define plat_entropy __tincan_plat_entropy
+#define plat_wait __tincan_plat_wait
+
 /* What the platform hands libos at boot. */
 struct tc_boot {
 	uintptr_t heap_start; /* sbrk hands out [heap_start, heap_end) */
@@ -44,6 +57,41 @@ uint64_t plat_clock_realtime_ns(void);
  * events is ready; returns the ready events (0: the deadline passed). */
 #define PLAT_EV_CONSOLE_IN 1u
 unsigned plat_wait(uint64_t deadline_ns, unsigned wanted);
+
+/*
+ * Networking.  Devices are numbered from 0; frames are Ethernet frames
+ * without FCS.  Sending only queues: queued frames leave at the latest on
+ * the next plat_net_flush() or plat_wait(), so one exit can carry many.
+ */
+#define PLAT_NET_MAX 4
+#define PLAT_EV_NET(dev) (1u << (8 + (dev)))
+
+struct plat_net_info {
+	char name[16]; /* the image manifest's name for it */
+	uint8_t mac[6];
+	uint16_t mtu;
+	uint32_t ip4; /* network byte order; 0: configure by DHCP */
+	uint32_t prefix; /* netmask length */
+	uint32_t gw4; /* network byte order; 0: none */
+};
+
+/* How many net devices are attached, and what they are. */
+int plat_net_count(void);
+const struct plat_net_info *plat_net_info(int dev);
+
+/* Start using device dev (allocates its buffers); 0 or -errno. */
+int plat_net_open(int dev);
+
+/* Queue a frame; -EAGAIN when the queue is full (flush, then retry). */
+int plat_net_send(int dev, const void *frame, size_t len);
+
+/* The next received frame, or NULL if none is waiting; it stays valid
+ * until plat_net_release(dev). */
+const void *plat_net_recv(int dev, size_t *len);
+void plat_net_release(int dev);
+
+/* Send what is queued and collect what has arrived, without blocking. */
+void plat_net_flush(void);
 
 /* Fill buf with len bytes from the CPU's random source; 0 or -EIO. */
 int plat_entropy(void *buf, size_t len);

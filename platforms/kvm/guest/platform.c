@@ -54,11 +54,16 @@ long plat_console_read(void *buf, size_t len)
 	return a.ret < 0 ? tc_errno(a.ret) : (long)a.ret;
 }
 
+/* PLAT_EV_* and TC_EV_* share their bit positions. */
+_Static_assert(PLAT_EV_CONSOLE_IN == TC_EV_CONSOLE_IN && PLAT_EV_NET(1) == TC_EV_NET(1), "event bits differ");
+
 unsigned plat_wait(uint64_t deadline_ns, unsigned wanted)
 {
-	struct tc_hc_wait a = { deadline_ns, (wanted & PLAT_EV_CONSOLE_IN) ? TC_EV_CONSOLE_IN : 0, 0 };
+	/* Only devices that are open have a ring to wait on. */
+	unsigned nets = (wanted >> 8) & ((1u << plat_net_count()) - 1);
+	struct tc_hc_wait a = { deadline_ns, (wanted & PLAT_EV_CONSOLE_IN) | ((uint64_t)nets << 8), 0 };
 	tc_hypercall(TC_HC_WAIT, &a);
-	return (a.ret & TC_EV_CONSOLE_IN) ? PLAT_EV_CONSOLE_IN : 0;
+	return (unsigned)a.ret;
 }
 
 static int has_rdrand(void)
@@ -109,8 +114,11 @@ void plat_panic(const char *msg, size_t len)
 
 noreturn void tc_kvm_start(const struct tc_boot_info *bi);
 
+const struct tc_boot_info *tc_kvm_boot_info;
+
 void tc_kvm_start(const struct tc_boot_info *bi)
 {
+	tc_kvm_boot_info = bi;
 	tsc_base = bi->tsc_base;
 	tsc_hz = bi->tsc_hz;
 	mono_base = bi->mono_ns_base;

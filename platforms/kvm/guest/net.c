@@ -1,0 +1,135 @@
+/*
+ * The KVM platform's net devices: one ring per device shared with
+ * tincan-run (platforms/kvm/abi.h), with NBUF transmit and NBUF receive
+ * buffers.  Receive buffers stay posted to the monitor, which fills them
+ * while it handles a wait or net_io exit; frames the guest sends wait in
+ * the ring until the next such exit.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "hypercall.h"
+#include <tincan/platform.h>
+
+#define NBUF 128
+#define BUFSZ 2048
+
+struct dev {
+	struct tc_net_ring *ring;
+	uint8_t *bufs; /* NBUF rx buffers, then NBUF tx buffers */
+	uint32_t rx_seen;
+	struct plat_net_info info;
+};
+
+static struct dev devs[PLAT_NET_MAX];
+static int ndevs = -1;
+extern const struct tc_boot_info *tc_kvm_boot_info;
+
+int plat_net_count(void)
+{
+	if (ndevs < 0) {
+		const struct tc_boot_info *bi = tc_kvm_boot_info;
+		ndevs = bi->nnet < PLAT_NET_MAX ? (int)bi->nnet : PLAT_NET_MAX;
+		for (int i = 0; i < ndevs; i++) {
+			struct plat_net_info *n = &devs[i].info;
+			memcpy(n->name, bi->net[i].name, sizeof n->name);
+			n->name[sizeof n->name - 1] = '\0';
+			memcpy(n->mac, bi->net[i].mac, 6);
+			n->mtu = bi->net[i].mtu;
+			n->ip4 = bi->net[i].ip4;
+			n->prefix = bi->net[i].prefix;
+			n->gw4 = bi->net[i].gw4;
+		}
+	}
+	return ndevs;
+}
+
+const struct plat_net_info *plat_net_info(int dev)
+{
+	return dev >= 0 && dev < plat_net_count() ? &devs[dev].info : NULL;
+}
+
+int plat_net_open(int dev)
+{
+	if (!plat_net_info(dev))
+		return -ENODEV;
+	struct dev *d = &devs[dev];
+	if (d->ring)
+		return 0;
+	struct tc_net_ring *r = aligned_alloc(64, sizeof *r);
+	uint8_t *b = malloc(2 * NBUF * BUFSZ);
+	if (!r || !b) {
+		free(r);
+		free(b);
+		return -ENOMEM;
+	}
+	memset(r, 0, sizeof *r);
+	struct tc_hc_net_setup s = { (uint64_t)dev, (uint64_t)(uintptr_t)r, 0 };
+	tc_hypercall(TC_HC_NET_SETUP, &s);
+	if (s.ret) {
+		free(r);
+		free(b);
+		return -EIO;
+	}
+	for (uint32_t i = 0; i < NBUF; i++) {
+		r->rx[i] = (struct tc_net_desc){ (uint64_t)(uintptr_t)(b + i * BUFSZ), BUFSZ, 0 };
+	}
+	__atomic_store_n(&r->rx_prod, NBUF, __ATOMIC_RELEASE);
+	d->bufs = b;
+	d->rx_seen = 0;
+	d->ring = r;
+	return 0;
+}
+
+int plat_net_send(int dev, const void *frame, size_t len)
+{
+	struct dev *d = &devs[dev];
+	struct tc_net_ring *r = d->ring;
+	if (!r)
+		return -ENODEV;
+	if (len < TC_NET_FRAME_MIN || len > TC_NET_FRAME_MAX)
+		return -EMSGSIZE;
+	uint32_t prod = r->tx_prod;
+	if (prod - __atomic_load_n(&r->tx_cons, __ATOMIC_ACQUIRE) >= NBUF)
+		return -EAGAIN;
+	uint8_t *buf = d->bufs + (NBUF + prod % NBUF) * BUFSZ;
+	memcpy(buf, frame, len);
+	r->tx[prod % TC_NET_RING] = (struct tc_net_desc){ (uint64_t)(uintptr_t)buf, (uint32_t)len, 0 };
+	__atomic_store_n(&r->tx_prod, prod + 1, __ATOMIC_RELEASE);
+	return 0;
+}
+
+const void *plat_net_recv(int dev, size_t *len)
+{
+	struct dev *d = &devs[dev];
+	struct tc_net_ring *r = d->ring;
+	if (!r || d->rx_seen == __atomic_load_n(&r->rx_cons, __ATOMIC_ACQUIRE))
+		return NULL;
+	struct tc_net_desc *desc = &r->rx[d->rx_seen % TC_NET_RING];
+	*len = desc->len;
+	return (const void *)(uintptr_t)desc->addr;
+}
+
+void plat_net_release(int dev)
+{
+	struct dev *d = &devs[dev];
+	struct tc_net_ring *r = d->ring;
+	/* Post the same buffer again at the end of the ring. */
+	uint64_t addr = r->rx[d->rx_seen % TC_NET_RING].addr;
+	d->rx_seen++;
+	r->rx[r->rx_prod % TC_NET_RING] = (struct tc_net_desc){ addr, BUFSZ, 0 };
+	__atomic_store_n(&r->rx_prod, r->rx_prod + 1, __ATOMIC_RELEASE);
+}
+
+void plat_net_flush(void)
+{
+	uint64_t mask = 0;
+	for (int i = 0; i < plat_net_count(); i++)
+		if (devs[i].ring)
+			mask |= 1ULL << i;
+	if (!mask)
+		return;
+	struct tc_hc_net_io a = { mask, 0 };
+	tc_hypercall(TC_HC_NET_IO, &a);
+}
