@@ -74,7 +74,9 @@ $(COMPAT_LIBS):
 	$(Q)rm -f $@ && ar rcs $@
 
 HEADERS := $(patsubst libos/include/%,$(T)/include/%,libos/include/tincan.h libos/include/sys/random.h \
-	libos/include/sys/features.h libos/include/sys/_pthreadtypes.h libos/include/pthread.h)
+	libos/include/sys/features.h libos/include/sys/_pthreadtypes.h libos/include/pthread.h \
+	libos/include/sys/socket.h libos/include/netinet/in.h libos/include/netinet/tcp.h \
+	libos/include/arpa/inet.h libos/include/poll.h libos/include/netdb.h)
 $(T)/include/%: libos/include/%
 	$(Q)mkdir -p $(@D)
 	$(Q)cp $< $@
@@ -113,6 +115,27 @@ $(T)/kvm/libos.o: $(LIBOS_OBJ) libos/exports.txt $(B)/guest/libos.list
 	$(Q)objcopy --keep-global-symbols=libos/exports.txt $@.all $@
 	$(Q)rm -f $@.all
 
+# ---- networking: lwIP from Debian + libos/net, one object in libtcnet.a ------
+# An archive member, so only apps that use sockets (or poll/select) link it;
+# lwIP's names are made local like libos's.
+LWIP := $(T)/lwip/.stamp
+LWIP_PORT := toolchain/lwip/port/include
+$(LWIP): toolchain/lwip.sh $(wildcard $(LWIP_PORT)/*.h $(LWIP_PORT)/*/*.h) $(NEWLIB) | deps
+	$(Q)toolchain/lwip.sh $(T)/lwip $(T)/newlib/include $(LWIP_PORT)
+	$(Q)touch $@
+
+NET_SRC := $(wildcard libos/net/*.c)
+NET_OBJ := $(patsubst %.c,$(B)/guest/%.o,$(NET_SRC))
+$(NET_OBJ): GUEST_CFLAGS += -I$(T)/lwip/include -I$(LWIP_PORT)
+$(NET_OBJ): $(LWIP)
+
+$(T)/kvm/libtcnet.a: $(NET_OBJ) $(LWIP) libos/net/exports.txt
+	$(call say,AR,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)ld -r -o $(B)/guest/tcnet.all.o $(NET_OBJ) --whole-archive $(T)/lwip/lib/liblwip.a
+	$(Q)objcopy --keep-global-symbols=libos/net/exports.txt $(B)/guest/tcnet.all.o $(B)/guest/tcnet.o
+	$(Q)rm -f $@ && ar rcs $@ $(B)/guest/tcnet.o
+
 # Where images built by this tree find their monitor when Linux runs them.
 $(T)/kvm/runpath.o: platforms/kvm/guest/runpath.c
 	$(Q)mkdir -p $(@D)
@@ -130,7 +153,7 @@ $(B)/bin/tincan-cc: toolchain/tincan-cc
 	$(Q)mkdir -p $(@D)
 	$(Q)cp $< $@
 
-TOOLCHAIN := $(B)/bin/tincan-cc $(T)/kvm/libos.o $(T)/kvm/runpath.o $(T)/kvm/tincan.ld $(T)/tincan.specs $(NEWLIB) \
+TOOLCHAIN := $(B)/bin/tincan-cc $(T)/kvm/libos.o $(T)/kvm/libtcnet.a $(T)/kvm/runpath.o $(T)/kvm/tincan.ld $(T)/tincan.specs $(NEWLIB) \
 	$(COMPAT_LIBS) $(HEADERS)
 all: $(TOOLCHAIN)
 
@@ -144,11 +167,15 @@ $(B)/obj/apps/%.o: apps/%.c $(TOOLCHAIN)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(TCC) $(APP_CFLAGS) -c $< -o $@
 
+# apps/NAME/mkimage.flags, if present, holds tincan-mkimage options for
+# the app's manifest (the devices it declares, its name...).
 define app_rule
-$(B)/apps/$(1).tc: $(patsubst apps/%.c,$(B)/obj/apps/%.o,$(wildcard apps/$(1)/*.c)) $(TOOLCHAIN)
+$(B)/apps/$(1).tc: $(patsubst apps/%.c,$(B)/obj/apps/%.o,$(wildcard apps/$(1)/*.c)) $(TOOLCHAIN) \
+		$(wildcard apps/$(1)/mkimage.flags) $(B)/bin/tincan-mkimage
 	$$(call say,LD,$$@)
 	$$(Q)mkdir -p $$(@D)
 	$$(Q)$(TCC) -o $$@ $$(filter $(B)/obj/%.o,$$^) -lm
+	$$(Q)if [ -f apps/$(1)/mkimage.flags ]; then $(B)/bin/tincan-mkimage $$$$(cat apps/$(1)/mkimage.flags) $$@ >/dev/null; fi
 endef
 $(foreach a,$(APPS),$(eval $(call app_rule,$(a))))
 
@@ -167,7 +194,8 @@ install: all
 	$(Q)install -m 755 $(B)/bin/tincan-run $(B)/bin/tincan-mkimage toolchain/tincan-cc \
 		$(DESTDIR)$(abspath $(PREFIX))/bin/
 	$(Q)cd $(T) && cp -R include lib sysroot newlib $(DESTDIR)$(abspath $(PREFIX))/lib/tincan/
-	$(Q)install -m 644 $(T)/kvm/libos.o $(T)/kvm/tincan.ld $(DESTDIR)$(abspath $(PREFIX))/lib/tincan/kvm/
+	$(Q)install -m 644 $(T)/kvm/libos.o $(T)/kvm/libtcnet.a $(T)/kvm/tincan.ld \
+		$(DESTDIR)$(abspath $(PREFIX))/lib/tincan/kvm/
 	$(Q)install -m 644 $(T)/tincan.specs $(DESTDIR)$(abspath $(PREFIX))/lib/tincan/
 	$(Q)$(HOSTCC) $(GUEST_CFLAGS) -MF /dev/null -DTINCAN_RUN_PATH='"$(abspath $(PREFIX))/bin/tincan-run"' \
 		-c platforms/kvm/guest/runpath.c -o $(DESTDIR)$(abspath $(PREFIX))/lib/tincan/kvm/runpath.o

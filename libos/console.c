@@ -43,7 +43,17 @@ static int con_fstat(struct file *f, struct stat *st)
 	return 0;
 }
 
+static short con_poll(struct file *f, short events)
+{
+	short ready = events & 0x004; /* POLLOUT: writes never wait */
+	/* Whether input is waiting only the monitor knows: ask without blocking. */
+	if ((intptr_t)f->priv == 0 && (events & 0x001) && (plat_wait(0, PLAT_EV_CONSOLE_IN) & PLAT_EV_CONSOLE_IN))
+		ready |= 0x001;
+	return ready;
+}
+
 static const struct file_ops console_ops = {
+	.poll = con_poll,
 	.read = con_read,
 	.write = con_write,
 	.fstat = con_fstat,

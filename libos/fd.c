@@ -23,6 +23,11 @@ static struct file *get(int fd)
 	return fd >= 0 && fd < FD_MAX ? fds[fd] : NULL;
 }
 
+struct file *fd_get(int fd)
+{
+	return get(fd);
+}
+
 static int lowest_free(int min)
 {
 	for (int fd = min < 0 ? 0 : min; fd < FD_MAX; fd++)

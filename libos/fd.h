@@ -12,6 +12,7 @@
 #define FD_MAX 64
 
 #define fd_install __tincan_fd_install
+#define fd_get __tincan_fd_get
 
 struct file;
 
@@ -22,6 +23,7 @@ struct file_ops {
 	int (*fstat)(struct file *f, struct stat *st);
 	int (*isatty)(struct file *f);
 	int (*setfl)(struct file *f, int flags); /* O_NONBLOCK; NULL: refused */
+	short (*poll)(struct file *f, short events); /* ready events now; NULL: always ready */
 	void (*close)(struct file *f); /* last reference gone; may be NULL */
 };
 
@@ -36,6 +38,9 @@ struct file {
 /* Install an open file at the lowest free descriptor >= min; returns the fd
  * or -EMFILE. */
 int fd_install(const struct file_ops *ops, void *priv, int flags, int min);
+
+/* The open file behind fd, or NULL. */
+struct file *fd_get(int fd);
 
 /* Console descriptors 0, 1, 2 (console.c). */
 void console_init(void);

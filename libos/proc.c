@@ -1,6 +1,7 @@
 /* The one process: its id, signals to itself, and its end. */
 #include <errno.h>
 #include <signal.h>
+#include <string.h>
 #include <sys/types.h>
 #include <unistd.h>
 
@@ -8,6 +9,17 @@
 #include <tincan.h>
 
 #define PID 1
+
+int gethostname(char *name, size_t len)
+{
+	static const char host[] = "tincan";
+	if (len < sizeof host) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	memcpy(name, host, sizeof host);
+	return 0;
+}
 
 pid_t getpid(void)
 {

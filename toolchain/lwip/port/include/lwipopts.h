@@ -55,6 +55,8 @@
 
 /* ---- Misc ----------------------------------------------------------------- */
 #define LWIP_STATS 0
+/* htons() and friends come from <netinet/in.h>; lwIP uses its own lwip_htons. */
+#define LWIP_DONT_PROVIDE_BYTEORDER_FUNCTIONS 1
 /* Lets the sockets layer learn when DHCP has brought the interface up. */
 #define LWIP_NETIF_STATUS_CALLBACK 1
 /* LWIP_RAND (ephemeral ports, DHCP xid) is defined in arch/cc.h, as lwIP's

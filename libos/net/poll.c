@@ -1,0 +1,95 @@
+/* poll() and select() over any descriptors: sockets, the console, files. */
+#include <errno.h>
+#include <poll.h>
+#include <stdint.h>
+#include <string.h>
+#include <sys/select.h>
+#include <sys/time.h>
+
+#include "../fd.h"
+#include "../internal.h"
+#include "net.h"
+
+static int scan(struct pollfd *p, nfds_t n, int *console_in)
+{
+	int ready = 0;
+	*console_in = 0;
+	for (nfds_t i = 0; i < n; i++) {
+		p[i].revents = 0;
+		if (p[i].fd < 0)
+			continue;
+		struct file *f = fd_get(p[i].fd);
+		if (!f)
+			p[i].revents = POLLNVAL;
+		else if (f->ops->poll)
+			p[i].revents = f->ops->poll(f, p[i].events);
+		else
+			p[i].revents = p[i].events & (POLLIN | POLLOUT); /* files never wait */
+		if (p[i].revents)
+			ready++;
+		else if (f && f->ops->isatty && (p[i].events & POLLIN))
+			*console_in = 1; /* the console: the monitor says when input comes */
+	}
+	return ready;
+}
+
+int poll(struct pollfd *p, nfds_t n, int timeout_ms)
+{
+	if (n > FD_MAX * 4)
+		return errno = EINVAL, -1;
+	uint64_t deadline = timeout_ms < 0 ? TC_NO_DEADLINE
+					   : plat_clock_monotonic_ns() + (uint64_t)timeout_ms * 1000000;
+	for (;;) {
+		int console_in;
+		int ready = scan(p, n, &console_in);
+		if (ready || timeout_ms == 0)
+			return ready;
+		net_kick();
+		long r = tc_block(&net_activity, deadline, console_in ? PLAT_EV_CONSOLE_IN : 0);
+		if (r == -ETIMEDOUT)
+			return scan(p, n, &console_in);
+	}
+}
+
+int select(int n, fd_set *rd, fd_set *wr, fd_set *ex, struct timeval *tv)
+{
+	struct pollfd p[FD_SETSIZE];
+	nfds_t k = 0;
+	if (n < 0 || n > FD_SETSIZE)
+		return errno = EINVAL, -1;
+	for (int fd = 0; fd < n; fd++) {
+		short ev = (short)((rd && FD_ISSET(fd, rd) ? POLLIN : 0) | (wr && FD_ISSET(fd, wr) ? POLLOUT : 0) |
+				   (ex && FD_ISSET(fd, ex) ? POLLPRI : 0));
+		if (ev)
+			p[k++] = (struct pollfd){ fd, ev, 0 };
+	}
+	int ms = -1;
+	if (tv) {
+		if (tv->tv_sec < 0 || tv->tv_usec < 0)
+			return errno = EINVAL, -1;
+		uint64_t t = (uint64_t)tv->tv_sec * 1000 + (uint64_t)(tv->tv_usec + 999) / 1000;
+		ms = t > INT32_MAX ? INT32_MAX : (int)t;
+	}
+	int r = poll(p, k, ms);
+	if (r < 0)
+		return r;
+	for (nfds_t i = 0; i < k; i++)
+		if (p[i].revents & POLLNVAL)
+			return errno = EBADF, -1;
+	if (rd)
+		FD_ZERO(rd);
+	if (wr)
+		FD_ZERO(wr);
+	if (ex)
+		FD_ZERO(ex);
+	int count = 0;
+	for (nfds_t i = 0; i < k; i++) {
+		if (rd && (p[i].revents & (POLLIN | POLLHUP | POLLERR)) && (p[i].events & POLLIN))
+			FD_SET(p[i].fd, rd), count++;
+		if (wr && (p[i].revents & (POLLOUT | POLLERR)) && (p[i].events & POLLOUT))
+			FD_SET(p[i].fd, wr), count++;
+		if (ex && (p[i].revents & POLLPRI))
+			FD_SET(p[i].fd, ex), count++;
+	}
+	return count;
+}

@@ -1,0 +1,145 @@
+/*
+ * lwIP in the library OS: one netif per platform net device plus loopback,
+ * driven by the scheduler's I/O hook.  lwIP runs in NO_SYS mode and is only
+ * ever entered from the running thread (threads are cooperative), so it
+ * needs no locking.  Received frames go in as they are found; timers run
+ * from the monotonic clock, with no ticks: the idle scheduler sleeps until
+ * the next lwIP timeout.
+ */
+#include <errno.h>
+#include <string.h>
+
+#include "lwip/dhcp.h"
+#include "lwip/etharp.h"
+#include "lwip/init.h"
+#include "lwip/netif.h"
+#include "lwip/pbuf.h"
+#include "lwip/timeouts.h"
+#include "netif/ethernet.h"
+
+#include "../internal.h"
+#include "net.h"
+#include <tincan.h>
+
+struct tc_waitq net_activity;
+
+static struct netif netifs[PLAT_NET_MAX];
+static int nnet, queued;
+
+u32_t sys_now(void)
+{
+	return (u32_t)(plat_clock_monotonic_ns() / 1000000);
+}
+
+uint32_t tincan_lwip_rand(void)
+{
+	uint32_t v = 0;
+	plat_entropy(&v, sizeof v);
+	return v;
+}
+
+static err_t link_output(struct netif *nif, struct pbuf *p)
+{
+	uint8_t frame[1518];
+	int dev = (int)(intptr_t)nif->state;
+	if (p->tot_len > sizeof frame)
+		return ERR_BUF;
+	pbuf_copy_partial(p, frame, p->tot_len, 0);
+	int r = plat_net_send(dev, frame, p->tot_len);
+	if (r == -EAGAIN) {
+		/* The ring is full: push it out, then there is room. */
+		plat_net_flush();
+		r = plat_net_send(dev, frame, p->tot_len);
+	}
+	if (r)
+		return ERR_IF;
+	queued = 1;
+	return ERR_OK;
+}
+
+static err_t netif_setup(struct netif *nif)
+{
+	const struct plat_net_info *info = plat_net_info((int)(intptr_t)nif->state);
+	nif->name[0] = 'e';
+	nif->name[1] = 'n';
+	nif->output = etharp_output;
+	nif->linkoutput = link_output;
+	nif->mtu = info->mtu ? info->mtu : 1500;
+	nif->hwaddr_len = 6;
+	memcpy(nif->hwaddr, info->mac, 6);
+	nif->flags = NETIF_FLAG_BROADCAST | NETIF_FLAG_ETHARP | NETIF_FLAG_ETHERNET | NETIF_FLAG_LINK_UP;
+	return ERR_OK;
+}
+
+void net_kick(void)
+{
+	if (queued) {
+		queued = 0;
+		plat_net_flush();
+	}
+}
+
+/* Feed what arrived into lwIP and run its timers. */
+static void net_poll(void)
+{
+	for (int i = 0; i < nnet; i++) {
+		const void *frame;
+		size_t len;
+		while ((frame = plat_net_recv(i, &len))) {
+			struct pbuf *p = pbuf_alloc(PBUF_RAW, (u16_t)len, PBUF_POOL);
+			if (p) {
+				pbuf_take(p, frame, (u16_t)len);
+				if (netifs[i].input(p, &netifs[i]) != ERR_OK)
+					pbuf_free(p);
+			}
+			plat_net_release(i);
+		}
+	}
+	netif_poll_all(); /* loopback */
+	sys_check_timeouts();
+}
+
+static uint64_t net_deadline(void)
+{
+	u32_t ms = sys_timeouts_sleeptime();
+	if (ms == SYS_TIMEOUTS_SLEEPTIME_INFINITE)
+		return TC_NO_DEADLINE;
+	return plat_clock_monotonic_ns() + (uint64_t)ms * 1000000;
+}
+
+static unsigned net_events(void)
+{
+	unsigned ev = 0;
+	for (int i = 0; i < nnet; i++)
+		ev |= PLAT_EV_NET(i);
+	return ev;
+}
+
+static const struct tc_io net_io = { net_poll, net_deadline, net_events };
+
+/* Called by libos_main before main() when the app uses sockets. */
+void __tincan_net_start(void);
+void __tincan_net_start(void)
+{
+	lwip_init();
+	int n = plat_net_count();
+	for (int i = 0; i < n; i++) {
+		const struct plat_net_info *info = plat_net_info(i);
+		int r = plat_net_open(i);
+		if (r)
+			tincan_panic("cannot open net device %s: error %d", info->name, -r);
+		ip4_addr_t ip, mask, gw;
+		ip4_addr_set_u32(&ip, info->ip4);
+		ip4_addr_set_u32(&mask, info->prefix ? lwip_htonl(0xffffffffu << (32 - info->prefix)) : 0);
+		ip4_addr_set_u32(&gw, info->gw4);
+		if (!netif_add(&netifs[i], &ip, &mask, &gw, (void *)(intptr_t)i, netif_setup, ethernet_input))
+			tincan_panic("cannot add net device %s", info->name);
+		if (i == 0)
+			netif_set_default(&netifs[i]);
+		netif_set_up(&netifs[i]);
+		if (!info->ip4)
+			dhcp_start(&netifs[i]);
+		nnet++;
+	}
+	tc_sched_set_io(&net_io);
+}
