@@ -246,7 +246,12 @@ $(B)/tests/%.tc: $(B)/obj/tests/%.o $(TOOLCHAIN)
 	$(call say,LD,$@)
 	$(Q)$(TCC) -o $@ $< -lm
 
-TEST_BINS := $(B)/tests/tiny.tc $(B)/tests/libc.tc $(B)/tests/threads.tc $(addprefix $(B)/tests/unit/test_,$(UNITS))
+$(B)/tests/netclient: tests/tools/netclient.c | deps
+	$(call say,CC,$<)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(HOSTCC) -std=c11 $(WARN) -O2 -o $@ $<
+
+TEST_BINS := $(B)/tests/netclient $(B)/tests/tiny.tc $(B)/tests/libc.tc $(B)/tests/threads.tc $(addprefix $(B)/tests/unit/test_,$(UNITS))
 
 # ---- top-level targets -------------------------------------------------------
 test: all $(TEST_BINS)

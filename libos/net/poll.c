@@ -37,8 +37,8 @@ int poll(struct pollfd *p, nfds_t n, int timeout_ms)
 {
 	if (n > FD_MAX * 4)
 		return errno = EINVAL, -1;
-	uint64_t deadline = timeout_ms < 0 ? TC_NO_DEADLINE
-					   : plat_clock_monotonic_ns() + (uint64_t)timeout_ms * 1000000;
+	uint64_t deadline =
+	    timeout_ms < 0 ? TC_NO_DEADLINE : plat_clock_monotonic_ns() + (uint64_t)timeout_ms * 1000000;
 	for (;;) {
 		int console_in;
 		int ready = scan(p, n, &console_in);

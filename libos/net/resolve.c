@@ -35,7 +35,11 @@ int inet_aton(const char *cp, struct in_addr *out)
 	uint32_t a;
 	switch (n) {
 	case 1: a = parts[0]; break;
-	case 2: if (parts[0] > 255 || parts[1] > 0xffffff) return 0; a = parts[0] << 24 | parts[1]; break;
+	case 2:
+		if (parts[0] > 255 || parts[1] > 0xffffff)
+			return 0;
+		a = parts[0] << 24 | parts[1];
+		break;
 	case 3:
 		if (parts[0] > 255 || parts[1] > 255 || parts[2] > 0xffff)
 			return 0;

@@ -39,8 +39,8 @@ struct sock {
 	struct tcp_pcb *tcp;
 	struct udp_pcb *udp;
 	int listening, connecting, connected, was_connected;
-	int err;  /* pending error, positive errno */
-	int eof;  /* the peer closed its side */
+	int err; /* pending error, positive errno */
+	int eof; /* the peer closed its side */
 	int rd_shut, wr_shut;
 	int linger_abort;
 	struct pbuf *rx; /* stream data not yet read */
@@ -691,7 +691,9 @@ int setsockopt(int fd, int level, int name, const void *v, socklen_t len)
 		case SO_REUSEPORT:
 		case SO_KEEPALIVE:
 		case SO_BROADCAST: {
-			u8_t opt = name == SO_KEEPALIVE ? SOF_KEEPALIVE : name == SO_BROADCAST ? SOF_BROADCAST : SOF_REUSEADDR;
+			u8_t opt = name == SO_KEEPALIVE	  ? SOF_KEEPALIVE
+				   : name == SO_BROADCAST ? SOF_BROADCAST
+							  : SOF_REUSEADDR;
 			if (len < sizeof(int))
 				return fail(EINVAL);
 			if (ip) {
@@ -702,12 +704,8 @@ int setsockopt(int fd, int level, int name, const void *v, socklen_t len)
 			}
 			return 0;
 		}
-		case SO_RCVTIMEO:
-			s->rcvtimeo = tv_ns(v, len, &e);
-			return e ? fail(e) : 0;
-		case SO_SNDTIMEO:
-			s->sndtimeo = tv_ns(v, len, &e);
-			return e ? fail(e) : 0;
+		case SO_RCVTIMEO: s->rcvtimeo = tv_ns(v, len, &e); return e ? fail(e) : 0;
+		case SO_SNDTIMEO: s->sndtimeo = tv_ns(v, len, &e); return e ? fail(e) : 0;
 		case SO_SNDBUF:
 		case SO_RCVBUF:
 			/* lwIP's buffers are sized at build time; the request is accepted

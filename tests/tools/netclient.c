@@ -1,0 +1,189 @@
+/*
+ * Host-side network test client for tests/apps.bats (a Linux program).
+ *   netclient udp IP PORT FROM TO       echo one datagram of every size FROM..TO
+ *   netclient tcp IP PORT BYTES         send BYTES of pseudo-random data, check the echo
+ *   netclient conns IP PORT N           N sequential connections, each echoing a line
+ *   netclient hold IP PORT SECONDS      connect, send one byte, hold the connection open
+ *   netclient garbage IFACE COUNT       send COUNT malformed Ethernet frames out of IFACE
+ * Every wait is bounded; exit 0 only if every check passed.
+ */
+#define _GNU_SOURCE
+#include <arpa/inet.h>
+#include <errno.h>
+#include <linux/if_packet.h>
+#include <net/ethernet.h>
+#include <net/if.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+static struct sockaddr_in addr(const char *ip, const char *port)
+{
+	struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons((uint16_t)atoi(port)) };
+	if (inet_pton(AF_INET, ip, &a.sin_addr) != 1) {
+		fprintf(stderr, "bad address %s\n", ip);
+		exit(2);
+	}
+	return a;
+}
+
+static int wait_in(int fd, int ms)
+{
+	struct pollfd p = { fd, POLLIN, 0 };
+	return poll(&p, 1, ms) == 1;
+}
+
+static int udp(struct sockaddr_in a, int from, int to)
+{
+	int fd = socket(AF_INET, SOCK_DGRAM, 0);
+	static unsigned char out[65536], in[65536];
+	if (connect(fd, (struct sockaddr *)&a, sizeof a) < 0)
+		return perror("connect"), 1;
+	for (int n = from; n <= to; n++) {
+		for (int i = 0; i < n; i++)
+			out[i] = (unsigned char)(i * 7 + n);
+		int ok = 0;
+		for (int tries = 0; tries < 3 && !ok; tries++) {
+			if (send(fd, out, (size_t)n, 0) != n)
+				return perror("send"), 1;
+			while (wait_in(fd, 1000)) {
+				ssize_t r = recv(fd, in, sizeof in, 0);
+				if (r == n && memcmp(in, out, (size_t)n) == 0) {
+					ok = 1;
+					break;
+				}
+			}
+		}
+		if (!ok) {
+			fprintf(stderr, "udp: no correct echo of %d bytes\n", n);
+			return 1;
+		}
+	}
+	printf("udp: %d sizes echoed\n", to - from + 1);
+	return 0;
+}
+
+static int tcp_connect(struct sockaddr_in a)
+{
+	int fd = socket(AF_INET, SOCK_STREAM, 0);
+	struct timeval tv = { 5, 0 };
+	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
+	if (connect(fd, (struct sockaddr *)&a, sizeof a) < 0) {
+		perror("connect");
+		exit(1);
+	}
+	return fd;
+}
+
+static int tcp(struct sockaddr_in a, long bytes)
+{
+	int fd = tcp_connect(a);
+	unsigned char *out = malloc((size_t)bytes), *in = malloc((size_t)bytes);
+	for (long i = 0; i < bytes; i++)
+		out[i] = (unsigned char)((i * 2654435761u) >> 13);
+	long sent = 0, got = 0;
+	while (got < bytes) {
+		struct pollfd p = { fd, (short)(POLLIN | (sent < bytes ? POLLOUT : 0)), 0 };
+		if (poll(&p, 1, 5000) != 1) {
+			fprintf(stderr, "tcp: stalled at %ld sent, %ld echoed\n", sent, got);
+			return 1;
+		}
+		if ((p.revents & POLLOUT) && sent < bytes) {
+			ssize_t w = send(fd, out + sent, (size_t)(bytes - sent < 65536 ? bytes - sent : 65536), MSG_DONTWAIT);
+			if (w > 0)
+				sent += w;
+		}
+		if (p.revents & POLLIN) {
+			ssize_t r = recv(fd, in + got, (size_t)(bytes - got), MSG_DONTWAIT);
+			if (r == 0) {
+				fprintf(stderr, "tcp: closed after %ld bytes\n", got);
+				return 1;
+			}
+			if (r > 0)
+				got += r;
+		}
+	}
+	if (memcmp(in, out, (size_t)bytes)) {
+		fprintf(stderr, "tcp: echoed data differs\n");
+		return 1;
+	}
+	close(fd);
+	printf("tcp: %ld bytes echoed\n", bytes);
+	return 0;
+}
+
+static int conns(struct sockaddr_in a, int n)
+{
+	for (int i = 0; i < n; i++) {
+		int fd = tcp_connect(a);
+		char line[32], back[32];
+		int len = snprintf(line, sizeof line, "connection %d\n", i);
+		if (send(fd, line, (size_t)len, 0) != len || recv(fd, back, (size_t)len, MSG_WAITALL) != len ||
+		    memcmp(line, back, (size_t)len)) {
+			fprintf(stderr, "conns: connection %d failed\n", i);
+			return 1;
+		}
+		close(fd);
+	}
+	printf("conns: %d connections\n", n);
+	return 0;
+}
+
+static int hold(struct sockaddr_in a, int seconds)
+{
+	int fd = tcp_connect(a);
+	send(fd, "x", 1, 0);
+	sleep((unsigned)seconds);
+	close(fd);
+	return 0;
+}
+
+static int garbage(const char *iface, int count)
+{
+	int fd = socket(AF_PACKET, SOCK_RAW, htons(ETH_P_ALL));
+	struct sockaddr_ll ll = { .sll_family = AF_PACKET, .sll_ifindex = (int)if_nametoindex(iface), .sll_halen = 6 };
+	unsigned char f[1514];
+	if (fd < 0 || !ll.sll_ifindex)
+		return perror("packet socket"), 1;
+	srand(42);
+	for (int i = 0; i < count; i++) {
+		int len = 1 + rand() % 1514;
+		for (int k = 0; k < len; k++)
+			f[k] = (unsigned char)rand();
+		if (i % 3 == 0 && len > 14) {
+			f[12] = 0x08; /* IPv4 with a truncated or lying header */
+			f[13] = 0x00;
+			if (len > 15)
+				f[14] = 0x45;
+			if (len > 24)
+				f[23] = (i % 2) ? 6 : 17;
+		}
+		if (i % 5 == 0)
+			memset(f, 0xff, len < 6 ? (size_t)len : 6); /* broadcast */
+		sendto(fd, f, (size_t)len, 0, (struct sockaddr *)&ll, sizeof ll);
+	}
+	printf("garbage: %d frames sent\n", count);
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	if (argc == 6 && !strcmp(argv[1], "udp"))
+		return udp(addr(argv[2], argv[3]), atoi(argv[4]), atoi(argv[5]));
+	if (argc == 5 && !strcmp(argv[1], "tcp"))
+		return tcp(addr(argv[2], argv[3]), atol(argv[4]));
+	if (argc == 5 && !strcmp(argv[1], "conns"))
+		return conns(addr(argv[2], argv[3]), atoi(argv[4]));
+	if (argc == 5 && !strcmp(argv[1], "hold"))
+		return hold(addr(argv[2], argv[3]), atoi(argv[4]));
+	if (argc == 4 && !strcmp(argv[1], "garbage"))
+		return garbage(argv[2], atoi(argv[3]));
+	fprintf(stderr, "usage: see the comment at the top of netclient.c\n");
+	return 2;
+}
