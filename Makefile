@@ -251,7 +251,8 @@ $(B)/tests/netclient: tests/tools/netclient.c | deps
 	$(Q)mkdir -p $(@D)
 	$(Q)$(HOSTCC) -std=c11 $(WARN) -O2 -o $@ $<
 
-TEST_BINS := $(B)/tests/netclient $(B)/tests/tiny.tc $(B)/tests/libc.tc $(B)/tests/threads.tc $(addprefix $(B)/tests/unit/test_,$(UNITS))
+TEST_BINS := $(B)/tests/netclient $(B)/tests/tiny.tc $(B)/tests/libc.tc $(B)/tests/threads.tc \
+	$(B)/tests/sockets.tc $(addprefix $(B)/tests/unit/test_,$(UNITS))
 
 # ---- top-level targets -------------------------------------------------------
 test: all $(TEST_BINS)

@@ -240,12 +240,13 @@ static void release(struct sock *s)
 	if (s->tcp) {
 		struct tcp_pcb *pcb = s->tcp;
 		tcp_arg(pcb, NULL);
-		tcp_sent(pcb, NULL);
-		tcp_err(pcb, NULL);
 		if (s->listening) {
+			/* A listening pcb has only an accept callback. */
 			tcp_accept(pcb, NULL);
 			tcp_close(pcb);
 		} else {
+			tcp_sent(pcb, NULL);
+			tcp_err(pcb, NULL);
 			tcp_recv(pcb, NULL);
 			/* Unread data or SO_LINGER 0: reset, as Linux does. */
 			if (s->rx || s->linger_abort || tcp_close(pcb) != ERR_OK)

@@ -95,7 +95,8 @@ static int tcp(struct sockaddr_in a, long bytes)
 			return 1;
 		}
 		if ((p.revents & POLLOUT) && sent < bytes) {
-			ssize_t w = send(fd, out + sent, (size_t)(bytes - sent < 65536 ? bytes - sent : 65536), MSG_DONTWAIT);
+			ssize_t w =
+			    send(fd, out + sent, (size_t)(bytes - sent < 65536 ? bytes - sent : 65536), MSG_DONTWAIT);
 			if (w > 0)
 				sent += w;
 		}

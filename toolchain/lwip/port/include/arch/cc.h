@@ -42,13 +42,9 @@ uint32_t tincan_lwip_rand(void);
 	do {                                                                                                           \
 		printf x;                                                                                              \
 	} while (0)
-/* printf may allocate; acceptable for a first version (an assert ends the
- * program anyway). */
-#define LWIP_PLATFORM_ASSERT(x)                                                                                        \
-	do {                                                                                                           \
-		printf("lwIP assertion \"%s\" failed at %s:%d\n", (x), __FILE__, __LINE__);                            \
-		fflush(NULL);                                                                                          \
-		abort();                                                                                               \
-	} while (0)
+/* An lwIP assertion ends the guest through libos's panic, which neither
+ * allocates nor uses stdio, with the assertion as its message. */
+void tincan_panic(const char *fmt, ...) __attribute__((__noreturn__, format(printf, 1, 2)));
+#define LWIP_PLATFORM_ASSERT(x) tincan_panic("lwIP assertion \"%s\" failed at %s:%d", (x), __FILE__, __LINE__)
 
 #endif /* TINCAN_LWIP_ARCH_CC_H */

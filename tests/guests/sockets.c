@@ -1,0 +1,179 @@
+/*
+ * The socket layer inside a real guest, over lwIP's loopback interface (no
+ * net device needed): TAP checks of behaviour and of every error path.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <poll.h>
+#include <pthread.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/select.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/time.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "../tap.h"
+
+static struct sockaddr_in lo(int port)
+{
+	struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons((uint16_t)port) };
+	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	return a;
+}
+
+static uint64_t now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+static void *echo_once(void *arg)
+{
+	int l = (int)(intptr_t)arg;
+	int c = accept(l, NULL, NULL);
+	char buf[4096];
+	ssize_t n;
+	while ((n = recv(c, buf, sizeof buf, 0)) > 0)
+		send(c, buf, (size_t)n, 0);
+	close(c);
+	return NULL;
+}
+
+int main(void)
+{
+	int one = 1;
+	char buf[256];
+
+	setvbuf(stdout, NULL, _IOLBF, 0); /* progress shows even if a check hangs */
+
+	/* Addresses and names. */
+	struct in_addr ia;
+	ok(inet_pton(AF_INET, "10.1.2.3", &ia) == 1 && ia.s_addr == htonl(0x0a010203), "inet_pton");
+	ok(inet_pton(AF_INET, "10.1.2", &ia) == 0 && inet_pton(AF_INET, "1.2.3.256", &ia) == 0 &&
+	   inet_pton(AF_INET, "01.2.3.4", &ia) == 0 && inet_pton(AF_INET, "1.2.3.4x", &ia) == 0,
+	   "inet_pton refuses malformed addresses");
+	ok(inet_pton(AF_INET6, "::1", buf) < 0 && errno == EAFNOSUPPORT, "no IPv6 yet: EAFNOSUPPORT");
+	ok(strcmp(inet_ntop(AF_INET, &ia, buf, sizeof buf), "1.2.3.255") != 0, "inet_ntop");
+	ok(inet_ntop(AF_INET, &ia, buf, 4) == NULL && errno == ENOSPC, "inet_ntop with a short buffer");
+	ok(inet_addr("192.168.0.1") == htonl(0xc0a80001) && inet_addr("nonsense") == INADDR_NONE, "inet_addr");
+	struct addrinfo hints = { .ai_family = AF_INET, .ai_socktype = SOCK_STREAM }, *res;
+	ok(getaddrinfo("127.0.0.1", "8080", &hints, &res) == 0 && res->ai_family == AF_INET &&
+	   ((struct sockaddr_in *)res->ai_addr)->sin_port == htons(8080) && res->ai_next == NULL,
+	   "getaddrinfo numeric");
+	freeaddrinfo(res);
+	ok(getaddrinfo("localhost", NULL, NULL, &res) == 0 && res->ai_next != NULL, "getaddrinfo localhost, both types");
+	freeaddrinfo(res);
+	ok(getaddrinfo("example.com", "80", &hints, &res) == EAI_NONAME, "no DNS: EAI_NONAME");
+	ok(getaddrinfo("1.2.3.4", "http", &hints, &res) == EAI_SERVICE, "no services database: EAI_SERVICE");
+	struct sockaddr_in a = lo(4242);
+	char host[NI_MAXHOST], serv[NI_MAXSERV];
+	ok(getnameinfo((struct sockaddr *)&a, sizeof a, host, sizeof host, serv, sizeof serv, NI_NUMERICHOST) == 0 &&
+	   strcmp(host, "127.0.0.1") == 0 && strcmp(serv, "4242") == 0, "getnameinfo");
+	ok(gethostname(buf, sizeof buf) == 0 && buf[0], "gethostname: %s", buf);
+
+	/* Errors. */
+	ok(socket(AF_INET6, SOCK_STREAM, 0) < 0 && errno == EAFNOSUPPORT, "socket(AF_INET6) is EAFNOSUPPORT");
+	ok(socket(AF_INET, SOCK_RAW, 0) < 0 && errno == EPROTONOSUPPORT, "raw sockets are EPROTONOSUPPORT");
+	ok(send(1, "x", 1, 0) < 0 && errno == ENOTSOCK, "send on the console is ENOTSOCK");
+	ok(recv(99, buf, 1, 0) < 0 && errno == EBADF, "recv on a bad fd is EBADF");
+	int s = socket(AF_INET, SOCK_STREAM, 0);
+	struct sockaddr_in closed = lo(1);
+	ok(connect(s, (struct sockaddr *)&closed, sizeof closed) < 0 && errno == ECONNREFUSED,
+	   "connect to a closed port is ECONNREFUSED");
+	close(s);
+	s = socket(AF_INET, SOCK_STREAM, 0);
+	ok(send(s, "x", 1, 0) < 0 && errno == ENOTCONN, "send before connect is ENOTCONN");
+	ok(bind(s, (struct sockaddr *)&a, 3) < 0 && errno == EINVAL, "bind with a short address is EINVAL");
+	ok(setsockopt(s, SOL_SOCKET, 9999, &one, sizeof one) < 0 && errno == ENOPROTOOPT, "unknown option");
+	close(s);
+
+	/* TCP over loopback: server thread, client here. */
+	int l = socket(AF_INET, SOCK_STREAM, 0);
+	ok(setsockopt(l, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) == 0, "SO_REUSEADDR");
+	a = lo(5000);
+	ok(bind(l, (struct sockaddr *)&a, sizeof a) == 0 && listen(l, 8) == 0, "bind and listen");
+	int l2 = socket(AF_INET, SOCK_STREAM, 0);
+	ok(bind(l2, (struct sockaddr *)&a, sizeof a) < 0 && errno == EADDRINUSE, "a second bind is EADDRINUSE");
+	close(l2);
+	int v = 0;
+	socklen_t vl = sizeof v;
+	ok(getsockopt(l, SOL_SOCKET, SO_ACCEPTCONN, &v, &vl) == 0 && v == 1, "SO_ACCEPTCONN");
+	pthread_t t;
+	pthread_create(&t, NULL, echo_once, (void *)(intptr_t)l);
+	int c = socket(AF_INET, SOCK_STREAM, 0);
+	ok(connect(c, (struct sockaddr *)&a, sizeof a) == 0, "connect over loopback");
+	ok(setsockopt(c, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one) == 0 &&
+	   getsockopt(c, IPPROTO_TCP, TCP_NODELAY, &v, &vl) == 0 && v == 1, "TCP_NODELAY");
+	struct sockaddr_in me, peer;
+	socklen_t ml = sizeof me, pl = sizeof peer;
+	ok(getsockname(c, (struct sockaddr *)&me, &ml) == 0 && ntohs(me.sin_port) != 0 &&
+	   getpeername(c, (struct sockaddr *)&peer, &pl) == 0 && ntohs(peer.sin_port) == 5000, "getsockname/getpeername");
+	static char big[70000], back[20000];
+	for (size_t i = 0; i < sizeof big; i++)
+		big[i] = (char)(i * 31);
+	ok(write(c, big, sizeof back) == (ssize_t)sizeof back, "write 20 KB");
+	size_t got = 0;
+	while (got < sizeof back) {
+		ssize_t n = read(c, back + got, sizeof back - got);
+		if (n <= 0)
+			break;
+		got += (size_t)n;
+	}
+	ok(got == sizeof back && memcmp(big, back, sizeof back) == 0, "read it back echoed");
+
+	/* poll, select and non-blocking. */
+	struct pollfd p = { c, POLLIN, 0 };
+	uint64_t t0 = now_ms();
+	ok(poll(&p, 1, 50) == 0 && now_ms() - t0 >= 49, "poll times out when nothing comes");
+	ok(fcntl(c, F_SETFL, O_NONBLOCK) == 0 && (fcntl(c, F_GETFL) & O_NONBLOCK), "O_NONBLOCK on a socket");
+	ok(recv(c, buf, 1, 0) < 0 && errno == EAGAIN, "recv would block: EAGAIN");
+	fcntl(c, F_SETFL, 0);
+	send(c, "ping", 4, 0);
+	ok(poll(&p, 1, 1000) == 1 && (p.revents & POLLIN), "poll sees the echo coming");
+	ok(recv(c, buf, sizeof buf, MSG_PEEK) == 4 && recv(c, buf, sizeof buf, 0) == 4 && memcmp(buf, "ping", 4) == 0,
+	   "MSG_PEEK leaves the data");
+	fd_set rd;
+	FD_ZERO(&rd);
+	FD_SET(c, &rd);
+	struct timeval tv = { 0, 20000 };
+	ok(select(c + 1, &rd, NULL, NULL, &tv) == 0 && !FD_ISSET(c, &rd), "select times out");
+	struct timeval rto = { 0, 30000 };
+	ok(setsockopt(c, SOL_SOCKET, SO_RCVTIMEO, &rto, sizeof rto) == 0, "SO_RCVTIMEO");
+	t0 = now_ms();
+	ok(recv(c, buf, 1, 0) < 0 && errno == EAGAIN && now_ms() - t0 >= 29, "recv times out with EAGAIN");
+	ok(shutdown(c, SHUT_WR) == 0, "shutdown(SHUT_WR)");
+	ok(recv(c, buf, 1, 0) == 0, "the server sees EOF, closes, and we read EOF");
+	ok(send(c, "x", 1, MSG_NOSIGNAL) < 0 && errno == EPIPE, "send after shutdown is EPIPE");
+	close(c);
+	pthread_join(t, NULL);
+	close(l);
+
+	/* UDP over loopback. */
+	int u1 = socket(AF_INET, SOCK_DGRAM, 0), u2 = socket(AF_INET, SOCK_DGRAM, 0);
+	struct sockaddr_in ua = lo(6000), from;
+	socklen_t fl = sizeof from;
+	ok(bind(u1, (struct sockaddr *)&ua, sizeof ua) == 0, "bind UDP");
+	ok(sendto(u2, "datagram", 8, 0, (struct sockaddr *)&ua, sizeof ua) == 8, "sendto");
+	ok(recvfrom(u1, buf, sizeof buf, 0, (struct sockaddr *)&from, &fl) == 8 && memcmp(buf, "datagram", 8) == 0 &&
+	   from.sin_addr.s_addr == htonl(INADDR_LOOPBACK), "recvfrom with the sender's address");
+	ok(sendto(u2, "0123456789", 10, 0, (struct sockaddr *)&ua, sizeof ua) == 10 &&
+	   recv(u1, buf, 4, MSG_TRUNC) == 10, "MSG_TRUNC gives the whole datagram's length");
+	ok(send(u2, "x", 1, 0) < 0 && errno == EDESTADDRREQ, "send on an unconnected UDP socket");
+	ok(connect(u2, (struct sockaddr *)&ua, sizeof ua) == 0 && send(u2, "y", 1, 0) == 1 && recv(u1, buf, 1, 0) == 1 &&
+	   buf[0] == 'y', "connected UDP");
+	ok(sendto(u2, big, 70000, 0, (struct sockaddr *)&ua, sizeof ua) < 0 && errno == EMSGSIZE, "oversized datagram");
+	struct stat st;
+	ok(fstat(u1, &st) == 0 && S_ISSOCK(st.st_mode), "fstat says socket");
+	close(u1);
+	close(u2);
+	return done_testing();
+}
