@@ -181,6 +181,17 @@ $(foreach a,$(APPS),$(eval $(call app_rule,$(a))))
 
 all: $(foreach a,$(APPS),$(B)/apps/$(a).tc)
 
+# The same app sources as ordinary Linux programs, for side-by-side benchmarks.
+define host_app_rule
+$(B)/host/$(1): $(wildcard apps/$(1)/*.c apps/$(1)/*.h) | deps
+	$$(call say,CC,$$@)
+	$$(Q)mkdir -p $$(@D)
+	$$(Q)$(HOSTCC) -std=c11 -D_GNU_SOURCE $(WARN) -O2 -pthread -o $$@ $(wildcard apps/$(1)/*.c) -lm
+endef
+HOST_APPS := $(filter-out hello,$(APPS)) # hello reports tincan's own boot time
+$(foreach a,$(HOST_APPS),$(eval $(call host_app_rule,$(a))))
+host-apps: $(foreach a,$(HOST_APPS),$(B)/host/$(a))
+
 run: all
 	@test -f $(B)/apps/$(APP).tc || { echo "no app '$(APP)': apps are $(APPS)" >&2; exit 1; }
 	$(B)/bin/tincan-run $(B)/apps/$(APP).tc $(ARGS)
@@ -268,7 +279,7 @@ clean:
 	rm -rf $(B)
 
 FORCE:
-.PHONY: all deps test clean run bench install format FORCE
+.PHONY: all deps test clean run bench install format host-apps FORCE
 .DELETE_ON_ERROR:
 .SECONDARY:
 

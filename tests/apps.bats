@@ -121,3 +121,72 @@ ns() { run timeout 60 ip netns exec "$NS" "$@"; }
 	ns "$CLIENT" tcp $GUEST 7 100000
 	[ "$status" -eq 0 ]
 }
+
+@test "httpd: GET of several files, 404, HEAD, 405, content types and lengths" {
+	start_app httpd
+	ns curl -s -D - -o "$BATS_TEST_TMPDIR/index" http://$GUEST/
+	[ "$status" -eq 0 ]
+	[[ ${lines[0]} == "HTTP/1.1 200 OK"* ]]
+	[[ $output == *"Content-Type: text/html; charset=utf-8"* ]]
+	[[ $output == *"Content-Length: $(stat -c %s "$BATS_TEST_TMPDIR/index")"* ]]
+	grep -q "Served by a tincan unikernel" "$BATS_TEST_TMPDIR/index"
+	ns curl -s http://$GUEST/hello.txt
+	[ "$output" = hello ]
+	ns curl -s -o /dev/null -w '%{http_code} %{content_type}' http://$GUEST/style.css
+	[ "$output" = "200 text/css" ]
+	ns curl -s -o /dev/null -w '%{http_code}' "http://$GUEST/hello.txt?x=1"
+	[ "$output" = 200 ]
+	ns curl -s -o /dev/null -w '%{http_code}' http://$GUEST/missing
+	[ "$output" = 404 ]
+	ns curl -s -I http://$GUEST/hello.txt
+	[[ ${lines[0]} == "HTTP/1.1 200 OK"* ]]
+	[[ $output == *"Content-Length: 6"* ]]
+	ns curl -s -o /dev/null -w '%{http_code}' -X DELETE http://$GUEST/
+	[ "$output" = 405 ]
+	ns curl -s -D - -o /dev/null -X PUT --data x http://$GUEST/
+	[[ $output == *"Allow: GET, HEAD"* ]]
+}
+
+@test "httpd: keep-alive reuses one connection for many requests" {
+	start_app httpd
+	ns curl -s -v -o /dev/null -o /dev/null -o /dev/null http://$GUEST/ http://$GUEST/hello.txt http://$GUEST/style.css
+	[ "$status" -eq 0 ]
+	[ "$(grep -c 'Connected to' <<< "$output")" -eq 1 ]
+	[[ $output == *"Re-using existing connection"* ]]
+}
+
+@test "httpd: malformed, oversized and HTTP/1.0 requests" {
+	start_app httpd
+	# A request line that is not HTTP.
+	ns bash -c "exec 3<>/dev/tcp/$GUEST/80; printf 'garbage\r\n\r\n' >&3; timeout 5 head -1 <&3"
+	[[ $output == "HTTP/1.1 400 Bad Request"* ]]
+	# Headers larger than the 8 KiB limit.
+	ns bash -c "exec 3<>/dev/tcp/$GUEST/80; { printf 'GET / HTTP/1.1\r\nX: '; head -c 9000 /dev/zero | tr '\\0' a; printf '\r\n\r\n'; } >&3; timeout 5 head -1 <&3"
+	[[ $output == "HTTP/1.1 431 "* ]]
+	# A body over the limit.
+	ns bash -c "exec 3<>/dev/tcp/$GUEST/80; printf 'GET / HTTP/1.1\r\nContent-Length: 999999\r\n\r\n' >&3; timeout 5 head -1 <&3"
+	[[ $output == "HTTP/1.1 413 "* ]]
+	# HTTP/2 is not spoken; HTTP/1.0 closes after the reply.
+	ns bash -c "exec 3<>/dev/tcp/$GUEST/80; printf 'GET / HTTP/2.0\r\n\r\n' >&3; timeout 5 head -1 <&3"
+	[[ $output == "HTTP/1.1 505 "* ]]
+	ns bash -c "exec 3<>/dev/tcp/$GUEST/80; printf 'GET /hello.txt HTTP/1.0\r\n\r\n' >&3; timeout 5 cat <&3"
+	[[ $output == *"Connection: close"* ]]
+	[[ $output == *hello ]]
+	# Two pipelined requests in one write.
+	ns bash -c "exec 3<>/dev/tcp/$GUEST/80; printf 'GET /hello.txt HTTP/1.1\r\n\r\nGET /hello.txt HTTP/1.1\r\nConnection: close\r\n\r\n' >&3; timeout 5 cat <&3"
+	[ "$(grep -c '^HTTP/1.1 200' <<< "$output")" -eq 2 ]
+	# And it still serves.
+	ns curl -s http://$GUEST/hello.txt
+	[ "$output" = hello ]
+}
+
+@test "httpd: wrk for 10 s, no socket errors and no non-2xx replies" {
+	command -v wrk >/dev/null || skip "wrk is not installed"
+	start_app httpd
+	ns wrk -t2 -c32 -d10s http://$GUEST/hello.txt
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[[ $output == *"Requests/sec"* ]]
+	! [[ $output == *"Socket errors"* ]]
+	! [[ $output == *"Non-2xx"* ]]
+}

@@ -59,7 +59,7 @@ int main(void)
 	struct in_addr ia;
 	ok(inet_pton(AF_INET, "10.1.2.3", &ia) == 1 && ia.s_addr == htonl(0x0a010203), "inet_pton");
 	ok(inet_pton(AF_INET, "10.1.2", &ia) == 0 && inet_pton(AF_INET, "1.2.3.256", &ia) == 0 &&
-	   inet_pton(AF_INET, "01.2.3.4", &ia) == 0 && inet_pton(AF_INET, "1.2.3.4x", &ia) == 0,
+	       inet_pton(AF_INET, "01.2.3.4", &ia) == 0 && inet_pton(AF_INET, "1.2.3.4x", &ia) == 0,
 	   "inet_pton refuses malformed addresses");
 	ok(inet_pton(AF_INET6, "::1", buf) < 0 && errno == EAFNOSUPPORT, "no IPv6 yet: EAFNOSUPPORT");
 	ok(strcmp(inet_ntop(AF_INET, &ia, buf, sizeof buf), "1.2.3.255") != 0, "inet_ntop");
@@ -67,17 +67,19 @@ int main(void)
 	ok(inet_addr("192.168.0.1") == htonl(0xc0a80001) && inet_addr("nonsense") == INADDR_NONE, "inet_addr");
 	struct addrinfo hints = { .ai_family = AF_INET, .ai_socktype = SOCK_STREAM }, *res;
 	ok(getaddrinfo("127.0.0.1", "8080", &hints, &res) == 0 && res->ai_family == AF_INET &&
-	   ((struct sockaddr_in *)res->ai_addr)->sin_port == htons(8080) && res->ai_next == NULL,
+	       ((struct sockaddr_in *)res->ai_addr)->sin_port == htons(8080) && res->ai_next == NULL,
 	   "getaddrinfo numeric");
 	freeaddrinfo(res);
-	ok(getaddrinfo("localhost", NULL, NULL, &res) == 0 && res->ai_next != NULL, "getaddrinfo localhost, both types");
+	ok(getaddrinfo("localhost", NULL, NULL, &res) == 0 && res->ai_next != NULL,
+	   "getaddrinfo localhost, both types");
 	freeaddrinfo(res);
 	ok(getaddrinfo("example.com", "80", &hints, &res) == EAI_NONAME, "no DNS: EAI_NONAME");
 	ok(getaddrinfo("1.2.3.4", "http", &hints, &res) == EAI_SERVICE, "no services database: EAI_SERVICE");
 	struct sockaddr_in a = lo(4242);
 	char host[NI_MAXHOST], serv[NI_MAXSERV];
 	ok(getnameinfo((struct sockaddr *)&a, sizeof a, host, sizeof host, serv, sizeof serv, NI_NUMERICHOST) == 0 &&
-	   strcmp(host, "127.0.0.1") == 0 && strcmp(serv, "4242") == 0, "getnameinfo");
+	       strcmp(host, "127.0.0.1") == 0 && strcmp(serv, "4242") == 0,
+	   "getnameinfo");
 	ok(gethostname(buf, sizeof buf) == 0 && buf[0], "gethostname: %s", buf);
 
 	/* Errors. */
@@ -112,11 +114,13 @@ int main(void)
 	int c = socket(AF_INET, SOCK_STREAM, 0);
 	ok(connect(c, (struct sockaddr *)&a, sizeof a) == 0, "connect over loopback");
 	ok(setsockopt(c, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one) == 0 &&
-	   getsockopt(c, IPPROTO_TCP, TCP_NODELAY, &v, &vl) == 0 && v == 1, "TCP_NODELAY");
+	       getsockopt(c, IPPROTO_TCP, TCP_NODELAY, &v, &vl) == 0 && v == 1,
+	   "TCP_NODELAY");
 	struct sockaddr_in me, peer;
 	socklen_t ml = sizeof me, pl = sizeof peer;
 	ok(getsockname(c, (struct sockaddr *)&me, &ml) == 0 && ntohs(me.sin_port) != 0 &&
-	   getpeername(c, (struct sockaddr *)&peer, &pl) == 0 && ntohs(peer.sin_port) == 5000, "getsockname/getpeername");
+	       getpeername(c, (struct sockaddr *)&peer, &pl) == 0 && ntohs(peer.sin_port) == 5000,
+	   "getsockname/getpeername");
 	static char big[70000], back[20000];
 	for (size_t i = 0; i < sizeof big; i++)
 		big[i] = (char)(i * 31);
@@ -164,12 +168,15 @@ int main(void)
 	ok(bind(u1, (struct sockaddr *)&ua, sizeof ua) == 0, "bind UDP");
 	ok(sendto(u2, "datagram", 8, 0, (struct sockaddr *)&ua, sizeof ua) == 8, "sendto");
 	ok(recvfrom(u1, buf, sizeof buf, 0, (struct sockaddr *)&from, &fl) == 8 && memcmp(buf, "datagram", 8) == 0 &&
-	   from.sin_addr.s_addr == htonl(INADDR_LOOPBACK), "recvfrom with the sender's address");
+	       from.sin_addr.s_addr == htonl(INADDR_LOOPBACK),
+	   "recvfrom with the sender's address");
 	ok(sendto(u2, "0123456789", 10, 0, (struct sockaddr *)&ua, sizeof ua) == 10 &&
-	   recv(u1, buf, 4, MSG_TRUNC) == 10, "MSG_TRUNC gives the whole datagram's length");
+	       recv(u1, buf, 4, MSG_TRUNC) == 10,
+	   "MSG_TRUNC gives the whole datagram's length");
 	ok(send(u2, "x", 1, 0) < 0 && errno == EDESTADDRREQ, "send on an unconnected UDP socket");
-	ok(connect(u2, (struct sockaddr *)&ua, sizeof ua) == 0 && send(u2, "y", 1, 0) == 1 && recv(u1, buf, 1, 0) == 1 &&
-	   buf[0] == 'y', "connected UDP");
+	ok(connect(u2, (struct sockaddr *)&ua, sizeof ua) == 0 && send(u2, "y", 1, 0) == 1 &&
+	       recv(u1, buf, 1, 0) == 1 && buf[0] == 'y',
+	   "connected UDP");
 	ok(sendto(u2, big, 70000, 0, (struct sockaddr *)&ua, sizeof ua) < 0 && errno == EMSGSIZE, "oversized datagram");
 	struct stat st;
 	ok(fstat(u1, &st) == 0 && S_ISSOCK(st.st_mode), "fstat says socket");
