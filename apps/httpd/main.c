@@ -122,7 +122,8 @@ static int handle(struct conn *c, size_t head_len)
 	}
 	size_t vlen;
 	const char *conn = header(eol + 2, end, "Connection", &vlen);
-	int keep = minor == '1' ? !(conn && has_token(conn, vlen, "close")) : (conn && has_token(conn, vlen, "keep-alive"));
+	int keep =
+	    minor == '1' ? !(conn && has_token(conn, vlen, "close")) : (conn && has_token(conn, vlen, "keep-alive"));
 
 	/* A body is read and dropped: these methods have no use for one. */
 	const char *cl = header(eol + 2, end, "Content-Length", &vlen);

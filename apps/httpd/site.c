@@ -3,13 +3,15 @@
 
 #include "site.h"
 
-#define FILE(p, t, s) { p, t, s, sizeof(s) - 1 }
+#define FILE(p, t, s)                                                                                                  \
+	{                                                                                                              \
+		p, t, s, sizeof(s) - 1                                                                                 \
+	}
 
-static const char index_html[] =
-	"<!doctype html>\n<html><head><meta charset=\"utf-8\"><title>tincan</title>"
-	"<link rel=\"stylesheet\" href=\"/style.css\"></head>\n"
-	"<body><h1>Served by a tincan unikernel</h1>\n"
-	"<p>This page came from an HTTP server running as a KVM guest.</p></body></html>\n";
+static const char index_html[] = "<!doctype html>\n<html><head><meta charset=\"utf-8\"><title>tincan</title>"
+				 "<link rel=\"stylesheet\" href=\"/style.css\"></head>\n"
+				 "<body><h1>Served by a tincan unikernel</h1>\n"
+				 "<p>This page came from an HTTP server running as a KVM guest.</p></body></html>\n";
 
 static const char style_css[] = "body { font-family: sans-serif; margin: 2em; }\nh1 { color: #245; }\n";
 

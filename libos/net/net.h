@@ -7,8 +7,4 @@
 /* Every socket event wakes the threads waiting in poll()/select(). */
 extern struct tc_waitq net_activity;
 
-/* After a call that queued frames: send them now rather than at the next
- * wait, unless this thread is about to block anyway. */
-void net_kick(void);
-
 #endif

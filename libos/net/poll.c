@@ -44,7 +44,6 @@ int poll(struct pollfd *p, nfds_t n, int timeout_ms)
 		int ready = scan(p, n, &console_in);
 		if (ready || timeout_ms == 0)
 			return ready;
-		net_kick();
 		long r = tc_block(&net_activity, deadline, console_in ? PLAT_EV_CONSOLE_IN : 0);
 		if (r == -ETIMEDOUT)
 			return scan(p, n, &console_in);

@@ -70,7 +70,6 @@ static void wake(struct sock *s)
 /* Block until woken or the timeout (ns, 0: none); -EAGAIN on timeout. */
 static int wait_for(struct sock *s, uint64_t timeout)
 {
-	net_kick();
 	uint64_t deadline = timeout ? plat_clock_monotonic_ns() + timeout : TC_NO_DEADLINE;
 	return tc_block(&s->waiters, deadline, 0) == -ETIMEDOUT ? -EAGAIN : 0;
 }
@@ -267,7 +266,6 @@ static void release(struct sock *s)
 static void sock_close(struct file *f)
 {
 	release(f->priv);
-	net_kick();
 	wake(NULL);
 }
 
@@ -406,7 +404,6 @@ int connect(int fd, const struct sockaddr *a, socklen_t len)
 		if (r != ERR_OK)
 			return fail(lwip_errno(r));
 		s->connecting = 1;
-		net_kick();
 		if (s->nonblock)
 			return fail(EINPROGRESS);
 	} else if (s->nonblock) {
@@ -470,7 +467,6 @@ static ssize_t stream_send(struct sock *s, const uint8_t *buf, size_t len, int f
 	}
 	if (s->tcp)
 		tcp_output(s->tcp);
-	net_kick();
 	return (ssize_t)sent;
 }
 
@@ -513,7 +509,6 @@ static ssize_t stream_recv(struct sock *s, uint8_t *buf, size_t len, int flags)
 		if (wait_for(s, s->rcvtimeo))
 			return got ? (ssize_t)got : -EAGAIN;
 	}
-	net_kick(); /* window updates */
 	return (ssize_t)got;
 }
 
@@ -536,7 +531,6 @@ static ssize_t dgram_send(struct sock *s, const void *buf, size_t len, const str
 	pbuf_free(p);
 	if (r != ERR_OK)
 		return -lwip_errno(r);
-	net_kick();
 	return (ssize_t)len;
 }
 
@@ -659,7 +653,6 @@ int shutdown(int fd, int how)
 		if (s->tcp)
 			tcp_shutdown(s->tcp, 0, 1);
 	}
-	net_kick();
 	wake(s);
 	return 0;
 }

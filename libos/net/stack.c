@@ -26,6 +26,15 @@ struct tc_waitq net_activity;
 static struct netif netifs[PLAT_NET_MAX];
 static int nnet, queued;
 
+/*
+ * When do queued frames leave?  Normally when the scheduler runs out of
+ * work and waits in the platform: the wait sends them first, so a whole
+ * batch of replies costs one exit.  Only if threads keep running for a
+ * while do we push them out on our own.
+ */
+#define FLUSH_AFTER_NS 200000ULL
+static uint64_t queued_since;
+
 u32_t sys_now(void)
 {
 	return (u32_t)(plat_clock_monotonic_ns() / 1000000);
@@ -53,6 +62,8 @@ static err_t link_output(struct netif *nif, struct pbuf *p)
 	}
 	if (r)
 		return ERR_IF;
+	if (!queued)
+		queued_since = plat_clock_monotonic_ns();
 	queued = 1;
 	return ERR_OK;
 }
@@ -69,14 +80,6 @@ static err_t netif_setup(struct netif *nif)
 	memcpy(nif->hwaddr, info->mac, 6);
 	nif->flags = NETIF_FLAG_BROADCAST | NETIF_FLAG_ETHARP | NETIF_FLAG_ETHERNET | NETIF_FLAG_LINK_UP;
 	return ERR_OK;
-}
-
-void net_kick(void)
-{
-	if (queued) {
-		queued = 0;
-		plat_net_flush();
-	}
 }
 
 /* Feed what arrived into lwIP and run its timers. */
@@ -97,6 +100,10 @@ static void net_poll(void)
 	}
 	netif_poll_all(); /* loopback */
 	sys_check_timeouts();
+	if (queued && plat_clock_monotonic_ns() - queued_since > FLUSH_AFTER_NS) {
+		queued = 0;
+		plat_net_flush();
+	}
 }
 
 static uint64_t net_deadline(void)
@@ -107,9 +114,11 @@ static uint64_t net_deadline(void)
 	return plat_clock_monotonic_ns() + (uint64_t)ms * 1000000;
 }
 
+/* Asked right before the scheduler waits, and that wait sends the queue. */
 static unsigned net_events(void)
 {
 	unsigned ev = 0;
+	queued = 0;
 	for (int i = 0; i < nnet; i++)
 		ev |= PLAT_EV_NET(i);
 	return ev;

@@ -5,6 +5,8 @@
  *   netclient conns IP PORT N           N sequential connections, each echoing a line
  *   netclient hold IP PORT SECONDS      connect, send one byte, hold the connection open
  *   netclient garbage IFACE COUNT       send COUNT malformed Ethernet frames out of IFACE
+ *   netclient udprate IP PORT SECONDS WINDOW
+ *                                       echoes per second with WINDOW datagrams in flight
  * Every wait is bounded; exit 0 only if every check passed.
  */
 #define _GNU_SOURCE
@@ -173,8 +175,42 @@ static int garbage(const char *iface, int count)
 	return 0;
 }
 
+static double now_s(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+static int udprate(struct sockaddr_in a, double seconds, int window)
+{
+	int fd = socket(AF_INET, SOCK_DGRAM, 0);
+	char msg[64] = "tincan udp rate probe", in[2048];
+	if (connect(fd, (struct sockaddr *)&a, sizeof a) < 0)
+		return perror("connect"), 1;
+	long echoes = 0;
+	int inflight = 0;
+	double end = now_s() + seconds, t0 = now_s();
+	while (now_s() < end) {
+		while (inflight < window && send(fd, msg, sizeof msg, MSG_DONTWAIT) > 0)
+			inflight++;
+		if (!wait_in(fd, 200)) {
+			inflight = 0; /* losses: refill the window */
+			continue;
+		}
+		while (recv(fd, in, sizeof in, MSG_DONTWAIT) > 0) {
+			echoes++;
+			inflight--;
+		}
+	}
+	printf("udprate: %.0f echoes/s\n", (double)echoes / (now_s() - t0));
+	return echoes ? 0 : 1;
+}
+
 int main(int argc, char **argv)
 {
+	if (argc == 6 && !strcmp(argv[1], "udprate"))
+		return udprate(addr(argv[2], argv[3]), atof(argv[4]), atoi(argv[5]));
 	if (argc == 6 && !strcmp(argv[1], "udp"))
 		return udp(addr(argv[2], argv[3]), atoi(argv[4]), atoi(argv[5]));
 	if (argc == 5 && !strcmp(argv[1], "tcp"))
