@@ -32,7 +32,7 @@ KINC := $(B)/kinc
 MON_SRC := $(wildcard platforms/kvm/monitor/*.c) mkimage/elfimage.c mkimage/size.c
 MKIMAGE_SRC := mkimage/main.c mkimage/elfimage.c mkimage/size.c
 MON_OBJ := $(patsubst %.c,$(B)/musl/%.o,$(MON_SRC))
-MUSL_CFLAGS := -std=c11 $(WARN) -Os -D_GNU_SOURCE -Imkimage -isystem $(KINC) -MMD -MP \
+MUSL_CFLAGS := -std=c11 $(WARN) -Os -D_GNU_SOURCE -Imkimage -isystem $(KINC) -MMD -MP -fno-asynchronous-unwind-tables \
 	-ffunction-sections -fdata-sections -DTINCAN_VERSION='"$(VERSION)"'
 
 $(KINC)/.stamp: | deps
@@ -42,7 +42,7 @@ $(KINC)/.stamp: | deps
 		ln -sfn $$d $(KINC)/; done
 	$(Q)touch $@
 
-$(B)/musl/%.o: %.c $(KINC)/.stamp
+$(B)/musl/%.o: %.c $(KINC)/.stamp Makefile
 	$(call say,CC,$<)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(MUSLCC) $(MUSL_CFLAGS) -c $< -o $@
@@ -50,12 +50,12 @@ $(B)/musl/%.o: %.c $(KINC)/.stamp
 $(B)/bin/tincan-run: $(MON_OBJ)
 	$(call say,LD,$@)
 	$(Q)mkdir -p $(@D)
-	$(Q)$(MUSLCC) -static -s -Wl,--gc-sections -o $@ $^
+	$(Q)$(MUSLCC) -static -s -Wl,--gc-sections -Wl,-z,noseparate-code -o $@ $^
 
 $(B)/bin/tincan-mkimage: $(patsubst %.c,$(B)/musl/%.o,$(MKIMAGE_SRC))
 	$(call say,LD,$@)
 	$(Q)mkdir -p $(@D)
-	$(Q)$(MUSLCC) -static -s -Wl,--gc-sections -o $@ $^
+	$(Q)$(MUSLCC) -static -s -Wl,--gc-sections -Wl,-z,noseparate-code -o $@ $^
 
 all: $(B)/bin/tincan-run $(B)/bin/tincan-mkimage
 
@@ -193,8 +193,7 @@ $(foreach a,$(HOST_APPS),$(eval $(call host_app_rule,$(a))))
 host-apps: $(foreach a,$(HOST_APPS),$(B)/host/$(a))
 
 run: all
-	@test -f $(B)/apps/$(APP).tc || { echo "no app '$(APP)': apps are $(APPS)" >&2; exit 1; }
-	$(B)/bin/tincan-run $(B)/apps/$(APP).tc $(ARGS)
+	@toolchain/run.sh $(B) $(APP) $(ARGS)
 
 # ---- install: a prefix from which DIR/bin/tincan-cc works anywhere ------------
 install: all
@@ -269,7 +268,7 @@ TEST_BINS := $(B)/tests/netclient $(B)/tests/tiny.tc $(B)/tests/libc.tc $(B)/tes
 test: all $(TEST_BINS)
 	@prove $(if $(filter 1,$(V)),-v) tests/*.t
 
-bench: all
+bench: all host-apps $(B)/tests/netclient
 	@tests/bench/run.sh $(B)
 
 format:

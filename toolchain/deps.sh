@@ -11,7 +11,7 @@ need="gcc:gcc make:make /usr/include/stdio.h:libc6-dev musl-gcc:musl-tools /usr/
 apt-get:apt"
 case $what in
 test) need="$need bats:bats prove:perl autoconf:autoconf ip:iproute2 ping:iputils-ping" ;;
-bench) need="$need hyperfine:hyperfine jq:jq /usr/bin/time:time" ;;
+bench) need="$need hyperfine:hyperfine jq:jq /usr/bin/time:time wrk:wrk ip:iproute2 ping:iputils-ping" ;;
 esac
 
 missing=

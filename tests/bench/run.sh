@@ -81,3 +81,9 @@ ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
 	echo "| peak RSS of tincan-run hello | ${rss_hello} KiB$([ -n "$rss_floor" ] && echo " (kvm-floor-static: ${rss_floor} KiB)") | |"
 	echo "| smallest --mem hello runs in | ${hi:-?}K | 1M |"
 } | tee "$OUT/results.md"
+
+if [ "$(id -u)" = 0 ] && [ -c /dev/net/tun ]; then
+	"$(dirname "$0")/net.sh" "$B" "$OUT/results.md"
+else
+	echo "(network figures need root for a network namespace: skipped)"
+fi

@@ -13,6 +13,7 @@
 #include <linux/if_tun.h>
 #include <net/if.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/random.h>
@@ -35,14 +36,23 @@ int net_fd(int i)
 	return i >= 0 && (unsigned)i < ndevs ? devs[i].fd : -1;
 }
 
+static int hexdigit(char c)
+{
+	return c >= '0' && c <= '9'   ? c - '0'
+	       : c >= 'a' && c <= 'f' ? c - 'a' + 10
+	       : c >= 'A' && c <= 'F' ? c - 'A' + 10
+				      : -1;
+}
+
+/* "02:00:00:00:00:01"; no scanf: it would double the monitor's size. */
 static int parse_mac(const char *s, uint8_t mac[6])
 {
-	unsigned v[6];
-	char end;
-	if (sscanf(s, "%2x:%2x:%2x:%2x:%2x:%2x%c", &v[0], &v[1], &v[2], &v[3], &v[4], &v[5], &end) != 6)
-		return -1;
-	for (int i = 0; i < 6; i++)
-		mac[i] = (uint8_t)v[i];
+	for (int i = 0; i < 6; i++, s += 3) {
+		int hi = hexdigit(s[0]), lo = hexdigit(s[1]);
+		if (hi < 0 || lo < 0 || s[2] != (i == 5 ? '\0' : ':'))
+			return -1;
+		mac[i] = (uint8_t)(hi << 4 | lo);
+	}
 	return (mac[0] & 1) ? -1 : 0; /* a multicast address cannot be a station's */
 }
 
@@ -172,8 +182,10 @@ void net_configure(struct vm *vm, const struct options *o, struct tc_boot_info *
 		unsigned prefix = 24;
 		struct in_addr a;
 		size_t alen = slash ? (size_t)(slash - o->ip) : strlen(o->ip);
-		char end;
-		if (alen >= sizeof addr || (slash && (sscanf(slash + 1, "%u%c", &prefix, &end) != 1 || prefix > 32)))
+		char *end = NULL;
+		if (slash)
+			prefix = (unsigned)strtoul(slash + 1, &end, 10);
+		if (alen >= sizeof addr || (slash && (end == slash + 1 || *end || prefix > 32)))
 			die(TC_STATUS_USAGE, "invalid --ip=%s: expected ADDRESS/PREFIX like 10.0.0.2/24", o->ip);
 		memcpy(addr, o->ip, alen);
 		addr[alen] = '\0';
