@@ -233,13 +233,15 @@ $(B)/tests/tiny.tc: $(TINY_OBJ) platforms/kvm/guest/tincan.ld
 
 # ---- host unit tests ---------------------------------------------------------
 UNIT_CFLAGS := -std=c11 $(WARN) -O1 -g -D_GNU_SOURCE -Imkimage -Iplatforms/kvm/monitor -MMD -MP
-UNITS := elfimage layout options
+UNITS := elfimage layout options chacha
 $(B)/host/%.o: %.c | deps
 	$(call say,CC,$<)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(HOSTCC) $(UNIT_CFLAGS) -c $< -o $@
 $(B)/tests/unit/test_elfimage: $(B)/host/tests/unit/test_elfimage.o $(B)/host/mkimage/elfimage.o
 $(B)/tests/unit/test_layout: $(B)/host/tests/unit/test_layout.o $(B)/host/platforms/kvm/monitor/layout.o $(B)/host/mkimage/elfimage.o
+$(B)/host/tests/unit/test_chacha.o: UNIT_CFLAGS += -Ilibos/include
+$(B)/tests/unit/test_chacha: $(B)/host/tests/unit/test_chacha.o
 $(B)/tests/unit/test_options: $(B)/host/tests/unit/test_options.o $(B)/host/platforms/kvm/monitor/options.o \
 	$(B)/host/mkimage/size.o
 $(B)/tests/unit/%:

@@ -4,7 +4,7 @@
 B=${B:-build}
 set -e
 n=0
-for t in elfimage layout options; do
+for t in elfimage layout options chacha; do
 	n=$((n + 1))
 	out=$("$B/tests/unit/test_$t" "$B/tests/tiny.tc" 2>&1) && st=0 || st=$?
 	printf '%s\n' "$out" | sed 's/^/# /' | grep -v '^# ok ' || true

@@ -196,6 +196,7 @@ struct tc_boot_info {
 		uint32_t gw4; /* network byte order; 0: none */
 		uint32_t pad;
 	} net[TC_NET_DEV_MAX];
+	uint8_t seed[32]; /* from the host's getrandom(): for when RDRAND is absent */
 };
 
 /*

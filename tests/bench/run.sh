@@ -28,13 +28,21 @@ median() { # JSON FILE, command index -> median in ms
 
 cmds=("$RUN $HELLO" "/bin/true")
 [ -n "$FLOOR" ] && cmds=("$FLOOR" "${cmds[@]}")
-hyperfine -N --warmup 10 --runs "$RUNS" --export-json "$OUT/boot.json" "${cmds[@]}" > "$OUT/hyperfine.txt" 2>&1 ||
-	{ cat "$OUT/hyperfine.txt"; exit 1; }
-if [ -n "$FLOOR" ]; then
-	floor=$(median "$OUT/boot.json" 0) hello=$(median "$OUT/boot.json" 1) true_=$(median "$OUT/boot.json" 2)
-else
-	floor= hello=$(median "$OUT/boot.json" 0) true_=$(median "$OUT/boot.json" 1)
-fi
+# This machine's speed drifts within seconds, and hyperfine runs one
+# command's runs back to back: so take ROUNDS short runs and report the
+# round with the median hello/floor ratio.
+ROUNDS=${BENCH_ROUNDS:-5}
+for r in $(seq 1 "$ROUNDS"); do
+	hyperfine -N --warmup 5 --runs "$RUNS" --export-json "$OUT/boot$r.json" "${cmds[@]}" > "$OUT/hyperfine.txt" 2>&1 ||
+		{ cat "$OUT/hyperfine.txt"; exit 1; }
+	if [ -n "$FLOOR" ]; then
+		echo "$(median "$OUT/boot$r.json" 1) $(median "$OUT/boot$r.json" 0) $(median "$OUT/boot$r.json" 2)"
+	else
+		echo "$(median "$OUT/boot$r.json" 0) 0 $(median "$OUT/boot$r.json" 1)"
+	fi
+done | awk '{ printf "%s %s %s %s\n", ($2 > 0 ? $1 / $2 : $1), $1, $2, $3 }' | sort -n > "$OUT/rounds.txt"
+read -r _ hello floor true_ < <(sed -n "$(((ROUNDS + 1) / 2))p" "$OUT/rounds.txt")
+[ -n "$FLOOR" ] || floor=
 
 exits=$("$RUN" --stats "$HELLO" 2>&1 >/dev/null | sed -n 's/.*stats: \([0-9]*\) KVM exits.*/\1/p')
 b2m=$(for i in $(seq 1 21); do "$RUN" "$HELLO" | sed -n 's/boot to main: \(.*\) ms/\1/p'; done | sort -n | sed -n 11p)
@@ -64,7 +72,7 @@ fi
 
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
 {
-	echo "tincan bench ($(date -u +%Y-%m-%d), $(nproc) cores, $RUNS runs each, medians)"
+	echo "tincan bench ($(date -u +%Y-%m-%d), $(nproc) cores; boot: median of $RUNS runs each, the middle of $ROUNDS rounds)"
 	echo
 	echo "| what | figure | budget |"
 	echo "|---|---|---|"

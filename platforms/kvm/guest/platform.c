@@ -66,38 +66,6 @@ unsigned plat_wait(uint64_t deadline_ns, unsigned wanted)
 	return (unsigned)a.ret;
 }
 
-static int has_rdrand(void)
-{
-	static int known = -1;
-	if (known < 0) {
-		uint32_t a = 1, b, c = 0, d;
-		__asm__ __volatile__("cpuid" : "+a"(a), "=b"(b), "+c"(c), "=d"(d));
-		known = (c >> 30) & 1;
-	}
-	return known;
-}
-
-int plat_entropy(void *buf, size_t len)
-{
-	uint8_t *p = buf;
-
-	/* Without RDRAND the instruction would fault: say so instead. */
-	if (len && !has_rdrand())
-		return -EIO;
-	while (len) {
-		uint64_t v;
-		unsigned char ok = 0;
-		/* RDRAND can transiently fail; Intel's guidance is ten retries. */
-		for (int tries = 0; tries < 10 && !ok; tries++)
-			__asm__ __volatile__("rdrand %0; setc %1" : "=r"(v), "=qm"(ok));
-		if (!ok)
-			return -EIO;
-		for (int i = 0; i < 8 && len; i++, len--, v >>= 8)
-			*p++ = (uint8_t)v;
-	}
-	return 0;
-}
-
 void plat_exit(int status)
 {
 	struct tc_hc_exit a = { (uint64_t)(unsigned)status };

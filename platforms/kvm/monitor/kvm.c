@@ -3,7 +3,6 @@
  * (see docs/abi.md, "Boot"), so the set is minimal: no KVM_GET_SUPPORTED_CPUID,
  * a CPUID table of our own, registers set once.
  */
-#include <cpuid.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/kvm.h>
@@ -67,38 +66,6 @@ void vm_create(struct vm *vm)
 	vm->gm.lay = &vm->lay;
 }
 
-/*
- * A small CPUID table of our own: the host's vendor and model, and the
- * features a CPL3 guest with SSE (no XSAVE, so no AVX) can use.  Without a
- * table, KVM on Intel hardware makes RDRAND fault; asking KVM for its full
- * supported table instead costs ~0.4 ms per boot here.
- */
-static void set_cpuid(const struct vm *vm)
-{
-	struct {
-		struct kvm_cpuid2 h;
-		struct kvm_cpuid_entry2 e[3];
-	} c;
-	unsigned a, b, cx, d;
-
-	memset(&c, 0, sizeof c);
-	c.h.nent = 3;
-	__cpuid(0, a, b, cx, d);
-	c.e[0] = (struct kvm_cpuid_entry2){ .function = 0, .eax = a < 7 ? a : 7, .ebx = b, .ecx = cx, .edx = d };
-	__cpuid(1, a, b, cx, d);
-	/* SSE3 PCLMUL SSSE3 CX16 SSE4.1 SSE4.2 MOVBE POPCNT AES RDRAND; FPU TSC CX8 CMOV MMX FXSR SSE SSE2 */
-	c.e[1] = (struct kvm_cpuid_entry2){
-		.function = 1, .eax = a, .ebx = b & 0x0000ff00, .ecx = cx & 0x42d82203, .edx = d & 0x07808111
-	};
-	__cpuid_count(7, 0, a, b, cx, d);
-	/* BMI1 BMI2 ERMS RDSEED ADX */
-	c.e[2] = (struct kvm_cpuid_entry2){
-		.function = 7, .index = 0, .flags = KVM_CPUID_FLAG_SIGNIFCANT_INDEX, .ebx = b & 0x000c0308
-	};
-	if (xioctl(vm->vcpu, KVM_SET_CPUID2, &c) < 0)
-		die(TC_STATUS_HOST, "KVM_SET_CPUID2: %s", strerror(errno));
-}
-
 static struct kvm_segment seg(uint16_t sel, uint8_t type, int code)
 {
 	return (struct kvm_segment){ .base = 0,
@@ -117,7 +84,6 @@ void vm_load(struct vm *vm, uint64_t entry, uint64_t boot_info)
 {
 	struct kvm_sregs s;
 
-	set_cpuid(vm);
 	if (xioctl(vm->vcpu, KVM_GET_SREGS, &s) < 0)
 		die(TC_STATUS_HOST, "KVM_GET_SREGS: %s", strerror(errno));
 	s.cs = seg(0x1b, 11, 1);
