@@ -190,3 +190,11 @@ ns() { run timeout 60 ip netns exec "$NS" "$@"; }
 	! [[ $output == *"Socket errors"* ]]
 	! [[ $output == *"Non-2xx"* ]]
 }
+
+@test "httpd: 1,000 sequential connections, one request each" {
+	start_app httpd
+	ns "$CLIENT" http $GUEST 80 1000
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[ "$output" = "http: 1000 requests" ]
+}

@@ -4,6 +4,7 @@
  *   netclient tcp IP PORT BYTES         send BYTES of pseudo-random data, check the echo
  *   netclient conns IP PORT N           N sequential connections, each echoing a line
  *   netclient hold IP PORT SECONDS      connect, send one byte, hold the connection open
+ *   netclient http IP PORT N            N sequential HTTP/1.1 requests, each on a new connection
  *   netclient garbage IFACE COUNT       send COUNT malformed Ethernet frames out of IFACE
  *   netclient udprate IP PORT SECONDS WINDOW
  *                                       echoes per second with WINDOW datagrams in flight
@@ -138,6 +139,29 @@ static int conns(struct sockaddr_in a, int n)
 	return 0;
 }
 
+static int http(struct sockaddr_in a, int n)
+{
+	static const char req[] = "GET /hello.txt HTTP/1.1\r\nHost: guest\r\nConnection: close\r\n\r\n";
+	for (int i = 0; i < n; i++) {
+		int fd = tcp_connect(a);
+		char resp[1024];
+		size_t got = 0;
+		ssize_t r;
+		if (send(fd, req, sizeof req - 1, 0) != (ssize_t)sizeof req - 1)
+			return fprintf(stderr, "http: send %d failed\n", i), 1;
+		while (got < sizeof resp - 1 && (r = recv(fd, resp + got, sizeof resp - 1 - got, 0)) > 0)
+			got += (size_t)r;
+		resp[got] = '\0';
+		if (strncmp(resp, "HTTP/1.1 200 OK", 15) != 0 || !strstr(resp, "\r\n\r\nhello\n")) {
+			fprintf(stderr, "http: request %d got: %.80s\n", i, resp);
+			return 1;
+		}
+		close(fd);
+	}
+	printf("http: %d requests\n", n);
+	return 0;
+}
+
 static int hold(struct sockaddr_in a, int seconds)
 {
 	int fd = tcp_connect(a);
@@ -217,6 +241,8 @@ int main(int argc, char **argv)
 		return tcp(addr(argv[2], argv[3]), atol(argv[4]));
 	if (argc == 5 && !strcmp(argv[1], "conns"))
 		return conns(addr(argv[2], argv[3]), atoi(argv[4]));
+	if (argc == 5 && !strcmp(argv[1], "http"))
+		return http(addr(argv[2], argv[3]), atoi(argv[4]));
 	if (argc == 5 && !strcmp(argv[1], "hold"))
 		return hold(addr(argv[2], argv[3]), atoi(argv[4]));
 	if (argc == 4 && !strcmp(argv[1], "garbage"))
