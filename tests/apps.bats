@@ -198,3 +198,38 @@ ns() { run timeout 60 ip netns exec "$NS" "$@"; }
 	[ "$status" -eq 0 ]
 	[ "$output" = "http: 1000 requests" ]
 }
+
+@test "without --ip the guest configures itself by DHCP" {
+	command -v dnsmasq >/dev/null || skip "dnsmasq is not installed"
+	ip netns exec "$NS" timeout 30 dnsmasq --no-daemon --port=0 --interface=tap0 --bind-interfaces \
+		--dhcp-range=10.78.0.50,10.78.0.60,1h --dhcp-leasefile="$BATS_TEST_TMPDIR/leases" \
+		--pid-file="$BATS_TEST_TMPDIR/dnsmasq.pid" >/dev/null 2>&1 &
+	dhcpd=$!
+	ip netns exec "$NS" timeout 30 "$RUN" --net=tap0 "$B/apps/udpecho.tc" > "$BATS_TEST_TMPDIR/app.out" 2>&1 &
+	APP_PID=$!
+	leased=
+	for i in $(seq 1 100); do
+		leased=$(awk '{ print $3 }' "$BATS_TEST_TMPDIR/leases" 2>/dev/null | head -1)
+		[ -n "$leased" ] && break
+		sleep 0.1
+	done
+	echo "lease: $leased"
+	ns "$CLIENT" udp "$leased" 7 1 64
+	kill $dhcpd 2>/dev/null || true
+	wait $dhcpd 2>/dev/null || true
+	[ -n "$leased" ]
+	[ "$status" -eq 0 ]
+}
+
+@test "an idle server waits in the monitor and costs the host no CPU" {
+	start_app httpd
+	pid=$(pgrep -n -f "tincan-run --net=tap0 --ip=$GUEST/24 $B/apps/httpd.tc")
+	cpu() { awk '{ print $14 + $15 }' /proc/$pid/stat; }
+	before=$(cpu)
+	sleep 1
+	after=$(cpu)
+	echo "CPU ticks over 1 s idle: $((after - before))"
+	[ $((after - before)) -le 2 ]
+	ns curl -s http://$GUEST/hello.txt
+	[ "$output" = hello ]
+}
