@@ -256,6 +256,7 @@ $(B)/obj/tests/%.o: tests/guests/%.c tests/tap.h $(TOOLCHAIN)
 	$(Q)$(TCC) $(APP_CFLAGS) -Wno-format-truncation -c $< -o $@
 $(B)/tests/%.tc: $(B)/obj/tests/%.o $(TOOLCHAIN)
 	$(call say,LD,$@)
+	$(Q)mkdir -p $(@D)
 	$(Q)$(TCC) -o $@ $< -lm
 
 $(B)/tests/netclient: tests/tools/netclient.c | deps

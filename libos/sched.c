@@ -198,9 +198,11 @@ static void schedule(void)
 			io_events = io->events();
 		}
 		/* Threads waiting for events must not starve behind busy ones. */
-		if (events && ready.head && now - last_poll > POLL_EVERY_NS) {
+		if ((events | io_events) && ready.head && now - last_poll > POLL_EVERY_NS) {
 			last_poll = now;
-			unsigned got = plat_wait(0, events);
+			if (io)
+				io->waiting();
+			unsigned got = plat_wait(0, events | io_events);
 			if (got)
 				deliver_events(got);
 		}
@@ -211,6 +213,8 @@ static void schedule(void)
 		}
 		if (deadline == TC_NO_DEADLINE && !events && !io_events)
 			tincan_panic("deadlock: every thread is blocked and nothing can wake one");
+		if (io)
+			io->waiting();
 		unsigned got = plat_wait(deadline, events | io_events);
 		uint64_t after = plat_clock_monotonic_ns();
 		libos.idle_ns += after - now;

@@ -73,6 +73,7 @@ struct tc_io {
 	void (*poll)(void);
 	uint64_t (*deadline)(void);
 	unsigned (*events)(void);
+	void (*waiting)(void); /* the scheduler is about to wait in the platform */
 };
 void tc_sched_set_io(const struct tc_io *io);
 

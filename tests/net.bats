@@ -100,3 +100,18 @@ lying_guest() { # MODE WANT
 	lying_guest net-small-rx "rx buffer smaller than a frame"
 	lying_guest net-wait-nodev "unknown events"
 }
+
+@test "a tap deleted under a running guest ends the run with a message, not a spin" {
+	ip -n "$NS" tuntap add tapgone mode tap
+	ip -n "$NS" link set tapgone up
+	ip netns exec "$NS" timeout 20 "$RUN" --net=tapgone --ip=10.77.9.2/24 "$NETTINY" net-echo 10000 \
+		> "$BATS_TEST_TMPDIR/out" 2>&1 &
+	pid=$!
+	sleep 0.3
+	ip -n "$NS" link del tapgone
+	st=0
+	wait $pid || st=$?
+	cat "$BATS_TEST_TMPDIR/out"
+	[ "$st" -eq 105 ]
+	grep -q "tap device" "$BATS_TEST_TMPDIR/out"
+}

@@ -45,11 +45,14 @@ struct sock {
 	int linger_abort;
 	struct pbuf *rx; /* stream data not yet read */
 	struct dgram dq[DGRAM_QUEUE];
-	int dq_head, dq_len;
+	unsigned dq_head, dq_len;
 	struct sock *aq[ACCEPT_QUEUE]; /* accepted, not yet returned by accept() */
-	int aq_head, aq_len, backlog;
+	unsigned aq_head, aq_len;
+	int backlog;
 	struct tc_waitq waiters;
 	uint64_t rcvtimeo, sndtimeo; /* ns, 0: forever */
+	int busy; /* threads blocked in a call on this socket */
+	int closed; /* closed while busy: the last one out frees it */
 };
 
 static const struct file_ops sock_ops;
@@ -67,11 +70,23 @@ static void wake(struct sock *s)
 	tc_wake_all(&net_activity);
 }
 
-/* Block until woken or the timeout (ns, 0: none); -EAGAIN on timeout. */
+/*
+ * Block until woken or the timeout (ns, 0: none); -EAGAIN on timeout.
+ * -EBADF if another thread closed the socket meanwhile: the sock may be
+ * gone then, so callers return at once without touching it.
+ */
 static int wait_for(struct sock *s, uint64_t timeout)
 {
 	uint64_t deadline = timeout ? plat_clock_monotonic_ns() + timeout : TC_NO_DEADLINE;
-	return tc_block(&s->waiters, deadline, 0) == -ETIMEDOUT ? -EAGAIN : 0;
+	s->busy++;
+	long r = tc_block(&s->waiters, deadline, 0);
+	s->busy--;
+	if (s->closed) {
+		if (!s->busy)
+			free(s);
+		return -EBADF;
+	}
+	return r == -ETIMEDOUT ? -EAGAIN : 0;
 }
 
 static struct sock *sock_of(int fd, int *err)
@@ -152,15 +167,33 @@ static err_t on_recv(void *arg, struct tcp_pcb *pcb, struct pbuf *p, err_t err)
 		}
 		return ERR_OK;
 	}
-	if (!p)
+	if (!p) {
 		s->eof = 1;
-	else if (s->rd_shut) {
+		if (s->wr_shut) {
+			/* Both sides are done: lwIP frees the pcb from TIME_WAIT on its
+			 * own, without telling us, so let go of it now. */
+			tcp_arg(pcb, NULL);
+			tcp_recv(pcb, NULL);
+			tcp_sent(pcb, NULL);
+			tcp_err(pcb, NULL);
+			s->tcp = NULL;
+		}
+	} else if (s->rd_shut) {
 		tcp_recved(pcb, p->tot_len);
 		pbuf_free(p);
-	} else if (s->rx)
-		pbuf_cat(s->rx, p);
-	else
-		s->rx = p;
+	} else {
+		/* Data waiting for a slow reader must not sit in the receive
+		 * pool, or one client could starve every other connection. */
+		struct pbuf *q = pbuf_clone(PBUF_RAW, PBUF_RAM, p);
+		if (q) {
+			pbuf_free(p);
+			p = q;
+		}
+		if (s->rx)
+			pbuf_cat(s->rx, p);
+		else
+			s->rx = p;
+	}
 	wake(s);
 	return ERR_OK;
 }
@@ -179,7 +212,14 @@ static void on_err(void *arg, err_t err)
 		return;
 	/* lwIP has freed the pcb already. */
 	s->tcp = NULL;
-	s->err = s->connecting && err == ERR_RST ? ECONNREFUSED : lwip_errno(err);
+	/* A timeout (SYN or retransmission) arrives as ERR_ABRT; a clean close
+	 * after our shutdown as ERR_CLSD, which is no error at all. */
+	s->err = s->connecting && err == ERR_RST ? ECONNREFUSED
+		 : err == ERR_ABRT		 ? ETIMEDOUT
+		 : err == ERR_CLSD		 ? 0
+						 : lwip_errno(err);
+	if (err == ERR_CLSD)
+		s->eof = 1;
 	s->connecting = 0;
 	s->connected = 0;
 	wake(s);
@@ -206,7 +246,7 @@ static err_t on_connected(void *arg, struct tcp_pcb *pcb, err_t err)
 static err_t on_accept(void *arg, struct tcp_pcb *pcb, err_t err)
 {
 	struct sock *l = arg, *s;
-	if (err != ERR_OK || !pcb || !l || l->aq_len >= l->backlog || !(s = calloc(1, sizeof *s)))
+	if (err != ERR_OK || !pcb || !l || l->aq_len >= (unsigned)l->backlog || !(s = calloc(1, sizeof *s)))
 		return ERR_MEM; /* lwIP resets the connection */
 	s->type = SOCK_STREAM;
 	s->tcp = pcb;
@@ -234,7 +274,10 @@ static void on_dgram(void *arg, struct udp_pcb *pcb, struct pbuf *p, const ip_ad
 
 /* ---- creating and closing ---- */
 
-static void release(struct sock *s)
+static void release(struct sock *s);
+
+/* Let go of the pcb and the queued data; the struct itself stays. */
+static void release_res(struct sock *s)
 {
 	if (s->tcp) {
 		struct tcp_pcb *pcb = s->tcp;
@@ -260,13 +303,29 @@ static void release(struct sock *s)
 		pbuf_free(s->dq[s->dq_head % DGRAM_QUEUE].p);
 	for (; s->aq_len; s->aq_len--, s->aq_head++)
 		release(s->aq[s->aq_head % ACCEPT_QUEUE]);
+	s->tcp = NULL;
+	s->udp = NULL;
+	s->rx = NULL;
+}
+
+static void release(struct sock *s)
+{
+	release_res(s);
 	free(s);
 }
 
 static void sock_close(struct file *f)
 {
-	release(f->priv);
-	wake(NULL);
+	struct sock *s = f->priv;
+	release_res(s);
+	if (s->busy) {
+		/* Threads still blocked on it: wake them; the last frees it. */
+		s->closed = 1;
+		wake(s);
+	} else {
+		free(s);
+		wake(NULL);
+	}
 }
 
 static int install(struct sock *s, int flags)
@@ -361,10 +420,12 @@ int accept4(int fd, struct sockaddr *a, socklen_t *len, int flags)
 	if (!l->listening)
 		return fail(EINVAL);
 	while (!l->aq_len) {
+		if (l->rd_shut)
+			return fail(EINVAL);
 		if (l->nonblock)
 			return fail(EAGAIN);
-		if (wait_for(l, l->rcvtimeo))
-			return fail(EAGAIN);
+		if ((e = wait_for(l, l->rcvtimeo)))
+			return fail(-e);
 	}
 	struct sock *s = l->aq[l->aq_head % ACCEPT_QUEUE];
 	l->aq_head++;
@@ -410,8 +471,8 @@ int connect(int fd, const struct sockaddr *a, socklen_t len)
 		return fail(EALREADY);
 	}
 	while (s->connecting)
-		if (wait_for(s, s->sndtimeo))
-			return fail(ETIMEDOUT);
+		if ((e = wait_for(s, s->sndtimeo)))
+			return fail(e == -EBADF ? EBADF : EINPROGRESS);
 	if (!s->connected) {
 		e = s->err ? s->err : ECONNREFUSED;
 		s->err = 0;
@@ -425,6 +486,7 @@ int connect(int fd, const struct sockaddr *a, socklen_t len)
 static ssize_t stream_send(struct sock *s, const uint8_t *buf, size_t len, int flags)
 {
 	size_t sent = 0;
+	int w;
 	int nonblock = s->nonblock || (flags & MSG_DONTWAIT);
 
 	if (s->wr_shut)
@@ -444,8 +506,8 @@ static ssize_t stream_send(struct sock *s, const uint8_t *buf, size_t len, int f
 			tcp_output(s->tcp);
 			if (nonblock)
 				return sent ? (ssize_t)sent : -EAGAIN;
-			if (wait_for(s, s->sndtimeo))
-				return sent ? (ssize_t)sent : -EAGAIN;
+			if ((w = wait_for(s, s->sndtimeo)))
+				return sent ? (ssize_t)sent : w;
 			continue;
 		}
 		size_t n = len - sent < room ? len - sent : room;
@@ -457,8 +519,8 @@ static ssize_t stream_send(struct sock *s, const uint8_t *buf, size_t len, int f
 			tcp_output(s->tcp);
 			if (nonblock)
 				return sent ? (ssize_t)sent : -EAGAIN;
-			if (wait_for(s, s->sndtimeo))
-				return sent ? (ssize_t)sent : -EAGAIN;
+			if ((w = wait_for(s, s->sndtimeo)))
+				return sent ? (ssize_t)sent : w;
 			continue;
 		}
 		if (r != ERR_OK)
@@ -473,6 +535,7 @@ static ssize_t stream_send(struct sock *s, const uint8_t *buf, size_t len, int f
 static ssize_t stream_recv(struct sock *s, uint8_t *buf, size_t len, int flags)
 {
 	size_t got = 0;
+	int w;
 	int nonblock = s->nonblock || (flags & MSG_DONTWAIT);
 
 	if (s->listening || (!s->connected && !s->was_connected && !s->rx))
@@ -506,8 +569,8 @@ static ssize_t stream_recv(struct sock *s, uint8_t *buf, size_t len, int flags)
 			break;
 		if (nonblock)
 			return got ? (ssize_t)got : -EAGAIN;
-		if (wait_for(s, s->rcvtimeo))
-			return got ? (ssize_t)got : -EAGAIN;
+		if ((w = wait_for(s, s->rcvtimeo)))
+			return got ? (ssize_t)got : w;
 	}
 	return (ssize_t)got;
 }
@@ -536,13 +599,14 @@ static ssize_t dgram_send(struct sock *s, const void *buf, size_t len, const str
 
 static ssize_t dgram_recv(struct sock *s, void *buf, size_t len, int flags, struct sockaddr *from, socklen_t *fromlen)
 {
+	int w;
 	while (!s->dq_len) {
 		if (s->rd_shut)
 			return 0;
 		if (s->nonblock || (flags & MSG_DONTWAIT))
 			return -EAGAIN;
-		if (wait_for(s, s->rcvtimeo))
-			return -EAGAIN;
+		if ((w = wait_for(s, s->rcvtimeo)))
+			return w;
 	}
 	struct dgram *d = &s->dq[s->dq_head % DGRAM_QUEUE];
 	size_t n = d->p->tot_len < len ? d->p->tot_len : len;
@@ -644,6 +708,12 @@ int shutdown(int fd, int how)
 		return fail(e);
 	if (how != SHUT_RD && how != SHUT_WR && how != SHUT_RDWR)
 		return fail(EINVAL);
+	if (s->listening) {
+		/* A common way to stop a thread blocked in accept(). */
+		s->rd_shut = 1;
+		wake(s);
+		return 0;
+	}
 	if (s->type == SOCK_STREAM && !s->connected)
 		return fail(ENOTCONN);
 	if (how != SHUT_WR)

@@ -114,17 +114,21 @@ static uint64_t net_deadline(void)
 	return plat_clock_monotonic_ns() + (uint64_t)ms * 1000000;
 }
 
-/* Asked right before the scheduler waits, and that wait sends the queue. */
+/* A wait in the platform sends whatever is queued. */
+static void net_waiting(void)
+{
+	queued = 0;
+}
+
 static unsigned net_events(void)
 {
 	unsigned ev = 0;
-	queued = 0;
 	for (int i = 0; i < nnet; i++)
 		ev |= PLAT_EV_NET(i);
 	return ev;
 }
 
-static const struct tc_io net_io = { net_poll, net_deadline, net_events };
+static const struct tc_io net_io = { net_poll, net_deadline, net_events, net_waiting };
 
 /* Called by libos_main before main() when the app uses sockets. */
 void __tincan_net_start(void);

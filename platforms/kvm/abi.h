@@ -136,7 +136,7 @@ struct tc_net_ring {
 	uint32_t rx_prod; /* guest: buffers posted */
 	uint32_t rx_cons; /* monitor: buffers filled */
 	uint64_t tx_dropped; /* monitor: frames the host refused */
-	uint64_t rx_dropped; /* monitor: frames that found no buffer (left in the tap) */
+	uint64_t rx_dropped; /* reserved, 0: frames without a buffer stay queued in the tap */
 	struct tc_net_desc tx[TC_NET_RING];
 	struct tc_net_desc rx[TC_NET_RING];
 };
@@ -151,7 +151,7 @@ struct tc_hc_net_setup {
 };
 
 /* TC_HC_NET_IO: send what the rings queue and fill posted buffers with
- * what has arrived, without blocking.  ret = frames received. */
+ * what has arrived, without blocking.  ret = mask of devices that received. */
 struct tc_hc_net_io {
 	uint64_t devs; /* IN: bit n = device n */
 	int64_t ret; /* OUT */

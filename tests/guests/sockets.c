@@ -10,8 +10,10 @@
 #include <netinet/tcp.h>
 #include <poll.h>
 #include <pthread.h>
+#include <sched.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/select.h>
 #include <sys/socket.h>
@@ -45,6 +47,25 @@ static void *echo_once(void *arg)
 	while ((n = recv(c, buf, sizeof buf, 0)) > 0)
 		send(c, buf, (size_t)n, 0);
 	close(c);
+	return NULL;
+}
+
+static int blocked_fd;
+static volatile int blocked_result, blocked_errno;
+
+static void *block_in_recv(void *arg)
+{
+	(void)arg;
+	char b[8];
+	blocked_result = (int)recv(blocked_fd, b, sizeof b, 0);
+	blocked_errno = errno;
+	return NULL;
+}
+
+static void *block_in_accept(void *arg)
+{
+	blocked_result = accept((int)(intptr_t)arg, NULL, NULL);
+	blocked_errno = errno;
 	return NULL;
 }
 
@@ -182,5 +203,27 @@ int main(void)
 	ok(fstat(u1, &st) == 0 && S_ISSOCK(st.st_mode), "fstat says socket");
 	close(u1);
 	close(u2);
+	/* Closing a socket another thread is blocked on, and stopping accept(). */
+	u1 = socket(AF_INET, SOCK_DGRAM, 0);
+	blocked_fd = u1;
+	pthread_create(&t, NULL, block_in_recv, NULL);
+	sched_yield();
+	close(u1);
+	void *junk = malloc(2000); /* would land on the freed socket */
+	memset(junk, 0x5a, 2000);
+	pthread_join(t, NULL);
+	free(junk);
+	ok(blocked_result < 0 && blocked_errno == EBADF,
+	   "a recv blocked on a socket that gets closed fails with EBADF");
+	l = socket(AF_INET, SOCK_STREAM, 0);
+	a = lo(5001);
+	bind(l, (struct sockaddr *)&a, sizeof a);
+	listen(l, 4);
+	pthread_create(&t, NULL, block_in_accept, (void *)(intptr_t)l);
+	sched_yield();
+	ok(shutdown(l, SHUT_RDWR) == 0, "shutdown on a listening socket");
+	pthread_join(t, NULL);
+	ok(blocked_result < 0 && blocked_errno == EINVAL, "and the blocked accept() fails with EINVAL");
+	close(l);
 	return done_testing();
 }

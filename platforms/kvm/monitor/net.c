@@ -282,6 +282,8 @@ static int receive(struct vm *vm, unsigned i)
 		do
 			n = read(d->fd, p, TC_NET_FRAME_MAX);
 		while (n < 0 && errno == EINTR);
+		if (n < 0 && errno != EAGAIN)
+			die(TC_STATUS_HOST, "tap device '%s' failed: %s (was it deleted?)", d->tap, strerror(errno));
 		if (n <= 0)
 			break;
 		slot->len = (uint32_t)n;

@@ -135,9 +135,13 @@ static void hc_wait(struct vm *vm, uint64_t gpa)
 		int r = ppoll(nfds ? pfd : NULL, (nfds_t)nfds, &ts, NULL);
 		if (r > 0) {
 			uint64_t ready = 0;
-			for (int i = 0; i < nfds; i++)
+			for (int i = 0; i < nfds; i++) {
+				/* A tap that went away would be "ready" forever. */
+				if ((pfd[i].revents & (POLLERR | POLLHUP | POLLNVAL)) && ev[i] != TC_EV_CONSOLE_IN)
+					die(TC_STATUS_HOST, "a tap device went away (deleted while the guest ran?)");
 				if (pfd[i].revents)
 					ready |= ev[i];
+			}
 			/* Frames that arrived go straight into the ring. */
 			if (ready >> 8)
 				net_io(vm, ready >> 8);

@@ -57,6 +57,8 @@
 #define LWIP_STATS 0
 /* htons() and friends come from <netinet/in.h>; lwIP uses its own lwip_htons. */
 #define LWIP_DONT_PROVIDE_BYTEORDER_FUNCTIONS 1
+/* Bound out-of-order segments per connection, so one peer cannot hold the pool. */
+#define TCP_OOSEQ_MAX_PBUFS 8
 /* Lets the sockets layer learn when DHCP has brought the interface up. */
 #define LWIP_NETIF_STATUS_CALLBACK 1
 /* LWIP_RAND (ephemeral ports, DHCP xid) is defined in arch/cc.h, as lwIP's
