@@ -182,17 +182,20 @@ static err_t on_recv(void *arg, struct tcp_pcb *pcb, struct pbuf *p, err_t err)
 		tcp_recved(pcb, p->tot_len);
 		pbuf_free(p);
 	} else {
-		/* Data waiting for a slow reader must not sit in the receive
-		 * pool, or one client could starve every other connection. */
-		struct pbuf *q = pbuf_clone(PBUF_RAW, PBUF_RAM, p);
-		if (q) {
-			pbuf_free(p);
-			p = q;
-		}
-		if (s->rx)
+		/* Data piling up for a slow reader must not sit in the receive
+		 * pool, or one client could starve every other connection: a
+		 * socket keeps at most its first segment there (and there are at
+		 * most MEMP_NUM_TCP_PCB sockets); the rest is copied out. */
+		if (s->rx) {
+			struct pbuf *q = pbuf_clone(PBUF_RAW, PBUF_RAM, p);
+			if (q) {
+				pbuf_free(p);
+				p = q;
+			}
 			pbuf_cat(s->rx, p);
-		else
+		} else {
 			s->rx = p;
+		}
 	}
 	wake(s);
 	return ERR_OK;

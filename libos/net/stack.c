@@ -49,11 +49,17 @@ uint32_t tincan_lwip_rand(void)
 
 static err_t link_output(struct netif *nif, struct pbuf *p)
 {
-	uint8_t frame[1518];
+	uint8_t buf[1518];
+	const void *frame = p->payload;
 	int dev = (int)(intptr_t)nif->state;
-	if (p->tot_len > sizeof frame)
+	if (p->tot_len > sizeof buf)
 		return ERR_BUF;
-	pbuf_copy_partial(p, frame, p->tot_len, 0);
+	/* A chained frame is gathered first; a single pbuf goes straight to
+	 * the ring (one copy, not two). */
+	if (p->len != p->tot_len) {
+		pbuf_copy_partial(p, buf, p->tot_len, 0);
+		frame = buf;
+	}
 	int r = plat_net_send(dev, frame, p->tot_len);
 	if (r == -EAGAIN) {
 		/* The ring is full: push it out, then there is room. */
