@@ -6,17 +6,12 @@
 #include <unistd.h>
 
 #include "fd.h"
+#include "internal.h"
 
 /* Each descriptor points at an open file; dup'd descriptors share one. */
 static struct file files[FD_MAX];
 static struct file *fds[FD_MAX];
 static unsigned char cloexec[FD_MAX];
-
-static int fail(int e)
-{
-	errno = e;
-	return -1;
-}
 
 static struct file *get(int fd)
 {
@@ -51,44 +46,39 @@ int fd_install(const struct file_ops *ops, void *priv, int flags, int min)
 	return -ENFILE;
 }
 
-static int ret(long r)
-{
-	return r < 0 ? fail((int)-r) : (int)r;
-}
-
 ssize_t read(int fd, void *buf, size_t len)
 {
 	struct file *f = get(fd);
 	if (!f || (f->flags & O_ACCMODE) == O_WRONLY)
-		return fail(EBADF);
+		return sys_fail(EBADF);
 	ssize_t r = f->ops->read(f, buf, len);
-	return r < 0 ? fail((int)-r) : r;
+	return sys_ret(r);
 }
 
 ssize_t write(int fd, const void *buf, size_t len)
 {
 	struct file *f = get(fd);
 	if (!f || (f->flags & O_ACCMODE) == O_RDONLY)
-		return fail(EBADF);
+		return sys_fail(EBADF);
 	ssize_t r = f->ops->write(f, buf, len);
-	return r < 0 ? fail((int)-r) : r;
+	return sys_ret(r);
 }
 
 off_t lseek(int fd, off_t off, int whence)
 {
 	struct file *f = get(fd);
 	if (!f)
-		return fail(EBADF);
+		return sys_fail(EBADF);
 	if (!f->ops->lseek)
-		return fail(ESPIPE);
+		return sys_fail(ESPIPE);
 	off_t r = f->ops->lseek(f, off, whence);
-	return r < 0 ? fail((int)-r) : r;
+	return sys_ret(r);
 }
 
 int fstat(int fd, struct stat *st)
 {
 	struct file *f = get(fd);
-	return f ? ret(f->ops->fstat(f, st)) : fail(EBADF);
+	return f ? (int)sys_ret(f->ops->fstat(f, st)) : sys_fail(EBADF);
 }
 
 int isatty(int fd)
@@ -108,7 +98,7 @@ int close(int fd)
 {
 	struct file *f = get(fd);
 	if (!f)
-		return fail(EBADF);
+		return sys_fail(EBADF);
 	fds[fd] = NULL;
 	if (--f->refs == 0) {
 		if (f->ops->close)
@@ -122,10 +112,10 @@ static int dup_at(int fd, int min, int exact)
 {
 	struct file *f = get(fd);
 	if (!f)
-		return fail(EBADF);
+		return sys_fail(EBADF);
 	int nfd = exact ? min : lowest_free(min);
 	if (nfd < 0 || nfd >= FD_MAX)
-		return fail(exact ? EBADF : EMFILE);
+		return sys_fail(exact ? EBADF : EMFILE);
 	if (nfd == fd)
 		return fd;
 	if (fds[nfd])
@@ -144,7 +134,7 @@ int dup(int fd)
 int dup2(int fd, int nfd)
 {
 	if (!get(fd))
-		return fail(EBADF);
+		return sys_fail(EBADF);
 	return dup_at(fd, nfd, 1);
 }
 
@@ -155,7 +145,7 @@ int fcntl(int fd, int cmd, ...)
 	int arg = 0;
 
 	if (!f)
-		return fail(EBADF);
+		return sys_fail(EBADF);
 	if (cmd == F_SETFL || cmd == F_SETFD || cmd == F_DUPFD || cmd == F_DUPFD_CLOEXEC) {
 		va_start(ap, cmd);
 		arg = va_arg(ap, int);
@@ -167,7 +157,7 @@ int fcntl(int fd, int cmd, ...)
 		/* Only files that can block (sockets) take O_NONBLOCK; refuse it
 		 * elsewhere rather than pretend. */
 		if ((arg & O_NONBLOCK) && !f->ops->setfl)
-			return fail(EINVAL);
+			return sys_fail(EINVAL);
 		f->flags = (f->flags & O_ACCMODE) | (arg & (O_APPEND | O_NONBLOCK));
 		if (f->ops->setfl)
 			f->ops->setfl(f, f->flags);
@@ -177,12 +167,12 @@ int fcntl(int fd, int cmd, ...)
 	case F_DUPFD:
 	case F_DUPFD_CLOEXEC: {
 		if (arg < 0 || arg >= FD_MAX)
-			return fail(EINVAL);
+			return sys_fail(EINVAL);
 		int nfd = dup_at(fd, arg, 0);
 		if (nfd >= 0 && cmd == F_DUPFD_CLOEXEC)
 			cloexec[nfd] = 1;
 		return nfd;
 	}
-	default: return fail(EINVAL);
+	default: return sys_fail(EINVAL);
 	}
 }

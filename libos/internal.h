@@ -2,6 +2,7 @@
 #ifndef LIBOS_INTERNAL_H
 #define LIBOS_INTERNAL_H
 
+#include <errno.h>
 #include <stdint.h>
 
 #include <tincan/platform.h>
@@ -14,6 +15,21 @@ struct libos_state {
 	unsigned tty;
 };
 extern struct libos_state libos;
+
+/*
+ * The one conversion between libos's convention (0 or a count on success,
+ * -errno on failure) and POSIX's (errno set, -1): every POSIX entry point
+ * ends in one of these.
+ */
+static inline int sys_fail(int e)
+{
+	errno = e;
+	return -1;
+}
+static inline long sys_ret(long r)
+{
+	return r < 0 ? sys_fail((int)-r) : r;
+}
 
 /* Heap bounds for sbrk (heap.c). */
 void libos_heap_init(uintptr_t start, uintptr_t end);

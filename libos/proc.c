@@ -14,8 +14,7 @@ int gethostname(char *name, size_t len)
 {
 	static const char host[] = "tincan";
 	if (len < sizeof host) {
-		errno = ENAMETOOLONG;
-		return -1;
+		return sys_fail(ENAMETOOLONG);
 	}
 	memcpy(name, host, sizeof host);
 	return 0;
@@ -63,12 +62,10 @@ static const char *const signame[] = {
 int kill(pid_t pid, int sig)
 {
 	if (sig < 0 || sig >= NSIG) {
-		errno = EINVAL;
-		return -1;
+		return sys_fail(EINVAL);
 	}
 	if (pid != PID && pid != 0 && pid != -1) {
-		errno = ESRCH;
-		return -1;
+		return sys_fail(ESRCH);
 	}
 	if (sig == 0 || sig == SIGCHLD || sig == SIGURG || sig == SIGWINCH || sig == SIGCONT)
 		return 0;
@@ -99,7 +96,7 @@ int sigprocmask(int how, const sigset_t *set, sigset_t *old)
 	case SIG_BLOCK: blocked |= *set; return 0;
 	case SIG_UNBLOCK: blocked &= ~*set; return 0;
 	case SIG_SETMASK: blocked = *set; return 0;
-	default: errno = EINVAL; return -1;
+	default: return sys_fail(EINVAL);
 	}
 }
 
@@ -107,19 +104,16 @@ int sigprocmask(int how, const sigset_t *set, sigset_t *old)
 int execve(const char *path, char *const argv[], char *const envp[])
 {
 	(void)path, (void)argv, (void)envp;
-	errno = ENOSYS;
-	return -1;
+	return sys_fail(ENOSYS);
 }
 
 pid_t fork(void)
 {
-	errno = ENOSYS;
-	return -1;
+	return sys_fail(ENOSYS);
 }
 
 pid_t wait(int *status)
 {
 	(void)status;
-	errno = ECHILD;
-	return -1;
+	return sys_fail(ECHILD);
 }

@@ -32,12 +32,6 @@ struct node {
 static struct node *nodes;
 static unsigned long ino_of_root = 1;
 
-static int fail(int e)
-{
-	errno = e;
-	return -1;
-}
-
 /* The file name inside the root for path, "" for the root, NULL if the path
  * cannot name anything here. */
 static const char *leaf(const char *path, int *err)
@@ -205,21 +199,21 @@ int open(const char *path, int flags, ...)
 	const char *name = leaf(path, &err);
 
 	if (!name)
-		return fail(err);
+		return sys_fail(err);
 	if (!*name)
-		return (flags & (O_CREAT | O_TRUNC)) || acc != O_RDONLY ? fail(EISDIR) : fail(ENOTSUP);
+		return (flags & (O_CREAT | O_TRUNC)) || acc != O_RDONLY ? sys_fail(EISDIR) : sys_fail(ENOTSUP);
 	struct node *n = find(name);
 	if (n && (flags & O_CREAT) && (flags & O_EXCL))
-		return fail(EEXIST);
+		return sys_fail(EEXIST);
 	if (!n) {
 		if (!(flags & O_CREAT))
-			return fail(ENOENT);
+			return sys_fail(ENOENT);
 		n = calloc(1, sizeof *n);
 		char *copy = strdup(name);
 		if (!n || !copy) {
 			free(n);
 			free(copy);
-			return fail(ENOSPC);
+			return sys_fail(ENOSPC);
 		}
 		n->name = copy;
 		n->mode = 0644;
@@ -232,7 +226,7 @@ int open(const char *path, int flags, ...)
 	int fd = fd_install(&ramfile_ops, n, flags & (O_ACCMODE | O_APPEND), 0);
 	if (fd < 0) {
 		release(n);
-		return fail(-fd);
+		return sys_fail(-fd);
 	}
 	n->opens++;
 	return fd;
@@ -248,14 +242,14 @@ int stat(const char *path, struct stat *st)
 	int err;
 	const char *name = leaf(path, &err);
 	if (!name)
-		return fail(err);
+		return sys_fail(err);
 	if (!*name) {
 		root_stat(st);
 		return 0;
 	}
 	struct node *n = find(name);
 	if (!n)
-		return fail(ENOENT);
+		return sys_fail(ENOENT);
 	fill_stat(n, st);
 	return 0;
 }
@@ -270,7 +264,7 @@ int access(const char *path, int mode)
 	struct stat st;
 	if (stat(path, &st) < 0)
 		return -1;
-	return (mode & X_OK) && S_ISREG(st.st_mode) ? fail(EACCES) : 0;
+	return (mode & X_OK) && S_ISREG(st.st_mode) ? sys_fail(EACCES) : 0;
 }
 
 int unlink(const char *path)
@@ -278,12 +272,12 @@ int unlink(const char *path)
 	int err;
 	const char *name = leaf(path, &err);
 	if (!name)
-		return fail(err);
+		return sys_fail(err);
 	if (!*name)
-		return fail(EISDIR);
+		return sys_fail(EISDIR);
 	struct node *n = find(name);
 	if (!n)
-		return fail(ENOENT);
+		return sys_fail(ENOENT);
 	free(n->name);
 	n->name = NULL;
 	release(n);
@@ -295,17 +289,17 @@ int rename(const char *from, const char *to)
 	int err;
 	const char *a = leaf(from, &err), *b;
 	if (!a || !(b = leaf(to, &err)))
-		return fail(err);
+		return sys_fail(err);
 	if (!*a || !*b)
-		return fail(EBUSY);
+		return sys_fail(EBUSY);
 	struct node *n = find(a);
 	if (!n)
-		return fail(ENOENT);
+		return sys_fail(ENOENT);
 	if (strcmp(a, b) == 0)
 		return 0;
 	char *copy = strdup(b);
 	if (!copy)
-		return fail(ENOSPC);
+		return sys_fail(ENOSPC);
 	if (find(b))
 		unlink(b);
 	free(n->name);
@@ -316,7 +310,7 @@ int rename(const char *from, const char *to)
 int link(const char *from, const char *to)
 {
 	(void)from, (void)to;
-	return fail(EMLINK); /* one name per file in this file system */
+	return sys_fail(EMLINK); /* one name per file in this file system */
 }
 
 int mkdir(const char *path, mode_t mode)
@@ -325,6 +319,6 @@ int mkdir(const char *path, mode_t mode)
 	(void)mode;
 	const char *name = leaf(path, &err);
 	if (!name)
-		return fail(err);
-	return *name && !find(name) ? fail(EPERM) : fail(EEXIST);
+		return sys_fail(err);
+	return *name && !find(name) ? sys_fail(EPERM) : sys_fail(EEXIST);
 }

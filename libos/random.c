@@ -8,30 +8,17 @@
 
 int getentropy(void *buf, size_t len)
 {
-	if (len > 256) {
-		errno = EIO;
-		return -1;
-	}
-	int r = plat_entropy(buf, len);
-	if (r < 0) {
-		errno = -r;
-		return -1;
-	}
-	return 0;
+	if (len > 256)
+		return sys_fail(EIO);
+	return (int)sys_ret(plat_entropy(buf, len));
 }
 
 ssize_t getrandom(void *buf, size_t len, unsigned int flags)
 {
-	if (flags & ~(unsigned)(GRND_NONBLOCK | GRND_RANDOM | GRND_INSECURE)) {
-		errno = EINVAL;
-		return -1;
-	}
+	if (flags & ~(unsigned)(GRND_NONBLOCK | GRND_RANDOM | GRND_INSECURE))
+		return sys_fail(EINVAL);
 	if (len > 33554431)
 		len = 33554431;
 	int r = plat_entropy(buf, len);
-	if (r < 0) {
-		errno = -r;
-		return -1;
-	}
-	return (ssize_t)len;
+	return r < 0 ? sys_fail(-r) : (ssize_t)len;
 }

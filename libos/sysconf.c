@@ -22,7 +22,7 @@ long sysconf(int name)
 	case _SC_CHILD_MAX: return 1;
 	case _SC_HOST_NAME_MAX: return 64;
 	case _SC_LINE_MAX: return 2048;
-	default: errno = EINVAL; return -1;
+	default: return sys_fail(EINVAL);
 	}
 }
 

@@ -11,12 +11,6 @@
 
 #define NS 1000000000ULL
 
-static int fail(int e)
-{
-	errno = e;
-	return -1;
-}
-
 void libos_sleep_until(uint64_t deadline)
 {
 	/* Other threads run meanwhile; the scheduler counts idle time. */
@@ -39,7 +33,7 @@ int clock_gettime(clockid_t id, struct timespec *ts)
 	case CLOCK_MONOTONIC: t = plat_clock_monotonic_ns(); break;
 	case CLOCK_PROCESS_CPUTIME_ID:
 	case CLOCK_THREAD_CPUTIME_ID: t = cpu_ns(); break;
-	default: return fail(EINVAL);
+	default: return sys_fail(EINVAL);
 	}
 	ts->tv_sec = (time_t)(t / NS);
 	ts->tv_nsec = (long)(t % NS);
@@ -50,7 +44,7 @@ int clock_getres(clockid_t id, struct timespec *res)
 {
 	if (id != CLOCK_REALTIME && id != CLOCK_MONOTONIC && id != CLOCK_PROCESS_CPUTIME_ID &&
 	    id != CLOCK_THREAD_CPUTIME_ID)
-		return fail(EINVAL);
+		return sys_fail(EINVAL);
 	if (res)
 		*res = (struct timespec){ 0, 1 };
 	return 0;
@@ -81,7 +75,7 @@ clock_t times(struct tms *buf)
 int nanosleep(const struct timespec *req, struct timespec *rem)
 {
 	if (!req || req->tv_nsec < 0 || req->tv_nsec >= (long)NS || req->tv_sec < 0)
-		return fail(EINVAL);
+		return sys_fail(EINVAL);
 	uint64_t now = plat_clock_monotonic_ns();
 	uint64_t d = (uint64_t)req->tv_sec > (UINT64_MAX - now) / NS - 1
 			 ? UINT64_MAX
@@ -126,8 +120,7 @@ int clock_nanosleep(clockid_t id, int flags, const struct timespec *req, struct 
 int clock_settime(clockid_t id, const struct timespec *ts)
 {
 	(void)id, (void)ts;
-	errno = EPERM; /* the host owns the clock */
-	return -1;
+	return sys_fail(EPERM); /* the host owns the clock */
 }
 
 int clock_getcpuclockid(pid_t pid, clockid_t *id)
@@ -142,34 +135,29 @@ int clock_getcpuclockid(pid_t pid, clockid_t *id)
 int timer_create(clockid_t id, struct sigevent *ev, timer_t *t)
 {
 	(void)id, (void)ev, (void)t;
-	errno = ENOSYS;
-	return -1;
+	return sys_fail(ENOSYS);
 }
 
 int timer_delete(timer_t t)
 {
 	(void)t;
-	errno = ENOSYS;
-	return -1;
+	return sys_fail(ENOSYS);
 }
 
 int timer_settime(timer_t t, int flags, const struct itimerspec *v, struct itimerspec *o)
 {
 	(void)t, (void)flags, (void)v, (void)o;
-	errno = ENOSYS;
-	return -1;
+	return sys_fail(ENOSYS);
 }
 
 int timer_gettime(timer_t t, struct itimerspec *v)
 {
 	(void)t, (void)v;
-	errno = ENOSYS;
-	return -1;
+	return sys_fail(ENOSYS);
 }
 
 int timer_getoverrun(timer_t t)
 {
 	(void)t;
-	errno = ENOSYS;
-	return -1;
+	return sys_fail(ENOSYS);
 }

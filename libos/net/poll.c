@@ -36,7 +36,7 @@ static int scan(struct pollfd *p, nfds_t n, int *console_in)
 int poll(struct pollfd *p, nfds_t n, int timeout_ms)
 {
 	if (n > FD_MAX * 4)
-		return errno = EINVAL, -1;
+		return sys_fail(EINVAL);
 	uint64_t deadline =
 	    timeout_ms < 0 ? TC_NO_DEADLINE : plat_clock_monotonic_ns() + (uint64_t)timeout_ms * 1000000;
 	for (;;) {
@@ -55,7 +55,7 @@ int select(int n, fd_set *rd, fd_set *wr, fd_set *ex, struct timeval *tv)
 	struct pollfd p[FD_SETSIZE];
 	nfds_t k = 0;
 	if (n < 0 || n > FD_SETSIZE)
-		return errno = EINVAL, -1;
+		return sys_fail(EINVAL);
 	for (int fd = 0; fd < n; fd++) {
 		short ev = (short)((rd && FD_ISSET(fd, rd) ? POLLIN : 0) | (wr && FD_ISSET(fd, wr) ? POLLOUT : 0) |
 				   (ex && FD_ISSET(fd, ex) ? POLLPRI : 0));
@@ -65,7 +65,7 @@ int select(int n, fd_set *rd, fd_set *wr, fd_set *ex, struct timeval *tv)
 	int ms = -1;
 	if (tv) {
 		if (tv->tv_sec < 0 || tv->tv_usec < 0)
-			return errno = EINVAL, -1;
+			return sys_fail(EINVAL);
 		uint64_t t = (uint64_t)tv->tv_sec * 1000 + (uint64_t)(tv->tv_usec + 999) / 1000;
 		ms = t > INT32_MAX ? INT32_MAX : (int)t;
 	}
@@ -74,7 +74,7 @@ int select(int n, fd_set *rd, fd_set *wr, fd_set *ex, struct timeval *tv)
 		return r;
 	for (nfds_t i = 0; i < k; i++)
 		if (p[i].revents & POLLNVAL)
-			return errno = EBADF, -1;
+			return sys_fail(EBADF);
 	if (rd)
 		FD_ZERO(rd);
 	if (wr)

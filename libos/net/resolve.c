@@ -8,6 +8,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "../internal.h"
+
 int inet_aton(const char *cp, struct in_addr *out)
 {
 	uint32_t parts[4];
@@ -72,8 +74,7 @@ char *inet_ntoa(struct in_addr in)
 int inet_pton(int af, const char *src, void *dst)
 {
 	if (af != AF_INET) {
-		errno = EAFNOSUPPORT;
-		return -1;
+		return sys_fail(EAFNOSUPPORT);
 	}
 	/* Strictly four decimal parts, as POSIX asks of inet_pton. */
 	uint8_t b[4];

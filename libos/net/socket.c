@@ -57,12 +57,6 @@ struct sock {
 
 static const struct file_ops sock_ops;
 
-static int fail(int e)
-{
-	errno = e;
-	return -1;
-}
-
 static void wake(struct sock *s)
 {
 	if (s)
@@ -336,7 +330,7 @@ static int install(struct sock *s, int flags)
 	int fd = fd_install(&sock_ops, s, O_RDWR | (flags & SOCK_NONBLOCK ? O_NONBLOCK : 0), 0);
 	if (fd < 0) {
 		release(s);
-		return fail(-fd);
+		return sys_fail(-fd);
 	}
 	s->nonblock = (flags & SOCK_NONBLOCK) != 0;
 	return fd;
@@ -346,14 +340,14 @@ int socket(int domain, int type, int protocol)
 {
 	int kind = type & ~(SOCK_NONBLOCK | SOCK_CLOEXEC);
 	if (domain != AF_INET)
-		return fail(EAFNOSUPPORT);
+		return sys_fail(EAFNOSUPPORT);
 	if (kind != SOCK_STREAM && kind != SOCK_DGRAM)
-		return fail(EPROTONOSUPPORT);
+		return sys_fail(EPROTONOSUPPORT);
 	if (protocol && protocol != (kind == SOCK_STREAM ? IPPROTO_TCP : IPPROTO_UDP))
-		return fail(EPROTONOSUPPORT);
+		return sys_fail(EPROTONOSUPPORT);
 	struct sock *s = calloc(1, sizeof *s);
 	if (!s)
-		return fail(ENOMEM);
+		return sys_fail(ENOMEM);
 	s->type = kind;
 	if (kind == SOCK_STREAM) {
 		s->tcp = tcp_new();
@@ -366,7 +360,7 @@ int socket(int domain, int type, int protocol)
 	}
 	if (!s->tcp && !s->udp) {
 		free(s);
-		return fail(ENOMEM);
+		return sys_fail(ENOMEM);
 	}
 	return install(s, type);
 }
@@ -378,11 +372,11 @@ int bind(int fd, const struct sockaddr *a, socklen_t len)
 	ip_addr_t ip;
 	u16_t port;
 	if (!s)
-		return fail(e);
+		return sys_fail(e);
 	if ((e = addr_in(a, len, &ip, &port)))
-		return fail(-e);
+		return sys_fail(-e);
 	err_t r = s->tcp ? tcp_bind(s->tcp, &ip, port) : s->udp ? udp_bind(s->udp, &ip, port) : ERR_CLSD;
-	return r == ERR_OK ? 0 : fail(r == ERR_USE ? EADDRINUSE : lwip_errno(r));
+	return r == ERR_OK ? 0 : sys_fail(r == ERR_USE ? EADDRINUSE : lwip_errno(r));
 }
 
 int listen(int fd, int backlog)
@@ -390,11 +384,11 @@ int listen(int fd, int backlog)
 	int e = 0;
 	struct sock *s = sock_of(fd, &e);
 	if (!s)
-		return fail(e);
+		return sys_fail(e);
 	if (s->type != SOCK_STREAM)
-		return fail(EOPNOTSUPP);
+		return sys_fail(EOPNOTSUPP);
 	if (!s->tcp || s->connected || s->connecting)
-		return fail(EINVAL);
+		return sys_fail(EINVAL);
 	if (backlog <= 0 || backlog > ACCEPT_QUEUE)
 		backlog = ACCEPT_QUEUE;
 	if (s->listening) {
@@ -402,10 +396,10 @@ int listen(int fd, int backlog)
 		return 0;
 	}
 	if (s->tcp->local_port == 0 && tcp_bind(s->tcp, IP_ADDR_ANY, 0) != ERR_OK)
-		return fail(EADDRINUSE);
+		return sys_fail(EADDRINUSE);
 	struct tcp_pcb *l = tcp_listen_with_backlog(s->tcp, (u8_t)(backlog > 255 ? 255 : backlog));
 	if (!l)
-		return fail(ENOMEM);
+		return sys_fail(ENOMEM);
 	s->tcp = l;
 	s->listening = 1;
 	s->backlog = backlog;
@@ -419,16 +413,16 @@ int accept4(int fd, struct sockaddr *a, socklen_t *len, int flags)
 	int e = 0;
 	struct sock *l = sock_of(fd, &e);
 	if (!l)
-		return fail(e);
+		return sys_fail(e);
 	if (!l->listening)
-		return fail(EINVAL);
+		return sys_fail(EINVAL);
 	while (!l->aq_len) {
 		if (l->rd_shut)
-			return fail(EINVAL);
+			return sys_fail(EINVAL);
 		if (l->nonblock)
-			return fail(EAGAIN);
+			return sys_fail(EAGAIN);
 		if ((e = wait_for(l, l->rcvtimeo)))
-			return fail(-e);
+			return sys_fail(-e);
 	}
 	struct sock *s = l->aq[l->aq_head % ACCEPT_QUEUE];
 	l->aq_head++;
@@ -452,34 +446,34 @@ int connect(int fd, const struct sockaddr *a, socklen_t len)
 	ip_addr_t ip;
 	u16_t port;
 	if (!s)
-		return fail(e);
+		return sys_fail(e);
 	if ((e = addr_in(a, len, &ip, &port)))
-		return fail(-e);
+		return sys_fail(-e);
 	if (s->udp)
-		return udp_connect(s->udp, &ip, port) == ERR_OK ? 0 : fail(EINVAL);
+		return udp_connect(s->udp, &ip, port) == ERR_OK ? 0 : sys_fail(EINVAL);
 	if (s->listening)
-		return fail(EINVAL);
+		return sys_fail(EINVAL);
 	if (s->connected)
-		return fail(EISCONN);
+		return sys_fail(EISCONN);
 	if (!s->connecting) {
 		if (!s->tcp)
-			return fail(s->err ? s->err : EINVAL);
+			return sys_fail(s->err ? s->err : EINVAL);
 		err_t r = tcp_connect(s->tcp, &ip, port, on_connected);
 		if (r != ERR_OK)
-			return fail(lwip_errno(r));
+			return sys_fail(lwip_errno(r));
 		s->connecting = 1;
 		if (s->nonblock)
-			return fail(EINPROGRESS);
+			return sys_fail(EINPROGRESS);
 	} else if (s->nonblock) {
-		return fail(EALREADY);
+		return sys_fail(EALREADY);
 	}
 	while (s->connecting)
 		if ((e = wait_for(s, s->sndtimeo)))
-			return fail(e == -EBADF ? EBADF : EINPROGRESS);
+			return sys_fail(e == -EBADF ? EBADF : EINPROGRESS);
 	if (!s->connected) {
 		e = s->err ? s->err : ECONNREFUSED;
 		s->err = 0;
-		return fail(e);
+		return sys_fail(e);
 	}
 	return 0;
 }
@@ -629,9 +623,9 @@ ssize_t sendto(int fd, const void *buf, size_t len, int flags, const struct sock
 	int e = 0;
 	struct sock *s = sock_of(fd, &e);
 	if (!s)
-		return fail(e);
+		return sys_fail(e);
 	ssize_t r = s->type == SOCK_STREAM ? stream_send(s, buf, len, flags) : dgram_send(s, buf, len, to, tolen);
-	return r < 0 ? fail((int)-r) : r;
+	return r < 0 ? sys_fail((int)-r) : r;
 }
 
 ssize_t send(int fd, const void *buf, size_t len, int flags)
@@ -644,7 +638,7 @@ ssize_t recvfrom(int fd, void *buf, size_t len, int flags, struct sockaddr *from
 	int e = 0;
 	struct sock *s = sock_of(fd, &e);
 	if (!s)
-		return fail(e);
+		return sys_fail(e);
 	ssize_t r;
 	if (s->type == SOCK_STREAM) {
 		r = stream_recv(s, buf, len, flags);
@@ -653,7 +647,7 @@ ssize_t recvfrom(int fd, void *buf, size_t len, int flags, struct sockaddr *from
 	} else {
 		r = dgram_recv(s, buf, len, flags, from, fromlen);
 	}
-	return r < 0 ? fail((int)-r) : r;
+	return r < 0 ? sys_fail((int)-r) : r;
 }
 
 ssize_t recv(int fd, void *buf, size_t len, int flags)
@@ -669,7 +663,7 @@ ssize_t sendmsg(int fd, const struct msghdr *m, int flags)
 		total += m->msg_iov[i].iov_len;
 	uint8_t *buf = malloc(total ? total : 1);
 	if (!buf)
-		return fail(ENOMEM);
+		return sys_fail(ENOMEM);
 	size_t at = 0;
 	for (int i = 0; i < m->msg_iovlen; i++) {
 		memcpy(buf + at, m->msg_iov[i].iov_base, m->msg_iov[i].iov_len);
@@ -687,7 +681,7 @@ ssize_t recvmsg(int fd, struct msghdr *m, int flags)
 		total += m->msg_iov[i].iov_len;
 	uint8_t *buf = malloc(total ? total : 1);
 	if (!buf)
-		return fail(ENOMEM);
+		return sys_fail(ENOMEM);
 	ssize_t r = recvfrom(fd, buf, total, flags, m->msg_name, m->msg_name ? &m->msg_namelen : NULL);
 	if (r > 0) {
 		size_t at = 0;
@@ -708,9 +702,9 @@ int shutdown(int fd, int how)
 	int e = 0;
 	struct sock *s = sock_of(fd, &e);
 	if (!s)
-		return fail(e);
+		return sys_fail(e);
 	if (how != SHUT_RD && how != SHUT_WR && how != SHUT_RDWR)
-		return fail(EINVAL);
+		return sys_fail(EINVAL);
 	if (s->listening) {
 		/* A common way to stop a thread blocked in accept(). */
 		s->rd_shut = 1;
@@ -718,7 +712,7 @@ int shutdown(int fd, int how)
 		return 0;
 	}
 	if (s->type == SOCK_STREAM && !s->connected)
-		return fail(ENOTCONN);
+		return sys_fail(ENOTCONN);
 	if (how != SHUT_WR)
 		s->rd_shut = 1;
 	if (how != SHUT_RD) {
@@ -747,9 +741,9 @@ int setsockopt(int fd, int level, int name, const void *v, socklen_t len)
 	int e = 0;
 	struct sock *s = sock_of(fd, &e);
 	if (!s)
-		return fail(e);
+		return sys_fail(e);
 	if (!v)
-		return fail(EFAULT);
+		return sys_fail(EFAULT);
 	int on = len >= sizeof(int) ? *(const int *)v : 0;
 	struct ip_pcb *ip = s->tcp ? (struct ip_pcb *)(void *)s->tcp : (struct ip_pcb *)(void *)s->udp;
 	if (level == SOL_SOCKET) {
@@ -762,7 +756,7 @@ int setsockopt(int fd, int level, int name, const void *v, socklen_t len)
 				   : name == SO_BROADCAST ? SOF_BROADCAST
 							  : SOF_REUSEADDR;
 			if (len < sizeof(int))
-				return fail(EINVAL);
+				return sys_fail(EINVAL);
 			if (ip) {
 				if (on)
 					ip_set_option(ip, opt);
@@ -771,28 +765,28 @@ int setsockopt(int fd, int level, int name, const void *v, socklen_t len)
 			}
 			return 0;
 		}
-		case SO_RCVTIMEO: s->rcvtimeo = tv_ns(v, len, &e); return e ? fail(e) : 0;
-		case SO_SNDTIMEO: s->sndtimeo = tv_ns(v, len, &e); return e ? fail(e) : 0;
+		case SO_RCVTIMEO: s->rcvtimeo = tv_ns(v, len, &e); return e ? sys_fail(e) : 0;
+		case SO_SNDTIMEO: s->sndtimeo = tv_ns(v, len, &e); return e ? sys_fail(e) : 0;
 		case SO_SNDBUF:
 		case SO_RCVBUF:
 			/* lwIP's buffers are sized at build time; the request is accepted
 			 * and getsockopt reports what there really is. */
-			return len < sizeof(int) ? fail(EINVAL) : 0;
+			return len < sizeof(int) ? sys_fail(EINVAL) : 0;
 		case SO_LINGER: {
 			const struct linger *l = v;
 			if (len < sizeof *l)
-				return fail(EINVAL);
+				return sys_fail(EINVAL);
 			s->linger_abort = l->l_onoff && l->l_linger == 0;
 			return 0;
 		}
-		default: return fail(ENOPROTOOPT);
+		default: return sys_fail(ENOPROTOOPT);
 		}
 	}
 	if (level == IPPROTO_TCP && s->type == SOCK_STREAM) {
 		if (len < sizeof(int))
-			return fail(EINVAL);
+			return sys_fail(EINVAL);
 		if (!s->tcp)
-			return fail(s->err ? s->err : EINVAL);
+			return sys_fail(s->err ? s->err : EINVAL);
 		switch (name) {
 		case TCP_NODELAY:
 			if (on)
@@ -803,7 +797,7 @@ int setsockopt(int fd, int level, int name, const void *v, socklen_t len)
 		case TCP_KEEPIDLE: s->tcp->keep_idle = (u32_t)on * 1000; return 0;
 		case TCP_KEEPINTVL: s->tcp->keep_intvl = (u32_t)on * 1000; return 0;
 		case TCP_KEEPCNT: s->tcp->keep_cnt = (u32_t)on; return 0;
-		default: return fail(ENOPROTOOPT);
+		default: return sys_fail(ENOPROTOOPT);
 		}
 	}
 	if (level == IPPROTO_IP && (name == IP_TOS || name == IP_TTL) && ip && len >= sizeof(int)) {
@@ -813,13 +807,13 @@ int setsockopt(int fd, int level, int name, const void *v, socklen_t len)
 			ip->ttl = (u8_t)on;
 		return 0;
 	}
-	return fail(ENOPROTOOPT);
+	return sys_fail(ENOPROTOOPT);
 }
 
 static int put_int(void *v, socklen_t *len, int val)
 {
 	if (!v || !len || *len < sizeof(int))
-		return fail(EINVAL);
+		return sys_fail(EINVAL);
 	*(int *)v = val;
 	*len = sizeof(int);
 	return 0;
@@ -829,7 +823,7 @@ static int put_tv(void *v, socklen_t *len, uint64_t ns)
 {
 	struct timeval tv = { (time_t)(ns / 1000000000ULL), (suseconds_t)(ns % 1000000000ULL / 1000) };
 	if (!v || !len || *len < sizeof tv)
-		return fail(EINVAL);
+		return sys_fail(EINVAL);
 	memcpy(v, &tv, sizeof tv);
 	*len = sizeof tv;
 	return 0;
@@ -840,7 +834,7 @@ int getsockopt(int fd, int level, int name, void *v, socklen_t *len)
 	int e = 0;
 	struct sock *s = sock_of(fd, &e);
 	if (!s)
-		return fail(e);
+		return sys_fail(e);
 	struct ip_pcb *ip = s->tcp ? (struct ip_pcb *)(void *)s->tcp : (struct ip_pcb *)(void *)s->udp;
 	if (level == SOL_SOCKET) {
 		switch (name) {
@@ -858,12 +852,12 @@ int getsockopt(int fd, int level, int name, void *v, socklen_t *len)
 		case SO_RCVBUF: return put_int(v, len, TCP_WND);
 		case SO_RCVTIMEO: return put_tv(v, len, s->rcvtimeo);
 		case SO_SNDTIMEO: return put_tv(v, len, s->sndtimeo);
-		default: return fail(ENOPROTOOPT);
+		default: return sys_fail(ENOPROTOOPT);
 		}
 	}
 	if (level == IPPROTO_TCP && name == TCP_NODELAY && s->tcp)
 		return put_int(v, len, tcp_nagle_disabled(s->tcp) ? 1 : 0);
-	return fail(ENOPROTOOPT);
+	return sys_fail(ENOPROTOOPT);
 }
 
 int getsockname(int fd, struct sockaddr *a, socklen_t *len)
@@ -871,9 +865,9 @@ int getsockname(int fd, struct sockaddr *a, socklen_t *len)
 	int e = 0;
 	struct sock *s = sock_of(fd, &e);
 	if (!s)
-		return fail(e);
+		return sys_fail(e);
 	if (!a || !len)
-		return fail(EFAULT);
+		return sys_fail(EFAULT);
 	if (s->tcp)
 		addr_out(a, len, &s->tcp->local_ip, s->tcp->local_port);
 	else if (s->udp)
@@ -888,15 +882,15 @@ int getpeername(int fd, struct sockaddr *a, socklen_t *len)
 	int e = 0;
 	struct sock *s = sock_of(fd, &e);
 	if (!s)
-		return fail(e);
+		return sys_fail(e);
 	if (!a || !len)
-		return fail(EFAULT);
+		return sys_fail(EFAULT);
 	if (s->tcp && s->connected)
 		addr_out(a, len, &s->tcp->remote_ip, s->tcp->remote_port);
 	else if (s->udp && (s->udp->flags & UDP_FLAGS_CONNECTED))
 		addr_out(a, len, &s->udp->remote_ip, s->udp->remote_port);
 	else
-		return fail(ENOTCONN);
+		return sys_fail(ENOTCONN);
 	return 0;
 }
 
