@@ -1,7 +1,10 @@
 # tincan: `make` builds the tools into build/bin and each app into build/apps/NAME.tc.
 # Targets: all run test bench install clean.  V=1 shows full commands.
+# PLATFORM=NAME builds for platforms/NAME (default kvm); platforms/NAME/platform.mk
+# says what that platform adds: its guest side, linker script and host tools.
 
 B := build
+PLATFORM ?= kvm
 PREFIX ?= /usr/local
 APP ?= hello
 ARGS ?=
@@ -27,13 +30,26 @@ all: deps
 deps:
 	@toolchain/deps.sh $(if $(filter test,$(MAKECMDGOALS)),test,$(if $(filter bench,$(MAKECMDGOALS)),bench,build))
 
-# ---- the monitor and mkimage: static musl binaries --------------------------
+ifeq ($(wildcard platforms/$(PLATFORM)/platform.mk),)
+$(error PLATFORM=$(PLATFORM): no platforms/$(PLATFORM)/platform.mk (platforms: $(notdir $(patsubst %/platform.mk,%,$(wildcard platforms/*/platform.mk)))))
+endif
+
+# Toolchain output: shared parts in $(T), per-platform parts in $(TP).
+T := $(B)/lib/tincan
+TP := $(T)/$(PLATFORM)
+NEWLIB := $(T)/newlib/.stamp
+
+# Flags for everything that runs in a guest: one list, shared with tincan-cc.
+TARGET_CFLAGS := $(shell grep -hv '^\#' toolchain/target.cflags $(wildcard platforms/$(PLATFORM)/target.cflags))
+TARGET_LDFLAGS := $(shell grep -hv '^\#' toolchain/target.ldflags)
+
+# ---- host tools: static musl binaries ---------------------------------------
+# mkimage/ is the platform-neutral image layer (tincan/image.h, the ELF
+# reader, size parsing); host tools of every platform build on it.
 KINC := $(B)/kinc
-MON_SRC := $(wildcard platforms/kvm/monitor/*.c) mkimage/elfimage.c mkimage/size.c
 MKIMAGE_SRC := mkimage/main.c mkimage/elfimage.c mkimage/size.c
-MON_OBJ := $(patsubst %.c,$(B)/musl/%.o,$(MON_SRC))
-MUSL_CFLAGS := -std=c11 $(WARN) -Os -D_GNU_SOURCE -Imkimage -isystem $(KINC) -MMD -MP -fno-asynchronous-unwind-tables \
-	-ffunction-sections -fdata-sections -DTINCAN_VERSION='"$(VERSION)"'
+MUSL_CFLAGS := -std=c11 $(WARN) -Os -D_GNU_SOURCE -Imkimage -Imkimage/include -isystem $(KINC) -MMD -MP \
+	-fno-asynchronous-unwind-tables -ffunction-sections -fdata-sections -DTINCAN_VERSION='"$(VERSION)"'
 
 $(KINC)/.stamp: | deps
 	$(Q)mkdir -p $(KINC)
@@ -47,21 +63,12 @@ $(B)/musl/%.o: %.c $(KINC)/.stamp Makefile
 	$(Q)mkdir -p $(@D)
 	$(Q)$(MUSLCC) $(MUSL_CFLAGS) -c $< -o $@
 
-$(B)/bin/tincan-run: $(MON_OBJ)
-	$(call say,LD,$@)
-	$(Q)mkdir -p $(@D)
-	$(Q)$(MUSLCC) -static -s -Wl,--gc-sections -Wl,-z,noseparate-code -o $@ $^
-
 $(B)/bin/tincan-mkimage: $(patsubst %.c,$(B)/musl/%.o,$(MKIMAGE_SRC))
 	$(call say,LD,$@)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(MUSLCC) -static -s -Wl,--gc-sections -Wl,-z,noseparate-code -o $@ $^
 
-all: $(B)/bin/tincan-run $(B)/bin/tincan-mkimage
-
 # ---- the toolchain: newlib from Debian, cached by recipe hash ----------------
-T := $(B)/lib/tincan
-NEWLIB := $(T)/newlib/.stamp
 $(NEWLIB): toolchain/newlib.sh | deps
 	$(Q)toolchain/newlib.sh $(T)/newlib
 	$(Q)touch $@
@@ -81,39 +88,45 @@ $(T)/include/%: libos/include/%
 	$(Q)mkdir -p $(@D)
 	$(Q)cp $< $@
 
-# ---- libos and the KVM platform's guest side, as one object ------------------
+# ---- libos and the platform's guest side, as one object ----------------------
 # Compiled against newlib's headers; partially linked into libos.o where
 # every symbol not in libos/exports.txt is made local, so libos names never
-# collide with the app's.
+# collide with the app's.  libos sees only libos/ (its headers and
+# tincan/platform.h); the platform's guest side also sees the image layer
+# (mkimage/include) and platforms/common/guest.
 GUEST_CFLAGS := -std=c11 -D_GNU_SOURCE $(WARN) -O2 -nostdinc -Ilibos -Ilibos/include \
-	-isystem $(T)/newlib/include -isystem $(GCCINC) -U__linux__ -U__linux -Ulinux -U__gnu_linux__ \
-	-D__tincan__ -D_READ_WRITE_RETURN_TYPE=_ssize_t -fno-pie -fno-stack-protector -fno-omit-frame-pointer \
-	-fno-asynchronous-unwind-tables \
-	-fno-unwind-tables -ffunction-sections -fdata-sections -Wa,--noexecstack -MMD -MP
-LIBOS_SRC := $(wildcard libos/*.c) libos/arch/x86_64/switch.S \
-	$(filter-out %/runpath.c,$(wildcard platforms/kvm/guest/*.c)) platforms/kvm/guest/start.S
-LIBOS_OBJ := $(patsubst %,$(B)/guest/%.o,$(basename $(LIBOS_SRC)))
+	-isystem $(T)/newlib/include -isystem $(GCCINC) $(TARGET_CFLAGS) -fno-unwind-tables -Wa,--noexecstack -MMD -MP
+GB := $(B)/guest/$(PLATFORM)
+include platforms/$(PLATFORM)/platform.mk
+COMMON_GUEST_SRC := $(wildcard platforms/common/guest/*.c)
+LIBOS_SRC := $(wildcard libos/*.c) libos/arch/x86_64/switch.S
+PLAT_OBJ := $(patsubst %,$(GB)/%.o,$(basename $(PLAT_GUEST_SRC) $(COMMON_GUEST_SRC)))
+LIBOS_OBJ := $(patsubst %,$(GB)/%.o,$(basename $(LIBOS_SRC))) $(PLAT_OBJ)
+$(PLAT_OBJ): GUEST_CFLAGS += -Imkimage/include -Iplatforms/common/guest
+$(GB)/platforms/common/guest/manifest.o: GUEST_CFLAGS += $(PLAT_MANIFEST_CFLAGS)
 
-$(B)/guest/%.o: %.c $(NEWLIB) Makefile
+$(GB)/%.o: %.c $(NEWLIB) Makefile platforms/$(PLATFORM)/platform.mk toolchain/target.cflags
 	$(call say,CC,$<)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(HOSTCC) $(GUEST_CFLAGS) -c $< -o $@
-$(B)/guest/%.o: %.S
+$(GB)/%.o: %.S
 	$(call say,AS,$<)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(HOSTCC) $(GUEST_CFLAGS) -c $< -o $@
 
 # Rewritten only when the set of sources changes, so deleting one relinks.
-$(B)/guest/libos.list: FORCE
+$(GB)/libos.list: FORCE
 	$(Q)mkdir -p $(@D)
 	$(Q)echo '$(LIBOS_OBJ)' | cmp -s - $@ || echo '$(LIBOS_OBJ)' > $@
 
-$(T)/kvm/libos.o: $(LIBOS_OBJ) libos/exports.txt $(B)/guest/libos.list
+$(TP)/libos.o: $(LIBOS_OBJ) libos/exports.txt $(GB)/libos.list
 	$(call say,LD,$@)
 	$(Q)mkdir -p $(@D)
 	$(Q)ld -r -o $@.all $(LIBOS_OBJ)
 	$(Q)objcopy --keep-global-symbols=libos/exports.txt $@.all $@
 	$(Q)rm -f $@.all
+
+all: $(PLAT_HOST) $(B)/bin/tincan-mkimage
 
 # ---- networking: lwIP from Debian + libos/net, one object in libtcnet.a ------
 # An archive member, so only apps that use sockets (or poll/select) link it;
@@ -125,44 +138,46 @@ $(LWIP): toolchain/lwip.sh $(wildcard $(LWIP_PORT)/*.h $(LWIP_PORT)/*/*.h) $(NEW
 	$(Q)touch $@
 
 NET_SRC := $(wildcard libos/net/*.c)
-NET_OBJ := $(patsubst %.c,$(B)/guest/%.o,$(NET_SRC))
+NET_OBJ := $(patsubst %.c,$(GB)/%.o,$(NET_SRC))
 $(NET_OBJ): GUEST_CFLAGS += -I$(T)/lwip/include -I$(LWIP_PORT)
 $(NET_OBJ): $(LWIP)
 
-$(T)/kvm/libtcnet.a: $(NET_OBJ) $(LWIP) libos/net/exports.txt
+$(TP)/libtcnet.a: $(NET_OBJ) $(LWIP) libos/net/exports.txt
 	$(call say,AR,$@)
 	$(Q)mkdir -p $(@D)
-	$(Q)ld -r -o $(B)/guest/tcnet.all.o $(NET_OBJ) --whole-archive $(T)/lwip/lib/liblwip.a
-	$(Q)objcopy --keep-global-symbols=libos/net/exports.txt $(B)/guest/tcnet.all.o $(B)/guest/tcnet.o
-	$(Q)rm -f $@ && ar rcs $@ $(B)/guest/tcnet.o
+	$(Q)ld -r -o $(GB)/tcnet.all.o $(NET_OBJ) --whole-archive $(T)/lwip/lib/liblwip.a
+	$(Q)objcopy --keep-global-symbols=libos/net/exports.txt $(GB)/tcnet.all.o $(GB)/tcnet.o
+	$(Q)rm -f $@ && ar rcs $@ $(GB)/tcnet.o
 
-# Where images built by this tree find their monitor when Linux runs them.
-$(T)/kvm/runpath.o: platforms/kvm/guest/runpath.c
-	$(Q)mkdir -p $(@D)
-	$(Q)$(HOSTCC) $(GUEST_CFLAGS) -DTINCAN_RUN_PATH='"$(abspath $(B))/bin/tincan-run"' -c $< -o $@
-
-$(T)/tincan.specs: toolchain/tincan.specs
+$(T)/tincan.specs $(T)/target.cflags $(T)/target.ldflags: $(T)/%: toolchain/%
 	$(Q)mkdir -p $(@D)
 	$(Q)cp $< $@
 
-$(T)/kvm/tincan.ld: platforms/kvm/guest/tincan.ld
+$(TP)/tincan.ld: $(PLAT_LDS)
 	$(Q)mkdir -p $(@D)
 	$(Q)cp $< $@
+
+# The platform's own extra guest flags, if any, beside its libraries.
+$(TP)/target.cflags: $(wildcard platforms/$(PLATFORM)/target.cflags)
+	$(Q)mkdir -p $(@D)
+	$(Q)if [ -n "$<" ]; then cp $< $@; else : > $@; fi
 
 $(B)/bin/tincan-cc: toolchain/tincan-cc
 	$(Q)mkdir -p $(@D)
 	$(Q)cp $< $@
 
-TOOLCHAIN := $(B)/bin/tincan-cc $(T)/kvm/libos.o $(T)/kvm/libtcnet.a $(T)/kvm/runpath.o $(T)/kvm/tincan.ld $(T)/tincan.specs $(NEWLIB) \
-	$(COMPAT_LIBS) $(HEADERS)
+TOOLCHAIN := $(B)/bin/tincan-cc $(TP)/libos.o $(TP)/libtcnet.a $(PLAT_LIB) $(TP)/tincan.ld $(TP)/target.cflags \
+	$(T)/tincan.specs $(T)/target.cflags $(T)/target.ldflags $(NEWLIB) $(COMPAT_LIBS) $(HEADERS)
 all: $(TOOLCHAIN)
 
 # ---- apps: apps/NAME/*.c -> build/apps/NAME.tc, built with tincan-cc ---------
-TCC := $(B)/bin/tincan-cc
+# (for PLATFORM=kvm; another platform's images go where its platform.mk says)
+TCC := $(B)/bin/tincan-cc --platform=$(PLATFORM)
 APPS := $(notdir $(wildcard apps/*))
 APP_CFLAGS := -std=c11 -D_GNU_SOURCE $(WARN) -O2 -g -MMD -MP
+OB := $(B)/obj/$(PLATFORM)
 
-$(B)/obj/apps/%.o: apps/%.c $(TOOLCHAIN)
+$(OB)/apps/%.o: apps/%.c $(TOOLCHAIN)
 	$(call say,CC,$<)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(TCC) $(APP_CFLAGS) -c $< -o $@
@@ -170,16 +185,16 @@ $(B)/obj/apps/%.o: apps/%.c $(TOOLCHAIN)
 # apps/NAME/mkimage.flags, if present, holds tincan-mkimage options for
 # the app's manifest (the devices it declares, its name...).
 define app_rule
-$(B)/apps/$(1).tc: $(patsubst apps/%.c,$(B)/obj/apps/%.o,$(wildcard apps/$(1)/*.c)) $(TOOLCHAIN) \
+$(PLAT_APPS)/$(1)$(PLAT_IMG): $(patsubst apps/%.c,$(OB)/apps/%.o,$(wildcard apps/$(1)/*.c)) $(TOOLCHAIN) \
 		$(wildcard apps/$(1)/mkimage.flags) $(B)/bin/tincan-mkimage
 	$$(call say,LD,$$@)
 	$$(Q)mkdir -p $$(@D)
-	$$(Q)$(TCC) -o $$@ $$(filter $(B)/obj/%.o,$$^) -lm
+	$$(Q)$(TCC) -o $$@ $$(filter $(OB)/%.o,$$^) -lm
 	$$(Q)if [ -f apps/$(1)/mkimage.flags ]; then $(B)/bin/tincan-mkimage $$$$(cat apps/$(1)/mkimage.flags) $$@ >/dev/null; fi
 endef
 $(foreach a,$(APPS),$(eval $(call app_rule,$(a))))
 
-all: $(foreach a,$(APPS),$(B)/apps/$(a).tc)
+all: $(foreach a,$(APPS),$(PLAT_APPS)/$(a)$(PLAT_IMG))
 
 # The same app sources as ordinary Linux programs, for side-by-side benchmarks.
 define host_app_rule
@@ -200,39 +215,16 @@ install: all
 	@test -n "$(PREFIX)" || { echo "usage: make install PREFIX=DIR" >&2; exit 1; }
 	@case "$(PREFIX)" in *' '*) echo "make install: PREFIX may not contain spaces" >&2; exit 1;; esac
 	$(call say,INSTALL,$(abspath $(PREFIX)))
-	$(Q)install -d $(DESTDIR)$(abspath $(PREFIX))/bin $(DESTDIR)$(abspath $(PREFIX))/lib/tincan/kvm
-	$(Q)install -m 755 $(B)/bin/tincan-run $(B)/bin/tincan-mkimage toolchain/tincan-cc \
-		$(DESTDIR)$(abspath $(PREFIX))/bin/
+	$(Q)install -d $(DESTDIR)$(abspath $(PREFIX))/bin $(DESTDIR)$(abspath $(PREFIX))/lib/tincan/$(PLATFORM)
+	$(Q)install -m 755 $(B)/bin/tincan-mkimage toolchain/tincan-cc $(DESTDIR)$(abspath $(PREFIX))/bin/
 	$(Q)cd $(T) && cp -R include lib sysroot newlib $(DESTDIR)$(abspath $(PREFIX))/lib/tincan/
-	$(Q)install -m 644 $(T)/kvm/libos.o $(T)/kvm/libtcnet.a $(T)/kvm/tincan.ld \
-		$(DESTDIR)$(abspath $(PREFIX))/lib/tincan/kvm/
-	$(Q)install -m 644 $(T)/tincan.specs $(DESTDIR)$(abspath $(PREFIX))/lib/tincan/
-	$(Q)$(HOSTCC) $(GUEST_CFLAGS) -MF /dev/null -DTINCAN_RUN_PATH='"$(abspath $(PREFIX))/bin/tincan-run"' \
-		-c platforms/kvm/guest/runpath.c -o $(DESTDIR)$(abspath $(PREFIX))/lib/tincan/kvm/runpath.o
-
-# ---- hand-written test guests (no libc) --------------------------------------
-TINY_CFLAGS := -std=c11 $(WARN) -O2 -ffreestanding -nostdinc -isystem $(GCCINC) -fno-pie \
-	-fno-stack-protector -fno-omit-frame-pointer -fno-asynchronous-unwind-tables -MMD -MP
-IMAGE_LDFLAGS := -nostdlib -static -no-pie -Wl,-T,platforms/kvm/guest/tincan.ld -Wl,--gc-sections \
-	-Wl,-z,noexecstack -Wl,-z,max-page-size=4096 -Wl,--build-id=none
-
-$(B)/tiny/%.o: %.c | deps
-	$(call say,CC,$<)
-	$(Q)mkdir -p $(@D)
-	$(Q)$(HOSTCC) $(TINY_CFLAGS) -c $< -o $@
-$(B)/tiny/%.o: %.S | deps
-	$(call say,AS,$<)
-	$(Q)mkdir -p $(@D)
-	$(Q)$(HOSTCC) $(TINY_CFLAGS) -c $< -o $@
-
-TINY_OBJ := $(addprefix $(B)/tiny/,tests/guests/tiny_start.o tests/guests/tiny.o platforms/kvm/guest/manifest.o)
-$(B)/tests/tiny.tc: $(TINY_OBJ) platforms/kvm/guest/tincan.ld
-	$(call say,LD,$@)
-	$(Q)mkdir -p $(@D)
-	$(Q)$(HOSTCC) $(IMAGE_LDFLAGS) -o $@ $(TINY_OBJ) -lgcc
+	$(Q)install -m 644 $(TP)/libos.o $(TP)/libtcnet.a $(TP)/tincan.ld $(TP)/target.cflags \
+		$(DESTDIR)$(abspath $(PREFIX))/lib/tincan/$(PLATFORM)/
+	$(Q)install -m 644 $(T)/tincan.specs $(T)/target.cflags $(T)/target.ldflags $(DESTDIR)$(abspath $(PREFIX))/lib/tincan/
+	$(PLAT_INSTALL)
 
 # ---- host unit tests ---------------------------------------------------------
-UNIT_CFLAGS := -std=c11 $(WARN) -O1 -g -D_GNU_SOURCE -Imkimage -Iplatforms/kvm/monitor -MMD -MP
+UNIT_CFLAGS := -std=c11 $(WARN) -O1 -g -D_GNU_SOURCE -Imkimage -Imkimage/include -Iplatforms/kvm/monitor -MMD -MP
 UNITS := elfimage layout options chacha
 $(B)/host/%.o: %.c | deps
 	$(call say,CC,$<)
@@ -240,7 +232,6 @@ $(B)/host/%.o: %.c | deps
 	$(Q)$(HOSTCC) $(UNIT_CFLAGS) -c $< -o $@
 $(B)/tests/unit/test_elfimage: $(B)/host/tests/unit/test_elfimage.o $(B)/host/mkimage/elfimage.o
 $(B)/tests/unit/test_layout: $(B)/host/tests/unit/test_layout.o $(B)/host/platforms/kvm/monitor/layout.o $(B)/host/mkimage/elfimage.o
-$(B)/host/tests/unit/test_chacha.o: UNIT_CFLAGS += -Ilibos/include
 $(B)/tests/unit/test_chacha: $(B)/host/tests/unit/test_chacha.o
 $(B)/tests/unit/test_options: $(B)/host/tests/unit/test_options.o $(B)/host/platforms/kvm/monitor/options.o \
 	$(B)/host/mkimage/size.o
@@ -250,11 +241,11 @@ $(B)/tests/unit/%:
 	$(Q)$(HOSTCC) -o $@ $^
 
 # Guests built with tincan-cc, like any app.
-$(B)/obj/tests/%.o: tests/guests/%.c tests/tap.h $(TOOLCHAIN)
+$(OB)/tests/%.o: tests/guests/%.c tests/tap.h $(TOOLCHAIN)
 	$(call say,CC,$<)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(TCC) $(APP_CFLAGS) -Wno-format-truncation -c $< -o $@
-$(B)/tests/%.tc: $(B)/obj/tests/%.o $(TOOLCHAIN)
+$(B)/tests/%.tc: $(OB)/tests/%.o $(TOOLCHAIN)
 	$(call say,LD,$@)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(TCC) -o $@ $< -lm
@@ -264,7 +255,7 @@ $(B)/tests/netclient: tests/tools/netclient.c | deps
 	$(Q)mkdir -p $(@D)
 	$(Q)$(HOSTCC) -std=c11 $(WARN) -O2 -o $@ $<
 
-TEST_BINS := $(B)/tests/netclient $(B)/tests/tiny.tc $(B)/tests/libc.tc $(B)/tests/threads.tc \
+TEST_BINS := $(B)/tests/netclient $(PLAT_TEST_BINS) $(B)/tests/libc.tc $(B)/tests/threads.tc \
 	$(B)/tests/sockets.tc $(addprefix $(B)/tests/unit/test_,$(UNITS))
 
 # ---- top-level targets -------------------------------------------------------

@@ -205,7 +205,13 @@ int ei_parse(const uint8_t *file, size_t size, struct ei_image *img, char *err, 
 	return parse_symbols(img, &eh, err, errlen);
 }
 
-int ei_check_manifest(const struct tc_manifest *m, uint32_t abi_version, char *err, size_t errlen)
+const char *ei_platform_name(uint32_t platform)
+{
+	static const char *const names[] = TC_PLATFORM_NAMES;
+	return platform && platform < TC_PLATFORM_COUNT ? names[platform] : "unknown";
+}
+
+int ei_check_manifest(const struct tc_manifest *m, uint32_t platform, uint32_t abi_version, char *err, size_t errlen)
 {
 	if (!m)
 		return fail(err, errlen,
@@ -213,11 +219,20 @@ int ei_check_manifest(const struct tc_manifest *m, uint32_t abi_version, char *e
 	if (m->magic != TC_MANIFEST_MAGIC || m->version != TC_MANIFEST_VERSION)
 		return fail(err, errlen, "manifest version %u is not %u: rebuild the image with this tincan",
 			    m->version, TC_MANIFEST_VERSION);
-	if (m->abi_version != abi_version)
+	if (!m->platform || m->platform >= TC_PLATFORM_COUNT)
+		return fail(err, errlen, "manifest names unknown platform %u: rebuild the image with this tincan",
+			    m->platform);
+	if (platform && m->platform != platform)
+		return fail(err, errlen,
+			    "image was linked for the %s platform, not %s: rebuild it with tincan-cc --platform=%s",
+			    ei_platform_name(m->platform), ei_platform_name(platform), ei_platform_name(platform));
+	if (platform && m->abi_version != abi_version)
 		return fail(err, errlen,
 			    "image was built for guest ABI v%u, this monitor speaks v%u: "
 			    "rebuild it with the matching tincan-cc",
 			    m->abi_version, abi_version);
+	if (m->flags)
+		return fail(err, errlen, "manifest has unknown flags 0x%x", m->flags);
 	if (memchr(m->name, '\0', sizeof m->name) == NULL)
 		return fail(err, errlen, "manifest name is not NUL-terminated");
 	if (m->ndevices > TC_MFT_DEVICES_MAX)

@@ -10,7 +10,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "manifest.h"
+#include <tincan/image.h>
 
 #define EI_SEG_MAX 16
 
@@ -54,10 +54,15 @@ struct ei_image {
 int ei_parse(const uint8_t *file, size_t size, struct ei_image *img, char *err, size_t errlen);
 
 /*
- * Check the manifest's own fields (magic, version, ABI, devices).  Return 0,
- * or -1 with a reason in err.
+ * Check the manifest's own fields (magic, version, platform, ABI, devices).
+ * platform and abi_version are what the caller boots (enum tc_platform and
+ * that platform's ABI version); platform 0 accepts any known platform and
+ * ABI (tincan-mkimage).  Return 0, or -1 with a reason in err.
  */
-int ei_check_manifest(const struct tc_manifest *m, uint32_t abi_version, char *err, size_t errlen);
+int ei_check_manifest(const struct tc_manifest *m, uint32_t platform, uint32_t abi_version, char *err, size_t errlen);
+
+/* "kvm", "pc"..., or "unknown". */
+const char *ei_platform_name(uint32_t platform);
 
 /*
  * Name the function containing addr: return its name and set *off to

@@ -16,7 +16,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "../platforms/kvm/abi.h"
 #include "elfimage.h"
 #include "size.h"
 
@@ -60,12 +59,12 @@ static const char *value(const char *arg, const char *name)
 static void print(const struct tc_manifest *m)
 {
 	printf("name:    %s\n", m->name[0] ? m->name : "(none)");
-	printf("abi:     v%u\n", m->abi_version);
+	printf("platform: %s (guest ABI v%u)\n", ei_platform_name(m->platform), m->abi_version);
 	if (m->mem)
 		printf("mem:     %lluK\n", (unsigned long long)(m->mem >> 10));
 	else
 		printf("mem:     (no claim)\n");
-	printf("stack:   %lluK%s\n", (unsigned long long)((m->stack ? m->stack : TC_STACK_DEFAULT) >> 10),
+	printf("stack:   %lluK%s\n", (unsigned long long)((m->stack ? m->stack : TC_MFT_STACK_DEFAULT) >> 10),
 	       m->stack ? "" : " (default)");
 	printf("devices: %u\n", m->ndevices);
 	for (uint32_t i = 0; i < m->ndevices; i++)
@@ -86,7 +85,7 @@ int main(int argc, char **argv)
 			fputs(usage, stdout);
 			return 0;
 		} else if (strcmp(a, "--version") == 0) {
-			printf("tincan-mkimage %s (guest ABI v%d)\n", TINCAN_VERSION, TC_ABI_VERSION);
+			printf("tincan-mkimage %s (manifest v%d)\n", TINCAN_VERSION, TC_MANIFEST_VERSION);
 			return 0;
 		} else if (strcmp(a, "--no-devices") == 0) {
 			clear_devices = 1;
@@ -99,15 +98,16 @@ int main(int argc, char **argv)
 		} else if (strcmp(a, "--print") == 0) {
 			do_print = 1;
 		} else if ((v = value(a, "--mem"))) {
-			if (parse_size(v, &mem) < 0 || (mem && (mem < TC_MEM_MIN || mem > TC_MEM_MAX)))
+			if (parse_size(v, &mem) < 0 || (mem && (mem < TC_MFT_MEM_MIN || mem > TC_MFT_MEM_MAX)))
 				die(2, "invalid --mem '%s': expected 0 or a size from %lluK to %lluG", v,
-				    (unsigned long long)(TC_MEM_MIN >> 10), (unsigned long long)(TC_MEM_MAX >> 30));
-			mem = (mem + TC_PAGE_SIZE - 1) & ~(TC_PAGE_SIZE - 1);
+				    (unsigned long long)(TC_MFT_MEM_MIN >> 10),
+				    (unsigned long long)(TC_MFT_MEM_MAX >> 30));
+			mem = (mem + TC_MFT_PAGE - 1) & ~(TC_MFT_PAGE - 1);
 			set_mem = 1;
 		} else if ((v = value(a, "--stack"))) {
-			if (parse_size(v, &stack) < 0 || (stack && (stack < TC_PAGE_SIZE || stack > TC_STACK_MAX)))
+			if (parse_size(v, &stack) < 0 || (stack && (stack < TC_MFT_PAGE || stack > TC_MFT_STACK_MAX)))
 				die(2, "invalid --stack '%s': expected 0 or a size from 4K to 1G", v);
-			stack = (stack + TC_PAGE_SIZE - 1) & ~(TC_PAGE_SIZE - 1);
+			stack = (stack + TC_MFT_PAGE - 1) & ~(TC_MFT_PAGE - 1);
 			set_stack = 1;
 		} else if ((v = value(a, "--name"))) {
 			if (strlen(v) >= TC_MFT_NAME_MAX)
@@ -137,7 +137,7 @@ int main(int argc, char **argv)
 		die(1, "%s: %s", image, strerror(errno));
 	struct ei_image img;
 	if (ei_parse(file, size, &img, err, sizeof err) < 0 ||
-	    ei_check_manifest(img.manifest, TC_ABI_VERSION, err, sizeof err) < 0)
+	    ei_check_manifest(img.manifest, TC_PLATFORM_NONE, 0, err, sizeof err) < 0)
 		die(1, "%s: %s", image, err);
 
 	struct tc_manifest m = *img.manifest;

@@ -10,8 +10,8 @@
 #include <unistd.h>
 
 #include "../tap.h"
-#include "elfimage.h"
 #include "../../platforms/kvm/abi.h"
+#include "elfimage.h"
 
 #define FSIZE 0x4000
 
@@ -53,13 +53,14 @@ static void build(void)
 			       sizeof(struct tc_manifest_note),
 			       sizeof(struct tc_manifest_note),
 			       4 };
-	struct tc_manifest_note n = {
-		TC_NOTE_NAMESZ,
-		sizeof(struct tc_manifest),
-		TC_NOTE_TYPE,
-		TC_NOTE_NAME,
-		{ .magic = TC_MANIFEST_MAGIC, .version = TC_MANIFEST_VERSION, .abi_version = TC_ABI_VERSION }
-	};
+	struct tc_manifest_note n = { TC_NOTE_NAMESZ,
+				      sizeof(struct tc_manifest),
+				      TC_NOTE_TYPE,
+				      TC_NOTE_NAME,
+				      { .magic = TC_MANIFEST_MAGIC,
+					.version = TC_MANIFEST_VERSION,
+					.abi_version = TC_ABI_VERSION,
+					.platform = TC_PLATFORM_KVM } };
 	memcpy(f + 0x2000, &n, sizeof n);
 }
 
@@ -94,7 +95,7 @@ static void whole_file_fuzz(const char *path)
 	ok(read(fd, real, st.st_size) == st.st_size, "read a real image");
 	close(fd);
 	ok(ei_parse(real, st.st_size, &img, err, sizeof err) == 0 &&
-	       ei_check_manifest(img.manifest, TC_ABI_VERSION, err, sizeof err) == 0,
+	       ei_check_manifest(img.manifest, TC_PLATFORM_KVM, TC_ABI_VERSION, err, sizeof err) == 0,
 	   "the real image parses: %s", err);
 	uint64_t off;
 	ok(ei_symbolize(&img, img.entry, &off) != NULL, "the entry point has a symbol");
@@ -138,9 +139,26 @@ int main(int argc, char **argv)
 	ok(parse(FSIZE) == 0, "valid image parses: %s", err);
 	ok(img.nseg == 3 && img.lo == 0x10000 && img.hi == 0x15000, "segments and span");
 	ok(img.manifest && img.manifest->abi_version == TC_ABI_VERSION, "manifest found");
-	ok(ei_check_manifest(img.manifest, TC_ABI_VERSION, err, sizeof err) == 0, "manifest valid");
-	ok(ei_check_manifest(img.manifest, TC_ABI_VERSION + 1, err, sizeof err) < 0 && strstr(err, "ABI"),
+	ok(ei_check_manifest(img.manifest, TC_PLATFORM_KVM, TC_ABI_VERSION, err, sizeof err) == 0, "manifest valid");
+	ok(ei_check_manifest(img.manifest, TC_PLATFORM_KVM, TC_ABI_VERSION + 1, err, sizeof err) < 0 &&
+	       strstr(err, "ABI"),
 	   "ABI mismatch refused: %s", err);
+	ok(ei_check_manifest(img.manifest, TC_PLATFORM_NONE, TC_ABI_VERSION + 1, err, sizeof err) == 0,
+	   "platform 0 (tincan-mkimage) accepts any platform's ABI: %s", err);
+	ok(ei_check_manifest(img.manifest, TC_PLATFORM_PC, 1, err, sizeof err) < 0 &&
+	       strstr(err, "linked for the kvm platform, not pc"),
+	   "platform mismatch refused: %s", err);
+	((struct tc_manifest_note *)(f + 0x2000))->m.platform = 77;
+	ok(parse(FSIZE) == 0 && ei_check_manifest(img.manifest, TC_PLATFORM_NONE, 0, err, sizeof err) < 0 &&
+	       strstr(err, "unknown platform 77"),
+	   "unknown platform refused, even by tincan-mkimage: %s", err);
+	build();
+	((struct tc_manifest_note *)(f + 0x2000))->m.flags = 1;
+	ok(parse(FSIZE) == 0 && ei_check_manifest(img.manifest, TC_PLATFORM_KVM, TC_ABI_VERSION, err, sizeof err) < 0 &&
+	       strstr(err, "unknown flags"),
+	   "unknown manifest flags refused: %s", err);
+	build();
+	parse(FSIZE);
 
 	ok(parse(0) < 0 && strstr(err, "empty"), "empty file: %s", err);
 	memcpy(f,
@@ -204,7 +222,8 @@ int main(int argc, char **argv)
 	build();
 	ph(3)->p_type = PT_NULL;
 	ok(parse(FSIZE) == 0 && img.manifest == NULL, "no manifest note parses");
-	ok(ei_check_manifest(img.manifest, TC_ABI_VERSION, err, sizeof err) < 0 && strstr(err, "no tincan manifest"),
+	ok(ei_check_manifest(img.manifest, TC_PLATFORM_KVM, TC_ABI_VERSION, err, sizeof err) < 0 &&
+	       strstr(err, "no tincan manifest"),
 	   "missing manifest refused: %s", err);
 	build();
 	((struct tc_manifest_note *)(f + 0x2000))->descsz = 12;
@@ -212,7 +231,7 @@ int main(int argc, char **argv)
 	ok(refused("manifest note has"), "short manifest note: %s", err);
 	build();
 	((struct tc_manifest_note *)(f + 0x2000))->m.ndevices = 99;
-	ok(parse(FSIZE) == 0 && ei_check_manifest(img.manifest, TC_ABI_VERSION, err, sizeof err) < 0,
+	ok(parse(FSIZE) == 0 && ei_check_manifest(img.manifest, TC_PLATFORM_KVM, TC_ABI_VERSION, err, sizeof err) < 0,
 	   "absurd device count refused: %s", err);
 	build();
 	ph(3)->p_filesz = 0x7000;

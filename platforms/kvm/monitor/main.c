@@ -181,7 +181,7 @@ int main(int argc, char **argv)
 	sigbus_path = o.image;
 	const uint8_t *file = map_image(o.image, &size);
 	if (ei_parse(file, size, &vm.img, err, sizeof err) < 0 ||
-	    ei_check_manifest(vm.img.manifest, TC_ABI_VERSION, err, sizeof err) < 0)
+	    ei_check_manifest(vm.img.manifest, TC_PLATFORM_KVM, TC_ABI_VERSION, err, sizeof err) < 0)
 		die(TC_STATUS_IMAGE, "%s: %s", o.image, err);
 
 	const struct tc_manifest *m = vm.img.manifest;

@@ -1,0 +1,61 @@
+# The kvm platform: images that boot on tincan-run, our monitor on /dev/kvm.
+# Included by the top-level Makefile when PLATFORM=kvm (the default); it
+# names the guest side, the linker script and the host artefacts.
+
+# The guest side, linked into libos.o with libos (runpath.c is separate:
+# it is compiled per install prefix).
+PLAT_GUEST_SRC := $(filter-out %/runpath.c,$(wildcard platforms/kvm/guest/*.c)) platforms/kvm/guest/start.S
+PLAT_LDS := platforms/kvm/guest/tincan.ld
+# How the default manifest (platforms/common/guest/manifest.c) learns the
+# platform and its ABI version, from the ABI header itself.
+PLAT_MANIFEST_CFLAGS := -include platforms/kvm/abi.h -DTINCAN_PLATFORM_ID=TC_PLATFORM_KVM \
+	-DTINCAN_PLATFORM_ABI=TC_ABI_VERSION
+# Where images go, and their suffix.
+PLAT_APPS := $(B)/apps
+PLAT_IMG := .tc
+
+# ---- the monitor: a static musl binary ---------------------------------------
+MON_SRC := $(wildcard platforms/kvm/monitor/*.c) mkimage/elfimage.c mkimage/size.c
+MON_OBJ := $(patsubst %.c,$(B)/musl/%.o,$(MON_SRC))
+
+$(B)/bin/tincan-run: $(MON_OBJ)
+	$(call say,LD,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(MUSLCC) -static -s -Wl,--gc-sections -Wl,-z,noseparate-code -o $@ $^
+
+# Where images built by this tree find their monitor when Linux runs them.
+$(T)/kvm/runpath.o: platforms/kvm/guest/runpath.c $(NEWLIB)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(HOSTCC) $(GUEST_CFLAGS) -DTINCAN_RUN_PATH='"$(abspath $(B))/bin/tincan-run"' -c $< -o $@
+
+PLAT_HOST := $(B)/bin/tincan-run
+PLAT_LIB := $(T)/kvm/runpath.o
+
+# make install: the monitor, and runpath.o compiled for the prefix.
+define PLAT_INSTALL
+	$(Q)install -m 755 $(B)/bin/tincan-run $(DESTDIR)$(abspath $(PREFIX))/bin/
+	$(Q)$(HOSTCC) $(GUEST_CFLAGS) -MF /dev/null -DTINCAN_RUN_PATH='"$(abspath $(PREFIX))/bin/tincan-run"' \
+		-c platforms/kvm/guest/runpath.c -o $(DESTDIR)$(abspath $(PREFIX))/lib/tincan/kvm/runpath.o
+endef
+
+# ---- the platform's own test guests: hand-written, no libc -------------------
+TINY_CFLAGS := -std=c11 $(WARN) -O2 -ffreestanding -nostdinc -isystem $(GCCINC) -fno-pie \
+	-fno-stack-protector -fno-omit-frame-pointer -fno-asynchronous-unwind-tables -MMD -MP
+
+$(B)/tiny/%.o: %.c | deps
+	$(call say,CC,$<)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(HOSTCC) $(TINY_CFLAGS) -c $< -o $@
+$(B)/tiny/%.o: %.S | deps
+	$(call say,AS,$<)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(HOSTCC) $(TINY_CFLAGS) -c $< -o $@
+$(B)/tiny/platforms/common/guest/manifest.o: TINY_CFLAGS += -Imkimage/include $(PLAT_MANIFEST_CFLAGS)
+
+TINY_OBJ := $(addprefix $(B)/tiny/,tests/guests/tiny_start.o tests/guests/tiny.o platforms/common/guest/manifest.o)
+$(B)/tests/tiny.tc: $(TINY_OBJ) $(PLAT_LDS)
+	$(call say,LD,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(HOSTCC) $(TARGET_LDFLAGS) -Wl,-T,$(PLAT_LDS) -o $@ $(TINY_OBJ) -lgcc
+
+PLAT_TEST_BINS := $(B)/tests/tiny.tc
