@@ -225,7 +225,7 @@ install: all
 
 # ---- host unit tests ---------------------------------------------------------
 UNIT_CFLAGS := -std=c11 $(WARN) -O1 -g -D_GNU_SOURCE -Imkimage -Imkimage/include -Iplatforms/kvm/monitor -MMD -MP
-UNITS := elfimage layout options chacha
+UNITS := elfimage layout options chacha common
 $(B)/host/%.o: %.c | deps
 	$(call say,CC,$<)
 	$(Q)mkdir -p $(@D)
@@ -233,6 +233,8 @@ $(B)/host/%.o: %.c | deps
 $(B)/tests/unit/test_elfimage: $(B)/host/tests/unit/test_elfimage.o $(B)/host/mkimage/elfimage.o
 $(B)/tests/unit/test_layout: $(B)/host/tests/unit/test_layout.o $(B)/host/platforms/kvm/monitor/layout.o $(B)/host/mkimage/elfimage.o
 $(B)/tests/unit/test_chacha: $(B)/host/tests/unit/test_chacha.o
+$(B)/tests/unit/test_common: $(B)/host/tests/unit/test_common.o $(B)/host/platforms/common/backtrace.o \
+	$(B)/host/platforms/common/guest/cmdline.o
 $(B)/tests/unit/test_options: $(B)/host/tests/unit/test_options.o $(B)/host/platforms/kvm/monitor/options.o \
 	$(B)/host/mkimage/size.o
 $(B)/tests/unit/%:
