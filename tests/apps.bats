@@ -21,7 +21,7 @@ teardown_file() {
 }
 
 setup() {
-	need_kvm
+	need_platform
 	[ "$(id -u)" = 0 ] || skip "network tests need root (network namespaces)"
 	[ -c /dev/net/tun ] || skip "/dev/net/tun is missing"
 	ip netns list | grep -q "^$NS" || skip "could not create a network namespace"

@@ -2,7 +2,7 @@
 load helpers
 HELLO=$B/apps/hello.tc
 
-setup() { need_kvm; }
+setup() { need_platform; }
 
 @test "hello boots and prints its greeting, argv, a float and its boot time" {
 	boot "$HELLO" -- one "two three"

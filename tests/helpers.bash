@@ -1,23 +1,11 @@
-# Shared by the bats tests.  B is the build directory.
-B=${B:-$BATS_TEST_DIRNAME/../build}
-RUN=$B/bin/tincan-run
-TINY=$B/tests/tiny.tc
-
-# Skip (never pass) when /dev/kvm cannot run a guest here.
-need_kvm() {
-	if [ ! -e /dev/kvm ]; then skip "/dev/kvm does not exist"; fi
-	if [ ! -r /dev/kvm ] || [ ! -w /dev/kvm ]; then skip "/dev/kvm is not readable and writable by $(id -un)"; fi
-	# /dev/kvm may open but refuse VMs (no virtualization, limits): a host
-	# error (105) from the smallest guest means skip, not fail.
-	local out st=0
-	out=$(timeout 20 "$RUN" "$TINY" exit 0 2>&1) || st=$?
-	if [ "$st" -eq 105 ]; then skip "KVM cannot run guests here: $out"; fi
-}
-
-# Run the monitor with a time limit, stdin from /dev/null unless redirected.
-boot() {
-	run timeout 20 "$RUN" "$@"
-}
+# Shared by the bats tests.  B is the build directory, PLATFORM the platform
+# the images were built for: tests/platforms/$PLATFORM.bash says how to boot
+# them (need_platform, boot, boot_cmd, IMG).  Tests in tests/ hold for every
+# platform; tests/$PLATFORM/ holds a platform's own.
+TESTS=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+B=${B:-$TESTS/../build}
+PLATFORM=${PLATFORM:-kvm}
+. "$TESTS/platforms/$PLATFORM.bash"
 
 # A copy of FILE with bytes at OFFSET replaced: patch FILE OFFSET '\xNN...'
 patch_copy() {

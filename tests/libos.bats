@@ -2,7 +2,7 @@
 load helpers
 LIBC=$B/tests/libc.tc
 
-setup() { need_kvm; }
+setup() { need_platform; }
 
 @test "libos checks inside the guest (TAP from the guest)" {
 	boot --env=TINCAN_TEST=yes "$LIBC" tap "two words"

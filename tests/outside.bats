@@ -6,7 +6,7 @@ setup_file() {
 	make -s -C "$BATS_TEST_DIRNAME/.." install PREFIX="$PFX" B="$B" >/dev/null
 }
 
-setup() { need_kvm; }
+setup() { need_platform; }
 
 @test "make CC=tincan-cc builds an ordinary multi-file project that boots with stdin piped in" {
 	cp -R "$BATS_TEST_DIRNAME/outside/stats" "$BATS_TEST_TMPDIR/guest"

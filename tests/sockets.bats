@@ -1,7 +1,7 @@
 # The socket layer inside a guest, over lwIP's loopback (tests/guests/sockets.c).
 load helpers
 
-setup() { need_kvm; }
+setup() { need_platform; }
 
 @test "sockets inside the guest (TAP from the guest)" {
 	boot --mem=16M "$B/tests/sockets.tc"

@@ -2,7 +2,7 @@
 load helpers
 THREADS=$B/tests/threads.tc
 
-setup() { need_kvm; }
+setup() { need_platform; }
 
 @test "pthreads inside the guest (TAP from the guest)" {
 	boot --mem=16M "$THREADS"
