@@ -90,7 +90,7 @@ GUEST_CFLAGS := -std=c11 -D_GNU_SOURCE $(WARN) -O2 -nostdinc -Ilibos -Ilibos/inc
 	-D__tincan__ -D_READ_WRITE_RETURN_TYPE=_ssize_t -fno-pie -fno-stack-protector -fno-omit-frame-pointer \
 	-fno-asynchronous-unwind-tables \
 	-fno-unwind-tables -ffunction-sections -fdata-sections -Wa,--noexecstack -MMD -MP
-LIBOS_SRC := $(wildcard libos/*.c) libos/arch/x86_64/switch.S \
+LIBOS_SRC := $(wildcard libos/*.c libos/vfs/*.c libos/fs/*.c libos/arch/x86_64/*.c) libos/arch/x86_64/switch.S \
 	$(filter-out %/runpath.c,$(wildcard platforms/kvm/guest/*.c)) platforms/kvm/guest/start.S
 LIBOS_OBJ := $(patsubst %,$(B)/guest/%.o,$(basename $(LIBOS_SRC)))
 
@@ -116,7 +116,7 @@ $(T)/kvm/libos.o: $(LIBOS_OBJ) libos/exports.txt $(B)/guest/libos.list
 	$(Q)rm -f $@.all
 
 # ---- networking: lwIP from Debian + libos/net, one object in libtcnet.a ------
-# An archive member, so only apps that use sockets (or poll/select) link it;
+# An archive member, so only apps that use sockets link it;
 # lwIP's names are made local like libos's.
 LWIP := $(T)/lwip/.stamp
 LWIP_PORT := toolchain/lwip/port/include
@@ -233,7 +233,7 @@ $(B)/tests/tiny.tc: $(TINY_OBJ) platforms/kvm/guest/tincan.ld
 
 # ---- host unit tests ---------------------------------------------------------
 UNIT_CFLAGS := -std=c11 $(WARN) -O1 -g -D_GNU_SOURCE -Imkimage -Iplatforms/kvm/monitor -MMD -MP
-UNITS := elfimage layout options chacha
+UNITS := elfimage layout options chacha path
 $(B)/host/%.o: %.c | deps
 	$(call say,CC,$<)
 	$(Q)mkdir -p $(@D)
@@ -242,6 +242,8 @@ $(B)/tests/unit/test_elfimage: $(B)/host/tests/unit/test_elfimage.o $(B)/host/mk
 $(B)/tests/unit/test_layout: $(B)/host/tests/unit/test_layout.o $(B)/host/platforms/kvm/monitor/layout.o $(B)/host/mkimage/elfimage.o
 $(B)/host/tests/unit/test_chacha.o: UNIT_CFLAGS += -Ilibos/include
 $(B)/tests/unit/test_chacha: $(B)/host/tests/unit/test_chacha.o
+$(B)/host/tests/unit/test_path.o: UNIT_CFLAGS += -Ilibos/vfs
+$(B)/tests/unit/test_path: $(B)/host/tests/unit/test_path.o $(B)/host/libos/vfs/path.o $(B)/host/libos/vfs/mount.o
 $(B)/tests/unit/test_options: $(B)/host/tests/unit/test_options.o $(B)/host/platforms/kvm/monitor/options.o \
 	$(B)/host/mkimage/size.o
 $(B)/tests/unit/%:
