@@ -132,7 +132,9 @@ int unlink(const char *path)
 
 static int vfs_rename(const char *from, const char *to)
 {
-	static struct where a, b; /* two paths are too much for a thread's stack */
+	/* Static: two paths are much for a small thread stack, and nothing
+	 * here blocks (threads are cooperative), so no other thread can be in it. */
+	static struct where a, b;
 	struct vnode *vn;
 	int r = resolve(from, &a);
 	if (r || (r = resolve(to, &b)))
