@@ -99,7 +99,7 @@ GUEST_CFLAGS := -std=c11 -D_GNU_SOURCE $(WARN) -O2 -nostdinc -Ilibos -Ilibos/inc
 GB := $(B)/guest/$(PLATFORM)
 include platforms/$(PLATFORM)/platform.mk
 COMMON_GUEST_SRC := $(wildcard platforms/common/guest/*.c)
-LIBOS_SRC := $(wildcard libos/*.c) libos/arch/x86_64/switch.S
+LIBOS_SRC := $(wildcard libos/*.c libos/vfs/*.c libos/fs/*.c libos/arch/x86_64/*.c) libos/arch/x86_64/switch.S
 PLAT_OBJ := $(patsubst %,$(GB)/%.o,$(basename $(PLAT_GUEST_SRC) $(COMMON_GUEST_SRC)))
 LIBOS_OBJ := $(patsubst %,$(GB)/%.o,$(basename $(LIBOS_SRC))) $(PLAT_OBJ)
 $(PLAT_OBJ): GUEST_CFLAGS += -Imkimage/include -Iplatforms/common/guest
@@ -129,7 +129,7 @@ $(TP)/libos.o: $(LIBOS_OBJ) libos/exports.txt $(GB)/libos.list
 all: $(PLAT_HOST) $(B)/bin/tincan-mkimage
 
 # ---- networking: lwIP from Debian + libos/net, one object in libtcnet.a ------
-# An archive member, so only apps that use sockets (or poll/select) link it;
+# An archive member, so only apps that use sockets link it;
 # lwIP's names are made local like libos's.
 LWIP := $(T)/lwip/.stamp
 LWIP_PORT := toolchain/lwip/port/include
@@ -225,7 +225,7 @@ install: all
 
 # ---- host unit tests ---------------------------------------------------------
 UNIT_CFLAGS := -std=c11 $(WARN) -O1 -g -D_GNU_SOURCE -Imkimage -Imkimage/include -Iplatforms/kvm/monitor -MMD -MP
-UNITS := elfimage layout options chacha common
+UNITS := elfimage layout options chacha common path
 $(B)/host/%.o: %.c | deps
 	$(call say,CC,$<)
 	$(Q)mkdir -p $(@D)
@@ -235,6 +235,8 @@ $(B)/tests/unit/test_layout: $(B)/host/tests/unit/test_layout.o $(B)/host/platfo
 $(B)/tests/unit/test_chacha: $(B)/host/tests/unit/test_chacha.o
 $(B)/tests/unit/test_common: $(B)/host/tests/unit/test_common.o $(B)/host/platforms/common/backtrace.o \
 	$(B)/host/platforms/common/guest/cmdline.o
+$(B)/host/tests/unit/test_path.o: UNIT_CFLAGS += -Ilibos/vfs
+$(B)/tests/unit/test_path: $(B)/host/tests/unit/test_path.o $(B)/host/libos/vfs/path.o $(B)/host/libos/vfs/mount.o
 $(B)/tests/unit/test_options: $(B)/host/tests/unit/test_options.o $(B)/host/platforms/kvm/monitor/options.o \
 	$(B)/host/mkimage/size.o
 $(B)/tests/unit/%:

@@ -2,6 +2,7 @@
  * platform console. */
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <sys/stat.h>
 
 #include "fd.h"
@@ -45,15 +46,23 @@ static int con_fstat(struct file *f, struct stat *st)
 
 static short con_poll(struct file *f, short events)
 {
-	short ready = events & 0x004; /* POLLOUT: writes never wait */
+	short ready = events & POLLOUT; /* writes never wait */
 	/* Whether input is waiting only the monitor knows: ask without blocking. */
-	if ((intptr_t)f->priv == 0 && (events & 0x001) && (plat_wait(0, PLAT_EV_CONSOLE_IN) & PLAT_EV_CONSOLE_IN))
-		ready |= 0x001;
+	if ((intptr_t)f->priv == 0 && (events & POLLIN) && (plat_wait(0, PLAT_EV_CONSOLE_IN) & PLAT_EV_CONSOLE_IN))
+		ready |= POLLIN;
 	return ready;
+}
+
+/* poll() waits in the monitor for console input. */
+static unsigned con_poll_events(struct file *f, short events)
+{
+	(void)f;
+	return events & POLLIN ? PLAT_EV_CONSOLE_IN : 0;
 }
 
 static const struct file_ops console_ops = {
 	.poll = con_poll,
+	.poll_events = con_poll_events,
 	.read = con_read,
 	.write = con_write,
 	.fstat = con_fstat,

@@ -13,6 +13,8 @@ static struct file files[FD_MAX];
 static struct file *fds[FD_MAX];
 static unsigned char cloexec[FD_MAX];
 
+struct tc_waitq fd_activity;
+
 static struct file *get(int fd)
 {
 	return fd >= 0 && fd < FD_MAX ? fds[fd] : NULL;

@@ -1,7 +1,8 @@
 /*
  * The file descriptor table (libos-internal).  An open file is an ops table
- * plus private state: the console and RAM files are its two kinds so far.
- * Ops return negative errno; fd.c turns that into errno/-1 for the app.
+ * plus private state: the console (console.c), files of the VFS (vfs/file.c)
+ * and sockets (net/) are its kinds.  Ops return negative errno; fd.c turns
+ * that into errno/-1 for the app.
  */
 #ifndef LIBOS_FD_H
 #define LIBOS_FD_H
@@ -9,10 +10,13 @@
 #include <sys/stat.h>
 #include <sys/types.h>
 
+#include "sched.h"
+
 #define FD_MAX 64
 
 #define fd_install __tincan_fd_install
 #define fd_get __tincan_fd_get
+#define fd_activity __tincan_fd_activity
 
 struct file;
 
@@ -25,6 +29,10 @@ struct file_ops {
 	int (*setfl)(struct file *f, int flags); /* O_NONBLOCK; NULL: refused */
 	short (*poll)(struct file *f, short events); /* ready events now; NULL: always ready */
 	void (*close)(struct file *f); /* last reference gone; may be NULL */
+	/* The platform events (PLAT_EV_*) whose arrival may make poll() report
+	 * more of `events` ready: the idle wait in poll()/select() includes
+	 * them.  NULL: none (the file's source wakes fd_activity instead). */
+	unsigned (*poll_events)(struct file *f, short events);
 };
 
 struct file {
@@ -41,6 +49,10 @@ int fd_install(const struct file_ops *ops, void *priv, int flags, int min);
 
 /* The open file behind fd, or NULL. */
 struct file *fd_get(int fd);
+
+/* Threads in poll()/select() wait here: whatever may have made a file
+ * ready (the network stack, ...) wakes it with tc_wake_all. */
+extern struct tc_waitq fd_activity;
 
 /* Console descriptors 0, 1, 2 (console.c). */
 void console_init(void);

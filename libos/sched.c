@@ -9,8 +9,8 @@
 
 #include <errno.h>
 #include <stdlib.h>
-#include <string.h>
 
+#include "arch.h"
 #include "internal.h"
 #include <tincan.h>
 
@@ -38,18 +38,47 @@ struct tc_thread {
 	void *specific[TC_KEYS_MAX];
 };
 
-void tc_switch(void **save_sp, void *new_sp);
-void tc_thread_start(void);
 void tc_thread_cleanup(struct tc_thread *t); /* pthread.c: key destructors */
 
 static struct tc_thread boot_thread;
 static struct tc_thread *current = &boot_thread, *threads = &boot_thread;
 static struct tc_waitq ready;
-static const struct tc_io *io;
+static const struct tc_io *ios[TC_IO_MAX];
+static int nio;
 
-void tc_sched_set_io(const struct tc_io *i)
+void tc_sched_add_io(const struct tc_io *io)
 {
-	io = i;
+	if (nio == TC_IO_MAX)
+		tincan_panic("more than %d I/O sources", TC_IO_MAX);
+	ios[nio++] = io;
+}
+
+static void io_poll(void)
+{
+	for (int i = 0; i < nio; i++)
+		ios[i]->poll();
+}
+
+/* The earlier of deadline and the sources' deadlines; the events they want
+ * in *events. */
+static uint64_t io_deadline(uint64_t deadline, unsigned *events)
+{
+	*events = 0;
+	for (int i = 0; i < nio; i++) {
+		uint64_t d = ios[i]->deadline ? ios[i]->deadline() : TC_NO_DEADLINE;
+		if (d < deadline)
+			deadline = d;
+		if (ios[i]->events)
+			*events |= ios[i]->events();
+	}
+	return deadline;
+}
+
+static void io_waiting(void)
+{
+	for (int i = 0; i < nio; i++)
+		if (ios[i]->waiting)
+			ios[i]->waiting();
 }
 static struct tc_thread *zombies; /* ended detached threads, freed once off their stacks */
 static int live = 1;
@@ -185,23 +214,14 @@ static void switch_to(struct tc_thread *next)
 static void schedule(void)
 {
 	for (;;) {
-		unsigned events;
-		if (io)
-			io->poll();
+		unsigned events, io_events;
+		io_poll();
 		uint64_t now = plat_clock_monotonic_ns();
-		uint64_t deadline = check_deadlines(now, &events);
-		unsigned io_events = 0;
-		if (io) {
-			uint64_t d = io->deadline();
-			if (d < deadline)
-				deadline = d;
-			io_events = io->events();
-		}
+		uint64_t deadline = io_deadline(check_deadlines(now, &events), &io_events);
 		/* Threads waiting for events must not starve behind busy ones. */
 		if ((events | io_events) && ready.head && now - last_poll > POLL_EVERY_NS) {
 			last_poll = now;
-			if (io)
-				io->waiting();
+			io_waiting();
 			unsigned got = plat_wait(0, events | io_events);
 			if (got)
 				deliver_events(got);
@@ -213,8 +233,7 @@ static void schedule(void)
 		}
 		if (deadline == TC_NO_DEADLINE && !events && !io_events)
 			tincan_panic("deadlock: every thread is blocked and nothing can wake one");
-		if (io)
-			io->waiting();
+		io_waiting();
 		unsigned got = plat_wait(deadline, events | io_events);
 		uint64_t after = plat_clock_monotonic_ns();
 		libos.idle_ns += after - now;
@@ -260,8 +279,9 @@ void tc_yield(void)
 	schedule();
 }
 
-static void thread_main(struct tc_thread *t)
+static void thread_main(void *arg)
 {
+	struct tc_thread *t = arg;
 	errno = 0;
 	reap();
 	tc_exit(t->fn(t->arg));
@@ -278,17 +298,7 @@ struct tc_thread *tc_spawn(void *(*fn)(void *), void *arg, size_t stack_size, in
 		return NULL;
 	}
 	stack[0] = CANARY;
-	/* The frame tc_switch pops: control words, r15..r12, rbx, rbp, then
-	 * the return into tc_thread_start, leaving %rsp 16-byte aligned there. */
-	uintptr_t top = ((uintptr_t)stack + stack_size) & ~(uintptr_t)15;
-	uint64_t *f = (uint64_t *)(top - 88);
-	memset(f, 0, 88);
-	f[0] = 0x37f; /* x87 control word */
-	f[1] = 0x1f80; /* MXCSR */
-	f[4] = (uint64_t)(uintptr_t)thread_main; /* r13 */
-	f[5] = (uint64_t)(uintptr_t)t; /* r12 */
-	f[8] = (uint64_t)(uintptr_t)tc_thread_start;
-	t->sp = f;
+	t->sp = arch_thread_frame((char *)stack + stack_size, thread_main, t);
 	t->stack = stack;
 	t->fn = fn;
 	t->arg = arg;

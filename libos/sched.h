@@ -19,7 +19,7 @@
 #define tc_block __tincan_tc_block
 #define tc_wake_one __tincan_tc_wake_one
 #define tc_wake_all __tincan_tc_wake_all
-#define tc_sched_set_io __tincan_tc_sched_set_io
+#define tc_sched_add_io __tincan_tc_sched_add_io
 
 struct tc_thread;
 
@@ -66,16 +66,21 @@ int tc_valid(struct tc_thread *t);
 /* Thread-specific data slots, indexed by key. */
 void **tc_specific(struct tc_thread *t);
 
-/* An I/O source the scheduler drives (the network stack): poll() runs
+/* An I/O source the scheduler drives (the network stack, ...): poll() runs
  * whenever a thread gives up the CPU and after every wait; deadline() and
- * events() say when the idle scheduler must wake for it. */
+ * events() say when the idle scheduler must wake for it.  Only poll is
+ * required. */
 struct tc_io {
 	void (*poll)(void);
 	uint64_t (*deadline)(void);
 	unsigned (*events)(void);
 	void (*waiting)(void); /* the scheduler is about to wait in the platform */
 };
-void tc_sched_set_io(const struct tc_io *io);
+
+/* Add an I/O source (at most TC_IO_MAX; panics beyond).  Sources run in
+ * the order they were added; io must live for the rest of the run. */
+#define TC_IO_MAX 4
+void tc_sched_add_io(const struct tc_io *io);
 
 /* Called once at boot, on the boot stack. */
 void tc_sched_init(void);

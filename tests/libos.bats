@@ -12,6 +12,15 @@ setup() { need_platform; }
 	! [[ $output == *"not ok"* ]]
 }
 
+@test "poll and the VFS are in libos, linked only by apps that use them" {
+	# libc.tc calls poll() and open() but no socket call: no lwIP.
+	nm "$LIBC" | grep -qw poll
+	nm "$LIBC" | grep -qw vfs_mount
+	! nm "$LIBC" | grep -qw tcp_input
+	# hello names no file and polls nothing.
+	! nm "$B/apps/hello.tc" | grep -qw -e poll -e open -e vfs_mount -e fd_activity
+}
+
 @test "main's return value is the exit status; atexit runs; stdio is flushed" {
 	boot "$LIBC" atexit
 	[ "$status" -eq 3 ]

@@ -2,9 +2,10 @@
 #ifndef LIBOS_NET_H
 #define LIBOS_NET_H
 
-#include "../sched.h"
+#include "../fd.h"
 
-/* Every socket event wakes the threads waiting in poll()/select(). */
-extern struct tc_waitq net_activity;
+/* Every socket event wakes the threads waiting in poll()/select(): the
+ * core's fd activity queue, under the name the socket code uses. */
+#define net_activity fd_activity
 
 #endif

@@ -21,8 +21,6 @@
 #include "net.h"
 #include <tincan.h>
 
-struct tc_waitq net_activity;
-
 static struct netif netifs[PLAT_NET_MAX];
 static int nnet, queued;
 
@@ -160,5 +158,5 @@ void __tincan_net_start(void)
 			dhcp_start(&netifs[i]);
 		nnet++;
 	}
-	tc_sched_set_io(&net_io);
+	tc_sched_add_io(&net_io);
 }

@@ -6,12 +6,14 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <math.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
+#include <sys/select.h>
 #include <sys/stat.h>
 #include <sys/time.h>
 #include <sys/times.h>
@@ -233,12 +235,53 @@ static void checks(int argc, char **argv)
 	   "strtod and libm");
 }
 
+/* Path resolution in the VFS, and poll()/select() in the core (this guest
+ * links no networking). */
+static void vfs_and_poll(void)
+{
+	struct stat st;
+	int fd = open("//vfs.txt", O_CREAT | O_RDWR | O_TRUNC, 0600);
+	ok(fd >= 0 && write(fd, "abc", 3) == 3, "a file made through //name");
+	ok(stat("/./vfs.txt", &st) == 0 && st.st_size == 3 && stat("../../vfs.txt", &st) == 0 &&
+	       stat("/vfs.txt//", &st) < 0 && errno == ENOTDIR,
+	   "/./name and ../../name find it; name/ is ENOTDIR");
+	ok(open("vfs.txt/", O_RDONLY) < 0 && errno == ENOTDIR && open("new/", O_CREAT | O_WRONLY, 0600) < 0 &&
+	       errno == EISDIR,
+	   "open of name/ is ENOTDIR, creating new/ is EISDIR");
+	char name[300];
+	memset(name, 'n', sizeof name - 1);
+	name[sizeof name - 1] = '\0';
+	ok(open(name, O_CREAT | O_WRONLY, 0600) < 0 && errno == ENAMETOOLONG && stat("", &st) < 0 && errno == ENOENT,
+	   "a 299-byte name is ENAMETOOLONG, an empty path ENOENT");
+	ok(open("/", O_RDONLY) < 0 && errno == ENOTSUP && open(".", O_WRONLY) < 0 && errno == EISDIR &&
+	       unlink("/") < 0 && errno == EISDIR && rename("vfs.txt", "/") < 0 && errno == EBUSY,
+	   "the root directory cannot be opened, unlinked or replaced");
+
+	struct pollfd p[3] = { { fd, POLLIN | POLLOUT, 0 }, { 1, POLLOUT, 0 }, { 42, POLLIN, 0 } };
+	ok(poll(p, 3, 0) == 3 && p[0].revents == (POLLIN | POLLOUT) && p[1].revents == POLLOUT &&
+	       p[2].revents == POLLNVAL,
+	   "poll: a file is always ready, stdout writable, a bad fd POLLNVAL");
+	uint64_t t0 = ns(CLOCK_MONOTONIC);
+	ok(poll(NULL, 0, 20) == 0 && ns(CLOCK_MONOTONIC) - t0 >= 20000000, "poll with nothing to watch sleeps");
+	fd_set rd, wr;
+	FD_ZERO(&rd);
+	FD_ZERO(&wr);
+	FD_SET(fd, &rd);
+	FD_SET(1, &wr);
+	struct timeval tv = { 0, 0 };
+	ok(select(fd + 1, &rd, &wr, NULL, &tv) == 2 && FD_ISSET(fd, &rd) && FD_ISSET(1, &wr),
+	   "select on a file and stdout");
+	close(fd);
+	unlink("vfs.txt");
+}
+
 int main(int argc, char **argv)
 {
 	const char *mode = argc > 1 ? argv[1] : "tap";
 
 	if (strcmp(mode, "tap") == 0) {
 		checks(argc, argv);
+		vfs_and_poll();
 		return done_testing();
 	}
 	if (strcmp(mode, "atexit") == 0) {

@@ -6,8 +6,8 @@
  * Saves the callee-saved registers and the SSE/x87 control words on the
  * current stack, stores the stack pointer in *save_sp, and resumes the
  * context whose stack pointer is new_sp.  A new thread's stack is prepared
- * (sched.c) so that "resuming" it enters tc_thread_start with %r12 = the
- * thread and %r13 = the C function to call.
+ * (arch_thread_frame, frame.c) so that "resuming" it enters tc_thread_start
+ * with %r12 = the argument and %r13 = the C function to call.
  */
 	.text
 	.globl tc_switch

@@ -53,9 +53,23 @@ long plat_console_read(void *buf, size_t len);
 uint64_t plat_clock_monotonic_ns(void);
 uint64_t plat_clock_realtime_ns(void);
 
-/* Block until the monotonic clock reaches deadline_ns or one of the wanted
- * events is ready; returns the ready events (0: the deadline passed). */
+/*
+ * Events: the only definition of their bits in libos (a platform checks
+ * that its own numbering agrees, e.g. with a static assertion).
+ *   PLAT_EV_CONSOLE_IN   console fd 0 has input (or end of file)
+ *   PLAT_EV_NET(dev)     net device dev received a frame
+ *   PLAT_EV_BLOCK(dev)   block device dev completed a request
+ */
+#define PLAT_NET_MAX 4
+#define PLAT_BLOCK_MAX 4
 #define PLAT_EV_CONSOLE_IN 1u
+#define PLAT_EV_NET(dev) (1u << (8 + (dev)))
+#define PLAT_EV_BLOCK(dev) (1u << (16 + (dev)))
+
+/* Block until the monotonic clock reaches deadline_ns or one of the wanted
+ * events is ready; returns the ready events (0: the deadline passed).
+ * Before waiting it sends queued frames and hands queued block requests to
+ * their devices. */
 unsigned plat_wait(uint64_t deadline_ns, unsigned wanted);
 
 /*
@@ -63,8 +77,6 @@ unsigned plat_wait(uint64_t deadline_ns, unsigned wanted);
  * without FCS.  Sending only queues: queued frames leave at the latest on
  * the next plat_net_flush() or plat_wait(), so one exit can carry many.
  */
-#define PLAT_NET_MAX 4
-#define PLAT_EV_NET(dev) (1u << (8 + (dev)))
 
 struct plat_net_info {
 	char name[16]; /* the image manifest's name for it */
@@ -92,6 +104,62 @@ void plat_net_release(int dev);
 
 /* Send what is queued and collect what has arrived, without blocking. */
 void plat_net_flush(void);
+
+/*
+ * Block devices (declared for the file systems to come; no platform
+ * implements them yet).  Devices are numbered from 0, in the image
+ * manifest's order.  Like net sends, requests only queue: they reach the
+ * device at the latest on the next plat_block_kick() or plat_wait(), so
+ * one exit can carry a batch; each completes later, in any order, and is
+ * collected with plat_block_done().  A wait that wants PLAT_EV_BLOCK(dev)
+ * returns when dev has completions to collect.
+ */
+struct plat_block_info {
+	char name[16]; /* the image manifest's name for it */
+	uint32_t sector_size; /* bytes; a power of two, at least 512 */
+	uint64_t sectors; /* the device's size in sectors */
+	uint8_t read_only; /* writes complete with -EROFS */
+};
+
+/* How many block devices are attached, and what they are. */
+int plat_block_count(void);
+const struct plat_block_info *plat_block_info(int dev);
+
+/* Start using device dev (sets up its request queue); 0 or -errno. */
+int plat_block_open(int dev);
+
+enum plat_block_op {
+	PLAT_BLOCK_READ, /* count sectors from sector into buf */
+	PLAT_BLOCK_WRITE, /* count sectors from buf to sector */
+	PLAT_BLOCK_FLUSH /* writes completed before it are on stable storage */
+};
+
+struct plat_block_req {
+	enum plat_block_op op;
+	uint64_t sector; /* first sector (unused by FLUSH) */
+	uint32_t count; /* sectors (0 for FLUSH) */
+	void *buf; /* count * sector_size bytes; untouched by the caller until done */
+	void *tag; /* the caller's, handed back on completion */
+};
+
+struct plat_block_done {
+	void *tag; /* the request's tag */
+	int status; /* 0, or -EIO, -EROFS, -EINVAL (past the end, misaligned) */
+};
+
+/* Queue up to n requests; returns how many were queued (0 when the queue
+ * is full: kick or wait for completions, then retry) or -errno (-EINVAL
+ * for a request past the end of the device, nothing queued). */
+int plat_block_submit(int dev, const struct plat_block_req *reqs, int n);
+
+/* Hand every queued request to its device and collect completions,
+ * without blocking. */
+void plat_block_kick(void);
+
+/* Up to n completions of dev, oldest first, into done; returns how many
+ * (0: none waiting).  A request's buffer is the caller's again once its
+ * completion has been collected. */
+int plat_block_done(int dev, struct plat_block_done *done, int n);
 
 /* Fill buf with len bytes from the CPU's random source; 0 or -EIO. */
 int plat_entropy(void *buf, size_t len);

@@ -54,8 +54,11 @@ long plat_console_read(void *buf, size_t len)
 	return a.ret < 0 ? tc_errno(a.ret) : (long)a.ret;
 }
 
-/* PLAT_EV_* and TC_EV_* share their bit positions. */
+/* PLAT_EV_* and TC_EV_* share their bit positions; the block bits (no
+ * block devices here yet) are clear of both. */
 _Static_assert(PLAT_EV_CONSOLE_IN == TC_EV_CONSOLE_IN && PLAT_EV_NET(1) == TC_EV_NET(1), "event bits differ");
+_Static_assert(PLAT_NET_MAX == TC_NET_DEV_MAX && PLAT_EV_NET(PLAT_NET_MAX - 1) < PLAT_EV_BLOCK(0),
+	       "event bits overlap");
 
 unsigned plat_wait(uint64_t deadline_ns, unsigned wanted)
 {

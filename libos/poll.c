@@ -1,4 +1,8 @@
-/* poll() and select() over any descriptors: sockets, the console, files. */
+/*
+ * poll() and select() over any descriptors: each file says what is ready
+ * now (file_ops.poll) and which platform events may change that
+ * (file_ops.poll_events); its I/O source wakes fd_activity otherwise.
+ */
 #include <errno.h>
 #include <poll.h>
 #include <stdint.h>
@@ -6,14 +10,15 @@
 #include <sys/select.h>
 #include <sys/time.h>
 
-#include "../fd.h"
-#include "../internal.h"
-#include "net.h"
+#include "fd.h"
+#include "internal.h"
+#include "sched.h"
 
-static int scan(struct pollfd *p, nfds_t n, int *console_in)
+/* The number of ready entries; *events: what the idle wait must include. */
+static int scan(struct pollfd *p, nfds_t n, unsigned *events)
 {
 	int ready = 0;
-	*console_in = 0;
+	*events = 0;
 	for (nfds_t i = 0; i < n; i++) {
 		p[i].revents = 0;
 		if (p[i].fd < 0)
@@ -27,8 +32,8 @@ static int scan(struct pollfd *p, nfds_t n, int *console_in)
 			p[i].revents = p[i].events & (POLLIN | POLLOUT); /* files never wait */
 		if (p[i].revents)
 			ready++;
-		else if (f && f->ops->isatty && (p[i].events & POLLIN))
-			*console_in = 1; /* the console: the monitor says when input comes */
+		else if (f && f->ops->poll_events)
+			*events |= f->ops->poll_events(f, p[i].events);
 	}
 	return ready;
 }
@@ -40,13 +45,13 @@ int poll(struct pollfd *p, nfds_t n, int timeout_ms)
 	uint64_t deadline =
 	    timeout_ms < 0 ? TC_NO_DEADLINE : plat_clock_monotonic_ns() + (uint64_t)timeout_ms * 1000000;
 	for (;;) {
-		int console_in;
-		int ready = scan(p, n, &console_in);
+		unsigned events;
+		int ready = scan(p, n, &events);
 		if (ready || timeout_ms == 0)
 			return ready;
-		long r = tc_block(&net_activity, deadline, console_in ? PLAT_EV_CONSOLE_IN : 0);
+		long r = tc_block(&fd_activity, deadline, events);
 		if (r == -ETIMEDOUT)
-			return scan(p, n, &console_in);
+			return scan(p, n, &events);
 	}
 }
 

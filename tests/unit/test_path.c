@@ -1,0 +1,96 @@
+/* libos's path resolver and mount table (libos/vfs/path.c, mount.c), on
+ * the host: normalisation, "..", long names, mounts by longest prefix. */
+#include <errno.h>
+#include <string.h>
+
+#include "../tap.h"
+#include "path.h"
+#include "vfs.h"
+
+static char out[PATH_LEN_MAX];
+static int dir;
+
+/* Normalise path against cwd; its result, or "E<errno>" on error. */
+static const char *norm(const char *cwd, const char *path)
+{
+	static char err[16];
+	int r = path_normalize(cwd, path, out, sizeof out, &dir);
+	if (r) {
+		snprintf(err, sizeof err, "E%d", -r);
+		return err;
+	}
+	return out;
+}
+
+static int is(const char *cwd, const char *path, const char *want, int want_dir)
+{
+	const char *got = norm(cwd, path);
+	if (strcmp(got, want) == 0 && dir == want_dir)
+		return 1;
+	printf("#   %s + %s: got %s (dir %d), want %s (dir %d)\n", cwd, path, got, dir, want, want_dir);
+	return 0;
+}
+
+static const struct fs_ops fs_a, fs_b, fs_c;
+
+int main(void)
+{
+	char e[16];
+	ok(is("/", "/", "/", 0) && is("/", "name", "/name", 0) && is("/", "./name", "/name", 0) &&
+	       is("/", "/name", "/name", 0),
+	   "the root, a name, ./name and /name");
+	ok(is("/", "//a///b//", "/a/b", 1) && is("/", "a/./b/.", "/a/b", 1), "repeated slashes and . components");
+	ok(is("/", "a/", "/a", 1) && is("/", "a/..", "/", 1) && is("/", "a", "/a", 0),
+	   "a trailing slash, . or .. means a directory");
+	ok(is("/", "..", "/", 1) && is("/", "/../../x", "/x", 0) && is("/", "a/../../b", "/b", 0),
+	   ".. above the root stays at the root");
+	ok(is("/home/u", "x", "/home/u/x", 0) && is("/home/u", "../v", "/home/v", 0) &&
+	       is("/home/u", "/etc", "/etc", 0) && is("/home/u", ".", "/home/u", 1),
+	   "relative paths start at the working directory");
+	snprintf(e, sizeof e, "E%d", ENOENT);
+	ok(is("/", "", e, 0), "an empty path is ENOENT");
+	char name[PATH_NAME_MAX + 2];
+	memset(name, 'n', sizeof name);
+	name[PATH_NAME_MAX] = '\0';
+	ok(is("/", name, out, 0) && strlen(out) == PATH_NAME_MAX + 1, "a %d-byte name is fine", PATH_NAME_MAX);
+	name[PATH_NAME_MAX] = 'n';
+	name[PATH_NAME_MAX + 1] = '\0';
+	snprintf(e, sizeof e, "E%d", ENAMETOOLONG);
+	ok(is("/", name, e, 0), "a %d-byte name is ENAMETOOLONG", PATH_NAME_MAX + 1);
+	static char lng[PATH_LEN_MAX * 2];
+	for (size_t i = 0; i + 2 < sizeof lng; i += 2)
+		memcpy(lng + i, "a/", 2);
+	ok(strcmp(norm("/", lng), e) == 0, "a path longer than PATH_LEN_MAX is ENAMETOOLONG");
+	ok(path_normalize("/", "ab", out, 3, &dir) == -ENAMETOOLONG && path_normalize("/", "ab", out, 4, &dir) == 0 &&
+	       strcmp(out, "/ab") == 0,
+	   "the output size is respected exactly");
+
+	ok(path_under("/", "/") && strcmp(path_under("/", "/"), "") == 0 && strcmp(path_under("/", "/a/b"), "a/b") == 0,
+	   "everything is under /");
+	ok(strcmp(path_under("/tmp", "/tmp"), "") == 0 && strcmp(path_under("/tmp", "/tmp/x/y"), "x/y") == 0 &&
+	       path_under("/tmp", "/tmpx") == NULL && path_under("/tmp", "/") == NULL,
+	   "a mount point's prefix ends at a component boundary");
+
+	const char *rest = NULL;
+	ok(vfs_mount_find("/x", &rest) == NULL, "nothing is mounted at first");
+	ok(vfs_mount("/", &fs_a, NULL) == 0 && vfs_mount("/tmp/", &fs_b, NULL) == 0 &&
+	       vfs_mount("/tmp/deep/../deeper", &fs_c, NULL) == 0,
+	   "mount /, /tmp and /tmp/deeper");
+	ok(vfs_mount("/tmp", &fs_c, NULL) == -EBUSY, "a second mount at /tmp is EBUSY");
+	struct mount *m = vfs_mount_find("/etc/passwd", &rest);
+	ok(m && m->ops == &fs_a && strcmp(rest, "etc/passwd") == 0, "/etc/passwd is on /");
+	m = vfs_mount_find("/tmp", &rest);
+	ok(m && m->ops == &fs_b && strcmp(rest, "") == 0, "/tmp is the root of its mount");
+	m = vfs_mount_find("/tmp/deeper/f", &rest);
+	ok(m && m->ops == &fs_c && strcmp(rest, "f") == 0, "/tmp/deeper/f is on the longest prefix");
+	m = vfs_mount_find("/tmpfile", &rest);
+	ok(m && m->ops == &fs_a && strcmp(rest, "tmpfile") == 0, "/tmpfile is not on /tmp");
+	int n = 0;
+	char at[16];
+	do
+		snprintf(at, sizeof at, "/m%d", n);
+	while (vfs_mount(at, &fs_a, NULL) == 0 && ++n < 100);
+	ok(n == VFS_MOUNT_MAX - 3 && vfs_mount("/full", &fs_a, NULL) == -ENOMEM, "the table holds %d mounts",
+	   VFS_MOUNT_MAX);
+	return done_testing();
+}
