@@ -11,7 +11,7 @@ static struct mount mounts[VFS_MOUNT_MAX];
 int vfs_mount(const char *path, const struct fs_ops *ops, void *priv)
 {
 	char abs[VFS_MOUNT_PATH_MAX];
-	int dir, r = path_normalize("/", path, abs, sizeof abs, &dir);
+	int dir, r = path_normalize("/", path, abs, sizeof abs, &dir, NULL, NULL);
 	struct mount *free_slot = NULL;
 	if (r)
 		return r;

@@ -4,8 +4,9 @@
 #include <errno.h>
 #include <string.h>
 
-/* Append the components of s to the normal path out[0..*n). */
-static int walk(const char *s, char *out, size_t size, size_t *n, int *dir)
+/* Append the components of s to the normal path out[0..*n); every
+ * component that more components follow must pass isdir (when given). */
+static int walk(const char *s, char *out, size_t size, size_t *n, int *dir, path_isdir_fn isdir, void *ctx)
 {
 	while (*s) {
 		while (*s == '/')
@@ -29,11 +30,20 @@ static int walk(const char *s, char *out, size_t size, size_t *n, int *dir)
 		out[(*n)++] = '/';
 		memcpy(out + *n, c, len);
 		*n += len;
+		const char *next = s;
+		while (*next == '/')
+			next++;
+		if (isdir && *next) {
+			out[*n] = '\0';
+			int r = isdir(ctx, out);
+			if (r)
+				return r;
+		}
 	}
 	return 0;
 }
 
-int path_normalize(const char *cwd, const char *path, char *out, size_t size, int *dir)
+int path_normalize(const char *cwd, const char *path, char *out, size_t size, int *dir, path_isdir_fn isdir, void *ctx)
 {
 	size_t n = 0;
 	int r = 0;
@@ -43,9 +53,9 @@ int path_normalize(const char *cwd, const char *path, char *out, size_t size, in
 	if (size < 2)
 		return -ENAMETOOLONG;
 	if (*path != '/')
-		r = walk(cwd, out, size, &n, dir);
+		r = walk(cwd, out, size, &n, dir, NULL, NULL);
 	if (r == 0)
-		r = walk(path, out, size, &n, dir);
+		r = walk(path, out, size, &n, dir, isdir, ctx);
 	if (r)
 		return r;
 	if (n == 0)

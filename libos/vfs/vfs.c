@@ -23,18 +23,35 @@ struct where {
 	char abs[PATH_LEN_MAX];
 };
 
+static struct mount *mount_of(const char *abs, const char **rest)
+{
+	struct mount *m = vfs_mount_find(abs, rest);
+	if (!m) {
+		vfs_mount("/", &ramfs_ops, &rootfs);
+		m = vfs_mount_find(abs, rest);
+	}
+	return m;
+}
+
+/* A component other components follow must be a directory. */
+static int isdir(void *ctx, const char *abs)
+{
+	(void)ctx;
+	const char *rest;
+	struct mount *m = mount_of(abs, &rest);
+	struct vnode *vn;
+	int r = m->ops->lookup(m, rest, &vn);
+	return r ? r : S_ISDIR(vn->type) ? 0 : -ENOTDIR;
+}
+
 static int resolve(const char *path, struct where *w)
 {
 	if (!path)
 		return -EFAULT;
-	int r = path_normalize(cwd, path, w->abs, sizeof w->abs, &w->dir);
+	int r = path_normalize(cwd, path, w->abs, sizeof w->abs, &w->dir, isdir, NULL);
 	if (r)
 		return r;
-	w->m = vfs_mount_find(w->abs, &w->rest);
-	if (!w->m) {
-		vfs_mount("/", &ramfs_ops, &rootfs);
-		w->m = vfs_mount_find(w->abs, &w->rest);
-	}
+	w->m = mount_of(w->abs, &w->rest);
 	return 0;
 }
 

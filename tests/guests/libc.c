@@ -248,6 +248,9 @@ static void vfs_and_poll(void)
 	ok(open("vfs.txt/", O_RDONLY) < 0 && errno == ENOTDIR && open("new/", O_CREAT | O_WRONLY, 0600) < 0 &&
 	       errno == EISDIR,
 	   "open of name/ is ENOTDIR, creating new/ is EISDIR");
+	ok(stat("nosuch/../vfs.txt", &st) < 0 && errno == ENOENT && stat("vfs.txt/../vfs.txt", &st) < 0 &&
+	       errno == ENOTDIR && open("vfs.txt/x", O_CREAT | O_WRONLY, 0600) < 0 && errno == ENOTDIR,
+	   "a missing directory before .. is ENOENT, a file used as a directory ENOTDIR (as on Linux)");
 	char name[300];
 	memset(name, 'n', sizeof name - 1);
 	name[sizeof name - 1] = '\0';

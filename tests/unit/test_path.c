@@ -14,7 +14,7 @@ static int dir;
 static const char *norm(const char *cwd, const char *path)
 {
 	static char err[16];
-	int r = path_normalize(cwd, path, out, sizeof out, &dir);
+	int r = path_normalize(cwd, path, out, sizeof out, &dir, NULL, NULL);
 	if (r) {
 		snprintf(err, sizeof err, "E%d", -r);
 		return err;
@@ -32,6 +32,29 @@ static int is(const char *cwd, const char *path, const char *want, int want_dir)
 }
 
 static const struct fs_ops fs_a, fs_b, fs_c;
+
+/* A fake tree for the directory checks: /d and /d/e are directories, /f
+ * is a file, nothing else exists.  Records what it was asked. */
+static char asked[256];
+static int fake_isdir(void *ctx, const char *abs)
+{
+	(void)ctx;
+	strncat(asked, abs, sizeof asked - strlen(asked) - 2);
+	strcat(asked, " ");
+	if (strcmp(abs, "/d") == 0 || strcmp(abs, "/d/e") == 0)
+		return 0;
+	return strcmp(abs, "/f") == 0 ? -ENOTDIR : -ENOENT;
+}
+
+static int checked(const char *path, int want, const char *want_asked)
+{
+	asked[0] = '\0';
+	int r = path_normalize("/", path, out, sizeof out, &dir, fake_isdir, NULL);
+	if (r == want && strcmp(asked, want_asked) == 0)
+		return 1;
+	printf("#   %s: got %d, asked [%s]; want %d, [%s]\n", path, r, asked, want, want_asked);
+	return 0;
+}
 
 int main(void)
 {
@@ -61,8 +84,8 @@ int main(void)
 	for (size_t i = 0; i + 2 < sizeof lng; i += 2)
 		memcpy(lng + i, "a/", 2);
 	ok(strcmp(norm("/", lng), e) == 0, "a path longer than PATH_LEN_MAX is ENAMETOOLONG");
-	ok(path_normalize("/", "ab", out, 3, &dir) == -ENAMETOOLONG && path_normalize("/", "ab", out, 4, &dir) == 0 &&
-	       strcmp(out, "/ab") == 0,
+	ok(path_normalize("/", "ab", out, 3, &dir, NULL, NULL) == -ENAMETOOLONG &&
+	       path_normalize("/", "ab", out, 4, &dir, NULL, NULL) == 0 && strcmp(out, "/ab") == 0,
 	   "the output size is respected exactly");
 
 	ok(path_under("/", "/") && strcmp(path_under("/", "/"), "") == 0 && strcmp(path_under("/", "/a/b"), "a/b") == 0,
@@ -92,5 +115,12 @@ int main(void)
 	while (vfs_mount(at, &fs_a, NULL) == 0 && ++n < 100);
 	ok(n == VFS_MOUNT_MAX - 3 && vfs_mount("/full", &fs_a, NULL) == -ENOMEM, "the table holds %d mounts",
 	   VFS_MOUNT_MAX);
+	ok(checked("/d/e/x", 0, "/d /d/e ") && strcmp(out, "/d/e/x") == 0, "every directory on the way is checked");
+	ok(checked("/d/../x", 0, "/d "), "a directory before .. is checked, the last component is not");
+	ok(checked("/nosuch/../x", -ENOENT, "/nosuch "), "a missing component before .. is ENOENT, as on Linux");
+	ok(checked("/f/x", -ENOTDIR, "/f "), "a file used as a directory is ENOTDIR");
+	ok(checked("/f/..", -ENOTDIR, "/f "), "a file before .. is ENOTDIR");
+	ok(checked("/d//", 0, ""), "trailing slashes ask nothing (the caller checks the last component)");
+	ok(checked("x", 0, ""), "a single name asks nothing");
 	return done_testing();
 }
