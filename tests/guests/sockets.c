@@ -69,6 +69,186 @@ static void *block_in_accept(void *arg)
 	return NULL;
 }
 
+/* Every socket call on a descriptor that is not open, then on one that is
+ * open but not a socket (the console). */
+static void not_sockets(void)
+{
+	char b[4];
+	struct sockaddr_in a = lo(7);
+	socklen_t al = sizeof a;
+	int v = 0;
+	socklen_t vl = sizeof v;
+	struct iovec iov = { b, sizeof b };
+	struct msghdr m = { .msg_iov = &iov, .msg_iovlen = 1 };
+	struct sockaddr *sa = (struct sockaddr *)&a;
+	for (int i = 0; i < 2; i++) {
+		int fd = i ? 1 : 99, want = i ? ENOTSOCK : EBADF;
+		const char *what = i ? "ENOTSOCK on the console" : "EBADF on a closed fd";
+#define FAILS(call) (errno = 0, (call) < 0 && errno == want)
+		ok(FAILS(bind(fd, sa, sizeof a)), "bind: %s", what);
+		ok(FAILS(listen(fd, 1)), "listen: %s", what);
+		ok(FAILS(accept(fd, sa, &al)), "accept: %s", what);
+		ok(FAILS(accept4(fd, sa, &al, SOCK_NONBLOCK)), "accept4: %s", what);
+		ok(FAILS(connect(fd, sa, sizeof a)), "connect: %s", what);
+		ok(FAILS(send(fd, b, 1, 0)), "send: %s", what);
+		ok(FAILS(sendto(fd, b, 1, 0, sa, sizeof a)), "sendto: %s", what);
+		ok(FAILS(sendmsg(fd, &m, 0)), "sendmsg: %s", what);
+		ok(FAILS(recv(fd, b, 1, MSG_DONTWAIT)), "recv: %s", what);
+		ok(FAILS(recvfrom(fd, b, 1, MSG_DONTWAIT, sa, &al)), "recvfrom: %s", what);
+		ok(FAILS(recvmsg(fd, &m, MSG_DONTWAIT)), "recvmsg: %s", what);
+		ok(FAILS(shutdown(fd, SHUT_RDWR)), "shutdown: %s", what);
+		ok(FAILS(setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &v, sizeof v)), "setsockopt: %s", what);
+		ok(FAILS(getsockopt(fd, SOL_SOCKET, SO_TYPE, &v, &vl)), "getsockopt: %s", what);
+		ok(FAILS(getsockname(fd, sa, &al)), "getsockname: %s", what);
+		ok(FAILS(getpeername(fd, sa, &al)), "getpeername: %s", what);
+#undef FAILS
+	}
+}
+
+/* A stream socket's life: what each call says in each state. */
+static void stream_states(void)
+{
+	char b[16];
+	struct sockaddr_in a = lo(5002), me, peer;
+	struct sockaddr *sa = (struct sockaddr *)&a;
+	socklen_t ml = sizeof me, pl = sizeof peer;
+	int v = 1;
+	socklen_t vl = sizeof v;
+
+	int u = socket(AF_INET, SOCK_DGRAM, 0);
+	ok(listen(u, 1) < 0 && errno == EOPNOTSUPP, "listen on UDP is EOPNOTSUPP");
+	close(u);
+	int l = socket(AF_INET, SOCK_STREAM, 0);
+	ok(accept(l, NULL, NULL) < 0 && errno == EINVAL, "accept before listen is EINVAL");
+	ok(recv(l, b, 1, 0) < 0 && errno == ENOTCONN, "recv before connect is ENOTCONN");
+	ok(shutdown(l, SHUT_RDWR) < 0 && errno == ENOTCONN, "shutdown before connect is ENOTCONN");
+	ok(shutdown(l, 7) < 0 && errno == EINVAL, "shutdown with a bad 'how' is EINVAL");
+	ok(getpeername(l, (struct sockaddr *)&peer, &pl) < 0 && errno == ENOTCONN,
+	   "getpeername before connect is ENOTCONN");
+	ok(getsockname(l, NULL, &ml) < 0 && errno == EFAULT, "getsockname without a buffer is EFAULT");
+	ok(getsockopt(l, SOL_SOCKET, SO_ACCEPTCONN, &v, &vl) == 0 && v == 0, "SO_ACCEPTCONN is 0 before listen");
+	ok(bind(l, sa, sizeof a) == 0 && listen(l, 4) == 0 && listen(l, 8) == 0, "listen twice (a new backlog)");
+	ok(connect(l, sa, sizeof a) < 0 && errno == EINVAL, "connect on a listening socket is EINVAL");
+	ok(recv(l, b, 1, 0) < 0 && errno == ENOTCONN, "recv on a listening socket is ENOTCONN");
+	ok(send(l, "x", 1, 0) < 0 && errno == ENOTCONN, "send on a listening socket is ENOTCONN");
+
+	int c = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
+	ok(fcntl(c, F_GETFL) & O_NONBLOCK, "socket(SOCK_NONBLOCK)");
+	ok(connect(c, sa, sizeof a) < 0 && errno == EINPROGRESS, "a non-blocking connect is EINPROGRESS");
+	struct pollfd p = { c, POLLOUT, 0 };
+	ok(poll(&p, 1, 1000) == 1 && (p.revents & POLLOUT), "poll says when it is connected");
+	vl = sizeof v;
+	ok(getsockopt(c, SOL_SOCKET, SO_ERROR, &v, &vl) == 0 && v == 0, "SO_ERROR is 0 then");
+	ok(connect(c, sa, sizeof a) < 0 && errno == EISCONN, "connect again is EISCONN");
+	struct pollfd lp = { l, POLLIN, 0 };
+	ok(poll(&lp, 1, 1000) == 1 && (lp.revents & POLLIN), "poll on the listener sees the connection");
+	int d = accept4(l, (struct sockaddr *)&peer, &pl, SOCK_NONBLOCK);
+	ok(d >= 0 && (fcntl(d, F_GETFL) & O_NONBLOCK), "accept4(SOCK_NONBLOCK)");
+	ok(getsockname(c, (struct sockaddr *)&me, &ml) == 0 && me.sin_port == peer.sin_port,
+	   "accept gives the peer's address");
+	fcntl(c, F_SETFL, 0);
+	fcntl(d, F_SETFL, 0);
+
+	struct iovec out[2] = { { "he", 2 }, { "llo", 3 } };
+	struct msghdr mo = { .msg_iov = out, .msg_iovlen = 2 };
+	char b1[2], b2[10];
+	struct iovec in[2] = { { b1, sizeof b1 }, { b2, sizeof b2 } };
+	struct msghdr mi = { .msg_iov = in, .msg_iovlen = 2 };
+	ok(sendmsg(c, &mo, 0) == 5 && recvmsg(d, &mi, 0) == 5 && memcmp(b1, "he", 2) == 0 && memcmp(b2, "llo", 3) == 0,
+	   "sendmsg gathers, recvmsg scatters");
+	send(c, "abc", 3, 0);
+	send(c, "def", 3, 0);
+	ok(recv(d, b, 6, MSG_WAITALL) == 6 && memcmp(b, "abcdef", 6) == 0, "MSG_WAITALL");
+	ok(shutdown(d, SHUT_RD) == 0 && recv(d, b, 1, 0) == 0, "recv after shutdown(SHUT_RD) is EOF");
+
+	struct linger lg = { 1, 0 };
+	struct timeval rto = { 1, 0 };
+	setsockopt(c, SOL_SOCKET, SO_RCVTIMEO, &rto, sizeof rto);
+	ok(setsockopt(d, SOL_SOCKET, SO_LINGER, &lg, sizeof lg) == 0, "SO_LINGER 0");
+	close(d);
+	ok(recv(c, b, 1, 0) < 0 && errno == ECONNRESET, "closing with SO_LINGER 0 resets: ECONNRESET");
+	p = (struct pollfd){ c, POLLIN | POLLOUT, 0 };
+	ok(poll(&p, 1, 0) == 1 && (p.revents & POLLHUP) && !(p.revents & POLLOUT), "poll says POLLHUP after a reset");
+	ok(send(c, "x", 1, MSG_NOSIGNAL) < 0 && errno == EPIPE, "and send is EPIPE");
+	ok(connect(c, sa, sizeof a) < 0 && errno == EINVAL, "connect after a reset is EINVAL");
+	close(c);
+	close(l);
+}
+
+static void options(void)
+{
+	int v = 0, one = 1;
+	socklen_t vl = sizeof v;
+	int s = socket(AF_INET, SOCK_STREAM, 0), u = socket(AF_INET, SOCK_DGRAM, 0);
+	ok(getsockopt(s, SOL_SOCKET, SO_TYPE, &v, &vl) == 0 && v == SOCK_STREAM &&
+	       getsockopt(u, SOL_SOCKET, SO_TYPE, &v, &vl) == 0 && v == SOCK_DGRAM,
+	   "SO_TYPE");
+	vl = 2;
+	ok(getsockopt(s, SOL_SOCKET, SO_TYPE, &v, &vl) < 0 && errno == EINVAL,
+	   "getsockopt with a short buffer is EINVAL");
+	vl = sizeof v;
+	ok(setsockopt(s, SOL_SOCKET, SO_KEEPALIVE, &one, sizeof one) == 0 &&
+	       getsockopt(s, SOL_SOCKET, SO_KEEPALIVE, &v, &vl) == 0 && v == 1,
+	   "SO_KEEPALIVE");
+	ok(setsockopt(s, SOL_SOCKET, SO_KEEPALIVE, &one, 2) < 0 && errno == EINVAL, "a short int option is EINVAL");
+	ok(setsockopt(s, IPPROTO_TCP, TCP_KEEPIDLE, &one, sizeof one) == 0 &&
+	       setsockopt(s, IPPROTO_TCP, TCP_KEEPINTVL, &one, sizeof one) == 0 &&
+	       setsockopt(s, IPPROTO_TCP, TCP_KEEPCNT, &one, sizeof one) == 0,
+	   "TCP_KEEPIDLE, TCP_KEEPINTVL, TCP_KEEPCNT");
+	ok(setsockopt(u, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one) < 0 && errno == ENOPROTOOPT,
+	   "a TCP option on UDP is ENOPROTOOPT");
+	ok(setsockopt(s, SOL_SOCKET, SO_RCVBUF, &one, sizeof one) == 0 &&
+	       getsockopt(s, SOL_SOCKET, SO_RCVBUF, &v, &vl) == 0 && v > 1,
+	   "SO_RCVBUF is accepted and reports the real size");
+	int ttl = 9;
+	ok(setsockopt(u, IPPROTO_IP, IP_TTL, &ttl, sizeof ttl) == 0 &&
+	       setsockopt(u, IPPROTO_IP, IP_TOS, &ttl, sizeof ttl) == 0,
+	   "IP_TTL, IP_TOS");
+	struct timeval tv = { 2, 500000 }, back = { 0, 0 };
+	socklen_t tl = sizeof back;
+	ok(setsockopt(s, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv) == 0 &&
+	       getsockopt(s, SOL_SOCKET, SO_SNDTIMEO, &back, &tl) == 0 && back.tv_sec == 2 && back.tv_usec == 500000,
+	   "SO_SNDTIMEO round trip");
+	tv.tv_usec = 1000000;
+	ok(setsockopt(s, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv) < 0 && errno == EINVAL, "a bad timeval is EINVAL");
+	ok(setsockopt(s, SOL_SOCKET, SO_REUSEADDR, NULL, sizeof one) < 0 && errno == EFAULT,
+	   "setsockopt without a value is EFAULT");
+	close(s);
+	close(u);
+}
+
+static void datagrams(void)
+{
+	char b[16];
+	struct sockaddr_in a = lo(6001), from;
+	struct sockaddr *sa = (struct sockaddr *)&a;
+	socklen_t fl = sizeof from;
+	int u1 = socket(AF_INET, SOCK_DGRAM, 0), u2 = socket(AF_INET, SOCK_DGRAM, 0);
+	bind(u1, sa, sizeof a);
+	struct pollfd p = { u1, POLLIN | POLLOUT, 0 };
+	ok(poll(&p, 1, 0) == 1 && p.revents == POLLOUT, "an idle UDP socket polls writable only");
+	sendto(u2, "one", 3, 0, sa, sizeof a);
+	sendto(u2, "two", 3, 0, sa, sizeof a);
+	p.events = POLLIN;
+	ok(poll(&p, 1, 1000) == 1 && p.revents == POLLIN, "and readable once a datagram is queued");
+	ok(recv(u1, b, sizeof b, MSG_PEEK) == 3 && recv(u1, b, sizeof b, 0) == 3 && memcmp(b, "one", 3) == 0,
+	   "MSG_PEEK on UDP leaves the datagram");
+	struct iovec iov = { b, sizeof b };
+	struct msghdr m = { .msg_name = &from, .msg_namelen = fl, .msg_iov = &iov, .msg_iovlen = 1 };
+	ok(recvmsg(u1, &m, 0) == 3 && memcmp(b, "two", 3) == 0 && m.msg_namelen == sizeof from &&
+	       from.sin_addr.s_addr == htonl(INADDR_LOOPBACK),
+	   "recvmsg with the sender's address");
+	ok(recv(u1, b, 1, MSG_DONTWAIT) < 0 && errno == EAGAIN, "MSG_DONTWAIT on an empty UDP socket is EAGAIN");
+	struct sockaddr_in peer;
+	socklen_t pl = sizeof peer;
+	ok(connect(u2, sa, sizeof a) == 0 && getpeername(u2, (struct sockaddr *)&peer, &pl) == 0 &&
+	       peer.sin_port == a.sin_port,
+	   "getpeername on a connected UDP socket");
+	ok(shutdown(u1, SHUT_RD) == 0 && recv(u1, b, 1, 0) == 0, "recv after shutdown(SHUT_RD) on UDP is 0");
+	close(u1);
+	close(u2);
+}
+
 int main(void)
 {
 	int one = 1;
@@ -225,5 +405,10 @@ int main(void)
 	pthread_join(t, NULL);
 	ok(blocked_result < 0 && blocked_errno == EINVAL, "and the blocked accept() fails with EINVAL");
 	close(l);
+
+	not_sockets();
+	stream_states();
+	options();
+	datagrams();
 	return done_testing();
 }

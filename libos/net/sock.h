@@ -1,0 +1,119 @@
+/*
+ * BSD sockets over lwIP's raw API, the internal interface between the
+ * socket files (libos/net).  Each socket is an open file (fd.c) whose private
+ * state is a struct sock.  lwIP's callbacks only queue data and wake threads;
+ * the calls do the copying and block the calling thread (not the guest) on
+ * the socket's wait queue until a callback wakes it.
+ *
+ *   sock.c      the socket object: socket(), the fd look-up, waiting, the
+ *               open-file ops (read, write, poll, close), shutdown()
+ *   tcp.c       streams: lwIP's TCP callbacks, connect, listen/accept, data
+ *   udp.c       datagrams: lwIP's UDP callback, data
+ *   io.c        send/recv/sendto/recvfrom/sendmsg/recvmsg by socket type
+ *   sockopt.c   setsockopt/getsockopt
+ *   sockaddr.c  sockaddr_in <-> lwIP addresses, bind, connect, the names
+ *
+ * Errors are negative errno inside, errno/-1 at the POSIX entry points.
+ * The names declared here are global only inside tcnet.o: the Makefile keeps
+ * just exports.txt's, so they cannot clash with the app's.
+ */
+#ifndef LIBOS_NET_SOCK_H
+#define LIBOS_NET_SOCK_H
+
+#include <stdint.h>
+#include <sys/socket.h>
+
+#include "lwip/ip_addr.h"
+#include "lwip/pbuf.h"
+#include "lwip/tcp.h"
+#include "lwip/udp.h"
+
+#include "../fd.h"
+#include "net.h"
+
+#define DGRAM_QUEUE 64
+#define ACCEPT_QUEUE 64
+
+/* Where a stream is in its life.  Datagram sockets stay SOCK_NEW: their
+ * pcb knows whether they are connected. */
+enum sock_state {
+	SOCK_NEW, /* created or bound; also after a failed connect */
+	SOCK_LISTENING,
+	SOCK_CONNECTING,
+	SOCK_CONNECTED, /* also once the pcb is gone after both sides closed */
+	SOCK_DISCONNECTED, /* was connected; lwIP dropped it (reset, timeout) */
+	SOCK_CLOSED, /* close()d while threads were blocked: the last frees it */
+};
+
+struct dgram {
+	struct pbuf *p;
+	ip_addr_t addr;
+	u16_t port;
+};
+
+struct sock {
+	int type; /* SOCK_STREAM or SOCK_DGRAM */
+	enum sock_state state;
+	unsigned nonblock : 1; /* O_NONBLOCK */
+	unsigned linger_abort : 1; /* SO_LINGER on with 0 s: close() resets */
+	unsigned rd_shut : 1, wr_shut : 1; /* shutdown() of our side */
+	unsigned peer_eof : 1; /* the peer closed its side */
+	int err; /* pending error, positive errno */
+	struct tcp_pcb *tcp;
+	struct udp_pcb *udp;
+	struct pbuf *rx; /* stream data not yet read */
+	struct dgram dq[DGRAM_QUEUE];
+	unsigned dq_head, dq_len;
+	struct sock *aq[ACCEPT_QUEUE]; /* accepted, not yet returned by accept() */
+	unsigned aq_head, aq_len;
+	int backlog;
+	struct tc_waitq waiters;
+	uint64_t rcvtimeo, sndtimeo; /* ns, 0: forever */
+	int busy; /* threads blocked in a call on this socket */
+};
+
+/* sock.c */
+/* The socket behind fd, or NULL with *err = -EBADF or -ENOTSOCK. */
+struct sock *sock_get(int fd, int *err);
+/* A new descriptor for s (flags: SOCK_NONBLOCK); frees s on failure. */
+int sock_install(struct sock *s, int flags);
+/* Let go of s's pcb and queued data, then of s. */
+void sock_free(struct sock *s);
+/* Wake the threads blocked on s (may be NULL) and those in poll(). */
+void sock_wake(struct sock *s);
+/*
+ * Block until woken or the timeout (ns, 0: none); -EAGAIN on timeout.
+ * -EBADF if another thread closed the socket meanwhile: the sock may be
+ * gone then, so callers return at once without touching it.
+ */
+int sock_wait(struct sock *s, uint64_t timeout);
+/* lwIP's err_t as a positive errno. */
+int sock_errno(err_t e);
+/* Whether a stream has been connected, whatever became of it since. */
+static inline int sock_was_connected(const struct sock *s)
+{
+	return s->state == SOCK_CONNECTED || s->state == SOCK_DISCONNECTED;
+}
+
+/* tcp.c */
+int stream_open(struct sock *s);
+int stream_connect(struct sock *s, const ip_addr_t *ip, u16_t port);
+ssize_t stream_send(struct sock *s, const uint8_t *buf, size_t len, int flags);
+ssize_t stream_recv(struct sock *s, uint8_t *buf, size_t len, int flags);
+short stream_poll(struct sock *s);
+void stream_release(struct sock *s);
+
+/* udp.c */
+int dgram_open(struct sock *s);
+ssize_t dgram_send(struct sock *s, const void *buf, size_t len, const struct sockaddr *to, socklen_t tolen);
+ssize_t dgram_recv(struct sock *s, void *buf, size_t len, int flags, struct sockaddr *from, socklen_t *fromlen);
+short dgram_poll(struct sock *s);
+void dgram_release(struct sock *s);
+
+/* sockaddr.c */
+/* A sockaddr_in from the app as an lwIP address and port. */
+int sockaddr_in_get(const struct sockaddr *a, socklen_t len, ip_addr_t *ip, u16_t *port);
+/* Store ip (NULL: any) and port as a sockaddr_in, cut to *len; a or len may be NULL. */
+void sockaddr_in_put(struct sockaddr *a, socklen_t *len, const ip_addr_t *ip, u16_t port);
+
+#endif

@@ -1,0 +1,170 @@
+/*
+ * Socket options.  lwIP keeps the IP-level ones (SOF_* bits, TOS, TTL) and
+ * TCP's in the pcb; timeouts and SO_LINGER live in the struct sock.
+ */
+#include <errno.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/time.h>
+
+#include "../internal.h"
+#include "sock.h"
+
+static struct ip_pcb *ip_pcb_of(struct sock *s)
+{
+	return s->tcp ? (struct ip_pcb *)(void *)s->tcp : (struct ip_pcb *)(void *)s->udp;
+}
+
+/* A bad timeval clears the timeout (Linux would keep the old one). */
+static int set_timeout(uint64_t *ns, const void *v, socklen_t len)
+{
+	const struct timeval *tv = v;
+	if (len < sizeof *tv || tv->tv_usec < 0 || tv->tv_usec >= 1000000 || tv->tv_sec < 0) {
+		*ns = 0;
+		return -EINVAL;
+	}
+	*ns = (uint64_t)tv->tv_sec * 1000000000ULL + (uint64_t)tv->tv_usec * 1000;
+	return 0;
+}
+
+static int set_socket_opt(struct sock *s, int name, const void *v, socklen_t len, int on)
+{
+	struct ip_pcb *ip = ip_pcb_of(s);
+	switch (name) {
+	case SO_REUSEADDR:
+	case SO_REUSEPORT:
+	case SO_KEEPALIVE:
+	case SO_BROADCAST: {
+		u8_t opt = name == SO_KEEPALIVE ? SOF_KEEPALIVE : name == SO_BROADCAST ? SOF_BROADCAST : SOF_REUSEADDR;
+		if (len < sizeof(int))
+			return -EINVAL;
+		if (ip) {
+			if (on)
+				ip_set_option(ip, opt);
+			else
+				ip_reset_option(ip, opt);
+		}
+		return 0;
+	}
+	case SO_RCVTIMEO: return set_timeout(&s->rcvtimeo, v, len);
+	case SO_SNDTIMEO: return set_timeout(&s->sndtimeo, v, len);
+	case SO_SNDBUF:
+	case SO_RCVBUF:
+		/* lwIP's buffers are sized at build time; the request is accepted
+		 * and getsockopt reports what there really is. */
+		return len < sizeof(int) ? -EINVAL : 0;
+	case SO_LINGER: {
+		const struct linger *l = v;
+		if (len < sizeof *l)
+			return -EINVAL;
+		s->linger_abort = l->l_onoff && l->l_linger == 0;
+		return 0;
+	}
+	default: return -ENOPROTOOPT;
+	}
+}
+
+static int set_tcp_opt(struct sock *s, int name, socklen_t len, int on)
+{
+	if (len < sizeof(int))
+		return -EINVAL;
+	if (!s->tcp)
+		return -(s->err ? s->err : EINVAL);
+	switch (name) {
+	case TCP_NODELAY:
+		if (on)
+			tcp_nagle_disable(s->tcp);
+		else
+			tcp_nagle_enable(s->tcp);
+		return 0;
+	case TCP_KEEPIDLE: s->tcp->keep_idle = (u32_t)on * 1000; return 0;
+	case TCP_KEEPINTVL: s->tcp->keep_intvl = (u32_t)on * 1000; return 0;
+	case TCP_KEEPCNT: s->tcp->keep_cnt = (u32_t)on; return 0;
+	default: return -ENOPROTOOPT;
+	}
+}
+
+static int set_opt(struct sock *s, int level, int name, const void *v, socklen_t len)
+{
+	if (!v)
+		return -EFAULT;
+	int on = len >= sizeof(int) ? *(const int *)v : 0;
+	struct ip_pcb *ip = ip_pcb_of(s);
+	if (level == SOL_SOCKET)
+		return set_socket_opt(s, name, v, len, on);
+	if (level == IPPROTO_TCP && s->type == SOCK_STREAM)
+		return set_tcp_opt(s, name, len, on);
+	if (level == IPPROTO_IP && (name == IP_TOS || name == IP_TTL) && ip && len >= sizeof(int)) {
+		if (name == IP_TOS)
+			ip->tos = (u8_t)on;
+		else
+			ip->ttl = (u8_t)on;
+		return 0;
+	}
+	return -ENOPROTOOPT;
+}
+
+int setsockopt(int fd, int level, int name, const void *v, socklen_t len)
+{
+	int e = 0;
+	struct sock *s = sock_get(fd, &e);
+	if (!s)
+		return sys_fail(-e);
+	return (int)sys_ret(set_opt(s, level, name, v, len));
+}
+
+static int put_int(void *v, socklen_t *len, int val)
+{
+	if (!v || !len || *len < sizeof(int))
+		return -EINVAL;
+	*(int *)v = val;
+	*len = sizeof(int);
+	return 0;
+}
+
+static int put_tv(void *v, socklen_t *len, uint64_t ns)
+{
+	struct timeval tv = { (time_t)(ns / 1000000000ULL), (suseconds_t)(ns % 1000000000ULL / 1000) };
+	if (!v || !len || *len < sizeof tv)
+		return -EINVAL;
+	memcpy(v, &tv, sizeof tv);
+	*len = sizeof tv;
+	return 0;
+}
+
+static int get_socket_opt(struct sock *s, int name, void *v, socklen_t *len)
+{
+	struct ip_pcb *ip = ip_pcb_of(s);
+	switch (name) {
+	case SO_ERROR: {
+		int err = s->err;
+		s->err = 0;
+		return put_int(v, len, err);
+	}
+	case SO_TYPE: return put_int(v, len, s->type);
+	case SO_ACCEPTCONN: return put_int(v, len, s->state == SOCK_LISTENING);
+	case SO_REUSEADDR: return put_int(v, len, ip && ip_get_option(ip, SOF_REUSEADDR) ? 1 : 0);
+	case SO_KEEPALIVE: return put_int(v, len, ip && ip_get_option(ip, SOF_KEEPALIVE) ? 1 : 0);
+	case SO_BROADCAST: return put_int(v, len, ip && ip_get_option(ip, SOF_BROADCAST) ? 1 : 0);
+	case SO_SNDBUF: return put_int(v, len, TCP_SND_BUF);
+	case SO_RCVBUF: return put_int(v, len, TCP_WND);
+	case SO_RCVTIMEO: return put_tv(v, len, s->rcvtimeo);
+	case SO_SNDTIMEO: return put_tv(v, len, s->sndtimeo);
+	default: return -ENOPROTOOPT;
+	}
+}
+
+int getsockopt(int fd, int level, int name, void *v, socklen_t *len)
+{
+	int e = 0;
+	struct sock *s = sock_get(fd, &e);
+	if (!s)
+		return sys_fail(-e);
+	if (level == SOL_SOCKET)
+		return (int)sys_ret(get_socket_opt(s, name, v, len));
+	if (level == IPPROTO_TCP && name == TCP_NODELAY && s->tcp)
+		return (int)sys_ret(put_int(v, len, tcp_nagle_disabled(s->tcp) ? 1 : 0));
+	return sys_fail(ENOPROTOOPT);
+}

@@ -1,0 +1,366 @@
+/*
+ * Stream sockets over lwIP's TCP: its callbacks (queue and wake, nothing
+ * else), connecting, listening and accepting, and the data path.
+ */
+#include <errno.h>
+#include <poll.h>
+#include <stdlib.h>
+#include <sys/socket.h>
+
+#include "../internal.h"
+#include "sock.h"
+
+/* ---- lwIP callbacks ---- */
+
+static err_t on_recv(void *arg, struct tcp_pcb *pcb, struct pbuf *p, err_t err)
+{
+	struct sock *s = arg;
+	(void)err;
+	if (!s) {
+		/* The socket is gone: take the data and let lwIP finish. */
+		if (p) {
+			tcp_recved(pcb, p->tot_len);
+			pbuf_free(p);
+		}
+		return ERR_OK;
+	}
+	if (!p) {
+		s->peer_eof = 1;
+		if (s->wr_shut) {
+			/* Both sides are done: lwIP frees the pcb from TIME_WAIT on its
+			 * own, without telling us, so let go of it now. */
+			tcp_arg(pcb, NULL);
+			tcp_recv(pcb, NULL);
+			tcp_sent(pcb, NULL);
+			tcp_err(pcb, NULL);
+			s->tcp = NULL;
+		}
+	} else if (s->rd_shut) {
+		tcp_recved(pcb, p->tot_len);
+		pbuf_free(p);
+	} else {
+		/* Data piling up for a slow reader must not sit in the receive
+		 * pool, or one client could starve every other connection: a
+		 * socket keeps at most its first segment there (and there are at
+		 * most MEMP_NUM_TCP_PCB sockets); the rest is copied out. */
+		if (s->rx) {
+			struct pbuf *q = pbuf_clone(PBUF_RAW, PBUF_RAM, p);
+			if (q) {
+				pbuf_free(p);
+				p = q;
+			}
+			pbuf_cat(s->rx, p);
+		} else {
+			s->rx = p;
+		}
+	}
+	sock_wake(s);
+	return ERR_OK;
+}
+
+static err_t on_sent(void *arg, struct tcp_pcb *pcb, u16_t len)
+{
+	(void)pcb, (void)len;
+	sock_wake(arg);
+	return ERR_OK;
+}
+
+/* A timeout (SYN or retransmission) arrives as ERR_ABRT; a clean close
+ * after our shutdown as ERR_CLSD, which is no error at all. */
+static int pending_error(const struct sock *s, err_t err)
+{
+	if (err == ERR_RST && s->state == SOCK_CONNECTING)
+		return ECONNREFUSED;
+	if (err == ERR_ABRT)
+		return ETIMEDOUT;
+	if (err == ERR_CLSD)
+		return 0;
+	return sock_errno(err);
+}
+
+static void on_err(void *arg, err_t err)
+{
+	struct sock *s = arg;
+	if (!s)
+		return;
+	/* lwIP has freed the pcb already. */
+	s->tcp = NULL;
+	s->err = pending_error(s, err);
+	if (err == ERR_CLSD)
+		s->peer_eof = 1;
+	if (s->state == SOCK_CONNECTING)
+		s->state = SOCK_NEW;
+	else if (s->state == SOCK_CONNECTED)
+		s->state = SOCK_DISCONNECTED;
+	sock_wake(s);
+}
+
+static void set_callbacks(struct sock *s, struct tcp_pcb *pcb)
+{
+	tcp_arg(pcb, s);
+	tcp_recv(pcb, on_recv);
+	tcp_sent(pcb, on_sent);
+	tcp_err(pcb, on_err);
+}
+
+static err_t on_connected(void *arg, struct tcp_pcb *pcb, err_t err)
+{
+	struct sock *s = arg;
+	(void)pcb, (void)err;
+	s->state = SOCK_CONNECTED;
+	sock_wake(s);
+	return ERR_OK;
+}
+
+static err_t on_accept(void *arg, struct tcp_pcb *pcb, err_t err)
+{
+	struct sock *l = arg, *s;
+	if (err != ERR_OK || !pcb || !l || l->aq_len >= (unsigned)l->backlog || !(s = calloc(1, sizeof *s)))
+		return ERR_MEM; /* lwIP resets the connection */
+	s->type = SOCK_STREAM;
+	s->tcp = pcb;
+	s->state = SOCK_CONNECTED;
+	set_callbacks(s, pcb);
+	l->aq[(l->aq_head + l->aq_len++) % ACCEPT_QUEUE] = s;
+	sock_wake(l);
+	return ERR_OK;
+}
+
+/* ---- the socket's life ---- */
+
+int stream_open(struct sock *s)
+{
+	s->tcp = tcp_new();
+	if (!s->tcp)
+		return -ENOMEM;
+	set_callbacks(s, s->tcp);
+	return 0;
+}
+
+void stream_release(struct sock *s)
+{
+	struct tcp_pcb *pcb = s->tcp;
+	if (pcb) {
+		tcp_arg(pcb, NULL);
+		if (s->state == SOCK_LISTENING) {
+			/* A listening pcb has only an accept callback. */
+			tcp_accept(pcb, NULL);
+			tcp_close(pcb);
+		} else {
+			tcp_sent(pcb, NULL);
+			tcp_err(pcb, NULL);
+			tcp_recv(pcb, NULL);
+			/* Unread data or SO_LINGER 0: reset, as Linux does. */
+			if (s->rx || s->linger_abort || tcp_close(pcb) != ERR_OK)
+				tcp_abort(pcb);
+		}
+	}
+	if (s->rx)
+		pbuf_free(s->rx);
+	for (; s->aq_len; s->aq_len--, s->aq_head++)
+		sock_free(s->aq[s->aq_head % ACCEPT_QUEUE]);
+	s->tcp = NULL;
+	s->rx = NULL;
+}
+
+int stream_connect(struct sock *s, const ip_addr_t *ip, u16_t port)
+{
+	int e = 0;
+	if (s->state == SOCK_LISTENING)
+		return -EINVAL;
+	if (s->state == SOCK_CONNECTED)
+		return -EISCONN;
+	if (s->state != SOCK_CONNECTING) {
+		if (!s->tcp)
+			return -(s->err ? s->err : EINVAL);
+		err_t r = tcp_connect(s->tcp, ip, port, on_connected);
+		if (r != ERR_OK)
+			return -sock_errno(r);
+		s->state = SOCK_CONNECTING;
+		if (s->nonblock)
+			return -EINPROGRESS;
+	} else if (s->nonblock) {
+		return -EALREADY;
+	}
+	while (s->state == SOCK_CONNECTING)
+		if ((e = sock_wait(s, s->sndtimeo)))
+			return e == -EBADF ? -EBADF : -EINPROGRESS;
+	if (s->state != SOCK_CONNECTED) {
+		e = s->err ? s->err : ECONNREFUSED;
+		s->err = 0;
+		return -e;
+	}
+	return 0;
+}
+
+int listen(int fd, int backlog)
+{
+	int e = 0;
+	struct sock *s = sock_get(fd, &e);
+	if (!s)
+		return sys_fail(-e);
+	if (s->type != SOCK_STREAM)
+		return sys_fail(EOPNOTSUPP);
+	if (!s->tcp || s->state == SOCK_CONNECTED || s->state == SOCK_CONNECTING)
+		return sys_fail(EINVAL);
+	if (backlog <= 0 || backlog > ACCEPT_QUEUE)
+		backlog = ACCEPT_QUEUE;
+	if (s->state == SOCK_LISTENING) {
+		s->backlog = backlog;
+		return 0;
+	}
+	if (s->tcp->local_port == 0 && tcp_bind(s->tcp, IP_ADDR_ANY, 0) != ERR_OK)
+		return sys_fail(EADDRINUSE);
+	struct tcp_pcb *l = tcp_listen_with_backlog(s->tcp, (u8_t)(backlog > 255 ? 255 : backlog));
+	if (!l)
+		return sys_fail(ENOMEM);
+	s->tcp = l;
+	s->state = SOCK_LISTENING;
+	s->backlog = backlog;
+	tcp_arg(l, s);
+	tcp_accept(l, on_accept);
+	return 0;
+}
+
+int accept4(int fd, struct sockaddr *a, socklen_t *len, int flags)
+{
+	int e = 0;
+	struct sock *l = sock_get(fd, &e);
+	if (!l)
+		return sys_fail(-e);
+	if (l->state != SOCK_LISTENING)
+		return sys_fail(EINVAL);
+	while (!l->aq_len) {
+		if (l->rd_shut)
+			return sys_fail(EINVAL);
+		if (l->nonblock)
+			return sys_fail(EAGAIN);
+		if ((e = sock_wait(l, l->rcvtimeo)))
+			return sys_fail(-e);
+	}
+	struct sock *s = l->aq[l->aq_head % ACCEPT_QUEUE];
+	l->aq_head++;
+	l->aq_len--;
+	if (s->tcp)
+		sockaddr_in_put(a, len, &s->tcp->remote_ip, s->tcp->remote_port);
+	else
+		sockaddr_in_put(a, len, NULL, 0);
+	return (int)sys_ret(sock_install(s, flags));
+}
+
+int accept(int fd, struct sockaddr *a, socklen_t *len)
+{
+	return accept4(fd, a, len, 0);
+}
+
+/* ---- data ---- */
+
+ssize_t stream_send(struct sock *s, const uint8_t *buf, size_t len, int flags)
+{
+	size_t sent = 0;
+	int w;
+	int nonblock = s->nonblock || (flags & MSG_DONTWAIT);
+
+	if (s->wr_shut)
+		return -EPIPE;
+	if (s->state != SOCK_CONNECTED) {
+		int e = s->err;
+		s->err = 0;
+		return s->state == SOCK_DISCONNECTED ? -(e ? e : EPIPE) : -ENOTCONN;
+	}
+	while (sent < len) {
+		if (!s->tcp) {
+			int e = s->err ? s->err : EPIPE;
+			return sent ? (ssize_t)sent : -e;
+		}
+		size_t room = tcp_sndbuf(s->tcp);
+		if (room == 0 || tcp_sndqueuelen(s->tcp) >= TCP_SND_QUEUELEN) {
+			tcp_output(s->tcp);
+			if (nonblock)
+				return sent ? (ssize_t)sent : -EAGAIN;
+			if ((w = sock_wait(s, s->sndtimeo)))
+				return sent ? (ssize_t)sent : w;
+			continue;
+		}
+		size_t n = len - sent < room ? len - sent : room;
+		if (n > 0xffff)
+			n = 0xffff;
+		err_t r = tcp_write(s->tcp, buf + sent, (u16_t)n,
+				    TCP_WRITE_FLAG_COPY | (sent + n < len ? TCP_WRITE_FLAG_MORE : 0));
+		if (r == ERR_MEM) {
+			tcp_output(s->tcp);
+			if (nonblock)
+				return sent ? (ssize_t)sent : -EAGAIN;
+			if ((w = sock_wait(s, s->sndtimeo)))
+				return sent ? (ssize_t)sent : w;
+			continue;
+		}
+		if (r != ERR_OK)
+			return sent ? (ssize_t)sent : -sock_errno(r);
+		sent += n;
+	}
+	if (s->tcp)
+		tcp_output(s->tcp);
+	return (ssize_t)sent;
+}
+
+ssize_t stream_recv(struct sock *s, uint8_t *buf, size_t len, int flags)
+{
+	size_t got = 0;
+	int w;
+	int nonblock = s->nonblock || (flags & MSG_DONTWAIT);
+
+	if (s->state == SOCK_LISTENING || (!sock_was_connected(s) && !s->rx))
+		return -ENOTCONN;
+	for (;;) {
+		if (s->rx && got < len) {
+			size_t n = s->rx->tot_len < len - got ? s->rx->tot_len : len - got;
+			pbuf_copy_partial(s->rx, buf + got, (u16_t)n, 0);
+			if (!(flags & MSG_PEEK)) {
+				s->rx = pbuf_free_header(s->rx, (u16_t)n);
+				if (s->tcp)
+					tcp_recved(s->tcp, (u16_t)n);
+			}
+			got += n;
+			if (!(flags & MSG_WAITALL) || got == len || (flags & MSG_PEEK))
+				break;
+			continue;
+		}
+		if (got == len && len)
+			break;
+		if (s->peer_eof || s->rd_shut || len == 0)
+			break;
+		if (s->err) {
+			int e = s->err;
+			s->err = 0;
+			if (got)
+				break;
+			return -e;
+		}
+		if (!s->tcp)
+			break;
+		if (nonblock)
+			return got ? (ssize_t)got : -EAGAIN;
+		if ((w = sock_wait(s, s->rcvtimeo)))
+			return got ? (ssize_t)got : w;
+	}
+	return (ssize_t)got;
+}
+
+short stream_poll(struct sock *s)
+{
+	short r = 0;
+	int was_connected = sock_was_connected(s);
+	if (s->state == SOCK_LISTENING)
+		return s->aq_len ? POLLIN : 0;
+	if (s->rx || s->peer_eof || s->rd_shut || s->err || (!s->tcp && was_connected))
+		r |= POLLIN;
+	if (s->state == SOCK_CONNECTED && s->tcp && tcp_sndbuf(s->tcp) > 0 &&
+	    tcp_sndqueuelen(s->tcp) < TCP_SND_QUEUELEN)
+		r |= POLLOUT;
+	if (s->err)
+		r |= POLLERR;
+	if ((s->peer_eof && s->wr_shut) || (!s->tcp && (was_connected || s->err)))
+		r |= POLLHUP | (s->err ? POLLERR : 0);
+	return r;
+}
