@@ -34,7 +34,7 @@ void sock_wake(struct sock *s)
 {
 	if (s)
 		tc_wake_all(&s->waiters);
-	tc_wake_all(&net_activity);
+	tc_wake_all(&fd_activity); /* poll() and select() waiters */
 }
 
 int sock_wait(struct sock *s, uint64_t timeout)

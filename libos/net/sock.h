@@ -29,7 +29,6 @@
 #include "lwip/udp.h"
 
 #include "../fd.h"
-#include "net.h"
 
 #define DGRAM_QUEUE 64
 #define ACCEPT_QUEUE 64

@@ -17,8 +17,8 @@
 #include "lwip/timeouts.h"
 #include "netif/ethernet.h"
 
+#include "../fd.h"
 #include "../internal.h"
-#include "net.h"
 #include <tincan.h>
 
 static struct netif netifs[PLAT_NET_MAX];
