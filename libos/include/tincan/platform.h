@@ -85,14 +85,17 @@ struct plat_net_info {
 	uint32_t ip4; /* network byte order; 0: configure by DHCP */
 	uint32_t prefix; /* netmask length */
 	uint32_t gw4; /* network byte order; 0: none */
+	uint32_t mem; /* bytes of memory plat_net_open needs (rings, buffers) */
 };
 
 /* How many net devices are attached, and what they are. */
 int plat_net_count(void);
 const struct plat_net_info *plat_net_info(int dev);
 
-/* Start using device dev (allocates its buffers); 0 or -errno. */
-int plat_net_open(int dev);
+/* Start using device dev with info->mem bytes at mem (64-byte aligned,
+ * zeroed, the platform's from now on: the platform never allocates); 0 or
+ * -errno. */
+int plat_net_open(int dev, void *mem);
 
 /* Queue a frame; -EAGAIN when the queue is full (flush, then retry). */
 int plat_net_send(int dev, const void *frame, size_t len);
@@ -119,14 +122,16 @@ struct plat_block_info {
 	uint32_t sector_size; /* bytes; a power of two, at least 512 */
 	uint64_t sectors; /* the device's size in sectors */
 	uint8_t read_only; /* writes complete with -EROFS */
+	uint32_t mem; /* bytes of memory plat_block_open needs (its request queue) */
 };
 
 /* How many block devices are attached, and what they are. */
 int plat_block_count(void);
 const struct plat_block_info *plat_block_info(int dev);
 
-/* Start using device dev (sets up its request queue); 0 or -errno. */
-int plat_block_open(int dev);
+/* Start using device dev with info->mem bytes at mem (64-byte aligned,
+ * zeroed, the platform's from now on); 0 or -errno. */
+int plat_block_open(int dev, void *mem);
 
 enum plat_block_op {
 	PLAT_BLOCK_READ, /* count sectors from sector into buf */

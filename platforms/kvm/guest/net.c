@@ -1,12 +1,11 @@
 /*
  * The KVM platform's net devices: one ring per device shared with
  * tincan-run (platforms/kvm/abi.h), with NBUF transmit and NBUF receive
- * buffers.  Receive buffers stay posted to the monitor, which fills them
+ * buffers, all in the memory libos hands plat_net_open.  Receive buffers stay posted to the monitor, which fills them
  * while it handles a wait or net_io exit; frames the guest sends wait in
  * the ring until the next such exit.
  */
 #include <errno.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include "hypercall.h"
@@ -14,6 +13,9 @@
 
 #define NBUF 128
 #define BUFSZ 2048
+/* The memory a device takes: its ring, then 2 * NBUF buffers. */
+#define RING_SIZE ((sizeof(struct tc_net_ring) + 63) & ~(size_t)63)
+#define MEM (RING_SIZE + 2 * NBUF * BUFSZ)
 
 struct dev {
 	struct tc_net_ring *ring;
@@ -40,6 +42,7 @@ int plat_net_count(void)
 			n->ip4 = bi->net[i].ip4;
 			n->prefix = bi->net[i].prefix;
 			n->gw4 = bi->net[i].gw4;
+			n->mem = MEM;
 		}
 	}
 	return ndevs;
@@ -50,28 +53,22 @@ const struct plat_net_info *plat_net_info(int dev)
 	return dev >= 0 && dev < plat_net_count() ? &devs[dev].info : NULL;
 }
 
-int plat_net_open(int dev)
+int plat_net_open(int dev, void *mem)
 {
 	if (!plat_net_info(dev))
 		return -ENODEV;
 	struct dev *d = &devs[dev];
 	if (d->ring)
-		return 0;
-	struct tc_net_ring *r = aligned_alloc(64, sizeof *r);
-	uint8_t *b = malloc(2 * NBUF * BUFSZ);
-	if (!r || !b) {
-		free(r);
-		free(b);
-		return -ENOMEM;
-	}
+		return -EBUSY;
+	if ((uintptr_t)mem % 64)
+		return -EINVAL;
+	struct tc_net_ring *r = mem;
+	uint8_t *b = (uint8_t *)mem + RING_SIZE;
 	memset(r, 0, sizeof *r);
 	struct tc_hc_net_setup s = { (uint64_t)dev, (uint64_t)(uintptr_t)r, 0 };
 	tc_hypercall(TC_HC_NET_SETUP, &s);
-	if (s.ret) {
-		free(r);
-		free(b);
+	if (s.ret)
 		return -EIO;
-	}
 	for (uint32_t i = 0; i < NBUF; i++) {
 		r->rx[i] = (struct tc_net_desc){ (uint64_t)(uintptr_t)(b + i * BUFSZ), BUFSZ, 0 };
 	}
