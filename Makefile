@@ -233,7 +233,7 @@ $(B)/tests/tiny.tc: $(TINY_OBJ) platforms/kvm/guest/tincan.ld
 
 # ---- host unit tests ---------------------------------------------------------
 UNIT_CFLAGS := -std=c11 $(WARN) -O1 -g -D_GNU_SOURCE -Imkimage -Iplatforms/kvm/monitor -MMD -MP
-UNITS := elfimage layout options chacha
+UNITS := elfimage layout options chacha hccore
 $(B)/host/%.o: %.c | deps
 	$(call say,CC,$<)
 	$(Q)mkdir -p $(@D)
@@ -244,6 +244,8 @@ $(B)/host/tests/unit/test_chacha.o: UNIT_CFLAGS += -Ilibos/include
 $(B)/tests/unit/test_chacha: $(B)/host/tests/unit/test_chacha.o
 $(B)/tests/unit/test_options: $(B)/host/tests/unit/test_options.o $(B)/host/platforms/kvm/monitor/options.o \
 	$(B)/host/mkimage/size.o
+$(B)/tests/unit/test_hccore: $(B)/host/tests/unit/test_hccore.o $(B)/host/platforms/kvm/monitor/hypercall.o \
+	$(B)/host/platforms/kvm/monitor/layout.o $(B)/host/mkimage/elfimage.o
 $(B)/tests/unit/%:
 	$(call say,LD,$@)
 	$(Q)mkdir -p $(@D)

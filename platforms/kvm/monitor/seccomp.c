@@ -1,7 +1,7 @@
 /*
  * The sandbox the monitor runs guest code in.  After set-up, the monitor
- * needs only: KVM_RUN and register reads on the vCPU, console I/O on fds
- * 0-2, reads and writes on its tap devices, ppoll, clocks, exit, and
+ * needs only: KVM_RUN and register reads on the vCPU, reads and writes on
+ * the fds its modules name (console, tap devices), ppoll, clocks, exit, and
  * restart_syscall (a sleep interrupted by SIGSTOP/SIGCONT resumes through
  * it).  Anything else kills the process: a monitor bug exploited by a guest
  * gains no new system calls.
@@ -25,7 +25,6 @@
 #include "monitor.h"
 
 #define PROG_MAX 160
-#define VALS_MAX 12
 
 static struct sock_filter prog[PROG_MAX];
 static unsigned n;
@@ -60,13 +59,8 @@ static void allow_if(int nr, int arg, const unsigned *vals, unsigned nv)
 	emit(RET(SECCOMP_RET_ALLOW));
 }
 
-void sandbox_enter(const int *fds, int nfds)
+void sandbox_enter(const unsigned *rd, unsigned nrd, const unsigned *wr, unsigned nwr)
 {
-	unsigned rd[VALS_MAX] = { 0 }, wr[VALS_MAX] = { 1, 2 }, nrd = 1, nwr = 2;
-	for (int i = 0; i < nfds && nwr < VALS_MAX; i++) {
-		rd[nrd++] = (unsigned)fds[i];
-		wr[nwr++] = (unsigned)fds[i];
-	}
 	/* The kernel truncates ioctl requests to 32 bits, as we compare them. */
 	const unsigned ioctls[] = { KVM_RUN, KVM_GET_REGS, KVM_GET_SREGS };
 
