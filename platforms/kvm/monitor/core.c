@@ -25,6 +25,13 @@ void fds_rw(struct mod_fds *f, int fd, int rd, int wr)
 		f->wr[f->nwr++] = (unsigned)fd;
 }
 
+void fds_pio(struct mod_fds *f, int fd)
+{
+	if (f->npio == FDS_MAX)
+		die(TC_STATUS_HOST, "too many fds for the sandbox");
+	f->pio[f->npio++] = (unsigned)fd;
+}
+
 void fds_wait(struct mod_fds *f, int fd, uint64_t ev, const char *gone)
 {
 	if (f->nwait == FDS_MAX)
@@ -136,5 +143,5 @@ void modules_start(struct vm *vm)
 	}
 	for (unsigned i = 0; i < fds.nwait; i++)
 		wait_known |= fds.wait[i].ev;
-	sandbox_enter(fds.rd, fds.nrd, fds.wr, fds.nwr);
+	sandbox_enter(&fds);
 }

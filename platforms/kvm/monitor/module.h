@@ -34,11 +34,14 @@ struct wait_fd {
 
 /* The fds modules use once the sandbox is in place. */
 struct mod_fds {
-	unsigned nrd, nwr, nwait;
-	unsigned rd[FDS_MAX], wr[FDS_MAX]; /* read(), write() and writev() allowed */
+	unsigned nrd, nwr, npio, nwait;
+	unsigned rd[FDS_MAX]; /* read() allowed */
+	unsigned wr[FDS_MAX]; /* write() and writev() allowed */
+	unsigned pio[FDS_MAX]; /* pread64() and pwrite64() allowed (a disk image) */
 	struct wait_fd wait[FDS_MAX];
 };
 void fds_rw(struct mod_fds *f, int fd, int rd, int wr);
+void fds_pio(struct mod_fds *f, int fd);
 void fds_wait(struct mod_fds *f, int fd, uint64_t ev, const char *gone);
 
 struct module {

@@ -47,7 +47,8 @@ noreturn void guest_fatal(struct vm *vm, int status, const char *fmt, ...) __att
 noreturn void guest_shutdown(struct vm *vm);
 
 /* seccomp.c: from here on only the system calls the run loop needs, with
- * read() on the fds in rd and write()/writev() on those in wr. */
-void sandbox_enter(const unsigned *rd, unsigned nrd, const unsigned *wr, unsigned nwr);
+ * I/O on the fds the modules name (module.h). */
+struct mod_fds;
+void sandbox_enter(const struct mod_fds *f);
 
 #endif

@@ -1,7 +1,8 @@
 /*
  * The sandbox the monitor runs guest code in.  After set-up, the monitor
  * needs only: KVM_RUN and register reads on the vCPU, reads and writes on
- * the fds its modules name (console, tap devices), ppoll, clocks, exit, and
+ * the fds its modules name (console, tap devices; positioned reads and
+ * writes only if a module asks), ppoll, clocks, exit, and
  * restart_syscall (a sleep interrupted by SIGSTOP/SIGCONT resumes through
  * it).  Anything else kills the process: a monitor bug exploited by a guest
  * gains no new system calls.
@@ -22,6 +23,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "module.h"
 #include "monitor.h"
 
 #define PROG_MAX 160
@@ -59,7 +61,7 @@ static void allow_if(int nr, int arg, const unsigned *vals, unsigned nv)
 	emit(RET(SECCOMP_RET_ALLOW));
 }
 
-void sandbox_enter(const unsigned *rd, unsigned nrd, const unsigned *wr, unsigned nwr)
+void sandbox_enter(const struct mod_fds *f)
 {
 	/* The kernel truncates ioctl requests to 32 bits, as we compare them. */
 	const unsigned ioctls[] = { KVM_RUN, KVM_GET_REGS, KVM_GET_SREGS };
@@ -69,9 +71,13 @@ void sandbox_enter(const unsigned *rd, unsigned nrd, const unsigned *wr, unsigne
 	emit(JEQ(AUDIT_ARCH_X86_64, 1, 0));
 	emit(RET(SECCOMP_RET_KILL_PROCESS));
 	allow_if(SYS_ioctl, 1, ioctls, 3);
-	allow_if(SYS_read, 0, rd, nrd);
-	allow_if(SYS_write, 0, wr, nwr);
-	allow_if(SYS_writev, 0, wr, nwr);
+	allow_if(SYS_read, 0, f->rd, f->nrd);
+	allow_if(SYS_write, 0, f->wr, f->nwr);
+	allow_if(SYS_writev, 0, f->wr, f->nwr);
+	if (f->npio) {
+		allow_if(SYS_pread64, 0, f->pio, f->npio);
+		allow_if(SYS_pwrite64, 0, f->pio, f->npio);
+	}
 	allow(SYS_ppoll);
 	allow(SYS_clock_gettime);
 	allow(SYS_clock_nanosleep);
