@@ -225,7 +225,7 @@ install: all
 
 # ---- host unit tests ---------------------------------------------------------
 UNIT_CFLAGS := -std=c11 $(WARN) -O1 -g -D_GNU_SOURCE -Imkimage -Imkimage/include -Iplatforms/kvm/monitor -MMD -MP
-UNITS := elfimage layout options chacha common path
+UNITS := elfimage layout options chacha common path hccore
 $(B)/host/%.o: %.c | deps
 	$(call say,CC,$<)
 	$(Q)mkdir -p $(@D)
@@ -239,6 +239,8 @@ $(B)/host/tests/unit/test_path.o: UNIT_CFLAGS += -Ilibos/vfs
 $(B)/tests/unit/test_path: $(B)/host/tests/unit/test_path.o $(B)/host/libos/vfs/path.o $(B)/host/libos/vfs/mount.o
 $(B)/tests/unit/test_options: $(B)/host/tests/unit/test_options.o $(B)/host/platforms/kvm/monitor/options.o \
 	$(B)/host/mkimage/size.o
+$(B)/tests/unit/test_hccore: $(B)/host/tests/unit/test_hccore.o $(B)/host/platforms/kvm/monitor/hypercall.o \
+	$(B)/host/platforms/kvm/monitor/layout.o $(B)/host/mkimage/elfimage.o
 $(B)/tests/unit/%:
 	$(call say,LD,$@)
 	$(Q)mkdir -p $(@D)

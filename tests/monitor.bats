@@ -274,3 +274,29 @@ setup() { need_kvm; }
 	first_line_has "invalid opcode (ud2)"
 	[[ $output == *"more times"* ]]
 }
+
+@test "--help lists every option, the device modules' in their place" {
+	boot --help
+	[ "$status" -eq 0 ]
+	[ "$output" = "$(cat <<'EOF'
+usage: tincan-run [OPTIONS] IMAGE [--] [ARGS...]
+Boot IMAGE (a program linked by tincan-cc) as a KVM guest; ARGS become its argv[1..].
+
+  --mem=SIZE   guest memory, e.g. 1M, 512K, 1G (default 8M, or what the image asks for)
+  --env=K=V    set an environment variable in the guest (repeatable)
+  --stats      print the number of KVM exits when the guest exits
+  --net=[NAME:]TAP      attach an existing tap device to the image's net device NAME
+                        (NAME may be left out when the image declares one)
+  --net-mac=[NAME:]MAC  the guest's MAC (default: random, locally administered)
+  --ip=ADDR/PREFIX      the guest's IPv4 address on its first net device (default: DHCP)
+  --gw=ADDR             its default gateway
+  --help       show this help
+  --version    show the version
+
+Exit status: the guest's own exit status, or
+  100 guest panic or abort()     101 guest CPU fault (page fault, #GP, #UD...)
+  102 guest broke the ABI        103 bad image, or it does not fit in --mem
+  104 bad command line           105 host error (/dev/kvm, memory, I/O)
+EOF
+	)" ]
+}

@@ -2,10 +2,31 @@
 #include <string.h>
 
 #include "../tap.h"
+#include "module.h"
 #include "options.h"
 #include "size.h"
 
-static int parse(struct options *o, char *err, ...);
+/* A fake device module: takes --dev and --dev-x, refuses the value "no". */
+static const char *dev, *dev_x;
+static int opt_dev(const char *v, char *err, size_t errlen)
+{
+	if (strcmp(v, "no") == 0) {
+		snprintf(err, errlen, "--dev refuses '%s'", v);
+		return -1;
+	}
+	dev = v;
+	return 0;
+}
+static int opt_dev_x(const char *v, char *err, size_t errlen)
+{
+	(void)err, (void)errlen;
+	dev_x = v;
+	return 0;
+}
+static const struct mod_option dev_options[] = { { "--dev", opt_dev }, { "--dev-x", opt_dev_x }, { NULL, NULL } };
+static const struct module fake_console = { 0 },
+			   fake_dev = { .options = dev_options, .usage = "  --dev=X  a device\n" };
+static const struct module *const mods[] = { &fake_console, &fake_dev, NULL };
 
 #include <stdarg.h>
 static int parse(struct options *o, char *err, ...)
@@ -19,7 +40,7 @@ static int parse(struct options *o, char *err, ...)
 		v[n++] = a;
 	va_end(ap);
 	v[n] = NULL;
-	return options_parse(o, n, v, err, 256);
+	return options_parse(o, n, v, mods, err, 256);
 }
 
 int main(void)
@@ -63,5 +84,24 @@ int main(void)
 	ok(parse(&o, err, "--env==x", "img", NULL) == OPT_ERROR, "env with empty name");
 	ok(parse(&o, err, NULL) == OPT_ERROR && strstr(err, "no image"), "no image: %s", err);
 	ok(parse(&o, err, "--mem=1M", NULL) == OPT_ERROR && strstr(err, "no image"), "options but no image");
+
+	ok(parse(&o, err, "--dev=a", "--dev-x", "b", "--mem=1M", "img", NULL) == OPT_RUN && dev &&
+	       strcmp(dev, "a") == 0 && dev_x && strcmp(dev_x, "b") == 0 && o.mem == 1 << 20 && o.argc == 1,
+	   "module options, both forms, among generic ones");
+	ok(parse(&o, err, "--dev=no", "img", NULL) == OPT_ERROR && strcmp(err, "--dev refuses 'no'") == 0,
+	   "a module refuses a value: %s", err);
+	ok(parse(&o, err, "--dev", NULL) == OPT_ERROR && strstr(err, "option '--dev' needs a value"),
+	   "module option without a value: %s", err);
+	ok(parse(&o, err, "--devx=1", "img", NULL) == OPT_ERROR && strstr(err, "unknown option '--devx=1'"),
+	   "a prefix of a module option is not it: %s", err);
+
+	char text[4096] = "";
+	FILE *f = fmemopen(text, sizeof text - 1, "w");
+	options_usage(f, mods);
+	fclose(f);
+	ok(strncmp(text, "usage: tincan-run", 17) == 0, "usage starts with the synopsis");
+	ok(strstr(text, "  --stats      print the number of KVM exits when the guest exits\n  --dev=X  a device\n"
+			"  --help       show this help\n"),
+	   "module usage lines between the generic options and --help");
 	return done_testing();
 }

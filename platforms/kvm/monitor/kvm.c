@@ -1,7 +1,8 @@
 /*
  * Creating the VM and its one vCPU.  Every ioctl here costs start-up time
- * (see docs/abi.md, "Boot"), so the set is minimal: no KVM_GET_SUPPORTED_CPUID,
- * a CPUID table of our own, registers set once.
+ * (see docs/abi.md, "Boot"), so the set is minimal: no CPUID set-up at all
+ * (neither KVM_GET_SUPPORTED_CPUID nor KVM_SET_CPUID2; the guest checks
+ * `cpuid` itself), registers set once.
  */
 #include <errno.h>
 #include <fcntl.h>

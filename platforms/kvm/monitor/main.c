@@ -1,7 +1,10 @@
 /*
  * tincan-run: boot a tincan image as a KVM guest.
  *
- *   tincan-run [--mem=SIZE] [--env=K=V]... [--stats] IMAGE [--] [ARGS...]
+ *   tincan-run [--mem=SIZE] [--env=K=V]... [--stats] [DEVICE OPTIONS] IMAGE [--] [ARGS...]
+ *
+ * Device options (--net=[NAME:]TAP, --net-mac=[NAME:]MAC, --ip=ADDR/PREFIX,
+ * --gw=ADDR) come from the device modules (modules.c); --help lists them.
  *
  * Order matters for start-up time: everything that can fail because of the
  * command line or the image is checked before /dev/kvm is touched.
@@ -19,8 +22,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "module.h"
 #include "monitor.h"
-#include "net.h"
 #include "options.h"
 
 #ifndef TINCAN_VERSION
@@ -30,25 +33,6 @@
 #define MEM_DEFAULT (8ULL << 20)
 #define ARGS_MAX (64ULL << 10)
 #define IMAGE_MAX (1LL << 30)
-
-static const char usage[] = "usage: tincan-run [OPTIONS] IMAGE [--] [ARGS...]\n"
-			    "Boot IMAGE (a program linked by tincan-cc) as a KVM guest; ARGS become its argv[1..].\n"
-			    "\n"
-			    "  --mem=SIZE   guest memory, e.g. 1M, 512K, 1G (default 8M, or what the image asks for)\n"
-			    "  --env=K=V    set an environment variable in the guest (repeatable)\n"
-			    "  --stats      print the number of KVM exits when the guest exits\n"
-			    "  --net=[NAME:]TAP      attach an existing tap device to the image's net device NAME\n"
-			    "                        (NAME may be left out when the image declares one)\n"
-			    "  --net-mac=[NAME:]MAC  the guest's MAC (default: random, locally administered)\n"
-			    "  --ip=ADDR/PREFIX      the guest's IPv4 address on its first net device (default: DHCP)\n"
-			    "  --gw=ADDR             its default gateway\n"
-			    "  --help       show this help\n"
-			    "  --version    show the version\n"
-			    "\n"
-			    "Exit status: the guest's own exit status, or\n"
-			    "  100 guest panic or abort()     101 guest CPU fault (page fault, #GP, #UD...)\n"
-			    "  102 guest broke the ABI        103 bad image, or it does not fit in --mem\n"
-			    "  104 bad command line           105 host error (/dev/kvm, memory, I/O)\n";
 
 static const char *sigbus_path;
 
@@ -164,8 +148,8 @@ int main(int argc, char **argv)
 	for (int fd = 0; fd < 3; fd++)
 		if (fcntl(fd, F_GETFD) < 0 && open("/dev/null", O_RDWR) != fd)
 			die(TC_STATUS_HOST, "cannot open /dev/null for closed fd %d", fd);
-	switch (options_parse(&o, argc, argv, err, sizeof err)) {
-	case OPT_HELP: fputs(usage, stdout); return 0;
+	switch (options_parse(&o, argc, argv, modules, err, sizeof err)) {
+	case OPT_HELP: options_usage(stdout, modules); return 0;
 	case OPT_VERSION: printf("tincan-run %s (guest ABI v%d)\n", TINCAN_VERSION, TC_ABI_VERSION); return 0;
 	case OPT_ERROR: die(TC_STATUS_USAGE, "%s (try tincan-run --help)", err);
 	default: break;
@@ -216,7 +200,7 @@ int main(int argc, char **argv)
 	}
 
 	struct tc_boot_info bi = { 0 };
-	net_configure(&vm, &o, &bi);
+	modules_configure(&vm, &bi);
 
 	vm_create(&vm);
 	if (layout_build_tables(&vm.lay, vm.mem, err, sizeof err) < 0)
@@ -239,18 +223,12 @@ int main(int argc, char **argv)
 	bi.envc = (uint64_t)o.envc;
 	if (getrandom(bi.seed, sizeof bi.seed, 0) != (ssize_t)sizeof bi.seed)
 		die(TC_STATUS_HOST, "getrandom: %s", strerror(errno));
-	bi.tty = (isatty(0) ? TC_TTY_STDIN : 0) | (isatty(1) ? TC_TTY_STDOUT : 0) | (isatty(2) ? TC_TTY_STDERR : 0);
 	bi.argv = put_strings(vm.mem, &cursor, &strs, o.argv, o.argc);
 	bi.envp = put_strings(vm.mem, &cursor, &strs, o.envp, o.envc);
 	vm_load(&vm, vm.img.entry, at);
 	vm_clock(&bi, &vm);
 	memcpy(vm.mem + at, &bi, sizeof bi);
 
-	int taps[TC_NET_DEV_MAX], ntaps = 0;
-	while (ntaps < TC_NET_DEV_MAX && net_fd(ntaps) >= 0) {
-		taps[ntaps] = net_fd(ntaps);
-		ntaps++;
-	}
-	sandbox_enter(taps, ntaps);
+	modules_start(&vm);
 	vm_run(&vm);
 }

@@ -37,7 +37,8 @@ void vm_create(struct vm *vm);
 void vm_load(struct vm *vm, uint64_t entry, uint64_t boot_info);
 void vm_clock(struct tc_boot_info *bi, const struct vm *vm);
 
-/* run.c: run the guest until it exits; never returns. */
+/* run.c: run the guest until it exits; never returns.  Hypercalls go to
+ * hypercall.c, which calls the handlers of core.c and of the modules. */
 noreturn void vm_run(struct vm *vm);
 
 /* fault.c: end the run for a guest's fault, panic or ABI violation, with
@@ -45,7 +46,9 @@ noreturn void vm_run(struct vm *vm);
 noreturn void guest_fatal(struct vm *vm, int status, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 noreturn void guest_shutdown(struct vm *vm);
 
-/* seccomp.c: from here on only the system calls the run loop needs. */
-void sandbox_enter(const int *fds, int nfds);
+/* seccomp.c: from here on only the system calls the run loop needs, with
+ * I/O on the fds the modules name (module.h). */
+struct mod_fds;
+void sandbox_enter(const struct mod_fds *f);
 
 #endif

@@ -1,28 +1,22 @@
-/* Net devices for tincan-run: tap devices attached to the guest's rings. */
+/* Net devices for tincan-run: tap.c attaches tap devices, net.c moves frames
+ * between them and the guest's rings. */
 #ifndef TINCAN_NET_H
 #define TINCAN_NET_H
 
+#include <net/if.h>
 #include <stdint.h>
 
 #include "../abi.h"
-#include "options.h"
 
-struct vm;
+struct net_dev {
+	char tap[IFNAMSIZ];
+	int fd;
+	struct tc_net_ring *ring; /* host address, checked at setup; NULL until then */
+	uint32_t tx_cons, rx_cons;
+};
 
-/* Attach the taps the command line names to the devices the manifest
- * declares and describe them in bi->net.  Exits with a message on any
- * mismatch or tap problem. */
-void net_configure(struct vm *vm, const struct options *o, struct tc_boot_info *bi);
-
-/* The hypercalls. */
-void net_setup(struct vm *vm, uint64_t arg_gpa);
-void net_hc_io(struct vm *vm, uint64_t arg_gpa);
-
-/* Send queued frames and fill posted buffers for the devices in mask;
- * returns the devices that received frames. */
-uint64_t net_io(struct vm *vm, uint64_t mask);
-
-/* The tap fd of device i, or -1. */
-int net_fd(int i);
+/* Devices 0 .. net_ndevs-1, attached by tap.c before the VM exists. */
+extern struct net_dev net_devs[TC_NET_DEV_MAX];
+extern unsigned net_ndevs;
 
 #endif

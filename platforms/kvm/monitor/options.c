@@ -5,7 +5,32 @@
 #include <string.h>
 
 #include "../abi.h"
+#include "module.h"
 #include "size.h"
+
+static const char usage_head[] =
+    "usage: tincan-run [OPTIONS] IMAGE [--] [ARGS...]\n"
+    "Boot IMAGE (a program linked by tincan-cc) as a KVM guest; ARGS become its argv[1..].\n"
+    "\n"
+    "  --mem=SIZE   guest memory, e.g. 1M, 512K, 1G (default 8M, or what the image asks for)\n"
+    "  --env=K=V    set an environment variable in the guest (repeatable)\n"
+    "  --stats      print the number of KVM exits when the guest exits\n";
+static const char usage_tail[] = "  --help       show this help\n"
+				 "  --version    show the version\n"
+				 "\n"
+				 "Exit status: the guest's own exit status, or\n"
+				 "  100 guest panic or abort()     101 guest CPU fault (page fault, #GP, #UD...)\n"
+				 "  102 guest broke the ABI        103 bad image, or it does not fit in --mem\n"
+				 "  104 bad command line           105 host error (/dev/kvm, memory, I/O)\n";
+
+void options_usage(FILE *f, const struct module *const *mods)
+{
+	fputs(usage_head, f);
+	for (; *mods; mods++)
+		if ((*mods)->usage)
+			fputs((*mods)->usage, f);
+	fputs(usage_tail, f);
+}
 
 /* "--name=value" or "--name value": the value, or NULL if arg is not --name. */
 static const char *opt_value(const char *name, int argc, char **argv, int *i, int *missing)
@@ -24,9 +49,23 @@ static const char *opt_value(const char *name, int argc, char **argv, int *i, in
 	return argv[++*i];
 }
 
-int options_parse(struct options *o, int argc, char **argv, char *err, size_t errlen)
+/* Give argv[*i] to the module option it names: 1 taken, 0 not a module
+ * option, -1 refused (err says why). */
+static int module_option(const struct module *const *mods, int argc, char **argv, int *i, int *missing, char *err,
+			 size_t errlen)
 {
-	int i, missing = 0;
+	for (; *mods; mods++)
+		for (const struct mod_option *mo = (*mods)->options; mo && mo->name; mo++) {
+			const char *v = opt_value(mo->name, argc, argv, i, missing);
+			if (v)
+				return mo->parse(v, err, errlen) < 0 ? -1 : 1;
+		}
+	return 0;
+}
+
+int options_parse(struct options *o, int argc, char **argv, const struct module *const *mods, char *err, size_t errlen)
+{
+	int i, missing = 0, r;
 	const char *v;
 
 	memset(o, 0, sizeof *o);
@@ -62,26 +101,12 @@ int options_parse(struct options *o, int argc, char **argv, char *err, size_t er
 				return OPT_ERROR;
 			}
 			o->envp[o->envc++] = (char *)v;
-		} else if ((v = opt_value("--net-mac", argc, argv, &i, &missing))) {
-			if (o->nmac == TC_NET_DEV_MAX) {
-				snprintf(err, errlen, "more than %d --net-mac options", TC_NET_DEV_MAX);
-				return OPT_ERROR;
-			}
-			o->net_mac[o->nmac++] = v;
-		} else if ((v = opt_value("--net", argc, argv, &i, &missing))) {
-			if (o->nnet == TC_NET_DEV_MAX) {
-				snprintf(err, errlen, "more than %d --net options", TC_NET_DEV_MAX);
-				return OPT_ERROR;
-			}
-			o->net[o->nnet++] = v;
-		} else if ((v = opt_value("--ip", argc, argv, &i, &missing))) {
-			o->ip = v;
-		} else if ((v = opt_value("--gw", argc, argv, &i, &missing))) {
-			o->gw = v;
 		} else if (strcmp(a, "--") == 0) {
 			i++;
 			break;
-		} else {
+		} else if ((r = module_option(mods, argc, argv, &i, &missing, err, errlen)) < 0) {
+			return OPT_ERROR;
+		} else if (r == 0) {
 			snprintf(err, errlen, missing ? "option '%s' needs a value" : "unknown option '%s'", a);
 			return OPT_ERROR;
 		}

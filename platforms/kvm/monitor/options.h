@@ -1,15 +1,17 @@
-/* tincan-run's command line. */
+/* tincan-run's command line: the generic options here, the devices' own in
+ * their modules (module.h). */
 #ifndef TINCAN_OPTIONS_H
 #define TINCAN_OPTIONS_H
 
 #include <stddef.h>
 #include <stdint.h>
-
-#include "../abi.h"
+#include <stdio.h>
 
 #define OPT_ENV_MAX 256
 
 enum { OPT_RUN, OPT_HELP, OPT_VERSION, OPT_ERROR };
+
+struct module;
 
 struct options {
 	uint64_t mem; /* 0: not given */
@@ -19,13 +21,14 @@ struct options {
 	char **argv;
 	int envc;
 	char *envp[OPT_ENV_MAX];
-	int nnet, nmac;
-	const char *net[TC_NET_DEV_MAX]; /* --net=[NAME:]TAP */
-	const char *net_mac[TC_NET_DEV_MAX]; /* --net-mac=[NAME:]MAC */
-	const char *ip, *gw; /* --ip=ADDR/PREFIX, --gw=ADDR */
 };
 
-/* Parse argv; OPT_ERROR leaves a one-line reason in err. */
-int options_parse(struct options *o, int argc, char **argv, char *err, size_t errlen);
+/* Parse argv; an option that is not generic goes to the first of mods (a
+ * NULL-terminated list) that takes it.  OPT_ERROR leaves a one-line reason
+ * in err. */
+int options_parse(struct options *o, int argc, char **argv, const struct module *const *mods, char *err, size_t errlen);
+
+/* The --help text, with each module's lines. */
+void options_usage(FILE *f, const struct module *const *mods);
 
 #endif

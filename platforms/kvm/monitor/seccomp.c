@@ -1,7 +1,8 @@
 /*
  * The sandbox the monitor runs guest code in.  After set-up, the monitor
- * needs only: KVM_RUN and register reads on the vCPU, console I/O on fds
- * 0-2, reads and writes on its tap devices, ppoll, clocks, exit, and
+ * needs only: KVM_RUN and register reads on the vCPU, reads and writes on
+ * the fds its modules name (console, tap devices; positioned reads and
+ * writes only if a module asks), ppoll, clocks, exit, and
  * restart_syscall (a sleep interrupted by SIGSTOP/SIGCONT resumes through
  * it).  Anything else kills the process: a monitor bug exploited by a guest
  * gains no new system calls.
@@ -22,10 +23,10 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "module.h"
 #include "monitor.h"
 
 #define PROG_MAX 160
-#define VALS_MAX 12
 
 static struct sock_filter prog[PROG_MAX];
 static unsigned n;
@@ -60,13 +61,8 @@ static void allow_if(int nr, int arg, const unsigned *vals, unsigned nv)
 	emit(RET(SECCOMP_RET_ALLOW));
 }
 
-void sandbox_enter(const int *fds, int nfds)
+void sandbox_enter(const struct mod_fds *f)
 {
-	unsigned rd[VALS_MAX] = { 0 }, wr[VALS_MAX] = { 1, 2 }, nrd = 1, nwr = 2;
-	for (int i = 0; i < nfds && nwr < VALS_MAX; i++) {
-		rd[nrd++] = (unsigned)fds[i];
-		wr[nwr++] = (unsigned)fds[i];
-	}
 	/* The kernel truncates ioctl requests to 32 bits, as we compare them. */
 	const unsigned ioctls[] = { KVM_RUN, KVM_GET_REGS, KVM_GET_SREGS };
 
@@ -75,9 +71,13 @@ void sandbox_enter(const int *fds, int nfds)
 	emit(JEQ(AUDIT_ARCH_X86_64, 1, 0));
 	emit(RET(SECCOMP_RET_KILL_PROCESS));
 	allow_if(SYS_ioctl, 1, ioctls, 3);
-	allow_if(SYS_read, 0, rd, nrd);
-	allow_if(SYS_write, 0, wr, nwr);
-	allow_if(SYS_writev, 0, wr, nwr);
+	allow_if(SYS_read, 0, f->rd, f->nrd);
+	allow_if(SYS_write, 0, f->wr, f->nwr);
+	allow_if(SYS_writev, 0, f->wr, f->nwr);
+	if (f->npio) {
+		allow_if(SYS_pread64, 0, f->pio, f->npio);
+		allow_if(SYS_pwrite64, 0, f->pio, f->npio);
+	}
 	allow(SYS_ppoll);
 	allow(SYS_clock_gettime);
 	allow(SYS_clock_nanosleep);

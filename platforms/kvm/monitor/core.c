@@ -1,0 +1,147 @@
+/*
+ * The core's hypercalls (exit, wait, panic) and the calls into each module:
+ * set-up, the hypercall table, the sandbox's fds and the wait hypercall's.
+ */
+#include <errno.h>
+#include <poll.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "module.h"
+#include "monitor.h"
+
+/* What the wait hypercall can poll, gathered once before the sandbox. */
+static struct mod_fds fds;
+static uint64_t wait_known;
+
+void fds_rw(struct mod_fds *f, int fd, int rd, int wr)
+{
+	if (f->nrd == FDS_MAX || f->nwr == FDS_MAX)
+		die(TC_STATUS_HOST, "too many fds for the sandbox");
+	if (rd)
+		f->rd[f->nrd++] = (unsigned)fd;
+	if (wr)
+		f->wr[f->nwr++] = (unsigned)fd;
+}
+
+void fds_pio(struct mod_fds *f, int fd)
+{
+	if (f->npio == FDS_MAX)
+		die(TC_STATUS_HOST, "too many fds for the sandbox");
+	f->pio[f->npio++] = (unsigned)fd;
+}
+
+void fds_wait(struct mod_fds *f, int fd, uint64_t ev, const char *gone)
+{
+	if (f->nwait == FDS_MAX)
+		die(TC_STATUS_HOST, "too many fds to wait for");
+	f->wait[f->nwait++] = (struct wait_fd){ fd, ev, gone };
+}
+
+static void hc_exit(struct vm *vm, void *arg)
+{
+	struct tc_hc_exit *a = arg;
+	if (vm->stats)
+		msg("stats: %llu KVM exits", (unsigned long long)vm->exits);
+	_exit((int)(a->status & 0xff));
+}
+
+static void hc_wait(struct vm *vm, void *arg)
+{
+	struct tc_hc_wait *a = arg;
+	struct pollfd pfd[FDS_MAX];
+	const struct wait_fd *w[FDS_MAX];
+	uint64_t got = 0;
+	nfds_t n = 0;
+
+	if (a->wanted & ~wait_known)
+		guest_fatal(vm, TC_STATUS_ABI, "guest waits for unknown events 0x%llx", (unsigned long long)a->wanted);
+	for (unsigned i = 0; i < fds.nwait; i++)
+		if (a->wanted & fds.wait[i].ev) {
+			w[n] = &fds.wait[i];
+			pfd[n++] = (struct pollfd){ .fd = fds.wait[i].fd, .events = POLLIN };
+		}
+	/* Modules move what is queued, and may find events already ready. */
+	for (const struct module *const *m = modules; *m; m++)
+		if ((*m)->wait_before)
+			got |= (*m)->wait_before(vm, a->wanted);
+	if (got) {
+		a->ret = (int64_t)got;
+		return;
+	}
+	for (;;) {
+		uint64_t now = now_ns(CLOCK_MONOTONIC);
+		if (now >= a->deadline_ns) {
+			a->ret = 0;
+			return;
+		}
+		uint64_t left = a->deadline_ns - now;
+		/* Cap one sleep at a day; the loop takes care of longer ones. */
+		if (left > 86400ULL * 1000000000ULL)
+			left = 86400ULL * 1000000000ULL;
+		struct timespec ts = { (time_t)(left / 1000000000ULL), (long)(left % 1000000000ULL) };
+		int r = ppoll(n ? pfd : NULL, n, &ts, NULL);
+		if (r > 0) {
+			uint64_t ready = 0;
+			for (nfds_t i = 0; i < n; i++) {
+				/* A device fd that went away would be "ready" forever. */
+				if ((pfd[i].revents & (POLLERR | POLLHUP | POLLNVAL)) && w[i]->gone)
+					die(TC_STATUS_HOST, "%s", w[i]->gone);
+				if (pfd[i].revents)
+					ready |= w[i]->ev;
+			}
+			for (const struct module *const *m = modules; *m; m++)
+				if ((*m)->wait_after)
+					(*m)->wait_after(vm, ready);
+			a->ret = (int64_t)ready;
+			return;
+		}
+		if (r < 0 && errno != EINTR)
+			die(TC_STATUS_HOST, "ppoll: %s", strerror(errno));
+	}
+}
+
+static void hc_panic(struct vm *vm, void *arg)
+{
+	struct tc_hc_panic *a = arg;
+	uint64_t len = a->len > TC_PANIC_MSG_MAX ? TC_PANIC_MSG_MAX : a->len;
+	const char *m = len ? hc_buf(vm, TC_HC_PANIC, a->msg, len, GM_R) : "";
+	char text[TC_PANIC_MSG_MAX + 1];
+
+	/* Keep the message on one line and printable. */
+	for (uint64_t i = 0; i < len; i++)
+		text[i] = (m[i] >= 0x20 && m[i] < 0x7f) ? m[i] : '?';
+	text[len] = '\0';
+	guest_fatal(vm, TC_STATUS_PANIC, "guest panic: %s", text);
+}
+
+static const struct hc_def core_hc[] = {
+	HC_ENTRY_IN(TC_HC_EXIT, "exit", struct tc_hc_exit, hc_exit),
+	HC_ENTRY(TC_HC_WAIT, "wait", struct tc_hc_wait, ret, hc_wait),
+	HC_ENTRY_IN(TC_HC_PANIC, "panic", struct tc_hc_panic, hc_panic),
+};
+
+void modules_configure(struct vm *vm, struct tc_boot_info *bi)
+{
+	for (const struct module *const *m = modules; *m; m++)
+		if ((*m)->configure)
+			(*m)->configure(vm, bi);
+}
+
+void modules_start(struct vm *vm)
+{
+	for (unsigned i = 0; i < sizeof core_hc / sizeof core_hc[0]; i++)
+		hc_register(&core_hc[i]);
+	for (const struct module *const *m = modules; *m; m++) {
+		if ((*m)->start)
+			(*m)->start(vm);
+		if ((*m)->fds)
+			(*m)->fds(&fds);
+		for (unsigned i = 0; i < (*m)->nhc; i++)
+			hc_register(&(*m)->hc[i]);
+	}
+	for (unsigned i = 0; i < fds.nwait; i++)
+		wait_known |= fds.wait[i].ev;
+	sandbox_enter(&fds);
+}

@@ -1,0 +1,72 @@
+/*
+ * Device modules.  Each device of the monitor is one module: its command
+ * line options and --help lines, its set-up, the fds the sandbox lets it
+ * use, what it adds to the wait hypercall, and its hypercalls.  The list
+ * of modules is in modules.c; core.c drives them.  Every hook is optional.
+ */
+#ifndef TINCAN_MODULE_H
+#define TINCAN_MODULE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "../abi.h"
+#include "hypercall.h"
+
+struct vm;
+
+/* "--name=VALUE" or "--name VALUE".  parse returns 0, or -1 with a
+ * one-line reason in err (a usage error). */
+struct mod_option {
+	const char *name;
+	int (*parse)(const char *value, char *err, size_t errlen);
+};
+
+#define FDS_MAX 12
+
+/* An fd the wait hypercall polls for readability: ready sets ev.  If gone
+ * is set, a hang-up or error on it ends the run with that message. */
+struct wait_fd {
+	int fd;
+	uint64_t ev;
+	const char *gone;
+};
+
+/* The fds modules use once the sandbox is in place. */
+struct mod_fds {
+	unsigned nrd, nwr, npio, nwait;
+	unsigned rd[FDS_MAX]; /* read() allowed */
+	unsigned wr[FDS_MAX]; /* write() and writev() allowed */
+	unsigned pio[FDS_MAX]; /* pread64() and pwrite64() allowed (a disk image) */
+	struct wait_fd wait[FDS_MAX];
+};
+void fds_rw(struct mod_fds *f, int fd, int rd, int wr);
+void fds_pio(struct mod_fds *f, int fd);
+void fds_wait(struct mod_fds *f, int fd, uint64_t ev, const char *gone);
+
+struct module {
+	const struct mod_option *options; /* ends with { NULL } */
+	const char *usage; /* its lines in --help */
+	/* Before the VM exists: check the options against the image, open
+	 * host resources, describe the device in bi. */
+	void (*configure)(struct vm *vm, struct tc_boot_info *bi);
+	/* After the boot info is in guest memory, before the sandbox. */
+	void (*start)(struct vm *vm);
+	void (*fds)(struct mod_fds *f);
+	/* The wait hypercall for events wanted: I/O before sleeping (returns
+	 * events already ready: then no sleep), and after it for ready. */
+	uint64_t (*wait_before)(struct vm *vm, uint64_t wanted);
+	void (*wait_after)(struct vm *vm, uint64_t ready);
+	const struct hc_def *hc;
+	unsigned nhc;
+};
+
+/* modules.c: the modules, NULL-terminated. */
+extern const struct module *const modules[];
+
+/* core.c: set up every module, in list order. */
+void modules_configure(struct vm *vm, struct tc_boot_info *bi);
+/* Start every module, fill the hypercall table, enter the sandbox. */
+void modules_start(struct vm *vm);
+
+#endif

@@ -1,0 +1,249 @@
+/*
+ * Tap attach: the --net, --net-mac, --ip and --gw options, matched against
+ * the net devices the image's manifest declares; each attached device gets
+ * a tap fd and its entry in the boot info.  Frames move in net.c.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/if_tun.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/random.h>
+#include <unistd.h>
+
+#include "module.h"
+#include "monitor.h"
+#include "net.h"
+
+struct net_dev net_devs[TC_NET_DEV_MAX];
+unsigned net_ndevs;
+
+static const char *net_arg[TC_NET_DEV_MAX]; /* --net=[NAME:]TAP */
+static const char *mac_arg[TC_NET_DEV_MAX]; /* --net-mac=[NAME:]MAC */
+static const char *ip_arg, *gw_arg; /* --ip=ADDR/PREFIX, --gw=ADDR */
+static int nnet, nmac;
+
+static int opt_net(const char *v, char *err, size_t errlen)
+{
+	if (nnet == TC_NET_DEV_MAX) {
+		snprintf(err, errlen, "more than %d --net options", TC_NET_DEV_MAX);
+		return -1;
+	}
+	net_arg[nnet++] = v;
+	return 0;
+}
+
+static int opt_mac(const char *v, char *err, size_t errlen)
+{
+	if (nmac == TC_NET_DEV_MAX) {
+		snprintf(err, errlen, "more than %d --net-mac options", TC_NET_DEV_MAX);
+		return -1;
+	}
+	mac_arg[nmac++] = v;
+	return 0;
+}
+
+static int opt_ip(const char *v, char *err, size_t errlen)
+{
+	(void)err, (void)errlen;
+	ip_arg = v;
+	return 0;
+}
+
+static int opt_gw(const char *v, char *err, size_t errlen)
+{
+	(void)err, (void)errlen;
+	gw_arg = v;
+	return 0;
+}
+
+static int hexdigit(char c)
+{
+	return c >= '0' && c <= '9'   ? c - '0'
+	       : c >= 'a' && c <= 'f' ? c - 'a' + 10
+	       : c >= 'A' && c <= 'F' ? c - 'A' + 10
+				      : -1;
+}
+
+/* "02:00:00:00:00:01"; no scanf: it would double the monitor's size. */
+static int parse_mac(const char *s, uint8_t mac[6])
+{
+	for (int i = 0; i < 6; i++, s += 3) {
+		int hi = hexdigit(s[0]), lo = hexdigit(s[1]);
+		if (hi < 0 || lo < 0 || s[2] != (i == 5 ? '\0' : ':'))
+			return -1;
+		mac[i] = (uint8_t)(hi << 4 | lo);
+	}
+	return (mac[0] & 1) ? -1 : 0; /* a multicast address cannot be a station's */
+}
+
+static int open_tap(const char *name)
+{
+	struct ifreq ifr;
+	int fd;
+
+	/* TUNSETIFF would create a missing tap: check first, so a typo is an error. */
+	if (if_nametoindex(name) == 0)
+		die(TC_STATUS_USAGE, "tap device '%s' does not exist (create it with: ip tuntap add %s mode tap)", name,
+		    name);
+	fd = open("/dev/net/tun", O_RDWR | O_NONBLOCK | O_CLOEXEC);
+	if (fd < 0)
+		die(TC_STATUS_HOST, "cannot open /dev/net/tun: %s", strerror(errno));
+	memset(&ifr, 0, sizeof ifr);
+	ifr.ifr_flags = IFF_TAP | IFF_NO_PI;
+	snprintf(ifr.ifr_name, sizeof ifr.ifr_name, "%s", name);
+	if (ioctl(fd, TUNSETIFF, &ifr) < 0) {
+		if (errno == EBUSY)
+			die(TC_STATUS_USAGE, "tap device '%s' is busy (another process has it open)", name);
+		if (errno == EINVAL)
+			die(TC_STATUS_USAGE, "'%s' is not a tap device", name);
+		die(TC_STATUS_HOST, "cannot attach tap device '%s': %s", name, strerror(errno));
+	}
+	return fd;
+}
+
+/* The manifest's index of the net device called name, or -1. */
+static int declared(const struct tc_manifest *m, const char *name, char *list, size_t len)
+{
+	int found = -1;
+	size_t at = 0;
+	list[0] = '\0';
+	for (uint32_t i = 0; i < m->ndevices; i++) {
+		if (m->devices[i].type != TC_DEV_NET)
+			continue;
+		at += (size_t)snprintf(list + at, at < len ? len - at : 0, "%s%s", at ? ", " : "", m->devices[i].name);
+		if (strcmp(m->devices[i].name, name) == 0)
+			found = (int)i;
+	}
+	if (!list[0])
+		snprintf(list, len, "none");
+	return found;
+}
+
+static int count_net(const struct tc_manifest *m)
+{
+	int n = 0;
+	for (uint32_t i = 0; i < m->ndevices; i++)
+		n += m->devices[i].type == TC_DEV_NET;
+	return n;
+}
+
+static const char *only_net(const struct tc_manifest *m)
+{
+	for (uint32_t i = 0; i < m->ndevices; i++)
+		if (m->devices[i].type == TC_DEV_NET)
+			return m->devices[i].name;
+	return NULL;
+}
+
+static void configure(struct vm *vm, struct tc_boot_info *bi)
+{
+	const struct tc_manifest *m = vm->img.manifest;
+	char list[TC_MFT_DEVICES_MAX * (TC_MFT_DEVNAME_MAX + 2) + 8];
+
+	for (int i = 0; i < nnet; i++) {
+		char name[TC_MFT_DEVNAME_MAX];
+		const char *arg = net_arg[i], *colon = strchr(arg, ':'), *tap;
+		if (colon) {
+			if ((size_t)(colon - arg) >= sizeof name || colon == arg)
+				die(TC_STATUS_USAGE, "invalid --net=%s: expected NAME:TAP or TAP", arg);
+			memcpy(name, arg, (size_t)(colon - arg));
+			name[colon - arg] = '\0';
+			tap = colon + 1;
+		} else {
+			if (count_net(m) != 1)
+				die(TC_STATUS_USAGE, "--net=%s: %s declares %d net devices (%s): pass --net=NAME:TAP",
+				    arg, vm->image_path, count_net(m), (declared(m, "", list, sizeof list), list));
+			snprintf(name, sizeof name, "%s", only_net(m));
+			tap = arg;
+		}
+		if (!*tap || strlen(tap) >= IFNAMSIZ)
+			die(TC_STATUS_USAGE, "invalid tap name in --net=%s", arg);
+		if (declared(m, name, list, sizeof list) < 0)
+			die(TC_STATUS_USAGE, "--net=%s: %s declares no net device '%s' (it declares: %s)", arg,
+			    vm->image_path, name, list);
+		for (unsigned j = 0; j < net_ndevs; j++)
+			if (strcmp(bi->net[j].name, name) == 0 || strcmp(net_devs[j].tap, tap) == 0)
+				die(TC_STATUS_USAGE, "--net=%s: device or tap given twice", arg);
+		struct tc_boot_net *bn = &bi->net[net_ndevs];
+		struct net_dev *d = &net_devs[net_ndevs];
+		snprintf(bn->name, sizeof bn->name, "%s", name);
+		snprintf(d->tap, sizeof d->tap, "%s", tap);
+		d->fd = open_tap(tap);
+		bn->mtu = 1500;
+		/* A random locally administered unicast MAC unless one is given. */
+		if (getrandom(bn->mac, 6, 0) != 6)
+			die(TC_STATUS_HOST, "getrandom: %s", strerror(errno));
+		bn->mac[0] = (uint8_t)((bn->mac[0] & 0xfc) | 0x02);
+		net_ndevs++;
+	}
+	for (int i = 0; i < nmac; i++) {
+		const char *arg = mac_arg[i], *colon = strchr(arg, ':');
+		/* NAME:MAC has a name before a MAC's five colons. */
+		int named = colon && strchr(colon + 1, ':') && strlen(colon + 1) == 17;
+		unsigned j = 0;
+		if (named) {
+			for (j = 0; j < net_ndevs; j++)
+				if (strncmp(bi->net[j].name, arg, (size_t)(colon - arg)) == 0 &&
+				    bi->net[j].name[colon - arg] == '\0')
+					break;
+		} else if (net_ndevs != 1) {
+			j = net_ndevs;
+		}
+		if (j == net_ndevs)
+			die(TC_STATUS_USAGE, "--net-mac=%s: no such attached net device (use NAME:MAC)", arg);
+		if (parse_mac(named ? colon + 1 : arg, bi->net[j].mac) < 0)
+			die(TC_STATUS_USAGE, "--net-mac=%s: expected a unicast MAC like 02:00:00:00:00:01", arg);
+	}
+	if ((ip_arg || gw_arg) && net_ndevs == 0)
+		die(TC_STATUS_USAGE, "--ip and --gw need a --net device");
+	if (ip_arg) {
+		char addr[64];
+		const char *slash = strchr(ip_arg, '/');
+		unsigned prefix = 24;
+		struct in_addr a;
+		size_t alen = slash ? (size_t)(slash - ip_arg) : strlen(ip_arg);
+		char *end = NULL;
+		if (slash)
+			prefix = (unsigned)strtoul(slash + 1, &end, 10);
+		if (alen >= sizeof addr || (slash && (end == slash + 1 || *end || prefix > 32)))
+			die(TC_STATUS_USAGE, "invalid --ip=%s: expected ADDRESS/PREFIX like 10.0.0.2/24", ip_arg);
+		memcpy(addr, ip_arg, alen);
+		addr[alen] = '\0';
+		if (inet_pton(AF_INET, addr, &a) != 1 || a.s_addr == 0)
+			die(TC_STATUS_USAGE, "invalid --ip=%s: expected ADDRESS/PREFIX like 10.0.0.2/24", ip_arg);
+		bi->net[0].ip4 = a.s_addr;
+		bi->net[0].prefix = prefix;
+	}
+	if (gw_arg) {
+		struct in_addr a;
+		if (inet_pton(AF_INET, gw_arg, &a) != 1)
+			die(TC_STATUS_USAGE, "invalid --gw=%s: expected an IPv4 address", gw_arg);
+		bi->net[0].gw4 = a.s_addr;
+	}
+	bi->nnet = net_ndevs;
+}
+
+static void fds(struct mod_fds *f)
+{
+	for (unsigned i = 0; i < net_ndevs; i++)
+		fds_rw(f, net_devs[i].fd, 1, 1);
+}
+
+static const struct mod_option options[] = {
+	{ "--net-mac", opt_mac }, { "--net", opt_net }, { "--ip", opt_ip }, { "--gw", opt_gw }, { NULL, NULL },
+};
+
+const struct module tap_module = {
+	.options = options,
+	.usage = "  --net=[NAME:]TAP      attach an existing tap device to the image's net device NAME\n"
+		 "                        (NAME may be left out when the image declares one)\n"
+		 "  --net-mac=[NAME:]MAC  the guest's MAC (default: random, locally administered)\n"
+		 "  --ip=ADDR/PREFIX      the guest's IPv4 address on its first net device (default: DHCP)\n"
+		 "  --gw=ADDR             its default gateway\n",
+	.configure = configure,
+	.fds = fds,
+};
