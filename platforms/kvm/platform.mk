@@ -15,8 +15,9 @@ PLAT_APPS := $(B)/apps
 PLAT_IMG := .tc
 
 # ---- the monitor: a static musl binary ---------------------------------------
-MON_SRC := $(wildcard platforms/kvm/monitor/*.c) mkimage/elfimage.c mkimage/size.c
+MON_SRC := $(wildcard platforms/kvm/monitor/*.c) platforms/common/backtrace.c mkimage/elfimage.c mkimage/size.c
 MON_OBJ := $(patsubst %.c,$(B)/musl/%.o,$(MON_SRC))
+$(MON_OBJ): MUSL_CFLAGS += -Iplatforms/common
 
 $(B)/bin/tincan-run: $(MON_OBJ)
 	$(call say,LD,$@)

@@ -11,6 +11,7 @@
 #include <sys/ioctl.h>
 #include <unistd.h>
 
+#include "backtrace.h"
 #include "monitor.h"
 
 #define FRAMES_MAX 32
@@ -41,8 +42,10 @@ static void where(const struct vm *vm, uint64_t addr, char *out, size_t len)
 		snprintf(out, len, "?");
 }
 
-static int read_u64(const struct vm *vm, uint64_t gpa, uint64_t *v)
+/* The walker reads guest words only through the checked translation. */
+static int read_u64(void *ctx, uint64_t gpa, uint64_t *v)
 {
+	const struct vm *vm = ctx;
 	const void *p = gm_ptr(&vm->gm, gpa, 8, GM_R);
 	if (!p || gpa % 8)
 		return -1;
@@ -53,37 +56,21 @@ static int read_u64(const struct vm *vm, uint64_t gpa, uint64_t *v)
 static void backtrace(const struct vm *vm, const struct kvm_regs *r)
 {
 	char w[160];
-	uint64_t fp = r->rbp;
 
 	where(vm, r->rip, w, sizeof w);
 	say("  rip 0x%llx rsp 0x%llx rbp 0x%llx\n  backtrace:\n    #0 0x%llx %s\n", (unsigned long long)r->rip,
 	    (unsigned long long)r->rsp, (unsigned long long)r->rbp, (unsigned long long)r->rip, w);
-	uint64_t last = 0, repeats = 0;
-	/* Repeated frames are not printed but still read: bound the reads too,
-	 * or a guest could build a chain that keeps us walking for seconds. */
-	for (int i = 1, reads = 0; i < FRAMES_MAX && fp && reads < READS_MAX; i++, reads++) {
-		uint64_t next, ret;
-		if (read_u64(vm, fp, &next) || read_u64(vm, fp + 8, &ret) || ret == 0)
-			break;
-		if (ret == last) {
-			/* Deep recursion: say how deep, not every frame. */
-			repeats++;
-			i--;
-		} else {
-			if (repeats)
-				say("    ... the frame above %llu more times\n", (unsigned long long)repeats);
-			repeats = 0;
-			last = ret;
-			/* ret points after the call: name the call itself. */
-			where(vm, ret - 1, w, sizeof w);
-			say("    #%d 0x%llx %s\n", i, (unsigned long long)ret, w);
-		}
-		if (next <= fp)
-			break;
-		fp = next;
+	/* A guest can build any chain: the walker bounds its reads too, so a
+	 * loop of repeated frames cannot keep us walking for seconds. */
+	struct bt_frame f[FRAMES_MAX - 1];
+	unsigned n = bt_walk(r->rbp, read_u64, (void *)vm, f, FRAMES_MAX - 1, READS_MAX);
+	for (unsigned i = 0; i < n; i++) {
+		/* ret points after the call: name the call itself. */
+		where(vm, f[i].ret - 1, w, sizeof w);
+		say("    #%u 0x%llx %s\n", i + 1, (unsigned long long)f[i].ret, w);
+		if (f[i].repeats)
+			say("    ... the frame above %llu more times\n", (unsigned long long)f[i].repeats);
 	}
-	if (repeats)
-		say("    ... the frame above %llu more times\n", (unsigned long long)repeats);
 }
 
 static void regs(const struct vm *vm, struct kvm_regs *r, struct kvm_sregs *s)
