@@ -266,7 +266,7 @@ TEST_BINS := $(B)/tests/netclient $(PLAT_TEST_BINS) $(B)/tests/libc.tc $(B)/test
 
 # ---- top-level targets -------------------------------------------------------
 test: all $(TEST_BINS)
-	@prove $(if $(filter 1,$(V)),-v) tests/*.t
+	@PLATFORM=$(PLATFORM) prove $(if $(filter 1,$(V)),-v) tests/*.t $(wildcard tests/$(PLATFORM)/*.t)
 
 bench: all host-apps $(B)/tests/netclient
 	@tests/bench/run.sh $(B)

@@ -21,13 +21,6 @@ setup() { need_platform; }
 	[ "${lines[0]}" = "Hello from tincan!" ]
 }
 
-@test "an image runs when Linux executes it: it re-executes under tincan-run" {
-	run timeout 20 "$HELLO" x
-	[ "$status" -eq 0 ]
-	[ "${lines[0]}" = "Hello from tincan!" ]
-	[ "${lines[2]}" = 'argv[1] = "x"' ]
-}
-
 @test "hello's image fits the budgets it is built for (64 KiB loaded, 128 KiB file)" {
 	loaded=0
 	for m in $(readelf -lW "$HELLO" | awk '$1 == "LOAD" { print $6 }'); do loaded=$((loaded + m)); done

@@ -2,7 +2,7 @@
 # and guests that lie in them.  The guest is the hand-written network
 # function in tests/guests/tiny.c (it answers ARP and ping on its own).
 # Everything happens in a network namespace of our own.
-load helpers
+load ../helpers
 
 NETTINY=$BATS_FILE_TMPDIR/net.tc
 

@@ -1,5 +1,5 @@
 # tincan-run with hand-written guests (tests/guests/tiny.c): boot, ABI, faults.
-load helpers
+load ../helpers
 
 setup() { need_kvm; }
 
@@ -299,4 +299,11 @@ Exit status: the guest's own exit status, or
   104 bad command line           105 host error (/dev/kvm, memory, I/O)
 EOF
 	)" ]
+}
+
+@test "an image runs when Linux executes it: it re-executes under tincan-run" {
+	run timeout 20 "$B/apps/hello.tc" x
+	[ "$status" -eq 0 ]
+	[ "${lines[0]}" = "Hello from tincan!" ]
+	[ "${lines[2]}" = 'argv[1] = "x"' ]
 }

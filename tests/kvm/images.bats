@@ -1,5 +1,5 @@
 # tincan-run refuses bad images and bad command lines with one clear line.
-load helpers
+load ../helpers
 
 setup() { need_kvm; }
 
