@@ -98,7 +98,8 @@ GUEST_CFLAGS := -std=c11 -D_GNU_SOURCE $(WARN) -O2 -nostdinc -Ilibos -Ilibos/inc
 	-isystem $(T)/newlib/include -isystem $(GCCINC) $(TARGET_CFLAGS) -fno-unwind-tables -Wa,--noexecstack -MMD -MP
 GB := $(B)/guest/$(PLATFORM)
 include platforms/$(PLATFORM)/platform.mk
-COMMON_GUEST_SRC := $(wildcard platforms/common/guest/*.c)
+COMMON_GUEST_SRC := $(wildcard platforms/common/guest/*.c) \
+	$(foreach d,$(PLAT_DRIVERS),$(wildcard platforms/common/drivers/$(d)/*.c))
 LIBOS_SRC := $(wildcard libos/*.c libos/vfs/*.c libos/fs/*.c libos/arch/x86_64/*.c) libos/arch/x86_64/switch.S
 PLAT_OBJ := $(patsubst %,$(GB)/%.o,$(basename $(PLAT_GUEST_SRC) $(COMMON_GUEST_SRC)))
 LIBOS_OBJ := $(patsubst %,$(GB)/%.o,$(basename $(LIBOS_SRC))) $(PLAT_OBJ)

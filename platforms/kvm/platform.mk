@@ -6,6 +6,9 @@
 # it is compiled per install prefix).
 PLAT_GUEST_SRC := $(filter-out %/runpath.c,$(wildcard platforms/kvm/guest/*.c)) platforms/kvm/guest/start.S
 PLAT_LDS := platforms/kvm/guest/tincan.ld
+# Shared drivers (platforms/common/drivers/NAME) this platform links: none,
+# its devices are tincan-run's rings.
+PLAT_DRIVERS :=
 # How the default manifest (platforms/common/guest/manifest.c) learns the
 # platform and its ABI version, from the ABI header itself.
 PLAT_MANIFEST_CFLAGS := -include platforms/kvm/abi.h -DTINCAN_PLATFORM_ID=TC_PLATFORM_KVM \
