@@ -2,7 +2,8 @@
 # The layers' include rules (docs/design.md): libos and mkimage include
 # nothing of a platform's; no #include "…" climbs out of its top-level
 # folder; and the compiler agrees (the dependency files of libos and mkimage
-# objects name no file under platforms/).
+# objects name no file under platforms/, those of platform guest objects no
+# libos file outside libos/include).
 use strict;
 use warnings;
 use File::Spec;
@@ -53,4 +54,17 @@ for my $d (@deps) {
 ok(@deps > 10, 'dependency files of libos and mkimage objects exist (' . scalar(@deps) . ')',
    "run make first: no .d files under $B/guest or $B/musl/mkimage");
 ok(!@bad, 'libos and mkimage objects were compiled from no file under platforms/', @bad[0 .. ($#bad < 9 ? $#bad : 9)]);
+
+# A platform reaches libos only through its public headers (tincan/platform.h
+# and the C library's): never libos's internals.
+my @pdeps = map { glob("$B/guest/*/platforms/$_") } ('*/*/*.d', '*/*/*/*.d', '*/*.d');
+my @inner;
+for my $d (@pdeps) {
+	open(my $fh, '<', $d) or die "$d: $!";
+	local $/;
+	my $text = <$fh>;
+	push @inner, "$d: $1" while $text =~ m{(?:^|\s)((?:\S*/)?libos/(?!include/)\S+)}g;
+}
+ok(@pdeps > 3, 'dependency files of platform guest objects exist (' . scalar(@pdeps) . ')');
+ok(!@inner, 'platform guest code reads no libos internals, only libos/include', @inner[0 .. ($#inner < 9 ? $#inner : 9)]);
 print "1..$n\n";
