@@ -1,11 +1,12 @@
 /*
  * tincan-mkimage: show or rewrite the manifest of a tincan image in place.
  *
- *   tincan-mkimage [--mem=SIZE] [--stack=SIZE] [--name=NAME] [--print] IMAGE
+ *   tincan-mkimage [--mem=SIZE] [--stack=SIZE] [--name=NAME] [--net=NAME]...
+ *                  [--no-devices] [--print] IMAGE
  *
  * The manifest note has a fixed size, so rewriting it changes no other
- * byte of the image.  The image is checked exactly as tincan-run checks it
- * before anything is written.
+ * byte of the image.  The image is checked as a monitor checks it (any
+ * platform's image is accepted here) before anything is written.
  */
 #include <errno.h>
 #include <fcntl.h>
