@@ -38,7 +38,9 @@ static int scan(struct pollfd *p, nfds_t n, unsigned *events)
 	return ready;
 }
 
-int poll(struct pollfd *p, nfds_t n, int timeout_ms)
+/* Weak, like a library member: an app that defines its own poll or select
+ * (they lived in the networking archive before) still links. */
+__attribute__((weak)) int poll(struct pollfd *p, nfds_t n, int timeout_ms)
 {
 	if (n > FD_MAX * 4)
 		return sys_fail(EINVAL);
@@ -55,7 +57,7 @@ int poll(struct pollfd *p, nfds_t n, int timeout_ms)
 	}
 }
 
-int select(int n, fd_set *rd, fd_set *wr, fd_set *ex, struct timeval *tv)
+__attribute__((weak)) int select(int n, fd_set *rd, fd_set *wr, fd_set *ex, struct timeval *tv)
 {
 	struct pollfd p[FD_SETSIZE];
 	nfds_t k = 0;

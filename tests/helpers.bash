@@ -1,10 +1,11 @@
-# Shared by the bats tests.  B is the build directory, PLATFORM the platform
-# the images were built for: tests/platforms/$PLATFORM.bash says how to boot
+# Shared by the bats tests.  B is the build directory, TINCAN_PLATFORM the
+# platform the images were built for (make test passes it; default kvm):
+# tests/platforms/$PLATFORM.bash says how to boot
 # them (need_platform, boot, boot_cmd, IMG).  Tests in tests/ hold for every
 # platform; tests/$PLATFORM/ holds a platform's own.
 TESTS=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 B=${B:-$TESTS/../build}
-PLATFORM=${PLATFORM:-kvm}
+PLATFORM=${TINCAN_PLATFORM:-kvm}
 . "$TESTS/platforms/$PLATFORM.bash"
 
 # A copy of FILE with bytes at OFFSET replaced: patch FILE OFFSET '\xNN...'

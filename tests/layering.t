@@ -28,7 +28,11 @@ for my $f (@files) {
 		next unless $line =~ /^\s*#\s*include\s*([<"])([^>"]+)[>"]/;
 		my ($kind, $inc) = ($1, $2);
 		push @platform_inc, "$f: $inc" if $f =~ m{^(libos|mkimage)/} && $inc =~ m{platforms/|kvm/|abi\.h$};
-		next unless $kind eq '"' && $inc =~ m{\.\./};
+		next unless $inc =~ m{\.\./};
+		if ($kind eq '<') {
+			push @climbers, "$f: <$inc> climbs through a search path";
+			next;
+		}
 		# Resolve against the file's folder, without touching the disk.
 		my @parts = split m{/}, dirname($f) . "/$inc";
 		my @out;

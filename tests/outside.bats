@@ -103,3 +103,43 @@ C
 	[ "${lines[0]}" = "my own panic: works" ]
 	[ "${lines[1]}" = "78" ]
 }
+
+@test "an app may define its own poll and select, and the VFS's and sched's names" {
+	cd "$BATS_TEST_TMPDIR"
+	cat > own.c <<'C'
+#include <poll.h>
+#include <stdio.h>
+#include <sys/select.h>
+int vfs_mount = 1, mount_of = 2, path_normalize = 3, fd_activity = 4, ramfs_ops = 5, sock_get = 6;
+int poll(struct pollfd *p, nfds_t n, int t) { (void)p; (void)n; return t + 1; }
+int select(int n, fd_set *r, fd_set *w, fd_set *e, struct timeval *tv) { (void)r, (void)w, (void)e, (void)tv; return n * 2; }
+int main(void)
+{
+	FILE *f = fopen("x", "w");
+	printf("%d %d %d %d\n", poll(NULL, 0, 41), select(21, NULL, NULL, NULL, NULL), f != NULL,
+	       vfs_mount + mount_of + path_normalize + fd_activity + ramfs_ops + sock_get);
+	return 0;
+}
+C
+	run "$PFX/bin/tincan-cc" -o own own.c
+	echo "$output"
+	[ "$status" -eq 0 ]
+	run timeout 20 "$PFX/bin/tincan-run" own
+	[ "$status" -eq 0 ]
+	[ "${lines[0]}" = "42 42 1 21" ]
+}
+
+@test "tincan-cc links from a prefix whose path has a space, and refuses an unbuilt platform" {
+	cp -R "$PFX" "$BATS_TEST_TMPDIR/with space"
+	echo 'int main(void) { return 7; }' > "$BATS_TEST_TMPDIR/seven.c"
+	run "$BATS_TEST_TMPDIR/with space/bin/tincan-cc" -o "$BATS_TEST_TMPDIR/seven" "$BATS_TEST_TMPDIR/seven.c"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	run timeout 20 "$PFX/bin/tincan-run" "$BATS_TEST_TMPDIR/seven"
+	[ "$status" -eq 7 ]
+	run "$PFX/bin/tincan-cc" --platform=nosuch -c "$BATS_TEST_TMPDIR/seven.c"
+	[ "$status" -eq 1 ]
+	[[ $output == *"platform 'nosuch' is not built"*"(built: kvm)"* ]]
+	run "$PFX/bin/tincan-cc" --platform=kvm -c -o "$BATS_TEST_TMPDIR/seven.o" "$BATS_TEST_TMPDIR/seven.c"
+	[ "$status" -eq 0 ]
+}

@@ -144,7 +144,7 @@ void __tincan_net_start(void)
 		const struct plat_net_info *info = plat_net_info(i);
 		/* The platform never allocates: its rings and buffers come from here. */
 		void *mem = aligned_alloc(64, (info->mem + 63) & ~(size_t)63);
-		int r = mem ? (memset(mem, 0, info->mem), plat_net_open(i, mem)) : -ENOMEM;
+		int r = mem ? plat_net_open(i, mem) : -ENOMEM;
 		if (r)
 			tincan_panic("cannot open net device %s: error %d", info->name, -r);
 		ip4_addr_t ip, mask, gw;

@@ -78,10 +78,11 @@ static int vfs_open(const char *path, int flags, mode_t mode)
 	int r = resolve(path, &w);
 	if (r)
 		return r;
+	/* O_CREAT on "name/" is EISDIR whatever name is, as on Linux. */
+	if (w.dir && (flags & O_CREAT))
+		return -EISDIR;
 	r = lookup(&w, &vn);
 	if (r == -ENOENT && (flags & O_CREAT)) {
-		if (w.dir)
-			return -EISDIR;
 		if (!w.m->ops->create)
 			return -EPERM;
 		r = w.m->ops->create(w.m, w.rest, mode, &vn);
@@ -160,6 +161,9 @@ static int vfs_rename(const char *from, const char *to)
 		return -EBUSY; /* a mount point */
 	if ((r = lookup(&a, &vn)))
 		return r;
+	/* "to/" must name a directory: a file cannot become one. */
+	if (b.dir && !S_ISDIR(vn->type))
+		return -ENOTDIR;
 	if (a.m != b.m)
 		return -EXDEV;
 	return a.m->ops->rename ? a.m->ops->rename(a.m, a.rest, b.rest) : -EPERM;

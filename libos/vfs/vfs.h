@@ -37,7 +37,8 @@ struct vnode {
 /*
  * What a mounted file system does by path.  Paths are relative to the
  * mount point and normal (see path.h): "" is the file system's root, no
- * leading slash, no "." or "..".  NULL ops answer EPERM.
+ * leading slash, no "." or "..".  lookup is required; other NULL ops
+ * answer EPERM.
  */
 struct fs_ops {
 	int (*lookup)(struct mount *m, const char *path, struct vnode **vn); /* -ENOENT if missing */

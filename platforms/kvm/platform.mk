@@ -43,10 +43,9 @@ define PLAT_INSTALL
 endef
 
 # ---- the platform's own test guests: hand-written, no libc -------------------
-TINY_CFLAGS := -std=c11 $(WARN) -O2 -ffreestanding -nostdinc -isystem $(GCCINC) -fno-pie \
-	-fno-stack-protector -fno-omit-frame-pointer -fno-asynchronous-unwind-tables -MMD -MP
+TINY_CFLAGS := -std=c11 $(WARN) -O2 -ffreestanding -nostdinc -isystem $(GCCINC) $(TARGET_CFLAGS) -MMD -MP
 
-$(B)/tiny/%.o: %.c | deps
+$(B)/tiny/%.o: %.c platforms/$(PLATFORM)/platform.mk toolchain/target.cflags | deps
 	$(call say,CC,$<)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(HOSTCC) $(TINY_CFLAGS) -c $< -o $@

@@ -251,6 +251,10 @@ static void vfs_and_poll(void)
 	ok(stat("nosuch/../vfs.txt", &st) < 0 && errno == ENOENT && stat("vfs.txt/../vfs.txt", &st) < 0 &&
 	       errno == ENOTDIR && open("vfs.txt/x", O_CREAT | O_WRONLY, 0600) < 0 && errno == ENOTDIR,
 	   "a missing directory before .. is ENOENT, a file used as a directory ENOTDIR (as on Linux)");
+	ok(open("vfs.txt/", O_CREAT | O_WRONLY, 0600) < 0 && errno == EISDIR && rename("vfs.txt", "moved/") < 0 &&
+	       errno == ENOTDIR && rename("vfs.txt", "vfs.txt/") < 0 && errno == ENOTDIR && stat("vfs.txt", &st) == 0 &&
+	       stat("moved", &st) < 0 && errno == ENOENT,
+	   "O_CREAT on name/ is EISDIR; renaming a file to name/ is ENOTDIR and moves nothing");
 	char name[300];
 	memset(name, 'n', sizeof name - 1);
 	name[sizeof name - 1] = '\0';

@@ -25,6 +25,12 @@
 #define plat_clock_monotonic_ns __tincan_plat_clock_monotonic_ns
 #define plat_entropy __tincan_plat_entropy
 #define plat_wait __tincan_plat_wait
+#define plat_block_count __tincan_plat_block_count
+#define plat_block_info __tincan_plat_block_info
+#define plat_block_open __tincan_plat_block_open
+#define plat_block_submit __tincan_plat_block_submit
+#define plat_block_kick __tincan_plat_block_kick
+#define plat_block_done __tincan_plat_block_done
 
 /* What the platform hands libos at boot. */
 struct tc_boot {
@@ -93,8 +99,8 @@ int plat_net_count(void);
 const struct plat_net_info *plat_net_info(int dev);
 
 /* Start using device dev with info->mem bytes at mem (64-byte aligned,
- * zeroed, the platform's from now on: the platform never allocates); 0 or
- * -errno. */
+ * contents undefined, the platform's from now on: the platform never
+ * allocates); 0 or -errno. */
 int plat_net_open(int dev, void *mem);
 
 /* Queue a frame; -EAGAIN when the queue is full (flush, then retry). */
@@ -130,7 +136,7 @@ int plat_block_count(void);
 const struct plat_block_info *plat_block_info(int dev);
 
 /* Start using device dev with info->mem bytes at mem (64-byte aligned,
- * zeroed, the platform's from now on); 0 or -errno. */
+ * contents undefined, the platform's from now on); 0 or -errno. */
 int plat_block_open(int dev, void *mem);
 
 enum plat_block_op {
@@ -147,7 +153,7 @@ struct plat_block_req {
 	void *tag; /* the caller's, handed back on completion */
 };
 
-struct plat_block_done {
+struct plat_block_completion {
 	void *tag; /* the request's tag */
 	int status; /* 0, or -EIO, -EROFS, -EINVAL (past the end, misaligned) */
 };
@@ -164,7 +170,7 @@ void plat_block_kick(void);
 /* Up to n completions of dev, oldest first, into done; returns how many
  * (0: none waiting).  A request's buffer is the caller's again once its
  * completion has been collected. */
-int plat_block_done(int dev, struct plat_block_done *done, int n);
+int plat_block_done(int dev, struct plat_block_completion *done, int n);
 
 /* Fill buf with len bytes from the CPU's random source; 0 or -EIO. */
 int plat_entropy(void *buf, size_t len);
