@@ -127,7 +127,7 @@ $(GB)/libos.list: FORCE
 $(TP)/libos.o: $(LIBOS_OBJ) libos/exports.txt $(GB)/libos.list
 	$(call say,LD,$@)
 	$(Q)mkdir -p $(@D)
-	$(Q)ld -r -o $@.all $(LIBOS_OBJ)
+	$(Q)ld -r --unique -o $@.all $(LIBOS_OBJ) # --unique: statics of the same name stay apart for --gc-sections
 	$(Q)objcopy --keep-global-symbols=libos/exports.txt $@.all $@
 	$(Q)rm -f $@.all
 
