@@ -114,7 +114,8 @@ static void setup(uint64_t dev)
 
 static void queue(uint32_t op, uint64_t sector, uint32_t count, const void *buf, uint64_t tag)
 {
-	ring->req[ring->req_prod % TC_BLK_RING] = (struct tc_blk_req){ op, count, sector, (uint64_t)(uintptr_t)buf, tag };
+	ring->req[ring->req_prod % TC_BLK_RING] =
+	    (struct tc_blk_req){ op, count, sector, (uint64_t)(uintptr_t)buf, tag };
 	__atomic_store_n(&ring->req_prod, ring->req_prod + 1, __ATOMIC_RELEASE);
 }
 

@@ -105,7 +105,8 @@ void plat_block_kick(void)
 {
 	uint64_t mask = 0;
 	for (int i = 0; i < plat_block_count(); i++)
-		if (blk_devs[i].ring && blk_devs[i].ring->req_prod != __atomic_load_n(&blk_devs[i].ring->req_cons, __ATOMIC_ACQUIRE))
+		if (blk_devs[i].ring &&
+		    blk_devs[i].ring->req_prod != __atomic_load_n(&blk_devs[i].ring->req_cons, __ATOMIC_ACQUIRE))
 			mask |= 1ULL << i;
 	if (!mask)
 		return;

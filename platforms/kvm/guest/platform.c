@@ -63,9 +63,14 @@ extern const struct tc_boot_info *tc_kvm_boot_info;
 
 unsigned plat_wait(uint64_t deadline_ns, unsigned wanted)
 {
-	/* Only devices that are attached have events to wait for. */
-	unsigned nets = (wanted >> 8) & ((1u << plat_net_count()) - 1);
-	unsigned blks = (wanted >> 16) & ((1u << tc_kvm_boot_info->nblk) - 1);
+	/* Only devices that are attached have events to wait for.  Read from
+	 * boot info, not plat_net_count(), so an app without devices does not
+	 * link the device code. */
+	const struct tc_boot_info *bi = tc_kvm_boot_info;
+	unsigned nnet = bi->nnet < PLAT_NET_MAX ? bi->nnet : PLAT_NET_MAX;
+	unsigned nblk = bi->nblk < PLAT_BLOCK_MAX ? bi->nblk : PLAT_BLOCK_MAX;
+	unsigned nets = (wanted >> 8) & ((1u << nnet) - 1);
+	unsigned blks = (wanted >> 16) & ((1u << nblk) - 1);
 	struct tc_hc_wait a = { deadline_ns,
 				(wanted & PLAT_EV_CONSOLE_IN) | ((uint64_t)nets << 8) | ((uint64_t)blks << 16), 0 };
 	tc_hypercall(TC_HC_WAIT, &a);

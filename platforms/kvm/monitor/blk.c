@@ -89,8 +89,8 @@ static void attach(struct vm *vm, struct tc_boot_info *bi, const char *arg)
 	} else {
 		idx = declared(m, NULL, &count, list, sizeof list);
 		if (count != 1)
-			die(TC_STATUS_USAGE, "--block=%s: %s declares %d block devices (%s): pass --block=NAME:FILE", arg,
-			    vm->image_path, count, list);
+			die(TC_STATUS_USAGE, "--block=%s: %s declares %d block devices (%s): pass --block=NAME:FILE",
+			    arg, vm->image_path, count, list);
 	}
 	for (unsigned j = 0; j < ndevs; j++)
 		if (strcmp(bi->blk[j].name, m->devices[idx].name) == 0)
@@ -108,15 +108,16 @@ static void attach(struct vm *vm, struct tc_boot_info *bi, const char *arg)
 	}
 	if (d->fd < 0)
 		die(errno == ENOENT || errno == EACCES || errno == EISDIR || errno == ENOTDIR ? TC_STATUS_USAGE
-											       : TC_STATUS_HOST,
+											      : TC_STATUS_HOST,
 		    "--block=%s: %s: %s", arg, path, strerror(errno));
 	if (fstat(d->fd, &st) < 0)
 		die(TC_STATUS_HOST, "--block=%s: %s: %s", arg, path, strerror(errno));
 	if (!S_ISREG(st.st_mode))
 		die(TC_STATUS_USAGE, "--block=%s: %s is not a regular file", arg, path);
 	if (st.st_size == 0 || st.st_size % TC_BLK_SECTOR)
-		die(TC_STATUS_USAGE, "--block=%s: %s has %lld bytes, not a positive multiple of %d (make one with: "
-				     "truncate -s 64M %s)",
+		die(TC_STATUS_USAGE,
+		    "--block=%s: %s has %lld bytes, not a positive multiple of %d (make one with: "
+		    "truncate -s 64M %s)",
 		    arg, path, (long long)st.st_size, TC_BLK_SECTOR, path);
 	for (unsigned j = 0; j < ndevs; j++) {
 		struct stat o;
@@ -217,8 +218,9 @@ static uint8_t *check(struct vm *vm, unsigned i, const struct tc_blk_req *q)
 		lie(vm, i, "request past the end of the device", q->sector);
 	uint8_t *p = gm_ptr(&vm->gm, q->buf, (uint64_t)q->count * TC_BLK_SECTOR, q->op == TC_BLK_READ ? GM_W : GM_R);
 	if (!p)
-		lie(vm, i, q->op == TC_BLK_READ ? "read buffer outside writable guest memory"
-						: "write buffer outside readable guest memory",
+		lie(vm, i,
+		    q->op == TC_BLK_READ ? "read buffer outside writable guest memory"
+					 : "write buffer outside readable guest memory",
 		    q->buf);
 	return p;
 }
