@@ -42,7 +42,8 @@ static int pw_r(struct passwd *found, struct passwd *pw, char *buf, size_t size,
 	if (!found)
 		return 0;
 	*pw = *found;
-	if (!(pw->pw_name = put(found->pw_name, &buf, &size)) || !(pw->pw_passwd = put(found->pw_passwd, &buf, &size)) ||
+	if (!(pw->pw_name = put(found->pw_name, &buf, &size)) ||
+	    !(pw->pw_passwd = put(found->pw_passwd, &buf, &size)) ||
 	    !(pw->pw_comment = put(found->pw_comment, &buf, &size)) ||
 	    !(pw->pw_gecos = put(found->pw_gecos, &buf, &size)) || !(pw->pw_dir = put(found->pw_dir, &buf, &size)) ||
 	    !(pw->pw_shell = put(found->pw_shell, &buf, &size)))

@@ -8,8 +8,9 @@
  *
  * Every op returns 0 (or a count) or a negative errno.  An op left NULL
  * answers what Linux answers for a file system without the feature:
- *   fs_ops: create, mkdir, symlink, link, unlink, rmdir, rename: -EROFS
- *           (a read-only file system); statvfs: zeros but f_bsize 4096,
+ *   fs_ops: create, mkdir, unlink, rmdir, rename: -EROFS (a read-only
+ *           file system); symlink, link: -EPERM (as Linux for a file
+ *           system without them); statvfs: zeros but f_bsize 4096,
  *           f_namemax PATH_NAME_MAX, ST_RDONLY when create is NULL.
  *   vnode_ops: read/write: -EINVAL; truncate: -EROFS (-EINVAL on a
  *           non-regular file); readdir: -ENOTDIR; readlink: -EINVAL;

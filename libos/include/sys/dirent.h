@@ -31,7 +31,7 @@ struct dirent {
 #define DT_REG 8
 #define DT_LNK 10
 #define DT_SOCK 12
-#define IFTODT(mode) (((mode) & 0170000) >> 12)
+#define IFTODT(mode) (((mode)&0170000) >> 12)
 #define DTTOIF(type) ((type) << 12)
 
 typedef struct __tincan_dir DIR;

@@ -8,7 +8,6 @@
 extern "C" {
 #endif
 
-
 struct statvfs {
 	unsigned long f_bsize; /* preferred I/O size */
 	unsigned long f_frsize; /* the unit of f_blocks */
