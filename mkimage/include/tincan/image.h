@@ -68,6 +68,10 @@ struct tc_manifest {
 	struct tc_mft_device devices[TC_MFT_DEVICES_MAX];
 	uint32_t platform; /* enum tc_platform */
 	uint32_t flags; /* none defined yet: must be 0 */
+	/* The embedded read-only tree (tincan/rootfs.h): where its PT_LOAD
+	 * segment lies in guest memory; size 0 when the image has none. */
+	uint64_t rootfs_addr;
+	uint64_t rootfs_size;
 };
 
 /* The whole note as it sits in the image: the descriptor starts at byte 20,
