@@ -119,11 +119,25 @@ static void attach(const char *image, int fd, const struct ei_image *img, struct
 		uint64_t e = (s->vaddr + s->memsz + TC_MFT_PAGE - 1) & ~(TC_MFT_PAGE - 1);
 		hi = e > hi ? e : hi;
 	}
-	if (m->rootfs_size && ph.p_offset + ph.p_filesz == img->size)
-		end = ph.p_offset;
+	if (m->rootfs_size && ph.p_offset + ph.p_filesz == img->size) {
+		/* Back to where the rest of the file ends: the section headers
+		 * and the sections' bytes (ei_parse checked they are inside). */
+		end = eh.e_shoff + (uint64_t)eh.e_shnum * eh.e_shentsize;
+		for (int i = 0; i < eh.e_shnum; i++) {
+			Elf64_Shdr sh;
+			memcpy(&sh, img->file + eh.e_shoff + (uint64_t)i * sizeof sh, sizeof sh);
+			if (sh.sh_type != SHT_NOBITS && sh.sh_offset + sh.sh_size > end && sh.sh_offset < ph.p_offset)
+				end = sh.sh_offset + sh.sh_size;
+		}
+		for (unsigned i = 0; i < img->nseg; i++)
+			if (img->seg[i].vaddr != ph.p_vaddr && img->seg[i].offset + img->seg[i].filesz > end)
+				end = img->seg[i].offset + img->seg[i].filesz;
+		end = end > ph.p_offset ? ph.p_offset : end;
+	}
 	uint64_t old = (m->rootfs_size + TC_MFT_PAGE - 1) & ~(TC_MFT_PAGE - 1), size = 0;
 	uint64_t off = (end + TC_MFT_PAGE - 1) & ~(TC_MFT_PAGE - 1);
 	memset(&ph, 0, sizeof ph);
+	ph.p_align = 8; /* the reserved PT_NULL, as ld writes it */
 	if (dir) {
 		struct rootfs *fs = rootfs_scan(dir, err, sizeof err);
 		if (!fs)

@@ -132,9 +132,11 @@ static int by_name(const void *a, const void *b)
 
 static const char *kind(mode_t m)
 {
-	return S_ISCHR(m) ? "a character device" : S_ISBLK(m) ? "a block device" : S_ISFIFO(m) ? "a FIFO"
-	       : S_ISSOCK(m)                                                   ? "a socket"
-									       : "of an unknown type";
+	return S_ISCHR(m)    ? "a character device"
+	       : S_ISBLK(m)  ? "a block device"
+	       : S_ISFIFO(m) ? "a FIFO"
+	       : S_ISSOCK(m) ? "a socket"
+			     : "of an unknown type";
 }
 
 /* One entry of the directory being scanned (fs->host ends in its name). */
@@ -144,8 +146,9 @@ static int add_entry(struct rootfs *fs, const struct stat *st, uint32_t *ino)
 	if (S_ISDIR(st->st_mode)) {
 		struct seen *s = fs->nseen ? seen_slot(fs, st->st_dev, st->st_ino) : NULL;
 		if (s && s->node)
-			return fail(fs, "%s is the directory %s again (a bind mount or hard-link loop): a tree "
-					"holds each directory once",
+			return fail(fs,
+				    "%s is the directory %s again (a bind mount or hard-link loop): a tree "
+				    "holds each directory once",
 				    path, s->path);
 		return new_node(fs, st, ino) || remember(fs, st, *ino, path) ? -1 : 0;
 	}
@@ -347,7 +350,8 @@ static int put(const struct rootfs *fs, int fd, const void *buf, size_t len, uin
 	while (len) {
 		ssize_t w = pwrite(fd, p, len, (off_t)at);
 		if (w <= 0)
-			return fail((struct rootfs *)fs, "cannot write the tree: %s", w < 0 ? strerror(errno) : "short write");
+			return fail((struct rootfs *)fs, "cannot write the tree: %s",
+				    w < 0 ? strerror(errno) : "short write");
 		p += w, at += (uint64_t)w, len -= (size_t)w;
 	}
 	return 0;

@@ -34,8 +34,7 @@ const struct tc_rootfs_inode *rofs_inode(const struct rofs_tree *t, uint32_t ino
 	const struct tc_rootfs_inode *in = (const void *)(t->base + h->inode_off + (uint64_t)ino * sizeof *in);
 	switch (in->mode & TC_ROOTFS_S_IFMT) {
 	case TC_ROOTFS_S_IFREG: return inside(t, in->off, in->size) ? in : NULL;
-	case TC_ROOTFS_S_IFLNK:
-		return in->size <= TC_ROOTFS_PATH_MAX && inside(t, in->off, in->size) ? in : NULL;
+	case TC_ROOTFS_S_IFLNK: return in->size <= TC_ROOTFS_PATH_MAX && inside(t, in->off, in->size) ? in : NULL;
 	case TC_ROOTFS_S_IFDIR:
 		return in->off % 8 == 0 && in->size <= t->size / sizeof(struct tc_rootfs_dirent) &&
 			       inside(t, in->off, in->size * sizeof(struct tc_rootfs_dirent))

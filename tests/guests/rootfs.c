@@ -19,9 +19,18 @@ static const char *name(int e)
 	static const struct {
 		int e;
 		const char *n;
-	} t[] = { { ENOENT, "ENOENT" }, { ENOTDIR, "ENOTDIR" }, { EISDIR, "EISDIR" }, { EROFS, "EROFS" },
-		  { EEXIST, "EEXIST" }, { ELOOP, "ELOOP" }, { ENAMETOOLONG, "ENAMETOOLONG" }, { EBADF, "EBADF" },
-		  { EPERM, "EPERM" }, { ENOTSUP, "ENOTSUP" }, { EINVAL, "EINVAL" }, { EIO, "EIO" } };
+	} t[] = { { ENOENT, "ENOENT" },
+		  { ENOTDIR, "ENOTDIR" },
+		  { EISDIR, "EISDIR" },
+		  { EROFS, "EROFS" },
+		  { EEXIST, "EEXIST" },
+		  { ELOOP, "ELOOP" },
+		  { ENAMETOOLONG, "ENAMETOOLONG" },
+		  { EBADF, "EBADF" },
+		  { EPERM, "EPERM" },
+		  { ENOTSUP, "ENOTSUP" },
+		  { EINVAL, "EINVAL" },
+		  { EIO, "EIO" } };
 	static char buf[16];
 	for (size_t i = 0; i < sizeof t / sizeof t[0]; i++)
 		if (t[i].e == e)
