@@ -9,7 +9,6 @@
 #include <unistd.h>
 
 #include "fs/ramfs.h"
-#include "fs/rofs.h"
 #include "internal.h"
 #include "vfs/path.h"
 #include "vfs/vfs.h"
@@ -28,8 +27,7 @@ static struct mount *mount_of(const char *abs, const char **rest)
 {
 	struct mount *m = vfs_mount_find(abs, rest);
 	if (!m) {
-		/* TEMPORARY (issue 8 part 2) until vfs_setup: the image's tree at "/", RAM at /tmp. */
-		vfs_mount(rofs_mount_root() > 0 ? "/tmp" : "/", &ramfs_ops, &rootfs);
+		vfs_mount("/", &ramfs_ops, &rootfs);
 		m = vfs_mount_find(abs, rest);
 	}
 	return m;
