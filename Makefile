@@ -87,7 +87,8 @@ $(COMPAT_LIBS):
 HEADERS := $(patsubst libos/include/%,$(T)/include/%,libos/include/tincan.h libos/include/sys/random.h \
 	libos/include/sys/features.h libos/include/sys/_pthreadtypes.h libos/include/pthread.h \
 	libos/include/sys/socket.h libos/include/netinet/in.h libos/include/netinet/tcp.h \
-	libos/include/arpa/inet.h libos/include/poll.h libos/include/netdb.h)
+	libos/include/arpa/inet.h libos/include/poll.h libos/include/netdb.h \
+	libos/include/sys/dirent.h libos/include/sys/statvfs.h libos/include/sys/stat.h)
 $(T)/include/%: libos/include/%
 	$(Q)mkdir -p $(@D)
 	$(Q)cp $< $@
@@ -129,7 +130,7 @@ $(GB)/libos.list: FORCE
 $(TP)/libos.o: $(LIBOS_OBJ) libos/exports.txt $(GB)/libos.list
 	$(call say,LD,$@)
 	$(Q)mkdir -p $(@D)
-	$(Q)ld -r -o $@.all $(LIBOS_OBJ)
+	$(Q)ld -r --unique -o $@.all $(LIBOS_OBJ) # --unique: statics of the same name stay apart for --gc-sections
 	$(Q)objcopy --keep-global-symbols=libos/exports.txt $@.all $@
 	$(Q)rm -f $@.all
 
@@ -270,7 +271,7 @@ $(B)/tests/netclient: tests/tools/netclient.c | deps
 	$(Q)mkdir -p $(@D)
 	$(Q)$(HOSTCC) -std=c11 $(WARN) -O2 -o $@ $<
 
-TEST_BINS := $(B)/tests/netclient $(PLAT_TEST_BINS) $(B)/tests/libc.tc $(B)/tests/threads.tc \
+TEST_BINS := $(B)/tests/netclient $(PLAT_TEST_BINS) $(B)/tests/libc.tc $(B)/tests/files.tc $(B)/tests/threads.tc \
 	$(B)/tests/sockets.tc $(B)/tests/rootfs.tc $(addprefix $(B)/tests/unit/test_,$(UNITS))
 
 # ---- top-level targets -------------------------------------------------------

@@ -211,6 +211,24 @@ const char *ei_platform_name(uint32_t platform)
 	return platform && platform < TC_PLATFORM_COUNT ? names[platform] : "unknown";
 }
 
+/* A mount point: "/" or "/a/b" without empty, "." or ".." components. */
+static int bad_mount(const char *p)
+{
+	if (p[0] != '/')
+		return 1;
+	if (p[1] == '\0')
+		return 0;
+	for (const char *c = p + 1;; c++) {
+		const char *e = strchr(c, '/');
+		size_t n = e ? (size_t)(e - c) : strlen(c);
+		if (n == 0 || (n == 1 && c[0] == '.') || (n == 2 && c[0] == '.' && c[1] == '.'))
+			return 1;
+		if (!e)
+			return 0;
+		c = e;
+	}
+}
+
 int ei_check_manifest(const struct tc_manifest *m, uint32_t platform, uint32_t abi_version, char *err, size_t errlen)
 {
 	if (!m)
@@ -246,6 +264,20 @@ int ei_check_manifest(const struct tc_manifest *m, uint32_t platform, uint32_t a
 			return fail(err, errlen, "manifest device '%s' has unknown type %u", d->name, d->type);
 		if (d->flags)
 			return fail(err, errlen, "manifest device '%s' has unknown flags 0x%x", d->name, d->flags);
+	}
+	for (uint32_t i = 0; i < TC_MFT_DEVICES_MAX; i++) {
+		const char *mp = m->mounts[i];
+		int block = i < m->ndevices && m->devices[i].type == TC_DEV_BLOCK;
+		if (memchr(mp, '\0', TC_MFT_MOUNT_MAX) == NULL)
+			return fail(err, errlen, "manifest mount point %u is not NUL-terminated", i);
+		if (mp[0] && !block)
+			return fail(err, errlen,
+				    "manifest gives a mount point '%s' to entry %u, which is no block device", mp, i);
+		if (mp[0] && bad_mount(mp))
+			return fail(err, errlen,
+				    "block device '%s': mount point '%s' is not an absolute path without "
+				    "empty, . or .. components",
+				    m->devices[i].name, mp);
 	}
 	return 0;
 }

@@ -2,7 +2,8 @@
  * tincan-mkimage: show or rewrite the manifest of a tincan image in place.
  *
  *   tincan-mkimage [--mem=SIZE] [--stack=SIZE] [--name=NAME] [--net=NAME]...
- *                  [--no-devices] [--rootfs=DIR | --no-rootfs] [--print] IMAGE
+ *                  [--block=NAME[:MOUNTPOINT]]... [--no-devices] [--rootfs=DIR | --no-rootfs]
+ *                  [--print] IMAGE
  *
  * The manifest note has a fixed size, so rewriting it changes no other
  * byte of the image.  The image is checked as a monitor checks it (any
@@ -37,6 +38,9 @@ static const char usage[] = "usage: tincan-mkimage [OPTIONS] IMAGE\n"
 			    "  --stack=SIZE  stack size (0: the default, 64K)\n"
 			    "  --name=NAME   the image's name (at most 31 bytes)\n"
 			    "  --net=NAME    declare a net device NAME (repeatable); tincan-run --net attaches it\n"
+			    "  --block=NAME[:MOUNTPOINT]\n"
+			    "                declare a block device NAME, mounted at MOUNTPOINT in the guest\n"
+			    "                (repeatable); tincan-run --block attaches a disk file to it\n"
 			    "  --no-devices  declare no devices\n"
 			    "  --rootfs=DIR  embed the tree under DIR (files, directories, symbolic links):\n"
 			    "                the guest sees it read-only at /\n"
@@ -76,8 +80,13 @@ static void print(const struct tc_manifest *m)
 	printf("stack:   %lluK%s\n", (unsigned long long)((m->stack ? m->stack : TC_MFT_STACK_DEFAULT) >> 10),
 	       m->stack ? "" : " (default)");
 	printf("devices: %u\n", m->ndevices);
-	for (uint32_t i = 0; i < m->ndevices; i++)
-		printf("  %s (%s)\n", m->devices[i].name, m->devices[i].type == TC_DEV_NET ? "net" : "block");
+	for (uint32_t i = 0; i < m->ndevices; i++) {
+		if (m->devices[i].type == TC_DEV_NET)
+			printf("  %s (net)\n", m->devices[i].name);
+		else
+			printf("  %s (block, %s)\n", m->devices[i].name,
+			       m->mounts[i][0] ? m->mounts[i] : "not mounted");
+	}
 	if (m->rootfs_size)
 		printf("rootfs:  %lluK at 0x%llx\n", (unsigned long long)((m->rootfs_size + 1023) >> 10),
 		       (unsigned long long)m->rootfs_addr);
@@ -173,13 +182,20 @@ static void attach(const char *image, int fd, const struct ei_image *img, struct
 	}
 }
 
+struct newdev {
+	const char *name;
+	size_t namelen;
+	const char *mount; /* "" for none */
+	uint32_t type;
+};
+
 int main(int argc, char **argv)
 {
 	const char *image = NULL, *v, *name = NULL;
 	uint64_t mem = 0, stack = 0;
-	int set_mem = 0, set_stack = 0, do_print = 0, clear_devices = 0, nnet = 0, no_rootfs = 0;
+	int set_mem = 0, set_stack = 0, do_print = 0, clear_devices = 0, ndev = 0, no_rootfs = 0;
 	const char *rootfs = NULL;
-	const char *nets[TC_MFT_DEVICES_MAX];
+	struct newdev devs[TC_MFT_DEVICES_MAX];
 	char err[256];
 
 	for (int i = 1; i < argc; i++) {
@@ -195,9 +211,19 @@ int main(int argc, char **argv)
 		} else if ((v = value(a, "--net"))) {
 			if (!*v || strlen(v) >= TC_MFT_DEVNAME_MAX)
 				die(2, "--net name '%s' must be 1 to %d bytes", v, TC_MFT_DEVNAME_MAX - 1);
-			if (nnet == TC_MFT_DEVICES_MAX)
+			if (ndev == TC_MFT_DEVICES_MAX)
 				die(2, "more than %d devices", TC_MFT_DEVICES_MAX);
-			nets[nnet++] = v;
+			devs[ndev++] = (struct newdev){ v, strlen(v), "", TC_DEV_NET };
+		} else if ((v = value(a, "--block"))) {
+			const char *colon = strchr(v, ':');
+			size_t n = colon ? (size_t)(colon - v) : strlen(v);
+			if (n == 0 || n >= TC_MFT_DEVNAME_MAX)
+				die(2, "--block=%s: the name must be 1 to %d bytes", v, TC_MFT_DEVNAME_MAX - 1);
+			if (colon && strlen(colon + 1) >= TC_MFT_MOUNT_MAX)
+				die(2, "--block=%s: the mount point is longer than %d bytes", v, TC_MFT_MOUNT_MAX - 1);
+			if (ndev == TC_MFT_DEVICES_MAX)
+				die(2, "more than %d devices", TC_MFT_DEVICES_MAX);
+			devs[ndev++] = (struct newdev){ v, n, colon ? colon + 1 : "", TC_DEV_BLOCK };
 		} else if ((v = value(a, "--rootfs"))) {
 			if (!*v)
 				die(2, "--rootfs needs a directory");
@@ -235,7 +261,7 @@ int main(int argc, char **argv)
 
 	if (rootfs && no_rootfs)
 		die(2, "--rootfs and --no-rootfs together");
-	int changing = set_mem || set_stack || name || clear_devices || nnet || rootfs || no_rootfs;
+	int changing = set_mem || set_stack || name || clear_devices || ndev || rootfs || no_rootfs;
 	int fd = open(image, changing ? O_RDWR : O_RDONLY);
 	struct stat st;
 	if (fd < 0 || fstat(fd, &st) < 0)
@@ -260,19 +286,29 @@ int main(int argc, char **argv)
 		memset(m.name, 0, sizeof m.name);
 		memcpy(m.name, name, strlen(name));
 	}
-	if (clear_devices)
+	if (clear_devices) {
 		memset(&m.devices, 0, sizeof m.devices), m.ndevices = 0;
-	for (int i = 0; i < nnet; i++) {
+		memset(&m.mounts, 0, sizeof m.mounts);
+	}
+	for (int i = 0; i < ndev; i++) {
 		for (uint32_t j = 0; j < m.ndevices; j++)
-			if (strcmp(m.devices[j].name, nets[i]) == 0)
-				die(2, "%s already declares a device '%s'", image, nets[i]);
+			if (strncmp(m.devices[j].name, devs[i].name, devs[i].namelen) == 0 &&
+			    m.devices[j].name[devs[i].namelen] == '\0')
+				die(2, "%s already declares a device '%.*s'", image, (int)devs[i].namelen,
+				    devs[i].name);
 		if (m.ndevices == TC_MFT_DEVICES_MAX)
 			die(2, "%s: no room for another device (at most %d)", image, TC_MFT_DEVICES_MAX);
-		struct tc_mft_device *d = &m.devices[m.ndevices++];
+		struct tc_mft_device *d = &m.devices[m.ndevices];
 		memset(d, 0, sizeof *d);
-		memcpy(d->name, nets[i], strlen(nets[i]));
-		d->type = TC_DEV_NET;
+		memcpy(d->name, devs[i].name, devs[i].namelen);
+		d->type = devs[i].type;
+		memset(m.mounts[m.ndevices], 0, TC_MFT_MOUNT_MAX);
+		memcpy(m.mounts[m.ndevices], devs[i].mount, strlen(devs[i].mount));
+		m.ndevices++;
 	}
+	/* What tincan-run will check, checked before anything is written. */
+	if (changing && ei_check_manifest(&m, TC_PLATFORM_NONE, 0, err, sizeof err) < 0)
+		die(2, "%s", err);
 	if (rootfs || no_rootfs)
 		attach(image, fd, &img, &m, rootfs, set_mem);
 	if (changing) {

@@ -35,6 +35,7 @@ make_tree() {
 	ln -s /www/css "$d/abs-dir-link"
 	ln -s ../../big.bin "$d/www/css/up-link"
 	ln -s missing "$d/dangling"
+	ln -s /tmp/note "$d/tmp-note"
 	ln "$d/www/index.html" "$d/hardlink.html"
 	chmod 0600 "$d/empty"
 	touch -d '2001-02-03 04:05:06.789' "$d/big.bin"
@@ -101,7 +102,7 @@ make_tree() {
 	need_platform
 	make_tree
 	"$MKIMAGE" --rootfs="$T/tree" "$IMAGE" >/dev/null
-	for op in "write /empty" "trunc /empty" "creat /new" "unlink /empty" "rename /empty" "mkdir /newdir" \
+	for op in "openw /empty" "openw /www/index.html" "write /empty" "trunc /empty" "creat /new" "unlink /empty" "rename /empty" "mkdir /newdir" \
 		"creat /www/new" "mkdir /www/x"; do
 		boot "$IMAGE" try $op
 		echo "$op: $output"
@@ -118,14 +119,82 @@ make_tree() {
 	boot "$IMAGE" tmp
 	[ "$status" -eq 0 ]
 	[ "$output" = "written in /tmp" ]
+	# A link in the tree into /tmp is followed across the mount.
+	boot "$IMAGE" tmp /tmp-note
+	[ "$output" = "$(printf 'written in /tmp\nwritten in /tmp')" ]
+	boot "$IMAGE" statvfs /
+	[ "$output" = "ro 255 sized" ]
+	boot "$IMAGE" statvfs /www/index.html
+	[ "$output" = "ro 255 sized" ]
+	boot "$IMAGE" statvfs /tmp
+	[[ $output == "rw "* ]]
+}
+
+@test "readdir of the tree: its entries, then /tmp and /dev it lacks; links are links" {
+	need_platform
+	make_tree
+	"$MKIMAGE" --rootfs="$T/tree" "$IMAGE" >/dev/null
+	boot "$IMAGE" ls /
+	echo "$output"
+	[ "$status" -eq 0 ]
+	want=$(printf 'dir .\ndir ..\n'; cd "$T/tree" && LC_ALL=C ls -A | while IFS= read -r f; do
+		if [ -L "$f" ]; then echo "link $f"; elif [ -d "$f" ]; then echo "dir $f"; else echo "file $f"; fi
+	done; printf 'dir tmp\ndir dev\n')
+	[ "$output" = "$want" ]
+	boot "$IMAGE" ls /www
+	[ "$output" = "$(printf 'dir .\ndir ..\nfile empty.txt\nfile index.html\ndir css')" ] ||
+		[ "$output" = "$(printf 'dir .\ndir ..\ndir css\nfile empty.txt\nfile index.html')" ]
+	boot "$IMAGE" ls /big.bin
+	[ "$output" = "/big.bin: ENOTDIR" ]
+	# lstat and readlink see the link itself; the VFS follows it.
+	boot "$IMAGE" link /index-link
+	[ "$output" = "link www/index.html" ]
+	boot "$IMAGE" link /abs-dir-link/up-link
+	[ "$output" = "link ../../big.bin" ]
+	boot "$IMAGE" link /big.bin
+	[ "$output" = "/big.bin: EINVAL" ]
+	# st_dev tells the tree from /tmp and /dev; a hard link is one inode.
+	boot "$IMAGE" ids / /www/index.html /hardlink.html /index-link /tmp /dev /dev/null /missing
+	echo "$output"
+	read -r _ d1 i1 <<< "${lines[0]}"
+	read -r _ d2 i2 <<< "${lines[1]}"
+	read -r _ d3 i3 <<< "${lines[2]}"
+	read -r _ d4 i4 <<< "${lines[3]}"
+	read -r _ d5 _ <<< "${lines[4]}"
+	read -r _ d6 _ <<< "${lines[5]}"
+	[ "$d1" = "$d2" ] && [ "$d2" = "$d3" ] && [ "$d3" = "$d4" ]
+	[ "$i2" = "$i3" ] && [ "$i3" = "$i4" ] && [ "$i1" != "$i2" ]
+	[ "$d5" != "$d1" ] && [ "$d6" != "$d1" ] && [ "$d5" != "$d6" ]
+	[ "${lines[7]}" = "/missing ENOENT" ]
+	boot "$IMAGE" stat /tmp /dev
+	[[ ${lines[0]} == "/tmp dir 1777 "* ]]
+	[[ ${lines[1]} == "/dev dir "* ]]
+}
+
+@test "a tree with its own tmp/: the mount hides what is below, readdir lists tmp once" {
+	need_platform
+	mkdir -p "$T/t2/tmp" "$T/t2/etc"
+	echo hidden > "$T/t2/tmp/below"
+	echo conf > "$T/t2/etc/conf"
+	"$MKIMAGE" --rootfs="$T/t2" "$IMAGE" >/dev/null
+	boot "$IMAGE" ls /
+	echo "$output"
+	[ "$output" = "$(printf 'dir .\ndir ..\ndir etc\ndir tmp\ndir dev')" ]
+	boot "$IMAGE" stat /tmp/below /etc/conf
+	[ "${lines[0]}" = "/tmp/below ENOENT" ]
+	[[ ${lines[1]} == "/etc/conf file "* ]]
 }
 
 @test "without a tree nothing changes: RAM at /, and hello links no rofs" {
 	need_platform
 	boot "$IMAGE" tmp
-	[ "$output" = "written in /tmp" ] || [ "$output" = "/tmp: ENOENT" ]
+	[ "$output" = "written in /tmp" ]
 	boot "$IMAGE" try creat /new
 	[ "$output" = ok ]
+	boot "$IMAGE" ls /
+	[ "$output" = "$(printf 'dir .\ndir ..\ndir tmp\ndir dev')" ]
+	boot "$IMAGE" statvfs /
+	[[ $output == "rw "* ]]
 	! nm "$B/apps/hello$IMG" | grep -qi rofs
 	nm "$IMAGE" | grep -q rofs_mount_root
 }

@@ -10,17 +10,23 @@
 
 static int hex(char c)
 {
-	return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : c >= 'A' && c <= 'F' ? c - 'A' + 10
-															   : -1;
+	return c >= '0' && c <= '9'   ? c - '0'
+	       : c >= 'a' && c <= 'f' ? c - 'a' + 10
+	       : c >= 'A' && c <= 'F' ? c - 'A' + 10
+				      : -1;
 }
 
 static const char *type_of(const char *p)
 {
 	static const char *const types[][2] = {
-		{ ".html", "text/html; charset=utf-8" }, { ".htm", "text/html; charset=utf-8" },
-		{ ".css", "text/css" },			 { ".txt", "text/plain; charset=utf-8" },
-		{ ".js", "text/javascript" },		 { ".json", "application/json" },
-		{ ".png", "image/png" },		 { ".jpg", "image/jpeg" },
+		{ ".html", "text/html; charset=utf-8" },
+		{ ".htm", "text/html; charset=utf-8" },
+		{ ".css", "text/css" },
+		{ ".txt", "text/plain; charset=utf-8" },
+		{ ".js", "text/javascript" },
+		{ ".json", "application/json" },
+		{ ".png", "image/png" },
+		{ ".jpg", "image/jpeg" },
 		{ ".svg", "image/svg+xml" },
 	};
 	const char *dot = strrchr(p, '.'), *slash = strrchr(p, '/');

@@ -4,15 +4,18 @@
  * where (rootfs_addr, rootfs_size), and the linker script marks the
  * manifest note with __tincan_manifest_note, so no platform call is needed.
  * Reads copy straight from the tree (rofs_tree.c); nothing is copied at
- * mount, and a vnode is made the first time a node is looked up.
- * Everything that would write answers EROFS (after ENOENT/EEXIST, as Linux
- * checks those first).  Symbolic links are followed inside the tree.
+ * mount.  A lookup makes a small node that lives while the VFS or an open
+ * file holds it (release frees it).  Links are returned as themselves: the
+ * VFS resolves them with readlink.  Nothing here writes: the ops that would
+ * are NULL, so the VFS answers EROFS.
  */
 #include "fs/rofs.h"
 
 #include <errno.h>
 #include <stdint.h>
 #include <stdlib.h>
+#include <string.h>
+#include <sys/statvfs.h>
 #include <tincan/image.h>
 
 #include "fs/rofs_tree.h"
@@ -21,36 +24,24 @@ extern const struct tc_manifest_note __tincan_manifest_note __attribute__((weak,
 
 struct rofs_node {
 	struct vnode vn; /* first: a vnode pointer is a node pointer */
-	struct rofs_node *next;
 	const struct tc_rootfs_inode *in;
 	uint32_t ino;
 };
 
-#define HASH 64
+#define EXTRA_MAX 4
 
 static struct rofs {
 	struct rofs_tree t;
-	struct rofs_node *nodes[HASH]; /* by ino: every node looked up so far */
-} root;
-
-static struct rofs_walk walk;
+	/* Mount points right below the root that the tree lacks: readdir("/")
+	 * lists them after the tree's own entries. */
+	const char *extra[EXTRA_MAX];
+	int nextra;
+} fs;
 
 static ssize_t ro_read(struct vnode *vn, void *buf, size_t len, off_t off)
 {
 	struct rofs_node *n = (struct rofs_node *)vn;
-	return off < 0 ? -EINVAL : rofs_read(&root.t, n->in, buf, len, (uint64_t)off);
-}
-
-static ssize_t ro_write(struct vnode *vn, const void *buf, size_t len, off_t off)
-{
-	(void)vn, (void)buf, (void)len, (void)off;
-	return -EROFS;
-}
-
-static int ro_truncate(struct vnode *vn, off_t size)
-{
-	(void)vn, (void)size;
-	return -EROFS;
+	return off < 0 ? -EINVAL : rofs_read(&fs.t, n->in, buf, len, (uint64_t)off);
 }
 
 static int ro_stat(struct vnode *vn, struct stat *st)
@@ -58,132 +49,146 @@ static int ro_stat(struct vnode *vn, struct stat *st)
 	struct rofs_node *n = (struct rofs_node *)vn;
 	const struct tc_rootfs_inode *in = n->in;
 	*st = (struct stat){ 0 };
-	st->st_dev = 0x7c;
 	st->st_ino = (ino_t)n->ino + 1;
 	st->st_mode = (mode_t)in->mode;
-	st->st_nlink = (nlink_t)in->nlink;
+	st->st_nlink = (nlink_t)in->nlink + (n->ino == 0 ? (nlink_t)fs.nextra : 0);
 	st->st_size = S_ISDIR(in->mode) ? 4096 : (off_t)in->size;
 	st->st_blksize = 4096;
-	st->st_blocks = (blkcnt_t)((st->st_size + 511) / 512);
+	st->st_blocks = S_ISREG(in->mode) ? (blkcnt_t)((in->size + 511) / 512) : 0;
 	st->st_mtim.tv_sec = st->st_atim.tv_sec = st->st_ctim.tv_sec = (time_t)in->mtime;
 	st->st_mtim.tv_nsec = st->st_atim.tv_nsec = st->st_ctim.tv_nsec = (long)in->mtime_nsec;
 	return 0;
 }
 
-static const struct vnode_ops node_ops = {
-	.read = ro_read,
-	.write = ro_write,
-	.truncate = ro_truncate,
-	.stat = ro_stat,
-};
-
-static int node_of(uint32_t ino, struct vnode **vn)
+/* Cookie i is entry i of the tree's directory; past them, the root's
+ * extra mount points.  The tree never changes, so cookies never move. */
+static long ro_readdir(struct vnode *vn, long cookie, struct vfs_dirent *d)
 {
-	struct rofs_node **head = &root.nodes[ino % HASH], *n;
-	for (n = *head; n; n = n->next)
-		if (n->ino == ino) {
-			*vn = &n->vn;
-			return 0;
-		}
-	const struct tc_rootfs_inode *in = rofs_inode(&root.t, ino);
+	struct rofs_node *n = (struct rofs_node *)vn;
+	uint64_t count = n->in->size;
+	if (cookie < 0)
+		return 0;
+	if ((uint64_t)cookie < count) {
+		uint32_t ino;
+		const char *name;
+		size_t len;
+		int r = rofs_dirent(&fs.t, n->in, (uint64_t)cookie, &ino, &name, &len);
+		const struct tc_rootfs_inode *in = r ? NULL : rofs_inode(&fs.t, ino);
+		if (r || !in || len > PATH_NAME_MAX)
+			return r ? r : -EIO;
+		d->ino = (ino_t)ino + 1;
+		d->type = (mode_t)(in->mode & S_IFMT);
+		memcpy(d->name, name, len);
+		d->name[len] = '\0';
+		return cookie + 1;
+	}
+	long j = cookie - (long)count;
+	if (n->ino != 0 || j >= fs.nextra)
+		return 0;
+	d->ino = (ino_t)fs.t.ninodes + 1 + (ino_t)j;
+	d->type = S_IFDIR;
+	memcpy(d->name, fs.extra[j], strlen(fs.extra[j]) + 1);
+	return cookie + 1;
+}
+
+static ssize_t ro_readlink(struct vnode *vn, char *buf, size_t size)
+{
+	struct rofs_node *n = (struct rofs_node *)vn;
+	const char *target;
+	size_t len;
+	int r = rofs_link_target(&fs.t, n->in, &target, &len);
+	if (r)
+		return r;
+	if (len >= size)
+		return -ENAMETOOLONG;
+	memcpy(buf, target, len);
+	buf[len] = '\0';
+	return (ssize_t)len;
+}
+
+static void ro_release(struct vnode *vn)
+{
+	if (vn->opens == 0)
+		free(vn);
+}
+
+static const struct vnode_ops file_ops = { .read = ro_read, .stat = ro_stat, .release = ro_release };
+static const struct vnode_ops dir_ops = { .stat = ro_stat, .readdir = ro_readdir, .release = ro_release };
+static const struct vnode_ops link_ops = { .stat = ro_stat, .readlink = ro_readlink, .release = ro_release };
+
+/* path is normal (the VFS's): "" or "a/b/c", no "." or "..", no link
+ * before the last component; one binary search per component. */
+static int lookup(struct mount *m, const char *path, struct vnode **vn)
+{
+	(void)m;
+	uint32_t ino = 0;
+	const struct tc_rootfs_inode *in = rofs_inode(&fs.t, 0);
+	while (*path) {
+		const char *c = path;
+		while (*path && *path != '/')
+			path++;
+		if (!in)
+			return -EIO;
+		if (!S_ISDIR(in->mode))
+			return -ENOTDIR;
+		int r = rofs_dir_find(&fs.t, in, c, (size_t)(path - c), &ino);
+		if (r)
+			return r;
+		in = rofs_inode(&fs.t, ino);
+		if (*path)
+			path++;
+	}
 	if (!in)
 		return -EIO;
-	if (!(n = calloc(1, sizeof *n)))
+	struct rofs_node *n = calloc(1, sizeof *n);
+	if (!n)
 		return -ENOMEM;
-	n->vn.ops = &node_ops;
-	n->vn.type = S_ISDIR(in->mode) ? S_IFDIR : S_IFREG;
-	n->vn.size = S_ISDIR(in->mode) ? 0 : (off_t)in->size;
+	mode_t type = (mode_t)(in->mode & S_IFMT);
+	n->vn.ops = type == S_IFDIR ? &dir_ops : type == S_IFLNK ? &link_ops : &file_ops;
+	n->vn.type = type;
+	n->vn.size = S_ISDIR(type) ? 0 : (off_t)in->size;
 	n->in = in;
 	n->ino = ino;
-	n->next = *head;
-	*head = n;
 	*vn = &n->vn;
 	return 0;
 }
 
-static int lookup(struct mount *m, const char *path, struct vnode **vn)
+static int ro_statvfs(struct mount *m, struct statvfs *sv)
 {
 	(void)m;
-	uint32_t ino;
-	int r = rofs_resolve(&root.t, path, 1, &ino, &walk);
-	return r ? r : node_of(ino, vn);
+	*sv = (struct statvfs){ 0 };
+	sv->f_bsize = sv->f_frsize = 4096;
+	sv->f_blocks = (fsblkcnt_t)((fs.t.size + 4095) / 4096);
+	sv->f_files = fs.t.ninodes;
+	sv->f_namemax = TC_ROOTFS_NAME_MAX;
+	sv->f_flag = ST_RDONLY;
+	return 0;
 }
 
-/* The parent of path must exist (ENOENT) and be a directory (ENOTDIR). */
-static int parent_ok(const char *path)
-{
-	static char dir[TC_ROOTFS_PATH_MAX + 1];
-	size_t len = 0;
-	for (size_t i = 0; path[i]; i++)
-		if (path[i] == '/')
-			len = i;
-	if (len > TC_ROOTFS_PATH_MAX)
-		return -ENAMETOOLONG;
-	for (size_t i = 0; i < len; i++)
-		dir[i] = path[i];
-	dir[len] = '\0';
-	uint32_t ino;
-	int r = rofs_resolve(&root.t, dir, 1, &ino, &walk);
-	const struct tc_rootfs_inode *in = r ? NULL : rofs_inode(&root.t, ino);
-	return r ? r : !in ? -EIO : S_ISDIR(in->mode) ? 0 : -ENOTDIR;
-}
-
-/* What a write by path answers: the error for a missing name (or a
- * present one, exists), else EROFS. */
-static int refuse(const char *path, int exists)
-{
-	struct vnode *vn;
-	int r = lookup(NULL, path, &vn);
-	if (r == 0)
-		return exists;
-	if (r != -ENOENT)
-		return r;
-	r = parent_ok(path);
-	return r ? r : -EROFS;
-}
-
-static int ro_create(struct mount *m, const char *path, mode_t mode, struct vnode **vn)
-{
-	(void)m, (void)mode, (void)vn;
-	return refuse(path, -EROFS);
-}
-
-static int ro_unlink(struct mount *m, const char *path)
-{
-	(void)m;
-	int r = refuse(path, -EROFS);
-	return r == -EROFS || r == 0 ? -EROFS : r;
-}
-
-static int ro_rename(struct mount *m, const char *from, const char *to)
-{
-	(void)m, (void)to;
-	int r = refuse(from, -EROFS);
-	return r == -EROFS || r == 0 ? -EROFS : r;
-}
-
-static int ro_mkdir(struct mount *m, const char *path, mode_t mode)
-{
-	(void)m, (void)mode;
-	return refuse(path, -EEXIST);
-}
-
-const struct fs_ops rofs_ops = {
-	.lookup = lookup,
-	.create = ro_create,
-	.unlink = ro_unlink,
-	.rename = ro_rename,
-	.mkdir = ro_mkdir,
-};
+const struct fs_ops rofs_ops = { .lookup = lookup, .statvfs = ro_statvfs };
 
 int rofs_mount_root(void)
 {
 	const struct tc_manifest_note *note = &__tincan_manifest_note;
 	if (!note || !note->m.rootfs_size)
 		return 0;
-	int r = rofs_tree_open(&root.t, (const void *)(uintptr_t)note->m.rootfs_addr, note->m.rootfs_size);
+	int r = rofs_tree_open(&fs.t, (const void *)(uintptr_t)note->m.rootfs_addr, note->m.rootfs_size);
 	if (r)
 		return r;
-	r = vfs_mount("/", &rofs_ops, &root);
+	r = vfs_mount("/", &rofs_ops, &fs);
 	return r ? r : 1;
+}
+
+int rofs_mount_point(const char *name)
+{
+	struct vnode *vn;
+	int r = lookup(NULL, name, &vn);
+	if (r == 0) {
+		ro_release(vn);
+		return 0;
+	}
+	if (fs.nextra == EXTRA_MAX)
+		return -ENOMEM;
+	fs.extra[fs.nextra++] = name;
+	return 0;
 }

@@ -4,7 +4,9 @@
 
 #include "vfs/vfs.h"
 
+#define rofs_ops __tincan_rofs_ops
 #define rofs_mount_root __tincan_rofs_mount_root
+#define rofs_mount_point __tincan_rofs_mount_point
 
 extern const struct fs_ops rofs_ops;
 
@@ -12,5 +14,10 @@ extern const struct fs_ops rofs_ops;
  * when the image has no tree, or negative errno (a corrupt tree, the mount
  * table full, "/" taken).  Call it before anything else is mounted at "/". */
 int rofs_mount_root(void);
+
+/* Something is mounted at "/name" (name: one component, kept): if the tree
+ * has no such entry, readdir("/") lists name as a directory after the
+ * tree's own entries.  0 or -ENOMEM. */
+int rofs_mount_point(const char *name);
 
 #endif

@@ -5,6 +5,7 @@
 
 #include "path.h"
 #include "vfs.h"
+#include "resolve.h"
 
 static struct mount mounts[VFS_MOUNT_MAX];
 
@@ -43,4 +44,9 @@ struct mount *vfs_mount_find(const char *abs, const char **rest)
 		}
 	}
 	return best;
+}
+
+unsigned vfs_mount_id(const struct mount *m)
+{
+	return m ? (unsigned)(m - mounts) + 1 : 0;
 }

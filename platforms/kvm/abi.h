@@ -53,7 +53,9 @@ enum tc_hypercall {
 	TC_HC_PANIC = 5,
 	TC_HC_NET_SETUP = 6,
 	TC_HC_NET_IO = 7,
-	TC_HC_MAX = 7
+	TC_HC_BLK_SETUP = 8,
+	TC_HC_BLK_IO = 9,
+	TC_HC_MAX = 9
 };
 
 /* Errors the monitor returns in `ret` fields, as negative numbers. */
@@ -61,6 +63,8 @@ enum tc_error {
 	TC_EIO = 5,
 	TC_EAGAIN = 11,
 	TC_EINVAL = 22,
+	TC_ENOSPC = 28,
+	TC_EROFS = 30,
 	TC_EPIPE = 32,
 };
 
@@ -94,6 +98,7 @@ struct tc_hc_exit {
  * before returning: one exit moves frames both ways. */
 #define TC_EV_CONSOLE_IN 1ULL
 #define TC_EV_NET(dev) (1ULL << (8 + (dev)))
+#define TC_EV_BLK(dev) (1ULL << (16 + (dev)))
 struct tc_hc_wait {
 	uint64_t deadline_ns; /* IN: absolute, host CLOCK_MONOTONIC */
 	uint64_t wanted; /* IN: TC_EV_* */
@@ -158,6 +163,68 @@ struct tc_hc_net_io {
 };
 
 /*
+ * Block devices.  Each block device has one ring in guest memory, shared
+ * with the monitor: the guest queues requests in req[] and advances
+ * req_prod; the monitor carries them out in batches, on TC_HC_BLK_IO or any
+ * wait, writes one completion per request in done[] and advances done_prod;
+ * the guest collects completions and advances done_cons.  Indices are
+ * free-running uint32 counters (slot = index % TC_BLK_RING).  The monitor
+ * takes a request only when done[] has room for its completion, so a guest
+ * that never collects stalls itself, nothing else.  It checks every index,
+ * op, sector range and buffer: a guest that lies is stopped (102), and no
+ * byte of the host file outside the device is touched.
+ */
+#define TC_BLK_DEV_MAX 4
+#define TC_BLK_RING 64 /* request and completion slots */
+#define TC_BLK_SECTOR 512 /* bytes per sector */
+
+enum tc_blk_op {
+	TC_BLK_READ = 0, /* count sectors from sector into buf */
+	TC_BLK_WRITE = 1, /* count sectors from buf to sector */
+	TC_BLK_FLUSH = 2, /* writes completed before it are on stable storage: sector, count, buf 0 */
+};
+
+struct tc_blk_req {
+	uint32_t op; /* enum tc_blk_op */
+	uint32_t count; /* sectors: at least 1 for READ and WRITE, 0 for FLUSH */
+	uint64_t sector; /* first sector; sector + count <= the device's sectors */
+	tc_gpa buf; /* count * TC_BLK_SECTOR bytes: guest-writable for READ, readable for WRITE */
+	uint64_t tag; /* the guest's, handed back in the completion */
+};
+
+struct tc_blk_done {
+	uint64_t tag; /* the request's */
+	int32_t status; /* 0, -TC_EIO, -TC_ENOSPC, or -TC_EROFS (a write to a read-only device) */
+	uint32_t pad; /* 0 */
+};
+
+struct tc_blk_ring {
+	uint32_t req_prod; /* guest: requests queued */
+	uint32_t req_cons; /* monitor: requests taken */
+	uint32_t done_prod; /* monitor: completions written */
+	uint32_t done_cons; /* guest: completions collected */
+	struct tc_blk_req req[TC_BLK_RING];
+	struct tc_blk_done done[TC_BLK_RING];
+};
+
+/* TC_HC_BLK_SETUP: attach the ring for block device dev (an index into
+ * tc_boot_info.blk).  The ring must lie in guest-writable memory and stay
+ * there; its indices start where the guest left them. */
+struct tc_hc_blk_setup {
+	uint64_t dev; /* IN */
+	tc_gpa ring; /* IN: struct tc_blk_ring, 8-byte aligned */
+	int64_t ret; /* OUT: 0 or -TC_EINVAL */
+};
+
+/* TC_HC_BLK_IO: carry out what the rings of the devices in devs queue,
+ * without blocking.  ret = mask of those devices with completions the guest
+ * has not collected. */
+struct tc_hc_blk_io {
+	uint64_t devs; /* IN: bit n = device n */
+	int64_t ret; /* OUT */
+};
+
+/*
  * Boot: the vCPU starts in 64-bit mode at CPL3 at the ELF entry point with
  * %rdi = address of struct tc_boot_info, %rsi = TC_BOOT_MAGIC, %rsp = a
  * 16-byte aligned stack top, %rbp = 0, SSE enabled, interrupts off.
@@ -197,7 +264,17 @@ struct tc_boot_info {
 		uint32_t pad;
 	} net[TC_NET_DEV_MAX];
 	uint8_t seed[32]; /* from the host's getrandom(): for when RDRAND is absent */
+	uint32_t nblk; /* attached block devices, in blk[] */
+	uint32_t pad2;
+	struct tc_boot_blk {
+		char name[16]; /* the manifest's name for it */
+		char mount[48]; /* the manifest's mount point for it ("": none) */
+		uint64_t sectors; /* size in TC_BLK_SECTOR sectors */
+		uint32_t sector_size; /* TC_BLK_SECTOR */
+		uint32_t flags; /* TC_BLK_RO */
+	} blk[TC_BLK_DEV_MAX];
 };
+#define TC_BLK_RO 1u /* the host file is read-only: writes complete with -TC_EROFS */
 
 /*
  * tincan-run exit statuses (documented in README.md).  A guest's own exit

@@ -61,4 +61,14 @@ $(B)/tests/tiny.tc: $(TINY_OBJ) $(PLAT_LDS)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(HOSTCC) $(TARGET_LDFLAGS) -Wl,-T,$(PLAT_LDS) -o $@ $(TINY_OBJ) -lgcc
 
-PLAT_TEST_BINS := $(B)/tests/tiny.tc
+# The block device guest: the ring by hand, and plat_block_* from the
+# platform's own block.c (compiled for libos.o).
+BLKG_OBJ := $(addprefix $(B)/tiny/,tests/guests/tiny_start.o tests/guests/blk.o platforms/common/guest/manifest.o) \
+	$(GB)/platforms/kvm/guest/block.o
+$(B)/tiny/tests/guests/blk.o: TINY_CFLAGS += -Ilibos/include
+$(B)/tests/blk.tc: $(BLKG_OBJ) $(PLAT_LDS)
+	$(call say,LD,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(HOSTCC) $(TARGET_LDFLAGS) -Wl,-T,$(PLAT_LDS) -o $@ $(BLKG_OBJ) -lgcc
+
+PLAT_TEST_BINS := $(B)/tests/tiny.tc $(B)/tests/blk.tc

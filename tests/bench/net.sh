@@ -9,6 +9,9 @@ RUN=$B/bin/tincan-run
 NS=tincan-bench$$
 GUEST=10.79.0.2
 PROBES=$(cd "$(dirname "$0")/../.." && pwd)/../shared/probes
+# Background servers are started without the nsx function: $! must be
+# the server's own process (ip netns exec execs timeout, which passes a
+# SIGTERM on), not a subshell whose death would leave the server running.
 pids=()
 
 cleanup() {
@@ -29,14 +32,14 @@ ip -n "$NS" addr add 10.79.1.1/24 dev tap1
 nsx() { ip netns exec "$NS" "$@"; }
 
 boot() { # TAP IP APP
-	nsx timeout 300 "$RUN" --net="$1" --ip="$2/24" "$B/apps/$3.tc" >/dev/null 2>&1 &
+	ip netns exec "$NS" timeout 300 "$RUN" --net="$1" --ip="$2/24" "$B/apps/$3.tc" >/dev/null 2>&1 &
 	pids+=($!)
 }
 boot tap0 $GUEST httpd
 boot tap1 10.79.1.2 udpecho
-nsx timeout 300 "$B/host/httpd" -p 8080 >/dev/null 2>&1 &
+ip netns exec "$NS" timeout 300 "$B/host/httpd" -p 8080 >/dev/null 2>&1 &
 pids+=($!)
-nsx timeout 300 "$B/host/udpecho" -p 7070 >/dev/null 2>&1 &
+ip netns exec "$NS" timeout 300 "$B/host/udpecho" -p 7070 >/dev/null 2>&1 &
 pids+=($!)
 sleep 1
 

@@ -5,13 +5,20 @@
  *   rootfs try OP PATH     what a call answers: "ok" or the errno's name
  *                          (OP: read, openw, creat, trunc, unlink, mkdir,
  *                          rename, write)
- *   rootfs tmp             write a file in /tmp and read it back
+ *   rootfs tmp [PATH]      write a file in /tmp and read it back (and
+ *                          through PATH, say a link in the tree)
+ *   rootfs ls DIR          readdir: one line each, "type name", sorted as read
+ *   rootfs link PATH       lstat's type and readlink's target
+ *   rootfs ids PATH...     one line each: st_dev st_ino
+ *   rootfs statvfs PATH    read-only or not, name max, blocks, files
  */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <unistd.h>
 
 static const char *name(int e)
@@ -105,7 +112,7 @@ static int try(const char *op, const char *path)
 	return 0;
 }
 
-static int tmp(void)
+static int tmp(const char *again)
 {
 	char buf[32] = { 0 };
 	int fd = open("/tmp/note", O_RDWR | O_CREAT | O_TRUNC, 0644);
@@ -116,6 +123,57 @@ static int tmp(void)
 	}
 	close(fd);
 	printf("%s\n", buf);
+	return again ? cat(1, (char **)&again) : 0;
+}
+
+static int ls(const char *path)
+{
+	DIR *d = opendir(path);
+	struct dirent *e;
+	if (!d) {
+		printf("%s: %s\n", path, name(errno));
+		return 1;
+	}
+	while ((e = readdir(d)))
+		printf("%s %s\n", e->d_type == DT_DIR ? "dir" : e->d_type == DT_LNK ? "link" : "file", e->d_name);
+	closedir(d);
+	return 0;
+}
+
+static int showlink(const char *path)
+{
+	struct stat st;
+	char buf[1024];
+	ssize_t n;
+	if (lstat(path, &st) < 0 || (n = readlink(path, buf, sizeof buf)) < 0) {
+		printf("%s: %s\n", path, name(errno));
+		return 1;
+	}
+	printf("%s %.*s\n", S_ISLNK(st.st_mode) ? "link" : "not-a-link", (int)n, buf);
+	return 0;
+}
+
+static int ids(int n, char **paths)
+{
+	for (int i = 0; i < n; i++) {
+		struct stat st;
+		if (stat(paths[i], &st) < 0)
+			printf("%s %s\n", paths[i], name(errno));
+		else
+			printf("%s %lld %lld\n", paths[i], (long long)st.st_dev, (long long)st.st_ino);
+	}
+	return 0;
+}
+
+static int fsinfo(const char *path)
+{
+	struct statvfs sv;
+	if (statvfs(path, &sv) < 0) {
+		printf("%s: %s\n", path, name(errno));
+		return 1;
+	}
+	printf("%s %lu %s\n", sv.f_flag & ST_RDONLY ? "ro" : "rw", (unsigned long)sv.f_namemax,
+	       sv.f_blocks && sv.f_files ? "sized" : "unsized");
 	return 0;
 }
 
@@ -127,8 +185,17 @@ int main(int argc, char **argv)
 		return stats(argc - 2, argv + 2);
 	if (argc == 4 && strcmp(argv[1], "try") == 0)
 		return try(argv[2], argv[3]);
-	if (argc == 2 && strcmp(argv[1], "tmp") == 0)
-		return tmp();
-	fprintf(stderr, "usage: rootfs cat|stat PATH... | try OP PATH | tmp\n");
+	if ((argc == 2 || argc == 3) && strcmp(argv[1], "tmp") == 0)
+		return tmp(argv[2]);
+	if (argc == 3 && strcmp(argv[1], "ls") == 0)
+		return ls(argv[2]);
+	if (argc == 3 && strcmp(argv[1], "link") == 0)
+		return showlink(argv[2]);
+	if (argc >= 2 && strcmp(argv[1], "ids") == 0)
+		return ids(argc - 2, argv + 2);
+	if (argc == 3 && strcmp(argv[1], "statvfs") == 0)
+		return fsinfo(argv[2]);
+	fprintf(stderr,
+		"usage: rootfs cat|stat|ids PATH... | try OP PATH | tmp [PATH] | ls DIR | link PATH | statvfs PATH\n");
 	return 2;
 }

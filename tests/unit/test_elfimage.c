@@ -237,6 +237,47 @@ int main(int argc, char **argv)
 	ph(3)->p_filesz = 0x7000;
 	ok(refused("note"), "note segment beyond the file: %s", err);
 
+	/* Mount points: only block devices have one, an absolute path without
+	 * empty, . or .. components, NUL-terminated. */
+	struct tc_manifest mm = { .magic = TC_MANIFEST_MAGIC,
+				  .version = TC_MANIFEST_VERSION,
+				  .platform = TC_PLATFORM_KVM,
+				  .abi_version = TC_ABI_VERSION,
+				  .ndevices = 2 };
+	memcpy(mm.devices[0].name, "net0", 5);
+	mm.devices[0].type = TC_DEV_NET;
+	memcpy(mm.devices[1].name, "disk", 5);
+	mm.devices[1].type = TC_DEV_BLOCK;
+	static const char *const good[] = { "", "/", "/data", "/var/lib/db", "/a.b/..c/.d" };
+	static const char *const bad[] = { "data", "//", "/a/", "/a//b", "/.", "/a/./b", "/..", "/a/.." };
+	for (unsigned i = 0; i < sizeof good / sizeof good[0]; i++) {
+		memset(mm.mounts[1], 0, sizeof mm.mounts[1]);
+		memcpy(mm.mounts[1], good[i], strlen(good[i]));
+		ok(ei_check_manifest(&mm, TC_PLATFORM_KVM, TC_ABI_VERSION, err, sizeof err) == 0,
+		   "mount point '%s' accepted", good[i]);
+	}
+	for (unsigned i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		memset(mm.mounts[1], 0, sizeof mm.mounts[1]);
+		memcpy(mm.mounts[1], bad[i], strlen(bad[i]));
+		ok(ei_check_manifest(&mm, TC_PLATFORM_KVM, TC_ABI_VERSION, err, sizeof err) < 0 &&
+		       strstr(err, "is not an absolute path"),
+		   "mount point '%s' refused: %s", bad[i], err);
+	}
+	memset(mm.mounts[1], 'x', sizeof mm.mounts[1]);
+	ok(ei_check_manifest(&mm, TC_PLATFORM_KVM, TC_ABI_VERSION, err, sizeof err) < 0 &&
+	       strstr(err, "not NUL-terminated"),
+	   "unterminated mount point refused: %s", err);
+	memset(mm.mounts[1], 0, sizeof mm.mounts[1]);
+	memcpy(mm.mounts[0], "/n", 2);
+	ok(ei_check_manifest(&mm, TC_PLATFORM_KVM, TC_ABI_VERSION, err, sizeof err) < 0 &&
+	       strstr(err, "no block device"),
+	   "mount point of a net device refused: %s", err);
+	memset(mm.mounts[0], 0, sizeof mm.mounts[0]);
+	memcpy(mm.mounts[5], "/n", 2);
+	ok(ei_check_manifest(&mm, TC_PLATFORM_KVM, TC_ABI_VERSION, err, sizeof err) < 0 &&
+	       strstr(err, "no block device"),
+	   "mount point of an unused entry refused: %s", err);
+
 	if (argc > 1)
 		whole_file_fuzz(argv[1]);
 	return done_testing();

@@ -56,6 +56,45 @@ static int checked(const char *path, int want, const char *want_asked)
 	return 0;
 }
 
+/* A fake tree with links for path_resolve: /d a directory, /f a file,
+ * /ld -> d, /up -> ../d/., /abs -> /f, /loop -> loop. */
+static int fake_step(void *ctx, const char *abs, char *link, size_t size)
+{
+	(void)ctx, (void)size;
+	static const char *const links[][2] = {
+		{ "/ld", "d" }, { "/up", "../d/." }, { "/abs", "/f" }, { "/loop", "loop" }
+	};
+	for (size_t i = 0; i < sizeof links / sizeof links[0]; i++)
+		if (strcmp(abs, links[i][0]) == 0) {
+			strcpy(link, links[i][1]);
+			return PATH_LINK;
+		}
+	if (strcmp(abs, "/d") == 0)
+		return PATH_DIR;
+	return strcmp(abs, "/f") == 0 ? PATH_FILE : -ENOENT;
+}
+
+/* Resolve path; "E<errno>" or the result and what the last component is. */
+static const char *res(const char *path, int follow)
+{
+	static char buf[PATH_LEN_MAX + 16];
+	int last, r = path_resolve("/d", path, follow, out, sizeof out, &dir, &last, fake_step, NULL);
+	if (r)
+		snprintf(buf, sizeof buf, "E%d", -r);
+	else
+		snprintf(buf, sizeof buf, "%s %d", out, last);
+	return buf;
+}
+
+static int resolves(const char *path, int follow, const char *want)
+{
+	const char *got = res(path, follow);
+	if (strcmp(got, want) == 0)
+		return 1;
+	printf("#   %s (follow %d): got %s, want %s\n", path, follow, got, want);
+	return 0;
+}
+
 int main(void)
 {
 	char e[16];
@@ -122,5 +161,19 @@ int main(void)
 	ok(checked("/f/..", -ENOTDIR, "/f "), "a file before .. is ENOTDIR");
 	ok(checked("/d//", 0, ""), "trailing slashes ask nothing (the caller checks the last component)");
 	ok(checked("x", 0, ""), "a single name asks nothing");
+	char w[32];
+	ok(resolves("/ld/x", 0, "/d/x -2") && resolves("/ld", 1, "/d 0") && resolves("/ld", 0, "/ld 2") &&
+	       resolves("/ld/", 0, "/d 0"),
+	   "path_resolve: a link in the middle is followed, at the end only when asked or before a slash");
+	ok(resolves("/up/../f", 0, "/f 1") && resolves("x", 0, "/d/x -2") && resolves("/abs", 1, "/f 1") &&
+	       resolves("../ld/..", 0, "/ 0"),
+	   "path_resolve: relative and absolute targets, .. after a link");
+	snprintf(w, sizeof w, "E%d", ELOOP);
+	ok(resolves("/loop", 1, w) && resolves("/loop/x", 0, w) && resolves("/loop", 0, "/loop 2"),
+	   "path_resolve: ELOOP");
+	snprintf(w, sizeof w, "E%d", ENOTDIR);
+	ok(resolves("/f/x", 0, w) && resolves("/abs/", 0, w), "path_resolve: a file as a directory is ENOTDIR");
+	snprintf(w, sizeof w, "E%d", ENOENT);
+	ok(resolves("/no/x", 0, w) && resolves("", 0, w), "path_resolve: a missing directory is ENOENT");
 	return done_testing();
 }

@@ -24,6 +24,7 @@
 #define TC_MFT_NAME_MAX 32
 #define TC_MFT_DEVICES_MAX 8
 #define TC_MFT_DEVNAME_MAX 16
+#define TC_MFT_MOUNT_MAX 48
 
 /* The platform an image was linked for: its ABI version (abi_version) is
  * that platform's.  A monitor or loader refuses images for another. */
@@ -68,11 +69,15 @@ struct tc_manifest {
 	struct tc_mft_device devices[TC_MFT_DEVICES_MAX];
 	uint32_t platform; /* enum tc_platform */
 	uint32_t flags; /* none defined yet: must be 0 */
+	/* Per device: where a block device is mounted in the guest, an absolute
+	 * path, NUL-terminated ("": not mounted); all zero for other devices. */
+	char mounts[TC_MFT_DEVICES_MAX][TC_MFT_MOUNT_MAX];
 	/* The embedded read-only tree (tincan/rootfs.h): where its PT_LOAD
 	 * segment lies in guest memory; size 0 when the image has none. */
 	uint64_t rootfs_addr;
 	uint64_t rootfs_size;
 };
+_Static_assert(sizeof(struct tc_manifest) == 664, "the manifest is 664 bytes (docs/image-format.md)");
 
 /* The whole note as it sits in the image: the descriptor starts at byte 20,
  * so the wrapper is packed (tc_manifest itself has no padding). */

@@ -54,17 +54,25 @@ long plat_console_read(void *buf, size_t len)
 	return a.ret < 0 ? tc_errno(a.ret) : (long)a.ret;
 }
 
-/* PLAT_EV_* and TC_EV_* share their bit positions; the block bits (no
- * block devices here yet) are clear of both. */
+/* PLAT_EV_* and TC_EV_* share their bit positions. */
 _Static_assert(PLAT_EV_CONSOLE_IN == TC_EV_CONSOLE_IN && PLAT_EV_NET(1) == TC_EV_NET(1), "event bits differ");
 _Static_assert(PLAT_NET_MAX == TC_NET_DEV_MAX && PLAT_EV_NET(PLAT_NET_MAX - 1) < PLAT_EV_BLOCK(0),
 	       "event bits overlap");
 
+extern const struct tc_boot_info *tc_kvm_boot_info;
+
 unsigned plat_wait(uint64_t deadline_ns, unsigned wanted)
 {
-	/* Only devices that are open have a ring to wait on. */
-	unsigned nets = (wanted >> 8) & ((1u << plat_net_count()) - 1);
-	struct tc_hc_wait a = { deadline_ns, (wanted & PLAT_EV_CONSOLE_IN) | ((uint64_t)nets << 8), 0 };
+	/* Only devices that are attached have events to wait for.  Read from
+	 * boot info, not plat_net_count(), so an app without devices does not
+	 * link the device code. */
+	const struct tc_boot_info *bi = tc_kvm_boot_info;
+	unsigned nnet = bi->nnet < PLAT_NET_MAX ? bi->nnet : PLAT_NET_MAX;
+	unsigned nblk = bi->nblk < PLAT_BLOCK_MAX ? bi->nblk : PLAT_BLOCK_MAX;
+	unsigned nets = (wanted >> 8) & ((1u << nnet) - 1);
+	unsigned blks = (wanted >> 16) & ((1u << nblk) - 1);
+	struct tc_hc_wait a = { deadline_ns,
+				(wanted & PLAT_EV_CONSOLE_IN) | ((uint64_t)nets << 8) | ((uint64_t)blks << 16), 0 };
 	tc_hypercall(TC_HC_WAIT, &a);
 	return (unsigned)a.ret;
 }

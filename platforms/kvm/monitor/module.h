@@ -37,7 +37,7 @@ struct mod_fds {
 	unsigned nrd, nwr, npio, nwait;
 	unsigned rd[FDS_MAX]; /* read() allowed */
 	unsigned wr[FDS_MAX]; /* write() and writev() allowed */
-	unsigned pio[FDS_MAX]; /* pread64() and pwrite64() allowed (a disk image) */
+	unsigned pio[FDS_MAX]; /* pread64(), pwrite64(), fdatasync() allowed (a disk) */
 	struct wait_fd wait[FDS_MAX];
 };
 void fds_rw(struct mod_fds *f, int fd, int rd, int wr);

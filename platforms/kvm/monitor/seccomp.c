@@ -2,7 +2,7 @@
  * The sandbox the monitor runs guest code in.  After set-up, the monitor
  * needs only: KVM_RUN and register reads on the vCPU, reads and writes on
  * the fds its modules name (console, tap devices; positioned reads and
- * writes only if a module asks), ppoll, clocks, exit, and
+ * writes and fdatasync only if a module asks: a disk image), ppoll, clocks, exit, and
  * restart_syscall (a sleep interrupted by SIGSTOP/SIGCONT resumes through
  * it).  Anything else kills the process: a monitor bug exploited by a guest
  * gains no new system calls.
@@ -77,6 +77,7 @@ void sandbox_enter(const struct mod_fds *f)
 	if (f->npio) {
 		allow_if(SYS_pread64, 0, f->pio, f->npio);
 		allow_if(SYS_pwrite64, 0, f->pio, f->npio);
+		allow_if(SYS_fdatasync, 0, f->pio, f->npio);
 	}
 	allow(SYS_ppoll);
 	allow(SYS_clock_gettime);
