@@ -266,19 +266,29 @@ $(B)/tests/%.tc: $(OB)/tests/%.o $(TOOLCHAIN)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(TCC) -o $@ $< -lm
 
+# The file-read bench (tests/bench/fs.sh): one source, a guest and a host program.
+$(OB)/tests/fsread.o: tests/bench/fsread.c $(TOOLCHAIN)
+	$(call say,CC,$<)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(TCC) $(APP_CFLAGS) -c $< -o $@
+$(B)/host/fsread: tests/bench/fsread.c | deps
+	$(call say,CC,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(HOSTCC) -std=c11 -D_GNU_SOURCE $(WARN) -O2 -o $@ $<
+
 $(B)/tests/netclient: tests/tools/netclient.c | deps
 	$(call say,CC,$<)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(HOSTCC) -std=c11 $(WARN) -O2 -o $@ $<
 
 TEST_BINS := $(B)/tests/netclient $(PLAT_TEST_BINS) $(B)/tests/libc.tc $(B)/tests/files.tc $(B)/tests/threads.tc \
-	$(B)/tests/sockets.tc $(B)/tests/rootfs.tc $(addprefix $(B)/tests/unit/test_,$(UNITS))
+	$(B)/tests/sockets.tc $(B)/tests/rootfs.tc $(B)/tests/fsread.tc $(B)/host/fsread $(addprefix $(B)/tests/unit/test_,$(UNITS))
 
 # ---- top-level targets -------------------------------------------------------
 test: all $(TEST_BINS)
 	@TINCAN_PLATFORM=$(PLATFORM) prove $(if $(filter 1,$(V)),-v) tests/*.t $(wildcard tests/$(PLATFORM)/*.t)
 
-bench: all host-apps $(B)/tests/netclient
+bench: all host-apps $(B)/tests/netclient $(B)/tests/fsread.tc $(B)/host/fsread
 	@tests/bench/run.sh $(B)
 
 format:

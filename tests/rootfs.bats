@@ -307,3 +307,19 @@ refuses() {
 	[ "$r5" = "200 0" ]
 	cmp "$T/up" "$T/tree/big.bin" # 5 MiB through a symlink
 }
+
+@test "the file-read bench program reads the tree in the guest as on the host" {
+	need_platform
+	mkdir -p "$T/b"
+	head -c 1048576 /dev/urandom > "$T/b/data"
+	cp "$B/tests/fsread.tc" "$T/fsread$IMG"
+	"$MKIMAGE" --rootfs="$T/b" "$T/fsread$IMG" >/dev/null
+	want=$("$B/host/fsread" "$T/b/data" 1 2>&1 >/dev/null)
+	run timeout 20 "$RUN" "$T/fsread$IMG" /data 1
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[[ $want == "(checksum "* ]]
+	[[ $output == *"$want"* ]]
+	[[ $output == *"cat 1048576 "* ]]
+	[[ $output == *"rand 65536 "* ]]
+}
