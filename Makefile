@@ -51,7 +51,7 @@ TARGET_LDFLAGS := $(shell grep -hv '^\#' toolchain/target.ldflags)
 # mkimage/ is the platform-neutral image layer (tincan/image.h, the ELF
 # reader, size parsing); host tools of every platform build on it.
 KINC := $(B)/kinc
-MKIMAGE_SRC := mkimage/main.c mkimage/elfimage.c mkimage/size.c
+MKIMAGE_SRC := mkimage/main.c mkimage/elfimage.c mkimage/size.c mkimage/rootfs.c
 MUSL_CFLAGS := -std=c11 $(WARN) -Os -D_GNU_SOURCE -Imkimage -Imkimage/include -isystem $(KINC) -MMD -MP \
 	-fno-asynchronous-unwind-tables -ffunction-sections -fdata-sections -DTINCAN_VERSION='"$(VERSION)"'
 
@@ -110,6 +110,8 @@ PLAT_OBJ := $(patsubst %,$(GB)/%.o,$(basename $(PLAT_GUEST_SRC) $(COMMON_GUEST_S
 LIBOS_OBJ := $(patsubst %,$(GB)/%.o,$(basename $(LIBOS_SRC))) $(PLAT_OBJ)
 $(PLAT_OBJ): GUEST_CFLAGS += -Imkimage/include -Iplatforms/common/guest
 $(GB)/platforms/common/guest/manifest.o: GUEST_CFLAGS += $(PLAT_MANIFEST_CFLAGS)
+# The embedded tree's reader knows the image format (manifest, tree layout).
+$(GB)/libos/fs/rofs.o $(GB)/libos/fs/rofs_tree.o: GUEST_CFLAGS += -Imkimage/include
 
 $(GB)/%.o: %.c $(NEWLIB) Makefile platforms/$(PLATFORM)/platform.mk toolchain/target.cflags
 	$(call say,CC,$<)
@@ -231,7 +233,7 @@ install: all
 
 # ---- host unit tests ---------------------------------------------------------
 UNIT_CFLAGS := -std=c11 $(WARN) -O1 -g -D_GNU_SOURCE -Imkimage -Imkimage/include -Iplatforms/kvm/monitor -MMD -MP
-UNITS := elfimage layout options chacha common path hccore
+UNITS := elfimage layout options chacha common path hccore rootfs
 $(B)/host/%.o: %.c | deps
 	$(call say,CC,$<)
 	$(Q)mkdir -p $(@D)
@@ -243,6 +245,8 @@ $(B)/tests/unit/test_common: $(B)/host/tests/unit/test_common.o $(B)/host/platfo
 	$(B)/host/platforms/common/guest/cmdline.o
 $(B)/host/tests/unit/test_path.o: UNIT_CFLAGS += -Ilibos/vfs
 $(B)/tests/unit/test_path: $(B)/host/tests/unit/test_path.o $(B)/host/libos/vfs/path.o $(B)/host/libos/vfs/mount.o
+$(B)/host/tests/unit/test_rootfs.o: UNIT_CFLAGS += -Ilibos/fs
+$(B)/tests/unit/test_rootfs: $(B)/host/tests/unit/test_rootfs.o $(B)/host/mkimage/rootfs.o $(B)/host/libos/fs/rofs_tree.o
 $(B)/tests/unit/test_options: $(B)/host/tests/unit/test_options.o $(B)/host/platforms/kvm/monitor/options.o \
 	$(B)/host/mkimage/size.o
 $(B)/tests/unit/test_hccore: $(B)/host/tests/unit/test_hccore.o $(B)/host/platforms/kvm/monitor/hypercall.o \
@@ -262,19 +266,29 @@ $(B)/tests/%.tc: $(OB)/tests/%.o $(TOOLCHAIN)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(TCC) -o $@ $< -lm
 
+# The file-read bench (tests/bench/fs.sh): one source, a guest and a host program.
+$(OB)/tests/fsread.o: tests/bench/fsread.c $(TOOLCHAIN)
+	$(call say,CC,$<)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(TCC) $(APP_CFLAGS) -c $< -o $@
+$(B)/host/fsread: tests/bench/fsread.c | deps
+	$(call say,CC,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(HOSTCC) -std=c11 -D_GNU_SOURCE $(WARN) -O2 -o $@ $<
+
 $(B)/tests/netclient: tests/tools/netclient.c | deps
 	$(call say,CC,$<)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(HOSTCC) -std=c11 $(WARN) -O2 -o $@ $<
 
 TEST_BINS := $(B)/tests/netclient $(PLAT_TEST_BINS) $(B)/tests/libc.tc $(B)/tests/files.tc $(B)/tests/threads.tc \
-	$(B)/tests/sockets.tc $(addprefix $(B)/tests/unit/test_,$(UNITS))
+	$(B)/tests/sockets.tc $(B)/tests/rootfs.tc $(B)/tests/fsread.tc $(B)/host/fsread $(addprefix $(B)/tests/unit/test_,$(UNITS))
 
 # ---- top-level targets -------------------------------------------------------
 test: all $(TEST_BINS)
 	@TINCAN_PLATFORM=$(PLATFORM) prove $(if $(filter 1,$(V)),-v) tests/*.t $(wildcard tests/$(PLATFORM)/*.t)
 
-bench: all host-apps $(B)/tests/netclient
+bench: all host-apps $(B)/tests/netclient $(B)/tests/fsread.tc $(B)/host/fsread
 	@tests/bench/run.sh $(B)
 
 format:

@@ -2,12 +2,17 @@
  * tincan-mkimage: show or rewrite the manifest of a tincan image in place.
  *
  *   tincan-mkimage [--mem=SIZE] [--stack=SIZE] [--name=NAME] [--net=NAME]...
- *                  [--block=NAME[:MOUNTPOINT]]... [--no-devices] [--print] IMAGE
+ *                  [--block=NAME[:MOUNTPOINT]]... [--no-devices] [--rootfs=DIR | --no-rootfs]
+ *                  [--print] IMAGE
  *
  * The manifest note has a fixed size, so rewriting it changes no other
  * byte of the image.  The image is checked as a monitor checks it (any
  * platform's image is accepted here) before anything is written.
+ * --rootfs packs DIR (rootfs.c) at the end of the file, as a PT_LOAD
+ * segment in the program header the linker script reserved (PT_NULL), above
+ * every other segment; the manifest says where it lies.
  */
+#include <elf.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -18,6 +23,7 @@
 #include <unistd.h>
 
 #include "elfimage.h"
+#include "rootfs.h"
 #include "size.h"
 
 #ifndef TINCAN_VERSION
@@ -36,6 +42,9 @@ static const char usage[] = "usage: tincan-mkimage [OPTIONS] IMAGE\n"
 			    "                declare a block device NAME, mounted at MOUNTPOINT in the guest\n"
 			    "                (repeatable); tincan-run --block attaches a disk file to it\n"
 			    "  --no-devices  declare no devices\n"
+			    "  --rootfs=DIR  embed the tree under DIR (files, directories, symbolic links):\n"
+			    "                the guest sees it read-only at /\n"
+			    "  --no-rootfs   remove an embedded tree\n"
 			    "  --print       print the manifest (after any change)\n"
 			    "  --help, --version\n"
 			    "\n"
@@ -78,6 +87,99 @@ static void print(const struct tc_manifest *m)
 			printf("  %s (block, %s)\n", m->devices[i].name,
 			       m->mounts[i][0] ? m->mounts[i] : "not mounted");
 	}
+	if (m->rootfs_size)
+		printf("rootfs:  %lluK at 0x%llx\n", (unsigned long long)((m->rootfs_size + 1023) >> 10),
+		       (unsigned long long)m->rootfs_addr);
+	else
+		printf("rootfs:  (none)\n");
+}
+
+/*
+ * Put the tree under dir (NULL: none) in the image, in place of the one it
+ * has: the program header reserved for it (PT_NULL, or the PT_LOAD of the
+ * tree there is) becomes a PT_LOAD at the first page above every other
+ * segment, its bytes at the end of the file.  Updates the manifest in *m.
+ */
+static void attach(const char *image, int fd, const struct ei_image *img, struct tc_manifest *m, const char *dir,
+		   int set_mem)
+{
+	Elf64_Ehdr eh;
+	Elf64_Phdr ph;
+	char err[512] = "";
+	int slot = -1;
+	memcpy(&eh, img->file, sizeof eh); /* ei_parse checked the headers */
+	for (int i = 0; i < eh.e_phnum && slot < 0; i++) {
+		memcpy(&ph, img->file + eh.e_phoff + (uint64_t)i * sizeof ph, sizeof ph);
+		if (m->rootfs_size
+			? ph.p_type == PT_LOAD && ph.p_vaddr == m->rootfs_addr && ph.p_memsz == m->rootfs_size
+			: ph.p_type == PT_NULL)
+			slot = i;
+	}
+	if (slot < 0)
+		die(1, "%s: %s", image,
+		    m->rootfs_size ? "the manifest's tree matches no segment (a damaged image?)"
+				   : "no program header reserved for a tree: relink it with this tincan-cc");
+	/* Above every other segment; the old tree goes if it ends the file. */
+	uint64_t hi = 0, end = img->size;
+	for (unsigned i = 0; i < img->nseg; i++) {
+		const struct ei_segment *s = &img->seg[i];
+		if (m->rootfs_size && s->vaddr == ph.p_vaddr)
+			continue;
+		uint64_t e = (s->vaddr + s->memsz + TC_MFT_PAGE - 1) & ~(TC_MFT_PAGE - 1);
+		hi = e > hi ? e : hi;
+	}
+	if (m->rootfs_size && ph.p_offset + ph.p_filesz == img->size) {
+		/* Back to where the rest of the file ends: the section headers
+		 * and the sections' bytes (ei_parse checked they are inside). */
+		end = eh.e_shoff + (uint64_t)eh.e_shnum * eh.e_shentsize;
+		for (int i = 0; i < eh.e_shnum; i++) {
+			Elf64_Shdr sh;
+			memcpy(&sh, img->file + eh.e_shoff + (uint64_t)i * sizeof sh, sizeof sh);
+			if (sh.sh_type != SHT_NOBITS && sh.sh_offset + sh.sh_size > end && sh.sh_offset < ph.p_offset)
+				end = sh.sh_offset + sh.sh_size;
+		}
+		for (unsigned i = 0; i < img->nseg; i++)
+			if (img->seg[i].vaddr != ph.p_vaddr && img->seg[i].offset + img->seg[i].filesz > end)
+				end = img->seg[i].offset + img->seg[i].filesz;
+		end = end > ph.p_offset ? ph.p_offset : end;
+	}
+	uint64_t old = (m->rootfs_size + TC_MFT_PAGE - 1) & ~(TC_MFT_PAGE - 1), size = 0;
+	uint64_t off = (end + TC_MFT_PAGE - 1) & ~(TC_MFT_PAGE - 1);
+	memset(&ph, 0, sizeof ph);
+	ph.p_align = 8; /* the reserved PT_NULL, as ld writes it */
+	if (dir) {
+		struct rootfs *fs = rootfs_scan(dir, err, sizeof err);
+		if (!fs)
+			die(1, "--rootfs: %s", err);
+		size = rootfs_size(fs);
+		if (hi + size > TC_MFT_MEM_MAX)
+			die(1,
+			    "--rootfs: %s: the tree (%llu MiB) and the program do not fit in %llu MiB of guest memory",
+			    dir, (unsigned long long)(size >> 20), (unsigned long long)(TC_MFT_MEM_MAX >> 20));
+		if (ftruncate(fd, (off_t)off) < 0 || rootfs_write(fs, fd, off, err, sizeof err) < 0)
+			die(1, "%s: %s", image, err[0] ? err : strerror(errno));
+		rootfs_free(fs);
+		ph = (Elf64_Phdr){ .p_type = PT_LOAD,
+				   .p_flags = PF_R,
+				   .p_offset = off,
+				   .p_vaddr = hi,
+				   .p_paddr = hi,
+				   .p_filesz = size,
+				   .p_memsz = size,
+				   .p_align = TC_MFT_PAGE };
+	} else if (ftruncate(fd, (off_t)end) < 0) {
+		die(1, "%s: %s", image, strerror(errno));
+	}
+	if (pwrite(fd, &ph, sizeof ph, (off_t)(eh.e_phoff + (uint64_t)slot * sizeof ph)) != (ssize_t)sizeof ph)
+		die(1, "%s: cannot write the program header: %s", image, strerror(errno));
+	m->rootfs_addr = dir ? hi : 0;
+	m->rootfs_size = size;
+	/* A memory claim was the program's: the tree comes on top. */
+	uint64_t now = (size + TC_MFT_PAGE - 1) & ~(TC_MFT_PAGE - 1);
+	if (!set_mem && m->mem) {
+		uint64_t mem = m->mem - (old < m->mem ? old : 0) + now;
+		m->mem = mem > TC_MFT_MEM_MAX ? TC_MFT_MEM_MAX : mem;
+	}
 }
 
 struct newdev {
@@ -91,7 +193,8 @@ int main(int argc, char **argv)
 {
 	const char *image = NULL, *v, *name = NULL;
 	uint64_t mem = 0, stack = 0;
-	int set_mem = 0, set_stack = 0, do_print = 0, clear_devices = 0, ndev = 0;
+	int set_mem = 0, set_stack = 0, do_print = 0, clear_devices = 0, ndev = 0, no_rootfs = 0;
+	const char *rootfs = NULL;
 	struct newdev devs[TC_MFT_DEVICES_MAX];
 	char err[256];
 
@@ -121,6 +224,12 @@ int main(int argc, char **argv)
 			if (ndev == TC_MFT_DEVICES_MAX)
 				die(2, "more than %d devices", TC_MFT_DEVICES_MAX);
 			devs[ndev++] = (struct newdev){ v, n, colon ? colon + 1 : "", TC_DEV_BLOCK };
+		} else if ((v = value(a, "--rootfs"))) {
+			if (!*v)
+				die(2, "--rootfs needs a directory");
+			rootfs = v;
+		} else if (strcmp(a, "--no-rootfs") == 0) {
+			no_rootfs = 1;
 		} else if (strcmp(a, "--print") == 0) {
 			do_print = 1;
 		} else if ((v = value(a, "--mem"))) {
@@ -150,7 +259,9 @@ int main(int argc, char **argv)
 	if (!image)
 		die(2, "no image given (try tincan-mkimage --help)");
 
-	int changing = set_mem || set_stack || name || clear_devices || ndev;
+	if (rootfs && no_rootfs)
+		die(2, "--rootfs and --no-rootfs together");
+	int changing = set_mem || set_stack || name || clear_devices || ndev || rootfs || no_rootfs;
 	int fd = open(image, changing ? O_RDWR : O_RDONLY);
 	struct stat st;
 	if (fd < 0 || fstat(fd, &st) < 0)
@@ -198,10 +309,22 @@ int main(int argc, char **argv)
 	/* What tincan-run will check, checked before anything is written. */
 	if (changing && ei_check_manifest(&m, TC_PLATFORM_NONE, 0, err, sizeof err) < 0)
 		die(2, "%s", err);
+	if (rootfs || no_rootfs)
+		attach(image, fd, &img, &m, rootfs, set_mem);
 	if (changing) {
 		ssize_t n = pwrite(fd, &m, sizeof m, (off_t)img.manifest_off);
 		if (n != (ssize_t)sizeof m || fsync(fd) < 0)
 			die(1, "%s: cannot write the manifest: %s", image, n < 0 ? strerror(errno) : "short write");
+	}
+	if (rootfs || no_rootfs) {
+		/* Check the result as a monitor will. */
+		struct stat st2;
+		const uint8_t *f2 =
+		    fstat(fd, &st2) < 0 ? MAP_FAILED : mmap(NULL, (size_t)st2.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
+		if (f2 == MAP_FAILED || ei_parse(f2, (size_t)st2.st_size, &img, err, sizeof err) < 0 ||
+		    ei_check_manifest(img.manifest, TC_PLATFORM_NONE, 0, err, sizeof err) < 0)
+			die(1, "%s: the image is damaged after packing the tree: %s", image,
+			    f2 == MAP_FAILED ? strerror(errno) : err);
 	}
 	if (do_print || !changing)
 		print(&m);

@@ -1,6 +1,7 @@
 /*
  * httpd: a small HTTP/1.1 static server, one thread per connection.
- *   httpd [-p PORT]   (default 80)
+ *   httpd [-p PORT] [-d DIR]   (default 80; files from DIR, e.g. an image's
+ *                               embedded tree, else the built-in site)
  * GET and HEAD; keep-alive (HTTP/1.1 default, or "Connection: keep-alive"
  * on 1.0); pipelined requests; 400, 404, 405, 413, 431 and 505 replies;
  * requests are bounded (headers 8 KiB, bodies 64 KiB).
@@ -16,14 +17,18 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/time.h>
 #include <unistd.h>
 
+#include "docroot.h"
 #include "site.h"
 
 #define HEAD_MAX 8192
 #define BODY_MAX 65536
 #define IDLE_SECONDS 30
+
+static const char *docroot; /* -d DIR, or NULL: the built-in site */
 
 struct conn {
 	int fd;
@@ -61,6 +66,24 @@ static int reply(int fd, int code, const char *reason, const char *type, const c
 	if (send_all(fd, h, (size_t)n) < 0)
 		return -1;
 	return head ? 0 : send_all(fd, body, len);
+}
+
+/* size bytes of file in to the socket, in chunks. */
+static int send_file(int fd, int in, off_t size)
+{
+	char *buf = malloc(16384);
+	int r = buf ? 0 : -1;
+	while (size > 0 && r == 0) {
+		ssize_t n = read(in, buf, 16384);
+		if (n <= 0)
+			r = -1; /* shorter than it said: close, the length is a lie now */
+		else {
+			r = send_all(fd, buf, (size_t)n);
+			size -= n;
+		}
+	}
+	free(buf);
+	return r;
 }
 
 static int error(int fd, int code, const char *reason, int keep, const char *extra)
@@ -164,8 +187,13 @@ static int handle(struct conn *c, size_t head_len)
 		const char *path = sp1 + 1;
 		const char *q = memchr(path, '?', (size_t)(sp2 - path));
 		size_t plen = (size_t)((q ? q : sp2) - path);
-		const struct site_file *f = site_find(path, plen);
-		if (f)
+		const struct site_file *f = docroot ? NULL : site_find(path, plen);
+		struct docroot_file df;
+		if (docroot && docroot_open(docroot, path, plen, &df) == 0) {
+			ok = reply(c->fd, 200, "OK", df.type, NULL, (size_t)df.size, 1, keep, NULL) == 0 &&
+			     (head || send_file(c->fd, df.fd, df.size) == 0);
+			close(df.fd);
+		} else if (f)
 			ok = reply(c->fd, 200, "OK", f->type, f->data, f->len, head, keep, NULL) == 0;
 		else if (head)
 			ok = reply(c->fd, 404, "Not Found", "text/plain; charset=utf-8", "", 14, 1, keep, NULL) == 0;
@@ -212,11 +240,19 @@ out:
 int main(int argc, char **argv)
 {
 	int port = 80, opt, one = 1;
-	while ((opt = getopt(argc, argv, "p:")) != -1) {
-		if (opt != 'p' || (port = atoi(optarg)) <= 0 || port > 65535) {
-			fprintf(stderr, "usage: httpd [-p PORT]\n");
+	while ((opt = getopt(argc, argv, "p:d:")) != -1) {
+		if (opt == 'd') {
+			docroot = optarg;
+		} else if (opt != 'p' || (port = atoi(optarg)) <= 0 || port > 65535) {
+			fprintf(stderr, "usage: httpd [-p PORT] [-d DIR]\n");
 			return 2;
 		}
+	}
+	struct stat st;
+	errno = 0;
+	if (docroot && (stat(docroot, &st) < 0 || !S_ISDIR(st.st_mode))) {
+		fprintf(stderr, "httpd: -d %s: %s\n", docroot, errno ? strerror(errno) : "not a directory");
+		return 1;
 	}
 	int l = socket(AF_INET, SOCK_STREAM, 0);
 	struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons((uint16_t)port) };

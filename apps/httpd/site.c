@@ -1,4 +1,4 @@
-/* The site httpd serves.  A later issue gives images a real file tree. */
+/* The site httpd serves without -d DIR (with it, files come from DIR). */
 #include <string.h>
 
 #include "site.h"

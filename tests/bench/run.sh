@@ -1,7 +1,8 @@
 #!/bin/bash
 # make bench: boot latency, exits, sizes and memory of hello, printed as a
-# table.  Timing is noisy on shared machines, so every time is a median from
-# one hyperfine run that also times the baselines, and is given as a ratio.
+# table, then file reads from an embedded tree (fs.sh) and the network
+# (net.sh).  Timing is noisy on shared machines, so every time is a median
+# from one hyperfine run that also times the baselines, and is given as a ratio.
 #   tests/bench/run.sh BUILD_DIR
 set -euo pipefail
 B=${1:-build}
@@ -89,6 +90,8 @@ ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
 	echo "| peak RSS of tincan-run hello | ${rss_hello} KiB$([ -n "$rss_floor" ] && echo " (kvm-floor-static: ${rss_floor} KiB)") | |"
 	echo "| smallest --mem hello runs in | ${hi:-?}K | 1M |"
 } | tee "$OUT/results.md"
+
+"$(dirname "$0")/fs.sh" "$B" "$OUT/results.md"
 
 if [ "$(id -u)" = 0 ] && [ -c /dev/net/tun ]; then
 	"$(dirname "$0")/net.sh" "$B" "$OUT/results.md"

@@ -72,7 +72,12 @@ struct tc_manifest {
 	/* Per device: where a block device is mounted in the guest, an absolute
 	 * path, NUL-terminated ("": not mounted); all zero for other devices. */
 	char mounts[TC_MFT_DEVICES_MAX][TC_MFT_MOUNT_MAX];
+	/* The embedded read-only tree (tincan/rootfs.h): where its PT_LOAD
+	 * segment lies in guest memory; size 0 when the image has none. */
+	uint64_t rootfs_addr;
+	uint64_t rootfs_size;
 };
+_Static_assert(sizeof(struct tc_manifest) == 664, "the manifest is 664 bytes (docs/image-format.md)");
 
 /* The whole note as it sits in the image: the descriptor starts at byte 20,
  * so the wrapper is packed (tc_manifest itself has no padding). */
