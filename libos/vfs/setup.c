@@ -1,10 +1,12 @@
 /* The file systems mounted at boot (on the first path call): a RAM file
  * system at "/", another at "/tmp" (so rename between them is EXDEV, as
- * between tmpfs and a disk), and the devices at "/dev".  Other mounts are
- * added here. */
+ * between tmpfs and a disk), the devices at "/dev", then the platform's
+ * host directories at their own paths (a host directory at "/tmp" takes its
+ * place).  Other mounts are added here. */
 #include <sys/stat.h>
 
 #include "fs/devfs.h"
+#include "fs/hostfs.h"
 #include "fs/ramfs.h"
 #include "vfs/vfs.h"
 
@@ -20,8 +22,11 @@ void vfs_setup(void)
 		m->ops->mkdir(m, "tmp", 01777);
 	if (m->ops->lookup(m, "dev", &vn) != 0 && m->ops->mkdir)
 		m->ops->mkdir(m, "dev", 0755);
-	vfs_mount("/tmp", &ramfs_ops, &tmp);
-	if (ramfs_ops.lookup(vfs_mount_find("/tmp", &(const char *){ 0 }), "", &vn) == 0)
-		vn->ops->setattr(vn, &(struct vfs_attr){ .mask = VFS_ATTR_MODE, .mode = 01777 });
+	if (!hostfs_covers("/tmp")) {
+		vfs_mount("/tmp", &ramfs_ops, &tmp);
+		if (ramfs_ops.lookup(vfs_mount_find("/tmp", &(const char *){ 0 }), "", &vn) == 0)
+			vn->ops->setattr(vn, &(struct vfs_attr){ .mask = VFS_ATTR_MODE, .mode = 01777 });
+	}
 	vfs_mount("/dev", &devfs_ops, NULL);
+	hostfs_mount_all();
 }
