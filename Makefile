@@ -281,8 +281,9 @@ $(B)/tests/netclient: tests/tools/netclient.c | deps
 	$(Q)mkdir -p $(@D)
 	$(Q)$(HOSTCC) -std=c11 $(WARN) -O2 -o $@ $<
 
-TEST_BINS := $(B)/tests/netclient $(PLAT_TEST_BINS) $(B)/tests/libc.tc $(B)/tests/files.tc $(B)/tests/threads.tc \
-	$(B)/tests/sockets.tc $(B)/tests/rootfs.tc $(B)/tests/fsread.tc $(B)/host/fsread $(addprefix $(B)/tests/unit/test_,$(UNITS))
+TEST_BINS := $(B)/tests/netclient $(PLAT_TEST_BINS) $(B)/tests/libc.tc $(B)/tests/files.tc $(B)/tests/dirs.tc \
+	$(B)/tests/threads.tc $(B)/tests/sockets.tc $(B)/tests/rootfs.tc $(B)/tests/fsread.tc $(B)/host/fsread \
+	$(addprefix $(B)/tests/unit/test_,$(UNITS))
 
 # ---- top-level targets -------------------------------------------------------
 test: all $(TEST_BINS)

@@ -30,13 +30,19 @@ int vfs_stat(struct vnode *vn, struct stat *st)
 	return r;
 }
 
-static struct mount *mount_of(const char *abs, const char **rest)
+/* The boot mounts, before the first path (or getcwd): they may set cwd. */
+static void setup_once(void)
 {
 	static int ready;
 	if (!ready) {
 		ready = 1;
 		vfs_setup();
 	}
+}
+
+static struct mount *mount_of(const char *abs, const char **rest)
+{
+	setup_once();
 	return vfs_mount_find(abs, rest);
 }
 
@@ -65,6 +71,7 @@ static int step(void *ctx, const char *abs, char *link, size_t size)
 int vfs_resolve(int dirfd, const char *path, int follow, struct where *w)
 {
 	const char *base = cwd;
+	setup_once();
 	if (!path)
 		return -EFAULT;
 	if (*path != '/' && dirfd != AT_FDCWD) {
@@ -132,6 +139,7 @@ int fchdir(int fd)
 
 char *getcwd(char *buf, size_t size)
 {
+	setup_once();
 	size_t len = strlen(cwd) + 1;
 	if (!buf) {
 		/* glibc's extension: a buffer of size bytes, or just enough */

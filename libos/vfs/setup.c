@@ -1,11 +1,14 @@
 /* The file systems mounted at boot (on the first path call).  "/" is the
  * image's embedded tree (tincan-mkimage --rootfs; read-only) when it has
  * one, else a RAM file system; below it, another RAM file system at "/tmp"
- * (so rename between them is EXDEV, as between tmpfs and a disk) and the
- * devices at "/dev".  Other mounts are added here. */
+ * (so rename between them is EXDEV, as between tmpfs and a disk), the
+ * devices at "/dev", then the platform's host directories at their own
+ * paths (a host directory at "/tmp" takes its place).  Other mounts are
+ * added here. */
 #include <sys/stat.h>
 
 #include "fs/devfs.h"
+#include "fs/hostfs.h"
 #include "fs/ramfs.h"
 #include "fs/rofs.h"
 #include "vfs/vfs.h"
@@ -32,8 +35,13 @@ void vfs_setup(void)
 		if (m->ops->lookup(m, "dev", &vn) != 0)
 			m->ops->mkdir(m, "dev", 0755);
 	}
-	vfs_mount("/tmp", &ramfs_ops, &tmp);
-	if (ramfs_ops.lookup(vfs_mount_find("/tmp", &(const char *){ 0 }), "", &vn) == 0)
-		vn->ops->setattr(vn, &(struct vfs_attr){ .mask = VFS_ATTR_MODE, .mode = 01777 });
+	if (!hostfs_covers("/tmp")) {
+		vfs_mount("/tmp", &ramfs_ops, &tmp);
+		if (ramfs_ops.lookup(vfs_mount_find("/tmp", &(const char *){ 0 }), "", &vn) == 0)
+			vn->ops->setattr(vn, &(struct vfs_attr){ .mask = VFS_ATTR_MODE, .mode = 01777 });
+	}
 	vfs_mount("/dev", &devfs_ops, NULL);
+	/* Over a read-only tree, a host directory's missing parents cannot be
+	 * made: its mount still resolves by path. */
+	hostfs_mount_all();
 }

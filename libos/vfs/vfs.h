@@ -26,8 +26,8 @@
 
 #include "path.h"
 
-#define VFS_MOUNT_MAX 8
-#define VFS_MOUNT_PATH_MAX 64
+#define VFS_MOUNT_MAX 12
+#define VFS_MOUNT_PATH_MAX 256
 
 struct vnode;
 struct mount;

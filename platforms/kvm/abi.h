@@ -55,7 +55,9 @@ enum tc_hypercall {
 	TC_HC_NET_IO = 7,
 	TC_HC_BLK_SETUP = 8,
 	TC_HC_BLK_IO = 9,
-	TC_HC_MAX = 9
+	TC_HC_FS_PATH = 10,
+	TC_HC_FS_FILE = 11,
+	TC_HC_MAX = 11
 };
 
 /* Errors the monitor returns in `ret` fields, as negative numbers. */
@@ -225,6 +227,102 @@ struct tc_hc_blk_io {
 };
 
 /*
+ * Host directories (tincan-run --dir=HOST[:GUEST][:ro]).  The monitor opens
+ * each HOST directory before the sandbox; boot info lists them (dir[]) by
+ * index.  TC_HC_FS_PATH acts on a path relative to one of them: the host
+ * kernel resolves it beneath the directory (openat2 RESOLVE_BENEATH), so
+ * no "..", absolute path or symbolic link leads out.  TC_HC_FS_OPEN hands
+ * back a small handle (0 .. TC_FS_HANDLE_MAX-1, never a host fd) for
+ * TC_HC_FS_FILE.  Errors are negative Linux errno numbers (the TC_E*
+ * values above are Linux's too).  A read-only directory answers -TC_EROFS
+ * to anything that would change it.  A bad handle is -EBADF (9); a buffer
+ * outside guest memory or an unknown op stops the guest (102).
+ */
+#define TC_DIR_MAX 4
+#define TC_DIR_PATH_MAX 256 /* a guest path and the cwd, with their NUL */
+#define TC_DIR_RO 1u
+#define TC_FS_HANDLE_MAX 64
+#define TC_FS_NAME_MAX 4095 /* path bytes (no NUL) TC_HC_FS_PATH takes */
+
+enum tc_fs_path_op {
+	TC_FS_OPEN = 0, /* arg TC_O_* flags, arg2 mode; ret = a handle */
+	TC_FS_LSTAT = 1, /* buf: struct tc_stat (buflen = its size); a link is itself */
+	TC_FS_MKDIR = 2, /* arg mode */
+	TC_FS_UNLINK = 3,
+	TC_FS_RMDIR = 4,
+	TC_FS_RENAME = 5, /* buf/buflen: the new path, in the same directory */
+	TC_FS_SYMLINK = 6, /* buf/buflen: the link's target, stored as given */
+	TC_FS_READLINK = 7, /* buf/buflen: filled, no NUL; ret = length */
+	TC_FS_UTIMENS = 8, /* arg atime, arg2 mtime: ns since the epoch, or TC_UTIME_* */
+};
+#define TC_UTIME_NOW (~0ULL)
+#define TC_UTIME_OMIT (~1ULL)
+
+/* Open flags: Linux's values; others are -TC_EINVAL. */
+#define TC_O_RDONLY 0
+#define TC_O_WRONLY 1
+#define TC_O_RDWR 2
+#define TC_O_CREAT 0100
+#define TC_O_EXCL 0200
+#define TC_O_TRUNC 01000
+#define TC_O_DIRECTORY 0200000
+#define TC_O_NOFOLLOW 0400000
+
+/* TC_HC_FS_PATH.  path: len bytes (0: the directory itself), relative, no
+ * NUL; the op's last component may not be "." or "..". */
+struct tc_hc_fs_path {
+	uint32_t op; /* IN: enum tc_fs_path_op */
+	uint32_t dir; /* IN: index into tc_boot_info.dir */
+	tc_gpa path; /* IN */
+	uint64_t len; /* IN: at most TC_FS_NAME_MAX */
+	tc_gpa buf; /* IN: see the op */
+	uint64_t buflen; /* IN */
+	uint64_t arg; /* IN */
+	uint64_t arg2; /* IN */
+	int64_t ret; /* OUT: 0, a count or handle, or -errno */
+};
+
+enum tc_fs_file_op {
+	TC_FS_CLOSE = 0,
+	TC_FS_PREAD = 1, /* len bytes at off into buf; ret = bytes (0: end of file) */
+	TC_FS_PWRITE = 2, /* len bytes from buf at off; ret = bytes */
+	TC_FS_FSTAT = 3, /* buf: struct tc_stat, len = its size */
+	TC_FS_READDIR = 4, /* entries from cookie off into buf (len bytes); ret = bytes, 0 at the end */
+	TC_FS_TRUNCATE = 5, /* to off bytes */
+	TC_FS_FSYNC = 6,
+};
+
+/* TC_HC_FS_FILE: one exit moves up to the whole buffer. */
+struct tc_hc_fs_file {
+	uint32_t op; /* IN: enum tc_fs_file_op */
+	uint32_t handle; /* IN */
+	tc_gpa buf; /* IN */
+	uint64_t len; /* IN */
+	uint64_t off; /* IN */
+	int64_t ret; /* OUT */
+};
+
+struct tc_stat {
+	uint64_t ino;
+	uint64_t size;
+	uint64_t blocks; /* 512-byte blocks */
+	int64_t atime_ns, mtime_ns, ctime_ns;
+	uint32_t mode; /* Linux's st_mode */
+	uint32_t nlink;
+};
+
+/* A TC_FS_READDIR entry: the layout of Linux's struct linux_dirent64, "."
+ * and ".." left out.  next is the cookie of the entry after it (a value
+ * of 2^63-1 or more: none); reclen is a multiple of 8; name ends with NUL. */
+struct tc_dirent {
+	uint64_t ino;
+	uint64_t next;
+	uint16_t reclen;
+	uint8_t type; /* DT_*: 4 directory, 8 regular, 10 link */
+	char name[];
+};
+
+/*
  * Boot: the vCPU starts in 64-bit mode at CPL3 at the ELF entry point with
  * %rdi = address of struct tc_boot_info, %rsi = TC_BOOT_MAGIC, %rsp = a
  * 16-byte aligned stack top, %rbp = 0, SSE enabled, interrupts off.
@@ -273,6 +371,14 @@ struct tc_boot_info {
 		uint32_t sector_size; /* TC_BLK_SECTOR */
 		uint32_t flags; /* TC_BLK_RO */
 	} blk[TC_BLK_DEV_MAX];
+	uint32_t ndir; /* host directories, in dir[] */
+	uint32_t pad3;
+	struct tc_boot_dir {
+		char path[TC_DIR_PATH_MAX]; /* where the guest mounts it: absolute, normal */
+		uint32_t flags; /* TC_DIR_RO */
+		uint32_t pad;
+	} dir[TC_DIR_MAX];
+	char cwd[TC_DIR_PATH_MAX]; /* the guest's working directory ("": "/") */
 };
 #define TC_BLK_RO 1u /* the host file is read-only: writes complete with -TC_EROFS */
 

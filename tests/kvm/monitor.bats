@@ -293,6 +293,10 @@ Boot IMAGE (a program linked by tincan-cc) as a KVM guest; ARGS become its argv[
   --block=[NAME:]FILE   attach a disk file (its size a multiple of 512) to the image's block
                         device NAME (NAME may be left out when the image declares one);
                         a read-only file makes a read-only device
+  --dir=HOST[:GUEST][:ro]
+                        share the host directory HOST at GUEST (default: its own path),
+                        read-only with :ro; nothing outside it is reachable (repeatable)
+  --cwd=PATH            the guest's working directory (default /)
   --help       show this help
   --version    show the version
 

@@ -31,6 +31,25 @@
 #define plat_block_submit __tincan_plat_block_submit
 #define plat_block_kick __tincan_plat_block_kick
 #define plat_block_done __tincan_plat_block_done
+#define plat_dir_count __tincan_plat_dir_count
+#define plat_dir_info __tincan_plat_dir_info
+#define plat_dir_cwd __tincan_plat_dir_cwd
+#define plat_dir_open __tincan_plat_dir_open
+#define plat_dir_lstat __tincan_plat_dir_lstat
+#define plat_dir_mkdir __tincan_plat_dir_mkdir
+#define plat_dir_unlink __tincan_plat_dir_unlink
+#define plat_dir_rmdir __tincan_plat_dir_rmdir
+#define plat_dir_rename __tincan_plat_dir_rename
+#define plat_dir_symlink __tincan_plat_dir_symlink
+#define plat_dir_readlink __tincan_plat_dir_readlink
+#define plat_dir_utimens __tincan_plat_dir_utimens
+#define plat_dir_close __tincan_plat_dir_close
+#define plat_dir_pread __tincan_plat_dir_pread
+#define plat_dir_pwrite __tincan_plat_dir_pwrite
+#define plat_dir_fstat __tincan_plat_dir_fstat
+#define plat_dir_readdir __tincan_plat_dir_readdir
+#define plat_dir_truncate __tincan_plat_dir_truncate
+#define plat_dir_fsync __tincan_plat_dir_fsync
 
 /* What the platform hands libos at boot. */
 struct tc_boot {
@@ -171,6 +190,73 @@ void plat_block_kick(void);
  * (0: none waiting).  A request's buffer is the caller's again once its
  * completion has been collected. */
 int plat_block_done(int dev, struct plat_block_completion *done, int n);
+
+/*
+ * Host directories (tincan-run --dir on kvm; a platform without them has
+ * 0).  Each is shared at an absolute guest path; paths given here are
+ * relative to it ("" is the directory itself), normal, without "." or ".."
+ * components, and the host refuses any that would lead out of it.  Open
+ * files are small handles.  Every call returns 0, a count or handle, or
+ * -errno (-EROFS for a change to a read-only directory).
+ */
+#define PLAT_DIR_MAX 4
+struct plat_dir_info {
+	const char *path; /* where the guest mounts it: absolute, normal */
+	int read_only;
+};
+int plat_dir_count(void);
+const struct plat_dir_info *plat_dir_info(int dir);
+/* The working directory the host asks for, or NULL. */
+const char *plat_dir_cwd(void);
+
+/* What plat_dir_lstat and plat_dir_fstat fill in. */
+struct plat_stat {
+	uint64_t ino, size, blocks; /* blocks of 512 bytes */
+	int64_t atime_ns, mtime_ns, ctime_ns; /* since the epoch */
+	uint32_t mode, nlink; /* mode: Linux's S_IF* and permission bits */
+};
+
+/* What plat_dir_readdir puts in its buffer, one after another: reclen
+ * bytes each; next is the cookie of the entry after it (none when it is
+ * 2^63-1 or more).  "." and ".." are left out. */
+struct plat_dirent {
+	uint64_t ino;
+	uint64_t next;
+	uint16_t reclen;
+	uint8_t type; /* 4 directory, 8 regular file, 10 symbolic link (DT_*) */
+	char name[]; /* NUL-terminated */
+};
+
+#define PLAT_DIR_READ 1
+#define PLAT_DIR_WRITE 2
+#define PLAT_DIR_CREATE 4 /* a new file, -EEXIST if there is one */
+#define PLAT_DIR_DIRECTORY 8 /* for plat_dir_readdir: -ENOTDIR if not one */
+#define PLAT_UTIME_NOW (~0ULL)
+#define PLAT_UTIME_OMIT (~1ULL)
+
+/* On a path in directory dir.  An open follows a final symbolic link (in
+ * the directory); the others act on the last component itself. */
+int plat_dir_open(int dir, const char *path, int how, unsigned mode);
+int plat_dir_lstat(int dir, const char *path, struct plat_stat *st);
+int plat_dir_mkdir(int dir, const char *path, unsigned mode);
+int plat_dir_unlink(int dir, const char *path);
+int plat_dir_rmdir(int dir, const char *path);
+int plat_dir_rename(int dir, const char *from, const char *to);
+int plat_dir_symlink(int dir, const char *target, const char *path);
+/* The link's target, not NUL-terminated; its length. */
+long plat_dir_readlink(int dir, const char *path, char *buf, size_t size);
+int plat_dir_utimens(int dir, const char *path, uint64_t atime_ns, uint64_t mtime_ns);
+
+/* On an open handle: reads and writes move the whole buffer in one exit
+ * (a short count only at the end of the file or on an error). */
+int plat_dir_close(int h);
+long plat_dir_pread(int h, void *buf, size_t len, uint64_t off);
+long plat_dir_pwrite(int h, const void *buf, size_t len, uint64_t off);
+int plat_dir_fstat(int h, struct plat_stat *st);
+/* Entries from cookie (0: the first) into buf; bytes, 0 at the end. */
+long plat_dir_readdir(int h, uint64_t cookie, void *buf, size_t len);
+int plat_dir_truncate(int h, uint64_t size);
+int plat_dir_fsync(int h);
 
 /* Fill buf with len bytes from the CPU's random source; 0 or -EIO. */
 int plat_entropy(void *buf, size_t len);

@@ -3,7 +3,11 @@
  * configure script running its test program) re-executes itself under
  * tincan-run, so "what tincan-cc links runs" holds everywhere:
  *
- *   tincan-run -- /path/of/image -- argv[1]...
+ *   tincan-run --dir=$PWD --cwd=$PWD -- /path/of/image -- argv[1]...
+ *
+ * The current directory is shared read-write at its own path and is the
+ * guest's working directory, so a configure run probe that writes a file
+ * hands it back (not when it is "/" or too long for tincan-run: 255 bytes).
  *
  * This runs as a Linux process, before any C library set-up, so it speaks
  * to the kernel with raw system calls and touches no libos state.
@@ -16,6 +20,8 @@
 #define SYS_execve 59
 #define SYS_exit_group 231
 #define SYS_readlink 89
+#define SYS_getcwd 79
+#define DIR_PATH_MAX 256 /* TC_DIR_PATH_MAX */
 #define ARGS_MAX 4096
 #define PATH_MAX_ 4096
 
@@ -58,7 +64,8 @@ void tc_hostexec(long *sp)
 	char **envp = argv + argc + 1;
 	/* On Linux's stack, not in .bss: a guest never pays for them. */
 	char self[PATH_MAX_], cand[PATH_MAX_];
-	char *nargv[ARGS_MAX + 5];
+	char *nargv[ARGS_MAX + 7];
+	char dir[DIR_PATH_MAX + 8] = "--dir=", cwd[DIR_PATH_MAX + 8] = "--cwd=";
 
 	long n = sys3(SYS_readlink, (long)"/proc/self/exe", (long)self, sizeof self - 1);
 	if (n <= 0 || argc > ARGS_MAX) {
@@ -67,6 +74,13 @@ void tc_hostexec(long *sp)
 	}
 	self[n] = '\0';
 	int k = 1;
+	long c = sys3(SYS_getcwd, (long)dir + 6, DIR_PATH_MAX, 0);
+	if (c > 2) { /* its length with the NUL: not "/" */
+		for (long i = 0; i < c; i++)
+			cwd[6 + i] = dir[6 + i];
+		nargv[k++] = dir;
+		nargv[k++] = cwd;
+	}
 	nargv[k++] = "--";
 	nargv[k++] = self;
 	nargv[k++] = "--";

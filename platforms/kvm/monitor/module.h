@@ -39,6 +39,10 @@ struct mod_fds {
 	unsigned wr[FDS_MAX]; /* write() and writev() allowed */
 	unsigned pio[FDS_MAX]; /* pread64(), pwrite64(), fdatasync() allowed (a disk) */
 	struct wait_fd wait[FDS_MAX];
+	/* Host directories (dir.c): openat2() beneath the fds in dir[], and
+	 * file calls on the fds it opens, all in [dyn_lo, dyn_hi). */
+	unsigned ndir, dyn_lo, dyn_hi;
+	unsigned dir[FDS_MAX];
 };
 void fds_rw(struct mod_fds *f, int fd, int rd, int wr);
 void fds_pio(struct mod_fds *f, int fd);

@@ -1,6 +1,6 @@
 /* The monitor's device modules, in the order they are set up and listed in --help. */
 #include "module.h"
 
-extern const struct module console_module, tap_module, net_module, blk_module;
+extern const struct module console_module, tap_module, net_module, blk_module, dir_module;
 
-const struct module *const modules[] = { &console_module, &tap_module, &net_module, &blk_module, NULL };
+const struct module *const modules[] = { &console_module, &tap_module, &net_module, &blk_module, &dir_module, NULL };

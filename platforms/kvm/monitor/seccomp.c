@@ -7,6 +7,18 @@
  * it).  Anything else kills the process: a monitor bug exploited by a guest
  * gains no new system calls.
  *
+ * Host directories (--dir, dir.c) widen it, and only when given: openat2()
+ * on the directories' own fds, and the file calls (pread64, pwrite64,
+ * fstat, getdents64, lseek, close, fsync, ftruncate, and the *at calls on
+ * a parent directory) only on the fds openat2 hands out.  Those are told
+ * apart by number: dir.c fills every gap below its first one, so each fd
+ * the monitor opens once sandboxed lies in [dyn_lo, dyn_hi), above every
+ * fd opened before; a bounded table keeps them under dyn_hi.  The range is
+ * compared as unsigned 32-bit numbers, so AT_FDCWD (-100) is outside it.
+ * What the filter cannot see is openat2's resolve flags (they are in
+ * memory): a monitor bug could resolve ".." above a directory, never reach
+ * a path outside one without it.
+ *
  * Raw BPF rather than libseccomp: the filter is a few dozen instructions
  * and the monitor stays a small static binary with no library dependency.
  * The program is a list of blocks, one per system call, each ending in
@@ -26,7 +38,7 @@
 #include "module.h"
 #include "monitor.h"
 
-#define PROG_MAX 160
+#define PROG_MAX 256
 
 static struct sock_filter prog[PROG_MAX];
 static unsigned n;
@@ -41,6 +53,7 @@ static void emit(struct sock_filter f)
 #define LD(off) ((struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS, (off)))
 #define RET(v) ((struct sock_filter)BPF_STMT(BPF_RET | BPF_K, (v)))
 #define JEQ(k, t, f) ((struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, (k), (t), (f)))
+#define JGE(k, t, f) ((struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JGE | BPF_K, (k), (t), (f)))
 
 static void allow(int nr)
 {
@@ -61,6 +74,33 @@ static void allow_if(int nr, int arg, const unsigned *vals, unsigned nv)
 	emit(RET(SECCOMP_RET_ALLOW));
 }
 
+/* Allow nr only when argument a (and b, unless negative) lies in [lo, hi). */
+static void allow_range(int nr, int a, int b, unsigned lo, unsigned hi)
+{
+	unsigned n = b < 0 ? 1 : 2;
+	emit(LD(offsetof(struct seccomp_data, nr)));
+	emit(JEQ((unsigned)nr, 0, (unsigned char)(3 * n + 2)));
+	for (unsigned i = 0; i < n; i++) {
+		emit(LD(offsetof(struct seccomp_data, args[i ? b : a])));
+		emit(JGE(lo, 0, (unsigned char)(3 * (n - i) - 1)));
+		emit(JGE(hi, (unsigned char)(3 * (n - i) - 2), 0));
+	}
+	emit(RET(SECCOMP_RET_ALLOW));
+	emit(RET(SECCOMP_RET_KILL_PROCESS));
+}
+
+static void allow_dirs(const struct mod_fds *f)
+{
+	static const short fd0[] = { SYS_pread64, SYS_pwrite64, SYS_fstat,	SYS_getdents64,
+				     SYS_lseek,	  SYS_close,	SYS_fsync,	SYS_ftruncate,
+				     SYS_mkdirat, SYS_unlinkat, SYS_readlinkat, SYS_utimensat };
+	allow_if(SYS_openat2, 0, f->dir, f->ndir);
+	for (unsigned i = 0; i < sizeof fd0 / sizeof fd0[0]; i++)
+		allow_range(fd0[i], 0, -1, f->dyn_lo, f->dyn_hi);
+	allow_range(SYS_renameat, 0, 2, f->dyn_lo, f->dyn_hi);
+	allow_range(SYS_symlinkat, 1, -1, f->dyn_lo, f->dyn_hi);
+}
+
 void sandbox_enter(const struct mod_fds *f)
 {
 	/* The kernel truncates ioctl requests to 32 bits, as we compare them. */
@@ -79,6 +119,8 @@ void sandbox_enter(const struct mod_fds *f)
 		allow_if(SYS_pwrite64, 0, f->pio, f->npio);
 		allow_if(SYS_fdatasync, 0, f->pio, f->npio);
 	}
+	if (f->ndir)
+		allow_dirs(f);
 	allow(SYS_ppoll);
 	allow(SYS_clock_gettime);
 	allow(SYS_clock_nanosleep);

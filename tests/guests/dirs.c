@@ -1,0 +1,134 @@
+/*
+ * The guest for tests/kvm/dirs.bats: file calls on host directories
+ * (tincan-run --dir).  argv[1] is a command; the raw-* and lie-* ones issue
+ * the monitor's file hypercalls directly (platforms/kvm/abi.h), past the
+ * VFS, to test what the monitor itself lets through.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "../../platforms/kvm/guest/hypercall.h"
+
+static int fail(const char *what, const char *path)
+{
+	printf("%s %s: %s\n", what, path, strerror(errno));
+	return 1;
+}
+
+static long raw_path(unsigned op, const char *path, void *buf, unsigned long buflen, unsigned long arg)
+{
+	struct tc_hc_fs_path a = { op, 0, (uintptr_t)path, strlen(path), (uintptr_t)buf, buflen, arg, 0, 0 };
+	tc_hypercall(TC_HC_FS_PATH, &a);
+	return (long)a.ret;
+}
+
+static long raw_file(unsigned op, unsigned h, unsigned long buf, unsigned long len)
+{
+	struct tc_hc_fs_file a = { op, h, buf, len, 0, 0 };
+	tc_hypercall(TC_HC_FS_FILE, &a);
+	return (long)a.ret;
+}
+
+int main(int argc, char **argv)
+{
+	static char buf[1 << 16];
+	const char *c = argc > 1 ? argv[1] : "", *p = argc > 2 ? argv[2] : "", *q = argc > 3 ? argv[3] : "";
+	if (!strcmp(c, "cat")) {
+		FILE *f = fopen(p, "rb");
+		size_t n;
+		if (!f)
+			return fail("open", p);
+		while ((n = fread(buf, 1, sizeof buf, f)) > 0)
+			fwrite(buf, 1, n, stdout);
+		return ferror(f) ? fail("read", p) : 0;
+	}
+	if (!strcmp(c, "ls")) {
+		DIR *d = opendir(p);
+		struct dirent *e;
+		if (!d)
+			return fail("opendir", p);
+		while ((e = readdir(d)))
+			if (strcmp(e->d_name, ".") && strcmp(e->d_name, ".."))
+				printf("%s\n", e->d_name);
+		return closedir(d);
+	}
+	if (!strcmp(c, "write")) {
+		FILE *f = fopen(p, "w");
+		if (!f || fputs(q, f) < 0 || fclose(f))
+			return fail("write", p);
+		return 0;
+	}
+	if (!strcmp(c, "append")) {
+		int fd = open(p, O_WRONLY | O_APPEND);
+		if (fd < 0 || write(fd, q, strlen(q)) < 0 || fsync(fd) || close(fd))
+			return fail("append", p);
+		return 0;
+	}
+	if (!strcmp(c, "mkdir"))
+		return mkdir(p, 0755) ? fail("mkdir", p) : 0;
+	if (!strcmp(c, "rmdir"))
+		return rmdir(p) ? fail("rmdir", p) : 0;
+	if (!strcmp(c, "unlink"))
+		return unlink(p) ? fail("unlink", p) : 0;
+	if (!strcmp(c, "rename"))
+		return rename(p, q) ? fail("rename", p) : 0;
+	if (!strcmp(c, "symlink"))
+		return symlink(p, q) ? fail("symlink", q) : 0;
+	if (!strcmp(c, "truncate"))
+		return truncate(p, atol(q)) ? fail("truncate", p) : 0;
+	if (!strcmp(c, "readlink")) {
+		ssize_t n = readlink(p, buf, sizeof buf - 1);
+		if (n < 0)
+			return fail("readlink", p);
+		printf("%.*s\n", (int)n, buf);
+		return 0;
+	}
+	if (!strcmp(c, "stat")) {
+		struct stat st;
+		if (lstat(p, &st))
+			return fail("stat", p);
+		printf("%s %lld\n",
+		       S_ISDIR(st.st_mode)   ? "dir"
+		       : S_ISLNK(st.st_mode) ? "link"
+					     : "file",
+		       (long long)st.st_size);
+		return 0;
+	}
+	if (!strcmp(c, "cwd"))
+		return printf("%s\n", getcwd(buf, sizeof buf)) < 0;
+	if (!strcmp(c, "wait")) /* a line on stdin, then cat the file */
+		return fgets(buf, sizeof buf, stdin) ? main(3, (char *[]){ argv[0], "cat", (char *)p, NULL }) : 1;
+	if (!strcmp(c, "raw-open")) { /* print the handle or -errno */
+		printf("%ld\n", raw_path(TC_FS_OPEN, p, NULL, 0, TC_O_RDONLY));
+		return 0;
+	}
+	if (!strcmp(c, "raw-mkdir")) {
+		printf("%ld\n", raw_path(TC_FS_MKDIR, p, NULL, 0, 0755));
+		return 0;
+	}
+	if (!strcmp(c, "raw-handle")) {
+		printf("%ld\n", raw_file(TC_FS_PREAD, 63, (uintptr_t)buf, 1));
+		return 0;
+	}
+	if (!strcmp(c, "lie-buf")) {
+		long h = raw_path(TC_FS_OPEN, p, NULL, 0, TC_O_RDONLY);
+		printf("%ld\n", raw_file(TC_FS_PREAD, (unsigned)h, 1ul << 40, 4096));
+		return 0;
+	}
+	if (!strcmp(c, "lie-stat")) {
+		printf("%ld\n", raw_path(TC_FS_LSTAT, p, buf, 8, 0));
+		return 0;
+	}
+	if (!strcmp(c, "lie-op")) {
+		printf("%ld\n", raw_path(99, p, NULL, 0, 0));
+		return 0;
+	}
+	printf("unknown command %s\n", c);
+	return 2;
+}

@@ -1,0 +1,208 @@
+# Host directories on the monitor: tincan-run --dir and --cwd, the file
+# hypercalls (platforms/kvm/monitor/dir.c), hostfs on the VFS, images run as
+# programs sharing their current directory.  The guest is tests/guests/dirs.c;
+# its raw-* and lie-* commands speak the hypercalls past the VFS.
+load ../helpers
+
+G=$B/tests/dirs.tc
+
+setup() {
+	need_kvm
+	D=$BATS_TEST_TMPDIR
+	H=$D/host
+	mkdir -p "$H"
+	echo secret > "$D/secret"
+}
+
+run_g() { # monitor options..., then -- and the guest's arguments
+	local o=()
+	while [ "$1" != "--" ]; do o+=("$1"); shift; done
+	shift
+	run timeout 20 "$RUN" "${o[@]}" "$G" "$@"
+}
+
+@test "a generated tree reads back byte for byte from --dir: deep dirs, 5 MiB, empty files, odd names, links" {
+	mkdir -p "$H/a/b/c/d/e/f/g/h"
+	head -c 5242880 /dev/urandom > "$H/big"
+	: > "$H/empty"
+	: > "$H/a/b/c/d/e/f/g/h/empty2"
+	echo deep > "$H/a/b/c/d/e/f/g/h/deep.txt"
+	printf 'odd\n' > "$H/sp ace & 'q' é"
+	ln -s big "$H/link-to-big"
+	ln -s a/b "$H/dirlink"
+	run_g --dir="$H:/data" -- cat /data/big
+	[ "$status" -eq 0 ]
+	[ "$(timeout 20 "$RUN" --dir="$H:/data" "$G" cat /data/big | sha256sum)" = "$(sha256sum < "$H/big")" ]
+	[ "$(timeout 20 "$RUN" --dir="$H:/data" "$G" cat /data/link-to-big | sha256sum)" = "$(sha256sum < "$H/big")" ]
+	run_g --dir="$H:/data" -- cat /data/dirlink/c/d/e/f/g/h/deep.txt
+	[ "$output" = deep ]
+	run_g --dir="$H:/data" -- cat "/data/sp ace & 'q' é"
+	[ "$output" = odd ]
+	run_g --dir="$H:/data" -- cat /data/empty
+	[ "$status" -eq 0 ] && [ -z "$output" ]
+	run_g --dir="$H:/data" -- ls /data
+	[ "$(echo "$output" | sort)" = "$(ls -A "$H" | LC_ALL=C sort)" ] || [ "$(echo "$output" | sort)" = "$(ls -A "$H" | sort)" ]
+	run_g --dir="$H:/data" -- stat /data/link-to-big
+	[ "$output" = "link 3" ]
+	run_g --dir="$H:/data" -- readlink /data/dirlink
+	[ "$output" = a/b ]
+	run_g --dir="$H:/data" -- stat /data/a/b/c/d/e/f/g/h/empty2
+	[ "$output" = "file 0" ]
+}
+
+@test "a directory of many entries lists every name once" {
+	for i in $(seq 1 500); do : > "$H/file-with-a-long-name-number-$i"; done
+	run_g --dir="$H:/data" -- ls /data
+	[ "$status" -eq 0 ]
+	[ "$(echo "$output" | sort)" = "$(ls -A "$H" | sort)" ]
+}
+
+@test "writes, mkdir, rename, unlink, rmdir, symlink, truncate reach the host" {
+	run_g --dir="$H:/w" -- write /w/f.txt hello
+	[ "$status" -eq 0 ] && [ "$(cat "$H/f.txt")" = hello ]
+	run_g --dir="$H:/w" -- append /w/f.txt " world"
+	[ "$(cat "$H/f.txt")" = "hello world" ]
+	run_g --dir="$H:/w" -- mkdir /w/newdir
+	[ -d "$H/newdir" ]
+	run_g --dir="$H:/w" -- rename /w/f.txt /w/newdir/g.txt
+	[ "$status" -eq 0 ] && [ ! -e "$H/f.txt" ] && [ "$(cat "$H/newdir/g.txt")" = "hello world" ]
+	run_g --dir="$H:/w" -- truncate /w/newdir/g.txt 5
+	[ "$(cat "$H/newdir/g.txt")" = hello ]
+	run_g --dir="$H:/w" -- symlink newdir/g.txt /w/l
+	[ "$(readlink "$H/l")" = newdir/g.txt ]
+	run_g --dir="$H:/w" -- unlink /w/l
+	[ ! -L "$H/l" ]
+	run_g --dir="$H:/w" -- rmdir /w/newdir
+	[ "$output" = "rmdir /w/newdir: Directory not empty" ]
+	rm "$H/newdir/g.txt"
+	run_g --dir="$H:/w" -- rmdir /w/newdir
+	[ "$status" -eq 0 ] && [ ! -e "$H/newdir" ]
+	run_g --dir="$H:/w" -- cat /w/missing
+	[ "$output" = "open /w/missing: No such file or directory" ]
+}
+
+@test "GUEST defaults to HOST's absolute path, made in the RAM tree; --cwd sets the working directory" {
+	echo here > "$H/x"
+	cd "$D"
+	run_g --dir=host --cwd="$H" -- cat x
+	[ "$status" -eq 0 ] && [ "$output" = here ]
+	run_g --dir=host --cwd="$H" -- cwd
+	[ "$output" = "$H" ]
+	run_g --dir="$H:/deep/er/mnt" -- cat /deep/er/mnt/x
+	[ "$output" = here ]
+	run_g --dir="$H:/tmp" -- cat /tmp/x
+	[ "$output" = here ]
+}
+
+@test "a :ro directory refuses every change with EROFS and reads" {
+	echo keep > "$H/k"
+	run_g --dir="$H:/r:ro" -- cat /r/k
+	[ "$output" = keep ]
+	run_g --dir="$H:/r:ro" -- write /r/k x
+	[ "$output" = "write /r/k: Read-only file system" ]
+	run_g --dir="$H:/r:ro" -- write /r/new x
+	[ "$output" = "write /r/new: Read-only file system" ]
+	run_g --dir="$H:/r:ro" -- mkdir /r/d
+	[ "$output" = "mkdir /r/d: Read-only file system" ]
+	run_g --dir="$H:/r:ro" -- unlink /r/k
+	[ "$output" = "unlink /r/k: Read-only file system" ]
+	run_g --dir="$H:/r:ro" -- raw-mkdir d
+	[ "$output" = -30 ]
+	[ "$(cat "$H/k")" = keep ] && [ ! -e "$H/new" ] && [ ! -e "$H/d" ]
+}
+
+@test "--dir and --cwd errors: one line each, status 104" {
+	: > "$D/file"
+	for a in "$D/nope" "$D/file" "" ":/x" "$H:rel" "$H:/" "$H:/a/../b" "$H:/a:rw" "$H:/a:ro:x"; do
+		run timeout 20 "$RUN" --dir="$a" "$G" cwd
+		[ "$status" -eq 104 ]
+		[ "${#lines[@]}" -eq 1 ]
+		[[ ${lines[0]} == "tincan-run: "* ]]
+	done
+	run timeout 20 "$RUN" --dir="$D/nope" "$G" cwd
+	[ "$output" = "tincan-run: --dir=$D/nope: $D/nope: No such file or directory" ]
+	run timeout 20 "$RUN" --dir="$D/file" "$G" cwd
+	[ "$output" = "tincan-run: --dir=$D/file: $D/file: not a directory" ]
+	run timeout 20 "$RUN" --dir="$H:/a" --dir="$D:/a" "$G" cwd
+	[ "$output" = "tincan-run: --dir=$D:/a: /a is already shared" ]
+	run timeout 20 "$RUN" --dir="$H:/a" --dir="$H:/b" --dir="$H:/c" --dir="$H:/d" --dir="$H:/e" "$G" cwd
+	[ "$status" -eq 104 ]
+	run timeout 20 "$RUN" --cwd=rel "$G" cwd
+	[ "$status" -eq 104 ]
+}
+
+@test "no escape: .., absolute paths, symbolic links out (absolute and relative)" {
+	mkdir "$H/sub"
+	ln -s ../secret "$H/up"
+	ln -s "$D/secret" "$H/abs"
+	ln -s ../../secret "$H/sub/up2"
+	for p in ../secret sub/../../secret "$D/secret" /etc/passwd up abs sub/up2; do
+		run_g --dir="$H:/d" -- raw-open "$p"
+		[ "$status" -eq 0 ]
+		[ "$output" = -18 ] # EXDEV: the kernel refused to leave the directory
+	done
+	for p in /d/up /d/abs /d/sub/up2 /d/../secret; do
+		run_g --dir="$H:/d" -- cat "$p"
+		[ "$status" -ne 0 ] && [[ $output == "open $p: "* ]]
+	done
+	run_g --dir="$H:/d" -- raw-mkdir ../escaped
+	[ "$output" = -18 ] && [ ! -e "$D/escaped" ]
+}
+
+@test "no escape when a directory is renamed during the run" {
+	mkdir -p "$H/sub"
+	echo inner > "$H/sub/f"
+	coproc G_RUN { timeout 20 "$RUN" --dir="$H:/d" "$G" wait /d/sub/../../secret; }
+	sleep 0.5
+	mv "$H/sub" "$D/moved"
+	echo go >&"${G_RUN[1]}"
+	out=$(cat <&"${G_RUN[0]}")
+	[ "$out" = "open /d/sub/../../secret: No such file or directory" ]
+	# A moved shared root keeps serving its own files, nothing above it.
+	mkdir "$D/r"
+	echo mine > "$D/r/f"
+	coproc G2 { timeout 20 "$RUN" --dir="$D/r:/d" "$G" wait /d/f; }
+	sleep 0.5
+	mv "$D/r" "$D/r2"
+	echo go >&"${G2[1]}"
+	out=$(cat <&"${G2[0]}")
+	[ "$out" = mine ]
+}
+
+@test "a lying guest: a bad handle is EBADF; a wild buffer, stat length or op stops it with 102" {
+	echo x > "$H/f"
+	run_g --dir="$H:/d" -- raw-handle
+	[ "$output" = -9 ]
+	run_g --dir="$H:/d" -- lie-buf f
+	[ "$status" -eq 102 ]
+	[[ $output == *"bad buffer to hypercall fs_file"* ]]
+	run_g --dir="$H:/d" -- lie-stat f
+	[ "$status" -eq 102 ]
+	run_g --dir="$H:/d" -- lie-op f
+	[ "$status" -eq 102 ]
+	run_g -- raw-open f
+	[ "$output" = -9 ]
+}
+
+@test "an image run as a program shares its current directory read-write as its cwd" {
+	cd "$D"
+	cat > p.c <<'C'
+#include <stdio.h>
+int main(void)
+{
+	char line[64] = "";
+	FILE *f = fopen("in.txt", "r");
+	if (!f || !fgets(line, sizeof line, f))
+		return 1;
+	fclose(f);
+	f = fopen("out.txt", "w");
+	fprintf(f, "got %s", line);
+	return fclose(f) != 0;
+}
+C
+	echo data > in.txt
+	"$B/bin/tincan-cc" -o prog p.c
+	run timeout 20 ./prog
+	[ "$status" -eq 0 ]
+	[ "$(cat out.txt)" = "got data" ]
+}
