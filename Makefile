@@ -233,7 +233,7 @@ install: all
 
 # ---- host unit tests ---------------------------------------------------------
 UNIT_CFLAGS := -std=c11 $(WARN) -O1 -g -D_GNU_SOURCE -Imkimage -Imkimage/include -Iplatforms/kvm/monitor -MMD -MP
-UNITS := elfimage layout options chacha common path hccore rootfs
+UNITS := elfimage layout options chacha common path hccore format rootfs
 $(B)/host/%.o: %.c | deps
 	$(call say,CC,$<)
 	$(Q)mkdir -p $(@D)
@@ -241,6 +241,8 @@ $(B)/host/%.o: %.c | deps
 $(B)/tests/unit/test_elfimage: $(B)/host/tests/unit/test_elfimage.o $(B)/host/mkimage/elfimage.o
 $(B)/tests/unit/test_layout: $(B)/host/tests/unit/test_layout.o $(B)/host/platforms/kvm/monitor/layout.o $(B)/host/mkimage/elfimage.o
 $(B)/tests/unit/test_chacha: $(B)/host/tests/unit/test_chacha.o
+$(B)/host/tests/unit/test_format.o: UNIT_CFLAGS += -Wno-format -Wno-format-security
+$(B)/tests/unit/test_format: $(B)/host/tests/unit/test_format.o
 $(B)/tests/unit/test_common: $(B)/host/tests/unit/test_common.o $(B)/host/platforms/common/backtrace.o \
 	$(B)/host/platforms/common/guest/cmdline.o
 $(B)/host/tests/unit/test_path.o: UNIT_CFLAGS += -Ilibos/vfs

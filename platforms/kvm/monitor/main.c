@@ -150,7 +150,13 @@ int main(int argc, char **argv)
 			die(TC_STATUS_HOST, "cannot open /dev/null for closed fd %d", fd);
 	switch (options_parse(&o, argc, argv, modules, err, sizeof err)) {
 	case OPT_HELP: options_usage(stdout, modules); return 0;
-	case OPT_VERSION: printf("tincan-run %s (guest ABI v%d)\n", TINCAN_VERSION, TC_ABI_VERSION); return 0;
+	case OPT_VERSION: {
+		/* snprintf, not printf: the monitor carries no stdio formatting (format.c). */
+		char v[128];
+		snprintf(v, sizeof v, "tincan-run %s (guest ABI v%d)\n", TINCAN_VERSION, TC_ABI_VERSION);
+		fputs(v, stdout);
+		return 0;
+	}
 	case OPT_ERROR: die(TC_STATUS_USAGE, "%s (try tincan-run --help)", err);
 	default: break;
 	}
