@@ -295,7 +295,7 @@ bench: all host-apps $(B)/tests/netclient $(B)/tests/fsread.tc $(B)/host/fsread
 	@tests/bench/run.sh $(B)
 
 format:
-	@clang-format -i $$(git ls-files '*.c' '*.h')
+	@clang-format -i $$(git ls-files --cached --others --exclude-standard '*.c' '*.h')
 
 clean:
 	rm -rf $(B)

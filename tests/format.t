@@ -6,7 +6,7 @@ if ! command -v clang-format >/dev/null 2>&1; then
 	exit 0
 fi
 n=0
-for f in $(git ls-files '*.c' '*.h' 2>/dev/null); do
+for f in $(git ls-files --cached --others --exclude-standard '*.c' '*.h' 2>/dev/null); do
 	n=$((n + 1))
 	if clang-format "$f" | cmp -s - "$f"; then
 		echo "ok $n - $f is formatted"

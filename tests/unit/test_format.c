@@ -39,7 +39,7 @@ static int same(size_t n, const char *fmt, ...)
 int main(void)
 {
 	ok(same(N, "plain text, 100%% sure") && same(N, "%s|%s|%10s|%-10s|%.3s|%10.2s|%*s|%-*s|", "abc", "", "right",
-						    "left", "truncate", "xy", 6, "st", 6, "ar"),
+						     "left", "truncate", "xy", 6, "st", 6, "ar"),
 	   "strings: width, precision, left, star");
 	ok(same(N, "%d %d %d %i %5d %-5d| %05d %+d % d %.3d %8.3d %-8.3d| %.0d|", 0, -1, 2147483647, -2147483647 - 1,
 		42, 42, -42, 7, 7, 5, -5, 5, 0),
@@ -59,10 +59,12 @@ int main(void)
 	ok(same(N, "tincan-run: guest fault: write to its own code (W^X) at 0x%llx, rip 0x%llx in %s+0x%llx (%s)",
 		0x101a0ULL, 0x10d44ULL, "tiny_main", 0xba4ULL, "build/tests/tiny.tc"),
 	   "a real fault report");
-	ok(same(5, "%s", "truncated") && same(1, "%d", 12345) && same(0, "%s", "nothing") && same(8, "%llu-%s", 1234567ULL, "xyz"),
+	ok(same(5, "%s", "truncated") && same(1, "%d", 12345) && same(0, "%s", "nothing") &&
+	       same(8, "%llu-%s", 1234567ULL, "xyz"),
 	   "truncation: NUL-terminated inside n, the full length returned");
 	char b[16];
-	ok(tc_snprintf(b, sizeof b, "%k%") == 3 && strcmp(b, "%k%") == 0, "an unknown conversion is copied as written (%s)", b);
+	ok(tc_snprintf(b, sizeof b, "%k%") == 3 && strcmp(b, "%k%") == 0,
+	   "an unknown conversion is copied as written (%s)", b);
 	ok(tc_snprintf(b, sizeof b, "%s", (char *)NULL) == 6 && strcmp(b, "(null)") == 0, "a NULL string");
 	return done_testing();
 }

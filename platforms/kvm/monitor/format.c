@@ -73,11 +73,12 @@ static void number(struct out *o, const struct spec *s, uintmax_t v, int neg, un
 		*--d = '0';
 		len = 1;
 	}
-	const char *prefix = neg ? "-" : (conv == 'd' || conv == 'i') && s->plus ? "+"
-				     : (conv == 'd' || conv == 'i') && s->space ? " "
-				     : s->alt && base == 16 && len && *d != '0' ? (upper ? "0X" : "0x")
-				     : s->alt && base == 8 && *d != '0' && s->prec <= len ? "0"
-											 : "";
+	const char *prefix = neg						  ? "-"
+			     : (conv == 'd' || conv == 'i') && s->plus		  ? "+"
+			     : (conv == 'd' || conv == 'i') && s->space		  ? " "
+			     : s->alt && base == 16 && len && *d != '0'		  ? (upper ? "0X" : "0x")
+			     : s->alt && base == 8 && *d != '0' && s->prec <= len ? "0"
+										  : "";
 	field(o, s, prefix, d, len, 1);
 }
 
@@ -144,7 +145,7 @@ int vsnprintf(char *restrict buf, size_t n, const char *restrict fmt, va_list ap
 			size = 5, fmt++;
 		char c = *fmt;
 		if (c == 'd' || c == 'i') {
-			intmax_t v = size == 1   ? va_arg(args, long)
+			intmax_t v = size == 1	 ? va_arg(args, long)
 				     : size == 2 ? va_arg(args, long long)
 				     : size == 3 ? (intmax_t)va_arg(args, size_t)
 				     : size == 4 ? va_arg(args, intmax_t)
@@ -156,7 +157,7 @@ int vsnprintf(char *restrict buf, size_t n, const char *restrict fmt, va_list ap
 				v = (signed char)v;
 			number(&o, &s, v < 0 ? -(uintmax_t)v : (uintmax_t)v, v < 0, 10, 0, c);
 		} else if (c == 'u' || c == 'x' || c == 'X' || c == 'o') {
-			uintmax_t v = size == 1   ? va_arg(args, unsigned long)
+			uintmax_t v = size == 1	  ? va_arg(args, unsigned long)
 				      : size == 2 ? va_arg(args, unsigned long long)
 				      : size == 3 ? va_arg(args, size_t)
 				      : size == 4 ? va_arg(args, uintmax_t)
