@@ -37,6 +37,8 @@ setup() { need_platform; }
 	[[ $output == *"checking whether we are cross compiling... no"* ]]
 	[[ $output == *"checking for clock_gettime... yes"* ]]
 	[[ $output == *"checking for getentropy... yes"* ]]
+	[[ $output == *"checking size of long... 8"* ]]
+	[[ $output == *"checking size of void *... 8"* ]]
 	run make
 	[ "$status" -eq 0 ]
 	run timeout 20 "$PFX/bin/tincan-run" confproj
