@@ -58,6 +58,26 @@ int main(int argc, char **argv)
 				printf("%s\n", e->d_name);
 		return closedir(d);
 	}
+	if (!strcmp(c, "ahead")) {
+		/* Sequential reads (read ahead) of p through one descriptor,
+		 * a write through another, then the reader must see it. */
+		char piece[4096], want[4096];
+		int r = open(p, O_RDONLY), w = open(p, O_WRONLY);
+		if (r < 0 || w < 0)
+			return fail("open", p);
+		for (int i = 0; i < 4; i++)
+			if (read(r, piece, sizeof piece) != (ssize_t)sizeof piece)
+				return fail("read", p);
+		memset(want, 'W', sizeof want);
+		if (pwrite(w, want, sizeof want, 4 * 4096) != (ssize_t)sizeof want)
+			return fail("pwrite", p);
+		if (read(r, piece, sizeof piece) != (ssize_t)sizeof piece || memcmp(piece, want, sizeof want))
+			return fail("read after write", p);
+		if (pread(r, piece, 16, 0) != 16 || piece[0] != 'a')
+			return fail("pread", p);
+		puts("coherent");
+		return close(r) || close(w);
+	}
 	if (!strcmp(c, "write")) {
 		FILE *f = fopen(p, "w");
 		if (!f || fputs(q, f) < 0 || fclose(f))

@@ -50,6 +50,16 @@ run_g() { # monitor options..., then -- and the guest's arguments
 	[ "$output" = "file 0" ]
 }
 
+@test "reads ahead through --dir, yet a write through another descriptor is seen at once" {
+	head -c $((64 * 4096)) /dev/zero | tr '\0' a > "$H/big"
+	run_g --dir="$H:/h" -- ahead /h/big
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[ "${lines[0]}" = coherent ]
+	[ "$(head -c $((4 * 4096)) "$H/big" | tr -d a | wc -c)" -eq 0 ]
+	[ "$(tail -c +$((4 * 4096 + 1)) "$H/big" | head -c 4096 | tr -d W | wc -c)" -eq 0 ]
+}
+
 @test "a directory of many entries lists every name once" {
 	for i in $(seq 1 500); do : > "$H/file-with-a-long-name-number-$i"; done
 	run_g --dir="$H:/data" -- ls /data
