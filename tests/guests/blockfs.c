@@ -9,6 +9,9 @@
  *   verify FILE     check FILE holds records 0..N-1 in order: print "records N"
  *   fill FILE       write 4 KiB blocks (each fsync'ed) until ENOSPC: print the count,
  *                   check that every block reads back and that metadata fails cleanly
+ *   rw N            write a 700,000-byte file in 100 shuffled pieces (seed N), read it
+ *                   back before and after fsync (buffered, then on the device)
+ *   rwcheck N       read it back after a reboot
  *   tmp             /tmp files beside /data: both work, rename between is EXDEV
  *   stat PATH       errno of stat(PATH) (0: exists)
  */
@@ -202,6 +205,49 @@ static int check_fill(const char *path)
 	return 0;
 }
 
+#define RW_SIZE 700000
+#define RW_PIECE 7000
+
+static int rw_same(const char *what, const unsigned char *want)
+{
+	static unsigned char got[RW_SIZE + 1];
+	int fd = open("/data/rw", O_RDONLY);
+	ssize_t n = fd >= 0 ? pread(fd, got, sizeof got, 0) : -1;
+	close(fd);
+	int same = n == RW_SIZE && memcmp(got, want, RW_SIZE) == 0;
+	printf("%s %s\n", what, same ? "same" : "differs");
+	return same;
+}
+
+static int rw(unsigned seed, int write_it)
+{
+	static unsigned char want[RW_SIZE];
+	int order[RW_SIZE / RW_PIECE];
+	srand(seed);
+	for (size_t i = 0; i < sizeof want; i++)
+		want[i] = (unsigned char)rand();
+	if (!write_it)
+		return !rw_same("after reboot", want);
+	for (int i = 0; i < RW_SIZE / RW_PIECE; i++)
+		order[i] = i;
+	for (int i = RW_SIZE / RW_PIECE - 1; i > 0; i--) {
+		int j = rand() % (i + 1), t = order[i];
+		order[i] = order[j];
+		order[j] = t;
+	}
+	int fd = open("/data/rw", O_CREAT | O_RDWR | O_TRUNC, 0644);
+	for (int i = 0; i < RW_SIZE / RW_PIECE; i++) {
+		off_t off = (off_t)order[i] * RW_PIECE;
+		/* Each piece twice: first garbage, then the real bytes over it. */
+		if (pwrite(fd, want + RW_SIZE - RW_PIECE, RW_PIECE, off) != RW_PIECE ||
+		    pwrite(fd, want + off, RW_PIECE, off) != RW_PIECE)
+			return printf("pwrite: %s\n", strerror(errno)), 1;
+	}
+	int ok = rw_same("before fsync", want);
+	ok = fsync(fd) == 0 && close(fd) == 0 && rw_same("after fsync", want) && ok;
+	return !ok;
+}
+
 static int tmp(void)
 {
 	int ok = put("/tmp/t", "in tmp\n") && put("/data/p", "on disk\n");
@@ -232,6 +278,10 @@ int main(int argc, char **argv)
 		return fill(arg);
 	if (!strcmp(cmd, "checkfill"))
 		return check_fill(arg);
+	if (!strcmp(cmd, "rw"))
+		return rw((unsigned)atoi(arg), 1);
+	if (!strcmp(cmd, "rwcheck"))
+		return rw((unsigned)atoi(arg), 0);
 	if (!strcmp(cmd, "tmp"))
 		return tmp();
 	if (!strcmp(cmd, "stat")) {

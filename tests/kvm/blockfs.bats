@@ -102,6 +102,18 @@ guest() {
 	[[ $output == *": clean: "*", 4 files, 3 directories, 1 symbolic links;"* ]]
 }
 
+@test "overwritten pieces read back right from the append buffer, from the device, and after a reboot" {
+	guest
+	"$MKFS" "$D/d.img" 4M
+	boot --block="$D/d.img" "$G" rw 7
+	[ "$status" -eq 0 ]
+	[ "$output" = "$(printf 'before fsync same\nafter fsync same')" ]
+	boot --block="$D/d.img" "$G" rwcheck 7
+	[ "$status" -eq 0 ] && [ "$output" = "after reboot same" ]
+	run "$MKFS" --check "$D/d.img"
+	[ "$status" -eq 0 ]
+}
+
 @test "tincan-mkfs --from=DIR: the tree reads back byte for byte in the guest" {
 	guest
 	mkdir -p "$D/src/a/b/c" "$D/src/empty dir"
