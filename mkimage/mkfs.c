@@ -59,7 +59,7 @@ static void emit(const char *what, uint16_t type, const void *p1, size_t l1, con
 	struct timespec now;
 	clock_gettime(CLOCK_REALTIME, &now);
 	uint32_t secs = lfs_rec_begin(&fs, rec, type, (uint32_t)len, ns(now));
-	if (fs.tail + secs > fs.sectors)
+	if (lfs_place(&fs, fs.tail, secs) != fs.tail) /* a new log never wraps */
 		die("%s: the disk is full (%s does not fit)", disk_name, what);
 	memcpy(rec + LFS_HDR, p1, l1);
 	memcpy(rec + LFS_HDR + l1, p2, l2);
@@ -213,7 +213,8 @@ static int check(const char *file)
 	printf(
 	    "%s: clean: %llu records, %llu files, %llu directories, %llu symbolic links; %llu of %llu sectors used\n",
 	    file, (unsigned long long)fs.records, (unsigned long long)fs.files, (unsigned long long)fs.dirs,
-	    (unsigned long long)fs.links, (unsigned long long)fs.tail, (unsigned long long)fs.sectors);
+	    (unsigned long long)fs.links, (unsigned long long)(LFS_LOG0 + lfs_used(&fs)),
+	    (unsigned long long)fs.sectors);
 	return 0;
 }
 
@@ -272,14 +273,16 @@ int main(int argc, char **argv)
 	uint64_t volid;
 	if (getrandom(&volid, sizeof volid, 0) != sizeof volid)
 		die("getrandom: %s%s", strerror(errno), "");
-	unsigned char sb[LFS_SECTOR];
+	unsigned char sb[2 * LFS_SECTOR] = { 0 };
 	char err[256];
 	struct timespec now;
 	clock_gettime(CLOCK_REALTIME, &now);
-	lfs_super_encode(sb, size / LFS_SECTOR, volid, ns(now));
-	if (pwrite(disk, sb, LFS_SECTOR, 0) != LFS_SECTOR)
+	/* Generation 1 in sector 0; sector 1 (zero) takes the next one. */
+	struct lfs_super s = { size / LFS_SECTOR, volid, ns(now), 1, LFS_LOG0, 1, lfs_crc32(0, &volid, sizeof volid) };
+	lfs_super_encode(sb, &s);
+	if (pwrite(disk, sb, sizeof sb, 0) != (ssize_t)sizeof sb)
 		die("%s: %s", pos[0], strerror(errno));
-	if (lfs_init(&fs, sb, LFS_SECTOR, size / LFS_SECTOR, err, sizeof err))
+	if (lfs_init(&fs, sb, sizeof sb, size / LFS_SECTOR, err, sizeof err))
 		die("%s: %s", pos[0], err);
 	if (from) {
 		fill(from, LFS_ROOT_INO);

@@ -34,6 +34,9 @@ struct bfs {
 	int read_only;
 	int failed; /* a write did not complete: everything after fails with EIO */
 	int unflushed; /* writes completed since the last FLUSH */
+	int compacting;
+	long orphans; /* open files without a name: their data must stay where it is */
+	uint64_t next_try; /* compact when the log takes this many sectors */
 	unsigned char *buf; /* records for sectors [buf_start, fs.tail) */
 	uint64_t buf_start;
 	size_t buf_used;
@@ -59,7 +62,11 @@ static struct bfs *fs_of(struct vnode *vn)
 
 static int keep(struct lfs_node *n)
 {
-	return ((struct bnode *)n)->vn.opens > 0;
+	struct vnode *vn = &((struct bnode *)n)->vn;
+	if (vn->opens <= 0)
+		return 0;
+	((struct bfs *)vn->mnt->priv)->orphans++;
+	return 1;
 }
 
 static struct vnode *vnode_of(struct lfs_node *n)
@@ -135,8 +142,9 @@ static void read_piece(void *ctx, uint64_t pos, uint64_t len, uint64_t at)
 	struct reader *r = ctx;
 	struct bfs *b = r->b;
 	unsigned char *out = r->out + at;
-	if (pos >= b->buf_start * LFS_SECTOR) { /* still buffered (a record is all there or all out) */
-		memcpy(out, b->buf + (pos - b->buf_start * LFS_SECTOR), len);
+	uint64_t from = b->buf_start * LFS_SECTOR;
+	if (pos >= from && pos < from + b->buf_used) { /* still buffered (a record is all there or all out) */
+		memcpy(out, b->buf + (pos - from), len);
 		return;
 	}
 	while (len && !r->err) {
@@ -154,21 +162,59 @@ static void read_piece(void *ctx, uint64_t pos, uint64_t len, uint64_t at)
 	}
 }
 
+static int compact(struct bfs *b);
+
+static uint32_t sectors_for(size_t payload)
+{
+	return (uint32_t)((LFS_HDR + payload + LFS_SECTOR - 1) / LFS_SECTOR);
+}
+
+/* Whether len bytes of WRITE records (or one record of len payload bytes)
+ * fit after the tail. */
+static int room(struct bfs *b, size_t len, int write)
+{
+	uint64_t t = b->fs.tail;
+	size_t done = 0;
+	do {
+		size_t k = !write ? len : len - done < LFS_DATA_MAX ? len - done : LFS_DATA_MAX;
+		uint32_t secs = sectors_for(write ? 16 + k : k);
+		uint64_t p = lfs_place(&b->fs, t, secs);
+		if (!p)
+			return 0;
+		t = p + secs;
+		done += k;
+	} while (done < len);
+	return 1;
+}
+
 /* Append one record (its payload: up to three pieces), applying it to the
- * tree first; nothing changes on an error. */
+ * tree first; nothing changes on an error.  The log is compacted first when
+ * it is more than half full and at least half garbage, or when the record
+ * does not fit. */
 static int emit(struct bfs *b, uint16_t type, const void *p1, size_t l1, const void *p2, size_t l2, const void *p3,
 		size_t l3)
 {
 	size_t len = l1 + l2 + l3;
-	uint32_t secs = (uint32_t)((LFS_HDR + len + LFS_SECTOR - 1) / LFS_SECTOR);
+	uint32_t secs = sectors_for(len);
 	if (b->read_only)
 		return -EROFS;
 	if (b->failed)
 		return -EIO;
 	if (len > LFS_PAYLOAD_MAX)
 		return -ENAMETOOLONG;
-	if (b->fs.tail + secs > b->fs.sectors)
-		return -ENOSPC;
+	uint64_t used = lfs_used(&b->fs);
+	if (!b->compacting && used > (b->fs.sectors - LFS_LOG0) / 2 && used >= b->next_try)
+		compact(b);
+	uint64_t pos = lfs_place(&b->fs, b->fs.tail, secs);
+	if (!pos && !b->compacting && compact(b) == 0)
+		pos = lfs_place(&b->fs, b->fs.tail, secs);
+	if (!pos)
+		return b->failed ? -EIO : -ENOSPC;
+	if (pos != b->fs.tail) { /* past the end: on from the start of the log area */
+		if (flush(b, 0))
+			return -EIO;
+		b->fs.tail = b->buf_start = pos;
+	}
 	if (b->buf_used + (size_t)secs * LFS_SECTOR > BUF_BYTES && flush(b, 0))
 		return -EIO;
 	unsigned char *h = b->buf + b->buf_used;
@@ -211,15 +257,10 @@ static ssize_t b_write(struct vnode *vn, const void *buf, size_t len, off_t off)
 {
 	struct bfs *b = fs_of(vn);
 	struct lfs_node *n = &bn(vn)->n;
-	uint64_t secs = 0;
 	if ((uint64_t)off + len < (uint64_t)off || (uint64_t)off + len > (1ull << 60))
 		return -EFBIG;
-	for (size_t done = 0; done < len; done += LFS_DATA_MAX) {
-		size_t k = len - done < LFS_DATA_MAX ? len - done : LFS_DATA_MAX;
-		secs += (LFS_HDR + 16 + k + LFS_SECTOR - 1) / LFS_SECTOR;
-	}
-	if (!b->read_only && b->fs.tail + secs > b->fs.sectors)
-		return -ENOSPC; /* all or nothing */
+	if (len > LFS_DATA_MAX && !b->read_only && !room(b, len, 1) && (compact(b) || !room(b, len, 1)))
+		return b->failed ? -EIO : -ENOSPC; /* all or nothing */
 	for (size_t done = 0; done < len; done += LFS_DATA_MAX) {
 		size_t k = len - done < LFS_DATA_MAX ? len - done : LFS_DATA_MAX;
 		unsigned char h[16];
@@ -304,8 +345,10 @@ static long b_readdir(struct vnode *vn, long cookie, struct vfs_dirent *out)
 static void b_release(struct vnode *vn)
 {
 	struct lfs_node *n = &bn(vn)->n;
-	if (!n->nlink && !vn->opens)
+	if (!n->nlink && !vn->opens) {
+		fs_of(vn)->orphans--;
 		lfs_node_free(&fs_of(vn)->fs, n);
+	}
 }
 
 static const struct vnode_ops file_ops = {
@@ -330,6 +373,142 @@ static const struct vnode_ops link_ops = {
 	.setattr = b_setattr,
 	.release = b_release,
 };
+
+/* ---- compaction ----
+ * A checkpoint appended to the log (CKPT_BEGIN, the whole tree as SNAPNODE,
+ * LINK, TRUNCATE, WRITE and SETATTR records, CKPT_END), flushed, then the
+ * other superblock copy names it as the log's start, flushed: the space
+ * before it is free.  Until that superblock write, a mount replays the old
+ * log and takes the checkpoint's WRITEs only (the same bytes). */
+
+/* A file's data goes into the checkpoint in pieces of up to LFS_DATA_MAX
+ * bytes, each from the start of an extent (holes inside it as zeros): the
+ * piece that starts at extent e ends here. */
+static uint64_t chunk_end(const struct lfs_node *n, const struct lfs_ext *e)
+{
+	return e->off + LFS_DATA_MAX < n->size ? e->off + LFS_DATA_MAX : n->size;
+}
+
+static uint64_t tree_sectors(struct lfs_node *dir, unsigned char *seen)
+{
+	uint64_t s = 0;
+	for (struct lfs_dent *d = dir->ents; d; d = d->next) {
+		struct lfs_node *n = d->node;
+		size_t nlen = strlen(d->name);
+		if (seen[n->ino]) {
+			s += sectors_for(16 + nlen);
+			continue;
+		}
+		seen[n->ino] = 1;
+		s += sectors_for(24 + nlen + (n->target ? n->size : 0)) + 1; /* and its SETATTR */
+		if (S_ISDIR(n->mode))
+			s += tree_sectors(n, seen);
+		if (S_ISREG(n->mode)) {
+			struct lfs_ext e;
+			s++; /* TRUNCATE */
+			for (uint64_t off = 0; lfs_next_extent(n, off, &e); off = chunk_end(n, &e))
+				s += sectors_for(16 + (chunk_end(n, &e) - e.off));
+		}
+	}
+	return s;
+}
+
+static int snap_attr(struct bfs *b, struct lfs_node *n)
+{
+	unsigned char p[36];
+	le(p, n->ino, 8);
+	le(p + 8, LFS_ATTR_MODE | LFS_ATTR_ATIME | LFS_ATTR_MTIME, 4);
+	le(p + 12, n->mode & 07777, 4);
+	le(p + 16, (uint64_t)n->atime, 8);
+	le(p + 24, (uint64_t)n->mtime, 8);
+	return emit(b, LFS_SETATTR, p, 36, NULL, 0, NULL, 0);
+}
+
+static int snap_tree(struct bfs *b, struct lfs_node *dir, unsigned char *seen, unsigned char *data)
+{
+	int e = 0;
+	for (struct lfs_dent *d = dir->ents; d && !e; d = d->next) {
+		struct lfs_node *n = d->node;
+		size_t nlen = strlen(d->name);
+		unsigned char p[24];
+		le(p, dir->ino, 8);
+		le(p + 8, n->ino, 8);
+		if (seen[n->ino]) {
+			e = emit(b, LFS_LINK, p, 16, d->name, nlen, NULL, 0);
+			continue;
+		}
+		seen[n->ino] = 1;
+		le(p + 16, n->mode, 4);
+		le(p + 20, nlen, 4);
+		e = emit(b, LFS_SNAPNODE, p, 24, d->name, nlen, n->target, n->target ? n->size : 0);
+		if (!e && S_ISDIR(n->mode))
+			e = snap_tree(b, n, seen, data);
+		if (!e && S_ISREG(n->mode)) {
+			struct lfs_ext x;
+			le(p + 8, n->size, 8);
+			le(p, n->ino, 8);
+			e = emit(b, LFS_TRUNCATE, p, 16, NULL, 0, NULL, 0);
+			for (uint64_t off = 0; !e && lfs_next_extent(n, off, &x); off = chunk_end(n, &x)) {
+				size_t len = (size_t)(chunk_end(n, &x) - x.off);
+				struct reader r = { b, data, 0 };
+				memset(data, 0, len);
+				lfs_extents_read(n, x.off, len, read_piece, &r);
+				le(p + 8, x.off, 8);
+				e = r.err ? r.err : emit(b, LFS_WRITE, p, 16, data, len, NULL, 0);
+			}
+		}
+		if (!e)
+			e = snap_attr(b, n);
+	}
+	return e;
+}
+
+static int compact(struct bfs *b)
+{
+	struct lfs *fs = &b->fs;
+	struct lfs_node *root = fs->nodes[LFS_ROOT_INO];
+	uint64_t used = lfs_used(fs), free_ = fs->sectors - LFS_LOG0 - used;
+	unsigned char *seen = calloc(1, fs->next_ino), *data = malloc(LFS_DATA_MAX);
+	int e = -ENOSPC;
+	if (!seen || !data || b->orphans || b->read_only || b->failed)
+		goto out;
+	uint64_t need = 3 + tree_sectors(root, seen); /* BEGIN, END, the root's SETATTR */
+	/* Next time: once the garbage is as large as the tree again, or (when
+	 * it does not fit now) after another sixteenth of the volume. */
+	b->next_try = need + LFS_REC_SECTORS_MAX > free_ ? used + fs->sectors / 16 : 2 * need;
+	if (need + LFS_REC_SECTORS_MAX > free_)
+		goto out;
+	memset(seen, 0, fs->next_ino);
+	b->compacting = 1;
+	unsigned char p[8];
+	le(p, fs->next_ino, 8);
+	uint64_t seq = fs->seq;
+	uint32_t chain = fs->chain;
+	if ((e = flush(b, 0)) || (e = emit(b, LFS_CKPT_BEGIN, p, 8, NULL, 0, NULL, 0)))
+		goto out;
+	struct lfs_super s = fs->sb;
+	s.gen++;
+	s.log_start = fs->tail - 1; /* BEGIN takes one sector */
+	s.start_seq = seq;
+	s.start_chain = chain;
+	if ((e = snap_tree(b, root, seen, data)) || (e = snap_attr(b, root)) ||
+	    (e = emit(b, LFS_CKPT_END, NULL, 0, NULL, 0, NULL, 0)) || (e = flush(b, 1)))
+		goto out;
+	lfs_super_encode(data, &s);
+	if (io(b, PLAT_BLOCK_WRITE, (s.gen + 1) % 2, 1, data) || io(b, PLAT_BLOCK_FLUSH, 0, 0, NULL)) {
+		b->failed = 1;
+		e = -EIO;
+		goto out;
+	}
+	fs->sb = s;
+out:
+	if (e && b->compacting)
+		b->failed = 1; /* the tree and the log may disagree now: stop */
+	b->compacting = 0;
+	free(seen);
+	free(data);
+	return e;
+}
 
 /* ---- by path ---- */
 
@@ -487,7 +666,7 @@ static int statvfs_(struct mount *m, struct statvfs *sv)
 	*sv = (struct statvfs){ 0 };
 	sv->f_bsize = sv->f_frsize = LFS_SECTOR;
 	sv->f_blocks = (unsigned long)b->fs.sectors;
-	sv->f_bfree = sv->f_bavail = (unsigned long)(b->fs.sectors - b->fs.tail);
+	sv->f_bfree = sv->f_bavail = (unsigned long)(b->fs.sectors - LFS_LOG0 - lfs_used(&b->fs));
 	sv->f_files = (unsigned long)(b->fs.files + b->fs.dirs + b->fs.links + sv->f_bfree);
 	sv->f_ffree = sv->f_favail = (unsigned long)sv->f_bfree;
 	sv->f_namemax = LFS_NAME_MAX;
@@ -558,6 +737,12 @@ static int mount_one(int dev, const struct plat_block_info *info, char *err, siz
 	    lfs_scan(&b->fs, read_sectors, b, err, errlen))
 		return -1;
 	b->buf_start = b->fs.tail;
+	/* The log ended inside a checkpoint (a crash while compacting): close
+	 * it, or what comes next would be taken as more of it. */
+	b->compacting = 1;
+	if (b->fs.ckpt && !b->read_only && emit(b, LFS_CKPT_END, NULL, 0, NULL, 0, NULL, 0))
+		return snprintf(err, errlen, "cannot write to the device"), -1;
+	b->compacting = 0;
 	if (vfs_mount(info->mount, &blockfs_ops, b))
 		return snprintf(err, errlen, "cannot mount there"), -1;
 	mounted[dev] = b;

@@ -37,16 +37,34 @@ static void put(unsigned char *p, uint64_t v, int n)
 		p[i] = (unsigned char)v;
 }
 
-void lfs_super_encode(unsigned char sb[LFS_SECTOR], uint64_t sectors, uint64_t volid, int64_t time)
+#define SB_CRC 68 /* the superblock's CRC covers the bytes before it */
+
+void lfs_super_encode(unsigned char sb[LFS_SECTOR], const struct lfs_super *s)
 {
 	memset(sb, 0, LFS_SECTOR);
 	memcpy(sb, sb_magic, 8);
 	put(sb + 8, LFS_VERSION, 4);
 	put(sb + 12, LFS_SECTOR, 4);
-	put(sb + 16, sectors, 8);
-	put(sb + 24, volid, 8);
-	put(sb + 32, (uint64_t)time, 8);
-	put(sb + 40, lfs_crc32(0, sb, 40), 4);
+	put(sb + 16, s->sectors, 8);
+	put(sb + 24, s->volid, 8);
+	put(sb + 32, (uint64_t)s->time, 8);
+	put(sb + 40, s->gen, 8);
+	put(sb + 48, s->log_start, 8);
+	put(sb + 56, s->start_seq, 8);
+	put(sb + 64, s->start_chain, 4);
+	put(sb + SB_CRC, lfs_crc32(0, sb, SB_CRC), 4);
+}
+
+/* 1: a valid superblock; 0: the magic but a bad CRC; -1: no magic. */
+static int super_decode(const unsigned char *sb, struct lfs_super *s)
+{
+	if (memcmp(sb, sb_magic, 8))
+		return -1;
+	if (get(sb + SB_CRC, 4) != lfs_crc32(0, sb, SB_CRC))
+		return 0;
+	*s = (struct lfs_super){ get(sb + 16, 8), get(sb + 24, 8), (int64_t)get(sb + 32, 8), get(sb + 40, 8),
+				 get(sb + 48, 8), get(sb + 56, 8), (uint32_t)get(sb + 64, 4) };
+	return 1;
 }
 
 /* ---- the tree ---- */
@@ -247,6 +265,27 @@ void lfs_extents_read(const struct lfs_node *n, uint64_t off, uint64_t len,
 	}
 }
 
+int lfs_next_extent(const struct lfs_node *n, uint64_t off, struct lfs_ext *out)
+{
+	size_t lo = 0, hi = n->next;
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+		if (n->ext[mid].off + n->ext[mid].len <= off)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (lo == n->next)
+		return 0;
+	*out = n->ext[lo];
+	if (out->off < off) {
+		out->pos += off - out->off;
+		out->len -= off - out->off;
+		out->off = off;
+	}
+	return 1;
+}
+
 /* ---- records ---- */
 
 static int dir_of(struct lfs *fs, uint64_t ino, struct lfs_node **dir)
@@ -257,7 +296,7 @@ static int dir_of(struct lfs *fs, uint64_t ino, struct lfs_node **dir)
 	return S_ISDIR((*dir)->mode) ? 0 : -ENOTDIR;
 }
 
-static int mknode(struct lfs *fs, const struct lfs_rec *r, const unsigned char *p)
+static int mknode(struct lfs *fs, const struct lfs_rec *r, const unsigned char *p, int snap)
 {
 	if (r->len < 24)
 		return -EINVAL;
@@ -268,7 +307,9 @@ static int mknode(struct lfs *fs, const struct lfs_rec *r, const unsigned char *
 	int e = dir_of(fs, pino, &dir);
 	if (e)
 		return e;
-	if (nlen > r->len - 24 || !name_ok(p + 24, nlen) || ino != fs->next_ino)
+	if (nlen > r->len - 24 || !name_ok(p + 24, nlen))
+		return -EINVAL;
+	if (snap ? ino <= LFS_ROOT_INO || ino >= fs->next_ino || node(fs, ino) : ino != fs->next_ino)
 		return -EINVAL;
 	if (!S_ISREG(mode) && !S_ISDIR(mode) && !S_ISLNK(mode))
 		return -EINVAL;
@@ -291,7 +332,8 @@ static int mknode(struct lfs *fs, const struct lfs_rec *r, const unsigned char *
 	}
 	n->nlink = S_ISDIR(mode) ? 2 : 1;
 	dent_add(dir, d, r->time);
-	fs->next_ino++;
+	if (!snap)
+		fs->next_ino++;
 	if (S_ISDIR(mode))
 		fs->dirs++;
 	else if (S_ISLNK(mode))
@@ -400,8 +442,30 @@ int lfs_apply(struct lfs *fs, const struct lfs_rec *r, const unsigned char *p, u
 {
 	struct lfs_node *n;
 	int e;
+	/* A later checkpoint says again what the tree already holds: only its
+	 * WRITEs count (the same bytes, now also there). */
+	if (fs->ckpt == 2 && r->type != LFS_WRITE && r->type != LFS_CKPT_END && r->type != LFS_CKPT_BEGIN)
+		return 0;
 	switch (r->type) {
-	case LFS_MKNODE: return mknode(fs, r, p);
+	case LFS_MKNODE: return mknode(fs, r, p, 0);
+	case LFS_SNAPNODE: return fs->ckpt == 1 ? mknode(fs, r, p, 1) : -EINVAL;
+	case LFS_CKPT_BEGIN:
+		if (r->len != 8 || fs->ckpt || get(p, 8) <= LFS_ROOT_INO)
+			return -EINVAL;
+		if (fs->records == 0 && fs->next_ino == LFS_ROOT_INO + 1) { /* the log starts with it */
+			fs->ckpt = 1;
+			fs->next_ino = get(p, 8);
+			return 0;
+		}
+		if (get(p, 8) != fs->next_ino)
+			return -EINVAL;
+		fs->ckpt = 2;
+		return 0;
+	case LFS_CKPT_END:
+		if (r->len || !fs->ckpt)
+			return -EINVAL;
+		fs->ckpt = 0;
+		return 0;
 	case LFS_LINK: return apply_link(fs, r, p);
 	case LFS_UNLINK: return apply_unlink(fs, r, p);
 	case LFS_RENAME: return rename_(fs, r, p);
@@ -453,6 +517,8 @@ int lfs_apply(struct lfs *fs, const struct lfs_rec *r, const unsigned char *p, u
 
 /* ---- the volume ---- */
 
+#define WINDOW 512u /* sectors read at once: more than a record's */
+
 int lfs_init(struct lfs *fs, const unsigned char *sb, size_t head, uint64_t device_sectors, char *err, size_t errlen)
 {
 	size_t z = 0;
@@ -460,29 +526,37 @@ int lfs_init(struct lfs *fs, const unsigned char *sb, size_t head, uint64_t devi
 		z++;
 	if (z == head)
 		return snprintf(err, errlen, "no tincan file system (the disk starts with %zu zero bytes)", head), -1;
-	if (memcmp(sb, sb_magic, 8))
+	struct lfs_super s0, s1, s;
+	int v0 = super_decode(sb, &s0), v1 = head >= 2 * LFS_SECTOR ? super_decode(sb + LFS_SECTOR, &s1) : -1;
+	if (v0 < 0 && v1 < 0)
 		return snprintf(err, errlen, "not a tincan file system (foreign or corrupt)"), -1;
-	if (get(sb + 40, 4) != lfs_crc32(0, sb, 40))
+	if (v0 <= 0 && v1 <= 0)
 		return snprintf(err, errlen, "corrupt tincan file system (bad superblock checksum)"), -1;
-	if (get(sb + 8, 4) != LFS_VERSION || get(sb + 12, 4) != LFS_SECTOR)
+	s = v0 > 0 && (v1 <= 0 || s0.gen >= s1.gen) ? s0 : s1;
+	const unsigned char *raw = s.gen == s0.gen && v0 > 0 ? sb : sb + LFS_SECTOR;
+	if (get(raw + 8, 4) != LFS_VERSION || get(raw + 12, 4) != LFS_SECTOR)
 		return snprintf(err, errlen, "tincan file system version %u with %u-byte sectors: not supported",
-				(unsigned)get(sb + 8, 4), (unsigned)get(sb + 12, 4)),
+				(unsigned)get(raw + 8, 4), (unsigned)get(raw + 12, 4)),
 		       -1;
-	uint64_t sectors = get(sb + 16, 8);
-	if (sectors < 2 || sectors > device_sectors)
+	if (s.sectors < LFS_LOG0 + 2 || s.sectors > device_sectors)
 		return snprintf(err, errlen, "corrupt tincan file system (made for %llu sectors, the disk has %llu)",
-				(unsigned long long)sectors, (unsigned long long)device_sectors),
+				(unsigned long long)s.sectors, (unsigned long long)device_sectors),
+		       -1;
+	if (s.log_start < LFS_LOG0 || s.log_start >= s.sectors)
+		return snprintf(err, errlen, "corrupt tincan file system (the log starts at sector %llu)",
+				(unsigned long long)s.log_start),
 		       -1;
 	size_t node_size = fs->node_size;
 	int (*keep)(struct lfs_node *) = fs->keep;
 	*fs = (struct lfs){ .node_size = node_size, .keep = keep };
-	fs->sectors = sectors;
-	fs->volid = get(sb + 24, 8);
-	fs->tail = 1;
-	fs->seq = 1;
-	fs->chain = (uint32_t)get(sb + 40, 4);
+	fs->sb = s;
+	fs->sectors = s.sectors;
+	fs->volid = s.volid;
+	fs->tail = s.log_start;
+	fs->seq = s.start_seq;
+	fs->chain = s.start_chain;
 	fs->next_ino = LFS_ROOT_INO + 1;
-	struct lfs_node *root = node_new(fs, LFS_ROOT_INO, S_IFDIR | 0755, (int64_t)get(sb + 32, 8));
+	struct lfs_node *root = node_new(fs, LFS_ROOT_INO, S_IFDIR | 0755, s.time);
 	if (!root)
 		return snprintf(err, errlen, "out of memory"), -1;
 	root->nlink = 2;
@@ -490,10 +564,26 @@ int lfs_init(struct lfs *fs, const unsigned char *sb, size_t head, uint64_t devi
 	return 0;
 }
 
+uint64_t lfs_place(const struct lfs *fs, uint64_t tail, uint32_t secs)
+{
+	uint64_t start = fs->sb.log_start;
+	if (tail < start) /* wrapped: up to the log's start */
+		return tail + secs <= start ? tail : 0;
+	if (tail + secs <= fs->sectors)
+		return tail;
+	return LFS_LOG0 + secs <= start ? LFS_LOG0 : 0;
+}
+
+uint64_t lfs_used(const struct lfs *fs)
+{
+	uint64_t start = fs->sb.log_start;
+	return fs->tail >= start ? fs->tail - start : fs->sectors - start + fs->tail - LFS_LOG0;
+}
+
 /* The record at hdr if it is the next one of this volume (n: bytes
  * available from hdr); its sectors, 0 at the end of the log, -1 when more
  * bytes are needed to tell. */
-static long next_record(struct lfs *fs, const unsigned char *hdr, size_t n, struct lfs_rec *r)
+static long next_record(struct lfs *fs, const unsigned char *hdr, size_t n, uint64_t pos, struct lfs_rec *r)
 {
 	if (n < LFS_HDR)
 		return -1;
@@ -503,8 +593,8 @@ static long next_record(struct lfs *fs, const unsigned char *hdr, size_t n, stru
 			       (uint32_t)get(hdr + 36, 4) };
 	if (r->len > LFS_PAYLOAD_MAX || get(hdr + 34, 2))
 		return 0;
-	uint64_t secs = (LFS_HDR + r->len + LFS_SECTOR - 1) / LFS_SECTOR;
-	if (secs > fs->sectors - fs->tail)
+	uint32_t secs = (LFS_HDR + r->len + LFS_SECTOR - 1) / LFS_SECTOR;
+	if (lfs_place(fs, pos, secs) != pos)
 		return 0;
 	if (n < LFS_HDR + r->len)
 		return -1;
@@ -512,48 +602,74 @@ static long next_record(struct lfs *fs, const unsigned char *hdr, size_t n, stru
 	return crc == get(hdr + 4, 4) ? (long)secs : 0;
 }
 
-#define WINDOW 512u /* sectors read at once: more than a record's */
+struct window {
+	unsigned char *w;
+	uint64_t base, have; /* it holds sectors [base, base + have) */
+	int (*read)(void *ctx, uint64_t sector, uint32_t count, void *buf);
+	void *ctx;
+};
+
+/* The bytes from sector pos on (up to a record's worth), in *n. */
+static const unsigned char *at(struct lfs *fs, struct window *w, uint64_t pos, size_t *n, int *e)
+{
+	if (pos < w->base || pos + LFS_REC_SECTORS_MAX > w->base + w->have) {
+		if (!(pos >= w->base && w->base + w->have == fs->sectors)) {
+			uint64_t count = fs->sectors - pos < WINDOW ? fs->sectors - pos : WINDOW;
+			if ((*e = w->read(w->ctx, pos, (uint32_t)count, w->w)))
+				return NULL;
+			w->base = pos;
+			w->have = count;
+		}
+	}
+	*n = (size_t)(w->base + w->have - pos) * LFS_SECTOR;
+	return w->w + (pos - w->base) * LFS_SECTOR;
+}
 
 int lfs_scan(struct lfs *fs, int (*read)(void *ctx, uint64_t sector, uint32_t count, void *buf), void *ctx, char *err,
 	     size_t errlen)
 {
-	unsigned char *w = malloc((size_t)WINDOW * LFS_SECTOR);
-	uint64_t base = 0, have = 0; /* the window holds sectors [base, base + have) */
-	int ret = 0;
-	if (!w)
+	struct window w = { malloc((size_t)WINDOW * LFS_SECTOR), 0, 0, read, ctx };
+	int ret = 0, e = 0;
+	if (!w.w)
 		return snprintf(err, errlen, "out of memory"), -1;
-	while (fs->tail < fs->sectors) {
-		if (fs->tail + LFS_REC_SECTORS_MAX > base + have && base + have < fs->sectors) {
-			uint64_t count = fs->sectors - fs->tail < WINDOW ? fs->sectors - fs->tail : WINDOW;
-			int e = read(ctx, fs->tail, (uint32_t)count, w);
-			if (e) {
-				snprintf(err, errlen, "cannot read sector %llu: %s", (unsigned long long)fs->tail,
-					 strerror(-e));
-				ret = -2;
-				break;
-			}
-			base = fs->tail;
-			have = count;
-		}
-		const unsigned char *hdr = w + (fs->tail - base) * LFS_SECTOR;
+	for (uint64_t scanned = 0; scanned < fs->sectors;) {
+		uint64_t pos = fs->tail;
+		size_t n;
 		struct lfs_rec r;
-		long secs = next_record(fs, hdr, (size_t)(base + have - fs->tail) * LFS_SECTOR, &r);
+		const unsigned char *hdr = at(fs, &w, pos, &n, &e);
+		long secs = hdr ? next_record(fs, hdr, n, pos, &r) : 0;
+		if (hdr && secs <= 0 && pos >= fs->sb.log_start && pos != LFS_LOG0) {
+			/* Not here: perhaps it did not fit before the end. */
+			pos = LFS_LOG0;
+			hdr = at(fs, &w, pos, &n, &e);
+			secs = hdr ? next_record(fs, hdr, n, pos, &r) : 0;
+		}
+		if (e) {
+			snprintf(err, errlen, "cannot read sector %llu: %s", (unsigned long long)pos, strerror(-e));
+			ret = -2;
+			break;
+		}
 		if (secs <= 0)
 			break; /* the end (a record cut by the end of the disk cannot be whole) */
-		int e = lfs_apply(fs, &r, hdr + LFS_HDR, fs->tail * LFS_SECTOR + LFS_HDR);
+		e = lfs_apply(fs, &r, hdr + LFS_HDR, pos * LFS_SECTOR + LFS_HDR);
 		if (e) {
 			snprintf(err, errlen,
 				 "corrupt tincan file system: record %llu (type %u at sector %llu) does not apply: %s",
-				 (unsigned long long)r.seq, r.type, (unsigned long long)fs->tail, strerror(-e));
+				 (unsigned long long)r.seq, r.type, (unsigned long long)pos, strerror(-e));
 			ret = -1;
 			break;
 		}
 		fs->chain = (uint32_t)get(hdr + 4, 4);
-		fs->tail += (uint64_t)secs;
+		fs->tail = pos + (uint64_t)secs;
 		fs->seq++;
 		fs->records++;
+		scanned += (uint64_t)secs;
 	}
-	free(w);
+	if (ret == 0 && fs->ckpt == 1) {
+		snprintf(err, errlen, "corrupt tincan file system: the log ends inside the checkpoint it starts with");
+		ret = -1;
+	}
+	free(w.w);
 	return ret;
 }
 

@@ -25,6 +25,9 @@
 #define lfs_rec_begin __tincan_lfs_rec_begin
 #define lfs_rec_seal __tincan_lfs_rec_seal
 #define lfs_extents_read __tincan_lfs_extents_read
+#define lfs_place __tincan_lfs_place
+#define lfs_used __tincan_lfs_used
+#define lfs_next_extent __tincan_lfs_next_extent
 
 #define LFS_SECTOR 512u
 #define LFS_PROBE 4096u /* bytes lfs_init looks at to tell an empty disk */
@@ -35,6 +38,7 @@
 #define LFS_REC_SECTORS_MAX ((LFS_HDR + LFS_PAYLOAD_MAX + LFS_SECTOR - 1) / LFS_SECTOR)
 #define LFS_NAME_MAX 255u
 #define LFS_ROOT_INO 1u
+#define LFS_LOG0 2u /* the first sector of the log area (0 and 1: superblocks) */
 
 /* Record types. */
 enum {
@@ -45,6 +49,9 @@ enum {
 	LFS_SETATTR, /* ino, mask, mode, atime, mtime */
 	LFS_TRUNCATE, /* ino, size */
 	LFS_WRITE, /* ino, offset, data */
+	LFS_CKPT_BEGIN, /* next ino: a checkpoint (the whole tree again) follows */
+	LFS_SNAPNODE, /* in a checkpoint: MKNODE's payload with any free ino */
+	LFS_CKPT_END, /* empty: the checkpoint is whole */
 };
 #define LFS_ATTR_MODE 1u
 #define LFS_ATTR_ATIME 2u
@@ -77,10 +84,26 @@ struct lfs_node {
 	long next_seq;
 };
 
-/* A mounted (or checked) volume. */
+/* A superblock (two copies: sectors 0 and 1; the valid one with the
+ * higher generation counts). */
+struct lfs_super {
+	uint64_t sectors; /* of the volume */
+	uint64_t volid;
+	int64_t time; /* of creation */
+	uint64_t gen;
+	uint64_t log_start; /* the first record's sector */
+	uint64_t start_seq; /* its sequence number */
+	uint32_t start_chain; /* the CRC it is chained to */
+};
+
+/* A mounted (or checked) volume.  The log is circular: it runs from
+ * sb.log_start to the end of the volume, then on from LFS_LOG0 (a record
+ * that does not fit before the end starts at LFS_LOG0). */
 struct lfs {
+	struct lfs_super sb;
 	uint64_t sectors; /* of the volume, from the superblock */
 	uint64_t volid;
+	int ckpt; /* replaying: 1 inside the checkpoint the log starts with, 2 inside a later one */
 	uint64_t tail; /* the sector after the last record */
 	uint64_t seq; /* the next record's sequence number */
 	uint32_t chain; /* the last record's CRC (the superblock's before any) */
@@ -101,8 +124,8 @@ struct lfs_rec {
 
 uint32_t lfs_crc32(uint32_t crc, const void *buf, size_t len);
 
-/* A superblock sector for a new volume. */
-void lfs_super_encode(unsigned char sb[LFS_SECTOR], uint64_t sectors, uint64_t volid, int64_t time);
+/* A superblock sector. */
+void lfs_super_encode(unsigned char sb[LFS_SECTOR], const struct lfs_super *s);
 
 /* An empty tree (the root directory alone) for the volume whose first head
  * bytes (at least the superblock, LFS_PROBE when the disk has them) are at
@@ -136,6 +159,18 @@ uint32_t lfs_rec_begin(struct lfs *fs, unsigned char *hdr, uint16_t type, uint32
 /* Fill in the CRC (and the padding) of the record begun at hdr and advance
  * fs past it. */
 void lfs_rec_seal(struct lfs *fs, unsigned char *hdr);
+
+/* Where a record of secs sectors goes after the record ending at tail:
+ * tail, or LFS_LOG0 when it does not fit before the end; 0 when the log is
+ * full. */
+uint64_t lfs_place(const struct lfs *fs, uint64_t tail, uint32_t secs);
+
+/* Sectors the log takes. */
+uint64_t lfs_used(const struct lfs *fs);
+
+/* The first extent of n ending after off, clipped to start at off: 0 when
+ * there is none. */
+int lfs_next_extent(const struct lfs_node *n, uint64_t off, struct lfs_ext *e);
 
 /* Which parts of [off, off + len) of file n are on the disk: calls fn for
  * each extent piece (pos, bytes, buffer offset); the rest is holes. */

@@ -12,6 +12,9 @@
  *   rw N            write a 700,000-byte file in 100 shuffled pieces (seed N), read it
  *                   back before and after fsync (buffered, then on the device)
  *   rwcheck N       read it back after a reboot
+ *   rewrite FILE N  rewrite a 4 KiB file with its iteration number, fsync each,
+ *                   print "ack N" (N 0: until killed); line i % 100 of /data/keep too
+ *   value FILE      the number a rewritten file holds, checking it is whole
  *   tmp             /tmp files beside /data: both work, rename between is EXDEV
  *   stat PATH       errno of stat(PATH) (0: exists)
  */
@@ -180,10 +183,18 @@ static int fill(const char *path)
 			return 1;
 		}
 	}
-	int e1 = mkdir("/data/more", 0755) < 0 ? errno : 0;
+	/* Then directories, until they too find no room. */
+	char name[32];
+	int dirs = 0;
+	for (;; dirs++) {
+		snprintf(name, sizeof name, "/data/dir%d", dirs);
+		if (mkdir(name, 0755))
+			break;
+	}
+	int e = errno;
 	struct statvfs sv;
 	statvfs("/data", &sv);
-	printf("blocks %ld enospc mkdir %s bfree %lu\n", i, strerror(e1), (unsigned long)sv.f_bfree);
+	printf("blocks %ld dirs %d then %s bfree %lu\n", i, dirs, strerror(e), (unsigned long)sv.f_bfree);
 	close(fd);
 	return 0;
 }
@@ -201,7 +212,14 @@ static int check_fill(const char *path)
 			}
 		i++;
 	}
-	printf("blocks %ld intact\n", i);
+	int dirs = 0;
+	for (struct stat st;; dirs++) {
+		char name[32];
+		snprintf(name, sizeof name, "/data/dir%d", dirs);
+		if (stat(name, &st) || !S_ISDIR(st.st_mode))
+			break;
+	}
+	printf("blocks %ld dirs %d intact\n", i, dirs);
 	return 0;
 }
 
@@ -248,6 +266,45 @@ static int rw(unsigned seed, int write_it)
 	return !ok;
 }
 
+static void page(char *b, long v)
+{
+	for (int k = 0; k < 4096; k += 16)
+		snprintf(b + k, 17, "value %09ld\n", v);
+}
+
+static int rewrite(const char *path, long n)
+{
+	char b[4097];
+	int fd = open(path, O_CREAT | O_WRONLY, 0644), keep = open("/data/keep", O_CREAT | O_WRONLY, 0644);
+	setvbuf(stdout, NULL, _IONBF, 0);
+	for (long i = 0; fd >= 0 && keep >= 0 && (n == 0 || i < n); i++) {
+		page(b, i);
+		if (pwrite(fd, b, 4096, 0) != 4096 || pwrite(keep, b, 16, i % 100 * 16) != 16 || fsync(fd)) {
+			printf("error %ld: %s\n", i, strerror(errno));
+			return 1;
+		}
+		if (n == 0)
+			printf("ack %ld\n", i);
+	}
+	printf("rewrote %ld\n", n);
+	return 0;
+}
+
+static int value(const char *path)
+{
+	char b[4097], want[4097];
+	int fd = open(path, O_RDONLY);
+	ssize_t got = fd >= 0 ? read(fd, b, 4096) : -1;
+	long v = got == 4096 ? strtol(b + 6, NULL, 10) : -1;
+	page(want, v);
+	if (got != 4096 || memcmp(b, want, 4096)) {
+		printf("%s is not a whole page (%zd bytes)\n", path, got);
+		return 1;
+	}
+	printf("value %ld\n", v);
+	return 0;
+}
+
 static int tmp(void)
 {
 	int ok = put("/tmp/t", "in tmp\n") && put("/data/p", "on disk\n");
@@ -282,6 +339,10 @@ int main(int argc, char **argv)
 		return rw((unsigned)atoi(arg), 1);
 	if (!strcmp(cmd, "rwcheck"))
 		return rw((unsigned)atoi(arg), 0);
+	if (!strcmp(cmd, "rewrite"))
+		return rewrite(arg, argc > 3 ? atol(argv[3]) : 0);
+	if (!strcmp(cmd, "value"))
+		return value(arg);
 	if (!strcmp(cmd, "tmp"))
 		return tmp();
 	if (!strcmp(cmd, "stat")) {

@@ -101,9 +101,9 @@ static void fresh(void)
 {
 	char err[100];
 	memset(disk, 0, sizeof disk);
-	lfs_super_encode(disk, SECTORS, 0x1234, 0);
+	lfs_super_encode(disk, &(struct lfs_super){ SECTORS, 0x1234, 0, 1, LFS_LOG0, 1, 77 });
 	fs = (struct lfs){ 0 };
-	lfs_init(&fs, disk, LFS_SECTOR, SECTORS, err, sizeof err);
+	lfs_init(&fs, disk, 2 * LFS_SECTOR, SECTORS, err, sizeof err);
 }
 
 /* Replay the disk into v: lfs_scan's result. */
@@ -208,7 +208,7 @@ int main(void)
 	/* The superblock's checks. */
 	disk[30] ^= 1;
 	ok(replay(&v, err) == -3 && strstr(err, "bad superblock checksum"), "%s", err);
-	lfs_super_encode(disk, SECTORS * 2, 1, 0);
+	lfs_super_encode(disk, &(struct lfs_super){ SECTORS * 2, 1, 0, 1, LFS_LOG0, 1, 0 });
 	ok(replay(&v, err) == -3 && strstr(err, "made for 4096 sectors"), "%s", err);
 	return done_testing();
 }
