@@ -31,6 +31,10 @@ static void le(unsigned char *p, uint64_t v, int n)
 /* Append a record straight to the disk; lfs_apply's result. */
 static int emit(uint16_t type, const void *p1, size_t l1, const void *p2, size_t l2)
 {
+	uint64_t pos = lfs_place(&fs, fs.tail, (uint32_t)((LFS_HDR + l1 + l2 + LFS_SECTOR - 1) / LFS_SECTOR));
+	if (!pos)
+		return -ENOSPC;
+	fs.tail = pos;
 	unsigned char *h = disk + fs.tail * LFS_SECTOR;
 	lfs_rec_begin(&fs, h, type, (uint32_t)(l1 + l2), 7);
 	memcpy(h + LFS_HDR, p1, l1);
@@ -205,7 +209,61 @@ int main(void)
 	lfs_rec_seal(&fs, h);
 	ok(replay(&v, err) == -1 && strstr(err, "does not apply"), "%s", err);
 
+	/* Checkpoints.  A tree, then a checkpoint of it and a write after it. */
+	fresh();
+	f = mknode(LFS_ROOT_INO, "f", S_IFREG | 0644);
+	ok(write_at(f, 0, "abc", 3) == 0, "a file");
+	unsigned char p[24];
+	le(p, fs.next_ino, 8);
+	uint64_t seq = fs.seq, start = fs.tail;
+	uint32_t chain = fs.chain;
+	ok(emit(LFS_CKPT_BEGIN, p, 8, NULL, 0) == 0 && fs.ckpt == 2,
+	   "a checkpoint in a log with records is said again");
+	le(p, LFS_ROOT_INO, 8);
+	le(p + 8, f, 8);
+	le(p + 16, S_IFREG | 0644, 4);
+	le(p + 20, 1, 4);
+	ok(emit(LFS_SNAPNODE, p, 24, "f", 1) == 0 && fs.files == 1, "its SNAPNODE changes nothing");
+	uint64_t ckpt_sectors = fs.tail;
+	ok(write_at(f, 0, "abc", 3) == 0 && fs.nodes[f]->ext[0].pos == ckpt_sectors * LFS_SECTOR + LFS_HDR + 16,
+	   "its WRITE points the file at the new copy");
+	ok(replay(&v, err) == 0 && v.ckpt == 2 && same(&v, f, (const unsigned char *)"abc", 3),
+	   "a log that ends inside a later checkpoint replays (the mount then closes it)");
+	ok(emit(LFS_CKPT_END, NULL, 0, NULL, 0) == 0 && fs.ckpt == 0, "END");
+	ok(write_at(f, 0, "X", 1) == 0, "a write after it");
+	ok(replay(&v, err) == 0 && same(&v, f, (const unsigned char *)"Xbc", 3) && v.files == 1,
+	   "replayed from the old start: the checkpoint's writes only");
+	/* The superblock switch: the log starts at the checkpoint. */
+	lfs_super_encode(disk + LFS_SECTOR, &(struct lfs_super){ SECTORS, 0x1234, 0, 2, start, seq, chain });
+	ok(replay(&v, err) == 0 && v.sb.gen == 2 && same(&v, f, (const unsigned char *)"Xbc", 3) && v.files == 1 &&
+	       v.records == fs.records - 2,
+	   "replayed from the checkpoint: the same tree, from fewer records");
+	fs.sb = v.sb;
+	/* Damage the newer superblock: the older one still mounts. */
+	disk[LFS_SECTOR + 50] ^= 1;
+	ok(replay(&v, err) == 0 && v.sb.gen == 1 && same(&v, f, (const unsigned char *)"Xbc", 3),
+	   "a damaged newer superblock: the older one counts");
+	disk[LFS_SECTOR + 50] ^= 1;
+	/* A checkpoint the log starts with must be whole. */
+	uint64_t end_at = start + 2;
+	memset(disk + end_at * LFS_SECTOR, 0, LFS_SECTOR); /* the SNAPNODE's successor (the WRITE) is gone */
+	ok(replay(&v, err) == -1 && strstr(err, "inside the checkpoint"), "%s", err);
+
+	/* The circular log: a record that does not fit before the end goes on
+	 * from LFS_LOG0, and the space before the log's start is the limit. */
+	fresh();
+	lfs_super_encode(disk, &(struct lfs_super){ SECTORS, 0x1234, 0, 1, SECTORS - 3, 1, 77 });
+	lfs_init(&fs, disk, 2 * LFS_SECTOR, SECTORS, err, sizeof err);
+	f = mknode(LFS_ROOT_INO, "f", S_IFREG | 0644);
+	memset(buf, 'w', 2000);
+	ok(f && write_at(f, 0, buf, 2000) == 0 && fs.tail == LFS_LOG0 + 5, "a write that does not fit wraps");
+	ok(lfs_used(&fs) == 3 + 5, "used: from the start to the end, and after the wrap");
+	ok(replay(&v, err) == 0 && v.tail == fs.tail && same(&v, f, buf, 2000), "replay follows the wrap");
+	ok(lfs_place(&fs, fs.tail, SECTORS - 3 - fs.tail) == fs.tail && !lfs_place(&fs, fs.tail, SECTORS - 2 - fs.tail),
+	   "the log's start is the limit after a wrap");
+
 	/* The superblock's checks. */
+	fresh();
 	disk[30] ^= 1;
 	ok(replay(&v, err) == -3 && strstr(err, "bad superblock checksum"), "%s", err);
 	lfs_super_encode(disk, &(struct lfs_super){ SECTORS * 2, 1, 0, 1, LFS_LOG0, 1, 0 });
