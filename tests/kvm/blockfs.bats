@@ -19,7 +19,8 @@ guest() {
 
 @test "tincan-mkfs: a new disk checks clean; usage and size errors are one line" {
 	run "$MKFS" "$D/d.img" 1M
-	[ "$status" -eq 0 ] && [ -z "$output" ]
+	[ "$status" -eq 0 ]
+	[ -z "$output" ]
 	[ "$(stat -c %s "$D/d.img")" -eq 1048576 ]
 	run "$MKFS" --check "$D/d.img"
 	[ "$status" -eq 0 ]
@@ -84,7 +85,8 @@ guest() {
 	guest
 	"$MKFS" "$D/d.img" 1M
 	boot --block="$D/d.img" "$G" make
-	[ "$status" -eq 0 ] && [ "$output" = made ]
+	[ "$status" -eq 0 ]
+	[ "$output" = made ]
 	boot --block="$D/d.img" "$G" show
 	[ "$status" -eq 0 ]
 	[ "${lines[0]}" = ". .. d pieces sl top" ]
@@ -109,7 +111,8 @@ guest() {
 	[ "$status" -eq 0 ]
 	[ "$output" = "$(printf 'before fsync same\nafter fsync same')" ]
 	boot --block="$D/d.img" "$G" rwcheck 7
-	[ "$status" -eq 0 ] && [ "$output" = "after reboot same" ]
+	[ "$status" -eq 0 ]
+	[ "$output" = "after reboot same" ]
 	run "$MKFS" --check "$D/d.img"
 	[ "$status" -eq 0 ]
 }
@@ -136,7 +139,8 @@ guest() {
 	boot --block="$D/d.img" "$G" cat "/data/na me!"
 	[ "$output" = odd ]
 	boot --block="$D/d.img" "$G" cat /data/zero
-	[ "$status" -eq 0 ] && [ -z "$output" ]
+	[ "$status" -eq 0 ]
+	[ -z "$output" ]
 }
 
 @test "a disk without a tincan file system: one line at boot, EIO beneath the mount point, the guest runs on" {
@@ -173,7 +177,8 @@ guest() {
 	guest
 	"$MKFS" "$D/d.img" 256K
 	boot --block="$D/d.img" "$G" rewrite /data/c 500
-	[ "$status" -eq 0 ] && [ "$output" = "rewrote 500" ]
+	[ "$status" -eq 0 ]
+	[ "$output" = "rewrote 500" ]
 	run "$MKFS" --check "$D/d.img"
 	[ "$status" -eq 0 ]
 	[[ $output == *"2 files, 1 directories"* ]]
