@@ -72,6 +72,15 @@ $(B)/bin/tincan-mkimage: $(patsubst %.c,$(B)/musl/%.o,$(MKIMAGE_SRC))
 	$(Q)mkdir -p $(@D)
 	$(Q)$(MUSLCC) -static -s -Wl,--gc-sections -Wl,-z,noseparate-code -o $@ $^
 
+# tincan-mkfs makes and checks block-device file systems; it shares the
+# format code (libos/fs/logfs.c, plain C) with the guest's file system.
+MKFS_SRC := mkimage/mkfs.c mkimage/size.c libos/fs/logfs.c
+$(B)/musl/mkimage/mkfs.o: MUSL_CFLAGS += -Ilibos/fs
+$(B)/bin/tincan-mkfs: $(patsubst %.c,$(B)/musl/%.o,$(MKFS_SRC))
+	$(call say,LD,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(MUSLCC) -static -s -Wl,--gc-sections -Wl,-z,noseparate-code -o $@ $^
+
 # ---- the toolchain: newlib from Debian, cached by recipe hash ----------------
 $(NEWLIB): toolchain/newlib.sh | deps
 	$(Q)toolchain/newlib.sh $(T)/newlib
@@ -134,7 +143,7 @@ $(TP)/libos.o: $(LIBOS_OBJ) libos/exports.txt $(GB)/libos.list
 	$(Q)objcopy --keep-global-symbols=libos/exports.txt $@.all $@
 	$(Q)rm -f $@.all
 
-all: $(PLAT_HOST) $(B)/bin/tincan-mkimage
+all: $(PLAT_HOST) $(B)/bin/tincan-mkimage $(B)/bin/tincan-mkfs
 
 # ---- networking: lwIP from Debian + libos/net, one object in libtcnet.a ------
 # An archive member, so only apps that use sockets link it;
@@ -224,7 +233,7 @@ install: all
 	@case "$(PREFIX)" in *' '*) echo "make install: PREFIX may not contain spaces" >&2; exit 1;; esac
 	$(call say,INSTALL,$(abspath $(PREFIX)))
 	$(Q)install -d $(DESTDIR)$(abspath $(PREFIX))/bin $(DESTDIR)$(abspath $(PREFIX))/lib/tincan/$(PLATFORM)
-	$(Q)install -m 755 $(B)/bin/tincan-mkimage toolchain/tincan-cc $(DESTDIR)$(abspath $(PREFIX))/bin/
+	$(Q)install -m 755 $(B)/bin/tincan-mkimage $(B)/bin/tincan-mkfs toolchain/tincan-cc $(DESTDIR)$(abspath $(PREFIX))/bin/
 	$(Q)cd $(T) && cp -R include lib sysroot newlib $(DESTDIR)$(abspath $(PREFIX))/lib/tincan/
 	$(Q)install -m 644 $(TP)/libos.o $(TP)/libtcnet.a $(TP)/tincan.ld $(TP)/target.cflags \
 		$(DESTDIR)$(abspath $(PREFIX))/lib/tincan/$(PLATFORM)/
@@ -233,7 +242,7 @@ install: all
 
 # ---- host unit tests ---------------------------------------------------------
 UNIT_CFLAGS := -std=c11 $(WARN) -O1 -g -D_GNU_SOURCE -Imkimage -Imkimage/include -Iplatforms/kvm/monitor -MMD -MP
-UNITS := elfimage layout options chacha common path hccore format rootfs
+UNITS := elfimage layout options chacha common path hccore format rootfs logfs
 $(B)/host/%.o: %.c | deps
 	$(call say,CC,$<)
 	$(Q)mkdir -p $(@D)
@@ -249,6 +258,8 @@ $(B)/host/tests/unit/test_path.o: UNIT_CFLAGS += -Ilibos/vfs
 $(B)/tests/unit/test_path: $(B)/host/tests/unit/test_path.o $(B)/host/libos/vfs/path.o $(B)/host/libos/vfs/mount.o
 $(B)/host/tests/unit/test_rootfs.o: UNIT_CFLAGS += -Ilibos/fs
 $(B)/tests/unit/test_rootfs: $(B)/host/tests/unit/test_rootfs.o $(B)/host/mkimage/rootfs.o $(B)/host/libos/fs/rofs_tree.o
+$(B)/host/tests/unit/test_logfs.o: UNIT_CFLAGS += -Ilibos/fs
+$(B)/tests/unit/test_logfs: $(B)/host/tests/unit/test_logfs.o $(B)/host/libos/fs/logfs.o
 $(B)/tests/unit/test_options: $(B)/host/tests/unit/test_options.o $(B)/host/platforms/kvm/monitor/options.o \
 	$(B)/host/mkimage/size.o
 $(B)/tests/unit/test_hccore: $(B)/host/tests/unit/test_hccore.o $(B)/host/platforms/kvm/monitor/hypercall.o \
@@ -285,7 +296,7 @@ $(B)/tests/netclient: tests/tools/netclient.c | deps
 
 TEST_BINS := $(B)/tests/netclient $(PLAT_TEST_BINS) $(B)/tests/libc.tc $(B)/tests/files.tc $(B)/tests/dirs.tc \
 	$(B)/tests/threads.tc $(B)/tests/sockets.tc $(B)/tests/rootfs.tc $(B)/tests/fsread.tc $(B)/host/fsread \
-	$(addprefix $(B)/tests/unit/test_,$(UNITS))
+	$(B)/tests/blockfs.tc $(addprefix $(B)/tests/unit/test_,$(UNITS))
 
 # ---- top-level targets -------------------------------------------------------
 test: all $(TEST_BINS)

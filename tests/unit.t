@@ -1,12 +1,13 @@
 #!/bin/sh
 # Host unit tests (C, TAP): image reader, guest layout and address checks, options,
 # ChaCha20, the platform-neutral backtrace walker and command line splitter,
-# libos path resolution and mounts, the monitor's hypercall core and snprintf.
+# libos path resolution and mounts, the monitor's hypercall core and snprintf, the
+# embedded tree and block file system formats.
 # prove runs this file; it runs each unit binary as a subtest.
 B=${B:-build}
 set -e
 n=0
-for t in elfimage layout options chacha common path hccore rootfs format; do
+for t in elfimage layout options chacha common path hccore format rootfs logfs; do
 	n=$((n + 1))
 	out=$("$B/tests/unit/test_$t" "$B/tests/tiny.tc" 2>&1) && st=0 || st=$?
 	printf '%s\n' "$out" | sed 's/^/# /' | grep -v '^# ok ' || true

@@ -134,8 +134,7 @@ void plat_net_release(int dev);
 void plat_net_flush(void);
 
 /*
- * Block devices (declared for the file systems to come; no platform
- * implements them yet).  Devices are numbered from 0, in the image
+ * Block devices.  Devices are numbered from 0, in the image
  * manifest's order.  Like net sends, requests only queue: they reach the
  * device at the latest on the next plat_block_kick() or plat_wait(), so
  * one exit can carry a batch; each completes later, in any order, and is
@@ -144,6 +143,7 @@ void plat_net_flush(void);
  */
 struct plat_block_info {
 	char name[16]; /* the image manifest's name for it */
+	char mount[48]; /* the manifest's mount point for it ("": none) */
 	uint32_t sector_size; /* bytes; a power of two, at least 512 */
 	uint64_t sectors; /* the device's size in sectors */
 	uint8_t read_only; /* writes complete with -EROFS */

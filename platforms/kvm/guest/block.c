@@ -36,6 +36,8 @@ int plat_block_count(void)
 			struct plat_block_info *b = &blk_devs[i].info;
 			memcpy(b->name, bi->blk[i].name, sizeof b->name);
 			b->name[sizeof b->name - 1] = '\0';
+			memcpy(b->mount, bi->blk[i].mount, sizeof b->mount);
+			b->mount[sizeof b->mount - 1] = '\0';
 			b->sector_size = TC_BLK_SECTOR;
 			b->sectors = bi->blk[i].sectors;
 			b->read_only = (bi->blk[i].flags & TC_BLK_RO) != 0;
