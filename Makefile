@@ -289,6 +289,16 @@ $(B)/host/fsread: tests/bench/fsread.c | deps
 	$(Q)mkdir -p $(@D)
 	$(Q)$(HOSTCC) -std=c11 -D_GNU_SOURCE $(WARN) -O2 -o $@ $<
 
+# The fsync'ed-append bench (tests/bench/blk.sh): a guest and a host program.
+$(OB)/tests/append.o: tests/bench/append.c $(TOOLCHAIN)
+	$(call say,CC,$<)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(TCC) $(APP_CFLAGS) -c $< -o $@
+$(B)/host/append: tests/bench/append.c | deps
+	$(call say,CC,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(HOSTCC) -std=c11 -D_GNU_SOURCE $(WARN) -O2 -o $@ $<
+
 $(B)/tests/netclient: tests/tools/netclient.c | deps
 	$(call say,CC,$<)
 	$(Q)mkdir -p $(@D)
@@ -296,13 +306,13 @@ $(B)/tests/netclient: tests/tools/netclient.c | deps
 
 TEST_BINS := $(B)/tests/netclient $(PLAT_TEST_BINS) $(B)/tests/libc.tc $(B)/tests/files.tc $(B)/tests/dirs.tc \
 	$(B)/tests/threads.tc $(B)/tests/sockets.tc $(B)/tests/rootfs.tc $(B)/tests/fsread.tc $(B)/host/fsread \
-	$(B)/tests/blockfs.tc $(addprefix $(B)/tests/unit/test_,$(UNITS))
+	$(B)/tests/append.tc $(B)/host/append $(B)/tests/blockfs.tc $(addprefix $(B)/tests/unit/test_,$(UNITS))
 
 # ---- top-level targets -------------------------------------------------------
 test: all $(TEST_BINS)
 	@TINCAN_PLATFORM=$(PLATFORM) prove $(if $(filter 1,$(V)),-v) tests/*.t $(wildcard tests/$(PLATFORM)/*.t)
 
-bench: all host-apps $(B)/tests/netclient $(B)/tests/fsread.tc $(B)/host/fsread
+bench: all host-apps $(B)/tests/netclient $(B)/tests/fsread.tc $(B)/host/fsread $(B)/tests/append.tc $(B)/host/append
 	@tests/bench/run.sh $(B)
 
 format:

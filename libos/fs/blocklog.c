@@ -22,17 +22,36 @@ static int64_t now(void)
 
 /* ---- the device ---- */
 
+/* Requests to the device in one batch (one exit on kvm), each waited for:
+ * 0, or the first error.  The device carries them out in order, so a FLUSH
+ * after WRITEs in the batch makes them stable (platform.h). */
+static int batch(struct bfs *b, const struct plat_block_req *q, int n)
+{
+	struct plat_block_completion c;
+	int sent = 0, got = 0, st = 0;
+	while (got < n) {
+		int r = sent < n ? plat_block_submit(b->dev, q + sent, n - sent) : 0;
+		if (r < 0 || (r == 0 && sent == got)) /* refused, or nothing to wait for */
+			return r < 0 ? r : -EIO;
+		sent += r;
+		plat_block_kick();
+		while (got < sent) {
+			if (plat_block_done(b->dev, &c, 1) == 0) {
+				plat_wait(UINT64_MAX, PLAT_EV_BLOCK(b->dev));
+				continue;
+			}
+			got++;
+			if (c.status && !st)
+				st = c.status;
+		}
+	}
+	return st;
+}
+
 int bl_io(struct bfs *b, enum plat_block_op op, uint64_t sector, uint32_t count, void *buf)
 {
 	struct plat_block_req q = { op, sector, count, buf, b };
-	struct plat_block_completion c;
-	int r = plat_block_submit(b->dev, &q, 1);
-	if (r <= 0)
-		return r < 0 ? r : -EIO;
-	plat_block_kick();
-	while (plat_block_done(b->dev, &c, 1) == 0)
-		plat_wait(UINT64_MAX, PLAT_EV_BLOCK(b->dev));
-	return c.status;
+	return batch(b, &q, 1);
 }
 
 int bl_read_sectors(void *ctx, uint64_t sector, uint32_t count, void *buf)
@@ -42,24 +61,26 @@ int bl_read_sectors(void *ctx, uint64_t sector, uint32_t count, void *buf)
 
 int bl_flush(struct bfs *b, int barrier)
 {
+	struct plat_block_req q[2];
+	int n = 0;
 	if (b->failed)
 		return -EIO;
+	if (b->buf_used)
+		q[n++] = (struct plat_block_req){ PLAT_BLOCK_WRITE, b->buf_start, (uint32_t)(b->buf_used / LFS_SECTOR),
+						  b->buf, b };
+	/* On fsync the FLUSH goes in the WRITE's batch: one round trip. */
+	if (barrier && (n || b->unflushed))
+		q[n++] = (struct plat_block_req){ PLAT_BLOCK_FLUSH, 0, 0, NULL, b };
+	if (n && batch(b, q, n)) {
+		b->failed = 1;
+		return -EIO;
+	}
 	if (b->buf_used) {
-		if (bl_io(b, PLAT_BLOCK_WRITE, b->buf_start, (uint32_t)(b->buf_used / LFS_SECTOR), b->buf)) {
-			b->failed = 1;
-			return -EIO;
-		}
 		b->buf_start += b->buf_used / LFS_SECTOR;
 		b->buf_used = 0;
-		b->unflushed = 1;
 	}
-	if (barrier && b->unflushed) {
-		if (bl_io(b, PLAT_BLOCK_FLUSH, 0, 0, NULL)) {
-			b->failed = 1;
-			return -EIO;
-		}
-		b->unflushed = 0;
-	}
+	if (n)
+		b->unflushed = !barrier;
 	return 0;
 }
 
@@ -295,7 +316,9 @@ int bl_compact(struct bfs *b)
 	    (e = bl_emit(b, LFS_CKPT_END, NULL, 0, NULL, 0, NULL, 0)) || (e = bl_flush(b, 1)))
 		goto out;
 	lfs_super_encode(data, &s);
-	if (bl_io(b, PLAT_BLOCK_WRITE, (s.gen + 1) % 2, 1, data) || bl_io(b, PLAT_BLOCK_FLUSH, 0, 0, NULL)) {
+	struct plat_block_req q[2] = { { PLAT_BLOCK_WRITE, (s.gen + 1) % 2, 1, data, b },
+				       { PLAT_BLOCK_FLUSH, 0, 0, NULL, b } };
+	if (batch(b, q, 2)) {
 		b->failed = 1;
 		e = -EIO;
 		goto out;

@@ -92,6 +92,7 @@ ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
 } | tee "$OUT/results.md"
 
 "$(dirname "$0")/fs.sh" "$B" "$OUT/results.md"
+"$(dirname "$0")/blk.sh" "$B" "$OUT/results.md"
 
 if [ "$(id -u)" = 0 ] && [ -c /dev/net/tun ]; then
 	"$(dirname "$0")/net.sh" "$B" "$OUT/results.md"

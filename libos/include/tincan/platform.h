@@ -179,7 +179,9 @@ struct plat_block_completion {
 
 /* Queue up to n requests; returns how many were queued (0 when the queue
  * is full: kick or wait for completions, then retry) or -errno (-EINVAL
- * for a request past the end of the device, nothing queued). */
+ * for a request past the end of the device, nothing queued).  A device
+ * carries out its requests in the order queued, so a FLUSH also covers the
+ * WRITEs queued before it that had not completed yet. */
 int plat_block_submit(int dev, const struct plat_block_req *reqs, int n);
 
 /* Hand every queued request to its device and collect completions,
