@@ -1,6 +1,7 @@
 #!/bin/bash
 # make bench: boot latency, exits, sizes and memory of hello, printed as a
-# table, then file reads from an embedded tree (fs.sh) and the network
+# table, then file reads from an embedded tree and a host directory
+# (fs.sh), fsync'ed appends on a block device (blk.sh) and the network
 # (net.sh).  Timing is noisy on shared machines, so every time is a median
 # from one hyperfine run that also times the baselines, and is given as a ratio.
 #   tests/bench/run.sh BUILD_DIR
