@@ -67,6 +67,9 @@ static void keep_symbols(struct ei_image *img, const uint8_t *file, size_t size)
 	signal(SIGBUS, SIG_DFL);
 }
 
+/* The image file, open until its segments are in guest memory. */
+static int image_fd = -1;
+
 static const uint8_t *map_image(const char *path, size_t *size)
 {
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
@@ -95,7 +98,7 @@ static const uint8_t *map_image(const char *path, size_t *size)
 	void *p = mmap(NULL, *size, PROT_READ, MAP_PRIVATE, fd, 0);
 	if (p == MAP_FAILED)
 		die(TC_STATUS_HOST, "%s: cannot map: %s", path, strerror(errno));
-	close(fd);
+	image_fd = fd;
 	return p;
 }
 
@@ -126,13 +129,32 @@ static uint64_t put_strings(uint8_t *mem, uint64_t *cursor, uint64_t *strs, char
 	return arr;
 }
 
+/* Read-only segments at least this big (an embedded file tree) are mapped
+ * from the image file rather than copied: the guest then pays, page by
+ * page, only for what it reads, and boot costs no copy. */
+#define MAP_SEGMENT_MIN (64ULL << 10)
+
 static void load_segments(struct vm *vm)
 {
 	for (unsigned i = 0; i < vm->img.nseg; i++) {
 		const struct ei_segment *s = &vm->img.seg[i];
 		/* The layout check put every segment inside guest memory. */
-		memcpy(vm->mem + s->vaddr, vm->img.file + s->offset, s->filesz);
+		uint64_t whole = s->filesz & ~(TC_PAGE_SIZE - 1), done = 0;
+		if (!(s->perm & EI_W) && whole >= MAP_SEGMENT_MIN && s->offset % TC_PAGE_SIZE == 0 &&
+		    s->vaddr % TC_PAGE_SIZE == 0) {
+			/* Private: a page the guest could write (it cannot: the
+			 * segment is read-only in its page tables) would be its
+			 * own copy.  The partial last page is copied, so what
+			 * follows the segment in the file never shows. */
+			if (mmap(vm->mem + s->vaddr, whole, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_FIXED, image_fd,
+				 (off_t)s->offset) == MAP_FAILED)
+				die(TC_STATUS_HOST, "%s: cannot map a segment: %s", vm->image_path, strerror(errno));
+			done = whole;
+		}
+		memcpy(vm->mem + s->vaddr + done, vm->img.file + s->offset + done, s->filesz - done);
 	}
+	close(image_fd);
+	image_fd = -1;
 }
 
 int main(int argc, char **argv)
