@@ -71,6 +71,8 @@ static int super_decode(const unsigned char *sb, struct lfs_super *s)
 
 static struct lfs_node *node_new(struct lfs *fs, uint64_t ino, uint32_t mode, int64_t t)
 {
+	if (ino >= LFS_INO_MAX)
+		return NULL;
 	if (ino >= fs->cap) {
 		uint64_t cap = fs->cap ? fs->cap * 2 : 64;
 		while (cap <= ino)
@@ -374,8 +376,10 @@ static int apply_unlink(struct lfs *fs, const struct lfs_rec *r, const unsigned 
 	int e = dir_of(fs, get(p, 8), &dir);
 	if (e)
 		return e;
+	if (!name_ok(p + 8, r->len - 8))
+		return -EINVAL;
 	struct lfs_dent *d = lfs_find(dir, (const char *)p + 8, r->len - 8);
-	if (!d || r->len == 8)
+	if (!d)
 		return -ENOENT;
 	if (S_ISDIR(d->node->mode) && d->node->ents)
 		return -ENOTEMPTY;
@@ -450,7 +454,7 @@ int lfs_apply(struct lfs *fs, const struct lfs_rec *r, const unsigned char *p, u
 	case LFS_MKNODE: return mknode(fs, r, p, 0);
 	case LFS_SNAPNODE: return fs->ckpt == 1 ? mknode(fs, r, p, 1) : -EINVAL;
 	case LFS_CKPT_BEGIN:
-		if (r->len != 8 || fs->ckpt || get(p, 8) <= LFS_ROOT_INO)
+		if (r->len != 8 || fs->ckpt || get(p, 8) <= LFS_ROOT_INO || get(p, 8) > LFS_INO_MAX)
 			return -EINVAL;
 		if (fs->records == 0 && fs->next_ino == LFS_ROOT_INO + 1) { /* the log starts with it */
 			fs->ckpt = 1;
@@ -567,11 +571,14 @@ int lfs_init(struct lfs *fs, const unsigned char *sb, size_t head, uint64_t devi
 uint64_t lfs_place(const struct lfs *fs, uint64_t tail, uint32_t secs)
 {
 	uint64_t start = fs->sb.log_start;
-	if (tail < start) /* wrapped: up to the log's start */
-		return tail + secs <= start ? tail : 0;
+	/* Wrapped: up to the log's start, but never onto it: a tail equal to
+	 * the start would read as an empty log (lfs_used 0), and the next
+	 * record would overwrite the checkpoint the superblock points at. */
+	if (tail < start)
+		return tail + secs < start ? tail : 0;
 	if (tail + secs <= fs->sectors)
 		return tail;
-	return LFS_LOG0 + secs <= start ? LFS_LOG0 : 0;
+	return LFS_LOG0 + secs < start ? LFS_LOG0 : 0;
 }
 
 uint64_t lfs_used(const struct lfs *fs)

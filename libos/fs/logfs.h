@@ -38,6 +38,9 @@
 #define LFS_REC_SECTORS_MAX ((LFS_HDR + LFS_PAYLOAD_MAX + LFS_SECTOR - 1) / LFS_SECTOR)
 #define LFS_NAME_MAX 255u
 #define LFS_ROOT_INO 1u
+/* Inode numbers are below this: nodes are indexed by number, so a corrupt
+ * or hostile disk cannot ask for a huge table (or loop doubling it). */
+#define LFS_INO_MAX (1ULL << 24)
 #define LFS_LOG0 2u /* the first sector of the log area (0 and 1: superblocks) */
 
 /* Record types. */

@@ -216,3 +216,17 @@ C
 	[ "$status" -eq 0 ]
 	[ "$(cat out.txt)" = "got data" ]
 }
+
+@test "--dir beside --block: both kinds of file reach the host under one sandbox" {
+	cp "$G" "$D/both.tc"
+	"$B/bin/tincan-mkimage" --block=disk:/data "$D/both.tc" >/dev/null
+	"$B/bin/tincan-mkfs" "$D/disk.img" 1M >/dev/null
+	echo hello > "$H/f"
+	run timeout 20 "$RUN" --block="$D/disk.img" --dir="$H:/h" "$D/both.tc" cat /h/f
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[ "${lines[0]}" = hello ]
+	run timeout 20 "$RUN" --block="$D/disk.img" --dir="$H:/h" "$D/both.tc" write /h/g written
+	[ "$status" -eq 0 ]
+	[ "$(cat "$H/g")" = written ]
+}

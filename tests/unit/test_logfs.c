@@ -259,8 +259,22 @@ int main(void)
 	ok(f && write_at(f, 0, buf, 2000) == 0 && fs.tail == LFS_LOG0 + 5, "a write that does not fit wraps");
 	ok(lfs_used(&fs) == 3 + 5, "used: from the start to the end, and after the wrap");
 	ok(replay(&v, err) == 0 && v.tail == fs.tail && same(&v, f, buf, 2000), "replay follows the wrap");
-	ok(lfs_place(&fs, fs.tail, SECTORS - 3 - fs.tail) == fs.tail && !lfs_place(&fs, fs.tail, SECTORS - 2 - fs.tail),
-	   "the log's start is the limit after a wrap");
+	ok(lfs_place(&fs, fs.tail, SECTORS - 4 - fs.tail) == fs.tail && !lfs_place(&fs, fs.tail, SECTORS - 3 - fs.tail),
+	   "after a wrap the log ends at least one sector before its start");
+	/* Filling the wrapped log up must end in ENOSPC, never with the tail on
+	 * the start (which would read as an empty log and overwrite the
+	 * checkpoint): one-sector records until the space runs out. */
+	int full = 0;
+	for (int i = 0; i < SECTORS && !full; i++) {
+		uint64_t p = lfs_place(&fs, fs.tail, 1);
+		if (!p)
+			full = 1;
+		else
+			fs.tail = p + 1;
+	}
+	ok(full && fs.tail == SECTORS - 4 && lfs_used(&fs) > SECTORS / 2,
+	   "a wrapped log fills up to one sector before its start, and then reads as full (used %llu)",
+	   (unsigned long long)lfs_used(&fs));
 
 	/* The superblock's checks. */
 	fresh();

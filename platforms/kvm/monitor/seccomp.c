@@ -15,9 +15,11 @@
  * the monitor opens once sandboxed lies in [dyn_lo, dyn_hi), above every
  * fd opened before; a bounded table keeps them under dyn_hi.  The range is
  * compared as unsigned 32-bit numbers, so AT_FDCWD (-100) is outside it.
- * What the filter cannot see is openat2's resolve flags (they are in
- * memory): a monitor bug could resolve ".." above a directory, never reach
- * a path outside one without it.
+ * What the filter cannot see is openat2's path and resolve flags (they
+ * are in memory): the confinement beneath a directory is dir.c's
+ * RESOLVE_BENEATH, and a monitor taken over by a guest could open an
+ * absolute path through openat2 (which ignores the dirfd then).  The filter
+ * bounds which calls exist, not which paths they reach.
  *
  * Raw BPF rather than libseccomp: the filter is a few dozen instructions
  * and the monitor stays a small static binary with no library dependency.
@@ -62,16 +64,29 @@ static void allow(int nr)
 	emit(RET(SECCOMP_RET_ALLOW));
 }
 
+/* Allow nr only when its argument arg (low 32 bits) is one of vals or,
+ * when lo < hi, lies in [lo, hi).  One block per system call: the first
+ * block for nr decides, so every fd class that may use nr goes in it. */
+static void allow_if_in(int nr, int arg, const unsigned *vals, unsigned nv, unsigned lo, unsigned hi)
+{
+	unsigned r = lo < hi ? 2 : 0;
+	emit(LD(offsetof(struct seccomp_data, nr)));
+	emit(JEQ((unsigned)nr, 0, (unsigned char)(nv + r + 3)));
+	emit(LD(offsetof(struct seccomp_data, args[arg])));
+	for (unsigned i = 0; i < nv; i++)
+		emit(JEQ(vals[i], (unsigned char)(nv - i + r), 0));
+	if (r) {
+		emit(JGE(lo, 0, 1));
+		emit(JGE(hi, 0, 1));
+	}
+	emit(RET(SECCOMP_RET_KILL_PROCESS));
+	emit(RET(SECCOMP_RET_ALLOW));
+}
+
 /* Allow nr only when its argument arg (low 32 bits) is one of vals. */
 static void allow_if(int nr, int arg, const unsigned *vals, unsigned nv)
 {
-	emit(LD(offsetof(struct seccomp_data, nr)));
-	emit(JEQ((unsigned)nr, 0, (unsigned char)(nv + 3)));
-	emit(LD(offsetof(struct seccomp_data, args[arg])));
-	for (unsigned i = 0; i < nv; i++)
-		emit(JEQ(vals[i], (unsigned char)(nv - i), 0));
-	emit(RET(SECCOMP_RET_KILL_PROCESS));
-	emit(RET(SECCOMP_RET_ALLOW));
+	allow_if_in(nr, arg, vals, nv, 0, 0);
 }
 
 /* Allow nr only when argument a (and b, unless negative) lies in [lo, hi). */
@@ -91,9 +106,10 @@ static void allow_range(int nr, int a, int b, unsigned lo, unsigned hi)
 
 static void allow_dirs(const struct mod_fds *f)
 {
-	static const short fd0[] = { SYS_pread64, SYS_pwrite64, SYS_fstat,	SYS_getdents64,
-				     SYS_lseek,	  SYS_close,	SYS_fsync,	SYS_ftruncate,
-				     SYS_mkdirat, SYS_unlinkat, SYS_readlinkat, SYS_utimensat };
+	/* pread64 and pwrite64 are in sandbox_enter's block shared with
+	 * block devices. */
+	static const short fd0[] = { SYS_fstat,	    SYS_getdents64, SYS_lseek,	  SYS_close,	  SYS_fsync,
+				     SYS_ftruncate, SYS_mkdirat,    SYS_unlinkat, SYS_readlinkat, SYS_utimensat };
 	allow_if(SYS_openat2, 0, f->dir, f->ndir);
 	for (unsigned i = 0; i < sizeof fd0 / sizeof fd0[0]; i++)
 		allow_range(fd0[i], 0, -1, f->dyn_lo, f->dyn_hi);
@@ -114,11 +130,14 @@ void sandbox_enter(const struct mod_fds *f)
 	allow_if(SYS_read, 0, f->rd, f->nrd);
 	allow_if(SYS_write, 0, f->wr, f->nwr);
 	allow_if(SYS_writev, 0, f->wr, f->nwr);
-	if (f->npio) {
-		allow_if(SYS_pread64, 0, f->pio, f->npio);
-		allow_if(SYS_pwrite64, 0, f->pio, f->npio);
-		allow_if(SYS_fdatasync, 0, f->pio, f->npio);
+	/* pread64/pwrite64: block devices' fds and host directories' files. */
+	unsigned lo = f->ndir ? f->dyn_lo : 0, hi = f->ndir ? f->dyn_hi : 0;
+	if (f->npio || f->ndir) {
+		allow_if_in(SYS_pread64, 0, f->pio, f->npio, lo, hi);
+		allow_if_in(SYS_pwrite64, 0, f->pio, f->npio, lo, hi);
 	}
+	if (f->npio)
+		allow_if(SYS_fdatasync, 0, f->pio, f->npio);
 	if (f->ndir)
 		allow_dirs(f);
 	allow(SYS_ppoll);
