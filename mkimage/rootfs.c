@@ -17,6 +17,8 @@
 struct node {
 	struct tc_rootfs_inode in; /* offsets relative to their region until laid out */
 	char *host; /* a regular file's host path, for rootfs_write */
+	dev_t dev; /* and what it was when scanned: rootfs_write packs that file or nothing */
+	ino_t ino;
 };
 
 /* A (device, inode) pair met before: a hard-linked file or a directory. */
@@ -191,15 +193,23 @@ static int add_entry(struct rootfs *fs, const struct stat *st, uint32_t *ino)
 	fs->data += size;
 	if (!(n->host = strdup(path)))
 		return fail(fs, "out of memory");
+	n->dev = st->st_dev;
+	n->ino = st->st_ino;
 	return st->st_nlink > 1 ? remember(fs, st, *ino, NULL) : 0;
 }
 
 /* Scan directory self, whose host path is fs->host[0..len). */
 static int scan_dir(struct rootfs *fs, uint32_t self, size_t len)
 {
-	DIR *d = opendir(fs->host);
-	if (!d)
-		return fail(fs, "%s: %s", fs->host, strerror(errno));
+	/* Not through a symbolic link swapped in since the lstat. */
+	int dfd = open(fs->host, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	DIR *d = dfd >= 0 ? fdopendir(dfd) : NULL;
+	if (!d) {
+		int e = errno;
+		if (dfd >= 0)
+			close(dfd);
+		return fail(fs, "%s: %s", fs->host, strerror(e));
+	}
 	char **names = NULL;
 	size_t n = 0, cap = 0;
 	struct dirent *e;
@@ -360,9 +370,16 @@ static int put(const struct rootfs *fs, int fd, const void *buf, size_t len, uin
 /* Copy file n's bytes to at, exactly its size as scanned. */
 static int copy_file(const struct rootfs *fs, const struct node *n, int fd, uint64_t at, char *buf, size_t bufsz)
 {
-	int in = open(n->host, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	/* Non-blocking, so a file swapped for a FIFO cannot stall us; and it
+	 * must be the very file scanned, not whatever lies at the path now. */
+	int in = open(n->host, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+	struct stat st;
 	if (in < 0)
 		return fail((struct rootfs *)fs, "%s: %s", n->host, strerror(errno));
+	if (fstat(in, &st) < 0 || !S_ISREG(st.st_mode) || st.st_dev != n->dev || st.st_ino != n->ino) {
+		close(in);
+		return fail((struct rootfs *)fs, "%s changed while the tree was packed", n->host);
+	}
 	uint64_t left = n->in.size;
 	int r = 0;
 	while (left && !r) {
