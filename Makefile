@@ -97,7 +97,9 @@ HEADERS := $(patsubst libos/include/%,$(T)/include/%,libos/include/tincan.h libo
 	libos/include/sys/features.h libos/include/sys/_pthreadtypes.h libos/include/pthread.h \
 	libos/include/sys/socket.h libos/include/netinet/in.h libos/include/netinet/tcp.h \
 	libos/include/arpa/inet.h libos/include/poll.h libos/include/netdb.h \
-	libos/include/sys/dirent.h libos/include/sys/statvfs.h libos/include/sys/stat.h)
+	libos/include/sys/dirent.h libos/include/sys/statvfs.h libos/include/sys/stat.h \
+	libos/include/sys/utsname.h libos/include/sys/resource.h libos/include/sys/file.h libos/include/syslog.h \
+	libos/include/dlfcn.h libos/include/time.h)
 $(T)/include/%: libos/include/%
 	$(Q)mkdir -p $(@D)
 	$(Q)cp $< $@
@@ -121,6 +123,8 @@ $(PLAT_OBJ): GUEST_CFLAGS += -Imkimage/include -Iplatforms/common/guest
 $(GB)/platforms/common/guest/manifest.o: GUEST_CFLAGS += $(PLAT_MANIFEST_CFLAGS)
 # The embedded tree's reader knows the image format (manifest, tree layout).
 $(GB)/libos/fs/rofs.o $(GB)/libos/fs/rofs_tree.o: GUEST_CFLAGS += -Imkimage/include
+# uname()'s release is the build's version.
+$(GB)/libos/uname.o: GUEST_CFLAGS += -DTINCAN_VERSION='"$(VERSION)"'
 
 $(GB)/%.o: %.c $(NEWLIB) Makefile platforms/$(PLATFORM)/platform.mk toolchain/target.cflags
 	$(call say,CC,$<)
@@ -306,7 +310,7 @@ $(B)/tests/netclient: tests/tools/netclient.c | deps
 
 TEST_BINS := $(B)/tests/netclient $(PLAT_TEST_BINS) $(B)/tests/libc.tc $(B)/tests/files.tc $(B)/tests/dirs.tc \
 	$(B)/tests/threads.tc $(B)/tests/sockets.tc $(B)/tests/rootfs.tc $(B)/tests/fsread.tc $(B)/host/fsread \
-	$(B)/tests/append.tc $(B)/host/append $(B)/tests/blockfs.tc $(addprefix $(B)/tests/unit/test_,$(UNITS))
+	$(B)/tests/append.tc $(B)/host/append $(B)/tests/blockfs.tc $(B)/tests/proc.tc $(addprefix $(B)/tests/unit/test_,$(UNITS))
 
 # ---- top-level targets -------------------------------------------------------
 test: all $(TEST_BINS)

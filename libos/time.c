@@ -53,12 +53,38 @@ int clock_getres(clockid_t id, struct timespec *res)
 int gettimeofday(struct timeval *tv, void *tz)
 {
 	uint64_t t = plat_clock_realtime_ns();
-	(void)tz;
+	if (tz) /* the system's zone is UTC */
+		*(struct timezone *)tz = (struct timezone){ 0, 0 };
 	if (tv) {
 		tv->tv_sec = (time_t)(t / NS);
 		tv->tv_usec = (suseconds_t)(t % NS / 1000);
 	}
 	return 0;
+}
+
+/* The inverse of gmtime(): fields out of range are carried (as mktime()
+ * does) and *tm is rewritten normalized. */
+time_t timegm(struct tm *tm)
+{
+	long long y = (long long)tm->tm_year + 1900, mon = tm->tm_mon;
+	y += mon / 12;
+	mon %= 12;
+	if (mon < 0) {
+		mon += 12;
+		y--;
+	}
+	/* Days from 1970-01-01 to y-mon-01 (Howard Hinnant's days_from_civil). */
+	long long yy = mon < 2 ? y - 1 : y, era = (yy >= 0 ? yy : yy - 399) / 400;
+	long long yoe = yy - era * 400, mp = (mon + 10) % 12;
+	long long doy = (153 * mp + 2) / 5, doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+	long long days = era * 146097 + doe - 719468 + tm->tm_mday - 1;
+	long long t = days * 86400 + (long long)tm->tm_hour * 3600 + (long long)tm->tm_min * 60 + tm->tm_sec;
+	time_t r = (time_t)t;
+	if (!gmtime_r(&r, tm)) {
+		errno = EOVERFLOW;
+		return (time_t)-1;
+	}
+	return r;
 }
 
 /* clock() is times()'s utime in CLK_TCK units (newlib: CLOCKS_PER_SEC). */
