@@ -64,6 +64,8 @@ static ssize_t pipe_read(struct file *f, void *buf, size_t len)
 	int nonblock = f->flags & O_NONBLOCK;
 	if (!len)
 		return 0;
+	if (!buf)
+		return -EFAULT;
 	while (!p->len) {
 		if (!p->writers)
 			return 0; /* end of file */
@@ -93,10 +95,13 @@ static ssize_t pipe_write(struct file *f, const void *buf, size_t len)
 	size_t done = 0;
 	if (!len)
 		return 0;
+	if (!buf)
+		return -EFAULT;
 	if (len > (size_t)INT64_MAX)
 		len = (size_t)INT64_MAX;
 	while (done < len) {
-		/* No signals are delivered here (yet): EPIPE without SIGPIPE. */
+		/* Linux would also raise SIGPIPE (default: the end of the
+		 * process); no signal is raised here yet, only EPIPE. */
 		if (!p->readers)
 			return done ? (ssize_t)done : -EPIPE;
 		size_t space = PIPE_SIZE - p->len;
@@ -189,12 +194,13 @@ int pipe2(int fds[2], int flags)
 		return sys_fail(ENOMEM);
 	}
 	int nb = flags & O_NONBLOCK;
+	p->refs = 1;
 	int r = fd_install(&pipe_ops, p, O_RDONLY | nb, 0);
 	if (r < 0) {
 		pipe_put(p);
 		return sys_fail(-r);
 	}
-	p->readers = p->refs = 1;
+	p->readers = 1;
 	int w = fd_install(&pipe_ops, p, O_WRONLY | nb, 0);
 	if (w < 0) {
 		close(r); /* frees p */
@@ -252,6 +258,8 @@ static ssize_t efd_read(struct file *f, void *buf, size_t len)
 	struct efd *e = f->priv;
 	if (len < sizeof(uint64_t))
 		return -EINVAL;
+	if (!buf)
+		return -EFAULT;
 	while (!e->count) {
 		if (f->flags & O_NONBLOCK)
 			return -EAGAIN;
@@ -272,6 +280,8 @@ static ssize_t efd_write(struct file *f, const void *buf, size_t len)
 	uint64_t v;
 	if (len < sizeof v)
 		return -EINVAL;
+	if (!buf)
+		return -EFAULT;
 	memcpy(&v, buf, sizeof v);
 	if (v == UINT64_MAX)
 		return -EINVAL;

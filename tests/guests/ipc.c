@@ -47,6 +47,14 @@ static void basics(void)
 	errno = 0;
 	ok(write(p[1], "x", 1) == -1 && errno == EPIPE, "write with no reader: EPIPE (no SIGPIPE)");
 	close(p[1]);
+
+	ok(pipe(p) == 0, "a pipe for NULL buffers");
+	errno = 0;
+	ok(write(p[1], NULL, 1) == -1 && errno == EFAULT, "write from NULL: EFAULT");
+	errno = 0;
+	ok(read(p[0], NULL, 1) == -1 && errno == EFAULT, "read into NULL: EFAULT");
+	close(p[0]);
+	close(p[1]);
 }
 
 static void nonblocking(void)
@@ -247,6 +255,41 @@ static void *late_closer(void *arg)
 	return NULL;
 }
 
+static void *late_reader_closer(void *arg)
+{
+	usleep(20000);
+	close((int)(intptr_t)arg);
+	return NULL;
+}
+
+static void *late_reader(void *arg)
+{
+	static char buf[8192];
+	usleep(20000);
+	read((int)(intptr_t)arg, buf, sizeof buf);
+	return NULL;
+}
+
+/* Writers blocked on a full pipe. */
+static void blocked_writers(void)
+{
+	int p[2];
+	pthread_t t;
+	static char big[65536 + 100];
+	ok(pipe(p) == 0, "pipe for blocked writers");
+	pthread_create(&t, NULL, late_reader, (void *)(intptr_t)p[0]);
+	ok(write(p[1], big, sizeof big) == (ssize_t)sizeof big, "a write larger than the pipe waits for the reader");
+	pthread_join(t, NULL);
+	pthread_create(&t, NULL, late_reader_closer, (void *)(intptr_t)p[0]);
+	errno = 0;
+	ok(write(p[1], big, sizeof big) == 8192 - 100,
+	   "a blocked write whose reader closes returns what went in (8092 of 65636)");
+	pthread_join(t, NULL);
+	errno = 0;
+	ok(write(p[1], big, 1) == -1 && errno == EPIPE, "and after the reader closed: EPIPE");
+	close(p[1]);
+}
+
 static void readiness(void)
 {
 	int p[2];
@@ -290,6 +333,14 @@ static void readiness(void)
 	ok(read(p[0], &c, 1) == 0, "a blocked read returns 0 when the write end closes");
 	pthread_join(t, NULL);
 	close(p[0]);
+}
+
+static void *efd_drainer(void *arg)
+{
+	uint64_t v;
+	usleep(10000);
+	read((int)(intptr_t)arg, &v, 8);
+	return NULL;
 }
 
 static void *efd_poster(void *arg)
@@ -341,6 +392,15 @@ static void eventfds(void)
 	pthread_create(&t, NULL, efd_poster, (void *)(intptr_t)e);
 	ok(read(e, &v, 8) == 8 && v == 5, "a blocking read waits for another thread's write");
 	pthread_join(t, NULL);
+	v = UINT64_MAX - 1;
+	ok(write(e, &v, 8) == 8, "fill the counter");
+	pthread_create(&t, NULL, efd_drainer, (void *)(intptr_t)e);
+	v = 9;
+	ok(write(e, &v, 8) == 8, "a blocking write past the maximum waits for a read");
+	pthread_join(t, NULL);
+	ok(eventfd_read(e, &v) == 0 && v == 9, "then the counter holds it");
+	errno = 0;
+	ok(read(e, NULL, 8) == -1 && errno == EFAULT, "eventfd read into NULL: EFAULT");
 	close(e);
 	errno = 0;
 	ok(eventfd(0, 0x100) == -1 && errno == EINVAL, "bad flags: EINVAL");
@@ -369,6 +429,14 @@ static void bad_args(void)
 		k++;
 	ok(k == 64 - 3 - 2 * n && errno == EMFILE, "the failed pipe left its %d free slot(s) free (%d)", 64 - 3 - 2 * n,
 	   k);
+	/* The table is full.  Each failed pipe() frees its 64 KiB buffer: a leak would run the
+	 * 32 MiB guest out of memory (ENOMEM) long before 2000 tries. */
+	int emfile = 0;
+	for (int i = 0; i < 2000; i++) {
+		errno = 0;
+		emfile += pipe(p) == -1 && errno == EMFILE;
+	}
+	ok(emfile == 2000, "2000 more tries: all EMFILE, nothing leaked (%d)", emfile);
 	close(last);
 	errno = 0;
 	ok(pipe(p) == -1 && errno == EMFILE, "one slot free: EMFILE");
@@ -395,6 +463,7 @@ int main(int argc, char **argv)
 	dups();
 	threads();
 	atomic_writes();
+	blocked_writers();
 	readiness();
 	eventfds();
 	bad_args();
