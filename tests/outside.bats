@@ -145,3 +145,139 @@ C
 	run "$PFX/bin/tincan-cc" --platform=kvm -c -o "$BATS_TEST_TMPDIR/seven.o" "$BATS_TEST_TMPDIR/seven.c"
 	[ "$status" -eq 0 ]
 }
+
+@test "tincan-cc accepts -rdynamic, -Wl,-E, -pthread and -fPIC objects, and still refuses -shared and PIE" {
+	cd "$BATS_TEST_TMPDIR"
+	cat > lib.c <<'C'
+int counter = 40;
+static int add(int a) { return counter + a; }
+int (*fp)(int) = add;
+int bump(void) { return fp(2); }
+C
+	cat > main.c <<'C'
+#include <pthread.h>
+#include <stdio.h>
+int bump(void);
+int main(void)
+{
+#ifdef _REENTRANT
+	printf("reentrant %d\n", bump());
+#endif
+	return 0;
+}
+C
+	run "$PFX/bin/tincan-cc" -fPIC -O2 -c lib.c -o lib.o
+	[ "$status" -eq 0 ]
+	run "$PFX/bin/tincan-cc" -fpic -c lib.c -o lib2.o
+	[ "$status" -eq 0 ]
+	run "$PFX/bin/tincan-cc" -pthread -c main.c -o main.o
+	[ "$status" -eq 0 ]
+	run "$PFX/bin/tincan-cc" -pthread -rdynamic -export-dynamic -Wl,-E -Wl,--export-dynamic,-O1 \
+		-Xlinker -E -Xlinker --export-dynamic -o app main.o lib.o
+	echo "$output"
+	[ "$status" -eq 0 ]
+	# A static image: no dynamic symbol table.
+	run readelf -S app
+	[[ $output != *".dynsym"* ]]
+	run timeout 20 "$PFX/bin/tincan-run" app
+	[ "$status" -eq 0 ]
+	[ "$output" = "reentrant 42" ]
+	run "$PFX/bin/tincan-cc" -o app2 main.o lib2.o -Wl,-E
+	[ "$status" -eq 0 ]
+	run timeout 20 ./app2
+	[ "$output" = "reentrant 42" ]
+	for f in -shared -pie -static-pie; do
+		run "$PFX/bin/tincan-cc" "$f" -o x.so lib.o
+		[ "$status" -eq 1 ]
+		[[ $output == *"tincan-cc: $f is not supported: tincan images are static executables"* ]]
+	done
+	[ ! -e x.so ]
+}
+
+@test "tincan-cc answers gcc's -print and -dump queries for the tincan target" {
+	T=$PFX/lib/tincan
+	run "$PFX/bin/tincan-cc" -dumpmachine
+	[ "$status" -eq 0 ]
+	[ "$output" = "x86_64-tincan-elf" ]
+	run "$PFX/bin/tincan-cc" -dumpversion
+	[ "$status" -eq 0 ]
+	[ "$output" = "$(gcc -dumpversion)" ]
+	run "$PFX/bin/tincan-cc" --version
+	[ "$status" -eq 0 ]
+	[[ ${lines[0]} == "gcc "* ]]
+	run "$PFX/bin/tincan-cc" -v
+	[ "$status" -eq 0 ]
+	[[ $output == *"gcc version"* ]]
+	run "$PFX/bin/tincan-cc" -print-search-dirs
+	[ "$status" -eq 0 ]
+	[[ ${lines[0]} == "install: /"* ]]
+	[[ ${lines[1]} == "programs: ="* ]]
+	[ "${lines[2]}" = "libraries: =$T/kvm/:$T/lib/:$T/newlib/lib/:${lines[0]#install: }" ]
+	[[ $output != *"x86_64-linux-gnu/lib"* && $output != *":/usr/lib/:"* ]]
+	run "$PFX/bin/tincan-cc" -print-file-name=libc.a
+	[ "$output" = "$T/newlib/lib/libc.a" ]
+	[ -f "$output" ]
+	run "$PFX/bin/tincan-cc" -print-file-name=libpthread.a
+	[ "$output" = "$T/lib/libpthread.a" ]
+	run "$PFX/bin/tincan-cc" -print-file-name=libos.o
+	[ "$output" = "$T/kvm/libos.o" ]
+	run "$PFX/bin/tincan-cc" -print-file-name=libgcc.a
+	[ -f "$output" ]
+	run "$PFX/bin/tincan-cc" -print-file-name=include
+	[ -f "$output/stddef.h" ]
+	# Not the host's: a name tincan does not have is echoed back, as gcc does.
+	run "$PFX/bin/tincan-cc" -print-file-name=libstdc++.so.6
+	[ "$output" = "libstdc++.so.6" ]
+	run "$PFX/bin/tincan-cc" -print-libgcc-file-name
+	[ -f "$output" ]
+	run "$PFX/bin/tincan-cc" -print-prog-name=ld
+	[ "$status" -eq 0 ]
+	command -v "$output"
+	run "$PFX/bin/tincan-cc" -print-multiarch
+	[ "$status" -eq 0 ]
+	[ "$output" = "" ]
+	run "$PFX/bin/tincan-cc" -print-multi-os-directory
+	[ "$output" = "." ]
+	run "$PFX/bin/tincan-cc" -print-multi-lib
+	[ "$output" = ".;" ]
+	run "$PFX/bin/tincan-cc" -print-sysroot
+	[ "$output" = "$T/sysroot" ]
+	[ -d "$output" ]
+	# Several at once, in order, with other arguments ignored like gcc does.
+	run "$PFX/bin/tincan-cc" -dumpmachine -print-file-name=libm.a -c nosuch.c
+	[ "$status" -eq 0 ]
+	[ "${lines[0]}" = "x86_64-tincan-elf" ]
+	[ "${lines[1]}" = "$T/newlib/lib/libm.a" ]
+}
+
+@test "CC=tincan-cc cmake: a minimal C project with threads, libm and exports builds an image that runs" {
+	command -v cmake >/dev/null || skip "cmake is not installed"
+	cd "$BATS_TEST_TMPDIR"
+	cat > CMakeLists.txt <<'C'
+cmake_minimum_required(VERSION 3.10)
+project(hi C)
+find_package(Threads REQUIRED)
+add_executable(hi main.c)
+set_target_properties(hi PROPERTIES ENABLE_EXPORTS ON)
+target_link_libraries(hi Threads::Threads m)
+C
+	cat > main.c <<'C'
+#include <math.h>
+#include <stdio.h>
+int main(int argc, char **argv)
+{
+	printf("cmake %s %d\n", argc > 1 ? argv[1] : "-", (int)sqrt(49.0));
+	return 0;
+}
+C
+	run env CC="$PFX/bin/tincan-cc" cmake -S . -B b
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[[ $output == *"The C compiler identification is GNU"* ]]
+	run cmake --build b
+	echo "$output"
+	[ "$status" -eq 0 ]
+	run timeout 20 "$PFX/bin/tincan-run" b/hi -- arg
+	[ "$status" -eq 0 ]
+	[ "$output" = "cmake arg 7" ]
+}
