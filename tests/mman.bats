@@ -1,0 +1,33 @@
+# Memory mappings inside one guest (tests/guests/mman.c): anonymous and
+# private file mappings over the heap, and every refusal.
+load helpers
+MMAN=$B/tests/mman.tc
+
+setup() { need_platform; }
+
+@test "mmap and friends: every call and errno (TAP from the guest)" {
+	boot --mem=64M "$MMAN"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[[ ${lines[-1]} =~ ^1\.\.[0-9]+$ ]]
+	! [[ $output == *"not ok"* ]]
+}
+
+@test "<sys/mman.h> compiles under -std=c89 -pedantic and gives Linux's values" {
+	src=$BATS_TEST_TMPDIR/h.c
+	cat >"$src" <<'C'
+#include <sys/mman.h>
+typedef char c1[MAP_ANONYMOUS == 0x20 && MAP_PRIVATE == 2 && MAP_SHARED == 1 && MAP_FIXED == 0x10 ? 1 : -1];
+typedef char c2[PROT_READ == 1 && PROT_WRITE == 2 && PROT_EXEC == 4 && MS_SYNC == 4 && MS_ASYNC == 1 ? 1 : -1];
+int main(void) { return MAP_FAILED == (void *)-1 ? 0 : 1; }
+C
+	run "$B/bin/tincan-cc" -std=c89 -pedantic -Werror -Wall -fsyntax-only "$src"
+	echo "$output"
+	[ "$status" -eq 0 ]
+}
+
+@test "hello does not link mmap" {
+	run nm "$B/apps/hello.tc"
+	[ "$status" -eq 0 ]
+	! [[ $output == *" mmap"* ]]
+}
