@@ -68,7 +68,14 @@ static int normal(const char *p)
 static int beneath(int dfd, const char *p, uint64_t flags, uint64_t mode)
 {
 	struct open_how h = { flags | O_CLOEXEC, mode, RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS };
-	return (int)syscall(SYS_openat2, dfd, p, &h, sizeof h);
+	/* With RESOLVE_BENEATH the kernel answers EAGAIN when a rename or mount
+	 * anywhere on the host raced a ".." step (it cannot then prove the
+	 * step stayed inside): retry, a bounded number of times. */
+	int r, tries = 0;
+	do
+		r = (int)syscall(SYS_openat2, dfd, p, &h, sizeof h);
+	while (r < 0 && errno == EAGAIN && ++tries < 64);
+	return r;
 }
 
 static void add(struct tc_boot_info *bi, const char *arg)
