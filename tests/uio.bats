@@ -62,3 +62,20 @@ C
 @test "hello links none of readv/writev, termios, ioctl or if_nametoindex" {
 	[ "$(nm "$B/apps/hello.tc" | grep -c -w -e readv -e writev -e tcgetattr -e ioctl -e if_nametoindex)" -eq 0 ]
 }
+
+@test "if_nametoindex/if_indextoname/if_nameindex name the image's attached net device" {
+	need_platform
+	[ "$(id -u)" = 0 ] || skip "needs root (a tap in a network namespace)"
+	[ -c /dev/net/tun ] && command -v ip > /dev/null || skip "no /dev/net/tun or ip(8)"
+	local ns=tincan-uio$$ img=$BATS_TEST_TMPDIR/uionet.tc
+	cp "$UIO" "$img"
+	"$B/bin/tincan-mkimage" --net=net0 "$img" > /dev/null
+	ip netns add "$ns" || skip "could not create a network namespace"
+	ip -n "$ns" tuntap add tap0 mode tap && ip -n "$ns" link set tap0 up
+	run timeout 20 ip netns exec "$ns" "$(boot_cmd)" --mem=32M --net=tap0 --ip=10.78.0.2/24 "$img" if net0
+	ip netns del "$ns"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[[ ${lines[-1]} == "1..4" ]]
+	! [[ $output == *"not ok"* ]]
+}

@@ -2,6 +2,7 @@
  * Scatter/gather I/O, terminals, ioctl, sockaddr_un and interface names
  * (tests/uio.bats).  No arguments: TAP checks with a console that is not a
  * terminal.  "tty": TAP checks for a console that is one (run under a pty).
+ * "if NAME": the image declares the net device NAME.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -173,6 +174,22 @@ static void unix_and_if(void)
 	if_freenameindex(l);
 }
 
+/* "if NAME": the image declares one net device, NAME. */
+static int interfaces(const char *want)
+{
+	char name[IFNAMSIZ];
+	ok(if_nametoindex(want) == 1, "if_nametoindex(%s): 1", want);
+	ok(if_indextoname(1, name) == name && !strcmp(name, want), "if_indextoname(1): %s", want);
+	errno = 0;
+	ok(if_nametoindex("nosuch0") == 0 && errno == ENODEV && if_indextoname(2, name) == NULL && errno == ENXIO,
+	   "others: ENODEV, ENXIO");
+	struct if_nameindex *l = if_nameindex();
+	ok(l && l[0].if_index == 1 && !strcmp(l[0].if_name, want) && l[1].if_index == 0 && !l[1].if_name,
+	   "if_nameindex: one entry");
+	if_freenameindex(l);
+	return done_testing();
+}
+
 /* Under a pty: the console is a terminal. */
 static int tty(void)
 {
@@ -202,6 +219,8 @@ int main(int argc, char **argv)
 {
 	if (argc > 1 && !strcmp(argv[1], "tty"))
 		return tty();
+	if (argc > 2 && !strcmp(argv[1], "if"))
+		return interfaces(argv[2]);
 	vectors();
 	terminals();
 	ioctls();
