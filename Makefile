@@ -99,7 +99,9 @@ HEADERS := $(patsubst libos/include/%,$(T)/include/%,libos/include/tincan.h libo
 	libos/include/arpa/inet.h libos/include/poll.h libos/include/netdb.h \
 	libos/include/sys/dirent.h libos/include/sys/statvfs.h libos/include/sys/stat.h \
 	libos/include/sys/utsname.h libos/include/sys/resource.h libos/include/sys/file.h libos/include/syslog.h \
-	libos/include/dlfcn.h libos/include/time.h libos/include/sys/eventfd.h libos/include/sys/mman.h)
+	libos/include/dlfcn.h libos/include/time.h libos/include/sys/eventfd.h libos/include/sys/mman.h \
+	libos/include/sys/uio.h libos/include/sys/un.h libos/include/sys/termios.h libos/include/sys/ioctl.h \
+	libos/include/net/if.h)
 $(T)/include/%: libos/include/%
 	$(Q)mkdir -p $(@D)
 	$(Q)cp $< $@
@@ -310,7 +312,8 @@ $(B)/tests/netclient: tests/tools/netclient.c | deps
 
 TEST_BINS := $(B)/tests/netclient $(PLAT_TEST_BINS) $(B)/tests/libc.tc $(B)/tests/files.tc $(B)/tests/dirs.tc \
 	$(B)/tests/threads.tc $(B)/tests/sockets.tc $(B)/tests/rootfs.tc $(B)/tests/fsread.tc $(B)/host/fsread \
-	$(B)/tests/append.tc $(B)/host/append $(B)/tests/blockfs.tc $(B)/tests/proc.tc $(B)/tests/ipc.tc $(B)/tests/mman.tc $(addprefix $(B)/tests/unit/test_,$(UNITS))
+	$(B)/tests/append.tc $(B)/host/append $(B)/tests/blockfs.tc $(B)/tests/proc.tc $(B)/tests/ipc.tc \
+	$(B)/tests/mman.tc $(B)/tests/uio.tc $(addprefix $(B)/tests/unit/test_,$(UNITS))
 
 # ---- top-level targets -------------------------------------------------------
 test: all $(TEST_BINS)
