@@ -80,11 +80,12 @@ ssize_t writev(int fd, const struct iovec *iov, int iovcnt)
 	return done;
 }
 
-ssize_t preadv(int fd, const struct iovec *iov, int iovcnt, off_t off)
+/* preadv and pwritev: the same loop over pread or pwrite, at off + done. */
+static ssize_t positioned(int fd, const struct iovec *iov, int iovcnt, off_t off, int wr)
 {
-	char none;
-	/* A zero-length pread checks the descriptor and the offset. */
-	if (pread(fd, &none, 0, off) < 0)
+	char none = 0;
+	/* A zero-length transfer checks the descriptor and the offset. */
+	if ((wr ? pwrite(fd, &none, 0, off) : pread(fd, &none, 0, off)) < 0)
 		return -1;
 	int e = check(iov, iovcnt);
 	if (e)
@@ -94,7 +95,8 @@ ssize_t preadv(int fd, const struct iovec *iov, int iovcnt, off_t off)
 		if (!iov[i].iov_len)
 			continue;
 		int saved = errno;
-		ssize_t r = pread(fd, iov[i].iov_base, iov[i].iov_len, off + done);
+		ssize_t r = wr ? pwrite(fd, iov[i].iov_base, iov[i].iov_len, off + done)
+			       : pread(fd, iov[i].iov_base, iov[i].iov_len, off + done);
 		if (r < 0) {
 			if (done)
 				errno = saved;
@@ -107,28 +109,12 @@ ssize_t preadv(int fd, const struct iovec *iov, int iovcnt, off_t off)
 	return done;
 }
 
+ssize_t preadv(int fd, const struct iovec *iov, int iovcnt, off_t off)
+{
+	return positioned(fd, iov, iovcnt, off, 0);
+}
+
 ssize_t pwritev(int fd, const struct iovec *iov, int iovcnt, off_t off)
 {
-	char none = 0;
-	if (pwrite(fd, &none, 0, off) < 0)
-		return -1;
-	int e = check(iov, iovcnt);
-	if (e)
-		return sys_fail(-e);
-	ssize_t done = 0;
-	for (int i = 0; i < iovcnt; i++) {
-		if (!iov[i].iov_len)
-			continue;
-		int saved = errno;
-		ssize_t r = pwrite(fd, iov[i].iov_base, iov[i].iov_len, off + done);
-		if (r < 0) {
-			if (done)
-				errno = saved;
-			return done ? done : -1;
-		}
-		done += r;
-		if ((size_t)r < iov[i].iov_len)
-			break;
-	}
-	return done;
+	return positioned(fd, iov, iovcnt, off, 1);
 }

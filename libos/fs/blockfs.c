@@ -50,19 +50,6 @@ static int keep(struct lfs_node *n)
 	return 1;
 }
 
-struct reader {
-	struct bfs *b;
-	unsigned char *out;
-	int err;
-};
-
-static void read_piece(void *ctx, uint64_t pos, uint64_t len, uint64_t at)
-{
-	struct reader *r = ctx;
-	if (!r->err)
-		r->err = bl_read(r->b, pos, len, r->out + at);
-}
-
 static struct vnode *vnode_of(struct lfs_node *n)
 {
 	struct vnode *vn = &((struct bnode *)n)->vn;
@@ -80,10 +67,8 @@ static ssize_t b_read(struct vnode *vn, void *buf, size_t len, off_t off)
 		return 0;
 	if (len > n->size - (uint64_t)off)
 		len = (size_t)(n->size - (uint64_t)off);
-	memset(buf, 0, len); /* holes */
-	struct reader r = { fs_of(vn), buf, 0 };
-	lfs_extents_read(n, (uint64_t)off, len, read_piece, &r);
-	return r.err ? r.err : (ssize_t)len;
+	int e = bl_read_file(fs_of(vn), n, (uint64_t)off, len, buf);
+	return e ? e : (ssize_t)len;
 }
 
 static ssize_t b_write(struct vnode *vn, const void *buf, size_t len, off_t off)
@@ -224,14 +209,10 @@ static struct lfs_node *walk(struct bfs *b, const char *path)
 /* The directory holding path's last component, and that name. */
 static int parent(struct bfs *b, const char *path, struct lfs_node **dir, const char **name)
 {
-	const char *slash = strrchr(path, '/');
-	*name = slash ? slash + 1 : path;
+	char prefix[PATH_LEN_MAX];
+	*name = path_split(path, prefix);
 	if (!**name)
 		return -EBUSY; /* the root */
-	char prefix[PATH_LEN_MAX];
-	size_t len = slash ? (size_t)(slash - path) : 0;
-	memcpy(prefix, path, len);
-	prefix[len] = '\0';
 	*dir = walk(b, prefix);
 	if (!*dir)
 		return -ENOENT;

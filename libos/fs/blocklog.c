@@ -116,10 +116,11 @@ static void read_piece(void *ctx, uint64_t pos, uint64_t len, uint64_t at)
 	}
 }
 
-int bl_read(struct bfs *b, uint64_t pos, uint64_t len, void *out)
+int bl_read_file(struct bfs *b, const struct lfs_node *n, uint64_t off, uint64_t len, void *out)
 {
 	struct reader r = { b, out, 0 };
-	read_piece(&r, pos, len, 0);
+	memset(out, 0, len); /* holes */
+	lfs_extents_read(n, off, len, read_piece, &r);
 	return r.err;
 }
 
@@ -271,11 +272,10 @@ static int snap_tree(struct bfs *b, struct lfs_node *dir, unsigned char *seen, u
 			e = bl_emit(b, LFS_TRUNCATE, p, 16, NULL, 0, NULL, 0);
 			for (uint64_t off = 0; !e && lfs_next_extent(n, off, &x); off = chunk_end(n, &x)) {
 				size_t len = (size_t)(chunk_end(n, &x) - x.off);
-				struct reader r = { b, data, 0 };
-				memset(data, 0, len);
-				lfs_extents_read(n, x.off, len, read_piece, &r);
 				bl_le(p + 8, x.off, 8);
-				e = r.err ? r.err : bl_emit(b, LFS_WRITE, p, 16, data, len, NULL, 0);
+				e = bl_read_file(b, n, x.off, len, data);
+				if (!e)
+					e = bl_emit(b, LFS_WRITE, p, 16, data, len, NULL, 0);
 			}
 		}
 		if (!e)

@@ -13,7 +13,7 @@
 #define bl_io __tincan_bl_io
 #define bl_read_sectors __tincan_bl_read_sectors
 #define bl_flush __tincan_bl_flush
-#define bl_read __tincan_bl_read
+#define bl_read_file __tincan_bl_read_file
 #define bl_room __tincan_bl_room
 #define bl_emit __tincan_bl_emit
 #define bl_compact __tincan_bl_compact
@@ -44,8 +44,9 @@ int bl_read_sectors(void *ctx, uint64_t sector, uint32_t count, void *buf);
 /* Write the buffered records out; with barrier, also make every completed
  * write stable (FLUSH) before returning.  0 or -EIO (then for good). */
 int bl_flush(struct bfs *b, int barrier);
-/* len bytes at disk offset pos into out, from the buffer or the device. */
-int bl_read(struct bfs *b, uint64_t pos, uint64_t len, void *out);
+/* len bytes of file n from offset off into out (holes as zeros), from the
+ * append buffer or the device; 0 or -EIO. */
+int bl_read_file(struct bfs *b, const struct lfs_node *n, uint64_t off, uint64_t len, void *out);
 /* Whether len bytes of WRITE records (or one record of len payload bytes)
  * fit after the tail. */
 int bl_room(struct bfs *b, size_t len, int write);

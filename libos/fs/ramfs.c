@@ -108,14 +108,10 @@ static struct ramfs_node *walk(struct ramfs *fs, const char *path)
 /* The directory holding path's last component, and that name. */
 static int parent(struct ramfs *fs, const char *path, struct ramfs_node **dir, const char **name)
 {
-	const char *slash = strrchr(path, '/');
-	*name = slash ? slash + 1 : path;
+	char prefix[PATH_LEN_MAX];
+	*name = path_split(path, prefix);
 	if (!**name)
 		return -EEXIST; /* the root */
-	char prefix[PATH_LEN_MAX];
-	size_t len = slash ? (size_t)(slash - path) : 0;
-	memcpy(prefix, path, len);
-	prefix[len] = '\0';
 	*dir = walk(fs, prefix);
 	if (!*dir)
 		return -ENOENT;

@@ -64,6 +64,17 @@ int path_normalize(const char *cwd, const char *path, char *out, size_t size, in
 	return 0;
 }
 
+const char *path_split(const char *path, char dir[PATH_LEN_MAX])
+{
+	const char *slash = strrchr(path, '/');
+	size_t len = slash ? (size_t)(slash - path) : 0;
+	if (len >= PATH_LEN_MAX)
+		len = PATH_LEN_MAX - 1;
+	memcpy(dir, path, len);
+	dir[len] = '\0';
+	return slash ? slash + 1 : path;
+}
+
 const char *path_under(const char *mnt, const char *abs)
 {
 	size_t len = strlen(mnt);

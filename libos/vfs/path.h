@@ -61,4 +61,9 @@ int path_resolve(const char *cwd, const char *path, int follow, char *out, size_
  * not mnt or below it ("/tmpx" is not below "/tmp"). */
 const char *path_under(const char *mnt, const char *abs);
 
+/* Split a file system's relative normal path ("a/b/c") into the directory
+ * part, written to dir (PATH_LEN_MAX bytes; "" for the root), and the last
+ * component, returned ("" when path is the root itself). */
+const char *path_split(const char *path, char dir[PATH_LEN_MAX]);
+
 #endif

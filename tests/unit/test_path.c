@@ -175,5 +175,10 @@ int main(void)
 	ok(resolves("/f/x", 0, w) && resolves("/abs/", 0, w), "path_resolve: a file as a directory is ENOTDIR");
 	snprintf(w, sizeof w, "E%d", ENOENT);
 	ok(resolves("/no/x", 0, w) && resolves("", 0, w), "path_resolve: a missing directory is ENOENT");
+	char dirpart[PATH_LEN_MAX];
+	ok(strcmp(path_split("a/b/c", dirpart), "c") == 0 && strcmp(dirpart, "a/b") == 0 &&
+	       strcmp(path_split("top", dirpart), "top") == 0 && dirpart[0] == '\0' &&
+	       strcmp(path_split("", dirpart), "") == 0 && dirpart[0] == '\0',
+	   "path_split: the directory part and the last component");
 	return done_testing();
 }

@@ -23,13 +23,7 @@ struct sockaddr_storage {
 	char __ss_pad[126] __attribute__((aligned(8)));
 };
 
-#ifndef TINCAN_IOVEC_DEFINED
-#define TINCAN_IOVEC_DEFINED
-struct iovec {
-	void *iov_base;
-	size_t iov_len;
-};
-#endif
+#include <sys/uio.h> /* struct iovec, as on Linux */
 
 struct msghdr {
 	void *msg_name;

@@ -9,13 +9,10 @@
 extern "C" {
 #endif
 
-#ifndef TINCAN_IOVEC_DEFINED
-#define TINCAN_IOVEC_DEFINED
 struct iovec {
 	void *iov_base;
 	size_t iov_len;
 };
-#endif
 
 #ifndef IOV_MAX
 #define IOV_MAX 1024
