@@ -32,9 +32,10 @@ for r in $(seq 1 "$ROUNDS"); do
 	rm -f "$DIR/log" "$DIR/disk.img"
 done | sort -g > "$DIR/rounds"
 read -r ratio gs hs exits < <(sed -n "$(((ROUNDS + 1) / 2))p" "$DIR/rounds")
+lo=$(head -n 1 "$DIR/rounds" | cut -d' ' -f1) hi=$(tail -n 1 "$DIR/rounds" | cut -d' ' -f1)
 fsyncs=$((COUNT * PASSES))
 rate() { awk -v n="$COUNT" -v s="$1" 'BEGIN { printf "%.0f", n / s }'; }
 {
-	echo "| fsync'ed 4 KiB appends, block device | $(rate "$gs")/s = $(printf %.2f "$ratio") x a Linux process on the same host file system ($(rate "$hs")/s) | >= 0.5 x |"
+	echo "| fsync'ed 4 KiB appends, block device | $(rate "$gs")/s = $(printf %.2f "$ratio") x a Linux process on the same host file system ($(rate "$hs")/s), range $(printf %.2f "$lo")-$(printf %.2f "$hi") over $ROUNDS rounds | >= 0.5 x |"
 	echo "| KVM exits per fsync'ed append (a whole run: $exits exits, $fsyncs appends) | $(awk -v e="$exits" -v k="$fsyncs" 'BEGIN { printf "%.2f", e / k }') | |"
 } | tee -a "$OUT"

@@ -18,23 +18,40 @@ cp "$B/tests/fsread.tc" "$DIR/fsread.tc"
 "$B/bin/tincan-mkimage" --rootfs="$DIR/tree" "$DIR/fsread.tc" >/dev/null
 cat "$DIR/tree/data" > /dev/null # the host side reads from the page cache
 
-# One line each: cat BYTES SECONDS, rand COUNT SECONDS (medians of 5 passes).
-host=$("$B/host/fsread" "$DIR/tree/data" 5 2>/dev/null)
-guest=$("$B/bin/tincan-run" --mem=$((MIB + 32))M "$DIR/fsread.tc" /data 5 2>/dev/null)
-# The same file through a host directory (--dir): one exit per read.
-dirg=$("$B/bin/tincan-run" --mem=32M --dir="$DIR/tree:/host" "$B/tests/fsread.tc" /host/data 5 2>/dev/null)
+# The machine's speed drifts: ROUNDS rounds, each running the Linux process,
+# the guest on the tree and the guest on --dir back to back; each figure is
+# the median round's, with the range of the ratio over all rounds.
+# fsread prints "cat BYTES SECONDS" and "rand COUNT SECONDS" (medians of 3
+# passes).
+ROUNDS=${BENCH_ROUNDS:-5}
 field() { printf '%s\n' "$1" | awk -v k="$2" '$1 == k { print $2, $3 }'; }
-read -r bytes hcat < <(field "$host" cat)
-read -r _ gcat < <(field "$guest" cat)
-read -r count hrand < <(field "$host" rand)
-read -r _ grand < <(field "$guest" rand)
-read -r _ dcat < <(field "$dirg" cat)
-read -r _ drand < <(field "$dirg" rand)
+for r in $(seq 1 "$ROUNDS"); do
+	host=$("$B/host/fsread" "$DIR/tree/data" 3 2>/dev/null)
+	tree=$("$B/bin/tincan-run" --mem=$((MIB + 32))M "$DIR/fsread.tc" /data 3 2>/dev/null)
+	dir=$("$B/bin/tincan-run" --mem=32M --dir="$DIR/tree:/host" "$B/tests/fsread.tc" /host/data 3 2>/dev/null)
+	read -r bytes hcat < <(field "$host" cat)
+	read -r count hrand < <(field "$host" rand)
+	echo "$bytes $count $hcat $hrand $(field "$tree" cat | cut -d' ' -f2) $(field "$tree" rand | cut -d' ' -f2)" \
+		"$(field "$dir" cat | cut -d' ' -f2) $(field "$dir" rand | cut -d' ' -f2)"
+done > "$DIR/rounds"
+# Column c of the rounds (seconds) against the host's column h: "median
+# ratio, guest seconds in that round, host seconds in it, min, max".
+pick() {
+	awk -v c="$1" -v h="$2" '{ print $h / $c, $c, $h }' "$DIR/rounds" | sort -g |
+		awk '{ r[NR] = $0; v[NR] = $1 } END { m = int((NR + 1) / 2); print r[m], v[1], v[NR] }'
+}
+read -r bytes count _ < "$DIR/rounds"
 rate() { awk -v n="$1" -v s="$2" -v d="$3" 'BEGIN { printf "%.0f", n / s / d }'; }
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
+row() { # what, n, divisor, unit, column, host column, budget
+	local ratio gs hs lo hi
+	read -r ratio gs hs lo hi < <(pick "$5" "$6")
+	printf '| %s | %s %s = %.2f x a Linux process (%s %s), range %.2f-%.2f over %s rounds | %s |\n' "$1" \
+		"$(rate "$2" "$gs" "$3")" "$4" "$ratio" "$(rate "$2" "$hs" "$3")" "$4" "$lo" "$hi" "$ROUNDS" "$7"
+}
 {
-	echo "| read() a $MIB MiB file in 64 KiB pieces, from the embedded tree | $(rate "$bytes" "$gcat" 1048576) MiB/s = $(ratio "$hcat" "$gcat") x a Linux process on the host file ($(rate "$bytes" "$hcat" 1048576) MiB/s, page cache) | |"
-	echo "| pread() 4 KiB at random offsets of it | $(rate "$count" "$grand" 1000) k/s = $(ratio "$hrand" "$grand") x Linux ($(rate "$count" "$hrand" 1000) k/s) | |"
-	echo "| read() the same file in 64 KiB pieces through --dir | $(rate "$bytes" "$dcat" 1048576) MiB/s = $(ratio "$hcat" "$dcat") x Linux | >= 0.5 x |"
-	echo "| pread() 4 KiB at random offsets through --dir | $(rate "$count" "$drand" 1000) k/s = $(ratio "$hrand" "$drand") x Linux | |"
+	row "read() a $MIB MiB file in 64 KiB pieces from the embedded tree (Linux: the host file, page cache)" \
+		"$bytes" 1048576 MiB/s 5 3 ">= 0.5 x"
+	row "pread() 4 KiB at random offsets of it" "$count" 1000 k/s 6 4 ""
+	row "read() the same file in 64 KiB pieces through --dir" "$bytes" 1048576 MiB/s 7 3 ">= 0.5 x"
+	row "pread() 4 KiB at random offsets through --dir (one exit each)" "$count" 1000 k/s 8 4 ""
 } | tee -a "$OUT"
