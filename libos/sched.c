@@ -11,6 +11,7 @@
 #include <stdlib.h>
 
 #include "arch.h"
+#include "fd.h"
 #include "internal.h"
 #include <tincan.h>
 
@@ -266,8 +267,13 @@ void tc_wake_one(struct tc_waitq *q)
 		make_ready(t, 0);
 }
 
+/* Wake-ups of fd_activity: epoll's edge trigger looks for news (fd.h). */
+unsigned long fd_activity_gen;
+
 void tc_wake_all(struct tc_waitq *q)
 {
+	if (q == &fd_activity)
+		fd_activity_gen++;
 	while (q->head)
 		make_ready(q->head, 0);
 }

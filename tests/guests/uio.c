@@ -162,8 +162,8 @@ static void unix_and_if(void)
 	char name[IFNAMSIZ];
 	ok(sizeof sun.sun_path == 108 && offsetof(struct sockaddr_un, sun_path) == 2 && sizeof sun == 110,
 	   "struct sockaddr_un as on Linux");
-	ok(fails(socket(AF_UNIX, SOCK_STREAM, 0), EAFNOSUPPORT) && fails(socket(AF_UNIX, SOCK_DGRAM, 0), EAFNOSUPPORT),
-	   "socket(AF_UNIX): EAFNOSUPPORT");
+	int us = socket(AF_UNIX, SOCK_STREAM, 0);
+	ok(us >= 0 && close(us) == 0, "socket(AF_UNIX) (tests/guests/unixsock.c tests them)");
 	ok(IFNAMSIZ == 16 && IF_NAMESIZE == 16, "IFNAMSIZ 16");
 	ok(if_nametoindex("en0") == 0 && errno == ENODEV, "if_nametoindex with no net device: 0, ENODEV");
 	errno = 0;
