@@ -80,21 +80,26 @@ static uint32_t ready_now(const struct epitem *it)
 	return r & (want | EPOLLERR | EPOLLHUP);
 }
 
+/* Drop the items of descriptors closed since: their registration is gone. */
+static void sweep(struct epoll *ep)
+{
+	for (int i = 0; i < ep->n;)
+		if (stale(&ep->items[i]))
+			ep->items[i] = ep->items[--ep->n];
+		else
+			i++;
+}
+
 /*
  * Fill out with up to max ready items (out NULL: only count whether any
  * is ready, changing nothing); *events: what the idle wait must include.
  */
 static int scan(struct epoll *ep, struct epoll_event *out, int max, unsigned *events)
 {
-	int got = 0, n = ep->n;
+	int got = 0, n;
 	unsigned long gen = fd_activity_gen;
 	*events = 0;
-	/* Items of descriptors closed since: their registration is gone. */
-	for (int i = 0; i < ep->n;)
-		if (stale(&ep->items[i]))
-			ep->items[i] = ep->items[--ep->n];
-		else
-			i++;
+	sweep(ep);
 	n = ep->n;
 	int start = ep->next < n ? ep->next : 0;
 	for (int k = 0; k < n && (!out || got < max); k++) {
@@ -180,7 +185,8 @@ static int reaches(const struct epoll *ep, const struct epoll *target, int depth
 	if (depth > 5)
 		return 1; /* Linux's EP_MAX_NESTS: too deep counts as a loop */
 	for (int i = 0; i < ep->n; i++)
-		if (ep->items[i].ops == &epoll_ops && reaches(ep->items[i].priv, target, depth + 1))
+		if (ep->items[i].ops == &epoll_ops && !stale(&ep->items[i]) &&
+		    reaches(ep->items[i].priv, target, depth + 1))
 			return 1;
 	return 0;
 }
@@ -198,8 +204,7 @@ static int ctl(int epfd, int op, int fd, struct epoll_event *event)
 		return -EINVAL;
 	if (op != EPOLL_CTL_DEL && !event)
 		return -EFAULT;
-	unsigned events;
-	scan(ep, NULL, 0, &events); /* drops items of closed descriptors */
+	sweep(ep);
 	struct epitem *it = NULL;
 	for (int i = 0; i < ep->n; i++)
 		if (ep->items[i].fd == fd && ep->items[i].file == f)

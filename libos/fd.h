@@ -36,6 +36,9 @@ struct file_ops {
 	unsigned (*poll_events)(struct file *f, short events);
 	/* Sockets: the socket calls (sockops.h); NULL: not a socket. */
 	const struct sock_ops *sock;
+	/* FIONREAD: the bytes a read would find now, or a negative errno;
+	 * NULL: a regular file's size past the offset, else ENOTTY. */
+	int (*nread)(struct file *f);
 };
 
 struct file {

@@ -173,6 +173,12 @@ static void pipe_close(struct file *f)
 	pipe_put(p);
 }
 
+static int pipe_nread(struct file *f)
+{
+	struct pipe *p = f->priv;
+	return p->len > INT32_MAX ? INT32_MAX : (int)p->len;
+}
+
 static const struct file_ops pipe_ops = {
 	.read = pipe_read,
 	.write = pipe_write,
@@ -180,6 +186,7 @@ static const struct file_ops pipe_ops = {
 	.setfl = pipe_setfl,
 	.poll = pipe_poll,
 	.close = pipe_close,
+	.nread = pipe_nread,
 };
 
 int pipe2(int fds[2], int flags)

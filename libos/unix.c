@@ -615,7 +615,7 @@ static void drop_head(struct usock *s)
 	free(m);
 }
 
-static ssize_t urecv(struct file *f, void *buf, size_t len, int flags, struct sockaddr *from, socklen_t *fromlen)
+static ssize_t recv_once(struct file *f, void *buf, size_t len, int flags, struct sockaddr *from, socklen_t *fromlen)
 {
 	struct usock *s = f->priv;
 	unsigned char *out = buf;
@@ -627,8 +627,6 @@ static ssize_t urecv(struct file *f, void *buf, size_t len, int flags, struct so
 	for (;;) {
 		if (s->rq)
 			break;
-		if (got)
-			return (ssize_t)got; /* MSG_WAITALL, cut short */
 		if (s->err) {
 			int e = s->err;
 			s->err = 0;
@@ -675,14 +673,21 @@ static ssize_t urecv(struct file *f, void *buf, size_t len, int flags, struct so
 	}
 	if (from && fromlen)
 		put_addr(from, fromlen, s->peer ? &s->peer->addr : NULL, s->peer ? s->peer->addrlen : 0);
-	if (!(flags & MSG_PEEK)) {
+	if (!(flags & MSG_PEEK))
 		wake(s); /* room for writers, which wait on this queue */
-		if ((flags & MSG_WAITALL) && got < len) {
-			ssize_t r = urecv(f, out + got, len - got, flags, NULL, NULL);
-			if (r > 0)
-				got += (size_t)r;
-		}
-	}
+	return (ssize_t)got;
+}
+
+static ssize_t urecv(struct file *f, void *buf, size_t len, int flags, struct sockaddr *from, socklen_t *fromlen)
+{
+	struct usock *s = f->priv;
+	ssize_t r = recv_once(f, buf, len, flags, from, fromlen);
+	if (r <= 0 || s->type != SOCK_STREAM || (flags & (MSG_WAITALL | MSG_PEEK)) != MSG_WAITALL)
+		return r;
+	/* MSG_WAITALL: until len, end of file or an error (what came is kept). */
+	size_t got = (size_t)r;
+	while (got < len && (r = recv_once(f, (char *)buf + got, len - got, flags, NULL, NULL)) > 0)
+		got += (size_t)r;
 	return (ssize_t)got;
 }
 
@@ -833,6 +838,15 @@ static short unix_poll(struct file *f, short events)
 	return (short)(r & (events | POLLERR | POLLHUP));
 }
 
+static int unix_nread(struct file *f)
+{
+	struct usock *s = f->priv;
+	if (s->state == U_LISTENING)
+		return -EINVAL;
+	size_t n = s->type == SOCK_DGRAM ? (s->rq ? s->rq->len : 0) : s->rq_bytes;
+	return n > INT32_MAX ? INT32_MAX : (int)n;
+}
+
 static void unix_close(struct file *f)
 {
 	release(f->priv);
@@ -860,6 +874,7 @@ static const struct file_ops unix_ops = {
 	.poll = unix_poll,
 	.close = unix_close,
 	.sock = &unix_sock_ops,
+	.nread = unix_nread,
 };
 
 static int check_type(int type, int protocol)

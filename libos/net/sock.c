@@ -185,6 +185,14 @@ static short sock_poll(struct file *f, short events)
 	return (short)(r & (events | POLLERR | POLLHUP));
 }
 
+static int sock_nread(struct file *f)
+{
+	struct sock *s = f->priv;
+	if (s->type == SOCK_STREAM)
+		return s->rx ? s->rx->tot_len : 0;
+	return s->dq_len ? s->dq[s->dq_head % DGRAM_QUEUE].p->tot_len : 0;
+}
+
 static void sock_close(struct file *f)
 {
 	struct sock *s = f->priv;
@@ -221,4 +229,5 @@ static const struct file_ops sock_ops = {
 	.poll = sock_poll,
 	.close = sock_close,
 	.sock = &inet_ops,
+	.nread = sock_nread,
 };

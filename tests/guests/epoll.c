@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/ioctl.h>
 #include <sys/eventfd.h>
 #include <sys/socket.h>
 #include <sys/un.h>
@@ -265,6 +266,9 @@ static void tcp(void)
 			seen |= 1u << (out[i].data.u64 / 10);
 	}
 	ok(seen == ((1u << 2) | (1u << 3)), "TCP and unix data in one set");
+	int avail = -1;
+	ok(ioctl(s, FIONREAD, &avail) == 0 && avail == 3, "FIONREAD on a TCP socket: %d", avail);
+	ok(ioctl(sv[0], FIONREAD, &avail) == 0 && avail == 4, "FIONREAD on a unix datagram socket: %d", avail);
 	close(s);
 	close(c);
 	close(l);

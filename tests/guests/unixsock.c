@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/time.h>
@@ -70,6 +71,8 @@ static void creation(void)
 	ok(socket(AF_UNIX, SOCK_STREAM, 7) == -1 && errno == EPROTONOSUPPORT, "a protocol: EPROTONOSUPPORT");
 	int p[2];
 	ok(pipe(p) == 0, "a pipe");
+	int avail = -1;
+	ok(write(p[1], "abc", 3) == 3 && ioctl(p[0], FIONREAD, &avail) == 0 && avail == 3, "FIONREAD on a pipe: 3");
 	errno = 0;
 	ok(bind(p[0], NULL, 0) == -1 && errno == ENOTSOCK, "bind on a pipe: ENOTSOCK");
 	errno = 0;
@@ -294,6 +297,8 @@ static void nonblocking(void)
 	ok(n == -1 && errno == EAGAIN && total > 0, "fill the peer's buffer: %zu bytes, then EAGAIN", total);
 	struct pollfd p = { sv[0], POLLOUT, 0 };
 	ok(poll(&p, 1, 0) == 0, "poll: not writable when full");
+	int avail = -1;
+	ok(ioctl(sv[1], FIONREAD, &avail) == 0 && (size_t)avail == total, "FIONREAD on a stream: %d", avail);
 	ok(recv(sv[1], buf, 10, 0) == 10 && poll(&p, 1, 0) == 1 && (p.revents & POLLOUT),
 	   "writable again after a read");
 	ok(recv(sv[1], buf, 4, MSG_PEEK) == 4 && recv(sv[1], buf + 4, 4, 0) == 4 && !memcmp(buf, buf + 4, 4),
@@ -322,6 +327,9 @@ static void boundaries(void)
 		send(sv[0], "three", 5, 0);
 		send(sv[0], "", 0, 0);
 		send(sv[0], "a long message", 14, 0);
+		int avail = -1;
+		ok(ioctl(sv[1], FIONREAD, &avail) == 0 && avail == (types[k] == SOCK_DGRAM ? 3 : 22), "%s: FIONREAD %d",
+		   name, avail);
 		ok(recv(sv[1], buf, sizeof buf, 0) == 3 && !memcmp(buf, "one", 3), "%s: first message whole", name);
 		ok(recv(sv[1], buf, sizeof buf, MSG_PEEK) == 5 && recv(sv[1], buf, sizeof buf, 0) == 5 &&
 		       !memcmp(buf, "three", 5),
