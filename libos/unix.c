@@ -599,8 +599,8 @@ static ssize_t usend(struct file *f, const void *buf, size_t len, int flags, con
 		return -EFAULT;
 	if (s->type == SOCK_DGRAM)
 		return dgram_send(f, s, buf, len, flags, to, tolen);
-	if (to && s->state != U_CONNECTED)
-		return -EOPNOTSUPP; /* Linux: a name on an unconnected stream */
+	if (to && s->type == SOCK_STREAM)
+		return s->state == U_CONNECTED ? -EISCONN : -EOPNOTSUPP; /* as Linux; seqpacket ignores it */
 	return stream_send(f, s, buf, len, flags);
 }
 

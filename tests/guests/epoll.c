@@ -277,12 +277,42 @@ static void tcp(void)
 	close(ep);
 }
 
+/* Many registered descriptors, few ready. */
+static void many(void)
+{
+	int ep = epoll_create1(0);
+	int fds[24][2];
+	int n = 0;
+	for (; n < 24; n++)
+		if (socketpair(AF_UNIX, SOCK_STREAM, 0, fds[n]) || add(ep, fds[n][0], EPOLLIN, (uint64_t)n))
+			break;
+	ok(n == 24, "24 socket pairs registered");
+	write(fds[5][1], "a", 1);
+	write(fds[17][1], "b", 1);
+	struct epoll_event out[32];
+	int got = epoll_wait(ep, out, 32, 1000);
+	uint64_t seen = 0;
+	for (int i = 0; i < got; i++)
+		seen |= 1u << out[i].data.u64;
+	ok(got == 2 && seen == ((1u << 5) | (1u << 17)), "the two ready ones among them");
+	/* One at a time: ready items take turns. */
+	int first = epoll_wait(ep, out, 1, 0) == 1 ? (int)out[0].data.u64 : -1;
+	int second = epoll_wait(ep, out, 1, 0) == 1 ? (int)out[0].data.u64 : -1;
+	ok(first != second && first >= 0 && second >= 0, "maxevents 1 alternates between them (%d, %d)", first, second);
+	for (int i = 0; i < n; i++) {
+		close(fds[i][0]);
+		close(fds[i][1]);
+	}
+	close(ep);
+}
+
 int main(void)
 {
 	errors();
 	mix();
 	triggers();
 	blocking();
+	many();
 	tcp();
 	return done_testing();
 }

@@ -271,6 +271,18 @@ static void shutdown_and_close(void)
 	ok(read(sv[0], buf, sizeof buf) == 0, "then EOF");
 	close(sv[0]);
 
+	ok(socketpair(AF_UNIX, SOCK_STREAM, 0, sv) == 0 && shutdown(sv[1], SHUT_RD) == 0, "shutdown(SHUT_RD)");
+	errno = 0;
+	ok(write(sv[0], "x", 1) == -1 && errno == EPIPE, "the peer's write then: EPIPE");
+	ok(read(sv[1], buf, sizeof buf) == 0, "and the reader sees EOF");
+	struct sockaddr_un any;
+	socklen_t anylen = addr_of(&any, "/tmp/x");
+	errno = 0;
+	ok(sendto(sv[1], "x", 1, 0, (struct sockaddr *)&any, anylen) == -1 && errno == EISCONN,
+	   "sendto with a name on a connected stream: EISCONN");
+	close(sv[0]);
+	close(sv[1]);
+
 	int u = socket(AF_UNIX, SOCK_STREAM, 0);
 	errno = 0;
 	ok(shutdown(u, SHUT_RDWR) == -1 && errno == ENOTCONN, "shutdown unconnected: ENOTCONN");
@@ -370,6 +382,20 @@ static void boundaries(void)
 	   "recvfrom: the sender's name");
 	errno = 0;
 	ok(send(da, "x", 1, 0) == -1 && errno == ENOTCONN, "send without a peer: ENOTCONN");
+	struct sockaddr_un nowhere;
+	socklen_t nlen = addr_of(&nowhere, "/tmp/nowhere");
+	errno = 0;
+	ok(sendto(da, "x", 1, 0, (struct sockaddr *)&nowhere, nlen) == -1 && errno == ENOENT,
+	   "sendto no such name: ENOENT");
+	int ls = socket(AF_UNIX, SOCK_STREAM, 0);
+	struct sockaddr_un sa;
+	socklen_t salen = addr_of(&sa, "/tmp/dg-stream");
+	bind(ls, (struct sockaddr *)&sa, salen);
+	errno = 0;
+	ok(sendto(da, "x", 1, 0, (struct sockaddr *)&sa, salen) == -1 && errno == EPROTOTYPE,
+	   "sendto a stream socket's name: EPROTOTYPE");
+	close(ls);
+	unlink("/tmp/dg-stream");
 	ok(connect(da, (struct sockaddr *)&b, blen) == 0 && send(da, "c", 1, 0) == 1 && recv(db, buf, 1, 0) == 1,
 	   "connect a datagram socket, then send");
 	close(db);
