@@ -9,6 +9,7 @@
 
 #include <errno.h>
 #include <stdlib.h>
+#include <unistd.h>
 
 #include "arch.h"
 #include "internal.h"
@@ -52,6 +53,27 @@ static int nio;
  * thread resumes. */
 uint64_t (*tc_timer_hook)(uint64_t now);
 long (*tc_sig_hook)(void);
+void (*tc_host_sig_hook)(int sig);
+int tc_sig_waiting;
+
+/* The host asked the guest to stop (SIGINT, SIGTERM; seen by a wait): the
+ * signal for the program if it uses signals, else their default action. */
+static void host_signals(void)
+{
+	unsigned hs = plat_host_signals();
+	for (int sig = 2; hs; sig = 15) {
+		if (!(hs & (1u << sig)))
+			continue;
+		hs &= ~(1u << sig);
+		if (tc_host_sig_hook) {
+			tc_host_sig_hook(sig);
+			continue;
+		}
+		static const char term[] = "killed by signal 15 (SIGTERM)\n", intr[] = "killed by signal 2 (SIGINT)\n";
+		(void)!write(2, sig == 15 ? term : intr, sig == 15 ? sizeof term - 1 : sizeof intr - 1);
+		_exit(128 + sig);
+	}
+}
 
 void tc_sched_add_io(const struct tc_io *io)
 {
@@ -235,13 +257,15 @@ static void schedule(void)
 			unsigned got = plat_wait(0, events | io_events);
 			if (got)
 				deliver_events(got);
+			host_signals();
 		}
 		struct tc_thread *next = pop(&ready);
 		if (next) {
 			switch_to(next);
 			return;
 		}
-		if (deadline == TC_NO_DEADLINE && !events && !io_events)
+		/* (pause() and sigsuspend() wait for the host's signals.) */
+		if (deadline == TC_NO_DEADLINE && !events && !io_events && !tc_sig_waiting)
 			tincan_panic("deadlock: every thread is blocked and nothing can wake one");
 		io_waiting();
 		unsigned got = plat_wait(deadline, events | io_events);
@@ -250,6 +274,7 @@ static void schedule(void)
 		last_poll = after;
 		if (got)
 			deliver_events(got);
+		host_signals();
 	}
 }
 

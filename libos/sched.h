@@ -90,6 +90,8 @@ void tc_sched_add_io(const struct tc_io *io);
  * tc_yield; what it returns (nonzero) tc_block returns. */
 extern uint64_t (*tc_timer_hook)(uint64_t now);
 extern long (*tc_sig_hook)(void);
+extern void (*tc_host_sig_hook)(int sig); /* SIGINT/SIGTERM from the host */
+extern int tc_sig_waiting; /* threads in sigsuspend: no deadlock while the host may signal */
 unsigned long *tc_sigmask(struct tc_thread *t);
 unsigned long *tc_sigpending(struct tc_thread *t);
 void tc_sig_kick(struct tc_thread *t, unsigned long bit);

@@ -161,9 +161,19 @@ static void on_abort(void)
 	}
 }
 
+static void generate(struct tc_thread *t, int sig, const siginfo_t *info);
+
+/* SIGINT or SIGTERM from the host (sched.c), for any thread; si_pid 0. */
+static void host_sig(int sig)
+{
+	siginfo_t info = { .si_signo = sig, .si_code = SI_USER };
+	generate(NULL, sig, &info);
+}
+
 static void enable(void)
 {
 	tc_sig_hook = sig_hook;
+	tc_host_sig_hook = host_sig;
 	libos_abort_hook = on_abort;
 }
 
@@ -303,7 +313,9 @@ int sigsuspend(const sigset_t *set)
 	*mask = *set & ~UNBLOCKABLE;
 	int r = deliver();
 	while (!r) {
+		tc_sig_waiting++;
 		long b = tc_block(NULL, TC_NO_DEADLINE, 0);
+		tc_sig_waiting--;
 		r = b == -EINTR || b == TC_RESTART;
 	}
 	*mask = old;

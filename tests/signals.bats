@@ -36,3 +36,57 @@ setup() { need_platform; }
 		"$B/bin/tincan-cc" $std -pedantic -Wall -Wextra -Werror -c "$BATS_TEST_TMPDIR/b.c" -o "$BATS_TEST_TMPDIR/b.o"
 	done
 }
+
+# Start the guest in the background, wait for its "waiting", send the
+# monitor signal $1; the exit status in $status, output in $output.
+signal_guest() {
+	local sig=$1 out=$BATS_TEST_TMPDIR/out
+	shift
+	$(boot_cmd) "$SIG" "$@" > "$out" 2>&1 &
+	local pid=$! i
+	for i in $(seq 100); do
+		grep -q waiting "$out" && break
+		sleep 0.05
+	done
+	T0=$(date +%s%N)
+	kill -"$sig" "$pid"
+	status=0
+	wait "$pid" || status=$?
+	T1=$(date +%s%N)
+	output=$(cat "$out")
+	echo "$output"
+}
+
+@test "host SIGTERM: the guest's handler runs and the guest exits as it likes" {
+	signal_guest TERM term
+	[ "$status" -eq 3 ]
+	[[ $output == *"handler ran for signal 15"* ]]
+}
+
+@test "host SIGTERM without a handler: the default action, status 143, at once" {
+	signal_guest TERM wait
+	[ "$status" -eq 143 ]
+	[[ $output == *"killed by signal 15 (SIGTERM)"* ]]
+	! [[ $output == *"sleep returned"* ]]
+	[ $(((T1 - T0) / 1000000)) -lt 2000 ]
+}
+
+@test "host SIGINT without a handler: status 130" {
+	signal_guest INT term
+	[ "$status" -eq 130 ]
+	[[ $output == *"killed by signal 2 (SIGINT)"* ]]
+}
+
+@test "a guest that ignores SIGTERM is ended by the monitor after 5 s, status 143" {
+	signal_guest TERM ignore
+	[ "$status" -eq 143 ]
+	[[ $output == *"did not stop within 5 s of SIGTERM"* ]]
+	[ $(((T1 - T0) / 1000000)) -ge 4900 ]
+}
+
+@test "a guest computing without waiting again is ended by the monitor after 5 s" {
+	signal_guest TERM spin
+	[ "$status" -eq 143 ]
+	[[ $output == *"did not stop within 5 s of SIGTERM"* ]]
+	[ $(((T1 - T0) / 1000000)) -ge 4900 ]
+}

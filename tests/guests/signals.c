@@ -2,7 +2,9 @@
  * Signals inside one guest (tests/signals.bats).  No arguments: TAP checks
  * run in the guest.  "pipe": a write to a pipe with no reader, SIGPIPE's
  * default action.  "alarm": pause() until SIGALRM's default action.
- * "term": wait for SIGTERM from the host, with a handler.
+ * "term": wait for SIGTERM from the host, with a handler.  "wait": sleep
+ * with no handler.  "ignore": ignore SIGTERM and pause.  "spin": wait
+ * once, then compute forever.
  */
 #include <errno.h>
 #include <pthread.h>
@@ -433,6 +435,25 @@ int main(int argc, char **argv)
 			pause();
 		printf("handler ran for signal %d\n", (int)term_seen);
 		return 3;
+	}
+	if (argc > 1 && strcmp(argv[1], "wait") == 0) {
+		printf("waiting\n");
+		sleep(30);
+		printf("sleep returned\n");
+		return 0;
+	}
+	if (argc > 1 && strcmp(argv[1], "ignore") == 0) {
+		signal(SIGTERM, SIG_IGN);
+		printf("waiting\n");
+		for (;;)
+			pause();
+	}
+	if (argc > 1 && strcmp(argv[1], "spin") == 0) {
+		volatile unsigned long n = 0;
+		usleep(1000); /* one wait: the monitor knows the guest can react */
+		printf("waiting\n");
+		for (;;)
+			n++;
 	}
 	errors();
 	delivery();
