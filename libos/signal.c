@@ -45,6 +45,8 @@
 void sigjmp_save(sigjmp_buf env, int save);
 
 static struct sigaction acts[NSIG];
+static struct tc_waitq sigwaiters; /* threads in sigtimedwait */
+static stack_t altstack = { .ss_flags = SS_DISABLE };
 static sigset_t proc_pending; /* for any thread */
 static siginfo_t proc_info[NSIG];
 
@@ -193,6 +195,7 @@ static void generate(struct tc_thread *t, int sig, const siginfo_t *info)
 			proc_info[sig] = *info;
 		proc_pending |= BIT(sig);
 	}
+	tc_wake_all(&sigwaiters);
 	tc_sig_kick(t, BIT(sig));
 }
 
@@ -248,7 +251,7 @@ int raise(int sig)
 }
 
 /* The only process there is: pid 1, or 0 and -1 for "all I may signal". */
-int kill(pid_t pid, int sig)
+static int send_proc(pid_t pid, int sig, int code, union sigval value)
 {
 	if (sig < 0 || sig >= NSIG)
 		return sys_fail(EINVAL);
@@ -256,10 +259,20 @@ int kill(pid_t pid, int sig)
 		return sys_fail(ESRCH);
 	if (sig == 0)
 		return 0;
-	siginfo_t info = { .si_signo = sig, .si_code = SI_USER, .si_pid = PID };
+	siginfo_t info = { .si_signo = sig, .si_code = code, .si_pid = PID, .si_value = value };
 	generate(NULL, sig, &info);
 	deliver();
 	return 0;
+}
+
+int kill(pid_t pid, int sig)
+{
+	return send_proc(pid, sig, SI_USER, (union sigval){ 0 });
+}
+
+int sigqueue(pid_t pid, int sig, const union sigval value)
+{
+	return send_proc(pid, sig, SI_QUEUE, value);
 }
 
 int killpg(pid_t pgrp, int sig)
@@ -327,6 +340,82 @@ int pause(void)
 {
 	sigset_t now = *tc_sigmask(tc_self());
 	return sigsuspend(&now);
+}
+
+/* Take a pending signal in set (the lowest), as delivery would. */
+static int take(const sigset_t *set, siginfo_t *info)
+{
+	struct tc_thread *self = tc_self();
+	unsigned long *mine = tc_sigpending(self);
+	unsigned long can = (*mine | proc_pending) & *set & ~UNBLOCKABLE;
+	if (!can)
+		return 0;
+	int sig = __builtin_ctzl(can);
+	siginfo_t i = { .si_signo = sig, .si_code = SI_USER, .si_pid = PID };
+	if (*mine & BIT(sig)) {
+		*mine &= ~BIT(sig);
+	} else {
+		proc_pending &= ~BIT(sig);
+		i = proc_info[sig];
+	}
+	if (info)
+		*info = i;
+	return sig;
+}
+
+int sigtimedwait(const sigset_t *set, siginfo_t *info, const struct timespec *timeout)
+{
+	uint64_t deadline = TC_NO_DEADLINE;
+	if (timeout) {
+		if (timeout->tv_sec < 0 || timeout->tv_nsec < 0 || timeout->tv_nsec >= (long)NS)
+			return sys_fail(EINVAL);
+		deadline =
+		    plat_clock_monotonic_ns() + ((uint64_t)timeout->tv_sec >= UINT64_MAX / NS / 2
+						     ? UINT64_MAX / 2
+						     : (uint64_t)timeout->tv_sec * NS + (uint64_t)timeout->tv_nsec);
+	}
+	enable();
+	for (;;) {
+		int sig = take(set, info);
+		if (sig)
+			return sig;
+		if (deadline != TC_NO_DEADLINE && plat_clock_monotonic_ns() >= deadline)
+			return sys_fail(EAGAIN);
+		tc_sig_waiting++;
+		long r = tc_block(&sigwaiters, deadline, 0);
+		tc_sig_waiting--;
+		if (r == -EINTR || r == TC_RESTART) /* a handler ran for a signal not in set */
+			return sys_fail(EINTR);
+	}
+}
+
+int sigwaitinfo(const sigset_t *set, siginfo_t *info)
+{
+	return sigtimedwait(set, info, NULL);
+}
+
+int sigwait(const sigset_t *set, int *sig)
+{
+	int r = sigtimedwait(set, NULL, NULL);
+	if (r < 0)
+		return errno;
+	*sig = r;
+	return 0;
+}
+
+/* Kept and reported, not used: handlers run on the stack of the thread
+ * they interrupt (which a signal never interrupts mid-instruction here). */
+int sigaltstack(const stack_t *ss, stack_t *old)
+{
+	if (ss && (ss->ss_flags & ~SS_DISABLE))
+		return sys_fail(EINVAL);
+	if (ss && !(ss->ss_flags & SS_DISABLE) && ss->ss_size < MINSIGSTKSZ)
+		return sys_fail(ENOMEM);
+	if (old)
+		*old = altstack;
+	if (ss)
+		altstack = *ss;
+	return 0;
 }
 
 int sigemptyset(sigset_t *set)

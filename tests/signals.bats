@@ -42,7 +42,7 @@ setup() { need_platform; }
 signal_guest() {
 	local sig=$1 out=$BATS_TEST_TMPDIR/out
 	shift
-	$(boot_cmd) "$SIG" "$@" > "$out" 2>&1 &
+	$(boot_cmd) "$SIG" "$@" < "${STDIN:-/dev/null}" > "$out" 2>&1 &
 	local pid=$! i
 	for i in $(seq 100); do
 		grep -q waiting "$out" && break
@@ -89,4 +89,28 @@ signal_guest() {
 	[ "$status" -eq 143 ]
 	[[ $output == *"did not stop within 5 s of SIGTERM"* ]]
 	[ $(((T1 - T0) / 1000000)) -ge 4900 ]
+}
+
+# A stdin that stays open and empty: a fifo this shell holds open.
+open_stdin() {
+	STDIN=$BATS_TEST_TMPDIR/fifo
+	mkfifo "$STDIN"
+	exec {STDIN_FD}<>"$STDIN"
+}
+
+@test "host SIGTERM reaches a monitor blocked reading stdin for the guest" {
+	open_stdin
+	signal_guest TERM stdin
+	exec {STDIN_FD}>&-
+	[ "$status" -eq 143 ]
+	[ $(((T1 - T0) / 1000000)) -lt 2000 ]
+}
+
+@test "an alarm interrupts a read of stdin: EINTR after the handler" {
+	open_stdin
+	run timeout 20 $(boot_cmd) "$SIG" stdin-alarm < "$STDIN"
+	exec {STDIN_FD}>&-
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[[ $output == *"read -1 EINTR, 1 handler runs"* ]]
 }

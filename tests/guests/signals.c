@@ -4,9 +4,12 @@
  * default action.  "alarm": pause() until SIGALRM's default action.
  * "term": wait for SIGTERM from the host, with a handler.  "wait": sleep
  * with no handler.  "ignore": ignore SIGTERM and pause.  "spin": wait
- * once, then compute forever.
+ * once, then compute forever.  "stdin": read stdin.  "stdin-alarm": a
+ * SIGALRM handler and an alarm while reading stdin.
  */
+#include <arpa/inet.h>
 #include <errno.h>
+#include <netinet/in.h>
 #include <pthread.h>
 #include <setjmp.h>
 #include <signal.h>
@@ -14,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/time.h>
 #include <time.h>
 #include <unistd.h>
@@ -402,6 +406,80 @@ static void sigpipe(void)
 	errno = 0;
 	ok(write(p[1], "x", 1) == -1 && errno == EPIPE && hits == 1, "SIGPIPE handled: the handler, then EPIPE");
 	close(p[1]);
+
+	/* A TCP connection over loopback whose sending side was shut down. */
+	struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons(4711) };
+	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	int l = socket(AF_INET, SOCK_STREAM, 0), c = socket(AF_INET, SOCK_STREAM, 0);
+	ok(bind(l, (struct sockaddr *)&a, sizeof a) == 0 && listen(l, 1) == 0 &&
+	       connect(c, (struct sockaddr *)&a, sizeof a) == 0,
+	   "a loopback TCP connection");
+	int d = accept(l, NULL, NULL);
+	shutdown(c, SHUT_WR);
+	hits = 0;
+	errno = 0;
+	ok(send(c, "x", 1, 0) == -1 && errno == EPIPE && hits == 1, "send after SHUT_WR: SIGPIPE, then EPIPE");
+	errno = 0;
+	ok(write(c, "x", 1) == -1 && errno == EPIPE && hits == 2, "write too");
+	errno = 0;
+	ok(send(c, "x", 1, MSG_NOSIGNAL) == -1 && errno == EPIPE && hits == 2, "MSG_NOSIGNAL: EPIPE, no signal");
+	close(d);
+	close(c);
+	close(l);
+	signal(SIGPIPE, SIG_DFL);
+}
+
+static void *kill_later(void *arg)
+{
+	usleep(50000);
+	pthread_kill(*(pthread_t *)arg, SIGUSR2);
+	return NULL;
+}
+
+static void waiting(void)
+{
+	sigset_t s, none;
+	siginfo_t si;
+	int sig = 0;
+	sigemptyset(&s);
+	sigemptyset(&none);
+	sigaddset(&s, SIGUSR1);
+	sigaddset(&s, SIGUSR2);
+	sigprocmask(SIG_BLOCK, &s, NULL);
+	set(SIGUSR1, on_sig, 0);
+	hits = 0;
+	raise(SIGUSR1);
+	ok(sigwait(&s, &sig) == 0 && sig == SIGUSR1 && hits == 0, "sigwait takes a pending signal, no handler");
+	union sigval v = { .sival_int = 99 };
+	ok(sigqueue(getpid(), SIGUSR2, v) == 0, "sigqueue");
+	memset(&si, 0, sizeof si);
+	ok(sigwaitinfo(&s, &si) == SIGUSR2 && si.si_code == SI_QUEUE && si.si_value.sival_int == 99,
+	   "sigwaitinfo: SI_QUEUE and the value");
+	errno = 0;
+	ok(sigqueue(3, SIGUSR2, v) == -1 && errno == ESRCH, "sigqueue to another pid: ESRCH");
+	struct timespec t = { 0, 50000000 };
+	uint64_t t0 = now_ms();
+	errno = 0;
+	ok(sigtimedwait(&s, &si, &t) == -1 && errno == EAGAIN && now_ms() - t0 >= 45, "sigtimedwait times out: EAGAIN");
+	t.tv_nsec = -1;
+	errno = 0;
+	ok(sigtimedwait(&s, &si, &t) == -1 && errno == EINVAL, "sigtimedwait with a bad timeout: EINVAL");
+	pthread_t self = pthread_self(), th;
+	pthread_create(&th, NULL, kill_later, &self);
+	t = (struct timespec){ 2, 0 };
+	ok(sigtimedwait(&s, &si, &t) == SIGUSR2, "sigtimedwait woken by another thread's pthread_kill");
+	pthread_join(th, NULL);
+	sigprocmask(SIG_SETMASK, &none, NULL);
+
+	stack_t ss = { malloc(SIGSTKSZ), 0, SIGSTKSZ }, old;
+	ok(sigaltstack(NULL, &old) == 0 && (old.ss_flags & SS_DISABLE), "sigaltstack: none at first");
+	ok(sigaltstack(&ss, NULL) == 0 && sigaltstack(NULL, &old) == 0 && old.ss_sp == ss.ss_sp, "one is kept");
+	ss.ss_size = 16;
+	errno = 0;
+	ok(sigaltstack(&ss, NULL) == -1 && errno == ENOMEM, "a small one: ENOMEM");
+	ss.ss_flags = 0x100;
+	errno = 0;
+	ok(sigaltstack(&ss, NULL) == -1 && errno == EINVAL, "bad flags: EINVAL");
 }
 
 static volatile sig_atomic_t term_seen;
@@ -442,6 +520,20 @@ int main(int argc, char **argv)
 		printf("sleep returned\n");
 		return 0;
 	}
+	if (argc > 1 && strcmp(argv[1], "stdin") == 0) {
+		char c;
+		printf("waiting\n");
+		return (int)read(0, &c, 1);
+	}
+	if (argc > 1 && strcmp(argv[1], "stdin-alarm") == 0) {
+		char c;
+		set(SIGALRM, on_sig, 0);
+		arm_ms(100);
+		errno = 0;
+		ssize_t r = read(0, &c, 1);
+		printf("read %d %s, %d handler runs\n", (int)r, errno == EINTR ? "EINTR" : "?", (int)hits);
+		return 0;
+	}
 	if (argc > 1 && strcmp(argv[1], "ignore") == 0) {
 		signal(SIGTERM, SIG_IGN);
 		printf("waiting\n");
@@ -462,5 +554,6 @@ int main(int argc, char **argv)
 	posix_timers();
 	threads();
 	sigpipe();
+	waiting();
 	return done_testing();
 }

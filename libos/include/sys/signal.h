@@ -10,9 +10,13 @@
 
 #define sigaction __tincan_newlib_sigaction
 #define siginfo_t __tincan_newlib_siginfo_t
+#define sigwaitinfo __tincan_newlib_sigwaitinfo
+#define sigtimedwait __tincan_newlib_sigtimedwait
 #include_next <sys/signal.h>
 #undef sigaction
 #undef siginfo_t
+#undef sigwaitinfo
+#undef sigtimedwait
 
 #ifdef __cplusplus
 extern "C" {
@@ -60,6 +64,8 @@ struct sigaction {
 #define SA_ONESHOT SA_RESETHAND
 
 int sigaction(int, const struct sigaction *, struct sigaction *);
+int sigwaitinfo(const sigset_t *, siginfo_t *);
+int sigtimedwait(const sigset_t *, siginfo_t *, const struct timespec *);
 #endif
 
 #ifndef _NSIG

@@ -93,6 +93,20 @@ void host_signals(void)
 	}
 }
 
+void host_wait_fd(int fd)
+{
+	struct pollfd p[2] = { { .fd = fd, .events = POLLIN }, { .fd = sig_fd, .events = POLLIN } };
+	for (;;) {
+		int r = ppoll(p, 2, NULL, NULL);
+		if (r < 0 && errno != EINTR)
+			die(TC_STATUS_HOST, "ppoll: %s", strerror(errno));
+		if (r > 0 && p[1].revents)
+			host_signals();
+		if (r > 0 && p[0].revents)
+			return;
+	}
+}
+
 static uint64_t take_sig_ev(uint64_t wanted)
 {
 	uint64_t got = sig_ev & wanted;
