@@ -93,11 +93,12 @@ static void wake(struct usock *s)
 	tc_wake_all(&fd_activity);
 }
 
-/* A write to a stream whose reader is gone: Linux raises SIGPIPE here
- * unless MSG_NOSIGNAL; signals are not delivered yet, so only EPIPE. */
+/* A write to a stream whose reader is gone: SIGPIPE unless MSG_NOSIGNAL,
+ * then EPIPE if the signal was ignored or handled. */
 static int epipe(int flags)
 {
-	(void)flags; /* SIGPIPE */
+	if (!(flags & MSG_NOSIGNAL))
+		__tincan_sig_pipe();
 	return -EPIPE;
 }
 

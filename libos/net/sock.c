@@ -49,7 +49,7 @@ int sock_wait(struct sock *s, uint64_t timeout)
 			free(s);
 		return -EBADF;
 	}
-	return r == -ETIMEDOUT ? -EAGAIN : 0;
+	return r == -ETIMEDOUT ? -EAGAIN : r == -EINTR ? -EINTR : 0;
 }
 
 int sock_errno(err_t e)

@@ -250,6 +250,14 @@ int inet_accept(int fd, struct sockaddr *a, socklen_t *len, int flags)
 
 /* ---- data ---- */
 
+/* EPIPE, after SIGPIPE unless MSG_NOSIGNAL. */
+static ssize_t epipe(int flags)
+{
+	if (!(flags & MSG_NOSIGNAL))
+		__tincan_sig_pipe();
+	return -EPIPE;
+}
+
 ssize_t stream_send(struct sock *s, const uint8_t *buf, size_t len, int flags)
 {
 	size_t sent = 0;
@@ -257,15 +265,19 @@ ssize_t stream_send(struct sock *s, const uint8_t *buf, size_t len, int flags)
 	int nonblock = s->nonblock || (flags & MSG_DONTWAIT);
 
 	if (s->wr_shut)
-		return -EPIPE;
+		return epipe(flags);
 	if (s->state != SOCK_CONNECTED) {
 		int e = s->err;
 		s->err = 0;
-		return s->state == SOCK_DISCONNECTED ? -(e ? e : EPIPE) : -ENOTCONN;
+		if (s->state == SOCK_DISCONNECTED && (!e || e == EPIPE))
+			return epipe(flags);
+		return s->state == SOCK_DISCONNECTED ? -e : -ENOTCONN;
 	}
 	while (sent < len) {
 		if (!s->tcp) {
 			int e = s->err ? s->err : EPIPE;
+			if (!sent && e == EPIPE)
+				return epipe(flags);
 			return sent ? (ssize_t)sent : -e;
 		}
 		size_t room = tcp_sndbuf(s->tcp);
