@@ -66,3 +66,75 @@ C
 @test "hello links no resolver" {
 	[ "$(nm "$B/apps/hello.tc" | grep -c -w -e getaddrinfo -e gethostbyname -e getservbyname -e getifaddrs)" -eq 0 ]
 }
+
+# A DNS (and DHCP) server outside the guest: dnsmasq on a tap in a network
+# namespace of our own.
+names_net() {
+	need_platform
+	[ "$(id -u)" = 0 ] || skip "needs root (a tap in a network namespace)"
+	[ -c /dev/net/tun ] && command -v ip > /dev/null || skip "no /dev/net/tun or ip(8)"
+	command -v dnsmasq > /dev/null || skip "dnsmasq is not installed"
+	NS=tincan-dns$$
+	NETIMG=$BATS_TEST_TMPDIR/names.tc
+	cp "$NAMES" "$NETIMG"
+	"$B/bin/tincan-mkimage" --net=net0 "$NETIMG" > /dev/null
+	ip netns add "$NS" || skip "could not create a network namespace"
+	ip -n "$NS" link set lo up
+	ip -n "$NS" tuntap add tap0 mode tap
+	ip -n "$NS" link set tap0 up
+	ip -n "$NS" addr add 10.79.0.1/24 dev tap0
+	ip netns exec "$NS" timeout 60 dnsmasq --no-daemon --port=53 --interface=tap0 --bind-interfaces \
+		--no-resolv --no-hosts --local=/test/ --host-record=web.test,10.79.0.80 --cname=www.test,web.test \
+		--dhcp-range=10.79.0.50,10.79.0.60,1h --dhcp-leasefile="$BATS_TEST_TMPDIR/leases" \
+		--pid-file="$BATS_TEST_TMPDIR/dnsmasq.pid" > /dev/null 2>&1 &
+	DNSMASQ=$!
+	for _ in $(seq 1 50); do
+		ip netns exec "$NS" ss -lun 2>/dev/null | grep -q '10.79.0.1:53 ' && break
+		sleep 0.1
+	done
+}
+
+teardown() {
+	if [ -n "${DNSMASQ:-}" ]; then
+		kill "$DNSMASQ" 2>/dev/null || true
+		wait "$DNSMASQ" 2>/dev/null || true
+	fi
+	[ -z "${NS:-}" ] || ip netns del "$NS" 2>/dev/null || true
+}
+
+@test "DHCP gives the DNS server: a host-side dnsmasq answers A, CNAME and NXDOMAIN" {
+	names_net
+	run timeout 30 ip netns exec "$NS" "$RUN" --mem=16M --net=tap0 "$NETIMG" resolve www.test nx.test web.test
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[ "${lines[0]}" = "www.test: 10.79.0.80" ]
+	[ "${lines[1]}" = "nx.test: error -2 Name or service not known" ]
+	[ "${lines[2]}" = "web.test: 10.79.0.80" ]
+}
+
+@test "--dns with a static address; a server that is not there: EAI_AGAIN within the bound" {
+	names_net
+	run timeout 30 ip netns exec "$NS" "$RUN" --mem=16M --net=tap0 --ip=10.79.0.2/24 --dns=10.79.0.1 \
+		--host-entry=web.test:10.0.0.1 "$NETIMG" resolve www.test web.test
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[ "${lines[0]}" = "www.test: 10.79.0.80" ]
+	[ "${lines[1]}" = "web.test: 10.0.0.1" ]
+	start=$(date +%s%N)
+	run timeout 30 ip netns exec "$NS" "$RUN" --mem=16M --net=tap0 --ip=10.79.0.2/24 --dns=10.79.0.9 \
+		"$NETIMG" resolve web.test
+	ms=$((($(date +%s%N) - start) / 1000000))
+	echo "$output ($ms ms)"
+	[ "$status" -eq 0 ]
+	[ "${lines[0]}" = "web.test: error -3 Temporary failure in name resolution" ]
+	[ "$ms" -ge 3500 ] && [ "$ms" -lt 8000 ]
+}
+
+@test "getifaddrs lists lo and the NIC with its address, netmask, broadcast and flags" {
+	names_net
+	run timeout 30 ip netns exec "$NS" "$RUN" --mem=16M --net=tap0 --ip=10.79.0.2/24 "$NETIMG" ifaddrs net0
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[ "${lines[-1]}" = "1..3" ]
+	! [[ $output == *"not ok"* ]]
+}

@@ -25,7 +25,9 @@
 #include <unistd.h>
 #include <arpa/inet.h>
 
+#include "lwip/dhcp.h"
 #include "lwip/dns.h"
+#include "lwip/netif.h"
 
 #include "../internal.h"
 #include "dns.h"
@@ -35,6 +37,7 @@
 #define DNS_TRIES 2
 #define DNS_TIMEOUT_MS 2000
 #define DNS_CNAME_MAX 8
+#define DNS_DHCP_WAIT_MS 8000
 #define DNS_UDP_MAX 512
 #define DNS_TCP_MAX 4096
 
@@ -345,11 +348,34 @@ static int server_list(struct in_addr *out)
 	return n;
 }
 
+/* Is a NIC still waiting for its DHCP lease (and so for its DNS servers)? */
+static int dhcp_pending(void)
+{
+	struct netif *nif;
+	NETIF_FOREACH(nif)
+	{
+		if (netif_dhcp_data(nif) && !dhcp_supplied_address(nif))
+			return 1;
+	}
+	return 0;
+}
+
+/* The servers to ask.  A look-up made while DHCP is still at work (an app
+ * that resolves first thing) waits for the lease, up to DNS_DHCP_WAIT_MS:
+ * the servers come with it, and the address to ask them from. */
+static int servers_now(struct in_addr *out)
+{
+	uint64_t end = plat_clock_monotonic_ns() + DNS_DHCP_WAIT_MS * 1000000ULL;
+	while (dhcp_pending() && plat_clock_monotonic_ns() < end)
+		usleep(20000);
+	return server_list(out);
+}
+
 /* A records of name (or the end of its chain, which moves name). */
 static int dns_query(char name[DNS_NAME_MAX], struct in_addr *out, int max)
 {
 	struct in_addr srv[DNS_SERVERS_MAX];
-	int ns = server_list(srv), last = EAI_AGAIN;
+	int ns = servers_now(srv), last = EAI_AGAIN;
 	uint8_t q[DNS_NAME_MAX + 18];
 	uint8_t *a = malloc(DNS_TCP_MAX);
 	if (!a)

@@ -10,6 +10,8 @@
  *   fail.test   SERVFAIL                 refused.test REFUSED
  *   empty.test  no records               silent.test no answer at all
  * "ifaddrs NAME": getifaddrs with the net device NAME attached (10.79.0.2/24).
+ * "resolve NAME...": print each NAME's addresses or getaddrinfo's error
+ * (for a DNS server outside the guest).
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -331,8 +333,27 @@ static void ifaddrs(const char *nic)
 	freeifaddrs(ifa);
 }
 
+static int resolve(int argc, char **argv)
+{
+	for (int i = 0; i < argc; i++) {
+		struct addrinfo *r, *p;
+		int e = gai(argv[i], NULL, AF_INET, SOCK_STREAM, 0, &r);
+		printf("%s:", argv[i]);
+		if (e)
+			printf(" error %d %s", e, gai_strerror(e));
+		for (p = e ? NULL : r; p; p = p->ai_next)
+			printf(" %s", addr_of(p));
+		printf("\n");
+		if (!e)
+			freeaddrinfo(r);
+	}
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
+	if (argc > 1 && !strcmp(argv[1], "resolve"))
+		return resolve(argc - 2, argv + 2);
 	if (argc > 1 && !strcmp(argv[1], "ifaddrs")) {
 		ifaddrs(argc > 2 ? argv[2] : NULL);
 		return done_testing();
