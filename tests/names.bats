@@ -138,3 +138,30 @@ teardown() {
 	[ "${lines[-1]}" = "1..3" ]
 	! [[ $output == *"not ok"* ]]
 }
+
+@test "a program that links sockets declares net0; it runs without --net on loopback, elsewhere ENETUNREACH" {
+	run "$B/bin/tincan-mkimage" "$NAMES"
+	[[ $output == *"devices: 1"*"  net0 (net)"* ]]
+	run "$B/bin/tincan-mkimage" "$B/apps/hello.tc"
+	[[ $output == *"devices: 0"* ]]
+	printf '#include <sys/socket.h>\nint main(void) { return socket(AF_INET, SOCK_STREAM, 0) < 0; }\n' > "$BATS_TEST_TMPDIR/s.c"
+	"$B/bin/tincan-cc" -o "$BATS_TEST_TMPDIR/s.tc" "$BATS_TEST_TMPDIR/s.c"
+	run "$B/bin/tincan-mkimage" "$BATS_TEST_TMPDIR/s.tc"
+	[[ $output == *"devices: 1"*"  net0 (net)"* ]]
+	# Declaring it again is no error; --no-devices takes it away.
+	run "$B/bin/tincan-mkimage" --print --net=net0 --name=s "$BATS_TEST_TMPDIR/s.tc"
+	[ "$status" -eq 0 ]
+	[[ $output == *"devices: 1"*"  net0 (net)"* ]]
+	run "$B/bin/tincan-mkimage" --print --no-devices "$BATS_TEST_TMPDIR/s.tc"
+	[[ $output == *"devices: 0"* ]]
+	TINCAN_NO_AUTO_NET=1 "$B/bin/tincan-cc" -o "$BATS_TEST_TMPDIR/s2.tc" "$BATS_TEST_TMPDIR/s.c"
+	run "$B/bin/tincan-mkimage" "$BATS_TEST_TMPDIR/s2.tc"
+	[[ $output == *"devices: 0"* ]]
+	need_platform
+	boot "$NAMES" connect 10.1.2.3
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[ "$output" = "connect: Network is unreachable" ]
+	boot "$NAMES" connect 127.0.0.1
+	[ "$output" = "connect: Connection refused" ]
+}

@@ -12,6 +12,7 @@
  * "ifaddrs NAME": getifaddrs with the net device NAME attached (10.79.0.2/24).
  * "resolve NAME...": print each NAME's addresses or getaddrinfo's error
  * (for a DNS server outside the guest).
+ * "connect ADDR": print what a TCP connect to ADDR:80 gives (errno's text).
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -352,6 +353,14 @@ static int resolve(int argc, char **argv)
 
 int main(int argc, char **argv)
 {
+	if (argc > 2 && !strcmp(argv[1], "connect")) {
+		struct sockaddr_in sa = { .sin_family = AF_INET, .sin_port = htons(80) };
+		int fd = socket(AF_INET, SOCK_STREAM, 0);
+		inet_aton(argv[2], &sa.sin_addr);
+		int r = connect(fd, (struct sockaddr *)&sa, sizeof sa);
+		printf("connect: %s\n", r ? strerror(errno) : "ok");
+		return 0;
+	}
 	if (argc > 1 && !strcmp(argv[1], "resolve"))
 		return resolve(argc - 2, argv + 2);
 	if (argc > 1 && !strcmp(argv[1], "ifaddrs")) {
