@@ -248,6 +248,18 @@ static int parse_answer(const uint8_t *m, size_t len, char name[DNS_NAME_MAX], s
 	return n;
 }
 
+/* Is a (an answer of n bytes) the answer to query q: same id, QR set, and
+ * the same question (names compare without case)? */
+static int answers(const uint8_t *q, size_t qlen, const uint8_t *a, size_t n)
+{
+	if (n < qlen || a[0] != q[0] || a[1] != q[1] || !(a[2] & 0x80) || get16(a + 4) != 1)
+		return 0;
+	for (size_t i = 12; i < qlen; i++)
+		if (tolower(a[i]) != tolower(q[i]))
+			return 0;
+	return 1;
+}
+
 /* ---- transports ---------------------------------------------------------- */
 
 static int wait_fd(int fd, short ev, int ms)
@@ -274,8 +286,8 @@ static int ask_udp(struct sockaddr_in *sa, const uint8_t *q, size_t qlen, uint8_
 			break;
 		}
 		ssize_t n = recv(fd, a, acap, 0);
-		/* Only the answer to this question counts (same id and QR). */
-		if (n >= 12 && a[0] == q[0] && a[1] == q[1] && (a[2] & 0x80)) {
+		/* Only the answer to this question counts. */
+		if (n > 0 && answers(q, qlen, a, (size_t)n)) {
 			r = (int)n;
 			break;
 		}
@@ -324,7 +336,7 @@ static int ask_tcp(struct sockaddr_in *sa, const uint8_t *q, size_t qlen, uint8_
 	size_t n = get16(hdr);
 	if (n < 12 || n > acap || io_all(fd, a, n, 0, end) < 0)
 		goto out;
-	if (a[0] == q[0] && a[1] == q[1] && (a[2] & 0x80))
+	if (answers(q, qlen, a, n))
 		r = (int)n;
 out:
 	close(fd);

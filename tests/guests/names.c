@@ -9,6 +9,8 @@
  *   big.test    truncated over UDP, A 10.0.0.9 over TCP
  *   fail.test   SERVFAIL                 refused.test REFUSED
  *   empty.test  no records               silent.test no answer at all
+ *   loop.test   an answer whose name points at itself (malformed)
+ *   other.test  an answer to another question, then none
  * "ifaddrs NAME": getifaddrs with the net device NAME attached (10.79.0.2/24).
  * "resolve NAME...": print each NAME's addresses or getaddrinfo's error
  * (for a DNS server outside the guest).
@@ -91,6 +93,14 @@ static size_t answer(const uint8_t *q, size_t qlen, uint8_t *m, int tcp)
 		} else {
 			m[2] |= 0x02; /* TC */
 		}
+	} else if (!strcmp(name, "loop.test")) {
+		n = put_rr(m, n, 1, a1, 4);
+		m[n - 16] = (uint8_t)(0xc0 | (n - 16) >> 8), m[n - 15] = (uint8_t)(n - 16);
+		an = 1;
+	} else if (!strcmp(name, "other.test")) {
+		m[end - 6] ^= 1; /* the question's last letter changed */
+		n = put_rr(m, n, 1, a1, 4);
+		an = 1;
 	} else if (!strcmp(name, "fail.test")) {
 		m[3] |= 2;
 	} else if (!strcmp(name, "refused.test")) {
@@ -171,6 +181,7 @@ static int gai(const char *node, const char *serv, int family, int socktype, int
 static void lookups(void)
 {
 	struct addrinfo *r;
+	double t0;
 	int e = gai("a.test", "80", AF_INET, SOCK_STREAM, AI_CANONNAME, &r);
 	ok(e == 0 && r && r->ai_next && !r->ai_next->ai_next, "getaddrinfo a.test: two addresses (%s)",
 	   gai_strerror(e));
@@ -201,10 +212,15 @@ static void lookups(void)
 	ok(e == EAI_NONAME, "no A records: EAI_NONAME (%s)", gai_strerror(e));
 	e = gai("fail.test", NULL, AF_INET, 0, 0, &r);
 	ok(e == EAI_AGAIN, "SERVFAIL: EAI_AGAIN (%s)", gai_strerror(e));
+	e = gai("loop.test", NULL, AF_INET, 0, 0, &r);
+	ok(e == EAI_FAIL, "a name that points at itself: EAI_FAIL (%s)", gai_strerror(e));
+	t0 = now();
+	e = gai("other.test", NULL, AF_INET, 0, 0, &r);
+	ok(e == EAI_AGAIN && now() - t0 > 3.5, "an answer to another question is not taken (%s)", gai_strerror(e));
 	e = gai("refused.test", NULL, AF_INET, 0, 0, &r);
 	ok(e == EAI_FAIL, "REFUSED: EAI_FAIL (%s)", gai_strerror(e));
 	before = udp_queries;
-	double t0 = now();
+	t0 = now();
 	e = gai("silent.test", NULL, AF_INET, 0, 0, &r);
 	double dt = now() - t0;
 	ok(e == EAI_AGAIN && dt > 3.5 && dt < 6 && udp_queries == before + 2,
