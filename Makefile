@@ -103,6 +103,7 @@ HEADERS := $(patsubst libos/include/%,$(T)/include/%,libos/include/tincan.h libo
 	libos/include/sys/uio.h libos/include/sys/un.h libos/include/sys/termios.h libos/include/sys/ioctl.h \
 	libos/include/net/if.h libos/include/sys/epoll.h)
 HEADERS += $(T)/include/sys/signal.h $(T)/include/setjmp.h
+HEADERS += $(T)/include/ifaddrs.h
 $(T)/include/%: libos/include/%
 	$(Q)mkdir -p $(@D)
 	$(Q)cp $< $@
@@ -316,6 +317,7 @@ TEST_BINS := $(B)/tests/netclient $(PLAT_TEST_BINS) $(B)/tests/libc.tc $(B)/test
 	$(B)/tests/append.tc $(B)/host/append $(B)/tests/blockfs.tc $(B)/tests/proc.tc $(B)/tests/ipc.tc \
 	$(B)/tests/mman.tc $(B)/tests/uio.tc $(B)/tests/unixsock.tc $(B)/tests/epoll.tc $(addprefix $(B)/tests/unit/test_,$(UNITS))
 TEST_BINS += $(B)/tests/signals.tc
+TEST_BINS += $(B)/tests/names.tc
 
 # ---- top-level targets -------------------------------------------------------
 test: all $(TEST_BINS)

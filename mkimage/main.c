@@ -38,6 +38,7 @@ static const char usage[] = "usage: tincan-mkimage [OPTIONS] IMAGE\n"
 			    "  --stack=SIZE  stack size (0: the default, 64K)\n"
 			    "  --name=NAME   the image's name (at most 31 bytes)\n"
 			    "  --net=NAME    declare a net device NAME (repeatable); tincan-run --net attaches it\n"
+			    "                (tincan-cc declares net0 for programs that link sockets)\n"
 			    "  --block=NAME[:MOUNTPOINT]\n"
 			    "                declare a block device NAME, mounted at MOUNTPOINT in the guest\n"
 			    "                (repeatable); tincan-run --block attaches a disk file to it\n"
@@ -291,11 +292,21 @@ int main(int argc, char **argv)
 		memset(&m.mounts, 0, sizeof m.mounts);
 	}
 	for (int i = 0; i < ndev; i++) {
+		int again = 0;
 		for (uint32_t j = 0; j < m.ndevices; j++)
 			if (strncmp(m.devices[j].name, devs[i].name, devs[i].namelen) == 0 &&
-			    m.devices[j].name[devs[i].namelen] == '\0')
+			    m.devices[j].name[devs[i].namelen] == '\0') {
+				/* The same net device again (tincan-cc declares net0 for
+				 * programs that link sockets): nothing to do. */
+				if (m.devices[j].type == TC_DEV_NET && devs[i].type == TC_DEV_NET) {
+					again = 1;
+					break;
+				}
 				die(2, "%s already declares a device '%.*s'", image, (int)devs[i].namelen,
 				    devs[i].name);
+			}
+		if (again)
+			continue;
 		if (m.ndevices == TC_MFT_DEVICES_MAX)
 			die(2, "%s: no room for another device (at most %d)", image, TC_MFT_DEVICES_MAX);
 		struct tc_mft_device *d = &m.devices[m.ndevices];

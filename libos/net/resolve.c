@@ -1,5 +1,6 @@
-/* Address conversion and name resolution without DNS: numeric addresses,
- * "localhost", numeric services. */
+/* Address conversion, and getaddrinfo/getnameinfo over the resolver
+ * (dns.c: host entries, "localhost", DNS) and the services table (netdb.c).
+ * IPv4 only: AF_INET6 asks fail with EAI_FAMILY (IPv6 is issue 17). */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netdb.h>
@@ -9,6 +10,10 @@
 #include <unistd.h>
 
 #include "../internal.h"
+#include "dns.h"
+
+int __tincan_serv_port(const char *name, const char *proto);
+const char *__tincan_serv_name(int port, const char *proto);
 
 int inet_aton(const char *cp, struct in_addr *out)
 {
@@ -114,68 +119,91 @@ const char *inet_ntop(int af, const void *src, char *dst, socklen_t size)
 	return dst;
 }
 
-static int port_of(const char *service, int flags, uint16_t *port)
+static int port_of(const char *service, int flags, int socktype, uint16_t *port)
 {
-	(void)flags;
 	if (!service) {
 		*port = 0;
 		return 0;
 	}
 	char *end;
 	unsigned long v = strtoul(service, &end, 10);
-	if (!*service || *end || v > 65535)
-		return EAI_SERVICE; /* no services database: numbers only */
-	*port = (uint16_t)v;
+	if (*service && !*end && v <= 65535 && *service >= '0' && *service <= '9') {
+		*port = (uint16_t)v;
+		return 0;
+	}
+	if (flags & AI_NUMERICSERV)
+		return EAI_NONAME;
+	int p = __tincan_serv_port(service, socktype == SOCK_DGRAM ? "udp" : socktype == SOCK_STREAM ? "tcp" : NULL);
+	if (p < 0)
+		return EAI_SERVICE;
+	*port = (uint16_t)p;
 	return 0;
 }
+
+#define AI_KNOWN (AI_PASSIVE | AI_CANONNAME | AI_NUMERICHOST | AI_V4MAPPED | AI_ALL | AI_ADDRCONFIG | AI_NUMERICSERV)
 
 int getaddrinfo(const char *node, const char *service, const struct addrinfo *hints, struct addrinfo **res)
 {
 	int flags = hints ? hints->ai_flags : 0, family = hints ? hints->ai_family : AF_UNSPEC;
 	int socktype = hints ? hints->ai_socktype : 0, proto = hints ? hints->ai_protocol : 0;
-	struct in_addr a;
+	struct in_addr addrs[DNS_MAX_ADDRS];
+	char canon[DNS_NAME_MAX];
+	int naddr = 1;
 	uint16_t port;
 
+	if (flags & ~AI_KNOWN)
+		return EAI_BADFLAGS;
 	if (!node && !service)
 		return EAI_NONAME;
 	if (family != AF_UNSPEC && family != AF_INET)
-		return EAI_FAMILY;
+		return EAI_FAMILY; /* no IPv6 yet, so no AI_V4MAPPED answers either */
 	if (socktype && socktype != SOCK_STREAM && socktype != SOCK_DGRAM)
 		return EAI_SOCKTYPE;
-	int e = port_of(service, flags, &port);
+	int e = port_of(service, flags, socktype, &port);
 	if (e)
 		return e;
+	if (node && strlen(node) < sizeof canon)
+		strcpy(canon, node);
+	else
+		canon[0] = 0;
 	if (!node)
-		a.s_addr = (flags & AI_PASSIVE) ? htonl(INADDR_ANY) : htonl(INADDR_LOOPBACK);
-	else if (strcmp(node, "localhost") == 0 && !(flags & AI_NUMERICHOST))
-		a.s_addr = htonl(INADDR_LOOPBACK);
-	else if (inet_pton(AF_INET, node, &a) != 1)
-		return (flags & AI_NUMERICHOST) ? EAI_NONAME : EAI_NONAME; /* no DNS resolver yet */
+		addrs[0].s_addr = (flags & AI_PASSIVE) ? htonl(INADDR_ANY) : htonl(INADDR_LOOPBACK);
+	else if (inet_pton(AF_INET, node, &addrs[0]) == 1)
+		;
+	else if (flags & AI_NUMERICHOST)
+		return EAI_NONAME;
+	else if ((naddr = dns_lookup(node, addrs, DNS_MAX_ADDRS, canon)) < 0)
+		return naddr;
 
-	/* One entry per socket type asked for (both when none). */
+	/* For each address, one entry per socket type asked for (both when none). */
 	int types[2] = { socktype ? socktype : SOCK_STREAM, SOCK_DGRAM };
 	int ntypes = socktype ? 1 : 2;
 	struct addrinfo *head = NULL, **tail = &head;
-	for (int i = 0; i < ntypes; i++) {
-		struct addrinfo *ai = calloc(1, sizeof *ai + sizeof(struct sockaddr_in));
-		if (!ai) {
-			freeaddrinfo(head);
-			return EAI_MEMORY;
+	for (int k = 0; k < naddr; k++)
+		for (int i = 0; i < ntypes; i++) {
+			struct in_addr a = addrs[k];
+			struct addrinfo *ai = calloc(1, sizeof *ai + sizeof(struct sockaddr_in));
+			if (!ai) {
+				freeaddrinfo(head);
+				return EAI_MEMORY;
+			}
+			struct sockaddr_in *sin = (struct sockaddr_in *)(ai + 1);
+			sin->sin_family = AF_INET;
+			sin->sin_port = htons(port);
+			sin->sin_addr = a;
+			ai->ai_family = AF_INET;
+			ai->ai_socktype = types[i];
+			ai->ai_protocol = proto ? proto : types[i] == SOCK_STREAM ? IPPROTO_TCP : IPPROTO_UDP;
+			ai->ai_addrlen = sizeof *sin;
+			ai->ai_addr = (struct sockaddr *)sin;
+			if ((flags & AI_CANONNAME) && node && k == 0 && i == 0 && !(ai->ai_canonname = strdup(canon))) {
+				free(ai);
+				freeaddrinfo(head);
+				return EAI_MEMORY;
+			}
+			*tail = ai;
+			tail = &ai->ai_next;
 		}
-		struct sockaddr_in *sin = (struct sockaddr_in *)(ai + 1);
-		sin->sin_family = AF_INET;
-		sin->sin_port = htons(port);
-		sin->sin_addr = a;
-		ai->ai_family = AF_INET;
-		ai->ai_socktype = types[i];
-		ai->ai_protocol = proto ? proto : types[i] == SOCK_STREAM ? IPPROTO_TCP : IPPROTO_UDP;
-		ai->ai_addrlen = sizeof *sin;
-		ai->ai_addr = (struct sockaddr *)sin;
-		if ((flags & AI_CANONNAME) && node && i == 0)
-			ai->ai_canonname = strdup(node);
-		*tail = ai;
-		tail = &ai->ai_next;
-	}
 	*res = head;
 	return 0;
 }
@@ -196,12 +224,27 @@ int getnameinfo(const struct sockaddr *sa, socklen_t salen, char *host, socklen_
 	const struct sockaddr_in *sin = (const struct sockaddr_in *)sa;
 	if (!sa || salen < sizeof *sin || sin->sin_family != AF_INET)
 		return EAI_FAMILY;
-	if (flags & NI_NAMEREQD)
-		return EAI_NONAME; /* no reverse lookups */
-	if (host && hostlen && !inet_ntop(AF_INET, &sin->sin_addr, host, hostlen))
-		return EAI_OVERFLOW;
-	if (serv && servlen && snprintf(serv, servlen, "%u", ntohs(sin->sin_port)) >= (int)servlen)
-		return EAI_OVERFLOW;
+	const char *name = (flags & NI_NUMERICHOST) ? NULL : dns_host_by_addr(sin->sin_addr);
+	if (!name && (flags & NI_NAMEREQD))
+		return EAI_NONAME; /* host entries only: no PTR queries */
+	if (host && hostlen) {
+		if (name) {
+			if (strlen(name) >= hostlen)
+				return EAI_OVERFLOW;
+			strcpy(host, name);
+		} else if (!inet_ntop(AF_INET, &sin->sin_addr, host, hostlen)) {
+			return EAI_OVERFLOW;
+		}
+	}
+	const char *sname = (flags & NI_NUMERICSERV)
+				? NULL
+				: __tincan_serv_name(ntohs(sin->sin_port), flags & NI_DGRAM ? "udp" : "tcp");
+	if (serv && servlen) {
+		int n =
+		    sname ? snprintf(serv, servlen, "%s", sname) : snprintf(serv, servlen, "%u", ntohs(sin->sin_port));
+		if (n >= (int)servlen)
+			return EAI_OVERFLOW;
+	}
 	return 0;
 }
 
@@ -209,12 +252,15 @@ const char *gai_strerror(int e)
 {
 	switch (e) {
 	case EAI_BADFLAGS: return "Bad value for ai_flags";
-	case EAI_NONAME: return "Name or service not known (tincan resolves numeric addresses only)";
+	case EAI_NONAME: return "Name or service not known";
 	case EAI_AGAIN: return "Temporary failure in name resolution";
 	case EAI_FAIL: return "Non-recoverable failure in name resolution";
 	case EAI_FAMILY: return "Address family not supported";
 	case EAI_SOCKTYPE: return "Socket type not supported";
-	case EAI_SERVICE: return "Service not supported (numeric ports only)";
+	case EAI_SERVICE: return "Servname not supported for ai_socktype";
+	case EAI_NODATA: return "No address associated with hostname";
+	case EAI_ADDRFAMILY: return "Address family for hostname not supported";
+	case EAI_SYSTEM: return "System error";
 	case EAI_MEMORY: return "Out of memory";
 	case EAI_OVERFLOW: return "Buffer too small";
 	default: return "Unknown error";

@@ -59,7 +59,7 @@ int sock_errno(err_t e)
 	case ERR_MEM: return ENOMEM;
 	case ERR_BUF: return ENOBUFS;
 	case ERR_TIMEOUT: return ETIMEDOUT;
-	case ERR_RTE: return EHOSTUNREACH;
+	case ERR_RTE: return ENETUNREACH; /* no route: as Linux says it */
 	case ERR_INPROGRESS: return EINPROGRESS;
 	case ERR_VAL: return EINVAL;
 	case ERR_WOULDBLOCK: return EWOULDBLOCK;

@@ -290,6 +290,8 @@ Boot IMAGE (a program linked by tincan-cc) as a KVM guest; ARGS become its argv[
   --net-mac=[NAME:]MAC  the guest's MAC (default: random, locally administered)
   --ip=ADDR/PREFIX      the guest's IPv4 address on its first net device (default: DHCP)
   --gw=ADDR             its default gateway
+  --dns=ADDR            a DNS server for the guest (up to 3; default: from DHCP)
+  --host-entry=NAME:ADDR  answer NAME with ADDR before DNS, as /etc/hosts (repeatable)
   --block=[NAME:]FILE   attach a disk file (its size a multiple of 512) to the image's block
                         device NAME (NAME may be left out when the image declares one);
                         a read-only file makes a read-only device

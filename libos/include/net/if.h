@@ -11,6 +11,13 @@ extern "C" {
 #define IF_NAMESIZE 16
 #define IFNAMSIZ IF_NAMESIZE
 
+/* Interface flags (getifaddrs' ifa_flags), values as on Linux. */
+#define IFF_UP 0x1
+#define IFF_BROADCAST 0x2
+#define IFF_LOOPBACK 0x8
+#define IFF_RUNNING 0x40
+#define IFF_MULTICAST 0x1000
+
 struct if_nameindex {
 	unsigned int if_index;
 	char *if_name;

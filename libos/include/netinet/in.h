@@ -60,11 +60,11 @@ struct sockaddr_in6 {
 #define INET_ADDRSTRLEN 16
 #define INET6_ADDRSTRLEN 46
 
-static inline uint16_t __tincan_bswap16(uint16_t v)
+static __inline__ uint16_t __tincan_bswap16(uint16_t v)
 {
 	return __builtin_bswap16(v);
 }
-static inline uint32_t __tincan_bswap32(uint32_t v)
+static __inline__ uint32_t __tincan_bswap32(uint32_t v)
 {
 	return __builtin_bswap32(v);
 }

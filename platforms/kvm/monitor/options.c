@@ -1,7 +1,9 @@
 /* tincan-run's command line; see options.h. */
 #include "options.h"
 
+#include <arpa/inet.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "../abi.h"
@@ -49,6 +51,51 @@ static const char *opt_value(const char *name, int argc, char **argv, int *i, in
 	return argv[++*i];
 }
 
+/* The resolver's settings go to the guest in its environment, as
+ * TINCAN_DNS=ADDR,... and TINCAN_HOSTS=NAME:ADDR,... (libos/net/dns.c). */
+#define DNS_MAX 3
+#define HOSTS_MAX 32
+
+/* A host name: 1 to 253 bytes of letters, digits, '-', '_' and '.', labels
+ * of 1 to 63. */
+static int host_name_ok(const char *s, size_t n)
+{
+	size_t label = 0;
+	if (n == 0 || n > 253)
+		return 0;
+	for (size_t i = 0; i < n; i++) {
+		char c = s[i];
+		if (c == '.') {
+			if (label == 0)
+				return 0;
+			label = 0;
+		} else if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
+			     c == '_') ||
+			   ++label > 63) {
+			return 0;
+		}
+	}
+	return 1;
+}
+
+/* "PREFIX" and the values joined with commas, for the environment. */
+static char *join_env(const char *prefix, const char **v, int n)
+{
+	size_t len = strlen(prefix) + 1;
+	for (int i = 0; i < n; i++)
+		len += strlen(v[i]) + 1;
+	char *s = malloc(len);
+	if (!s)
+		return NULL;
+	strcpy(s, prefix);
+	for (int i = 0; i < n; i++) {
+		if (i)
+			strcat(s, ",");
+		strcat(s, v[i]);
+	}
+	return s;
+}
+
 /* Give argv[*i] to the module option it names: 1 taken, 0 not a module
  * option, -1 refused (err says why). */
 static int module_option(const struct module *const *mods, int argc, char **argv, int *i, int *missing, char *err,
@@ -65,8 +112,9 @@ static int module_option(const struct module *const *mods, int argc, char **argv
 
 int options_parse(struct options *o, int argc, char **argv, const struct module *const *mods, char *err, size_t errlen)
 {
-	int i, missing = 0, r;
-	const char *v;
+	int i, missing = 0, r, ndns = 0, nhosts = 0;
+	const char *v, *dns[DNS_MAX], *hosts[HOSTS_MAX];
+	struct in_addr ia;
 
 	memset(o, 0, sizeof *o);
 	for (i = 1; i < argc && argv[i][0] == '-' && argv[i][1] != '\0'; i++) {
@@ -101,6 +149,29 @@ int options_parse(struct options *o, int argc, char **argv, const struct module 
 				return OPT_ERROR;
 			}
 			o->envp[o->envc++] = (char *)v;
+		} else if ((v = opt_value("--dns", argc, argv, &i, &missing))) {
+			if (inet_pton(AF_INET, v, &ia) != 1 || ia.s_addr == 0) {
+				snprintf(err, errlen, "invalid --dns=%s: expected an IPv4 address like 10.0.0.1", v);
+				return OPT_ERROR;
+			}
+			if (ndns == DNS_MAX) {
+				snprintf(err, errlen, "more than %d --dns options", DNS_MAX);
+				return OPT_ERROR;
+			}
+			dns[ndns++] = v;
+		} else if ((v = opt_value("--host-entry", argc, argv, &i, &missing))) {
+			const char *colon = strchr(v, ':');
+			if (!colon || !host_name_ok(v, (size_t)(colon - v)) ||
+			    inet_pton(AF_INET, colon + 1, &ia) != 1) {
+				snprintf(err, errlen,
+					 "invalid --host-entry=%s: expected NAME:ADDR like db.example:10.0.0.5", v);
+				return OPT_ERROR;
+			}
+			if (nhosts == HOSTS_MAX) {
+				snprintf(err, errlen, "more than %d --host-entry options", HOSTS_MAX);
+				return OPT_ERROR;
+			}
+			hosts[nhosts++] = v;
 		} else if (strcmp(a, "--") == 0) {
 			i++;
 			break;
@@ -115,6 +186,14 @@ int options_parse(struct options *o, int argc, char **argv, const struct module 
 		snprintf(err, errlen, "no image given");
 		return OPT_ERROR;
 	}
+	if (o->envc + (ndns > 0) + (nhosts > 0) > OPT_ENV_MAX) {
+		snprintf(err, errlen, "more than %d --env options", OPT_ENV_MAX);
+		return OPT_ERROR;
+	}
+	if (ndns && !(o->envp[o->envc++] = join_env("TINCAN_DNS=", dns, ndns)))
+		o->envc--;
+	if (nhosts && !(o->envp[o->envc++] = join_env("TINCAN_HOSTS=", hosts, nhosts)))
+		o->envc--;
 	o->image = argv[i];
 	o->argv = argv + i;
 	o->argc = argc - i;

@@ -243,7 +243,9 @@ const struct module tap_module = {
 		 "                        (NAME may be left out when the image declares one)\n"
 		 "  --net-mac=[NAME:]MAC  the guest's MAC (default: random, locally administered)\n"
 		 "  --ip=ADDR/PREFIX      the guest's IPv4 address on its first net device (default: DHCP)\n"
-		 "  --gw=ADDR             its default gateway\n",
+		 "  --gw=ADDR             its default gateway\n"
+		 "  --dns=ADDR            a DNS server for the guest (up to 3; default: from DHCP)\n"
+		 "  --host-entry=NAME:ADDR  answer NAME with ADDR before DNS, as /etc/hosts (repeatable)\n",
 	.configure = configure,
 	.fds = fds,
 };

@@ -26,6 +26,12 @@
 #define LWIP_UDP 1
 #define LWIP_TCP 1
 #define LWIP_DHCP 1
+/* For the DNS servers DHCP offers (dhcp.c stores them with dns_setserver;
+ * libos/net/dns.c reads them with dns_getserver).  lwIP's own resolver
+ * (dns_gethostbyname) is not used: one table entry is enough. */
+#define LWIP_DNS 1
+#define DNS_TABLE_SIZE 2 /* 1 trips a -Warray-bounds false positive in dns.c */
+#define DNS_MAX_SERVERS 3
 /* 127.0.0.1 works without a NIC: lo is created by lwip_init(), and packets
  * to it are queued and delivered by netif_poll_all() in the event loop. */
 #define LWIP_NETIF_LOOPBACK 1

@@ -1,0 +1,81 @@
+/*
+ * getifaddrs: "lo" and each net device (named as in the image manifest),
+ * with the IPv4 address lwIP has for it now (static, or from DHCP; a device
+ * without one yet is listed with no address).  One allocation per entry.
+ */
+#include <errno.h>
+#include <ifaddrs.h>
+#include <net/if.h>
+#include <netinet/in.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "lwip/netif.h"
+
+#include "../internal.h"
+
+struct ifa_block {
+	struct ifaddrs ifa;
+	struct sockaddr_in addr, mask, bcast;
+	char name[IF_NAMESIZE];
+};
+
+static void set_sin(struct sockaddr_in *sin, uint32_t a)
+{
+	memset(sin, 0, sizeof *sin);
+	sin->sin_family = AF_INET;
+	sin->sin_addr.s_addr = a;
+}
+
+int getifaddrs(struct ifaddrs **ifap)
+{
+	struct ifaddrs *head = NULL, **tail = &head;
+	struct netif *nif;
+	NETIF_FOREACH(nif)
+	{
+		struct ifa_block *b = calloc(1, sizeof *b);
+		if (!b) {
+			freeifaddrs(head);
+			errno = ENOMEM;
+			return -1;
+		}
+		int lo = nif->name[0] == 'l' && nif->name[1] == 'o';
+		if (lo)
+			strcpy(b->name, "lo");
+		else
+			memcpy(b->name, plat_net_info((int)(intptr_t)nif->state)->name,
+			       strnlen(plat_net_info((int)(intptr_t)nif->state)->name, IF_NAMESIZE - 1));
+		b->ifa.ifa_name = b->name;
+		unsigned flags = 0;
+		if (netif_is_up(nif))
+			flags |= IFF_UP;
+		if (netif_is_up(nif) && netif_is_link_up(nif))
+			flags |= IFF_RUNNING;
+		flags |= lo ? IFF_LOOPBACK : IFF_BROADCAST;
+		b->ifa.ifa_flags = flags;
+		uint32_t a = ip4_addr_get_u32(netif_ip4_addr(nif)), m = ip4_addr_get_u32(netif_ip4_netmask(nif));
+		if (a) {
+			set_sin(&b->addr, a);
+			set_sin(&b->mask, m);
+			b->ifa.ifa_addr = (struct sockaddr *)&b->addr;
+			b->ifa.ifa_netmask = (struct sockaddr *)&b->mask;
+			if (!lo) {
+				set_sin(&b->bcast, a | ~m);
+				b->ifa.ifa_broadaddr = (struct sockaddr *)&b->bcast;
+			}
+		}
+		*tail = &b->ifa;
+		tail = &b->ifa.ifa_next;
+	}
+	*ifap = head;
+	return 0;
+}
+
+void freeifaddrs(struct ifaddrs *ifa)
+{
+	while (ifa) {
+		struct ifaddrs *next = ifa->ifa_next;
+		free(ifa); /* the first member of its block */
+		ifa = next;
+	}
+}
