@@ -25,7 +25,10 @@ typedef uint64_t tc_gpa; /* guest-physical == guest-virtual address */
  *                              accessible to the guest
  *   TC_IMAGE_BASE .. image end ELF PT_LOAD segments (text R-X, rodata R--,
  *                              data/bss RW- NX)
- *   image end .. guard         heap (RW- NX), handed out by sbrk
+ *   image end .. guard         heap (RW- NX), handed out by sbrk; with
+ *                              memory growth only [heap_start, heap_end) is
+ *                              backed at first, and TC_HC_MEM_GROW backs
+ *                              more up to heap_max
  *   guard page                 not mapped: a stack overflow faults here
  *   stack                      RW- NX, grows down from boot info
  *   boot info .. mem end       R-- NX: struct tc_boot_info, argv, envp
@@ -57,13 +60,15 @@ enum tc_hypercall {
 	TC_HC_BLK_IO = 9,
 	TC_HC_FS_PATH = 10,
 	TC_HC_FS_FILE = 11,
-	TC_HC_MAX = 11
+	TC_HC_MEM_GROW = 12,
+	TC_HC_MAX = 12
 };
 
 /* Errors the monitor returns in `ret` fields, as negative numbers. */
 enum tc_error {
 	TC_EIO = 5,
 	TC_EAGAIN = 11,
+	TC_ENOMEM = 12,
 	TC_EINVAL = 22,
 	TC_ENOSPC = 28,
 	TC_EROFS = 30,
@@ -115,6 +120,17 @@ struct tc_hc_panic {
 	uint64_t len; /* IN: at most TC_PANIC_MSG_MAX, longer is cut */
 };
 #define TC_PANIC_MSG_MAX 512
+
+/* TC_HC_MEM_GROW: back at least bytes more of heap above the current
+ * heap_end (boot info's, then each call's).  bytes: a page multiple, not 0
+ * (else -TC_EINVAL); beyond heap_max it is -TC_ENOMEM.  The monitor may
+ * back more than asked (it grows in 2 MiB chunks, by up to the heap's size
+ * at a time); heap_end = the new end, or the old one on an error. */
+struct tc_hc_mem_grow {
+	uint64_t bytes; /* IN */
+	tc_gpa heap_end; /* OUT */
+	int64_t ret; /* OUT: 0 or -tc_error */
+};
 
 /*
  * Networking.  Each net device has one ring in guest memory, shared with
@@ -379,6 +395,7 @@ struct tc_boot_info {
 		uint32_t pad;
 	} dir[TC_DIR_MAX];
 	char cwd[TC_DIR_PATH_MAX]; /* the guest's working directory ("": "/") */
+	tc_gpa heap_max; /* TC_HC_MEM_GROW may extend heap_end up to here (== heap_end: no growth) */
 };
 #define TC_BLK_RO 1u /* the host file is read-only: writes complete with -TC_EROFS */
 

@@ -49,8 +49,8 @@ static void add_region(struct guest_layout *lay, uint64_t start, uint64_t end, u
 	lay->region[lay->nregion++] = (struct gm_region){ start, end, perm };
 }
 
-int layout_plan(struct guest_layout *lay, const struct ei_image *img, uint64_t mem_size, uint64_t stack,
-		uint64_t info_size, uint64_t *need, char *err, size_t errlen)
+int layout_plan(struct guest_layout *lay, const struct ei_image *img, uint64_t mem_size, uint64_t mem_max,
+		uint64_t stack, uint64_t info_size, uint64_t *need, char *err, size_t errlen)
 {
 	memset(lay, 0, sizeof *lay);
 	*need = 0;
@@ -75,6 +75,17 @@ int layout_plan(struct guest_layout *lay, const struct ei_image *img, uint64_t m
 			    (unsigned long long)(stack >> 10), (unsigned long long)(mem_size >> 10));
 	}
 
+	/* Growth: the heap grows in whole 2 MiB chunks (one page directory
+	 * entry each), from about where the fixed layout would end it to
+	 * below the stack at the top of mem_max. */
+	uint64_t top = stack + info_size + PAGE, end0 = round_up(mem_size - top, CHUNK);
+	if (end0 == img->hi)
+		end0 += CHUNK;
+	if (mem_max > mem_size && mem_max <= TC_MEM_MAX && end0 < ((mem_max - top) & ~(CHUNK - 1)))
+		mem_size = mem_max;
+	else
+		end0 = mem_size - top;
+
 	lay->mem_size = mem_size;
 	lay->gdt = PAGE;
 	lay->pml4 = 2 * PAGE;
@@ -83,7 +94,9 @@ int layout_plan(struct guest_layout *lay, const struct ei_image *img, uint64_t m
 	lay->stack_bottom = lay->stack_top - stack;
 	lay->guard = lay->stack_bottom - PAGE;
 	lay->heap_start = img->hi;
-	lay->heap_end = lay->guard;
+	lay->heap_end = end0;
+	lay->heap_max = end0 == lay->guard ? end0 : lay->guard & ~(CHUNK - 1);
+	lay->top = end0 == lay->guard ? mem_size : lay->stack_bottom;
 
 	add_region(lay, lay->gdt, lay->gdt + PAGE, GM_SUPER | GM_R);
 	for (unsigned i = 0; i < img->nseg; i++) {
@@ -125,6 +138,18 @@ void *gm_ptr(const struct gm *g, uint64_t gpa, uint64_t len, unsigned perm)
 		if (r + 1 == l->region + l->nregion || r[1].start != at)
 			return NULL;
 	}
+}
+
+void layout_grow(struct guest_layout *lay, uint8_t *base, uint64_t new_end)
+{
+	struct gm_region *r = (struct gm_region *)gm_region_of(lay, lay->heap_end - 1);
+	uint64_t *pdpt = (uint64_t *)(base + lay->pml4 + PAGE);
+
+	for (uint64_t c = lay->heap_end; c < new_end; c += CHUNK) {
+		uint64_t *pd = (uint64_t *)(base + (pdpt[c / GIB] & ~0xfffULL));
+		pd[(c % GIB) / CHUNK] = c | PTE_P | PTE_W | PTE_U | PTE_NX | PTE_PS;
+	}
+	r->end = lay->heap_end = new_end;
 }
 
 /* Leaf entry bits for a permission. */
