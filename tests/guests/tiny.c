@@ -327,20 +327,31 @@ int tiny_main(const struct tc_boot_info *info)
 		exit_(0);
 	} else if (seq(cmd, "grow-time")) {
 		/* Grow until refused, asking for arg bytes each time: the number of
-		 * grows and the mean ns of one (hypercall and first touch). */
-		uint64_t n = 0, ns = 0;
+		 * grows, the mean ns of one hypercall, of the first write to the
+		 * new memory that follows, and of a refused call (the exit alone). */
+		uint64_t n = 0, ns = 0, touch = 0;
 		for (;;) {
 			struct tc_hc_mem_grow g = { num(arg), 0, 0 };
 			uint64_t t = mono_ns();
 			tc_hypercall(TC_HC_MEM_GROW, &g);
+			uint64_t t1 = mono_ns();
 			if (g.ret < 0)
 				break;
 			*(volatile char *)(uintptr_t)(g.heap_end - 4096) = 1;
-			ns += mono_ns() - t;
+			touch += mono_ns() - t1;
+			ns += t1 - t;
 			n++;
 		}
+		uint64_t t = mono_ns();
+		for (int i = 0; i < 20; i++) {
+			struct tc_hc_mem_grow g = { 4096, 0, 0 };
+			tc_hypercall(TC_HC_MEM_GROW, &g);
+		}
+		uint64_t refused = (mono_ns() - t) / 20;
 		putu(n);
 		putu(ns / (n ? n : 1));
+		putu(touch / (n ? n : 1));
+		putu(refused);
 		exit_(0);
 	}
 

@@ -25,7 +25,7 @@ setup() { need_kvm; }
 	boot --mem=8M --mem-max=16M "$TINY" grow 4096 4096 4096
 	[ "$status" -eq 0 ]
 	# All the room below the stack in one step (the heap is bigger than it), then refusals.
-	[ "$(echo ${lines[@]})" = "0 6291456 -12 0 -12 0 0" ]
+	[ "$(echo ${lines[@]})" = "0 8388608 -12 0 -12 0 0" ]
 	boot --mem-max=0 "$TINY" grow 4096
 	[ "$(echo ${lines[@]})" = "-12 0 0" ]
 }
@@ -40,5 +40,5 @@ setup() { need_kvm; }
 @test "memory past the backed heap is unmapped: a fault, not host memory" {
 	boot "$TINY" beyond-heap
 	[ "$status" -eq 101 ]
-	first_line_has "guest fault: access to unmapped memory at 0x800000"
+	first_line_has "guest fault: access beyond the heap's end (memory not grown into yet) at 0x800000"
 }

@@ -141,28 +141,37 @@ int main(void)
 	/* Growth: 8 MiB backed at first, room up to 64 MiB, tables for all of it. */
 	uint64_t span = 64 << 20;
 	uint8_t *gmem = mmap(NULL, span, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-	ok(layout_plan(&l, &img, 8 << 20, span, 0, 5000, &need, err, sizeof err) == 0 && l.mem_size == span &&
-	       l.heap_end == (8 << 20) && l.heap_max == ((l.guard >> 21) << 21) && l.top == l.stack_bottom &&
-	       l.info == span - 0x2000,
-	   "growth layout: heap to 8 MiB, room to %llu KiB", (unsigned long long)(l.heap_max >> 10));
+	ok(layout_plan(&l, &img, 8 << 20, span + 5, 0, 5000, &need, err, sizeof err) == 0 && l.grows &&
+	       l.mem_size == span && l.guard == 0x16000 && l.stack_bottom == 0x17000 &&
+	       l.stack_top == 0x17000 + TC_STACK_DEFAULT && l.info == l.stack_top && l.heap_start == l.info + 0x2000 &&
+	       l.heap_end == (8 << 20) && l.heap_max == span,
+	   "growth layout: guard, stack, boot info above the image, then the heap to 8 MiB of 64");
 	ok(layout_build_tables(&l, gmem, err, sizeof err) == 0, "growth tables");
 	g.base = gmem;
-	ok(maps(gmem, l.pml4, l.heap_end - 1, P | U | W | NX) && maps(gmem, l.pml4, l.heap_end, 0) &&
-	       maps(gmem, l.pml4, l.stack_bottom, P | U | W | NX) && maps(gmem, l.pml4, l.guard, 0),
-	   "heap mapped up to its backed end only, stack at the top");
+	ok(maps(gmem, l.pml4, l.guard, 0) && maps(gmem, l.pml4, l.stack_bottom, P | U | W | NX) &&
+	       maps(gmem, l.pml4, l.info, P | U | NX) && maps(gmem, l.pml4, l.heap_start, P | U | W | NX) &&
+	       maps(gmem, l.pml4, l.heap_end - 1, P | U | W | NX) && maps(gmem, l.pml4, l.heap_end, 0),
+	   "guard, stack, boot info, heap mapped up to its backed end only");
 	ok(gm_ptr(&g, l.heap_end - 8, 16, GM_R) == NULL, "nothing past the backed heap for the monitor");
+	ok(gm_ptr(&g, l.info, 16, GM_W) == NULL && gm_ptr(&g, l.heap_start - 8, 16, GM_R) != NULL,
+	   "boot info read-only, readable on into the heap");
 	layout_grow(&l, gmem, (12 << 20));
 	ok(l.heap_end == (12 << 20) && maps(gmem, l.pml4, (12 << 20) - 1, P | U | W | NX) &&
 	       maps(gmem, l.pml4, 12 << 20, 0),
 	   "grown to 12 MiB: mapped RW- NX up to there");
-	ok(gm_ptr(&g, 0x14000, (12 << 20) - 0x14000, GM_W) != NULL && gm_ptr(&g, (12 << 20) - 8, 16, GM_R) == NULL,
-	   "the grown heap is one region with data, and ends there");
-	ok(layout_plan(&l, &img, 8 << 20, 9 << 20, 0, 5000, &need, err, sizeof err) == 0 && l.mem_size == (8 << 20) &&
-	       l.heap_max == l.heap_end && l.heap_end == l.guard && l.top == l.mem_size,
+	ok(gm_ptr(&g, l.heap_start, (12 << 20) - l.heap_start, GM_W) != NULL &&
+	       gm_ptr(&g, (12 << 20) - 8, 16, GM_R) == NULL,
+	   "the grown heap is one region, and ends there");
+	ok(layout_plan(&l, &img, 8 << 20, 9 << 20, 0, 5000, &need, err, sizeof err) == 0 && !l.grows &&
+	       l.mem_size == (8 << 20) && l.heap_max == l.heap_end && l.heap_end == l.guard,
 	   "no room for a 2 MiB step: fixed memory");
-	ok(layout_plan(&l, &img, 8 << 20, 0, 0, 5000, &need, err, sizeof err) == 0 && l.mem_size == (8 << 20) &&
-	       l.heap_max == l.heap_end && l.top == l.mem_size,
+	ok(layout_plan(&l, &img, 8 << 20, 0, 0, 5000, &need, err, sizeof err) == 0 && !l.grows &&
+	       l.mem_size == (8 << 20) && l.heap_max == l.heap_end,
 	   "mem_max 0: fixed memory");
+	ok(layout_plan(&l, &img, 0x16000 + 0x1000 + TC_STACK_DEFAULT + 0x2000, span, 0, 5000, &need, err, sizeof err) ==
+		   0 &&
+	       l.grows && l.heap_end == (2 << 20),
+	   "growth from the smallest memory: a heap of its own from the start");
 	munmap(gmem, span);
 
 	check_tables(1 << 20);

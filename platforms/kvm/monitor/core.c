@@ -152,5 +152,5 @@ void modules_start(struct vm *vm)
 	}
 	for (unsigned i = 0; i < fds.nwait; i++)
 		wait_known |= fds.wait[i].ev;
-	sandbox_enter(&fds, vm->lay.heap_max > vm->lay.heap_end);
+	sandbox_enter(&fds, vm->lay.grows);
 }

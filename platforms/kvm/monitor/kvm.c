@@ -46,7 +46,7 @@ static void add_slot(struct vm *vm, uint64_t start, uint64_t end)
 uint64_t vm_backed(const struct vm *vm)
 {
 	const struct guest_layout *l = &vm->lay;
-	return l->top < l->mem_size ? l->heap_end + (l->mem_size - l->top) : l->mem_size;
+	return l->grows ? l->heap_end : l->mem_size;
 }
 
 int vm_grow(struct vm *vm, uint64_t bytes)
@@ -99,9 +99,8 @@ void vm_create(struct vm *vm)
 	if (vm->mem == MAP_FAILED)
 		die(TC_STATUS_HOST, "cannot allocate %llu KiB of guest memory: %s", (unsigned long long)(size >> 10),
 		    strerror(errno));
-	add_slot(vm, 0, vm->lay.top < size ? vm->lay.heap_end : size);
-	if (vm->lay.top < size) {
-		add_slot(vm, vm->lay.top, size);
+	add_slot(vm, 0, vm->lay.grows ? vm->lay.heap_end : size);
+	if (vm->lay.grows) {
 		int n = ioctl(vm->kvm, KVM_CHECK_EXTENSION, KVM_CAP_NR_MEMSLOTS);
 		vm->slots_max = n > SLOTS_MAX ? SLOTS_MAX : n > 0 ? (unsigned)n : 0;
 	}

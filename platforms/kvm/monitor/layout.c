@@ -75,28 +75,35 @@ int layout_plan(struct guest_layout *lay, const struct ei_image *img, uint64_t m
 			    (unsigned long long)(stack >> 10), (unsigned long long)(mem_size >> 10));
 	}
 
-	/* Growth: the heap grows in whole 2 MiB chunks (one page directory
-	 * entry each), from about where the fixed layout would end it to
-	 * below the stack at the top of mem_max. */
-	uint64_t top = stack + info_size + PAGE, end0 = round_up(mem_size - top, CHUNK);
-	if (end0 == img->hi)
-		end0 += CHUNK;
-	if (mem_max > mem_size && mem_max <= TC_MEM_MAX && end0 < ((mem_max - top) & ~(CHUNK - 1)))
-		mem_size = mem_max;
-	else
-		end0 = mem_size - top;
-
-	lay->mem_size = mem_size;
 	lay->gdt = PAGE;
 	lay->pml4 = 2 * PAGE;
-	lay->info = mem_size - info_size;
-	lay->stack_top = lay->info;
-	lay->stack_bottom = lay->stack_top - stack;
-	lay->guard = lay->stack_bottom - PAGE;
-	lay->heap_start = img->hi;
-	lay->heap_end = end0;
-	lay->heap_max = end0 == lay->guard ? end0 : lay->guard & ~(CHUNK - 1);
-	lay->top = end0 == lay->guard ? mem_size : lay->stack_bottom;
+	/* Growth: guard, stack and boot info go right above the image, the
+	 * heap above them, free to grow in whole 2 MiB chunks (one page
+	 * directory entry each) up to mem_max.  At first the heap ends where
+	 * mem_size does, rounded up to a chunk, so one memory slot covers all
+	 * the guest has at boot. */
+	uint64_t end0 = round_up(mem_size, CHUNK), max = mem_max & ~(CHUNK - 1);
+	if (end0 == fit)
+		end0 += CHUNK;
+	if (mem_max > mem_size && mem_max <= TC_MEM_MAX && end0 < max) {
+		lay->grows = 1;
+		lay->mem_size = max;
+		lay->guard = img->hi;
+		lay->stack_bottom = lay->guard + PAGE;
+		lay->stack_top = lay->stack_bottom + stack;
+		lay->info = lay->stack_top;
+		lay->heap_start = lay->info + info_size;
+		lay->heap_end = end0;
+		lay->heap_max = max;
+	} else {
+		lay->mem_size = mem_size;
+		lay->info = mem_size - info_size;
+		lay->stack_top = lay->info;
+		lay->stack_bottom = lay->stack_top - stack;
+		lay->guard = lay->stack_bottom - PAGE;
+		lay->heap_start = img->hi;
+		lay->heap_end = lay->heap_max = lay->guard;
+	}
 
 	add_region(lay, lay->gdt, lay->gdt + PAGE, GM_SUPER | GM_R);
 	for (unsigned i = 0; i < img->nseg; i++) {
@@ -105,9 +112,13 @@ int layout_plan(struct guest_layout *lay, const struct ei_image *img, uint64_t m
 		/* Holes between segments stay unmapped. */
 		add_region(lay, s->vaddr, round_up(s->vaddr + s->memsz, PAGE), perm | GM_R);
 	}
-	add_region(lay, lay->heap_start, lay->heap_end, GM_R | GM_W);
+	/* Regions in address order. */
+	if (!lay->grows)
+		add_region(lay, lay->heap_start, lay->heap_end, GM_R | GM_W);
 	add_region(lay, lay->stack_bottom, lay->stack_top, GM_R | GM_W);
-	add_region(lay, lay->info, mem_size, GM_R);
+	add_region(lay, lay->info, lay->info + info_size, GM_R);
+	if (lay->grows)
+		add_region(lay, lay->heap_start, lay->heap_end, GM_R | GM_W);
 	return 0;
 }
 
