@@ -25,14 +25,15 @@ typedef uint64_t tc_gpa; /* guest-physical == guest-virtual address */
  *                              accessible to the guest
  *   TC_IMAGE_BASE .. image end ELF PT_LOAD segments (text R-X, rodata R--,
  *                              data/bss RW- NX)
- *   image end .. guard         heap (RW- NX), handed out by sbrk; with
- *                              memory growth only [heap_start, heap_end) is
- *                              backed at first, and TC_HC_MEM_GROW backs
- *                              more up to heap_max
+ *   image end .. guard         heap (RW- NX), handed out by sbrk
  *   guard page                 not mapped: a stack overflow faults here
  *   stack                      RW- NX, grows down from boot info
  *   boot info .. mem end       R-- NX: struct tc_boot_info, argv, envp
  *   TC_DOORBELL_BASE           hypercall doorbells: no memory behind them
+ * When memory grows (tc_boot_info.heap_max > heap_end), guard page, stack
+ * and boot info come right after the image instead, and the heap after
+ * them: [heap_start, heap_end) is backed, TC_HC_MEM_GROW backs more up to
+ * heap_max, and nothing is mapped above heap_end.
  */
 #define TC_PAGE_SIZE 4096ULL
 #define TC_IMAGE_BASE 0x10000ULL
