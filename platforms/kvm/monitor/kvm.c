@@ -32,15 +32,16 @@ static int xioctl(int fd, unsigned long req, void *arg)
 #define CHUNK (2ULL << 20)
 #define STEP_MAX (64ULL << 20)
 
-static void add_slot(struct vm *vm, uint64_t start, uint64_t end)
+static int add_slot(struct vm *vm, uint64_t start, uint64_t end)
 {
 	struct kvm_userspace_memory_region r = { .slot = vm->slots,
 						 .guest_phys_addr = start,
 						 .memory_size = end - start,
 						 .userspace_addr = (uint64_t)(uintptr_t)(vm->mem + start) };
 	if (xioctl(vm->vmfd, KVM_SET_USER_MEMORY_REGION, &r) < 0)
-		die(TC_STATUS_HOST, "KVM_SET_USER_MEMORY_REGION: %s", strerror(errno));
+		return -1;
 	vm->slots++;
+	return 0;
 }
 
 uint64_t vm_backed(const struct vm *vm)
@@ -68,7 +69,9 @@ int vm_grow(struct vm *vm, uint64_t bytes)
 	add = (add + CHUNK - 1) & ~(CHUNK - 1);
 	if (add > room || vm->slots + 1 == vm->slots_max)
 		add = room;
-	add_slot(vm, l->heap_end, l->heap_end + add);
+	/* The host out of memory for KVM's slot arrays: the guest's ENOMEM too. */
+	if (add_slot(vm, l->heap_end, l->heap_end + add) < 0)
+		return -TC_ENOMEM;
 	layout_grow(l, vm->mem, l->heap_end + add);
 	return 0;
 }
@@ -99,7 +102,8 @@ void vm_create(struct vm *vm)
 	if (vm->mem == MAP_FAILED)
 		die(TC_STATUS_HOST, "cannot allocate %llu KiB of guest memory: %s", (unsigned long long)(size >> 10),
 		    strerror(errno));
-	add_slot(vm, 0, vm->lay.grows ? vm->lay.heap_end : size);
+	if (add_slot(vm, 0, vm->lay.grows ? vm->lay.heap_end : size) < 0)
+		die(TC_STATUS_HOST, "KVM_SET_USER_MEMORY_REGION: %s", strerror(errno));
 	if (vm->lay.grows) {
 		int n = ioctl(vm->kvm, KVM_CHECK_EXTENSION, KVM_CAP_NR_MEMSLOTS);
 		vm->slots_max = n > SLOTS_MAX ? SLOTS_MAX : n > 0 ? (unsigned)n : 0;
