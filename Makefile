@@ -101,7 +101,8 @@ HEADERS := $(patsubst libos/include/%,$(T)/include/%,libos/include/tincan.h libo
 	libos/include/sys/utsname.h libos/include/sys/resource.h libos/include/sys/file.h libos/include/syslog.h \
 	libos/include/dlfcn.h libos/include/time.h libos/include/sys/eventfd.h libos/include/sys/mman.h \
 	libos/include/sys/uio.h libos/include/sys/un.h libos/include/sys/termios.h libos/include/sys/ioctl.h \
-	libos/include/net/if.h)
+	libos/include/net/if.h libos/include/sys/epoll.h)
+HEADERS += $(T)/include/sys/signal.h $(T)/include/setjmp.h
 $(T)/include/%: libos/include/%
 	$(Q)mkdir -p $(@D)
 	$(Q)cp $< $@
@@ -313,7 +314,8 @@ $(B)/tests/netclient: tests/tools/netclient.c | deps
 TEST_BINS := $(B)/tests/netclient $(PLAT_TEST_BINS) $(B)/tests/libc.tc $(B)/tests/files.tc $(B)/tests/dirs.tc \
 	$(B)/tests/threads.tc $(B)/tests/sockets.tc $(B)/tests/rootfs.tc $(B)/tests/fsread.tc $(B)/host/fsread \
 	$(B)/tests/append.tc $(B)/host/append $(B)/tests/blockfs.tc $(B)/tests/proc.tc $(B)/tests/ipc.tc \
-	$(B)/tests/mman.tc $(B)/tests/uio.tc $(addprefix $(B)/tests/unit/test_,$(UNITS))
+	$(B)/tests/mman.tc $(B)/tests/uio.tc $(B)/tests/unixsock.tc $(B)/tests/epoll.tc $(addprefix $(B)/tests/unit/test_,$(UNITS))
+TEST_BINS += $(B)/tests/signals.tc
 TEST_BINS += $(B)/tests/memgrow.tc
 
 # ---- top-level targets -------------------------------------------------------

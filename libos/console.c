@@ -13,9 +13,16 @@ static ssize_t con_read(struct file *f, void *buf, size_t len)
 {
 	(void)f;
 	/* Reading blocks in the monitor until input comes: only do that when
-	 * no other thread could run meanwhile. */
-	if (len && !tc_alone())
-		tc_block(NULL, TC_NO_DEADLINE, PLAT_EV_CONSOLE_IN);
+	 * no other thread could run meanwhile, and no signal (a timer's) could
+	 * need delivering: one ends the wait with EINTR. */
+	if (len && (!tc_alone() || tc_sig_hook))
+		for (;;) {
+			long r = tc_block(NULL, TC_NO_DEADLINE, PLAT_EV_CONSOLE_IN);
+			if (r == -EINTR)
+				return -EINTR;
+			if (r > 0)
+				break;
+		}
 	/* Time blocked in the monitor for input is not CPU time. */
 	uint64_t t0 = plat_clock_monotonic_ns();
 	long n = plat_console_read(buf, len);

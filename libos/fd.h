@@ -19,6 +19,7 @@
 #define fd_activity __tincan_fd_activity
 
 struct file;
+struct sock_ops;
 
 struct file_ops {
 	ssize_t (*read)(struct file *f, void *buf, size_t len);
@@ -33,6 +34,11 @@ struct file_ops {
 	 * more of `events` ready: the idle wait in poll()/select() includes
 	 * them.  NULL: none (the file's source wakes fd_activity instead). */
 	unsigned (*poll_events)(struct file *f, short events);
+	/* Sockets: the socket calls (sockops.h); NULL: not a socket. */
+	const struct sock_ops *sock;
+	/* FIONREAD: the bytes a read would find now, or a negative errno;
+	 * NULL: a regular file's size past the offset, else ENOTTY. */
+	int (*nread)(struct file *f);
 };
 
 struct file {
@@ -53,6 +59,9 @@ struct file *fd_get(int fd);
 /* Threads in poll()/select() wait here: whatever may have made a file
  * ready (the network stack, ...) wakes it with tc_wake_all. */
 extern struct tc_waitq fd_activity;
+/* How many times fd_activity was woken (sched.c). */
+#define fd_activity_gen __tincan_fd_activity_gen
+extern unsigned long fd_activity_gen;
 
 /* Console descriptors 0, 1, 2 (console.c). */
 void console_init(void);

@@ -34,7 +34,16 @@ static inline long sys_ret(long r)
 /* Heap bounds for sbrk (heap.c). */
 void libos_heap_init(uintptr_t start, uintptr_t end, uintptr_t max);
 
-/* Sleep until the monotonic clock reaches deadline (time.c); counts idle time. */
-void libos_sleep_until(uint64_t deadline_ns);
+/* Sleep until the monotonic clock reaches deadline (time.c); counts idle
+ * time.  -EINTR if a signal handler ran meanwhile, else 0. */
+int libos_sleep_until(uint64_t deadline_ns);
+
+/* Raise SIGPIPE in the writer before a write fails with EPIPE (signal.c;
+ * the networking object calls it too). */
+void __tincan_sig_pipe(void);
+
+/* Set by signal.c once signals are in use: abort() runs SIGABRT's handler
+ * through it before it ends the guest (proc.c). */
+extern void (*libos_abort_hook)(void);
 
 #endif

@@ -52,10 +52,10 @@ static void pipe_wake(struct pipe *p)
 static int pipe_wait(struct pipe *p, struct tc_waitq *q, const int *open_ends)
 {
 	p->refs++;
-	tc_block(q, TC_NO_DEADLINE, 0);
+	long r = tc_block(q, TC_NO_DEADLINE, 0);
 	int gone = *open_ends == 0;
 	pipe_put(p);
-	return gone ? -EBADF : 0;
+	return gone ? -EBADF : r == -EINTR ? -EINTR : 0;
 }
 
 static ssize_t pipe_read(struct file *f, void *buf, size_t len)
@@ -100,10 +100,14 @@ static ssize_t pipe_write(struct file *f, const void *buf, size_t len)
 	if (len > (size_t)INT64_MAX)
 		len = (size_t)INT64_MAX;
 	while (done < len) {
-		/* Linux would also raise SIGPIPE (default: the end of the
-		 * process); no signal is raised here yet, only EPIPE. */
-		if (!p->readers)
-			return done ? (ssize_t)done : -EPIPE;
+		/* No reader: SIGPIPE (by default the end of the guest), then
+		 * EPIPE if it was ignored or handled. */
+		if (!p->readers) {
+			if (done)
+				return (ssize_t)done;
+			__tincan_sig_pipe();
+			return -EPIPE;
+		}
 		size_t space = PIPE_SIZE - p->len;
 		/* Writes of up to PIPE_ATOMIC bytes go in whole or not at all. */
 		size_t need = len - done <= PIPE_ATOMIC ? len - done : 1;
@@ -173,6 +177,12 @@ static void pipe_close(struct file *f)
 	pipe_put(p);
 }
 
+static int pipe_nread(struct file *f)
+{
+	struct pipe *p = f->priv;
+	return p->len > INT32_MAX ? INT32_MAX : (int)p->len;
+}
+
 static const struct file_ops pipe_ops = {
 	.read = pipe_read,
 	.write = pipe_write,
@@ -180,6 +190,7 @@ static const struct file_ops pipe_ops = {
 	.setfl = pipe_setfl,
 	.poll = pipe_poll,
 	.close = pipe_close,
+	.nread = pipe_nread,
 };
 
 int pipe2(int fds[2], int flags)

@@ -52,6 +52,8 @@ __attribute__((weak)) int poll(struct pollfd *p, nfds_t n, int timeout_ms)
 		if (ready || timeout_ms == 0)
 			return ready;
 		long r = tc_block(&fd_activity, deadline, events);
+		if (r == -EINTR || r == TC_RESTART) /* never restarted, as on Linux */
+			return sys_fail(EINTR);
 		if (r == -ETIMEDOUT)
 			return scan(p, n, &events);
 	}

@@ -57,54 +57,15 @@ void _exit(int status)
 	plat_exit(status);
 }
 
-static const char *const signame[] = {
-	[SIGHUP] = "SIGHUP",   [SIGINT] = "SIGINT",   [SIGQUIT] = "SIGQUIT", [SIGILL] = "SIGILL",
-	[SIGTRAP] = "SIGTRAP", [SIGABRT] = "SIGABRT", [SIGFPE] = "SIGFPE",   [SIGKILL] = "SIGKILL",
-	[SIGBUS] = "SIGBUS",   [SIGSEGV] = "SIGSEGV", [SIGPIPE] = "SIGPIPE", [SIGALRM] = "SIGALRM",
-	[SIGTERM] = "SIGTERM", [SIGUSR1] = "SIGUSR1", [SIGUSR2] = "SIGUSR2",
-};
+void (*libos_abort_hook)(void);
 
-/* newlib's raise() runs handlers the app installed with signal(); a signal
- * that gets here has its default action: end the guest, loudly. */
-int kill(pid_t pid, int sig)
+/* SIGABRT: its handler if the program set one (signal.c), then the end of
+ * the guest with a backtrace, whatever the handler did or the mask says. */
+void abort(void)
 {
-	if (sig < 0 || sig >= NSIG) {
-		return sys_fail(EINVAL);
-	}
-	if (pid != PID && pid != 0 && pid != -1) {
-		return sys_fail(ESRCH);
-	}
-	if (sig == 0 || sig == SIGCHLD || sig == SIGURG || sig == SIGWINCH || sig == SIGCONT)
-		return 0;
-	/* A disposition set with signal(): newlib's raise() runs handlers (and
-	 * calls us back only for SIG_DFL), so hand the signal to it. */
-	_sig_func_ptr h = signal(sig, SIG_DFL);
-	if (h != SIG_ERR)
-		signal(sig, h);
-	if (h == SIG_IGN)
-		return 0;
-	if (h != SIG_DFL && h != SIG_ERR)
-		return raise(sig);
-	if (sig == SIGABRT)
-		tincan_panic("abort() called");
-	const char *name = (size_t)sig < sizeof signame / sizeof signame[0] && signame[sig] ? signame[sig] : "?";
-	tincan_panic("killed by signal %d (%s)", sig, name);
-}
-
-static sigset_t blocked;
-
-int sigprocmask(int how, const sigset_t *set, sigset_t *old)
-{
-	if (old)
-		*old = blocked;
-	if (!set)
-		return 0;
-	switch (how) {
-	case SIG_BLOCK: blocked |= *set; return 0;
-	case SIG_UNBLOCK: blocked &= ~*set; return 0;
-	case SIG_SETMASK: blocked = *set; return 0;
-	default: return sys_fail(EINVAL);
-	}
+	if (libos_abort_hook)
+		libos_abort_hook();
+	tincan_panic("abort() called");
 }
 
 /* The one process is its own process group and session (id PID). */

@@ -9,8 +9,10 @@
 
 #include <errno.h>
 #include <stdlib.h>
+#include <unistd.h>
 
 #include "arch.h"
+#include "fd.h"
 #include "internal.h"
 #include <tincan.h>
 
@@ -36,6 +38,7 @@ struct tc_thread {
 	void *value; /* for pthread_join */
 	struct tc_waitq joiners;
 	void *specific[TC_KEYS_MAX];
+	unsigned long sigmask, sigpending; /* signal.c */
 };
 
 void tc_thread_cleanup(struct tc_thread *t); /* pthread.c: key destructors */
@@ -45,6 +48,33 @@ static struct tc_thread *current = &boot_thread, *threads = &boot_thread;
 static struct tc_waitq ready;
 static const struct tc_io *ios[TC_IO_MAX];
 static int nio;
+
+/* Set by signal.c once a program uses signals (so programs that do not
+ * link none of it): timers fire from the scheduler, handlers run where a
+ * thread resumes. */
+uint64_t (*tc_timer_hook)(uint64_t now);
+long (*tc_sig_hook)(void);
+void (*tc_host_sig_hook)(int sig);
+int tc_sig_waiting;
+
+/* The host asked the guest to stop (SIGINT, SIGTERM; seen by a wait): the
+ * signal for the program if it uses signals, else their default action. */
+static void host_signals(void)
+{
+	unsigned hs = plat_host_signals();
+	for (int sig = 2; hs; sig = 15) {
+		if (!(hs & (1u << sig)))
+			continue;
+		hs &= ~(1u << sig);
+		if (tc_host_sig_hook) {
+			tc_host_sig_hook(sig);
+			continue;
+		}
+		static const char term[] = "killed by signal 15 (SIGTERM)\n", intr[] = "killed by signal 2 (SIGINT)\n";
+		(void)!write(2, sig == 15 ? term : intr, sig == 15 ? sizeof term - 1 : sizeof intr - 1);
+		_exit(128 + sig);
+	}
+}
 
 void tc_sched_add_io(const struct tc_io *io)
 {
@@ -217,7 +247,10 @@ static void schedule(void)
 		unsigned events, io_events;
 		io_poll();
 		uint64_t now = plat_clock_monotonic_ns();
+		uint64_t timers = tc_timer_hook ? tc_timer_hook(now) : TC_NO_DEADLINE;
 		uint64_t deadline = io_deadline(check_deadlines(now, &events), &io_events);
+		if (timers < deadline)
+			deadline = timers;
 		/* Threads waiting for events must not starve behind busy ones. */
 		if ((events | io_events) && ready.head && now - last_poll > POLL_EVERY_NS) {
 			last_poll = now;
@@ -225,13 +258,15 @@ static void schedule(void)
 			unsigned got = plat_wait(0, events | io_events);
 			if (got)
 				deliver_events(got);
+			host_signals();
 		}
 		struct tc_thread *next = pop(&ready);
 		if (next) {
 			switch_to(next);
 			return;
 		}
-		if (deadline == TC_NO_DEADLINE && !events && !io_events)
+		/* (pause() and sigsuspend() wait for the host's signals.) */
+		if (deadline == TC_NO_DEADLINE && !events && !io_events && !tc_sig_waiting)
 			tincan_panic("deadlock: every thread is blocked and nothing can wake one");
 		io_waiting();
 		unsigned got = plat_wait(deadline, events | io_events);
@@ -240,6 +275,7 @@ static void schedule(void)
 		last_poll = after;
 		if (got)
 			deliver_events(got);
+		host_signals();
 	}
 }
 
@@ -256,6 +292,11 @@ long tc_block(struct tc_waitq *q, uint64_t deadline, unsigned events)
 	schedule();
 	self->deadline = TC_NO_DEADLINE;
 	self->events = 0;
+	if (tc_sig_hook) {
+		long r = tc_sig_hook();
+		if (r)
+			return r;
+	}
 	return self->result;
 }
 
@@ -266,8 +307,13 @@ void tc_wake_one(struct tc_waitq *q)
 		make_ready(t, 0);
 }
 
+/* Wake-ups of fd_activity: epoll's edge trigger looks for news (fd.h). */
+unsigned long fd_activity_gen;
+
 void tc_wake_all(struct tc_waitq *q)
 {
+	if (q == &fd_activity)
+		fd_activity_gen++;
 	while (q->head)
 		make_ready(q->head, 0);
 }
@@ -277,6 +323,8 @@ void tc_yield(void)
 	current->state = READY;
 	push(&ready, current);
 	schedule();
+	if (tc_sig_hook)
+		tc_sig_hook();
 }
 
 static void thread_main(void *arg)
@@ -304,6 +352,7 @@ struct tc_thread *tc_spawn(void *(*fn)(void *), void *arg, size_t stack_size, in
 	t->arg = arg;
 	t->detached = detached;
 	t->deadline = TC_NO_DEADLINE;
+	t->sigmask = current->sigmask;
 	t->all = threads;
 	threads = t;
 	live++;
@@ -389,4 +438,28 @@ int tc_detach(struct tc_thread *t)
 void **tc_specific(struct tc_thread *t)
 {
 	return t->specific;
+}
+
+unsigned long *tc_sigmask(struct tc_thread *t)
+{
+	return &t->sigmask;
+}
+
+unsigned long *tc_sigpending(struct tc_thread *t)
+{
+	return &t->sigpending;
+}
+
+/* A signal for t (or, t NULL, for any thread that does not block it) was
+ * generated: wake a blocked thread that can take it, so it runs the
+ * handler at once (its blocking call then fails with EINTR).  The oldest
+ * such thread is picked (the main thread first). */
+void tc_sig_kick(struct tc_thread *t, unsigned long bit)
+{
+	struct tc_thread *pick = NULL;
+	for (struct tc_thread *p = threads; p; p = p->all)
+		if ((!t || p == t) && !(p->sigmask & bit) && p->state != DONE)
+			pick = p;
+	if (pick && pick->state == BLOCKED)
+		make_ready(pick, 0);
 }

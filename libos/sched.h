@@ -11,6 +11,8 @@
 #include <stdint.h>
 
 #define TC_NO_DEADLINE UINT64_MAX
+/* tc_block: a signal handler ran, and had SA_RESTART (else it returns -EINTR). */
+#define TC_RESTART (-4096L)
 #define TC_KEYS_MAX 64
 
 /* Names the networking object (linked only into apps that use sockets)
@@ -81,6 +83,18 @@ struct tc_io {
  * the order they were added; io must live for the rest of the run. */
 #define TC_IO_MAX 4
 void tc_sched_add_io(const struct tc_io *io);
+
+/* Signals (signal.c): the hooks it sets, each thread's mask and pending
+ * set, and waking a thread a new signal is for (NULL: any that does not
+ * block it).  tc_sig_hook runs whenever a thread resumes in tc_block or
+ * tc_yield; what it returns (nonzero) tc_block returns. */
+extern uint64_t (*tc_timer_hook)(uint64_t now);
+extern long (*tc_sig_hook)(void);
+extern void (*tc_host_sig_hook)(int sig); /* SIGINT/SIGTERM from the host */
+extern int tc_sig_waiting; /* threads in sigsuspend: no deadlock while the host may signal */
+unsigned long *tc_sigmask(struct tc_thread *t);
+unsigned long *tc_sigpending(struct tc_thread *t);
+void tc_sig_kick(struct tc_thread *t, unsigned long bit);
 
 /* Called once at boot, on the boot stack. */
 void tc_sched_init(void);

@@ -11,11 +11,16 @@
 
 #define NS 1000000000ULL
 
-void libos_sleep_until(uint64_t deadline)
+int libos_sleep_until(uint64_t deadline)
 {
-	/* Other threads run meanwhile; the scheduler counts idle time. */
-	while (plat_clock_monotonic_ns() < deadline)
-		tc_block(NULL, deadline, 0);
+	/* Other threads run meanwhile; the scheduler counts idle time.  A
+	 * signal handler ends the sleep (even with SA_RESTART, as on Linux). */
+	while (plat_clock_monotonic_ns() < deadline) {
+		long r = tc_block(NULL, deadline, 0);
+		if (r == -EINTR || r == TC_RESTART)
+			return -EINTR;
+	}
+	return 0;
 }
 
 /* Guest CPU time: time since boot that was not spent waiting. */
@@ -106,17 +111,20 @@ int nanosleep(const struct timespec *req, struct timespec *rem)
 	uint64_t d = (uint64_t)req->tv_sec > (UINT64_MAX - now) / NS - 1
 			 ? UINT64_MAX
 			 : now + (uint64_t)req->tv_sec * NS + (uint64_t)req->tv_nsec;
-	libos_sleep_until(d);
-	if (rem)
-		*rem = (struct timespec){ 0, 0 };
-	return 0;
+	int r = libos_sleep_until(d);
+	if (rem) {
+		uint64_t after = plat_clock_monotonic_ns(), left = r && d > after ? d - after : 0;
+		*rem = (struct timespec){ (time_t)(left / NS), (long)(left % NS) };
+	}
+	return r ? sys_fail(EINTR) : 0;
 }
 
 unsigned sleep(unsigned s)
 {
-	struct timespec ts = { (time_t)s, 0 };
-	nanosleep(&ts, NULL);
-	return 0;
+	struct timespec ts = { (time_t)s, 0 }, rem;
+	if (nanosleep(&ts, &rem) == 0)
+		return 0;
+	return (unsigned)rem.tv_sec + (rem.tv_nsec > 0); /* seconds left, rounded up */
 }
 
 int usleep(useconds_t us)
@@ -138,8 +146,8 @@ int clock_nanosleep(clockid_t id, int flags, const struct timespec *req, struct 
 	    (uint64_t)req->tv_sec >= UINT64_MAX / NS ? UINT64_MAX : (uint64_t)req->tv_sec * NS + (uint64_t)req->tv_nsec;
 	uint64_t now = id == CLOCK_REALTIME ? plat_clock_realtime_ns() : plat_clock_monotonic_ns();
 	uint64_t mono = plat_clock_monotonic_ns();
-	if (want > now)
-		libos_sleep_until(want - now > UINT64_MAX - mono ? UINT64_MAX : mono + (want - now));
+	if (want > now && libos_sleep_until(want - now > UINT64_MAX - mono ? UINT64_MAX : mono + (want - now)))
+		return EINTR;
 	return 0;
 }
 
@@ -155,35 +163,4 @@ int clock_getcpuclockid(pid_t pid, clockid_t *id)
 		return ESRCH;
 	*id = CLOCK_PROCESS_CPUTIME_ID;
 	return 0;
-}
-
-/* POSIX per-process timers need signal delivery, which tincan has not got. */
-int timer_create(clockid_t id, struct sigevent *ev, timer_t *t)
-{
-	(void)id, (void)ev, (void)t;
-	return sys_fail(ENOSYS);
-}
-
-int timer_delete(timer_t t)
-{
-	(void)t;
-	return sys_fail(ENOSYS);
-}
-
-int timer_settime(timer_t t, int flags, const struct itimerspec *v, struct itimerspec *o)
-{
-	(void)t, (void)flags, (void)v, (void)o;
-	return sys_fail(ENOSYS);
-}
-
-int timer_gettime(timer_t t, struct itimerspec *v)
-{
-	(void)t, (void)v;
-	return sys_fail(ENOSYS);
-}
-
-int timer_getoverrun(timer_t t)
-{
-	(void)t;
-	return sys_fail(ENOSYS);
 }

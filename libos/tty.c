@@ -177,6 +177,14 @@ int tcsetpgrp(int fd, pid_t pgrp)
 /* Bytes left to read in a regular file; other files cannot tell. */
 static int nread(int fd, int *n)
 {
+	struct file *f = fd_get(fd);
+	if (f && f->ops->nread) {
+		int r = f->ops->nread(f);
+		if (r < 0)
+			return sys_fail(-r);
+		*n = r;
+		return 0;
+	}
 	struct stat st;
 	if (fstat(fd, &st) < 0)
 		return -1;

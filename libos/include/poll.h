@@ -24,6 +24,7 @@ struct pollfd {
 #define POLLRDBAND 0x080
 #define POLLWRNORM 0x100
 #define POLLWRBAND 0x200
+#define POLLRDHUP 0x2000
 
 int poll(struct pollfd *fds, nfds_t n, int timeout_ms);
 

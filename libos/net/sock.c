@@ -12,6 +12,7 @@
 #include <sys/stat.h>
 
 #include "../internal.h"
+#include "../sockops.h"
 #include "sock.h"
 
 static const struct file_ops sock_ops;
@@ -48,7 +49,7 @@ int sock_wait(struct sock *s, uint64_t timeout)
 			free(s);
 		return -EBADF;
 	}
-	return r == -ETIMEDOUT ? -EAGAIN : 0;
+	return r == -ETIMEDOUT ? -EAGAIN : r == -EINTR ? -EINTR : 0;
 }
 
 int sock_errno(err_t e)
@@ -101,35 +102,33 @@ int sock_install(struct sock *s, int flags)
 	return fd;
 }
 
-int socket(int domain, int type, int protocol)
+int inet_socket(int type, int protocol)
 {
 	int kind = type & ~(SOCK_NONBLOCK | SOCK_CLOEXEC);
-	if (domain != AF_INET)
-		return sys_fail(EAFNOSUPPORT);
 	if (kind != SOCK_STREAM && kind != SOCK_DGRAM)
-		return sys_fail(EPROTONOSUPPORT);
+		return -EPROTONOSUPPORT;
 	if (protocol && protocol != (kind == SOCK_STREAM ? IPPROTO_TCP : IPPROTO_UDP))
-		return sys_fail(EPROTONOSUPPORT);
+		return -EPROTONOSUPPORT;
 	struct sock *s = calloc(1, sizeof *s);
 	if (!s)
-		return sys_fail(ENOMEM);
+		return -ENOMEM;
 	s->type = kind;
 	int e = kind == SOCK_STREAM ? stream_open(s) : dgram_open(s);
 	if (e) {
 		free(s);
-		return sys_fail(-e);
+		return e;
 	}
-	return (int)sys_ret(sock_install(s, type));
+	return sock_install(s, type);
 }
 
-int shutdown(int fd, int how)
+int inet_shutdown(int fd, int how)
 {
 	int e = 0;
 	struct sock *s = sock_get(fd, &e);
 	if (!s)
-		return sys_fail(-e);
+		return e;
 	if (how != SHUT_RD && how != SHUT_WR && how != SHUT_RDWR)
-		return sys_fail(EINVAL);
+		return -EINVAL;
 	if (s->state == SOCK_LISTENING) {
 		/* A common way to stop a thread blocked in accept(). */
 		s->rd_shut = 1;
@@ -137,7 +136,7 @@ int shutdown(int fd, int how)
 		return 0;
 	}
 	if (s->type == SOCK_STREAM && s->state != SOCK_CONNECTED)
-		return sys_fail(ENOTCONN);
+		return -ENOTCONN;
 	if (how != SHUT_WR)
 		s->rd_shut = 1;
 	if (how != SHUT_RD) {
@@ -186,6 +185,14 @@ static short sock_poll(struct file *f, short events)
 	return (short)(r & (events | POLLERR | POLLHUP));
 }
 
+static int sock_nread(struct file *f)
+{
+	struct sock *s = f->priv;
+	if (s->type == SOCK_STREAM)
+		return s->rx ? s->rx->tot_len : 0;
+	return s->dq_len ? s->dq[s->dq_head % DGRAM_QUEUE].p->tot_len : 0;
+}
+
 static void sock_close(struct file *f)
 {
 	struct sock *s = f->priv;
@@ -200,6 +207,20 @@ static void sock_close(struct file *f)
 	}
 }
 
+static const struct sock_ops inet_ops = {
+	.bind = inet_bind,
+	.listen = inet_listen,
+	.accept = inet_accept,
+	.connect = inet_connect,
+	.sendto = inet_sendto,
+	.recvfrom = inet_recvfrom,
+	.shutdown = inet_shutdown,
+	.getsockopt = inet_getsockopt,
+	.setsockopt = inet_setsockopt,
+	.getsockname = inet_getsockname,
+	.getpeername = inet_getpeername,
+};
+
 static const struct file_ops sock_ops = {
 	.read = sock_read,
 	.write = sock_write,
@@ -207,4 +228,6 @@ static const struct file_ops sock_ops = {
 	.setfl = sock_setfl,
 	.poll = sock_poll,
 	.close = sock_close,
+	.sock = &inet_ops,
+	.nread = sock_nread,
 };

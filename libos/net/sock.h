@@ -94,6 +94,20 @@ static inline int sock_was_connected(const struct sock *s)
 	return s->state == SOCK_CONNECTED || s->state == SOCK_DISCONNECTED;
 }
 
+/* The socket calls of sockops.h's struct sock_ops, by file. */
+int inet_shutdown(int fd, int how); /* sock.c */
+int inet_listen(int fd, int backlog); /* tcp.c */
+int inet_accept(int fd, struct sockaddr *a, socklen_t *len, int flags);
+ssize_t inet_sendto(int fd, const void *buf, size_t len, int flags, const struct sockaddr *to,
+		    socklen_t tolen); /* io.c */
+ssize_t inet_recvfrom(int fd, void *buf, size_t len, int flags, struct sockaddr *from, socklen_t *fromlen);
+int inet_setsockopt(int fd, int level, int name, const void *v, socklen_t len); /* sockopt.c */
+int inet_getsockopt(int fd, int level, int name, void *v, socklen_t *len);
+int inet_bind(int fd, const struct sockaddr *a, socklen_t len); /* sockaddr.c */
+int inet_connect(int fd, const struct sockaddr *a, socklen_t len);
+int inet_getsockname(int fd, struct sockaddr *a, socklen_t *len);
+int inet_getpeername(int fd, struct sockaddr *a, socklen_t *len);
+
 /* tcp.c */
 int stream_open(struct sock *s);
 int stream_connect(struct sock *s, const ip_addr_t *ip, u16_t port);

@@ -36,43 +36,43 @@ void sockaddr_in_put(struct sockaddr *a, socklen_t *len, const ip_addr_t *ip, u1
 	*len = sizeof in;
 }
 
-int bind(int fd, const struct sockaddr *a, socklen_t len)
+int inet_bind(int fd, const struct sockaddr *a, socklen_t len)
 {
 	int e = 0;
 	struct sock *s = sock_get(fd, &e);
 	ip_addr_t ip;
 	u16_t port;
 	if (!s)
-		return sys_fail(-e);
+		return e;
 	if ((e = sockaddr_in_get(a, len, &ip, &port)))
-		return sys_fail(-e);
+		return e;
 	err_t r = s->tcp ? tcp_bind(s->tcp, &ip, port) : s->udp ? udp_bind(s->udp, &ip, port) : ERR_CLSD;
-	return r == ERR_OK ? 0 : sys_fail(sock_errno(r));
+	return r == ERR_OK ? 0 : -sock_errno(r);
 }
 
-int connect(int fd, const struct sockaddr *a, socklen_t len)
+int inet_connect(int fd, const struct sockaddr *a, socklen_t len)
 {
 	int e = 0;
 	struct sock *s = sock_get(fd, &e);
 	ip_addr_t ip;
 	u16_t port;
 	if (!s)
-		return sys_fail(-e);
+		return e;
 	if ((e = sockaddr_in_get(a, len, &ip, &port)))
-		return sys_fail(-e);
+		return e;
 	if (s->type == SOCK_DGRAM)
-		return udp_connect(s->udp, &ip, port) == ERR_OK ? 0 : sys_fail(EINVAL);
-	return (int)sys_ret(stream_connect(s, &ip, port));
+		return udp_connect(s->udp, &ip, port) == ERR_OK ? 0 : -EINVAL;
+	return stream_connect(s, &ip, port);
 }
 
-int getsockname(int fd, struct sockaddr *a, socklen_t *len)
+int inet_getsockname(int fd, struct sockaddr *a, socklen_t *len)
 {
 	int e = 0;
 	struct sock *s = sock_get(fd, &e);
 	if (!s)
-		return sys_fail(-e);
+		return e;
 	if (!a || !len)
-		return sys_fail(EFAULT);
+		return -EFAULT;
 	if (s->tcp)
 		sockaddr_in_put(a, len, &s->tcp->local_ip, s->tcp->local_port);
 	else if (s->udp)
@@ -82,19 +82,19 @@ int getsockname(int fd, struct sockaddr *a, socklen_t *len)
 	return 0;
 }
 
-int getpeername(int fd, struct sockaddr *a, socklen_t *len)
+int inet_getpeername(int fd, struct sockaddr *a, socklen_t *len)
 {
 	int e = 0;
 	struct sock *s = sock_get(fd, &e);
 	if (!s)
-		return sys_fail(-e);
+		return e;
 	if (!a || !len)
-		return sys_fail(EFAULT);
+		return -EFAULT;
 	if (s->tcp && s->state == SOCK_CONNECTED)
 		sockaddr_in_put(a, len, &s->tcp->remote_ip, s->tcp->remote_port);
 	else if (s->udp && (s->udp->flags & UDP_FLAGS_CONNECTED))
 		sockaddr_in_put(a, len, &s->udp->remote_ip, s->udp->remote_port);
 	else
-		return sys_fail(ENOTCONN);
+		return -ENOTCONN;
 	return 0;
 }

@@ -106,13 +106,13 @@ static int set_opt(struct sock *s, int level, int name, const void *v, socklen_t
 	return -ENOPROTOOPT;
 }
 
-int setsockopt(int fd, int level, int name, const void *v, socklen_t len)
+int inet_setsockopt(int fd, int level, int name, const void *v, socklen_t len)
 {
 	int e = 0;
 	struct sock *s = sock_get(fd, &e);
 	if (!s)
-		return sys_fail(-e);
-	return (int)sys_ret(set_opt(s, level, name, v, len));
+		return e;
+	return set_opt(s, level, name, v, len);
 }
 
 static int put_int(void *v, socklen_t *len, int val)
@@ -156,15 +156,15 @@ static int get_socket_opt(struct sock *s, int name, void *v, socklen_t *len)
 	}
 }
 
-int getsockopt(int fd, int level, int name, void *v, socklen_t *len)
+int inet_getsockopt(int fd, int level, int name, void *v, socklen_t *len)
 {
 	int e = 0;
 	struct sock *s = sock_get(fd, &e);
 	if (!s)
-		return sys_fail(-e);
+		return e;
 	if (level == SOL_SOCKET)
-		return (int)sys_ret(get_socket_opt(s, name, v, len));
+		return get_socket_opt(s, name, v, len);
 	if (level == IPPROTO_TCP && name == TCP_NODELAY && s->tcp)
-		return (int)sys_ret(put_int(v, len, tcp_nagle_disabled(s->tcp) ? 1 : 0));
-	return sys_fail(ENOPROTOOPT);
+		return put_int(v, len, tcp_nagle_disabled(s->tcp) ? 1 : 0);
+	return -ENOPROTOOPT;
 }

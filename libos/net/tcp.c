@@ -193,16 +193,16 @@ int stream_connect(struct sock *s, const ip_addr_t *ip, u16_t port)
 	return 0;
 }
 
-int listen(int fd, int backlog)
+int inet_listen(int fd, int backlog)
 {
 	int e = 0;
 	struct sock *s = sock_get(fd, &e);
 	if (!s)
-		return sys_fail(-e);
+		return e;
 	if (s->type != SOCK_STREAM)
-		return sys_fail(EOPNOTSUPP);
+		return -EOPNOTSUPP;
 	if (!s->tcp || s->state == SOCK_CONNECTED || s->state == SOCK_CONNECTING)
-		return sys_fail(EINVAL);
+		return -EINVAL;
 	if (backlog <= 0 || backlog > ACCEPT_QUEUE)
 		backlog = ACCEPT_QUEUE;
 	if (s->state == SOCK_LISTENING) {
@@ -210,10 +210,10 @@ int listen(int fd, int backlog)
 		return 0;
 	}
 	if (s->tcp->local_port == 0 && tcp_bind(s->tcp, IP_ADDR_ANY, 0) != ERR_OK)
-		return sys_fail(EADDRINUSE);
+		return -EADDRINUSE;
 	struct tcp_pcb *l = tcp_listen_with_backlog(s->tcp, (u8_t)(backlog > 255 ? 255 : backlog));
 	if (!l)
-		return sys_fail(ENOMEM);
+		return -ENOMEM;
 	s->tcp = l;
 	s->state = SOCK_LISTENING;
 	s->backlog = backlog;
@@ -222,21 +222,21 @@ int listen(int fd, int backlog)
 	return 0;
 }
 
-int accept4(int fd, struct sockaddr *a, socklen_t *len, int flags)
+int inet_accept(int fd, struct sockaddr *a, socklen_t *len, int flags)
 {
 	int e = 0;
 	struct sock *l = sock_get(fd, &e);
 	if (!l)
-		return sys_fail(-e);
+		return e;
 	if (l->state != SOCK_LISTENING)
-		return sys_fail(EINVAL);
+		return -EINVAL;
 	while (!l->aq_len) {
 		if (l->rd_shut)
-			return sys_fail(EINVAL);
+			return -EINVAL;
 		if (l->nonblock)
-			return sys_fail(EAGAIN);
+			return -EAGAIN;
 		if ((e = sock_wait(l, l->rcvtimeo)))
-			return sys_fail(-e);
+			return e;
 	}
 	struct sock *s = l->aq[l->aq_head % ACCEPT_QUEUE];
 	l->aq_head++;
@@ -245,15 +245,18 @@ int accept4(int fd, struct sockaddr *a, socklen_t *len, int flags)
 		sockaddr_in_put(a, len, &s->tcp->remote_ip, s->tcp->remote_port);
 	else
 		sockaddr_in_put(a, len, NULL, 0);
-	return (int)sys_ret(sock_install(s, flags));
-}
-
-int accept(int fd, struct sockaddr *a, socklen_t *len)
-{
-	return accept4(fd, a, len, 0);
+	return sock_install(s, flags);
 }
 
 /* ---- data ---- */
+
+/* EPIPE, after SIGPIPE unless MSG_NOSIGNAL. */
+static ssize_t epipe(int flags)
+{
+	if (!(flags & MSG_NOSIGNAL))
+		__tincan_sig_pipe();
+	return -EPIPE;
+}
 
 ssize_t stream_send(struct sock *s, const uint8_t *buf, size_t len, int flags)
 {
@@ -262,15 +265,19 @@ ssize_t stream_send(struct sock *s, const uint8_t *buf, size_t len, int flags)
 	int nonblock = s->nonblock || (flags & MSG_DONTWAIT);
 
 	if (s->wr_shut)
-		return -EPIPE;
+		return epipe(flags);
 	if (s->state != SOCK_CONNECTED) {
 		int e = s->err;
 		s->err = 0;
-		return s->state == SOCK_DISCONNECTED ? -(e ? e : EPIPE) : -ENOTCONN;
+		if (s->state == SOCK_DISCONNECTED && (!e || e == EPIPE))
+			return epipe(flags);
+		return s->state == SOCK_DISCONNECTED ? -e : -ENOTCONN;
 	}
 	while (sent < len) {
 		if (!s->tcp) {
 			int e = s->err ? s->err : EPIPE;
+			if (!sent && e == EPIPE)
+				return epipe(flags);
 			return sent ? (ssize_t)sent : -e;
 		}
 		size_t room = tcp_sndbuf(s->tcp);

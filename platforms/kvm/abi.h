@@ -107,6 +107,10 @@ struct tc_hc_exit {
 #define TC_EV_CONSOLE_IN 1ULL
 #define TC_EV_NET(dev) (1ULL << (8 + (dev)))
 #define TC_EV_BLK(dev) (1ULL << (16 + (dev)))
+/* The host asked tincan-run to stop (SIGINT, SIGTERM): reported once, to a
+ * wait that wants it, when the monitor sets TC_CAP_HOST_SIGNALS. */
+#define TC_EV_SIGINT (1ULL << 2)
+#define TC_EV_SIGTERM (1ULL << 3)
 struct tc_hc_wait {
 	uint64_t deadline_ns; /* IN: absolute, host CLOCK_MONOTONIC */
 	uint64_t wanted; /* IN: TC_EV_* */
@@ -396,8 +400,13 @@ struct tc_boot_info {
 		uint32_t pad;
 	} dir[TC_DIR_MAX];
 	char cwd[TC_DIR_PATH_MAX]; /* the guest's working directory ("": "/") */
-	tc_gpa heap_max; /* TC_HC_MEM_GROW may extend heap_end up to here (== heap_end: no growth) */
+	/* Present when size says so (older monitors leave them out). */
+	uint32_t caps; /* TC_CAP_* */
+	uint32_t pad4;
+	tc_gpa heap_max; /* TC_HC_MEM_GROW may extend heap_end up to here (== heap_end, or
+			  * not covered by size: no growth) */
 };
+#define TC_CAP_HOST_SIGNALS 1u /* wait knows TC_EV_SIGINT and TC_EV_SIGTERM */
 #define TC_BLK_RO 1u /* the host file is read-only: writes complete with -TC_EROFS */
 
 /*

@@ -138,7 +138,7 @@ static void ioctls(void)
 	char c;
 	ok(fails(read(p[0], &c, 1), EAGAIN), "and an empty pipe's read gives EAGAIN");
 	ok(ioctl(p[0], FIONBIO, &off) == 0 && !(fcntl(p[0], F_GETFL) & O_NONBLOCK), "FIONBIO 0 clears it");
-	ok(fails(ioctl(p[0], FIONREAD, &n), ENOTTY), "FIONREAD on a pipe: ENOTTY (not counted)");
+	ok(ioctl(p[0], FIONREAD, &n) == 0 && n == 0, "FIONREAD on an empty pipe: 0");
 	int fd = open("/tmp/n", O_RDWR | O_CREAT | O_TRUNC, 0600);
 	write(fd, "0123456789", 10);
 	lseek(fd, 3, SEEK_SET);
@@ -162,8 +162,8 @@ static void unix_and_if(void)
 	char name[IFNAMSIZ];
 	ok(sizeof sun.sun_path == 108 && offsetof(struct sockaddr_un, sun_path) == 2 && sizeof sun == 110,
 	   "struct sockaddr_un as on Linux");
-	ok(fails(socket(AF_UNIX, SOCK_STREAM, 0), EAFNOSUPPORT) && fails(socket(AF_UNIX, SOCK_DGRAM, 0), EAFNOSUPPORT),
-	   "socket(AF_UNIX): EAFNOSUPPORT");
+	int us = socket(AF_UNIX, SOCK_STREAM, 0);
+	ok(us >= 0 && close(us) == 0, "socket(AF_UNIX) (tests/guests/unixsock.c tests them)");
 	ok(IFNAMSIZ == 16 && IF_NAMESIZE == 16, "IFNAMSIZ 16");
 	ok(if_nametoindex("en0") == 0 && errno == ENODEV, "if_nametoindex with no net device: 0, ENODEV");
 	errno = 0;

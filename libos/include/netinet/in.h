@@ -5,6 +5,11 @@
 #include <stdint.h>
 #include <sys/socket.h>
 
+/* A program that includes this header may create AF_INET sockets: the
+ * reference links the lwIP stack (libtcnet.a) in.  AF_UNIX needs no
+ * stack, and a program that never includes this header gets none. */
+__asm__(".globl __tincan_inet_socket");
+
 #ifdef __cplusplus
 extern "C" {
 #endif

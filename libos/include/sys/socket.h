@@ -35,6 +35,16 @@ struct msghdr {
 	int msg_flags;
 };
 
+/* SO_PEERCRED's answer. */
+struct ucred {
+	pid_t pid;
+	uid_t uid;
+	gid_t gid;
+};
+
+#define SCM_RIGHTS 1
+#define SCM_CREDENTIALS 2
+
 struct linger {
 	int l_onoff;
 	int l_linger;
@@ -52,6 +62,7 @@ struct linger {
 #define SOCK_STREAM 1
 #define SOCK_DGRAM 2
 #define SOCK_RAW 3
+#define SOCK_SEQPACKET 5
 #define SOCK_NONBLOCK 0x4000 /* = O_NONBLOCK */
 #define SOCK_CLOEXEC 0x80000
 
@@ -68,6 +79,8 @@ struct linger {
 #define SO_OOBINLINE 10
 #define SO_LINGER 13
 #define SO_REUSEPORT 15
+#define SO_PASSCRED 16
+#define SO_PEERCRED 17
 #define SO_RCVLOWAT 18
 #define SO_SNDLOWAT 19
 #define SO_RCVTIMEO 20
@@ -80,6 +93,7 @@ struct linger {
 #define MSG_PEEK 0x2
 #define MSG_DONTROUTE 0x4
 #define MSG_TRUNC 0x20
+#define MSG_EOR 0x80
 #define MSG_DONTWAIT 0x40
 #define MSG_WAITALL 0x100
 #define MSG_NOSIGNAL 0x4000
@@ -89,6 +103,7 @@ struct linger {
 #define SHUT_RDWR 2
 
 int socket(int domain, int type, int protocol);
+int socketpair(int domain, int type, int protocol, int fds[2]);
 int bind(int fd, const struct sockaddr *addr, socklen_t len);
 int listen(int fd, int backlog);
 int accept(int fd, struct sockaddr *addr, socklen_t *len);

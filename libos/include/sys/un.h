@@ -1,5 +1,5 @@
-/* Unix domain socket addresses (Linux's layout).  tincan has no AF_UNIX
- * sockets yet: socket(AF_UNIX, ...) fails with EAFNOSUPPORT. */
+/* Unix domain socket addresses (Linux's layout).  AF_UNIX sockets work
+ * between the threads of one guest (libos/unix.c). */
 #ifndef TINCAN_SYS_UN_H
 #define TINCAN_SYS_UN_H
 

@@ -103,6 +103,10 @@ uint64_t plat_clock_realtime_ns(void);
  * their devices. */
 unsigned plat_wait(uint64_t deadline_ns, unsigned wanted);
 
+/* The host's requests to stop that waits have seen since the last call,
+ * as a mask: bit 2 SIGINT, bit 15 SIGTERM. */
+unsigned plat_host_signals(void);
+
 /*
  * Networking.  Devices are numbered from 0; frames are Ethernet frames
  * without FCS.  Sending only queues: queued frames leave at the latest on

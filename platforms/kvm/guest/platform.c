@@ -2,6 +2,7 @@
  * The KVM platform, guest side: libos's platform interface on top of the
  * tincan-run hypercalls (platforms/kvm/abi.h).
  */
+#include <stddef.h>
 #include <errno.h>
 #include <stdint.h>
 
@@ -61,6 +62,8 @@ _Static_assert(PLAT_NET_MAX == TC_NET_DEV_MAX && PLAT_EV_NET(PLAT_NET_MAX - 1) <
 
 extern const struct tc_boot_info *tc_kvm_boot_info;
 
+static unsigned host_sigs; /* bit n: host signal n, not yet taken */
+
 unsigned plat_wait(uint64_t deadline_ns, unsigned wanted)
 {
 	/* Only devices that are attached have events to wait for.  Read from
@@ -73,8 +76,20 @@ unsigned plat_wait(uint64_t deadline_ns, unsigned wanted)
 	unsigned blks = (wanted >> 16) & ((1u << nblk) - 1);
 	struct tc_hc_wait a = { deadline_ns,
 				(wanted & PLAT_EV_CONSOLE_IN) | ((uint64_t)nets << 8) | ((uint64_t)blks << 16), 0 };
+	/* Every wait listens for the host's SIGINT and SIGTERM, if the
+	 * monitor can tell (its boot info is new enough to say). */
+	if (bi->size >= offsetof(struct tc_boot_info, caps) + sizeof bi->caps && (bi->caps & TC_CAP_HOST_SIGNALS))
+		a.wanted |= TC_EV_SIGINT | TC_EV_SIGTERM;
 	tc_hypercall(TC_HC_WAIT, &a);
-	return (unsigned)a.ret;
+	host_sigs |= (a.ret & TC_EV_SIGINT ? 1u << 2 : 0) | (a.ret & TC_EV_SIGTERM ? 1u << 15 : 0);
+	return (unsigned)(a.ret & ~(int64_t)(TC_EV_SIGINT | TC_EV_SIGTERM));
+}
+
+unsigned plat_host_signals(void)
+{
+	unsigned s = host_sigs;
+	host_sigs = 0;
+	return s;
 }
 
 void plat_exit(int status)
@@ -115,7 +130,8 @@ void tc_kvm_start(const struct tc_boot_info *bi)
 	struct tc_boot b = {
 		.heap_start = bi->heap_start,
 		.heap_end = bi->heap_end,
-		.heap_max = bi->heap_max,
+		/* An older monitor's boot info ends before heap_max: no growth. */
+		.heap_max = bi->size >= offsetof(struct tc_boot_info, heap_max) + 8 ? bi->heap_max : bi->heap_end,
 		.mem_size = bi->mem_size,
 		.argc = (int)bi->argc,
 		.argv = (char **)(uintptr_t)bi->argv,

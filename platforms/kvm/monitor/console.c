@@ -51,6 +51,8 @@ static void hc_console_read(struct vm *vm, void *arg)
 		a->ret = 0;
 		return;
 	}
+	/* Blocked here, the host's SIGTERM/SIGINT must still be seen. */
+	host_wait_fd(0);
 	do
 		n = read(0, p, len);
 	while (n < 0 && errno == EINTR);

@@ -3,8 +3,13 @@
  * set-up, the hypercall table, the sandbox's fds and the wait hypercall's.
  */
 #include <errno.h>
+#include <linux/kvm.h>
 #include <poll.h>
+#include <signal.h>
+#include <stddef.h>
 #include <string.h>
+#include <sys/ioctl.h>
+#include <sys/signalfd.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -39,6 +44,76 @@ void fds_wait(struct mod_fds *f, int fd, uint64_t ev, const char *gone)
 	f->wait[f->nwait++] = (struct wait_fd){ fd, ev, gone };
 }
 
+/*
+ * SIGTERM and SIGINT from the host: blocked, read from a signalfd, and
+ * unblocked only inside KVM_RUN so that one ends a run of guest code
+ * (EINTR).  A guest that has shown it can react (its waits want
+ * TC_EV_SIG*) is told at its next wait and has STOP_TIMEOUT seconds to
+ * exit; SIGALRM then ends the run with 128 + the signal, as does a second
+ * signal, or the first for a guest that never asked.
+ */
+#define STOP_TIMEOUT 5
+#define EV_SIGS (TC_EV_SIGINT | TC_EV_SIGTERM)
+static int sig_fd = -1, host_sig, sig_aware;
+static uint64_t sig_ev; /* not yet reported */
+
+static void host_signals_setup(struct vm *vm)
+{
+	sigset_t s;
+	/* struct kvm_signal_mask: len 8, then an empty 8-byte set */
+	uint32_t km[3] = { 8, 0, 0 };
+	_Static_assert(offsetof(struct kvm_signal_mask, sigset) == 4, "kvm_signal_mask layout");
+	sigemptyset(&s);
+	sigaddset(&s, SIGTERM);
+	sigaddset(&s, SIGINT);
+	sigaddset(&s, SIGALRM);
+	if (sigprocmask(SIG_BLOCK, &s, NULL) < 0 || (sig_fd = signalfd(-1, &s, SFD_CLOEXEC | SFD_NONBLOCK)) < 0 ||
+	    ioctl(vm->vcpu, KVM_SET_SIGNAL_MASK, km) < 0)
+		die(TC_STATUS_HOST, "host signals: %s", strerror(errno));
+	fds_rw(&fds, sig_fd, 1, 0);
+}
+
+void host_signals(void)
+{
+	struct signalfd_siginfo si;
+	while (read(sig_fd, &si, sizeof si) == (ssize_t)sizeof si) {
+		int sig = (int)si.ssi_signo;
+		if (sig == SIGALRM) {
+			if (!host_sig)
+				continue;
+			msg("the guest did not stop within %d s of %s", STOP_TIMEOUT,
+			    host_sig == SIGINT ? "SIGINT" : "SIGTERM");
+			_exit(128 + host_sig);
+		}
+		if (host_sig || !sig_aware)
+			_exit(128 + sig);
+		host_sig = sig;
+		sig_ev |= sig == SIGINT ? TC_EV_SIGINT : TC_EV_SIGTERM;
+		alarm(STOP_TIMEOUT);
+	}
+}
+
+void host_wait_fd(int fd)
+{
+	struct pollfd p[2] = { { .fd = fd, .events = POLLIN }, { .fd = sig_fd, .events = POLLIN } };
+	for (;;) {
+		int r = ppoll(p, 2, NULL, NULL);
+		if (r < 0 && errno != EINTR)
+			die(TC_STATUS_HOST, "ppoll: %s", strerror(errno));
+		if (r > 0 && p[1].revents)
+			host_signals();
+		if (r > 0 && p[0].revents)
+			return;
+	}
+}
+
+static uint64_t take_sig_ev(uint64_t wanted)
+{
+	uint64_t got = sig_ev & wanted;
+	sig_ev &= ~got;
+	return got;
+}
+
 static void hc_exit(struct vm *vm, void *arg)
 {
 	struct tc_hc_exit *a = arg;
@@ -51,22 +126,25 @@ static void hc_exit(struct vm *vm, void *arg)
 static void hc_wait(struct vm *vm, void *arg)
 {
 	struct tc_hc_wait *a = arg;
-	struct pollfd pfd[FDS_MAX];
+	struct pollfd pfd[FDS_MAX + 1];
 	const struct wait_fd *w[FDS_MAX];
 	uint64_t got = 0;
 	nfds_t n = 0;
 
 	if (a->wanted & ~wait_known)
 		guest_fatal(vm, TC_STATUS_ABI, "guest waits for unknown events 0x%llx", (unsigned long long)a->wanted);
+	sig_aware |= (a->wanted & EV_SIGS) != 0;
 	for (unsigned i = 0; i < fds.nwait; i++)
 		if (a->wanted & fds.wait[i].ev) {
 			w[n] = &fds.wait[i];
 			pfd[n++] = (struct pollfd){ .fd = fds.wait[i].fd, .events = POLLIN };
 		}
+	pfd[n] = (struct pollfd){ .fd = sig_fd, .events = POLLIN }; /* last, not in w[] */
 	/* Modules move what is queued, and may find events already ready. */
 	for (const struct module *const *m = modules; *m; m++)
 		if ((*m)->wait_before)
 			got |= (*m)->wait_before(vm, a->wanted);
+	got |= take_sig_ev(a->wanted);
 	if (got) {
 		a->ret = (int64_t)got;
 		return;
@@ -82,9 +160,15 @@ static void hc_wait(struct vm *vm, void *arg)
 		if (left > 86400ULL * 1000000000ULL)
 			left = 86400ULL * 1000000000ULL;
 		struct timespec ts = { (time_t)(left / 1000000000ULL), (long)(left % 1000000000ULL) };
-		int r = ppoll(n ? pfd : NULL, n, &ts, NULL);
+		int r = ppoll(pfd, n + 1, &ts, NULL);
 		if (r > 0) {
 			uint64_t ready = 0;
+			if (pfd[n].revents) {
+				host_signals();
+				ready = take_sig_ev(a->wanted);
+				if (!ready && r == 1)
+					continue;
+			}
 			for (nfds_t i = 0; i < n; i++) {
 				/* A device fd that went away would be "ready" forever. */
 				if ((pfd[i].revents & (POLLERR | POLLHUP | POLLNVAL)) && w[i]->gone)
@@ -133,6 +217,7 @@ static const struct hc_def core_hc[] = {
 
 void modules_configure(struct vm *vm, struct tc_boot_info *bi)
 {
+	bi->caps |= TC_CAP_HOST_SIGNALS;
 	for (const struct module *const *m = modules; *m; m++)
 		if ((*m)->configure)
 			(*m)->configure(vm, bi);
@@ -150,7 +235,9 @@ void modules_start(struct vm *vm)
 		for (unsigned i = 0; i < (*m)->nhc; i++)
 			hc_register(&(*m)->hc[i]);
 	}
+	host_signals_setup(vm);
 	for (unsigned i = 0; i < fds.nwait; i++)
 		wait_known |= fds.wait[i].ev;
+	wait_known |= EV_SIGS;
 	sandbox_enter(&fds, vm->lay.grows);
 }

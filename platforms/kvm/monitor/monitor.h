@@ -46,6 +46,11 @@ uint64_t vm_backed(const struct vm *vm);
  * hypercall.c, which calls the handlers of core.c and of the modules. */
 noreturn void vm_run(struct vm *vm);
 
+/* core.c: read SIGTERM/SIGINT/SIGALRM that arrived (KVM_RUN's EINTR);
+ * wait for fd to be readable while still seeing them. */
+void host_signals(void);
+void host_wait_fd(int fd);
+
 /* fault.c: end the run for a guest's fault, panic or ABI violation, with
  * the reason, registers and a symbolized backtrace. */
 noreturn void guest_fatal(struct vm *vm, int status, const char *fmt, ...) __attribute__((format(printf, 3, 4)));

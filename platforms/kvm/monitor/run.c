@@ -17,8 +17,10 @@ void vm_run(struct vm *vm)
 
 	for (;;) {
 		if (ioctl(vm->vcpu, KVM_RUN, 0) < 0) {
-			if (errno == EINTR)
+			if (errno == EINTR) {
+				host_signals();
 				continue;
+			}
 			/* At the host's task limit KVM_RUN fails with EAGAIN: bounded retry, never spin. */
 			if (errno == EAGAIN && again++ < 50) {
 				nanosleep(&(struct timespec){ 0, 2000000 }, NULL);

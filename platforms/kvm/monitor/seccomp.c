@@ -3,9 +3,11 @@
  * needs only: KVM_RUN and register reads on the vCPU (and, when guest
  * memory may grow, KVM_SET_USER_MEMORY_REGION), reads and writes on
  * the fds its modules name (console, tap devices; positioned reads and
- * writes and fdatasync only if a module asks: a disk image), ppoll, clocks, exit, and
+ * writes and fdatasync only if a module asks: a disk image), ppoll, clocks, exit,
  * restart_syscall (a sleep interrupted by SIGSTOP/SIGCONT resumes through
- * it).  Anything else kills the process: a monitor bug exploited by a guest
+ * it), and setitimer (alarm(): a guest told to stop by SIGTERM has that long; the
+ * signals themselves are read from a signalfd, so no handler and no
+ * rt_sigreturn).  Anything else kills the process: a monitor bug exploited by a guest
  * gains no new system calls.
  *
  * Host directories (--dir, dir.c) widen it, and only when given: openat2()
@@ -148,6 +150,7 @@ void sandbox_enter(const struct mod_fds *f, int grow)
 	allow(SYS_clock_nanosleep);
 	allow(SYS_nanosleep);
 	allow(SYS_restart_syscall);
+	allow(SYS_setitimer); /* alarm(): the deadline for a guest told to stop (core.c) */
 	allow(SYS_exit_group);
 	allow(SYS_exit);
 	emit(RET(SECCOMP_RET_KILL_PROCESS));
