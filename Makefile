@@ -318,6 +318,7 @@ TEST_BINS := $(B)/tests/netclient $(PLAT_TEST_BINS) $(B)/tests/libc.tc $(B)/test
 	$(B)/tests/mman.tc $(B)/tests/uio.tc $(B)/tests/unixsock.tc $(B)/tests/epoll.tc $(addprefix $(B)/tests/unit/test_,$(UNITS))
 TEST_BINS += $(B)/tests/signals.tc
 TEST_BINS += $(B)/tests/names.tc
+TEST_BINS += $(B)/tests/memgrow.tc
 
 # ---- top-level targets -------------------------------------------------------
 test: all $(TEST_BINS)

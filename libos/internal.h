@@ -32,7 +32,7 @@ static inline long sys_ret(long r)
 }
 
 /* Heap bounds for sbrk (heap.c). */
-void libos_heap_init(uintptr_t start, uintptr_t end);
+void libos_heap_init(uintptr_t start, uintptr_t end, uintptr_t max);
 
 /* Sleep until the monotonic clock reaches deadline (time.c); counts idle
  * time.  -EINTR if a signal handler ran meanwhile, else 0. */

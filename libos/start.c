@@ -53,7 +53,7 @@ void libos_main(const struct tc_boot *boot)
 	libos.start_ns = boot->start_ns;
 	libos.mem_size = boot->mem_size;
 	libos.tty = boot->tty;
-	libos_heap_init(boot->heap_start, boot->heap_end);
+	libos_heap_init(boot->heap_start, boot->heap_end, boot->heap_max);
 	tc_sched_init();
 	console_init();
 	/* Networking is linked only into apps that use sockets. */

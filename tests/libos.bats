@@ -5,7 +5,7 @@ LIBC=$B/tests/libc.tc
 setup() { need_platform; }
 
 @test "libos checks inside the guest (TAP from the guest)" {
-	boot --env=TINCAN_TEST=yes "$LIBC" tap "two words"
+	boot --env=TINCAN_TEST=yes --mem-max=0 "$LIBC" tap "two words"
 	echo "$output"
 	[ "$status" -eq 0 ]
 	[[ ${lines[-1]} =~ ^1\.\.[0-9]+$ ]]

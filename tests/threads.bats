@@ -5,7 +5,7 @@ THREADS=$B/tests/threads.tc
 setup() { need_platform; }
 
 @test "pthreads inside the guest (TAP from the guest)" {
-	boot --mem=16M "$THREADS"
+	boot --mem=16M --mem-max=0 "$THREADS"
 	echo "$output"
 	[ "$status" -eq 0 ]
 	[[ ${lines[-1]} =~ ^1\.\.[0-9]+$ ]]

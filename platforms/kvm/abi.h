@@ -30,6 +30,10 @@ typedef uint64_t tc_gpa; /* guest-physical == guest-virtual address */
  *   stack                      RW- NX, grows down from boot info
  *   boot info .. mem end       R-- NX: struct tc_boot_info, argv, envp
  *   TC_DOORBELL_BASE           hypercall doorbells: no memory behind them
+ * When memory grows (tc_boot_info.heap_max > heap_end), guard page, stack
+ * and boot info come right after the image instead, and the heap after
+ * them: [heap_start, heap_end) is backed, TC_HC_MEM_GROW backs more up to
+ * heap_max, and nothing is mapped above heap_end.
  */
 #define TC_PAGE_SIZE 4096ULL
 #define TC_IMAGE_BASE 0x10000ULL
@@ -57,13 +61,15 @@ enum tc_hypercall {
 	TC_HC_BLK_IO = 9,
 	TC_HC_FS_PATH = 10,
 	TC_HC_FS_FILE = 11,
-	TC_HC_MAX = 11
+	TC_HC_MEM_GROW = 12,
+	TC_HC_MAX = 12
 };
 
 /* Errors the monitor returns in `ret` fields, as negative numbers. */
 enum tc_error {
 	TC_EIO = 5,
 	TC_EAGAIN = 11,
+	TC_ENOMEM = 12,
 	TC_EINVAL = 22,
 	TC_ENOSPC = 28,
 	TC_EROFS = 30,
@@ -119,6 +125,17 @@ struct tc_hc_panic {
 	uint64_t len; /* IN: at most TC_PANIC_MSG_MAX, longer is cut */
 };
 #define TC_PANIC_MSG_MAX 512
+
+/* TC_HC_MEM_GROW: back at least bytes more of heap above the current
+ * heap_end (boot info's, then each call's).  bytes: a page multiple, not 0
+ * (else -TC_EINVAL); beyond heap_max it is -TC_ENOMEM.  The monitor may
+ * back more than asked (it grows in 2 MiB chunks, by up to the heap's size
+ * at a time); heap_end = the new end, or the old one on an error. */
+struct tc_hc_mem_grow {
+	uint64_t bytes; /* IN */
+	tc_gpa heap_end; /* OUT */
+	int64_t ret; /* OUT: 0 or -tc_error */
+};
 
 /*
  * Networking.  Each net device has one ring in guest memory, shared with
@@ -386,6 +403,8 @@ struct tc_boot_info {
 	/* Present when size says so (older monitors leave them out). */
 	uint32_t caps; /* TC_CAP_* */
 	uint32_t pad4;
+	tc_gpa heap_max; /* TC_HC_MEM_GROW may extend heap_end up to here (== heap_end, or
+			  * not covered by size: no growth) */
 };
 #define TC_CAP_HOST_SIGNALS 1u /* wait knows TC_EV_SIGINT and TC_EV_SIGTERM */
 #define TC_BLK_RO 1u /* the host file is read-only: writes complete with -TC_EROFS */

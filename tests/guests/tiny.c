@@ -307,6 +307,52 @@ int tiny_main(const struct tc_boot_info *info)
 			*(volatile char *)(uintptr_t)p = 1;
 		puts_("heap ok");
 		exit_(0);
+	} else if (seq(cmd, "grow")) {
+		/* Each argument: a TC_HC_MEM_GROW size (decimal, mod 2^64).  Print
+		 * ret and how far heap_end moved, then write the new memory's last
+		 * page; at the end, the room left below heap_max. */
+		uint64_t end = bi->heap_end;
+		for (uint64_t i = 2; i < bi->argc; i++) {
+			struct tc_hc_mem_grow g = { num(argv[i]), 1, 1 };
+			tc_hypercall(TC_HC_MEM_GROW, &g);
+			if (g.ret < 0)
+				cwrite(1, "-", 1);
+			putu(g.ret < 0 ? (uint64_t)-g.ret : (uint64_t)g.ret);
+			putu(g.heap_end - end);
+			if (g.heap_end > end)
+				*(volatile char *)(uintptr_t)(g.heap_end - 4096) = 1;
+			end = g.heap_end;
+		}
+		putu(bi->heap_max - end);
+		exit_(0);
+	} else if (seq(cmd, "grow-time")) {
+		/* Grow until refused, asking for arg bytes each time: the number of
+		 * grows, the mean ns of one hypercall, of the first write to the
+		 * new memory that follows, and of a refused call (the exit alone). */
+		uint64_t n = 0, ns = 0, touch = 0;
+		for (;;) {
+			struct tc_hc_mem_grow g = { num(arg), 0, 0 };
+			uint64_t t = mono_ns();
+			tc_hypercall(TC_HC_MEM_GROW, &g);
+			uint64_t t1 = mono_ns();
+			if (g.ret < 0)
+				break;
+			*(volatile char *)(uintptr_t)(g.heap_end - 4096) = 1;
+			touch += mono_ns() - t1;
+			ns += t1 - t;
+			n++;
+		}
+		uint64_t t = mono_ns();
+		for (int i = 0; i < 20; i++) {
+			struct tc_hc_mem_grow g = { 4096, 0, 0 };
+			tc_hypercall(TC_HC_MEM_GROW, &g);
+		}
+		uint64_t refused = (mono_ns() - t) / 20;
+		putu(n);
+		putu(ns / (n ? n : 1));
+		putu(touch / (n ? n : 1));
+		putu(refused);
+		exit_(0);
 	}
 
 	/* Misbehaviour. */
@@ -368,6 +414,8 @@ int tiny_main(const struct tc_boot_info *info)
 		putu(recurse(0));
 	} else if (seq(cmd, "null")) {
 		putu(*(volatile uint64_t *)wild_null);
+	} else if (seq(cmd, "beyond-heap")) {
+		putu(*(volatile uint64_t *)(uintptr_t)bi->heap_end);
 	} else if (seq(cmd, "beyond-mem")) {
 		putu(*(volatile uint64_t *)(uintptr_t)(bi->mem_size + (4ULL << 20)));
 	} else if (seq(cmd, "pagetables")) {

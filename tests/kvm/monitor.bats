@@ -64,7 +64,7 @@ setup() { need_kvm; }
 }
 
 @test "--mem sets guest memory and the heap is all writable" {
-	boot --mem=1M "$TINY" layout
+	boot --mem=1M --mem-max=0 "$TINY" layout
 	[ "$status" -eq 0 ]
 	[ "${lines[0]}" = 1048576 ]
 	boot --mem=3M "$TINY" write-heap
@@ -283,8 +283,9 @@ usage: tincan-run [OPTIONS] IMAGE [--] [ARGS...]
 Boot IMAGE (a program linked by tincan-cc) as a KVM guest; ARGS become its argv[1..].
 
   --mem=SIZE   guest memory, e.g. 1M, 512K, 1G (default 8M, or what the image asks for)
+  --mem-max=SIZE  let guest memory grow on demand up to SIZE (default 1G; 0: fixed --mem)
   --env=K=V    set an environment variable in the guest (repeatable)
-  --stats      print the number of KVM exits when the guest exits
+  --stats      print the number of KVM exits and the guest memory size when the guest exits
   --net=[NAME:]TAP      attach an existing tap device to the image's net device NAME
                         (NAME may be left out when the image declares one)
   --net-mac=[NAME:]MAC  the guest's MAC (default: random, locally administered)

@@ -146,7 +146,7 @@ int main(void)
 	img.seg[2] = (struct ei_segment){ 0x14000, 0x1800, 0, 0, EI_R | EI_W };
 	img.lo = 0x10000;
 	img.hi = 0x16000;
-	if (layout_plan(&lay, &img, mem_size, 0, 5000, &need, err, sizeof err) < 0) {
+	if (layout_plan(&lay, &img, mem_size, 0, 0, 5000, &need, err, sizeof err) < 0) {
 		printf("not ok 1 - layout: %s\n", err);
 		return 1;
 	}

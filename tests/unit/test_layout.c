@@ -57,7 +57,7 @@ static void check_tables(uint64_t mem_size)
 	char err[256];
 	uint8_t *mem = mmap(NULL, mem_size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
 
-	int r = layout_plan(&l, &img, mem_size, 0, 5000, &need, err, sizeof err);
+	int r = layout_plan(&l, &img, mem_size, 0, 0, 5000, &need, err, sizeof err);
 	ok(r == 0, "plan for %llu KiB: %s", (unsigned long long)(mem_size >> 10), r ? err : "ok");
 	r = layout_build_tables(&l, mem, err, sizeof err);
 	ok(r == 0, "tables for %llu KiB", (unsigned long long)(mem_size >> 10));
@@ -90,27 +90,27 @@ int main(void)
 	static uint8_t mem[1 << 20];
 
 	image();
-	ok(layout_plan(&l, &img, 1 << 20, 0, 5000, &need, err, sizeof err) == 0, "1 MiB plan");
+	ok(layout_plan(&l, &img, 1 << 20, 0, 0, 5000, &need, err, sizeof err) == 0, "1 MiB plan");
 	ok(l.info == (1 << 20) - 0x2000 && l.stack_top == l.info && l.stack_bottom == l.info - TC_STACK_DEFAULT &&
 	       l.guard == l.stack_bottom - 4096 && l.heap_start == 0x16000 && l.heap_end == l.guard,
 	   "1 MiB layout");
-	ok(layout_plan(&l, &img, 0x16000 + 0x1000 + TC_STACK_DEFAULT + 0x2000 - 0x1000, 0, 5000, &need, err,
+	ok(layout_plan(&l, &img, 0x16000 + 0x1000 + TC_STACK_DEFAULT + 0x2000 - 0x1000, 0, 0, 5000, &need, err,
 		       sizeof err) < 0 &&
 	       need == 0x16000 + 0x1000 + TC_STACK_DEFAULT + 0x2000 && strstr(err, "needs"),
 	   "too little memory: %s", err);
 	img.lo = 0x8000;
 	img.seg[0].vaddr = 0x8000;
-	ok(layout_plan(&l, &img, 1 << 20, 0, 100, &need, err, sizeof err) < 0 && strstr(err, "below"),
+	ok(layout_plan(&l, &img, 1 << 20, 0, 0, 100, &need, err, sizeof err) < 0 && strstr(err, "below"),
 	   "segment below the image base: %s", err);
 	image();
 	img.hi = TC_MEM_MAX + 0x1000;
-	ok(layout_plan(&l, &img, 1 << 20, 0, 100, &need, err, sizeof err) < 0 && need == 0,
+	ok(layout_plan(&l, &img, 1 << 20, 0, 0, 100, &need, err, sizeof err) < 0 && need == 0,
 	   "image beyond any memory: %s", err);
 	image();
-	ok(layout_plan(&l, &img, 1 << 20, 1ULL << 62, 100, &need, err, sizeof err) < 0, "absurd stack refused");
+	ok(layout_plan(&l, &img, 1 << 20, 0, 1ULL << 62, 100, &need, err, sizeof err) < 0, "absurd stack refused");
 
 	image();
-	layout_plan(&l, &img, 1 << 20, 0, 5000, &need, err, sizeof err);
+	layout_plan(&l, &img, 1 << 20, 0, 0, 5000, &need, err, sizeof err);
 	g.base = mem;
 	g.lay = &l;
 	ok(gm_ptr(&g, 0x14000, 0x1800, GM_R | GM_W) == mem + 0x14000, "data readable and writable");
@@ -137,6 +137,42 @@ int main(void)
 	ok(gm_ptr(&g, UINT64_MAX - 4, 8, GM_R) == NULL, "address overflow refused");
 	ok(gm_ptr(&g, l.stack_top - 8, 8, GM_W) != NULL && gm_ptr(&g, l.stack_top - 8, 16, GM_W) == NULL,
 	   "stack writable up to its top only");
+
+	/* Growth: 8 MiB backed at first, room up to 64 MiB, tables for all of it. */
+	uint64_t span = 64 << 20;
+	uint8_t *gmem = mmap(NULL, span, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	ok(layout_plan(&l, &img, 8 << 20, span + 5, 0, 5000, &need, err, sizeof err) == 0 && l.grows &&
+	       l.mem_size == span && l.guard == 0x16000 && l.stack_bottom == 0x17000 &&
+	       l.stack_top == 0x17000 + TC_STACK_DEFAULT && l.info == l.stack_top && l.heap_start == l.info + 0x2000 &&
+	       l.heap_end == (8 << 20) && l.heap_max == span,
+	   "growth layout: guard, stack, boot info above the image, then the heap to 8 MiB of 64");
+	ok(layout_build_tables(&l, gmem, err, sizeof err) == 0, "growth tables");
+	g.base = gmem;
+	ok(maps(gmem, l.pml4, l.guard, 0) && maps(gmem, l.pml4, l.stack_bottom, P | U | W | NX) &&
+	       maps(gmem, l.pml4, l.info, P | U | NX) && maps(gmem, l.pml4, l.heap_start, P | U | W | NX) &&
+	       maps(gmem, l.pml4, l.heap_end - 1, P | U | W | NX) && maps(gmem, l.pml4, l.heap_end, 0),
+	   "guard, stack, boot info, heap mapped up to its backed end only");
+	ok(gm_ptr(&g, l.heap_end - 8, 16, GM_R) == NULL, "nothing past the backed heap for the monitor");
+	ok(gm_ptr(&g, l.info, 16, GM_W) == NULL && gm_ptr(&g, l.heap_start - 8, 16, GM_R) != NULL,
+	   "boot info read-only, readable on into the heap");
+	layout_grow(&l, gmem, (12 << 20));
+	ok(l.heap_end == (12 << 20) && maps(gmem, l.pml4, (12 << 20) - 1, P | U | W | NX) &&
+	       maps(gmem, l.pml4, 12 << 20, 0),
+	   "grown to 12 MiB: mapped RW- NX up to there");
+	ok(gm_ptr(&g, l.heap_start, (12 << 20) - l.heap_start, GM_W) != NULL &&
+	       gm_ptr(&g, (12 << 20) - 8, 16, GM_R) == NULL,
+	   "the grown heap is one region, and ends there");
+	ok(layout_plan(&l, &img, 8 << 20, 9 << 20, 0, 5000, &need, err, sizeof err) == 0 && !l.grows &&
+	       l.mem_size == (8 << 20) && l.heap_max == l.heap_end && l.heap_end == l.guard,
+	   "no room for a 2 MiB step: fixed memory");
+	ok(layout_plan(&l, &img, 8 << 20, 0, 0, 5000, &need, err, sizeof err) == 0 && !l.grows &&
+	       l.mem_size == (8 << 20) && l.heap_max == l.heap_end,
+	   "mem_max 0: fixed memory");
+	ok(layout_plan(&l, &img, 0x16000 + 0x1000 + TC_STACK_DEFAULT + 0x2000, span, 0, 5000, &need, err, sizeof err) ==
+		   0 &&
+	       l.grows && l.heap_end == (2 << 20),
+	   "growth from the smallest memory: a heap of its own from the start");
+	munmap(gmem, span);
 
 	check_tables(1 << 20);
 	check_tables(8 << 20);

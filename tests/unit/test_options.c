@@ -75,6 +75,15 @@ int main(void)
 	ok(parse(&o, err, "--bogus", "img", NULL) == OPT_ERROR && strstr(err, "unknown option '--bogus'"),
 	   "unknown option: %s", err);
 	ok(parse(&o, err, "--memory=1M", "img", NULL) == OPT_ERROR, "--memory is not --mem");
+	ok(parse(&o, err, "img", NULL) == OPT_RUN && o.mem_max == MEM_MAX_DEFAULT, "--mem-max defaults to 1G");
+	ok(parse(&o, err, "--mem-max=0", "--mem=2M", "img", NULL) == OPT_RUN && o.mem_max == 0 && o.mem == 2 << 20,
+	   "--mem-max=0 and --mem together");
+	ok(parse(&o, err, "--mem-max", "100001", "img", NULL) == OPT_RUN && o.mem_max == 102400,
+	   "--mem-max SIZE rounded up to pages");
+	ok(parse(&o, err, "--mem-max=4G", "img", NULL) == OPT_ERROR && strstr(err, "invalid --mem-max"),
+	   "--mem-max beyond 3G: %s", err);
+	ok(parse(&o, err, "--mem-max=-1", "img", NULL) == OPT_ERROR && strstr(err, "invalid --mem-max"),
+	   "--mem-max negative: %s", err);
 	ok(parse(&o, err, "--mem=lots", "img", NULL) == OPT_ERROR && strstr(err, "invalid --mem"), "bad size: %s", err);
 	ok(parse(&o, err, "--mem=1K", "img", NULL) == OPT_ERROR && strstr(err, "outside"), "too small: %s", err);
 	ok(parse(&o, err, "--mem=64G", "img", NULL) == OPT_ERROR && strstr(err, "outside"), "too large: %s", err);
@@ -100,7 +109,8 @@ int main(void)
 	options_usage(f, mods);
 	fclose(f);
 	ok(strncmp(text, "usage: tincan-run", 17) == 0, "usage starts with the synopsis");
-	ok(strstr(text, "  --stats      print the number of KVM exits when the guest exits\n  --dev=X  a device\n"
+	ok(strstr(text, "  --stats      print the number of KVM exits and the guest memory size when the guest exits\n"
+			"  --dev=X  a device\n"
 			"  --help       show this help\n"),
 	   "module usage lines between the generic options and --help");
 	return done_testing();

@@ -55,7 +55,8 @@
 struct tc_boot {
 	uintptr_t heap_start; /* sbrk hands out [heap_start, heap_end) */
 	uintptr_t heap_end;
-	uint64_t mem_size; /* bytes of guest memory */
+	uintptr_t heap_max; /* plat_mem_grow may extend heap_end up to here */
+	uint64_t mem_size; /* bytes of guest memory (the most it can grow to) */
 	int argc;
 	char **argv; /* argc entries, then NULL */
 	char **envp; /* NULL-terminated */
@@ -65,6 +66,11 @@ struct tc_boot {
 
 /* libos's entry: sets up the C library and runs main(); never returns. */
 noreturn void libos_main(const struct tc_boot *boot);
+
+/* Extend the heap past *heap_end by at least bytes (a page multiple):
+ * 0 with *heap_end moved up (perhaps by more), or -ENOMEM (no more memory:
+ * the limit, or the host) or -EINVAL. */
+int plat_mem_grow(uintptr_t *heap_end, size_t bytes);
 
 /* Write len bytes to console fd 1 or 2; returns bytes written or -errno. */
 long plat_console_write(int fd, const void *buf, size_t len);

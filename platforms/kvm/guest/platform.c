@@ -106,6 +106,14 @@ void plat_panic(const char *msg, size_t len)
 		tc_hypercall(TC_HC_PANIC, &a);
 }
 
+int plat_mem_grow(uintptr_t *heap_end, size_t bytes)
+{
+	struct tc_hc_mem_grow a = { bytes, 0, 0 };
+	tc_hypercall(TC_HC_MEM_GROW, &a);
+	*heap_end = (uintptr_t)a.heap_end;
+	return (int)a.ret;
+}
+
 noreturn void tc_kvm_start(const struct tc_boot_info *bi);
 
 const struct tc_boot_info *tc_kvm_boot_info;
@@ -122,6 +130,8 @@ void tc_kvm_start(const struct tc_boot_info *bi)
 	struct tc_boot b = {
 		.heap_start = bi->heap_start,
 		.heap_end = bi->heap_end,
+		/* An older monitor's boot info ends before heap_max: no growth. */
+		.heap_max = bi->size >= offsetof(struct tc_boot_info, heap_max) + 8 ? bi->heap_max : bi->heap_end,
 		.mem_size = bi->mem_size,
 		.argc = (int)bi->argc,
 		.argv = (char **)(uintptr_t)bi->argv,

@@ -118,7 +118,8 @@ static void hc_exit(struct vm *vm, void *arg)
 {
 	struct tc_hc_exit *a = arg;
 	if (vm->stats)
-		msg("stats: %llu KVM exits", (unsigned long long)vm->exits);
+		msg("stats: %llu KVM exits, %llu KiB guest memory", (unsigned long long)vm->exits,
+		    (unsigned long long)(vm_backed(vm) >> 10));
 	_exit((int)(a->status & 0xff));
 }
 
@@ -200,7 +201,15 @@ static void hc_panic(struct vm *vm, void *arg)
 	guest_fatal(vm, TC_STATUS_PANIC, "guest panic: %s", text);
 }
 
+static void hc_mem_grow(struct vm *vm, void *arg)
+{
+	struct tc_hc_mem_grow *a = arg;
+	a->ret = vm_grow(vm, a->bytes);
+	a->heap_end = vm->lay.heap_end;
+}
+
 static const struct hc_def core_hc[] = {
+	HC_ENTRY(TC_HC_MEM_GROW, "mem_grow", struct tc_hc_mem_grow, heap_end, hc_mem_grow),
 	HC_ENTRY_IN(TC_HC_EXIT, "exit", struct tc_hc_exit, hc_exit),
 	HC_ENTRY(TC_HC_WAIT, "wait", struct tc_hc_wait, ret, hc_wait),
 	HC_ENTRY_IN(TC_HC_PANIC, "panic", struct tc_hc_panic, hc_panic),
@@ -230,5 +239,5 @@ void modules_start(struct vm *vm)
 	for (unsigned i = 0; i < fds.nwait; i++)
 		wait_known |= fds.wait[i].ev;
 	wait_known |= EV_SIGS;
-	sandbox_enter(&fds);
+	sandbox_enter(&fds, vm->lay.grows);
 }

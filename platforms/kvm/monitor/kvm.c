@@ -26,6 +26,56 @@ static int xioctl(int fd, unsigned long req, void *arg)
 	return r;
 }
 
+/* Memory slots growth may use at most.  The step policy (vm_grow) needs
+ * about 50 for the largest span; the last slot allowed takes all the rest. */
+#define SLOTS_MAX 64
+#define CHUNK (2ULL << 20)
+#define STEP_MAX (64ULL << 20)
+
+static int add_slot(struct vm *vm, uint64_t start, uint64_t end)
+{
+	struct kvm_userspace_memory_region r = { .slot = vm->slots,
+						 .guest_phys_addr = start,
+						 .memory_size = end - start,
+						 .userspace_addr = (uint64_t)(uintptr_t)(vm->mem + start) };
+	if (xioctl(vm->vmfd, KVM_SET_USER_MEMORY_REGION, &r) < 0)
+		return -1;
+	vm->slots++;
+	return 0;
+}
+
+uint64_t vm_backed(const struct vm *vm)
+{
+	const struct guest_layout *l = &vm->lay;
+	return l->grows ? l->heap_end : l->mem_size;
+}
+
+int vm_grow(struct vm *vm, uint64_t bytes)
+{
+	struct guest_layout *l = &vm->lay;
+	uint64_t room = l->heap_max - l->heap_end;
+
+	if (!bytes || bytes % TC_PAGE_SIZE)
+		return -TC_EINVAL;
+	if (bytes > room || vm->slots >= vm->slots_max)
+		return -TC_ENOMEM;
+	/* Grow by what is asked, but by at least the heap's size so far (up to
+	 * 64 MiB): few exits and few slots for a heap growing in small steps. */
+	uint64_t step = l->heap_end - l->heap_start, add = bytes;
+	if (step > STEP_MAX)
+		step = STEP_MAX;
+	if (add < step)
+		add = step;
+	add = (add + CHUNK - 1) & ~(CHUNK - 1);
+	if (add > room || vm->slots + 1 == vm->slots_max)
+		add = room;
+	/* The host out of memory for KVM's slot arrays: the guest's ENOMEM too. */
+	if (add_slot(vm, l->heap_end, l->heap_end + add) < 0)
+		return -TC_ENOMEM;
+	layout_grow(l, vm->mem, l->heap_end + add);
+	return 0;
+}
+
 void vm_create(struct vm *vm)
 {
 	vm->kvm = open("/dev/kvm", O_RDWR | O_CLOEXEC);
@@ -43,16 +93,21 @@ void vm_create(struct vm *vm)
 	if (vm->vmfd < 0)
 		die(TC_STATUS_HOST, "KVM_CREATE_VM: %s", strerror(errno));
 
+	/* The whole span is mapped at once (untouched anonymous memory costs
+	 * the host nothing); KVM is given only what is backed, since each MiB
+	 * registered costs host memory even untouched.  Growth then needs no
+	 * mmap in the sandbox, only KVM_SET_USER_MEMORY_REGION. */
 	uint64_t size = vm->lay.mem_size;
 	vm->mem = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
 	if (vm->mem == MAP_FAILED)
 		die(TC_STATUS_HOST, "cannot allocate %llu KiB of guest memory: %s", (unsigned long long)(size >> 10),
 		    strerror(errno));
-	struct kvm_userspace_memory_region r = {
-		.slot = 0, .guest_phys_addr = 0, .memory_size = size, .userspace_addr = (uint64_t)(uintptr_t)vm->mem
-	};
-	if (xioctl(vm->vmfd, KVM_SET_USER_MEMORY_REGION, &r) < 0)
+	if (add_slot(vm, 0, vm->lay.grows ? vm->lay.heap_end : size) < 0)
 		die(TC_STATUS_HOST, "KVM_SET_USER_MEMORY_REGION: %s", strerror(errno));
+	if (vm->lay.grows) {
+		int n = ioctl(vm->kvm, KVM_CHECK_EXTENSION, KVM_CAP_NR_MEMSLOTS);
+		vm->slots_max = n > SLOTS_MAX ? SLOTS_MAX : n > 0 ? (unsigned)n : 0;
+	}
 
 	vm->vcpu = ioctl(vm->vmfd, KVM_CREATE_VCPU, 0);
 	if (vm->vcpu < 0)

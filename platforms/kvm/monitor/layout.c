@@ -49,8 +49,8 @@ static void add_region(struct guest_layout *lay, uint64_t start, uint64_t end, u
 	lay->region[lay->nregion++] = (struct gm_region){ start, end, perm };
 }
 
-int layout_plan(struct guest_layout *lay, const struct ei_image *img, uint64_t mem_size, uint64_t stack,
-		uint64_t info_size, uint64_t *need, char *err, size_t errlen)
+int layout_plan(struct guest_layout *lay, const struct ei_image *img, uint64_t mem_size, uint64_t mem_max,
+		uint64_t stack, uint64_t info_size, uint64_t *need, char *err, size_t errlen)
 {
 	memset(lay, 0, sizeof *lay);
 	*need = 0;
@@ -75,15 +75,35 @@ int layout_plan(struct guest_layout *lay, const struct ei_image *img, uint64_t m
 			    (unsigned long long)(stack >> 10), (unsigned long long)(mem_size >> 10));
 	}
 
-	lay->mem_size = mem_size;
 	lay->gdt = PAGE;
 	lay->pml4 = 2 * PAGE;
-	lay->info = mem_size - info_size;
-	lay->stack_top = lay->info;
-	lay->stack_bottom = lay->stack_top - stack;
-	lay->guard = lay->stack_bottom - PAGE;
-	lay->heap_start = img->hi;
-	lay->heap_end = lay->guard;
+	/* Growth: guard, stack and boot info go right above the image, the
+	 * heap above them, free to grow in whole 2 MiB chunks (one page
+	 * directory entry each) up to mem_max.  At first the heap ends where
+	 * mem_size does, rounded up to a chunk, so one memory slot covers all
+	 * the guest has at boot. */
+	uint64_t end0 = round_up(mem_size, CHUNK), max = mem_max & ~(CHUNK - 1);
+	if (end0 == fit)
+		end0 += CHUNK;
+	if (mem_max > mem_size && mem_max <= TC_MEM_MAX && end0 < max) {
+		lay->grows = 1;
+		lay->mem_size = max;
+		lay->guard = img->hi;
+		lay->stack_bottom = lay->guard + PAGE;
+		lay->stack_top = lay->stack_bottom + stack;
+		lay->info = lay->stack_top;
+		lay->heap_start = lay->info + info_size;
+		lay->heap_end = end0;
+		lay->heap_max = max;
+	} else {
+		lay->mem_size = mem_size;
+		lay->info = mem_size - info_size;
+		lay->stack_top = lay->info;
+		lay->stack_bottom = lay->stack_top - stack;
+		lay->guard = lay->stack_bottom - PAGE;
+		lay->heap_start = img->hi;
+		lay->heap_end = lay->heap_max = lay->guard;
+	}
 
 	add_region(lay, lay->gdt, lay->gdt + PAGE, GM_SUPER | GM_R);
 	for (unsigned i = 0; i < img->nseg; i++) {
@@ -92,9 +112,13 @@ int layout_plan(struct guest_layout *lay, const struct ei_image *img, uint64_t m
 		/* Holes between segments stay unmapped. */
 		add_region(lay, s->vaddr, round_up(s->vaddr + s->memsz, PAGE), perm | GM_R);
 	}
-	add_region(lay, lay->heap_start, lay->heap_end, GM_R | GM_W);
+	/* Regions in address order. */
+	if (!lay->grows)
+		add_region(lay, lay->heap_start, lay->heap_end, GM_R | GM_W);
 	add_region(lay, lay->stack_bottom, lay->stack_top, GM_R | GM_W);
-	add_region(lay, lay->info, mem_size, GM_R);
+	add_region(lay, lay->info, lay->info + info_size, GM_R);
+	if (lay->grows)
+		add_region(lay, lay->heap_start, lay->heap_end, GM_R | GM_W);
 	return 0;
 }
 
@@ -125,6 +149,18 @@ void *gm_ptr(const struct gm *g, uint64_t gpa, uint64_t len, unsigned perm)
 		if (r + 1 == l->region + l->nregion || r[1].start != at)
 			return NULL;
 	}
+}
+
+void layout_grow(struct guest_layout *lay, uint8_t *base, uint64_t new_end)
+{
+	struct gm_region *r = (struct gm_region *)gm_region_of(lay, lay->heap_end - 1);
+	uint64_t *pdpt = (uint64_t *)(base + lay->pml4 + PAGE);
+
+	for (uint64_t c = lay->heap_end; c < new_end; c += CHUNK) {
+		uint64_t *pd = (uint64_t *)(base + (pdpt[c / GIB] & ~0xfffULL));
+		pd[(c % GIB) / CHUNK] = c | PTE_P | PTE_W | PTE_U | PTE_NX | PTE_PS;
+	}
+	r->end = lay->heap_end = new_end;
 }
 
 /* Leaf entry bits for a permission. */

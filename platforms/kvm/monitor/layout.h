@@ -31,7 +31,9 @@ struct guest_layout {
 	uint64_t mem_size;
 	uint64_t gdt; /* guest address of the GDT page */
 	uint64_t pml4; /* guest address of the top page table */
-	uint64_t heap_start, heap_end;
+	uint64_t heap_start, heap_end; /* heap_end: backed so far */
+	uint64_t heap_max; /* growth may move heap_end up to here (== heap_end: fixed memory) */
+	int grows; /* heap above stack and boot info, [0, heap_end) backed: growth on */
 	uint64_t guard; /* the unmapped page below the stack */
 	uint64_t stack_bottom, stack_top;
 	uint64_t info; /* boot info page(s): [info, mem_size) */
@@ -48,10 +50,20 @@ struct gm {
  * Plan the layout for an image in mem_size bytes of guest memory with the
  * given stack and boot info sizes (bytes, rounded up to pages).  Returns 0,
  * or -1 with a one-line reason in err; *need is then the smallest memory
- * size that would fit (0 if no size would).
+ * size that would fit (0 if no size would).  With mem_max at least a 2 MiB
+ * chunk above mem_size (and at most TC_MEM_MAX) the layout grows: guard,
+ * stack and boot info right above the image, then the heap, backed up to
+ * mem_size rounded up to 2 MiB and free to grow to mem_max (rounded down).
  */
-int layout_plan(struct guest_layout *lay, const struct ei_image *img, uint64_t mem_size, uint64_t stack,
-		uint64_t info_size, uint64_t *need, char *err, size_t errlen);
+int layout_plan(struct guest_layout *lay, const struct ei_image *img, uint64_t mem_size, uint64_t mem_max,
+		uint64_t stack, uint64_t info_size, uint64_t *need, char *err, size_t errlen);
+
+/*
+ * Back the heap up to new_end (a 2 MiB multiple, heap_end < new_end <=
+ * heap_max): extend its region and map its 2 MiB pages in the tables at
+ * base.  The caller has given the memory to KVM first.
+ */
+void layout_grow(struct guest_layout *lay, uint8_t *base, uint64_t new_end);
 
 /*
  * Write the GDT and the page tables for lay into guest memory at base

@@ -1,7 +1,7 @@
 /*
  * tincan-run: boot a tincan image as a KVM guest.
  *
- *   tincan-run [--mem=SIZE] [--env=K=V]... [--stats] [DEVICE OPTIONS] IMAGE [--] [ARGS...]
+ *   tincan-run [--mem=SIZE] [--mem-max=SIZE] [--env=K=V]... [--stats] [DEVICE OPTIONS] IMAGE [--] [ARGS...]
  *
  * Device options (--net=[NAME:]TAP, --net-mac=[NAME:]MAC, --ip=ADDR/PREFIX,
  * --gw=ADDR) come from the device modules (modules.c); --help lists them.
@@ -220,7 +220,7 @@ int main(int argc, char **argv)
 		die(TC_STATUS_USAGE, "arguments and environment take %llu bytes, more than %llu",
 		    (unsigned long long)isz, (unsigned long long)ARGS_MAX);
 	uint64_t need;
-	if (layout_plan(&vm.lay, &vm.img, mem, m->stack, isz, &need, err, sizeof err) < 0) {
+	if (layout_plan(&vm.lay, &vm.img, mem, o.mem_max, m->stack, isz, &need, err, sizeof err) < 0) {
 		if (need)
 			die(TC_STATUS_IMAGE, "%s: %s: pass --mem=%lluK or more", o.image, err,
 			    (unsigned long long)((need + 1023) >> 10));
@@ -241,9 +241,10 @@ int main(int argc, char **argv)
 	uint64_t strs = cursor + 8 * ((uint64_t)o.argc + 1 + (uint64_t)o.envc + 1);
 	bi.abi_version = TC_ABI_VERSION;
 	bi.size = sizeof bi;
-	bi.mem_size = mem;
+	bi.mem_size = vm.lay.mem_size;
 	bi.heap_start = vm.lay.heap_start;
 	bi.heap_end = vm.lay.heap_end;
+	bi.heap_max = vm.lay.heap_max;
 	bi.stack_top = vm.lay.stack_top;
 	bi.stack_bottom = vm.lay.stack_bottom;
 	bi.mono_ns_start = mono_start;

@@ -23,6 +23,7 @@ struct vm {
 	int kvm, vmfd, vcpu;
 	struct kvm_run *run;
 	uint64_t exits; /* KVM exits so far, reported with --stats */
+	unsigned slots, slots_max; /* KVM memory slots used, and the most growth may use */
 	int stats;
 };
 
@@ -36,6 +37,10 @@ uint64_t now_ns(int clock);
 void vm_create(struct vm *vm);
 void vm_load(struct vm *vm, uint64_t entry, uint64_t boot_info);
 void vm_clock(struct tc_boot_info *bi, const struct vm *vm);
+/* Back at least bytes more heap (TC_HC_MEM_GROW): 0 or -TC_E*. */
+int vm_grow(struct vm *vm, uint64_t bytes);
+/* Bytes of guest memory backed now. */
+uint64_t vm_backed(const struct vm *vm);
 
 /* run.c: run the guest until it exits; never returns.  Hypercalls go to
  * hypercall.c, which calls the handlers of core.c and of the modules. */
@@ -54,6 +59,6 @@ noreturn void guest_shutdown(struct vm *vm);
 /* seccomp.c: from here on only the system calls the run loop needs, with
  * I/O on the fds the modules name (module.h). */
 struct mod_fds;
-void sandbox_enter(const struct mod_fds *f);
+void sandbox_enter(const struct mod_fds *f, int grow);
 
 #endif

@@ -15,8 +15,9 @@ static const char usage_head[] =
     "Boot IMAGE (a program linked by tincan-cc) as a KVM guest; ARGS become its argv[1..].\n"
     "\n"
     "  --mem=SIZE   guest memory, e.g. 1M, 512K, 1G (default 8M, or what the image asks for)\n"
+    "  --mem-max=SIZE  let guest memory grow on demand up to SIZE (default 1G; 0: fixed --mem)\n"
     "  --env=K=V    set an environment variable in the guest (repeatable)\n"
-    "  --stats      print the number of KVM exits when the guest exits\n";
+    "  --stats      print the number of KVM exits and the guest memory size when the guest exits\n";
 static const char usage_tail[] = "  --help       show this help\n"
 				 "  --version    show the version\n"
 				 "\n"
@@ -117,6 +118,7 @@ int options_parse(struct options *o, int argc, char **argv, const struct module 
 	struct in_addr ia;
 
 	memset(o, 0, sizeof *o);
+	o->mem_max = MEM_MAX_DEFAULT;
 	for (i = 1; i < argc && argv[i][0] == '-' && argv[i][1] != '\0'; i++) {
 		const char *a = argv[i];
 		if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0)
@@ -138,6 +140,13 @@ int options_parse(struct options *o, int argc, char **argv, const struct module 
 				return OPT_ERROR;
 			}
 			o->mem = (o->mem + TC_PAGE_SIZE - 1) & ~(TC_PAGE_SIZE - 1);
+		} else if ((v = opt_value("--mem-max", argc, argv, &i, &missing))) {
+			if (parse_size(v, &o->mem_max) < 0 || o->mem_max > TC_MEM_MAX) {
+				snprintf(err, errlen, "invalid --mem-max value '%s': expected 0 or a size up to %lluG",
+					 v, (unsigned long long)(TC_MEM_MAX >> 30));
+				return OPT_ERROR;
+			}
+			o->mem_max = (o->mem_max + TC_PAGE_SIZE - 1) & ~(TC_PAGE_SIZE - 1);
 		} else if ((v = opt_value("--env", argc, argv, &i, &missing))) {
 			const char *eq = strchr(v, '=');
 			if (!eq || eq == v) {

@@ -8,6 +8,10 @@
 #include <stdio.h>
 
 #define OPT_ENV_MAX 256
+/* Guest memory grows on demand up to this by default: registering memory
+ * with KVM costs host memory (~2.5 KiB per MiB here) only once the guest
+ * grows into it, so the cap only bounds what one runaway guest can take. */
+#define MEM_MAX_DEFAULT (1ULL << 30)
 
 enum { OPT_RUN, OPT_HELP, OPT_VERSION, OPT_ERROR };
 
@@ -15,6 +19,7 @@ struct module;
 
 struct options {
 	uint64_t mem; /* 0: not given */
+	uint64_t mem_max; /* growth limit; 0: no growth */
 	int stats;
 	const char *image;
 	int argc; /* guest argv: argv[0] is the image path */

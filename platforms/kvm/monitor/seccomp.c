@@ -1,6 +1,7 @@
 /*
  * The sandbox the monitor runs guest code in.  After set-up, the monitor
- * needs only: KVM_RUN and register reads on the vCPU, reads and writes on
+ * needs only: KVM_RUN and register reads on the vCPU (and, when guest
+ * memory may grow, KVM_SET_USER_MEMORY_REGION), reads and writes on
  * the fds its modules name (console, tap devices; positioned reads and
  * writes and fdatasync only if a module asks: a disk image), ppoll, clocks, exit,
  * restart_syscall (a sleep interrupted by SIGSTOP/SIGCONT resumes through
@@ -119,16 +120,18 @@ static void allow_dirs(const struct mod_fds *f)
 	allow_range(SYS_symlinkat, 1, -1, f->dyn_lo, f->dyn_hi);
 }
 
-void sandbox_enter(const struct mod_fds *f)
+void sandbox_enter(const struct mod_fds *f, int grow)
 {
-	/* The kernel truncates ioctl requests to 32 bits, as we compare them. */
-	const unsigned ioctls[] = { KVM_RUN, KVM_GET_REGS, KVM_GET_SREGS };
+	/* The kernel truncates ioctl requests to 32 bits, as we compare them.
+	 * Memory growth adds memory slots; the guest memory they point into
+	 * was mapped before the sandbox, so no mmap or mprotect is needed. */
+	const unsigned ioctls[] = { KVM_RUN, KVM_GET_REGS, KVM_GET_SREGS, KVM_SET_USER_MEMORY_REGION };
 
 	n = 0;
 	emit(LD(offsetof(struct seccomp_data, arch)));
 	emit(JEQ(AUDIT_ARCH_X86_64, 1, 0));
 	emit(RET(SECCOMP_RET_KILL_PROCESS));
-	allow_if(SYS_ioctl, 1, ioctls, 3);
+	allow_if(SYS_ioctl, 1, ioctls, grow ? 4 : 3);
 	allow_if(SYS_read, 0, f->rd, f->nrd);
 	allow_if(SYS_write, 0, f->wr, f->nwr);
 	allow_if(SYS_writev, 0, f->wr, f->nwr);
