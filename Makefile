@@ -285,6 +285,14 @@ $(B)/tests/%.tc: $(OB)/tests/%.o $(TOOLCHAIN)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(TCC) -o $@ $< -lm
 
+# TLS: a second object compiled as for a shared library (global/local-dynamic).
+$(OB)/tests/tls_extern.o: APP_CFLAGS += -fPIC
+$(OB)/tests/tls.o $(OB)/tests/tls_extern.o: tests/guests/tls_extern.h
+$(B)/tests/tls.tc: $(OB)/tests/tls.o $(OB)/tests/tls_extern.o $(TOOLCHAIN)
+	$(call say,LD,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(TCC) -o $@ $(OB)/tests/tls.o $(OB)/tests/tls_extern.o
+
 # The file-read bench (tests/bench/fs.sh): one source, a guest and a host program.
 $(OB)/tests/fsread.o: tests/bench/fsread.c $(TOOLCHAIN)
 	$(call say,CC,$<)
@@ -314,6 +322,7 @@ TEST_BINS := $(B)/tests/netclient $(PLAT_TEST_BINS) $(B)/tests/libc.tc $(B)/test
 	$(B)/tests/threads.tc $(B)/tests/sockets.tc $(B)/tests/rootfs.tc $(B)/tests/fsread.tc $(B)/host/fsread \
 	$(B)/tests/append.tc $(B)/host/append $(B)/tests/blockfs.tc $(B)/tests/proc.tc $(B)/tests/ipc.tc \
 	$(B)/tests/mman.tc $(B)/tests/uio.tc $(addprefix $(B)/tests/unit/test_,$(UNITS))
+TEST_BINS += $(B)/tests/tls.tc
 
 # ---- top-level targets -------------------------------------------------------
 test: all $(TEST_BINS)
