@@ -20,8 +20,17 @@
 extern const char __tincan_tls_start[], __tincan_tls_filesz[], __tincan_tls_memsz[], __tincan_tls_align[];
 void __sinit(struct _reent *); /* newlib: set up the shared stdio streams */
 
-#define MEMSZ ((size_t)(uintptr_t)__tincan_tls_memsz)
-#define ALIGN ((size_t)(uintptr_t)__tincan_tls_align < 16 ? 16 : (size_t)(uintptr_t)__tincan_tls_align)
+/* A linker-script value: the symbol's address.  Through asm, since the
+ * compiler takes the address of any object to be non-zero. */
+static inline size_t value(const char *sym)
+{
+	uintptr_t v;
+	__asm__("" : "=r"(v) : "0"(sym));
+	return v;
+}
+
+#define MEMSZ value(__tincan_tls_memsz)
+#define ALIGN (value(__tincan_tls_align) < 16 ? 16 : value(__tincan_tls_align))
 #define BLOCK ((MEMSZ + ALIGN - 1) & ~(ALIGN - 1))
 
 int tc_tls_used(void)
@@ -33,7 +42,7 @@ int tc_tls_used(void)
 static void fill(char *tp)
 {
 	char *block = tp - BLOCK;
-	size_t filesz = (size_t)(uintptr_t)__tincan_tls_filesz;
+	size_t filesz = value(__tincan_tls_filesz);
 	memcpy(block, __tincan_tls_start, filesz);
 	memset(block + filesz, 0, MEMSZ - filesz);
 	memset(tp, 0, TCB);
@@ -89,11 +98,10 @@ void tc_tls_boot(struct tc_tls *boot)
 	if (!MEMSZ)
 		return;
 	if (!arch_tp_usable())
-		tincan_panic("this program uses thread-local storage (__thread), which needs the "
-			     "FSGSBASE instructions; this host's CPU or KVM does not offer them");
+		tincan_panic("thread-local storage needs FSGSBASE, which this host lacks");
 	char *mem = malloc(BLOCK + TCB + ALIGN);
 	if (!mem)
-		tincan_panic("no memory for the main thread's thread-local storage");
+		tincan_panic("no memory for thread-local storage");
 	char *tp = (char *)(((uintptr_t)mem + BLOCK + ALIGN - 1) & ~(uintptr_t)(ALIGN - 1));
 	fill(tp);
 	boot->tp = tp;
