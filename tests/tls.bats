@@ -13,6 +13,22 @@ setup() { need_platform; }
 	! [[ $output == *"not ok"* ]]
 }
 
+@test "only zeroed thread-local variables (.tbss, empty template)" {
+	boot "$B/tests/tls_bss.tc"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	! [[ $output == *"not ok"* ]]
+	[[ $output == *"1..2"* ]]
+}
+
+@test "an app without thread-local variables keeps %fs at 0 across switches" {
+	boot "$B/tests/tls_none.tc"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	! [[ $output == *"not ok"* ]]
+	[[ $output == *"1..2"* ]]
+}
+
 @test "PT_TLS: the template in the data segment; empty for an app without TLS" {
 	run bash -c "readelf -lW '$TLS' | awk '\$1 == \"TLS\" { print \$5, \$6 }'"
 	[ "$status" -eq 0 ]
@@ -37,6 +53,13 @@ PY
 	boot "$bad"
 	[ "$status" -ne 0 ]
 	first_line_has "thread-local storage template at 0x7000000 is not in a loaded segment"
+}
+
+@test "a fault in a thread with its own %fs is still reported" {
+	boot "$TLS" fault
+	[ "$status" -eq 101 ]
+	first_line_has "null pointer dereference"
+	[[ $output == *"crash"* ]]
 }
 
 @test "a thread switch costs little with TLS (ping-pong bench)" {

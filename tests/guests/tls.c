@@ -165,10 +165,22 @@ static int bench(long n)
 	return 0;
 }
 
+static void *crash(void *arg)
+{
+	t_int = 1;
+	sched_yield();
+	return (void *)(intptr_t) * (volatile int *)arg; /* arg is NULL */
+}
+
 int main(int argc, char **argv)
 {
 	if (argc > 1 && !strcmp(argv[1], "bench"))
 		return bench(argc > 2 ? atol(argv[2]) : 1000000);
+	if (argc > 1 && !strcmp(argv[1], "fault")) {
+		pthread_t t;
+		pthread_create(&t, NULL, crash, NULL);
+		return pthread_join(t, NULL);
+	}
 
 	ok(fresh(), "the main thread starts with the initial values and zeroed .tbss");
 	uintptr_t tp = thread_pointer();
