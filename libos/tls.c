@@ -29,9 +29,12 @@ static inline size_t value(const char *sym)
 	return v;
 }
 
+/* ld puts a variable at tp - (memsz rounded up to the template's alignment)
+ * + its offset in the template; tp itself is at least 16-byte aligned. */
 #define MEMSZ value(__tincan_tls_memsz)
-#define ALIGN (value(__tincan_tls_align) < 16 ? 16 : value(__tincan_tls_align))
-#define BLOCK ((MEMSZ + ALIGN - 1) & ~(ALIGN - 1))
+#define TALIGN (value(__tincan_tls_align) ? value(__tincan_tls_align) : 1)
+#define ALIGN (TALIGN < 16 ? 16 : TALIGN)
+#define BLOCK ((MEMSZ + TALIGN - 1) & ~(TALIGN - 1))
 
 int tc_tls_used(void)
 {

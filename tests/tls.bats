@@ -21,6 +21,14 @@ setup() { need_platform; }
 	[[ $output == *"1..2"* ]]
 }
 
+@test "a template under 16 bytes with 4-byte alignment" {
+	boot "$B/tests/tls_small.tc"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	! [[ $output == *"not ok"* ]]
+	[[ $output == *"1..2"* ]]
+}
+
 @test "an app without thread-local variables keeps %fs at 0 across switches" {
 	boot "$B/tests/tls_none.tc"
 	echo "$output"
@@ -35,6 +43,21 @@ setup() { need_platform; }
 	[[ $output =~ ^0x0*[1-9a-f][0-9a-f]*\ 0x0*[1-9a-f][0-9a-f]*$ ]]
 	run bash -c "readelf -lW '$B/apps/hello.tc' | awk '\$1 == \"TLS\" { print \$6 }'"
 	[ "$output" = "0x000000" ]
+}
+
+@test "the linker script's TLS symbols say what PT_TLS says" {
+	for f in tls tls_bss tls_small; do
+		img=$B/tests/$f.tc
+		read -r vaddr filesz memsz align < <(readelf -lW "$img" | awk '$1 == "TLS" { print $3, $5, $6, $NF }')
+		want="$((vaddr)) $((filesz)) $((memsz)) $((align))"
+		got=""
+		for sym in start filesz memsz align; do
+			v=$(nm "$img" | awk -v s="__tincan_tls_$sym" '$3 == s { print $1 }')
+			got="$got$((16#${v:-0})) "
+		done
+		echo "$f: PT_TLS $want, symbols $got"
+		[ "$want " = "$got" ]
+	done
 }
 
 @test "the loader refuses a TLS segment outside the loaded ones" {
