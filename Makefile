@@ -287,6 +287,14 @@ $(B)/tests/%.tc: $(OB)/tests/%.o $(TOOLCHAIN)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(TCC) -o $@ $< -lm
 
+# TLS: a second object compiled as for a shared library (global/local-dynamic).
+$(OB)/tests/tls_extern.o: APP_CFLAGS += -fPIC
+$(OB)/tests/tls.o $(OB)/tests/tls_extern.o: tests/guests/tls_extern.h
+$(B)/tests/tls.tc: $(OB)/tests/tls.o $(OB)/tests/tls_extern.o $(TOOLCHAIN)
+	$(call say,LD,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(TCC) -o $@ $(OB)/tests/tls.o $(OB)/tests/tls_extern.o
+
 # The file-read bench (tests/bench/fs.sh): one source, a guest and a host program.
 $(OB)/tests/fsread.o: tests/bench/fsread.c $(TOOLCHAIN)
 	$(call say,CC,$<)
@@ -319,6 +327,7 @@ TEST_BINS := $(B)/tests/netclient $(PLAT_TEST_BINS) $(B)/tests/libc.tc $(B)/test
 TEST_BINS += $(B)/tests/signals.tc
 TEST_BINS += $(B)/tests/names.tc
 TEST_BINS += $(B)/tests/memgrow.tc
+TEST_BINS += $(B)/tests/tls.tc $(B)/tests/tls_bss.tc $(B)/tests/tls_none.tc $(B)/tests/tls_small.tc
 
 # ---- top-level targets -------------------------------------------------------
 test: all $(TEST_BINS)

@@ -11,4 +11,14 @@ void tc_switch(void **save_sp, void *new_sp);
  * returns.  Returns the context's stack pointer. */
 void *arch_thread_frame(void *top, void (*fn)(void *), void *arg);
 
+/* Can arch_set_tp work?  x86-64: CPUID says FSGSBASE (the platform must
+ * also set CR4.FSGSBASE: the guest runs at CPL3). */
+int arch_tp_usable(void);
+
+/* Set the thread pointer: the %fs base on x86-64. */
+static inline void arch_set_tp(void *tp)
+{
+	__asm__ volatile("wrfsbase %0" : : "r"(tp) : "memory");
+}
+
 #endif

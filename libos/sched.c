@@ -14,6 +14,7 @@
 #include "arch.h"
 #include "fd.h"
 #include "internal.h"
+#include "tls.h"
 #include <tincan.h>
 
 #define CANARY 0x7463737461636b21ULL /* "tcstack!" */
@@ -30,7 +31,7 @@ struct tc_thread {
 	uint64_t deadline;
 	unsigned events;
 	long result; /* what tc_block returns */
-	int err; /* errno while not running */
+	struct tc_tls tls; /* its TLS block and newlib state (errno...) */
 	int detached;
 	uint64_t *stack; /* NULL for the boot thread */
 	void *(*fn)(void *);
@@ -177,6 +178,14 @@ void tc_sched_init(void)
 {
 	boot_thread.state = RUNNING;
 	boot_thread.deadline = TC_NO_DEADLINE;
+	tc_tls_boot(&boot_thread.tls);
+}
+
+/* Free an ended thread's memory; never the running one's. */
+static void release(struct tc_thread *t)
+{
+	free(t->stack);
+	free(t);
 }
 
 /* Wake threads whose deadline passed; returns the earliest deadline left
@@ -212,8 +221,7 @@ static void reap(void)
 	while (zombies && zombies != current) {
 		struct tc_thread *z = zombies;
 		zombies = z->next;
-		free(z->stack);
-		free(z);
+		release(z);
 	}
 }
 
@@ -230,12 +238,11 @@ static void switch_to(struct tc_thread *next)
 		prev->state = RUNNING;
 		return;
 	}
-	prev->err = errno;
 	current = next;
 	next->state = RUNNING;
+	tc_tls_switch(&next->tls);
 	tc_switch(&prev->sp, next->sp);
 	/* Back on prev's stack. */
-	errno = current->err;
 	reap();
 }
 
@@ -339,14 +346,18 @@ struct tc_thread *tc_spawn(void *(*fn)(void *), void *arg, size_t stack_size, in
 {
 	struct tc_thread *t = calloc(1, sizeof *t);
 	stack_size = (stack_size + 15) & ~(size_t)15;
-	uint64_t *stack = t ? malloc(stack_size) : NULL;
+	/* The thread's TLS block and newlib state sit above its stack, in the
+	 * same allocation. */
+	size_t tls_size = tc_tls_size();
+	uint64_t *stack = t ? malloc(stack_size + tls_size) : NULL;
 	if (!stack) {
 		free(t);
 		*err = -EAGAIN;
 		return NULL;
 	}
 	stack[0] = CANARY;
-	t->sp = arch_thread_frame((char *)stack + stack_size, thread_main, t);
+	char *top = tc_tls_make((char *)stack + stack_size + tls_size, &t->tls);
+	t->sp = arch_thread_frame(top, thread_main, t);
 	t->stack = stack;
 	t->fn = fn;
 	t->arg = arg;
@@ -382,6 +393,7 @@ void tc_exit(void *value)
 {
 	struct tc_thread *self = current;
 	tc_thread_cleanup(self);
+	tc_tls_end(&self->tls);
 	self->value = value;
 	self->state = DONE;
 	tc_wake_all(&self->joiners);
@@ -411,10 +423,8 @@ int tc_join(struct tc_thread *t, void **value)
 	if (value)
 		*value = t->value;
 	forget(t);
-	if (t->stack) {
-		free(t->stack);
-		free(t);
-	}
+	if (t->stack)
+		release(t);
 	return 0;
 }
 
@@ -427,10 +437,8 @@ int tc_detach(struct tc_thread *t)
 	t->detached = 1;
 	if (t->state == DONE) {
 		forget(t);
-		if (t->stack) {
-			free(t->stack);
-			free(t);
-		}
+		if (t->stack)
+			release(t);
 	}
 	return 0;
 }

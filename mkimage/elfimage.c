@@ -109,6 +109,26 @@ static int sort_and_check_overlap(struct ei_image *img, char *err, size_t errlen
 	return 0;
 }
 
+/* The thread-local storage template: only the guest reads it (each thread's
+ * block is a copy), but it must be a sane part of one loaded segment.  The
+ * linker script gives images without any an empty one. */
+static int check_tls(const struct ei_image *img, const Elf64_Phdr *ph, char *err, size_t errlen)
+{
+	if (ph->p_filesz > ph->p_memsz || ph->p_memsz >= (1ULL << 30) || ph->p_align > PAGE ||
+	    (ph->p_align & (ph->p_align - 1)))
+		return fail(err, errlen, "thread-local storage segment: absurd size %llu or alignment %llu",
+			    (unsigned long long)ph->p_memsz, (unsigned long long)ph->p_align);
+	for (unsigned i = 0; i < img->nseg; i++) {
+		const struct ei_segment *s = &img->seg[i];
+		uint64_t off = ph->p_vaddr - s->vaddr;
+		if (ph->p_vaddr >= s->vaddr && off <= s->memsz &&
+		    (ph->p_filesz == 0 || (off <= s->filesz && ph->p_filesz <= s->filesz - off)))
+			return 0;
+	}
+	return fail(err, errlen, "thread-local storage template at 0x%llx is not in a loaded segment",
+		    (unsigned long long)ph->p_vaddr);
+}
+
 static int parse_symbols(struct ei_image *img, const Elf64_Ehdr *eh, char *err, size_t errlen)
 {
 	if (eh->e_shoff == 0 || eh->e_shnum == 0)
@@ -140,6 +160,8 @@ static int parse_symbols(struct ei_image *img, const Elf64_Ehdr *eh, char *err, 
 int ei_parse(const uint8_t *file, size_t size, struct ei_image *img, char *err, size_t errlen)
 {
 	Elf64_Ehdr eh;
+	Elf64_Phdr tls = { 0 };
+	unsigned ntls = 0;
 
 	memset(img, 0, sizeof *img);
 	img->file = file;
@@ -183,13 +205,18 @@ int ei_parse(const uint8_t *file, size_t size, struct ei_image *img, char *err, 
 			return fail(err, errlen,
 				    "dynamically linked ELF; tincan images are static (link with tincan-cc)");
 		case PT_TLS:
-			return fail(err, errlen, "image uses thread-local storage, which tincan does not support yet");
+			if (ntls++)
+				return fail(err, errlen, "more than one thread-local storage segment");
+			tls = ph;
+			break;
 		default: break;
 		}
 	}
 	if (img->nseg == 0)
 		return fail(err, errlen, "no loadable segments");
 	if (sort_and_check_overlap(img, err, errlen))
+		return -1;
+	if (ntls && tls.p_memsz && check_tls(img, &tls, err, errlen))
 		return -1;
 
 	img->entry = eh.e_entry;

@@ -1,4 +1,5 @@
 /* A new thread's first context on x86-64 (see arch.h and switch.S). */
+#include <cpuid.h>
 #include <stdint.h>
 #include <string.h>
 
@@ -18,4 +19,10 @@ void *arch_thread_frame(void *top, void (*fn)(void *), void *arg)
 	f[5] = (uint64_t)(uintptr_t)arg; /* r12 */
 	f[8] = (uint64_t)(uintptr_t)tc_thread_start;
 	return f;
+}
+
+int arch_tp_usable(void)
+{
+	unsigned a, b, c, d;
+	return __get_cpuid_count(7, 0, &a, &b, &c, &d) && (b & 1);
 }

@@ -64,7 +64,10 @@ struct tc_boot {
 	unsigned tty; /* bit n set: console fd n is a terminal */
 };
 
-/* libos's entry: sets up the C library and runs main(); never returns. */
+/* libos's entry: sets up the C library and runs main(); never returns.
+ * The CPU state libos expects: on x86-64, SSE on and CR4.FSGSBASE set when
+ * cpuid leaf 7 reports FSGSBASE (libos sets each thread's %fs base with
+ * wrfsbase, in apps with thread-local variables). */
 noreturn void libos_main(const struct tc_boot *boot);
 
 /* Extend the heap past *heap_end by at least bytes (a page multiple):

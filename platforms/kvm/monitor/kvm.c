@@ -153,12 +153,18 @@ void vm_load(struct vm *vm, uint64_t entry, uint64_t boot_info)
 	/* PG, WP, NE, MP (SSE on, no x87 emulation), PE. */
 	s.cr0 = 0x80010033;
 	s.cr3 = vm->lay.pml4;
-	/* PAE, OSFXSR, OSXMMEXCPT; TSD off so rdtsc works at CPL3. */
-	s.cr4 = 0x620;
+	/* PAE, OSFXSR, OSXMMEXCPT; TSD off so rdtsc works at CPL3; FSGSBASE so
+	 * the guest sets its thread pointer with wrfsbase (docs/abi.md).  A KVM
+	 * that refuses FSGSBASE gets the rest: apps with TLS then stop with a
+	 * message (the guest checks CPUID first). */
+	s.cr4 = 0x10620;
 	s.cr2 = CR2_SENTINEL; /* a #PF overwrites it, even for address 0 */
 	s.efer = 0xd00; /* LME, LMA, NXE */
-	if (xioctl(vm->vcpu, KVM_SET_SREGS, &s) < 0)
-		die(TC_STATUS_HOST, "KVM_SET_SREGS: %s", strerror(errno));
+	if (xioctl(vm->vcpu, KVM_SET_SREGS, &s) < 0) {
+		s.cr4 = 0x620;
+		if (xioctl(vm->vcpu, KVM_SET_SREGS, &s) < 0)
+			die(TC_STATUS_HOST, "KVM_SET_SREGS: %s", strerror(errno));
+	}
 
 	struct kvm_regs g = {
 		.rip = entry, .rsp = vm->lay.stack_top, .rdi = boot_info, .rsi = TC_BOOT_MAGIC, .rflags = 0x2
