@@ -104,6 +104,7 @@ HEADERS := $(patsubst libos/include/%,$(T)/include/%,libos/include/tincan.h libo
 	libos/include/net/if.h libos/include/sys/epoll.h)
 HEADERS += $(T)/include/sys/signal.h $(T)/include/setjmp.h
 HEADERS += $(T)/include/ifaddrs.h
+HEADERS += $(T)/include/math.h $(T)/include/glob.h $(T)/include/regex.h
 $(T)/include/%: libos/include/%
 	$(Q)mkdir -p $(@D)
 	$(Q)cp $< $@
@@ -191,8 +192,29 @@ $(B)/bin/tincan-cc: toolchain/tincan-cc
 	$(Q)mkdir -p $(@D)
 	$(Q)cp $< $@
 
+# ---- glob, fnmatch, regex: newlib's libc/posix, with libos's headers -----------
+# (toolchain/newlib-posix.sh says why these are not built inside newlib.)
+# Third-party code: compiled without our warnings, as newlib itself is.
+POSIX := $(T)/newlib-posix/.stamp
+POSIX_NAMES := fnmatch glob regcomp regerror regexec regfree collate collcmp
+POSIX_CFLAGS := -std=gnu11 -D_GNU_SOURCE -O2 -w -nostdinc -I$(T)/newlib-posix -isystem $(T)/include \
+	-isystem $(T)/newlib/include -isystem $(GCCINC) $(TARGET_CFLAGS) -fno-unwind-tables -Wa,--noexecstack
+$(POSIX): toolchain/newlib-posix.sh toolchain/newlib.sh | deps
+	$(Q)toolchain/newlib-posix.sh $(T)/newlib-posix
+$(B)/posix/%.o: $(POSIX) $(NEWLIB) $(HEADERS) toolchain/target.cflags
+	$(call say,CC,newlib posix/$*.c)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(HOSTCC) $(POSIX_CFLAGS) -c $(T)/newlib-posix/$*.c -o $@
+$(T)/lib/libtcposix.a: $(patsubst %,$(B)/posix/%.o,$(POSIX_NAMES))
+	$(call say,AR,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)rm -f $@ && ar rcsD $@ $^
+POSIX_LIB := $(T)/lib/libtcposix.a
+# POSIX's glob() is libos/glob.c, over this one.
+$(B)/posix/glob.o: POSIX_CFLAGS += -Dglob=__tincan_bsd_glob
+
 TOOLCHAIN := $(B)/bin/tincan-cc $(TP)/libos.o $(TP)/libtcnet.a $(PLAT_LIB) $(TP)/tincan.ld $(TP)/target.cflags \
-	$(T)/tincan.specs $(T)/target.cflags $(T)/target.ldflags $(NEWLIB) $(COMPAT_LIBS) $(HEADERS)
+	$(T)/tincan.specs $(T)/target.cflags $(T)/target.ldflags $(NEWLIB) $(COMPAT_LIBS) $(POSIX_LIB) $(HEADERS)
 all: $(TOOLCHAIN)
 
 # ---- apps: apps/NAME/*.c -> build/apps/NAME.tc, built with tincan-cc ---------
@@ -328,6 +350,10 @@ TEST_BINS += $(B)/tests/signals.tc
 TEST_BINS += $(B)/tests/names.tc
 TEST_BINS += $(B)/tests/memgrow.tc
 TEST_BINS += $(B)/tests/tls.tc $(B)/tests/tls_bss.tc $(B)/tests/tls_none.tc $(B)/tests/tls_small.tc
+
+TEST_BINS += $(B)/tests/ldmath.tc $(B)/tests/patterns.tc
+# gcc folds math on constants itself: make the test reach libos/ldmath.c.
+$(OB)/tests/ldmath.o: APP_CFLAGS += -fno-builtin
 
 # ---- top-level targets -------------------------------------------------------
 test: all $(TEST_BINS)

@@ -1,7 +1,10 @@
 /*
  * The POSIX calls that change or report a node's attributes by path or by
- * descriptor: chmod, utimes and utimensat, truncate, statvfs, fsync.
- * Modes are kept, not enforced.
+ * descriptor: chmod, chown, utimes and utimensat, truncate, statvfs, fsync.
+ * Modes are kept, not enforced.  Every file belongs to the guest's one user
+ * and group (0, as getuid says): chown to them (or -1) succeeds once the
+ * node is found; any other owner cannot be represented: EINVAL, as Linux
+ * says for an id it cannot map.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -63,6 +66,47 @@ int fchmod(int fd, mode_t mode)
 int fchmodat(int fd, const char *path, mode_t mode, int flags)
 {
 	return (int)sys_ret(vfs_chmod(fd, path, mode, flags));
+}
+
+static int do_nothing(struct vnode *vn, const void *arg)
+{
+	(void)vn;
+	(void)arg;
+	return 0;
+}
+
+static int vfs_chown(int fd, const char *path, uid_t uid, gid_t gid, int flags)
+{
+	if (flags & ~(AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH))
+		return -EINVAL;
+	if (path && !*path && (flags & AT_EMPTY_PATH))
+		path = NULL;
+	int r = on_node(fd, path, !(flags & AT_SYMLINK_NOFOLLOW), do_nothing, NULL);
+	if (r)
+		return r;
+	if ((uid != (uid_t)-1 && uid != getuid()) || (gid != (gid_t)-1 && gid != getgid()))
+		return -EINVAL;
+	return 0;
+}
+
+int chown(const char *path, uid_t uid, gid_t gid)
+{
+	return (int)sys_ret(vfs_chown(AT_FDCWD, path, uid, gid, 0));
+}
+
+int lchown(const char *path, uid_t uid, gid_t gid)
+{
+	return (int)sys_ret(vfs_chown(AT_FDCWD, path, uid, gid, AT_SYMLINK_NOFOLLOW));
+}
+
+int fchown(int fd, uid_t uid, gid_t gid)
+{
+	return (int)sys_ret(vfs_chown(fd, NULL, uid, gid, 0));
+}
+
+int fchownat(int fd, const char *path, uid_t uid, gid_t gid, int flags)
+{
+	return (int)sys_ret(vfs_chown(fd, path, uid, gid, flags));
 }
 
 /* ts[2] as utimensat takes it (NULL: both now) into a. */
