@@ -102,6 +102,7 @@ HEADERS := $(patsubst libos/include/%,$(T)/include/%,libos/include/tincan.h libo
 	libos/include/dlfcn.h libos/include/time.h libos/include/sys/eventfd.h libos/include/sys/mman.h \
 	libos/include/sys/uio.h libos/include/sys/un.h libos/include/sys/termios.h libos/include/sys/ioctl.h \
 	libos/include/net/if.h)
+HEADERS += $(T)/include/sys/select.h $(T)/include/limits.h
 $(T)/include/%: libos/include/%
 	$(Q)mkdir -p $(@D)
 	$(Q)cp $< $@
@@ -314,6 +315,7 @@ TEST_BINS := $(B)/tests/netclient $(PLAT_TEST_BINS) $(B)/tests/libc.tc $(B)/test
 	$(B)/tests/threads.tc $(B)/tests/sockets.tc $(B)/tests/rootfs.tc $(B)/tests/fsread.tc $(B)/host/fsread \
 	$(B)/tests/append.tc $(B)/host/append $(B)/tests/blockfs.tc $(B)/tests/proc.tc $(B)/tests/ipc.tc \
 	$(B)/tests/mman.tc $(B)/tests/uio.tc $(addprefix $(B)/tests/unit/test_,$(UNITS))
+TEST_BINS += $(B)/tests/fdtab.tc
 
 # ---- top-level targets -------------------------------------------------------
 test: all $(TEST_BINS)
