@@ -33,3 +33,11 @@ setup() { need_platform; }
 	[[ $output == *"stack:   1024K (default"* ]]
 	[ "$(nm "$B/apps/hello.tc" | grep -c -e getdtablesize -e pathconf -e dirname)" -eq 0 ]
 }
+
+@test "1,000 TCP clients at once over 127.0.0.1 in a default-sized guest" {
+	boot "$FDTAB" conns 1000
+	echo "$output" | tail -5
+	[ "$status" -eq 0 ]
+	[[ $output == *"ok 2 - 1000 of 1000 clients connected"* ]]
+	! [[ $output == *"not ok"* ]]
+}

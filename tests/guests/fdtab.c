@@ -5,10 +5,12 @@
  * pathconf, realpath, dirname/basename and the user database.
  * Argument: the main stack size the image was given, in bytes.
  */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <libgen.h>
 #include <limits.h>
+#include <netinet/in.h>
 #include <pwd.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -17,6 +19,7 @@
 #include <sys/eventfd.h>
 #include <sys/resource.h>
 #include <sys/select.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/time.h>
 #include <sys/types.h>
@@ -214,8 +217,48 @@ static void posix(void)
 	ok(getpwuid(1000) == NULL && getpwnam("nobody") == NULL && errno == 0, "unknown users: NULL, errno 0");
 }
 
+/* n clients connect at once to a listener in the same guest over 127.0.0.1
+ * (2n TCP connections), then each sends a byte that its server side echoes. */
+static void conns(int n)
+{
+	struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons(7777) };
+	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	int l = socket(AF_INET, SOCK_STREAM, 0);
+	ok(l >= 0 && bind(l, (struct sockaddr *)&a, sizeof a) == 0 && listen(l, 4096) == 0, "listening");
+	int *c = calloc((size_t)n, sizeof *c), *s = calloc((size_t)n, sizeof *s);
+	int made = 0, accepted = 0;
+	for (int i = 0; i < n; i++) {
+		c[i] = socket(AF_INET, SOCK_STREAM, 0);
+		if (c[i] >= 0 && connect(c[i], (struct sockaddr *)&a, sizeof a) == 0)
+			made++;
+		else
+			printf("# client %d: %s\n", i, strerror(errno));
+	}
+	ok(made == n, "%d of %d clients connected before any was accepted", made, n);
+	for (int i = 0; i < n; i++)
+		accepted += (s[i] = accept(l, NULL, NULL)) >= 0;
+	ok(accepted == n, "%d accepted", accepted);
+	int echoed = 0;
+	for (int i = 0; i < n; i++) {
+		char b = (char)i, r = 0;
+		write(c[i], &b, 1);
+		if (read(s[i], &r, 1) == 1 && r == b && write(s[i], &r, 1) == 1 && read(c[i], &b, 1) == 1 && b == r)
+			echoed++;
+	}
+	ok(echoed == n, "%d echoed", echoed);
+	for (int i = 0; i < n; i++)
+		close(c[i]), close(s[i]);
+	close(l);
+	free(c);
+	free(s);
+}
+
 int main(int argc, char **argv)
 {
+	if (argc > 2 && strcmp(argv[1], "conns") == 0) {
+		conns(atoi(argv[2]));
+		return done_testing();
+	}
 	long asked = argc > 1 ? atol(argv[1]) : 0;
 	many();
 	dups();
