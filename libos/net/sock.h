@@ -61,7 +61,7 @@ struct sock {
 	struct tcp_pcb *tcp;
 	struct udp_pcb *udp;
 	struct pbuf *rx; /* stream data not yet read */
-	struct dgram dq[DGRAM_QUEUE];
+	struct dgram *dq; /* DGRAM_QUEUE entries, for datagram sockets only */
 	unsigned dq_head, dq_len;
 	/* Accepted, not yet returned by accept(): a list through aq_next. */
 	struct sock *aq_first, *aq_last, *aq_next;
