@@ -105,6 +105,7 @@ HEADERS := $(patsubst libos/include/%,$(T)/include/%,libos/include/tincan.h libo
 HEADERS += $(T)/include/sys/signal.h $(T)/include/setjmp.h
 HEADERS += $(T)/include/ifaddrs.h
 HEADERS += $(T)/include/math.h $(T)/include/glob.h $(T)/include/regex.h
+HEADERS += $(T)/include/sys/select.h $(T)/include/limits.h
 $(T)/include/%: libos/include/%
 	$(Q)mkdir -p $(@D)
 	$(Q)cp $< $@
@@ -354,6 +355,7 @@ TEST_BINS += $(B)/tests/tls.tc $(B)/tests/tls_bss.tc $(B)/tests/tls_none.tc $(B)
 TEST_BINS += $(B)/tests/ldmath.tc $(B)/tests/patterns.tc
 # gcc folds math on constants itself: make the test reach libos/ldmath.c.
 $(OB)/tests/ldmath.o: APP_CFLAGS += -fno-builtin
+TEST_BINS += $(B)/tests/fdtab.tc
 
 # ---- top-level targets -------------------------------------------------------
 test: all $(TEST_BINS)

@@ -3,21 +3,35 @@
 #include <fcntl.h>
 #include <stdarg.h>
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "fd.h"
 #include "internal.h"
 
-/* Each descriptor points at an open file; dup'd descriptors share one. */
-static struct file files[FD_MAX];
-static struct file *fds[FD_MAX];
-static unsigned char cloexec[FD_MAX];
+/*
+ * Each descriptor points at an open file; dup'd descriptors share one.  The
+ * table starts with FD_FIRST static slots (a small app never allocates) and
+ * doubles from the heap up to the RLIMIT_NOFILE soft limit.  Open files
+ * come from a static pool of FD_FIRST, then one malloc each, so a struct
+ * file never moves while it is open.
+ */
+#define FD_FIRST 16
+
+static struct file files0[FD_FIRST];
+static struct file *fds0[FD_FIRST];
+static unsigned char cloexec0[FD_FIRST];
+static struct file **fds = fds0;
+static unsigned char *cloexec = cloexec0;
+static int nslots = FD_FIRST; /* entries in fds and cloexec */
+static int first_free; /* no descriptor below this is free */
+int fd_limit = FD_MAX; /* RLIMIT_NOFILE's soft limit: descriptors are below it */
 
 struct tc_waitq fd_activity;
 
 static struct file *get(int fd)
 {
-	return fd >= 0 && fd < FD_MAX ? fds[fd] : NULL;
+	return fd >= 0 && fd < nslots ? fds[fd] : NULL;
 }
 
 struct file *fd_get(int fd)
@@ -25,12 +39,65 @@ struct file *fd_get(int fd)
 	return get(fd);
 }
 
+/* Make the table hold descriptor fd (< fd_limit); 0 or -ENOMEM. */
+static int grow(int fd)
+{
+	if (fd < nslots)
+		return 0;
+	int n = nslots;
+	while (n <= fd)
+		n *= 2;
+	if (n > FD_MAX)
+		n = FD_MAX;
+	struct file **nf = malloc((size_t)n * sizeof *nf);
+	unsigned char *nc = malloc((size_t)n);
+	if (!nf || !nc) {
+		free(nf);
+		free(nc);
+		return -ENOMEM;
+	}
+	memcpy(nf, fds, (size_t)nslots * sizeof *nf);
+	memset(nf + nslots, 0, (size_t)(n - nslots) * sizeof *nf);
+	memcpy(nc, cloexec, (size_t)nslots);
+	memset(nc + nslots, 0, (size_t)(n - nslots));
+	if (fds != fds0) {
+		free(fds);
+		free(cloexec);
+	}
+	fds = nf;
+	cloexec = nc;
+	nslots = n;
+	return 0;
+}
+
+/* The lowest free descriptor >= min, the table grown to hold it; -EMFILE
+ * at the limit. */
 static int lowest_free(int min)
 {
-	for (int fd = min < 0 ? 0 : min; fd < FD_MAX; fd++)
-		if (!fds[fd])
-			return fd;
-	return -EMFILE;
+	int fd = min < first_free ? first_free : min;
+	while (fd < nslots && fds[fd])
+		fd++;
+	if (fd >= fd_limit)
+		return -EMFILE;
+	if (min <= first_free)
+		first_free = fd;
+	int r = grow(fd);
+	return r < 0 ? r : fd;
+}
+
+static struct file *file_new(void)
+{
+	for (int i = 0; i < FD_FIRST; i++)
+		if (!files0[i].ops)
+			return &files0[i];
+	return malloc(sizeof(struct file));
+}
+
+static void file_free(struct file *f)
+{
+	f->ops = NULL;
+	if (f < files0 || f >= files0 + FD_FIRST)
+		free(f);
 }
 
 int fd_install(const struct file_ops *ops, void *priv, int flags, int min)
@@ -38,14 +105,13 @@ int fd_install(const struct file_ops *ops, void *priv, int flags, int min)
 	int fd = lowest_free(min);
 	if (fd < 0)
 		return fd;
-	for (int i = 0; i < FD_MAX; i++)
-		if (!files[i].ops) {
-			files[i] = (struct file){ ops, priv, 0, flags, 1 };
-			fds[fd] = &files[i];
-			cloexec[fd] = 0;
-			return fd;
-		}
-	return -ENFILE;
+	struct file *f = file_new();
+	if (!f)
+		return -ENFILE;
+	*f = (struct file){ ops, priv, 0, flags, 1 };
+	fds[fd] = f;
+	cloexec[fd] = 0;
+	return fd;
 }
 
 ssize_t read(int fd, void *buf, size_t len)
@@ -102,10 +168,12 @@ int close(int fd)
 	if (!f)
 		return sys_fail(EBADF);
 	fds[fd] = NULL;
+	if (fd < first_free)
+		first_free = fd;
 	if (--f->refs == 0) {
 		if (f->ops->close)
 			f->ops->close(f);
-		f->ops = NULL;
+		file_free(f);
 	}
 	return 0;
 }
@@ -115,9 +183,15 @@ static int dup_at(int fd, int min, int exact)
 	struct file *f = get(fd);
 	if (!f)
 		return sys_fail(EBADF);
-	int nfd = exact ? min : lowest_free(min);
-	if (nfd < 0 || nfd >= FD_MAX)
-		return sys_fail(exact ? EBADF : EMFILE);
+	int nfd = min;
+	if (exact) {
+		if (nfd < 0 || nfd >= fd_limit)
+			return sys_fail(EBADF);
+		int r = grow(nfd);
+		if (r < 0)
+			return sys_fail(-r);
+	} else if ((nfd = lowest_free(min)) < 0)
+		return sys_fail(-nfd);
 	if (nfd == fd)
 		return fd;
 	if (fds[nfd])
@@ -168,7 +242,7 @@ int fcntl(int fd, int cmd, ...)
 	case F_SETFD: cloexec[fd] = (arg & FD_CLOEXEC) != 0; return 0;
 	case F_DUPFD:
 	case F_DUPFD_CLOEXEC: {
-		if (arg < 0 || arg >= FD_MAX)
+		if (arg < 0 || arg >= fd_limit)
 			return sys_fail(EINVAL);
 		int nfd = dup_at(fd, arg, 0);
 		if (nfd >= 0 && cmd == F_DUPFD_CLOEXEC)
@@ -191,4 +265,9 @@ int fcntl(int fd, int cmd, ...)
 	}
 	default: return sys_fail(EINVAL);
 	}
+}
+
+int getdtablesize(void)
+{
+	return fd_limit;
 }

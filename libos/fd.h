@@ -12,11 +12,13 @@
 
 #include "sched.h"
 
-#define FD_MAX 64
+/* The most descriptors the table grows to (RLIMIT_NOFILE's hard limit). */
+#define FD_MAX 65536
 
 #define fd_install __tincan_fd_install
 #define fd_get __tincan_fd_get
 #define fd_activity __tincan_fd_activity
+#define fd_limit __tincan_fd_limit
 
 struct file;
 struct sock_ops;
@@ -52,6 +54,9 @@ struct file {
 /* Install an open file at the lowest free descriptor >= min; returns the fd
  * or -EMFILE. */
 int fd_install(const struct file_ops *ops, void *priv, int flags, int min);
+
+/* Descriptors are below this: RLIMIT_NOFILE's soft limit (rlimit.c). */
+extern int fd_limit;
 
 /* The open file behind fd, or NULL. */
 struct file *fd_get(int fd);

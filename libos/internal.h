@@ -4,6 +4,7 @@
 
 #include <errno.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include <tincan/platform.h>
 
@@ -12,6 +13,7 @@ struct libos_state {
 	uint64_t main_ns; /* when main() was called */
 	uint64_t idle_ns; /* time spent waiting in plat_wait */
 	uint64_t mem_size;
+	uint64_t stack_size; /* the main stack's */
 	unsigned tty;
 };
 extern struct libos_state libos;
@@ -30,6 +32,10 @@ static inline long sys_ret(long r)
 {
 	return r < 0 ? sys_fail((int)-r) : r;
 }
+
+/* The process's umask (proc.c): open(O_CREAT) and mkdir clear these bits. */
+#define libos_umask __tincan_umask
+extern mode_t libos_umask;
 
 /* Heap bounds for sbrk (heap.c). */
 void libos_heap_init(uintptr_t start, uintptr_t end, uintptr_t max);

@@ -59,15 +59,23 @@ __attribute__((weak)) int poll(struct pollfd *p, nfds_t n, int timeout_ms)
 	}
 }
 
+static short events_of(int fd, fd_set *rd, fd_set *wr, fd_set *ex)
+{
+	return (short)((rd && FD_ISSET(fd, rd) ? POLLIN : 0) | (wr && FD_ISSET(fd, wr) ? POLLOUT : 0) |
+		       (ex && FD_ISSET(fd, ex) ? POLLPRI : 0));
+}
+
 __attribute__((weak)) int select(int n, fd_set *rd, fd_set *wr, fd_set *ex, struct timeval *tv)
 {
-	struct pollfd p[FD_SETSIZE];
 	nfds_t k = 0;
 	if (n < 0 || n > FD_SETSIZE)
 		return sys_fail(EINVAL);
+	for (int fd = 0; fd < n; fd++)
+		k += events_of(fd, rd, wr, ex) != 0;
+	struct pollfd p[k ? k : 1]; /* as many as asked about, not FD_SETSIZE */
+	k = 0;
 	for (int fd = 0; fd < n; fd++) {
-		short ev = (short)((rd && FD_ISSET(fd, rd) ? POLLIN : 0) | (wr && FD_ISSET(fd, wr) ? POLLOUT : 0) |
-				   (ex && FD_ISSET(fd, ex) ? POLLPRI : 0));
+		short ev = events_of(fd, rd, wr, ex);
 		if (ev)
 			p[k++] = (struct pollfd){ fd, ev, 0 };
 	}

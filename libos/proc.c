@@ -102,13 +102,13 @@ int setpgid(pid_t pid, pid_t pgid)
 	return 0;
 }
 
-/* Kept and returned; files get the mode open() was given (not masked). */
-static mode_t mask = 022;
+/* Cleared from the modes of new files and directories (vfs.c). */
+mode_t libos_umask = 022;
 
 mode_t umask(mode_t m)
 {
-	mode_t old = mask;
-	mask = m & 0777;
+	mode_t old = libos_umask;
+	libos_umask = m & 0777;
 	return old;
 }
 

@@ -9,7 +9,7 @@
 #include "internal.h"
 #include "sched.h"
 
-#define STACK_DEFAULT (64 * 1024)
+#define STACK_DEFAULT (128 * 1024) /* as musl; from the heap, touched lazily */
 #define DESTRUCTOR_ROUNDS 4
 
 _Static_assert(sizeof(struct __tc_waitq) == sizeof(struct tc_waitq), "wait queue layouts differ");

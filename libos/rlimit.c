@@ -1,8 +1,8 @@
 /*
  * Resource limits and usage of the one process.  The limits describe the
  * guest (the descriptor table, guest memory, the main stack); lowering one
- * is accepted and reported back, but libos does not enforce the lowered
- * value.  Raising a hard limit fails with EPERM.
+ * is accepted and reported back; libos enforces only RLIMIT_NOFILE's (new
+ * descriptors stay below it: EMFILE).  Raising a hard limit fails with EPERM.
  */
 #include <errno.h>
 #include <stdint.h>
@@ -12,8 +12,6 @@
 #include "fd.h"
 #include "internal.h"
 
-#define MAIN_STACK (64 * 1024) /* the default; a manifest's larger stack is not seen here */
-
 static struct rlimit lim[RLIMIT_NLIMITS];
 static int lim_ready;
 
@@ -22,7 +20,7 @@ static void lim_init(void)
 	for (int i = 0; i < RLIMIT_NLIMITS; i++)
 		lim[i] = (struct rlimit){ RLIM_INFINITY, RLIM_INFINITY };
 	lim[RLIMIT_NOFILE] = (struct rlimit){ FD_MAX, FD_MAX };
-	lim[RLIMIT_STACK] = (struct rlimit){ MAIN_STACK, MAIN_STACK };
+	lim[RLIMIT_STACK] = (struct rlimit){ libos.stack_size, libos.stack_size };
 	lim[RLIMIT_AS] = lim[RLIMIT_DATA] = lim[RLIMIT_RSS] = (struct rlimit){ libos.mem_size, libos.mem_size };
 	lim[RLIMIT_CORE] = (struct rlimit){ 0, 0 };
 	lim[RLIMIT_NPROC] = (struct rlimit){ 1, 1 };
@@ -54,6 +52,8 @@ int setrlimit(int res, const struct rlimit *r)
 	if (r->rlim_max > lim[res].rlim_max)
 		return sys_fail(EPERM);
 	lim[res] = *r;
+	if (res == RLIMIT_NOFILE)
+		fd_limit = r->rlim_cur < FD_MAX ? (int)r->rlim_cur : FD_MAX;
 	return 0;
 }
 
@@ -71,6 +71,6 @@ int getrusage(int who, struct rusage *u)
 	u->ru_utime.tv_sec = (time_t)(cpu / 1000000000u);
 	u->ru_utime.tv_usec = (suseconds_t)(cpu % 1000000000u / 1000u);
 	/* Resident: the image and heap up to the break, plus the main stack. */
-	u->ru_maxrss = (long)(((uintptr_t)sbrk(0) + MAIN_STACK) / 1024);
+	u->ru_maxrss = (long)(((uintptr_t)sbrk(0) + libos.stack_size) / 1024);
 	return 0;
 }

@@ -53,6 +53,7 @@ void libos_main(const struct tc_boot *boot)
 	libos.start_ns = boot->start_ns;
 	libos.mem_size = boot->mem_size;
 	libos.tty = boot->tty;
+	libos.stack_size = boot->stack_size;
 	libos_heap_init(boot->heap_start, boot->heap_end, boot->heap_max);
 	tc_sched_init();
 	console_init();

@@ -17,7 +17,7 @@ long sysconf(int name)
 	case _SC_NPROCESSORS_CONF:
 	case _SC_NPROCESSORS_ONLN: return 1;
 	case _SC_PHYS_PAGES: return (long)(libos.mem_size / PAGE);
-	case _SC_OPEN_MAX: return FD_MAX;
+	case _SC_OPEN_MAX: return fd_limit;
 	case _SC_ARG_MAX: return 65536;
 	case _SC_CHILD_MAX: return 1;
 	case _SC_HOST_NAME_MAX: return 64;

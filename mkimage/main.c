@@ -35,7 +35,7 @@ static const char usage[] = "usage: tincan-mkimage [OPTIONS] IMAGE\n"
 			    "\n"
 			    "  --mem=SIZE    memory the image needs; tincan-run uses it as the default --mem\n"
 			    "                and refuses less (0: no claim)\n"
-			    "  --stack=SIZE  stack size (0: the default, 64K)\n"
+			    "  --stack=SIZE  stack size (0: the default, 1M, at most mem/8)\n"
 			    "  --name=NAME   the image's name (at most 31 bytes)\n"
 			    "  --net=NAME    declare a net device NAME (repeatable); tincan-run --net attaches it\n"
 			    "                (tincan-cc declares net0 for programs that link sockets)\n"
@@ -79,7 +79,7 @@ static void print(const struct tc_manifest *m)
 	else
 		printf("mem:     (no claim)\n");
 	printf("stack:   %lluK%s\n", (unsigned long long)((m->stack ? m->stack : TC_MFT_STACK_DEFAULT) >> 10),
-	       m->stack ? "" : " (default)");
+	       m->stack ? "" : " (default; at most mem/8)");
 	printf("devices: %u\n", m->ndevices);
 	for (uint32_t i = 0; i < m->ndevices; i++) {
 		if (m->devices[i].type == TC_DEV_NET)

@@ -31,7 +31,7 @@
 #include "../fd.h"
 
 #define DGRAM_QUEUE 64
-#define ACCEPT_QUEUE 64
+#define ACCEPT_QUEUE 4096 /* the largest listen backlog, as Linux's SOMAXCONN */
 
 /* Where a stream is in its life.  Datagram sockets stay SOCK_NEW: their
  * pcb knows whether they are connected. */
@@ -61,10 +61,11 @@ struct sock {
 	struct tcp_pcb *tcp;
 	struct udp_pcb *udp;
 	struct pbuf *rx; /* stream data not yet read */
-	struct dgram dq[DGRAM_QUEUE];
+	struct dgram *dq; /* DGRAM_QUEUE entries, for datagram sockets only */
 	unsigned dq_head, dq_len;
-	struct sock *aq[ACCEPT_QUEUE]; /* accepted, not yet returned by accept() */
-	unsigned aq_head, aq_len;
+	/* Accepted, not yet returned by accept(): a list through aq_next. */
+	struct sock *aq_first, *aq_last, *aq_next;
+	unsigned aq_len;
 	int backlog;
 	struct tc_waitq waiters;
 	uint64_t rcvtimeo, sndtimeo; /* ns, 0: forever */

@@ -7,6 +7,10 @@
  * the next lwIP timeout.
  */
 #include <errno.h>
+#include <malloc.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <unistd.h>
 #include <string.h>
 
 #include "lwip/dhcp.h"
@@ -43,6 +47,43 @@ uint32_t tincan_lwip_rand(void)
 	uint32_t v = 0;
 	plat_entropy(&v, sizeof v);
 	return v;
+}
+
+/* lwIP's memory: the guest's malloc, at most a quarter of guest memory
+ * (lwipopts.h). */
+static size_t lwip_used, lwip_budget;
+
+static int lwip_over(size_t n)
+{
+	if (!lwip_budget) {
+		long pages = sysconf(_SC_PHYS_PAGES);
+		lwip_budget = pages > 0 ? (size_t)pages * 4096 / 4 : (size_t)2 << 20;
+	}
+	return n > lwip_budget - lwip_used;
+}
+
+void *tincan_lwip_malloc(size_t n)
+{
+	void *p = lwip_over(n) ? NULL : malloc(n);
+	if (p)
+		lwip_used += malloc_usable_size(p);
+	return p;
+}
+
+void *tincan_lwip_calloc(size_t n, size_t size)
+{
+	if (size && n > SIZE_MAX / size)
+		return NULL;
+	void *p = tincan_lwip_malloc(n * size);
+	return p ? memset(p, 0, n * size) : NULL;
+}
+
+void tincan_lwip_free(void *p)
+{
+	if (p) {
+		lwip_used -= malloc_usable_size(p);
+		free(p);
+	}
 }
 
 static err_t link_output(struct netif *nif, struct pbuf *p)

@@ -121,7 +121,12 @@ static err_t on_accept(void *arg, struct tcp_pcb *pcb, err_t err)
 	s->tcp = pcb;
 	s->state = SOCK_CONNECTED;
 	set_callbacks(s, pcb);
-	l->aq[(l->aq_head + l->aq_len++) % ACCEPT_QUEUE] = s;
+	if (l->aq_last)
+		l->aq_last->aq_next = s;
+	else
+		l->aq_first = s;
+	l->aq_last = s;
+	l->aq_len++;
 	sock_wake(l);
 	return ERR_OK;
 }
@@ -157,8 +162,13 @@ void stream_release(struct sock *s)
 	}
 	if (s->rx)
 		pbuf_free(s->rx);
-	for (; s->aq_len; s->aq_len--, s->aq_head++)
-		sock_free(s->aq[s->aq_head % ACCEPT_QUEUE]);
+	while (s->aq_first) {
+		struct sock *a = s->aq_first;
+		s->aq_first = a->aq_next;
+		sock_free(a);
+	}
+	s->aq_last = NULL;
+	s->aq_len = 0;
 	s->tcp = NULL;
 	s->rx = NULL;
 }
@@ -238,8 +248,11 @@ int inet_accept(int fd, struct sockaddr *a, socklen_t *len, int flags)
 		if ((e = sock_wait(l, l->rcvtimeo)))
 			return e;
 	}
-	struct sock *s = l->aq[l->aq_head % ACCEPT_QUEUE];
-	l->aq_head++;
+	struct sock *s = l->aq_first;
+	l->aq_first = s->aq_next;
+	if (!l->aq_first)
+		l->aq_last = NULL;
+	s->aq_next = NULL;
 	l->aq_len--;
 	if (s->tcp)
 		sockaddr_in_put(a, len, &s->tcp->remote_ip, s->tcp->remote_port);

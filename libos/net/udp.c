@@ -4,6 +4,7 @@
  */
 #include <errno.h>
 #include <poll.h>
+#include <stdlib.h>
 #include <sys/socket.h>
 
 #include "sock.h"
@@ -25,9 +26,13 @@ static void on_dgram(void *arg, struct udp_pcb *pcb, struct pbuf *p, const ip_ad
 
 int dgram_open(struct sock *s)
 {
-	s->udp = udp_new();
-	if (!s->udp)
+	s->dq = calloc(DGRAM_QUEUE, sizeof *s->dq);
+	s->udp = s->dq ? udp_new() : NULL;
+	if (!s->udp) {
+		free(s->dq);
+		s->dq = NULL;
 		return -ENOMEM;
+	}
 	udp_recv(s->udp, on_dgram, s);
 	return 0;
 }
@@ -38,6 +43,8 @@ void dgram_release(struct sock *s)
 		udp_remove(s->udp);
 	for (; s->dq_len; s->dq_len--, s->dq_head++)
 		pbuf_free(s->dq[s->dq_head % DGRAM_QUEUE].p);
+	free(s->dq);
+	s->dq = NULL;
 	s->udp = NULL;
 }
 

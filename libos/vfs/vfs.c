@@ -35,7 +35,7 @@ static int vfs_open(int dirfd, const char *path, int flags, mode_t mode)
 			return -ENOENT;
 		if (!w->m->ops->create)
 			return -EROFS;
-		if ((r = w->m->ops->create(w->m, w->rest, mode, &vn)))
+		if ((r = w->m->ops->create(w->m, w->rest, mode & ~libos_umask, &vn)))
 			return r;
 		vn->mnt = w->m;
 		return vfs_file_open(vn, flags, w->abs);
@@ -220,7 +220,7 @@ static int vfs_mkdir(int dirfd, const char *path, mode_t mode)
 		return r;
 	if (w.last != -ENOENT)
 		return -EEXIST;
-	return w.m->ops->mkdir ? w.m->ops->mkdir(w.m, w.rest, mode) : -EROFS;
+	return w.m->ops->mkdir ? w.m->ops->mkdir(w.m, w.rest, mode & ~libos_umask) : -EROFS;
 }
 
 int mkdir(const char *path, mode_t mode)

@@ -40,7 +40,10 @@ typedef uint64_t tc_gpa; /* guest-physical == guest-virtual address */
 #define TC_MEM_MIN (64ULL << 10)
 #define TC_MEM_MAX (3ULL << 30)
 #define TC_DOORBELL_BASE 0xC0000000ULL
-#define TC_STACK_DEFAULT (64ULL << 10)
+/* The main stack when the manifest names none: TC_STACK_DEFAULT, but at most
+ * an eighth of guest memory (page-aligned) and at least TC_STACK_SMALL. */
+#define TC_STACK_DEFAULT (1ULL << 20)
+#define TC_STACK_SMALL (64ULL << 10)
 #define TC_STACK_MAX (1ULL << 30)
 
 /*

@@ -91,12 +91,13 @@ int main(void)
 
 	image();
 	ok(layout_plan(&l, &img, 1 << 20, 0, 0, 5000, &need, err, sizeof err) == 0, "1 MiB plan");
-	ok(l.info == (1 << 20) - 0x2000 && l.stack_top == l.info && l.stack_bottom == l.info - TC_STACK_DEFAULT &&
+	/* The default stack is an eighth of a small memory. */
+	ok(l.info == (1 << 20) - 0x2000 && l.stack_top == l.info && l.stack_bottom == l.info - (1 << 17) &&
 	       l.guard == l.stack_bottom - 4096 && l.heap_start == 0x16000 && l.heap_end == l.guard,
 	   "1 MiB layout");
-	ok(layout_plan(&l, &img, 0x16000 + 0x1000 + TC_STACK_DEFAULT + 0x2000 - 0x1000, 0, 0, 5000, &need, err,
-		       sizeof err) < 0 &&
-	       need == 0x16000 + 0x1000 + TC_STACK_DEFAULT + 0x2000 && strstr(err, "needs"),
+	ok(layout_plan(&l, &img, 0x16000 + 0x1000 + TC_STACK_SMALL + 0x2000 - 0x1000, 0, TC_STACK_SMALL, 5000, &need,
+		       err, sizeof err) < 0 &&
+	       need == 0x16000 + 0x1000 + TC_STACK_SMALL + 0x2000 && strstr(err, "needs"),
 	   "too little memory: %s", err);
 	img.lo = 0x8000;
 	img.seg[0].vaddr = 0x8000;

@@ -62,6 +62,7 @@ struct tc_boot {
 	char **envp; /* NULL-terminated */
 	uint64_t start_ns; /* plat_clock_monotonic_ns() when the host started this guest */
 	unsigned tty; /* bit n set: console fd n is a terminal */
+	uint64_t stack_size; /* bytes of main stack (above its guard page) */
 };
 
 /* libos's entry: sets up the C library and runs main(); never returns.

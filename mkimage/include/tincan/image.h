@@ -43,7 +43,8 @@ enum tc_platform {
 #define TC_MFT_PAGE 4096ULL
 #define TC_MFT_MEM_MIN (64ULL << 10)
 #define TC_MFT_MEM_MAX (3ULL << 30)
-#define TC_MFT_STACK_DEFAULT (64ULL << 10)
+/* No stack in the manifest: 1 MiB, at most an eighth of memory, >= 64K. */
+#define TC_MFT_STACK_DEFAULT (1ULL << 20)
 #define TC_MFT_STACK_MAX (1ULL << 30)
 
 enum tc_device_type {

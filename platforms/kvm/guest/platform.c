@@ -138,6 +138,7 @@ void tc_kvm_start(const struct tc_boot_info *bi)
 		.envp = (char **)(uintptr_t)bi->envp,
 		.start_ns = bi->mono_ns_start,
 		.tty = bi->tty,
+		.stack_size = bi->stack_top - bi->stack_bottom,
 	};
 	libos_main(&b);
 }

@@ -54,7 +54,11 @@ int layout_plan(struct guest_layout *lay, const struct ei_image *img, uint64_t m
 {
 	memset(lay, 0, sizeof *lay);
 	*need = 0;
-	stack = round_up(stack ? stack : TC_STACK_DEFAULT, PAGE);
+	if (!stack) {
+		stack = mem_size / 8 / PAGE * PAGE;
+		stack = stack > TC_STACK_DEFAULT ? TC_STACK_DEFAULT : stack < TC_STACK_SMALL ? TC_STACK_SMALL : stack;
+	}
+	stack = round_up(stack, PAGE);
 	info_size = round_up(info_size, PAGE);
 
 	if (img->lo < TC_IMAGE_BASE)

@@ -37,16 +37,28 @@
 #define LWIP_NETIF_LOOPBACK 1
 #define LWIP_HAVE_LOOPIF 1
 
-/* ---- Memory: static heap and pools (all in .bss) -------------------------- */
-/* x86-64: 8 keeps u64_t and pointers in the heap naturally aligned. */
+/* ---- Memory: from the guest's heap, within a budget ----------------------- */
+/* lwIP's heap and every pool (pcbs, segments, rx pbufs) are malloc'd: an
+ * idle guest touches none of it (fixed pools were ~650 KB of .bss, ~420 KB
+ * of it written by memp_init), and connections are bounded by memory, not
+ * by pool sizes.  tincan_lwip_malloc (libos/net/stack.c) keeps lwIP within
+ * a quarter of guest memory: past it allocations fail as an empty pool
+ * would (tcp_alloc then recycles TIME_WAIT pcbs). */
+#define MEM_LIBC_MALLOC 1
+#define MEMP_MEM_MALLOC 1
+#define mem_clib_malloc tincan_lwip_malloc
+#define mem_clib_free tincan_lwip_free
+#define mem_clib_calloc tincan_lwip_calloc
+/* x86-64: 8 keeps u64_t and pointers naturally aligned (malloc gives 16). */
 #define MEM_ALIGNMENT 8
-#define MEM_SIZE (256 * 1024) /* PBUF_RAM: tx data */
-#define MEMP_NUM_PBUF 64 /* PBUF_REF/ROM headers */
-#define MEMP_NUM_UDP_PCB 16 /* default 4, DHCP takes one */
+/* Pool sizes no longer allocate anything; lwIP's init.c checks TCP's
+ * queue lengths against them. */
+#define MEMP_NUM_PBUF 64
+#define MEMP_NUM_UDP_PCB 16
 #define MEMP_NUM_TCP_PCB 64
 #define MEMP_NUM_TCP_PCB_LISTEN 16
 #define MEMP_NUM_TCP_SEG 256
-#define PBUF_POOL_SIZE 256 /* rx buffers, ~1.5 KB each */
+#define PBUF_POOL_SIZE 256
 
 /* ---- TCP ------------------------------------------------------------------ */
 #define TCP_MSS 1460 /* Ethernet MTU 1500 - 40 */

@@ -37,6 +37,12 @@
 uint32_t tincan_lwip_rand(void);
 #define LWIP_RAND() ((u32_t)tincan_lwip_rand())
 
+/* lwIP's memory (lwipopts.h: MEM_LIBC_MALLOC), from libos/net/stack.c. */
+#include <stddef.h>
+void *tincan_lwip_malloc(size_t n);
+void *tincan_lwip_calloc(size_t n, size_t size);
+void tincan_lwip_free(void *p);
+
 /* x is a parenthesized printf argument list. */
 #define LWIP_PLATFORM_DIAG(x)                                                                                          \
 	do {                                                                                                           \
