@@ -104,7 +104,7 @@ HEADERS := $(patsubst libos/include/%,$(T)/include/%,libos/include/tincan.h libo
 	libos/include/net/if.h libos/include/sys/epoll.h)
 HEADERS += $(T)/include/sys/signal.h $(T)/include/setjmp.h
 HEADERS += $(T)/include/ifaddrs.h
-HEADERS += $(T)/include/math.h $(T)/include/glob.h $(T)/include/regex.h
+HEADERS += $(T)/include/math.h $(T)/include/glob.h $(T)/include/regex.h $(T)/include/errno.h
 HEADERS += $(T)/include/sys/select.h $(T)/include/limits.h
 $(T)/include/%: libos/include/%
 	$(Q)mkdir -p $(@D)
@@ -352,7 +352,7 @@ TEST_BINS += $(B)/tests/names.tc
 TEST_BINS += $(B)/tests/memgrow.tc
 TEST_BINS += $(B)/tests/tls.tc $(B)/tests/tls_bss.tc $(B)/tests/tls_none.tc $(B)/tests/tls_small.tc
 
-TEST_BINS += $(B)/tests/ldmath.tc $(B)/tests/patterns.tc
+TEST_BINS += $(B)/tests/ldmath.tc $(B)/tests/patterns.tc $(B)/tests/cancel.tc
 # gcc folds math on constants itself: make the test reach libos/ldmath.c.
 $(OB)/tests/ldmath.o: APP_CFLAGS += -fno-builtin
 TEST_BINS += $(B)/tests/fdtab.tc

@@ -73,19 +73,39 @@ int pthread_equal(pthread_t a, pthread_t b)
 	return a == b;
 }
 
-void pthread_exit(void *value)
+/* ---- cleanup handlers (pthread_cleanup_push/pop are macros over these) ---- */
+
+void __tincan_cleanup_push(struct __tincan_cleanup *c, void (*fn)(void *), void *arg)
 {
-	tc_exit(value);
+	void **top = tc_cleanup_top(tc_self());
+	c->fn = fn;
+	c->arg = arg;
+	c->prev = *top;
+	*top = c;
 }
 
-int pthread_setcancelstate(int state, int *old)
+void __tincan_cleanup_pop(struct __tincan_cleanup *c, int execute)
 {
-	/* There is no cancellation: every thread is always "disabled". */
-	if (state != PTHREAD_CANCEL_ENABLE && state != PTHREAD_CANCEL_DISABLE)
-		return EINVAL;
-	if (old)
-		*old = PTHREAD_CANCEL_DISABLE;
-	return 0;
+	*tc_cleanup_top(tc_self()) = c->prev;
+	if (execute)
+		c->fn(c->arg);
+}
+
+/* pthread_exit and cancellation: the handlers still pushed, innermost first. */
+void tc_run_cleanups(void)
+{
+	void **top = tc_cleanup_top(tc_self());
+	while (*top) {
+		struct __tincan_cleanup *c = *top;
+		*top = c->prev;
+		c->fn(c->arg);
+	}
+}
+
+void pthread_exit(void *value)
+{
+	tc_run_cleanups();
+	tc_exit(value);
 }
 
 int sched_yield(void)
@@ -210,7 +230,7 @@ static int lock(pthread_mutex_t *m, uint64_t deadline, int try)
 	while (m->__owner) {
 		if (try)
 			return EBUSY;
-		if (tc_block(WQ(m->__waiters), deadline, 0) == -ETIMEDOUT && m->__owner)
+		if (tc_block_nocancel(WQ(m->__waiters), deadline, 0) == -ETIMEDOUT && m->__owner)
 			return ETIMEDOUT;
 	}
 	m->__owner = self;
@@ -293,9 +313,16 @@ static int cond_wait(pthread_cond_t *c, pthread_mutex_t *m, uint64_t deadline)
 	int count = m->__count;
 	m->__count = 1;
 	pthread_mutex_unlock(m);
+	/* A cancellation point, acted on once the mutex is held again (so
+	 * cleanup handlers that unlock it find it locked). */
+	unsigned *cancel = tc_cancel_state(tc_self());
+	*cancel |= TC_CANCEL_LATER;
 	long r = tc_block(WQ(c->__waiters), deadline, 0);
+	*cancel &= ~TC_CANCEL_LATER;
 	lock(m, TC_NO_DEADLINE, 0);
 	m->__count = count;
+	if (tc_cancel_hook)
+		tc_cancel_hook();
 	return r == -ETIMEDOUT ? ETIMEDOUT : 0;
 }
 
@@ -328,7 +355,7 @@ int pthread_cond_broadcast(pthread_cond_t *c)
 int pthread_once(pthread_once_t *once, void (*fn)(void))
 {
 	while (once->__state == 1)
-		tc_block(WQ(once->__waiters), TC_NO_DEADLINE, 0);
+		tc_block_nocancel(WQ(once->__waiters), TC_NO_DEADLINE, 0);
 	if (once->__state == 0) {
 		once->__state = 1;
 		fn();
@@ -390,7 +417,7 @@ int pthread_rwlock_rdlock(pthread_rwlock_t *l)
 	if (l->__writer == pthread_self())
 		return EDEADLK;
 	while (l->__writer)
-		tc_block(WQ(l->__waiters), TC_NO_DEADLINE, 0);
+		tc_block_nocancel(WQ(l->__waiters), TC_NO_DEADLINE, 0);
 	l->__readers++;
 	return 0;
 }
@@ -408,7 +435,7 @@ int pthread_rwlock_wrlock(pthread_rwlock_t *l)
 	if (l->__writer == pthread_self())
 		return EDEADLK;
 	while (l->__writer || l->__readers)
-		tc_block(WQ(l->__waiters), TC_NO_DEADLINE, 0);
+		tc_block_nocancel(WQ(l->__waiters), TC_NO_DEADLINE, 0);
 	l->__writer = pthread_self();
 	return 0;
 }

@@ -40,6 +40,8 @@ struct tc_thread {
 	struct tc_waitq joiners;
 	void *specific[TC_KEYS_MAX];
 	unsigned long sigmask, sigpending; /* signal.c */
+	unsigned cancel; /* TC_CANCEL_* (cancel.c) */
+	void *cleanup; /* pthread_cleanup_push's records, innermost first */
 };
 
 void tc_thread_cleanup(struct tc_thread *t); /* pthread.c: key destructors */
@@ -286,6 +288,8 @@ static void schedule(void)
 	}
 }
 
+void (*tc_cancel_hook)(void);
+
 long tc_block(struct tc_waitq *q, uint64_t deadline, unsigned events)
 {
 	struct tc_thread *self = current;
@@ -301,10 +305,42 @@ long tc_block(struct tc_waitq *q, uint64_t deadline, unsigned events)
 	self->events = 0;
 	if (tc_sig_hook) {
 		long r = tc_sig_hook();
-		if (r)
+		if (r) {
+			if (tc_cancel_hook)
+				tc_cancel_hook();
 			return r;
+		}
 	}
+	if (tc_cancel_hook)
+		tc_cancel_hook();
 	return self->result;
+}
+
+long tc_block_nocancel(struct tc_waitq *q, uint64_t deadline, unsigned events)
+{
+	unsigned was = current->cancel & TC_CANCEL_NOPOINT;
+	current->cancel |= TC_CANCEL_NOPOINT;
+	long r = tc_block(q, deadline, events);
+	current->cancel = (current->cancel & ~TC_CANCEL_NOPOINT) | was;
+	return r;
+}
+
+unsigned *tc_cancel_state(struct tc_thread *t)
+{
+	return &t->cancel;
+}
+
+void **tc_cleanup_top(struct tc_thread *t)
+{
+	return &t->cleanup;
+}
+
+/* A cancellation request for t: a thread blocked at a cancellation point
+ * wakes to act on it. */
+void tc_cancel_kick(struct tc_thread *t)
+{
+	if (t->state == BLOCKED && !(t->cancel & (TC_CANCEL_NOPOINT | TC_CANCEL_DISABLED)))
+		make_ready(t, -EINTR);
 }
 
 void tc_wake_one(struct tc_waitq *q)
@@ -332,6 +368,8 @@ void tc_yield(void)
 	schedule();
 	if (tc_sig_hook)
 		tc_sig_hook();
+	if (tc_cancel_hook && (current->cancel & TC_CANCEL_ASYNC))
+		tc_cancel_hook();
 }
 
 static void thread_main(void *arg)

@@ -99,4 +99,25 @@ void tc_sig_kick(struct tc_thread *t, unsigned long bit);
 /* Called once at boot, on the boot stack. */
 void tc_sched_init(void);
 
+/*
+ * Cancellation (cancel.c).  A thread's TC_CANCEL_* bits; the innermost
+ * pthread_cleanup_push record; tc_cancel_hook (set once a program cancels a
+ * thread) runs where tc_block returns (a cancellation point) and, for
+ * asynchronous cancellation, where tc_yield returns.  tc_block_nocancel is
+ * tc_block for waits that are not cancellation points (mutexes, once,
+ * rwlocks, the wait inside pthread_cond_wait before the mutex is back).
+ */
+#define TC_CANCEL_PENDING 1u
+#define TC_CANCEL_DISABLED 2u
+#define TC_CANCEL_ASYNC 4u
+#define TC_CANCEL_NOPOINT 8u
+#define TC_CANCEL_LATER 16u /* a cancellation point that acts itself, later (cond_wait) */
+#define tc_cancel_hook __tincan_tc_cancel_hook
+#define tc_block_nocancel __tincan_tc_block_nocancel
+extern void (*tc_cancel_hook)(void);
+long tc_block_nocancel(struct tc_waitq *q, uint64_t deadline, unsigned events);
+unsigned *tc_cancel_state(struct tc_thread *t);
+void **tc_cleanup_top(struct tc_thread *t);
+void tc_cancel_kick(struct tc_thread *t);
+
 #endif

@@ -36,3 +36,12 @@ setup() { need_platform; }
 	[ "$status" -eq 0 ]
 	[ "$output" = "main leaves" ]
 }
+
+@test "pthread_cancel at cancellation points, cleanup handlers, cancel state and type (TAP from the guest)" {
+	need_platform
+	boot "$B/tests/cancel.tc"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[[ ${lines[-1]} =~ ^1\.\.[0-9]+$ ]]
+	! [[ $output == *"not ok"* ]]
+}

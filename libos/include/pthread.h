@@ -24,6 +24,9 @@ extern "C" {
 #define PTHREAD_KEYS_MAX 64
 #define PTHREAD_CANCEL_ENABLE 0
 #define PTHREAD_CANCEL_DISABLE 1
+#define PTHREAD_CANCEL_DEFERRED 0
+#define PTHREAD_CANCEL_ASYNCHRONOUS 1
+#define PTHREAD_CANCELED ((void *)-1)
 #define PTHREAD_PROCESS_PRIVATE 0
 
 #define PTHREAD_MUTEX_INITIALIZER                                                                                      \
@@ -69,6 +72,25 @@ pthread_t pthread_self(void);
 int pthread_equal(pthread_t a, pthread_t b);
 __attribute__((__noreturn__)) void pthread_exit(void *value);
 int pthread_setcancelstate(int state, int *old);
+int pthread_setcanceltype(int type, int *old);
+int pthread_cancel(pthread_t t);
+void pthread_testcancel(void);
+
+/* pthread_cleanup_push and _pop: macros used in pairs in one block. */
+struct __tincan_cleanup {
+	void (*fn)(void *);
+	void *arg;
+	struct __tincan_cleanup *prev;
+};
+void __tincan_cleanup_push(struct __tincan_cleanup *c, void (*fn)(void *), void *arg);
+void __tincan_cleanup_pop(struct __tincan_cleanup *c, int execute);
+#define pthread_cleanup_push(fn, arg)                                                                                  \
+	{                                                                                                              \
+		struct __tincan_cleanup __tincan_cl;                                                                   \
+		__tincan_cleanup_push(&__tincan_cl, (fn), (arg));
+#define pthread_cleanup_pop(execute)                                                                                   \
+	__tincan_cleanup_pop(&__tincan_cl, (execute));                                                                 \
+	}
 
 int pthread_attr_init(pthread_attr_t *a);
 int pthread_attr_destroy(pthread_attr_t *a);

@@ -155,8 +155,14 @@ int getaddrinfo(const char *node, const char *service, const struct addrinfo *hi
 		return EAI_BADFLAGS;
 	if (!node && !service)
 		return EAI_NONAME;
-	if (family != AF_UNSPEC && family != AF_INET)
-		return EAI_FAMILY; /* no IPv6 yet, so no AI_V4MAPPED answers either */
+	if (family != AF_UNSPEC && family != AF_INET) {
+		/* No IPv6 yet, so no AI_V4MAPPED answers either.  errno says it
+		 * too: programs that try IPv6 and carry on without it (redis's
+		 * "bind * -::*") look at errno, which a Linux without IPv6 sets
+		 * to EAFNOSUPPORT from socket(). */
+		errno = EAFNOSUPPORT;
+		return EAI_FAMILY;
+	}
 	if (socktype && socktype != SOCK_STREAM && socktype != SOCK_DGRAM)
 		return EAI_SOCKTYPE;
 	int e = port_of(service, flags, socktype, &port);

@@ -52,6 +52,40 @@ struct sockaddr_in6 {
 
 #define IP_TOS 1
 #define IP_TTL 2
+/* Defined so programs compile; setsockopt answers ENOPROTOOPT for those
+ * libos does not implement (multicast membership, IPv6: issue 17). */
+#define IP_HDRINCL 3
+#define IP_OPTIONS 4
+#define IP_RECVTTL 12
+#define IP_RECVTOS 13
+#define IP_MTU_DISCOVER 10
+#define IP_PKTINFO 8
+#define IP_MULTICAST_IF 32
+#define IP_MULTICAST_TTL 33
+#define IP_MULTICAST_LOOP 34
+#define IP_ADD_MEMBERSHIP 35
+#define IP_DROP_MEMBERSHIP 36
+
+struct ip_mreq {
+	struct in_addr imr_multiaddr;
+	struct in_addr imr_interface;
+};
+
+struct ipv6_mreq {
+	struct in6_addr ipv6mr_multiaddr;
+	unsigned int ipv6mr_interface;
+};
+
+#define IPV6_UNICAST_HOPS 16
+#define IPV6_MULTICAST_IF 17
+#define IPV6_MULTICAST_HOPS 18
+#define IPV6_MULTICAST_LOOP 19
+#define IPV6_JOIN_GROUP 20
+#define IPV6_LEAVE_GROUP 21
+#define IPV6_V6ONLY 26
+#define IPV6_RECVPKTINFO 49
+#define IPV6_PKTINFO 50
+#define IPV6_TCLASS 67
 
 #define INADDR_ANY ((in_addr_t)0x00000000)
 #define INADDR_BROADCAST ((in_addr_t)0xffffffff)

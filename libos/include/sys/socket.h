@@ -58,6 +58,8 @@ struct linger {
 #define PF_UNIX AF_UNIX
 #define PF_INET AF_INET
 #define PF_INET6 AF_INET6
+#define AF_LOCAL AF_UNIX
+#define PF_LOCAL AF_UNIX
 
 #define SOCK_STREAM 1
 #define SOCK_DGRAM 2
