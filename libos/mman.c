@@ -7,9 +7,16 @@
  *    trivial), are memalign'ed pages, zeroed;
  *  - a private file mapping is such memory filled by pread (the bytes past
  *    EOF are zero); its writes never reach the file;
- *  - a shared file mapping fails with ENODEV, Linux's errno for a file
- *    system that has no shared mappings; a file not open for reading, or
- *    open read-only under MAP_SHARED|PROT_WRITE, fails with EACCES first;
+ *  - a shared file mapping is such memory too, written back to the file
+ *    (the pages that lie before its current end) by msync, by munmap and at
+ *    exit: there is one process, so the only sharing left is between the
+ *    mapping and the file.  The mapping does not see later write()s to the
+ *    file, and a write-back overwrites them: a program must not mix the two
+ *    on one range (SQLite's -shm file, the case this is for, does not).  A
+ *    second shared mapping overlapping one of the same file would be a
+ *    separate copy, so it fails with ENODEV; so does a guest killed before
+ *    a write-back lose the mapping's changes.  A file not open for reading,
+ *    or open read-only under MAP_SHARED|PROT_WRITE, fails with EACCES;
  *  - MAP_FIXED and MAP_FIXED_NOREPLACE cannot place memory: ENOMEM (EINVAL
  *    for an unaligned address, as on Linux); a plain address is a hint we
  *    ignore, as Linux may;
@@ -44,6 +51,10 @@ struct mapping {
 	size_t pages; /* allocated */
 	size_t live; /* pages still mapped */
 	int file; /* filled from a file */
+	int fd; /* shared file mappings: our own descriptor of the file, else -1 */
+	off_t off; /* ... and where in it the mapping starts */
+	dev_t dev; /* ... which file (overlaps are refused) */
+	ino_t ino;
 	unsigned char map[]; /* one bit per page: still mapped */
 };
 
@@ -100,13 +111,58 @@ static struct mapping *mapping_new(size_t pages, int file)
 	memset(m->map, 0xff, (pages + 7) / 8);
 	m->pages = m->live = pages;
 	m->file = file;
+	m->fd = -1;
 	return m;
+}
+
+/* Write pages [first, first+n) of a shared file mapping back, up to the
+ * file's current end (a mapping never extends its file). */
+static int write_back(struct mapping *m, size_t first, size_t n)
+{
+	struct stat st;
+	if (m->fd < 0 || !n)
+		return 0;
+	if (fstat(m->fd, &st) < 0)
+		return -errno;
+	off_t from = m->off + (off_t)(first * PAGE), to = from + (off_t)(n * PAGE);
+	if (to > st.st_size)
+		to = st.st_size;
+	for (off_t at = from; at < to;) {
+		ssize_t w = pwrite(m->fd, m->addr + (at - m->off), (size_t)(to - at), at);
+		if (w < 0)
+			return -errno;
+		if (w == 0)
+			return -EIO;
+		at += w;
+	}
+	return 0;
 }
 
 static void mapping_free(struct mapping *m)
 {
+	if (m->fd >= 0)
+		close(m->fd);
 	free(m->addr);
 	free(m);
+}
+
+/* At exit, shared file mappings reach their files as with munmap. */
+static void write_back_all(void)
+{
+	for (struct mapping *m = maps; m; m = m->next)
+		for (size_t k = 0; k < m->pages; k++)
+			if (bit(m, k))
+				write_back(m, k, 1);
+}
+
+/* Another shared mapping of the same file over [off, off+len)? */
+static int overlaps(dev_t dev, ino_t ino, off_t off, size_t len)
+{
+	for (struct mapping *m = maps; m; m = m->next)
+		if (m->fd >= 0 && m->dev == dev && m->ino == ino && off < m->off + (off_t)(m->pages * PAGE) &&
+		    m->off < off + (off_t)len)
+			return 1;
+	return 0;
 }
 
 /* Read the file's bytes at off into m; the rest stays zero. */
@@ -134,11 +190,8 @@ static int check_file(int fd, int prot, int flags)
 		return -ENODEV;
 	if ((fl & O_ACCMODE) == O_WRONLY)
 		return -EACCES;
-	if ((flags & MAP_TYPE) != MAP_PRIVATE) {
-		if ((prot & PROT_WRITE) && (fl & O_ACCMODE) != O_RDWR)
-			return -EACCES;
-		return -ENODEV;
-	}
+	if ((flags & MAP_TYPE) != MAP_PRIVATE && (prot & PROT_WRITE) && (fl & O_ACCMODE) != O_RDWR)
+		return -EACCES;
 	return 0;
 }
 
@@ -176,6 +229,24 @@ void *mmap(void *addr, size_t len, int prot, int flags, int fd, off_t off)
 		mapping_free(m);
 		return map_fail(-r);
 	}
+	if (m->file && type != MAP_PRIVATE) {
+		static int at_exit;
+		struct stat st;
+		if (fstat(fd, &st) < 0 || overlaps(st.st_dev, st.st_ino, off, n * PAGE)) {
+			mapping_free(m);
+			return map_fail(ENODEV);
+		}
+		if ((m->fd = fcntl(fd, F_DUPFD_CLOEXEC, 0)) < 0) {
+			int e = errno;
+			mapping_free(m);
+			return map_fail(e);
+		}
+		m->off = off;
+		m->dev = st.st_dev;
+		m->ino = st.st_ino;
+		if (!at_exit)
+			at_exit = atexit(write_back_all) == 0;
+	}
 	m->next = maps;
 	maps = m;
 	return m->addr;
@@ -190,6 +261,7 @@ static void unmap_pages(char *p, size_t n)
 			continue;
 		size_t k = (size_t)(p + i * PAGE - m->addr) / PAGE;
 		if (bit(m, k)) {
+			write_back(m, k, 1);
 			m->map[k / 8] &= (unsigned char)~(1u << (k % 8));
 			m->live--;
 		}
@@ -314,7 +386,8 @@ int posix_madvise(void *addr, size_t len, int advice)
 	return -advise(addr, len, advice);
 }
 
-/* No mapping is backed by a file, so there is nothing to write back. */
+/* Shared file mappings: the pages in range go back to the file now (for
+ * MS_ASYNC too; MS_SYNC also waits for the file's own write-back). */
 int msync(void *addr, size_t len, int flags)
 {
 	if (((uintptr_t)addr & (PAGE - 1)) || (flags & ~(MS_ASYNC | MS_SYNC | MS_INVALIDATE)) ||
@@ -322,6 +395,16 @@ int msync(void *addr, size_t len, int flags)
 		return sys_fail(EINVAL);
 	if (len && !mapped(addr, len))
 		return sys_fail(ENOMEM);
+	size_t n = pages_of(len);
+	for (size_t i = 0; i < n; i++) {
+		char *p = (char *)addr + i * PAGE;
+		struct mapping *m = find(p);
+		int r = write_back(m, (size_t)(p - m->addr) / PAGE, 1);
+		if (!r && m->fd >= 0 && (flags & MS_SYNC) && (i + 1 == n || find(p + PAGE) != m))
+			r = fsync(m->fd) < 0 ? -errno : 0;
+		if (r)
+			return sys_fail(-r);
+	}
 	return 0;
 }
 

@@ -31,3 +31,13 @@ C
 	[ "$status" -eq 0 ]
 	! [[ $output == *" mmap"* ]]
 }
+
+@test "a shared file mapping reaches its host file at exit, without munmap" {
+	[ "$PLATFORM" = kvm ] || skip "host directories are a kvm option"
+	mkdir -p "$BATS_TEST_TMPDIR/d"
+	run timeout 20 "$RUN" --dir="$BATS_TEST_TMPDIR/d:/d" "$MMAN" exit-write /d/f
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[ "$(head -c 15 "$BATS_TEST_TMPDIR/d/f")" = "written at exit" ]
+	[ "$(stat -c %s "$BATS_TEST_TMPDIR/d/f")" -eq 4096 ]
+}

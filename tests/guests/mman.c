@@ -8,9 +8,12 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "../tap.h"
+
+static void shared(int fd);
 
 #define PG 4096
 
@@ -90,7 +93,7 @@ static void file(void)
 	ok(q != MAP_FAILED && zero(q, PG), "wholly past EOF: zeroes");
 	munmap(q, PG);
 
-	ok(mfails(mmap(NULL, PG, PROT_READ, MAP_SHARED, fd, 0), ENODEV), "shared file mapping: ENODEV");
+	shared(fd);
 	ok(mfails(mmap(NULL, PG, PROT_READ, MAP_PRIVATE, fd, 100), EINVAL), "unaligned offset: EINVAL");
 	ok(mfails(mmap(NULL, PG, PROT_READ, MAP_PRIVATE, fd, -PG), EINVAL), "negative offset: EINVAL");
 	close(fd);
@@ -197,8 +200,54 @@ static void invalid(void)
 	ok(getpagesize() == PG, "getpagesize");
 }
 
-int main(void)
+/* "exit-write PATH": map PATH shared, write through the mapping, exit
+ * without munmap: the bytes must reach the file (tests/mman.bats). */
+static int exit_write(const char *path)
 {
+	int fd = open(path, O_RDWR | O_CREAT | O_TRUNC, 0644);
+	if (fd < 0 || ftruncate(fd, PG) < 0)
+		return 2;
+	char *p = mmap(NULL, PG, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	if (p == MAP_FAILED)
+		return 3;
+	close(fd);
+	memcpy(p, "written at exit", 15);
+	return 0;
+}
+
+/* Shared file mappings: written back by munmap and msync, up to EOF. */
+static void shared(int fd)
+{
+	char back[16];
+	int rw = open("/tmp/shared", O_RDWR | O_CREAT | O_TRUNC, 0644);
+	ok(rw >= 0 && ftruncate(rw, 2 * PG + 100) == 0, "a file of two pages and a bit");
+	char *p = mmap(NULL, 3 * PG, PROT_READ | PROT_WRITE, MAP_SHARED, rw, 0);
+	ok(p != MAP_FAILED && zero(p, 3 * PG), "MAP_SHARED of it, read in");
+	memcpy(p, "first", 5);
+	memcpy(p + 2 * PG + 98, "edge", 4); /* two bytes of it lie past EOF */
+	ok(pread(rw, back, 5, 0) == 5 && zero(back, 5), "the file does not change before a write-back");
+	ok(msync(p, PG, MS_SYNC) == 0 && pread(rw, back, 5, 0) == 5 && !memcmp(back, "first", 5),
+	   "msync writes it back");
+	ok(mfails(mmap(NULL, PG, PROT_READ, MAP_SHARED, rw, 2 * PG), ENODEV),
+	   "a second shared mapping over the same pages would be a copy: ENODEV");
+	char *other = mmap(NULL, PG, PROT_READ, MAP_SHARED, fd, 0);
+	ok(other != MAP_FAILED && munmap(other, PG) == 0, "another file's shared mapping is fine");
+	close(rw); /* the mapping keeps the file */
+	ok(munmap(p, 3 * PG) == 0, "munmap after close");
+	struct stat st;
+	rw = open("/tmp/shared", O_RDONLY);
+	ok(rw >= 0 && pread(rw, back, 4, 2 * PG + 98) == 2 && !memcmp(back, "ed", 2) && fstat(rw, &st) == 0 &&
+	       st.st_size == 2 * PG + 100,
+	   "munmap wrote back up to EOF and did not grow the file");
+	ok(mfails(mmap(NULL, PG, PROT_READ | PROT_WRITE, MAP_SHARED, rw, 0), EACCES),
+	   "MAP_SHARED|PROT_WRITE of a read-only descriptor: EACCES");
+	close(rw);
+}
+
+int main(int argc, char **argv)
+{
+	if (argc == 3 && !strcmp(argv[1], "exit-write"))
+		return exit_write(argv[2]);
 	anonymous();
 	file();
 	remap();
