@@ -357,6 +357,17 @@ TEST_BINS += $(B)/tests/ldmath.tc $(B)/tests/patterns.tc $(B)/tests/cancel.tc
 $(OB)/tests/ldmath.o: APP_CFLAGS += -fno-builtin
 TEST_BINS += $(B)/tests/fdtab.tc
 
+# ---- yardsticks: redis and SQLite from Debian's sources, built as users would --
+# (tests/yard/build.sh: cached by a key over the toolchain; `make test` runs them)
+YARD := $(B)/yard/tincan/.redis $(B)/yard/tincan/.sqlite
+$(B)/yard/tincan/.%: tests/yard/build.sh toolchain/debsrc.sh $(TOOLCHAIN)
+	$(Q)tests/yard/build.sh $* tincan $(B)
+	$(Q)touch $@
+$(B)/yard/linux/.%: tests/yard/build.sh toolchain/debsrc.sh | deps
+	$(Q)tests/yard/build.sh $* linux $(B)
+	$(Q)touch $@
+TEST_BINS += $(YARD)
+
 # ---- top-level targets -------------------------------------------------------
 test: all $(TEST_BINS)
 	@TINCAN_PLATFORM=$(PLATFORM) prove $(if $(filter 1,$(V)),-v) tests/*.t $(wildcard tests/$(PLATFORM)/*.t)

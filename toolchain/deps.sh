@@ -10,8 +10,8 @@ what=${1:-build}
 need="gcc:gcc make:make /usr/include/stdio.h:libc6-dev musl-gcc:musl-tools /usr/include/linux/kvm.h:linux-libc-dev xz:xz-utils
 apt-get:apt"
 case $what in
-test) need="$need bats:bats prove:perl autoconf:autoconf ip:iproute2 ping:iputils-ping" ;;
-bench) need="$need hyperfine:hyperfine jq:jq /usr/bin/time:time wrk:wrk ip:iproute2 ping:iputils-ping" ;;
+test) need="$need bats:bats prove:perl autoconf:autoconf ip:iproute2 ping:iputils-ping redis-cli:redis-tools tclsh:tcl" ;;
+bench) need="$need hyperfine:hyperfine jq:jq /usr/bin/time:time wrk:wrk ip:iproute2 ping:iputils-ping redis-benchmark:redis-tools tclsh:tcl" ;;
 esac
 
 missing=

@@ -18,6 +18,8 @@
 #include "lwip/init.h"
 #include "lwip/netif.h"
 #include "lwip/pbuf.h"
+#include "lwip/priv/tcp_priv.h"
+#include "lwip/tcp.h"
 #include "lwip/timeouts.h"
 #include "netif/ethernet.h"
 
@@ -175,6 +177,32 @@ static unsigned net_events(void)
 
 static const struct tc_io net_io = { net_poll, net_deadline, net_events, net_waiting };
 
+/*
+ * The guest is exiting: as when a Linux process exits, its connections
+ * close (a FIN each, sent now; lwIP answers with a RST what it cannot close
+ * cleanly), and what is still queued for the wire leaves before the
+ * platform ends the guest.  Peers see the end instead of waiting on a
+ * connection nobody will ever answer again.
+ */
+static void net_exit(void)
+{
+	struct tcp_pcb *pcb = tcp_active_pcbs;
+	while (pcb) {
+		struct tcp_pcb *next = pcb->next;
+		tcp_arg(pcb, NULL);
+		tcp_recv(pcb, NULL);
+		tcp_sent(pcb, NULL);
+		tcp_err(pcb, NULL);
+		tcp_poll(pcb, NULL, 0);
+		if (tcp_close(pcb) != ERR_OK)
+			tcp_abort(pcb);
+		pcb = next;
+	}
+	netif_poll_all();
+	queued = 0;
+	plat_net_flush();
+}
+
 /* Called by libos_main before main() when the app uses sockets. */
 void __tincan_net_start(void);
 void __tincan_net_start(void)
@@ -202,4 +230,5 @@ void __tincan_net_start(void)
 		nnet++;
 	}
 	tc_sched_add_io(&net_io);
+	atexit(net_exit);
 }

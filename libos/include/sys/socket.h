@@ -89,7 +89,7 @@ struct linger {
 #define SO_SNDTIMEO 21
 #define SO_ACCEPTCONN 30
 
-#define SOMAXCONN 128
+#define SOMAXCONN 4096 /* the largest backlog listen() takes (ACCEPT_QUEUE in libos/net) */
 
 #define MSG_OOB 0x1
 #define MSG_PEEK 0x2
