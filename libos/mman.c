@@ -10,12 +10,13 @@
  *  - a shared file mapping is such memory too, written back to the file
  *    (the pages that lie before its current end) by msync, by munmap and at
  *    exit: there is one process, so the only sharing left is between the
- *    mapping and the file.  The mapping does not see later write()s to the
- *    file, and a write-back overwrites them: a program must not mix the two
- *    on one range (SQLite's -shm file, the case this is for, does not).  A
+ *    mapping and the file.  Writes to the file (write, pwrite and their
+ *    vector forms) are copied into the mapping as they happen, so it stays
+ *    what the file holds plus its own changes (SQLite's -shm file, and its
+ *    mmap_size mode, read through the map and write through pwrite).  A
  *    second shared mapping overlapping one of the same file would be a
- *    separate copy, so it fails with ENODEV; so does a guest killed before
- *    a write-back lose the mapping's changes.  A file not open for reading,
+ *    separate copy, so it fails with ENODEV; and a guest killed before a
+ *    write-back loses the mapping's own changes.  A file not open for reading,
  *    or open read-only under MAP_SHARED|PROT_WRITE, fails with EACCES;
  *  - MAP_FIXED and MAP_FIXED_NOREPLACE cannot place memory: ENOMEM (EINVAL
  *    for an unaligned address, as on Linux); a plain address is a hint we
@@ -42,6 +43,7 @@
 #include <unistd.h>
 
 #include "internal.h"
+#include "vfs/resolve.h"
 
 #define PAGE 4096UL
 
@@ -155,6 +157,23 @@ static void write_back_all(void)
 				write_back(m, k, 1);
 }
 
+/* A write reached a file: copy it into the shared mappings of that file. */
+static void written(struct vnode *vn, const void *buf, size_t len, off_t off)
+{
+	struct stat st;
+	if (!vn->ops->stat || vn->ops->stat(vn, &st) < 0)
+		return;
+	st.st_dev = vfs_mount_id(vn->mnt);
+	for (struct mapping *m = maps; m; m = m->next) {
+		if (m->fd < 0 || m->dev != st.st_dev || m->ino != st.st_ino)
+			continue;
+		off_t end = m->off + (off_t)(m->pages * PAGE);
+		off_t from = off > m->off ? off : m->off, to = off + (off_t)len < end ? off + (off_t)len : end;
+		if (from < to && m->addr + (from - m->off) != (const char *)buf + (from - off))
+			memmove(m->addr + (from - m->off), (const char *)buf + (from - off), (size_t)(to - from));
+	}
+}
+
 /* Another shared mapping of the same file over [off, off+len)? */
 static int overlaps(dev_t dev, ino_t ino, off_t off, size_t len)
 {
@@ -246,6 +265,7 @@ void *mmap(void *addr, size_t len, int prot, int flags, int fd, off_t off)
 		m->ino = st.st_ino;
 		if (!at_exit)
 			at_exit = atexit(write_back_all) == 0;
+		vfs_written = written;
 	}
 	m->next = maps;
 	maps = m;

@@ -118,6 +118,8 @@ static int check_tls(const struct ei_image *img, const Elf64_Phdr *ph, char *err
 	    (ph->p_align & (ph->p_align - 1)))
 		return fail(err, errlen, "thread-local storage segment: absurd size %llu or alignment %llu",
 			    (unsigned long long)ph->p_memsz, (unsigned long long)ph->p_align);
+	if (ph->p_memsz == 0) /* an empty header (apps with no TLS): nothing to place */
+		return 0;
 	for (unsigned i = 0; i < img->nseg; i++) {
 		const struct ei_segment *s = &img->seg[i];
 		uint64_t off = ph->p_vaddr - s->vaddr;
@@ -216,7 +218,7 @@ int ei_parse(const uint8_t *file, size_t size, struct ei_image *img, char *err, 
 		return fail(err, errlen, "no loadable segments");
 	if (sort_and_check_overlap(img, err, errlen))
 		return -1;
-	if (ntls && tls.p_memsz && check_tls(img, &tls, err, errlen))
+	if (ntls && check_tls(img, &tls, err, errlen))
 		return -1;
 
 	img->entry = eh.e_entry;

@@ -32,10 +32,15 @@ static ssize_t vf_write(struct file *f, const void *buf, size_t len)
 	struct vnode *vn = f->priv;
 	off_t off = f->flags & O_APPEND ? vn->size : f->off;
 	ssize_t r = vn->ops->write ? vn->ops->write(vn, buf, len, off) : -EINVAL;
-	if (r > 0)
+	if (r > 0) {
 		f->off = off + r;
+		if (vfs_written)
+			vfs_written(vn, buf, (size_t)r, off);
+	}
 	return r;
 }
+
+void (*vfs_written)(struct vnode *vn, const void *buf, size_t len, off_t off);
 
 static off_t vf_lseek(struct file *f, off_t off, int whence)
 {
@@ -216,5 +221,8 @@ ssize_t pwrite(int fd, const void *buf, size_t len, off_t off)
 		return -1;
 	if ((uint64_t)off > (uint64_t)INT64_MAX / 2)
 		return sys_fail(EINVAL);
-	return sys_ret(vn->ops->write ? vn->ops->write(vn, buf, len, off) : -EINVAL);
+	ssize_t r = vn->ops->write ? vn->ops->write(vn, buf, len, off) : -EINVAL;
+	if (r > 0 && vfs_written)
+		vfs_written(vn, buf, (size_t)r, off);
+	return sys_ret(r);
 }

@@ -11,6 +11,7 @@
 #define vfs_stat __tincan_vfs_stat
 #define vfs_fd_vnode __tincan_vfs_fd_vnode
 #define vfs_mount_id __tincan_vfs_mount_id
+#define vfs_written __tincan_vfs_written
 
 /* A resolved path. */
 struct where {
@@ -38,5 +39,9 @@ struct vnode *vfs_fd_vnode(int fd, const char **path);
 
 /* A small number for each mount, st_dev. */
 unsigned vfs_mount_id(const struct mount *m);
+
+/* Set by mman.c while shared file mappings exist: told of every write to a
+ * regular file (after it succeeded), so the mappings see it. */
+extern void (*vfs_written)(struct vnode *vn, const void *buf, size_t len, off_t off);
 
 #endif

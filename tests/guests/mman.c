@@ -228,6 +228,8 @@ static void shared(int fd)
 	ok(pread(rw, back, 5, 0) == 5 && zero(back, 5), "the file does not change before a write-back");
 	ok(msync(p, PG, MS_SYNC) == 0 && pread(rw, back, 5, 0) == 5 && !memcmp(back, "first", 5),
 	   "msync writes it back");
+	ok(pwrite(rw, "later", 5, 10) == 5 && !memcmp(p + 10, "later", 5), "a pwrite to the file shows in the mapping");
+	ok(lseek(rw, PG + 1, SEEK_SET) == PG + 1 && write(rw, "w", 1) == 1 && p[PG + 1] == 'w', "so does a write");
 	ok(mfails(mmap(NULL, PG, PROT_READ, MAP_SHARED, rw, 2 * PG), ENODEV),
 	   "a second shared mapping over the same pages would be a copy: ENODEV");
 	char *other = mmap(NULL, PG, PROT_READ, MAP_SHARED, fd, 0);

@@ -42,3 +42,15 @@ setup() { need_kvm; }
 	[ "$status" -eq 101 ]
 	first_line_has "guest fault: access beyond the heap's end (memory not grown into yet) at 0x800000"
 }
+
+@test "--mem alone is a limit (no growth); --mem-max below --mem is refused" {
+	run timeout 20 "$RUN" --mem=16M --stats "$B/tests/memgrow.tc" alloc 100 64
+	echo "$output"
+	[ "$status" -ne 0 ] # 100 MiB do not fit in 16
+	[[ $output == *"16384 KiB guest memory"* ]]
+	run "$RUN" --mem=64M --mem-max=32M "$B/apps/hello.tc"
+	[ "$status" -eq 104 ]
+	[ "$output" = "tincan-run: --mem-max (32768K) is below --mem (65536K) (try tincan-run --help)" ]
+	run "$RUN" --host-entry=db:0.0.0.0 "$B/apps/hello.tc"
+	[ "$status" -eq 104 ]
+}

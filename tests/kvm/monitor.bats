@@ -283,7 +283,8 @@ usage: tincan-run [OPTIONS] IMAGE [--] [ARGS...]
 Boot IMAGE (a program linked by tincan-cc) as a KVM guest; ARGS become its argv[1..].
 
   --mem=SIZE   guest memory, e.g. 1M, 512K, 1G (default 8M, or what the image asks for)
-  --mem-max=SIZE  let guest memory grow on demand up to SIZE (default 1G; 0: fixed --mem)
+  --mem-max=SIZE  let guest memory grow on demand up to SIZE (0: fixed; default 1G,
+               but 0 when --mem is given: --mem alone is a limit)
   --env=K=V    set an environment variable in the guest (repeatable)
   --stats      print the number of KVM exits and the guest memory size when the guest exits
   --net=[NAME:]TAP      attach an existing tap device to the image's net device NAME

@@ -179,5 +179,18 @@ int main(void)
 	check_tables(8 << 20);
 	check_tables((64 << 20) + 0x5000);
 	check_tables(TC_MEM_MAX);
+	/* A big image: the default stack shrinks to the room left (64 KiB at
+	 * least), an explicit one does not. */
+	image();
+	img.seg[2].memsz = 0x1ac000 - 0x14000;
+	img.hi = 0x1c0000;
+	ok(layout_plan(&l, &img, 2 << 20, 0, 0, 5000, &need, err, sizeof err) == 0 &&
+	       l.stack_top - l.stack_bottom == (2 << 20) - 0x1c0000 - 0x1000 - 0x2000,
+	   "default stack shrinks to fit a big image: %llu KiB",
+	   (unsigned long long)((l.stack_top - l.stack_bottom) >> 10));
+	ok(layout_plan(&l, &img, 2 << 20, 0, 1 << 20, 5000, &need, err, sizeof err) < 0, "an explicit stack does not");
+	ok(layout_plan(&l, &img, 0x1c0000 + 0x1000 + 0x2000 + 0x8000, 0, 0, 5000, &need, err, sizeof err) < 0 &&
+	       need == 0x1c0000 + 0x1000 + TC_STACK_SMALL + 0x2000,
+	   "and below 64 KiB of room it fails, saying what is needed");
 	return done_testing();
 }

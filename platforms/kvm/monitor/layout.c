@@ -54,12 +54,21 @@ int layout_plan(struct guest_layout *lay, const struct ei_image *img, uint64_t m
 {
 	memset(lay, 0, sizeof *lay);
 	*need = 0;
-	if (!stack) {
+	int deflt = !stack;
+	if (deflt) {
 		stack = mem_size / 8 / PAGE * PAGE;
 		stack = stack > TC_STACK_DEFAULT ? TC_STACK_DEFAULT : stack < TC_STACK_SMALL ? TC_STACK_SMALL : stack;
 	}
 	stack = round_up(stack, PAGE);
 	info_size = round_up(info_size, PAGE);
+	/* A default stack gives way to a big image, down to the small one:
+	 * images that fitted with the old 64 KiB default still boot. */
+	if (deflt && img->hi <= mem_size && info_size <= mem_size) {
+		uint64_t room = mem_size - img->hi;
+		room = room > PAGE + info_size ? (room - PAGE - info_size) / PAGE * PAGE : 0;
+		if (stack > room)
+			stack = room > TC_STACK_SMALL ? room : TC_STACK_SMALL;
+	}
 
 	if (img->lo < TC_IMAGE_BASE)
 		return fail(err, errlen, "segment at 0x%llx lies below 0x%llx, where tincan images start",

@@ -15,7 +15,8 @@ static const char usage_head[] =
     "Boot IMAGE (a program linked by tincan-cc) as a KVM guest; ARGS become its argv[1..].\n"
     "\n"
     "  --mem=SIZE   guest memory, e.g. 1M, 512K, 1G (default 8M, or what the image asks for)\n"
-    "  --mem-max=SIZE  let guest memory grow on demand up to SIZE (default 1G; 0: fixed --mem)\n"
+    "  --mem-max=SIZE  let guest memory grow on demand up to SIZE (0: fixed; default 1G,\n"
+    "               but 0 when --mem is given: --mem alone is a limit)\n"
     "  --env=K=V    set an environment variable in the guest (repeatable)\n"
     "  --stats      print the number of KVM exits and the guest memory size when the guest exits\n";
 static const char usage_tail[] = "  --help       show this help\n"
@@ -118,7 +119,7 @@ int options_parse(struct options *o, int argc, char **argv, const struct module 
 	struct in_addr ia;
 
 	memset(o, 0, sizeof *o);
-	o->mem_max = MEM_MAX_DEFAULT;
+	o->mem_max = MEM_MAX_UNSET;
 	for (i = 1; i < argc && argv[i][0] == '-' && argv[i][1] != '\0'; i++) {
 		const char *a = argv[i];
 		if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0)
@@ -171,7 +172,7 @@ int options_parse(struct options *o, int argc, char **argv, const struct module 
 		} else if ((v = opt_value("--host-entry", argc, argv, &i, &missing))) {
 			const char *colon = strchr(v, ':');
 			if (!colon || !host_name_ok(v, (size_t)(colon - v)) ||
-			    inet_pton(AF_INET, colon + 1, &ia) != 1) {
+			    inet_pton(AF_INET, colon + 1, &ia) != 1 || ia.s_addr == 0) {
 				snprintf(err, errlen,
 					 "invalid --host-entry=%s: expected NAME:ADDR like db.example:10.0.0.5", v);
 				return OPT_ERROR;
@@ -193,6 +194,15 @@ int options_parse(struct options *o, int argc, char **argv, const struct module 
 	}
 	if (i >= argc) {
 		snprintf(err, errlen, "no image given");
+		return OPT_ERROR;
+	}
+	/* An operator who sets --mem sets a limit: memory grows only when
+	 * --mem-max says how far.  Without --mem it grows to 1G by default. */
+	if (o->mem_max == MEM_MAX_UNSET)
+		o->mem_max = o->mem ? 0 : MEM_MAX_DEFAULT;
+	else if (o->mem_max && o->mem && o->mem_max < o->mem) {
+		snprintf(err, errlen, "--mem-max (%lluK) is below --mem (%lluK)",
+			 (unsigned long long)(o->mem_max >> 10), (unsigned long long)(o->mem >> 10));
 		return OPT_ERROR;
 	}
 	if (o->envc + (ndns > 0) + (nhosts > 0) > OPT_ENV_MAX) {

@@ -12,6 +12,7 @@
  * with KVM costs host memory (~2.5 KiB per MiB here) only once the guest
  * grows into it, so the cap only bounds what one runaway guest can take. */
 #define MEM_MAX_DEFAULT (1ULL << 30)
+#define MEM_MAX_UNSET UINT64_MAX /* no --mem-max given */
 
 enum { OPT_RUN, OPT_HELP, OPT_VERSION, OPT_ERROR };
 
