@@ -318,3 +318,21 @@ EOF
 	[ "${lines[0]}" = "Hello from tincan!" ]
 	[ "${lines[2]}" = 'argv[1] = "x"' ]
 }
+
+@test "SIGTERM ends a monitor whose stdout pipe nobody reads" {
+	mkfifo "$BATS_TEST_TMPDIR/ff"
+	sleep 30 <> "$BATS_TEST_TMPDIR/ff" &
+	holder=$!
+	yes | "$RUN" "$TINY" cat > "$BATS_TEST_TMPDIR/ff" &
+	pid=$!
+	sleep 1
+	kill -0 "$pid" # blocked writing, not ended
+	SECONDS=0
+	kill -TERM "$pid"
+	st=0
+	wait "$pid" || st=$?
+	kill "$holder"
+	echo "status $st after $SECONDS s"
+	[ "$st" -eq 143 ]
+	[ "$SECONDS" -le 2 ]
+}

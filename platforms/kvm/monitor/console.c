@@ -3,6 +3,8 @@
  * errors go back to the guest as -TC_E* in `ret`.
  */
 #include <errno.h>
+#include <poll.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "module.h"
@@ -17,6 +19,13 @@ static int64_t host_errno(int e)
 	}
 }
 
+/* stdout/stderr is a pipe or socket: a write to it may block as long as its
+ * reader likes, and the host's SIGTERM/SIGINT (blocked outside KVM_RUN)
+ * must still be seen; so wait for room with the signals, then write at most
+ * what room means (a page). */
+static int waits[3];
+#define CHUNK 4096
+
 static void hc_console_write(struct vm *vm, void *arg)
 {
 	struct tc_hc_console_write *a = arg;
@@ -28,7 +37,12 @@ static void hc_console_write(struct vm *vm, void *arg)
 		return;
 	}
 	while (done < len) {
-		ssize_t n = write((int)a->fd, p + done, len - done);
+		uint64_t want = len - done;
+		if (waits[a->fd]) {
+			host_wait_fd((int)a->fd, POLLOUT);
+			want = want < CHUNK ? want : CHUNK;
+		}
+		ssize_t n = write((int)a->fd, p + done, want);
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0) {
@@ -52,7 +66,7 @@ static void hc_console_read(struct vm *vm, void *arg)
 		return;
 	}
 	/* Blocked here, the host's SIGTERM/SIGINT must still be seen. */
-	host_wait_fd(0);
+	host_wait_fd(0, POLLIN);
 	do
 		n = read(0, p, len);
 	while (n < 0 && errno == EINTR);
@@ -61,7 +75,10 @@ static void hc_console_read(struct vm *vm, void *arg)
 
 static void configure(struct vm *vm, struct tc_boot_info *bi)
 {
+	struct stat st;
 	(void)vm;
+	for (int fd = 1; fd <= 2; fd++)
+		waits[fd] = fstat(fd, &st) == 0 && (S_ISFIFO(st.st_mode) || S_ISSOCK(st.st_mode));
 	bi->tty = (isatty(0) ? TC_TTY_STDIN : 0) | (isatty(1) ? TC_TTY_STDOUT : 0) | (isatty(2) ? TC_TTY_STDERR : 0);
 }
 

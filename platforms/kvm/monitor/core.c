@@ -93,9 +93,9 @@ void host_signals(void)
 	}
 }
 
-void host_wait_fd(int fd)
+void host_wait_fd(int fd, short events)
 {
-	struct pollfd p[2] = { { .fd = fd, .events = POLLIN }, { .fd = sig_fd, .events = POLLIN } };
+	struct pollfd p[2] = { { .fd = fd, .events = events }, { .fd = sig_fd, .events = POLLIN } };
 	for (;;) {
 		int r = ppoll(p, 2, NULL, NULL);
 		if (r < 0 && errno != EINTR)

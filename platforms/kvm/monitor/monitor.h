@@ -49,7 +49,7 @@ noreturn void vm_run(struct vm *vm);
 /* core.c: read SIGTERM/SIGINT/SIGALRM that arrived (KVM_RUN's EINTR);
  * wait for fd to be readable while still seeing them. */
 void host_signals(void);
-void host_wait_fd(int fd);
+void host_wait_fd(int fd, short events);
 
 /* fault.c: end the run for a guest's fault, panic or ABI violation, with
  * the reason, registers and a symbolized backtrace. */
