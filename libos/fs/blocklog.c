@@ -22,6 +22,20 @@ static int64_t now(void)
 
 /* ---- the device ---- */
 
+/* A write to the device: cached pieces it covers are dropped. */
+static void cache_drop(struct bfs *b, uint64_t sector, uint32_t count)
+{
+	uint64_t first = sector * LFS_SECTOR / BOUNCE, last = ((sector + count) * LFS_SECTOR - 1) / BOUNCE;
+	if (!count)
+		return;
+	for (uint64_t c = first; c <= last && c < first + CACHE_SLOTS; c++)
+		if (b->cache_tag[c % CACHE_SLOTS] == c + 1)
+			b->cache_tag[c % CACHE_SLOTS] = 0;
+	for (unsigned i = 0; last - first >= CACHE_SLOTS && i < CACHE_SLOTS; i++) /* a long write: check all */
+		if (b->cache_tag[i] && b->cache_tag[i] - 1 >= first && b->cache_tag[i] - 1 <= last)
+			b->cache_tag[i] = 0;
+}
+
 /* Requests to the device in one batch (one exit on kvm), each waited for:
  * 0, or the first error.  The device carries them out in order, so a FLUSH
  * after WRITEs in the batch makes them stable (platform.h). */
@@ -29,6 +43,9 @@ static int batch(struct bfs *b, const struct plat_block_req *q, int n)
 {
 	struct plat_block_completion c;
 	int sent = 0, got = 0, st = 0;
+	for (int i = 0; i < n; i++)
+		if (q[i].op == PLAT_BLOCK_WRITE)
+			cache_drop(b, q[i].sector, q[i].count);
 	while (got < n) {
 		int r = sent < n ? plat_block_submit(b->dev, q + sent, n - sent) : 0;
 		if (r < 0 || (r == 0 && sent == got)) /* refused, or nothing to wait for */
@@ -84,6 +101,28 @@ int bl_flush(struct bfs *b, int barrier)
 	return 0;
 }
 
+/* The 64 KiB piece c of the device: from the cache, or read into it (one
+ * request); into the bounce buffer, uncached, when no memory is left for
+ * the cache.  NULL on a device error. */
+static const unsigned char *cached(struct bfs *b, uint64_t c)
+{
+	unsigned slot = (unsigned)(c % CACHE_SLOTS);
+	if (b->cache_tag[slot] == c + 1)
+		return b->cache[slot];
+	if (!b->cache[slot])
+		b->cache[slot] = malloc(BOUNCE);
+	unsigned char *dst = b->cache[slot] ? b->cache[slot] : b->bounce;
+	uint64_t first = c * (BOUNCE / LFS_SECTOR);
+	uint64_t count = b->fs.sectors - first < BOUNCE / LFS_SECTOR ? b->fs.sectors - first : BOUNCE / LFS_SECTOR;
+	b->cache_tag[slot] = 0;
+	if (first >= b->fs.sectors || bl_io(b, PLAT_BLOCK_READ, first, (uint32_t)count, dst))
+		return NULL;
+	memset(dst + count * LFS_SECTOR, 0, BOUNCE - count * LFS_SECTOR);
+	if (dst == b->cache[slot])
+		b->cache_tag[slot] = c + 1;
+	return dst;
+}
+
 /* Bytes at disk offset pos: from the buffer or the device. */
 struct reader {
 	struct bfs *b;
@@ -102,14 +141,14 @@ static void read_piece(void *ctx, uint64_t pos, uint64_t len, uint64_t at)
 		return;
 	}
 	while (len && !r->err) {
-		uint64_t sec = pos / LFS_SECTOR, skip = pos % LFS_SECTOR;
+		uint64_t skip = pos % BOUNCE;
 		uint64_t n = skip + len > BOUNCE ? BOUNCE - skip : len;
-		uint32_t count = (uint32_t)((skip + n + LFS_SECTOR - 1) / LFS_SECTOR);
-		if (bl_io(b, PLAT_BLOCK_READ, sec, count, b->bounce)) {
+		const unsigned char *piece = cached(b, pos / BOUNCE);
+		if (!piece) {
 			r->err = -EIO;
 			return;
 		}
-		memcpy(out, b->bounce + skip, n);
+		memcpy(out, piece + skip, n);
 		out += n;
 		pos += n;
 		len -= n;

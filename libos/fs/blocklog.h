@@ -21,6 +21,9 @@
 
 #define BUF_BYTES (256u * 1024) /* the append buffer: at least a record */
 #define BOUNCE (64u * 1024) /* device reads at most this at once */
+/* Read cache: 64 KiB pieces of the device, direct-mapped, allocated as reads
+ * need them (so at most 4 MiB a device); a write drops what it covers. */
+#define CACHE_SLOTS 64
 
 struct bfs {
 	struct lfs fs;
@@ -35,6 +38,8 @@ struct bfs {
 	uint64_t buf_start;
 	size_t buf_used;
 	unsigned char *bounce;
+	unsigned char *cache[CACHE_SLOTS];
+	uint64_t cache_tag[CACHE_SLOTS]; /* piece number + 1; 0: empty */
 };
 
 /* One request, waited for: 0 or -errno. */

@@ -277,3 +277,12 @@ last_ack() {
 	run "$MKFS" --check "$D/d.img"
 	[ "$status" -eq 0 ]
 }
+
+@test "the read cache never serves bytes a later write replaced" {
+	guest
+	"$MKFS" "$D/d.img" 8M
+	boot --block="$D/d.img" "$G" cache
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[ "$output" = "cache coherent" ]
+}
