@@ -83,3 +83,12 @@ setup() { need_platform; }
 	[ "$status" -eq 0 ]
 	[ "$output" = "" ]
 }
+
+@test "the small-allocation cache: reuse, calloc zeroing, realloc, no overlap (TAP from the guest)" {
+	need_platform
+	boot "$B/tests/mcache.tc"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[[ ${lines[-1]} =~ ^1\.\.[0-9]+$ ]]
+	! [[ $output == *"not ok"* ]]
+}

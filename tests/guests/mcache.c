@@ -1,0 +1,76 @@
+/*
+ * The small-allocation cache in front of newlib's malloc (libos/mcache.c):
+ * TAP from the guest, run by tests/libos.bats.
+ */
+#include <errno.h>
+#include <malloc.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../tap.h"
+
+int main(void)
+{
+	char *a = malloc(100);
+	memset(a, 0x5a, 100);
+	free(a);
+	char *b = malloc(100);
+	ok(b == a, "a freed small chunk is handed out again for the same size");
+	free(b);
+	unsigned char *z = calloc(25, 4);
+	int zero = 1;
+	for (int i = 0; i < 100; i++)
+		zero &= z[i] == 0;
+	ok(z == (unsigned char *)a && zero, "calloc of a recycled chunk is zeroed");
+	free(z);
+
+	int fits = 1;
+	for (size_t n = 0; n <= 600; n++) {
+		char *p = malloc(n);
+		fits &= p != NULL && malloc_usable_size(p) >= n && ((uintptr_t)p & 15) == 0;
+		memset(p, (int)n, n);
+		free(p);
+		p = malloc(n);
+		fits &= malloc_usable_size(p) >= n;
+		memset(p, 1, n);
+		free(p);
+	}
+	ok(fits, "every size 0..600: usable size at least the request, 16-byte aligned, reused safely");
+
+	char *r = malloc(40);
+	strcpy(r, "keep me");
+	free(r);
+	r = malloc(40);
+	strcpy(r, "keep me");
+	r = realloc(r, 5000);
+	ok(r && !strcmp(r, "keep me"), "realloc of a recycled chunk keeps its bytes");
+	free(r);
+
+	/* Many live chunks of mixed sizes, freed and taken again: nothing overlaps. */
+	enum { N = 3000 };
+	static unsigned char *live[N];
+	static size_t len[N];
+	int clean = 1;
+	for (int round = 0; round < 4; round++) {
+		for (int i = 0; i < N; i++) {
+			len[i] = (size_t)(i * 37 + round * 11) % 520;
+			live[i] = malloc(len[i]);
+			memset(live[i], (i + round) & 0xff, len[i]);
+		}
+		for (int i = 0; i < N; i++) {
+			for (size_t k = 0; k < len[i]; k++)
+				clean &= live[i][k] == ((i + round) & 0xff);
+			if (i % 3 != 2)
+				free(live[i]);
+		}
+		for (int i = 2; i < N; i += 3)
+			free(live[i]);
+	}
+	ok(clean, "3000 live chunks of mixed sizes, 4 rounds: no chunk shared");
+	volatile size_t huge = SIZE_MAX / 2; /* volatile: gcc refuses the constant */
+	errno = 0;
+	ok(calloc(huge, 4) == NULL && errno == ENOMEM, "calloc overflow: NULL, ENOMEM");
+	return done_testing();
+}
