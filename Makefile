@@ -131,6 +131,8 @@ $(GB)/platforms/common/guest/manifest.o: GUEST_CFLAGS += $(PLAT_MANIFEST_CFLAGS)
 $(GB)/libos/fs/rofs.o $(GB)/libos/fs/rofs_tree.o: GUEST_CFLAGS += -Imkimage/include
 # The allocator front: gcc would turn its malloc+memset into a call to calloc, itself.
 $(GB)/libos/mcache.o: GUEST_CFLAGS += -fno-builtin-malloc -fno-builtin-calloc
+# String routines: gcc would turn their loops into calls to themselves.
+$(GB)/libos/string.o: GUEST_CFLAGS += -fno-builtin -fno-tree-loop-distribute-patterns
 # uname()'s release is the build's version.
 $(GB)/libos/uname.o: GUEST_CFLAGS += -DTINCAN_VERSION='"$(VERSION)"'
 
@@ -354,7 +356,7 @@ TEST_BINS += $(B)/tests/names.tc
 TEST_BINS += $(B)/tests/memgrow.tc
 TEST_BINS += $(B)/tests/tls.tc $(B)/tests/tls_bss.tc $(B)/tests/tls_none.tc $(B)/tests/tls_small.tc
 
-TEST_BINS += $(B)/tests/ldmath.tc $(B)/tests/patterns.tc $(B)/tests/cancel.tc $(B)/tests/mcache.tc
+TEST_BINS += $(B)/tests/ldmath.tc $(B)/tests/patterns.tc $(B)/tests/cancel.tc $(B)/tests/mcache.tc $(B)/tests/strings.tc
 # gcc folds math on constants itself: make the test reach libos/ldmath.c.
 $(OB)/tests/ldmath.o: APP_CFLAGS += -fno-builtin
 TEST_BINS += $(B)/tests/fdtab.tc

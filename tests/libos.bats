@@ -92,3 +92,12 @@ setup() { need_platform; }
 	[[ ${lines[-1]} =~ ^1\.\.[0-9]+$ ]]
 	! [[ $output == *"not ok"* ]]
 }
+
+@test "memcmp, memmove and strlen a word at a time: every length and alignment (TAP from the guest)" {
+	need_platform
+	boot "$B/tests/strings.tc"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[[ ${lines[-1]} =~ ^1\.\.[0-9]+$ ]]
+	! [[ $output == *"not ok"* ]]
+}
