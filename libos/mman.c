@@ -160,12 +160,23 @@ static void write_back_all(void)
 /* A write reached a file: copy it into the shared mappings of that file. */
 static void written(struct vnode *vn, const void *buf, size_t len, off_t off)
 {
-	struct stat st;
-	if (!vn->ops->stat || vn->ops->stat(vn, &st) < 0)
+	/* Writes happen often and a stat may cost an exit (host directories):
+	 * look only when a shared mapping lives on this mount, and learn the
+	 * node's inode number once. */
+	dev_t dev = vfs_mount_id(vn->mnt);
+	struct mapping *m;
+	for (m = maps; m && !(m->fd >= 0 && m->dev == dev); m = m->next)
+		;
+	if (!m)
 		return;
-	st.st_dev = vfs_mount_id(vn->mnt);
-	for (struct mapping *m = maps; m; m = m->next) {
-		if (m->fd < 0 || m->dev != st.st_dev || m->ino != st.st_ino)
+	if (!vn->ino) {
+		struct stat st;
+		if (!vn->ops->stat || vn->ops->stat(vn, &st) < 0)
+			return;
+		vn->ino = st.st_ino;
+	}
+	for (m = maps; m; m = m->next) {
+		if (m->fd < 0 || m->dev != dev || m->ino != vn->ino)
 			continue;
 		off_t end = m->off + (off_t)(m->pages * PAGE);
 		off_t from = off > m->off ? off : m->off, to = off + (off_t)len < end ? off + (off_t)len : end;

@@ -92,16 +92,16 @@ static const struct vnode_ops random_ops = { .read = random_read, .write = sink_
 static const struct vnode_ops std_ops = { .read = std_read, .write = std_write, .stat = dev_stat };
 static const struct vnode_ops root_ops = { .stat = dev_stat, .readdir = dev_readdir };
 
-#define DEV(n, ops, ino)                                                                                               \
+#define DEV(n, o, ino)                                                                                                 \
 	{                                                                                                              \
-		{ &ops, 0, S_IFCHR, 0, NULL }, n, ino                                                                  \
+		{ .ops = &o, .type = S_IFCHR }, n, ino                                                                 \
 	}
 static struct dev devs[] = {
 	DEV("null", null_ops, 3),      DEV("zero", zero_ops, 4),  DEV("random", random_ops, 5),
 	DEV("urandom", random_ops, 6), DEV("stdin", std_ops, 10), DEV("stdout", std_ops, 11),
 	DEV("stderr", std_ops, 12),
 };
-static struct dev root = { { &root_ops, 0, S_IFDIR, 0, NULL }, "", 1 };
+static struct dev root = { { .ops = &root_ops, .type = S_IFDIR }, "", 1 };
 #define NDEVS (long)(sizeof devs / sizeof devs[0])
 
 static long dev_readdir(struct vnode *vn, long cookie, struct vfs_dirent *de)

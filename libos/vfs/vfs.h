@@ -85,6 +85,7 @@ struct vnode {
 	mode_t type; /* S_IFREG, S_IFDIR, S_IFLNK or S_IFCHR */
 	int opens; /* open files on it, counted by the VFS */
 	struct mount *mnt; /* set by the VFS after each lookup and create */
+	ino_t ino; /* its inode number once the VFS needed it (0: not yet; a node is one file for life) */
 };
 
 /*
