@@ -163,45 +163,13 @@ unset CPATH C_INCLUDE_PATH GCC_EXEC_PREFIX COMPILER_PATH \
       DEPENDENCIES_OUTPUT SUNPRO_DEPENDENCIES || true
 
 do_fetch() {
-  cd "$work"
-  # Private apt state: lists, caches and source parts under $work/apt;
-  # the system's sources, rewritten to deb-src.  Debug::NoLocking: the
-  # private lists need no lock, and a non-root user could not take the
-  # system's.  apt still checks the indexes' signatures and the files'
-  # hashes with the system's keyrings.
-  local a=$work/apt src=
-  mkdir -p "$a/lists/partial" "$a/cache/archives/partial" "$a/src.d"
-  if [ -f /etc/apt/sources.list.d/debian.sources ]; then
-    sed -E 's/^Types:.*$/Types: deb-src/' /etc/apt/sources.list.d/debian.sources >"$a/src.d/src.sources"
-    src=/etc/apt/sources.list.d/debian.sources
-  elif [ -f /etc/apt/sources.list ] && grep -q '^deb ' /etc/apt/sources.list; then
-    sed -n 's/^deb /deb-src /p' /etc/apt/sources.list >"$a/src.d/src.list"
-    src=/etc/apt/sources.list
-  else
-    echo "no Debian apt sources found (/etc/apt/sources.list.d/debian.sources or /etc/apt/sources.list)"
-    return 1
-  fi
-  echo "deb-src sources from $src:"; cat "$a"/src.d/*
-  local apt_opts=(-q -o "Dir::State::Lists=$a/lists" -o Dir::Etc::SourceList=/dev/null
-    -o "Dir::Etc::SourceParts=$a/src.d" -o "Dir::Cache=$a/cache" -o Debug::NoLocking=1)
-  if ! apt-get "${apt_opts[@]}" update; then
-    echo "apt-get update of the deb-src indexes failed (network? see above)."
-    return 1
-  fi
-  # --download-only: no dpkg-source (dpkg-dev) needed; we unpack the
-  # upstream tarball ourselves.
-  if ! apt-get "${apt_opts[@]}" source --only-source --download-only "lwip=$LWIP_DEB_VERSION"; then
-    echo "apt cannot download the lwip source package $LWIP_DEB_VERSION."
-    echo "Versions in the deb-src indexes: $(apt-cache "${apt_opts[@]}" showsrc --only-source lwip 2>/dev/null |
-      sed -n 's/^Version: *//p' | tr '\n' ' ')"
-    echo "If Debian replaced the package, set LWIP_DEB_VERSION in $script to it."
-    return 1
-  fi
-  local orig=lwip_$LWIP_UPSTREAM_VERSION.orig.tar.xz
-  [ -f "$orig" ] || { echo "the source package has no $orig"; return 1; }
-  tar -xf "$orig"
-  rm -rf "$a" lwip_*
-  [ -f "$LWIP_TREE/src/core/init.c" ] || { echo "no $LWIP_TREE/src/core/init.c in $orig"; return 1; }
+  # The upstream tarball of Debian's source package, unpacked and cached by
+  # toolchain/debsrc.sh (private deb-src apt state; signatures and hashes
+  # checked by apt).
+  local src
+  src=$("$(dirname "$script")/debsrc.sh" lwip "$LWIP_DEB_VERSION") || return 1
+  cp -R "$src" "$work/$LWIP_TREE"
+  [ -f "$work/$LWIP_TREE/src/core/init.c" ] || { echo "no $LWIP_TREE/src/core/init.c in $src"; return 1; }
 }
 
 do_compile() {
