@@ -17,6 +17,11 @@ void libos_heap_init(uintptr_t start, uintptr_t end, uintptr_t max)
 	heap_max = max > end ? max : end;
 }
 
+size_t libos_heap_limit(void)
+{
+	return heap_max - heap_start;
+}
+
 void *sbrk(ptrdiff_t incr)
 {
 	uintptr_t old = heap_cur;

@@ -39,6 +39,8 @@ extern mode_t libos_umask;
 
 /* Heap bounds for sbrk (heap.c). */
 void libos_heap_init(uintptr_t start, uintptr_t end, uintptr_t max);
+/* The most the heap may ever hold, in bytes. */
+size_t libos_heap_limit(void);
 
 /* Sleep until the monotonic clock reaches deadline (time.c); counts idle
  * time.  -EINTR if a signal handler ran meanwhile, else 0. */

@@ -9,6 +9,7 @@
  * atime is kept in memory only (noatime on disk).
  */
 #include "fs/blockfs.h"
+#include "internal.h"
 
 #include <errno.h>
 #include <stddef.h>
@@ -401,6 +402,9 @@ static int mount_one(int dev, const struct plat_block_info *info, char *err, siz
 		return snprintf(err, errlen, "out of memory"), -1;
 	b->dev = dev;
 	b->read_only = info->read_only;
+	/* The cache may take an eighth of what the heap can ever hold. */
+	size_t pieces = libos_heap_limit() / 8 / BOUNCE;
+	b->slots = pieces < 1 ? 1 : pieces > CACHE_MAX ? CACHE_MAX : (unsigned)pieces;
 	b->fs.node_size = sizeof(struct bnode);
 	b->fs.keep = keep;
 	if (info->sector_size != LFS_SECTOR)

@@ -22,34 +22,64 @@ static int64_t now(void)
 
 /* ---- the device ---- */
 
-/* A write to the device: cached pieces it covers are dropped. */
+/* A completed write of count sectors from data at sector: into the cache.
+ * A piece it covers is updated where cached; else it takes the piece's
+ * slot, valid only where written (the rest of that piece on the device is
+ * not known).  A piece already partly valid stays so where the write joins
+ * its valid range, else only the write is valid. */
+static void cache_write(struct bfs *b, uint64_t sector, uint32_t count, const unsigned char *data)
+{
+	uint64_t pos = sector * LFS_SECTOR, end = pos + (uint64_t)count * LFS_SECTOR;
+	while (pos < end) {
+		uint64_t c = pos / BOUNCE;
+		uint32_t lo = (uint32_t)(pos % BOUNCE);
+		uint32_t hi = end - c * BOUNCE < BOUNCE ? (uint32_t)(end - c * BOUNCE) : BOUNCE;
+		unsigned s = (unsigned)(c % b->slots);
+		if (b->cache_tag[s] != c + 1) {
+			if (!b->cache[s] && !(b->cache[s] = malloc(BOUNCE))) {
+				b->cache_tag[s] = 0;
+				goto next;
+			}
+			b->cache_tag[s] = c + 1;
+			b->cache_lo[s] = lo;
+			b->cache_hi[s] = hi;
+		} else if (hi < b->cache_lo[s] || lo > b->cache_hi[s]) {
+			b->cache_lo[s] = lo;
+			b->cache_hi[s] = hi;
+		} else {
+			b->cache_lo[s] = lo < b->cache_lo[s] ? lo : b->cache_lo[s];
+			b->cache_hi[s] = hi > b->cache_hi[s] ? hi : b->cache_hi[s];
+		}
+		memcpy(b->cache[s] + lo, data, hi - lo);
+	next:
+		data += hi - lo;
+		pos = c * BOUNCE + hi;
+	}
+}
+
+/* A write that failed: what it covers may hold anything now. */
 static void cache_drop(struct bfs *b, uint64_t sector, uint32_t count)
 {
 	uint64_t first = sector * LFS_SECTOR / BOUNCE, last = ((sector + count) * LFS_SECTOR - 1) / BOUNCE;
-	if (!count)
-		return;
-	for (uint64_t c = first; c <= last && c < first + CACHE_SLOTS; c++)
-		if (b->cache_tag[c % CACHE_SLOTS] == c + 1)
-			b->cache_tag[c % CACHE_SLOTS] = 0;
-	for (unsigned i = 0; last - first >= CACHE_SLOTS && i < CACHE_SLOTS; i++) /* a long write: check all */
+	for (unsigned i = 0; count && i < b->slots; i++)
 		if (b->cache_tag[i] && b->cache_tag[i] - 1 >= first && b->cache_tag[i] - 1 <= last)
 			b->cache_tag[i] = 0;
 }
 
 /* Requests to the device in one batch (one exit on kvm), each waited for:
  * 0, or the first error.  The device carries them out in order, so a FLUSH
- * after WRITEs in the batch makes them stable (platform.h). */
+ * after WRITEs in the batch makes them stable (platform.h).  The cache
+ * learns the writes once they completed. */
 static int batch(struct bfs *b, const struct plat_block_req *q, int n)
 {
 	struct plat_block_completion c;
 	int sent = 0, got = 0, st = 0;
-	for (int i = 0; i < n; i++)
-		if (q[i].op == PLAT_BLOCK_WRITE)
-			cache_drop(b, q[i].sector, q[i].count);
 	while (got < n) {
 		int r = sent < n ? plat_block_submit(b->dev, q + sent, n - sent) : 0;
-		if (r < 0 || (r == 0 && sent == got)) /* refused, or nothing to wait for */
-			return r < 0 ? r : -EIO;
+		if (r < 0 || (r == 0 && sent == got)) { /* refused, or nothing to wait for */
+			st = r < 0 ? r : -EIO;
+			break;
+		}
 		sent += r;
 		plat_block_kick();
 		while (got < sent) {
@@ -62,6 +92,13 @@ static int batch(struct bfs *b, const struct plat_block_req *q, int n)
 				st = c.status;
 		}
 	}
+	for (int i = 0; i < n; i++)
+		if (q[i].op == PLAT_BLOCK_WRITE) {
+			if (st)
+				cache_drop(b, q[i].sector, q[i].count);
+			else
+				cache_write(b, q[i].sector, q[i].count, q[i].buf);
+		}
 	return st;
 }
 
@@ -101,13 +138,13 @@ int bl_flush(struct bfs *b, int barrier)
 	return 0;
 }
 
-/* The 64 KiB piece c of the device: from the cache, or read into it (one
- * request); into the bounce buffer, uncached, when no memory is left for
- * the cache.  NULL on a device error. */
-static const unsigned char *cached(struct bfs *b, uint64_t c)
+/* The 64 KiB piece c of the device, of which bytes [lo, hi) are wanted:
+ * from the cache, or read into it (one request); into the bounce buffer,
+ * uncached, when no memory is left for the cache.  NULL on a device error. */
+static const unsigned char *cached(struct bfs *b, uint64_t c, uint64_t lo, uint64_t hi)
 {
-	unsigned slot = (unsigned)(c % CACHE_SLOTS);
-	if (b->cache_tag[slot] == c + 1)
+	unsigned slot = (unsigned)(c % b->slots);
+	if (b->cache_tag[slot] == c + 1 && lo >= b->cache_lo[slot] && hi <= b->cache_hi[slot])
 		return b->cache[slot];
 	if (!b->cache[slot])
 		b->cache[slot] = malloc(BOUNCE);
@@ -118,8 +155,11 @@ static const unsigned char *cached(struct bfs *b, uint64_t c)
 	if (first >= b->fs.sectors || bl_io(b, PLAT_BLOCK_READ, first, (uint32_t)count, dst))
 		return NULL;
 	memset(dst + count * LFS_SECTOR, 0, BOUNCE - count * LFS_SECTOR);
-	if (dst == b->cache[slot])
+	if (dst == b->cache[slot]) {
 		b->cache_tag[slot] = c + 1;
+		b->cache_lo[slot] = 0;
+		b->cache_hi[slot] = BOUNCE;
+	}
 	return dst;
 }
 
@@ -143,7 +183,7 @@ static void read_piece(void *ctx, uint64_t pos, uint64_t len, uint64_t at)
 	while (len && !r->err) {
 		uint64_t skip = pos % BOUNCE;
 		uint64_t n = skip + len > BOUNCE ? BOUNCE - skip : len;
-		const unsigned char *piece = cached(b, pos / BOUNCE);
+		const unsigned char *piece = cached(b, pos / BOUNCE, skip, skip + n);
 		if (!piece) {
 			r->err = -EIO;
 			return;

@@ -21,9 +21,12 @@
 
 #define BUF_BYTES (256u * 1024) /* the append buffer: at least a record */
 #define BOUNCE (64u * 1024) /* device reads at most this at once */
-/* Read cache: 64 KiB pieces of the device, direct-mapped, allocated as reads
- * need them (so at most 4 MiB a device); a write drops what it covers. */
-#define CACHE_SLOTS 64
+/* Cache: 64 KiB pieces of the device, direct-mapped, allocated as reads
+ * and writes need them: at most CACHE_MAX pieces (16 MiB) a device, fewer
+ * when the heap's limit is small (blockfs.c sizes it).  A completed write
+ * goes into the pieces it covers; a piece filled only by writes knows which
+ * bytes of it are valid, so a log's tail is read back without the device. */
+#define CACHE_MAX 256
 
 struct bfs {
 	struct lfs fs;
@@ -38,8 +41,10 @@ struct bfs {
 	uint64_t buf_start;
 	size_t buf_used;
 	unsigned char *bounce;
-	unsigned char *cache[CACHE_SLOTS];
-	uint64_t cache_tag[CACHE_SLOTS]; /* piece number + 1; 0: empty */
+	unsigned slots; /* pieces the cache may hold: 1..CACHE_MAX */
+	unsigned char *cache[CACHE_MAX];
+	uint64_t cache_tag[CACHE_MAX]; /* piece number + 1; 0: empty */
+	uint32_t cache_lo[CACHE_MAX], cache_hi[CACHE_MAX]; /* the valid bytes [lo, hi) */
 };
 
 /* One request, waited for: 0 or -errno. */

@@ -286,3 +286,14 @@ last_ack() {
 	[ "$status" -eq 0 ]
 	[ "$output" = "cache coherent" ]
 }
+
+@test "the cache knows only the written part of a piece: older data beside a new write comes from the device" {
+	guest
+	"$MKFS" "$D/d.img" 8M
+	boot --block="$D/d.img" "$G" tail 1
+	[ "$status" -eq 0 ]
+	boot --block="$D/d.img" "$G" tail 2
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[ "$output" = "first file intact" ]
+}
