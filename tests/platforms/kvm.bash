@@ -24,3 +24,4 @@ boot_cmd() { echo "$RUN"; }
 boot() {
 	run timeout 20 "$RUN" "$@"
 }
+argv0() { echo "$1"; }

@@ -1,0 +1,111 @@
+/*
+ * Ring 0 of the pc platform: what its files (k_*.c, boot.S, trap.S) share.
+ * Ring 0 sets the machine up (page tables, descriptor tables, devices),
+ * enters ring 3 once, and then only answers ring 3's calls (int $0x80),
+ * interrupts while ring 3 waits, and faults.  It uses no SSE register and
+ * calls nothing of libos or the C library.
+ */
+#ifndef TINCAN_PC_K_H
+#define TINCAN_PC_K_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdnoreturn.h>
+
+#include "pc.h"
+
+/* The registers trap.S saves, lowest address first. */
+struct k_frame {
+	uint64_t r15, r14, r13, r12, r11, r10, r9, r8, rbp, rdi, rsi, rdx, rcx, rbx, rax;
+	uint64_t vec, err, rip, cs, rflags, rsp, ss;
+};
+
+/* What the boot loader said about memory: usable RAM below 4 GiB. */
+#define K_RAM_MAX 32
+struct k_ram {
+	uint64_t start, end;
+};
+extern struct k_ram k_ram[K_RAM_MAX];
+extern unsigned k_nram;
+int k_is_ram(uint64_t a, uint64_t len);
+
+/* k_main.c: where ring 3's memory lies, for the page tables and faults. */
+extern struct pc_boot pc_boot_info;
+
+/* k_cpu.c */
+void k_cpu_init(void); /* GDT, TSS, IDT, SSE, FSGSBASE */
+/* Page tables: the image by section, ring 0's pages, ring 3's RAM, the
+ * guard page under the main stack; page tables come from [pool, pool_end). */
+void k_paging_init(uint64_t pool, uint64_t pool_end);
+/* Whether ring 3 may read the 8 bytes at a (mapped, user, in RAM). */
+int k_user_readable(uint64_t a, uint64_t len);
+
+/* k_dev.c: the serial console, timers, the real-time clock, power. */
+static inline void outb(uint16_t port, uint8_t v)
+{
+	__asm__ __volatile__("outb %0, %1" : : "a"(v), "Nd"(port));
+}
+static inline void outw(uint16_t port, uint16_t v)
+{
+	__asm__ __volatile__("outw %0, %1" : : "a"(v), "Nd"(port));
+}
+static inline void outl(uint16_t port, uint32_t v)
+{
+	__asm__ __volatile__("outl %0, %1" : : "a"(v), "Nd"(port));
+}
+static inline uint8_t inb(uint16_t port)
+{
+	uint8_t v;
+	__asm__ __volatile__("inb %1, %0" : "=a"(v) : "Nd"(port));
+	return v;
+}
+static inline uint64_t k_rdtsc(void)
+{
+	uint32_t lo, hi;
+	__asm__ __volatile__("rdtsc" : "=a"(lo), "=d"(hi));
+	return ((uint64_t)hi << 32) | lo;
+}
+void k_serial_init(void);
+void k_write(const char *s, size_t n);
+void k_puts(const char *s);
+void k_hex(uint64_t v);
+void k_dec(uint64_t v);
+int k_serial_ready(void); /* input waiting */
+size_t k_serial_read(char *buf, size_t len);
+void k_timers_init(void); /* PICs, PIT, the TSC's frequency */
+uint64_t k_tsc_hz(void);
+int64_t k_rtc_seconds(void); /* since the epoch, or -1 */
+unsigned k_wait(uint64_t deadline_tsc, unsigned wanted);
+void k_irq(unsigned irq);
+void k_acpi_init(uint64_t rsdp); /* 0: look for it */
+noreturn void k_poweroff(int status);
+
+/* k_trap.c */
+void k_trap(struct k_frame *f);
+noreturn void k_fail(const char *what); /* before ring 3: say it and power off */
+
+/* trap.S */
+extern const uint64_t k_stubs[49];
+noreturn void k_enter_user(uint64_t rip, uint64_t rsp, uint64_t arg);
+
+/* boot.S */
+extern char boot_stack_top[];
+
+/* The linker script's section bounds. */
+extern char __pc_image_start[], __pc_text_end[], __pc_rodata_end[], __pc_data_end[], __pc_image_end[];
+
+static inline void k_memset(void *p, int c, size_t n)
+{
+	unsigned char *d = p;
+	while (n--)
+		*d++ = (unsigned char)c;
+}
+static inline void k_memcpy(void *to, const void *from, size_t n)
+{
+	unsigned char *d = to;
+	const unsigned char *s = from;
+	while (n--)
+		*d++ = *s++;
+}
+
+#endif

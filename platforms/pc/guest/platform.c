@@ -1,0 +1,140 @@
+/*
+ * The pc platform's interface for libos, in ring 3: the serial console,
+ * waits and exits through ring 0 (int $0x80, k_trap.c), entropy from
+ * RDRAND, no memory growth (the machine's RAM is all given at the start).
+ */
+#include <errno.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include "backtrace.h"
+#include "chacha20.h"
+#include "pc.h"
+#include <tincan/platform.h>
+
+uint64_t pc_tsc_at(uint64_t ns);
+
+long plat_console_write(int fd, const void *buf, size_t len)
+{
+	return pc_call(PC_CALL_WRITE, fd, (long)(uintptr_t)buf, (long)len);
+}
+
+long plat_console_read(void *buf, size_t len)
+{
+	for (;;) {
+		long n = pc_call(PC_CALL_READ, (long)(uintptr_t)buf, (long)len, 0);
+		if (n != 0)
+			return n;
+		pc_call(PC_CALL_WAIT, -1L, PLAT_EV_CONSOLE_IN, 0);
+	}
+}
+
+unsigned plat_wait(uint64_t deadline_ns, unsigned wanted)
+{
+	uint64_t until = deadline_ns == UINT64_MAX ? UINT64_MAX : pc_tsc_at(deadline_ns);
+	return (unsigned)pc_call(PC_CALL_WAIT, (long)until, (long)(wanted & PLAT_EV_CONSOLE_IN), 0);
+}
+
+unsigned plat_host_signals(void)
+{
+	return 0;
+}
+
+int plat_mem_grow(uintptr_t *heap_end, size_t bytes)
+{
+	(void)heap_end;
+	(void)bytes;
+	return -ENOMEM;
+}
+
+void plat_exit(int status)
+{
+	for (;;)
+		pc_call(PC_CALL_EXIT, status, 0, 0);
+}
+
+/* The backtrace reads only ring 3's stacks and heap (thread stacks). */
+static int read_word(void *ctx, uint64_t a, uint64_t *v)
+{
+	(void)ctx;
+	if ((a & 7) || a < pc_boot_info.heap_start || a + 8 > pc_boot_info.stack_top)
+		return -1;
+	*v = *(const uint64_t *)a;
+	return 0;
+}
+
+static void put_hex(uint64_t v)
+{
+	char b[19] = "0x";
+	int n = 2;
+	for (int s = 60; s >= 0; s -= 4)
+		if ((v >> s) || s == 0 || n > 2)
+			b[n++] = "0123456789abcdef"[(v >> s) & 15];
+	plat_console_write(2, b, (size_t)n);
+}
+
+void plat_panic(const char *msg, size_t len)
+{
+	static const char pre[] = "tincan: guest panic: ";
+	plat_console_write(2, pre, sizeof pre - 1);
+	plat_console_write(2, msg, len);
+	plat_console_write(2, "\n", 1);
+	struct bt_frame fr[32];
+	unsigned n = bt_walk((uint64_t)(uintptr_t)__builtin_frame_address(0), read_word, NULL, fr, 32, 256);
+	for (unsigned i = 0; i < n; i++) {
+		char num[8] = "  #";
+		size_t k = 3;
+		if (i >= 10)
+			num[k++] = (char)('0' + i / 10);
+		num[k++] = (char)('0' + i % 10);
+		num[k++] = ' ';
+		plat_console_write(2, num, k);
+		put_hex(fr[i].ret);
+		plat_console_write(2, "\n", 1);
+	}
+	static const char hint[] = "  (addr2line -f -e IMAGE ADDRESS names them)\n";
+	plat_console_write(2, hint, sizeof hint - 1);
+	for (;;)
+		pc_call(PC_CALL_EXIT, 100, 0, 0);
+}
+
+static int rdrand_fill(uint8_t *p, size_t len)
+{
+	while (len) {
+		uint64_t v;
+		unsigned char ok = 0;
+		for (int tries = 0; tries < 10 && !ok; tries++)
+			__asm__ __volatile__("rdrand %0; setc %1" : "=r"(v), "=qm"(ok));
+		if (!ok)
+			return -EIO;
+		for (int i = 0; i < 8 && len; i++, len--, v >>= 8)
+			*p++ = (uint8_t)v;
+	}
+	return 0;
+}
+
+/* Without RDRAND: ChaCha20 keyed from TSC jitter, with a warning once. */
+int plat_entropy(void *buf, size_t len)
+{
+	static int seeded;
+	if (!(pc_boot_info.flags & PC_BOOT_NO_RDRAND))
+		return rdrand_fill(buf, len);
+	if (!seeded) {
+		static const char w[] = "tincan: warning: no RDRAND on this CPU; random numbers are seeded from "
+					"timer jitter and are not fit for keys\n";
+		plat_console_write(2, w, sizeof w - 1);
+		uint8_t seed[32];
+		for (int i = 0; i < 32; i++) {
+			uint32_t lo, hi;
+			__asm__ __volatile__("rdtsc" : "=a"(lo), "=d"(hi));
+			seed[i] = (uint8_t)(lo ^ (lo >> 8) ^ hi);
+			for (volatile int spin = 0; spin < (int)(lo & 255); spin++)
+				;
+		}
+		chacha20_seed(seed);
+		seeded = 1;
+	}
+	chacha20_fill(buf, len);
+	return 0;
+}
