@@ -1,5 +1,5 @@
 /*
- * libos's memcmp, memmove and strlen (libos/string.c) against byte-at-a-time
+ * libos's memcpy, memcmp, memmove, strlen, strspn and strcspn (libos/string.c) against byte-at-a-time
  * references, every length and alignment: TAP from the guest, run by
  * tests/libos.bats.
  */
@@ -13,6 +13,22 @@
 static int (*volatile cmp)(const void *, const void *, size_t) = memcmp;
 static void *(*volatile mv)(void *, const void *, size_t) = memmove;
 static size_t (*volatile len)(const char *) = strlen;
+static void *(*volatile cpy)(void *restrict, const void *restrict, size_t) = memcpy;
+static size_t (*volatile spn)(const char *, const char *) = strspn;
+static size_t (*volatile cspn)(const char *, const char *) = strcspn;
+
+static size_t ref_span(const char *s, const char *set, int in)
+{
+	size_t n = 0;
+	for (; s[n]; n++) {
+		int found = 0;
+		for (const char *c = set; *c; c++)
+			found |= *c == s[n];
+		if (found != in)
+			break;
+	}
+	return n;
+}
 
 static int ref_cmp(const unsigned char *a, const unsigned char *b, size_t n)
 {
@@ -89,5 +105,35 @@ int main(void)
 	memset(page, 'z', sizeof page);
 	page[4095] = 0;
 	ok(len(page + 4090) == 5 && len(page) == 4095, "strlen of a string that ends at the last byte of a page");
+	/* memcpy: every length to 300 and a long one, 8 x 8 alignments, and
+	 * nothing outside the destination touched. */
+	static unsigned char src[9000], dst[9100];
+	for (size_t i = 0; i < sizeof src; i++)
+		src[i] = (unsigned char)(i * 31 + 3);
+	good = 1;
+	for (size_t os = 0; os < 8; os++)
+		for (size_t od = 0; od < 8; od++)
+			for (size_t n = 0; n <= 300; n += n < 40 ? 1 : 7) {
+				memset(dst, 0xee, 400);
+				good &= cpy(dst + 16 + od, src + os, n) == dst + 16 + od;
+				good &= ref_cmp(dst + 16 + od, src + os, n) == 0 && dst[15 + od] == 0xee &&
+					dst[16 + od + n] == 0xee;
+			}
+	for (size_t n = 4000; n < 8200; n += 1031) {
+		memset(dst, 0xee, sizeof dst);
+		cpy(dst + 5, src + 3, n);
+		good &= ref_cmp(dst + 5, src + 3, n) == 0 && dst[4] == 0xee && dst[5 + n] == 0xee;
+	}
+	ok(good,
+	   "memcpy: every length to 40, then every 7th to 300, 8 x 8 alignments, long copies; neighbours untouched");
+	/* strspn, strcspn: against the reference, with high bytes and empty sets. */
+	static const char *const sets[] = { "", "a", "abc", "\x80\xff", " \t\n", "zyxwvutsrqponmlkjihgfedcba" };
+	static const char *const strs[] = { "", "aaab", "abcabcX", "\x80\xff\x80q", " \t x", "hello world", "zzz" };
+	good = 1;
+	for (size_t i = 0; i < sizeof sets / sizeof *sets; i++)
+		for (size_t j = 0; j < sizeof strs / sizeof *strs; j++)
+			good &= spn(strs[j], sets[i]) == ref_span(strs[j], sets[i], 1) &&
+				cspn(strs[j], sets[i]) == ref_span(strs[j], sets[i], 0);
+	ok(good, "strspn and strcspn agree with the reference, high bytes and empty sets included");
 	return done_testing();
 }
