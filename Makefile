@@ -260,7 +260,7 @@ $(foreach a,$(HOST_APPS),$(eval $(call host_app_rule,$(a))))
 host-apps: $(foreach a,$(HOST_APPS),$(B)/host/$(a))
 
 run: all
-	@toolchain/run.sh $(B) $(APP) $(ARGS)
+	@toolchain/$(if $(filter pc,$(PLATFORM)),run-pc.sh,run.sh) $(B) $(APP) $(ARGS)
 
 # ---- install: a prefix from which DIR/bin/tincan-cc works anywhere ------------
 install: all
@@ -388,6 +388,7 @@ test: all
 endif
 
 bench: all host-apps $(B)/tests/netclient $(B)/tests/fsread.tc $(B)/host/fsread $(B)/tests/append.tc $(B)/host/append
+	@$(MAKE) --no-print-directory PLATFORM=pc all
 	@tests/bench/run.sh $(B)
 
 format:

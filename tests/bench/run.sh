@@ -2,7 +2,7 @@
 # make bench: boot latency, exits, sizes and memory of hello, printed as a
 # table, then file reads from an embedded tree and a host directory
 # (fs.sh), fsync'ed appends on a block device (blk.sh), redis and SQLite
-# (yard.sh) and the network (net.sh).  Timing is noisy on shared machines, so every time is a median
+# (yard.sh), the pc platform's boot under QEMU (pc.sh) and the network (net.sh).  Timing is noisy on shared machines, so every time is a median
 # from one hyperfine run that also times the baselines, and is given as a ratio.
 #   tests/bench/run.sh BUILD_DIR
 set -euo pipefail
@@ -95,6 +95,7 @@ ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
 "$(dirname "$0")/fs.sh" "$B" "$OUT/results.md"
 "$(dirname "$0")/blk.sh" "$B" "$OUT/results.md"
 "$(dirname "$0")/yard.sh" "$B" "$OUT/results.md"
+"$(dirname "$0")/pc.sh" "$B" "$OUT/results.md"
 
 if [ "$(id -u)" = 0 ] && [ -c /dev/net/tun ]; then
 	"$(dirname "$0")/net.sh" "$B" "$OUT/results.md"
