@@ -127,6 +127,8 @@ static uint64_t flags_for(uint64_t a)
 		return PTE_P | PTE_W | PTE_NX; /* ring 0's tables, stack, page tables */
 	if (k_is_ram(a, 4096))
 		return PTE_P | PTE_W | PTE_U | PTE_NX;
+	if (k_pci_user_page(a)) /* virtio registers: ring 3 drives the devices */
+		return PTE_P | PTE_W | PTE_U | PTE_NX | PTE_PCD | PTE_PWT;
 	return PTE_P | PTE_W | PTE_NX | PTE_PCD | PTE_PWT; /* devices (and holes): ring 0, uncached */
 }
 
@@ -149,7 +151,7 @@ static int split(uint64_t lo, uint64_t hi)
 	for (unsigned i = 0; i < k_nram; i++)
 		if ((k_ram[i].start > lo && k_ram[i].start < hi) || (k_ram[i].end > lo && k_ram[i].end < hi))
 			return 1;
-	return lo == 0; /* page 0 */
+	return lo == 0 || k_pci_in(lo, hi); /* page 0, device registers */
 }
 
 void k_paging_init(uint64_t pool, uint64_t end)
