@@ -79,6 +79,31 @@ nboot() {
 	done
 }
 
+@test "virtio-net: without --ip the first NIC takes its address by DHCP, with the device's MAC address" {
+	need_ns
+	command -v dnsmasq > /dev/null || skip "dnsmasq is not installed (the DHCP server)"
+	local t=$BATS_TEST_TMPDIR
+	ip netns exec "$NS" timeout 60 dnsmasq --no-daemon --interface=tap0 --bind-interfaces --port=0 --no-resolv \
+		--no-hosts --dhcp-range=10.78.0.50,10.78.0.50,255.255.255.0 --pid-file="$t/dnsmasq.pid" \
+		--dhcp-leasefile="$t/leases" > "$t/dnsmasq.log" 2>&1 &
+	dm=$!
+	ip netns exec "$NS" timeout 60 "$QEMU" "${QARGS[@]}" -M pc \
+		-netdev tap,id=n,ifname=tap0,script=no,downscript=no -device virtio-net-pci,netdev=n,mac=02:aa:bb:cc:dd:ee \
+		-kernel "$HTTPD" -append "" > "$t/qemu.log" 2>&1 < /dev/null &
+	pid=$!
+	for i in $(seq 100); do
+		ip netns exec "$NS" curl -s -m 1 -o /dev/null http://10.78.0.50/ && break
+		sleep 0.1
+	done
+	run ip netns exec "$NS" curl -s -m 5 http://10.78.0.50/
+	kill $pid $dm
+	wait $pid $dm || true
+	cat "$t/dnsmasq.log" "$t/qemu.log"
+	[ "$status" -eq 0 ]
+	[[ $output == *"<h1>Served by a tincan unikernel</h1>"* ]]
+	grep -q "DHCPACK(tap0) 10.78.0.50 02:aa:bb:cc:dd:ee" "$t/dnsmasq.log"
+}
+
 @test "virtio-net: --dns reaches the resolver's TINCAN_DNS; bad --ip, --gw and --dns are refused with 104" {
 	nboot "$G" "--ip=10.0.0.2/24 --gw=10.0.0.1 --dns=10.0.0.53 --dns=1.1.1.1 -- env TINCAN_DNS"
 	echo "$output"
