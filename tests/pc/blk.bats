@@ -77,3 +77,27 @@ vboot() {
 	[ "$status" -eq 105 ]
 	[ "$output" = "tincan: the image declares block device 'disk' and the machine has no virtio-blk device for it (QEMU: -device virtio-blk-pci)" ]
 }
+
+@test "virtio-blk under UEFI (OVMF, q35) from a GRUB ISO: the firmware's BARs above 4 GiB are mapped too" {
+	local code=/usr/share/OVMF/OVMF_CODE_4M.fd vars=/usr/share/OVMF/OVMF_VARS_4M.fd
+	[ -f "$code" ] && [ -f "$vars" ] || skip "OVMF is not installed (apt-get install ovmf)"
+	command -v grub-mkrescue > /dev/null && command -v xorriso > /dev/null && [ -d /usr/lib/grub/x86_64-efi ] ||
+		skip "grub-mkrescue, xorriso or grub-efi-amd64-bin is not installed"
+	mkdir -p "$D/iso/boot/grub"
+	cp "$G" "$D/iso/boot/app.elf"
+	printf '%s\n' 'set timeout=0' 'set default=0' 'serial --unit=0 --speed=115200' 'terminal_input serial' \
+		'terminal_output serial' 'menuentry app {' 'multiboot2 /boot/app.elf -- rw 3' 'boot' '}' > "$D/iso/boot/grub/grub.cfg"
+	grub-mkrescue --locales= --fonts= --themes= \
+		--install-modules="multiboot2 normal serial terminal part_msdos part_gpt iso9660" \
+		-o "$D/app.iso" "$D/iso" -- -padding 32k > "$D/mkrescue.log" 2>&1 || { cat "$D/mkrescue.log"; false; }
+	cp "$vars" "$D/vars.fd"
+	"$B/bin/tincan-mkfs" "$D/d.img" 4M
+	run timeout 60 "$QEMU" -accel tcg -cpu max -M q35 -m 256 -display none -serial stdio -monitor none -no-reboot \
+		-nic none -device isa-debug-exit,iobase=0xf4,iosize=0x04 \
+		-drive if=pflash,format=raw,readonly=on,file="$code" -drive if=pflash,format=raw,file="$D/vars.fd" \
+		-device virtio-blk-pci,drive=d -drive if=none,id=d,format=raw,file="$D/d.img" -cdrom "$D/app.iso" -boot d < /dev/null
+	status=$(pc_status "$status")
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[[ $output == *"before fsync same"*"after fsync same"* ]]
+}

@@ -87,6 +87,9 @@ noreturn void k_poweroff(int status);
 void k_pci_init(void);
 int k_pci_user_page(uint64_t a); /* a ring 3 page of a device's registers */
 int k_pci_in(uint64_t lo, uint64_t hi); /* such a page lies in [lo, hi) */
+/* The i-th device register range above 4 GiB (for k_paging_init): 1 and
+ * it, ring 3's or not, or 0 past the last. */
+int k_pci_high(unsigned i, uint64_t *start, uint64_t *end, int *user);
 void k_pci_irq(unsigned irq);
 unsigned k_pci_take(unsigned wanted); /* pending wanted events, cleared */
 

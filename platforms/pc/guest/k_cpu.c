@@ -154,6 +154,19 @@ static int split(uint64_t lo, uint64_t hi)
 	return lo == 0 || k_pci_in(lo, hi); /* page 0, device registers */
 }
 
+/* One 4 KiB page at a, identity-mapped, above the first 4 GiB. */
+static void map_high(uint64_t a, uint64_t flags)
+{
+	uint64_t *t = pml4;
+	for (int shift = 39; shift > 12; shift -= 9) {
+		uint64_t *e = &t[(a >> shift) & 511];
+		if (!(*e & PTE_P))
+			*e = (uint64_t)table() | PTE_P | PTE_W | PTE_U;
+		t = (uint64_t *)(*e & PTE_ADDR);
+	}
+	t[(a >> 12) & 511] = a | flags;
+}
+
 void k_paging_init(uint64_t pool, uint64_t end)
 {
 	pool_next = (uint64_t *)pool;
@@ -179,6 +192,12 @@ void k_paging_init(uint64_t pool, uint64_t end)
 			}
 		}
 	}
+	/* Device registers the firmware put above 4 GiB (64-bit BARs). */
+	uint64_t lo, hi;
+	int user;
+	for (unsigned i = 0; k_pci_high(i, &lo, &hi, &user); i++)
+		for (uint64_t a = lo < (1ull << 32) ? 1ull << 32 : lo; a < hi; a += 4096)
+			map_high(a, PTE_P | PTE_W | PTE_NX | PTE_PCD | PTE_PWT | (user ? PTE_U : 0));
 	__asm__ __volatile__("mov %0, %%cr3" : : "r"(pml4) : "memory");
 }
 

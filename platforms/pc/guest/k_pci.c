@@ -20,12 +20,14 @@
 #define CFG_NOTIFY 2
 #define CFG_ISR 3
 #define CFG_DEVICE 4
-#define REGION_MAX (PC_DEV_MAX * 3)
+#define REGION_MAX (PC_DEV_MAX * 4)
+#define ADDR_MAX (1ull << 46) /* identity-mapped below the canonical hole */
 
 extern const struct tc_manifest_note __tincan_manifest_note;
 
 struct region {
 	uint64_t start, end; /* page-aligned */
+	int user; /* ring 3's (else the ISR: ring 0's) */
 };
 static struct region regions[REGION_MAX];
 static unsigned nregions;
@@ -61,7 +63,8 @@ struct found {
 static struct found found[PC_DEV_MAX * 2];
 static unsigned nfound;
 
-/* BAR bar's memory address, or 0 (I/O, unassigned, above 4 GiB). */
+/* BAR bar's memory address, or 0 (I/O, unassigned).  Firmware may put
+ * 64-bit BARs above 4 GiB (OVMF does): k_paging_init maps those too. */
 static uint64_t bar_addr(unsigned slot, unsigned fn, unsigned bar)
 {
 	if (bar > 5)
@@ -75,7 +78,7 @@ static uint64_t bar_addr(unsigned slot, unsigned fn, unsigned bar)
 			return 0;
 		a |= (uint64_t)cfg_read(0, slot, fn, 0x14 + 4 * bar) << 32;
 	}
-	return a >> 32 ? 0 : a;
+	return a < ADDR_MAX ? a : 0;
 }
 
 static void probe(unsigned slot, unsigned fn, uint32_t id)
@@ -110,7 +113,7 @@ static void probe(unsigned slot, unsigned fn, uint32_t id)
 		cap = (h >> 8) & 0xfc;
 	}
 	if (!addr[CFG_COMMON] || !addr[CFG_NOTIFY] || !addr[CFG_ISR] || !addr[CFG_DEVICE])
-		return; /* not a virtio 1.0 device (or its BARs are above 4 GiB) */
+		return; /* not a virtio 1.0 device */
 	f.d.common = addr[CFG_COMMON];
 	f.d.notify = addr[CFG_NOTIFY];
 	f.d.isr = addr[CFG_ISR];
@@ -119,10 +122,10 @@ static void probe(unsigned slot, unsigned fn, uint32_t id)
 	found[nfound++] = f;
 }
 
-static void add_region(uint64_t a, uint64_t len)
+static void add_region(uint64_t a, uint64_t len, int user)
 {
 	if (nregions < REGION_MAX)
-		regions[nregions++] = (struct region){ a & ~4095ull, (a + len + 4095) & ~4095ull };
+		regions[nregions++] = (struct region){ a & ~4095ull, (a + len + 4095) & ~4095ull, user };
 }
 
 static noreturn void missing(unsigned i)
@@ -169,9 +172,10 @@ void k_pci_init(void)
 		f->d.ev = t == TC_DEV_NET ? PLAT_EV_NET(counts[t]) : PLAT_EV_BLOCK(counts[t]);
 		counts[t]++;
 		pc_boot_info.dev[pc_boot_info.ndev++] = f->d;
-		add_region(f->d.common, f->len[CFG_COMMON]);
-		add_region(f->d.notify, f->len[CFG_NOTIFY]);
-		add_region(f->d.device, f->len[CFG_DEVICE]);
+		add_region(f->d.common, f->len[CFG_COMMON], 1);
+		add_region(f->d.notify, f->len[CFG_NOTIFY], 1);
+		add_region(f->d.device, f->len[CFG_DEVICE], 1);
+		add_region(f->d.isr, f->len[CFG_ISR], 0);
 		/* Memory space and bus mastering on, INTx not disabled. */
 		uint32_t cmd = cfg_read(0, f->d.slot, f->d.func, 0x04) & 0xffff;
 		cfg_write(0, f->d.slot, f->d.func, 0x04, (cmd | 0x06) & ~0x400u);
@@ -190,7 +194,7 @@ void k_pci_init(void)
 int k_pci_user_page(uint64_t a)
 {
 	for (unsigned i = 0; i < nregions; i++)
-		if (a >= regions[i].start && a < regions[i].end)
+		if (regions[i].user && a >= regions[i].start && a < regions[i].end)
 			return 1;
 	return 0;
 }
@@ -198,8 +202,20 @@ int k_pci_user_page(uint64_t a)
 int k_pci_in(uint64_t lo, uint64_t hi)
 {
 	for (unsigned i = 0; i < nregions; i++)
-		if (regions[i].start < hi && regions[i].end > lo)
+		if (regions[i].user && regions[i].start < hi && regions[i].end > lo)
 			return 1;
+	return 0;
+}
+
+int k_pci_high(unsigned i, uint64_t *start, uint64_t *end, int *user)
+{
+	for (unsigned k = 0; k < nregions; k++)
+		if (regions[k].end > (1ull << 32) && i-- == 0) {
+			*start = regions[k].start;
+			*end = regions[k].end;
+			*user = regions[k].user;
+			return 1;
+		}
 	return 0;
 }
 
