@@ -101,3 +101,27 @@ vboot() {
 	[ "$status" -eq 0 ]
 	[[ $output == *"before fsync same"*"after fsync same"* ]]
 }
+
+@test "virtio-blk: the image's disks get the virtio-blk devices in PCI order; extra devices are left alone" {
+	local g2=$D/two.elf
+	cp "$G" "$g2"
+	"$B/bin/tincan-mkimage" --no-devices "$g2" > /dev/null
+	"$B/bin/tincan-mkimage" --block=first:/first --block=disk:/data "$g2" > /dev/null
+	"$B/bin/tincan-mkfs" "$D/a.img" 1M
+	"$B/bin/tincan-mkfs" "$D/b.img" 4M
+	"$B/bin/tincan-mkfs" "$D/c.img" 1M
+	vboot pc "$D/b.img" make
+	[ "$output" = made ]
+	cp "$D/c.img" "$D/c0.img"
+	run timeout 60 "$QEMU" -accel tcg -cpu max -M q35 -m 128 -display none -serial stdio -monitor none \
+		-no-reboot -nic none -device isa-debug-exit,iobase=0xf4,iosize=0x04 \
+		-device virtio-blk-pci,drive=a,addr=0x5 -drive if=none,id=a,format=raw,file="$D/a.img" \
+		-device virtio-blk-pci,drive=b,addr=0x6 -drive if=none,id=b,format=raw,file="$D/b.img" \
+		-device virtio-blk-pci,drive=c,addr=0x7 -drive if=none,id=c,format=raw,file="$D/c.img" \
+		-kernel "$g2" -append "-- ls /data" < /dev/null
+	status=$(pc_status "$status")
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[ "$output" = ". .. d pieces sl top" ]
+	cmp "$D/c.img" "$D/c0.img"
+}
