@@ -403,3 +403,8 @@ FORCE:
 .SECONDARY:
 
 -include $(shell find $(B) -name '*.d' 2>/dev/null)
+
+# The virtio-blk driver's queue logic on the host (tests/unit/test_virtio.c).
+$(B)/host/tests/unit/test_virtio.o: UNIT_CFLAGS += -Ilibos/include -Iplatforms/common/drivers/virtio
+$(B)/tests/unit/test_virtio: $(B)/host/tests/unit/test_virtio.o
+TEST_BINS += $(B)/tests/unit/test_virtio

@@ -8,7 +8,7 @@
 PLAT_GUEST_SRC := $(wildcard platforms/pc/guest/*.c) platforms/pc/guest/boot.S platforms/pc/guest/trap.S \
 	platforms/common/backtrace.c
 PLAT_LDS := platforms/pc/guest/tincan.ld
-PLAT_DRIVERS :=
+PLAT_DRIVERS := virtio
 PLAT_MANIFEST_CFLAGS := -include platforms/pc/abi.h -DTINCAN_PLATFORM_ID=TC_PLATFORM_PC \
 	-DTINCAN_PLATFORM_ABI=PC_ABI_VERSION
 PLAT_APPS := $(B)/apps/pc
@@ -20,7 +20,8 @@ PLAT_IMG := .elf
 $(GB)/platforms/pc/guest/k_%.o: GUEST_CFLAGS += -mgeneral-regs-only -mno-red-zone -fno-builtin \
 	-fno-tree-loop-distribute-patterns -Iplatforms/pc
 $(GB)/platforms/common/backtrace.o: GUEST_CFLAGS += -mgeneral-regs-only -mno-red-zone -fno-builtin
-$(GB)/platforms/pc/guest/%.o: GUEST_CFLAGS += -Iplatforms/pc -Iplatforms/pc/guest -Iplatforms/common
+$(GB)/platforms/pc/guest/%.o: GUEST_CFLAGS += -Iplatforms/pc -Iplatforms/pc/guest -Iplatforms/common \
+	-Iplatforms/common/drivers/virtio
 
 # No host tools of its own: QEMU and GRUB come from Debian, the ISO from
 # tincan-mkimage --iso.

@@ -80,6 +80,19 @@ void k_irq(unsigned irq);
 void k_acpi_init(uint64_t rsdp); /* 0: look for it */
 noreturn void k_poweroff(int status);
 
+/* k_pci.c: virtio devices on PCI bus 0, matched to the manifest's devices
+ * into pc_boot_info.dev (before k_paging_init: it maps their registers for
+ * ring 3), their IRQs unmasked (after k_timers_init); the IRQ handler's
+ * part, and the events pending for waits. */
+void k_pci_init(void);
+int k_pci_user_page(uint64_t a); /* a ring 3 page of a device's registers */
+int k_pci_in(uint64_t lo, uint64_t hi); /* such a page lies in [lo, hi) */
+/* The i-th device register range above 4 GiB (for k_paging_init): 1 and
+ * it, ring 3's or not, or 0 past the last. */
+int k_pci_high(unsigned i, uint64_t *start, uint64_t *end, int *user);
+void k_pci_irq(unsigned irq);
+unsigned k_pci_take(unsigned wanted); /* pending wanted events, cleared */
+
 /* k_trap.c */
 void k_trap(struct k_frame *f);
 noreturn void k_fail(const char *what); /* before ring 3: say it and power off */

@@ -127,6 +127,8 @@ static uint64_t flags_for(uint64_t a)
 		return PTE_P | PTE_W | PTE_NX; /* ring 0's tables, stack, page tables */
 	if (k_is_ram(a, 4096))
 		return PTE_P | PTE_W | PTE_U | PTE_NX;
+	if (k_pci_user_page(a)) /* virtio registers: ring 3 drives the devices */
+		return PTE_P | PTE_W | PTE_U | PTE_NX | PTE_PCD | PTE_PWT;
 	return PTE_P | PTE_W | PTE_NX | PTE_PCD | PTE_PWT; /* devices (and holes): ring 0, uncached */
 }
 
@@ -149,7 +151,20 @@ static int split(uint64_t lo, uint64_t hi)
 	for (unsigned i = 0; i < k_nram; i++)
 		if ((k_ram[i].start > lo && k_ram[i].start < hi) || (k_ram[i].end > lo && k_ram[i].end < hi))
 			return 1;
-	return lo == 0; /* page 0 */
+	return lo == 0 || k_pci_in(lo, hi); /* page 0, device registers */
+}
+
+/* One 4 KiB page at a, identity-mapped, above the first 4 GiB. */
+static void map_high(uint64_t a, uint64_t flags)
+{
+	uint64_t *t = pml4;
+	for (int shift = 39; shift > 12; shift -= 9) {
+		uint64_t *e = &t[(a >> shift) & 511];
+		if (!(*e & PTE_P))
+			*e = (uint64_t)table() | PTE_P | PTE_W | PTE_U;
+		t = (uint64_t *)(*e & PTE_ADDR);
+	}
+	t[(a >> 12) & 511] = a | flags;
 }
 
 void k_paging_init(uint64_t pool, uint64_t end)
@@ -177,6 +192,12 @@ void k_paging_init(uint64_t pool, uint64_t end)
 			}
 		}
 	}
+	/* Device registers the firmware put above 4 GiB (64-bit BARs). */
+	uint64_t lo, hi;
+	int user;
+	for (unsigned i = 0; k_pci_high(i, &lo, &hi, &user); i++)
+		for (uint64_t a = lo < (1ull << 32) ? 1ull << 32 : lo; a < hi; a += 4096)
+			map_high(a, PTE_P | PTE_W | PTE_NX | PTE_PCD | PTE_PWT | (user ? PTE_U : 0));
 	__asm__ __volatile__("mov %0, %%cr3" : : "r"(pml4) : "memory");
 }
 

@@ -152,18 +152,21 @@ void k_irq(unsigned irq)
 {
 	if (irq == 0)
 		ticked = 1;
+	k_pci_irq(irq);
 	if (irq >= 8)
 		outb(0xa0, 0x20);
 	outb(0x20, 0x20);
 }
 
-/* Halt until the TSC reaches deadline or a wanted event (console input)
- * is ready; the PIT wakes us at most every 50 ms in between. */
+/* Halt until the TSC reaches deadline or a wanted event (console input, a
+ * virtio device's interrupt) is ready; the PIT wakes us at most every
+ * 50 ms in between. */
 unsigned k_wait(uint64_t deadline, unsigned wanted)
 {
 	for (;;) {
-		if ((wanted & 1) && k_serial_ready())
-			return 1;
+		unsigned ev = k_pci_take(wanted) | ((wanted & 1) && k_serial_ready());
+		if (ev)
+			return ev;
 		uint64_t now = k_rdtsc();
 		if (now >= deadline)
 			return 0;

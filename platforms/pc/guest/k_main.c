@@ -113,6 +113,7 @@ void k_main(unsigned kind, uint64_t info, uint32_t magic)
 	k_cpu_init();
 	k_timers_init();
 	k_acpi_init(rsdp);
+	k_pci_init();
 
 	/* The image's RAM region: page tables first, then the heap, the guard
 	 * page, and the main stack at its top. */

@@ -1,83 +1,14 @@
 /*
- * Devices the pc platform does not drive yet: no network devices, no block
- * devices (virtio-net and virtio-blk over PCI are next), and no host
- * directories (a PC has no host to share them).  Apps that look find none;
- * the calls that need one fail with ENODEV.
+ * What the pc platform has none of: host directories (a PC has no host to
+ * share them).  Apps that look find none; the calls that need one fail
+ * with ENODEV.  (Net and block devices are virtio's:
+ * platforms/common/drivers/virtio.)
  */
 #include <errno.h>
 #include <stddef.h>
 #include <stdint.h>
 
 #include <tincan/platform.h>
-
-int plat_net_count(void)
-{
-	return 0;
-}
-const struct plat_net_info *plat_net_info(int dev)
-{
-	(void)dev;
-	return NULL;
-}
-int plat_net_open(int dev, void *mem)
-{
-	(void)dev;
-	(void)mem;
-	return -ENODEV;
-}
-int plat_net_send(int dev, const void *frame, size_t len)
-{
-	(void)dev;
-	(void)frame;
-	(void)len;
-	return -ENODEV;
-}
-const void *plat_net_recv(int dev, size_t *len)
-{
-	(void)dev;
-	(void)len;
-	return NULL;
-}
-void plat_net_release(int dev)
-{
-	(void)dev;
-}
-void plat_net_flush(void)
-{
-}
-
-int plat_block_count(void)
-{
-	return 0;
-}
-const struct plat_block_info *plat_block_info(int dev)
-{
-	(void)dev;
-	return NULL;
-}
-int plat_block_open(int dev, void *mem)
-{
-	(void)dev;
-	(void)mem;
-	return -ENODEV;
-}
-int plat_block_submit(int dev, const struct plat_block_req *reqs, int n)
-{
-	(void)dev;
-	(void)reqs;
-	(void)n;
-	return -ENODEV;
-}
-void plat_block_kick(void)
-{
-}
-int plat_block_done(int dev, struct plat_block_completion *done, int n)
-{
-	(void)dev;
-	(void)done;
-	(void)n;
-	return 0;
-}
 
 int plat_dir_count(void)
 {

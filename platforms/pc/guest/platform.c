@@ -1,6 +1,7 @@
 /*
  * The pc platform's interface for libos, in ring 3: the serial console,
- * waits and exits through ring 0 (int $0x80, k_trap.c), entropy from
+ * waits and exits through ring 0 (int $0x80, k_trap.c), the virtio
+ * devices' events (platforms/common/drivers/virtio), entropy from
  * RDRAND, no memory growth (the machine's RAM is all given at the start).
  */
 #include <errno.h>
@@ -11,6 +12,7 @@
 #include "backtrace.h"
 #include "chacha20.h"
 #include "pc.h"
+#include "virtio.h"
 #include <tincan/platform.h>
 
 uint64_t pc_tsc_at(uint64_t ns);
@@ -30,10 +32,22 @@ long plat_console_read(void *buf, size_t len)
 	}
 }
 
+/* Queued frames and requests go out first; events already in the
+ * devices' used rings need no wait.  Ring 0 reports a device's interrupt
+ * (perhaps for what was collected since): look again before returning. */
 unsigned plat_wait(uint64_t deadline_ns, unsigned wanted)
 {
 	uint64_t until = deadline_ns == UINT64_MAX ? UINT64_MAX : pc_tsc_at(deadline_ns);
-	return (unsigned)pc_call(PC_CALL_WAIT, (long)until, (long)(wanted & PLAT_EV_CONSOLE_IN), 0);
+	virtio_kick();
+	for (;;) {
+		unsigned ev = virtio_ready(wanted);
+		if (ev)
+			return ev;
+		unsigned r = (unsigned)pc_call(PC_CALL_WAIT, (long)until, (long)wanted, 0);
+		ev = (r & PLAT_EV_CONSOLE_IN) | virtio_ready(wanted);
+		if (ev || !r)
+			return ev;
+	}
 }
 
 unsigned plat_host_signals(void)

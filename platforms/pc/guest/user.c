@@ -4,7 +4,9 @@
  *
  * The command line (from the boot loader, or QEMU's -append) has the
  * syntax of tincan-run's guest side: options first (--env=NAME=VALUE,
- * repeatable), then the app's arguments; "--" ends the options.
+ * repeatable; --ip=ADDR/PREFIX, --gw=ADDR and --dns=ADDR for the first net
+ * device, as tincan-run's options of those names), then the app's
+ * arguments; "--" ends the options.
  */
 #include <stddef.h>
 #include <stdint.h>
@@ -17,6 +19,7 @@
 
 #define ARGV_MAX 256
 #define ENV_MAX 64
+#define DNS_MAX 3
 
 static uint64_t tsc_boot, tsc_hz, mult;
 static int64_t real_boot;
@@ -58,6 +61,61 @@ static noreturn void usage(const char *what, const char *arg)
 		;
 }
 
+/* An IPv4 address in dotted quad, in network byte order (0: bad). */
+static uint32_t ipv4(const char *s, const char **end)
+{
+	uint32_t a = 0;
+	for (int i = 0; i < 4; i++) {
+		if (i && *s++ != '.')
+			return 0;
+		unsigned v = 0, digits = 0;
+		for (; *s >= '0' && *s <= '9' && digits < 4; s++, digits++)
+			v = v * 10 + (unsigned)(*s - '0');
+		if (!digits || digits > 3 || v > 255)
+			return 0;
+		a |= (uint32_t)v << (8 * i);
+	}
+	*end = s;
+	return a;
+}
+
+extern uint32_t pc_ip4, pc_prefix, pc_gw4; /* devices.c: the first net device's */
+
+/* --ip=ADDR/PREFIX, --gw=ADDR, --dns=ADDR (up to DNS_MAX, joined into
+ * TINCAN_DNS for the resolver). */
+static void net_option(const char *w, char *dns, size_t *dnslen, unsigned *ndns, int have_net)
+{
+	const char *v = strchr(w, '=') + 1, *e;
+	if (!have_net)
+		usage("the option needs a net device and the image declares none: ", w);
+	if (w[2] == 'i') {
+		pc_ip4 = ipv4(v, &e);
+		unsigned p = 0, digits = 0;
+		if (pc_ip4 && *e == '/')
+			for (e++; *e >= '0' && *e <= '9' && digits < 3; e++, digits++)
+				p = p * 10 + (unsigned)(*e - '0');
+		if (!pc_ip4 || !digits || *e || p < 1 || p > 32)
+			usage("invalid --ip: expected ADDRESS/PREFIX like 10.0.0.2/24: ", w);
+		pc_prefix = p;
+	} else if (w[2] == 'g') {
+		pc_gw4 = ipv4(v, &e);
+		if (!pc_gw4 || *e)
+			usage("invalid --gw: expected an IPv4 address like 10.0.0.1: ", w);
+	} else {
+		uint32_t a = ipv4(v, &e);
+		if (!a || *e)
+			usage("invalid --dns: expected an IPv4 address like 10.0.0.1: ", w);
+		if (*ndns == DNS_MAX)
+			usage("too many --dns options (the most is 3): ", w);
+		size_t n = strlen(v);
+		if (*ndns)
+			dns[(*dnslen)++] = ',';
+		memcpy(dns + *dnslen, v, n + 1);
+		*dnslen += n;
+		(*ndns)++;
+	}
+}
+
 extern const struct tc_manifest_note __tincan_manifest_note;
 noreturn void pc_user_start(struct pc_boot *b);
 
@@ -65,6 +123,12 @@ void pc_user_start(struct pc_boot *b)
 {
 	static char *words[ARGV_MAX + 1], *argv[ARGV_MAX + 2], *envp[ENV_MAX + 1];
 	static char name[TC_MFT_NAME_MAX];
+	static char dns[sizeof "TINCAN_DNS=" + DNS_MAX * 16] = "TINCAN_DNS=";
+	size_t dnslen = sizeof "TINCAN_DNS=" - 1;
+	unsigned ndns = 0;
+	int have_net = 0;
+	for (unsigned d = 0; d < b->ndev; d++)
+		have_net |= b->dev[d].type == 1;
 	tsc_boot = b->tsc_boot;
 	tsc_hz = b->tsc_hz;
 	mult = (uint64_t)(((unsigned __int128)1000000000u << 32) / tsc_hz);
@@ -87,9 +151,11 @@ void pc_user_start(struct pc_boot *b)
 			envp[envc++] = words[i] + 6;
 		} else if (!strncmp(words[i], "--ip=", 5) || !strncmp(words[i], "--gw=", 5) ||
 			   !strncmp(words[i], "--dns=", 6)) {
-			usage("this image has no network device on the pc platform: ", words[i]);
+			net_option(words[i], dns, &dnslen, &ndns, have_net);
 		} else {
-			usage("unknown option (guest options: --env=NAME=VALUE; -- ends them): ", words[i]);
+			usage("unknown option (guest options: --env=NAME=VALUE, --ip=ADDR/PREFIX, --gw=ADDR, "
+			      "--dns=ADDR; -- ends them): ",
+			      words[i]);
 		}
 	}
 	/* argv[0]: the image's name, as tincan-run gives it. */
@@ -106,6 +172,11 @@ void pc_user_start(struct pc_boot *b)
 	while (i < n)
 		argv[argc++] = words[i++];
 	argv[argc] = NULL;
+	if (ndns) {
+		if (envc == ENV_MAX)
+			usage("too many --env options (the most is 64)", "");
+		envp[envc++] = dns;
+	}
 	envp[envc] = NULL;
 
 	struct tc_boot t = {

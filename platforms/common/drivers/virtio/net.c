@@ -1,0 +1,206 @@
+/*
+ * virtio-net (virtio 1.0, 5.1) as libos's net devices: a receive and a
+ * transmit queue per device, with NBUF receive and NBUF transmit buffers
+ * of BUFSZ bytes, all in the memory libos hands plat_net_open.  Receive
+ * buffers stay posted; a frame is handed to libos where the device wrote
+ * it and posted again on release.  Sends copy the frame behind a zeroed
+ * virtio-net header (no offloads) and go out with one notify on the next
+ * flush or wait.  The MAC address is the device's (VIRTIO_NET_F_MAC), else
+ * a random locally administered one.
+ */
+#include <errno.h>
+#include <string.h>
+
+#include <tincan/platform.h>
+
+#include "virtq.h"
+
+#define F_MAC (1ull << 5)
+#define QMAX 256
+#define NBUF 128
+#define BUFSZ 2048
+#define HDR 12 /* struct virtio_net_hdr with num_buffers (VERSION_1) */
+#define FRAME_MIN 14
+#define FRAME_MAX 1514
+
+#define MEM (2 * virtq_mem(QMAX) + 2 * NBUF * BUFSZ)
+
+struct dev {
+	const struct virtio_dev *vd;
+	struct plat_net_info info;
+	struct virtq rx, tx;
+	uint8_t *rxbuf, *txbuf;
+	unsigned nrx, ntx;
+	uint16_t free[NBUF], nfree; /* transmit buffers (and their descriptors) not in use */
+	uint32_t cur; /* the receive buffer plat_net_recv handed out, or UINT32_MAX */
+	int open;
+};
+
+static struct dev devs[PLAT_NET_MAX];
+static int ndevs = -1;
+
+int plat_net_count(void)
+{
+	if (ndevs < 0) {
+		ndevs = 0;
+		const struct virtio_dev *vd;
+		while (ndevs < PLAT_NET_MAX && (vd = virtio_transport(VIRTIO_NET, ndevs))) {
+			struct dev *d = &devs[ndevs++];
+			struct plat_net_info *n = &d->info;
+			d->vd = vd;
+			memcpy(n->name, vd->name, sizeof n->name);
+			if (virtio_features(vd) & F_MAC) {
+				for (unsigned i = 0; i < 6; i++)
+					n->mac[i] = virtio_cfg8(vd, i);
+			} else {
+				plat_entropy(n->mac, 6);
+				n->mac[0] = (uint8_t)((n->mac[0] & 0xfe) | 0x02);
+			}
+			n->mtu = 1500;
+			n->ip4 = vd->ip4;
+			n->prefix = vd->prefix;
+			n->gw4 = vd->gw4;
+			n->mem = (uint32_t)MEM;
+		}
+	}
+	return ndevs;
+}
+
+const struct plat_net_info *plat_net_info(int dev)
+{
+	return dev >= 0 && dev < plat_net_count() ? &devs[dev].info : NULL;
+}
+
+int plat_net_open(int dev, void *mem)
+{
+	if (!plat_net_info(dev))
+		return -ENODEV;
+	struct dev *d = &devs[dev];
+	if (d->open)
+		return -EBUSY;
+	if ((uintptr_t)mem % 64)
+		return -EINVAL;
+	uint64_t got;
+	uint8_t *p = mem;
+	int r = virtio_start(d->vd, F_MAC, &got);
+	if (!r)
+		r = virtq_setup(d->vd, &d->rx, 0, QMAX, p);
+	if (!r)
+		r = virtq_setup(d->vd, &d->tx, 1, QMAX, p + virtq_mem(QMAX));
+	if (r) {
+		virtio_fail(d->vd);
+		return r;
+	}
+	d->rxbuf = p + 2 * virtq_mem(QMAX);
+	d->txbuf = d->rxbuf + NBUF * BUFSZ;
+	d->nrx = d->rx.size < NBUF ? d->rx.size : NBUF;
+	d->ntx = d->tx.size < NBUF ? d->tx.size : NBUF;
+	for (unsigned i = 0; i < d->nrx; i++) {
+		d->rx.desc[i] =
+		    (struct virtq_desc){ (uint64_t)(uintptr_t)(d->rxbuf + i * BUFSZ), BUFSZ, VIRTQ_DESC_F_WRITE, 0 };
+		virtq_push(&d->rx, (uint16_t)i);
+	}
+	d->nfree = 0;
+	for (unsigned i = d->ntx; i-- > 0;)
+		d->free[d->nfree++] = (uint16_t)i;
+	d->tx.avail[0] = VIRTQ_AVAIL_F_NO_INTERRUPT; /* sends are reclaimed by polling */
+	d->cur = UINT32_MAX;
+	virtio_driver_ok(d->vd);
+	virtq_kick(&d->rx);
+	d->open = 1;
+	return 0;
+}
+
+/* Take back the transmit buffers the device is done with. */
+static void reclaim(struct dev *d)
+{
+	uint32_t id, len;
+	while (virtq_pop(&d->tx, &id, &len))
+		if (id < d->ntx)
+			d->free[d->nfree++] = (uint16_t)id;
+}
+
+int plat_net_send(int dev, const void *frame, size_t len)
+{
+	if (!plat_net_info(dev) || !devs[dev].open)
+		return -ENODEV;
+	if (len < FRAME_MIN || len > FRAME_MAX)
+		return -EMSGSIZE;
+	struct dev *d = &devs[dev];
+	if (!d->nfree)
+		reclaim(d);
+	if (!d->nfree)
+		return -EAGAIN;
+	uint16_t i = d->free[--d->nfree];
+	uint8_t *b = d->txbuf + (size_t)i * BUFSZ;
+	memset(b, 0, HDR);
+	memcpy(b + HDR, frame, len);
+	d->tx.desc[i] = (struct virtq_desc){ (uint64_t)(uintptr_t)b, (uint32_t)(HDR + len), 0, 0 };
+	virtq_push(&d->tx, i);
+	return 0;
+}
+
+const void *plat_net_recv(int dev, size_t *len)
+{
+	if (!plat_net_info(dev) || !devs[dev].open)
+		return NULL;
+	struct dev *d = &devs[dev];
+	uint32_t id, n;
+	while (d->cur == UINT32_MAX && virtq_pop(&d->rx, &id, &n)) {
+		if (id >= d->nrx)
+			continue; /* not ours: a broken device */
+		if (n < HDR + FRAME_MIN) { /* nothing to hand over: post it again */
+			virtq_push(&d->rx, (uint16_t)id);
+			continue;
+		}
+		d->cur = id;
+		d->rx.desc[id].len = n - HDR; /* kept here until release */
+	}
+	if (d->cur == UINT32_MAX)
+		return NULL;
+	*len = d->rx.desc[d->cur].len;
+	return d->rxbuf + (size_t)d->cur * BUFSZ + HDR;
+}
+
+void plat_net_release(int dev)
+{
+	if (!plat_net_info(dev) || devs[dev].cur == UINT32_MAX)
+		return;
+	struct dev *d = &devs[dev];
+	d->rx.desc[d->cur].len = BUFSZ;
+	virtq_push(&d->rx, (uint16_t)d->cur);
+	d->cur = UINT32_MAX;
+}
+
+void virtio_net_kick(void)
+{
+	for (int i = 0; i < ndevs; i++) {
+		struct dev *d = &devs[i];
+		if (!d->open)
+			continue;
+		virtq_kick(&d->tx);
+		virtq_kick(&d->rx);
+		if (!d->nfree) {
+			/* Every buffer is out: give the device a moment, so a
+			 * send retried after this flush finds room. */
+			uint64_t until = plat_clock_monotonic_ns() + 2000000;
+			for (reclaim(d); !d->nfree && plat_clock_monotonic_ns() < until; reclaim(d))
+				;
+		}
+	}
+}
+
+void plat_net_flush(void)
+{
+	virtio_net_kick();
+}
+
+unsigned virtio_net_ready(unsigned wanted)
+{
+	unsigned ev = 0;
+	for (int i = 0; i < ndevs; i++)
+		if ((wanted & PLAT_EV_NET(i)) && devs[i].open &&
+		    (devs[i].cur != UINT32_MAX || virtq_has_used(&devs[i].rx)))
+			ev |= PLAT_EV_NET(i);
+	return ev;
+}

@@ -1,0 +1,131 @@
+# virtio-net on the pc platform (k_pci.c finds it, platforms/common/drivers/
+# virtio drives it): httpd (build/apps/pc/httpd.elf) answers curl and wrk
+# through a tap in a network namespace of our own; the guest options
+# --ip, --gw and --dns; a declared net device with no device behind it.
+load ../helpers
+
+HTTPD=$B/apps/pc/httpd.elf
+
+setup_file() {
+	export NS=tincan-pc$$
+	[ -x "$B/bin/tincan-cc" ] || return 0
+	local g=$BATS_FILE_TMPDIR/pcnet.elf
+	"$B/bin/tincan-cc" --platform=pc -O2 -o "$g" "$TESTS/guests/pcboot.c" 2> "$BATS_FILE_TMPDIR/cc.log" &&
+		"$B/bin/tincan-mkimage" --net=net0 "$g" > /dev/null 2>> "$BATS_FILE_TMPDIR/cc.log" || rm -f "$g"
+	[ "$(id -u)" = 0 ] && [ -c /dev/net/tun ] && command -v ip > /dev/null || return 0
+	ip netns add "$NS" || return 0
+	ip -n "$NS" link set lo up
+	ip -n "$NS" tuntap add tap0 mode tap
+	ip -n "$NS" link set tap0 up
+	ip -n "$NS" addr add 10.78.0.1/24 dev tap0
+}
+
+teardown_file() {
+	ip netns del "$NS" 2> /dev/null || true
+}
+
+setup() {
+	need_platform
+	G=$BATS_FILE_TMPDIR/pcnet.elf
+	[ -f "$G" ] || { cat "$BATS_FILE_TMPDIR/cc.log"; false; }
+}
+
+need_ns() {
+	[ "$(id -u)" = 0 ] || skip "network tests need root (network namespaces)"
+	[ -c /dev/net/tun ] || skip "/dev/net/tun is missing"
+	command -v curl > /dev/null || skip "curl is not installed"
+	command -v wrk > /dev/null || skip "wrk is not installed"
+	ip netns list | grep -q "^$NS" || skip "could not create a network namespace"
+}
+
+QARGS=(-accel tcg -cpu max -m 128 -display none -serial stdio -monitor none -no-reboot
+	-device isa-debug-exit,iobase=0xf4,iosize=0x04)
+
+# nboot IMAGE APPEND: boot with a virtio-net device that has no backend
+# (frames go nowhere): enough for the guest options.  QEMU's warning about
+# that (on its stderr) is left out; the guest's console is its stdout.
+nboot() {
+	run bash -c 'exec timeout 60 "$@" 2> /dev/null' _ "$QEMU" "${QARGS[@]}" -M pc -nic none -device virtio-net-pci \
+		-kernel "$1" -append "$2" < /dev/null
+	status=$(pc_status "$status")
+}
+
+@test "virtio-net: httpd answers curl and a wrk run without errors (tap in a namespace)" {
+	need_ns
+	local m
+	for m in pc q35; do
+		ip netns exec "$NS" timeout 60 "$QEMU" "${QARGS[@]}" -M $m \
+			-netdev tap,id=n,ifname=tap0,script=no,downscript=no -device virtio-net-pci,netdev=n \
+			-kernel "$HTTPD" -append "--ip=10.78.0.2/24 --gw=10.78.0.1 --" > "$BATS_TEST_TMPDIR/$m.log" 2>&1 < /dev/null &
+		pid=$!
+		for i in $(seq 100); do
+			ip netns exec "$NS" curl -s -m 1 -o /dev/null http://10.78.0.2/ && break
+			sleep 0.1
+		done
+		run ip netns exec "$NS" curl -s -m 5 http://10.78.0.2/
+		echo "$m: curl: $output"
+		[ "$status" -eq 0 ]
+		[[ $output == *"<h1>Served by a tincan unikernel</h1>"* ]]
+		run ip netns exec "$NS" timeout 20 wrk -t1 -c8 -d 2 http://10.78.0.2/
+		echo "$m: wrk: $output"
+		kill $pid
+		wait $pid || true
+		cat "$BATS_TEST_TMPDIR/$m.log"
+		[ "$status" -eq 0 ]
+		[[ $output == *"Requests/sec:"* ]]
+		[[ $output != *"Socket errors"* ]]
+		[[ $output != *"Non-2xx"* ]]
+		[ "$(sed -n 's/^ *\([0-9]*\) requests in .*/\1/p' <<< "$output")" -ge 200 ]
+	done
+}
+
+@test "virtio-net: without --ip the first NIC takes its address by DHCP, with the device's MAC address" {
+	need_ns
+	command -v dnsmasq > /dev/null || skip "dnsmasq is not installed (the DHCP server)"
+	local t=$BATS_TEST_TMPDIR
+	ip netns exec "$NS" timeout 60 dnsmasq --no-daemon --interface=tap0 --bind-interfaces --port=0 --no-resolv \
+		--no-hosts --dhcp-range=10.78.0.50,10.78.0.50,255.255.255.0 --pid-file="$t/dnsmasq.pid" \
+		--dhcp-leasefile="$t/leases" > "$t/dnsmasq.log" 2>&1 &
+	dm=$!
+	ip netns exec "$NS" timeout 60 "$QEMU" "${QARGS[@]}" -M pc \
+		-netdev tap,id=n,ifname=tap0,script=no,downscript=no -device virtio-net-pci,netdev=n,mac=02:aa:bb:cc:dd:ee \
+		-kernel "$HTTPD" -append "" > "$t/qemu.log" 2>&1 < /dev/null &
+	pid=$!
+	for i in $(seq 100); do
+		ip netns exec "$NS" curl -s -m 1 -o /dev/null http://10.78.0.50/ && break
+		sleep 0.1
+	done
+	run ip netns exec "$NS" curl -s -m 5 http://10.78.0.50/
+	kill $pid $dm
+	wait $pid $dm || true
+	cat "$t/dnsmasq.log" "$t/qemu.log"
+	[ "$status" -eq 0 ]
+	[[ $output == *"<h1>Served by a tincan unikernel</h1>"* ]]
+	grep -q "DHCPACK(tap0) 10.78.0.50 02:aa:bb:cc:dd:ee" "$t/dnsmasq.log"
+}
+
+@test "virtio-net: --dns reaches the resolver's TINCAN_DNS; bad --ip, --gw and --dns are refused with 104" {
+	nboot "$G" "--ip=10.0.0.2/24 --gw=10.0.0.1 --dns=10.0.0.53 --dns=1.1.1.1 -- env TINCAN_DNS"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[ "$output" = "TINCAN_DNS=10.0.0.53,1.1.1.1" ]
+	nboot "$G" "--ip=10.0.0.2 -- exit 0"
+	[ "$status" -eq 104 ]
+	[ "$output" = "tincan: invalid --ip: expected ADDRESS/PREFIX like 10.0.0.2/24: --ip=10.0.0.2" ]
+	nboot "$G" "--ip=10.0.0.256/24 -- exit 0"
+	[ "$status" -eq 104 ]
+	nboot "$G" "--gw=10.0.0 -- exit 0"
+	[ "$status" -eq 104 ]
+	[ "$output" = "tincan: invalid --gw: expected an IPv4 address like 10.0.0.1: --gw=10.0.0" ]
+	nboot "$G" "--dns=x -- exit 0"
+	[ "$status" -eq 104 ]
+	[ "$output" = "tincan: invalid --dns: expected an IPv4 address like 10.0.0.1: --dns=x" ]
+}
+
+@test "virtio-net: a declared net device without a device is one line and status 105" {
+	run timeout 60 "$QEMU" "${QARGS[@]}" -M pc -nic none -kernel "$HTTPD" -append "" < /dev/null
+	status=$(pc_status "$status")
+	echo "$output"
+	[ "$status" -eq 105 ]
+	[ "$output" = "tincan: the image declares net device 'net0' and the machine has no virtio-net device for it (QEMU: -device virtio-net-pci)" ]
+}
