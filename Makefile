@@ -372,6 +372,11 @@ $(B)/yard/linux/.%: tests/yard/build.sh toolchain/debsrc.sh | deps
 	$(Q)touch $@
 TEST_BINS += $(YARD)
 
+# The virtio-blk driver's queue logic on the host (tests/unit/test_virtio.c).
+$(B)/host/tests/unit/test_virtio.o: UNIT_CFLAGS += -Ilibos/include -Iplatforms/common/drivers/virtio
+$(B)/tests/unit/test_virtio: $(B)/host/tests/unit/test_virtio.o
+TEST_BINS += $(B)/tests/unit/test_virtio
+
 # ---- top-level targets -------------------------------------------------------
 # `make test` (kvm, the default) runs every test on kvm, then builds the pc
 # platform and runs the tests that hold there: its own (tests/pc) and the
@@ -403,8 +408,3 @@ FORCE:
 .SECONDARY:
 
 -include $(shell find $(B) -name '*.d' 2>/dev/null)
-
-# The virtio-blk driver's queue logic on the host (tests/unit/test_virtio.c).
-$(B)/host/tests/unit/test_virtio.o: UNIT_CFLAGS += -Ilibos/include -Iplatforms/common/drivers/virtio
-$(B)/tests/unit/test_virtio: $(B)/host/tests/unit/test_virtio.o
-TEST_BINS += $(B)/tests/unit/test_virtio

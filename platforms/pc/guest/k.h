@@ -14,6 +14,12 @@
 
 #include "pc.h"
 
+/* Ring 0's own variables (zero at the start: .kdata is not loaded, only
+ * cleared) go where ring 3 cannot reach them.  pc_boot_info stays in
+ * ring 3's memory: ring 0 reads it only before it enters ring 3, and
+ * after that only to word its fault messages. */
+#define K_PRIVATE __attribute__((section(".kdata.private")))
+
 /* The registers trap.S saves, lowest address first. */
 struct k_frame {
 	uint64_t r15, r14, r13, r12, r11, r10, r9, r8, rbp, rdi, rsi, rdx, rcx, rbx, rax;

@@ -29,7 +29,7 @@ struct tss {
 static uint64_t gdt[7] __attribute__((section(".kdata"), aligned(16)));
 static struct tss tss __attribute__((section(".kdata"), aligned(16)));
 static uint64_t idt[256 * 2] __attribute__((section(".kdata"), aligned(16)));
-static uint64_t *pml4;
+static uint64_t *pml4 K_PRIVATE;
 
 static void set_gate(unsigned vec, uint64_t handler, unsigned dpl)
 {
@@ -97,7 +97,7 @@ void k_cpu_init(void)
 
 /* ---- page tables ---- */
 
-static uint64_t *pool_next, pool_end;
+static uint64_t *pool_next K_PRIVATE, pool_end K_PRIVATE;
 
 static uint64_t *table(void)
 {

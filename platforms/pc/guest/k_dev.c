@@ -79,8 +79,8 @@ size_t k_serial_read(char *buf, size_t len)
 
 /* ---- PICs, PIT, TSC ---- */
 
-static uint64_t tsc_hz;
-static volatile unsigned ticked;
+static uint64_t tsc_hz K_PRIVATE;
+static volatile unsigned ticked K_PRIVATE;
 
 uint64_t k_tsc_hz(void)
 {

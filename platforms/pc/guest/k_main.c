@@ -12,8 +12,8 @@
 #define PT_POOL_PAGES 64
 
 struct pc_boot pc_boot_info;
-struct k_ram k_ram[K_RAM_MAX];
-unsigned k_nram;
+struct k_ram k_ram[K_RAM_MAX] K_PRIVATE;
+unsigned k_nram K_PRIVATE;
 
 extern const struct tc_manifest_note __tincan_manifest_note;
 noreturn void pc_user_start(struct pc_boot *b);
@@ -51,7 +51,7 @@ static void set_cmdline(const char *s)
 		pc_boot_info.flags |= PC_BOOT_CMDLINE_CUT;
 }
 
-static unsigned char rsdp_copy[36];
+static unsigned char rsdp_copy[36] K_PRIVATE;
 
 /* Multiboot2: tags of (type, size) from info + 8, 8-aligned, up to type 0. */
 static uint64_t read_mb2(uint64_t info)

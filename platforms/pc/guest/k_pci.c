@@ -29,10 +29,10 @@ struct region {
 	uint64_t start, end; /* page-aligned */
 	int user; /* ring 3's (else the ISR: ring 0's) */
 };
-static struct region regions[REGION_MAX];
-static unsigned nregions;
-static volatile unsigned pending;
-static unsigned polled; /* events of devices without a usable IRQ: every timer tick */
+static struct region regions[REGION_MAX] K_PRIVATE;
+static unsigned nregions K_PRIVATE;
+static volatile unsigned pending K_PRIVATE;
+static unsigned polled K_PRIVATE; /* events of devices without a usable IRQ: every timer tick */
 
 static uint32_t inl(uint16_t port)
 {
@@ -60,8 +60,12 @@ struct found {
 	uint32_t len[5]; /* by cfg type */
 	int used;
 };
-static struct found found[PC_DEV_MAX * 2];
-static unsigned nfound;
+static struct found found[PC_DEV_MAX * 2] K_PRIVATE;
+static unsigned nfound K_PRIVATE;
+/* What the IRQ handler reads, kept where ring 3 cannot change it (the
+ * copies in pc_boot_info are ring 3's). */
+static struct pc_dev kdev[PC_DEV_MAX] K_PRIVATE;
+static unsigned nkdev K_PRIVATE;
 
 /* BAR bar's memory address, or 0 (I/O, unassigned).  Firmware may put
  * 64-bit BARs above 4 GiB (OVMF does): k_paging_init maps those too. */
@@ -172,6 +176,7 @@ void k_pci_init(void)
 		f->d.ev = t == TC_DEV_NET ? PLAT_EV_NET(counts[t]) : PLAT_EV_BLOCK(counts[t]);
 		counts[t]++;
 		pc_boot_info.dev[pc_boot_info.ndev++] = f->d;
+		kdev[nkdev++] = f->d;
 		add_region(f->d.common, f->len[CFG_COMMON], 1);
 		add_region(f->d.notify, f->len[CFG_NOTIFY], 1);
 		add_region(f->d.device, f->len[CFG_DEVICE], 1);
@@ -225,8 +230,8 @@ void k_pci_irq(unsigned irq)
 {
 	if (irq == 0)
 		pending |= polled;
-	for (unsigned i = 0; i < pc_boot_info.ndev; i++) {
-		const struct pc_dev *d = &pc_boot_info.dev[i];
+	for (unsigned i = 0; i < nkdev; i++) {
+		const struct pc_dev *d = &kdev[i];
 		if (d->irq == irq && irq && *(volatile const uint8_t *)d->isr)
 			pending |= d->ev;
 	}

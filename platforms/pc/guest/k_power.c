@@ -9,8 +9,8 @@
  */
 #include "k.h"
 
-static uint16_t pm1a, pm1b, slp_typa, slp_typb;
-static uint64_t sleep_ctl; /* hardware-reduced: the sleep control register (I/O port) */
+static uint16_t pm1a K_PRIVATE, pm1b K_PRIVATE, slp_typa K_PRIVATE, slp_typb K_PRIVATE;
+static uint64_t sleep_ctl K_PRIVATE; /* hardware-reduced: the sleep control register (I/O port) */
 
 static int sum_ok(const unsigned char *p, uint32_t n)
 {
