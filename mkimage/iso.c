@@ -31,7 +31,11 @@ extern char **environ;
 #define MB2_MAGIC 0xE85250D6u
 #define MB2_SEARCH 32768 /* the header lies in the file's first 32 KiB */
 #define GRUB_LIB "/usr/lib/grub"
-#define GRUB_MODULES "multiboot2 normal serial terminal part_msdos part_gpt iso9660 keystatus"
+/* GRUB's modules on the disc: booting, the consoles, Shift, and every partition
+ * map (GRUB loads them all from a disk; a missing one is an error message). */
+#define GRUB_MODULES                                                                                                   \
+	"multiboot2 normal serial terminal iso9660 keystatus part_msdos part_gpt part_apple part_acorn part_amiga "    \
+	"part_bsd part_dfly part_dvh part_plan part_sun part_sunpc"
 
 static int fail(int status, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static int fail(int status, const char *fmt, ...)
