@@ -243,6 +243,25 @@ refused() {
 	[ -z "$(ls -A "$BATS_TEST_TMPDIR/tmp")" ]
 }
 
+@test "interrupted while grub-mkrescue runs: it is stopped, no ISO and no temporary files are left" {
+	need_iso_tools
+	local bin=$BATS_TEST_TMPDIR/bin d=$BATS_TEST_TMPDIR
+	mkdir "$bin" "$d/tmp" "$d/out"
+	ln -s "$(command -v xorriso)" "$(command -v mformat)" "$bin/"
+	printf '#!/bin/sh\nexec sleep 60\n' >"$bin/grub-mkrescue"
+	chmod +x "$bin/grub-mkrescue"
+	PATH=$bin:$PATH TMPDIR=$d/tmp "$MK" --iso="$d/out/x.iso" "$KERNEL" 2>"$d/err" 3>&- &
+	local pid=$! st=0
+	for _ in $(seq 100); do ls "$d"/tmp/*/grub-mkrescue.log >/dev/null 2>&1 && break; sleep 0.1; done
+	kill -TERM "$pid"
+	wait "$pid" || st=$?
+	cat "$d/err"
+	[ "$st" -eq 1 ]
+	[[ $(cat "$d/err") == *"interrupted (signal 15): no ISO written" ]]
+	[ -z "$(ls -A "$d/out")" ]
+	[ -z "$(ls -A "$d/tmp")" ]
+}
+
 @test "--iso command-line errors: --bios-only or -- ARGS alone, manifest options, words GRUB cannot carry" {
 	run "$MK" --bios-only "$KERNEL"
 	[ "$status" -eq 2 ] && [[ $output == *"--bios-only goes with --iso=OUT.iso"* ]]
