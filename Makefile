@@ -51,7 +51,7 @@ TARGET_LDFLAGS := $(shell grep -hv '^\#' toolchain/target.ldflags)
 # mkimage/ is the platform-neutral image layer (tincan/image.h, the ELF
 # reader, size parsing); host tools of every platform build on it.
 KINC := $(B)/kinc
-MKIMAGE_SRC := mkimage/main.c mkimage/elfimage.c mkimage/size.c mkimage/rootfs.c
+MKIMAGE_SRC := mkimage/main.c mkimage/elfimage.c mkimage/size.c mkimage/rootfs.c mkimage/iso.c
 MUSL_CFLAGS := -std=c11 $(WARN) -Os -D_GNU_SOURCE -Imkimage -Imkimage/include -isystem $(KINC) -MMD -MP \
 	-fno-asynchronous-unwind-tables -ffunction-sections -fdata-sections -DTINCAN_VERSION='"$(VERSION)"'
 
@@ -408,3 +408,25 @@ FORCE:
 .SECONDARY:
 
 -include $(shell find $(B) -name '*.d' 2>/dev/null)
+
+# ---- bootable ISOs (tests/iso.bats): a multiboot2 test kernel, 32-bit code that
+# prints its command line on COM1, with a manifest note saying platform pc, and
+# the pc platform's command-line splitter as a host tool.
+$(B)/tests/pc_mb2.o: tests/guests/pc_mb2.S | deps
+	$(call say,AS,$<)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(HOSTCC) -c $< -o $@
+$(B)/tests/pc_mb2_manifest.o: platforms/common/guest/manifest.c mkimage/include/tincan/image.h | deps
+	$(call say,CC,$<)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(HOSTCC) -std=c11 $(WARN) -Os -ffreestanding -Imkimage/include -DTINCAN_PLATFORM_ID=TC_PLATFORM_PC \
+		-DTINCAN_PLATFORM_ABI=0 -c $< -o $@
+$(B)/tests/pc_mb2.elf: $(B)/tests/pc_mb2.o $(B)/tests/pc_mb2_manifest.o tests/guests/pc_mb2.ld
+	$(call say,LD,$@)
+	$(Q)ld -m elf_x86_64 -static -nostdlib -z max-page-size=0x1000 -z noexecstack -T tests/guests/pc_mb2.ld \
+		-o $@ $(filter %.o,$^)
+$(B)/tests/cmdsplit: tests/tools/cmdsplit.c platforms/common/guest/cmdline.c platforms/common/guest/cmdline.h | deps
+	$(call say,CC,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(HOSTCC) -std=c11 $(WARN) -O2 -o $@ $(filter %.c,$^)
+TEST_BINS += $(B)/tests/pc_mb2.elf $(B)/tests/cmdsplit

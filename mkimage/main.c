@@ -4,6 +4,7 @@
  *   tincan-mkimage [--mem=SIZE] [--stack=SIZE] [--name=NAME] [--net=NAME]...
  *                  [--block=NAME[:MOUNTPOINT]]... [--no-devices] [--rootfs=DIR | --no-rootfs]
  *                  [--print] IMAGE
+ *   tincan-mkimage --iso=OUT.iso [--bios-only] IMAGE [-- ARGS...]
  *
  * The manifest note has a fixed size, so rewriting it changes no other
  * byte of the image.  The image is checked as a monitor checks it (any
@@ -11,6 +12,7 @@
  * --rootfs packs DIR (rootfs.c) at the end of the file, as a PT_LOAD
  * segment in the program header the linker script reserved (PT_NULL), above
  * every other segment; the manifest says where it lies.
+ * --iso writes a bootable ISO of a pc-platform image instead (iso.c).
  */
 #include <elf.h>
 #include <errno.h>
@@ -23,6 +25,7 @@
 #include <unistd.h>
 
 #include "elfimage.h"
+#include "iso.h"
 #include "rootfs.h"
 #include "size.h"
 
@@ -31,6 +34,7 @@
 #endif
 
 static const char usage[] = "usage: tincan-mkimage [OPTIONS] IMAGE\n"
+			    "       tincan-mkimage --iso=OUT.iso [--bios-only] IMAGE [-- ARGS...]\n"
 			    "Show or rewrite the manifest of IMAGE (a program linked by tincan-cc) in place.\n"
 			    "\n"
 			    "  --mem=SIZE    memory the image needs; tincan-run uses it as the default --mem\n"
@@ -47,6 +51,10 @@ static const char usage[] = "usage: tincan-mkimage [OPTIONS] IMAGE\n"
 			    "                the guest sees it read-only at /\n"
 			    "  --no-rootfs   remove an embedded tree\n"
 			    "  --print       print the manifest (after any change)\n"
+			    "  --iso=OUT     write a bootable ISO (GRUB, BIOS and UEFI; also a raw disk image)\n"
+			    "                of IMAGE, a pc-platform image, whose kernel gets ARGS; IMAGE is\n"
+			    "                not changed\n"
+			    "  --bios-only   with --iso: BIOS only, the smallest ISO\n"
 			    "  --help, --version\n"
 			    "\n"
 			    "Exit status: 0 done, 1 bad image or I/O error, 2 bad command line.\n";
@@ -195,13 +203,18 @@ int main(int argc, char **argv)
 	const char *image = NULL, *v, *name = NULL;
 	uint64_t mem = 0, stack = 0;
 	int set_mem = 0, set_stack = 0, do_print = 0, clear_devices = 0, ndev = 0, no_rootfs = 0;
-	const char *rootfs = NULL;
+	const char *rootfs = NULL, *iso = NULL;
+	int bios_only = 0, nargs = 0;
+	char **args = NULL;
 	struct newdev devs[TC_MFT_DEVICES_MAX];
 	char err[256];
 
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i];
-		if (strcmp(a, "--help") == 0) {
+		if (strcmp(a, "--") == 0) {
+			args = argv + i + 1, nargs = argc - i - 1;
+			break;
+		} else if (strcmp(a, "--help") == 0) {
 			fputs(usage, stdout);
 			return 0;
 		} else if (strcmp(a, "--version") == 0) {
@@ -231,6 +244,12 @@ int main(int argc, char **argv)
 			rootfs = v;
 		} else if (strcmp(a, "--no-rootfs") == 0) {
 			no_rootfs = 1;
+		} else if ((v = value(a, "--iso"))) {
+			if (!*v)
+				die(2, "--iso needs an output file");
+			iso = v;
+		} else if (strcmp(a, "--bios-only") == 0) {
+			bios_only = 1;
 		} else if (strcmp(a, "--print") == 0) {
 			do_print = 1;
 		} else if ((v = value(a, "--mem"))) {
@@ -260,9 +279,15 @@ int main(int argc, char **argv)
 	if (!image)
 		die(2, "no image given (try tincan-mkimage --help)");
 
+	int changing = set_mem || set_stack || name || clear_devices || ndev || rootfs || no_rootfs;
+	if (iso && (changing || do_print))
+		die(2, "--iso changes no manifest: run tincan-mkimage with the other options first");
+	if (!iso && (bios_only || args))
+		die(2, "%s goes with --iso=OUT.iso", bios_only ? "--bios-only" : "-- ARGS");
+	if (iso)
+		return iso_write(iso, image, bios_only, args, nargs);
 	if (rootfs && no_rootfs)
 		die(2, "--rootfs and --no-rootfs together");
-	int changing = set_mem || set_stack || name || clear_devices || ndev || rootfs || no_rootfs;
 	int fd = open(image, changing ? O_RDWR : O_RDONLY);
 	struct stat st;
 	if (fd < 0 || fstat(fd, &st) < 0)

@@ -13,6 +13,12 @@ case $what in
 test) need="$need bats:bats prove:perl autoconf:autoconf ip:iproute2 ping:iputils-ping redis-cli:redis-tools tclsh:tcl" ;;
 bench) need="$need hyperfine:hyperfine jq:jq /usr/bin/time:time wrk:wrk ip:iproute2 ping:iputils-ping redis-benchmark:redis-tools tclsh:tcl" ;;
 esac
+# The pc platform's ISOs (tincan-mkimage --iso) and QEMU to boot them.
+case $what in
+test | bench) need="$need qemu-system-x86_64:qemu-system-x86 /usr/lib/grub/i386-pc/multiboot2.mod:grub-pc-bin
+/usr/lib/grub/x86_64-efi/multiboot2.mod:grub-efi-amd64-bin grub-mkrescue:grub-common xorriso:xorriso mformat:mtools
+/usr/share/OVMF/OVMF_CODE_4M.fd:ovmf" ;;
+esac
 
 missing=
 for pair in $need; do

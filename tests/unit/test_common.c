@@ -96,6 +96,9 @@ static void test_cmdline(void)
 	ok(split("pre'mid'post '' \"\"", v, 8, buf) == 3 && strcmp(v[0], "premidpost") == 0 && v[1][0] == '\0' &&
 	       v[2][0] == '\0',
 	   "quotes inside a word, and empty words");
+	ok(split("\"it\\'s here\" c\\\"d", v, 8, buf) == 2 && strcmp(v[0], "it's here") == 0 &&
+	       strcmp(v[1], "c\"d") == 0,
+	   "GRUB's quoting of multiboot arguments: [%s] [%s]", v[0], v[1]);
 	ok(split("a 'open", v, 8, buf) == -1, "an unterminated single quote is refused");
 	ok(split("a \"open", v, 8, buf) == -1, "an unterminated double quote is refused");
 	ok(split("a b c", v, 3, buf) == -1, "more words than argv holds is refused");

@@ -33,7 +33,8 @@ int cmdline_split(char *line, char **argv, int max)
 					return -1;
 			} else if (c == '"') {
 				while (*in && *in != '"') {
-					if (*in == '\\' && (in[1] == '"' || in[1] == '\\'))
+					/* GRUB escapes ' too: "it\'s" (multiboot). */
+					if (*in == '\\' && (in[1] == '"' || in[1] == '\\' || in[1] == '\''))
 						in++;
 					*out++ = *in++;
 				}

@@ -3,7 +3,8 @@
  * whose guest gets one string (multiboot, PVH, QEMU -append) rather than
  * the argv array tincan-run builds.  Words are separated by blanks; single
  * quotes keep everything up to the next one, double quotes keep blanks and
- * honour \" and \\, a backslash outside quotes keeps the next character.
+ * honour \" \\ and \' (GRUB writes all three), a backslash outside quotes
+ * keeps the next character.
  */
 #ifndef TINCAN_CMDLINE_H
 #define TINCAN_CMDLINE_H

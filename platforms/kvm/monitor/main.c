@@ -192,9 +192,19 @@ int main(int argc, char **argv)
 	size_t size;
 	sigbus_path = o.image;
 	const uint8_t *file = map_image(o.image, &size);
+	/* The pc platform's images (tincan-mkimage --iso) boot elsewhere. */
+	if (size > 0x8006 && memcmp(file + 0x8001, "CD001", 5) == 0)
+		die(TC_STATUS_IMAGE, "%s is a bootable ISO: boot it with qemu-system-x86_64 -cdrom %s (or see README)",
+		    o.image, o.image);
 	if (ei_parse(file, size, &vm.img, err, sizeof err) < 0 ||
-	    ei_check_manifest(vm.img.manifest, TC_PLATFORM_KVM, TC_ABI_VERSION, err, sizeof err) < 0)
+	    ei_check_manifest(vm.img.manifest, TC_PLATFORM_KVM, TC_ABI_VERSION, err, sizeof err) < 0) {
+		if (vm.img.manifest && vm.img.manifest->platform == TC_PLATFORM_PC)
+			die(TC_STATUS_IMAGE,
+			    "%s was linked for the pc platform: make it a bootable ISO with tincan-mkimage "
+			    "--iso=OUT.iso, or relink it with tincan-cc --platform=kvm",
+			    o.image);
 		die(TC_STATUS_IMAGE, "%s: %s", o.image, err);
+	}
 
 	const struct tc_manifest *m = vm.img.manifest;
 	if (m->mem % TC_PAGE_SIZE || m->mem > TC_MEM_MAX)
