@@ -32,7 +32,7 @@ all: deps
 
 # Host packages: installed by toolchain/deps.sh when root, else it says what to install.
 deps:
-	@toolchain/deps.sh $(if $(filter test,$(MAKECMDGOALS)),test,$(if $(filter bench,$(MAKECMDGOALS)),bench,build))
+	@toolchain/deps.sh $(if $(filter test,$(MAKECMDGOALS)),test,$(if $(filter bench,$(MAKECMDGOALS)),bench,build)) $(PLATFORM)
 
 ifeq ($(wildcard platforms/$(PLATFORM)/platform.mk),)
 $(error PLATFORM=$(PLATFORM): no platforms/$(PLATFORM)/platform.mk (platforms: $(notdir $(patsubst %/platform.mk,%,$(wildcard platforms/*/platform.mk)))))
@@ -246,7 +246,7 @@ $(PLAT_APPS)/$(1)$(PLAT_IMG): $(patsubst apps/%.c,$(OB)/apps/%.o,$(wildcard apps
 endef
 $(foreach a,$(APPS),$(eval $(call app_rule,$(a))))
 
-all: $(foreach a,$(APPS),$(PLAT_APPS)/$(a)$(PLAT_IMG))
+all: $(foreach a,$(APPS),$(PLAT_APPS)/$(a)$(PLAT_IMG)) $(PLAT_ALL)
 
 # The same app sources as ordinary Linux programs, for side-by-side benchmarks.
 define host_app_rule
@@ -377,6 +377,28 @@ $(B)/host/tests/unit/test_virtio.o: UNIT_CFLAGS += -Ilibos/include -Iplatforms/c
 $(B)/tests/unit/test_virtio: $(B)/host/tests/unit/test_virtio.o
 TEST_BINS += $(B)/tests/unit/test_virtio
 
+# ---- bootable ISOs (tests/iso.bats): a multiboot2 test kernel, 32-bit code that
+# prints its command line on COM1, with a manifest note saying platform pc, and
+# the pc platform's command-line splitter as a host tool.
+$(B)/tests/pc_mb2.o: tests/guests/pc_mb2.S | deps
+	$(call say,AS,$<)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(HOSTCC) -c $< -o $@
+$(B)/tests/pc_mb2_manifest.o: platforms/common/guest/manifest.c mkimage/include/tincan/image.h | deps
+	$(call say,CC,$<)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(HOSTCC) -std=c11 $(WARN) -Os -ffreestanding -Imkimage/include -DTINCAN_PLATFORM_ID=TC_PLATFORM_PC \
+		-DTINCAN_PLATFORM_ABI=0 -c $< -o $@
+$(B)/tests/pc_mb2.elf: $(B)/tests/pc_mb2.o $(B)/tests/pc_mb2_manifest.o tests/guests/pc_mb2.ld
+	$(call say,LD,$@)
+	$(Q)ld -m elf_x86_64 -static -nostdlib -z max-page-size=0x1000 -z noexecstack -T tests/guests/pc_mb2.ld \
+		-o $@ $(filter %.o,$^)
+$(B)/tests/cmdsplit: tests/tools/cmdsplit.c platforms/common/guest/cmdline.c platforms/common/guest/cmdline.h | deps
+	$(call say,CC,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(HOSTCC) -std=c11 $(WARN) -O2 -o $@ $(filter %.c,$^)
+TEST_BINS += $(B)/tests/pc_mb2.elf $(B)/tests/cmdsplit
+
 # ---- top-level targets -------------------------------------------------------
 # `make test` (kvm, the default) runs every test on kvm, then builds the pc
 # platform and runs the tests that hold there: its own (tests/pc) and the
@@ -408,25 +430,3 @@ FORCE:
 .SECONDARY:
 
 -include $(shell find $(B) -name '*.d' 2>/dev/null)
-
-# ---- bootable ISOs (tests/iso.bats): a multiboot2 test kernel, 32-bit code that
-# prints its command line on COM1, with a manifest note saying platform pc, and
-# the pc platform's command-line splitter as a host tool.
-$(B)/tests/pc_mb2.o: tests/guests/pc_mb2.S | deps
-	$(call say,AS,$<)
-	$(Q)mkdir -p $(@D)
-	$(Q)$(HOSTCC) -c $< -o $@
-$(B)/tests/pc_mb2_manifest.o: platforms/common/guest/manifest.c mkimage/include/tincan/image.h | deps
-	$(call say,CC,$<)
-	$(Q)mkdir -p $(@D)
-	$(Q)$(HOSTCC) -std=c11 $(WARN) -Os -ffreestanding -Imkimage/include -DTINCAN_PLATFORM_ID=TC_PLATFORM_PC \
-		-DTINCAN_PLATFORM_ABI=0 -c $< -o $@
-$(B)/tests/pc_mb2.elf: $(B)/tests/pc_mb2.o $(B)/tests/pc_mb2_manifest.o tests/guests/pc_mb2.ld
-	$(call say,LD,$@)
-	$(Q)ld -m elf_x86_64 -static -nostdlib -z max-page-size=0x1000 -z noexecstack -T tests/guests/pc_mb2.ld \
-		-o $@ $(filter %.o,$^)
-$(B)/tests/cmdsplit: tests/tools/cmdsplit.c platforms/common/guest/cmdline.c platforms/common/guest/cmdline.h | deps
-	$(call say,CC,$@)
-	$(Q)mkdir -p $(@D)
-	$(Q)$(HOSTCC) -std=c11 $(WARN) -O2 -o $@ $(filter %.c,$^)
-TEST_BINS += $(B)/tests/pc_mb2.elf $(B)/tests/cmdsplit

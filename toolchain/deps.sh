@@ -2,20 +2,21 @@
 # Check that the host has what building and testing tincan needs; install
 # what is missing with apt-get when we are root (or sudo works without a
 # password), otherwise print the exact command and fail.
-#   toolchain/deps.sh build|test|bench
+#   toolchain/deps.sh build|test|bench [PLATFORM]
 set -eu
 what=${1:-build}
+platform=${2:-kvm}
 
 # command-or-file:package pairs
 need="gcc:gcc make:make /usr/include/stdio.h:libc6-dev musl-gcc:musl-tools /usr/include/linux/kvm.h:linux-libc-dev xz:xz-utils
 apt-get:apt"
 case $what in
 test) need="$need bats:bats prove:perl autoconf:autoconf ip:iproute2 ping:iputils-ping redis-cli:redis-tools tclsh:tcl" ;;
-bench) need="$need hyperfine:hyperfine jq:jq /usr/bin/time:time wrk:wrk ip:iproute2 ping:iputils-ping redis-benchmark:redis-tools tclsh:tcl" ;;
+bench) need="$need cpio:cpio hyperfine:hyperfine jq:jq /usr/bin/time:time wrk:wrk ip:iproute2 ping:iputils-ping redis-benchmark:redis-tools tclsh:tcl" ;;
 esac
 # The pc platform's ISOs (tincan-mkimage --iso) and QEMU to boot them.
-case $what in
-test | bench) need="$need qemu-system-x86_64:qemu-system-x86 /usr/lib/grub/i386-pc/multiboot2.mod:grub-pc-bin
+case $what-$platform in
+test-* | bench-* | *-pc) need="$need qemu-system-x86_64:qemu-system-x86 /usr/lib/grub/i386-pc/multiboot2.mod:grub-pc-bin
 /usr/lib/grub/x86_64-efi/multiboot2.mod:grub-efi-amd64-bin grub-mkrescue:grub-common xorriso:xorriso mformat:mtools
 /usr/share/OVMF/OVMF_CODE_4M.fd:ovmf" ;;
 esac

@@ -23,8 +23,13 @@ $(GB)/platforms/common/backtrace.o: GUEST_CFLAGS += -mgeneral-regs-only -mno-red
 $(GB)/platforms/pc/guest/%.o: GUEST_CFLAGS += -Iplatforms/pc -Iplatforms/pc/guest -Iplatforms/common \
 	-Iplatforms/common/drivers/virtio
 
-# No host tools of its own: QEMU and GRUB come from Debian, the ISO from
-# tincan-mkimage --iso.
+# Each app also as a bootable BIOS+UEFI ISO, build/apps/NAME.iso (GRUB and
+# xorriso from Debian, through tincan-mkimage --iso).  No host tools of its
+# own: QEMU boots the images.
+$(B)/apps/%.iso: $(PLAT_APPS)/%.elf $(B)/bin/tincan-mkimage
+	$(call say,ISO,$@)
+	$(Q)$(B)/bin/tincan-mkimage --iso=$@ $< > /dev/null
+PLAT_ALL = $(foreach a,$(APPS),$(B)/apps/$(a).iso)
 PLAT_HOST :=
 PLAT_LIB :=
 define PLAT_INSTALL
