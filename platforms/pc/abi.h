@@ -28,7 +28,7 @@
 #define PC_CALL_READ 2 /* (buf, len): console bytes waiting now, without blocking */
 #define PC_CALL_WAIT 3 /* (deadline_tsc, wanted): halt until then or an event; events */
 #define PC_CALL_EXIT 4 /* (status): power off; does not return */
-#define PC_CALL_FSBASE 5 /* (base): %fs base, for CPUs without FSGSBASE */
+#define PC_CALL_PANIC 5 /* (msg, len): report a panic with the caller's backtrace; power off (100) */
 
 /* Interrupt vectors: the legacy PICs are moved here. */
 #define PC_IRQ_BASE 0x20

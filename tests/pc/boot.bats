@@ -40,7 +40,7 @@ setup() {
 	echo "$output"
 	[ "$status" -eq 101 ]
 	[[ ${lines[0]} == "tincan: guest fault: page fault (null pointer) at 0x"*", rip 0x"* ]]
-	[[ $output == *"  #1 0x"* ]]
+	[[ $output == *"    #1 0x"* ]]
 	boot "$G" -- wx
 	echo "$output"
 	[ "$status" -eq 101 ]
@@ -56,7 +56,8 @@ setup() {
 	echo "$output"
 	[ "$status" -eq 100 ]
 	[[ $output == *"tincan: guest panic: "* ]]
-	[[ $output == *"  #0 0x"* ]]
+	[[ $output == *"    #0 0x"* ]]
+	[[ $output == *"no symbols loaded"* ]] # PVH loads no symbols
 }
 
 @test "the command line: --env before --, quoted arguments, bad options refused with status 104" {
@@ -111,4 +112,22 @@ setup() {
 	command -v grub-file > /dev/null || skip "grub-file is not installed (apt-get install grub-common)"
 	grub-file --is-x86-multiboot2 "$G"
 	readelf -nW "$G" | grep -q "Xen.*0x00000004.*Unknown note type: (0x00000012)"
+}
+
+@test "booted from an ISO (GRUB loads the symbols), faults and panics name their functions" {
+	command -v grub-mkrescue > /dev/null || skip "grub-mkrescue is not installed (apt-get install grub-common grub-pc-bin)"
+	for what in null abort overflow; do
+		"$B/bin/tincan-mkimage" --iso="$BATS_TEST_TMPDIR/g.iso" --bios-only "$G" -- $what > /dev/null
+		run timeout 60 "$QEMU" -cpu max -cdrom "$BATS_TEST_TMPDIR/g.iso" -display none -serial stdio -no-reboot \
+			-nic none -device isa-debug-exit,iobase=0xf4,iosize=0x04
+		echo "$output"
+		case $what in
+		null) [ "$(pc_status "$status")" -eq 101 ] && [[ $output == *"    #0 0x"*" main+0x"* ]] ;;
+		abort) [ "$(pc_status "$status")" -eq 100 ] && [[ $output == *" abort+0x"* ]] && [[ $output == *" main"* ]] ;;
+		overflow) [ "$(pc_status "$status")" -eq 101 ] && [[ $output == *" deep+0x"* ]] &&
+			[[ $output == *"    ... the frame above "*" more times"* ]] ;;
+		esac
+		[[ $output == *" libos_main+0x"* ]]
+		[[ $output != *"no symbols loaded"* ]]
+	done
 }

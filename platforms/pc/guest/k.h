@@ -99,6 +99,11 @@ int k_pci_high(unsigned i, uint64_t *start, uint64_t *end, int *user);
 void k_pci_irq(unsigned irq);
 unsigned k_pci_take(unsigned wanted); /* pending wanted events, cleared */
 
+/* k_syms.c: the image's symbols, when GRUB loaded them (multiboot2 tag 9). */
+void k_syms_mb2(const void *tag, uint32_t size);
+uint64_t k_syms_keep(uint64_t lo, uint64_t hi);
+const char *k_sym(uint64_t addr, uint64_t *off);
+
 /* k_trap.c */
 void k_trap(struct k_frame *f);
 noreturn void k_fail(const char *what); /* before ring 3: say it and power off */

@@ -69,6 +69,8 @@ static uint64_t read_mb2(uint64_t info)
 			for (uint64_t e = p + 16; esz >= 24 && e + esz <= p + size; e += esz)
 				if (*(const uint32_t *)(e + 16) == 1)
 					add_ram(*(const uint64_t *)e, *(const uint64_t *)(e + 8));
+		} else if (type == 9) { /* the ELF sections: where GRUB put the symbols */
+			k_syms_mb2((const void *)p, size);
 		} else if ((type == 14 || type == 15) && size >= 8 + 20 && !rsdp) { /* a copy of the RSDP */
 			uint32_t n = size - 8 < sizeof rsdp_copy ? size - 8 : sizeof rsdp_copy;
 			k_memcpy(rsdp_copy, (const void *)(p + 8), n);
@@ -123,7 +125,9 @@ void k_main(unsigned kind, uint64_t info, uint32_t magic)
 		r++;
 	if (r == k_nram)
 		k_fail("the boot loader's memory map has no usable RAM where the image lies");
-	uint64_t pool = image_end, pool_end = image_end + PT_POOL_PAGES * 4096ull;
+	uint64_t pool =
+	    k_syms_keep(image_end, image_end + (64ull << 20) < k_ram[r].end ? image_end + (64ull << 20) : k_ram[r].end);
+	uint64_t pool_end = pool + PT_POOL_PAGES * 4096ull;
 	uint64_t stack = __tincan_manifest_note.m.stack;
 	stack = stack ? (stack + 4095) & ~4095ull : TC_MFT_STACK_DEFAULT;
 	if (pool_end + 4096 + stack + (1 << 20) > k_ram[r].end)

@@ -68,6 +68,58 @@ static const char *pf_reason(uint64_t cr2, uint64_t err)
 	return "access to unmapped memory";
 }
 
+static void where(uint64_t addr)
+{
+	uint64_t off;
+	const char *name = k_sym(addr, &off);
+	k_puts(" ");
+	if (!name) {
+		k_puts("?");
+		return;
+	}
+	k_puts(name);
+	k_puts("+");
+	k_hex(off);
+}
+
+/* As tincan-run prints it: rip, then each caller's return address, named
+ * (the call just before it), runs of one frame folded. */
+static void backtrace(uint64_t rip, uint64_t rbp)
+{
+	struct bt_frame fr[32];
+	unsigned n = bt_walk(rbp, read_word, 0, fr, 32, 256);
+	k_puts("  backtrace:\n    #0 ");
+	k_hex(rip);
+	where(rip);
+	k_puts("\n");
+	for (unsigned i = 0; i < n; i++) {
+		k_puts("    #");
+		k_dec(i + 1);
+		k_puts(" ");
+		k_hex(fr[i].ret);
+		where(fr[i].ret - 1);
+		k_puts("\n");
+		if (fr[i].repeats) {
+			k_puts("    ... the frame above ");
+			k_dec(fr[i].repeats);
+			k_puts(" more times\n");
+		}
+	}
+	uint64_t off;
+	if (!k_sym(rip, &off))
+		k_puts("  (no symbols loaded: GRUB loads them from an ISO; else addr2line -f -e IMAGE ADDRESS)\n");
+}
+
+static noreturn void panic(struct k_frame *f)
+{
+	k_puts("tincan: guest panic: ");
+	if (f->rsi <= 4096 && k_user_readable(f->rdi, f->rsi))
+		k_write((const char *)f->rdi, f->rsi);
+	k_puts("\n");
+	backtrace(f->rip, f->rbp);
+	k_poweroff(100);
+}
+
 static noreturn void fault(struct k_frame *f)
 {
 	uint64_t cr2;
@@ -86,26 +138,8 @@ static noreturn void fault(struct k_frame *f)
 	k_puts(", rsp ");
 	k_hex(f->rsp);
 	k_puts("\n");
-	if (user) {
-		struct bt_frame fr[32];
-		unsigned n = bt_walk(f->rbp, read_word, 0, fr, 32, 256);
-		k_puts("  #0 ");
-		k_hex(f->rip);
-		k_puts("\n");
-		for (unsigned i = 0; i < n; i++) {
-			k_puts("  #");
-			k_dec(i + 1);
-			k_puts(" ");
-			k_hex(fr[i].ret);
-			if (fr[i].repeats) {
-				k_puts(" (and ");
-				k_dec(fr[i].repeats);
-				k_puts(" more times)");
-			}
-			k_puts("\n");
-		}
-		k_puts("  (addr2line -f -e IMAGE ADDRESS names them)\n");
-	}
+	if (user)
+		backtrace(f->rip, f->rbp);
 	k_poweroff(101);
 }
 
@@ -125,6 +159,7 @@ static int64_t call(struct k_frame *f)
 		return (int64_t)k_serial_read((char *)f->rdi, f->rsi);
 	case PC_CALL_WAIT: return k_wait(f->rdi, (unsigned)f->rsi);
 	case PC_CALL_EXIT: k_poweroff((int)f->rdi);
+	case PC_CALL_PANIC: panic(f);
 	default: return -EINVAL;
 	}
 }

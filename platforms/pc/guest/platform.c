@@ -9,7 +9,6 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "backtrace.h"
 #include "chacha20.h"
 #include "pc.h"
 #include "virtio.h"
@@ -68,49 +67,12 @@ void plat_exit(int status)
 		pc_call(PC_CALL_EXIT, status, 0, 0);
 }
 
-/* The backtrace reads only ring 3's stacks and heap (thread stacks). */
-static int read_word(void *ctx, uint64_t a, uint64_t *v)
-{
-	(void)ctx;
-	if ((a & 7) || a < pc_boot_info.heap_start || a + 8 > pc_boot_info.stack_top)
-		return -1;
-	*v = *(const uint64_t *)a;
-	return 0;
-}
-
-static void put_hex(uint64_t v)
-{
-	char b[19] = "0x";
-	int n = 2;
-	for (int s = 60; s >= 0; s -= 4)
-		if ((v >> s) || s == 0 || n > 2)
-			b[n++] = "0123456789abcdef"[(v >> s) & 15];
-	plat_console_write(2, b, (size_t)n);
-}
-
+/* Ring 0 prints the message and the backtrace from here, named from the
+ * image's symbols when the boot loader loaded them (k_trap.c). */
 void plat_panic(const char *msg, size_t len)
 {
-	static const char pre[] = "tincan: guest panic: ";
-	plat_console_write(2, pre, sizeof pre - 1);
-	plat_console_write(2, msg, len);
-	plat_console_write(2, "\n", 1);
-	struct bt_frame fr[32];
-	unsigned n = bt_walk((uint64_t)(uintptr_t)__builtin_frame_address(0), read_word, NULL, fr, 32, 256);
-	for (unsigned i = 0; i < n; i++) {
-		char num[8] = "  #";
-		size_t k = 3;
-		if (i >= 10)
-			num[k++] = (char)('0' + i / 10);
-		num[k++] = (char)('0' + i % 10);
-		num[k++] = ' ';
-		plat_console_write(2, num, k);
-		put_hex(fr[i].ret);
-		plat_console_write(2, "\n", 1);
-	}
-	static const char hint[] = "  (addr2line -f -e IMAGE ADDRESS names them)\n";
-	plat_console_write(2, hint, sizeof hint - 1);
 	for (;;)
-		pc_call(PC_CALL_EXIT, 100, 0, 0);
+		pc_call(PC_CALL_PANIC, (long)(uintptr_t)msg, (long)len, 0);
 }
 
 static int rdrand_fill(uint8_t *p, size_t len)
