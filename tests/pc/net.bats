@@ -79,6 +79,33 @@ nboot() {
 	done
 }
 
+@test "virtio-net: httpd's ISO (GRUB, the guest options in its ARGS) answers curl and wrk" {
+	need_ns
+	command -v grub-mkrescue > /dev/null || skip "grub-mkrescue is not installed (apt-get install grub-common grub-pc-bin)"
+	"$B/bin/tincan-mkimage" --iso="$BATS_TEST_TMPDIR/httpd.iso" --bios-only "$HTTPD" -- --ip=10.78.0.2/24 --gw=10.78.0.1 -- \
+		> /dev/null
+	ip netns exec "$NS" timeout 60 "$QEMU" "${QARGS[@]}" -netdev tap,id=n,ifname=tap0,script=no,downscript=no \
+		-device virtio-net-pci,netdev=n -cdrom "$BATS_TEST_TMPDIR/httpd.iso" > "$BATS_TEST_TMPDIR/iso.log" 2>&1 < /dev/null &
+	pid=$!
+	for i in $(seq 150); do
+		ip netns exec "$NS" curl -s -m 1 -o /dev/null http://10.78.0.2/ && break
+		sleep 0.1
+	done
+	run ip netns exec "$NS" curl -s -m 5 http://10.78.0.2/
+	echo "curl: $output"
+	curl_out=$output
+	run ip netns exec "$NS" timeout 20 wrk -t1 -c8 -d 2 http://10.78.0.2/
+	echo "wrk: $output"
+	kill $pid
+	wait $pid || true
+	cat "$BATS_TEST_TMPDIR/iso.log"
+	[[ $curl_out == *"<h1>Served by a tincan unikernel</h1>"* ]]
+	[ "$status" -eq 0 ]
+	[[ $output == *"Requests/sec:"* ]]
+	[[ $output != *"Socket errors"* ]]
+	[ "$(sed -n 's/^ *\([0-9]*\) requests in .*/\1/p' <<< "$output")" -ge 200 ]
+}
+
 @test "virtio-net: without --ip the first NIC takes its address by DHCP, with the device's MAC address" {
 	need_ns
 	command -v dnsmasq > /dev/null || skip "dnsmasq is not installed (the DHCP server)"
