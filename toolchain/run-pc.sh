@@ -28,12 +28,12 @@ fi
 accel=tcg why="KVM is not usable here"
 if [ -r /dev/kvm ] && [ -w /dev/kvm ]; then
 	t0=$(date +%s%N)
-	if timeout 5 $QEMU -accel kvm -cpu host -M microvm -m 64 -display none -serial none -monitor none -no-reboot \
+	if timeout 2 $QEMU -accel kvm -cpu host -M microvm -m 64 -display none -serial none -monitor none -no-reboot \
 		-nic none -kernel "$B/apps/pc/hello.elf" > /dev/null 2>&1; then
 		ms=$((($(date +%s%N) - t0) / 1000000))
 		if [ $ms -lt 1000 ]; then accel=kvm why="a probe boot took $ms ms"; else why="a probe boot under KVM took $ms ms (ring 0 is emulated on this host)"; fi
 	else
-		why="a probe boot under KVM did not finish in 5 s (ring 0 is emulated on this host)"
+		why="a probe boot under KVM did not finish in 2 s (ring 0 is emulated on this host)"
 	fi
 fi
 cpu=max
