@@ -402,9 +402,9 @@ TEST_BINS += $(B)/tests/pc_mb2.elf $(B)/tests/cmdsplit
 # ---- top-level targets -------------------------------------------------------
 # `make test` (kvm, the default) runs every test on kvm, then builds the pc
 # platform and runs the tests that hold there: its own (tests/pc) and the
-# platform-neutral app tests that need no device yet (PC_TESTS).  The test
+# platform-neutral app tests (PC_TESTS: hello, and the network apps).  The test
 # guests above are kvm images; the pc tests build theirs with tincan-cc.
-PC_TESTS := tests/hello.t
+PC_TESTS := tests/hello.t tests/apps.t
 ifeq ($(PLATFORM),kvm)
 test: all $(TEST_BINS)
 	@TINCAN_PLATFORM=kvm prove $(if $(filter 1,$(V)),-v) tests/*.t $(wildcard tests/kvm/*.t)

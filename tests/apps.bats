@@ -1,5 +1,6 @@
-# The network apps (apps/udpecho, apps/tcpecho) on lwIP and the socket layer,
-# booted with a tap in a network namespace of our own; a host-side client
+# The network apps (apps/udpecho, apps/tcpecho, apps/httpd) on lwIP and the
+# socket layer, on every platform (net_boot in tests/platforms/), booted with
+# a tap in a network namespace of our own; a host-side client
 # (tests/tools/netclient.c) drives them.  Every wait is bounded.
 load helpers
 
@@ -36,8 +37,8 @@ teardown() {
 
 # Boot an app on tap0 in the background and wait (bounded) until it listens.
 start_app() {
-	ip netns exec "$NS" timeout 60 "$RUN" --net=tap0 --ip=$GUEST/24 "$B/apps/$1.tc" -- "${@:2}" \
-		> "$BATS_TEST_TMPDIR/app.out" 2>&1 &
+	net_boot tap0 $GUEST/24 "$@"
+	ip netns exec "$NS" timeout 60 "${NET_BOOT[@]}" > "$BATS_TEST_TMPDIR/app.out" 2>&1 &
 	APP_PID=$!
 	for i in $(seq 1 100); do
 		grep -q listening "$BATS_TEST_TMPDIR/app.out" && return 0
@@ -205,7 +206,8 @@ ns() { run timeout 60 ip netns exec "$NS" "$@"; }
 		--dhcp-range=10.78.0.50,10.78.0.60,1h --dhcp-leasefile="$BATS_TEST_TMPDIR/leases" \
 		--pid-file="$BATS_TEST_TMPDIR/dnsmasq.pid" >/dev/null 2>&1 &
 	dhcpd=$!
-	ip netns exec "$NS" timeout 30 "$RUN" --net=tap0 "$B/apps/udpecho.tc" > "$BATS_TEST_TMPDIR/app.out" 2>&1 &
+	net_boot tap0 "" udpecho
+	ip netns exec "$NS" timeout 30 "${NET_BOOT[@]}" > "$BATS_TEST_TMPDIR/app.out" 2>&1 &
 	APP_PID=$!
 	leased=
 	for i in $(seq 1 100); do
@@ -223,7 +225,7 @@ ns() { run timeout 60 ip netns exec "$NS" "$@"; }
 
 @test "an idle server waits in the monitor and costs the host no CPU" {
 	start_app httpd
-	pid=$(pgrep -n -f "tincan-run --net=tap0 --ip=$GUEST/24 $B/apps/httpd.tc")
+	pid=$(pgrep -n -P "$APP_PID") # the VM under timeout
 	cpu() { awk '{ print $14 + $15 }' /proc/$pid/stat; }
 	before=$(cpu)
 	sleep 1

@@ -25,3 +25,12 @@ boot() {
 	run timeout 20 "$RUN" "$@"
 }
 argv0() { echo "$1"; }
+
+# net_boot TAP ADDR/PREFIX APP [ARGS...]: NET_BOOT becomes the command that
+# boots build/apps/APP on TAP with that address ("": DHCP), for tests that
+# run it in a network namespace of their own.
+net_boot() {
+	local tap=$1 ip=$2 app=$3
+	shift 3
+	NET_BOOT=("$RUN" --net="$tap" ${ip:+--ip="$ip"} "$B/apps/$app.tc" -- "$@")
+}

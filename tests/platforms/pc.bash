@@ -56,3 +56,15 @@ boot() {
 
 # argv[0] as the guest sees it: the image's manifest name, else "app".
 argv0() { echo app; }
+
+# net_boot TAP ADDR/PREFIX APP [ARGS...]: NET_BOOT becomes the command that
+# boots build/apps/pc/APP.elf with a virtio-net NIC on TAP and that address
+# ("": DHCP), for tests that run it in a network namespace of their own.
+net_boot() {
+	local tap=$1 ip=$2 app=$3
+	shift 3
+	NET_BOOT=("$QEMU" -accel tcg -cpu max -M "$PC_MACHINE" -m 128 -display none -serial stdio -monitor none -no-reboot
+		-netdev "tap,id=n0,ifname=$tap,script=no,downscript=no" -device virtio-net-pci,netdev=n0
+		-device isa-debug-exit,iobase=0xf4,iosize=0x04 -kernel "$B/apps/pc/$app.elf"
+		-append "$(pc_line ${ip:+--ip="$ip"} -- "$@")")
+}
