@@ -1,14 +1,16 @@
 /*
  * The pc platform's own test guest (tests/pc/boot.bats), one command per
  * boot: exit N, null, wx, overflow, abort, env NAME, sleep MS, now, random,
- * tls, heap MIB.
+ * tls, heap MIB, readro.
  */
+#include <errno.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
 #include <time.h>
+#include <unistd.h>
 
 static __thread int tls_counter = 41;
 
@@ -72,6 +74,12 @@ int main(int argc, char **argv)
 			return printf("malloc(%zu): out of memory\n", n), 1;
 		memset(p, 0x5a, n);
 		printf("heap %s\n", p[n - 1] == 0x5a ? "ok" : "bad");
+		return 0;
+	}
+	if (!strcmp(cmd, "readro")) {
+		static const char ro[4096] __attribute__((aligned(4096))) = "read-only";
+		ssize_t n = read(0, (void *)(uintptr_t)ro, 8);
+		printf("read: %zd %s\n", n, n < 0 ? strerror(errno) : "");
 		return 0;
 	}
 	fprintf(stderr, "usage: pcboot exit N|null|wx|overflow|abort|env NAME|sleep MS|now|random|tls|heap MIB\n");

@@ -27,8 +27,10 @@ setup() {
 }
 
 @test "without isa-debug-exit the guest powers the machine off through ACPI" {
+	# No -no-reboot: a guest that failed to power off would reset (a
+	# triple fault) and boot again until the timeout (status 124).
 	for m in pc q35 microvm; do
-		run timeout 60 "$QEMU" -accel tcg -cpu max -M $m -m 64 -display none -serial stdio -monitor none -no-reboot \
+		run timeout 30 "$QEMU" -accel tcg -cpu max -M $m -m 64 -display none -serial stdio -monitor none \
 			-nic none -kernel "$G" -append "-- exit 3"
 		echo "$m: status $status: $output"
 		[ "$status" -eq 0 ]
@@ -130,4 +132,26 @@ setup() {
 		[[ $output == *" libos_main+0x"* ]]
 		[[ $output != *"no symbols loaded"* ]]
 	done
+}
+
+@test "a console read into read-only memory is EFAULT, not a fault in ring 0" {
+	run bash -c 'echo hello | timeout 60 "$@"' _ "$QEMU" -accel tcg -cpu max -m 64 -display none -serial stdio \
+		-monitor none -no-reboot -nic none -device isa-debug-exit,iobase=0xf4,iosize=0x04 -kernel "$G" -append "-- readro"
+	echo "$output"
+	[ "$(pc_status "$status")" -eq 0 ]
+	[ "$output" = "read: -1 Bad address" ]
+}
+
+@test "under UEFI (OVMF splits RAM at 8 MiB) the heap still takes the largest stretch of RAM" {
+	[ -f /usr/share/OVMF/OVMF_CODE_4M.fd ] || skip "OVMF is not installed (ovmf)"
+	command -v grub-mkrescue > /dev/null || skip "grub-mkrescue is not installed (apt-get install grub-common grub-pc-bin)"
+	"$B/bin/tincan-mkimage" --iso="$BATS_TEST_TMPDIR/h.iso" "$G" -- heap 100 > /dev/null
+	cp /usr/share/OVMF/OVMF_VARS_4M.fd "$BATS_TEST_TMPDIR/vars.fd"
+	run timeout 120 "$QEMU" -accel tcg -cpu max -M q35 -m 256 -display none -serial stdio -monitor none -no-reboot \
+		-nic none -device isa-debug-exit,iobase=0xf4,iosize=0x04 \
+		-drive if=pflash,format=raw,readonly=on,file=/usr/share/OVMF/OVMF_CODE_4M.fd \
+		-drive if=pflash,format=raw,file="$BATS_TEST_TMPDIR/vars.fd" -cdrom "$BATS_TEST_TMPDIR/h.iso"
+	echo "$output"
+	[ "$(pc_status "$status")" -eq 0 ]
+	[[ $output == *"heap ok"* ]]
 }

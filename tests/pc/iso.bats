@@ -25,6 +25,10 @@ greets() {
 	run timeout 60 "$QEMU" -cdrom "$HELLO_ISO" -display none -serial stdio -no-reboot -nic none
 	[ "$status" -eq 0 ]
 	greets
+	# and it powered off (ACPI), not reset: without -no-reboot it still ends
+	run timeout 60 "$QEMU" -cdrom "$HELLO_ISO" -display none -serial stdio -nic none
+	[ "$status" -eq 0 ]
+	greets
 }
 
 @test "hello's ISO under OVMF (UEFI, q35) and as a raw hard disk on SeaBIOS" {

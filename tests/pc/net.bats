@@ -20,6 +20,16 @@ setup_file() {
 	ip -n "$NS" addr add 10.78.0.1/24 dev tap0
 }
 
+# A failed assertion leaves the background QEMU (and dnsmasq) running on
+# tap0: stop them, so the next test gets the tap.
+teardown() {
+	for p in ${pid:-} ${dm:-}; do
+		kill "$p" 2> /dev/null || true
+		wait "$p" 2> /dev/null || true
+	done
+	pid= dm=
+}
+
 teardown_file() {
 	ip netns del "$NS" 2> /dev/null || true
 }
@@ -56,7 +66,7 @@ nboot() {
 	for m in pc q35; do
 		ip netns exec "$NS" timeout 60 "$QEMU" "${QARGS[@]}" -M $m \
 			-netdev tap,id=n,ifname=tap0,script=no,downscript=no -device virtio-net-pci,netdev=n \
-			-kernel "$HTTPD" -append "--ip=10.78.0.2/24 --gw=10.78.0.1 --" > "$BATS_TEST_TMPDIR/$m.log" 2>&1 < /dev/null &
+			-kernel "$HTTPD" -append "--ip=10.78.0.2/24 --gw=10.78.0.1 --" > "$BATS_TEST_TMPDIR/$m.log" 2>&1 < /dev/null 3>&- &
 		pid=$!
 		for i in $(seq 100); do
 			ip netns exec "$NS" curl -s -m 1 -o /dev/null http://10.78.0.2/ && break
@@ -85,7 +95,7 @@ nboot() {
 	"$B/bin/tincan-mkimage" --iso="$BATS_TEST_TMPDIR/httpd.iso" --bios-only "$HTTPD" -- --ip=10.78.0.2/24 --gw=10.78.0.1 -- \
 		> /dev/null
 	ip netns exec "$NS" timeout 60 "$QEMU" "${QARGS[@]}" -netdev tap,id=n,ifname=tap0,script=no,downscript=no \
-		-device virtio-net-pci,netdev=n -cdrom "$BATS_TEST_TMPDIR/httpd.iso" > "$BATS_TEST_TMPDIR/iso.log" 2>&1 < /dev/null &
+		-device virtio-net-pci,netdev=n -cdrom "$BATS_TEST_TMPDIR/httpd.iso" > "$BATS_TEST_TMPDIR/iso.log" 2>&1 < /dev/null 3>&- &
 	pid=$!
 	for i in $(seq 150); do
 		ip netns exec "$NS" curl -s -m 1 -o /dev/null http://10.78.0.2/ && break
@@ -112,11 +122,11 @@ nboot() {
 	local t=$BATS_TEST_TMPDIR
 	ip netns exec "$NS" timeout 60 dnsmasq --no-daemon --interface=tap0 --bind-interfaces --port=0 --no-resolv \
 		--no-hosts --dhcp-range=10.78.0.50,10.78.0.50,255.255.255.0 --pid-file="$t/dnsmasq.pid" \
-		--dhcp-leasefile="$t/leases" > "$t/dnsmasq.log" 2>&1 &
+		--dhcp-leasefile="$t/leases" > "$t/dnsmasq.log" 2>&1 3>&- &
 	dm=$!
 	ip netns exec "$NS" timeout 60 "$QEMU" "${QARGS[@]}" -M pc \
 		-netdev tap,id=n,ifname=tap0,script=no,downscript=no -device virtio-net-pci,netdev=n,mac=02:aa:bb:cc:dd:ee \
-		-kernel "$HTTPD" -append "" > "$t/qemu.log" 2>&1 < /dev/null &
+		-kernel "$HTTPD" -append "" > "$t/qemu.log" 2>&1 < /dev/null 3>&- &
 	pid=$!
 	for i in $(seq 100); do
 		ip netns exec "$NS" curl -s -m 1 -o /dev/null http://10.78.0.50/ && break

@@ -34,6 +34,9 @@ struct k_ram {
 extern struct k_ram k_ram[K_RAM_MAX];
 extern unsigned k_nram;
 int k_is_ram(uint64_t a, uint64_t len);
+/* Ring 0's pages end here (the image's .kdata, the symbols GRUB loaded,
+ * the page tables): [__pc_data_end, k_ring0_end). */
+extern uint64_t k_ring0_end;
 
 /* k_main.c: where ring 3's memory lies, for the page tables and faults. */
 extern struct pc_boot pc_boot_info;
@@ -43,8 +46,10 @@ void k_cpu_init(void); /* GDT, TSS, IDT, SSE, FSGSBASE */
 /* Page tables: the image by section, ring 0's pages, ring 3's RAM, the
  * guard page under the main stack; page tables come from [pool, pool_end). */
 void k_paging_init(uint64_t pool, uint64_t pool_end);
-/* Whether ring 3 may read the 8 bytes at a (mapped, user, in RAM). */
-int k_user_readable(uint64_t a, uint64_t len);
+/* Whether ring 3 may read (or, with write, write) [a, a + len): mapped for
+ * ring 3, in RAM. */
+int k_user_access(uint64_t a, uint64_t len, int write);
+#define k_user_readable(a, len) k_user_access((a), (len), 0)
 
 /* k_dev.c: the serial console, timers, the real-time clock, power. */
 static inline void outb(uint16_t port, uint8_t v)

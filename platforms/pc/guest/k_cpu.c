@@ -123,7 +123,7 @@ static uint64_t flags_for(uint64_t a)
 		return PTE_P | PTE_U | PTE_NX;
 	if (a >= (uint64_t)__pc_rodata_end && a < (uint64_t)__pc_data_end)
 		return PTE_P | PTE_W | PTE_U | PTE_NX;
-	if (a >= (uint64_t)__pc_data_end && a < b->heap_start)
+	if (a >= (uint64_t)__pc_data_end && a < k_ring0_end)
 		return PTE_P | PTE_W | PTE_NX; /* ring 0's tables, stack, page tables */
 	if (k_is_ram(a, 4096))
 		return PTE_P | PTE_W | PTE_U | PTE_NX;
@@ -142,7 +142,7 @@ static int split(uint64_t lo, uint64_t hi)
 			     (uint64_t)__pc_text_end,
 			     (uint64_t)__pc_rodata_end,
 			     (uint64_t)__pc_data_end,
-			     b->heap_start,
+			     k_ring0_end,
 			     b->stack_bottom - 4096,
 			     b->stack_bottom };
 	for (unsigned i = 0; i < sizeof edges / sizeof *edges; i++)
@@ -201,7 +201,7 @@ void k_paging_init(uint64_t pool, uint64_t end)
 	__asm__ __volatile__("mov %0, %%cr3" : : "r"(pml4) : "memory");
 }
 
-int k_user_readable(uint64_t a, uint64_t len)
+int k_user_access(uint64_t a, uint64_t len, int write)
 {
 	if (a + len < a || a + len > (1ull << 32))
 		return 0;
@@ -211,7 +211,7 @@ int k_user_readable(uint64_t a, uint64_t len)
 			return 0;
 		uint64_t pde = ((uint64_t *)(pdpe & PTE_ADDR))[(p >> 21) & 511];
 		uint64_t e = pde & PTE_PS ? pde : ((uint64_t *)(pde & PTE_ADDR))[(p >> 12) & 511];
-		if (!(pde & PTE_P) || !(e & PTE_P) || !(e & PTE_U) || !k_is_ram(p, 4096))
+		if (!(pde & PTE_P) || !(e & PTE_P) || !(e & PTE_U) || (write && !(e & PTE_W)) || !k_is_ram(p, 4096))
 			return 0;
 	}
 	return 1;

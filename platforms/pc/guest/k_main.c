@@ -14,6 +14,7 @@
 struct pc_boot pc_boot_info;
 struct k_ram k_ram[K_RAM_MAX] K_PRIVATE;
 unsigned k_nram K_PRIVATE;
+uint64_t k_ring0_end K_PRIVATE;
 
 extern const struct tc_manifest_note __tincan_manifest_note;
 noreturn void pc_user_start(struct pc_boot *b);
@@ -35,8 +36,33 @@ static void add_ram(uint64_t start, uint64_t len)
 	end &= ~4095ull;
 	if (start < 0x100000)
 		start = 0x100000;
-	if (end > start && k_nram < K_RAM_MAX)
-		k_ram[k_nram++] = (struct k_ram){ start, end };
+	if (end <= start)
+		return;
+	if (k_nram == K_RAM_MAX)
+		k_fail("the boot loader's memory map has more than 32 RAM entries");
+	k_ram[k_nram++] = (struct k_ram){ start, end };
+}
+
+/* Sort the RAM ranges and join those that touch or overlap (firmware maps
+ * often split one stretch of RAM into several entries). */
+static void join_ram(void)
+{
+	for (unsigned i = 1; i < k_nram; i++)
+		for (unsigned j = i; j > 0 && k_ram[j].start < k_ram[j - 1].start; j--) {
+			struct k_ram t = k_ram[j];
+			k_ram[j] = k_ram[j - 1];
+			k_ram[j - 1] = t;
+		}
+	unsigned n = 0;
+	for (unsigned i = 0; i < k_nram; i++) {
+		if (n && k_ram[i].start <= k_ram[n - 1].end) {
+			if (k_ram[i].end > k_ram[n - 1].end)
+				k_ram[n - 1].end = k_ram[i].end;
+		} else {
+			k_ram[n++] = k_ram[i];
+		}
+	}
+	k_nram = n;
 }
 
 static void set_cmdline(const char *s)
@@ -117,8 +143,11 @@ void k_main(unsigned kind, uint64_t info, uint32_t magic)
 	k_acpi_init(rsdp);
 	k_pci_init();
 
-	/* The image's RAM region: page tables first, then the heap, the guard
-	 * page, and the main stack at its top. */
+	/* The image's RAM region holds the page tables after it; the heap, the
+	 * guard page and the main stack (at the top) take the largest stretch
+	 * of RAM: the rest of that region or another one (under UEFI the
+	 * firmware's own memory splits RAM into pieces, often 1-8 MiB first). */
+	join_ram();
 	uint64_t image_end = (uint64_t)__pc_image_end;
 	unsigned r = 0;
 	while (r < k_nram && !(k_ram[r].start <= (uint64_t)__pc_image_start && image_end <= k_ram[r].end))
@@ -128,15 +157,24 @@ void k_main(unsigned kind, uint64_t info, uint32_t magic)
 	uint64_t pool =
 	    k_syms_keep(image_end, image_end + (64ull << 20) < k_ram[r].end ? image_end + (64ull << 20) : k_ram[r].end);
 	uint64_t pool_end = pool + PT_POOL_PAGES * 4096ull;
+	if (pool_end > k_ram[r].end)
+		k_fail("not enough memory after the image for its page tables (give the machine more)");
+	uint64_t lo = pool_end, hi = k_ram[r].end;
+	for (unsigned i = 0; i < k_nram; i++)
+		if (i != r && k_ram[i].end - k_ram[i].start > hi - lo) {
+			lo = k_ram[i].start;
+			hi = k_ram[i].end;
+		}
 	uint64_t stack = __tincan_manifest_note.m.stack;
 	stack = stack ? (stack + 4095) & ~4095ull : TC_MFT_STACK_DEFAULT;
-	if (pool_end + 4096 + stack + (1 << 20) > k_ram[r].end)
-		k_fail("not enough memory for the image, its stack and a 1 MiB heap (give the machine more)");
+	if (lo + 4096 + stack + (1 << 20) > hi)
+		k_fail("not enough memory for the image's stack and a 1 MiB heap (give the machine more)");
 	for (unsigned i = 0; i < k_nram; i++)
 		pc_boot_info.mem_size += k_ram[i].end - k_ram[i].start;
-	pc_boot_info.stack_top = k_ram[r].end;
-	pc_boot_info.stack_bottom = k_ram[r].end - stack;
-	pc_boot_info.heap_start = pool_end;
+	k_ring0_end = pool_end;
+	pc_boot_info.stack_top = hi;
+	pc_boot_info.stack_bottom = hi - stack;
+	pc_boot_info.heap_start = lo;
 	pc_boot_info.heap_end = pc_boot_info.stack_bottom - 4096;
 	k_paging_init(pool, pool_end);
 

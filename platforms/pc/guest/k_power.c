@@ -10,7 +10,8 @@
 #include "k.h"
 
 static uint16_t pm1a K_PRIVATE, pm1b K_PRIVATE, slp_typa K_PRIVATE, slp_typb K_PRIVATE;
-static uint64_t sleep_ctl K_PRIVATE; /* hardware-reduced: the sleep control register (I/O port) */
+static uint64_t sleep_ctl K_PRIVATE; /* hardware-reduced: the sleep control register */
+static uint8_t sleep_space K_PRIVATE; /* its address space: 0 memory (microvm), 1 I/O */
 
 static int sum_ok(const unsigned char *p, uint32_t n)
 {
@@ -62,23 +63,33 @@ static uint64_t find_rsdp(void)
 	return 0;
 }
 
-/* The first package element after "_S5_" in the DSDT's AML: SLP_TYPa. */
+/* The first package elements after "_S5_" in the DSDT's AML: SLP_TYPa and
+ * SLP_TYPb (each a BytePrefix and a byte, or ZeroOp/OneOp).  Every byte
+ * read is inside the table: the _S5 object is often its last. */
 static void find_s5(const unsigned char *dsdt)
 {
 	uint32_t len = rd32(dsdt + 4);
-	for (uint32_t i = 36; i + 8 < len; i++) {
+	for (uint32_t i = 36; i + 5 < len; i++) {
 		if (!sig(dsdt + i, "_S5_") || dsdt[i + 4] != 0x12)
 			continue;
-		const unsigned char *p = dsdt + i + 5;
-		p += (*p >> 6) + 1; /* PkgLength */
+		uint32_t p = i + 5;
+		p += (dsdt[p] >> 6) + 1u; /* PkgLength */
 		p++; /* NumElements */
-		if (*p == 0x0a) { /* BytePrefix */
-			slp_typa = p[1];
-			p += 2;
-		} else {
-			slp_typa = *p++;
+		for (int k = 0; k < 2 && p < len; k++) {
+			uint16_t v = dsdt[p];
+			if (v == 0x0a) {
+				if (p + 1 >= len)
+					break;
+				v = dsdt[p + 1];
+				p += 2;
+			} else {
+				p++;
+			}
+			if (k == 0)
+				slp_typa = v;
+			else
+				slp_typb = v;
 		}
-		slp_typb = *p == 0x0a ? p[1] : *p;
 		return;
 	}
 }
@@ -105,9 +116,12 @@ void k_acpi_init(uint64_t rsdp)
 		uint32_t len = rd32(t + 4);
 		pm1a = len >= 68 ? (uint16_t)rd32(t + 64) : 0;
 		pm1b = len >= 72 ? (uint16_t)rd32(t + 68) : 0;
-		/* The sleep control register: a generic address, in I/O space. */
-		if (len >= 256 && t[244] == 1)
+		/* The sleep control register: a generic address, in memory
+		 * (QEMU's microvm) or I/O space. */
+		if (len >= 256 && t[244] <= 1 && rd64(t + 248)) {
+			sleep_space = t[244];
 			sleep_ctl = rd64(t + 248);
+		}
 		const unsigned char *dsdt = len >= 148 && rd64(t + 140) ? table_at(rd64(t + 140)) : 0;
 		if (!dsdt)
 			dsdt = len >= 44 ? table_at(rd32(t + 40)) : 0;
@@ -125,8 +139,11 @@ noreturn void k_poweroff(int status)
 		if (pm1b)
 			outw(pm1b, (uint16_t)(slp_typb << 10 | 1 << 13));
 	}
-	if (sleep_ctl && sleep_ctl < 0x10000)
-		outb((uint16_t)sleep_ctl, (uint8_t)((slp_typa & 7) << 2 | 1 << 5));
+	uint8_t sleep = (uint8_t)((slp_typa & 7) << 2 | 1 << 5);
+	if (sleep_ctl && sleep_space == 1 && sleep_ctl < 0x10000)
+		outb((uint16_t)sleep_ctl, sleep);
+	else if (sleep_ctl && sleep_space == 0 && sleep_ctl < (1ull << 32))
+		*(volatile uint8_t *)sleep_ctl = sleep; /* mapped one to one, for ring 0 */
 	outw(0x604, 0x2000); /* QEMU's PIIX4 and ICH9 */
 	outw(0xb004, 0x2000); /* Bochs, older QEMU */
 	struct {

@@ -154,7 +154,7 @@ static int64_t call(struct k_frame *f)
 		k_write((const char *)f->rsi, f->rdx);
 		return (int64_t)f->rdx;
 	case PC_CALL_READ:
-		if (!k_user_readable(f->rdi, f->rsi))
+		if (!k_user_access(f->rdi, f->rsi, 1))
 			return -EFAULT;
 		return (int64_t)k_serial_read((char *)f->rdi, f->rsi);
 	case PC_CALL_WAIT: return k_wait(f->rdi, (unsigned)f->rsi);
