@@ -31,10 +31,14 @@ static struct tss tss __attribute__((section(".kdata"), aligned(16)));
 static uint64_t idt[256 * 2] __attribute__((section(".kdata"), aligned(16)));
 static uint64_t *pml4 K_PRIVATE;
 
-static void set_gate(unsigned vec, uint64_t handler, unsigned dpl)
+/* A stack of its own for double faults and NMIs (IST 1): they must be
+ * reported even when ring 0's stack is what went wrong. */
+static unsigned char ist_stack[4096] __attribute__((section(".kdata"), aligned(16)));
+
+static void set_gate(unsigned vec, uint64_t handler, unsigned dpl, unsigned ist)
 {
-	idt[vec * 2] = (handler & 0xffff) | ((uint64_t)PC_KCODE << 16) | ((uint64_t)(0x8e | dpl << 5) << 40) |
-		       ((handler >> 16 & 0xffff) << 48);
+	idt[vec * 2] = (handler & 0xffff) | ((uint64_t)PC_KCODE << 16) | ((uint64_t)ist << 32) |
+		       ((uint64_t)(0x8e | dpl << 5) << 40) | ((handler >> 16 & 0xffff) << 48);
 	idt[vec * 2 + 1] = handler >> 32;
 }
 
@@ -49,6 +53,7 @@ void k_cpu_init(void)
 	gdt[5] = (lim & 0xffff) | ((t & 0xffffff) << 16) | (0x89ull << 40) | ((t >> 24 & 0xff) << 56);
 	gdt[6] = t >> 32;
 	tss.rsp[0] = (uint64_t)boot_stack_top; /* traps from ring 3 land here */
+	tss.ist[0] = (uint64_t)(ist_stack + sizeof ist_stack);
 	tss.iomap = sizeof tss; /* no I/O bitmap: ring 3 has no ports */
 	struct {
 		uint16_t limit;
@@ -70,8 +75,8 @@ void k_cpu_init(void)
 			     : "m"(gp), "i"((uint64_t)PC_KCODE), "i"(PC_KDATA), "i"(PC_TSS)
 			     : "rax", "memory");
 	for (unsigned v = 0; v < 48; v++)
-		set_gate(v, k_stubs[v], 0);
-	set_gate(PC_TRAP_VEC, k_stubs[48], 3);
+		set_gate(v, k_stubs[v], 0, v == 2 || v == 8);
+	set_gate(PC_TRAP_VEC, k_stubs[48], 3, 0);
 	__asm__ __volatile__("lidt %0" : : "m"(ip));
 
 	/* SSE for ring 3 (ring 0 never uses it): CR0.MP on, EM off; CR4
