@@ -268,11 +268,6 @@ static int mkrescue(const char *stage, const char *tmp, int bios_only)
 	posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
 	posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0);
 	posix_spawn_file_actions_addopen(&fa, 2, log, O_WRONLY | O_CREAT | O_TRUNC, 0600);
-	/* Interrupted, we stop grub-mkrescue and clean up rather than die. */
-	struct sigaction sa = { .sa_handler = on_signal }, old[3];
-	static const int sigs[3] = { SIGINT, SIGTERM, SIGHUP };
-	for (int i = 0; i < 3; i++)
-		sigaction(sigs[i], &sa, &old[i]);
 	pid_t pid;
 	int err = posix_spawnp(&pid, argv[0], &fa, NULL, (char *const *)argv, environ);
 	posix_spawn_file_actions_destroy(&fa);
@@ -283,8 +278,6 @@ static int mkrescue(const char *stage, const char *tmp, int bios_only)
 				status = -1;
 				break;
 			}
-	for (int i = 0; i < 3; i++)
-		sigaction(sigs[i], &old[i], NULL);
 	if (err)
 		return fail(1, "cannot run grub-mkrescue: %s", strerror(err));
 	if (stop_signal)
@@ -374,14 +367,25 @@ int iso_write(const char *out, const char *image, int bios_only, char *const *ar
 	    snprintf(stage, sizeof stage, "%s/tincan-iso.XXXXXX", tmpdir && *tmpdir ? tmpdir : "/tmp") >=
 		(int)sizeof stage)
 		return fail(1, "%s: path too long", out);
-	if (!mkdtemp(stage))
+	/* Interrupted from here on (staging, grub-mkrescue, the rename), we
+	 * stop grub-mkrescue and clean up rather than die and leave files. */
+	struct sigaction sa = { .sa_handler = on_signal }, old[3];
+	static const int sigs[3] = { SIGINT, SIGTERM, SIGHUP };
+	for (int i = 0; i < 3; i++)
+		sigaction(sigs[i], &sa, &old[i]);
+	if (!mkdtemp(stage)) {
+		for (int i = 0; i < 3; i++)
+			sigaction(sigs[i], &old[i], NULL);
 		return fail(1, "cannot make a staging directory %s: %s", stage, strerror(errno));
+	}
 	int tfd = mkstemp(tmp);
 	if (tfd < 0) {
 		status = fail(1, "cannot create %s: %s", out, strerror(errno));
 	} else {
 		close(tfd);
 		status = build(stage, tmp, &img, image, bios_only, args, nargs);
+		if (!status && stop_signal)
+			status = fail(1, "interrupted (signal %d): no ISO written", (int)stop_signal);
 		mode_t mask = umask(0);
 		umask(mask);
 		if (!status && ((tfd = open(tmp, O_RDONLY | O_CLOEXEC)) < 0 || fsync(tfd) < 0 ||
@@ -405,5 +409,7 @@ int iso_write(const char *out, const char *image, int bios_only, char *const *ar
 		snprintf(path, sizeof path, "%s/%s", stage, staged[i]);
 		remove(path);
 	}
+	for (int i = 0; i < 3; i++)
+		sigaction(sigs[i], &old[i], NULL);
 	return status;
 }
