@@ -69,6 +69,42 @@ int main(void)
 			free(live[i]);
 	}
 	ok(clean, "3000 live chunks of mixed sizes, 4 rounds: no chunk shared");
+	/* realloc: growing blocks keep their bytes, interleaved with others
+	 * (every growth must copy or extend correctly); a block that still
+	 * fits stays where it is; shrinking keeps the prefix. */
+	enum { NBUF = 16, STEP = 40, MAXLEN = 40000 };
+	unsigned char *buf[NBUF] = { 0 };
+	size_t blen[NBUF] = { 0 };
+	int kept = 1, moved = 0;
+	for (size_t round = 0; round * STEP < MAXLEN; round++)
+		for (int i = 0; i < NBUF; i++) {
+			unsigned char *q = realloc(buf[i], blen[i] + STEP);
+			if (!q) {
+				kept = 0;
+				break;
+			}
+			moved += q != buf[i];
+			for (size_t k = 0; k < STEP; k++)
+				q[blen[i] + k] = (unsigned char)(i * 7 + blen[i] + k);
+			buf[i] = q;
+			blen[i] += STEP;
+		}
+	for (int i = 0; i < NBUF; i++)
+		for (size_t k = 0; k < blen[i]; k++)
+			kept &= buf[i][k] == (unsigned char)(i * 7 + k);
+	ok(kept, "16 buffers grown in turn, 40 bytes at a time to 40,000: every byte kept");
+	printf("# %d moves for %d growths\n", moved, NBUF * (MAXLEN / STEP));
+	ok(moved < NBUF * 40, "growing buffers move a logarithmic number of times, not once per growth");
+	unsigned char *same = realloc(buf[0], blen[0] - 100);
+	ok(same == buf[0], "realloc to a size that still fits keeps the block where it is");
+	unsigned char *small2 = realloc(same, 1000);
+	int prefix = small2 != NULL;
+	for (size_t k = 0; small2 && k < 1000; k++)
+		prefix &= small2[k] == (unsigned char)k;
+	ok(prefix, "shrinking to a quarter keeps the first bytes");
+	free(small2);
+	for (int i = 1; i < NBUF; i++)
+		free(buf[i]);
 	volatile size_t huge = SIZE_MAX / 2; /* volatile: gcc refuses the constant */
 	errno = 0;
 	ok(calloc(huge, 4) == NULL && errno == ENOMEM, "calloc overflow: NULL, ENOMEM");
