@@ -430,3 +430,14 @@ FORCE:
 .SECONDARY:
 
 -include $(shell find $(B) -name '*.d' 2>/dev/null)
+
+# The monitor's seccomp filter run for real in forked children (tests/unit/test_seccomp.c).
+$(B)/tests/unit/test_seccomp: $(B)/host/tests/unit/test_seccomp.o $(B)/host/platforms/kvm/monitor/seccomp.o
+ifeq ($(PLATFORM),kvm)
+test: $(B)/tests/unit/test_seccomp
+endif
+
+# A guest that answers one datagram with a burst of numbered ones (tests/kvm/net.bats).
+ifeq ($(PLATFORM),kvm) # a kvm image, like the other test guests; make test's pc pass must not relink it
+test: $(B)/tests/udpburst.tc
+endif

@@ -249,12 +249,50 @@ static void datagrams(void)
 	close(u2);
 }
 
+/* The safety net for a receive timeout that is ignored: a datagram to
+ * port 6100 two seconds later, so such a bug fails a check instead of
+ * hanging the guest. */
+static void *late_datagram(void *arg)
+{
+	(void)arg;
+	struct timespec d = { 2, 0 };
+	nanosleep(&d, NULL);
+	int u = socket(AF_INET, SOCK_DGRAM, 0);
+	struct sockaddr_in a = lo(6100);
+	sendto(u, "late", 4, 0, (struct sockaddr *)&a, sizeof a);
+	close(u);
+	return NULL;
+}
+
+static void receive_timeout(void)
+{
+	int u = socket(AF_INET, SOCK_DGRAM, 0);
+	struct sockaddr_in a = lo(6100);
+	struct timeval rto = { 0, 200000 };
+	char buf[8];
+	ok(bind(u, (struct sockaddr *)&a, sizeof a) == 0 &&
+	       setsockopt(u, SOL_SOCKET, SO_RCVTIMEO, &rto, sizeof rto) == 0,
+	   "SO_RCVTIMEO of 200 ms on a UDP socket");
+	pthread_t t;
+	pthread_create(&t, NULL, late_datagram, NULL);
+	uint64_t t0 = now_ms();
+	errno = 0;
+	ssize_t n = recv(u, buf, sizeof buf, 0);
+	uint64_t took = now_ms() - t0;
+	ok(n == -1 && errno == EAGAIN && took >= 199 && took < 1500,
+	   "recv gives up with EAGAIN after 200 ms (returned %d, errno %d, after %llu ms)", (int)n, errno,
+	   (unsigned long long)took);
+	pthread_join(t, NULL);
+	close(u);
+}
+
 int main(void)
 {
 	int one = 1;
 	char buf[256];
 
 	setvbuf(stdout, NULL, _IOLBF, 0); /* progress shows even if a check hangs */
+	receive_timeout();
 
 	/* Addresses and names. */
 	struct in_addr ia;

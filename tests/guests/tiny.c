@@ -456,6 +456,19 @@ int tiny_main(const struct tc_boot_info *info)
 		r->rx_prod++;
 		struct tc_hc_net_io io = { 1, 0 };
 		tc_hypercall(TC_HC_NET_IO, &io);
+	} else if (seq(cmd, "net-fill")) {
+		/* Queue arg valid tx frames and post argv[3] valid rx buffers (all
+		 * on the same memory), then one net_io: the ring holds TC_NET_RING
+		 * of each, so one more is a lie. */
+		struct tc_net_ring *r = net_ring();
+		uint64_t ntx = num(arg), nrx = bi->argc > 3 ? num(argv[3]) : 0;
+		uint64_t buf = (uint64_t)(uintptr_t)(r + 1);
+		for (uint64_t i = 0; i < ntx; i++)
+			r->tx[r->tx_prod++ % TC_NET_RING] = (struct tc_net_desc){ buf, TC_NET_FRAME_MIN, 0 };
+		for (uint64_t i = 0; i < nrx; i++)
+			r->rx[r->rx_prod++ % TC_NET_RING] = (struct tc_net_desc){ buf, TC_NET_FRAME_MAX, 0 };
+		struct tc_hc_net_io io = { 1, 0 };
+		tc_hypercall(TC_HC_NET_IO, &io);
 	} else if (seq(cmd, "net-wait-nodev")) {
 		struct tc_hc_wait w = { mono_ns() + 1000000, TC_EV_NET(3), 0 };
 		tc_hypercall(TC_HC_WAIT, &w);

@@ -85,6 +85,18 @@ nsrun() { run timeout 20 ip netns exec "$NS" "$@"; }
 	first_line_has "tap device 'tap1' is busy"
 }
 
+@test "net ring limits are exact: a full ring passes, one frame or rx buffer more stops the guest" {
+	nsrun "$RUN" --net=tap0 "$NETTINY" net-fill 256 256
+	[ "$status" -eq 0 ] || { echo "status $status: $output"; return 1; }
+	[ "$output" = survived ]
+	nsrun "$RUN" --net=tap0 "$NETTINY" net-fill 257 0
+	[ "$status" -eq 102 ] || { echo "status $status: $output"; return 1; }
+	first_line_has "guest's net ring 0: more frames queued than the ring holds (0x101)"
+	nsrun "$RUN" --net=tap0 "$NETTINY" net-fill 0 257
+	[ "$status" -eq 102 ] || { echo "status $status: $output"; return 1; }
+	first_line_has "guest's net ring 0: more rx buffers posted than the ring holds (0x101)"
+}
+
 lying_guest() { # MODE WANT
 	nsrun "$RUN" --net=tap0 "$NETTINY" "$1"
 	[ "$status" -eq 102 ] || { echo "status $status: $output"; return 1; }
@@ -114,4 +126,22 @@ lying_guest() { # MODE WANT
 	cat "$BATS_TEST_TMPDIR/out"
 	[ "$st" -eq 105 ]
 	grep -q "tap device" "$BATS_TEST_TMPDIR/out"
+}
+
+@test "a burst of 300 datagrams queued without yielding (more than the tx buffers) arrives once and in order" {
+	[ -x "$B/tests/netclient" ] || skip "build/tests/netclient is missing"
+	ip netns exec "$NS" timeout 30 "$RUN" --net=tap0 --ip=10.77.0.2/24 "$B/tests/udpburst.tc" -- 9000 \
+		> "$BATS_TEST_TMPDIR/guest" 2>&1 3>&- &
+	pid=$!
+	for i in $(seq 1 100); do
+		grep -q listening "$BATS_TEST_TMPDIR/guest" && break
+		sleep 0.05
+	done
+	nsrun "$B/tests/netclient" burst 10.77.0.2 9000 300
+	wait $pid && st=0 || st=$?
+	cat "$BATS_TEST_TMPDIR/guest"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[ "$st" -eq 0 ]
+	[ "$output" = "burst: 300 datagrams once and in order" ]
 }

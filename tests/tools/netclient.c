@@ -8,6 +8,7 @@
  *   netclient garbage IFACE COUNT       send COUNT malformed Ethernet frames out of IFACE
  *   netclient udprate IP PORT SECONDS WINDOW
  *                                       echoes per second with WINDOW datagrams in flight
+ *   netclient burst IP PORT N           ask for N numbered datagrams; each must arrive once, in order
  * Every wait is bounded; exit 0 only if every check passed.
  */
 #define _GNU_SOURCE
@@ -231,10 +232,47 @@ static int udprate(struct sockaddr_in a, double seconds, int window)
 	return echoes ? 0 : 1;
 }
 
+/* Sends N as text, then expects datagrams "0".."N-1" in order; a gap of
+ * 2 s ends the wait. */
+static int burst(struct sockaddr_in a, int count)
+{
+	int fd = socket(AF_INET, SOCK_DGRAM, 0), rcvbuf = 4 << 20;
+	char out[32], in[64];
+	setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof rcvbuf);
+	if (connect(fd, (struct sockaddr *)&a, sizeof a) < 0)
+		return perror("connect"), 1;
+	int m = snprintf(out, sizeof out, "%d", count), next = 0;
+	if (send(fd, out, (size_t)m, 0) != m)
+		return perror("send"), 1;
+	while (next < count && wait_in(fd, 2000)) {
+		ssize_t r = recv(fd, in, sizeof in - 1, 0);
+		if (r <= 0)
+			return perror("recv"), 1;
+		in[r] = 0;
+		if (atoi(in) != next) {
+			fprintf(stderr, "burst: datagram %d arrived as number %s\n", next, in);
+			return 1;
+		}
+		next++;
+	}
+	if (wait_in(fd, 200) && recv(fd, in, sizeof in, 0) >= 0) {
+		fprintf(stderr, "burst: a datagram after the last one\n");
+		return 1;
+	}
+	if (next < count) {
+		fprintf(stderr, "burst: only %d of %d datagrams arrived\n", next, count);
+		return 1;
+	}
+	printf("burst: %d datagrams once and in order\n", count);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	if (argc == 6 && !strcmp(argv[1], "udprate"))
 		return udprate(addr(argv[2], argv[3]), atof(argv[4]), atoi(argv[5]));
+	if (argc == 5 && !strcmp(argv[1], "burst"))
+		return burst(addr(argv[2], argv[3]), atoi(argv[4]));
 	if (argc == 6 && !strcmp(argv[1], "udp"))
 		return udp(addr(argv[2], argv[3]), atoi(argv[4]), atoi(argv[5]));
 	if (argc == 5 && !strcmp(argv[1], "tcp"))

@@ -211,6 +211,15 @@ int main(int argc, char **argv)
 	ph(1)->p_vaddr = 0x10000;
 	ok(refused("overlap"), "overlapping segments: %s", err);
 	build();
+	ph(0)->p_memsz = 0x1001;
+	ok(refused("overlap"), "a segment running one byte into the next one's page: %s", err);
+	build();
+	ph(1)->p_memsz = 0x2800;
+	ok(refused("overlap"), "a segment reaching halfway into the next: %s", err);
+	build();
+	ph(0)->p_memsz = 0x3000;
+	ok(refused("overlap"), "a segment covering the next two, from a different start: %s", err);
+	build();
 	ph(1)->p_vaddr = 0x10800;
 	ok(refused("page aligned"), "unaligned segment: %s", err);
 	build();

@@ -1,0 +1,45 @@
+/*
+ * udpburst [PORT]: waits on UDP PORT (default 9) for one datagram holding a
+ * count N, then answers its sender with N datagrams numbered 0..N-1 in one
+ * burst, never yielding between them, so more frames are queued than the
+ * net driver has transmit buffers (tests/kvm/net.bats checks each arrives
+ * once and in order).
+ */
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+int main(int argc, char **argv)
+{
+	int port = argc > 1 ? atoi(argv[1]) : 9;
+	int fd = socket(AF_INET, SOCK_DGRAM, 0);
+	struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons((uint16_t)port) };
+	if (fd < 0 || bind(fd, (struct sockaddr *)&a, sizeof a) < 0) {
+		perror("udpburst: bind");
+		return 1;
+	}
+	printf("udpburst: listening on UDP port %d\n", port);
+	fflush(stdout);
+	char buf[64];
+	struct sockaddr_in from;
+	socklen_t len = sizeof from;
+	ssize_t n = recvfrom(fd, buf, sizeof buf - 1, 0, (struct sockaddr *)&from, &len);
+	if (n <= 0) {
+		perror("udpburst: recvfrom");
+		return 1;
+	}
+	buf[n] = 0;
+	int count = atoi(buf);
+	for (int i = 0; i < count; i++) {
+		int m = snprintf(buf, sizeof buf, "%d", i);
+		if (sendto(fd, buf, (size_t)m, 0, (struct sockaddr *)&from, len) != m) {
+			perror("udpburst: sendto");
+			return 1;
+		}
+	}
+	printf("udpburst: sent %d\n", count);
+	return 0;
+}
