@@ -364,7 +364,7 @@ TEST_BINS += $(B)/tests/fdtab.tc
 # ---- yardsticks: redis and SQLite from Debian's sources, built as users would --
 # (tests/yard/build.sh: cached by a key over the toolchain; `make test` runs them)
 YARD := $(B)/yard/tincan/.redis $(B)/yard/tincan/.sqlite
-$(B)/yard/tincan/.%: tests/yard/build.sh toolchain/debsrc.sh $(TOOLCHAIN)
+$(B)/yard/tincan/.%: tests/yard/build.sh toolchain/debsrc.sh $(TOOLCHAIN) $(PLAT_HOST)
 	$(Q)tests/yard/build.sh $* tincan $(B)
 	$(Q)touch $@
 $(B)/yard/linux/.%: tests/yard/build.sh toolchain/debsrc.sh | deps
@@ -399,6 +399,12 @@ $(B)/tests/cmdsplit: tests/tools/cmdsplit.c platforms/common/guest/cmdline.c pla
 	$(Q)$(HOSTCC) -std=c11 $(WARN) -O2 -o $@ $(filter %.c,$^)
 TEST_BINS += $(B)/tests/pc_mb2.elf $(B)/tests/cmdsplit
 
+# The monitor's seccomp filter run for real in forked children (tests/unit/test_seccomp.c).
+$(B)/tests/unit/test_seccomp: $(B)/host/tests/unit/test_seccomp.o $(B)/host/platforms/kvm/monitor/seccomp.o
+TEST_BINS += $(B)/tests/unit/test_seccomp
+# A guest that answers one datagram with a burst of numbered ones (tests/kvm/net.bats).
+TEST_BINS += $(B)/tests/udpburst.tc
+
 # ---- top-level targets -------------------------------------------------------
 # `make test` (kvm, the default) runs every test on kvm, then builds the pc
 # platform and runs the tests that hold there: its own (tests/pc) and the
@@ -430,14 +436,3 @@ FORCE:
 .SECONDARY:
 
 -include $(shell find $(B) -name '*.d' 2>/dev/null)
-
-# The monitor's seccomp filter run for real in forked children (tests/unit/test_seccomp.c).
-$(B)/tests/unit/test_seccomp: $(B)/host/tests/unit/test_seccomp.o $(B)/host/platforms/kvm/monitor/seccomp.o
-ifeq ($(PLATFORM),kvm)
-test: $(B)/tests/unit/test_seccomp
-endif
-
-# A guest that answers one datagram with a burst of numbered ones (tests/kvm/net.bats).
-ifeq ($(PLATFORM),kvm) # a kvm image, like the other test guests; make test's pc pass must not relink it
-test: $(B)/tests/udpburst.tc
-endif
