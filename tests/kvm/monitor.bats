@@ -381,3 +381,45 @@ PY
 	wait "$writer" || true
 	[ "$bad" -eq 0 ]
 }
+
+# Issue 11 item 4: SIGTERM/SIGINT inherited as ignored (trap '' in a shell,
+# an sh's background jobs) still reach the monitor, sent at start-up or
+# while the guest runs, and the monitor says why it ended the guest.
+# $1: image, $2: signal, $3: what the guest does; ST and OUT get the result.
+ignored_signal_run() {
+	OUT=$BATS_TEST_TMPDIR/out
+	bash -c "trap '' TERM INT; exec '$RUN' '$1' $3" > "$OUT" 2>&1 &
+	local pid=$! i exe
+	exe=$(readlink -f "$RUN")
+	for i in $(seq 200); do
+		[ "$(readlink /proc/$pid/exe 2>/dev/null)" = "$exe" ] && break
+		sleep 0.01
+	done
+	[ -n "${DELAY:-}" ] && sleep "$DELAY"
+	kill -"$2" "$pid"
+	for i in $(seq 80); do
+		kill -0 "$pid" 2> /dev/null || break
+		sleep 0.1
+	done
+	kill -KILL "$pid" 2> /dev/null || true
+	ST=0
+	wait "$pid" || ST=$?
+	cat "$OUT"
+}
+
+@test "an ignored SIGTERM or SIGINT inherited from the parent still ends a spinning guest, with a line" {
+	for i in 1 2 3 4 5; do
+		DELAY=0.0$((i * 2)) ignored_signal_run "$TINY" TERM spin
+		[ "$ST" -eq 143 ]
+		grep -q "^tincan-run: guest ended by the host's SIGTERM" "$OUT"
+		ignored_signal_run "$TINY" INT spin
+		[ "$ST" -eq 130 ]
+		grep -q "^tincan-run: guest ended by the host's SIGINT" "$OUT"
+	done
+}
+
+@test "an ignored SIGTERM inherited from the parent reaches a guest that asked for it: 5 s, then 143" {
+	DELAY=0.5 ignored_signal_run "$B/tests/signals.tc" TERM spin
+	[ "$ST" -eq 143 ]
+	grep -q "did not stop within 5 s of SIGTERM" "$OUT"
+}

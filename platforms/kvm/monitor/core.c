@@ -57,18 +57,37 @@ void fds_wait(struct mod_fds *f, int fd, uint64_t ev, const char *gone)
 static int sig_fd = -1, host_sig, sig_aware;
 static uint64_t sig_ev; /* not yet reported */
 
+static void host_sigset(sigset_t *s)
+{
+	sigemptyset(s);
+	sigaddset(s, SIGTERM);
+	sigaddset(s, SIGINT);
+	sigaddset(s, SIGALRM);
+}
+
+/* First thing in main: blocked from the start, a signal sent while the
+ * monitor starts waits for the signalfd.  An ignored signal is dropped
+ * even while blocked, and dispositions are inherited (trap '' TERM INT,
+ * an sh's background jobs): back to the default, once blocked. */
+void host_signals_block(void)
+{
+	sigset_t s;
+	host_sigset(&s);
+	if (sigprocmask(SIG_BLOCK, &s, NULL) < 0)
+		die(TC_STATUS_HOST, "host signals: %s", strerror(errno));
+	signal(SIGTERM, SIG_DFL);
+	signal(SIGINT, SIG_DFL);
+	signal(SIGALRM, SIG_DFL);
+}
+
 static void host_signals_setup(struct vm *vm)
 {
 	sigset_t s;
 	/* struct kvm_signal_mask: len 8, then an empty 8-byte set */
 	uint32_t km[3] = { 8, 0, 0 };
 	_Static_assert(offsetof(struct kvm_signal_mask, sigset) == 4, "kvm_signal_mask layout");
-	sigemptyset(&s);
-	sigaddset(&s, SIGTERM);
-	sigaddset(&s, SIGINT);
-	sigaddset(&s, SIGALRM);
-	if (sigprocmask(SIG_BLOCK, &s, NULL) < 0 || (sig_fd = signalfd(-1, &s, SFD_CLOEXEC | SFD_NONBLOCK)) < 0 ||
-	    ioctl(vm->vcpu, KVM_SET_SIGNAL_MASK, km) < 0)
+	host_sigset(&s);
+	if ((sig_fd = signalfd(-1, &s, SFD_CLOEXEC | SFD_NONBLOCK)) < 0 || ioctl(vm->vcpu, KVM_SET_SIGNAL_MASK, km) < 0)
 		die(TC_STATUS_HOST, "host signals: %s", strerror(errno));
 	fds_rw(&fds, sig_fd, 1, 0);
 }
@@ -85,8 +104,10 @@ void host_signals(void)
 			    host_sig == SIGINT ? "SIGINT" : "SIGTERM");
 			_exit(128 + host_sig);
 		}
-		if (host_sig || !sig_aware)
+		if (host_sig || !sig_aware) {
+			msg("guest ended by the host's %s", sig == SIGINT ? "SIGINT" : "SIGTERM");
 			_exit(128 + sig);
+		}
 		host_sig = sig;
 		sig_ev |= sig == SIGINT ? TC_EV_SIGINT : TC_EV_SIGTERM;
 		alarm(STOP_TIMEOUT);

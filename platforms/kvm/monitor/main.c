@@ -168,6 +168,7 @@ int main(int argc, char **argv)
 	struct vm vm;
 	char err[512];
 
+	host_signals_block();
 	memset(&vm, 0, sizeof vm);
 	/* If we were started with fd 0, 1 or 2 closed, /dev/kvm or the image
 	 * would land there and the guest's console would reach it: fill the gaps. */

@@ -48,6 +48,7 @@ noreturn void vm_run(struct vm *vm);
 
 /* core.c: read SIGTERM/SIGINT/SIGALRM that arrived (KVM_RUN's EINTR);
  * wait for fd to be readable while still seeing them. */
+void host_signals_block(void);
 void host_signals(void);
 void host_wait_fd(int fd, short events);
 
