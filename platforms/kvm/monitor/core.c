@@ -155,12 +155,6 @@ static void hc_wait(struct vm *vm, void *arg)
 	if (a->wanted & ~wait_known)
 		guest_fatal(vm, TC_STATUS_ABI, "guest waits for unknown events 0x%llx", (unsigned long long)a->wanted);
 	sig_aware |= (a->wanted & EV_SIGS) != 0;
-	for (unsigned i = 0; i < fds.nwait; i++)
-		if (a->wanted & fds.wait[i].ev) {
-			w[n] = &fds.wait[i];
-			pfd[n++] = (struct pollfd){ .fd = fds.wait[i].fd, .events = POLLIN };
-		}
-	pfd[n] = (struct pollfd){ .fd = sig_fd, .events = POLLIN }; /* last, not in w[] */
 	/* Modules move what is queued, and may find events already ready. */
 	for (const struct module *const *m = modules; *m; m++)
 		if ((*m)->wait_before)
@@ -170,6 +164,16 @@ static void hc_wait(struct vm *vm, void *arg)
 		a->ret = (int64_t)got;
 		return;
 	}
+	uint64_t poll = a->wanted;
+	for (const struct module *const *m = modules; *m; m++)
+		if ((*m)->wait_full)
+			poll &= ~(*m)->wait_full(a->wanted);
+	for (unsigned i = 0; i < fds.nwait; i++)
+		if (poll & fds.wait[i].ev) {
+			w[n] = &fds.wait[i];
+			pfd[n++] = (struct pollfd){ .fd = fds.wait[i].fd, .events = POLLIN };
+		}
+	pfd[n] = (struct pollfd){ .fd = sig_fd, .events = POLLIN }; /* last, not in w[] */
 	for (;;) {
 		uint64_t now = now_ns(CLOCK_MONOTONIC);
 		if (now >= a->deadline_ns) {
