@@ -287,6 +287,7 @@ Boot IMAGE (a program linked by tincan-cc) as a KVM guest; ARGS become its argv[
                but 0 when --mem is given: --mem alone is a limit)
   --env=K=V    set an environment variable in the guest (repeatable)
   --stats      print the number of KVM exits and the guest memory size when the guest exits
+  --timeout=DURATION  end the guest after DURATION (e.g. 500ms, 10s, 2m, 1h) with 106
   --net=[NAME:]TAP      attach an existing tap device to the image's net device NAME
                         (NAME may be left out when the image declares one)
   --net-mac=[NAME:]MAC  the guest's MAC (default: random, locally administered)
@@ -308,6 +309,7 @@ Exit status: the guest's own exit status, or
   100 guest panic or abort()     101 guest CPU fault (page fault, #GP, #UD...)
   102 guest broke the ABI        103 bad image, or it does not fit in --mem
   104 bad command line           105 host error (/dev/kvm, memory, I/O)
+  106 --timeout ran out
 EOF
 	)" ]
 }
@@ -422,4 +424,31 @@ ignored_signal_run() {
 	DELAY=0.5 ignored_signal_run "$B/tests/signals.tc" TERM spin
 	[ "$ST" -eq 143 ]
 	grep -q "did not stop within 5 s of SIGTERM" "$OUT"
+}
+
+# Issue 11: the operator's wall-clock limit wins over the guest.
+@test "--timeout ends a spinning guest and a waiting one with 106 and one line" {
+	t0=$(date +%s%N)
+	boot --timeout=500ms "$TINY" spin
+	t1=$(date +%s%N)
+	[ "$status" -eq 106 ]
+	[ "$output" = "tincan-run: the guest ran past --timeout (500 ms): stopped" ]
+	[ $(((t1 - t0) / 1000000)) -ge 480 ] && [ $(((t1 - t0) / 1000000)) -lt 3000 ]
+	t0=$(date +%s%N)
+	boot --timeout=1s "$TINY" sleep 20000
+	t1=$(date +%s%N)
+	[ "$status" -eq 106 ]
+	[ "$output" = "tincan-run: the guest ran past --timeout (1000 ms): stopped" ]
+	[ $(((t1 - t0) / 1000000)) -ge 980 ] && [ $(((t1 - t0) / 1000000)) -lt 4000 ]
+	# A guest that ends in time is untouched.
+	boot --timeout=2m "$TINY" sleep 100
+	[ "$status" -eq 0 ]
+}
+
+@test "--timeout: bad durations are usage errors" {
+	for v in 0 5x ms -1s 1.5s 9999999h ""; do
+		boot --timeout="$v" "$TINY" hello
+		[ "$status" -eq 104 ]
+		first_line_has "invalid --timeout value '$v'"
+	done
 }

@@ -10,6 +10,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/signalfd.h>
+#include <sys/time.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -57,6 +58,22 @@ void fds_wait(struct mod_fds *f, int fd, uint64_t ev, const char *gone)
 static int sig_fd = -1, host_sig, sig_aware;
 static uint64_t sig_ev; /* not yet reported */
 
+/* CLOCK_MONOTONIC deadlines (0: none): --timeout's, and the end of the
+ * grace period after a host signal.  One ITIMER_REAL serves both: SIGALRM
+ * comes at the nearer one, and host_signals arms it again for the other. */
+static uint64_t timeout_at, timeout_ns, grace_at;
+
+static void arm_alarm(void)
+{
+	uint64_t at = timeout_at && (!grace_at || timeout_at < grace_at) ? timeout_at : grace_at, now;
+	if (!at)
+		return;
+	now = now_ns(CLOCK_MONOTONIC);
+	uint64_t left = at > now ? (at - now + 999) / 1000 : 1; /* us */
+	struct itimerval t = { { 0, 0 }, { (time_t)(left / 1000000), (suseconds_t)(left % 1000000) } };
+	setitimer(ITIMER_REAL, &t, NULL);
+}
+
 static void host_sigset(sigset_t *s)
 {
 	sigemptyset(s);
@@ -90,6 +107,9 @@ static void host_signals_setup(struct vm *vm)
 	if ((sig_fd = signalfd(-1, &s, SFD_CLOEXEC | SFD_NONBLOCK)) < 0 || ioctl(vm->vcpu, KVM_SET_SIGNAL_MASK, km) < 0)
 		die(TC_STATUS_HOST, "host signals: %s", strerror(errno));
 	fds_rw(&fds, sig_fd, 1, 0);
+	if ((timeout_ns = vm->timeout_ns))
+		timeout_at = now_ns(CLOCK_MONOTONIC) + timeout_ns;
+	arm_alarm();
 }
 
 void host_signals(void)
@@ -98,11 +118,19 @@ void host_signals(void)
 	while (read(sig_fd, &si, sizeof si) == (ssize_t)sizeof si) {
 		int sig = (int)si.ssi_signo;
 		if (sig == SIGALRM) {
-			if (!host_sig)
-				continue;
-			msg("the guest did not stop within %d s of %s", STOP_TIMEOUT,
-			    host_sig == SIGINT ? "SIGINT" : "SIGTERM");
-			_exit(128 + host_sig);
+			uint64_t now = now_ns(CLOCK_MONOTONIC);
+			if (timeout_at && now >= timeout_at) {
+				msg("the guest ran past --timeout (%llu ms): stopped",
+				    (unsigned long long)(timeout_ns / 1000000));
+				_exit(TC_STATUS_TIMEOUT);
+			}
+			if (grace_at && now >= grace_at) {
+				msg("the guest did not stop within %d s of %s", STOP_TIMEOUT,
+				    host_sig == SIGINT ? "SIGINT" : "SIGTERM");
+				_exit(128 + host_sig);
+			}
+			arm_alarm();
+			continue;
 		}
 		if (host_sig || !sig_aware) {
 			msg("guest ended by the host's %s", sig == SIGINT ? "SIGINT" : "SIGTERM");
@@ -110,7 +138,8 @@ void host_signals(void)
 		}
 		host_sig = sig;
 		sig_ev |= sig == SIGINT ? TC_EV_SIGINT : TC_EV_SIGTERM;
-		alarm(STOP_TIMEOUT);
+		grace_at = now_ns(CLOCK_MONOTONIC) + STOP_TIMEOUT * 1000000000ULL;
+		arm_alarm();
 	}
 }
 

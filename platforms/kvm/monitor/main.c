@@ -189,6 +189,7 @@ int main(int argc, char **argv)
 	}
 	vm.image_path = o.image;
 	vm.stats = o.stats;
+	vm.timeout_ns = o.timeout_ns;
 	/* A closed pipe or a full file-size limit must show up as an error to
 	 * the guest, not kill us. */
 	signal(SIGPIPE, SIG_IGN);

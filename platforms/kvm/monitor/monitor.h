@@ -25,6 +25,7 @@ struct vm {
 	uint64_t exits; /* KVM exits so far, reported with --stats */
 	unsigned slots, slots_max; /* KVM memory slots used, and the most growth may use */
 	int stats;
+	uint64_t timeout_ns; /* --timeout; 0: none */
 };
 
 /* Messages: one line to stderr, prefixed "tincan-run: ". */
