@@ -423,5 +423,6 @@ struct tc_boot_info {
 #define TC_STATUS_IMAGE 103 /* the image is malformed or does not fit */
 #define TC_STATUS_USAGE 104 /* bad command line */
 #define TC_STATUS_HOST 105 /* host-side failure: /dev/kvm, I/O, memory */
+#define TC_STATUS_TIMEOUT 106 /* the operator's --timeout ran out */
 
 #endif

@@ -22,10 +22,13 @@ MON_SRC := $(wildcard platforms/kvm/monitor/*.c) platforms/common/backtrace.c mk
 MON_OBJ := $(patsubst %.c,$(B)/musl/%.o,$(MON_SRC))
 $(MON_OBJ): MUSL_CFLAGS += -Iplatforms/common
 
+# musl applies no RELRO to a static binary (its data page stays rw-), so
+# PT_GNU_RELRO only padded the file by up to a page; a small common page
+# size puts the data right after the code in the file.
 $(B)/bin/tincan-run: $(MON_OBJ)
 	$(call say,LD,$@)
 	$(Q)mkdir -p $(@D)
-	$(Q)$(MUSLCC) -static -s -Wl,--gc-sections -Wl,-z,noseparate-code -o $@ $^
+	$(Q)$(MUSLCC) -static -s -Wl,--gc-sections -Wl,-z,noseparate-code -Wl,-z,norelro -Wl,-z,common-page-size=16 -o $@ $^
 
 # Where images built by this tree find their monitor when Linux runs them.
 $(T)/kvm/runpath.o: platforms/kvm/guest/runpath.c $(NEWLIB)

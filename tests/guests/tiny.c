@@ -469,6 +469,19 @@ int tiny_main(const struct tc_boot_info *info)
 			r->rx[r->rx_prod++ % TC_NET_RING] = (struct tc_net_desc){ buf, TC_NET_FRAME_MAX, 0 };
 		struct tc_hc_net_io io = { 1, 0 };
 		tc_hypercall(TC_HC_NET_IO, &io);
+	} else if (seq(cmd, "net-wait-noring") || seq(cmd, "net-wait-nobufs")) {
+		/* Wait on net0 for arg ms while unable to take a frame (no ring,
+		 * or one with no rx buffers); print how many waits that took. */
+		if (seq(cmd, "net-wait-nobufs"))
+			net_ring();
+		uint64_t end = mono_ns() + num(arg) * 1000000, n = 0;
+		while (mono_ns() < end && n < 1000000) {
+			struct tc_hc_wait w = { end, TC_EV_NET(0), 0 };
+			tc_hypercall(TC_HC_WAIT, &w);
+			n++;
+		}
+		putu(n);
+		exit_(0);
 	} else if (seq(cmd, "net-wait-nodev")) {
 		struct tc_hc_wait w = { mono_ns() + 1000000, TC_EV_NET(3), 0 };
 		tc_hypercall(TC_HC_WAIT, &w);

@@ -145,3 +145,27 @@ lying_guest() { # MODE WANT
 	[ "$st" -eq 0 ]
 	[ "$output" = "burst: 300 datagrams once and in order" ]
 }
+
+# Issue 11 item 5: a wait on a net device whose guest cannot take a frame
+# (no ring, or no rx buffer posted) must sleep, not return at once again and
+# again because the tap has a frame waiting.  The guest counts its waits.
+@test "a wait on a net device with no ring or no rx buffers sleeps instead of spinning" {
+	for mode in net-wait-noring net-wait-nobufs; do
+		ip netns exec "$NS" "$RUN" --net=tap0 --ip=10.77.0.2/24 "$NETTINY" "$mode" 1500 \
+			> "$BATS_TEST_TMPDIR/out" 2>&1 &
+		pid=$!
+		sleep 0.3
+		# A frame for the guest waits on the tap (an ARP request, unanswered).
+		ip netns exec "$NS" bash -c 'echo x > /dev/udp/10.77.0.2/9' || true
+		sleep 0.2
+		t0=$(awk '{ print $14 + $15 }' /proc/$pid/stat)
+		sleep 0.5
+		t1=$(awk '{ print $14 + $15 }' /proc/$pid/stat)
+		st=0
+		wait "$pid" || st=$?
+		echo "$mode: status $st, $((t1 - t0)) ticks in 0.5 s, $(cat "$BATS_TEST_TMPDIR/out") waits"
+		[ "$st" -eq 0 ]
+		[ "$((t1 - t0))" -le 3 ]
+		[ "$(cat "$BATS_TEST_TMPDIR/out")" -le 10 ]
+	done
+}

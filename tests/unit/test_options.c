@@ -80,6 +80,18 @@ int main(void)
 	   "--mem-max=0 and --mem together");
 	ok(parse(&o, err, "--mem-max", "100001", "img", NULL) == OPT_RUN && o.mem_max == 102400,
 	   "--mem-max SIZE rounded up to pages");
+	ok(parse(&o, err, "--timeout=500ms", "img", NULL) == OPT_RUN && o.timeout_ns == 500000000ULL,
+	   "--timeout=500ms");
+	ok(parse(&o, err, "--timeout", "2m", "img", NULL) == OPT_RUN && o.timeout_ns == 120000000000ULL,
+	   "--timeout 2m");
+	ok(parse(&o, err, "--timeout=10", "img", NULL) == OPT_RUN && o.timeout_ns == 10000000000ULL,
+	   "--timeout without a unit is seconds");
+	ok(parse(&o, err, "img", NULL) == OPT_RUN && o.timeout_ns == 0, "no --timeout: none");
+	ok(parse(&o, err, "--timeout=0s", "img", NULL) == OPT_ERROR && strstr(err, "invalid --timeout value '0s'"),
+	   "--timeout=0s: %s", err);
+	ok(parse(&o, err, "--timeout=367d", "img", NULL) == OPT_ERROR, "--timeout with an unknown unit");
+	ok(parse(&o, err, "--timeout=8785h", "img", NULL) == OPT_ERROR, "--timeout over a year");
+	ok(parse(&o, err, "--timeout=18446744073709551617ms", "img", NULL) == OPT_ERROR, "--timeout that overflows");
 	ok(parse(&o, err, "--mem-max=4G", "img", NULL) == OPT_ERROR && strstr(err, "invalid --mem-max"),
 	   "--mem-max beyond 3G: %s", err);
 	ok(parse(&o, err, "--mem-max=-1", "img", NULL) == OPT_ERROR && strstr(err, "invalid --mem-max"),
@@ -109,7 +121,7 @@ int main(void)
 	options_usage(f, mods);
 	fclose(f);
 	ok(strncmp(text, "usage: tincan-run", 17) == 0, "usage starts with the synopsis");
-	ok(strstr(text, "  --stats      print the number of KVM exits and the guest memory size when the guest exits\n"
+	ok(strstr(text, "  --timeout=DURATION  end the guest after DURATION (e.g. 500ms, 10s, 2m, 1h) with 106\n"
 			"  --dev=X  a device\n"
 			"  --help       show this help\n"),
 	   "module usage lines between the generic options and --help");

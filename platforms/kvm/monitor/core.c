@@ -10,6 +10,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/signalfd.h>
+#include <sys/time.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -57,20 +58,58 @@ void fds_wait(struct mod_fds *f, int fd, uint64_t ev, const char *gone)
 static int sig_fd = -1, host_sig, sig_aware;
 static uint64_t sig_ev; /* not yet reported */
 
+/* CLOCK_MONOTONIC deadlines (0: none): --timeout's, and the end of the
+ * grace period after a host signal.  One ITIMER_REAL serves both: SIGALRM
+ * comes at the nearer one, and host_signals arms it again for the other. */
+static uint64_t timeout_at, timeout_ns, grace_at;
+
+static void arm_alarm(void)
+{
+	uint64_t at = timeout_at && (!grace_at || timeout_at < grace_at) ? timeout_at : grace_at, now;
+	if (!at)
+		return;
+	now = now_ns(CLOCK_MONOTONIC);
+	uint64_t left = at > now ? (at - now + 999) / 1000 : 1; /* us */
+	struct itimerval t = { { 0, 0 }, { (time_t)(left / 1000000), (suseconds_t)(left % 1000000) } };
+	setitimer(ITIMER_REAL, &t, NULL);
+}
+
+static void host_sigset(sigset_t *s)
+{
+	sigemptyset(s);
+	sigaddset(s, SIGTERM);
+	sigaddset(s, SIGINT);
+	sigaddset(s, SIGALRM);
+}
+
+/* First thing in main: blocked from the start, a signal sent while the
+ * monitor starts waits for the signalfd.  An ignored signal is dropped
+ * even while blocked, and dispositions are inherited (trap '' TERM INT,
+ * an sh's background jobs): back to the default, once blocked. */
+void host_signals_block(void)
+{
+	sigset_t s;
+	host_sigset(&s);
+	if (sigprocmask(SIG_BLOCK, &s, NULL) < 0)
+		die(TC_STATUS_HOST, "host signals: %s", strerror(errno));
+	signal(SIGTERM, SIG_DFL);
+	signal(SIGINT, SIG_DFL);
+	signal(SIGALRM, SIG_DFL);
+}
+
 static void host_signals_setup(struct vm *vm)
 {
 	sigset_t s;
 	/* struct kvm_signal_mask: len 8, then an empty 8-byte set */
 	uint32_t km[3] = { 8, 0, 0 };
 	_Static_assert(offsetof(struct kvm_signal_mask, sigset) == 4, "kvm_signal_mask layout");
-	sigemptyset(&s);
-	sigaddset(&s, SIGTERM);
-	sigaddset(&s, SIGINT);
-	sigaddset(&s, SIGALRM);
-	if (sigprocmask(SIG_BLOCK, &s, NULL) < 0 || (sig_fd = signalfd(-1, &s, SFD_CLOEXEC | SFD_NONBLOCK)) < 0 ||
-	    ioctl(vm->vcpu, KVM_SET_SIGNAL_MASK, km) < 0)
+	host_sigset(&s);
+	if ((sig_fd = signalfd(-1, &s, SFD_CLOEXEC | SFD_NONBLOCK)) < 0 || ioctl(vm->vcpu, KVM_SET_SIGNAL_MASK, km) < 0)
 		die(TC_STATUS_HOST, "host signals: %s", strerror(errno));
 	fds_rw(&fds, sig_fd, 1, 0);
+	if ((timeout_ns = vm->timeout_ns))
+		timeout_at = now_ns(CLOCK_MONOTONIC) + timeout_ns;
+	arm_alarm();
 }
 
 void host_signals(void)
@@ -79,17 +118,28 @@ void host_signals(void)
 	while (read(sig_fd, &si, sizeof si) == (ssize_t)sizeof si) {
 		int sig = (int)si.ssi_signo;
 		if (sig == SIGALRM) {
-			if (!host_sig)
-				continue;
-			msg("the guest did not stop within %d s of %s", STOP_TIMEOUT,
-			    host_sig == SIGINT ? "SIGINT" : "SIGTERM");
-			_exit(128 + host_sig);
+			uint64_t now = now_ns(CLOCK_MONOTONIC);
+			if (timeout_at && now >= timeout_at) {
+				msg("the guest ran past --timeout (%llu ms): stopped",
+				    (unsigned long long)(timeout_ns / 1000000));
+				_exit(TC_STATUS_TIMEOUT);
+			}
+			if (grace_at && now >= grace_at) {
+				msg("the guest did not stop within %d s of %s", STOP_TIMEOUT,
+				    host_sig == SIGINT ? "SIGINT" : "SIGTERM");
+				_exit(128 + host_sig);
+			}
+			arm_alarm();
+			continue;
 		}
-		if (host_sig || !sig_aware)
+		if (host_sig || !sig_aware) {
+			msg("guest ended by the host's %s", sig == SIGINT ? "SIGINT" : "SIGTERM");
 			_exit(128 + sig);
+		}
 		host_sig = sig;
 		sig_ev |= sig == SIGINT ? TC_EV_SIGINT : TC_EV_SIGTERM;
-		alarm(STOP_TIMEOUT);
+		grace_at = now_ns(CLOCK_MONOTONIC) + STOP_TIMEOUT * 1000000000ULL;
+		arm_alarm();
 	}
 }
 
@@ -134,12 +184,6 @@ static void hc_wait(struct vm *vm, void *arg)
 	if (a->wanted & ~wait_known)
 		guest_fatal(vm, TC_STATUS_ABI, "guest waits for unknown events 0x%llx", (unsigned long long)a->wanted);
 	sig_aware |= (a->wanted & EV_SIGS) != 0;
-	for (unsigned i = 0; i < fds.nwait; i++)
-		if (a->wanted & fds.wait[i].ev) {
-			w[n] = &fds.wait[i];
-			pfd[n++] = (struct pollfd){ .fd = fds.wait[i].fd, .events = POLLIN };
-		}
-	pfd[n] = (struct pollfd){ .fd = sig_fd, .events = POLLIN }; /* last, not in w[] */
 	/* Modules move what is queued, and may find events already ready. */
 	for (const struct module *const *m = modules; *m; m++)
 		if ((*m)->wait_before)
@@ -149,6 +193,16 @@ static void hc_wait(struct vm *vm, void *arg)
 		a->ret = (int64_t)got;
 		return;
 	}
+	uint64_t poll = a->wanted;
+	for (const struct module *const *m = modules; *m; m++)
+		if ((*m)->wait_full)
+			poll &= ~(*m)->wait_full(a->wanted);
+	for (unsigned i = 0; i < fds.nwait; i++)
+		if (poll & fds.wait[i].ev) {
+			w[n] = &fds.wait[i];
+			pfd[n++] = (struct pollfd){ .fd = fds.wait[i].fd, .events = POLLIN };
+		}
+	pfd[n] = (struct pollfd){ .fd = sig_fd, .events = POLLIN }; /* last, not in w[] */
 	for (;;) {
 		uint64_t now = now_ns(CLOCK_MONOTONIC);
 		if (now >= a->deadline_ns) {

@@ -48,8 +48,10 @@ static void on_sigbus(int sig)
 }
 
 /* Copy the symbol and string tables out of the file mapping, which then
- * goes: a fault report reads symbols long after the file may have changed. */
-static void keep_symbols(struct ei_image *img, const uint8_t *file, size_t size)
+ * goes: a fault report reads symbols long after the file may have changed.
+ * The mapping shows writes to the file, so the string table's final NUL,
+ * checked there by ei_parse, is checked again in our own copy. */
+static void keep_symbols(struct ei_image *img, const uint8_t *file, size_t size, const char *path)
 {
 	if (img->nsyms) {
 		size_t ss = img->nsyms * sizeof(Elf64_Sym), ts = img->strsz;
@@ -58,6 +60,8 @@ static void keep_symbols(struct ei_image *img, const uint8_t *file, size_t size)
 			die(TC_STATUS_HOST, "no memory for the image's symbols");
 		memcpy(s, img->syms, ss);
 		memcpy(t, img->strtab, ts);
+		if (t[ts - 1] != '\0')
+			die(TC_STATUS_IMAGE, "%s changed while it was being read", path);
 		img->syms = s;
 		img->strtab = (const char *)t;
 	}
@@ -164,6 +168,7 @@ int main(int argc, char **argv)
 	struct vm vm;
 	char err[512];
 
+	host_signals_block();
 	memset(&vm, 0, sizeof vm);
 	/* If we were started with fd 0, 1 or 2 closed, /dev/kvm or the image
 	 * would land there and the guest's console would reach it: fill the gaps. */
@@ -184,6 +189,7 @@ int main(int argc, char **argv)
 	}
 	vm.image_path = o.image;
 	vm.stats = o.stats;
+	vm.timeout_ns = o.timeout_ns;
 	/* A closed pipe or a full file-size limit must show up as an error to
 	 * the guest, not kill us. */
 	signal(SIGPIPE, SIG_IGN);
@@ -244,7 +250,7 @@ int main(int argc, char **argv)
 	if (layout_build_tables(&vm.lay, vm.mem, err, sizeof err) < 0)
 		die(TC_STATUS_IMAGE, "%s: %s", o.image, err);
 	load_segments(&vm);
-	keep_symbols(&vm.img, file, size);
+	keep_symbols(&vm.img, file, size, o.image);
 
 	/* Boot info, then argv and envp arrays, then their strings. */
 	uint64_t at = vm.lay.info, cursor = at + sizeof(struct tc_boot_info);

@@ -61,6 +61,10 @@ struct module {
 	 * events already ready: then no sleep), and after it for ready. */
 	uint64_t (*wait_before)(struct vm *vm, uint64_t wanted);
 	void (*wait_after)(struct vm *vm, uint64_t ready);
+	/* Of the events wanted, those the guest cannot take now (a net
+	 * device with no free rx buffer): their fds are not polled, or a
+	 * readable one would make the wait spin. */
+	uint64_t (*wait_full)(uint64_t wanted);
 	const struct hc_def *hc;
 	unsigned nhc;
 };

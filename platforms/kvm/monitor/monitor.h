@@ -25,6 +25,7 @@ struct vm {
 	uint64_t exits; /* KVM exits so far, reported with --stats */
 	unsigned slots, slots_max; /* KVM memory slots used, and the most growth may use */
 	int stats;
+	uint64_t timeout_ns; /* --timeout; 0: none */
 };
 
 /* Messages: one line to stderr, prefixed "tincan-run: ". */
@@ -48,6 +49,7 @@ noreturn void vm_run(struct vm *vm);
 
 /* core.c: read SIGTERM/SIGINT/SIGALRM that arrived (KVM_RUN's EINTR);
  * wait for fd to be readable while still seeing them. */
+void host_signals_block(void);
 void host_signals(void);
 void host_wait_fd(int fd, short events);
 

@@ -149,6 +149,19 @@ static void wait_after(struct vm *vm, uint64_t ready)
 		net_io(vm, mask);
 }
 
+/* Devices that cannot take a frame: no ring yet, or every rx buffer posted
+ * already filled (wait_before took what it could). */
+static uint64_t wait_full(uint64_t wanted)
+{
+	uint64_t full = 0;
+	for (unsigned i = 0; i < net_ndevs; i++) {
+		const struct net_dev *d = &net_devs[i];
+		if (!d->ring || __atomic_load_n(&d->ring->rx_prod, __ATOMIC_ACQUIRE) == d->rx_cons)
+			full |= TC_EV_NET(i);
+	}
+	return full & wanted;
+}
+
 static const struct hc_def hc[] = {
 	HC_ENTRY(TC_HC_NET_SETUP, "net_setup", struct tc_hc_net_setup, ret, hc_net_setup),
 	HC_ENTRY(TC_HC_NET_IO, "net_io", struct tc_hc_net_io, ret, hc_net_io),
@@ -158,6 +171,7 @@ const struct module net_module = {
 	.fds = fds,
 	.wait_before = wait_before,
 	.wait_after = wait_after,
+	.wait_full = wait_full,
 	.hc = hc,
 	.nhc = sizeof hc / sizeof hc[0],
 };

@@ -18,14 +18,16 @@ static const char usage_head[] =
     "  --mem-max=SIZE  let guest memory grow on demand up to SIZE (0: fixed; default 1G,\n"
     "               but 0 when --mem is given: --mem alone is a limit)\n"
     "  --env=K=V    set an environment variable in the guest (repeatable)\n"
-    "  --stats      print the number of KVM exits and the guest memory size when the guest exits\n";
+    "  --stats      print the number of KVM exits and the guest memory size when the guest exits\n"
+    "  --timeout=DURATION  end the guest after DURATION (e.g. 500ms, 10s, 2m, 1h) with 106\n";
 static const char usage_tail[] = "  --help       show this help\n"
 				 "  --version    show the version\n"
 				 "\n"
 				 "Exit status: the guest's own exit status, or\n"
 				 "  100 guest panic or abort()     101 guest CPU fault (page fault, #GP, #UD...)\n"
 				 "  102 guest broke the ABI        103 bad image, or it does not fit in --mem\n"
-				 "  104 bad command line           105 host error (/dev/kvm, memory, I/O)\n";
+				 "  104 bad command line           105 host error (/dev/kvm, memory, I/O)\n"
+				 "  106 --timeout ran out\n";
 
 void options_usage(FILE *f, const struct module *const *mods)
 {
@@ -34,6 +36,32 @@ void options_usage(FILE *f, const struct module *const *mods)
 		if ((*mods)->usage)
 			fputs((*mods)->usage, f);
 	fputs(usage_tail, f);
+}
+
+/* A duration: digits, then ms, s (also none), m or h; above 0, at most a
+ * year.  Nanoseconds in *ns. */
+static int parse_duration(const char *s, uint64_t *ns)
+{
+	static const struct {
+		char unit[3];
+		uint64_t ns;
+	} units[] = { { "ms", 1000000ULL },
+		      { "s", 1000000000ULL },
+		      { "", 1000000000ULL },
+		      { "m", 60000000000ULL },
+		      { "h", 3600000000000ULL } };
+	uint64_t n = 0;
+	if (*s < '0' || *s > '9')
+		return -1;
+	for (; *s >= '0' && *s <= '9'; s++)
+		if ((n = n * 10 + (uint64_t)(*s - '0')) > 1000000000000ULL)
+			return -1;
+	for (unsigned i = 0; i < sizeof units / sizeof units[0]; i++)
+		if (strcmp(s, units[i].unit) == 0) {
+			*ns = n * units[i].ns;
+			return n && *ns <= 366ULL * 86400 * 1000000000ULL ? 0 : -1;
+		}
+	return -1;
 }
 
 /* "--name=value" or "--name value": the value, or NULL if arg is not --name. */
@@ -148,6 +176,14 @@ int options_parse(struct options *o, int argc, char **argv, const struct module 
 				return OPT_ERROR;
 			}
 			o->mem_max = (o->mem_max + TC_PAGE_SIZE - 1) & ~(TC_PAGE_SIZE - 1);
+		} else if ((v = opt_value("--timeout", argc, argv, &i, &missing))) {
+			if (parse_duration(v, &o->timeout_ns) < 0) {
+				snprintf(err, errlen,
+					 "invalid --timeout value '%s': expected a duration like 500ms, 10s, 2m or 1h, "
+					 "up to a year",
+					 v);
+				return OPT_ERROR;
+			}
 		} else if ((v = opt_value("--env", argc, argv, &i, &missing))) {
 			const char *eq = strchr(v, '=');
 			if (!eq || eq == v) {

@@ -22,6 +22,7 @@ struct options {
 	uint64_t mem; /* 0: not given */
 	uint64_t mem_max; /* growth limit; 0: no growth */
 	int stats;
+	uint64_t timeout_ns; /* --timeout; 0: none */
 	const char *image;
 	int argc; /* guest argv: argv[0] is the image path */
 	char **argv;

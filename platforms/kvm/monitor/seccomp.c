@@ -5,7 +5,7 @@
  * the fds its modules name (console, tap devices; positioned reads and
  * writes and fdatasync only if a module asks: a disk image), ppoll, clocks, exit,
  * restart_syscall (a sleep interrupted by SIGSTOP/SIGCONT resumes through
- * it), and setitimer (alarm(): a guest told to stop by SIGTERM has that long; the
+ * it), and setitimer (a guest told to stop by SIGTERM has 5 s, --timeout ends it; the
  * signals themselves are read from a signalfd, so no handler and no
  * rt_sigreturn).  Anything else kills the process: a monitor bug exploited by a guest
  * gains no new system calls.
