@@ -230,6 +230,20 @@ static void ext_cut(struct lfs_node *n, uint64_t size)
 	}
 }
 
+/* The index of the first extent ending after off (n->next: none). */
+static size_t first_after(const struct lfs_node *n, uint64_t off)
+{
+	size_t lo = 0, hi = n->next;
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+		if (n->ext[mid].off + n->ext[mid].len <= off)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
 static int ext_write(struct lfs_node *n, uint64_t off, uint64_t len, uint64_t pos)
 {
 	uint64_t end = off + len;
@@ -248,15 +262,7 @@ static int ext_write(struct lfs_node *n, uint64_t off, uint64_t len, uint64_t po
 	 * left of the first before off, the new extent, and what is left of
 	 * the last after end, in place (a page rewritten in place moves
 	 * nothing). */
-	size_t i = 0, hi = n->next;
-	while (i < hi) { /* the first extent ending after off */
-		size_t mid = (i + hi) / 2;
-		if (n->ext[mid].off + n->ext[mid].len <= off)
-			i = mid + 1;
-		else
-			hi = mid;
-	}
-	size_t j = i;
+	size_t i = first_after(n, off), j = i;
 	while (j < n->next && n->ext[j].off < end)
 		j++;
 	struct lfs_ext put[3];
@@ -280,15 +286,7 @@ void lfs_extents_read(const struct lfs_node *n, uint64_t off, uint64_t len,
 		      void (*fn)(void *ctx, uint64_t pos, uint64_t bytes, uint64_t at), void *ctx)
 {
 	uint64_t end = off + len;
-	size_t lo = 0, hi = n->next;
-	while (lo < hi) { /* the first extent ending after off */
-		size_t mid = (lo + hi) / 2;
-		if (n->ext[mid].off + n->ext[mid].len <= off)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	for (size_t i = lo; i < n->next && n->ext[i].off < end; i++) {
+	for (size_t i = first_after(n, off); i < n->next && n->ext[i].off < end; i++) {
 		const struct lfs_ext *e = &n->ext[i];
 		uint64_t a = e->off > off ? e->off : off, b = e->off + e->len < end ? e->off + e->len : end;
 		fn(ctx, e->pos + (a - e->off), b - a, a - off);
@@ -297,14 +295,7 @@ void lfs_extents_read(const struct lfs_node *n, uint64_t off, uint64_t len,
 
 int lfs_next_extent(const struct lfs_node *n, uint64_t off, struct lfs_ext *out)
 {
-	size_t lo = 0, hi = n->next;
-	while (lo < hi) {
-		size_t mid = (lo + hi) / 2;
-		if (n->ext[mid].off + n->ext[mid].len <= off)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
+	size_t lo = first_after(n, off);
 	if (lo == n->next)
 		return 0;
 	*out = n->ext[lo];

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "chacha20.h"
+#include "rdrand.h"
 #include "hypercall.h"
 #include <tincan/platform.h>
 
@@ -30,22 +31,6 @@ static int has_rdrand(void)
 		}
 	}
 	return known;
-}
-
-static int rdrand_fill(uint8_t *p, size_t len)
-{
-	while (len) {
-		uint64_t v;
-		unsigned char ok = 0;
-		/* RDRAND can transiently fail; Intel's guidance is ten retries. */
-		for (int tries = 0; tries < 10 && !ok; tries++)
-			__asm__ __volatile__("rdrand %0; setc %1" : "=r"(v), "=qm"(ok));
-		if (!ok)
-			return -EIO;
-		for (int i = 0; i < 8 && len; i++, len--, v >>= 8)
-			*p++ = (uint8_t)v;
-	}
-	return 0;
 }
 
 int plat_entropy(void *buf, size_t len)

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "chacha20.h"
+#include "rdrand.h"
 #include "pc.h"
 #include "virtio.h"
 #include <tincan/platform.h>
@@ -73,21 +74,6 @@ void plat_panic(const char *msg, size_t len)
 {
 	for (;;)
 		pc_call(PC_CALL_PANIC, (long)(uintptr_t)msg, (long)len, 0);
-}
-
-static int rdrand_fill(uint8_t *p, size_t len)
-{
-	while (len) {
-		uint64_t v;
-		unsigned char ok = 0;
-		for (int tries = 0; tries < 10 && !ok; tries++)
-			__asm__ __volatile__("rdrand %0; setc %1" : "=r"(v), "=qm"(ok));
-		if (!ok)
-			return -EIO;
-		for (int i = 0; i < 8 && len; i++, len--, v >>= 8)
-			*p++ = (uint8_t)v;
-	}
-	return 0;
 }
 
 /* Without RDRAND: ChaCha20 keyed from TSC jitter, with a warning once. */
