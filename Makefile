@@ -10,6 +10,8 @@ ifneq ($(origin PLATFORM),command line)
 PLATFORM := $(or $(TINCAN_PLATFORM),kvm)
 endif
 PREFIX ?= /usr/local
+# make install as root registers tincan images with binfmt_misc (BINFMT=0: not).
+BINFMT ?= 1
 APP ?= hello
 ARGS ?=
 

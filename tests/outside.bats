@@ -3,7 +3,7 @@ load helpers
 
 setup_file() {
 	export PFX=$BATS_FILE_TMPDIR/prefix
-	make -s -C "$BATS_TEST_DIRNAME/.." install PREFIX="$PFX" B="$B" >/dev/null
+	make -s -C "$BATS_TEST_DIRNAME/.." install PREFIX="$PFX" B="$B" BINFMT=0 >/dev/null
 }
 
 setup() { need_platform; }

@@ -35,12 +35,22 @@ $(T)/kvm/runpath.o: platforms/kvm/guest/runpath.c $(NEWLIB)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(HOSTCC) $(GUEST_CFLAGS) -DTINCAN_RUN_PATH='"$(abspath $(B))/bin/tincan-run"' -c $< -o $@
 
-PLAT_HOST := $(B)/bin/tincan-run
+# tincan-binfmt: tincan-run as the kernel's binfmt_misc starts it (binfmt.c).
+$(B)/bin/tincan-binfmt: | $(B)/bin/tincan-run
+	$(Q)ln -sfn tincan-run $@
+
+PLAT_HOST := $(B)/bin/tincan-run $(B)/bin/tincan-binfmt
 PLAT_LIB := $(T)/kvm/runpath.o
 
 # make install: the monitor, and runpath.o compiled for the prefix.
 define PLAT_INSTALL
 	$(Q)install -m 755 $(B)/bin/tincan-run $(DESTDIR)$(abspath $(PREFIX))/bin/
+	$(Q)ln -sfn tincan-run $(DESTDIR)$(abspath $(PREFIX))/bin/tincan-binfmt
+	$(Q)toolchain/binfmt.sh line $(abspath $(PREFIX))/bin/tincan-binfmt > $(DESTDIR)$(abspath $(PREFIX))/lib/tincan/binfmt.conf
+	$(Q)if [ "$(BINFMT)" = 1 ] && [ -z "$(DESTDIR)" ] && [ "$$(id -u)" = 0 ]; then \
+		if toolchain/binfmt.sh register $(abspath $(PREFIX))/bin/tincan-binfmt; then \
+			echo "  BINFMT   images run as programs now boot under $(abspath $(PREFIX))/bin/tincan-run"; \
+		else echo "  BINFMT   not registered: images run as programs re-execute themselves (see README)"; fi; fi
 	$(Q)$(HOSTCC) $(GUEST_CFLAGS) -MF /dev/null -DTINCAN_RUN_PATH='"$(abspath $(PREFIX))/bin/tincan-run"' \
 		-c platforms/kvm/guest/runpath.c -o $(DESTDIR)$(abspath $(PREFIX))/lib/tincan/kvm/runpath.o
 endef

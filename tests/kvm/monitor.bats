@@ -288,6 +288,8 @@ Boot IMAGE (a program linked by tincan-cc) as a KVM guest; ARGS become its argv[
   --env=K=V    set an environment variable in the guest (repeatable)
   --stats      print the number of KVM exits and the guest memory size when the guest exits
   --timeout=DURATION  end the guest after DURATION (e.g. 500ms, 10s, 2m, 1h) with 106
+  --grace=DURATION  after the host's SIGTERM/SIGINT, the time the guest has to exit
+               before it is ended with 128+signal (default 5s; 0: at once)
   --net=[NAME:]TAP      attach an existing tap device to the image's net device NAME
                         (NAME may be left out when the image declares one)
   --net-mac=[NAME:]MAC  the guest's MAC (default: random, locally administered)
@@ -387,10 +389,11 @@ PY
 # Issue 11 item 4: SIGTERM/SIGINT inherited as ignored (trap '' in a shell,
 # an sh's background jobs) still reach the monitor, sent at start-up or
 # while the guest runs, and the monitor says why it ended the guest.
-# $1: image, $2: signal, $3: what the guest does; ST and OUT get the result.
+# $1: image, $2: signal, $3: what the guest does, OPTS: tincan-run's options;
+# ST and OUT get the result.
 ignored_signal_run() {
 	OUT=$BATS_TEST_TMPDIR/out
-	bash -c "trap '' TERM INT; exec '$RUN' '$1' $3" > "$OUT" 2>&1 &
+	bash -c "trap '' TERM INT; exec '$RUN' ${OPTS:-} '$1' $3" > "$OUT" 2>&1 &
 	local pid=$! i exe
 	exe=$(readlink -f "$RUN")
 	for i in $(seq 200); do
@@ -423,7 +426,44 @@ ignored_signal_run() {
 @test "an ignored SIGTERM inherited from the parent reaches a guest that asked for it: 5 s, then 143" {
 	DELAY=0.5 ignored_signal_run "$B/tests/signals.tc" TERM spin
 	[ "$ST" -eq 143 ]
-	grep -q "did not stop within 5 s of SIGTERM" "$OUT"
+	grep -q "did not stop within 5 s of SIGTERM (--grace)" "$OUT"
+}
+
+# Issue 11, graceful stop: --grace sets the time a guest that asked for the
+# host's signals has to exit; the monitor's ends come with --stats.
+@test "--grace=1500ms: a guest that ignores the notice is ended 1.5 s after SIGTERM, with --stats" {
+	t0=$(date +%s%N)
+	OPTS="--grace=1500ms --stats" DELAY=0.5 ignored_signal_run "$B/tests/signals.tc" TERM spin
+	t1=$(date +%s%N)
+	[ "$ST" -eq 143 ]
+	grep -q "^tincan-run: the guest did not stop within 1500 ms of SIGTERM (--grace)$" "$OUT"
+	grep -q "^tincan-run: stats: [0-9]* KVM exits" "$OUT"
+	ms=$(((t1 - t0) / 1000000))
+	echo "took $ms ms"
+	[ "$ms" -ge 1900 ] && [ "$ms" -lt 4500 ]
+}
+
+@test "--grace=0: a guest that asked for the host's signals is ended at once" {
+	t0=$(date +%s%N)
+	OPTS=--grace=0 DELAY=0.5 ignored_signal_run "$B/tests/signals.tc" INT spin
+	t1=$(date +%s%N)
+	[ "$ST" -eq 130 ]
+	grep -q "^tincan-run: guest ended by the host's SIGINT$" "$OUT"
+	[ $(((t1 - t0) / 1000000)) -lt 2500 ]
+}
+
+@test "--timeout's end prints --stats too" {
+	boot --stats --timeout=300ms "$TINY" spin
+	[ "$status" -eq 106 ]
+	[[ $output == *"tincan-run: stats: "*" KVM exits, "* ]]
+}
+
+@test "--grace: bad durations are usage errors" {
+	for v in 5x ms -1s 1.5s ""; do
+		boot --grace="$v" "$TINY" hello
+		[ "$status" -eq 104 ]
+		first_line_has "invalid --grace value '$v'"
+	done
 }
 
 # Issue 11: the operator's wall-clock limit wins over the guest.

@@ -87,6 +87,11 @@ int main(void)
 	ok(parse(&o, err, "--timeout=10", "img", NULL) == OPT_RUN && o.timeout_ns == 10000000000ULL,
 	   "--timeout without a unit is seconds");
 	ok(parse(&o, err, "img", NULL) == OPT_RUN && o.timeout_ns == 0, "no --timeout: none");
+	ok(parse(&o, err, "img", NULL) == OPT_RUN && o.grace_ns == 5000000000ULL, "--grace: 5 s by default");
+	ok(parse(&o, err, "--grace=250ms", "img", NULL) == OPT_RUN && o.grace_ns == 250000000ULL, "--grace=250ms");
+	ok(parse(&o, err, "--grace=0", "img", NULL) == OPT_RUN && o.grace_ns == 0, "--grace=0: at once");
+	ok(parse(&o, err, "--grace=2x", "img", NULL) == OPT_ERROR && strstr(err, "invalid --grace value '2x'"),
+	   "--grace=2x: %s", err);
 	ok(parse(&o, err, "--timeout=0s", "img", NULL) == OPT_ERROR && strstr(err, "invalid --timeout value '0s'"),
 	   "--timeout=0s: %s", err);
 	ok(parse(&o, err, "--timeout=367d", "img", NULL) == OPT_ERROR, "--timeout with an unknown unit");
@@ -121,7 +126,7 @@ int main(void)
 	options_usage(f, mods);
 	fclose(f);
 	ok(strncmp(text, "usage: tincan-run", 17) == 0, "usage starts with the synopsis");
-	ok(strstr(text, "  --timeout=DURATION  end the guest after DURATION (e.g. 500ms, 10s, 2m, 1h) with 106\n"
+	ok(strstr(text, "               before it is ended with 128+signal (default 5s; 0: at once)\n"
 			"  --dev=X  a device\n"
 			"  --help       show this help\n"),
 	   "module usage lines between the generic options and --help");

@@ -49,11 +49,10 @@ void fds_wait(struct mod_fds *f, int fd, uint64_t ev, const char *gone)
  * SIGTERM and SIGINT from the host: blocked, read from a signalfd, and
  * unblocked only inside KVM_RUN so that one ends a run of guest code
  * (EINTR).  A guest that has shown it can react (its waits want
- * TC_EV_SIG*) is told at its next wait and has STOP_TIMEOUT seconds to
+ * TC_EV_SIG*) is told at its next wait and has --grace (5 s) to
  * exit; SIGALRM then ends the run with 128 + the signal, as does a second
  * signal, or the first for a guest that never asked.
  */
-#define STOP_TIMEOUT 5
 #define EV_SIGS (TC_EV_SIGINT | TC_EV_SIGTERM)
 static int sig_fd = -1, host_sig, sig_aware;
 static uint64_t sig_ev; /* not yet reported */
@@ -61,7 +60,24 @@ static uint64_t sig_ev; /* not yet reported */
 /* CLOCK_MONOTONIC deadlines (0: none): --timeout's, and the end of the
  * grace period after a host signal.  One ITIMER_REAL serves both: SIGALRM
  * comes at the nearer one, and host_signals arms it again for the other. */
-static uint64_t timeout_at, timeout_ns, grace_at;
+static uint64_t timeout_at, timeout_ns, grace_at, grace_ns;
+static struct vm *the_vm; /* for --stats when the monitor ends the run */
+
+/* --stats' line, at every end the monitor sees: the guest's exit, and the
+ * ends it imposes (--timeout, a host signal). */
+static void stats(const struct vm *vm)
+{
+	if (vm->stats)
+		msg("stats: %llu KVM exits, %llu KiB guest memory", (unsigned long long)vm->exits,
+		    (unsigned long long)(vm_backed(vm) >> 10));
+}
+
+/* End the run for the monitor's own reason, with --stats. */
+static noreturn void end_run(int status)
+{
+	stats(the_vm);
+	_exit(status);
+}
 
 static void arm_alarm(void)
 {
@@ -107,6 +123,8 @@ static void host_signals_setup(struct vm *vm)
 	if ((sig_fd = signalfd(-1, &s, SFD_CLOEXEC | SFD_NONBLOCK)) < 0 || ioctl(vm->vcpu, KVM_SET_SIGNAL_MASK, km) < 0)
 		die(TC_STATUS_HOST, "host signals: %s", strerror(errno));
 	fds_rw(&fds, sig_fd, 1, 0);
+	the_vm = vm;
+	grace_ns = vm->grace_ns;
 	if ((timeout_ns = vm->timeout_ns))
 		timeout_at = now_ns(CLOCK_MONOTONIC) + timeout_ns;
 	arm_alarm();
@@ -122,23 +140,25 @@ void host_signals(void)
 			if (timeout_at && now >= timeout_at) {
 				msg("the guest ran past --timeout (%llu ms): stopped",
 				    (unsigned long long)(timeout_ns / 1000000));
-				_exit(TC_STATUS_TIMEOUT);
+				end_run(TC_STATUS_TIMEOUT);
 			}
 			if (grace_at && now >= grace_at) {
-				msg("the guest did not stop within %d s of %s", STOP_TIMEOUT,
-				    host_sig == SIGINT ? "SIGINT" : "SIGTERM");
-				_exit(128 + host_sig);
+				int whole = grace_ns % 1000000000ULL == 0;
+				msg("the guest did not stop within %llu %s of %s (--grace)",
+				    (unsigned long long)(grace_ns / (whole ? 1000000000ULL : 1000000ULL)),
+				    whole ? "s" : "ms", host_sig == SIGINT ? "SIGINT" : "SIGTERM");
+				end_run(128 + host_sig);
 			}
 			arm_alarm();
 			continue;
 		}
-		if (host_sig || !sig_aware) {
+		if (host_sig || !sig_aware || !grace_ns) {
 			msg("guest ended by the host's %s", sig == SIGINT ? "SIGINT" : "SIGTERM");
-			_exit(128 + sig);
+			end_run(128 + sig);
 		}
 		host_sig = sig;
 		sig_ev |= sig == SIGINT ? TC_EV_SIGINT : TC_EV_SIGTERM;
-		grace_at = now_ns(CLOCK_MONOTONIC) + STOP_TIMEOUT * 1000000000ULL;
+		grace_at = now_ns(CLOCK_MONOTONIC) + grace_ns;
 		arm_alarm();
 	}
 }
@@ -167,9 +187,7 @@ static uint64_t take_sig_ev(uint64_t wanted)
 static void hc_exit(struct vm *vm, void *arg)
 {
 	struct tc_hc_exit *a = arg;
-	if (vm->stats)
-		msg("stats: %llu KVM exits, %llu KiB guest memory", (unsigned long long)vm->exits,
-		    (unsigned long long)(vm_backed(vm) >> 10));
+	stats(vm);
 	_exit((int)(a->status & 0xff));
 }
 

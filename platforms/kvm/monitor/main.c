@@ -169,6 +169,7 @@ int main(int argc, char **argv)
 	char err[512];
 
 	host_signals_block();
+	argv = binfmt_args(&argc, argv);
 	memset(&vm, 0, sizeof vm);
 	/* If we were started with fd 0, 1 or 2 closed, /dev/kvm or the image
 	 * would land there and the guest's console would reach it: fill the gaps. */
@@ -190,6 +191,7 @@ int main(int argc, char **argv)
 	vm.image_path = o.image;
 	vm.stats = o.stats;
 	vm.timeout_ns = o.timeout_ns;
+	vm.grace_ns = o.grace_ns;
 	/* A closed pipe or a full file-size limit must show up as an error to
 	 * the guest, not kill us. */
 	signal(SIGPIPE, SIG_IGN);

@@ -26,6 +26,7 @@ struct vm {
 	unsigned slots, slots_max; /* KVM memory slots used, and the most growth may use */
 	int stats;
 	uint64_t timeout_ns; /* --timeout; 0: none */
+	uint64_t grace_ns; /* --grace: a stop notice's time to exit; 0: none */
 };
 
 /* Messages: one line to stderr, prefixed "tincan-run: ". */
@@ -52,6 +53,10 @@ noreturn void vm_run(struct vm *vm);
 void host_signals_block(void);
 void host_signals(void);
 void host_wait_fd(int fd, short events);
+
+/* binfmt.c: argv as the kernel's binfmt_misc hands us an image run as a
+ * program (argv[0] ending in tincan-binfmt), made into a command line. */
+char **binfmt_args(int *argc, char **argv);
 
 /* fault.c: end the run for a guest's fault, panic or ABI violation, with
  * the reason, registers and a symbolized backtrace. */

@@ -19,7 +19,9 @@ static const char usage_head[] =
     "               but 0 when --mem is given: --mem alone is a limit)\n"
     "  --env=K=V    set an environment variable in the guest (repeatable)\n"
     "  --stats      print the number of KVM exits and the guest memory size when the guest exits\n"
-    "  --timeout=DURATION  end the guest after DURATION (e.g. 500ms, 10s, 2m, 1h) with 106\n";
+    "  --timeout=DURATION  end the guest after DURATION (e.g. 500ms, 10s, 2m, 1h) with 106\n"
+    "  --grace=DURATION  after the host's SIGTERM/SIGINT, the time the guest has to exit\n"
+    "               before it is ended with 128+signal (default 5s; 0: at once)\n";
 static const char usage_tail[] = "  --help       show this help\n"
 				 "  --version    show the version\n"
 				 "\n"
@@ -148,6 +150,7 @@ int options_parse(struct options *o, int argc, char **argv, const struct module 
 
 	memset(o, 0, sizeof *o);
 	o->mem_max = MEM_MAX_UNSET;
+	o->grace_ns = GRACE_DEFAULT;
 	for (i = 1; i < argc && argv[i][0] == '-' && argv[i][1] != '\0'; i++) {
 		const char *a = argv[i];
 		if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0)
@@ -181,6 +184,15 @@ int options_parse(struct options *o, int argc, char **argv, const struct module 
 				snprintf(err, errlen,
 					 "invalid --timeout value '%s': expected a duration like 500ms, 10s, 2m or 1h, "
 					 "up to a year",
+					 v);
+				return OPT_ERROR;
+			}
+		} else if ((v = opt_value("--grace", argc, argv, &i, &missing))) {
+			if (strcmp(v, "0") == 0)
+				o->grace_ns = 0;
+			else if (parse_duration(v, &o->grace_ns) < 0) {
+				snprintf(err, errlen,
+					 "invalid --grace value '%s': expected 0 or a duration like 500ms, 10s or 2m",
 					 v);
 				return OPT_ERROR;
 			}

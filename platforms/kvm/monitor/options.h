@@ -12,6 +12,7 @@
  * with KVM costs host memory (~2.5 KiB per MiB here) only once the guest
  * grows into it, so the cap only bounds what one runaway guest can take. */
 #define MEM_MAX_DEFAULT (1ULL << 30)
+#define GRACE_DEFAULT (5ULL * 1000000000ULL) /* 5 s */
 #define MEM_MAX_UNSET UINT64_MAX /* no --mem-max given */
 
 enum { OPT_RUN, OPT_HELP, OPT_VERSION, OPT_ERROR };
@@ -23,6 +24,7 @@ struct options {
 	uint64_t mem_max; /* growth limit; 0: no growth */
 	int stats;
 	uint64_t timeout_ns; /* --timeout; 0: none */
+	uint64_t grace_ns; /* --grace; default GRACE_DEFAULT */
 	const char *image;
 	int argc; /* guest argv: argv[0] is the image path */
 	char **argv;
