@@ -200,6 +200,39 @@ ns() { run timeout 60 ip netns exec "$NS" "$@"; }
 	[ "$output" = "http: 1000 requests" ]
 }
 
+# Issue 11, graceful stop: the host's SIGTERM reaches httpd (kvm: tincan-run
+# passes it on), which answers the request under way, closes idle
+# keep-alive connections, refuses new ones and exits 0 within --grace.
+@test "httpd: SIGTERM stops it gracefully: the request under way answered, idle connections closed, exit 0" {
+	[ "$PLATFORM" = kvm ] || skip "the host's signals reach the guest on kvm only"
+	start_app httpd
+	pid=$(pgrep -n -P "$APP_PID") # the VM under timeout
+	R=$BATS_TEST_TMPDIR
+	t0=$(date +%s%N)
+	ip netns exec "$NS" timeout 20 bash -c "exec 3<>/dev/tcp/$GUEST/80 4<>/dev/tcp/$GUEST/80
+		printf 'GET /hello.txt HTTP/1.1\r\nHost: t\r\n' >&4
+		sleep 0.3
+		kill -TERM $pid
+		sleep 0.5
+		if timeout 2 bash -c 'exec 5<>/dev/tcp/$GUEST/80' 2>/dev/null; then echo accepted > '$R/new'; fi
+		printf '\r\n' >&4
+		timeout 5 cat <&4 > '$R/busy'
+		timeout 5 cat <&3 > '$R/idle' && echo closed > '$R/idle.closed'"
+	st=0
+	wait "$APP_PID" || st=$?
+	APP_PID=
+	t1=$(date +%s%N)
+	cat "$R/app.out" "$R/busy"
+	[ "$st" -eq 0 ]
+	grep -q "^httpd: stopped by SIGTERM" "$R/app.out"
+	grep -q "^HTTP/1.1 200 OK" "$R/busy"
+	grep -q "^Connection: close" "$R/busy"
+	[ "$(tail -c 6 "$R/busy")" = hello ] || [ "$(tail -n 1 "$R/busy")" = hello ]
+	[ -f "$R/idle.closed" ] && [ ! -s "$R/idle" ]
+	[ ! -f "$R/new" ]
+	[ $(((t1 - t0) / 1000000)) -lt 4500 ]
+}
+
 @test "without --ip the guest configures itself by DHCP" {
 	command -v dnsmasq >/dev/null || skip "dnsmasq is not installed"
 	ip netns exec "$NS" timeout 30 dnsmasq --no-daemon --port=0 --interface=tap0 --bind-interfaces \

@@ -5,12 +5,17 @@
  * GET and HEAD; keep-alive (HTTP/1.1 default, or "Connection: keep-alive"
  * on 1.0); pipelined requests; 400, 404, 405, 413, 431 and 505 replies;
  * requests are bounded (headers 8 KiB, bodies 64 KiB).
+ *
+ * SIGTERM or SIGINT (on tincan: the host's, sent to tincan-run) stops it
+ * gracefully: no new connections, idle keep-alive connections closed, the
+ * requests under way answered (with "Connection: close"), then exit 0.
  */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -32,9 +37,17 @@ static const char *docroot; /* -d DIR, or NULL: the built-in site */
 
 struct conn {
 	int fd;
+	int busy; /* a request has begun: let it finish when stopping */
+	struct conn *next, **prev; /* in the list of live connections */
 	char buf[HEAD_MAX];
 	size_t len; /* bytes in buf */
 };
+
+/* Live connections, for a graceful stop. */
+static pthread_mutex_t live_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t live_gone = PTHREAD_COND_INITIALIZER;
+static struct conn *live;
+static volatile int stopping;
 
 static int send_all(int fd, const char *p, size_t n)
 {
@@ -147,6 +160,8 @@ static int handle(struct conn *c, size_t head_len)
 	const char *conn = header(eol + 2, end, "Connection", &vlen);
 	int keep =
 	    minor == '1' ? !(conn && has_token(conn, vlen, "close")) : (conn && has_token(conn, vlen, "keep-alive"));
+	if (stopping)
+		keep = 0;
 
 	/* A body is read and dropped: these methods have no use for one. */
 	const char *cl = header(eol + 2, end, "Content-Length", &vlen);
@@ -211,6 +226,9 @@ static void *serve(void *arg)
 	struct conn *c = arg;
 	for (;;) {
 		char *end = NULL;
+		c->busy = c->len > 0;
+		if (stopping && !c->busy)
+			goto out;
 		while (!(end = c->len >= 4 ? memmem(c->buf, c->len, "\r\n\r\n", 4) : NULL)) {
 			if (c->len == sizeof c->buf) {
 				error(c->fd, 431, "Request Header Fields Too Large", 0, NULL);
@@ -220,6 +238,7 @@ static void *serve(void *arg)
 			if (r <= 0)
 				goto out;
 			c->len += (size_t)r;
+			c->busy = 1;
 		}
 		if (!handle(c, (size_t)(end - c->buf) + 4))
 			break;
@@ -233,7 +252,33 @@ out:
 	for (int i = 0; i < 64 && recv(c->fd, c->buf, sizeof c->buf, 0) > 0; i++)
 		;
 	close(c->fd);
+	pthread_mutex_lock(&live_lock);
+	if ((*c->prev = c->next))
+		c->next->prev = c->prev;
+	if (!live)
+		pthread_cond_signal(&live_gone);
+	pthread_mutex_unlock(&live_lock);
 	free(c);
+	return NULL;
+}
+
+static int listener = -1;
+
+/* Waits for SIGTERM/SIGINT (blocked in every other thread), then stops
+ * accepting and wakes the connections that wait for a request. */
+static void *stopper(void *arg)
+{
+	sigset_t *set = arg;
+	int sig = 0;
+	if (sigwait(set, &sig) != 0)
+		return NULL;
+	stopping = sig;
+	shutdown(listener, SHUT_RD); /* accept() returns */
+	pthread_mutex_lock(&live_lock);
+	for (struct conn *c = live; c; c = c->next)
+		if (!c->busy)
+			shutdown(c->fd, SHUT_RD); /* its recv() returns 0 */
+	pthread_mutex_unlock(&live_lock);
 	return NULL;
 }
 
@@ -261,27 +306,64 @@ int main(int argc, char **argv)
 		fprintf(stderr, "httpd: cannot listen on port %d: %s\n", port, strerror(errno));
 		return 1;
 	}
-	printf("httpd: listening on TCP port %d\n", port);
-	fflush(stdout);
 	pthread_attr_t attr;
 	pthread_attr_init(&attr);
 	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+	/* Every thread but the stopper keeps SIGTERM and SIGINT blocked. */
+	static sigset_t stop_sigs;
+	sigemptyset(&stop_sigs);
+	sigaddset(&stop_sigs, SIGTERM);
+	sigaddset(&stop_sigs, SIGINT);
+	pthread_sigmask(SIG_BLOCK, &stop_sigs, NULL);
+	listener = l;
+	pthread_t stop_thread;
+	if (pthread_create(&stop_thread, &attr, stopper, &stop_sigs) != 0) {
+		fprintf(stderr, "httpd: cannot start a thread\n");
+		return 1;
+	}
+	printf("httpd: listening on TCP port %d\n", port);
+	fflush(stdout);
 	struct timeval idle = { IDLE_SECONDS, 0 };
-	for (;;) {
+	while (!stopping) {
 		int fd = accept(l, NULL, NULL);
 		if (fd < 0)
 			continue;
+		if (stopping) {
+			close(fd);
+			break;
+		}
 		setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
 		setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &idle, sizeof idle);
 		struct conn *c = malloc(sizeof *c);
 		pthread_t t;
-		if (c) {
-			c->fd = fd;
-			c->len = 0;
+		if (!c) {
+			close(fd);
+			continue;
 		}
-		if (!c || pthread_create(&t, &attr, serve, c) != 0) {
+		c->fd = fd;
+		c->len = 0;
+		c->busy = 0;
+		pthread_mutex_lock(&live_lock);
+		if ((c->next = live))
+			live->prev = &c->next;
+		c->prev = &live;
+		live = c;
+		pthread_mutex_unlock(&live_lock);
+		if (pthread_create(&t, &attr, serve, c) != 0) {
+			pthread_mutex_lock(&live_lock);
+			if ((*c->prev = c->next))
+				c->next->prev = c->prev;
+			pthread_mutex_unlock(&live_lock);
 			free(c);
 			close(fd);
 		}
 	}
+	/* Stopping: the requests under way finish, then we are done. */
+	close(l);
+	pthread_mutex_lock(&live_lock);
+	while (live)
+		pthread_cond_wait(&live_gone, &live_lock);
+	pthread_mutex_unlock(&live_lock);
+	printf("httpd: stopped by %s\n", stopping == SIGINT ? "SIGINT" : "SIGTERM");
+	return 0;
 }
