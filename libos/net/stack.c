@@ -39,6 +39,58 @@ static int nnet, queued;
 #define FLUSH_AFTER_NS 200000ULL
 static uint64_t queued_since;
 
+/*
+ * ARP requests sent and not yet answered, by target: frames to those
+ * neighbours wait in lwIP's ARP queue, and an exiting guest gives them a
+ * moment (ARP_EXIT_WAIT_NS after the request) to leave, as a Linux process's
+ * datagrams leave after it exits.  Gratuitous ARP and address probes are
+ * not waited for: nobody answers them.
+ */
+#define ARP_WAITS 8
+#define ARP_EXIT_WAIT_NS 1000000000ULL
+static struct {
+	uint32_t ip; /* as on the wire */
+	uint64_t at;
+} arp_waits[ARP_WAITS];
+
+static void arp_seen(const uint8_t *f, size_t len, int sent)
+{
+	if (len < 42 || f[12] != 0x08 || f[13] != 0x06 || f[20] != 0 || f[21] != (sent ? 1 : 2))
+		return;
+	uint32_t sender, target;
+	memcpy(&sender, f + 28, 4);
+	memcpy(&target, f + 38, 4);
+	if (sent && (!sender || sender == target))
+		return;
+	int free_slot = -1;
+	for (int i = 0; i < ARP_WAITS; i++) {
+		if (arp_waits[i].ip == (sent ? target : sender)) {
+			if (!sent)
+				arp_waits[i].ip = 0;
+			return;
+		}
+		if (!arp_waits[i].ip && free_slot < 0)
+			free_slot = i;
+	}
+	if (sent && free_slot >= 0)
+		arp_waits[free_slot].ip = target, arp_waits[free_slot].at = plat_clock_monotonic_ns();
+}
+
+/* The latest moment an unanswered request is still worth waiting for; 0:
+ * none is. */
+static uint64_t arp_wait_until(uint64_t now)
+{
+	uint64_t until = 0;
+	for (int i = 0; i < ARP_WAITS; i++)
+		if (arp_waits[i].ip) {
+			if (now >= arp_waits[i].at + ARP_EXIT_WAIT_NS)
+				arp_waits[i].ip = 0;
+			else if (arp_waits[i].at + ARP_EXIT_WAIT_NS > until)
+				until = arp_waits[i].at + ARP_EXIT_WAIT_NS;
+		}
+	return until;
+}
+
 u32_t sys_now(void)
 {
 	return (u32_t)(plat_clock_monotonic_ns() / 1000000);
@@ -101,6 +153,7 @@ static err_t link_output(struct netif *nif, struct pbuf *p)
 		pbuf_copy_partial(p, buf, p->tot_len, 0);
 		frame = buf;
 	}
+	arp_seen(frame, p->tot_len, 1);
 	int r = plat_net_send(dev, frame, p->tot_len);
 	if (r == -EAGAIN) {
 		/* The ring is full: push it out, then there is room. */
@@ -136,6 +189,7 @@ static void net_poll(void)
 		const void *frame;
 		size_t len;
 		while ((frame = plat_net_recv(i, &len))) {
+			arp_seen(frame, len, 0);
 			struct pbuf *p = pbuf_alloc(PBUF_RAW, (u16_t)len, PBUF_POOL);
 			if (p) {
 				pbuf_take(p, frame, (u16_t)len);
@@ -181,8 +235,9 @@ static const struct tc_io net_io = { net_poll, net_deadline, net_events, net_wai
  * The guest is exiting: as when a Linux process exits, its connections
  * close (a FIN each, sent now; lwIP answers with a RST what it cannot close
  * cleanly), and what is still queued for the wire leaves before the
- * platform ends the guest.  Peers see the end instead of waiting on a
- * connection nobody will ever answer again.
+ * platform ends the guest, including frames waiting for an ARP answer
+ * (for at most ARP_EXIT_WAIT_NS after their request).  Peers see the end
+ * instead of waiting on a connection nobody will ever answer again.
  */
 static void net_exit(void)
 {
@@ -199,8 +254,15 @@ static void net_exit(void)
 		pcb = next;
 	}
 	netif_poll_all();
-	queued = 0;
-	plat_net_flush();
+	for (;;) {
+		queued = 0;
+		plat_net_flush();
+		uint64_t until = arp_wait_until(plat_clock_monotonic_ns());
+		if (!until)
+			break;
+		plat_wait(until, net_events());
+		net_poll();
+	}
 }
 
 /* Called by libos_main before main() when the app uses sockets. */

@@ -4,6 +4,9 @@
  * burst, never yielding between them, so more frames are queued than the
  * net driver has transmit buffers (tests/kvm/net.bats checks each arrives
  * once and in order).
+ * udpburst to ADDR PORT N: sends N numbered datagrams to ADDR:PORT, a
+ * neighbour not yet resolved, and exits at once: they wait for ARP, and
+ * must all still leave.
  */
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -12,8 +15,28 @@
 #include <string.h>
 #include <sys/socket.h>
 
+static int send_to(const char *addr, int port, int count)
+{
+	int fd = socket(AF_INET, SOCK_DGRAM, 0);
+	struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons((uint16_t)port) };
+	char buf[32];
+	if (fd < 0 || inet_pton(AF_INET, addr, &a.sin_addr) != 1)
+		return 1;
+	for (int i = 0; i < count; i++) {
+		int m = snprintf(buf, sizeof buf, "%d", i);
+		if (sendto(fd, buf, (size_t)m, 0, (struct sockaddr *)&a, sizeof a) != m) {
+			perror("udpburst: sendto");
+			return 1;
+		}
+	}
+	printf("udpburst: sent %d\n", count);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
+	if (argc == 5 && !strcmp(argv[1], "to"))
+		return send_to(argv[2], atoi(argv[3]), atoi(argv[4]));
 	int port = argc > 1 ? atoi(argv[1]) : 9;
 	int fd = socket(AF_INET, SOCK_DGRAM, 0);
 	struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons((uint16_t)port) };

@@ -146,6 +146,31 @@ lying_guest() { # MODE WANT
 	[ "$output" = "burst: 300 datagrams once and in order" ]
 }
 
+# Issue 12 item 4: datagrams sent to a neighbour not yet resolved wait for
+# its ARP answer (lwIP's ARP_QUEUEING) and still leave when the guest exits
+# at once; before, lwIP kept only the last one: 1 of 300 arrived.
+@test "300 datagrams to an unresolved neighbour, then exit at once: all arrive, in order" {
+	[ -x "$B/tests/netclient" ] || skip "build/tests/netclient is missing"
+	ip netns exec "$NS" ip neigh flush dev tap0 2>/dev/null || true
+	ip netns exec "$NS" timeout 20 "$B/tests/netclient" sink 9001 300 > "$BATS_TEST_TMPDIR/sink" 2>&1 &
+	sinkpid=$!
+	for i in $(seq 1 100); do
+		grep -q ready "$BATS_TEST_TMPDIR/sink" && break
+		sleep 0.05
+	done
+	t0=$(date +%s%N)
+	nsrun "$RUN" --net=tap0 --ip=10.77.0.2/24 "$B/tests/udpburst.tc" -- to 10.77.0.1 9001 300
+	t1=$(date +%s%N)
+	st=0
+	wait $sinkpid || st=$?
+	cat "$BATS_TEST_TMPDIR/sink"
+	echo "guest: $output; exit took $(((t1 - t0) / 1000000)) ms"
+	[ "$status" -eq 0 ]
+	[ "$st" -eq 0 ]
+	grep -q "^sink: 300 of 300 datagrams once and in order" "$BATS_TEST_TMPDIR/sink"
+	[ $(((t1 - t0) / 1000000)) -lt 3000 ]
+}
+
 # Issue 11 item 5: a wait on a net device whose guest cannot take a frame
 # (no ring, or no rx buffer posted) must sleep, not return at once again and
 # again because the tap has a frame waiting.  The guest counts its waits.

@@ -267,8 +267,37 @@ static int burst(struct sockaddr_in a, int count)
 	return 0;
 }
 
+/* Receive count numbered datagrams on port (any address), each once and
+ * in order, until 3 s pass without one. */
+static int sink(int port, int count)
+{
+	int fd = socket(AF_INET, SOCK_DGRAM, 0), rcvbuf = 4 << 20, next = 0;
+	struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons((uint16_t)port) };
+	char in[64];
+	setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof rcvbuf);
+	if (bind(fd, (struct sockaddr *)&a, sizeof a) < 0)
+		return perror("bind"), 1;
+	printf("sink: ready\n");
+	fflush(stdout);
+	while (next < count && wait_in(fd, 3000)) {
+		ssize_t r = recv(fd, in, sizeof in - 1, 0);
+		if (r <= 0)
+			return perror("recv"), 1;
+		in[r] = 0;
+		if (atoi(in) != next) {
+			fprintf(stderr, "sink: datagram %d arrived as number %s\n", next, in);
+			return 1;
+		}
+		next++;
+	}
+	printf("sink: %d of %d datagrams once and in order\n", next, count);
+	return next == count ? 0 : 1;
+}
+
 int main(int argc, char **argv)
 {
+	if (argc == 4 && !strcmp(argv[1], "sink"))
+		return sink(atoi(argv[2]), atoi(argv[3]));
 	if (argc == 6 && !strcmp(argv[1], "udprate"))
 		return udprate(addr(argv[2], argv[3]), atof(argv[4]), atoi(argv[5]));
 	if (argc == 5 && !strcmp(argv[1], "burst"))

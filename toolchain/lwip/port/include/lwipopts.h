@@ -21,6 +21,12 @@
 #define LWIP_IPV4 1
 #define LWIP_IPV6 0 /* for now */
 #define LWIP_ARP 1
+/* Frames for a neighbour whose address is being resolved wait for it, as
+ * Linux queues them (it keeps up to ~208 KiB per neighbour; lwIP counts
+ * frames, and its memory budget bounds the bytes), instead of only the last
+ * one.  libos/net/stack.c lets them leave before the guest exits. */
+#define ARP_QUEUEING 1
+#define ARP_QUEUE_LEN 512
 #define LWIP_ETHERNET 1
 #define LWIP_ICMP 1
 #define LWIP_UDP 1
