@@ -233,6 +233,17 @@ ns() { run timeout 60 ip netns exec "$NS" "$@"; }
 	[ $(((t1 - t0) / 1000000)) -lt 4500 ]
 }
 
+# Issue 12 item 4: a client that reuses its port for a new connection while
+# the guest still holds the old one in TIME_WAIT (the guest closed first) is
+# taken at once, as Linux takes it, instead of getting an ACK, resetting and
+# retrying a second later.
+@test "httpd: a new connection on a 4-tuple the guest holds in TIME_WAIT connects at once" {
+	start_app httpd
+	ns "$CLIENT" twreuse $GUEST 80 40123 3
+	echo "$output"
+	[ "$status" -eq 0 ]
+}
+
 @test "without --ip the guest configures itself by DHCP" {
 	command -v dnsmasq >/dev/null || skip "dnsmasq is not installed"
 	ip netns exec "$NS" timeout 30 dnsmasq --no-daemon --port=0 --interface=tap0 --bind-interfaces \

@@ -23,6 +23,7 @@
 #include "lwip/timeouts.h"
 #include "netif/ethernet.h"
 
+#include "timewait.h"
 #include "../fd.h"
 #include "../internal.h"
 #include <tincan.h>
@@ -190,6 +191,7 @@ static void net_poll(void)
 		size_t len;
 		while ((frame = plat_net_recv(i, &len))) {
 			arp_seen(frame, len, 0);
+			tc_timewait_syn(frame, len);
 			struct pbuf *p = pbuf_alloc(PBUF_RAW, (u16_t)len, PBUF_POOL);
 			if (p) {
 				pbuf_take(p, frame, (u16_t)len);

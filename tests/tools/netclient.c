@@ -9,6 +9,9 @@
  *   netclient udprate IP PORT SECONDS WINDOW
  *                                       echoes per second with WINDOW datagrams in flight
  *   netclient burst IP PORT N           ask for N numbered datagrams; each must arrive once, in order
+ *   netclient sink PORT N               receive N numbered datagrams; each must arrive once, in order
+ *   netclient twreuse IP PORT LPORT N   N HTTP requests from local port LPORT, the server closing
+ *                                       first (it keeps TIME_WAIT); each connect within 500 ms
  * Every wait is bounded; exit 0 only if every check passed.
  */
 #define _GNU_SOURCE
@@ -294,8 +297,43 @@ static int sink(int port, int count)
 	return next == count ? 0 : 1;
 }
 
+static int twreuse(struct sockaddr_in a, int lport, int n)
+{
+	static const char req[] = "GET /hello.txt HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n";
+	for (int i = 0; i < n; i++) {
+		int fd = socket(AF_INET, SOCK_STREAM, 0), one = 1;
+		struct sockaddr_in l = { .sin_family = AF_INET, .sin_port = htons((uint16_t)lport) };
+		setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+		if (bind(fd, (struct sockaddr *)&l, sizeof l) < 0)
+			return perror("twreuse: bind"), 1;
+		double t0 = now_s();
+		if (connect(fd, (struct sockaddr *)&a, sizeof a) < 0)
+			return perror("twreuse: connect"), 1;
+		double took = now_s() - t0;
+		char buf[4096];
+		size_t got = 0;
+		ssize_t r;
+		if (send(fd, req, sizeof req - 1, 0) != (ssize_t)sizeof req - 1)
+			return perror("twreuse: send"), 1;
+		/* Read to the server's FIN: it closes first and keeps TIME_WAIT. */
+		while (got < sizeof buf - 1 && wait_in(fd, 3000) &&
+		       (r = recv(fd, buf + got, sizeof buf - 1 - got, 0)) > 0)
+			got += (size_t)r;
+		buf[got] = 0;
+		close(fd);
+		usleep(100000); /* our side, in LAST_ACK, gets the server's ACK */
+		printf("twreuse: connection %d: connect took %.3f s, %s\n", i + 1, took,
+		       strncmp(buf, "HTTP/1.1 200", 12) ? "no 200 reply" : "200");
+		if (took > 0.5 || strncmp(buf, "HTTP/1.1 200", 12))
+			return 1;
+	}
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
+	if (argc == 6 && !strcmp(argv[1], "twreuse"))
+		return twreuse(addr(argv[2], argv[3]), atoi(argv[4]), atoi(argv[5]));
 	if (argc == 4 && !strcmp(argv[1], "sink"))
 		return sink(atoi(argv[2]), atoi(argv[3]));
 	if (argc == 6 && !strcmp(argv[1], "udprate"))

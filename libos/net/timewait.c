@@ -1,0 +1,49 @@
+/*
+ * A SYN for a connection lwIP still holds in TIME_WAIT.  lwIP answers it
+ * with an ACK, as RFC 793 says; the client's kernel then resets and retries
+ * a second later.  Clients that open a connection per request (health
+ * checks, HTTP/1.0, wrk with "Connection: close") wrap their ephemeral
+ * ports long before our TIME_WAITs end, so a share of their connections
+ * stalls for a second or times out.  Linux takes such a SYN as a new
+ * connection when its sequence number lies beyond what the old one
+ * received (RFC 6191's rule without timestamps): so do we, by ending the
+ * TIME_WAIT before lwIP sees the SYN, which then meets the listener.
+ */
+#include <stdint.h>
+#include <string.h>
+
+#include "lwip/priv/tcp_priv.h"
+#include "lwip/tcp.h"
+
+#include "timewait.h"
+
+static uint16_t be16(const uint8_t *p)
+{
+	return (uint16_t)(p[0] << 8 | p[1]);
+}
+
+void tc_timewait_syn(const uint8_t *f, size_t len)
+{
+	/* Ethernet, IPv4 with no fragment offset, TCP with SYN and not ACK/RST. */
+	if (len < 14 + 20 || be16(f + 12) != 0x0800)
+		return;
+	const uint8_t *ip = f + 14;
+	size_t ihl = (size_t)(ip[0] & 0xf) * 4;
+	if ((ip[0] >> 4) != 4 || ihl < 20 || ip[9] != 6 || (be16(ip + 6) & 0x3fff) || len < 14 + ihl + 20)
+		return;
+	const uint8_t *tcp = ip + ihl;
+	if ((tcp[13] & (TCP_SYN | TCP_ACK | TCP_RST)) != TCP_SYN)
+		return;
+	uint32_t src, dst, seq = (uint32_t)be16(tcp + 4) << 16 | be16(tcp + 6);
+	memcpy(&src, ip + 12, 4);
+	memcpy(&dst, ip + 16, 4);
+	uint16_t sport = be16(tcp), dport = be16(tcp + 2);
+	for (struct tcp_pcb *pcb = tcp_tw_pcbs; pcb; pcb = pcb->next)
+		if (pcb->remote_port == sport && pcb->local_port == dport &&
+		    ip4_addr_get_u32(ip_2_ip4(&pcb->remote_ip)) == src &&
+		    ip4_addr_get_u32(ip_2_ip4(&pcb->local_ip)) == dst) {
+			if (TCP_SEQ_GT(seq, pcb->rcv_nxt))
+				tcp_abort(pcb); /* in TIME_WAIT: freed, no RST */
+			return;
+		}
+}
