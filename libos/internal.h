@@ -39,7 +39,8 @@ extern mode_t libos_umask;
 
 /* Heap bounds for sbrk (heap.c). */
 void libos_heap_init(uintptr_t start, uintptr_t end, uintptr_t max);
-/* The most the heap may ever hold, in bytes. */
+/* The most the heap may ever hold, in bytes (also used by libtcnet). */
+#define libos_heap_limit __tincan_heap_limit
 size_t libos_heap_limit(void);
 
 /* Sleep until the monotonic clock reaches deadline (time.c); counts idle

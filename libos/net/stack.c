@@ -104,15 +104,18 @@ uint32_t tincan_lwip_rand(void)
 	return v;
 }
 
-/* lwIP's memory: the guest's malloc, at most a quarter of guest memory
- * (lwipopts.h). */
+/* lwIP's memory: the guest's malloc, at most a quarter of what the heap
+ * may grow to (lwipopts.h), not of the memory it booted with: a guest
+ * that booted with 8 MiB and may grow to 1 GiB would otherwise hold a
+ * thousand connections in 2 MiB, and lwIP makes room for a new one by
+ * killing an old one. */
 static size_t lwip_used, lwip_budget;
 
 static int lwip_over(size_t n)
 {
 	if (!lwip_budget) {
-		long pages = sysconf(_SC_PHYS_PAGES);
-		lwip_budget = pages > 0 ? (size_t)pages * 4096 / 4 : (size_t)2 << 20;
+		size_t limit = libos_heap_limit() / 4;
+		lwip_budget = limit > ((size_t)2 << 20) ? limit : (size_t)2 << 20;
 	}
 	return n > lwip_budget - lwip_used;
 }

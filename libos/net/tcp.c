@@ -127,6 +127,10 @@ static err_t on_accept(void *arg, struct tcp_pcb *pcb, err_t err)
 		l->aq_first = s;
 	l->aq_last = s;
 	l->aq_len++;
+	/* It counts against the backlog until accept() takes it: lwIP drops
+	 * SYNs beyond (TCP_LISTEN_BACKLOG), as Linux does with a full accept
+	 * queue, and the client retries, instead of a reset. */
+	tcp_backlog_delayed(pcb);
 	sock_wake(l);
 	return ERR_OK;
 }
@@ -217,6 +221,8 @@ int inet_listen(int fd, int backlog)
 		backlog = ACCEPT_QUEUE;
 	if (s->state == SOCK_LISTENING) {
 		s->backlog = backlog;
+		u8_t b = (u8_t)(backlog > 255 ? 255 : backlog);
+		tcp_backlog_set(s->tcp, b);
 		return 0;
 	}
 	if (s->tcp->local_port == 0 && tcp_bind(s->tcp, IP_ADDR_ANY, 0) != ERR_OK)
@@ -254,6 +260,8 @@ int inet_accept(int fd, struct sockaddr *a, socklen_t *len, int flags)
 		l->aq_last = NULL;
 	s->aq_next = NULL;
 	l->aq_len--;
+	if (s->tcp)
+		tcp_backlog_accepted(s->tcp);
 	if (s->tcp)
 		sockaddr_in_put(a, len, &s->tcp->remote_ip, s->tcp->remote_port);
 	else

@@ -76,6 +76,11 @@
 #define TCP_SND_QUEUELEN ((4 * TCP_SND_BUF) / TCP_MSS)
 #define LWIP_TCP_KEEPALIVE 1 /* SO_KEEPALIVE for our sockets layer */
 #define SO_REUSE 1 /* SO_REUSEADDR: rebind in TIME_WAIT */
+/* listen()'s backlog: connections not yet accept()ed count against it
+ * (libos/net/tcp.c: tcp_backlog_delayed), SYNs beyond it are dropped and the
+ * client retries, as Linux does; lwIP counts in a u8_t, so 255 at most. */
+#define TCP_LISTEN_BACKLOG 1
+#define TCP_DEFAULT_LISTEN_BACKLOG 0xff
 
 /* ---- Misc ----------------------------------------------------------------- */
 #define LWIP_STATS 0
