@@ -1,14 +1,17 @@
 /*
  * Cooperative threads; see sched.h.  The ready queue and every wait queue
- * are FIFO lists through tc_thread.next, so a thread is in at most one
- * queue.  Threads blocked with a deadline or platform events are found by
- * walking the list of all threads: there are few, and the walk only
- * happens when the running thread gives up the CPU.
+ * are FIFO lists through tc_thread.next/prev, so a thread is in at most one
+ * queue.  Threads blocked with a deadline sit in a min-heap by deadline,
+ * those blocked for platform events in an array, and the union of the
+ * events wanted is kept per bit: a server with a thousand threads (one per
+ * connection, each with a receive timeout) pays O(log n) per switch, not a
+ * walk of every thread.
  */
 #include "sched.h"
 
 #include <errno.h>
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "arch.h"
@@ -24,12 +27,13 @@ enum state { READY, RUNNING, BLOCKED, DONE };
 
 struct tc_thread {
 	void *sp; /* saved stack pointer while not running */
-	struct tc_thread *next; /* in the ready queue or one wait queue */
+	struct tc_thread *next, *prev; /* in the ready queue or one wait queue */
 	struct tc_thread *all; /* list of all threads */
 	struct tc_waitq *waitq; /* the queue it is blocked on, if any */
 	enum state state;
 	uint64_t deadline;
 	unsigned events;
+	int heap_at, ev_at; /* where in the deadline heap and event waiters; -1: not */
 	long result; /* what tc_block returns */
 	struct tc_tls tls; /* its TLS block and newlib state (errno...) */
 	int detached;
@@ -120,6 +124,7 @@ static uint64_t last_poll;
 static void push(struct tc_waitq *q, struct tc_thread *t)
 {
 	t->next = NULL;
+	t->prev = q->tail;
 	if (q->tail)
 		q->tail->next = t;
 	else
@@ -127,32 +132,130 @@ static void push(struct tc_waitq *q, struct tc_thread *t)
 	q->tail = t;
 }
 
+static void unlink_from(struct tc_waitq *q, struct tc_thread *t)
+{
+	if (t->prev)
+		t->prev->next = t->next;
+	else
+		q->head = t->next;
+	if (t->next)
+		t->next->prev = t->prev;
+	else
+		q->tail = t->prev;
+	t->next = t->prev = NULL;
+}
+
 static struct tc_thread *pop(struct tc_waitq *q)
 {
 	struct tc_thread *t = q->head;
-	if (t) {
-		q->head = t->next;
-		if (!q->head)
-			q->tail = NULL;
-		t->next = NULL;
-	}
+	if (t)
+		unlink_from(q, t);
 	return t;
 }
 
-static void unlink_from(struct tc_waitq *q, struct tc_thread *t)
+/* Room for every live thread in the deadline heap and the event waiters,
+ * kept by tc_spawn (sched_room), so blocking never allocates; the boot
+ * thread starts with the static room. */
+#define ROOM0 64
+static struct tc_thread *heap0[ROOM0], *evw0[ROOM0];
+static struct tc_thread **heap = heap0, **evw = evw0;
+static int nheap, nevw, room = ROOM0;
+
+static int sched_room(int want)
 {
-	struct tc_thread *prev = NULL;
-	for (struct tc_thread *p = q->head; p; prev = p, p = p->next)
-		if (p == t) {
-			if (prev)
-				prev->next = p->next;
-			else
-				q->head = p->next;
-			if (q->tail == p)
-				q->tail = prev;
-			p->next = NULL;
-			return;
-		}
+	if (want <= room)
+		return 0;
+	int cap = 2 * room;
+	struct tc_thread **h = malloc((size_t)cap * sizeof *h), **e = malloc((size_t)cap * sizeof *e);
+	if (!h || !e) {
+		free(h);
+		free(e);
+		return -1;
+	}
+	memcpy(h, heap, (size_t)nheap * sizeof *h);
+	memcpy(e, evw, (size_t)nevw * sizeof *e);
+	if (heap != heap0) {
+		free(heap);
+		free(evw);
+	}
+	heap = h;
+	evw = e;
+	room = cap;
+	return 0;
+}
+
+/* ---- blocked threads with a deadline: a min-heap ---- */
+static void heap_put(int i, struct tc_thread *t)
+{
+	heap[i] = t;
+	t->heap_at = i;
+}
+
+static void heap_up(int i)
+{
+	struct tc_thread *t = heap[i];
+	while (i > 0 && heap[(i - 1) / 2]->deadline > t->deadline) {
+		heap_put(i, heap[(i - 1) / 2]);
+		i = (i - 1) / 2;
+	}
+	heap_put(i, t);
+}
+
+static void heap_down(int i)
+{
+	struct tc_thread *t = heap[i];
+	for (;;) {
+		int c = 2 * i + 1;
+		if (c >= nheap)
+			break;
+		if (c + 1 < nheap && heap[c + 1]->deadline < heap[c]->deadline)
+			c++;
+		if (heap[c]->deadline >= t->deadline)
+			break;
+		heap_put(i, heap[c]);
+		i = c;
+	}
+	heap_put(i, t);
+}
+
+static void heap_add(struct tc_thread *t)
+{
+	heap_put(nheap++, t);
+	heap_up(nheap - 1);
+}
+
+static void heap_del(struct tc_thread *t)
+{
+	int i = t->heap_at;
+	t->heap_at = -1;
+	if (--nheap == i)
+		return;
+	heap_put(i, heap[nheap]);
+	heap_up(i);
+	heap_down(heap[i]->heap_at);
+}
+
+/* ---- blocked threads waiting for platform events: few, in an array ---- */
+static unsigned ev_count[32], ev_mask; /* threads wanting each event bit */
+
+static void evw_add(struct tc_thread *t)
+{
+	evw[nevw] = t;
+	t->ev_at = nevw++;
+	for (unsigned e = t->events; e; e &= e - 1)
+		if (ev_count[__builtin_ctz(e)]++ == 0)
+			ev_mask |= e & -e;
+}
+
+static void evw_del(struct tc_thread *t)
+{
+	int i = t->ev_at;
+	t->ev_at = -1;
+	evw[i] = evw[--nevw];
+	evw[i]->ev_at = i;
+	for (unsigned e = t->events; e; e &= e - 1)
+		if (--ev_count[__builtin_ctz(e)] == 0)
+			ev_mask &= ~(e & -e);
 }
 
 /* Blocked -> ready, with what tc_block will return. */
@@ -160,6 +263,10 @@ static void make_ready(struct tc_thread *t, long result)
 {
 	if (t->waitq)
 		unlink_from(t->waitq, t);
+	if (t->heap_at >= 0)
+		heap_del(t);
+	if (t->ev_at >= 0)
+		evw_del(t);
 	t->waitq = NULL;
 	t->result = result;
 	t->state = READY;
@@ -180,6 +287,7 @@ void tc_sched_init(void)
 {
 	boot_thread.state = RUNNING;
 	boot_thread.deadline = TC_NO_DEADLINE;
+	boot_thread.heap_at = boot_thread.ev_at = -1;
 	tc_tls_boot(&boot_thread.tls);
 }
 
@@ -194,27 +302,23 @@ static void release(struct tc_thread *t)
  * and the union of the events blocked threads want. */
 static uint64_t check_deadlines(uint64_t now, unsigned *events)
 {
-	uint64_t next = TC_NO_DEADLINE;
-	*events = 0;
-	for (struct tc_thread *t = threads; t; t = t->all) {
-		if (t->state != BLOCKED)
-			continue;
-		if (t->deadline <= now) {
-			make_ready(t, -ETIMEDOUT);
-			continue;
-		}
-		if (t->deadline < next)
-			next = t->deadline;
-		*events |= t->events;
-	}
-	return next;
+	while (nheap && heap[0]->deadline <= now)
+		make_ready(heap[0], -ETIMEDOUT);
+	*events = ev_mask;
+	return nheap ? heap[0]->deadline : TC_NO_DEADLINE;
 }
 
+/* Wake the threads waiting for any of got.  Walking down, the waiter a
+ * removal moves into slot i has already been looked at. */
 static void deliver_events(unsigned got)
 {
-	for (struct tc_thread *t = threads; t; t = t->all)
-		if (t->state == BLOCKED && (t->events & got))
+	if (!(got & ev_mask))
+		return;
+	for (int i = nevw - 1; i >= 0; i--) {
+		struct tc_thread *t = evw[i];
+		if (t->events & got)
 			make_ready(t, (long)(t->events & got));
+	}
 }
 
 /* Free ended detached threads; never the one whose stack we are on. */
@@ -298,6 +402,10 @@ long tc_block(struct tc_waitq *q, uint64_t deadline, unsigned events)
 	self->events = events;
 	self->result = 0;
 	self->waitq = q;
+	if (deadline != TC_NO_DEADLINE)
+		heap_add(self);
+	if (events)
+		evw_add(self);
 	if (q)
 		push(q, self);
 	schedule();
@@ -387,7 +495,7 @@ struct tc_thread *tc_spawn(void *(*fn)(void *), void *arg, size_t stack_size, in
 	/* The thread's TLS block and newlib state sit above its stack, in the
 	 * same allocation. */
 	size_t tls_size = tc_tls_size();
-	uint64_t *stack = t ? malloc(stack_size + tls_size) : NULL;
+	uint64_t *stack = t && sched_room(live + 1) == 0 ? malloc(stack_size + tls_size) : NULL;
 	if (!stack) {
 		free(t);
 		*err = -EAGAIN;
@@ -401,6 +509,7 @@ struct tc_thread *tc_spawn(void *(*fn)(void *), void *arg, size_t stack_size, in
 	t->arg = arg;
 	t->detached = detached;
 	t->deadline = TC_NO_DEADLINE;
+	t->heap_at = t->ev_at = -1;
 	t->sigmask = current->sigmask;
 	t->all = threads;
 	threads = t;

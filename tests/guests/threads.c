@@ -106,6 +106,24 @@ static void *detached_fn(void *arg)
 	pthread_exit(NULL);
 }
 
+/* Many threads sleeping to deadlines given in a shuffled order must wake in
+ * deadline order (the scheduler keeps them in a heap), each once. */
+#define SLEEPERS 200
+static struct timespec sleep_base;
+static int woke[SLEEPERS], nwoke;
+
+static void *until_rank(void *arg)
+{
+	int rank = (int)(intptr_t)arg;
+	struct timespec t = sleep_base;
+	t.tv_nsec += (long)rank * 1000000L;
+	t.tv_sec += t.tv_nsec / 1000000000L;
+	t.tv_nsec %= 1000000000L;
+	clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &t, NULL);
+	woke[nwoke++] = rank;
+	return NULL;
+}
+
 static void checks(void)
 {
 	pthread_t t[8];
@@ -204,6 +222,27 @@ static void checks(void)
 	       pthread_rwlock_unlock(&rw) == 0 && pthread_rwlock_wrlock(&rw) == 0 &&
 	       pthread_rwlock_tryrdlock(&rw) == EBUSY && pthread_rwlock_unlock(&rw) == 0,
 	   "read-write lock");
+
+	pthread_t sl[SLEEPERS];
+	clock_gettime(CLOCK_MONOTONIC, &sleep_base);
+	sleep_base.tv_sec += 1; /* every thread starts long before its deadline */
+	int started = 0, inorder = 1;
+	pthread_attr_t small;
+	pthread_attr_init(&small);
+	pthread_attr_setstacksize(&small, 16384);
+	for (int i = 0; i < SLEEPERS; i++)
+		started += pthread_create(&sl[i], &small, until_rank, (void *)(intptr_t)((i * 37) % SLEEPERS)) == 0;
+	for (int i = 0; i < started; i++)
+		pthread_join(sl[i], NULL);
+	for (int i = 0; i < nwoke; i++)
+		inorder &= woke[i] == i;
+	int bad = 0;
+	while (bad < nwoke && woke[bad] == bad)
+		bad++;
+	ok(started == SLEEPERS && nwoke == SLEEPERS && inorder,
+	   "%d threads sleeping to shuffled deadlines wake in order (started %d, woke %d, first out of order at %d: "
+	   "%d)",
+	   SLEEPERS, started, nwoke, bad, bad < nwoke ? woke[bad] : -1);
 
 	int made = 0;
 	for (; made < 10000; made++)
