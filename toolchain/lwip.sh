@@ -172,6 +172,23 @@ do_fetch() {
   [ -f "$work/$LWIP_TREE/src/core/init.c" ] || { echo "no $LWIP_TREE/src/core/init.c in $src"; return 1; }
 }
 
+# Build-time changes to the upstream source, each checked to apply exactly:
+# listen backlogs count in 16 bits, not 8, so listen(fd, 4096) holds as on
+# Linux (libos/net/tcp.c holds connections against it until accept()).
+do_patch() {
+  cd "$work/$LWIP_TREE/src"
+  patch_one() { # FILE FROM TO COUNT
+    local n
+    n=$(grep -cF -- "$2" "$1") || true
+    [ "$n" = "$4" ] || { echo "patch: $1: expected $4 of '$2', found $n"; return 1; }
+    sed -i "s/$(printf '%s' "$2" | sed 's/[][\\.*^$/]/\\&/g')/$3/g" "$1"
+  }
+  patch_one include/lwip/tcp.h '  u8_t backlog;' '  u16_t backlog;' 1
+  patch_one include/lwip/tcp.h '  u8_t accepts_pending;' '  u16_t accepts_pending;' 1
+  patch_one include/lwip/tcp.h '*pcb, u8_t backlog' '*pcb, u16_t backlog' 2
+  patch_one core/tcp.c '*pcb, u8_t backlog' '*pcb, u16_t backlog' 2
+}
+
 do_compile() {
   cd "$work/$LWIP_TREE/src"
   local cc=(gcc $LWIP_CFLAGS -nostdinc -isystem "$newlib_inc" -isystem "$(gcc -print-file-name=include)"
@@ -221,6 +238,7 @@ do_archive() {
 }
 
 run_step fetch do_fetch
+run_step patch do_patch
 run_step compile do_compile
 warnings=$(grep -c 'warning:' "$work/compile.out" || true)
 [ "$warnings" = 0 ] || say "compile: $warnings warnings; see $log"

@@ -188,8 +188,12 @@ static short sock_poll(struct file *f, short events)
 static int sock_nread(struct file *f)
 {
 	struct sock *s = f->priv;
-	if (s->type == SOCK_STREAM)
-		return s->rx ? s->rx->tot_len : 0;
+	if (s->type == SOCK_STREAM) {
+		int n = s->rx ? s->rx->tot_len : 0;
+		for (unsigned i = 0; i < s->rx_nmore; i++)
+			n += s->rx_more[i]->tot_len;
+		return n;
+	}
 	return s->dq_len ? s->dq[s->dq_head % DGRAM_QUEUE].p->tot_len : 0;
 }
 

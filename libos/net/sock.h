@@ -24,6 +24,7 @@
 #include <sys/socket.h>
 
 #include "lwip/ip_addr.h"
+#include "lwip/opt.h"
 #include "lwip/pbuf.h"
 #include "lwip/tcp.h"
 #include "lwip/udp.h"
@@ -31,6 +32,8 @@
 #include "../fd.h"
 
 #define DGRAM_QUEUE 64
+/* Chains of unread stream data a socket keeps: enough for TCP_WND. */
+#define RX_CHAINS (TCP_WND / 0xf000 + 2)
 #define ACCEPT_QUEUE 4096 /* the largest listen backlog, as Linux's SOMAXCONN */
 
 /* Where a stream is in its life.  Datagram sockets stay SOCK_NEW: their
@@ -60,7 +63,12 @@ struct sock {
 	int err; /* pending error, positive errno */
 	struct tcp_pcb *tcp;
 	struct udp_pcb *udp;
-	struct pbuf *rx; /* stream data not yet read */
+	/* Stream data not yet read: rx, then rx_more[0..rx_nmore).  A pbuf
+	 * chain counts its length in 16 bits, and a scaled window lets far
+	 * more than 64 KiB arrive unread, so it is kept as several chains. */
+	struct pbuf *rx;
+	struct pbuf *rx_more[RX_CHAINS];
+	unsigned rx_nmore;
 	struct dgram *dq; /* DGRAM_QUEUE entries, for datagram sockets only */
 	unsigned dq_head, dq_len;
 	/* Accepted, not yet returned by accept(): a list through aq_next. */

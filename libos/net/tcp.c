@@ -5,7 +5,10 @@
 #include <errno.h>
 #include <poll.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/socket.h>
+
+#include "lwip/priv/tcp_priv.h"
 
 #include "../internal.h"
 #include "sock.h"
@@ -44,12 +47,19 @@ static err_t on_recv(void *arg, struct tcp_pcb *pcb, struct pbuf *p, err_t err)
 		 * socket keeps at most its first segment there (and there are at
 		 * most MEMP_NUM_TCP_PCB sockets); the rest is copied out. */
 		if (s->rx) {
+			struct pbuf *last = s->rx_nmore ? s->rx_more[s->rx_nmore - 1] : s->rx;
+			int fits = (unsigned)last->tot_len + p->tot_len <= 0xffff;
+			if (!fits && s->rx_nmore == RX_CHAINS)
+				return ERR_MEM; /* lwIP keeps it and offers it again */
 			struct pbuf *q = pbuf_clone(PBUF_RAW, PBUF_RAM, p);
 			if (q) {
 				pbuf_free(p);
 				p = q;
 			}
-			pbuf_cat(s->rx, p);
+			if (fits)
+				pbuf_cat(last, p);
+			else
+				s->rx_more[s->rx_nmore++] = p;
 		} else {
 			s->rx = p;
 		}
@@ -166,6 +176,8 @@ void stream_release(struct sock *s)
 	}
 	if (s->rx)
 		pbuf_free(s->rx);
+	while (s->rx_nmore)
+		pbuf_free(s->rx_more[--s->rx_nmore]);
 	while (s->aq_first) {
 		struct sock *a = s->aq_first;
 		s->aq_first = a->aq_next;
@@ -221,13 +233,13 @@ int inet_listen(int fd, int backlog)
 		backlog = ACCEPT_QUEUE;
 	if (s->state == SOCK_LISTENING) {
 		s->backlog = backlog;
-		u8_t b = (u8_t)(backlog > 255 ? 255 : backlog);
+		u16_t b = (u16_t)backlog;
 		tcp_backlog_set(s->tcp, b);
 		return 0;
 	}
 	if (s->tcp->local_port == 0 && tcp_bind(s->tcp, IP_ADDR_ANY, 0) != ERR_OK)
 		return -EADDRINUSE;
-	struct tcp_pcb *l = tcp_listen_with_backlog(s->tcp, (u8_t)(backlog > 255 ? 255 : backlog));
+	struct tcp_pcb *l = tcp_listen_with_backlog(s->tcp, (u16_t)backlog);
 	if (!l)
 		return -ENOMEM;
 	s->tcp = l;
@@ -346,8 +358,16 @@ ssize_t stream_recv(struct sock *s, uint8_t *buf, size_t len, int flags)
 			pbuf_copy_partial(s->rx, buf + got, (u16_t)n, 0);
 			if (!(flags & MSG_PEEK)) {
 				s->rx = pbuf_free_header(s->rx, (u16_t)n);
-				if (s->tcp)
+				if (!s->rx && s->rx_nmore) {
+					s->rx = s->rx_more[0];
+					memmove(s->rx_more, s->rx_more + 1, --s->rx_nmore * sizeof s->rx_more[0]);
+				}
+				if (s->tcp) {
 					tcp_recved(s->tcp, (u16_t)n);
+					/* Data refused while every chain was full. */
+					if (s->tcp->refused_data)
+						tcp_process_refused_data(s->tcp);
+				}
 			}
 			got += n;
 			if (!(flags & MSG_WAITALL) || got == len || (flags & MSG_PEEK))

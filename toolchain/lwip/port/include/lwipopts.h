@@ -63,24 +63,32 @@
 #define MEMP_NUM_UDP_PCB 16
 #define MEMP_NUM_TCP_PCB 64
 #define MEMP_NUM_TCP_PCB_LISTEN 16
-#define MEMP_NUM_TCP_SEG 256
+#define MEMP_NUM_TCP_SEG 1024
 #define PBUF_POOL_SIZE 256
 
 /* ---- TCP ------------------------------------------------------------------ */
 #define TCP_MSS 1460 /* Ethernet MTU 1500 - 40 */
-/* Without window scaling TCP_WND must fit in a u16_t. */
-#define TCP_WND (32 * 1024)
-#define TCP_SND_BUF (32 * 1024)
+/* Windows sized for the bandwidth-delay product of a tap to a guest (~10
+ * Gbit/s x ~200 us = 250 KB), so window scaling (RFC 7323): a 32 KiB window
+ * bounded a bulk transfer to ~0.5 Gbit/s.  Advertised, not allocated: data
+ * is queued only when the app does not read, within lwIP's memory budget. */
+#define LWIP_WND_SCALE 1
+#define TCP_RCV_SCALE 4
+#define TCP_WND (512 * 1024)
+#define TCP_SND_BUF (256 * 1024)
 /* lwIP's sanity checks (core/init.c): >= 2 * TCP_SND_BUF / TCP_MSS and
- * <= MEMP_NUM_TCP_SEG.  4x leaves room for small writes: 89 segments. */
+ * <= MEMP_NUM_TCP_SEG.  4x leaves room for small writes. */
 #define TCP_SND_QUEUELEN ((4 * TCP_SND_BUF) / TCP_MSS)
+/* Writable again once this much room is free (lwIP keeps it in 16 bits). */
+#define TCP_SNDLOWAT (32 * 1024)
 #define LWIP_TCP_KEEPALIVE 1 /* SO_KEEPALIVE for our sockets layer */
 #define SO_REUSE 1 /* SO_REUSEADDR: rebind in TIME_WAIT */
 /* listen()'s backlog: connections not yet accept()ed count against it
  * (libos/net/tcp.c: tcp_backlog_delayed), SYNs beyond it are dropped and the
- * client retries, as Linux does; lwIP counts in a u8_t, so 255 at most. */
+ * client retries, as Linux does.  toolchain/lwip.sh widens lwIP's count to
+ * 16 bits; libos caps the backlog at ACCEPT_QUEUE (4096, Linux's SOMAXCONN). */
 #define TCP_LISTEN_BACKLOG 1
-#define TCP_DEFAULT_LISTEN_BACKLOG 0xff
+#define TCP_DEFAULT_LISTEN_BACKLOG 0xff /* for tcp_listen(); ours pass one */
 
 /* ---- Misc ----------------------------------------------------------------- */
 #define LWIP_STATS 0
