@@ -17,6 +17,7 @@
 #include <string.h>
 #include <sys/select.h>
 #include <sys/socket.h>
+#include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <sys/time.h>
 #include <time.h>
@@ -286,6 +287,53 @@ static void receive_timeout(void)
 	close(u);
 }
 
+/* A writer thread sends BIG bytes of a pattern while the reader sleeps, so
+ * far more than 64 KiB (one pbuf chain) arrives unread under the scaled
+ * window; then every byte must read back in order. */
+#define BIG (3 << 20)
+static void *big_writer(void *arg)
+{
+	int fd = (int)(intptr_t)arg;
+	static unsigned char out[65536];
+	for (size_t sent = 0; sent < BIG;) {
+		for (size_t i = 0; i < sizeof out; i++)
+			out[i] = (unsigned char)((sent + i) * 7 + (sent + i) / 251);
+		size_t n = BIG - sent < sizeof out ? BIG - sent : sizeof out;
+		ssize_t w = send(fd, out, n, 0);
+		if (w <= 0)
+			break;
+		sent += (size_t)w;
+	}
+	shutdown(fd, SHUT_WR);
+	return NULL;
+}
+
+static void unread_window(void)
+{
+	struct sockaddr_in a = lo(7788);
+	int l = socket(AF_INET, SOCK_STREAM, 0), c = socket(AF_INET, SOCK_STREAM, 0), one = 1;
+	setsockopt(l, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+	if (bind(l, (struct sockaddr *)&a, sizeof a) || listen(l, 1) || connect(c, (struct sockaddr *)&a, sizeof a)) {
+		ok(0, "unread window: set-up: %s", strerror(errno));
+		return;
+	}
+	int d = accept(l, NULL, NULL);
+	pthread_t t;
+	pthread_create(&t, NULL, big_writer, (void *)(intptr_t)c);
+	usleep(200000); /* the writer fills the window meanwhile */
+	int queued = 0;
+	ioctl(d, FIONREAD, &queued);
+	static unsigned char in[8192];
+	size_t got = 0, bad = 0;
+	for (ssize_t r; (r = recv(d, in, sizeof in, 0)) > 0; got += (size_t)r)
+		for (ssize_t i = 0; i < r; i++)
+			bad += in[i] != (unsigned char)((got + (size_t)i) * 7 + (got + (size_t)i) / 251);
+	pthread_join(t, NULL);
+	ok(queued > 65535 && got == BIG && bad == 0,
+	   "%d bytes waited unread (more than one chain), then %zu of %d read back, %zu wrong", queued, got, BIG, bad);
+	close(c), close(d), close(l);
+}
+
 int main(void)
 {
 	int one = 1;
@@ -293,6 +341,7 @@ int main(void)
 
 	setvbuf(stdout, NULL, _IOLBF, 0); /* progress shows even if a check hangs */
 	receive_timeout();
+	unread_window();
 
 	/* Addresses and names. */
 	struct in_addr ia;
