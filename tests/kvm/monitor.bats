@@ -373,7 +373,9 @@ PY
 	for i in $(seq 1 100); do
 		st=0
 		out=$(timeout 20 "$RUN" "$t" ud2 2>&1) || st=$?
-		if [ "$st" -eq 101 ] && [[ ${out%%$'\n'*} != *" in $c+0x"* ]]; then
+		# The name is read with the table's bound: its last byte (Z or
+		# NUL as the writer left it) at most, never what follows.
+		if [ "$st" -eq 101 ] && [[ ${out%%$'\n'*} != *" in $c+0x"* && ${out%%$'\n'*} != *" in ${c}Z+0x"* ]]; then
 			echo "run $i: ${out%%$'\n'*}"
 			bad=$((bad + 1))
 		fi
