@@ -143,11 +143,20 @@ void host_signals(void)
 	}
 }
 
-void host_wait_fd(int fd, short events)
+void host_wait_fd(int fd, short events, uint64_t ns)
 {
 	struct pollfd p[2] = { { .fd = fd, .events = events }, { .fd = sig_fd, .events = POLLIN } };
+	uint64_t end = now_ns(CLOCK_MONOTONIC) + ns, now;
 	for (;;) {
-		int r = ppoll(p, 2, NULL, NULL);
+		struct timespec ts, *t = NULL;
+		if (ns) {
+			if ((now = now_ns(CLOCK_MONOTONIC)) >= end)
+				return;
+			ts = (struct timespec){ (time_t)((end - now) / 1000000000ULL),
+						(long)((end - now) % 1000000000ULL) };
+			t = &ts;
+		}
+		int r = ppoll(p, 2, t, NULL);
 		if (r < 0 && errno != EINTR)
 			die(TC_STATUS_HOST, "ppoll: %s", strerror(errno));
 		if (r > 0 && p[1].revents)
@@ -167,9 +176,11 @@ static uint64_t take_sig_ev(uint64_t wanted)
 static void hc_exit(struct vm *vm, void *arg)
 {
 	struct tc_hc_exit *a = arg;
+	console_flush(vm);
 	if (vm->stats)
-		msg("stats: %llu KVM exits, %llu KiB guest memory", (unsigned long long)vm->exits,
-		    (unsigned long long)(vm_backed(vm) >> 10));
+		msg("stats: %llu KVM exits, %llu KiB guest memory, %llu forged and %llu over-rate frames dropped",
+		    (unsigned long long)vm->exits, (unsigned long long)(vm_backed(vm) >> 10),
+		    (unsigned long long)vm->forged, (unsigned long long)vm->over_rate);
 	_exit((int)(a->status & 0xff));
 }
 

@@ -57,10 +57,10 @@ static void on_sigbus(int sig)
 #define SYM_NAME_MAX 64
 static void keep_symbols(struct ei_image *img, const uint8_t *file, size_t size)
 {
-	Elf64_Sym *keep = malloc(SYMS_MAX * sizeof *keep);
-	char *names = malloc(SYMS_MAX * (SYM_NAME_MAX + 1)), *at = names;
+	Elf64_Sym *keep = malloc(SYMS_MAX * (sizeof *keep + SYM_NAME_MAX + 1));
+	char *names = (char *)(keep + SYMS_MAX), *at = names;
 	size_t n = 0;
-	if (!keep || !names)
+	if (!keep)
 		die(TC_STATUS_HOST, "no memory for the image's symbols");
 	for (size_t i = 0; i < img->nsyms && n < SYMS_MAX; i++) {
 		Elf64_Sym s;
@@ -204,6 +204,8 @@ int main(int argc, char **argv)
 	vm.image_path = o.image;
 	vm.stats = o.stats;
 	vm.timeout_ns = o.timeout_ns;
+	vm.console.rate = o.rate[0];
+	vm.net_rate = o.rate[1];
 	/* A closed pipe or a full file-size limit must show up as an error to
 	 * the guest, not kill us. */
 	signal(SIGPIPE, SIG_IGN);
@@ -241,10 +243,8 @@ int main(int argc, char **argv)
 	 * the operator's cap: --mem-max, or its 1G default. */
 	uint64_t cap = o.mem_max ? o.mem_max : MEM_MAX_DEFAULT;
 	if (!mem && m->mem > cap)
-		die(TC_STATUS_IMAGE,
-		    "%s asks for %llu MiB of memory (its manifest), more than the %llu MiB allowed: pass --mem or "
-		    "--mem-max",
-		    o.image, (unsigned long long)(m->mem >> 20), (unsigned long long)(cap >> 20));
+		die(TC_STATUS_IMAGE, "%s: its manifest asks for %llu MiB, more than --mem-max (%llu MiB)", o.image,
+		    (unsigned long long)(m->mem >> 20), (unsigned long long)(cap >> 20));
 	if (!mem)
 		mem = m->mem > MEM_DEFAULT ? m->mem : MEM_DEFAULT;
 	if (m->mem > mem)

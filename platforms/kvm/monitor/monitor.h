@@ -11,6 +11,11 @@
 
 struct kvm_run;
 
+/* A token bucket: rate tokens a second (0: no limit), at most a second's. */
+struct bucket {
+	uint64_t rate, tokens, at;
+};
+
 /* CR2 at boot: non-canonical, so no page fault can leave it there. */
 #define CR2_SENTINEL 0xdead00000000dead
 
@@ -26,13 +31,25 @@ struct vm {
 	unsigned slots, slots_max; /* KVM memory slots used, and the most growth may use */
 	int stats;
 	uint64_t timeout_ns; /* --timeout; 0: none */
+	uint64_t forged, over_rate; /* tx frames dropped: a source MAC not the guest's, over --net-rate */
+	struct bucket console; /* --console-rate */
+	uint64_t net_rate; /* --net-rate; 0: none */
 };
 
-/* Messages: one line to stderr, prefixed "tincan-run: ". */
+/* Messages: one line to stderr, prefixed "tincan-run: " (and after a
+ * newline when the guest left the terminal within a line: console.c). */
 void msg(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 noreturn void die(int status, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 uint64_t now_ns(int clock);
+
+/* Refill a token bucket (struct bucket) from the clock; the tokens there are now. */
+uint64_t bucket_fill(struct bucket *b);
+
+/* console.c: the guest is within a line on the monitor's stderr; write
+ * out what the line marking held back. */
+int console_midline(void);
+void console_flush(struct vm *vm);
 
 /* kvm.c: create the VM, load the image into it, set up the vCPU. */
 void vm_create(struct vm *vm);
@@ -51,7 +68,7 @@ noreturn void vm_run(struct vm *vm);
  * wait for fd to be readable while still seeing them. */
 void host_signals_block(void);
 void host_signals(void);
-void host_wait_fd(int fd, short events);
+void host_wait_fd(int fd, short events, uint64_t ns); /* fd -1: none; ns 0: no limit */
 
 /* fault.c: end the run for a guest's fault, panic or ABI violation, with
  * the reason, registers and a symbolized backtrace. */

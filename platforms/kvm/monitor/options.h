@@ -23,6 +23,7 @@ struct options {
 	uint64_t mem_max; /* growth limit; 0: no growth */
 	int stats;
 	uint64_t timeout_ns; /* --timeout; 0: none */
+	uint64_t rate[2]; /* --console-rate bytes, --net-rate frames a second; 0: none */
 	const char *image;
 	int argc; /* guest argv: argv[0] is the image path */
 	char **argv;
