@@ -27,13 +27,15 @@ static int64_t host_errno(int e)
 static int waits[3];
 #define CHUNK 4096
 
-/* Write all of p[0..len) to fd: 0 or -TC_E*.  Under --console-rate the
- * guest waits for tokens: no output is lost. */
+/* Write p[0..len) to fd: the bytes written (all, unless an error came
+ * after some), or -TC_E*.  Under --console-rate the guest waits for
+ * tokens: no output is lost. */
 static int64_t out(struct vm *vm, int fd, const void *p, uint64_t len)
 {
 	struct bucket *b = &vm->console;
-	while (len) {
-		uint64_t want = waits[fd] && len > CHUNK ? CHUNK : len, t;
+	uint64_t done = 0;
+	while (done < len) {
+		uint64_t want = waits[fd] && len - done > CHUNK ? CHUNK : len - done, t;
 		if (b->rate) {
 			want = want < b->rate ? want : b->rate;
 			while ((t = bucket_fill(b)) < want)
@@ -42,15 +44,14 @@ static int64_t out(struct vm *vm, int fd, const void *p, uint64_t len)
 		}
 		if (waits[fd])
 			host_wait_fd(fd, POLLOUT, 0);
-		ssize_t n = write(fd, p, want);
+		ssize_t n = write(fd, (const uint8_t *)p + done, want);
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0)
-			return host_errno(errno);
-		p = (const uint8_t *)p + n;
-		len -= (uint64_t)n;
+			return done ? (int64_t)done : host_errno(errno);
+		done += (uint64_t)n;
 	}
-	return 0;
+	return (int64_t)done;
 }
 
 /*
@@ -76,30 +77,35 @@ static void hc_console_write(struct vm *vm, void *arg)
 	uint64_t len = a->len, i = 0, from = 0;
 	const uint8_t *p = len ? hc_buf(vm, TC_HC_CONSOLE_WRITE, a->buf, len, GM_R) : NULL;
 	int fd = (int)a->fd;
-	int64_t e = 0;
+	int64_t n;
 
 	if (a->fd != 1 && a->fd != 2) {
 		a->ret = -TC_EINVAL;
 		return;
 	}
-	while (i < len && !e && (fd == 2 || shared)) {
+	/* The guest learns how many of its bytes went out before an error
+	 * (a mark's own write errors show at the next write). */
+	while (i < len && (fd == 2 || shared)) {
 		if (line < 0) {
 			const uint8_t *nl = memchr(p + i, '\n', len - i);
 			i = nl ? (uint64_t)(nl - p) + 1 : len;
 			line = nl ? 0 : -1;
 		} else if (p[i] == (uint8_t)MARK[line]) {
-			e = out(vm, fd, p + from, i - from);
+			if ((n = out(vm, fd, p + from, i - from)) != (int64_t)(i - from))
+				goto done;
 			from = ++i;
 			if (++line == MARK_LEN) {
-				e = e ? e : out(vm, fd, mark, sizeof mark - 1);
+				out(vm, fd, mark, sizeof mark - 1);
 				line = -1;
 			}
 		} else {
-			e = out(vm, fd, MARK, (uint64_t)line);
+			out(vm, fd, MARK, (uint64_t)line);
 			line = -1;
 		}
 	}
-	a->ret = e ? e : (e = out(vm, fd, p + from, len - from)) ? e : (int64_t)len;
+	n = out(vm, fd, p + from, len - from);
+done:
+	a->ret = n >= 0 ? (int64_t)from + n : from ? (int64_t)from : n;
 }
 
 void console_flush(struct vm *vm)
