@@ -146,22 +146,14 @@ void host_signals(void)
 void host_wait_fd(int fd, short events, uint64_t ns)
 {
 	struct pollfd p[2] = { { .fd = fd, .events = events }, { .fd = sig_fd, .events = POLLIN } };
-	uint64_t end = now_ns(CLOCK_MONOTONIC) + ns, now;
+	struct timespec ts = { (time_t)(ns / 1000000000ULL), (long)(ns % 1000000000ULL) };
 	for (;;) {
-		struct timespec ts, *t = NULL;
-		if (ns) {
-			if ((now = now_ns(CLOCK_MONOTONIC)) >= end)
-				return;
-			ts = (struct timespec){ (time_t)((end - now) / 1000000000ULL),
-						(long)((end - now) % 1000000000ULL) };
-			t = &ts;
-		}
-		int r = ppoll(p, 2, t, NULL);
+		int r = ppoll(p, 2, ns ? &ts : NULL, NULL);
 		if (r < 0 && errno != EINTR)
 			die(TC_STATUS_HOST, "ppoll: %s", strerror(errno));
 		if (r > 0 && p[1].revents)
 			host_signals();
-		if (r > 0 && p[0].revents)
+		if (ns || (r > 0 && p[0].revents))
 			return;
 	}
 }

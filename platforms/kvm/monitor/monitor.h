@@ -68,7 +68,8 @@ noreturn void vm_run(struct vm *vm);
  * wait for fd to be readable while still seeing them. */
 void host_signals_block(void);
 void host_signals(void);
-void host_wait_fd(int fd, short events, uint64_t ns); /* fd -1: none; ns 0: no limit */
+/* With ns, one wait of at most ns (fd -1: none), which a signal may cut short. */
+void host_wait_fd(int fd, short events, uint64_t ns);
 
 /* fault.c: end the run for a guest's fault, panic or ABI violation, with
  * the reason, registers and a symbolized backtrace. */
