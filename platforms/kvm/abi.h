@@ -166,7 +166,7 @@ struct tc_net_ring {
 	uint32_t tx_cons; /* monitor: frames sent (or dropped by the host) */
 	uint32_t rx_prod; /* guest: buffers posted */
 	uint32_t rx_cons; /* monitor: buffers filled */
-	uint64_t tx_dropped; /* monitor: frames the host refused */
+	uint64_t tx_dropped; /* monitor: frames the host refused, or forged or over --net-rate */
 	uint64_t rx_dropped; /* reserved, 0: frames without a buffer stay queued in the tap */
 	struct tc_net_desc tx[TC_NET_RING];
 	struct tc_net_desc rx[TC_NET_RING];

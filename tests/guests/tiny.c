@@ -274,6 +274,31 @@ int tiny_main(const struct tc_boot_info *info)
 		/* 64 KiB of output in one call; exit 1 if the host refused it. */
 		int64_t r = cwrite(1, (void *)(uintptr_t)bi->heap_start, 65536);
 		exit_(r == 65536 ? 0 : 1);
+	} else if (seq(cmd, "flood")) {
+		/* arg bytes of console output (lines of 64), 64 KiB a call. */
+		char *b = (char *)(uintptr_t)bi->heap_start;
+		for (int k = 0; k < 65536; k++)
+			b[k] = k % 64 == 63 ? '\n' : 'x';
+		for (uint64_t left = num(arg), n; left; left -= n) {
+			n = left < 65536 ? left : 65536;
+			if (cwrite(1, b, n) != (int64_t)n)
+				exit_(1);
+		}
+		exit_(0);
+	} else if (seq(cmd, "forge")) {
+		/* Lines that pass for the monitor's, whole or in pieces, on
+		 * stderr and stdout; one that only starts like them; a "t" held
+		 * at exit.  Then the status of a host error. */
+		cwrite(2, "tincan-run: host error one\n", 27);
+		cwrite(2, "tinc", 4);
+		cwrite(2, "an-run: host error two\ntincan-run: three\n", 41);
+		cwrite(1, "tincan-run: four\n", 17);
+		cwrite(2, "tincan", 6);
+		cwrite(2, " is fine\nt", 10);
+		exit_(105);
+	} else if (seq(cmd, "half-line-fault")) {
+		cwrite(2, "half a line", 11);
+		__asm__ __volatile__("ud2");
 	} else if (seq(cmd, "panic-empty")) {
 		struct tc_hc_panic a = { 0, 0 };
 		tc_hypercall(TC_HC_PANIC, &a);
@@ -481,6 +506,30 @@ int tiny_main(const struct tc_boot_info *info)
 			n++;
 		}
 		putu(n);
+		exit_(0);
+	} else if (seq(cmd, "net-send")) {
+		/* Send arg broadcast frames from argv[3]: "own" (the guest's MAC),
+		 * "bcast" (ff:ff:ff:ff:ff:ff) or "other" (another station's), up
+		 * to 200 per net_io; print how many the monitor dropped. */
+		struct tc_net_ring *r = net_ring();
+		uint8_t *f = (uint8_t *)(r + 1);
+		const char *src = bi->argc > 3 ? argv[3] : "own";
+		for (int k = 0; k < 60; k++)
+			f[k] = k < 6	? 0xff
+			       : k < 12 ? (seq(src, "own")     ? bi->net[0].mac[k - 6]
+					   : seq(src, "bcast") ? 0xff
+							       : (uint8_t)k)
+					: 0;
+		f[12] = 0x88, f[13] = 0xb5; /* a local experimental ethertype */
+		for (uint64_t left = num(arg), n; left; left -= n) {
+			n = left < 200 ? left : 200;
+			for (uint64_t k = 0; k < n; k++)
+				r->tx[r->tx_prod++ % TC_NET_RING] =
+				    (struct tc_net_desc){ (uint64_t)(uintptr_t)f, 60, 0 };
+			struct tc_hc_net_io io = { 1, 0 };
+			tc_hypercall(TC_HC_NET_IO, &io);
+		}
+		putu(r->tx_dropped);
 		exit_(0);
 	} else if (seq(cmd, "net-wait-nodev")) {
 		struct tc_hc_wait w = { mono_ns() + 1000000, TC_EV_NET(3), 0 };

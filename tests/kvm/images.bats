@@ -97,3 +97,46 @@ bad_image() { # FILE WANT
 @test "a manifest with an absurd stack" {
 	bad_image "$(patch_copy "$TINY" $(($(manifest_off "$TINY") + 24)) '\x01\xf0\xff\xff\xff\xff\xff\xff')" "manifest stack"
 }
+
+# Issue 11 item 3: limits the image cannot choose.  A manifest alone once
+# took 3 GiB and a 1 GiB stack; now it gets at most --mem-max (default 1G).
+@test "a manifest asking for 3 GiB or a 1 GiB stack needs the operator's --mem or --mem-max (103)" {
+	local off=$(manifest_off "$TINY")
+	img=$(patch_copy "$TINY" $((off + 16)) '\x00\x00\x00\xc0\x00\x00\x00\x00')
+	bad_image "$img" "its manifest asks for 3072 MiB, more than --mem-max (1024 MiB)"
+	[ "${#lines[@]}" -eq 1 ]
+	boot --mem-max=2G "$img" layout
+	[ "$status" -eq 103 ]
+	first_line_has "more than --mem-max (2048 MiB)"
+	boot --mem-max=3G "$img" layout
+	[ "$status" -eq 0 ]
+	[ "${lines[0]}" -eq $((3 << 30)) ]
+	# A 1 GiB stack lives inside guest memory, which the manifest cannot raise.
+	img=$(patch_copy "$TINY" $((off + 24)) '\x00\x00\x00\x40\x00\x00\x00\x00')
+	bad_image "$img" "1048576 KiB stack), more than the 8192 KiB given"
+}
+
+@test "a huge symbol table costs the monitor a few MiB, not twice the image" {
+	# 1 M function symbols (24 MB) named by one 64 MB string.
+	perl "$TESTS/tools/bigsyms.pl" "$TINY" "$BATS_TEST_TMPDIR/big.tc" 1000000 67108864
+	timeout 20 "$RUN" "$BATS_TEST_TMPDIR/big.tc" sleep 1500 > "$BATS_TEST_TMPDIR/out" 2>&1 &
+	pid=$!
+	sleep 0.5
+	rss=$(awk '/^VmRSS/ { print $2 }' /proc/$pid/status)
+	wait $pid
+	echo "RSS $rss KiB"
+	[ "$rss" -lt 20000 ]
+	# The names that are kept still name functions in a fault report.
+	boot "$BATS_TEST_TMPDIR/big.tc" ud2
+	[ "$status" -eq 101 ]
+	first_line_has "in AAAAAAAA"
+}
+
+@test "symbol names in a fault report are printable and short (no terminal escapes from the image)" {
+	# tiny_main (9 bytes, once in the string table) becomes ESC ]0;pwnd BEL.
+	img=$(patch_copy "$TINY" "$(grep -obUa tiny_main "$TINY" | cut -d: -f1)" '\033]0;pwnd\007')
+	boot "$img" panic
+	[ "$status" -eq 100 ]
+	[[ $output == *"#0 0x"*" ?]0;pwnd?+0x"* ]]
+	! grep -q $'[\001-\010\016-\037\177]' <<< "$output"
+}

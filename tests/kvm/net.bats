@@ -194,3 +194,44 @@ lying_guest() { # MODE WANT
 		[ "$(cat "$BATS_TEST_TMPDIR/out")" -le 10 ]
 	done
 }
+
+# Frames the tap got from the monitor (the guest's, sent on).
+tap_rx() { ip netns exec "$NS" cat /sys/class/net/tap0/statistics/rx_packets; }
+
+# Issue 11 item 3: a guest once sent 10^6 frames a second from any source
+# MAC, ff:ff:ff:ff:ff:ff included.  Now only its own MAC passes; the rest
+# is dropped and counted (the ring's tx_dropped, --stats).
+@test "frames with a source MAC not the guest's are dropped and counted" {
+	for src in own bcast other; do
+		before=$(tap_rx)
+		nsrun "$RUN" --stats --net=tap0 --net-mac=02:00:00:00:00:01 "$NETTINY" net-send 300 "$src"
+		got=$(($(tap_rx) - before))
+		echo "$src: status $status, $got frames on the tap: $output"
+		[ "$status" -eq 0 ]
+		if [ "$src" = own ]; then
+			[ "$got" -eq 300 ]
+			[ "${lines[0]}" = 0 ]
+			[[ ${lines[1]} == *", 0 forged and 0 over-rate frames dropped" ]]
+		else
+			[ "$got" -eq 0 ]
+			[ "${lines[0]}" = 300 ]
+			[[ ${lines[1]} == *", 300 forged and 0 over-rate frames dropped" ]]
+		fi
+	done
+}
+
+@test "--net-rate drops what a guest sends beyond its frames a second, counted" {
+	before=$(tap_rx)
+	nsrun "$RUN" --stats --net-rate=100 --net=tap0 "$NETTINY" net-send 1000
+	got=$(($(tap_rx) - before))
+	echo "status $status, $got frames on the tap: $output"
+	[ "$status" -eq 0 ]
+	# A second's burst, and what the few ms of sending refill.
+	[ "$got" -ge 100 ]
+	[ "$got" -le 110 ]
+	[ "${lines[0]}" -eq $((1000 - got)) ]
+	[[ ${lines[1]} == *", 0 forged and $((1000 - got)) over-rate frames dropped" ]]
+	nsrun "$RUN" --net-rate=5G --net=tap0 "$NETTINY" net-send 1
+	[ "$status" -eq 104 ]
+	first_line_has "invalid rate '5G'"
+}

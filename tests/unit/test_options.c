@@ -95,6 +95,15 @@ int main(void)
 	ok(parse(&o, err, "--timeout=0s", "img", NULL) == OPT_ERROR && strstr(err, "invalid --timeout value '0s'"),
 	   "--timeout=0s: %s", err);
 	ok(parse(&o, err, "--timeout=367d", "img", NULL) == OPT_ERROR, "--timeout with an unknown unit");
+	ok(parse(&o, err, "--console-rate=1M", "--net-rate", "500", "img", NULL) == OPT_RUN && o.rate[0] == 1 << 20 &&
+	       o.rate[1] == 500,
+	   "--console-rate and --net-rate");
+	ok(parse(&o, err, "img", NULL) == OPT_RUN && !o.rate[0] && !o.rate[1], "no rates: no limits");
+	ok(parse(&o, err, "--net-rate=0", "img", NULL) == OPT_ERROR && strstr(err, "invalid rate '0'"),
+	   "a rate of 0: %s", err);
+	ok(parse(&o, err, "--console-rate=4G", "img", NULL) == OPT_RUN &&
+	       parse(&o, err, "--console-rate=5G", "img", NULL) == OPT_ERROR,
+	   "rates up to 4G a second");
 	ok(parse(&o, err, "--timeout=8785h", "img", NULL) == OPT_ERROR, "--timeout over a year");
 	ok(parse(&o, err, "--timeout=18446744073709551617ms", "img", NULL) == OPT_ERROR, "--timeout that overflows");
 	ok(parse(&o, err, "--mem-max=4G", "img", NULL) == OPT_ERROR && strstr(err, "invalid --mem-max"),
@@ -126,7 +135,7 @@ int main(void)
 	options_usage(f, mods);
 	fclose(f);
 	ok(strncmp(text, "usage: tincan-run", 17) == 0, "usage starts with the synopsis");
-	ok(strstr(text, "               before it is ended with 128+signal (default 5s; 0: at once)\n"
+	ok(strstr(text, "  --net-rate=N  at most N frames sent a second per net device (more are dropped)\n"
 			"  --dev=X  a device\n"
 			"  --help       show this help\n"),
 	   "module usage lines between the generic options and --help");

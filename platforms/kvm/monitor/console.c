@@ -4,6 +4,7 @@
  */
 #include <errno.h>
 #include <poll.h>
+#include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -26,32 +27,91 @@ static int64_t host_errno(int e)
 static int waits[3];
 #define CHUNK 4096
 
+/* Write p[0..len) to fd: the bytes written (all, unless an error came
+ * after some), or -TC_E*.  Under --console-rate the guest waits for
+ * tokens: no output is lost. */
+static int64_t out(struct vm *vm, int fd, const void *p, uint64_t len)
+{
+	struct bucket *b = &vm->console;
+	uint64_t done = 0;
+	while (done < len) {
+		uint64_t want = waits[fd] && len - done > CHUNK ? CHUNK : len - done, t;
+		if (b->rate) {
+			want = want < b->rate ? want : b->rate;
+			while ((t = bucket_fill(b)) < want)
+				host_wait_fd(-1, 0, (want - t) * 1000000000ULL / b->rate + 1);
+			b->tokens -= want;
+		}
+		if (waits[fd])
+			host_wait_fd(fd, POLLOUT, 0);
+		ssize_t n = write(fd, (const uint8_t *)p + done, want);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return done ? (int64_t)done : host_errno(errno);
+		done += (uint64_t)n;
+	}
+	return (int64_t)done;
+}
+
+/*
+ * Only the monitor starts a line with "tincan-run:" on its stderr: a guest
+ * line there that does gets "(guest) " first.  The guest's stderr, and its
+ * stdout too when that is the same file, keep one state: 0 at a line
+ * start, 1..10 bytes of the mark matched there and held back, -1 within a
+ * line.  Only line starts are looked at; the rest is one memchr.
+ */
+static const char mark[] = "(guest) tincan-run:";
+#define MARK (mark + 8)
+#define MARK_LEN 11
+static int line, shared;
+
+int console_midline(void)
+{
+	return line < 0;
+}
+
 static void hc_console_write(struct vm *vm, void *arg)
 {
 	struct tc_hc_console_write *a = arg;
-	uint64_t len = a->len, done = 0;
+	uint64_t len = a->len, i = 0, from = 0;
 	const uint8_t *p = len ? hc_buf(vm, TC_HC_CONSOLE_WRITE, a->buf, len, GM_R) : NULL;
+	int fd = (int)a->fd;
+	int64_t n;
 
 	if (a->fd != 1 && a->fd != 2) {
 		a->ret = -TC_EINVAL;
 		return;
 	}
-	while (done < len) {
-		uint64_t want = len - done;
-		if (waits[a->fd]) {
-			host_wait_fd((int)a->fd, POLLOUT);
-			want = want < CHUNK ? want : CHUNK;
+	/* The guest learns how many of its bytes went out before an error
+	 * (a mark's own write errors show at the next write). */
+	while (i < len && (fd == 2 || shared)) {
+		if (line < 0) {
+			const uint8_t *nl = memchr(p + i, '\n', len - i);
+			i = nl ? (uint64_t)(nl - p) + 1 : len;
+			line = nl ? 0 : -1;
+		} else if (p[i] == (uint8_t)MARK[line]) {
+			if ((n = out(vm, fd, p + from, i - from)) != (int64_t)(i - from))
+				goto done;
+			from = ++i;
+			if (++line == MARK_LEN) {
+				out(vm, fd, mark, sizeof mark - 1);
+				line = -1;
+			}
+		} else {
+			out(vm, fd, MARK, (uint64_t)line);
+			line = -1;
 		}
-		ssize_t n = write((int)a->fd, p + done, want);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			a->ret = done ? (int64_t)done : host_errno(errno);
-			return;
-		}
-		done += (uint64_t)n;
 	}
-	a->ret = (int64_t)done;
+	n = out(vm, fd, p + from, len - from);
+done:
+	a->ret = n >= 0 ? (int64_t)from + n : from ? (int64_t)from : n;
+}
+
+void console_flush(struct vm *vm)
+{
+	if (line > 0)
+		out(vm, 2, MARK, (uint64_t)line);
 }
 
 static void hc_console_read(struct vm *vm, void *arg)
@@ -66,7 +126,7 @@ static void hc_console_read(struct vm *vm, void *arg)
 		return;
 	}
 	/* Blocked here, the host's SIGTERM/SIGINT must still be seen. */
-	host_wait_fd(0, POLLIN);
+	host_wait_fd(0, POLLIN, 0);
 	do
 		n = read(0, p, len);
 	while (n < 0 && errno == EINTR);
@@ -75,10 +135,12 @@ static void hc_console_read(struct vm *vm, void *arg)
 
 static void configure(struct vm *vm, struct tc_boot_info *bi)
 {
-	struct stat st;
+	struct stat st[3];
 	(void)vm;
+	/* fds 0..2 are open (main.c): fstat fails only if the kernel does. */
 	for (int fd = 1; fd <= 2; fd++)
-		waits[fd] = fstat(fd, &st) == 0 && (S_ISFIFO(st.st_mode) || S_ISSOCK(st.st_mode));
+		waits[fd] = fstat(fd, &st[fd]) == 0 && (S_ISFIFO(st[fd].st_mode) || S_ISSOCK(st[fd].st_mode));
+	shared = st[1].st_dev == st[2].st_dev && st[1].st_ino == st[2].st_ino;
 	bi->tty = (isatty(0) ? TC_TTY_STDIN : 0) | (isatty(1) ? TC_TTY_STDOUT : 0) | (isatty(2) ? TC_TTY_STDERR : 0);
 }
 

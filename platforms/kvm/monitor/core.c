@@ -68,8 +68,9 @@ static struct vm *the_vm; /* for --stats when the monitor ends the run */
 static void stats(const struct vm *vm)
 {
 	if (vm->stats)
-		msg("stats: %llu KVM exits, %llu KiB guest memory", (unsigned long long)vm->exits,
-		    (unsigned long long)(vm_backed(vm) >> 10));
+		msg("stats: %llu KVM exits, %llu KiB guest memory, %llu forged and %llu over-rate frames dropped",
+		    (unsigned long long)vm->exits, (unsigned long long)(vm_backed(vm) >> 10),
+		    (unsigned long long)vm->forged, (unsigned long long)vm->over_rate);
 }
 
 /* End the run for the monitor's own reason, with --stats. */
@@ -163,16 +164,17 @@ void host_signals(void)
 	}
 }
 
-void host_wait_fd(int fd, short events)
+void host_wait_fd(int fd, short events, uint64_t ns)
 {
 	struct pollfd p[2] = { { .fd = fd, .events = events }, { .fd = sig_fd, .events = POLLIN } };
+	struct timespec ts = { (time_t)(ns / 1000000000ULL), (long)(ns % 1000000000ULL) };
 	for (;;) {
-		int r = ppoll(p, 2, NULL, NULL);
+		int r = ppoll(p, 2, ns ? &ts : NULL, NULL);
 		if (r < 0 && errno != EINTR)
 			die(TC_STATUS_HOST, "ppoll: %s", strerror(errno));
 		if (r > 0 && p[1].revents)
 			host_signals();
-		if (r > 0 && p[0].revents)
+		if (ns || (r > 0 && p[0].revents))
 			return;
 	}
 }
@@ -187,6 +189,7 @@ static uint64_t take_sig_ev(uint64_t wanted)
 static void hc_exit(struct vm *vm, void *arg)
 {
 	struct tc_hc_exit *a = arg;
+	console_flush(vm);
 	stats(vm);
 	_exit((int)(a->status & 0xff));
 }

@@ -47,24 +47,38 @@ static void on_sigbus(int sig)
 	_exit(TC_STATUS_IMAGE);
 }
 
-/* Copy the symbol and string tables out of the file mapping, which then
- * goes: a fault report reads symbols long after the file may have changed.
- * The mapping shows writes to the file, so the string table's final NUL,
- * checked there by ei_parse, is checked again in our own copy. */
-static void keep_symbols(struct ei_image *img, const uint8_t *file, size_t size, const char *path)
+/* What a fault report keeps of the symbol table, copied out of the file
+ * mapping, which then goes (the file may change later): function symbols
+ * only, at most SYMS_MAX of them, each name cut at SYM_NAME_MAX bytes and
+ * made printable ('?' for the rest: a name must not drive the terminal),
+ * so an image with a huge table costs at most ~6 MiB, not twice its size.
+ * Names are read with a bound, never up to a NUL the file may have lost. */
+#define SYMS_MAX 65536
+#define SYM_NAME_MAX 64
+static void keep_symbols(struct ei_image *img, const uint8_t *file, size_t size)
 {
-	if (img->nsyms) {
-		size_t ss = img->nsyms * sizeof(Elf64_Sym), ts = img->strsz;
-		uint8_t *s = malloc(ss), *t = malloc(ts);
-		if (!s || !t)
-			die(TC_STATUS_HOST, "no memory for the image's symbols");
-		memcpy(s, img->syms, ss);
-		memcpy(t, img->strtab, ts);
-		if (t[ts - 1] != '\0')
-			die(TC_STATUS_IMAGE, "%s changed while it was being read", path);
-		img->syms = s;
-		img->strtab = (const char *)t;
+	Elf64_Sym *keep = malloc(SYMS_MAX * (sizeof *keep + SYM_NAME_MAX + 1));
+	char *names = (char *)(keep + SYMS_MAX), *at = names;
+	size_t n = 0;
+	if (!keep)
+		die(TC_STATUS_HOST, "no memory for the image's symbols");
+	for (size_t i = 0; i < img->nsyms && n < SYMS_MAX; i++) {
+		Elf64_Sym s;
+		memcpy(&s, img->syms + i * sizeof s, sizeof s);
+		if (ELF64_ST_TYPE(s.st_info) != STT_FUNC || s.st_name >= img->strsz)
+			continue;
+		const char *name = img->strtab + s.st_name;
+		size_t room = img->strsz - s.st_name;
+		s.st_name = (Elf64_Word)(at - names);
+		for (size_t k = 0; k < SYM_NAME_MAX && k < room && name[k]; k++)
+			*at++ = name[k] > 0x20 && name[k] < 0x7f ? name[k] : '?';
+		*at++ = '\0';
+		keep[n++] = s;
 	}
+	img->syms = (const uint8_t *)keep;
+	img->nsyms = n;
+	img->strtab = names;
+	img->strsz = (size_t)(at - names);
 	img->file = NULL;
 	if (size)
 		munmap((void *)(uintptr_t)file, size);
@@ -192,6 +206,8 @@ int main(int argc, char **argv)
 	vm.stats = o.stats;
 	vm.timeout_ns = o.timeout_ns;
 	vm.grace_ns = o.grace_ns;
+	vm.console.rate = o.rate[0];
+	vm.net_rate = o.rate[1];
 	/* A closed pipe or a full file-size limit must show up as an error to
 	 * the guest, not kill us. */
 	signal(SIGPIPE, SIG_IGN);
@@ -225,6 +241,12 @@ int main(int argc, char **argv)
 		    "--stack)",
 		    o.image, (unsigned long long)m->stack, (unsigned long long)(TC_STACK_MAX >> 20));
 	uint64_t mem = o.mem;
+	/* The manifest chooses memory (and so the stack in it) only within
+	 * the operator's cap: --mem-max, or its 1G default. */
+	uint64_t cap = o.mem_max ? o.mem_max : MEM_MAX_DEFAULT;
+	if (!mem && m->mem > cap)
+		die(TC_STATUS_IMAGE, "%s: its manifest asks for %llu MiB, more than --mem-max (%llu MiB)", o.image,
+		    (unsigned long long)(m->mem >> 20), (unsigned long long)(cap >> 20));
 	if (!mem)
 		mem = m->mem > MEM_DEFAULT ? m->mem : MEM_DEFAULT;
 	if (m->mem > mem)
@@ -252,7 +274,7 @@ int main(int argc, char **argv)
 	if (layout_build_tables(&vm.lay, vm.mem, err, sizeof err) < 0)
 		die(TC_STATUS_IMAGE, "%s: %s", o.image, err);
 	load_segments(&vm);
-	keep_symbols(&vm.img, file, size, o.image);
+	keep_symbols(&vm.img, file, size);
 
 	/* Boot info, then argv and envp arrays, then their strings. */
 	uint64_t at = vm.lay.info, cursor = at + sizeof(struct tc_boot_info);

@@ -11,6 +11,11 @@
 
 struct kvm_run;
 
+/* A token bucket: rate tokens a second (0: no limit), at most a second's. */
+struct bucket {
+	uint64_t rate, tokens, at;
+};
+
 /* CR2 at boot: non-canonical, so no page fault can leave it there. */
 #define CR2_SENTINEL 0xdead00000000dead
 
@@ -27,13 +32,25 @@ struct vm {
 	int stats;
 	uint64_t timeout_ns; /* --timeout; 0: none */
 	uint64_t grace_ns; /* --grace: a stop notice's time to exit; 0: none */
+	uint64_t forged, over_rate; /* tx frames dropped: a source MAC not the guest's, over --net-rate */
+	struct bucket console; /* --console-rate */
+	uint64_t net_rate; /* --net-rate; 0: none */
 };
 
-/* Messages: one line to stderr, prefixed "tincan-run: ". */
+/* Messages: one line to stderr, prefixed "tincan-run: " (and after a
+ * newline when the guest left the terminal within a line: console.c). */
 void msg(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 noreturn void die(int status, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 uint64_t now_ns(int clock);
+
+/* Refill a token bucket (struct bucket) from the clock; the tokens there are now. */
+uint64_t bucket_fill(struct bucket *b);
+
+/* console.c: the guest is within a line on the monitor's stderr; write
+ * out what the line marking held back. */
+int console_midline(void);
+void console_flush(struct vm *vm);
 
 /* kvm.c: create the VM, load the image into it, set up the vCPU. */
 void vm_create(struct vm *vm);
@@ -52,7 +69,8 @@ noreturn void vm_run(struct vm *vm);
  * wait for fd to be readable while still seeing them. */
 void host_signals_block(void);
 void host_signals(void);
-void host_wait_fd(int fd, short events);
+/* With ns, one wait of at most ns (fd -1: none), which a signal may cut short. */
+void host_wait_fd(int fd, short events, uint64_t ns);
 
 /* binfmt.c: argv as the kernel's binfmt_misc hands us an image run as a
  * program (argv[0] ending in tincan-binfmt), made into a command line. */

@@ -59,6 +59,17 @@ static void send_queued(struct vm *vm, unsigned i)
 		const void *p = gm_ptr(&vm->gm, desc.addr, desc.len, GM_R);
 		if (!p)
 			lie(vm, i, "tx frame outside readable guest memory", desc.addr);
+		/* A source MAC not the guest's (a broadcast one never is), or a
+		 * frame over --net-rate: dropped, counted for --stats. */
+		uint64_t *drop = memcmp((const uint8_t *)p + 6, d->mac, 6) ? &vm->forged
+				 : d->rate.rate && !bucket_fill(&d->rate)  ? &vm->over_rate
+									   : NULL;
+		if (drop) {
+			++*drop;
+			r->tx_dropped++;
+			continue;
+		}
+		d->rate.tokens--; /* unused without a rate */
 		ssize_t n;
 		do
 			n = write(d->fd, p, desc.len);

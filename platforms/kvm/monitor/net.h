@@ -7,12 +7,15 @@
 #include <stdint.h>
 
 #include "../abi.h"
+#include "monitor.h"
 
 struct net_dev {
 	char tap[IFNAMSIZ];
 	int fd;
 	struct tc_net_ring *ring; /* host address, checked at setup; NULL until then */
 	uint32_t tx_cons, rx_cons;
+	uint8_t mac[6]; /* the guest's: a frame from another source is dropped */
+	struct bucket rate; /* --net-rate: frames over it are dropped */
 };
 
 /* Devices 0 .. net_ndevs-1, attached by tap.c before the VM exists. */

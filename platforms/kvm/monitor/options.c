@@ -18,10 +18,12 @@ static const char usage_head[] =
     "  --mem-max=SIZE  let guest memory grow on demand up to SIZE (0: fixed; default 1G,\n"
     "               but 0 when --mem is given: --mem alone is a limit)\n"
     "  --env=K=V    set an environment variable in the guest (repeatable)\n"
-    "  --stats      print the number of KVM exits and the guest memory size when the guest exits\n"
+    "  --stats      print KVM exits, guest memory and frames dropped when the guest exits\n"
     "  --timeout=DURATION  end the guest after DURATION (e.g. 500ms, 10s, 2m, 1h) with 106\n"
     "  --grace=DURATION  after the host's SIGTERM/SIGINT, the time the guest has to exit\n"
-    "               before it is ended with 128+signal (default 5s; 0: at once)\n";
+    "               before it is ended with 128+signal (default 5s; 0: at once)\n"
+    "  --console-rate=N  at most N bytes of console output a second (the guest waits)\n"
+    "  --net-rate=N  at most N frames sent a second per net device (more are dropped)\n";
 static const char usage_tail[] = "  --help       show this help\n"
 				 "  --version    show the version\n"
 				 "\n"
@@ -194,6 +196,13 @@ int options_parse(struct options *o, int argc, char **argv, const struct module 
 				snprintf(err, errlen,
 					 "invalid --grace value '%s': expected 0 or a duration like 500ms, 10s or 2m",
 					 v);
+				return OPT_ERROR;
+			}
+		} else if ((v = opt_value("--console-rate", argc, argv, &i, &missing)) ||
+			   (v = opt_value("--net-rate", argc, argv, &i, &missing))) {
+			uint64_t *r = &o->rate[a[2] == 'n'];
+			if (parse_size(v, r) < 0 || !*r || *r > 1ULL << 32) {
+				snprintf(err, errlen, "invalid rate '%s': expected 1 to 4G", v);
 				return OPT_ERROR;
 			}
 		} else if ((v = opt_value("--env", argc, argv, &i, &missing))) {

@@ -25,6 +25,7 @@ struct options {
 	int stats;
 	uint64_t timeout_ns; /* --timeout; 0: none */
 	uint64_t grace_ns; /* --grace; default GRACE_DEFAULT */
+	uint64_t rate[2]; /* --console-rate bytes, --net-rate frames a second; 0: none */
 	const char *image;
 	int argc; /* guest argv: argv[0] is the image path */
 	char **argv;

@@ -198,6 +198,10 @@ static void configure(struct vm *vm, struct tc_boot_info *bi)
 		if (parse_mac(named ? colon + 1 : arg, bi->net[j].mac) < 0)
 			die(TC_STATUS_USAGE, "--net-mac=%s: expected a unicast MAC like 02:00:00:00:00:01", arg);
 	}
+	for (unsigned j = 0; j < net_ndevs; j++) {
+		memcpy(net_devs[j].mac, bi->net[j].mac, 6);
+		net_devs[j].rate.rate = vm->net_rate;
+	}
 	if ((ip_arg || gw_arg) && net_ndevs == 0)
 		die(TC_STATUS_USAGE, "--ip and --gw need a --net device");
 	if (ip_arg) {

@@ -12,7 +12,8 @@
 static void vmsg(const char *fmt, va_list ap)
 {
 	char buf[1024];
-	int n = snprintf(buf, sizeof buf, "tincan-run: ");
+	/* Only the monitor starts a line with "tincan-run:" (console.c). */
+	int n = snprintf(buf, sizeof buf, "%stincan-run: ", console_midline() ? "\n" : "");
 	int m = vsnprintf(buf + n, sizeof buf - n - 1, fmt, ap);
 	if (m < 0)
 		m = 0;
@@ -47,4 +48,18 @@ uint64_t now_ns(int clock)
 	struct timespec ts;
 	clock_gettime(clock, &ts);
 	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+}
+
+uint64_t bucket_fill(struct bucket *b)
+{
+	uint64_t now = now_ns(CLOCK_MONOTONIC), dt = now - b->at, add = dt * b->rate / 1000000000ULL;
+	/* rate <= 2^32 (options.c): dt * rate cannot overflow below 4 s. */
+	if (dt > 4000000000ULL || b->tokens + add >= b->rate) {
+		b->tokens = b->rate;
+		b->at = now;
+	} else {
+		b->tokens += add;
+		b->at += add * 1000000000ULL / b->rate;
+	}
+	return b->tokens;
 }
