@@ -88,6 +88,19 @@ int main(void)
 	   "--timeout without a unit is seconds");
 	ok(parse(&o, err, "img", NULL) == OPT_RUN && o.timeout_ns == 0, "no --timeout: none");
 	ok(parse(&o, err, "img", NULL) == OPT_RUN && o.grace_ns == 5000000000ULL, "--grace: 5 s by default");
+	{
+		uint32_t a = 0;
+		const char *e = parse_ipv4("10.0.200.255/24", &a);
+		ok(e && strcmp(e, "/24") == 0 && memcmp(&a, "\x0a\x00\xc8\xff", 4) == 0,
+		   "parse_ipv4: address and the rest");
+		static const char *bad[] = { "",	 "1.2.3",      "1.2.3.",  "1..2.3",   "256.1.1.1",
+					     "01.2.3.4", "1.2.3.4444", "a.b.c.d", " 1.2.3.4", "1.2.3.-4" };
+		int refused = 0;
+		for (unsigned i = 0; i < sizeof bad / sizeof bad[0]; i++)
+			refused += !(e = parse_ipv4(bad[i], &a)) || *e;
+		ok(refused == (int)(sizeof bad / sizeof bad[0]), "parse_ipv4 refuses what inet_pton refuses (%d of %d)",
+		   refused, (int)(sizeof bad / sizeof bad[0]));
+	}
 	ok(parse(&o, err, "--grace=250ms", "img", NULL) == OPT_RUN && o.grace_ns == 250000000ULL, "--grace=250ms");
 	ok(parse(&o, err, "--grace=0", "img", NULL) == OPT_RUN && o.grace_ns == 0, "--grace=0: at once");
 	ok(parse(&o, err, "--grace=2x", "img", NULL) == OPT_ERROR && strstr(err, "invalid --grace value '2x'"),

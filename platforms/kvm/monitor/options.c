@@ -33,6 +33,22 @@ static const char usage_tail[] = "  --help       show this help\n"
 				 "  104 bad command line           105 host error (/dev/kvm, memory, I/O)\n"
 				 "  106 --timeout ran out\n";
 
+const char *parse_ipv4(const char *s, uint32_t *addr)
+{
+	uint8_t b[4];
+	for (int i = 0; i < 4; i++) {
+		unsigned v = 0, j = 0;
+		for (; j < 3 && s[j] >= '0' && s[j] <= '9'; j++)
+			v = v * 10 + (unsigned)(s[j] - '0');
+		if (j == 0 || (j > 1 && s[0] == '0') || v > 255 || (i < 3 && s[j] != '.'))
+			return NULL;
+		b[i] = (uint8_t)v;
+		s += j + (i < 3);
+	}
+	memcpy(addr, b, 4);
+	return s;
+}
+
 void options_usage(FILE *f, const struct module *const *mods)
 {
 	fputs(usage_head, f);
@@ -148,7 +164,8 @@ int options_parse(struct options *o, int argc, char **argv, const struct module 
 {
 	int i, missing = 0, r, ndns = 0, nhosts = 0;
 	const char *v, *dns[DNS_MAX], *hosts[HOSTS_MAX];
-	struct in_addr ia;
+	uint32_t ia;
+	const char *e;
 
 	memset(o, 0, sizeof *o);
 	o->mem_max = MEM_MAX_UNSET;
@@ -217,7 +234,7 @@ int options_parse(struct options *o, int argc, char **argv, const struct module 
 			}
 			o->envp[o->envc++] = (char *)v;
 		} else if ((v = opt_value("--dns", argc, argv, &i, &missing))) {
-			if (inet_pton(AF_INET, v, &ia) != 1 || ia.s_addr == 0) {
+			if (!(e = parse_ipv4(v, &ia)) || *e || !ia) {
 				snprintf(err, errlen, "invalid --dns=%s: expected an IPv4 address like 10.0.0.1", v);
 				return OPT_ERROR;
 			}
@@ -228,8 +245,8 @@ int options_parse(struct options *o, int argc, char **argv, const struct module 
 			dns[ndns++] = v;
 		} else if ((v = opt_value("--host-entry", argc, argv, &i, &missing))) {
 			const char *colon = strchr(v, ':');
-			if (!colon || !host_name_ok(v, (size_t)(colon - v)) ||
-			    inet_pton(AF_INET, colon + 1, &ia) != 1 || ia.s_addr == 0) {
+			if (!colon || !host_name_ok(v, (size_t)(colon - v)) || !(e = parse_ipv4(colon + 1, &ia)) ||
+			    *e || !ia) {
 				snprintf(err, errlen,
 					 "invalid --host-entry=%s: expected NAME:ADDR like db.example:10.0.0.5", v);
 				return OPT_ERROR;

@@ -14,6 +14,8 @@
 #include <sys/random.h>
 #include <unistd.h>
 
+#include "options.h"
+
 #include "module.h"
 #include "monitor.h"
 #include "net.h"
@@ -205,28 +207,25 @@ static void configure(struct vm *vm, struct tc_boot_info *bi)
 	if ((ip_arg || gw_arg) && net_ndevs == 0)
 		die(TC_STATUS_USAGE, "--ip and --gw need a --net device");
 	if (ip_arg) {
-		char addr[64];
-		const char *slash = strchr(ip_arg, '/');
-		unsigned prefix = 24;
-		struct in_addr a;
-		size_t alen = slash ? (size_t)(slash - ip_arg) : strlen(ip_arg);
-		char *end = NULL;
-		if (slash)
-			prefix = (unsigned)strtoul(slash + 1, &end, 10);
-		if (alen >= sizeof addr || (slash && (end == slash + 1 || *end || prefix > 32)))
+		uint32_t a, prefix = 24;
+		const char *e = parse_ipv4(ip_arg, &a);
+		if (e && *e == '/') {
+			prefix = 0;
+			for (int n = 0; n < 3 && e[1] >= '0' && e[1] <= '9'; n++, e++)
+				prefix = prefix * 10 + (uint32_t)(e[1] - '0');
+			e = e[0] == '/' || prefix > 32 ? NULL : e + 1;
+		}
+		if (!e || *e || !a)
 			die(TC_STATUS_USAGE, "invalid --ip=%s: expected ADDRESS/PREFIX like 10.0.0.2/24", ip_arg);
-		memcpy(addr, ip_arg, alen);
-		addr[alen] = '\0';
-		if (inet_pton(AF_INET, addr, &a) != 1 || a.s_addr == 0)
-			die(TC_STATUS_USAGE, "invalid --ip=%s: expected ADDRESS/PREFIX like 10.0.0.2/24", ip_arg);
-		bi->net[0].ip4 = a.s_addr;
+		bi->net[0].ip4 = a;
 		bi->net[0].prefix = prefix;
 	}
 	if (gw_arg) {
-		struct in_addr a;
-		if (inet_pton(AF_INET, gw_arg, &a) != 1)
+		uint32_t a;
+		const char *e = parse_ipv4(gw_arg, &a);
+		if (!e || *e)
 			die(TC_STATUS_USAGE, "invalid --gw=%s: expected an IPv4 address", gw_arg);
-		bi->net[0].gw4 = a.s_addr;
+		bi->net[0].gw4 = a;
 	}
 	bi->nnet = net_ndevs;
 }
