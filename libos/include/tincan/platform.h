@@ -71,6 +71,12 @@ struct tc_boot {
  * wrfsbase, in apps with thread-local variables). */
 noreturn void libos_main(const struct tc_boot *boot);
 
+/* Set the stack protector's canary (libos/ssp.c) from 8 random bytes: the
+ * platform's entry calls it first, before libos_main, from a function that
+ * is not itself protected (__attribute__((no_stack_protector))): a
+ * protected frame live across the change would fail its check. */
+void libos_stack_guard(uint64_t random);
+
 /* Extend the heap past *heap_end by at least bytes (a page multiple):
  * 0 with *heap_end moved up (perhaps by more), or -ENOMEM (no more memory:
  * the limit, or the host) or -EINVAL. */

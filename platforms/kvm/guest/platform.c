@@ -118,9 +118,14 @@ noreturn void tc_kvm_start(const struct tc_boot_info *bi);
 
 const struct tc_boot_info *tc_kvm_boot_info;
 
-void tc_kvm_start(const struct tc_boot_info *bi)
+/* Not protected: the canary changes while this frame is live. */
+__attribute__((no_stack_protector)) void tc_kvm_start(const struct tc_boot_info *bi)
 {
 	tc_kvm_boot_info = bi;
+	uint64_t canary = 0;
+	if (plat_entropy(&canary, sizeof canary) < 0)
+		plat_panic("no entropy for the stack canary", 31);
+	libos_stack_guard(canary);
 	tsc_base = bi->tsc_base;
 	tsc_hz = bi->tsc_hz;
 	mono_base = bi->mono_ns_base;
