@@ -283,6 +283,11 @@ int plat_dir_fsync(int h);
 /* Fill buf with len bytes from the CPU's random source; 0 or -EIO. */
 int plat_entropy(void *buf, size_t len);
 
+/* Make the heap page at addr (page-aligned) a guard page, which faults at
+ * any access (on = 1), or an ordinary page again (on = 0).  0, or
+ * -ENOMEM (not now: the platform ran out of what it needs), -ENOSYS. */
+int plat_guard_page(uintptr_t addr, int on);
+
 /* End the guest with this exit status. */
 noreturn void plat_exit(int status);
 

@@ -24,6 +24,7 @@ struct vm {
 	struct kvm_run *run;
 	uint64_t exits; /* KVM exits so far, reported with --stats */
 	unsigned slots, slots_max; /* KVM memory slots used, and the most growth may use */
+	uint64_t slot0; /* bytes in memory slot 0, which holds the page tables */
 	int stats;
 	uint64_t timeout_ns; /* --timeout; 0: none */
 };
@@ -42,6 +43,9 @@ void vm_clock(struct tc_boot_info *bi, const struct vm *vm);
 int vm_grow(struct vm *vm, uint64_t bytes);
 /* Bytes of guest memory backed now. */
 uint64_t vm_backed(const struct vm *vm);
+/* Make KVM forget every translation it cached from the guest's page
+ * tables (after the monitor took a mapping away). */
+void vm_flush(struct vm *vm);
 
 /* run.c: run the guest until it exits; never returns.  Hypercalls go to
  * hypercall.c, which calls the handlers of core.c and of the modules. */
@@ -57,6 +61,10 @@ void host_wait_fd(int fd, short events);
  * the reason, registers and a symbolized backtrace. */
 noreturn void guest_fatal(struct vm *vm, int status, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 noreturn void guest_shutdown(struct vm *vm);
+
+/* guard.c: TC_HC_GUARD; is gpa a heap page the guest made a guard page? */
+void hc_guard(struct vm *vm, void *arg);
+int guard_at(const struct vm *vm, uint64_t gpa);
 
 /* seccomp.c: from here on only the system calls the run loop needs, with
  * I/O on the fds the modules name (module.h). */

@@ -1,7 +1,7 @@
 /*
  * The sandbox the monitor runs guest code in.  After set-up, the monitor
  * needs only: KVM_RUN and register reads on the vCPU (and, when guest
- * memory may grow, KVM_SET_USER_MEMORY_REGION), reads and writes on
+ * memory may grow or get guard pages, KVM_SET_USER_MEMORY_REGION), reads and writes on
  * the fds its modules name (console, tap devices; positioned reads and
  * writes and fdatasync only if a module asks: a disk image), ppoll, clocks, exit,
  * restart_syscall (a sleep interrupted by SIGSTOP/SIGCONT resumes through
@@ -123,8 +123,9 @@ static void allow_dirs(const struct mod_fds *f)
 void sandbox_enter(const struct mod_fds *f, int grow)
 {
 	/* The kernel truncates ioctl requests to 32 bits, as we compare them.
-	 * Memory growth adds memory slots; the guest memory they point into
-	 * was mapped before the sandbox, so no mmap or mprotect is needed. */
+	 * Memory growth adds memory slots, and a guard page (guard.c) re-adds
+	 * slot 0; the guest memory they point into was mapped before the
+	 * sandbox, so no mmap or mprotect is needed. */
 	const unsigned ioctls[] = { KVM_RUN, KVM_GET_REGS, KVM_GET_SREGS, KVM_SET_USER_MEMORY_REGION };
 
 	n = 0;

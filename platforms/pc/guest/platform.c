@@ -55,6 +55,14 @@ unsigned plat_host_signals(void)
 	return 0;
 }
 
+/* Ring 0 maps the heap in 2 MiB pages: thread stacks keep only their canary. */
+int plat_guard_page(uintptr_t addr, int on)
+{
+	(void)addr;
+	(void)on;
+	return -ENOSYS;
+}
+
 int plat_mem_grow(uintptr_t *heap_end, size_t bytes)
 {
 	(void)heap_end;
