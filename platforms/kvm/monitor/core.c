@@ -294,5 +294,5 @@ void modules_start(struct vm *vm)
 	for (unsigned i = 0; i < fds.nwait; i++)
 		wait_known |= fds.wait[i].ev;
 	wait_known |= EV_SIGS;
-	sandbox_enter(&fds, 1); /* memory slots change: growth, and guard pages (guard.c) */
+	sandbox_enter(&fds, vm->lay.grows);
 }

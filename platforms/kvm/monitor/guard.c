@@ -11,16 +11,20 @@
  * so a guest with guards in many 2 MiB chunks gets -TC_ENOMEM and keeps
  * its canary.  A split chunk stays split.
  *
- * Taking a page away needs every cached translation of it gone, and the
- * vCPU is out of KVM_RUN here; vm_flush (kvm.c) has KVM drop them.  That
- * costs the guest its mappings, rebuilt at its next touches (~0.1-0.7 ms
- * on this host's shadow-paging kvm_pvm): libos arms a guard once per
- * stack it keeps.  Giving a page back needs no flush: nothing caches a
- * page that is not present.
+ * Taking a page away must also drop every translation of it that KVM or
+ * the CPU cached (the vCPU is out of KVM_RUN here): madvise(MADV_DONTNEED)
+ * on the page's host mapping has the kernel's MMU notifier zap KVM's
+ * mappings of it and flush the guest's TLB, with EPT/NPT and with shadow
+ * paging (this host's kvm_pvm) alike; its next touch walks the tables in
+ * memory again.  The page's contents go (it reads as zeros once given
+ * back).  Neither a CR3 reload (KVM_SET_SREGS), which left the old mapping
+ * in use under kvm_pvm, nor deleting and re-adding memory slot 0, which
+ * worked but cost 2-30 ms, is needed.  Giving a page back needs no flush:
+ * nothing caches a page that is not present.
  */
-#include <linux/kvm.h>
+#include <errno.h>
 #include <string.h>
-#include <sys/ioctl.h>
+#include <sys/mman.h>
 
 #include "monitor.h"
 
@@ -88,7 +92,8 @@ void hc_guard(struct vm *vm, void *arg)
 		return;
 	if (a->on && (*e & PTE_P)) {
 		*e &= ~PTE_P;
-		vm_flush(vm);
+		if (madvise(vm->mem + a->addr, PAGE, MADV_DONTNEED) < 0)
+			die(TC_STATUS_HOST, "madvise: %s", strerror(errno));
 	} else if (!a->on) {
 		*e |= PTE_P;
 	}

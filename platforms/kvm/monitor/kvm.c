@@ -32,18 +32,13 @@ static int xioctl(int fd, unsigned long req, void *arg)
 #define CHUNK (2ULL << 20)
 #define STEP_MAX (64ULL << 20)
 
-static int set_slot(struct vm *vm, unsigned slot, uint64_t start, uint64_t end)
+static int add_slot(struct vm *vm, uint64_t start, uint64_t end)
 {
-	struct kvm_userspace_memory_region r = { .slot = slot,
+	struct kvm_userspace_memory_region r = { .slot = vm->slots,
 						 .guest_phys_addr = start,
 						 .memory_size = end - start,
 						 .userspace_addr = (uint64_t)(uintptr_t)(vm->mem + start) };
-	return xioctl(vm->vmfd, KVM_SET_USER_MEMORY_REGION, &r);
-}
-
-static int add_slot(struct vm *vm, uint64_t start, uint64_t end)
-{
-	if (set_slot(vm, vm->slots, start, end) < 0)
+	if (xioctl(vm->vmfd, KVM_SET_USER_MEMORY_REGION, &r) < 0)
 		return -1;
 	vm->slots++;
 	return 0;
@@ -81,16 +76,6 @@ int vm_grow(struct vm *vm, uint64_t bytes)
 	return 0;
 }
 
-/* Deleting a memory slot has KVM zap what it mapped from it: with EPT/NPT
- * flushing the guest's TLB too, with shadow paging (kvm_pvm) every shadow
- * of the page tables, which slot 0 holds; KVM never sees the monitor's own
- * writes to them.  The slot comes back at once, its memory untouched. */
-void vm_flush(struct vm *vm)
-{
-	if (set_slot(vm, 0, 0, 0) < 0 || set_slot(vm, 0, 0, vm->slot0) < 0)
-		die(TC_STATUS_HOST, "KVM_SET_USER_MEMORY_REGION: %s", strerror(errno));
-}
-
 void vm_create(struct vm *vm)
 {
 	vm->kvm = open("/dev/kvm", O_RDWR | O_CLOEXEC);
@@ -117,8 +102,7 @@ void vm_create(struct vm *vm)
 	if (vm->mem == MAP_FAILED)
 		die(TC_STATUS_HOST, "cannot allocate %llu KiB of guest memory: %s", (unsigned long long)(size >> 10),
 		    strerror(errno));
-	vm->slot0 = vm->lay.grows ? vm->lay.heap_end : size;
-	if (add_slot(vm, 0, vm->slot0) < 0)
+	if (add_slot(vm, 0, vm->lay.grows ? vm->lay.heap_end : size) < 0)
 		die(TC_STATUS_HOST, "KVM_SET_USER_MEMORY_REGION: %s", strerror(errno));
 	if (vm->lay.grows) {
 		int n = ioctl(vm->kvm, KVM_CHECK_EXTENSION, KVM_CAP_NR_MEMSLOTS);

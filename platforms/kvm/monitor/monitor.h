@@ -24,7 +24,6 @@ struct vm {
 	struct kvm_run *run;
 	uint64_t exits; /* KVM exits so far, reported with --stats */
 	unsigned slots, slots_max; /* KVM memory slots used, and the most growth may use */
-	uint64_t slot0; /* bytes in memory slot 0, which holds the page tables */
 	int stats;
 	uint64_t timeout_ns; /* --timeout; 0: none */
 };
@@ -43,9 +42,6 @@ void vm_clock(struct tc_boot_info *bi, const struct vm *vm);
 int vm_grow(struct vm *vm, uint64_t bytes);
 /* Bytes of guest memory backed now. */
 uint64_t vm_backed(const struct vm *vm);
-/* Make KVM forget every translation it cached from the guest's page
- * tables (after the monitor took a mapping away). */
-void vm_flush(struct vm *vm);
 
 /* run.c: run the guest until it exits; never returns.  Hypercalls go to
  * hypercall.c, which calls the handlers of core.c and of the modules. */
