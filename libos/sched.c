@@ -420,9 +420,8 @@ struct tc_thread *tc_spawn(void *(*fn)(void *), void *arg, size_t stack_size, in
 {
 	struct tc_thread *t = calloc(1, sizeof *t);
 	stack_size = (stack_size + 15) & ~(size_t)15;
-	/* The thread's TLS block and newlib state sit above its stack, in the
-	 * same allocation. */
-	/* Below the stack, a page the platform makes a guard page if it can. */
+	/* One allocation: a page the platform makes a guard page if it can,
+	 * the stack, then the thread's TLS block and newlib state. */
 	size_t size = PAGE + stack_size + tc_tls_size();
 	char *mem = t ? take_kept(&size) : NULL;
 	if (mem) {

@@ -55,12 +55,9 @@ unsigned plat_host_signals(void)
 	return 0;
 }
 
-/* Ring 0 maps the heap in 2 MiB pages: thread stacks keep only their canary. */
 int plat_guard_page(uintptr_t addr, int on)
 {
-	(void)addr;
-	(void)on;
-	return -ENOSYS;
+	return pc_call(PC_CALL_GUARD, (long)addr, on, 0) < 0 ? -ENOMEM : 0;
 }
 
 int plat_mem_grow(uintptr_t *heap_end, size_t bytes)
