@@ -438,3 +438,4 @@ FORCE:
 .SECONDARY:
 
 -include $(shell find $(B) -name '*.d' 2>/dev/null)
+TEST_BINS += $(B)/tests/ssp.tc

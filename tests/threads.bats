@@ -25,10 +25,32 @@ setup() { need_platform; }
 	first_line_has "deadlock: every thread is blocked"
 }
 
-@test "a thread that overflows its stack is caught at its next switch" {
+@test "a thread that overflows its stack faults at once on the guard page below it" {
+	[ "$PLATFORM" = kvm ] || skip "guard pages for thread stacks are kvm's (tincan-run's TC_HC_GUARD)"
 	boot "$THREADS" stack
+	echo "$output"
+	[ "$status" -eq 101 ]
+	first_line_has "stack overflow: hit a thread stack's guard page"
+	first_line_has "in deep+0x"
+}
+
+@test "a thread stack's guard page holds on memory just used and freed (cached translations dropped)" {
+	[ "$PLATFORM" = kvm ] || skip "guard pages for thread stacks are kvm's (tincan-run's TC_HC_GUARD)"
+	for mem in "" --mem-max=0; do
+		boot $mem --mem=32M "$THREADS" stack-touched
+		echo "$output"
+		[ "$status" -eq 101 ]
+		read -r _ lo hi <<<"${lines[0]}"
+		at=$(sed -n 's/.*guard page at \(0x[0-9a-f]*\).*/\1/p' <<<"${lines[1]}")
+		[ -n "$at" ] && ((at >= lo && at < hi))
+	done
+}
+
+@test "a thread stack without a guard page (none left) is still caught at its next switch" {
+	boot --mem=64M "$THREADS" stack-many
+	echo "$output"
 	[ "$status" -eq 100 ]
-	first_line_has "thread stack overflow"
+	first_line_has "thread stack overflow (a thread used more than its stack size)"
 }
 
 @test "pthread_exit from main: the guest ends when the last thread does" {

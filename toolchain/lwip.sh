@@ -32,7 +32,7 @@ LWIP_DEB_VERSION='2.1.3+dfsg1-2'
 # port header.
 LWIP_UPSTREAM_VERSION=${LWIP_DEB_VERSION%-*}          # 2.1.3+dfsg1
 LWIP_TREE=lwip-${LWIP_UPSTREAM_VERSION%%+*}           # lwip-2.1.3
-LWIP_CFLAGS='-O2 -fno-pie -fno-stack-protector -fno-omit-frame-pointer -fno-asynchronous-unwind-tables -fno-unwind-tables -ffunction-sections -fdata-sections -Wa,--noexecstack -U__linux__ -U__linux -Ulinux -U__gnu_linux__ -D__tincan__ -D_READ_WRITE_RETURN_TYPE=_ssize_t -D_GNU_SOURCE -Wall -Wextra'
+LWIP_CFLAGS='-O2 -fno-pie -fstack-protector-strong -mstack-protector-guard=global -fno-omit-frame-pointer -fno-asynchronous-unwind-tables -fno-unwind-tables -ffunction-sections -fdata-sections -Wa,--noexecstack -U__linux__ -U__linux -Ulinux -U__gnu_linux__ -D__tincan__ -D_READ_WRITE_RETURN_TYPE=_ssize_t -D_GNU_SOURCE -Wall -Wextra'
 # NO_SYS=1 raw API build: patterns relative to $LWIP_TREE/src, expanded
 # there.  Sockets are our own layer over the raw API, so of api/ only err.c.
 LWIP_SOURCES='core/*.c core/ipv4/*.c core/ipv6/*.c netif/ethernet.c api/err.c'

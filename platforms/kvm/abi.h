@@ -65,7 +65,8 @@ enum tc_hypercall {
 	TC_HC_FS_PATH = 10,
 	TC_HC_FS_FILE = 11,
 	TC_HC_MEM_GROW = 12,
-	TC_HC_MAX = 12
+	TC_HC_GUARD = 13,
+	TC_HC_MAX = 13
 };
 
 /* Errors the monitor returns in `ret` fields, as negative numbers. */
@@ -137,6 +138,18 @@ struct tc_hc_panic {
 struct tc_hc_mem_grow {
 	uint64_t bytes; /* IN */
 	tc_gpa heap_end; /* OUT */
+	int64_t ret; /* OUT: 0 or -tc_error */
+};
+
+/* TC_HC_GUARD: make the heap page at addr a guard page (on = 1: not
+ * present, so any access faults, TC_STATUS_FAULT) or an ordinary heap page
+ * again (on = 0: RW- NX, contents kept).  addr: page-aligned, inside the
+ * backed heap, else -TC_EINVAL.  -TC_ENOMEM: the monitor has no spare
+ * page-table page to split the page's 2 MiB mapping with (it has a few);
+ * the page is unchanged then. */
+struct tc_hc_guard {
+	tc_gpa addr; /* IN */
+	uint64_t on; /* IN: 1 or 0 */
 	int64_t ret; /* OUT: 0 or -tc_error */
 };
 
@@ -408,8 +421,10 @@ struct tc_boot_info {
 	uint32_t pad4;
 	tc_gpa heap_max; /* TC_HC_MEM_GROW may extend heap_end up to here (== heap_end, or
 			  * not covered by size: no growth) */
+	uint64_t canary; /* from the host's getrandom(): the stack protector's canary */
 };
 #define TC_CAP_HOST_SIGNALS 1u /* wait knows TC_EV_SIGINT and TC_EV_SIGTERM */
+#define TC_CAP_GUARD 2u /* TC_HC_GUARD exists */
 #define TC_BLK_RO 1u /* the host file is read-only: writes complete with -TC_EROFS */
 
 /*

@@ -58,7 +58,9 @@ define PLAT_INSTALL
 endef
 
 # ---- the platform's own test guests: hand-written, no libc -------------------
-TINY_CFLAGS := -std=c11 $(WARN) -O2 -ffreestanding -nostdinc -isystem $(GCCINC) $(TARGET_CFLAGS) -MMD -MP
+# Without libos, so without its stack protector canary.
+TINY_CFLAGS := -std=c11 $(WARN) -O2 -ffreestanding -nostdinc -isystem $(GCCINC) $(TARGET_CFLAGS) -fno-stack-protector \
+	-MMD -MP
 
 $(B)/tiny/%.o: %.c platforms/$(PLATFORM)/platform.mk toolchain/target.cflags | deps
 	$(call say,CC,$<)

@@ -29,6 +29,7 @@
 #define PC_CALL_WAIT 3 /* (deadline_tsc, wanted): halt until then or an event; events */
 #define PC_CALL_EXIT 4 /* (status): power off; does not return */
 #define PC_CALL_PANIC 5 /* (msg, len): report a panic with the caller's backtrace; power off (100) */
+#define PC_CALL_GUARD 6 /* (addr, on): heap page at addr a guard page (1) or RAM again (0); 0 or -errno */
 
 /* Interrupt vectors: the legacy PICs are moved here. */
 #define PC_IRQ_BASE 0x20

@@ -16,10 +16,12 @@ PLAT_IMG := .elf
 
 # Ring 0 runs with SSE off (on nested KVM hosts SSE at CPL0 is not even
 # emulated): its files use the general registers only, and no red zone
-# (interrupts taken in ring 0 push onto the same stack).
+# (interrupts taken in ring 0 push onto the same stack).  No stack
+# protector either: ring 0 runs before ring 3 sets the canary, and its
+# failure path (a panic) is ring 3's.
 $(GB)/platforms/pc/guest/k_%.o: GUEST_CFLAGS += -mgeneral-regs-only -mno-red-zone -fno-builtin \
-	-fno-tree-loop-distribute-patterns -Iplatforms/pc
-$(GB)/platforms/common/backtrace.o: GUEST_CFLAGS += -mgeneral-regs-only -mno-red-zone -fno-builtin
+	-fno-tree-loop-distribute-patterns -Iplatforms/pc -fno-stack-protector
+$(GB)/platforms/common/backtrace.o: GUEST_CFLAGS += -mgeneral-regs-only -mno-red-zone -fno-builtin -fno-stack-protector
 $(GB)/platforms/pc/guest/%.o: GUEST_CFLAGS += -Iplatforms/pc -Iplatforms/pc/guest -Iplatforms/common \
 	-Iplatforms/common/drivers/virtio
 

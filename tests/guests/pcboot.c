@@ -1,9 +1,10 @@
 /*
  * The pc platform's own test guest (tests/pc/boot.bats), one command per
  * boot: exit N, null, wx, overflow, abort, env NAME, sleep MS, now, random,
- * tls, heap MIB, readro.
+ * tls, heap MIB, readro, thread-overflow.
  */
 #include <errno.h>
+#include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,6 +22,11 @@ static int deep(int n)
 	return deep(n + 1) + pad[0];
 }
 
+static void *thread_deep(void *arg)
+{
+	return (void *)(intptr_t)deep((int)(intptr_t)arg);
+}
+
 int main(int argc, char **argv)
 {
 	const char *cmd = argc > 1 ? argv[1] : "";
@@ -34,6 +40,12 @@ int main(int argc, char **argv)
 	}
 	if (!strcmp(cmd, "overflow"))
 		return deep(0);
+	if (!strcmp(cmd, "thread-overflow")) {
+		pthread_t t;
+		pthread_create(&t, NULL, thread_deep, NULL);
+		pthread_join(t, NULL);
+		return 0;
+	}
 	if (!strcmp(cmd, "abort"))
 		abort();
 	if (!strcmp(cmd, "env") && argc > 2) {

@@ -4,6 +4,7 @@
  * behaviour whose effect is visible from outside.
  */
 #include <errno.h>
+#include <malloc.h>
 #include <pthread.h>
 #include <sched.h>
 #include <stdint.h>
@@ -319,6 +320,40 @@ int main(int argc, char **argv)
 		pthread_attr_init(&a);
 		pthread_attr_setstacksize(&a, 16384);
 		pthread_create(&t, &a, deep, (void *)8);
+		pthread_join(t, NULL);
+		return 0;
+	}
+	if (strcmp(mode, "stack-touched") == 0) {
+		/* The same, on memory used (so cached in the TLB as one 2 MiB
+		 * page) and freed just before: the thread's stack and guard
+		 * page come from it, and the guard must hold anyway. */
+		char *used = memalign(2 << 20, 4 << 20);
+		memset(used, 1, 4 << 20);
+		printf("touched %p %p\n", (void *)used, (void *)(used + (4 << 20)));
+		fflush(stdout);
+		/* Fill the heap below it, so that the stack comes from it. */
+		char *p;
+		while ((p = malloc(4000)) < used)
+			;
+		free(p);
+		free(used);
+		pthread_attr_t a;
+		pthread_attr_init(&a);
+		pthread_attr_setstacksize(&a, 2 << 20);
+		pthread_create(&t, &a, deep, (void *)700);
+		pthread_join(t, NULL);
+		return 0;
+	}
+	if (strcmp(mode, "stack-many") == 0) {
+		/* 24 threads on 1 MiB stacks at once: more 2 MiB chunks than the
+		 * monitor has spare page tables for, so the last ones keep only
+		 * their canary; then the last one overflows. */
+		pthread_attr_t a;
+		pthread_attr_init(&a);
+		pthread_attr_setstacksize(&a, 1 << 20);
+		for (int i = 0; i < 24; i++)
+			pthread_create(&t, &a, sleeper, (void *)1000);
+		pthread_create(&t, &a, deep, (void *)300);
 		pthread_join(t, NULL);
 		return 0;
 	}

@@ -350,6 +350,29 @@ int tiny_main(const struct tc_boot_info *info)
 		}
 		putu(bi->heap_max - end);
 		exit_(0);
+	} else if (seq(cmd, "guard")) {
+		/* Each argument, an address A (decimal; h+N / h-N: N bytes above
+		 * or below the page-rounded heap start; e-N: below heap_end):
+		 * "+A" arms a guard page (TC_HC_GUARD on), "-A" disarms it,
+		 * "w A" writes a byte there, "~A" arms with on = 2.  Prints each
+		 * call's ret, or "w" after a write that did not fault. */
+		for (uint64_t i = 2; i < bi->argc; i++) {
+			const char *a = argv[i];
+			char op = *a++;
+			uint64_t hs = (bi->heap_start + 4095) & ~4095ULL, at = num(a + 2);
+			at = a[0] == 'h' ? (a[1] == '+' ? hs + at : hs - at) : a[0] == 'e' ? bi->heap_end - at : num(a);
+			if (op == 'w') {
+				*(volatile char *)(uintptr_t)at = 1;
+				puts_("w");
+				continue;
+			}
+			struct tc_hc_guard g = { at, op == '+' ? 1 : op == '-' ? 0 : 2, 1 };
+			tc_hypercall(TC_HC_GUARD, &g);
+			if (g.ret < 0)
+				cwrite(1, "-", 1);
+			putu(g.ret < 0 ? (uint64_t)-g.ret : (uint64_t)g.ret);
+		}
+		exit_(0);
 	} else if (seq(cmd, "grow-time")) {
 		/* Grow until refused, asking for arg bytes each time: the number of
 		 * grows, the mean ns of one hypercall, of the first write to the

@@ -37,7 +37,7 @@ setup() {
 	done
 }
 
-@test "a null pointer, a write to text and a stack overflow are faults with status 101 and a backtrace" {
+@test "a null pointer, a write to text and a stack overflow (main, or a thread's onto its guard page) are faults with status 101 and a backtrace" {
 	boot "$G" -- null
 	echo "$output"
 	[ "$status" -eq 101 ]
@@ -51,6 +51,11 @@ setup() {
 	echo "$output"
 	[ "$status" -eq 101 ]
 	[[ ${lines[0]} == *"page fault (stack overflow (the guard page under the main stack))"* ]]
+	boot "$G" -- thread-overflow
+	echo "$output"
+	[ "$status" -eq 101 ]
+	[[ ${lines[0]} == *"page fault (stack overflow: hit a thread stack's guard page)"* ]]
+	[[ $output == *"    #1 0x"* ]]
 }
 
 @test "abort() is a panic: status 100, the message and a backtrace" {

@@ -6,6 +6,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/mman.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -26,7 +27,7 @@ void die(int status, const char *fmt, ...)
 	_exit(status);
 }
 
-enum { PERMITTED, FORBIDDEN, WRONG_FD };
+enum { PERMITTED, FORBIDDEN, WRONG_FD, DONTNEED, WILLNEED };
 
 /* Runs one call under the filter in a child; returns its wait status. */
 static int under_filter(int what)
@@ -34,6 +35,7 @@ static int under_filter(int what)
 	int p[2];
 	if (pipe(p) < 0)
 		return -1;
+	static char page[4096] __attribute__((aligned(4096)));
 	pid_t pid = fork();
 	if (pid < 0)
 		return -1;
@@ -53,6 +55,12 @@ static int under_filter(int what)
 			break;
 		case FORBIDDEN: syscall(SYS_getpid); break;
 		case WRONG_FD: syscall(SYS_read, 0, &c, 1); break;
+		/* madvise: MADV_DONTNEED only (a guard page, guard.c). */
+		case DONTNEED:
+			if (syscall(SYS_madvise, page, 4096, MADV_DONTNEED) != 0)
+				syscall(SYS_exit_group, 4);
+			break;
+		case WILLNEED: syscall(SYS_madvise, page, 4096, MADV_WILLNEED); break;
 		}
 		syscall(SYS_exit_group, 7);
 	}
@@ -74,5 +82,9 @@ int main(void)
 	st = under_filter(WRONG_FD);
 	ok(WIFSIGNALED(st) && WTERMSIG(st) == SIGSYS,
 	   "read on an fd not given kills the process by SIGSYS (status 0x%x)", st);
+	st = under_filter(DONTNEED);
+	ok(WIFEXITED(st) && WEXITSTATUS(st) == 7, "madvise(MADV_DONTNEED) passes the filter (status 0x%x)", st);
+	st = under_filter(WILLNEED);
+	ok(WIFSIGNALED(st) && WTERMSIG(st) == SIGSYS, "madvise with other advice kills by SIGSYS (status 0x%x)", st);
 	return done_testing();
 }

@@ -71,6 +71,12 @@ struct tc_boot {
  * wrfsbase, in apps with thread-local variables). */
 noreturn void libos_main(const struct tc_boot *boot);
 
+/* Set the stack protector's canary (libos/ssp.c) from 8 random bytes: the
+ * platform's entry calls it first, before libos_main, from a function that
+ * is not itself protected (__attribute__((no_stack_protector))): a
+ * protected frame live across the change would fail its check. */
+void libos_stack_guard(uint64_t random);
+
 /* Extend the heap past *heap_end by at least bytes (a page multiple):
  * 0 with *heap_end moved up (perhaps by more), or -ENOMEM (no more memory:
  * the limit, or the host) or -EINVAL. */
@@ -276,6 +282,11 @@ int plat_dir_fsync(int h);
 
 /* Fill buf with len bytes from the CPU's random source; 0 or -EIO. */
 int plat_entropy(void *buf, size_t len);
+
+/* Make the heap page at addr (page-aligned) a guard page, which faults at
+ * any access (on = 1), or an ordinary page again (on = 0).  0, or
+ * -ENOMEM (not now: the platform ran out of what it needs), -ENOSYS. */
+int plat_guard_page(uintptr_t addr, int on);
 
 /* End the guest with this exit status. */
 noreturn void plat_exit(int status);

@@ -5,6 +5,7 @@
 #include <stddef.h>
 #include <errno.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "hypercall.h"
 #include <tincan/platform.h>
@@ -114,13 +115,35 @@ int plat_mem_grow(uintptr_t *heap_end, size_t bytes)
 	return (int)a.ret;
 }
 
+int plat_guard_page(uintptr_t addr, int on)
+{
+	const struct tc_boot_info *bi = tc_kvm_boot_info;
+	if (bi->size < offsetof(struct tc_boot_info, caps) + sizeof bi->caps || !(bi->caps & TC_CAP_GUARD))
+		return -ENOSYS;
+	struct tc_hc_guard a = { addr, (uint64_t)on, 0 };
+	tc_hypercall(TC_HC_GUARD, &a);
+	return a.ret < 0 ? -ENOMEM : 0;
+}
+
 noreturn void tc_kvm_start(const struct tc_boot_info *bi);
 
 const struct tc_boot_info *tc_kvm_boot_info;
 
-void tc_kvm_start(const struct tc_boot_info *bi)
+/* Not protected: the canary changes while this frame is live. */
+__attribute__((no_stack_protector)) void tc_kvm_start(const struct tc_boot_info *bi)
 {
 	tc_kvm_boot_info = bi;
+	/* The canary from the monitor's getrandom() (not plat_entropy: its
+	 * ChaCha20 would cost hello 2 KiB); an older monitor's image gets its
+	 * seed's last 8 bytes and the TSC. */
+	uint64_t canary;
+	if (bi->size >= offsetof(struct tc_boot_info, canary) + sizeof canary) {
+		canary = bi->canary;
+	} else {
+		memcpy(&canary, bi->seed + 24, sizeof canary);
+		canary ^= rdtsc();
+	}
+	libos_stack_guard(canary);
 	tsc_base = bi->tsc_base;
 	tsc_hz = bi->tsc_hz;
 	mono_base = bi->mono_ns_base;

@@ -285,6 +285,7 @@ static void hc_mem_grow(struct vm *vm, void *arg)
 
 static const struct hc_def core_hc[] = {
 	HC_ENTRY(TC_HC_MEM_GROW, "mem_grow", struct tc_hc_mem_grow, heap_end, hc_mem_grow),
+	HC_ENTRY(TC_HC_GUARD, "guard", struct tc_hc_guard, ret, hc_guard),
 	HC_ENTRY_IN(TC_HC_EXIT, "exit", struct tc_hc_exit, hc_exit),
 	HC_ENTRY(TC_HC_WAIT, "wait", struct tc_hc_wait, ret, hc_wait),
 	HC_ENTRY_IN(TC_HC_PANIC, "panic", struct tc_hc_panic, hc_panic),
@@ -292,7 +293,7 @@ static const struct hc_def core_hc[] = {
 
 void modules_configure(struct vm *vm, struct tc_boot_info *bi)
 {
-	bi->caps |= TC_CAP_HOST_SIGNALS;
+	bi->caps |= TC_CAP_HOST_SIGNALS | TC_CAP_GUARD;
 	for (const struct module *const *m = modules; *m; m++)
 		if ((*m)->configure)
 			(*m)->configure(vm, bi);

@@ -117,6 +117,8 @@ static const char *pf_reason(const struct vm *vm, uint64_t cr2, uint64_t rip)
 		return (reg->perm & GM_X) ? "write to its own code (W^X)" : "write to read-only memory";
 	if (cr2 >= l->mem_size)
 		return "access beyond guest memory";
+	if (guard_at(vm, cr2))
+		return "stack overflow: hit a thread stack's guard page";
 	if (cr2 >= l->heap_end && cr2 < l->heap_max)
 		return "access beyond the heap's end (memory not grown into yet)";
 	return "access to unmapped memory";

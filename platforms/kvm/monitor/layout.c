@@ -208,7 +208,7 @@ static int chunk_uniform(const struct guest_layout *lay, uint64_t c)
 	return r ? r->end >= c + CHUNK : 1;
 }
 
-int layout_build_tables(const struct guest_layout *lay, uint8_t *base, char *err, size_t errlen)
+int layout_build_tables(struct guest_layout *lay, uint8_t *base, char *err, size_t errlen)
 {
 	uint64_t next = lay->pml4;
 	uint64_t *pml4 = (uint64_t *)(base + next);
@@ -259,7 +259,7 @@ int layout_build_tables(const struct guest_layout *lay, uint8_t *base, char *err
 	pdpt[gi] = next | intermediate;
 	((uint64_t *)(base + next))[(TC_DOORBELL_BASE % GIB) / CHUNK] =
 	    TC_DOORBELL_BASE | PTE_P | PTE_W | PTE_U | PTE_PS | PTE_NX;
-	next += PAGE;
+	lay->tables_end = next + PAGE;
 	return 0;
 full:
 	return fail(err, errlen, "guest page tables do not fit below 0x%llx (layout too fragmented)",

@@ -37,6 +37,7 @@ struct guest_layout {
 	uint64_t guard; /* the unmapped page below the stack */
 	uint64_t stack_bottom, stack_top;
 	uint64_t info; /* boot info page(s): [info, mem_size) */
+	uint64_t tables_end; /* page tables use [pml4, tables_end); guard.c takes spare pages above */
 	unsigned nregion;
 	struct gm_region region[GM_REGIONS_MAX]; /* sorted, not overlapping */
 };
@@ -70,7 +71,7 @@ void layout_grow(struct guest_layout *lay, uint8_t *base, uint64_t new_end);
  * (mem_size bytes, zeroed).  Returns 0, or -1 if the tables do not fit in
  * the monitor's low area (err says why).
  */
-int layout_build_tables(const struct guest_layout *lay, uint8_t *base, char *err, size_t errlen);
+int layout_build_tables(struct guest_layout *lay, uint8_t *base, char *err, size_t errlen);
 
 /*
  * Translate guest range [gpa, gpa+len) to a host pointer if the guest may

@@ -290,7 +290,8 @@ int main(int argc, char **argv)
 	bi.mono_ns_start = mono_start;
 	bi.argc = (uint64_t)o.argc;
 	bi.envc = (uint64_t)o.envc;
-	if (getrandom(bi.seed, sizeof bi.seed, 0) != (ssize_t)sizeof bi.seed)
+	if (getrandom(bi.seed, sizeof bi.seed, 0) != (ssize_t)sizeof bi.seed ||
+	    getrandom(&bi.canary, sizeof bi.canary, 0) != (ssize_t)sizeof bi.canary)
 		die(TC_STATUS_HOST, "getrandom: %s", strerror(errno));
 	bi.argv = put_strings(vm.mem, &cursor, &strs, o.argv, o.argc);
 	bi.envp = put_strings(vm.mem, &cursor, &strs, o.envp, o.envc);

@@ -81,6 +81,10 @@ char **binfmt_args(int *argc, char **argv);
 noreturn void guest_fatal(struct vm *vm, int status, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 noreturn void guest_shutdown(struct vm *vm);
 
+/* guard.c: TC_HC_GUARD; is gpa a heap page the guest made a guard page? */
+void hc_guard(struct vm *vm, void *arg);
+int guard_at(const struct vm *vm, uint64_t gpa);
+
 /* seccomp.c: from here on only the system calls the run loop needs, with
  * I/O on the fds the modules name (module.h). */
 struct mod_fds;

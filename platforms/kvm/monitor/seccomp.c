@@ -1,7 +1,8 @@
 /*
  * The sandbox the monitor runs guest code in.  After set-up, the monitor
  * needs only: KVM_RUN and register reads on the vCPU (and, when guest
- * memory may grow, KVM_SET_USER_MEMORY_REGION), reads and writes on
+ * memory may grow, KVM_SET_USER_MEMORY_REGION), madvise(MADV_DONTNEED)
+ * (guard pages, guard.c), reads and writes on
  * the fds its modules name (console, tap devices; positioned reads and
  * writes and fdatasync only if a module asks: a disk image), ppoll, clocks, exit,
  * restart_syscall (a sleep interrupted by SIGSTOP/SIGCONT resumes through
@@ -36,6 +37,7 @@
 #include <linux/seccomp.h>
 #include <stddef.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -145,6 +147,7 @@ void sandbox_enter(const struct mod_fds *f, int grow)
 		allow_if(SYS_fdatasync, 0, f->pio, f->npio);
 	if (f->ndir)
 		allow_dirs(f);
+	allow_if(SYS_madvise, 2, (const unsigned[]){ MADV_DONTNEED }, 1); /* a guard page (guard.c) */
 	allow(SYS_ppoll);
 	allow(SYS_clock_gettime);
 	allow(SYS_clock_nanosleep);

@@ -50,6 +50,10 @@ void k_paging_init(uint64_t pool, uint64_t pool_end);
  * ring 3, in RAM. */
 int k_user_access(uint64_t a, uint64_t len, int write);
 #define k_user_readable(a, len) k_user_access((a), (len), 0)
+/* PC_CALL_GUARD: the heap page at a (page-aligned) a guard page, not
+ * present (on 1), or ring 3's RAM again (on 0); a 2 MiB page holding it is
+ * split first.  0, or -22 (not a heap page), -12 (no page table left). */
+int64_t k_guard(uint64_t a, uint64_t on);
 
 /* k_dev.c: the serial console, timers, the real-time clock, power. */
 static inline void outb(uint16_t port, uint8_t v)

@@ -221,3 +221,25 @@ int k_user_access(uint64_t a, uint64_t len, int write)
 	}
 	return 1;
 }
+
+int64_t k_guard(uint64_t a, uint64_t on)
+{
+	const struct pc_boot *b = &pc_boot_info;
+	if ((a & 4095) || a < b->heap_start || a >= b->heap_end || on > 1)
+		return -22;
+	uint64_t *pd = (uint64_t *)(((uint64_t *)(pml4[0] & PTE_ADDR))[a >> 30] & PTE_ADDR);
+	uint64_t *pde = &pd[(a >> 21) & 511];
+	if (*pde & PTE_PS) {
+		if ((uint64_t)pool_next + 4096 > pool_end)
+			return -12;
+		uint64_t *pt = table(), base = *pde & PTE_ADDR & ~0x1fffffull;
+		for (uint64_t j = 0; j < 512; j++)
+			pt[j] = (base + (j << 12)) | (*pde & (PTE_P | PTE_W | PTE_U | PTE_NX));
+		*pde = (uint64_t)pt | PTE_P | PTE_W | PTE_U;
+	}
+	uint64_t *e = &((uint64_t *)(*pde & PTE_ADDR))[(a >> 12) & 511];
+	*e = on ? *e & ~PTE_P : *e | PTE_P;
+	/* Ring 0 owns the tables: reloading CR3 drops every cached translation. */
+	__asm__ __volatile__("mov %0, %%cr3" : : "r"(pml4) : "memory");
+	return 0;
+}

@@ -59,6 +59,9 @@ static const char *pf_reason(uint64_t cr2, uint64_t err)
 		return "null pointer";
 	if (cr2 >= b->stack_bottom - 4096 && cr2 < b->stack_bottom)
 		return "stack overflow (the guard page under the main stack)";
+	/* The heap is all present but for thread stacks' guard pages. */
+	if (!(err & 1) && cr2 >= b->heap_start && cr2 < b->heap_end)
+		return "stack overflow: hit a thread stack's guard page";
 	if (err & 0x10)
 		return "execute of non-executable memory";
 	if ((err & 1) && (err & 2))
@@ -160,6 +163,7 @@ static int64_t call(struct k_frame *f)
 	case PC_CALL_WAIT: return k_wait(f->rdi, (unsigned)f->rsi);
 	case PC_CALL_EXIT: k_poweroff((int)f->rdi);
 	case PC_CALL_PANIC: panic(f);
+	case PC_CALL_GUARD: return k_guard(f->rdi, f->rsi);
 	default: return -EINVAL;
 	}
 }

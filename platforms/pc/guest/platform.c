@@ -55,6 +55,11 @@ unsigned plat_host_signals(void)
 	return 0;
 }
 
+int plat_guard_page(uintptr_t addr, int on)
+{
+	return pc_call(PC_CALL_GUARD, (long)addr, on, 0) < 0 ? -ENOMEM : 0;
+}
+
 int plat_mem_grow(uintptr_t *heap_end, size_t bytes)
 {
 	(void)heap_end;

@@ -14,6 +14,7 @@
 
 #include "cmdline.h"
 #include "pc.h"
+#include "rdrand.h"
 #include <tincan/image.h>
 #include <tincan/platform.h>
 
@@ -119,8 +120,16 @@ static void net_option(const char *w, char *dns, size_t *dnslen, unsigned *ndns,
 extern const struct tc_manifest_note __tincan_manifest_note;
 noreturn void pc_user_start(struct pc_boot *b);
 
-void pc_user_start(struct pc_boot *b)
+/* Not protected: the canary changes while this frame is live. */
+__attribute__((no_stack_protector)) void pc_user_start(struct pc_boot *b)
 {
+	/* The canary from RDRAND; a CPU without it gets the boot's TSC and
+	 * clock mixed (guessable: say so, README), not plat_entropy's
+	 * jitter-seeded generator, which warns on the console at first use. */
+	uint64_t canary = 0;
+	if ((b->flags & PC_BOOT_NO_RDRAND) || rdrand_fill(&canary, sizeof canary) < 0)
+		canary = (rdtsc() ^ (uint64_t)b->real_ns_boot) * 0x9e3779b97f4a7c15ULL;
+	libos_stack_guard(canary);
 	static char *words[ARGV_MAX + 1], *argv[ARGV_MAX + 2], *envp[ENV_MAX + 1];
 	static char name[TC_MFT_NAME_MAX];
 	static char dns[sizeof "TINCAN_DNS=" + DNS_MAX * 16] = "TINCAN_DNS=";
