@@ -436,3 +436,5 @@ FORCE:
 .SECONDARY:
 
 -include $(shell find $(B) -name '*.d' 2>/dev/null)
+# sandbox_enter sets RLIMIT_NOFILE through the jail's jail_limit.
+$(B)/tests/unit/test_seccomp: $(B)/host/platforms/kvm/monitor/jail.o

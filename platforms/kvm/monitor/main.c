@@ -6,8 +6,10 @@
  * Device options (--net=[NAME:]TAP, --net-mac=[NAME:]MAC, --ip=ADDR/PREFIX,
  * --gw=ADDR) come from the device modules (modules.c); --help lists them.
  *
- * Order matters for start-up time: everything that can fail because of the
- * command line or the image is checked before /dev/kvm is touched.
+ * Order: the command line; every host file opened (image, /dev/kvm, the
+ * modules'); the jail (jail.c); only then the image is parsed and laid out,
+ * and everything that can fail because of it is checked before a VM is
+ * created; the guest is loaded; the sandbox (seccomp.c); the run.
  */
 #include <elf.h>
 #include <errno.h>
@@ -198,6 +200,11 @@ int main(int argc, char **argv)
 	size_t size;
 	sigbus_path = o.image;
 	const uint8_t *file = map_image(o.image, &size);
+	struct tc_boot_info bi = { 0 };
+	vm_open(&vm);
+	modules_open(&vm, &bi);
+	jail_enter(&vm, &o);
+
 	/* The pc platform's images (tincan-mkimage --iso) boot elsewhere. */
 	if (size > 0x8006 && memcmp(file + 0x8001, "CD001", 5) == 0)
 		die(TC_STATUS_IMAGE, "%s is a bootable ISO: boot it with qemu-system-x86_64 -cdrom %s (or see README)",
@@ -243,7 +250,6 @@ int main(int argc, char **argv)
 		die(TC_STATUS_IMAGE, "%s: %s", o.image, err);
 	}
 
-	struct tc_boot_info bi = { 0 };
 	modules_configure(&vm, &bi);
 
 	vm_create(&vm);

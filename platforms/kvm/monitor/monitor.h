@@ -26,6 +26,9 @@ struct vm {
 	unsigned slots, slots_max; /* KVM memory slots used, and the most growth may use */
 	int stats;
 	uint64_t timeout_ns; /* --timeout; 0: none */
+	int share_fd; /* the first --dir's fd + 1; 0: none */
+	uint64_t write_max; /* the largest --block file: the jail's RLIMIT_FSIZE */
+	int jail; /* --jail: JAIL_* (options.h) */
 };
 
 /* Messages: one line to stderr, prefixed "tincan-run: ". */
@@ -34,7 +37,8 @@ noreturn void die(int status, const char *fmt, ...) __attribute__((format(printf
 
 uint64_t now_ns(int clock);
 
-/* kvm.c: create the VM, load the image into it, set up the vCPU. */
+/* kvm.c: open /dev/kvm, create the VM, load the image into it, set up the vCPU. */
+void vm_open(struct vm *vm);
 void vm_create(struct vm *vm);
 void vm_load(struct vm *vm, uint64_t entry, uint64_t boot_info);
 void vm_clock(struct tc_boot_info *bi, const struct vm *vm);
@@ -58,9 +62,18 @@ void host_wait_fd(int fd, short events);
 noreturn void guest_fatal(struct vm *vm, int status, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 noreturn void guest_shutdown(struct vm *vm);
 
+/* jail.c: after the host files are open, before the image is read: the
+ * user, groups, privileges, namespaces, root and limits of --jail/--user. */
+struct options;
+void jail_enter(struct vm *vm, const struct options *o);
+/* Set resource res's soft and hard limits to v. */
+void jail_limit(int res, uint64_t v);
+
 /* seccomp.c: from here on only the system calls the run loop needs, with
- * I/O on the fds the modules name (module.h). */
+ * I/O on the fds the modules name (module.h), ioctl on vcpu only (and, if
+ * vmfd >= 0, memory slots on vmfd), and no fd numbered nofile or above (0:
+ * no such limit). */
 struct mod_fds;
-void sandbox_enter(const struct mod_fds *f, int grow);
+void sandbox_enter(const struct mod_fds *f, int vcpu, int vmfd, unsigned nofile);
 
 #endif

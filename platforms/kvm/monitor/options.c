@@ -19,7 +19,9 @@ static const char usage_head[] =
     "               but 0 when --mem is given: --mem alone is a limit)\n"
     "  --env=K=V    set an environment variable in the guest (repeatable)\n"
     "  --stats      print the number of KVM exits and the guest memory size when the guest exits\n"
-    "  --timeout=DURATION  end the guest after DURATION (e.g. 500ms, 10s, 2m, 1h) with 106\n";
+    "  --timeout=DURATION  end the guest after DURATION (e.g. 500ms, 10s, 2m, 1h) with 106\n"
+    "  --user=UID[:GID]  as root, run as UID (default 65534; with --dir, its owner)\n"
+    "  --jail=ns|off  ns: new namespaces and an empty root too; off: no jail, only seccomp\n";
 static const char usage_tail[] = "  --help       show this help\n"
 				 "  --version    show the version\n"
 				 "\n"
@@ -62,6 +64,21 @@ static int parse_duration(const char *s, uint64_t *ns)
 			return n && *ns <= 366ULL * 86400 * 1000000000ULL ? 0 : -1;
 		}
 	return -1;
+}
+
+/* A uid or gid: decimal, below 2^32 - 1 (-1 means "unchanged" to the kernel);
+ * the rest of s in *end. */
+static int parse_id(const char *s, uint32_t *id, const char **end)
+{
+	uint64_t n = 0;
+	if (*s < '0' || *s > '9')
+		return -1;
+	for (; *s >= '0' && *s <= '9'; s++)
+		if ((n = n * 10 + (uint64_t)(*s - '0')) >= UINT32_MAX)
+			return -1;
+	*id = (uint32_t)n;
+	*end = s;
+	return 0;
 }
 
 /* "--name=value" or "--name value": the value, or NULL if arg is not --name. */
@@ -184,6 +201,23 @@ int options_parse(struct options *o, int argc, char **argv, const struct module 
 					 v);
 				return OPT_ERROR;
 			}
+		} else if ((v = opt_value("--user", argc, argv, &i, &missing))) {
+			const char *e;
+			int bad = parse_id(v, &o->uid, &e) < 0;
+			o->gid = o->uid;
+			if (!bad && *e == ':')
+				bad = parse_id(e + 1, &o->gid, &e) < 0;
+			if (bad || *e) {
+				snprintf(err, errlen, "invalid --user value '%s': expected UID or UID:GID", v);
+				return OPT_ERROR;
+			}
+			o->user = 1;
+		} else if ((v = opt_value("--jail", argc, argv, &i, &missing))) {
+			if (strcmp(v, "ns") && strcmp(v, "off")) {
+				snprintf(err, errlen, "invalid --jail value '%s': expected ns or off", v);
+				return OPT_ERROR;
+			}
+			o->jail = v[0] == 'n' ? JAIL_NS : JAIL_OFF;
 		} else if ((v = opt_value("--env", argc, argv, &i, &missing))) {
 			const char *eq = strchr(v, '=');
 			if (!eq || eq == v) {

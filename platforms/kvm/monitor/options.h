@@ -15,6 +15,7 @@
 #define MEM_MAX_UNSET UINT64_MAX /* no --mem-max given */
 
 enum { OPT_RUN, OPT_HELP, OPT_VERSION, OPT_ERROR };
+enum { JAIL_ON, JAIL_OFF, JAIL_NS }; /* the default, --jail=off, --jail=ns */
 
 struct module;
 
@@ -23,6 +24,9 @@ struct options {
 	uint64_t mem_max; /* growth limit; 0: no growth */
 	int stats;
 	uint64_t timeout_ns; /* --timeout; 0: none */
+	int jail; /* --jail: JAIL_* */
+	int user; /* --user given */
+	uint32_t uid, gid; /* --user=UID[:GID] */
 	const char *image;
 	int argc; /* guest argv: argv[0] is the image path */
 	char **argv;
