@@ -16,7 +16,9 @@ need_root() {
 	[ "$(id -u)" -eq 0 ] || skip "needs root (the monitor drops from root)"
 }
 
-# jailed OPTIONS...: boot the tiny guest asleep for 3 s with OPTIONS; once
+WRAP=()
+
+# jailed OPTIONS...: boot the tiny guest (under the command in WRAP, if any) asleep for 3 s with OPTIONS; once
 # it runs sandboxed, copy the monitor's /proc status, limits, namespaces and
 # root listing to $D, then stop it.
 jailed() {
@@ -25,7 +27,7 @@ jailed() {
 	# jail to lower.
 	(
 		ulimit -c 4096 2> /dev/null
-		exec "$RUN" "$@" "$TINY" sleep 3000
+		exec "${WRAP[@]}" "$RUN" "$@" "$TINY" sleep 3000
 	) > /dev/null 2> >(cat > "$D/err") &
 	local pid=$! i
 	for i in $(seq 1 150); do
@@ -52,6 +54,9 @@ limit() { # the soft limit of the /proc/PID/limits line starting with $1
 
 @test "started as root, the monitor runs as nobody: no groups, no capabilities, no new privileges" {
 	need_root
+	command -v setpriv > /dev/null || skip "setpriv is not installed"
+	# Supplementary groups to drop.
+	WRAP=(setpriv --groups=4,27 --)
 	jailed
 	[ "$(field Uid)" = "65534 65534 65534 65534" ]
 	[ "$(field Gid)" = "65534 65534 65534 65534" ]

@@ -240,6 +240,8 @@ int main(void)
 	   "the same store again with the same registers calls again");
 	g->r12 = db - 8;
 	ok(ring("\x49\x89\x44\x24\x08", 5, db, gpa) == 0, "mov %%rax,8(%%r12): SIB, disp8, REX.B");
+	g->rdx = db + 8;
+	ok(ring("\x48\x89\x42\xf8", 4, db, gpa) == 0, "mov %%rax,-8(%%rdx): a negative disp8");
 	g->rcx = gpa, g->rdx = db - 8 * gpa;
 	ok(ring("\x48\x89\x0c\xca", 4, db, gpa) == 0, "mov %%rcx,(%%rdx,%%rcx,8): index and scale");
 	g->r9 = gpa, g->rsi = db + 0x100;
