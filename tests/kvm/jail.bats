@@ -249,3 +249,24 @@ limit() { # the soft limit of the /proc/PID/limits line starting with $1
 	[ "$status" -eq 104 ]
 	[[ $output == *"--user needs root"* ]]
 }
+
+@test "--jail=ns: a tap attached before the new network namespace still carries the guest's frames" {
+	need_root
+	[ -c /dev/net/tun ] && command -v ip > /dev/null || skip "needs /dev/net/tun and ip"
+	local ns=tincan-jail$$
+	ip netns add "$ns" || skip "could not create a network namespace"
+	ip -n "$ns" link set lo up
+	ip -n "$ns" tuntap add tap0 mode tap
+	ip -n "$ns" link set tap0 up
+	ip -n "$ns" addr add 10.78.0.1/24 dev tap0
+	cp "$TINY" "$D/net.tc"
+	"$B/bin/tincan-mkimage" --net=net0 "$D/net.tc" > /dev/null
+	ip netns exec "$ns" "$RUN" --jail=ns --net=tap0 --ip=10.78.0.2/24 "$D/net.tc" net-echo 3000 > "$D/out" 2>&1 &
+	local pid=$!
+	run timeout 20 ip netns exec "$ns" ping -c 3 -i 0.2 -W 2 10.78.0.2
+	kill $pid 2> /dev/null || true
+	wait $pid || true
+	ip netns del "$ns"
+	echo "$output"
+	[[ $output == *" 0% packet loss"* ]]
+}
