@@ -21,6 +21,10 @@
  *        open keep working: a tap stays in its namespace.  It costs ~0.5 ms
  *        of start-up, most of it the network namespace: not the default.
  *   --jail=off  none of it; seccomp (with no-new-privs) still follows.
+ * Not done: a PID namespace (it only applies to children; the monitor has
+ * none and seccomp lets it make none), RLIMIT_NPROC (KVM's per-VM worker
+ * tasks count against the user) and RLIMIT_AS (guest memory is mapped in
+ * full up front, so growth needs no mmap, which seccomp forbids anyway).
  */
 #include <errno.h>
 #include <fcntl.h>
