@@ -439,3 +439,5 @@ FORCE:
 
 -include $(shell find $(B) -name '*.d' 2>/dev/null)
 TEST_BINS += $(B)/tests/ssp.tc
+# sandbox_enter sets RLIMIT_NOFILE through the jail's jail_limit.
+$(B)/tests/unit/test_seccomp: $(B)/host/platforms/kvm/monitor/jail.o

@@ -447,6 +447,29 @@ int tiny_main(const struct tc_boot_info *info)
 		(void)*(volatile uint64_t *)(uintptr_t)(TC_DOORBELL_BASE + 8);
 	} else if (seq(cmd, "doorbell-short")) {
 		*(volatile uint8_t *)(uintptr_t)(TC_DOORBELL_BASE + 8) = 1;
+	} else if (seq(cmd, "doorbell-sse")) {
+		/* One 16-byte store: KVM hands it over as two 8-byte doorbell
+		 * writes, exit(7) and then a wait. */
+		static struct tc_hc_exit ex = { 7 };
+		uint64_t v[2] = { (uint64_t)(uintptr_t)&ex, (uint64_t)(uintptr_t)&ex };
+		__asm__ __volatile__("movdqu (%0), %%xmm0; movdqu %%xmm0, (%1)"
+				     :
+				     : "r"(v), "r"(TC_DOORBELL_BASE + 8ULL * TC_HC_EXIT)
+				     : "xmm0", "memory");
+	} else if (seq(cmd, "doorbell-imm")) {
+		/* A plain 8-byte store of a sign-extended imm32 is a hypercall too. */
+		static struct tc_hc_exit ex = { 9 };
+		__asm__ __volatile__("movq %0, (%1)"
+				     :
+				     : "e"(&ex), "r"(TC_DOORBELL_BASE + 8ULL * TC_HC_EXIT)
+				     : "memory");
+	} else if (seq(cmd, "calls")) {
+		/* arg hypercalls, as fast as they go. */
+		for (uint64_t i = num(arg); i; i--) {
+			struct tc_hc_wait w = { 0, 0, 0 };
+			tc_hypercall(TC_HC_WAIT, &w);
+		}
+		exit_(0);
 	} else if (seq(cmd, "ud2")) {
 		__asm__ __volatile__("ud2");
 	} else if (seq(cmd, "hlt")) {

@@ -154,6 +154,21 @@ setup() { need_kvm; }
 	first_line_has "1-byte doorbell write"
 }
 
+@test "a 16-byte SSE store to a doorbell is refused before either half rings" {
+	# Its first half alone would be exit(7).
+	boot "$TINY" doorbell-sse
+	[ "$status" -eq 102 ]
+	first_line_has "rang doorbell 0xc0000018 by other than one 8-byte mov"
+	[[ ${lines[1]} == "  rip 0x"* ]]
+}
+@test "a doorbell rung by a mov of an immediate is refused; many register movs are hypercalls" {
+	boot "$TINY" doorbell-imm
+	[ "$status" -eq 102 ]
+	first_line_has "by other than one 8-byte mov"
+	boot "$TINY" calls 1000
+	[ "$status" -eq 0 ]
+}
+
 # ---- faults: status 101, reason, address, symbolized backtrace ----
 @test "a panic reports the message and a backtrace, status 100" {
 	boot "$TINY" panic
@@ -292,6 +307,8 @@ Boot IMAGE (a program linked by tincan-cc) as a KVM guest; ARGS become its argv[
                before it is ended with 128+signal (default 5s; 0: at once)
   --console-rate=N  at most N bytes of console output a second (the guest waits)
   --net-rate=N  at most N frames sent a second per net device (more are dropped)
+  --user=UID[:GID]  as root, run as UID (default 65534; with --dir, its owner)
+  --jail=ns|off  ns: new namespaces and an empty root too; off: no jail, only seccomp
   --net=[NAME:]TAP      attach an existing tap device to the image's net device NAME
                         (NAME may be left out when the image declares one)
   --net-mac=[NAME:]MAC  the guest's MAC (default: random, locally administered)

@@ -109,6 +109,16 @@ static int doorbell(struct kvm_run *run, uint64_t addr, int is_write, unsigned l
 	return 0;
 }
 
+/* A doorbell write at addr by the n instruction bytes ins, just before
+ * rip (KVM reports the exit with rip past the store). */
+static int ring(const char *ins, size_t n, uint64_t addr, uint64_t gpa)
+{
+	uint64_t at = 0x10100;
+	memcpy(vm.mem + at, ins, n);
+	vm.run->s.regs.regs.rip = at + n;
+	return doorbell(vm.run, addr, 1, 8, gpa);
+}
+
 static int reg(const struct hc_def *d)
 {
 	fatal_status = -1;
@@ -220,8 +230,45 @@ int main(void)
 	struct kvm_run run;
 	memset(&run, 0, sizeof run);
 	vm.run = &run;
+	struct kvm_regs *g = &run.s.regs.regs;
+	const uint64_t db = TC_DOORBELL_BASE + 8;
 	*guest_arg = (struct t_arg){ 1, 2, 0 };
-	ok(doorbell(&run, TC_DOORBELL_BASE + 8, 1, 8, gpa) == 0 && guest_arg->ret == 3, "a doorbell write calls");
+	g->rax = gpa, g->rdx = db;
+	ok(ring("\x48\x89\x02", 3, db, gpa) == 0 && guest_arg->ret == 3, "a doorbell write by mov %%rax,(%%rdx) calls");
+	*guest_arg = (struct t_arg){ 1, 2, 0 };
+	ok(ring("\x48\x89\x02", 3, db, gpa) == 0 && guest_arg->ret == 3,
+	   "the same store again with the same registers calls again");
+	g->r12 = db - 8;
+	ok(ring("\x49\x89\x44\x24\x08", 5, db, gpa) == 0, "mov %%rax,8(%%r12): SIB, disp8, REX.B");
+	g->rdx = db + 8;
+	ok(ring("\x48\x89\x42\xf8", 4, db, gpa) == 0, "mov %%rax,-8(%%rdx): a negative disp8");
+	g->rcx = gpa, g->rdx = db - 8 * gpa;
+	ok(ring("\x48\x89\x0c\xca", 4, db, gpa) == 0, "mov %%rcx,(%%rdx,%%rcx,8): index and scale");
+	g->r9 = gpa, g->rsi = db + 0x100;
+	ok(ring("\x4c\x89\x8e\x00\xff\xff\xff", 7, db, gpa) == 0, "mov %%r9,-0x100(%%rsi): disp32, REX.R");
+	g->rdx = db;
+	int before = calls;
+	ok(ring("\xf3\x0f\x7f\x02", 4, db, gpa) && fatal_status == TC_STATUS_ABI && calls == before &&
+	       strstr(fatal_msg, "by other than one 8-byte mov"),
+	   "a 16-byte movdqu %%xmm0,(%%rdx) is refused at its first piece: %s", fatal_msg);
+	ok(ring("\x48\x89\x02", 3, db, gpa + 8) && calls == before, "a mov of another value is refused");
+	ok(ring("\x48\x89\x12", 3, db, gpa) && calls == before, "a mov to another address is refused");
+	ok(ring("\x89\x02", 2, db, gpa) && calls == before, "no REX.W: refused");
+	/* Bytes before rip that decode two ways: mov %rax,(%rdx) for the first
+	 * piece of a wide store and mov %rax,0x28948d0(%rbx) for its second.
+	 * Between the pieces no register changes: the second is refused. */
+	static const struct hc_def t_in2 = HC_ENTRY_IN(2, "test_in2", struct tc_hc_exit, t_in_handler);
+	reg(&t_in2);
+	g->rbx = db + 8 - 0x28948d0;
+	ok(ring("\x48\x89\x83\xd0\x48\x89\x02", 7, db, gpa) == 0 && calls == before + 1, "a crafted first piece calls");
+	ok(ring("\x48\x89\x83\xd0\x48\x89\x02", 7, db + 8, gpa) && calls == before + 1 && fatal_status == TC_STATUS_ABI,
+	   "its second piece, with the same registers, is refused");
+	g->rbx++;
+	ok(ring("\x48\x89\x83\xd0\x48\x89\x02", 7, db + 8, gpa) && calls == before + 1,
+	   "(and the crafted second decode is exact)");
+	g->rbx--, g->rsi++;
+	ok(ring("\x48\x89\x83\xd0\x48\x89\x02", 7, db + 8, gpa) == 0 && calls == before + 2,
+	   "after any register change the same bytes may call");
 	ok(doorbell(&run, TC_DOORBELL_BASE + 8, 0, 8, gpa) && fatal_status == TC_STATUS_ABI &&
 	       strstr(fatal_msg, "read from the hypercall doorbells"),
 	   "a doorbell read: %s", fatal_msg);

@@ -143,12 +143,34 @@ int main(void)
 	ok(parse(&o, err, "--devx=1", "img", NULL) == OPT_ERROR && strstr(err, "unknown option '--devx=1'"),
 	   "a prefix of a module option is not it: %s", err);
 
+	ok(parse(&o, err, "img", NULL) == OPT_RUN && o.jail == JAIL_ON && !o.user, "the jail is on by default");
+	ok(parse(&o, err, "--user=1234:5678", "--jail=ns", "img", NULL) == OPT_RUN && o.user && o.uid == 1234 &&
+	       o.gid == 5678 && o.jail == JAIL_NS,
+	   "--user=UID:GID --jail=ns");
+	ok(parse(&o, err, "--user", "42", "--jail", "off", "img", NULL) == OPT_RUN && o.uid == 42 && o.gid == 42 &&
+	       o.jail == JAIL_OFF,
+	   "--user UID: GID the same; --jail off");
+	ok(parse(&o, err, "--user=4294967294:0", "img", NULL) == OPT_RUN && o.uid == 4294967294u && o.gid == 0,
+	   "the largest uid");
+	ok(parse(&o, err, "--user=4294967295", "img", NULL) == OPT_ERROR &&
+	       strcmp(err, "invalid --user value '4294967295': expected UID or UID:GID") == 0,
+	   "uid -1 is refused: %s", err);
+	ok(parse(&o, err, "--user=1:", "img", NULL) == OPT_ERROR &&
+	       parse(&o, err, "--user=+1", "img", NULL) == OPT_ERROR &&
+	       parse(&o, err, "--user=1:2:3", "img", NULL) == OPT_ERROR,
+	   "--user: no empty GID, no sign, no third part");
+	ok(parse(&o, err, "--jail=yes", "img", NULL) == OPT_ERROR && strstr(err, "expected ns or off"),
+	   "--jail=yes: %s", err);
+
 	char text[4096] = "";
-	FILE *f = fmemopen(text, sizeof text - 1, "w");
-	options_usage(f, mods);
+	FILE *f = tmpfile();
+	options_usage(fileno(f), mods);
+	rewind(f);
+	if (fread(text, 1, sizeof text - 1, f) == 0)
+		text[0] = '\0';
 	fclose(f);
 	ok(strncmp(text, "usage: tincan-run", 17) == 0, "usage starts with the synopsis");
-	ok(strstr(text, "  --net-rate=N  at most N frames sent a second per net device (more are dropped)\n"
+	ok(strstr(text, "  --jail=ns|off  ns: new namespaces and an empty root too; off: no jail, only seccomp\n"
 			"  --dev=X  a device\n"
 			"  --help       show this help\n"),
 	   "module usage lines between the generic options and --help");

@@ -1,11 +1,17 @@
 /* The monitor's real seccomp filter (platforms/kvm/monitor/seccomp.c),
  * installed in forked children: a permitted call succeeds and the child
  * goes on, a forbidden call kills it by SIGSYS, and a read on an fd the
- * filter was not told about kills it too. */
+ * filter was not told about kills it too; so does an ioctl on any fd but
+ * the vCPU's (and the VM's, for memory slots when memory grows), and the
+ * fd limit it sets holds. */
+#include <fcntl.h>
+#include <linux/kvm.h>
 #include <signal.h>
+#include <sys/ioctl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/mman.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -27,7 +33,23 @@ void die(int status, const char *fmt, ...)
 	_exit(status);
 }
 
-enum { PERMITTED, FORBIDDEN, WRONG_FD, DONTNEED, WILLNEED };
+enum {
+	PERMITTED,
+	FORBIDDEN,
+	WRONG_FD,
+	DONTNEED, /* madvise(MADV_DONTNEED): a guard page */
+	WILLNEED, /* madvise with other advice */
+	IOCTL_VCPU, /* KVM_RUN and register reads on the vCPU fd */
+	IOCTL_OTHER_FD, /* KVM_RUN on another fd */
+	IOCTL_OTHER_REQ, /* another request on the vCPU fd */
+	SLOT_VM, /* a memory slot on the VM fd, memory growing */
+	SLOT_VCPU, /* a memory slot on the vCPU fd */
+	SLOT_FIXED, /* a memory slot on the VM fd, memory fixed */
+	NOFILE, /* the fd limit */
+};
+
+static int nofile_seen;
+static unsigned long nofile_cur, nofile_max;
 
 /* Runs one call under the filter in a child; returns its wait status. */
 static int under_filter(int what)
@@ -43,7 +65,9 @@ static int under_filter(int what)
 		struct mod_fds f = { 0 };
 		f.rd[f.nrd++] = (unsigned)p[0];
 		f.wr[f.nwr++] = (unsigned)p[1];
-		sandbox_enter(&f, 0);
+		/* Stand-ins for the vCPU and VM fds: the filter looks at numbers. */
+		int vcpu = open("/dev/null", O_RDONLY), vmfd = open("/dev/null", O_RDONLY);
+		sandbox_enter(&f, vcpu, what == SLOT_VM || what == SLOT_VCPU ? vmfd : -1, 9);
 		char c = 'x';
 		struct timespec ts;
 		switch (what) {
@@ -61,8 +85,38 @@ static int under_filter(int what)
 				syscall(SYS_exit_group, 4);
 			break;
 		case WILLNEED: syscall(SYS_madvise, page, 4096, MADV_WILLNEED); break;
+		case IOCTL_VCPU:
+			ioctl(vcpu, KVM_RUN, 0);
+			ioctl(vcpu, KVM_GET_REGS, 0);
+			ioctl(vcpu, KVM_GET_SREGS, 0);
+			break;
+		case IOCTL_OTHER_FD: ioctl(vmfd, KVM_RUN, 0); break;
+		case IOCTL_OTHER_REQ: ioctl(vcpu, KVM_SET_REGS, 0); break;
+		case SLOT_VM: ioctl(vmfd, KVM_SET_USER_MEMORY_REGION, 0); break;
+		case SLOT_VCPU: ioctl(vcpu, KVM_SET_USER_MEMORY_REGION, 0); break;
+		case SLOT_FIXED: ioctl(vmfd, KVM_SET_USER_MEMORY_REGION, 0); break;
+		case NOFILE: syscall(SYS_read, p[0], &c, 1); break; /* the parent looks meanwhile */
 		}
 		syscall(SYS_exit_group, 7);
+	}
+	if (what == NOFILE) {
+		/* Bounded: 2 s for the child to get as far as its filter. */
+		char path[64], buf[4096];
+		snprintf(path, sizeof path, "/proc/%d/limits", (int)pid);
+		for (int i = 0; i < 200 && !nofile_seen; i++) {
+			FILE *f = fopen(path, "r");
+			size_t n = f ? fread(buf, 1, sizeof buf - 1, f) : 0;
+			if (f)
+				fclose(f);
+			buf[n] = '\0';
+			char *l = strstr(buf, "Max open files");
+			nofile_seen =
+			    l && sscanf(l, "Max open files %lu %lu", &nofile_cur, &nofile_max) == 2 && nofile_cur == 9;
+			if (!nofile_seen)
+				nanosleep(&(struct timespec){ 0, 10000000 }, NULL);
+		}
+		if (write(p[1], "x", 1) != 1)
+			return -1;
 	}
 	close(p[0]);
 	close(p[1]);
@@ -86,5 +140,21 @@ int main(void)
 	ok(WIFEXITED(st) && WEXITSTATUS(st) == 7, "madvise(MADV_DONTNEED) passes the filter (status 0x%x)", st);
 	st = under_filter(WILLNEED);
 	ok(WIFSIGNALED(st) && WTERMSIG(st) == SIGSYS, "madvise with other advice kills by SIGSYS (status 0x%x)", st);
+	st = under_filter(IOCTL_VCPU);
+	ok(WIFEXITED(st) && WEXITSTATUS(st) == 7, "KVM_RUN, KVM_GET_REGS, KVM_GET_SREGS on the vCPU fd pass (0x%x)",
+	   st);
+	st = under_filter(IOCTL_OTHER_FD);
+	ok(WIFSIGNALED(st) && WTERMSIG(st) == SIGSYS, "KVM_RUN on another fd kills (0x%x)", st);
+	st = under_filter(IOCTL_OTHER_REQ);
+	ok(WIFSIGNALED(st) && WTERMSIG(st) == SIGSYS, "KVM_SET_REGS on the vCPU fd kills (0x%x)", st);
+	st = under_filter(SLOT_VM);
+	ok(WIFEXITED(st) && WEXITSTATUS(st) == 7, "a memory slot on the VM fd passes when memory grows (0x%x)", st);
+	st = under_filter(SLOT_VCPU);
+	ok(WIFSIGNALED(st) && WTERMSIG(st) == SIGSYS, "a memory slot on the vCPU fd kills (0x%x)", st);
+	st = under_filter(SLOT_FIXED);
+	ok(WIFSIGNALED(st) && WTERMSIG(st) == SIGSYS, "a memory slot kills when memory is fixed (0x%x)", st);
+	st = under_filter(NOFILE);
+	ok(WIFEXITED(st) && WEXITSTATUS(st) == 7 && nofile_seen && nofile_max == 9,
+	   "RLIMIT_NOFILE is set, soft %lu and hard %lu (0x%x)", nofile_cur, nofile_max, st);
 	return done_testing();
 }

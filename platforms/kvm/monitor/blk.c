@@ -69,32 +69,12 @@ static int declared(const struct tc_manifest *m, const char *name, int *count, c
 	return found;
 }
 
-static void attach(struct vm *vm, struct tc_boot_info *bi, const char *arg)
+/* Before the jail, before the manifest is known: open, check and lock FILE. */
+static void open_file(struct vm *vm, const char *arg)
 {
-	const struct tc_manifest *m = vm->img.manifest;
-	char list[TC_MFT_DEVICES_MAX * (TC_MFT_DEVNAME_MAX + 2) + 8], name[TC_MFT_DEVNAME_MAX];
-	const char *colon = strchr(arg, ':'), *path = arg;
-	int count, idx;
-
-	if (colon) {
-		if (colon == arg || (size_t)(colon - arg) >= sizeof name || !colon[1])
-			die(TC_STATUS_USAGE, "invalid --block=%s: expected NAME:FILE or FILE", arg);
-		memcpy(name, arg, (size_t)(colon - arg));
-		name[colon - arg] = '\0';
-		path = colon + 1;
-		idx = declared(m, name, &count, list, sizeof list);
-		if (idx < 0)
-			die(TC_STATUS_USAGE, "--block=%s: %s declares no block device '%s' (it declares: %s)", arg,
-			    vm->image_path, name, list);
-	} else {
-		idx = declared(m, NULL, &count, list, sizeof list);
-		if (count != 1)
-			die(TC_STATUS_USAGE, "--block=%s: %s declares %d block devices (%s): pass --block=NAME:FILE",
-			    arg, vm->image_path, count, list);
-	}
-	for (unsigned j = 0; j < ndevs; j++)
-		if (strcmp(bi->blk[j].name, m->devices[idx].name) == 0)
-			die(TC_STATUS_USAGE, "--block=%s: block device '%s' given twice", arg, m->devices[idx].name);
+	const char *colon = strchr(arg, ':'), *path = colon ? colon + 1 : arg;
+	if (colon && (colon == arg || colon - arg >= TC_MFT_DEVNAME_MAX || !colon[1]))
+		die(TC_STATUS_USAGE, "invalid --block=%s: expected NAME:FILE or FILE", arg);
 
 	struct blk_dev *d = &devs[ndevs];
 	struct stat st;
@@ -110,7 +90,7 @@ static void attach(struct vm *vm, struct tc_boot_info *bi, const char *arg)
 		die(errno == ENOENT || errno == EACCES || errno == EISDIR || errno == ENOTDIR ? TC_STATUS_USAGE
 											      : TC_STATUS_HOST,
 		    "--block=%s: %s: %s", arg, path, strerror(errno));
-	if (fstat(d->fd, &st) < 0)
+	if (sys_fstat(d->fd, &st) < 0)
 		die(TC_STATUS_HOST, "--block=%s: %s: %s", arg, path, strerror(errno));
 	if (!S_ISREG(st.st_mode))
 		die(TC_STATUS_USAGE, "--block=%s: %s is not a regular file", arg, path);
@@ -119,31 +99,69 @@ static void attach(struct vm *vm, struct tc_boot_info *bi, const char *arg)
 		    "--block=%s: %s has %lld bytes, not a positive multiple of %d (make one with: "
 		    "truncate -s 64M %s)",
 		    arg, path, (long long)st.st_size, TC_BLK_SECTOR, path);
-	for (unsigned j = 0; j < ndevs; j++) {
-		struct stat o;
-		if (fstat(devs[j].fd, &o) == 0 && o.st_dev == st.st_dev && o.st_ino == st.st_ino)
-			die(TC_STATUS_USAGE, "--block=%s: %s is already attached as '%s'", arg, path, bi->blk[j].name);
-	}
-	/* Two monitors writing one disk would corrupt it. */
-	if (flock(d->fd, LOCK_EX | LOCK_NB) < 0)
-		die(errno == EWOULDBLOCK ? TC_STATUS_USAGE : TC_STATUS_HOST, "--block=%s: %s is busy (%s)", arg, path,
-		    errno == EWOULDBLOCK ? "another tincan-run has it attached" : strerror(errno));
 	d->sectors = (uint64_t)st.st_size / TC_BLK_SECTOR;
+	/* The jail's file-size limit must let every disk be written to its end. */
+	if ((uint64_t)st.st_size > vm->write_max)
+		vm->write_max = (uint64_t)st.st_size;
+	ndevs++;
+}
 
-	struct tc_boot_blk *b = &bi->blk[ndevs];
+static void open_files(struct vm *vm, struct tc_boot_info *bi)
+{
+	(void)bi;
+	for (int i = 0; i < nargs; i++)
+		open_file(vm, args[i]);
+}
+
+/* Match the i-th --block with a block device the manifest declares. */
+static void attach(struct vm *vm, struct tc_boot_info *bi, unsigned i)
+{
+	const struct tc_manifest *m = vm->img.manifest;
+	char list[TC_MFT_DEVICES_MAX * (TC_MFT_DEVNAME_MAX + 2) + 8], name[TC_MFT_DEVNAME_MAX];
+	const char *arg = args[i], *colon = strchr(arg, ':');
+	int count, idx;
+
+	if (colon) {
+		memcpy(name, arg, (size_t)(colon - arg));
+		name[colon - arg] = '\0';
+		idx = declared(m, name, &count, list, sizeof list);
+		if (idx < 0)
+			die(TC_STATUS_USAGE, "--block=%s: %s declares no block device '%s' (it declares: %s)", arg,
+			    vm->image_path, name, list);
+	} else {
+		idx = declared(m, NULL, &count, list, sizeof list);
+		if (count != 1)
+			die(TC_STATUS_USAGE, "--block=%s: %s declares %d block devices (%s): pass --block=NAME:FILE",
+			    arg, vm->image_path, count, list);
+	}
+	for (unsigned j = 0; j < i; j++)
+		if (strcmp(bi->blk[j].name, m->devices[idx].name) == 0)
+			die(TC_STATUS_USAGE, "--block=%s: block device '%s' given twice", arg, m->devices[idx].name);
+	struct stat st, o;
+	if (sys_fstat(devs[i].fd, &st) < 0)
+		die(TC_STATUS_HOST, "--block=%s: %s", arg, strerror(errno));
+	for (unsigned j = 0; j < i; j++)
+		if (sys_fstat(devs[j].fd, &o) == 0 && o.st_dev == st.st_dev && o.st_ino == st.st_ino)
+			die(TC_STATUS_USAGE, "--block=%s: %s is already attached as '%s'", arg, devs[i].path,
+			    bi->blk[j].name);
+	/* Two monitors writing one disk would corrupt it. */
+	if (flock(devs[i].fd, LOCK_EX | LOCK_NB) < 0)
+		die(errno == EWOULDBLOCK ? TC_STATUS_USAGE : TC_STATUS_HOST, "--block=%s: %s is busy (%s)", arg,
+		    devs[i].path, errno == EWOULDBLOCK ? "another tincan-run has it attached" : strerror(errno));
+
+	struct tc_boot_blk *b = &bi->blk[i];
 	snprintf(b->name, sizeof b->name, "%s", m->devices[idx].name);
 	memcpy(b->mount, m->mounts[idx], sizeof b->mount);
 	b->mount[sizeof b->mount - 1] = '\0';
-	b->sectors = d->sectors;
+	b->sectors = devs[i].sectors;
 	b->sector_size = TC_BLK_SECTOR;
-	b->flags = d->ro ? TC_BLK_RO : 0;
-	ndevs++;
+	b->flags = devs[i].ro ? TC_BLK_RO : 0;
 }
 
 static void configure(struct vm *vm, struct tc_boot_info *bi)
 {
-	for (int i = 0; i < nargs; i++)
-		attach(vm, bi, args[i]);
+	for (unsigned i = 0; i < ndevs; i++)
+		attach(vm, bi, i);
 	bi->nblk = ndevs;
 }
 
@@ -298,6 +316,7 @@ const struct module blk_module = {
 	.usage = "  --block=[NAME:]FILE   attach a disk file (its size a multiple of 512) to the image's block\n"
 		 "                        device NAME (NAME may be left out when the image declares one);\n"
 		 "                        a read-only file makes a read-only device\n",
+	.open = open_files,
 	.configure = configure,
 	.fds = fds,
 	.wait_before = wait_before,

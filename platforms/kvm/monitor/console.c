@@ -139,7 +139,7 @@ static void configure(struct vm *vm, struct tc_boot_info *bi)
 	(void)vm;
 	/* fds 0..2 are open (main.c): fstat fails only if the kernel does. */
 	for (int fd = 1; fd <= 2; fd++)
-		waits[fd] = fstat(fd, &st[fd]) == 0 && (S_ISFIFO(st[fd].st_mode) || S_ISSOCK(st[fd].st_mode));
+		waits[fd] = sys_fstat(fd, &st[fd]) == 0 && (S_ISFIFO(st[fd].st_mode) || S_ISSOCK(st[fd].st_mode));
 	shared = st[1].st_dev == st[2].st_dev && st[1].st_ino == st[2].st_ino;
 	bi->tty = (isatty(0) ? TC_TTY_STDIN : 0) | (isatty(1) ? TC_TTY_STDOUT : 0) | (isatty(2) ? TC_TTY_STDERR : 0);
 }

@@ -16,6 +16,7 @@
 
 #include "module.h"
 #include "monitor.h"
+#include "options.h"
 
 /* What the wait hypercall can poll, gathered once before the sandbox. */
 static struct mod_fds fds;
@@ -291,6 +292,13 @@ static const struct hc_def core_hc[] = {
 	HC_ENTRY_IN(TC_HC_PANIC, "panic", struct tc_hc_panic, hc_panic),
 };
 
+void modules_open(struct vm *vm, struct tc_boot_info *bi)
+{
+	for (const struct module *const *m = modules; *m; m++)
+		if ((*m)->open)
+			(*m)->open(vm, bi);
+}
+
 void modules_configure(struct vm *vm, struct tc_boot_info *bi)
 {
 	bi->caps |= TC_CAP_HOST_SIGNALS | TC_CAP_GUARD;
@@ -315,5 +323,8 @@ void modules_start(struct vm *vm)
 	for (unsigned i = 0; i < fds.nwait; i++)
 		wait_known |= fds.wait[i].ev;
 	wait_known |= EV_SIGS;
-	sandbox_enter(&fds, vm->lay.grows);
+	unsigned nofile = 0;
+	if (vm->jail != JAIL_OFF)
+		nofile = fds.ndir && fds.dyn_hi > FDS_MAX + 1 ? fds.dyn_hi : FDS_MAX + 1;
+	sandbox_enter(&fds, vm->vcpu, vm->lay.grows ? vm->vmfd : -1, nofile);
 }

@@ -122,12 +122,14 @@ static void add(struct tc_boot_info *bi, const char *arg)
 	dirs[ndirs++] = (struct hdir){ fd, ro != NULL };
 }
 
-static void configure(struct vm *vm, struct tc_boot_info *bi)
+/* Before the jail: it may leave us without a /proc or a right to HOST's path. */
+static void open_dirs(struct vm *vm, struct tc_boot_info *bi)
 {
-	(void)vm;
 	for (unsigned i = 0; i < nargs; i++)
 		add(bi, args[i]);
 	bi->ndir = ndirs;
+	if (ndirs)
+		vm->share_fd = dirs[0].fd + 1;
 	if (cwd) {
 		if ((!normal(cwd) && strcmp(cwd, "/")) || strlen(cwd) >= sizeof bi->cwd)
 			die(TC_STATUS_USAGE, "--cwd=%s: not an absolute normal path under %d bytes", cwd,
@@ -145,12 +147,13 @@ static void start(struct vm *vm)
 	if (!ndirs)
 		return;
 	for (fd = 0; fd < 1024; fd++)
-		if (fcntl(fd, F_GETFD) >= 0)
+		if (sys_fcntl(fd, F_GETFD, 0) >= 0)
 			hi = fd;
-	while ((fd = open("/dev/null", O_RDONLY | O_CLOEXEC)) >= 0 && fd < hi)
+	/* dup, not /dev/null: the jail may have left no /dev. */
+	while ((fd = sys_fcntl(dirs[0].fd, F_DUPFD_CLOEXEC, 0)) >= 0 && fd < hi)
 		;
 	if (fd < 0)
-		die(TC_STATUS_HOST, "/dev/null: %s", strerror(errno));
+		die(TC_STATUS_HOST, "--dir: %s", strerror(errno));
 	close(fd);
 	first_fd = (unsigned)fd;
 }
@@ -382,7 +385,7 @@ const struct module dir_module = {
 		 "                        share the host directory HOST at GUEST (default: its own path),\n"
 		 "                        read-only with :ro; nothing outside it is reachable (repeatable)\n"
 		 "  --cwd=PATH            the guest's working directory (default /)\n",
-	.configure = configure,
+	.open = open_dirs,
 	.start = start,
 	.fds = fds,
 	.hc = hc,

@@ -6,8 +6,10 @@
  * Device options (--net=[NAME:]TAP, --net-mac=[NAME:]MAC, --ip=ADDR/PREFIX,
  * --gw=ADDR) come from the device modules (modules.c); --help lists them.
  *
- * Order matters for start-up time: everything that can fail because of the
- * command line or the image is checked before /dev/kvm is touched.
+ * Order: the command line; every host file opened (image, /dev/kvm, the
+ * modules'); the jail (jail.c); only then the image is parsed and laid out,
+ * and everything that can fail because of it is checked before a VM is
+ * created; the guest is loaded; the sandbox (seccomp.c); the run.
  */
 #include <elf.h>
 #include <errno.h>
@@ -96,7 +98,7 @@ static const uint8_t *map_image(const char *path, size_t *size)
 	if (fd < 0)
 		die(errno == ENOENT || errno == EACCES ? TC_STATUS_IMAGE : TC_STATUS_HOST, "%s: %s", path,
 		    strerror(errno));
-	if (fstat(fd, &st) < 0)
+	if (sys_fstat(fd, &st) < 0)
 		die(TC_STATUS_HOST, "%s: %s", path, strerror(errno));
 	if (!S_ISREG(st.st_mode))
 		die(TC_STATUS_IMAGE, "%s: not a regular file", path);
@@ -188,15 +190,16 @@ int main(int argc, char **argv)
 	/* If we were started with fd 0, 1 or 2 closed, /dev/kvm or the image
 	 * would land there and the guest's console would reach it: fill the gaps. */
 	for (int fd = 0; fd < 3; fd++)
-		if (fcntl(fd, F_GETFD) < 0 && open("/dev/null", O_RDWR) != fd)
+		if (sys_fcntl(fd, F_GETFD, 0) < 0 && open("/dev/null", O_RDWR) != fd)
 			die(TC_STATUS_HOST, "cannot open /dev/null for closed fd %d", fd);
 	switch (options_parse(&o, argc, argv, modules, err, sizeof err)) {
-	case OPT_HELP: options_usage(stdout, modules); return 0;
+	case OPT_HELP: options_usage(1, modules); return 0;
 	case OPT_VERSION: {
 		/* snprintf, not printf: the monitor carries no stdio formatting (format.c). */
 		char v[128];
-		snprintf(v, sizeof v, "tincan-run %s (guest ABI v%d)\n", TINCAN_VERSION, TC_ABI_VERSION);
-		fputs(v, stdout);
+		int n = snprintf(v, sizeof v, "tincan-run %s (guest ABI v%d)\n", TINCAN_VERSION, TC_ABI_VERSION);
+		if (write(1, v, (size_t)n) < 0)
+			return 1;
 		return 0;
 	}
 	case OPT_ERROR: die(TC_STATUS_USAGE, "%s (try tincan-run --help)", err);
@@ -216,6 +219,11 @@ int main(int argc, char **argv)
 	size_t size;
 	sigbus_path = o.image;
 	const uint8_t *file = map_image(o.image, &size);
+	struct tc_boot_info bi = { 0 };
+	vm_open(&vm);
+	modules_open(&vm, &bi);
+	jail_enter(&vm, &o);
+
 	/* The pc platform's images (tincan-mkimage --iso) boot elsewhere. */
 	if (size > 0x8006 && memcmp(file + 0x8001, "CD001", 5) == 0)
 		die(TC_STATUS_IMAGE, "%s is a bootable ISO: boot it with qemu-system-x86_64 -cdrom %s (or see README)",
@@ -267,7 +275,6 @@ int main(int argc, char **argv)
 		die(TC_STATUS_IMAGE, "%s: %s", o.image, err);
 	}
 
-	struct tc_boot_info bi = { 0 };
 	modules_configure(&vm, &bi);
 
 	vm_create(&vm);

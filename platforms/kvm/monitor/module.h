@@ -51,8 +51,11 @@ void fds_wait(struct mod_fds *f, int fd, uint64_t ev, const char *gone);
 struct module {
 	const struct mod_option *options; /* ends with { NULL } */
 	const char *usage; /* its lines in --help */
-	/* Before the VM exists: check the options against the image, open
-	 * host resources, describe the device in bi. */
+	/* Before the jail (jail.c) and before the image is read: open host
+	 * resources.  Nothing may depend on the image yet. */
+	void (*open)(struct vm *vm, struct tc_boot_info *bi);
+	/* Before the VM exists: check the options against the image and
+	 * describe the device in bi. */
 	void (*configure)(struct vm *vm, struct tc_boot_info *bi);
 	/* After the boot info is in guest memory, before the sandbox. */
 	void (*start)(struct vm *vm);
@@ -72,7 +75,9 @@ struct module {
 /* modules.c: the modules, NULL-terminated. */
 extern const struct module *const modules[];
 
-/* core.c: set up every module, in list order. */
+/* core.c: open every module's host resources, then set up every module,
+ * in list order. */
+void modules_open(struct vm *vm, struct tc_boot_info *bi);
 void modules_configure(struct vm *vm, struct tc_boot_info *bi);
 /* Start every module, fill the hypercall table, enter the sandbox. */
 void modules_start(struct vm *vm);

@@ -4,12 +4,26 @@
 
 #include <stdint.h>
 #include <stdnoreturn.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 
 #include "../abi.h"
 #include "elfimage.h"
 #include "layout.h"
 
 struct kvm_run;
+
+/* fstat and fcntl as bare system calls: musl's wrappers carry fallbacks
+ * for old kernels (~1 KiB) that the monitor's 64 KiB budget cannot spare. */
+static inline int sys_fstat(int fd, struct stat *st)
+{
+	return (int)syscall(SYS_fstat, fd, st);
+}
+static inline int sys_fcntl(int fd, int cmd, int arg)
+{
+	return (int)syscall(SYS_fcntl, fd, cmd, arg);
+}
 
 /* A token bucket: rate tokens a second (0: no limit), at most a second's. */
 struct bucket {
@@ -35,6 +49,9 @@ struct vm {
 	uint64_t forged, over_rate; /* tx frames dropped: a source MAC not the guest's, over --net-rate */
 	struct bucket console; /* --console-rate */
 	uint64_t net_rate; /* --net-rate; 0: none */
+	int share_fd; /* the first --dir's fd + 1; 0: none */
+	uint64_t write_max; /* the largest --block file: the jail's RLIMIT_FSIZE */
+	int jail; /* --jail: JAIL_* (options.h) */
 };
 
 /* Messages: one line to stderr, prefixed "tincan-run: " (and after a
@@ -53,6 +70,8 @@ int console_midline(void);
 void console_flush(struct vm *vm);
 
 /* kvm.c: create the VM, load the image into it, set up the vCPU. */
+/* kvm.c: open /dev/kvm, create the VM, load the image into it, set up the vCPU. */
+void vm_open(struct vm *vm);
 void vm_create(struct vm *vm);
 void vm_load(struct vm *vm, uint64_t entry, uint64_t boot_info);
 void vm_clock(struct tc_boot_info *bi, const struct vm *vm);
@@ -84,10 +103,18 @@ noreturn void guest_shutdown(struct vm *vm);
 /* guard.c: TC_HC_GUARD; is gpa a heap page the guest made a guard page? */
 void hc_guard(struct vm *vm, void *arg);
 int guard_at(const struct vm *vm, uint64_t gpa);
+/* jail.c: after the host files are open, before the image is read: the
+ * user, groups, privileges, namespaces, root and limits of --jail/--user. */
+struct options;
+void jail_enter(struct vm *vm, const struct options *o);
+/* Set resource res's soft and hard limits to v. */
+void jail_limit(int res, uint64_t v);
 
 /* seccomp.c: from here on only the system calls the run loop needs, with
- * I/O on the fds the modules name (module.h). */
+ * I/O on the fds the modules name (module.h), ioctl on vcpu only (and, if
+ * vmfd >= 0, memory slots on vmfd), and no fd numbered nofile or above (0:
+ * no such limit). */
 struct mod_fds;
-void sandbox_enter(const struct mod_fds *f, int grow);
+void sandbox_enter(const struct mod_fds *f, int vcpu, int vmfd, unsigned nofile);
 
 #endif

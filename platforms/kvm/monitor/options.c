@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "../abi.h"
 #include "module.h"
@@ -23,7 +24,9 @@ static const char usage_head[] =
     "  --grace=DURATION  after the host's SIGTERM/SIGINT, the time the guest has to exit\n"
     "               before it is ended with 128+signal (default 5s; 0: at once)\n"
     "  --console-rate=N  at most N bytes of console output a second (the guest waits)\n"
-    "  --net-rate=N  at most N frames sent a second per net device (more are dropped)\n";
+    "  --net-rate=N  at most N frames sent a second per net device (more are dropped)\n"
+    "  --user=UID[:GID]  as root, run as UID (default 65534; with --dir, its owner)\n"
+    "  --jail=ns|off  ns: new namespaces and an empty root too; off: no jail, only seccomp\n";
 static const char usage_tail[] = "  --help       show this help\n"
 				 "  --version    show the version\n"
 				 "\n"
@@ -49,13 +52,25 @@ const char *parse_ipv4(const char *s, uint32_t *addr)
 	return s;
 }
 
-void options_usage(FILE *f, const struct module *const *mods)
+/* write(), not stdio: the monitor links no FILE machinery. */
+static void put_all(int fd, const char *s)
 {
-	fputs(usage_head, f);
+	for (size_t n = strlen(s); n;) {
+		ssize_t w = write(fd, s, n);
+		if (w <= 0)
+			return;
+		s += w;
+		n -= (size_t)w;
+	}
+}
+
+void options_usage(int fd, const struct module *const *mods)
+{
+	put_all(fd, usage_head);
 	for (; *mods; mods++)
 		if ((*mods)->usage)
-			fputs((*mods)->usage, f);
-	fputs(usage_tail, f);
+			put_all(fd, (*mods)->usage);
+	put_all(fd, usage_tail);
 }
 
 /* A duration: digits, then ms, s (also none), m or h; above 0, at most a
@@ -82,6 +97,21 @@ static int parse_duration(const char *s, uint64_t *ns)
 			return n && *ns <= 366ULL * 86400 * 1000000000ULL ? 0 : -1;
 		}
 	return -1;
+}
+
+/* A uid or gid: decimal, below 2^32 - 1 (-1 means "unchanged" to the kernel);
+ * the rest of s in *end. */
+static int parse_id(const char *s, uint32_t *id, const char **end)
+{
+	uint64_t n = 0;
+	if (*s < '0' || *s > '9')
+		return -1;
+	for (; *s >= '0' && *s <= '9'; s++)
+		if ((n = n * 10 + (uint64_t)(*s - '0')) >= UINT32_MAX)
+			return -1;
+	*id = (uint32_t)n;
+	*end = s;
+	return 0;
 }
 
 /* "--name=value" or "--name value": the value, or NULL if arg is not --name. */
@@ -222,6 +252,23 @@ int options_parse(struct options *o, int argc, char **argv, const struct module 
 				snprintf(err, errlen, "invalid rate '%s': expected 1 to 4G", v);
 				return OPT_ERROR;
 			}
+		} else if ((v = opt_value("--user", argc, argv, &i, &missing))) {
+			const char *e;
+			int bad = parse_id(v, &o->uid, &e) < 0;
+			o->gid = o->uid;
+			if (!bad && *e == ':')
+				bad = parse_id(e + 1, &o->gid, &e) < 0;
+			if (bad || *e) {
+				snprintf(err, errlen, "invalid --user value '%s': expected UID or UID:GID", v);
+				return OPT_ERROR;
+			}
+			o->user = 1;
+		} else if ((v = opt_value("--jail", argc, argv, &i, &missing))) {
+			if (strcmp(v, "ns") && strcmp(v, "off")) {
+				snprintf(err, errlen, "invalid --jail value '%s': expected ns or off", v);
+				return OPT_ERROR;
+			}
+			o->jail = v[0] == 'n' ? JAIL_NS : JAIL_OFF;
 		} else if ((v = opt_value("--env", argc, argv, &i, &missing))) {
 			const char *eq = strchr(v, '=');
 			if (!eq || eq == v) {

@@ -16,6 +16,7 @@
 #define MEM_MAX_UNSET UINT64_MAX /* no --mem-max given */
 
 enum { OPT_RUN, OPT_HELP, OPT_VERSION, OPT_ERROR };
+enum { JAIL_ON, JAIL_OFF, JAIL_NS }; /* the default, --jail=off, --jail=ns */
 
 struct module;
 
@@ -26,6 +27,9 @@ struct options {
 	uint64_t timeout_ns; /* --timeout; 0: none */
 	uint64_t grace_ns; /* --grace; default GRACE_DEFAULT */
 	uint64_t rate[2]; /* --console-rate bytes, --net-rate frames a second; 0: none */
+	int jail; /* --jail: JAIL_* */
+	int user; /* --user given */
+	uint32_t uid, gid; /* --user=UID[:GID] */
 	const char *image;
 	int argc; /* guest argv: argv[0] is the image path */
 	char **argv;
@@ -43,6 +47,6 @@ int options_parse(struct options *o, int argc, char **argv, const struct module 
 const char *parse_ipv4(const char *s, uint32_t *addr);
 
 /* The --help text, with each module's lines. */
-void options_usage(FILE *f, const struct module *const *mods);
+void options_usage(int fd, const struct module *const *mods);
 
 #endif

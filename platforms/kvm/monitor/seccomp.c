@@ -1,8 +1,8 @@
 /*
  * The sandbox the monitor runs guest code in.  After set-up, the monitor
- * needs only: KVM_RUN and register reads on the vCPU (and, when guest
- * memory may grow, KVM_SET_USER_MEMORY_REGION), madvise(MADV_DONTNEED)
- * (guard pages, guard.c), reads and writes on
+ * needs only: KVM_RUN and register reads on the vCPU's fd (and, when guest
+ * memory may grow, KVM_SET_USER_MEMORY_REGION on the VM's),
+ * madvise(MADV_DONTNEED) (guard pages, guard.c), reads and writes on
  * the fds its modules name (console, tap devices; positioned reads and
  * writes and fdatasync only if a module asks: a disk image), ppoll, clocks, exit,
  * restart_syscall (a sleep interrupted by SIGSTOP/SIGCONT resumes through
@@ -39,6 +39,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -122,18 +123,36 @@ static void allow_dirs(const struct mod_fds *f)
 	allow_range(SYS_symlinkat, 1, -1, f->dyn_lo, f->dyn_hi);
 }
 
-void sandbox_enter(const struct mod_fds *f, int grow)
+/* ioctl: KVM_RUN and register reads on the vCPU's fd only, memory slots
+ * on the VM's only.  The kernel truncates fds and requests to 32 bits, as
+ * we compare them. */
+static void allow_ioctls(unsigned vcpu, unsigned vmfd)
 {
-	/* The kernel truncates ioctl requests to 32 bits, as we compare them.
-	 * Memory growth adds memory slots; the guest memory they point into
-	 * was mapped before the sandbox, so no mmap or mprotect is needed. */
-	const unsigned ioctls[] = { KVM_RUN, KVM_GET_REGS, KVM_GET_SREGS, KVM_SET_USER_MEMORY_REGION };
+	emit(LD(offsetof(struct seccomp_data, nr)));
+	emit(JEQ(SYS_ioctl, 0, 11));
+	emit(LD(offsetof(struct seccomp_data, args[0])));
+	emit(JEQ(vmfd, 0, 2));
+	emit(LD(offsetof(struct seccomp_data, args[1])));
+	emit(JEQ(KVM_SET_USER_MEMORY_REGION, 6, 5));
+	emit(JEQ(vcpu, 0, 4));
+	emit(LD(offsetof(struct seccomp_data, args[1])));
+	emit(JEQ(KVM_RUN, 3, 0));
+	emit(JEQ(KVM_GET_REGS, 2, 0));
+	emit(JEQ(KVM_GET_SREGS, 1, 0));
+	emit(RET(SECCOMP_RET_KILL_PROCESS));
+	emit(RET(SECCOMP_RET_ALLOW));
+}
 
+void sandbox_enter(const struct mod_fds *f, int vcpu, int vmfd, unsigned nofile)
+{
 	n = 0;
 	emit(LD(offsetof(struct seccomp_data, arch)));
 	emit(JEQ(AUDIT_ARCH_X86_64, 1, 0));
 	emit(RET(SECCOMP_RET_KILL_PROCESS));
-	allow_if(SYS_ioctl, 1, ioctls, grow ? 4 : 3);
+	/* Memory growth adds memory slots; the guest memory they point into
+	 * was mapped before the sandbox, so no mmap or mprotect is needed.
+	 * Without growth, vmfd -1 names no fd. */
+	allow_ioctls((unsigned)vcpu, (unsigned)vmfd);
 	allow_if(SYS_read, 0, f->rd, f->nrd);
 	allow_if(SYS_write, 0, f->wr, f->nwr);
 	allow_if(SYS_writev, 0, f->wr, f->nwr);
@@ -158,6 +177,10 @@ void sandbox_enter(const struct mod_fds *f, int grow)
 	allow(SYS_exit);
 	emit(RET(SECCOMP_RET_KILL_PROCESS));
 
+	/* No new fd past what --dir's table needs (ppoll, too, wants its
+	 * count of fds below the limit). */
+	if (nofile)
+		jail_limit(RLIMIT_NOFILE, nofile);
 	struct sock_fprog fp = { .len = (unsigned short)n, .filter = prog };
 	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
 		die(TC_STATUS_HOST, "PR_SET_NO_NEW_PRIVS: %s", strerror(errno));

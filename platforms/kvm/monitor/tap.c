@@ -141,6 +141,29 @@ static const char *only_net(const struct tc_manifest *m)
 	return NULL;
 }
 
+/* The TAP of --net=[NAME:]TAP. */
+static const char *tap_of(const char *arg)
+{
+	const char *colon = strchr(arg, ':');
+	return colon ? colon + 1 : arg;
+}
+
+/* Before the jail, before the manifest is known: open the taps. */
+static int tap_fd[TC_NET_DEV_MAX];
+static void open_taps(struct vm *vm, struct tc_boot_info *bi)
+{
+	(void)vm, (void)bi;
+	for (int i = 0; i < nnet; i++) {
+		const char *tap = tap_of(net_arg[i]);
+		if (!*tap || strlen(tap) >= IFNAMSIZ)
+			die(TC_STATUS_USAGE, "invalid tap name in --net=%s", net_arg[i]);
+		for (int j = 0; j < i; j++)
+			if (strcmp(tap, tap_of(net_arg[j])) == 0)
+				die(TC_STATUS_USAGE, "--net=%s: device or tap given twice", net_arg[i]);
+		tap_fd[i] = open_tap(tap);
+	}
+}
+
 static void configure(struct vm *vm, struct tc_boot_info *bi)
 {
 	const struct tc_manifest *m = vm->img.manifest;
@@ -148,33 +171,29 @@ static void configure(struct vm *vm, struct tc_boot_info *bi)
 
 	for (int i = 0; i < nnet; i++) {
 		char name[TC_MFT_DEVNAME_MAX];
-		const char *arg = net_arg[i], *colon = strchr(arg, ':'), *tap;
+		const char *arg = net_arg[i], *colon = strchr(arg, ':');
 		if (colon) {
 			if ((size_t)(colon - arg) >= sizeof name || colon == arg)
 				die(TC_STATUS_USAGE, "invalid --net=%s: expected NAME:TAP or TAP", arg);
 			memcpy(name, arg, (size_t)(colon - arg));
 			name[colon - arg] = '\0';
-			tap = colon + 1;
 		} else {
 			if (count_net(m) != 1)
 				die(TC_STATUS_USAGE, "--net=%s: %s declares %d net devices (%s): pass --net=NAME:TAP",
 				    arg, vm->image_path, count_net(m), (declared(m, "", list, sizeof list), list));
 			snprintf(name, sizeof name, "%s", only_net(m));
-			tap = arg;
 		}
-		if (!*tap || strlen(tap) >= IFNAMSIZ)
-			die(TC_STATUS_USAGE, "invalid tap name in --net=%s", arg);
 		if (declared(m, name, list, sizeof list) < 0)
 			die(TC_STATUS_USAGE, "--net=%s: %s declares no net device '%s' (it declares: %s)", arg,
 			    vm->image_path, name, list);
 		for (unsigned j = 0; j < net_ndevs; j++)
-			if (strcmp(bi->net[j].name, name) == 0 || strcmp(net_devs[j].tap, tap) == 0)
+			if (strcmp(bi->net[j].name, name) == 0)
 				die(TC_STATUS_USAGE, "--net=%s: device or tap given twice", arg);
 		struct tc_boot_net *bn = &bi->net[net_ndevs];
 		struct net_dev *d = &net_devs[net_ndevs];
 		snprintf(bn->name, sizeof bn->name, "%s", name);
-		snprintf(d->tap, sizeof d->tap, "%s", tap);
-		d->fd = open_tap(tap);
+		snprintf(d->tap, sizeof d->tap, "%s", tap_of(arg));
+		d->fd = tap_fd[i];
 		bn->mtu = 1500;
 		/* A random locally administered unicast MAC unless one is given. */
 		if (getrandom(bn->mac, 6, 0) != 6)
@@ -249,6 +268,7 @@ const struct module tap_module = {
 		 "  --gw=ADDR             its default gateway\n"
 		 "  --dns=ADDR            a DNS server for the guest (up to 3; default: from DHCP)\n"
 		 "  --host-entry=NAME:ADDR  answer NAME with ADDR before DNS, as /etc/hosts (repeatable)\n",
+	.open = open_taps,
 	.configure = configure,
 	.fds = fds,
 };
