@@ -161,7 +161,7 @@ static struct tc_thread *pop(struct tc_waitq *q)
 /* Room for every live thread in the deadline heap and the event waiters,
  * kept by tc_spawn (sched_room), so blocking never allocates; the boot
  * thread starts with the static room. */
-#define ROOM0 64
+#define ROOM0 2 /* the boot thread alone, and room to spare */
 static struct tc_thread *heap0[ROOM0], *evw0[ROOM0];
 static struct tc_thread **heap = heap0, **evw = evw0;
 static int nheap, nevw, room = ROOM0;

@@ -43,6 +43,19 @@ setup() { need_platform; }
 	[ "$output" = "50000 lines" ]
 }
 
+# Issue 12 item 5: stdin is read ahead (64 KiB a call), not a stdio
+# buffer's worth (1 KiB) per exit to the monitor.
+@test "8 MB of stdin from a file through stdio costs ~130 exits, not one per KiB" {
+	[ "$PLATFORM" = kvm ] || skip "exits are counted by tincan-run"
+	head -c 8000000 /dev/zero | tr '\0' x > "$BATS_TEST_TMPDIR/in"
+	run sh -c "timeout 20 '$RUN' --stats '$LIBC' count < '$BATS_TEST_TMPDIR/in' 2>&1"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[ "${lines[0]}" = "8000000 bytes" ]
+	exits=$(echo "$output" | sed -n 's/.*stats: \([0-9]*\) KVM exits.*/\1/p')
+	[ "$exits" -gt 0 ] && [ "$exits" -lt 400 ]
+}
+
 @test "abort() ends the guest with status 100 and a symbolized backtrace" {
 	boot "$LIBC" abort
 	[ "$status" -eq 100 ]

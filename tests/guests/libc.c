@@ -314,6 +314,13 @@ int main(int argc, char **argv)
 		printf("buffered");
 		exit(atoi(argv[2]));
 	}
+	if (strcmp(mode, "count") == 0) { /* stdin's bytes, read through stdio */
+		long n = 0;
+		while (getchar() != EOF)
+			n++;
+		printf("%ld bytes\n", n);
+		return 0;
+	}
 	if (strcmp(mode, "cat") == 0) {
 		char line[512];
 		long n = 0;
