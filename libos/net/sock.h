@@ -32,8 +32,13 @@
 #include "../fd.h"
 
 #define DGRAM_QUEUE 64
-/* Chains of unread stream data a socket keeps: enough for TCP_WND. */
-#define RX_CHAINS (TCP_WND / 0xf000 + 2)
+/* Chains of unread stream data a socket keeps.  Unread data never exceeds
+ * the window (TCP_WND: it reopens only as the app reads), and a chain is
+ * closed only when the next delivery (at most TCP_OOSEQ_MAX_PBUFS + 1
+ * segments, well under 32 KiB) does not fit, so every closed chain holds
+ * more than 32 KiB: this many never fill, and lwIP's refused-data path
+ * (tcp.c) stays a safety net. */
+#define RX_CHAINS (TCP_WND / 0x8000 + 2)
 #define ACCEPT_QUEUE 4096 /* the largest listen backlog, as Linux's SOMAXCONN */
 
 /* Where a stream is in its life.  Datagram sockets stay SOCK_NEW: their

@@ -77,16 +77,16 @@ static void arp_seen(const uint8_t *f, size_t len, int sent)
 		arp_waits[free_slot].ip = target, arp_waits[free_slot].at = plat_clock_monotonic_ns();
 }
 
-/* The latest moment an unanswered request is still worth waiting for; 0:
- * none is. */
-static uint64_t arp_wait_until(uint64_t now)
+/* The latest moment an unanswered request sent before `before` is still
+ * worth waiting for; 0: none is. */
+static uint64_t arp_wait_until(uint64_t now, uint64_t before)
 {
 	uint64_t until = 0;
 	for (int i = 0; i < ARP_WAITS; i++)
 		if (arp_waits[i].ip) {
 			if (now >= arp_waits[i].at + ARP_EXIT_WAIT_NS)
 				arp_waits[i].ip = 0;
-			else if (arp_waits[i].at + ARP_EXIT_WAIT_NS > until)
+			else if (arp_waits[i].at < before && arp_waits[i].at + ARP_EXIT_WAIT_NS > until)
 				until = arp_waits[i].at + ARP_EXIT_WAIT_NS;
 		}
 	return until;
@@ -259,11 +259,17 @@ static void net_exit(void)
 		pcb = next;
 	}
 	netif_poll_all();
+	/* Only requests made before now, and at most ARP_EXIT_WAIT_NS in all:
+	 * a peer that keeps the guest asking (SYNs from new addresses) must
+	 * not keep it from ending. */
+	uint64_t start = plat_clock_monotonic_ns();
 	for (;;) {
 		queued = 0;
 		plat_net_flush();
-		uint64_t until = arp_wait_until(plat_clock_monotonic_ns());
-		if (!until)
+		uint64_t now = plat_clock_monotonic_ns(), until = arp_wait_until(now, start);
+		if (until > start + ARP_EXIT_WAIT_NS)
+			until = start + ARP_EXIT_WAIT_NS;
+		if (!until || now >= until)
 			break;
 		plat_wait(until, net_events());
 		net_poll();

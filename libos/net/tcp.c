@@ -353,24 +353,32 @@ ssize_t stream_recv(struct sock *s, uint8_t *buf, size_t len, int flags)
 	if (s->state == SOCK_LISTENING || (!sock_was_connected(s) && !s->rx))
 		return -ENOTCONN;
 	for (;;) {
+		if (s->rx && got < len && (flags & MSG_PEEK)) {
+			/* Look at every chain, leaving them in place. */
+			for (unsigned i = 0; i <= s->rx_nmore && got < len; i++) {
+				struct pbuf *c = i ? s->rx_more[i - 1] : s->rx;
+				size_t n = c->tot_len < len - got ? c->tot_len : len - got;
+				pbuf_copy_partial(c, buf + got, (u16_t)n, 0);
+				got += n;
+			}
+			break;
+		}
 		if (s->rx && got < len) {
 			size_t n = s->rx->tot_len < len - got ? s->rx->tot_len : len - got;
 			pbuf_copy_partial(s->rx, buf + got, (u16_t)n, 0);
-			if (!(flags & MSG_PEEK)) {
-				s->rx = pbuf_free_header(s->rx, (u16_t)n);
-				if (!s->rx && s->rx_nmore) {
-					s->rx = s->rx_more[0];
-					memmove(s->rx_more, s->rx_more + 1, --s->rx_nmore * sizeof s->rx_more[0]);
-				}
-				if (s->tcp) {
-					tcp_recved(s->tcp, (u16_t)n);
-					/* Data refused while every chain was full. */
-					if (s->tcp->refused_data)
-						tcp_process_refused_data(s->tcp);
-				}
+			s->rx = pbuf_free_header(s->rx, (u16_t)n);
+			if (!s->rx && s->rx_nmore) {
+				s->rx = s->rx_more[0];
+				memmove(s->rx_more, s->rx_more + 1, --s->rx_nmore * sizeof s->rx_more[0]);
+			}
+			if (s->tcp) {
+				tcp_recved(s->tcp, (u16_t)n);
+				/* Data refused while every chain was full. */
+				if (s->tcp->refused_data)
+					tcp_process_refused_data(s->tcp);
 			}
 			got += n;
-			if (!(flags & MSG_WAITALL) || got == len || (flags & MSG_PEEK))
+			if (!(flags & MSG_WAITALL) || got == len)
 				break;
 			continue;
 		}

@@ -42,7 +42,9 @@ void tc_timewait_syn(const uint8_t *f, size_t len)
 		if (pcb->remote_port == sport && pcb->local_port == dport &&
 		    ip4_addr_get_u32(ip_2_ip4(&pcb->remote_ip)) == src &&
 		    ip4_addr_get_u32(ip_2_ip4(&pcb->local_ip)) == dst) {
-			if (TCP_SEQ_GT(seq, pcb->rcv_nxt))
+			/* Only a pcb no socket holds: one still attached (its socket
+			 * has not seen the peer's FIN yet) is lwIP's to end. */
+			if (TCP_SEQ_GT(seq, pcb->rcv_nxt) && !pcb->callback_arg)
 				tcp_abort(pcb); /* in TIME_WAIT: freed, no RST */
 			return;
 		}

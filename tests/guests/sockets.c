@@ -323,6 +323,14 @@ static void unread_window(void)
 	usleep(200000); /* the writer fills the window meanwhile */
 	int queued = 0;
 	ioctl(d, FIONREAD, &queued);
+	/* A peek sees across chains and takes nothing. */
+	static unsigned char peek[200000];
+	ssize_t pk = recv(d, peek, sizeof peek, MSG_PEEK);
+	size_t pbad = 0;
+	for (ssize_t i = 0; i < pk; i++)
+		pbad += peek[i] != (unsigned char)((size_t)i * 7 + (size_t)i / 251);
+	ok(queued > 65535 && pk == (queued < (int)sizeof peek ? queued : (int)sizeof peek) && pbad == 0,
+	   "MSG_PEEK across chains: %zd of %d bytes, %zu wrong", pk, queued, pbad);
 	static unsigned char in[8192];
 	size_t got = 0, bad = 0;
 	for (ssize_t r; (r = recv(d, in, sizeof in, 0)) > 0; got += (size_t)r)

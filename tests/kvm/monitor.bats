@@ -559,4 +559,16 @@ ignored_signal_run() {
 	[ "$status" -eq 101 ]
 	[ "${lines[0]}" = "half a line" ]
 	[[ ${lines[1]} == "tincan-run: guest fault: invalid opcode (ud2)"* ]]
+	# A carriage return (or \v, \f) starts a line on a terminal: the mark
+	# after it is the guest's too.
+	run bash -c "timeout 20 '$RUN' '$TINY' args $'x\rtincan-run: fake' $'y\ftincan-run: fake' 2>&1"
+	echo "$output" | od -c | head
+	[[ $output == *$'x\r(guest) tincan-run: fake'* ]]
+	[[ $output == *$'y\f(guest) tincan-run: fake'* ]]
+	# Held-back bytes go out before the monitor's own line, which starts
+	# a line of its own.
+	run bash -c "timeout 20 '$RUN' --stats '$TINY' forge 2>&1"
+	[ "$status" -eq 105 ]
+	[ "${lines[5]}" = "t" ]
+	[[ ${lines[6]} == "tincan-run: stats: "* ]]
 }

@@ -59,7 +59,9 @@ static int64_t out(struct vm *vm, int fd, const void *p, uint64_t len)
  * line there that does gets "(guest) " first.  The guest's stderr, and its
  * stdout too when that is the same file, keep one state: 0 at a line
  * start, 1..10 bytes of the mark matched there and held back, -1 within a
- * line.  Only line starts are looked at; the rest is one memchr.
+ * line.  Only line starts are looked at (after \n, \r, \v or \f).  What a
+ * terminal shows is beyond this: a guest's escape sequences can move the
+ * cursor; read the monitor's lines from a file or pipe to trust them.
  */
 static const char mark[] = "(guest) tincan-run:";
 #define MARK (mark + 8)
@@ -87,9 +89,12 @@ static void hc_console_write(struct vm *vm, void *arg)
 	 * (a mark's own write errors show at the next write). */
 	while (i < len && (fd == 2 || shared)) {
 		if (line < 0) {
-			const uint8_t *nl = memchr(p + i, '\n', len - i);
-			i = nl ? (uint64_t)(nl - p) + 1 : len;
-			line = nl ? 0 : -1;
+			/* A carriage return, vertical tab or form feed starts a line
+			 * on a terminal too. */
+			while (i < len && p[i] != '\n' && p[i] != '\r' && p[i] != '\v' && p[i] != '\f')
+				i++;
+			line = i < len ? 0 : -1;
+			i += i < len;
 		} else if (p[i] == (uint8_t)MARK[line]) {
 			if ((n = out(vm, fd, p + from, i - from)) != (int64_t)(i - from))
 				goto done;
@@ -110,8 +115,10 @@ done:
 
 void console_flush(struct vm *vm)
 {
-	if (line > 0)
+	if (line > 0) {
 		out(vm, 2, MARK, (uint64_t)line);
+		line = -1; /* the monitor's next line starts on a line of its own */
+	}
 }
 
 static void hc_console_read(struct vm *vm, void *arg)

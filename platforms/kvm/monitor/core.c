@@ -77,6 +77,7 @@ static void stats(const struct vm *vm)
 /* End the run for the monitor's own reason, with --stats. */
 static noreturn void end_run(int status)
 {
+	console_flush(the_vm);
 	stats(the_vm);
 	_exit(status);
 }

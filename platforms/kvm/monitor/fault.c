@@ -88,6 +88,7 @@ void guest_fatal(struct vm *vm, int status, const char *fmt, ...)
 	struct kvm_sregs s;
 	va_list ap;
 
+	console_flush(vm);
 	va_start(ap, fmt);
 	vsnprintf(buf, sizeof buf, fmt, ap);
 	va_end(ap);
