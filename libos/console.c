@@ -3,39 +3,15 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
-#include <stdlib.h>
-#include <string.h>
 #include <sys/stat.h>
 
 #include "fd.h"
 #include "internal.h"
 #include "sched.h"
 
-/*
- * Input read ahead: stdio asks for a buffer's worth (1 KiB in newlib) at a
- * time, and each ask would be an exit to the monitor.  A small read takes
- * what the host has, up to AHEAD bytes, in one call, and serves the next
- * reads from it.  The host returns what is there without waiting for
- * more, so an interactive reader sees its line as before.  Allocated on
- * first use: programs that never read stdin do not pay for it.
- */
-#define AHEAD (64 * 1024)
-static char *ahead;
-static size_t ahead_off, ahead_len;
-
-static ssize_t from_ahead(void *buf, size_t len)
-{
-	size_t n = ahead_len - ahead_off < len ? ahead_len - ahead_off : len;
-	memcpy(buf, ahead + ahead_off, n);
-	ahead_off += n;
-	return (ssize_t)n;
-}
-
 static ssize_t con_read(struct file *f, void *buf, size_t len)
 {
 	(void)f;
-	if (ahead_off < ahead_len && len)
-		return from_ahead(buf, len);
 	/* Reading blocks in the monitor until input comes: only do that when
 	 * no other thread could run meanwhile, and no signal (a timer's) could
 	 * need delivering: one ends the wait with EINTR. */
@@ -49,16 +25,7 @@ static ssize_t con_read(struct file *f, void *buf, size_t len)
 		}
 	/* Time blocked in the monitor for input is not CPU time. */
 	uint64_t t0 = plat_clock_monotonic_ns();
-	long n;
-	if (len && len < AHEAD && (ahead || (ahead = malloc(AHEAD)))) {
-		n = plat_console_read(ahead, AHEAD);
-		ahead_off = 0;
-		ahead_len = n > 0 ? (size_t)n : 0;
-		if (n > 0)
-			n = from_ahead(buf, len);
-	} else {
-		n = plat_console_read(buf, len);
-	}
+	long n = plat_console_read(buf, len);
 	libos.idle_ns += plat_clock_monotonic_ns() - t0;
 	return n;
 }
@@ -79,7 +46,10 @@ static int con_fstat(struct file *f, struct stat *st)
 	/* A terminal is a character device (stdio line-buffers it); anything
 	 * else looks like a pipe, so stdio buffers a page per write. */
 	st->st_mode = (con_isatty(f) ? S_IFCHR : S_IFIFO) | 0600;
-	st->st_blksize = 4096;
+	/* stdio sizes its buffer by st_blksize: reading stdin 64 KiB a call,
+	 * not 1 KiB (each read is an exit to the monitor; the read goes
+	 * straight into stdio's buffer, so read() keeps its EFAULT). */
+	st->st_blksize = (intptr_t)f->priv == 0 ? 65536 : 4096;
 	st->st_nlink = 1;
 	return 0;
 }
@@ -88,8 +58,7 @@ static short con_poll(struct file *f, short events)
 {
 	short ready = events & POLLOUT; /* writes never wait */
 	/* Whether input is waiting only the monitor knows: ask without blocking. */
-	if ((intptr_t)f->priv == 0 && (events & POLLIN) &&
-	    (ahead_off < ahead_len || (plat_wait(0, PLAT_EV_CONSOLE_IN) & PLAT_EV_CONSOLE_IN)))
+	if ((intptr_t)f->priv == 0 && (events & POLLIN) && (plat_wait(0, PLAT_EV_CONSOLE_IN) & PLAT_EV_CONSOLE_IN))
 		ready |= POLLIN;
 	return ready;
 }
