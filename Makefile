@@ -406,6 +406,8 @@ $(B)/tests/unit/test_seccomp: $(B)/host/tests/unit/test_seccomp.o $(B)/host/plat
 TEST_BINS += $(B)/tests/unit/test_seccomp
 # A guest that answers one datagram with a burst of numbered ones (tests/kvm/net.bats).
 TEST_BINS += $(B)/tests/udpburst.tc
+# The stack protector's test guest (tests/ssp.bats).
+TEST_BINS += $(B)/tests/ssp.tc
 
 # ---- top-level targets -------------------------------------------------------
 # `make test` (kvm, the default) runs every test on kvm, then builds the pc
@@ -438,6 +440,5 @@ FORCE:
 .SECONDARY:
 
 -include $(shell find $(B) -name '*.d' 2>/dev/null)
-TEST_BINS += $(B)/tests/ssp.tc
 # sandbox_enter sets RLIMIT_NOFILE through the jail's jail_limit.
 $(B)/tests/unit/test_seccomp: $(B)/host/platforms/kvm/monitor/jail.o
