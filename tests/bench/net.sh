@@ -9,11 +9,13 @@
 # back; the round with the median guest/Linux ratio is printed with the
 # range of the ratio over all rounds.  Appends rows to OUT_FILE; a figure
 # that cannot be measured is an error.
+# BENCH_NET_ROUNDS (default BENCH_ROUNDS, else 5) rounds; BENCH_NET_SECS (4)
+# seconds for each wrk, UDP and TCP measurement.
 #   tests/bench/net.sh BUILD_DIR OUT_FILE
 set -euo pipefail
 B=$1 OUT=$2
 RUN=$B/bin/tincan-run
-ROUNDS=${BENCH_ROUNDS:-5}
+ROUNDS=${BENCH_NET_ROUNDS:-${BENCH_ROUNDS:-5}}
 SECS=${BENCH_NET_SECS:-4}
 NS=tincan-nb$$ NSL=tincan-nl$$
 DIR=$B/bench/net
