@@ -61,7 +61,7 @@ nsx() { ip netns exec "$NS" "$@"; }
 nsl() { ip netns exec "$NSL" "$@"; }
 
 # Everything ends by itself after LIFE seconds even if this script is killed.
-LIFE=$((ROUNDS * (SECS * 10 + 20) + 120))
+LIFE=$((ROUNDS * (SECS * 15 + 40) + 120))
 boot() { # TAP IP IMAGE [MEM]
 	ip netns exec "$NS" timeout $LIFE "$RUN" --net="$1" --ip="$2/24" ${4:+--mem=$4} "$3" > "$DIR/$(basename "$3").log" 2>&1 &
 	pids+=($!)
