@@ -385,6 +385,8 @@ TEST_BINS += $(B)/tests/signals.tc
 TEST_BINS += $(B)/tests/names.tc
 TEST_BINS += $(B)/tests/memgrow.tc
 TEST_BINS += $(B)/tests/tls.tc $(B)/tests/tls_bss.tc $(B)/tests/tls_none.tc $(B)/tests/tls_small.tc
+# Before the test rule, which expands TEST_BINS where it stands.
+TEST_BINS += $(B)/tests/ssp.tc
 
 TEST_BINS += $(B)/tests/ldmath.tc $(B)/tests/patterns.tc $(B)/tests/cancel.tc $(B)/tests/mcache.tc $(B)/tests/strings.tc
 # gcc folds math on constants itself: make the test reach libos/ldmath.c.
@@ -466,6 +468,5 @@ FORCE:
 .SECONDARY:
 
 -include $(shell find $(B) -name '*.d' 2>/dev/null)
-TEST_BINS += $(B)/tests/ssp.tc
 # sandbox_enter sets RLIMIT_NOFILE through the jail's jail_limit.
 $(B)/tests/unit/test_seccomp: $(B)/host/platforms/kvm/monitor/jail.o
