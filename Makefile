@@ -344,6 +344,34 @@ $(B)/host/append: tests/bench/append.c | deps
 	$(Q)mkdir -p $(@D)
 	$(Q)$(HOSTCC) -std=c11 -D_GNU_SOURCE $(WARN) -O2 -o $@ $<
 
+# The TCP bulk bench (tests/bench/net.sh): a guest with a network device and
+# the same source as a Linux process.
+$(OB)/tests/tcpbulk.o: tests/bench/tcpbulk.c $(TOOLCHAIN)
+	$(call say,CC,$<)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(TCC) $(APP_CFLAGS) -c $< -o $@
+$(B)/bench/tcpbulk.tc: $(OB)/tests/tcpbulk.o $(TOOLCHAIN) $(B)/bin/tincan-mkimage
+	$(call say,LD,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(TCC) -o $@ $<
+	$(Q)$(B)/bin/tincan-mkimage --net=net0 --name=tcpbulk $@ >/dev/null
+$(B)/host/tcpbulk: tests/bench/tcpbulk.c | deps
+	$(call say,CC,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(HOSTCC) -std=c11 -D_GNU_SOURCE $(WARN) -O2 -o $@ $<
+
+# The KVM probes the bench compares with (tests/bench/probes): the boot floor,
+# static with musl like tincan-run, and the cost of one exit and one kick.
+$(B)/bench/kvm-floor-static: tests/bench/probes/kvm-floor.c $(KINC)/.stamp
+	$(call say,CC,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(MUSLCC) -static -std=c11 $(WARN) -O2 -isystem $(KINC) -o $@ $<
+$(B)/bench/exit-cost: tests/bench/probes/exit-cost.c | deps
+	$(call say,CC,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(HOSTCC) -std=c11 $(WARN) -O2 -o $@ $<
+BENCH_BINS := $(B)/bench/kvm-floor-static $(B)/bench/exit-cost $(B)/bench/tcpbulk.tc $(B)/host/tcpbulk
+
 $(B)/tests/netclient: tests/tools/netclient.c | deps
 	$(call say,CC,$<)
 	$(Q)mkdir -p $(@D)
@@ -357,6 +385,8 @@ TEST_BINS += $(B)/tests/signals.tc
 TEST_BINS += $(B)/tests/names.tc
 TEST_BINS += $(B)/tests/memgrow.tc
 TEST_BINS += $(B)/tests/tls.tc $(B)/tests/tls_bss.tc $(B)/tests/tls_none.tc $(B)/tests/tls_small.tc
+# Before the test rule, which expands TEST_BINS where it stands.
+TEST_BINS += $(B)/tests/ssp.tc
 
 TEST_BINS += $(B)/tests/ldmath.tc $(B)/tests/patterns.tc $(B)/tests/cancel.tc $(B)/tests/mcache.tc $(B)/tests/strings.tc
 # gcc folds math on constants itself: make the test reach libos/ldmath.c.
@@ -424,7 +454,7 @@ test: all
 	@TINCAN_PLATFORM=$(PLATFORM) prove $(if $(filter 1,$(V)),-v) $(PC_TESTS) $(wildcard tests/$(PLATFORM)/*.t)
 endif
 
-bench: all host-apps $(B)/tests/netclient $(B)/tests/fsread.tc $(B)/host/fsread $(B)/tests/append.tc $(B)/host/append
+bench: all host-apps $(BENCH_BINS) $(B)/tests/netclient $(B)/tests/fsread.tc $(B)/host/fsread $(B)/tests/append.tc $(B)/host/append
 	@$(MAKE) --no-print-directory PLATFORM=pc all
 	@tests/bench/run.sh $(B)
 

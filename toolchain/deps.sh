@@ -12,7 +12,7 @@ need="gcc:gcc make:make /usr/include/stdio.h:libc6-dev musl-gcc:musl-tools /usr/
 apt-get:apt"
 case $what in
 test) need="$need bats:bats prove:perl autoconf:autoconf ip:iproute2 ping:iputils-ping redis-cli:redis-tools tclsh:tcl" ;;
-bench) need="$need cpio:cpio hyperfine:hyperfine jq:jq /usr/bin/time:time wrk:wrk ip:iproute2 ping:iputils-ping redis-benchmark:redis-tools tclsh:tcl" ;;
+bench) need="$need cpio:cpio hyperfine:hyperfine jq:jq gnuplot:gnuplot-nox /usr/bin/time:time wrk:wrk ip:iproute2 ping:iputils-ping redis-benchmark:redis-tools tclsh:tcl" ;;
 esac
 # The pc platform's ISOs (tincan-mkimage --iso) and QEMU to boot them.
 case $what-$platform in

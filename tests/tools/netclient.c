@@ -12,6 +12,9 @@
  *   netclient sink PORT N               receive N numbered datagrams; each must arrive once, in order
  *   netclient twreuse IP PORT LPORT N   N HTTP requests from local port LPORT, the server closing
  *                                       first (it keeps TIME_WAIT); each connect within 500 ms
+ *   netclient bulk IP PORT send|recv SECONDS
+ *                                       TCP bulk throughput against tests/bench/tcpbulk.c: send
+ *                                       (the server receives) or recv (the server sends)
  * Every wait is bounded; exit 0 only if every check passed.
  */
 #define _GNU_SOURCE
@@ -22,6 +25,7 @@
 #include <net/if.h>
 #include <netinet/in.h>
 #include <poll.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -330,8 +334,53 @@ static int twreuse(struct sockaddr_in a, int lport, int n)
 	return 0;
 }
 
+/* TCP bulk against tests/bench/tcpbulk.c for SECONDS; prints
+ * "bulk DIRECTION BYTES bytes SECONDS s MBIT Mbit/s".  Sending, the bytes
+ * are those the server counted, the time runs until its count arrives. */
+static int bulk(struct sockaddr_in a, const char *dir, double seconds)
+{
+	static char buf[64 * 1024];
+	int snd = !strcmp(dir, "send");
+	if (!snd && strcmp(dir, "recv")) {
+		fprintf(stderr, "bulk: send or recv, not %s\n", dir);
+		return 2;
+	}
+	int fd = tcp_connect(a);
+	char mode = snd ? 'r' : 's';
+	if (send(fd, &mode, 1, MSG_NOSIGNAL) != 1)
+		return perror("bulk: send"), 1;
+	memset(buf, 'y', sizeof buf);
+	uint64_t bytes = 0;
+	double t0 = now_s(), end = t0 + seconds;
+	while (now_s() < end) {
+		ssize_t n = snd ? send(fd, buf, sizeof buf, MSG_NOSIGNAL) : recv(fd, buf, sizeof buf, 0);
+		if (n <= 0) {
+			fprintf(stderr, "bulk %s: %s after %llu bytes\n", dir, n ? strerror(errno) : "closed",
+				(unsigned long long)bytes);
+			return 1;
+		}
+		bytes += (uint64_t)n;
+	}
+	if (snd) {
+		uint64_t counted = 0;
+		shutdown(fd, SHUT_WR);
+		if (recv(fd, &counted, sizeof counted, MSG_WAITALL) != (ssize_t)sizeof counted || counted != bytes) {
+			fprintf(stderr, "bulk send: the server counted %llu of %llu bytes\n",
+				(unsigned long long)counted, (unsigned long long)bytes);
+			return 1;
+		}
+	}
+	double t = now_s() - t0;
+	close(fd);
+	printf("bulk %s %llu bytes %.3f s %.1f Mbit/s\n", dir, (unsigned long long)bytes, t,
+	       (double)bytes * 8 / t / 1e6);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
+	if (argc == 6 && !strcmp(argv[1], "bulk"))
+		return bulk(addr(argv[2], argv[3]), argv[4], atof(argv[5]));
 	if (argc == 6 && !strcmp(argv[1], "twreuse"))
 		return twreuse(addr(argv[2], argv[3]), atoi(argv[4]), atoi(argv[5]));
 	if (argc == 4 && !strcmp(argv[1], "sink"))
