@@ -436,8 +436,6 @@ $(B)/tests/unit/test_seccomp: $(B)/host/tests/unit/test_seccomp.o $(B)/host/plat
 TEST_BINS += $(B)/tests/unit/test_seccomp
 # A guest that answers one datagram with a burst of numbered ones (tests/kvm/net.bats).
 TEST_BINS += $(B)/tests/udpburst.tc
-# The stack protector's test guest (tests/ssp.bats).
-TEST_BINS += $(B)/tests/ssp.tc
 
 # ---- top-level targets -------------------------------------------------------
 # `make test` (kvm, the default) runs every test on kvm, then builds the pc
