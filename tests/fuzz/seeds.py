@@ -166,3 +166,55 @@ with tempfile.TemporaryDirectory() as t:
     tree = f[last[2]:last[2] + last[5]]
     size = struct.unpack_from('<Q', tree, 8)[0]
     out('rootfs', 'tree', tree[:size])
+
+
+# ---- lwip: frames for 10.0.0.2 (02:00:00:00:00:02) from 10.0.0.1 ----
+def csum(b):
+    if len(b) % 2:
+        b += b'\0'
+    s = sum(struct.unpack('!%dH' % (len(b) // 2), b))
+    while s >> 16:
+        s = (s & 0xffff) + (s >> 16)
+    return ~s & 0xffff
+
+
+US, THEM = bytes([2, 0, 0, 0, 0, 1]), bytes([2, 0, 0, 0, 0, 2])
+SRC, DST = bytes([10, 0, 0, 1]), bytes([10, 0, 0, 2])
+
+
+def eth(typ, payload, dst=THEM):
+    return dst + US + struct.pack('!H', typ) + payload
+
+
+def ip(proto, payload, ident=1, frag=0x4000):
+    h = struct.pack('!BBHHHBBH4s4s', 0x45, 0, 20 + len(payload), ident, frag, 64, proto, 0, SRC, DST)
+    return eth(0x0800, h[:10] + struct.pack('!H', csum(h)) + h[12:] + payload)
+
+
+def l4sum(proto, seg):
+    return csum(SRC + DST + struct.pack('!BBH', 0, proto, len(seg)) + seg)
+
+
+def tcp(flags, seq, ack, data=b''):
+    h = struct.pack('!HHIIBBHHH', 40000, 80, seq, ack, 0x50, flags, 8192, 0, 0) + data
+    return ip(6, h[:16] + struct.pack('!H', l4sum(6, h)) + h[18:])
+
+
+def udp(port, data):
+    h = struct.pack('!HHHH', 40001, port, 8 + len(data), 0) + data
+    return ip(17, h[:6] + struct.pack('!H', l4sum(17, h)) + h[8:])
+
+
+def frames(*fs):
+    return b''.join(struct.pack('<H', len(f)) + f for f in fs)
+
+
+arp = eth(0x0806, struct.pack('!HHBBH6s4s6s4s', 1, 0x0800, 6, 4, 1, US, SRC, b'\0' * 6, DST), dst=b'\xff' * 6)
+icmp = struct.pack('!BBHHH', 8, 0, 0, 1, 1) + b'ping'
+icmp = icmp[:2] + struct.pack('!H', csum(icmp)) + icmp[4:]
+out('lwip', 'arp-ping', frames(arp, ip(1, icmp)))
+out('lwip', 'tcp', frames(arp, tcp(0x02, 1000, 0), tcp(0x10, 1001, 6510), tcp(0x18, 1001, 6510, b'hello'),
+                          tcp(0x11, 1006, 6510)))
+dgram = struct.pack('!HHHH', 40001, 7, 8 + 40, 0) + b'x' * 40
+out('lwip', 'udp-frags', frames(udp(7, b'echo'), ip(17, dgram[:24], ident=9, frag=0x2000),
+                                ip(17, dgram[24:], ident=9, frag=3)))
