@@ -437,6 +437,94 @@ TEST_BINS += $(B)/tests/unit/test_seccomp
 # A guest that answers one datagram with a burst of numbered ones (tests/kvm/net.bats).
 TEST_BINS += $(B)/tests/udpburst.tc
 
+# ---- fuzzing: libFuzzer targets with ASan+UBSan (tests/fuzz, docs/fuzzing.md) --
+# `make fuzz [SECONDS=N] [FUZZ=TARGETS]` runs each target N seconds (default
+# 300) from its committed seeds; a crash stops it with the reproducer under
+# build/fuzz/.  tests/fuzz.t runs each for a few seconds in `make test`.
+FUZZ_CC ?= clang
+FUZZ ?= image net blk dir logfs rootfs virtio lwip
+SECONDS ?= 300
+FUZZ_FLAGS := -std=c11 $(WARN) -g -O1 -D_GNU_SOURCE -fno-omit-frame-pointer -Imkimage -Imkimage/include \
+	-Iplatforms/kvm/monitor -Iplatforms/common -Ilibos/fs
+FUZZ_SAN := -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
+FUZZ_COV := -fsanitize=fuzzer -fprofile-instr-generate -fcoverage-mapping
+MON := platforms/kvm/monitor
+FUZZ_SRC_image := mkimage/elfimage.c $(MON)/layout.c
+FUZZ_SRC_net := $(MON)/hypercall.c $(MON)/layout.c mkimage/elfimage.c
+FUZZ_SRC_blk := $(FUZZ_SRC_net)
+FUZZ_SRC_dir := $(FUZZ_SRC_net)
+FUZZ_SRC_logfs := libos/fs/logfs.c
+FUZZ_SRC_rootfs := libos/fs/rofs_tree.c
+FUZZ_SRC_virtio :=
+FUZZ_FLAGS_virtio := -Ilibos/include -Iplatforms/common/drivers/virtio
+# Sources a harness includes (to reach their statics).
+FUZZ_INC_net := $(MON)/net.c
+FUZZ_INC_blk := $(MON)/blk.c
+FUZZ_INC_dir := $(MON)/dir.c
+FUZZ_INC_virtio := $(addprefix platforms/common/drivers/virtio/,blk.c net.c virtq.c)
+# The sources whose line coverage a run reports (the harness's own code aside).
+FUZZ_COVSRC_net := $(MON)/hypercall.c $(MON)/net.c
+FUZZ_COVSRC_blk := $(MON)/hypercall.c $(MON)/blk.c
+FUZZ_COVSRC_dir := $(MON)/dir.c
+FUZZ_COVSRC_virtio := $(FUZZ_INC_virtio)
+fz_empty :=
+fz_space := $(fz_empty) $(fz_empty)
+FUZZ_SPECS = $(foreach t,$(FUZZ),$(t)=$(subst $(fz_space),$(if ,,,),$(strip $(or $(FUZZ_COVSRC_$(t)),$(FUZZ_SRC_$(t))))))
+define fuzz_rule
+$(B)/fuzz/bin/$(1): tests/fuzz/$(1).c $(FUZZ_SRC_$(1)) $(FUZZ_INC_$(1)) $(wildcard tests/fuzz/*.h) Makefile
+	$$(call say,FUZZCC,$$@)
+	$$(Q)mkdir -p $$(@D)
+	$$(Q)$(FUZZ_CC) $(FUZZ_FLAGS) $(FUZZ_FLAGS_$(1)) $(FUZZ_SAN) -o $$@ tests/fuzz/$(1).c $(FUZZ_SRC_$(1))
+$(B)/fuzz/cov/$(1): tests/fuzz/$(1).c $(FUZZ_SRC_$(1)) $(FUZZ_INC_$(1)) $(wildcard tests/fuzz/*.h) Makefile
+	$$(Q)mkdir -p $$(@D)
+	$$(Q)$(FUZZ_CC) $(FUZZ_FLAGS) $(FUZZ_FLAGS_$(1)) $(FUZZ_COV) -o $$@ tests/fuzz/$(1).c $(FUZZ_SRC_$(1))
+endef
+$(foreach t,$(filter-out lwip,$(FUZZ)),$(eval $(call fuzz_rule,$(t))))
+# lwIP for the host: Debian's source as toolchain/lwip.sh pins it, tincan's
+# lwipopts.h and arch/cc.h; third-party code, compiled without our warnings.
+# Checksums are not checked here, so that mutated frames get past them.
+FUZZ_LWIP = L=$$(toolchain/debsrc.sh lwip "$$(sed -n "s/^LWIP_DEB_VERSION='\(.*\)'/\1/p" toolchain/lwip.sh)")/src && \
+	$(FUZZ_CC) -std=gnu11 -g -O1 -w -D_GNU_SOURCE $(1) -I$(LWIP_PORT) -I$$L/include -DCHECKSUM_CHECK_IP=0 \
+	-DCHECKSUM_CHECK_UDP=0 -DCHECKSUM_CHECK_TCP=0 -DCHECKSUM_CHECK_ICMP=0 -o $@ tests/fuzz/lwip.c \
+	$$L/core/*.c $$L/core/ipv4/*.c $$L/netif/ethernet.c $$L/api/err.c
+$(B)/fuzz/bin/lwip: tests/fuzz/lwip.c toolchain/lwip.sh $(wildcard $(LWIP_PORT)/*.h $(LWIP_PORT)/*/*.h) Makefile | deps
+	$(call say,FUZZCC,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(call FUZZ_LWIP,$(FUZZ_SAN))
+$(B)/fuzz/cov/lwip: tests/fuzz/lwip.c toolchain/lwip.sh $(wildcard $(LWIP_PORT)/*.h $(LWIP_PORT)/*/*.h) Makefile | deps
+	$(Q)mkdir -p $(@D)
+	$(Q)$(call FUZZ_LWIP,$(FUZZ_COV))
+fuzz-check:
+	@command -v $(FUZZ_CC) >/dev/null && echo 'int LLVMFuzzerTestOneInput(const char *d, long n) { return 0; }' | \
+		$(FUZZ_CC) -x c -fsanitize=fuzzer -o /dev/null - 2>/dev/null || \
+		{ echo "make fuzz: needs clang with libFuzzer (apt-get install clang libclang-rt-14-dev)" >&2; exit 1; }
+fuzz-bins: $(foreach t,$(FUZZ),$(B)/fuzz/bin/$(t) $(B)/fuzz/cov/$(t))
+	@:
+fuzz: fuzz-check
+	@$(MAKE) --no-print-directory fuzz-bins
+	@tests/fuzz/run.sh $(B) $(SECONDS) $(FUZZ_SPECS)
+.PHONY: fuzz fuzz-check fuzz-bins
+
+# `make test` runs the fuzz targets briefly (tests/fuzz.t) where clang has
+# libFuzzer, and the host unit tests again built with ASan+UBSan
+# (tests/unit-asan.t): a second build of them in $(B)/asan.
+# (Checked when run: deps may have just installed clang.)
+fuzz-test-bins: | deps
+	@if command -v $(FUZZ_CC) >/dev/null && ls /usr/lib/llvm-*/lib/clang/*/lib/linux/libclang_rt.fuzzer-x86_64.a \
+		>/dev/null 2>&1; then $(MAKE) --no-print-directory fuzz-san-bins; fi
+fuzz-san-bins: $(foreach t,$(FUZZ),$(B)/fuzz/bin/$(t))
+	@:
+TEST_BINS += fuzz-test-bins
+.PHONY: fuzz-test-bins fuzz-san-bins unit-bins
+ASAN_UNITS := $(UNITS) virtio seccomp
+asan-units: | deps
+	@$(MAKE) --no-print-directory B=$(B)/asan HOSTCC="$(HOSTCC) -fsanitize=address,undefined -fno-sanitize-recover=all" \
+		unit-bins
+unit-bins: $(addprefix $(B)/tests/unit/test_,$(ASAN_UNITS))
+	@:
+TEST_BINS += asan-units
+.PHONY: asan-units
+
 # ---- top-level targets -------------------------------------------------------
 # `make test` (kvm, the default) runs every test on kvm, then builds the pc
 # platform and runs the tests that hold there: its own (tests/pc) and the

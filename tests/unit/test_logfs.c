@@ -37,8 +37,10 @@ static int emit(uint16_t type, const void *p1, size_t l1, const void *p2, size_t
 	fs.tail = pos;
 	unsigned char *h = disk + fs.tail * LFS_SECTOR;
 	lfs_rec_begin(&fs, h, type, (uint32_t)(l1 + l2), 7);
-	memcpy(h + LFS_HDR, p1, l1);
-	memcpy(h + LFS_HDR + l1, p2, l2);
+	if (l1) /* memcpy from NULL is undefined even for 0 bytes (UBSan) */
+		memcpy(h + LFS_HDR, p1, l1);
+	if (l2)
+		memcpy(h + LFS_HDR + l1, p2, l2);
 	struct lfs_rec r = { fs.seq, 7, type, (uint32_t)(l1 + l2) };
 	int e = lfs_apply(&fs, &r, h + LFS_HDR, fs.tail * LFS_SECTOR + LFS_HDR);
 	if (e == 0)

@@ -54,6 +54,9 @@ struct dev {
 	uint16_t free[SLOTS], nfree;
 	uint16_t fifo[SLOTS], fifo_head, fifo_n;
 	uint16_t local[SLOTS], local_head, local_n;
+	/* Slots the device has now: a used entry for any other (one it never
+	 * got, or gave back before) is ignored, not freed twice. */
+	uint8_t posted[SLOTS];
 };
 
 static struct dev devs[PLAT_BLOCK_MAX];
@@ -110,6 +113,7 @@ int plat_block_open(int dev, void *mem)
 		d->free[d->nfree++] = (uint16_t)i;
 	d->fifo_head = d->fifo_n = d->local_head = d->local_n = 0;
 	d->inflight = 0;
+	memset(d->posted, 0, sizeof d->posted);
 	virtio_driver_ok(d->vd);
 	d->open = 1;
 	return 0;
@@ -183,6 +187,7 @@ static void post(struct dev *d)
 		}
 		dc[2] = (struct virtq_desc){ (uint64_t)(uintptr_t)&sl->status, 1, VIRTQ_DESC_F_WRITE, 0 };
 		virtq_push(&d->q, (uint16_t)(3 * s));
+		d->posted[s] = 1;
 		d->inflight++;
 	}
 	virtq_kick(&d->q);
@@ -218,8 +223,9 @@ int plat_block_done(int dev, struct plat_block_completion *done, int n)
 	uint32_t id, len;
 	while (k < n && virtq_pop(&d->q, &id, &len)) {
 		uint16_t s = (uint16_t)(id / 3);
-		if (id % 3 || s >= d->nslots)
-			continue; /* not a chain of ours: a broken device */
+		if (id % 3 || s >= d->nslots || !d->posted[s])
+			continue; /* not a chain the device has: a broken device */
+		d->posted[s] = 0;
 		struct slot *sl = &d->slots[s];
 		int st = sl->status == 0 ? 0 : sl->op == PLAT_BLOCK_WRITE && d->info.read_only ? -EROFS : -EIO;
 		done[k++] = (struct plat_block_completion){ sl->tag, st };

@@ -32,6 +32,7 @@ struct dev {
 	uint8_t *rxbuf, *txbuf;
 	unsigned nrx, ntx;
 	uint16_t free[NBUF], nfree; /* transmit buffers (and their descriptors) not in use */
+	uint8_t out[NBUF]; /* transmit buffers the device has: only those come back */
 	uint32_t cur; /* the receive buffer plat_net_recv handed out, or UINT32_MAX */
 	int open;
 };
@@ -103,6 +104,7 @@ int plat_net_open(int dev, void *mem)
 	d->nfree = 0;
 	for (unsigned i = d->ntx; i-- > 0;)
 		d->free[d->nfree++] = (uint16_t)i;
+	memset(d->out, 0, sizeof d->out);
 	d->tx.avail[0] = VIRTQ_AVAIL_F_NO_INTERRUPT; /* sends are reclaimed by polling */
 	d->cur = UINT32_MAX;
 	virtio_driver_ok(d->vd);
@@ -116,8 +118,10 @@ static void reclaim(struct dev *d)
 {
 	uint32_t id, len;
 	while (virtq_pop(&d->tx, &id, &len))
-		if (id < d->ntx)
+		if (id < d->ntx && d->out[id]) {
+			d->out[id] = 0;
 			d->free[d->nfree++] = (uint16_t)id;
+		}
 }
 
 int plat_net_send(int dev, const void *frame, size_t len)
@@ -136,6 +140,7 @@ int plat_net_send(int dev, const void *frame, size_t len)
 	memset(b, 0, HDR);
 	memcpy(b + HDR, frame, len);
 	d->tx.desc[i] = (struct virtq_desc){ (uint64_t)(uintptr_t)b, (uint32_t)(HDR + len), 0, 0 };
+	d->out[i] = 1;
 	virtq_push(&d->tx, i);
 	return 0;
 }
@@ -149,7 +154,7 @@ const void *plat_net_recv(int dev, size_t *len)
 	while (d->cur == UINT32_MAX && virtq_pop(&d->rx, &id, &n)) {
 		if (id >= d->nrx)
 			continue; /* not ours: a broken device */
-		if (n < HDR + FRAME_MIN) { /* nothing to hand over: post it again */
+		if (n < HDR + FRAME_MIN || n > BUFSZ) { /* nothing to hand over (or a lie): post it again */
 			virtq_push(&d->rx, (uint16_t)id);
 			continue;
 		}
