@@ -129,6 +129,16 @@ static int fz_doorbell(const uint8_t *s)
 	fz_run.mmio.is_write = !(kind & 0x08) || (kind & 0x07) != 7;
 	fz_run.mmio.len = (kind & 0x0f) == 0x0e ? 4 : 8;
 	memcpy(fz_run.mmio.data, &gpa, 8);
+	/* The store as tincan's guests make it (hypercall.c checks it): mov
+	 * %rcx,(%rbx) just before rip, rbx the doorbell, rcx the argument, and
+	 * a counter in rax so no two calls look like pieces of one store.
+	 * Kind 0x0d leaves the instruction out: the refusal is fuzzed too. */
+	static uint64_t calls;
+	struct kvm_regs *g = &fz_run.s.regs.regs;
+	static const uint8_t mov[] = { 0x48, 0x89, 0x0b };
+	if ((kind & 0x0f) != 0x0d)
+		memcpy(fz_vm.mem + 0x10000, mov, sizeof mov);
+	*g = (struct kvm_regs){ .rip = 0x10003, .rbx = fz_run.mmio.phys_addr, .rcx = gpa, .rax = ++calls };
 	fz_armed = 1;
 	if (setjmp(fz_jmp)) {
 		fz_armed = 0;
