@@ -206,7 +206,13 @@ static void net_poll(void)
 	}
 	netif_poll_all(); /* loopback */
 	sys_check_timeouts();
-	if (queued && plat_clock_monotonic_ns() - queued_since > FLUSH_AFTER_NS) {
+	static uint64_t trimmed;
+	uint64_t now = plat_clock_monotonic_ns();
+	if (now - trimmed > 100000000ULL) {
+		trimmed = now;
+		tc_timewait_trim();
+	}
+	if (queued && now - queued_since > FLUSH_AFTER_NS) {
 		queued = 0;
 		plat_net_flush();
 	}
