@@ -31,12 +31,6 @@
 #define PAGE TC_PAGE_SIZE
 #define CHUNK (2ULL << 20)
 #define GIB (1ULL << 30)
-#define PTE_P 0x1ULL
-#define PTE_W 0x2ULL
-#define PTE_U 0x4ULL
-#define PTE_PS 0x80ULL
-#define PTE_NX (1ULL << 63)
-#define PTE_ADDR 0x000ffffffffff000ULL
 
 static uint64_t spare; /* the next spare page-table page; 0: not known yet */
 

@@ -16,12 +16,6 @@
 #define CHUNK (2ULL << 20)
 #define GIB (1ULL << 30)
 
-#define PTE_P 0x1ULL
-#define PTE_W 0x2ULL
-#define PTE_U 0x4ULL
-#define PTE_PS 0x80ULL
-#define PTE_NX (1ULL << 63)
-
 static uint64_t round_up(uint64_t v, uint64_t a)
 {
 	return (v + a - 1) & ~(a - 1);

@@ -22,6 +22,14 @@
 
 #define GM_REGIONS_MAX (EI_SEG_MAX + 8)
 
+/* The guest's page tables (layout.c builds them, guard.c splits them). */
+#define PTE_P 0x1ULL
+#define PTE_W 0x2ULL
+#define PTE_U 0x4ULL
+#define PTE_PS 0x80ULL
+#define PTE_NX (1ULL << 63)
+#define PTE_ADDR 0x000ffffffffff000ULL
+
 struct gm_region {
 	uint64_t start, end; /* page aligned, end exclusive */
 	unsigned perm; /* GM_* */
