@@ -403,6 +403,7 @@ $(B)/yard/linux/.%: tests/yard/build.sh toolchain/debsrc.sh | deps
 	$(Q)tests/yard/build.sh $* linux $(B)
 	$(Q)touch $@
 TEST_BINS += $(YARD)
+TEST_BINS += $(B)/yard/tincan/.lua
 
 # The virtio-blk driver's queue logic on the host (tests/unit/test_virtio.c).
 $(B)/host/tests/unit/test_virtio.o: UNIT_CFLAGS += -Ilibos/include -Iplatforms/common/drivers/virtio

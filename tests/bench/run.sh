@@ -3,7 +3,7 @@
 # table and written to BUILD_DIR/bench/results.md (with the date, the git
 # revision and the machine), then file reads from an embedded tree and a
 # host directory (fs.sh), fsync'ed appends on a block device (blk.sh), redis
-# and SQLite (yard.sh), the pc platform's boot under QEMU (pc.sh) and the
+# and SQLite (yard.sh), Lua (cpu.sh), the pc platform's boot under QEMU (pc.sh) and the
 # network (net.sh).  Timing is noisy on shared machines, so every time is
 # measured in rounds in which the subject and its baseline run back to back,
 # and given as the median round's ratio with the range over the rounds.
@@ -154,6 +154,7 @@ fi
 "$here/fs.sh" "$B" "$OUT/results.md"
 "$here/blk.sh" "$B" "$OUT/results.md"
 "$here/yard.sh" "$B" "$OUT/results.md"
+"$here/cpu.sh" "$B" "$OUT/results.md"
 "$here/pc.sh" "$B" "$OUT/results.md"
 
 if [ "${BENCH_NET:-1}" = 0 ]; then

@@ -3,7 +3,7 @@
 #
 # Builds a yardstick program from Debian's source package exactly as a user
 # would (the command lines below; no edits to the source) and copies the
-# results into B/yard/FLAVOUR/.  PROGRAM is redis or sqlite; FLAVOUR is
+# results into B/yard/FLAVOUR/.  PROGRAM is redis, sqlite or lua; FLAVOUR is
 # "tincan" (CC=B/bin/tincan-cc: the guest) or "linux" (the host's gcc: the
 # baseline for make bench).
 #
@@ -15,9 +15,10 @@ set -euo pipefail
 
 REDIS_DEB=5:7.0.15-1~deb12u10
 SQLITE_DEB=3.40.1-2+deb12u2
+LUA_DEB=5.4.4-3+deb12u1
 
 die() { printf 'yard: %s\n' "$*" >&2; exit 1; }
-[ $# -eq 3 ] || die "usage: $0 redis|sqlite tincan|linux B"
+[ $# -eq 3 ] || die "usage: $0 redis|sqlite|lua tincan|linux B"
 prog=$1 flavour=$2 B=$(cd "$3" && pwd)
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 top=$here/../..
@@ -25,6 +26,7 @@ top=$here/../..
 case $prog in
 redis) pkg=redis ver=$REDIS_DEB outputs="src/redis-server" ;;
 sqlite) pkg=sqlite3 ver=$SQLITE_DEB outputs="sqlite3 speedtest1" ;;
+lua) pkg=lua5.4 ver=$LUA_DEB outputs="src/lua" ;;
 *) die "unknown program $prog" ;;
 esac
 case $flavour in
@@ -97,6 +99,11 @@ build() {
 		CC=$cc ./configure "${conf[@]}"
 		make -j"$jobs" sqlite3
 		make speedtest1
+		;;
+	lua)
+		# Lua's "generic" platform (ISO C only) for both flavours, so both
+		# run the same code; CC as its Makefile sets it, with our compiler.
+		make -j"$jobs" generic CC="$cc -std=gnu99"
 		;;
 	esac
 }
