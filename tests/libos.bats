@@ -114,3 +114,12 @@ setup() { need_platform; }
 	[[ ${lines[-1]} =~ ^1\.\.[0-9]+$ ]]
 	! [[ $output == *"not ok"* ]]
 }
+
+@test "strlen, strcspn, strspn: strings that end at the last byte before an unmapped page do not fault" {
+	need_kvm # fixed guest memory (--mem-max=0): the heap ends at the stack's guard page
+	run timeout 20 "$RUN" --mem-max=0 "$B/tests/strings.tc" edge
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[ "${lines[-1]}" = "1..2" ]
+	! [[ $output == *"not ok"* ]]
+}

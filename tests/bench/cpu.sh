@@ -35,7 +35,7 @@ run() {
 		die "$name failed: $(tail -n 3 "$DIR/$name.err")"
 	awk '{ printf "%.2f %.2f\n", $1 + $2, $3 }' "$DIR/time"
 }
-for r in $(seq 1 "$ROUNDS"); do
+for _ in $(seq 1 "$ROUNDS"); do
 	for s in "${scripts[@]}"; do
 		read -r lc lw < <(run linux "$L" "$here/lua/$s.lua")
 		read -r gc gw < <(run guest "$B/bin/tincan-run" --dir="$here/lua:/lua" "$G" "/lua/$s.lua")

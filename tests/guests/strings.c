@@ -1,11 +1,14 @@
 /*
  * libos's memcpy, memcmp, memmove, strlen, strspn and strcspn (libos/string.c) against byte-at-a-time
  * references, every length and alignment: TAP from the guest, run by
- * tests/libos.bats.
+ * tests/libos.bats.  With the argument "edge" (and fixed guest memory,
+ * --mem-max=0, so that the heap ends at the stack's unmapped guard page):
+ * strings that end at the heap's last byte, which must not fault.
  */
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "../tap.h"
 
@@ -43,8 +46,42 @@ static int sign(int v)
 	return (v > 0) - (v < 0);
 }
 
-int main(void)
+/* Strings ending at the heap's last byte, the page above unmapped: the
+ * routines may read ahead within an aligned block, never into that page. */
+static int edge(void)
 {
+	/* The heap's end: sbrk the largest increment that succeeds. */
+	size_t lo = 0, hi = (size_t)1 << 40;
+	while (hi - lo > 1) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (sbrk((intptr_t)mid) == (void *)-1) {
+			hi = mid;
+		} else {
+			sbrk(-(intptr_t)mid);
+			lo = mid;
+		}
+	}
+	char *base = sbrk((intptr_t)lo), *end = base + lo;
+	ok(base != (void *)-1 && lo >= 4096 && (uintptr_t)end % 4096 == 0, "the heap ends at a page boundary");
+	int good = 1;
+	for (size_t n = 0; n < 80; n++) {
+		char *str = end - 1 - n;
+		memset(str, 'q', n);
+		str[n] = 0;
+		good &= len(str) == n && cspn(str, "") == n && cspn(str, "z") == n && cspn(str, "yz") == n &&
+			cspn(str, "xyz") == n && spn(str, "q") == n;
+	}
+	ok(good, "strlen, strcspn and strspn of strings ending at the page before an unmapped one");
+	sbrk(-(intptr_t)lo);
+	return done_testing();
+}
+
+int main(int argc, char **argv)
+{
+	if (argc > 1 && strcmp(argv[1], "edge") == 0) {
+		setvbuf(stdout, NULL, _IONBF, 0);
+		return edge();
+	}
 	static unsigned char a[600], b[600], buf[700], want[700];
 	int good = 1;
 	for (size_t i = 0; i < sizeof a; i++)
@@ -88,6 +125,26 @@ int main(void)
 				good &= mv(buf + to, buf + from, n) == buf + to && memcmp(buf, want, sizeof buf) == 0;
 			}
 	ok(good, "memmove: overlapping both ways and apart, lengths to 300, shifts -17..17, 4 alignments");
+	/* Long overlapping moves (separate long ranges take rep movsb; these
+	 * must not), both ways, at shifts around the 16-byte step. */
+	static unsigned char big[12000], bigwant[12000];
+	good = 1;
+	static const long shifts[] = { -1000, -17, -16, -15, -1, 1, 15, 16, 17, 1000 };
+	for (size_t n = 2040; n < 6000; n += 991)
+		for (size_t k = 0; k < sizeof shifts / sizeof *shifts; k++) {
+			for (size_t i = 0; i < sizeof big; i++)
+				big[i] = (unsigned char)(i * 7 + i / 251);
+			size_t from = 3003, to = (size_t)((long)from + shifts[k]);
+			memcpy(bigwant, big, sizeof big);
+			for (size_t i = 0; i < n; i++) /* the reference, forward or backward as safe */
+				if (to < from)
+					bigwant[to + i] = big[from + i];
+			for (size_t i = n; i-- > 0;)
+				if (to > from)
+					bigwant[to + i] = big[from + i];
+			good &= mv(big + to, big + from, n) == big + to && memcmp(big, bigwant, sizeof big) == 0;
+		}
+	ok(good, "memmove: long overlapping moves (2,040 to 6,000 bytes), both ways, shifts 1 to 1,000");
 	memset(buf, 'x', sizeof buf);
 	good = mv(buf + 10, buf + 400, 280) == buf + 10;
 	ok(good && buf[9] == 'x' && buf[290] == 'x', "memmove of a long, separate range leaves its neighbours");
@@ -135,5 +192,20 @@ int main(void)
 			good &= spn(strs[j], sets[i]) == ref_span(strs[j], sets[i], 1) &&
 				cspn(strs[j], sets[i]) == ref_span(strs[j], sets[i], 0);
 	ok(good, "strspn and strcspn agree with the reference, high bytes and empty sets included");
+	/* strcspn of one or two characters (16 bytes at a time): every length
+	 * and alignment, the character at every place, high bytes. */
+	static const char *const few[] = { "a", "\xe9", "ab", "b\xff", "\x01\x02" };
+	good = 1;
+	for (size_t k = 0; k < sizeof few / sizeof *few; k++)
+		for (size_t o = 0; o < 16; o++)
+			for (size_t n = 0; n < 70; n++)
+				for (size_t at = 0; at <= n; at += n > 20 ? 7 : 1) {
+					memset(s, 'y', sizeof s);
+					s[o + n] = 0;
+					if (at < n)
+						s[o + at] = few[k][(at & 1) && few[k][1] ? 1 : 0];
+					good &= cspn(s + o, few[k]) == ref_span(s + o, few[k], 0);
+				}
+	ok(good, "strcspn of one or two characters: every length below 70, 16 alignments, every place");
 	return done_testing();
 }
