@@ -105,6 +105,17 @@ int main(void)
 	free(small2);
 	for (int i = 1; i < NBUF; i++)
 		free(buf[i]);
+	/* A caller that grows by half or more (Lua's tables double) manages
+	 * its own growth: it gets what it asks for, no slack on top (which
+	 * made Lua's heap half as large again); small steps still get slack. */
+	char *dbl = malloc(100000);
+	dbl = realloc(dbl, 200000);
+	size_t got = dbl ? malloc_usable_size(dbl) : 0;
+	ok(got >= 200000 && got < 250000, "realloc that doubles a block gets no slack (usable %zu)", got);
+	dbl = realloc(dbl, 201000);
+	got = dbl ? malloc_usable_size(dbl) : 0;
+	ok(got >= 300000, "realloc by a small step gets half as much again (usable %zu)", got);
+	free(dbl);
 	volatile size_t huge = SIZE_MAX / 2; /* volatile: gcc refuses the constant */
 	errno = 0;
 	ok(calloc(huge, 4) == NULL && errno == ENOMEM, "calloc overflow: NULL, ENOMEM");
