@@ -26,6 +26,16 @@ static inline void store(unsigned char *p, uint64_t v)
 	__builtin_memcpy(p, &v, 8);
 }
 
+static inline __m128i ld16(const unsigned char *p)
+{
+	return _mm_loadu_si128((const __m128i *)p);
+}
+
+static inline void st16(unsigned char *p, __m128i v)
+{
+	_mm_storeu_si128((__m128i *)p, v);
+}
+
 int memcmp(const void *a, const void *b, size_t n)
 {
 	const unsigned char *p = a, *q = b;
@@ -47,16 +57,6 @@ int memcmp(const void *a, const void *b, size_t n)
 int bcmp(const void *a, const void *b, size_t n)
 {
 	return memcmp(a, b, n);
-}
-
-static inline __m128i ld16(const unsigned char *p)
-{
-	return _mm_loadu_si128((const __m128i *)p);
-}
-
-static inline void st16(unsigned char *p, __m128i v)
-{
-	_mm_storeu_si128((__m128i *)p, v);
 }
 
 /* memmove, and memcpy as the same code (as glibc does: telling the two
@@ -97,7 +97,7 @@ void *memmove(void *dst, const void *src, size_t n)
 		st16(d, a);
 		st16(d + n - 16, b);
 	} else if ((uintptr_t)d - (uintptr_t)s >= n) { /* d below s, or apart */
-		if (n >= 2048 && (uintptr_t)s - (uintptr_t)d >= n) {
+		if (n >= 1024 && (uintptr_t)s - (uintptr_t)d >= n) {
 			__asm__ __volatile__("rep movsb" : "+D"(d), "+S"(s), "+c"(n) : : "memory");
 			return dst;
 		}

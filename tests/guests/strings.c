@@ -107,6 +107,16 @@ int main(int argc, char **argv)
 		good &= sign(cmp(a, b, sizeof a)) == ref_cmp(a, b, sizeof a);
 	}
 	ok(good, "memcmp: long buffers differing at the end of a 32-byte run or inside one");
+	good = 1;
+	for (size_t n = 1; n < 80; n++)
+		for (size_t at = 0; at < n; at++)
+			for (size_t o = 0; o < 3; o++) {
+				memcpy(b + o, a, n);
+				b[o + at] = (unsigned char)(a[at] + 1 + (at & 1) * 0x7f); /* high bytes too */
+				good &= sign(cmp(a, b + o, n)) == ref_cmp(a, b + o, n) &&
+					sign(cmp(b + o, a, n)) == ref_cmp(b + o, a, n) && cmp(a, b + o, at) == 0;
+			}
+	ok(good, "memcmp: every length below 80, one byte differing at every place, 3 alignments");
 
 	good = 1;
 	for (size_t n = 0; n < 300; n += (n < 40 ? 1 : 29))
@@ -162,7 +172,7 @@ int main(int argc, char **argv)
 	memset(page, 'z', sizeof page);
 	page[4095] = 0;
 	ok(len(page + 4090) == 5 && len(page) == 4095, "strlen of a string that ends at the last byte of a page");
-	/* memcpy: every length to 300 and a long one, 8 x 8 alignments, and
+	/* memcpy: every length to 1,100 and long ones, 8 x 8 alignments, and
 	 * nothing outside the destination touched. */
 	static unsigned char src[9000], dst[9100];
 	for (size_t i = 0; i < sizeof src; i++)
@@ -170,8 +180,8 @@ int main(int argc, char **argv)
 	good = 1;
 	for (size_t os = 0; os < 8; os++)
 		for (size_t od = 0; od < 8; od++)
-			for (size_t n = 0; n <= 300; n += n < 40 ? 1 : 7) {
-				memset(dst, 0xee, 400);
+			for (size_t n = 0; n <= 1100; n += n < 40 ? 1 : 7) {
+				memset(dst, 0xee, 1200);
 				good &= cpy(dst + 16 + od, src + os, n) == dst + 16 + od;
 				good &= ref_cmp(dst + 16 + od, src + os, n) == 0 && dst[15 + od] == 0xee &&
 					dst[16 + od + n] == 0xee;
@@ -182,7 +192,7 @@ int main(int argc, char **argv)
 		good &= ref_cmp(dst + 5, src + 3, n) == 0 && dst[4] == 0xee && dst[5 + n] == 0xee;
 	}
 	ok(good,
-	   "memcpy: every length to 40, then every 7th to 300, 8 x 8 alignments, long copies; neighbours untouched");
+	   "memcpy: every length to 40, then every 7th to 1,100, 8 x 8 alignments, long copies; neighbours untouched");
 	/* strspn, strcspn: against the reference, with high bytes and empty sets. */
 	static const char *const sets[] = { "", "a", "abc", "\x80\xff", " \t\n", "zyxwvutsrqponmlkjihgfedcba" };
 	static const char *const strs[] = { "", "aaab", "abcabcX", "\x80\xff\x80q", " \t x", "hello world", "zzz" };
