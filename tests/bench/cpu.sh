@@ -8,8 +8,9 @@
 # shared machine the wall time also counts waiting for a core; the wall
 # ratio is given beside it.  The round with the median ratio is reported
 # with the range over the rounds, then the geometric mean of the scripts'
-# median ratios against the budget.  The outputs must match.  Appends rows
-# to OUT_FILE.
+# median ratios against the budget.  The outputs must match.  Then SQLite's
+# speedtest1 --memdb (as in yard.sh, whose row gives its wall time) in CPU
+# time the same way.  Appends rows to OUT_FILE.
 #   tests/bench/cpu.sh BUILD_DIR OUT_FILE
 set -euo pipefail
 B=$1 OUT=$2
@@ -19,8 +20,10 @@ die() {
 	echo "bench: $*" >&2
 	exit 1
 }
-"$here/../yard/build.sh" lua tincan "$B"
-"$here/../yard/build.sh" lua linux "$B"
+for p in lua sqlite; do
+	"$here/../yard/build.sh" $p tincan "$B"
+	"$here/../yard/build.sh" $p linux "$B"
+done
 G=$B/yard/tincan/lua L=$B/yard/linux/lua
 DIR=$B/bench/cpu
 rm -rf "$DIR"
@@ -62,3 +65,15 @@ done | tee -a "$OUT"
 geo=$(for s in "${scripts[@]}"; do pick "$DIR/$s" | awk '{ print $1 }'; done |
 	awk '{ l += log($1) } END { printf "%.2f", exp(l / NR) }')
 echo "| Lua benchmark: geometric mean of the scripts' median ratios above | $geo x | <= 1.1 x |" | tee -a "$OUT"
+
+# speedtest1 --memdb: the CPU side of SQLite alone.
+SIZE=${BENCH_SPEEDTEST_SIZE:-25}
+for _ in $(seq 1 "$ROUNDS"); do
+	read -r lc lw < <(run linux "$B/yard/linux/speedtest1" --size "$SIZE" --memdb)
+	read -r gc gw < <(run guest "$B/bin/tincan-run" "$B/yard/tincan/speedtest1" --size "$SIZE" --memdb)
+	grep -q TOTAL "$DIR/guest.out" || die "speedtest1 in the guest printed no TOTAL"
+	awk -v g="$gc" -v l="$lc" -v a="$gw" -v b="$lw" \
+		'BEGIN { if (l < 0.01) l = 0.01; printf "%.3f %s %s %.3f\n", g / l, g, l, a / b }' >> "$DIR/speedtest1"
+done
+read -r ratio gc lc _ < <(pick "$DIR/speedtest1")
+echo "| speedtest1 --size $SIZE --memdb, CPU time, guest vs Linux process | $gc s vs $lc s = $ratio x (range $(range "$DIR/speedtest1") over $ROUNDS rounds; wall time $(wall "$DIR/speedtest1") x) | <= 1.1 x |" | tee -a "$OUT"
