@@ -230,3 +230,63 @@ C
 	[ "$status" -eq 0 ]
 	[ "$(cat "$H/g")" = written ]
 }
+
+# The guest caches what it reads from --dir (fs/hostfs.c; docs/design.md,
+# "Host directories: what the guest caches"): exits counted with --stats.
+exits() { sed -n 's/.*stats: \([0-9]*\) KVM exits.*/\1/p' <<< "$1"; }
+exits_for() { # command path: the exits 2,000 repeats add to 10
+	local few many
+	few=$(timeout 20 "$RUN" --stats --dir="$H:/h" "$G" "$1" "$2" 10 2>&1)
+	many=$(timeout 20 "$RUN" --stats --dir="$H:/h" "$G" "$1" "$2" 2000 2>&1)
+	[[ $few == *"$1 10"* && $many == *"$1 2000"* ]] || return 1
+	echo $(($(exits "$many") - $(exits "$few")))
+}
+
+@test "--dir: repeated small preads, fstats and lookups of a missing name cost no exits" {
+	head -c 65536 /dev/urandom > "$H/f"
+	n=$(exits_for preads /h/f)
+	echo "preads: $n"
+	[ "$n" -lt 20 ]
+	n=$(exits_for fstats /h/f)
+	echo "fstats: $n"
+	[ "$n" -lt 20 ]
+	n=$(exits_for missing /h/nope)
+	echo "missing: $n"
+	[ "$n" -lt 20 ]
+}
+
+@test "--dir: cached pages, sizes and O_APPEND agree across descriptors; the host gets every byte" {
+	head -c $((3 * 4096)) /dev/zero | tr '\0' a > "$H/f"
+	run_g --dir="$H:/h" -- coherent /h/f
+	echo "$output"
+	[ "$status" -eq 0 ] && [ "$output" = coherent ]
+	[ "$(stat -c %s "$H/f")" -eq 8195 ]
+	[ "$(head -c 4096 "$H/f" | tr -d a | wc -c)" -eq 0 ]
+	[ "$(tail -c +4097 "$H/f" | head -c 2)" = aa ]
+	[ "$(tail -c +4099 "$H/f" | head -c 4094 | tr -d '\0' | wc -c)" -eq 0 ]
+	[ "$(tail -c 3 "$H/f")" = Cxy ]
+}
+
+@test "--dir: names the guest makes and removes are seen at once; the host's within a second or so" {
+	run_g --dir="$H:/h" -- names /h/n
+	echo "$output"
+	[ "$status" -eq 0 ] && [ "$output" = names ]
+	coproc P { timeout 20 "$RUN" --dir="$H:/h" "$G" poll /h/later; }
+	sleep 1.5
+	: > "$H/later"
+	start=$(date +%s%N)
+	read -r -t 10 out <&"${P[0]}"
+	[ "$out" = seen ]
+	[ $(($(date +%s%N) - start)) -lt 3000000000 ]
+}
+
+@test "--dir: a file's cached data is dropped when the guest closes it (close-to-open)" {
+	echo first-contents > "$H/f"
+	coproc R { timeout 20 "$RUN" --dir="$H:/h" "$G" reopen /h/f; }
+	read -r -t 10 one <&"${R[0]}"
+	echo second-contents > "$H/f"
+	echo go >&"${R[1]}"
+	read -r -t 10 two <&"${R[0]}"
+	[ "$one" = first-contents ]
+	[ "$two" = second-contents ]
+}
