@@ -24,6 +24,7 @@
 #include <unistd.h>
 
 #include "internal.h"
+#include "sched.h"
 #include "vfs/resolve.h"
 #include "vfs/vfs.h"
 #include <tincan/platform.h>
@@ -40,6 +41,7 @@
 #define NAMES 64
 #define NAME_MAX_LEN 96
 #define TTL_NS 1000000000ull /* how long names and attributes are trusted */
+#define BEHIND (256 << 10) /* writes held back per file, at most */
 
 struct hnode;
 
@@ -57,6 +59,14 @@ struct hfile {
 	char *ra; /* read-ahead: ra_len bytes of the file from ra_off */
 	off_t ra_off;
 	size_t ra_len;
+	/* Write-behind: wb_len bytes written at wb_off, not yet sent through
+	 * the host handle wb_fd; err: a failed sending, for the next write or
+	 * fsync. */
+	char *wb;
+	off_t wb_off;
+	size_t wb_len;
+	int wb_fd, err;
+	uint64_t wb_at;
 };
 
 struct hnode {
@@ -226,6 +236,40 @@ static void sizes(struct hfile *f, off_t size)
 		n->vn.size = size;
 }
 
+/* Send what f holds back to the host: 0, or the error, also kept in
+ * f->err for the next write or fsync to report; what the host refused
+ * (a full disk) stays held for the next try. */
+static int send(struct hfile *f)
+{
+	size_t done = 0;
+	int e = 0;
+	while (done < f->wb_len) {
+		long r = plat_dir_pwrite(f->wb_fd, f->wb + done, f->wb_len - done, (uint64_t)f->wb_off + done);
+		if (r <= 0) {
+			e = f->err = r < 0 ? (int)r : -EIO;
+			break;
+		}
+		done += (size_t)r;
+	}
+	f->wb_len -= done;
+	f->wb_off += (off_t)done;
+	memmove(f->wb, f->wb + done, f->wb_len);
+	return e;
+}
+
+/* Before the guest waits or ends, the host gets every write. */
+static void send_all(void)
+{
+	for (struct hfile *f = files; f; f = f->next)
+		send(f);
+}
+
+static void no_poll(void)
+{
+}
+
+static const struct tc_io behind_io = { .poll = no_poll, .waiting = send_all };
+
 static void file_put(struct hnode *h)
 {
 	struct hfile *f = h->f;
@@ -284,6 +328,9 @@ static void hf_release(struct vnode *vn)
 	struct hnode *h = (struct hnode *)vn;
 	if (vn->opens)
 		return;
+	/* (What the host refused until now is lost with the handle.) */
+	if (h->f && h->f->wb_len && h->f->wb_fd == h->h && send(h->f))
+		h->f->wb_len = 0;
 	file_put(h);
 	if (h->h >= 0)
 		plat_dir_close(h->h);
@@ -327,6 +374,13 @@ static size_t cached(struct hfile *f, char *buf, size_t len, off_t off)
 	return n;
 }
 
+/* pread from the host, after what is held back of those bytes is sent. */
+static long host_read(struct hfile *f, int fd, void *buf, size_t len, off_t off)
+{
+	int e = f->wb_len && off < f->wb_off + (off_t)f->wb_len && off + (off_t)len > f->wb_off ? send(f) : 0;
+	return e ? e : plat_dir_pread(fd, buf, len, (uint64_t)off);
+}
+
 /* One exit's worth of bytes at off into buf, kept in f's caches. */
 static long fetch(struct hnode *h, int fd, char *buf, size_t len, off_t off)
 {
@@ -335,7 +389,7 @@ static long fetch(struct hnode *h, int fd, char *buf, size_t len, off_t off)
 	 * window is kept current by the writes to the file. */
 	if (len < AHEAD && off == h->next && off > 0 && (f->ra || (f->ra = malloc(AHEAD)))) {
 		f->ra_len = 0;
-		long r = plat_dir_pread(fd, f->ra, AHEAD, (uint64_t)off);
+		long r = host_read(f, fd, f->ra, AHEAD, off);
 		if (r <= 0)
 			return r;
 		f->ra_off = off;
@@ -343,11 +397,11 @@ static long fetch(struct hnode *h, int fd, char *buf, size_t len, off_t off)
 		return (long)cached(f, buf, len, off);
 	}
 	if (len > PAGE_READ)
-		return plat_dir_pread(fd, buf, len, (uint64_t)off);
+		return host_read(f, fd, buf, len, off);
 	/* Small reads: whole pages, kept. */
 	static char bounce[PAGE_READ + PG];
 	uint64_t first = (uint64_t)off / PG, end = ((uint64_t)off + len + PG - 1) / PG;
-	long r = plat_dir_pread(fd, bounce, (size_t)(end - first) * PG, first * PG);
+	long r = host_read(f, fd, bounce, (size_t)(end - first) * PG, (off_t)(first * PG));
 	if (r <= 0)
 		return r;
 	for (uint64_t pg = first; pg * PG < first * PG + (uint64_t)r; pg++) {
@@ -419,14 +473,53 @@ static void written(struct hfile *f, const char *buf, size_t len, off_t off, off
 	}
 }
 
+/* Hold a write back when it continues or overwrites what is held (and
+ * was begun less than TTL_NS ago): 1 if it was, 0 if it was not, or the
+ * error of sending what was held. */
+static int behind(struct hfile *f, int fd, const void *buf, size_t len, off_t off)
+{
+	int e = 0;
+	if (f->wb_len && (off < f->wb_off || off > f->wb_off + (off_t)f->wb_len ||
+			  off + (off_t)len > f->wb_off + BEHIND || now() - f->wb_at > TTL_NS))
+		e = send(f);
+	if (e || len > BEHIND / 2)
+		return e;
+	if (!f->wb_len) {
+		static int hooked;
+		if (!f->wb && !(f->wb = malloc(BEHIND)))
+			return 0;
+		if (!hooked) {
+			tc_sched_add_io(&behind_io);
+			libos_wait_hook = send_all;
+			hooked = 1;
+		}
+		f->wb_off = off;
+		f->wb_fd = fd;
+		f->wb_at = now();
+	}
+	memcpy(f->wb + (off - f->wb_off), buf, len);
+	if (off + (off_t)len > f->wb_off + (off_t)f->wb_len)
+		f->wb_len = (size_t)(off + (off_t)len - f->wb_off);
+	return 1;
+}
+
 static ssize_t hf_write(struct vnode *vn, const void *buf, size_t len, off_t off)
 {
 	struct hnode *h = (struct hnode *)vn;
+	struct hfile *f = h->f;
 	int fd = handle(h, 1);
 	size_t done = 0;
 	if (fd < 0)
 		return fd;
 	off_t old = vn->size;
+	/* An earlier write's sending failed: this write reports it. */
+	int e = f ? f->err : 0;
+	if (f && !e && (e = behind(f, fd, buf, len, off)) > 0)
+		done = len, e = 0;
+	if (e) {
+		f->err = 0;
+		return e;
+	}
 	while (done < len) {
 		long r = plat_dir_pwrite(fd, (const char *)buf + done, len - done, (uint64_t)off + done);
 		if (r <= 0) {
@@ -439,9 +532,9 @@ static ssize_t hf_write(struct vnode *vn, const void *buf, size_t len, off_t off
 	}
 	off_t size = off + (off_t)len > old ? off + (off_t)len : old;
 	wgen++;
-	if (h->f) {
-		written(h->f, buf, len, off, old);
-		sizes(h->f, size);
+	if (f) {
+		written(f, buf, len, off, old);
+		sizes(f, size);
 	}
 	vn->size = size;
 	return (ssize_t)len;
@@ -451,7 +544,9 @@ static int hf_truncate(struct vnode *vn, off_t size)
 {
 	struct hnode *h = (struct hnode *)vn;
 	int fd = handle(h, 1);
-	int r = fd < 0 ? fd : plat_dir_truncate(fd, (uint64_t)size);
+	int r = fd < 0 ? fd : h->f && h->f->wb_len ? send(h->f) : 0;
+	if (r == 0)
+		r = plat_dir_truncate(fd, (uint64_t)size);
 	if (r)
 		return r;
 	struct hfile *f = h->f;
@@ -484,10 +579,16 @@ static int hf_stat(struct vnode *vn, struct stat *st)
 		p = h->f->st;
 	else if (!h->f && h->st_gen == wgen && h->st_until > now())
 		p = h->st;
-	else if ((r = h->h >= 0 ? plat_dir_fstat(h->h, &p) : plat_dir_lstat(h->dir, h->path, &p)) == 0 && h->f) {
-		h->f->st = p;
-		h->f->st_until = now() + TTL_NS;
-		sizes(h->f, (off_t)p.size);
+	else {
+		/* (A size short of what is held back is the guest's.) */
+		if (h->f && h->f->wb_len)
+			send(h->f);
+		r = h->h >= 0 ? plat_dir_fstat(h->h, &p) : plat_dir_lstat(h->dir, h->path, &p);
+		if (r == 0 && h->f && !h->f->wb_len) {
+			h->f->st = p;
+			h->f->st_until = now() + TTL_NS;
+			sizes(h->f, (off_t)p.size);
+		}
 	}
 	if (r)
 		return r;
@@ -563,10 +664,19 @@ static int hf_setattr(struct vnode *vn, const struct vfs_attr *a)
 	return plat_dir_utimens(h->dir, h->path, at, mt);
 }
 
+/* What is held back is sent first; a sending that failed since the last
+ * write or fsync is this fsync's error. */
 static int hf_fsync(struct vnode *vn)
 {
 	struct hnode *h = (struct hnode *)vn;
-	return h->h >= 0 ? plat_dir_fsync(h->h) : 0;
+	struct hfile *f = h->f;
+	int fd = h->h >= 0 ? h->h : f && f->wb_len ? f->wb_fd : -1;
+	int e = f && f->wb_len ? send(f) : 0;
+	if (f && f->err) {
+		e = f->err;
+		f->err = 0;
+	}
+	return e ? e : fd >= 0 ? plat_dir_fsync(fd) : 0;
 }
 
 static const struct vnode_ops hf_ops = {

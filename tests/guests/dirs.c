@@ -210,6 +210,43 @@ int main(int argc, char **argv)
 			return fail("fstat", p);
 		return puts("coherent") < 0;
 	}
+	if (!strcmp(c, "behind")) {
+		/* argv[4] records of 100 bytes, one write each, then q: fsync
+		 * and spin, close and spin, wait for a line, _exit, or close. */
+		long n = argc > 4 ? atol(argv[4]) : 0;
+		int fd = open(p, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+		if (fd < 0)
+			return fail("open", p);
+		for (long i = 0; i < n; i++) {
+			snprintf(buf, 101, "%099ld\n", i);
+			if (write(fd, buf, 100) != 100)
+				return fail("write", p);
+		}
+		if (!strcmp(q, "fsync-spin") &&
+		    (fsync(fd) || puts("synced") < 0 || fflush(stdout) || write(fd, "unsynced\n", 9) != 9))
+			return fail("fsync", p);
+		if (!strcmp(q, "close-spin") && (close(fd) || puts("closed") < 0 || fflush(stdout)))
+			return fail("close", p);
+		if (strstr(q, "spin"))
+			for (;;)
+				__asm__ volatile("" ::: "memory");
+		if (!strcmp(q, "wait"))
+			return puts("written") < 0 || fflush(stdout) || !fgets(buf, sizeof buf, stdin);
+		if (!strcmp(q, "exit"))
+			_exit(0);
+		printf("behind %ld\n", n);
+		return close(fd);
+	}
+	if (!strcmp(c, "fill")) { /* 1 KiB writes to p until one fails or q KiB, then fsync */
+		long n = atol(q), i = 0;
+		int fd = open(p, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+		memset(buf, 'f', 1024);
+		while (fd >= 0 && i < n && write(fd, buf, 1024) == 1024)
+			i++;
+		if (fd < 0 || i < n)
+			return fail("write", p);
+		return fsync(fd) ? fail("fsync", p) : 0;
+	}
 	if (!strcmp(c, "raw-open")) { /* print the handle or -errno */
 		printf("%ld\n", raw_path(TC_FS_OPEN, p, NULL, 0, TC_O_RDONLY));
 		return 0;
