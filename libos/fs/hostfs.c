@@ -459,10 +459,13 @@ static void written(struct hfile *f, const char *buf, size_t len, off_t off, off
 		pages_cut(f, (uint64_t)old_size / PG * PG);
 	for (uint64_t pg = (uint64_t)off / PG; pg * PG < (uint64_t)off + len; pg++) {
 		struct page *p = page_find(f, pg);
-		if (!p)
-			continue;
 		uint64_t a = pg * PG > (uint64_t)off ? pg * PG : (uint64_t)off;
 		uint64_t b = (pg + 1) * PG < (uint64_t)off + len ? (pg + 1) * PG : (uint64_t)off + len;
+		/* A whole page written is kept: it is read back often (SQLite). */
+		if (!p && b - a == PG)
+			page_keep(f, pg, buf + (a - (uint64_t)off), PG);
+		if (!p)
+			continue;
 		if (a - pg * PG > p->len) {
 			p->f = NULL;
 			continue;

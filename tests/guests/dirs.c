@@ -237,6 +237,20 @@ int main(int argc, char **argv)
 		printf("behind %ld\n", n);
 		return close(fd);
 	}
+	if (!strcmp(c, "pages")) { /* q times: a whole page written, then read back */
+		long n = atol(q), i = 0;
+		int fd = open(p, O_RDWR | O_CREAT | O_TRUNC, 0644);
+		if (fd < 0)
+			return fail("open", p);
+		for (; i < n; i++) {
+			memset(buf, 'a' + (int)(i % 26), 4096);
+			if (pwrite(fd, buf, 4096, (off_t)i * 4096) != 4096 ||
+			    pread(fd, buf + 4096, 4096, (off_t)i * 4096) != 4096 || memcmp(buf, buf + 4096, 4096))
+				break;
+		}
+		printf("pages %ld\n", i);
+		return i != n || close(fd);
+	}
 	if (!strcmp(c, "fill")) { /* 1 KiB writes to p until one fails or q KiB, then fsync */
 		long n = atol(q), i = 0;
 		int fd = open(p, O_WRONLY | O_CREAT | O_TRUNC, 0644);

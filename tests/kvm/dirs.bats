@@ -304,6 +304,11 @@ teardown() {
 	[ "$n" -lt 20 ]
 	[ "$(stat -c %s "$H/b")" -eq 200000 ]
 	[ "$(sed -n 2000p "$H/b")" = "$(printf '%099d' 1999)" ]
+	n=$(exits_for pages /h/p)
+	echo "pages written then read: $n"
+	[ "$n" -lt 100 ]
+	[ "$(stat -c %s "$H/p")" -eq $((2000 * 4096)) ]
+	[ "$(tail -c 4096 "$H/p" | tr -d "$(printf "\\$(printf %o $((97 + 1999 % 26)))")" | wc -c)" -eq 0 ]
 }
 
 @test "--dir: what fsync returned for is on the host when the monitor is killed; close and waits send too" {
