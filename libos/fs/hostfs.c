@@ -45,10 +45,10 @@
 
 struct hnode;
 
-/* One host file the guest has open, shared by every node open on it (by
- * the host's inode number in its directory): the data cached from it and
- * its attributes.  Writes go through to the host at once, so the host
- * always holds everything, and patch what is cached here. */
+/* One host file the guest has nodes on, shared by all of them (by the
+ * host's inode number in its directory): its size as the guest sees it,
+ * the data cached from it, its attributes and the writes held back.
+ * Writes patch what is cached here, so it is always the guest's view. */
 struct hfile {
 	struct hfile *next;
 	int dir;
@@ -75,7 +75,7 @@ struct hnode {
 	long from; /* cookie of the first entry in batch */
 	long blen;
 	char *batch;
-	struct hfile *f; /* once a handle is open on a regular file */
+	struct hfile *f; /* a regular file's, from its lookup or handle */
 	struct hnode *sib;
 	off_t next; /* where a sequential read would start */
 	struct plat_stat st; /* from the lookup, trusted until st_until while wgen is st_gen */
@@ -315,12 +315,16 @@ static void file_join(struct hnode *h, uint64_t ino, const struct plat_stat *st)
 	f->nodes = h;
 }
 
-/* Join the host file the node's new handle fd is open on. */
+/* Join the host file the node's new handle fd is open on (the host may
+ * have put another file at the path since the lookup). */
 static void file_get(struct hnode *h, int fd)
 {
 	struct plat_stat st;
-	if (!h->f && h->vn.type == S_IFREG && plat_dir_fstat(fd, &st) == 0)
-		file_join(h, st.ino, &st);
+	if (h->vn.type != S_IFREG || plat_dir_fstat(fd, &st) || (h->f && h->f->ino == st.ino))
+		return;
+	if (h->f)
+		file_put(h);
+	file_join(h, st.ino, &st);
 }
 
 static void hf_release(struct vnode *vn)
@@ -454,9 +458,11 @@ static void written(struct hfile *f, const char *buf, size_t len, off_t off, off
 		    off + (off_t)len < f->ra_off + (off_t)f->ra_len ? off + (off_t)len : f->ra_off + (off_t)f->ra_len;
 		memcpy(f->ra + (a - f->ra_off), buf + (a - off), (size_t)(b - a));
 	}
-	/* The page at the old end, if cached, ends early: it no longer does. */
-	if (off + (off_t)len > old_size)
-		pages_cut(f, (uint64_t)old_size / PG * PG);
+	/* The page at the old end, if cached, ends early: it no longer does
+	 * (none is cached past it). */
+	struct page *end = off + (off_t)len > old_size ? page_find(f, (uint64_t)old_size / PG) : NULL;
+	if (end)
+		end->f = NULL;
 	for (uint64_t pg = (uint64_t)off / PG; pg * PG < (uint64_t)off + len; pg++) {
 		struct page *p = page_find(f, pg);
 		uint64_t a = pg * PG > (uint64_t)off ? pg * PG : (uint64_t)off;
@@ -481,11 +487,11 @@ static void written(struct hfile *f, const char *buf, size_t len, off_t off, off
  * error of sending what was held. */
 static int behind(struct hfile *f, int fd, const void *buf, size_t len, off_t off)
 {
-	int e = 0;
-	if (f->wb_len && (off < f->wb_off || off > f->wb_off + (off_t)f->wb_len ||
+	int e = 0, big = len > BEHIND / 2;
+	if (f->wb_len && (big || off < f->wb_off || off > f->wb_off + (off_t)f->wb_len ||
 			  off + (off_t)len > f->wb_off + BEHIND || now() - f->wb_at > TTL_NS))
 		e = send(f);
-	if (e || len > BEHIND / 2)
+	if (e || big)
 		return e;
 	if (!f->wb_len) {
 		static int hooked;
@@ -711,6 +717,8 @@ static int dir_of(struct mount *m)
 static int hf_create(struct mount *m, const char *path, mode_t mode, struct vnode **vn)
 {
 	int r = plat_dir_open(dir_of(m), path, PLAT_DIR_READ | PLAT_DIR_WRITE | PLAT_DIR_CREATE, mode);
+	if (r == -EEXIST)
+		names_forget(); /* the host made it since it was looked up: the VFS looks again */
 	if (r < 0)
 		return r;
 	struct hnode *h = node_new(m, path, &(struct plat_stat){ .mode = S_IFREG });

@@ -168,6 +168,18 @@ int main(int argc, char **argv)
 			return fail("symlink", p);
 		return puts("names") < 0;
 	}
+	if (!strcmp(c, "create-after")) { /* p missing; a line on stdin; open(O_CREAT) finds what the host made */
+		struct stat st;
+		if (!lstat(p, &st) || errno != ENOENT || puts("missed") < 0 || fflush(stdout) ||
+		    !fgets(buf, sizeof buf, stdin))
+			return fail("lstat", p);
+		int fd = open(p, O_RDWR | O_CREAT, 0644);
+		ssize_t n = fd < 0 ? -1 : read(fd, buf, 64);
+		if (n < 0)
+			return fail("open", p);
+		printf("%.*s", (int)n, buf);
+		return close(fd);
+	}
 	if (!strcmp(c, "reopen")) { /* 16 bytes at 0; a line on stdin; reopened, again */
 		for (int i = 0; i < 2; i++) {
 			int fd = open(p, O_RDONLY);

@@ -280,6 +280,16 @@ exits_for() { # command args...: the exits 2,000 repeats add to 10
 	[ $(($(date +%s%N) - start)) -lt 3000000000 ]
 }
 
+@test "--dir: open(O_CREAT) of a name the host made while the guest had it as missing opens the host's file" {
+	coproc M { timeout 20 "$RUN" --dir="$H:/h" "$G" create-after /h/late; }
+	read -r -t 10 out <&"${M[0]}"
+	[ "$out" = missed ]
+	echo made-by-host > "$H/late"
+	echo go >&"${M[1]}"
+	read -r -t 10 out <&"${M[0]}"
+	[ "$out" = made-by-host ]
+}
+
 @test "--dir: a file's cached data is dropped when the guest closes it (close-to-open)" {
 	echo first-contents > "$H/f"
 	coproc R { timeout 20 "$RUN" --dir="$H:/h" "$G" reopen /h/f; }
