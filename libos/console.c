@@ -12,6 +12,8 @@
 static ssize_t con_read(struct file *f, void *buf, size_t len)
 {
 	(void)f;
+	if (libos_wait_hook)
+		libos_wait_hook();
 	/* Reading blocks in the monitor until input comes: only do that when
 	 * no other thread could run meanwhile, and no signal (a timer's) could
 	 * need delivering: one ends the wait with EINTR. */

@@ -55,4 +55,9 @@ void __tincan_sig_pipe(void);
  * through it before it ends the guest (proc.c). */
 extern void (*libos_abort_hook)(void);
 
+/* Set by fs/hostfs.c once it holds writes back: run before the guest
+ * waits for the console or ends (proc.c, console.c), so the host has them. */
+#define libos_wait_hook __tincan_wait_hook
+extern void (*libos_wait_hook)(void);
+
 #endif

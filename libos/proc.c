@@ -52,8 +52,12 @@ gid_t getegid(void)
 	return 0;
 }
 
+void (*libos_wait_hook)(void);
+
 void _exit(int status)
 {
+	if (libos_wait_hook)
+		libos_wait_hook();
 	plat_exit(status);
 }
 

@@ -35,8 +35,9 @@ static int vfs_open(int dirfd, const char *path, int flags, mode_t mode)
 			return -ENOENT;
 		if (!w->m->ops->create)
 			return -EROFS;
+		/* Made meanwhile (by the host, under a host directory): open it. */
 		if ((r = w->m->ops->create(w->m, w->rest, mode & ~libos_umask, &vn)))
-			return r;
+			return r == -EEXIST && !excl ? vfs_open(dirfd, path, flags & ~O_CREAT, mode) : r;
 		vn->mnt = w->m;
 		return vfs_file_open(vn, flags, w->abs);
 	}

@@ -53,5 +53,5 @@ row() { # what, n, divisor, unit, column, host column, budget
 		"$bytes" 1048576 MiB/s 5 3 ">= 0.5 x"
 	row "pread() 4 KiB at random offsets of it" "$count" 1000 k/s 6 4 ""
 	row "read() the same file in 64 KiB pieces through --dir" "$bytes" 1048576 MiB/s 7 3 ">= 0.5 x"
-	row "pread() 4 KiB at random offsets through --dir (one exit each)" "$count" 1000 k/s 8 4 ""
+	row "pread() 4 KiB at random offsets through --dir (page cache: an exit per miss)" "$count" 1000 k/s 8 4 ""
 } | tee -a "$OUT"

@@ -124,6 +124,155 @@ int main(int argc, char **argv)
 		return printf("%s\n", getcwd(buf, sizeof buf)) < 0;
 	if (!strcmp(c, "wait")) /* a line on stdin, then cat the file */
 		return fgets(buf, sizeof buf, stdin) ? main(3, (char *[]){ argv[0], "cat", (char *)p, NULL }) : 1;
+	if (!strcmp(c, "missing")) { /* q times lstat(p), which must not exist */
+		struct stat st;
+		long n = atol(q), i = 0;
+		while (i < n && lstat(p, &st) && errno == ENOENT)
+			i++;
+		printf("missing %ld\n", i);
+		return i != n;
+	}
+	if (!strcmp(c, "preads") || !strcmp(c, "fstats")) { /* q times pread(16 at 24) or fstat */
+		char first[16];
+		struct stat st;
+		long n = atol(q), i = 0;
+		int fd = open(p, O_RDONLY);
+		if (fd < 0 || pread(fd, first, 16, 24) != 16)
+			return fail("open", p);
+		while (i < n &&
+		       (c[0] == 'p' ? pread(fd, buf, 16, 24) == 16 && !memcmp(buf, first, 16) : !fstat(fd, &st)))
+			i++;
+		printf("%s %ld\n", c, i);
+		return i != n || close(fd);
+	}
+	if (!strcmp(c, "poll")) { /* until p exists (10 s at most) */
+		struct stat st;
+		for (int i = 0; i < 1000; i++, usleep(10000))
+			if (!lstat(p, &st))
+				return puts("seen") < 0;
+		return fail("poll", p);
+	}
+	if (!strcmp(c, "names")) { /* a missing name, made and removed by the guest */
+		struct stat st;
+		char d[256];
+		snprintf(d, sizeof d, "%s.d", p);
+		if (!lstat(p, &st) || errno != ENOENT || !lstat(d, &st))
+			return fail("before", p);
+		int fd = open(p, O_WRONLY | O_CREAT | O_EXCL, 0644);
+		if (fd < 0 || close(fd) || lstat(p, &st) || unlink(p) || !lstat(p, &st) || errno != ENOENT)
+			return fail("create/unlink", p);
+		if (mkdir(d, 0755) || lstat(d, &st) || !S_ISDIR(st.st_mode) || rename(d, p) || !lstat(d, &st) ||
+		    lstat(p, &st) || !S_ISDIR(st.st_mode) || rmdir(p) || !lstat(p, &st))
+			return fail("mkdir/rename/rmdir", p);
+		if (symlink("x", p) || lstat(p, &st) || !S_ISLNK(st.st_mode) || unlink(p))
+			return fail("symlink", p);
+		return puts("names") < 0;
+	}
+	if (!strcmp(c, "create-after")) { /* p missing; a line on stdin; open(O_CREAT) finds what the host made */
+		struct stat st;
+		if (!lstat(p, &st) || errno != ENOENT || puts("missed") < 0 || fflush(stdout) ||
+		    !fgets(buf, sizeof buf, stdin))
+			return fail("lstat", p);
+		int fd = open(p, O_RDWR | O_CREAT, 0644);
+		ssize_t n = fd < 0 ? -1 : read(fd, buf, 64);
+		if (n < 0)
+			return fail("open", p);
+		printf("%.*s", (int)n, buf);
+		return close(fd);
+	}
+	if (!strcmp(c, "reopen")) { /* 16 bytes at 0; a line on stdin; reopened, again */
+		for (int i = 0; i < 2; i++) {
+			int fd = open(p, O_RDONLY);
+			ssize_t n = fd < 0 ? -1 : pread(fd, buf, 16, 0);
+			if (n < 0 || close(fd))
+				return fail("read", p);
+			buf[n] = '\0';
+			buf[strcspn(buf, "\n")] = '\0';
+			puts(buf);
+			fflush(stdout);
+			if (!i && !fgets(buf, sizeof buf, stdin))
+				return 1;
+		}
+		return 0;
+	}
+	if (!strcmp(c, "coherent")) {
+		/* Cached pages, sizes and attributes through four descriptors
+		 * of p (3 pages of 'a'): each sees the others' writes. */
+		char want[16];
+		struct stat st;
+		int r = open(p, O_RDONLY), w = open(p, O_WRONLY), a1 = open(p, O_WRONLY | O_APPEND),
+		    a2 = open(p, O_WRONLY | O_APPEND);
+		if (r < 0 || w < 0 || a1 < 0 || a2 < 0 || pread(r, buf, 16, 4096) != 16 || fstat(r, &st) ||
+		    st.st_size != 3 * 4096)
+			return fail("open", p);
+		memcpy(want, "aaaaBBBBaaaaaaaa", 16);
+		if (pwrite(w, "BBBB", 4, 4100) != 4 || pread(r, buf, 16, 4096) != 16 || memcmp(buf, want, 16))
+			return fail("pread after pwrite", p);
+		if (ftruncate(w, 4098) || pread(r, buf, 16, 4096) != 2 || memcmp(buf, "aa", 2))
+			return fail("pread after ftruncate", p);
+		if (fstat(r, &st) || st.st_size != 4098)
+			return fail("fstat after ftruncate", p);
+		memcpy(want, "aa\0\0\0\0\0\0", 8);
+		if (pwrite(w, "C", 1, 8192) != 1 || pread(r, buf, 8, 4096) != 8 || memcmp(buf, want, 8))
+			return fail("pread past the old end", p);
+		if (write(a1, "x", 1) != 1 || write(a2, "y", 1) != 1 || pread(r, buf, 4, 8191) != 4 ||
+		    memcmp(buf, "\0Cxy", 4))
+			return fail("O_APPEND", p);
+		if (fstat(r, &st) || st.st_size != 8195 || close(r) || close(w) || close(a1) || close(a2))
+			return fail("fstat", p);
+		return puts("coherent") < 0;
+	}
+	if (!strcmp(c, "behind")) {
+		/* argv[4] records of 100 bytes, one write each, then q: fsync
+		 * and spin, close and spin, wait for a line, _exit, or close. */
+		long n = argc > 4 ? atol(argv[4]) : 0;
+		int fd = open(p, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+		if (fd < 0)
+			return fail("open", p);
+		for (long i = 0; i < n; i++) {
+			snprintf(buf, 101, "%099ld\n", i);
+			if (write(fd, buf, 100) != 100)
+				return fail("write", p);
+		}
+		if (!strcmp(q, "fsync-spin") &&
+		    (fsync(fd) || puts("synced") < 0 || fflush(stdout) || write(fd, "unsynced\n", 9) != 9))
+			return fail("fsync", p);
+		if (!strcmp(q, "close-spin") && (close(fd) || puts("closed") < 0 || fflush(stdout)))
+			return fail("close", p);
+		if (strstr(q, "spin"))
+			for (;;)
+				__asm__ volatile("" ::: "memory");
+		if (!strcmp(q, "wait"))
+			return puts("written") < 0 || fflush(stdout) || !fgets(buf, sizeof buf, stdin);
+		if (!strcmp(q, "exit"))
+			_exit(0);
+		printf("behind %ld\n", n);
+		return close(fd);
+	}
+	if (!strcmp(c, "pages")) { /* q times: a whole page written, then read back */
+		long n = atol(q), i = 0;
+		int fd = open(p, O_RDWR | O_CREAT | O_TRUNC, 0644);
+		if (fd < 0)
+			return fail("open", p);
+		for (; i < n; i++) {
+			memset(buf, 'a' + (int)(i % 26), 4096);
+			if (pwrite(fd, buf, 4096, (off_t)i * 4096) != 4096 ||
+			    pread(fd, buf + 4096, 4096, (off_t)i * 4096) != 4096 || memcmp(buf, buf + 4096, 4096))
+				break;
+		}
+		printf("pages %ld\n", i);
+		return i != n || close(fd);
+	}
+	if (!strcmp(c, "fill")) { /* 1 KiB writes to p until one fails or q KiB, then fsync */
+		long n = atol(q), i = 0;
+		int fd = open(p, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+		memset(buf, 'f', 1024);
+		while (fd >= 0 && i < n && write(fd, buf, 1024) == 1024)
+			i++;
+		if (fd < 0 || i < n)
+			return fail("write", p);
+		return fsync(fd) ? fail("fsync", p) : 0;
+	}
 	if (!strcmp(c, "raw-open")) { /* print the handle or -errno */
 		printf("%ld\n", raw_path(TC_FS_OPEN, p, NULL, 0, TC_O_RDONLY));
 		return 0;

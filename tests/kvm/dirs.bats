@@ -230,3 +230,133 @@ C
 	[ "$status" -eq 0 ]
 	[ "$(cat "$H/g")" = written ]
 }
+
+# The guest caches what it reads from --dir (fs/hostfs.c; docs/design.md,
+# "Host directories: what the guest caches"): exits counted with --stats.
+exits() { sed -n 's/.*stats: \([0-9]*\) KVM exits.*/\1/p' <<< "$1"; }
+exits_for() { # command args...: the exits 2,000 repeats add to 10
+	local few many
+	few=$(timeout 20 "$RUN" --stats --dir="$H:/h" "$G" "$@" 10 2>&1)
+	many=$(timeout 20 "$RUN" --stats --dir="$H:/h" "$G" "$@" 2000 2>&1)
+	[[ $few == *"$1 10"* && $many == *"$1 2000"* ]] || return 1
+	echo $(($(exits "$many") - $(exits "$few")))
+}
+
+@test "--dir: repeated small preads, fstats and lookups of a missing name cost no exits" {
+	head -c 65536 /dev/urandom > "$H/f"
+	n=$(exits_for preads /h/f)
+	echo "preads: $n"
+	[ "$n" -lt 20 ]
+	n=$(exits_for fstats /h/f)
+	echo "fstats: $n"
+	[ "$n" -lt 20 ]
+	n=$(exits_for missing /h/nope)
+	echo "missing: $n"
+	[ "$n" -lt 20 ]
+}
+
+@test "--dir: cached pages, sizes and O_APPEND agree across descriptors; the host gets every byte" {
+	head -c $((3 * 4096)) /dev/zero | tr '\0' a > "$H/f"
+	run_g --dir="$H:/h" -- coherent /h/f
+	echo "$output"
+	[ "$status" -eq 0 ] && [ "$output" = coherent ]
+	[ "$(stat -c %s "$H/f")" -eq 8195 ]
+	[ "$(head -c 4096 "$H/f" | tr -d a | wc -c)" -eq 0 ]
+	[ "$(tail -c +4097 "$H/f" | head -c 2)" = aa ]
+	[ "$(tail -c +4099 "$H/f" | head -c 4094 | tr -d '\0' | wc -c)" -eq 0 ]
+	[ "$(tail -c 3 "$H/f")" = Cxy ]
+}
+
+@test "--dir: names the guest makes and removes are seen at once; the host's within a second or so" {
+	run_g --dir="$H:/h" -- names /h/n
+	echo "$output"
+	[ "$status" -eq 0 ] && [ "$output" = names ]
+	coproc P { timeout 20 "$RUN" --dir="$H:/h" "$G" poll /h/later; }
+	sleep 1.5
+	: > "$H/later"
+	start=$(date +%s%N)
+	read -r -t 10 out <&"${P[0]}"
+	[ "$out" = seen ]
+	[ $(($(date +%s%N) - start)) -lt 3000000000 ]
+}
+
+@test "--dir: open(O_CREAT) of a name the host made while the guest had it as missing opens the host's file" {
+	coproc M { timeout 20 "$RUN" --dir="$H:/h" "$G" create-after /h/late; }
+	read -r -t 10 out <&"${M[0]}"
+	[ "$out" = missed ]
+	echo made-by-host > "$H/late"
+	echo go >&"${M[1]}"
+	read -r -t 10 out <&"${M[0]}"
+	[ "$out" = made-by-host ]
+}
+
+@test "--dir: a file's cached data is dropped when the guest closes it (close-to-open)" {
+	echo first-contents > "$H/f"
+	coproc R { timeout 20 "$RUN" --dir="$H:/h" "$G" reopen /h/f; }
+	read -r -t 10 one <&"${R[0]}"
+	echo second-contents > "$H/f"
+	echo go >&"${R[1]}"
+	read -r -t 10 two <&"${R[0]}"
+	[ "$one" = first-contents ]
+	[ "$two" = second-contents ]
+}
+
+# Write-behind: small writes to a --dir file are held in the guest and sent
+# in one piece (fs/hostfs.c), on fsync, close, a read of those bytes, a wait
+# (the console, sleep, poll) and the guest's end.
+teardown() {
+	if [ -n "${SMALL:-}" ] && mountpoint -q "$SMALL"; then umount "$SMALL"; fi
+}
+
+@test "--dir: 2,000 small sequential writes cost a handful of exits, and every byte reaches the host" {
+	n=$(exits_for behind /h/b count)
+	echo "writes: $n"
+	[ "$n" -lt 20 ]
+	[ "$(stat -c %s "$H/b")" -eq 200000 ]
+	[ "$(sed -n 2000p "$H/b")" = "$(printf '%099d' 1999)" ]
+	n=$(exits_for pages /h/p)
+	echo "pages written then read: $n"
+	[ "$n" -lt 100 ]
+	[ "$(stat -c %s "$H/p")" -eq $((2000 * 4096)) ]
+	[ "$(tail -c 4096 "$H/p" | tr -d "$(printf "\\$(printf %o $((97 + 1999 % 26)))")" | wc -c)" -eq 0 ]
+}
+
+@test "--dir: what fsync returned for is on the host when the monitor is killed; close and waits send too" {
+	coproc S { timeout 20 "$RUN" --dir="$H:/h" "$G" behind /h/s fsync-spin 500; }
+	read -r -t 10 out <&"${S[0]}"
+	[ "$out" = synced ]
+	kill -9 "$(pgrep -P "$S_PID" tincan-run || echo "$S_PID")" 2> /dev/null || true
+	wait "$S_PID" 2> /dev/null || true
+	[ "$(head -c 50000 "$H/s" | wc -c)" -eq 50000 ]
+	[ "$(sed -n 500p "$H/s")" = "$(printf '%099d' 499)" ]
+	coproc C { timeout 20 "$RUN" --dir="$H:/h" "$G" behind /h/c close-spin 500; }
+	read -r -t 10 out <&"${C[0]}"
+	[ "$out" = closed ]
+	[ "$(stat -c %s "$H/c")" -eq 50000 ]
+	kill -9 "$(pgrep -P "$C_PID" tincan-run || echo "$C_PID")" 2> /dev/null || true
+	wait "$C_PID" 2> /dev/null || true
+	coproc W { timeout 20 "$RUN" --dir="$H:/h" "$G" behind /h/w wait 500; }
+	read -r -t 10 out <&"${W[0]}"
+	[ "$out" = written ]
+	for _ in $(seq 50); do [ "$(stat -c %s "$H/w")" -eq 50000 ] && break; sleep 0.1; done
+	[ "$(stat -c %s "$H/w")" -eq 50000 ]
+	echo go >&"${W[1]}"
+	wait "$W_PID"
+	run_g --dir="$H:/h" -- behind /h/e exit 500
+	[ "$status" -eq 0 ] && [ "$(stat -c %s "$H/e")" -eq 50000 ]
+}
+
+@test "--dir: a full host file system is reported at a write or at fsync (ENOSPC)" {
+	[ "$(id -u)" -eq 0 ] || skip "needs root to mount a small tmpfs"
+	SMALL=$H/small
+	mkdir "$SMALL"
+	mount -t tmpfs -o size=64k tmpfs "$SMALL" || skip "cannot mount a tmpfs here"
+	chown "$(stat -c %u "$H")" "$SMALL"
+	run_g --dir="$H:/h" -- fill /h/small/f 1024
+	echo "$output"
+	[ "$status" -eq 1 ]
+	[[ $output == "write /h/small/f: No space left on device" || $output == "fsync /h/small/f: No space left on device" ]]
+	rm "$SMALL/f"
+	run_g --dir="$H:/h" -- fill /h/small/g 16
+	[ "$status" -eq 0 ] && [ "$(stat -c %s "$SMALL/g")" -eq 16384 ]
+}
