@@ -340,7 +340,7 @@ struct tc_hc_fs_file {
 };
 
 struct tc_stat {
-	uint64_t ino;
+	uint64_t ino; /* the host's inode + its device x 0x9e3779b97f4a7c15 (mod 2^64) */
 	uint64_t size;
 	uint64_t blocks; /* 512-byte blocks */
 	int64_t atime_ns, mtime_ns, ctime_ns;

@@ -206,7 +206,10 @@ static int64_t put_stat(struct vm *vm, unsigned nr, int fd, uint64_t buf, uint64
 	struct tc_stat *t = hc_buf(vm, nr, buf, len, GM_W);
 	if (syscall(SYS_fstat, fd, &st) < 0)
 		return -errno;
-	*t = (struct tc_stat){ (uint64_t)st.st_ino,
+	/* The device folded in: files of two host file systems mounted under
+	 * one shared directory must not share an identity (the guest caches by
+	 * it; tar and cp take equal numbers for hard links). */
+	*t = (struct tc_stat){ (uint64_t)st.st_ino + (uint64_t)st.st_dev * 0x9e3779b97f4a7c15ULL,
 			       (uint64_t)st.st_size,
 			       (uint64_t)st.st_blocks,
 			       st.st_atim.tv_sec * 1000000000LL + st.st_atim.tv_nsec,
