@@ -116,5 +116,8 @@ void jail_limit(int res, uint64_t v);
  * no such limit). */
 struct mod_fds;
 void sandbox_enter(const struct mod_fds *f, int vcpu, int vmfd, unsigned nofile);
+/* The filter sandbox_enter installs (its instructions, static; returns their number). */
+struct sock_filter;
+unsigned sandbox_filter(const struct mod_fds *f, int vcpu, int vmfd, const struct sock_filter **out);
 
 #endif
