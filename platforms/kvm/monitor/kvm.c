@@ -195,8 +195,8 @@ void vm_clock(struct tc_boot_info *bi, const struct vm *vm)
 	} m = { .h.nmsrs = 1, .e.index = MSR_IA32_TSC };
 	/* Pair one guest TSC reading with the host clocks: the guest's clocks
 	 * are then the host's, with no exit to read them. */
-	bi->real_ns_base = now_ns(CLOCK_REALTIME);
-	bi->mono_ns_base = now_ns(CLOCK_MONOTONIC);
+	bi->real_ns_base = boot_now_ns(CLOCK_REALTIME);
+	bi->mono_ns_base = boot_now_ns(CLOCK_MONOTONIC);
 	if (ioctl(vm->vcpu, KVM_GET_MSRS, &m) != 1)
 		die(TC_STATUS_HOST, "KVM_GET_MSRS(TSC): %s", strerror(errno));
 	bi->tsc_base = m.e.data;

@@ -165,7 +165,7 @@ void layout_grow(struct guest_layout *lay, uint8_t *base, uint64_t new_end)
 
 	for (uint64_t c = lay->heap_end; c < new_end; c += CHUNK) {
 		uint64_t *pd = (uint64_t *)(base + (pdpt[c / GIB] & ~0xfffULL));
-		pd[(c % GIB) / CHUNK] = c | PTE_P | PTE_W | PTE_U | PTE_NX | PTE_PS;
+		pd[(c % GIB) / CHUNK] = c | PTE_P | PTE_W | PTE_U | PTE_NX | PTE_PS | PTE_A | PTE_D;
 	}
 	r->end = lay->heap_end = new_end;
 }
@@ -173,9 +173,9 @@ void layout_grow(struct guest_layout *lay, uint8_t *base, uint64_t new_end)
 /* Leaf entry bits for a permission. */
 static uint64_t leaf_bits(unsigned perm)
 {
-	uint64_t e = PTE_P;
+	uint64_t e = PTE_P | PTE_A;
 	if (perm & GM_W)
-		e |= PTE_W;
+		e |= PTE_W | PTE_D;
 	if (!(perm & GM_SUPER))
 		e |= PTE_U;
 	if (!(perm & GM_X))
@@ -207,7 +207,7 @@ int layout_build_tables(struct guest_layout *lay, uint8_t *base, char *err, size
 	uint64_t next = lay->pml4;
 	uint64_t *pml4 = (uint64_t *)(base + next);
 	uint64_t *pdpt = (uint64_t *)(base + next + PAGE);
-	const uint64_t intermediate = PTE_P | PTE_W | PTE_U;
+	const uint64_t intermediate = PTE_TABLE;
 	uint64_t span = round_up(lay->mem_size, CHUNK);
 
 	next += 2 * PAGE;
@@ -252,7 +252,7 @@ int layout_build_tables(struct guest_layout *lay, uint8_t *base, char *err, size
 		goto full;
 	pdpt[gi] = next | intermediate;
 	((uint64_t *)(base + next))[(TC_DOORBELL_BASE % GIB) / CHUNK] =
-	    TC_DOORBELL_BASE | PTE_P | PTE_W | PTE_U | PTE_PS | PTE_NX;
+	    TC_DOORBELL_BASE | PTE_P | PTE_W | PTE_U | PTE_PS | PTE_NX | PTE_A | PTE_D;
 	lay->tables_end = next + PAGE;
 	return 0;
 full:
