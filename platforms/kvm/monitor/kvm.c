@@ -177,11 +177,12 @@ void vm_load(struct vm *vm, uint64_t entry, uint64_t boot_info)
 			die(TC_STATUS_HOST, "KVM_SET_SREGS: %s", strerror(errno));
 	}
 
-	struct kvm_regs g = {
+	/* The registers go in with the first KVM_RUN (sync regs), not by a
+	 * KVM_SET_REGS of their own: each vCPU ioctl loads and puts the vCPU. */
+	vm->run->s.regs.regs = (struct kvm_regs){
 		.rip = entry, .rsp = vm->lay.stack_top, .rdi = boot_info, .rsi = TC_BOOT_MAGIC, .rflags = 0x2
 	};
-	if (xioctl(vm->vcpu, KVM_SET_REGS, &g) < 0)
-		die(TC_STATUS_HOST, "KVM_SET_REGS: %s", strerror(errno));
+	vm->run->kvm_dirty_regs = KVM_SYNC_X86_REGS;
 }
 
 void vm_clock(struct tc_boot_info *bi, const struct vm *vm)
