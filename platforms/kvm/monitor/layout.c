@@ -220,6 +220,10 @@ int layout_build_tables(struct guest_layout *lay, uint8_t *base, char *err, size
 	gdt[3] = 0x00affb000000ffffULL;
 	gdt[4] = 0x00cff3000000ffffULL;
 
+	/* Above the last region every entry stays 0: only the page directories
+	 * growth will fill are made there (walking the 2 MiB chunks of a 1 GiB
+	 * span region by region cost ~15 us of every boot). */
+	uint64_t used = lay->nregion ? round_up(lay->region[lay->nregion - 1].end, CHUNK) : 0;
 	for (uint64_t c = 0; c < span; c += CHUNK) {
 		uint64_t gi = c / GIB;
 		if (!pdpt[gi]) {
@@ -227,6 +231,10 @@ int layout_build_tables(struct guest_layout *lay, uint8_t *base, char *err, size
 				goto full;
 			pdpt[gi] = next | intermediate;
 			next += PAGE;
+		}
+		if (c >= used) {
+			c = (gi + 1) * GIB - CHUNK;
+			continue;
 		}
 		uint64_t *pd = (uint64_t *)(base + (pdpt[gi] & ~0xfffULL));
 		uint64_t pdi = (c % GIB) / CHUNK;
