@@ -248,9 +248,13 @@ int layout_build_tables(struct guest_layout *lay, uint8_t *base, char *err, size
 		uint64_t *pt = (uint64_t *)(base + next);
 		pd[pdi] = next | intermediate;
 		next += PAGE;
+		/* The regions are sorted: walk them beside the pages. */
+		const struct gm_region *r = lay->region, *rend = lay->region + lay->nregion;
 		for (unsigned i = 0; i < 512 && c + i * PAGE < lay->mem_size; i++) {
-			unsigned p = perm_at(lay, c + i * PAGE);
-			pt[i] = p ? ((c + i * PAGE) | leaf_bits(p)) : 0;
+			uint64_t a = c + i * PAGE;
+			while (r < rend && r->end <= a)
+				r++;
+			pt[i] = r < rend && r->start <= a ? (a | leaf_bits(r->perm)) : 0;
 		}
 	}
 
