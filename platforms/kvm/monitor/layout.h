@@ -34,7 +34,7 @@
  * fault (not read-only first, to catch the dirtying), sets no bit in the
  * guest's tables, and maps up to 7 neighbours of a faulting 4 KiB page in
  * the same fault (it prefetches only accessed entries whose host page is
- * present): hello's boot took 25 guest page faults, now 10.  The guest
+ * present): hello's run took 25 page-table walks, now 11.  The guest
  * never reads these bits. */
 #define PTE_TABLE (PTE_P | PTE_W | PTE_U | PTE_A)
 #define PTE_NX (1ULL << 63)
