@@ -57,8 +57,8 @@ static uint64_t *entry(const struct vm *vm, uint64_t gpa, int split)
 			return NULL;
 		uint64_t *pt = (uint64_t *)(vm->mem + t), base = *pde & PTE_ADDR & ~(CHUNK - 1);
 		for (unsigned i = 0; i < 512; i++)
-			pt[i] = (base + i * PAGE) | (*pde & (PTE_P | PTE_W | PTE_U | PTE_NX));
-		*pde = t | PTE_P | PTE_W | PTE_U;
+			pt[i] = (base + i * PAGE) | (*pde & (PTE_P | PTE_W | PTE_U | PTE_NX | PTE_A | PTE_D));
+		*pde = t | PTE_TABLE;
 	}
 	return (uint64_t *)(vm->mem + (*pde & PTE_ADDR)) + (gpa % CHUNK) / PAGE;
 }

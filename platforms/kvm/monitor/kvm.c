@@ -149,10 +149,10 @@ static struct kvm_segment seg(uint16_t sel, uint8_t type, int code)
 
 void vm_load(struct vm *vm, uint64_t entry, uint64_t boot_info)
 {
-	struct kvm_sregs s;
-
-	if (xioctl(vm->vcpu, KVM_GET_SREGS, &s) < 0)
-		die(TC_STATUS_HOST, "KVM_GET_SREGS: %s", strerror(errno));
+	/* Every field set here, none read first (a KVM_GET_SREGS is one more
+	 * vCPU load and put): the APIC base is KVM's reset value for vCPU 0
+	 * (xAPIC on, BSP), which the guest never uses. */
+	struct kvm_sregs s = { .apic_base = 0xfee00900 };
 	s.cs = seg(0x1b, 11, 1);
 	s.ss = s.ds = s.es = s.fs = s.gs = seg(0x23, 3, 0);
 	s.gdt.base = vm->lay.gdt;
@@ -177,11 +177,12 @@ void vm_load(struct vm *vm, uint64_t entry, uint64_t boot_info)
 			die(TC_STATUS_HOST, "KVM_SET_SREGS: %s", strerror(errno));
 	}
 
-	struct kvm_regs g = {
+	/* The registers go in with the first KVM_RUN (sync regs), not by a
+	 * KVM_SET_REGS of their own: each vCPU ioctl loads and puts the vCPU. */
+	vm->run->s.regs.regs = (struct kvm_regs){
 		.rip = entry, .rsp = vm->lay.stack_top, .rdi = boot_info, .rsi = TC_BOOT_MAGIC, .rflags = 0x2
 	};
-	if (xioctl(vm->vcpu, KVM_SET_REGS, &g) < 0)
-		die(TC_STATUS_HOST, "KVM_SET_REGS: %s", strerror(errno));
+	vm->run->kvm_dirty_regs = KVM_SYNC_X86_REGS;
 }
 
 void vm_clock(struct tc_boot_info *bi, const struct vm *vm)
@@ -194,11 +195,23 @@ void vm_clock(struct tc_boot_info *bi, const struct vm *vm)
 		struct kvm_msr_entry e;
 	} m = { .h.nmsrs = 1, .e.index = MSR_IA32_TSC };
 	/* Pair one guest TSC reading with the host clocks: the guest's clocks
-	 * are then the host's, with no exit to read them. */
-	bi->real_ns_base = now_ns(CLOCK_REALTIME);
-	bi->mono_ns_base = now_ns(CLOCK_MONOTONIC);
-	if (ioctl(vm->vcpu, KVM_GET_MSRS, &m) != 1)
-		die(TC_STATUS_HOST, "KVM_GET_MSRS(TSC): %s", strerror(errno));
-	bi->tsc_base = m.e.data;
+	 * are then the host's, with no exit to read them.  The TSC is read
+	 * between two host readings and paired with their midpoint; a pair
+	 * more than 50 us apart (we were preempted) is taken again, up to 3
+	 * times, else the closest one is kept.  Reading the host clock first
+	 * only left the guest's behind by the ioctl, or by a preemption. */
+	uint64_t span = UINT64_MAX;
+	for (int i = 0; i < 3 && span > 50000; i++) {
+		uint64_t real = boot_now_ns(CLOCK_REALTIME), a = boot_now_ns(CLOCK_MONOTONIC);
+		if (ioctl(vm->vcpu, KVM_GET_MSRS, &m) != 1)
+			die(TC_STATUS_HOST, "KVM_GET_MSRS(TSC): %s", strerror(errno));
+		uint64_t b = boot_now_ns(CLOCK_MONOTONIC);
+		if (b - a < span) {
+			span = b - a;
+			bi->mono_ns_base = a + span / 2;
+			bi->real_ns_base = real + span / 2;
+			bi->tsc_base = m.e.data;
+		}
+	}
 	bi->tsc_hz = (uint64_t)khz * 1000;
 }

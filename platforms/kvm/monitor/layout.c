@@ -165,7 +165,7 @@ void layout_grow(struct guest_layout *lay, uint8_t *base, uint64_t new_end)
 
 	for (uint64_t c = lay->heap_end; c < new_end; c += CHUNK) {
 		uint64_t *pd = (uint64_t *)(base + (pdpt[c / GIB] & ~0xfffULL));
-		pd[(c % GIB) / CHUNK] = c | PTE_P | PTE_W | PTE_U | PTE_NX | PTE_PS;
+		pd[(c % GIB) / CHUNK] = c | PTE_P | PTE_W | PTE_U | PTE_NX | PTE_PS | PTE_A | PTE_D;
 	}
 	r->end = lay->heap_end = new_end;
 }
@@ -173,9 +173,9 @@ void layout_grow(struct guest_layout *lay, uint8_t *base, uint64_t new_end)
 /* Leaf entry bits for a permission. */
 static uint64_t leaf_bits(unsigned perm)
 {
-	uint64_t e = PTE_P;
+	uint64_t e = PTE_P | PTE_A;
 	if (perm & GM_W)
-		e |= PTE_W;
+		e |= PTE_W | PTE_D;
 	if (!(perm & GM_SUPER))
 		e |= PTE_U;
 	if (!(perm & GM_X))
@@ -207,7 +207,7 @@ int layout_build_tables(struct guest_layout *lay, uint8_t *base, char *err, size
 	uint64_t next = lay->pml4;
 	uint64_t *pml4 = (uint64_t *)(base + next);
 	uint64_t *pdpt = (uint64_t *)(base + next + PAGE);
-	const uint64_t intermediate = PTE_P | PTE_W | PTE_U;
+	const uint64_t intermediate = PTE_TABLE;
 	uint64_t span = round_up(lay->mem_size, CHUNK);
 
 	next += 2 * PAGE;
@@ -220,6 +220,10 @@ int layout_build_tables(struct guest_layout *lay, uint8_t *base, char *err, size
 	gdt[3] = 0x00affb000000ffffULL;
 	gdt[4] = 0x00cff3000000ffffULL;
 
+	/* Above the last region every entry stays 0: only the page directories
+	 * growth will fill are made there (walking the 2 MiB chunks of a 1 GiB
+	 * span region by region cost ~15 us of every boot). */
+	uint64_t used = lay->nregion ? round_up(lay->region[lay->nregion - 1].end, CHUNK) : 0;
 	for (uint64_t c = 0; c < span; c += CHUNK) {
 		uint64_t gi = c / GIB;
 		if (!pdpt[gi]) {
@@ -227,6 +231,10 @@ int layout_build_tables(struct guest_layout *lay, uint8_t *base, char *err, size
 				goto full;
 			pdpt[gi] = next | intermediate;
 			next += PAGE;
+		}
+		if (c >= used) {
+			c = (gi + 1) * GIB - CHUNK;
+			continue;
 		}
 		uint64_t *pd = (uint64_t *)(base + (pdpt[gi] & ~0xfffULL));
 		uint64_t pdi = (c % GIB) / CHUNK;
@@ -240,9 +248,13 @@ int layout_build_tables(struct guest_layout *lay, uint8_t *base, char *err, size
 		uint64_t *pt = (uint64_t *)(base + next);
 		pd[pdi] = next | intermediate;
 		next += PAGE;
+		/* The regions are sorted: walk them beside the pages. */
+		const struct gm_region *r = lay->region, *rend = lay->region + lay->nregion;
 		for (unsigned i = 0; i < 512 && c + i * PAGE < lay->mem_size; i++) {
-			unsigned p = perm_at(lay, c + i * PAGE);
-			pt[i] = p ? ((c + i * PAGE) | leaf_bits(p)) : 0;
+			uint64_t a = c + i * PAGE;
+			while (r < rend && r->end <= a)
+				r++;
+			pt[i] = r < rend && r->start <= a ? (a | leaf_bits(r->perm)) : 0;
 		}
 	}
 
@@ -252,7 +264,7 @@ int layout_build_tables(struct guest_layout *lay, uint8_t *base, char *err, size
 		goto full;
 	pdpt[gi] = next | intermediate;
 	((uint64_t *)(base + next))[(TC_DOORBELL_BASE % GIB) / CHUNK] =
-	    TC_DOORBELL_BASE | PTE_P | PTE_W | PTE_U | PTE_PS | PTE_NX;
+	    TC_DOORBELL_BASE | PTE_P | PTE_W | PTE_U | PTE_PS | PTE_NX | PTE_A | PTE_D;
 	lay->tables_end = next + PAGE;
 	return 0;
 full:

@@ -143,9 +143,18 @@ static void allow_ioctls(unsigned vcpu, unsigned vmfd)
 	emit(RET(SECCOMP_RET_ALLOW));
 }
 
-void sandbox_enter(const struct mod_fds *f, int vcpu, int vmfd, unsigned nofile)
+unsigned sandbox_filter(const struct mod_fds *f, int vcpu, int vmfd, const struct sock_filter **out)
 {
 	n = 0;
+	/* At install the kernel runs a new filter once per system call number
+	 * (x86-64's and i386's, ~900 runs, interrupts off) to cache the calls
+	 * it always allows without looking at arguments; a run stops at the
+	 * first load of an argument.  Walking our blocks that way cost ~60 us
+	 * of every boot.  This load (overwritten at once) stops each run at
+	 * the first instruction: nothing is cached, so the few calls the cache
+	 * would have allowed (ppoll, clocks, exit) run the filter, ~0.1 us
+	 * against the exit that precedes them.  What is allowed is unchanged. */
+	emit(LD(offsetof(struct seccomp_data, args[0])));
 	emit(LD(offsetof(struct seccomp_data, arch)));
 	emit(JEQ(AUDIT_ARCH_X86_64, 1, 0));
 	emit(RET(SECCOMP_RET_KILL_PROCESS));
@@ -176,12 +185,20 @@ void sandbox_enter(const struct mod_fds *f, int vcpu, int vmfd, unsigned nofile)
 	allow(SYS_exit_group);
 	allow(SYS_exit);
 	emit(RET(SECCOMP_RET_KILL_PROCESS));
+	*out = prog;
+	return n;
+}
+
+void sandbox_enter(const struct mod_fds *f, int vcpu, int vmfd, unsigned nofile)
+{
+	const struct sock_filter *p;
+	unsigned len = sandbox_filter(f, vcpu, vmfd, &p);
 
 	/* No new fd past what --dir's table needs (ppoll, too, wants its
 	 * count of fds below the limit). */
 	if (nofile)
 		jail_limit(RLIMIT_NOFILE, nofile);
-	struct sock_fprog fp = { .len = (unsigned short)n, .filter = prog };
+	struct sock_fprog fp = { .len = (unsigned short)len, .filter = (struct sock_filter *)p };
 	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
 		die(TC_STATUS_HOST, "PR_SET_NO_NEW_PRIVS: %s", strerror(errno));
 	if (syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &fp) < 0)
