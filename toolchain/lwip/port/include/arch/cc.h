@@ -43,6 +43,15 @@ void *tincan_lwip_malloc(size_t n);
 void *tincan_lwip_calloc(size_t n, size_t size);
 void tincan_lwip_free(void *p);
 
+/* TCP connections by address and ports, for tcp_input() (libos/net/pcbhash.c;
+ * toolchain/lwip.sh patches the calls in). */
+struct tcp_pcb;
+struct tcp_hdr;
+struct tcp_pcb *tincan_tcp_lookup(const struct tcp_hdr *h, int timewait);
+void tincan_tcp_hash_reg(struct tcp_pcb **list, struct tcp_pcb *pcb);
+void tincan_tcp_hash_rmv(struct tcp_pcb **list, struct tcp_pcb *pcb);
+void tincan_tcp_hash_drop(struct tcp_pcb *pcb);
+
 /* x is a parenthesized printf argument list. */
 #define LWIP_PLATFORM_DIAG(x)                                                                                          \
 	do {                                                                                                           \
