@@ -229,6 +229,27 @@ ns() { run timeout 60 ip netns exec "$NS" "$@"; }
 	[ "${#lines[@]}" -ge 15 ] # of 20; none without it
 }
 
+# Initial sequence numbers as RFC 6528 asks (libos/net/isn.c): lwIP's own
+# started at 6510 and repeated for connections opened within one timer tick.
+@test "httpd: TCP initial sequence numbers differ per connection and are spread over the space" {
+	command -v tcpdump >/dev/null || skip "tcpdump is not installed"
+	start_app httpd
+	R=$BATS_TEST_TMPDIR
+	ip netns exec "$NS" timeout 20 tcpdump --immediate-mode -U -ni tap0 -w "$R/t.pcap" 2>"$R/td.err" &
+	td=$!
+	for _ in $(seq 50); do grep -q listening "$R/td.err" 2>/dev/null && break; sleep 0.1; done
+	ns "$CLIENT" http $GUEST 80 10
+	[ "$status" -eq 0 ]
+	sleep 0.5
+	kill $td; wait $td || true
+	tcpdump -nr "$R/t.pcap" "tcp src port 80 and tcp[tcpflags] & tcp-syn != 0" 2>/dev/null |
+		sed -n 's/.* seq \([0-9]*\),.*/\1/p' > "$R/isn"
+	cat "$R/isn"
+	[ "$(sort -u "$R/isn" | wc -l)" -eq 10 ]
+	# Ten random 32-bit numbers span more than 2^24 but for a 1-in-10^7 chance.
+	[ "$(sort -n "$R/isn" | sed -n '1p;$p' | awk 'NR == 1 { lo = $1 } NR == 2 { print ($1 - lo > 16777216) }')" = 1 ]
+}
+
 @test "httpd: 1,000 sequential connections, one request each" {
 	start_app httpd
 	ns "$CLIENT" http $GUEST 80 1000
