@@ -187,6 +187,18 @@ do_patch() {
   patch_one include/lwip/tcp.h '  u8_t accepts_pending;' '  u16_t accepts_pending;' 1
   patch_one include/lwip/tcp.h '*pcb, u8_t backlog' '*pcb, u16_t backlog' 2
   patch_one core/tcp.c '*pcb, u8_t backlog' '*pcb, u16_t backlog' 2
+  # tcp_input() finds a segment's connection in a hash table instead of
+  # walking the active and TIME_WAIT lists (libos/net/pcbhash.c): every way
+  # onto and off those lists (TCP_REG, TCP_RMV, tcp_free) keeps it.
+  patch_one include/lwip/tcp.h '  TCP_PCB_COMMON(struct tcp_pcb);' \
+    '  TCP_PCB_COMMON(struct tcp_pcb); struct tcp_pcb *tincan_hnext; u16_t tincan_bucket; u8_t tincan_hashed;' 1
+  patch_one include/lwip/priv/tcp_priv.h '*(pcbs) = (npcb);' '*(pcbs) = (npcb); tincan_tcp_hash_reg((pcbs), (npcb));' 2
+  patch_one include/lwip/priv/tcp_priv.h '(npcb)->next = NULL;' 'tincan_tcp_hash_rmv((pcbs), (npcb)); (npcb)->next = NULL;' 2
+  patch_one core/tcp.c '  memp_free(MEMP_TCP_PCB, pcb);' '  tincan_tcp_hash_drop(pcb); memp_free(MEMP_TCP_PCB, pcb);' 1
+  patch_one core/tcp_in.c '  for (pcb = tcp_active_pcbs; pcb != NULL; pcb = pcb->next) {' \
+    '  for (pcb = tincan_tcp_lookup(tcphdr, 0); pcb != NULL; pcb = NULL) {' 1
+  patch_one core/tcp_in.c '    for (pcb = tcp_tw_pcbs; pcb != NULL; pcb = pcb->next) {' \
+    '    for (pcb = tincan_tcp_lookup(tcphdr, 1); pcb != NULL; pcb = NULL) {' 1
 }
 
 do_compile() {

@@ -65,6 +65,7 @@ struct sock {
 	unsigned linger_abort : 1; /* SO_LINGER on with 0 s: close() resets */
 	unsigned rd_shut : 1, wr_shut : 1; /* shutdown() of our side */
 	unsigned peer_eof : 1; /* the peer closed its side */
+	unsigned out_pending : 1; /* on the list stream_output() sends */
 	int err; /* pending error, positive errno */
 	struct tcp_pcb *tcp;
 	struct udp_pcb *udp;
@@ -83,7 +84,11 @@ struct sock {
 	struct tc_waitq waiters;
 	uint64_t rcvtimeo, sndtimeo; /* ns, 0: forever */
 	int busy; /* threads blocked in a call on this socket */
+	struct sock *out_next;
 };
+
+/* tcp.c: send what send() queued on every socket (see stream_send). */
+void stream_output(void);
 
 /* sock.c */
 /* The socket behind fd, or NULL with *err = -EBADF or -ENOTSOCK. */

@@ -23,6 +23,7 @@
 #include "lwip/timeouts.h"
 #include "netif/ethernet.h"
 
+#include "sock.h"
 #include "timewait.h"
 #include "../fd.h"
 #include "../internal.h"
@@ -189,6 +190,7 @@ static err_t netif_setup(struct netif *nif)
 /* Feed what arrived into lwIP and run its timers. */
 static void net_poll(void)
 {
+	stream_output();
 	for (int i = 0; i < nnet; i++) {
 		const void *frame;
 		size_t len;
@@ -252,6 +254,7 @@ static const struct tc_io net_io = { net_poll, net_deadline, net_events, net_wai
  */
 static void net_exit(void)
 {
+	stream_output();
 	struct tcp_pcb *pcb = tcp_active_pcbs;
 	while (pcb) {
 		struct tcp_pcb *next = pcb->next;

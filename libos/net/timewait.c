@@ -15,6 +15,7 @@
 #include "lwip/priv/tcp_priv.h"
 #include "lwip/tcp.h"
 
+#include "pcbhash.h"
 #include "timewait.h"
 
 static uint16_t be16(const uint8_t *p)
@@ -34,20 +35,17 @@ void tc_timewait_syn(const uint8_t *f, size_t len)
 	const uint8_t *tcp = ip + ihl;
 	if ((tcp[13] & (TCP_SYN | TCP_ACK | TCP_RST)) != TCP_SYN)
 		return;
-	uint32_t src, dst, seq = (uint32_t)be16(tcp + 4) << 16 | be16(tcp + 6);
-	memcpy(&src, ip + 12, 4);
-	memcpy(&dst, ip + 16, 4);
-	uint16_t sport = be16(tcp), dport = be16(tcp + 2);
-	for (struct tcp_pcb *pcb = tcp_tw_pcbs; pcb; pcb = pcb->next)
-		if (pcb->remote_port == sport && pcb->local_port == dport &&
-		    ip4_addr_get_u32(ip_2_ip4(&pcb->remote_ip)) == src &&
-		    ip4_addr_get_u32(ip_2_ip4(&pcb->local_ip)) == dst) {
-			/* Only a pcb no socket holds: one still attached (its socket
-			 * has not seen the peer's FIN yet) is lwIP's to end. */
-			if (TCP_SEQ_GT(seq, pcb->rcv_nxt) && !pcb->callback_arg)
-				tcp_abort(pcb); /* in TIME_WAIT: freed, no RST */
-			return;
-		}
+	uint32_t seq = (uint32_t)be16(tcp + 4) << 16 | be16(tcp + 6);
+	ip_addr_t src, dst;
+	memcpy(&ip_2_ip4(&src)->addr, ip + 12, 4);
+	memcpy(&ip_2_ip4(&dst)->addr, ip + 16, 4);
+	IP_SET_TYPE_VAL(src, IPADDR_TYPE_V4);
+	IP_SET_TYPE_VAL(dst, IPADDR_TYPE_V4);
+	struct tcp_pcb *pcb = tc_tcp_find(&src, be16(tcp), &dst, be16(tcp + 2), NETIF_NO_INDEX, 1);
+	/* Only a pcb no socket holds: one still attached (its socket has not
+	 * seen the peer's FIN yet) is lwIP's to end. */
+	if (pcb && TCP_SEQ_GT(seq, pcb->rcv_nxt) && !pcb->callback_arg)
+		tcp_abort(pcb); /* in TIME_WAIT: freed, no RST */
 }
 
 /*

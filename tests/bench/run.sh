@@ -168,5 +168,6 @@ if [ "${BENCH_NET:-1}" = 0 ]; then
 	echo "| network figures | skipped (BENCH_NET=0) | |" | tee -a "$OUT/results.md"
 else
 	"$here/net.sh" "$B" "$OUT/results.md"
+	"$here/load.sh" "$B" "$OUT/results.md"
 fi
 echo "bench: table in $OUT/results.md, boot-time histogram in $OUT/boot.png"

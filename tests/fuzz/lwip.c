@@ -54,6 +54,12 @@ void tincan_lwip_free(void *p)
 {
 	free(p);
 }
+uint32_t tincan_tcp_isn(const ip_addr_t *local_ip, uint16_t local_port, const ip_addr_t *remote_ip,
+			uint16_t remote_port)
+{
+	(void)local_ip, (void)remote_ip;
+	return (uint32_t)local_port << 16 ^ remote_port ^ 0x6510u;
+}
 void tincan_panic(const char *fmt, ...)
 {
 	va_list ap;

@@ -342,6 +342,64 @@ static void unread_window(void)
 	close(c), close(d), close(l);
 }
 
+/* Many connections at once, each segment found by its addresses and ports
+ * (libos/net/pcbhash.c): data sent on 600 connections in a scrambled order
+ * arrives on the right one, both ways, twice (the second round after the
+ * first's connections closed, their ports reused). */
+#define MANY 600
+static void many_connections(void)
+{
+	static int cl[MANY], sv[MANY];
+	int one = 1, good = 1;
+	int l = socket(AF_INET, SOCK_STREAM, 0);
+	struct sockaddr_in a = lo(5100);
+	setsockopt(l, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+	if (bind(l, (struct sockaddr *)&a, sizeof a) || listen(l, MANY)) {
+		ok(0, "many connections: listen: %s", strerror(errno));
+		return;
+	}
+	for (int round = 0; round < 2 && good; round++) {
+		int n = 0;
+		for (; n < MANY; n++) {
+			cl[n] = socket(AF_INET, SOCK_STREAM, 0);
+			if (cl[n] < 0 || connect(cl[n], (struct sockaddr *)&a, sizeof a))
+				break;
+			if ((sv[n] = accept(l, NULL, NULL)) < 0)
+				break;
+		}
+		good = n == MANY;
+		/* Client i sends i in a scrambled order (7 is prime to 600). */
+		for (int k = 0; good && k < MANY; k++) {
+			int i = (k * 7 + round) % MANY;
+			uint32_t v = (uint32_t)i;
+			good = send(cl[i], &v, 4, 0) == 4;
+		}
+		/* Server j got what the client it accepted j-th sent; it echoes
+		 * that + 1, again scrambled. */
+		for (int j = 0; good && j < MANY; j++) {
+			uint32_t v;
+			good = recv(sv[j], &v, 4, MSG_WAITALL) == 4 && v == (uint32_t)j;
+		}
+		for (int k = 0; good && k < MANY; k++) {
+			int j = (k * 11) % MANY;
+			uint32_t v = (uint32_t)j + 1;
+			good = send(sv[j], &v, 4, 0) == 4;
+		}
+		for (int i = 0; good && i < MANY; i++) {
+			uint32_t v;
+			good = recv(cl[i], &v, 4, MSG_WAITALL) == 4 && v == (uint32_t)i + 1;
+		}
+		/* The server closes first: its side of each ends in TIME_WAIT. */
+		for (int i = 0; i < n; i++)
+			close(sv[i]);
+		for (int i = 0; i < n; i++)
+			close(cl[i]);
+		ok(good, "%d connections at once, data on each in a scrambled order (round %d; %d connected)", MANY,
+		   round + 1, n);
+	}
+	close(l);
+}
+
 int main(void)
 {
 	int one = 1;
@@ -350,6 +408,7 @@ int main(void)
 	setvbuf(stdout, NULL, _IOLBF, 0); /* progress shows even if a check hangs */
 	receive_timeout();
 	unread_window();
+	many_connections();
 
 	/* Addresses and names. */
 	struct in_addr ia;

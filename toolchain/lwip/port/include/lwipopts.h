@@ -83,6 +83,9 @@
 #define TCP_SNDLOWAT (32 * 1024)
 #define LWIP_TCP_KEEPALIVE 1 /* SO_KEEPALIVE for our sockets layer */
 #define SO_REUSE 1 /* SO_REUSEADDR: rebind in TIME_WAIT */
+/* Initial sequence numbers as RFC 6528 asks (libos/net/isn.c), not lwIP's
+ * guessable counter. */
+#define LWIP_HOOK_TCP_ISN tincan_tcp_isn
 /* listen()'s backlog: connections not yet accept()ed count against it
  * (libos/net/tcp.c: tcp_backlog_delayed), SYNs beyond it are dropped and the
  * client retries, as Linux does.  toolchain/lwip.sh widens lwIP's count to

@@ -43,6 +43,19 @@ void *tincan_lwip_malloc(size_t n);
 void *tincan_lwip_calloc(size_t n, size_t size);
 void tincan_lwip_free(void *p);
 
+/* TCP connections by address and ports, for tcp_input() (libos/net/pcbhash.c;
+ * toolchain/lwip.sh patches the calls in). */
+struct tcp_pcb;
+struct tcp_hdr;
+struct tcp_pcb *tincan_tcp_lookup(const struct tcp_hdr *h, int timewait);
+void tincan_tcp_hash_reg(struct tcp_pcb **list, struct tcp_pcb *pcb);
+void tincan_tcp_hash_rmv(struct tcp_pcb **list, struct tcp_pcb *pcb);
+void tincan_tcp_hash_drop(struct tcp_pcb *pcb);
+/* RFC 6528 initial sequence numbers (libos/net/isn.c; lwipopts.h). */
+struct ip4_addr;
+uint32_t tincan_tcp_isn(const struct ip4_addr *local_ip, uint16_t local_port, const struct ip4_addr *remote_ip,
+			uint16_t remote_port);
+
 /* x is a parenthesized printf argument list. */
 #define LWIP_PLATFORM_DIAG(x)                                                                                          \
 	do {                                                                                                           \
