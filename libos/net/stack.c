@@ -23,6 +23,7 @@
 #include "lwip/timeouts.h"
 #include "netif/ethernet.h"
 
+#include "offload.h"
 #include "timewait.h"
 #include "../fd.h"
 #include "../internal.h"
@@ -158,11 +159,14 @@ static err_t link_output(struct netif *nif, struct pbuf *p)
 		frame = buf;
 	}
 	arp_seen(frame, p->tot_len, 1);
-	int r = plat_net_send(dev, frame, p->tot_len);
-	if (r == -EAGAIN) {
+	unsigned offload = plat_net_info(dev)->offload;
+	int r;
+	if (offload & PLAT_NET_OFF_CSUM) {
+		r = tc_offload_send(dev, offload, frame, p->tot_len);
+	} else if ((r = plat_net_send(dev, frame, p->tot_len, NULL)) == -EAGAIN) {
 		/* The ring is full: push it out, then there is room. */
 		plat_net_flush();
-		r = plat_net_send(dev, frame, p->tot_len);
+		r = plat_net_send(dev, frame, p->tot_len, NULL);
 	}
 	if (r)
 		return ERR_IF;
@@ -170,6 +174,17 @@ static err_t link_output(struct netif *nif, struct pbuf *p)
 		queued_since = plat_clock_monotonic_ns();
 	queued = 1;
 	return ERR_OK;
+}
+
+/* What lwIP checks and computes on a netif: a device with the host's
+ * checksum offload gets TCP frames with the pseudo-header's sum only
+ * (offload.c adds it), and frames the host vouches for are not checked. */
+static u16_t csum_ctrl(const struct netif *nif, int vouched)
+{
+	if (!(plat_net_info((int)(intptr_t)nif->state)->offload & PLAT_NET_OFF_CSUM))
+		return NETIF_CHECKSUM_ENABLE_ALL;
+	return NETIF_CHECKSUM_ENABLE_ALL & ~NETIF_CHECKSUM_GEN_TCP &
+	       ~(vouched ? NETIF_CHECKSUM_CHECK_TCP | NETIF_CHECKSUM_CHECK_UDP | NETIF_CHECKSUM_CHECK_ICMP : 0);
 }
 
 static err_t netif_setup(struct netif *nif)
@@ -183,6 +198,7 @@ static err_t netif_setup(struct netif *nif)
 	nif->hwaddr_len = 6;
 	memcpy(nif->hwaddr, info->mac, 6);
 	nif->flags = NETIF_FLAG_BROADCAST | NETIF_FLAG_ETHARP | NETIF_FLAG_ETHERNET | NETIF_FLAG_LINK_UP;
+	NETIF_SET_CHECKSUM_CTRL(nif, csum_ctrl(nif, 0));
 	return ERR_OK;
 }
 
@@ -190,18 +206,43 @@ static err_t netif_setup(struct netif *nif)
 static void net_poll(void)
 {
 	for (int i = 0; i < nnet; i++) {
-		const void *frame;
+		/* A frame may come in pieces (the host's merged TCP segments):
+		 * gathered into one pbuf chain. */
+		const void *piece;
 		size_t len;
-		while ((frame = plat_net_recv(i, &len))) {
-			arp_seen(frame, len, 0);
-			tc_timewait_syn(frame, len);
-			struct pbuf *p = pbuf_alloc(PBUF_RAW, (u16_t)len, PBUF_POOL);
-			if (p) {
-				pbuf_take(p, frame, (u16_t)len);
-				if (netifs[i].input(p, &netifs[i]) != ERR_OK)
-					pbuf_free(p);
+		unsigned fl;
+		struct pbuf *p = NULL;
+		int vouched = 0, bad = 0;
+		while ((piece = plat_net_recv(i, &len, &fl))) {
+			if (!p && !bad) {
+				arp_seen(piece, len, 0);
+				tc_timewait_syn(piece, len);
+				vouched = fl & PLAT_NET_CSUM_OK;
+			}
+			struct pbuf *q = bad || len > 0xffffu - (p ? p->tot_len : 0u)
+					     ? NULL
+					     : pbuf_alloc(PBUF_RAW, (u16_t)len, PBUF_POOL);
+			if (q) {
+				pbuf_take(q, piece, (u16_t)len);
+				if (p)
+					pbuf_cat(p, q);
+				else
+					p = q;
+			} else {
+				bad = 1;
 			}
 			plat_net_release(i);
+			if (fl & PLAT_NET_MORE)
+				continue;
+			if (p && !bad) {
+				NETIF_SET_CHECKSUM_CTRL(&netifs[i], csum_ctrl(&netifs[i], vouched));
+				if (netifs[i].input(p, &netifs[i]) == ERR_OK)
+					p = NULL;
+			}
+			if (p)
+				pbuf_free(p);
+			p = NULL;
+			bad = 0;
 		}
 	}
 	netif_poll_all(); /* loopback */
@@ -214,6 +255,7 @@ static void net_poll(void)
 	}
 	if (queued && now - queued_since > FLUSH_AFTER_NS) {
 		queued = 0;
+		tc_offload_flush();
 		plat_net_flush();
 	}
 }
@@ -230,6 +272,7 @@ static uint64_t net_deadline(void)
 static void net_waiting(void)
 {
 	queued = 0;
+	tc_offload_flush();
 }
 
 static unsigned net_events(void)
@@ -271,6 +314,7 @@ static void net_exit(void)
 	uint64_t start = plat_clock_monotonic_ns();
 	for (;;) {
 		queued = 0;
+		tc_offload_flush();
 		plat_net_flush();
 		uint64_t now = plat_clock_monotonic_ns(), until = arp_wait_until(now, start);
 		if (until > start + ARP_EXIT_WAIT_NS)

@@ -3,7 +3,9 @@
  * tincan-run (platforms/kvm/abi.h), with NBUF transmit and NBUF receive
  * buffers, all in the memory libos hands plat_net_open.  Receive buffers stay posted to the monitor, which fills them
  * while it handles a wait or net_io exit; frames the guest sends wait in
- * the ring until the next such exit.
+ * the ring until the next such exit.  A frame longer than a buffer (the
+ * host's offloads, TC_NET_OFF_TSO4) takes consecutive slots, and so
+ * consecutive buffers (slot i always has buffer i % NBUF).
  */
 #include <errno.h>
 #include <string.h>
@@ -16,6 +18,11 @@
 /* The memory a device takes: its ring, then 2 * NBUF buffers. */
 #define RING_SIZE ((sizeof(struct tc_net_ring) + 63) & ~(size_t)63)
 #define MEM (RING_SIZE + 2 * NBUF * BUFSZ)
+
+_Static_assert(sizeof(struct plat_net_hdr) == 10 && PLAT_NET_NEEDS_CSUM == TC_NET_NEEDS_CSUM &&
+		   PLAT_NET_GSO_TCPV4 == TC_NET_GSO_TCPV4 && PLAT_NET_OFF_CSUM == TC_NET_OFF_CSUM &&
+		   PLAT_NET_OFF_TSO4 == TC_NET_OFF_TSO4,
+	       "plat_net_hdr is tc_net_desc's header");
 
 struct dev {
 	struct tc_net_ring *ring;
@@ -43,6 +50,7 @@ int plat_net_count(void)
 			n->prefix = bi->net[i].prefix;
 			n->gw4 = bi->net[i].gw4;
 			n->mem = MEM;
+			n->offload = bi->net[i].offload; /* TC_NET_OFF_* are PLAT_NET_OFF_* */
 		}
 	}
 	return ndevs;
@@ -70,7 +78,8 @@ int plat_net_open(int dev, void *mem)
 	if (s.ret)
 		return -EIO;
 	for (uint32_t i = 0; i < NBUF; i++) {
-		r->rx[i] = (struct tc_net_desc){ (uint64_t)(uintptr_t)(b + i * BUFSZ), BUFSZ, 0 };
+		r->rx[i] =
+		    (struct tc_net_desc){ .addr = (uint64_t)(uintptr_t)(b + i * BUFSZ), .len = BUFSZ, .flags = 0 };
 	}
 	__atomic_store_n(&r->rx_prod, NBUF, __ATOMIC_RELEASE);
 	d->bufs = b;
@@ -79,25 +88,33 @@ int plat_net_open(int dev, void *mem)
 	return 0;
 }
 
-int plat_net_send(int dev, const void *frame, size_t len)
+int plat_net_send(int dev, const void *frame, size_t len, const struct plat_net_hdr *hdr)
 {
 	struct dev *d = &devs[dev];
 	struct tc_net_ring *r = d->ring;
 	if (!r)
 		return -ENODEV;
-	if (len < TC_NET_FRAME_MIN || len > TC_NET_FRAME_MAX)
+	if (len < TC_NET_FRAME_MIN || len > (hdr && hdr->gso_type ? TC_NET_GSO_MAX : TC_NET_FRAME_MAX))
 		return -EMSGSIZE;
-	uint32_t prod = r->tx_prod;
-	if (prod - __atomic_load_n(&r->tx_cons, __ATOMIC_ACQUIRE) >= NBUF)
+	uint32_t prod = r->tx_prod, n = (uint32_t)((len + BUFSZ - 1) / BUFSZ);
+	if (prod - __atomic_load_n(&r->tx_cons, __ATOMIC_ACQUIRE) + n > NBUF)
 		return -EAGAIN;
-	uint8_t *buf = d->bufs + (NBUF + prod % NBUF) * BUFSZ;
-	memcpy(buf, frame, len);
-	r->tx[prod % TC_NET_RING] = (struct tc_net_desc){ (uint64_t)(uintptr_t)buf, (uint32_t)len, 0 };
-	__atomic_store_n(&r->tx_prod, prod + 1, __ATOMIC_RELEASE);
+	for (uint32_t i = 0; i < n; i++, prod++) {
+		uint8_t *buf = d->bufs + (NBUF + prod % NBUF) * BUFSZ;
+		size_t l = len - i * BUFSZ < BUFSZ ? len - i * BUFSZ : BUFSZ;
+		memcpy(buf, (const uint8_t *)frame + i * BUFSZ, l);
+		struct tc_net_desc *t = &r->tx[prod % TC_NET_RING];
+		*t = (struct tc_net_desc){ .addr = (uint64_t)(uintptr_t)buf,
+					   .len = (uint32_t)l,
+					   .flags = i + 1 < n ? TC_NET_MORE : 0 };
+		if (hdr && !i)
+			memcpy(&t->csum_flags, hdr, sizeof *hdr);
+	}
+	__atomic_store_n(&r->tx_prod, prod, __ATOMIC_RELEASE);
 	return 0;
 }
 
-const void *plat_net_recv(int dev, size_t *len)
+const void *plat_net_recv(int dev, size_t *len, unsigned *flags)
 {
 	struct dev *d = &devs[dev];
 	struct tc_net_ring *r = d->ring;
@@ -105,6 +122,8 @@ const void *plat_net_recv(int dev, size_t *len)
 		return NULL;
 	struct tc_net_desc *desc = &r->rx[d->rx_seen % TC_NET_RING];
 	*len = desc->len;
+	*flags = (desc->flags & TC_NET_MORE ? PLAT_NET_MORE : 0) |
+		 (desc->csum_flags & (TC_NET_NEEDS_CSUM | TC_NET_DATA_VALID) ? PLAT_NET_CSUM_OK : 0);
 	return (const void *)(uintptr_t)desc->addr;
 }
 
@@ -115,7 +134,7 @@ void plat_net_release(int dev)
 	/* Post the same buffer again at the end of the ring. */
 	uint64_t addr = r->rx[d->rx_seen % TC_NET_RING].addr;
 	d->rx_seen++;
-	r->rx[r->rx_prod % TC_NET_RING] = (struct tc_net_desc){ addr, BUFSZ, 0 };
+	r->rx[r->rx_prod % TC_NET_RING] = (struct tc_net_desc){ .addr = addr, .len = BUFSZ, .flags = 0 };
 	__atomic_store_n(&r->rx_prod, r->rx_prod + 1, __ATOMIC_RELEASE);
 }
 

@@ -6,12 +6,21 @@
  * writes is checked before use, and a lie stops the guest (TC_STATUS_ABI).
  */
 #include <errno.h>
+#include <stddef.h>
+#include <linux/virtio_net.h>
 #include <string.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 #include "module.h"
 #include "monitor.h"
 #include "net.h"
+
+/* A descriptor's offload fields are virtio-net's header, as the tap reads
+ * and writes it. */
+_Static_assert(offsetof(struct tc_net_desc, csum_offset) + 2 - offsetof(struct tc_net_desc, csum_flags) ==
+		   sizeof(struct virtio_net_hdr),
+	       "tc_net_desc's header");
 
 #define NET_EV_SHIFT 8 /* TC_EV_NET(dev) */
 #define NET_EV_MASK ((1ULL << TC_NET_DEV_MAX) - 1)
@@ -42,6 +51,36 @@ static void lie(struct vm *vm, unsigned dev, const char *what, uint64_t v)
 	guest_fatal(vm, TC_STATUS_ABI, "guest's net ring %u: %s (0x%llx)", dev, what, (unsigned long long)v);
 }
 
+/* The offload fields of a frame the guest sends (t, its first slot f of n
+ * bytes, len in all), checked against the device's offloads and the
+ * frame's own Ethernet, IPv4 and TCP headers; the header the tap gets (h)
+ * is built from checked values only. */
+static void tx_offload(struct vm *vm, unsigned i, const struct tc_net_desc *t, const uint8_t *f, uint32_t n,
+		       uint32_t len, struct virtio_net_hdr *h)
+{
+	unsigned off = net_devs[i].offload, tcp = 14 + (f[14] & 15) * 4u, hl = 0;
+	*h = (struct virtio_net_hdr){ 0 };
+	if (t->csum_flags || t->gso_type) {
+		if (!(off & TC_NET_OFF_CSUM) || t->csum_flags != TC_NET_NEEDS_CSUM || n < tcp + 20 || f[12] != 8 ||
+		    f[13] || f[14] >> 4 != 4 || tcp < 34 || f[23] != 6 || t->csum_start != tcp ||
+		    t->csum_offset != 16 || (hl = tcp + (f[tcp + 12] >> 4) * 4u) > n || hl < tcp + 20)
+			lie(vm, i, "bad tx checksum offload", t->csum_start);
+		h->flags = VIRTIO_NET_HDR_F_NEEDS_CSUM;
+		h->csum_start = (uint16_t)tcp;
+		h->csum_offset = 16;
+	}
+	if (t->gso_type) {
+		if (!(off & TC_NET_OFF_TSO4) || t->gso_type != TC_NET_GSO_TCPV4 || t->hdr_len != hl || !t->gso_size ||
+		    hl + t->gso_size > TC_NET_FRAME_MAX || len <= hl)
+			lie(vm, i, "bad tx segmentation offload", t->gso_size);
+		h->gso_type = VIRTIO_NET_HDR_GSO_TCPV4;
+		h->hdr_len = (uint16_t)hl;
+		h->gso_size = t->gso_size;
+	} else if (len > TC_NET_FRAME_MAX) {
+		lie(vm, i, "tx frame length out of range", len);
+	}
+}
+
 static void send_queued(struct vm *vm, unsigned i)
 {
 	struct net_dev *d = &net_devs[i];
@@ -50,64 +89,105 @@ static void send_queued(struct vm *vm, unsigned i)
 
 	if (prod - d->tx_cons > TC_NET_RING)
 		lie(vm, i, "more frames queued than the ring holds", prod - d->tx_cons);
-	for (; d->tx_cons != prod; d->tx_cons++) {
-		struct tc_net_desc desc = r->tx[d->tx_cons % TC_NET_RING];
-		if (desc.flags)
-			lie(vm, i, "unknown tx descriptor flags", desc.flags);
-		if (desc.len < TC_NET_FRAME_MIN || desc.len > TC_NET_FRAME_MAX)
-			lie(vm, i, "tx frame length out of range", desc.len);
-		const void *p = gm_ptr(&vm->gm, desc.addr, desc.len, GM_R);
-		if (!p)
-			lie(vm, i, "tx frame outside readable guest memory", desc.addr);
+	while (d->tx_cons != prod) {
+		/* One frame: its slots, gathered for one writev after the header. */
+		struct tc_net_desc first = r->tx[d->tx_cons % TC_NET_RING], s;
+		struct iovec iov[1 + TC_NET_CHAIN_MAX];
+		struct virtio_net_hdr h;
+		uint32_t len = 0, n = 0;
+		do {
+			if (d->tx_cons == prod)
+				lie(vm, i, "tx frame goes on past tx_prod", prod);
+			if (n == TC_NET_CHAIN_MAX)
+				lie(vm, i, "tx frame in too many slots", n);
+			s = r->tx[d->tx_cons++ % TC_NET_RING];
+			if (s.flags & ~TC_NET_MORE)
+				lie(vm, i, "unknown tx descriptor flags", s.flags);
+			/* The first slot holds the Ethernet header at least. */
+			if (s.len < (n ? 1 : TC_NET_FRAME_MIN) || s.len > TC_NET_GSO_MAX - len)
+				lie(vm, i, "tx frame length out of range", s.len);
+			iov[++n] = (struct iovec){ (void *)gm_ptr(&vm->gm, s.addr, s.len, GM_R), s.len };
+			if (!iov[n].iov_base)
+				lie(vm, i, "tx frame outside readable guest memory", s.addr);
+			len += s.len;
+		} while (s.flags);
+		const uint8_t *p = iov[1].iov_base;
+		tx_offload(vm, i, &first, p, (uint32_t)iov[1].iov_len, len, &h);
 		/* A source MAC not the guest's (a broadcast one never is), or a
-		 * frame over --net-rate: dropped, counted for --stats. */
-		uint64_t *drop = memcmp((const uint8_t *)p + 6, d->mac, 6) ? &vm->forged
-				 : d->rate.rate && !bucket_fill(&d->rate)  ? &vm->over_rate
-									   : NULL;
+		 * frame over --net-rate (which grants no segmentation offload, so
+		 * a frame is one on the wire): dropped, counted for --stats. */
+		uint64_t *drop = memcmp(p + 6, d->mac, 6)		  ? &vm->forged
+				 : d->rate.rate && !bucket_fill(&d->rate) ? &vm->over_rate
+									  : NULL;
 		if (drop) {
 			++*drop;
 			r->tx_dropped++;
 			continue;
 		}
 		d->rate.tokens--; /* unused without a rate */
-		ssize_t n;
+		iov[0] = (struct iovec){ &h, sizeof h };
+		ssize_t w;
 		do
-			n = write(d->fd, p, desc.len);
-		while (n < 0 && errno == EINTR);
-		if (n != (ssize_t)desc.len)
+			w = writev(d->fd, iov, (int)n + 1);
+		while (w < 0 && errno == EINTR);
+		if (w != (ssize_t)(len + sizeof h))
 			r->tx_dropped++;
 	}
 	r->tx_cons = d->tx_cons;
+}
+
+/* Buffers a device needs posted before the monitor reads a frame: a
+ * merged TCP frame (TSO4) may fill TC_NET_CHAIN_MAX. */
+static uint32_t rx_need(const struct net_dev *d)
+{
+	return d->offload & TC_NET_OFF_TSO4 ? TC_NET_CHAIN_MAX : 1;
 }
 
 static int receive(struct vm *vm, unsigned i)
 {
 	struct net_dev *d = &net_devs[i];
 	struct tc_net_ring *r = d->ring;
-	uint32_t prod = __atomic_load_n(&r->rx_prod, __ATOMIC_ACQUIRE);
+	uint32_t prod = __atomic_load_n(&r->rx_prod, __ATOMIC_ACQUIRE),
+		 max = rx_need(d) > 1 ? TC_NET_GSO_MAX : TC_NET_FRAME_MAX;
 	int got = 0;
 
 	if (prod - d->rx_cons > TC_NET_RING)
 		lie(vm, i, "more rx buffers posted than the ring holds", prod - d->rx_cons);
-	for (; d->rx_cons != prod; d->rx_cons++) {
-		struct tc_net_desc *slot = &r->rx[d->rx_cons % TC_NET_RING];
-		struct tc_net_desc desc = *slot;
-		if (desc.flags)
-			lie(vm, i, "unknown rx descriptor flags", desc.flags);
-		if (desc.len < TC_NET_FRAME_MAX)
-			lie(vm, i, "rx buffer smaller than a frame", desc.len);
-		void *p = gm_ptr(&vm->gm, desc.addr, TC_NET_FRAME_MAX, GM_W);
-		if (!p)
-			lie(vm, i, "rx buffer outside writable guest memory", desc.addr);
-		ssize_t n;
+	while (prod - d->rx_cons >= rx_need(d)) {
+		struct iovec iov[1 + TC_NET_CHAIN_MAX];
+		struct virtio_net_hdr h;
+		uint32_t room = 0, n = 0;
+		while (room < max) {
+			struct tc_net_desc s = r->rx[(d->rx_cons + n) % TC_NET_RING];
+			if (s.flags)
+				lie(vm, i, "unknown rx descriptor flags", s.flags);
+			if (s.len < TC_NET_FRAME_MAX)
+				lie(vm, i, "rx buffer smaller than a frame", s.len);
+			uint32_t l = s.len < max - room ? s.len : max - room;
+			iov[++n] = (struct iovec){ gm_ptr(&vm->gm, s.addr, l, GM_W), l };
+			if (!iov[n].iov_base)
+				lie(vm, i, "rx buffer outside writable guest memory", s.addr);
+			room += l;
+		}
+		iov[0] = (struct iovec){ &h, sizeof h };
+		ssize_t k;
 		do
-			n = read(d->fd, p, TC_NET_FRAME_MAX);
-		while (n < 0 && errno == EINTR);
-		if (n < 0 && errno != EAGAIN)
+			k = readv(d->fd, iov, (int)n + 1);
+		while (k < 0 && errno == EINTR);
+		if (k < 0 && errno != EAGAIN)
 			die(TC_STATUS_HOST, "tap device '%s' failed: %s (was it deleted?)", d->tap, strerror(errno));
-		if (n <= 0)
+		if (k <= (ssize_t)sizeof h)
 			break;
-		slot->len = (uint32_t)n;
+		/* The frame fills the buffers in order; the host's header (for
+		 * the guest to judge) goes in its first slot. */
+		uint32_t left = (uint32_t)(k - (ssize_t)sizeof h);
+		for (n = 1; left; n++) {
+			struct tc_net_desc *slot = &r->rx[d->rx_cons++ % TC_NET_RING];
+			slot->len = left < iov[n].iov_len ? left : (uint32_t)iov[n].iov_len;
+			left -= slot->len;
+			slot->flags = left ? TC_NET_MORE : 0;
+			memcpy(&slot->csum_flags, n == 1 ? &h : &(struct virtio_net_hdr){ 0 }, sizeof h);
+		}
 		got++;
 	}
 	__atomic_store_n(&r->rx_cons, d->rx_cons, __ATOMIC_RELEASE);
@@ -160,14 +240,14 @@ static void wait_after(struct vm *vm, uint64_t ready)
 		net_io(vm, mask);
 }
 
-/* Devices that cannot take a frame: no ring yet, or every rx buffer posted
- * already filled (wait_before took what it could). */
+/* Devices that cannot take a frame: no ring yet, or too few rx buffers
+ * posted (wait_before took what it could). */
 static uint64_t wait_full(uint64_t wanted)
 {
 	uint64_t full = 0;
 	for (unsigned i = 0; i < net_ndevs; i++) {
 		const struct net_dev *d = &net_devs[i];
-		if (!d->ring || __atomic_load_n(&d->ring->rx_prod, __ATOMIC_ACQUIRE) == d->rx_cons)
+		if (!d->ring || __atomic_load_n(&d->ring->rx_prod, __ATOMIC_ACQUIRE) - d->rx_cons < rx_need(d))
 			full |= TC_EV_NET(i);
 	}
 	return full & wanted;

@@ -124,8 +124,9 @@ static void reclaim(struct dev *d)
 		}
 }
 
-int plat_net_send(int dev, const void *frame, size_t len)
+int plat_net_send(int dev, const void *frame, size_t len, const struct plat_net_hdr *hdr)
 {
+	(void)hdr; /* no offloads (info.offload 0) */
 	if (!plat_net_info(dev) || !devs[dev].open)
 		return -ENODEV;
 	if (len < FRAME_MIN || len > FRAME_MAX)
@@ -145,8 +146,9 @@ int plat_net_send(int dev, const void *frame, size_t len)
 	return 0;
 }
 
-const void *plat_net_recv(int dev, size_t *len)
+const void *plat_net_recv(int dev, size_t *len, unsigned *flags)
 {
+	*flags = 0;
 	if (!plat_net_info(dev) || !devs[dev].open)
 		return NULL;
 	struct dev *d = &devs[dev];

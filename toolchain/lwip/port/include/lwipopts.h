@@ -90,6 +90,11 @@
 #define TCP_LISTEN_BACKLOG 1
 #define TCP_DEFAULT_LISTEN_BACKLOG 0xff /* for tcp_listen(); ours pass one */
 
+/* Checksums per netif: a net device with the host's checksum offload
+ * (libos/net/offload.c) has lwIP compute no TCP checksum on the way out,
+ * and checks none on a frame the host vouches for. */
+#define LWIP_CHECKSUM_CTRL_PER_NETIF 1
+
 /* ---- Misc ----------------------------------------------------------------- */
 #define LWIP_STATS 0
 /* htons() and friends come from <netinet/in.h>; lwIP uses its own lwip_htons. */
