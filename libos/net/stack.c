@@ -206,10 +206,10 @@ static err_t netif_setup(struct netif *nif)
 static void net_poll(void)
 {
 	for (int i = 0; i < nnet; i++) {
-		/* A frame may come in pieces (the host's merged TCP segments):
-		 * gathered into one pbuf chain. */
-		const void *piece;
-		size_t len;
+		/* A frame may come in pieces (the host's merged TCP segments,
+		 * IPv4 only): gathered into one pbuf of its IP length. */
+		const uint8_t *piece;
+		size_t len, at = 0;
 		unsigned fl;
 		struct pbuf *p = NULL;
 		int vouched = 0, bad = 0;
@@ -218,23 +218,24 @@ static void net_poll(void)
 				arp_seen(piece, len, 0);
 				tc_timewait_syn(piece, len);
 				vouched = fl & PLAT_NET_CSUM_OK;
+				size_t want = (fl & PLAT_NET_MORE) && len >= 18 && piece[12] == 8 && !piece[13]
+						  ? 14 + ((size_t)piece[16] << 8 | piece[17])
+						  : len;
+				p = want <= 0xffff
+					? pbuf_alloc(PBUF_RAW, (u16_t)want, want > len ? PBUF_RAM : PBUF_POOL)
+					: NULL;
+				bad = !p;
 			}
-			struct pbuf *q = bad || len > 0xffffu - (p ? p->tot_len : 0u)
-					     ? NULL
-					     : pbuf_alloc(PBUF_RAW, (u16_t)len, PBUF_POOL);
-			if (q) {
-				pbuf_take(q, piece, (u16_t)len);
-				if (p)
-					pbuf_cat(p, q);
-				else
-					p = q;
+			if (!bad && len <= p->tot_len - at) {
+				pbuf_take_at(p, piece, (u16_t)len, (u16_t)at);
+				at += len;
 			} else {
 				bad = 1;
 			}
 			plat_net_release(i);
 			if (fl & PLAT_NET_MORE)
 				continue;
-			if (p && !bad) {
+			if (p && !bad && at == p->tot_len) {
 				NETIF_SET_CHECKSUM_CTRL(&netifs[i], csum_ctrl(&netifs[i], vouched));
 				if (netifs[i].input(p, &netifs[i]) == ERR_OK)
 					p = NULL;
@@ -243,6 +244,7 @@ static void net_poll(void)
 				pbuf_free(p);
 			p = NULL;
 			bad = 0;
+			at = 0;
 		}
 	}
 	netif_poll_all(); /* loopback */

@@ -13,7 +13,7 @@
 #include "hypercall.h"
 #include <tincan/platform.h>
 
-#define NBUF 128
+#define NBUF 256 /* a full ring each way: 7 of the host's merged 64 KiB frames a wait */
 #define BUFSZ 2048
 /* The memory a device takes: its ring, then 2 * NBUF buffers. */
 #define RING_SIZE ((sizeof(struct tc_net_ring) + 63) & ~(size_t)63)
