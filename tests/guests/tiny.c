@@ -606,6 +606,8 @@ int tiny_main(const struct tc_boot_info *info)
 		d.csum_flags = TC_NET_NEEDS_CSUM, d.csum_start = 34, d.csum_offset = seq(arg, "csum") ? 6 : 16;
 		d.gso_type = seq(arg, "big") ? 0 : TC_NET_GSO_TCPV4;
 		d.hdr_len = seq(arg, "hdrlen") ? 60 : 54, d.gso_size = seq(arg, "mss") ? 1461 : 1460;
+		if (!d.gso_type)
+			d.hdr_len = d.gso_size = 0;
 		r->tx[r->tx_prod++ % TC_NET_RING] = d;
 		r->tx[r->tx_prod++ % TC_NET_RING] = (struct tc_net_desc){ .addr = (uint64_t)(uintptr_t)(f + 2048),
 									  .len = 3054 - 2048,

@@ -51,34 +51,29 @@ static void lie(struct vm *vm, unsigned dev, const char *what, uint64_t v)
 	guest_fatal(vm, TC_STATUS_ABI, "guest's net ring %u: %s (0x%llx)", dev, what, (unsigned long long)v);
 }
 
-/* The offload fields of a frame the guest sends (t, its first slot f of n
- * bytes, len in all), checked against the device's offloads and the
- * frame's own Ethernet, IPv4 and TCP headers; the header the tap gets (h)
- * is built from checked values only. */
+/* The offload fields of a frame the guest sends (t; its first slot f of n
+ * bytes, len in all): none, or exactly what its own Ethernet, IPv4 and TCP
+ * headers call for, within the device's offloads.  h: what the tap gets. */
 static void tx_offload(struct vm *vm, unsigned i, const struct tc_net_desc *t, const uint8_t *f, uint32_t n,
 		       uint32_t len, struct virtio_net_hdr *h)
 {
-	unsigned off = net_devs[i].offload, tcp = 14 + (f[14] & 15) * 4u, hl = 0;
-	*h = (struct virtio_net_hdr){ 0 };
-	if (t->csum_flags || t->gso_type) {
-		if (!(off & TC_NET_OFF_CSUM) || t->csum_flags != TC_NET_NEEDS_CSUM || n < tcp + 20 || f[12] != 8 ||
-		    f[13] || f[14] >> 4 != 4 || tcp < 34 || f[23] != 6 || t->csum_start != tcp ||
-		    t->csum_offset != 16 || (hl = tcp + (f[tcp + 12] >> 4) * 4u) > n || hl < tcp + 20)
-			lie(vm, i, "bad tx checksum offload", t->csum_start);
-		h->flags = VIRTIO_NET_HDR_F_NEEDS_CSUM;
-		h->csum_start = (uint16_t)tcp;
-		h->csum_offset = 16;
-	}
-	if (t->gso_type) {
-		if (!(off & TC_NET_OFF_TSO4) || t->gso_type != TC_NET_GSO_TCPV4 || t->hdr_len != hl || !t->gso_size ||
-		    hl + t->gso_size > TC_NET_FRAME_MAX || len <= hl)
-			lie(vm, i, "bad tx segmentation offload", t->gso_size);
-		h->gso_type = VIRTIO_NET_HDR_GSO_TCPV4;
-		h->hdr_len = (uint16_t)hl;
-		h->gso_size = t->gso_size;
-	} else if (len > TC_NET_FRAME_MAX) {
+	/* Read only within the slot: tcp is 0 unless the IP header is there. */
+	unsigned off = net_devs[i].offload, tcp = n >= 34 ? 14 + (f[14] & 15) * 4u : 0, gso = t->gso_type;
+	unsigned hl = tcp && n >= tcp + 20 ? tcp + (f[tcp + 12] >> 4) * 4u : 0;
+	struct virtio_net_hdr want = { VIRTIO_NET_HDR_F_NEEDS_CSUM, (uint8_t)gso,  (uint16_t)(gso ? hl : 0),
+				       gso ? t->gso_size : 0,	    (uint16_t)tcp, 16 };
+	memcpy(h, &t->csum_flags, sizeof *h);
+	if (!gso && len > TC_NET_FRAME_MAX)
 		lie(vm, i, "tx frame length out of range", len);
+	if (!h->flags && !gso) {
+		*h = (struct virtio_net_hdr){ 0 }; /* the rest ignored */
+		return;
 	}
+	if (memcmp(h, &want, sizeof want) || !(off & TC_NET_OFF_CSUM) || tcp < 34 || hl < tcp + 20 || hl > n ||
+	    f[12] != 8 || f[13] || f[14] >> 4 != 4 || f[23] != 6 ||
+	    (gso && (!(off & TC_NET_OFF_TSO4) || gso != TC_NET_GSO_TCPV4 || !t->gso_size ||
+		     hl + t->gso_size > TC_NET_FRAME_MAX || len <= hl)))
+		lie(vm, i, "bad tx offload header", (uint64_t)gso << 8 | h->flags);
 }
 
 static void send_queued(struct vm *vm, unsigned i)
@@ -96,10 +91,8 @@ static void send_queued(struct vm *vm, unsigned i)
 		struct virtio_net_hdr h;
 		uint32_t len = 0, n = 0;
 		do {
-			if (d->tx_cons == prod)
-				lie(vm, i, "tx frame goes on past tx_prod", prod);
-			if (n == TC_NET_CHAIN_MAX)
-				lie(vm, i, "tx frame in too many slots", n);
+			if (d->tx_cons == prod || n == TC_NET_CHAIN_MAX)
+				lie(vm, i, "tx frame goes on past tx_prod or 44 slots", n);
 			s = r->tx[d->tx_cons++ % TC_NET_RING];
 			if (s.flags & ~TC_NET_MORE)
 				lie(vm, i, "unknown tx descriptor flags", s.flags);
@@ -147,32 +140,31 @@ static int receive(struct vm *vm, unsigned i)
 {
 	struct net_dev *d = &net_devs[i];
 	struct tc_net_ring *r = d->ring;
-	uint32_t prod = __atomic_load_n(&r->rx_prod, __ATOMIC_ACQUIRE),
-		 max = rx_need(d) > 1 ? TC_NET_GSO_MAX : TC_NET_FRAME_MAX;
+	uint32_t prod = __atomic_load_n(&r->rx_prod, __ATOMIC_ACQUIRE), need = rx_need(d), n;
 	int got = 0;
 
 	if (prod - d->rx_cons > TC_NET_RING)
 		lie(vm, i, "more rx buffers posted than the ring holds", prod - d->rx_cons);
-	while (prod - d->rx_cons >= rx_need(d)) {
+	while (prod - d->rx_cons >= need) {
+		/* The header, then the next `need` buffers: room for any frame. */
 		struct iovec iov[1 + TC_NET_CHAIN_MAX];
 		struct virtio_net_hdr h;
-		uint32_t room = 0, n = 0;
-		while (room < max) {
-			struct tc_net_desc s = r->rx[(d->rx_cons + n) % TC_NET_RING];
+		iov[0] = (struct iovec){ &h, sizeof h };
+		for (n = 1; n <= need; n++) {
+			struct tc_net_desc s = r->rx[(d->rx_cons + n - 1) % TC_NET_RING];
 			if (s.flags)
 				lie(vm, i, "unknown rx descriptor flags", s.flags);
 			if (s.len < TC_NET_FRAME_MAX)
 				lie(vm, i, "rx buffer smaller than a frame", s.len);
-			uint32_t l = s.len < max - room ? s.len : max - room;
-			iov[++n] = (struct iovec){ gm_ptr(&vm->gm, s.addr, l, GM_W), l };
+			/* One buffer: the frame is cut to the MTU, as before offloads. */
+			iov[n] =
+			    (struct iovec){ gm_ptr(&vm->gm, s.addr, s.len, GM_W), need > 1 ? s.len : TC_NET_FRAME_MAX };
 			if (!iov[n].iov_base)
 				lie(vm, i, "rx buffer outside writable guest memory", s.addr);
-			room += l;
 		}
-		iov[0] = (struct iovec){ &h, sizeof h };
 		ssize_t k;
 		do
-			k = readv(d->fd, iov, (int)n + 1);
+			k = readv(d->fd, iov, (int)n);
 		while (k < 0 && errno == EINTR);
 		if (k < 0 && errno != EAGAIN)
 			die(TC_STATUS_HOST, "tap device '%s' failed: %s (was it deleted?)", d->tap, strerror(errno));
@@ -180,10 +172,10 @@ static int receive(struct vm *vm, unsigned i)
 			break;
 		/* The frame fills the buffers in order; the host's header (for
 		 * the guest to judge) goes in its first slot. */
-		uint32_t left = (uint32_t)(k - (ssize_t)sizeof h);
+		size_t left = (size_t)k - sizeof h;
 		for (n = 1; left; n++) {
 			struct tc_net_desc *slot = &r->rx[d->rx_cons++ % TC_NET_RING];
-			slot->len = left < iov[n].iov_len ? left : (uint32_t)iov[n].iov_len;
+			slot->len = (uint32_t)(left < iov[n].iov_len ? left : iov[n].iov_len);
 			left -= slot->len;
 			slot->flags = left ? TC_NET_MORE : 0;
 			memcpy(&slot->csum_flags, n == 1 ? &h : &(struct virtio_net_hdr){ 0 }, sizeof h);
