@@ -5,21 +5,31 @@
  * goes in.  And consecutive full segments of one connection, as
  * tcp_output() hands them over one after another, leave as one frame of
  * up to 64 KiB that the host cuts into the same segments again (TSO): one
- * run of ring slots and one write on the host for up to 44 segments.  A
- * frame waits here only until the next frame that does not continue it,
- * or tc_offload_flush() (stack.c calls it before every flush and wait).
+ * run of ring slots and one write on the host for up to 44 segments.  The
+ * payloads are not copied here: the segments' pbufs are held (lwIP never
+ * changes a payload it sent) and the platform gathers them; only the first
+ * segment's headers are copied, to be rewritten for the whole.  A frame
+ * waits here only until the next frame that does not continue it, or
+ * tc_offload_flush() (stack.c calls it before every flush and wait).
  */
 #include <errno.h>
 #include <stdint.h>
 #include <string.h>
 
+#include "lwip/pbuf.h"
+
 #include "offload.h"
 #include "../internal.h"
 
-static uint8_t gso[65535]; /* the frame being merged: headers, then payloads */
+#define SEGS 44 /* 44 * 1460 + headers: 64 KiB */
+
+static uint8_t ghdr[14 + 60 + 60]; /* the merged frame's headers */
+static struct plat_net_piece gv[1 + SEGS]; /* ghdr, then each payload */
+static struct pbuf *gp[SEGS]; /* held while gv points into them */
+static unsigned gn; /* payloads; 0: nothing waits */
 static size_t glen;
 static int gdev;
-static unsigned ghl, gmss; /* its header length, and its first segment's payload */
+static unsigned ghl, gmss; /* the header length, and the first payload's */
 
 static uint32_t be32(const uint8_t *p)
 {
@@ -37,13 +47,13 @@ static unsigned tcp_hlen(const uint8_t *f, size_t len)
 	return hl >= tcp + 20 && hl <= len ? hl : 0;
 }
 
-static int send(int dev, const uint8_t *f, size_t len, const struct plat_net_hdr *h)
+static int send(int dev, const struct plat_net_piece *v, unsigned n, const struct plat_net_hdr *h)
 {
-	int r = plat_net_send(dev, f, len, h);
+	int r = plat_net_send(dev, v, n, h);
 	if (r == -EAGAIN) {
 		/* The ring is full: push it out, then there is room. */
 		plat_net_flush();
-		r = plat_net_send(dev, f, len, h);
+		r = plat_net_send(dev, v, n, h);
 	}
 	return r;
 }
@@ -55,22 +65,24 @@ static uint16_t fold(uint32_t s)
 	return (uint16_t)s;
 }
 
-/* Send a TCP frame (hl bytes of headers) with its checksum left to the
- * device, as one frame or as segments of mss. */
-static int send_tcp(int dev, uint8_t *f, size_t len, unsigned hl, unsigned mss)
+int tc_offload_flush(void)
 {
+	if (!gn)
+		return 0;
+	/* The checksum left to the device: the pseudo-header's sum goes in. */
+	uint8_t *f = ghdr;
 	unsigned tcp = 14 + (f[14] & 15) * 4u;
-	uint32_t s = 6 + (uint32_t)(len - tcp);
+	uint32_t s = 6 + (uint32_t)(glen - tcp);
 	for (unsigned i = 26; i < 34; i += 2)
 		s += (uint32_t)f[i] << 8 | f[i + 1];
 	uint16_t c = fold(s);
 	f[tcp + 16] = (uint8_t)(c >> 8);
 	f[tcp + 17] = (uint8_t)c;
 	struct plat_net_hdr h = { PLAT_NET_NEEDS_CSUM, 0, 0, 0, (uint16_t)tcp, 16 };
-	if (len - hl > mss) {
+	if (gn > 1) {
 		/* Merged: the IP header for the whole, its checksum again. */
-		f[16] = (uint8_t)((len - 14) >> 8);
-		f[17] = (uint8_t)(len - 14);
+		f[16] = (uint8_t)((glen - 14) >> 8);
+		f[17] = (uint8_t)(glen - 14);
 		f[24] = f[25] = 0;
 		s = 0;
 		for (unsigned i = 14; i < tcp; i += 2)
@@ -78,19 +90,15 @@ static int send_tcp(int dev, uint8_t *f, size_t len, unsigned hl, unsigned mss)
 		c = (uint16_t)~fold(s);
 		f[24] = (uint8_t)(c >> 8);
 		f[25] = (uint8_t)c;
-		h = (struct plat_net_hdr){ PLAT_NET_NEEDS_CSUM, PLAT_NET_GSO_TCPV4, (uint16_t)hl,
-					   (uint16_t)mss,	(uint16_t)tcp,	    16 };
+		h = (struct plat_net_hdr){ PLAT_NET_NEEDS_CSUM, PLAT_NET_GSO_TCPV4, (uint16_t)ghl,
+					   (uint16_t)gmss,	(uint16_t)tcp,	    16 };
 	}
-	return send(dev, f, len, &h);
-}
-
-int tc_offload_flush(void)
-{
-	if (!glen)
-		return 0;
-	size_t len = glen;
-	glen = 0;
-	return send_tcp(gdev, gso, len, ghl, gmss);
+	unsigned n = gn;
+	gn = 0;
+	int r = send(gdev, gv, n + 1, &h);
+	for (unsigned i = 0; i < n; i++)
+		pbuf_free(gp[i]);
+	return r;
 }
 
 /* Does f (a TCP frame, hl bytes of headers) continue the merged frame?
@@ -99,42 +107,49 @@ int tc_offload_flush(void)
  * no larger than the first's; an ACK with nothing else, or PSH too. */
 static int continues(int dev, const uint8_t *f, size_t len, unsigned hl)
 {
-	unsigned tcp = 14 + (gso[14] & 15) * 4u;
-	return glen && dev == gdev && hl == ghl && len - hl <= gmss && glen + (len - hl) <= sizeof gso &&
-	       (f[tcp + 13] & ~0x08) == 0x10 && !memcmp(f, gso, 16) && !memcmp(f + 20, gso + 20, 4) &&
-	       !memcmp(f + 26, gso + 26, tcp + 4 - 26) && !memcmp(f + tcp + 8, gso + tcp + 8, 5) &&
-	       !memcmp(f + tcp + 14, gso + tcp + 14, 2) && !memcmp(f + tcp + 18, gso + tcp + 18, hl - tcp - 18) &&
-	       be32(f + tcp + 4) == be32(gso + tcp + 4) + (uint32_t)(glen - ghl);
+	const uint8_t *g = ghdr;
+	unsigned tcp = 14 + (g[14] & 15) * 4u;
+	return gn && gn < SEGS && dev == gdev && hl == ghl && len - hl <= gmss && glen + (len - hl) <= 65535 &&
+	       (f[tcp + 13] & ~0x08) == 0x10 && !memcmp(f, g, 16) && !memcmp(f + 20, g + 20, 4) &&
+	       !memcmp(f + 26, g + 26, tcp + 4 - 26) && !memcmp(f + tcp + 8, g + tcp + 8, 5) &&
+	       !memcmp(f + tcp + 14, g + tcp + 14, 2) && !memcmp(f + tcp + 18, g + tcp + 18, hl - tcp - 18) &&
+	       be32(f + tcp + 4) == be32(g + tcp + 4) + (uint32_t)(glen - ghl);
 }
 
-int tc_offload_send(int dev, unsigned offload, const void *frame, size_t len)
+int tc_offload_send(int dev, unsigned offload, struct pbuf *p, const void *frame)
 {
 	const uint8_t *f = frame;
-	unsigned hl = tcp_hlen(f, len);
+	size_t len = p->tot_len;
+	/* Only a frame in one pbuf is held; a gathered one (frame) is sent now. */
+	unsigned hl = tcp_hlen(f, len), tso = (offload & PLAT_NET_OFF_TSO4) && frame == p->payload;
 	if (!hl) {
 		int r = tc_offload_flush();
-		return r ? r : send(dev, f, len, NULL);
+		return r ? r : send(dev, &(struct plat_net_piece){ f, len }, 1, NULL);
 	}
 	unsigned tcp = 14 + (f[14] & 15) * 4u, flags = f[tcp + 13];
-	if ((offload & PLAT_NET_OFF_TSO4) && continues(dev, f, len, hl)) {
-		memcpy(gso + glen, f + hl, len - hl);
+	if (tso && continues(dev, f, len, hl)) {
+		pbuf_ref(p);
+		gp[gn] = p;
+		gv[++gn] = (struct plat_net_piece){ f + hl, len - hl };
 		glen += len - hl;
-		gso[tcp + 13] = (uint8_t)flags;
+		ghdr[tcp + 13] = (uint8_t)flags;
 		/* A short segment or a push ends it, as one that would not fit. */
-		return len - hl < gmss || (flags & 0x08) || glen + gmss > sizeof gso ? tc_offload_flush() : 0;
+		return len - hl < gmss || (flags & 0x08) || gn == SEGS || glen + gmss > 65535 ? tc_offload_flush() : 0;
 	}
 	int r = tc_offload_flush();
 	if (r)
 		return r;
-	if ((offload & PLAT_NET_OFF_TSO4) && flags == 0x10 && len > hl) {
-		/* A full segment with nothing but an ACK may start a merge. */
-		memcpy(gso, f, len);
-		glen = len;
-		gdev = dev;
-		ghl = hl;
-		gmss = (unsigned)(len - hl);
-		return 0;
-	}
-	memcpy(gso, f, len);
-	return send_tcp(dev, gso, len, hl, (unsigned)(len - hl));
+	/* A frame of its own, or the start of a merge: a full segment with
+	 * nothing but an ACK. */
+	memcpy(ghdr, f, hl);
+	gv[0] = (struct plat_net_piece){ ghdr, hl };
+	gv[1] = (struct plat_net_piece){ f + hl, len - hl };
+	pbuf_ref(p);
+	gp[0] = p;
+	gn = 1;
+	glen = len;
+	gdev = dev;
+	ghl = hl;
+	gmss = (unsigned)(len - hl);
+	return tso && flags == 0x10 && len > hl ? 0 : tc_offload_flush();
 }

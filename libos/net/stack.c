@@ -161,12 +161,13 @@ static err_t link_output(struct netif *nif, struct pbuf *p)
 	arp_seen(frame, p->tot_len, 1);
 	unsigned offload = plat_net_info(dev)->offload;
 	int r;
+	struct plat_net_piece v = { frame, p->tot_len };
 	if (offload & PLAT_NET_OFF_CSUM) {
-		r = tc_offload_send(dev, offload, frame, p->tot_len);
-	} else if ((r = plat_net_send(dev, frame, p->tot_len, NULL)) == -EAGAIN) {
+		r = tc_offload_send(dev, offload, p, frame);
+	} else if ((r = plat_net_send(dev, &v, 1, NULL)) == -EAGAIN) {
 		/* The ring is full: push it out, then there is room. */
 		plat_net_flush();
-		r = plat_net_send(dev, frame, p->tot_len, NULL);
+		r = plat_net_send(dev, &v, 1, NULL);
 	}
 	if (r)
 		return ERR_IF;

@@ -97,7 +97,7 @@ static void net_op(uint8_t op, uint8_t a, uint8_t b)
 	switch (op & 7) {
 	case 0:
 		memset(frame, a, sizeof frame);
-		(void)plat_net_send(0, frame, (size_t)a * 6 + b % 8, NULL);
+		(void)plat_net_send(0, &(struct plat_net_piece){ frame, (size_t)a * 6 + b % 8 }, 1, NULL);
 		break;
 	case 1: plat_net_flush(); break;
 	case 2: /* a frame sent */

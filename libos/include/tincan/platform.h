@@ -167,9 +167,14 @@ const struct plat_net_info *plat_net_info(int dev);
  * allocates); 0 or -errno. */
 int plat_net_open(int dev, void *mem);
 
-/* Queue a frame, with offloads (hdr; NULL: none) within info->offload;
- * -EAGAIN when the queue is full (flush, then retry). */
-int plat_net_send(int dev, const void *frame, size_t len, const struct plat_net_hdr *hdr);
+/* A frame to send, in n pieces one after another, with offloads (hdr;
+ * NULL: none) within info->offload; queued: -EAGAIN when the queue is
+ * full (flush, then retry). */
+struct plat_net_piece {
+	const void *p;
+	size_t len;
+};
+int plat_net_send(int dev, const struct plat_net_piece *v, unsigned n, const struct plat_net_hdr *hdr);
 
 /* The next received frame, or the next piece of one, or NULL if none is
  * waiting; it stays valid until plat_net_release(dev).  *flags:

@@ -88,28 +88,39 @@ int plat_net_open(int dev, void *mem)
 	return 0;
 }
 
-int plat_net_send(int dev, const void *frame, size_t len, const struct plat_net_hdr *hdr)
+int plat_net_send(int dev, const struct plat_net_piece *v, unsigned n, const struct plat_net_hdr *hdr)
 {
 	struct dev *d = &devs[dev];
 	struct tc_net_ring *r = d->ring;
 	if (!r)
 		return -ENODEV;
+	size_t len = 0;
+	for (unsigned i = 0; i < n; i++)
+		len += v[i].len;
 	if (len < TC_NET_FRAME_MIN || len > (hdr && hdr->gso_type ? TC_NET_GSO_MAX : TC_NET_FRAME_MAX))
 		return -EMSGSIZE;
-	uint32_t prod = r->tx_prod, n = (uint32_t)((len + BUFSZ - 1) / BUFSZ);
-	if (prod - __atomic_load_n(&r->tx_cons, __ATOMIC_ACQUIRE) + n > NBUF)
+	uint32_t prod = r->tx_prod;
+	if (prod - __atomic_load_n(&r->tx_cons, __ATOMIC_ACQUIRE) + (len + BUFSZ - 1) / BUFSZ > NBUF)
 		return -EAGAIN;
-	for (uint32_t i = 0; i < n; i++, prod++) {
-		uint8_t *buf = d->bufs + (NBUF + prod % NBUF) * BUFSZ;
-		size_t l = len - i * BUFSZ < BUFSZ ? len - i * BUFSZ : BUFSZ;
-		memcpy(buf, (const uint8_t *)frame + i * BUFSZ, l);
-		struct tc_net_desc *t = &r->tx[prod % TC_NET_RING];
-		*t = (struct tc_net_desc){ .addr = (uint64_t)(uintptr_t)buf,
-					   .len = (uint32_t)l,
-					   .flags = i + 1 < n ? TC_NET_MORE : 0 };
-		if (hdr && !i)
-			memcpy(&t->csum_flags, hdr, sizeof *hdr);
-	}
+	/* The pieces packed into buffers of BUFSZ, a slot each. */
+	struct tc_net_desc *t = NULL;
+	for (unsigned i = 0; i < n; i++)
+		for (size_t at = 0, c; at < v[i].len; at += c) {
+			if (!t || t->len == BUFSZ) {
+				if (t)
+					t->flags = TC_NET_MORE;
+				t = &r->tx[prod % TC_NET_RING];
+				*t = (struct tc_net_desc){
+					.addr = (uint64_t)(uintptr_t)(d->bufs + (NBUF + prod % NBUF) * BUFSZ)
+				};
+				if (hdr && prod == r->tx_prod)
+					memcpy(&t->csum_flags, hdr, sizeof *hdr);
+				prod++;
+			}
+			c = v[i].len - at < BUFSZ - t->len ? v[i].len - at : BUFSZ - t->len;
+			memcpy((uint8_t *)(uintptr_t)t->addr + t->len, (const uint8_t *)v[i].p + at, c);
+			t->len += (uint32_t)c;
+		}
 	__atomic_store_n(&r->tx_prod, prod, __ATOMIC_RELEASE);
 	return 0;
 }
