@@ -167,8 +167,8 @@ struct tc_hc_guard {
 #define TC_NET_RING 256 /* slots per direction */
 #define TC_NET_FRAME_MAX 1514 /* Ethernet frame without FCS, MTU 1500 */
 #define TC_NET_FRAME_MIN 14 /* an Ethernet header */
-#define TC_NET_GSO_MAX 65535 /* a frame in several slots (TC_NET_MORE), at most */
-#define TC_NET_CHAIN_MAX 44 /* slots one frame may take: 65535 / 1514, rounded up */
+#define TC_NET_GSO_MAX 65535 /* a frame with TC_NET_GSO_TCPV4 (tx), or in several slots (rx) */
+#define TC_NET_CHAIN_MAX 44 /* rx slots one frame may take: 65535 / 1514, rounded up */
 
 /* tc_boot_net.offload: what the monitor lets the guest use on this device.
  * TC_NET_OFF_CSUM: tx TCP frames may leave their checksum to the host
@@ -181,11 +181,12 @@ struct tc_hc_guard {
 #define TC_NET_OFF_TSO4 2
 
 /* A descriptor; the offload fields are virtio-net's header (virtio 1.x
- * 5.1.6), meaningful in a frame's first slot only (0 in the others). */
+ * 5.1.6); rx: in a frame's first slot only (the others' are left as
+ * posted). */
 struct tc_net_desc {
 	tc_gpa addr; /* IN: frame (tx) or buffer (rx) */
-	uint32_t len; /* tx: IN bytes in this slot; rx: IN buffer size, OUT bytes placed */
-	uint16_t flags; /* TC_NET_MORE, else 0; rx: IN 0 */
+	uint32_t len; /* tx: IN frame length; rx: IN buffer size, OUT bytes placed */
+	uint16_t flags; /* tx: 0; rx: IN 0, OUT TC_NET_MORE or 0 */
 	uint8_t csum_flags; /* TC_NET_NEEDS_CSUM, TC_NET_DATA_VALID (rx only) */
 	uint8_t gso_type; /* TC_NET_GSO_NONE or TC_NET_GSO_TCPV4 */
 	uint16_t hdr_len; /* GSO: Ethernet + IP + TCP header bytes */
@@ -193,7 +194,7 @@ struct tc_net_desc {
 	uint16_t csum_start; /* NEEDS_CSUM: the TCP header's offset in the frame */
 	uint16_t csum_offset; /* NEEDS_CSUM: 16, the checksum's offset in it */
 };
-#define TC_NET_MORE 1 /* the frame goes on in the next slot */
+#define TC_NET_MORE 1 /* rx: the frame goes on in the next slot */
 #define TC_NET_NEEDS_CSUM 1 /* the TCP checksum field holds the pseudo-header's sum only */
 #define TC_NET_DATA_VALID 2 /* the host checked the checksums */
 #define TC_NET_GSO_NONE 0

@@ -587,12 +587,12 @@ int tiny_main(const struct tc_boot_info *info)
 		putu(r->tx_dropped);
 		exit_(0);
 	} else if (seq(cmd, "net-gso")) {
-		/* One TCP/IPv4 frame of 3,054 bytes in two slots with offloads
-		 * as arg says: "ok" (checksum and segmentation left to the host,
-		 * segments of 1,460), or one lie: "csum" (a checksum offset not
-		 * TCP's), "udp" (not a TCP frame), "mss" (segments over the MTU),
-		 * "hdrlen" (a header length not the frame's), "more" (the frame
-		 * goes on past tx_prod), "big" (no segmentation, over the MTU).
+		/* One TCP/IPv4 frame of 3,054 bytes with offloads as arg says:
+		 * "ok" (checksum and segmentation left to the host, segments of
+		 * 1,460), or one lie: "csum" (a checksum offset not TCP's), "udp"
+		 * (not a TCP frame), "mss" (segments over the MTU), "hdrlen" (a
+		 * header length not the frame's), "more" (a tx frame in several
+		 * slots), "big" (no segmentation, over the MTU).
 		 * Print the monitor's drop count. */
 		struct tc_net_ring *r = net_ring();
 		uint8_t *f = (uint8_t *)(r + 1);
@@ -602,16 +602,15 @@ int tiny_main(const struct tc_boot_info *info)
 		f[14] = 0x45, f[16] = (3040 >> 8), f[17] = 3040 & 0xff, f[22] = 64, f[23] = seq(arg, "udp") ? 17 : 6;
 		f[26] = 10, f[29] = 2, f[30] = 10, f[33] = 1; /* 10.0.0.2 to 10.0.0.1 */
 		f[46] = 0x50, f[47] = 0x10; /* a 20-byte TCP header, ACK */
-		struct tc_net_desc d = { .addr = (uint64_t)(uintptr_t)f, .len = 2048, .flags = TC_NET_MORE };
+		struct tc_net_desc d = { .addr = (uint64_t)(uintptr_t)f,
+					 .len = 3054,
+					 .flags = seq(arg, "more") ? TC_NET_MORE : 0 };
 		d.csum_flags = TC_NET_NEEDS_CSUM, d.csum_start = 34, d.csum_offset = seq(arg, "csum") ? 6 : 16;
 		d.gso_type = seq(arg, "big") ? 0 : TC_NET_GSO_TCPV4;
 		d.hdr_len = seq(arg, "hdrlen") ? 60 : 54, d.gso_size = seq(arg, "mss") ? 1461 : 1460;
 		if (!d.gso_type)
 			d.hdr_len = d.gso_size = 0;
 		r->tx[r->tx_prod++ % TC_NET_RING] = d;
-		r->tx[r->tx_prod++ % TC_NET_RING] = (struct tc_net_desc){ .addr = (uint64_t)(uintptr_t)(f + 2048),
-									  .len = 3054 - 2048,
-									  .flags = seq(arg, "more") ? TC_NET_MORE : 0 };
 		struct tc_hc_net_io io = { 1, 0 };
 		tc_hypercall(TC_HC_NET_IO, &io);
 		putu(r->tx_dropped);

@@ -5,7 +5,8 @@
  * while it handles a wait or net_io exit; frames the guest sends wait in
  * the ring until the next such exit.  A frame longer than a buffer (the
  * host's offloads, TC_NET_OFF_TSO4) takes consecutive slots, and so
- * consecutive buffers (slot i always has buffer i % NBUF).
+ * consecutive buffers (slot i always has buffer i % NBUF).  Frames to send
+ * lie back to back in the tx half, one slot each.
  */
 #include <errno.h>
 #include <string.h>
@@ -18,6 +19,7 @@
 /* The memory a device takes: its ring, then 2 * NBUF buffers. */
 #define RING_SIZE ((sizeof(struct tc_net_ring) + 63) & ~(size_t)63)
 #define MEM (RING_SIZE + 2 * NBUF * BUFSZ)
+#define TXAREA (NBUF * BUFSZ) /* the tx half: frames back to back */
 
 _Static_assert(sizeof(struct plat_net_hdr) == 10 && PLAT_NET_NEEDS_CSUM == TC_NET_NEEDS_CSUM &&
 		   PLAT_NET_GSO_TCPV4 == TC_NET_GSO_TCPV4 && PLAT_NET_OFF_CSUM == TC_NET_OFF_CSUM &&
@@ -26,8 +28,9 @@ _Static_assert(sizeof(struct plat_net_hdr) == 10 && PLAT_NET_NEEDS_CSUM == TC_NE
 
 struct dev {
 	struct tc_net_ring *ring;
-	uint8_t *bufs; /* NBUF rx buffers, then NBUF tx buffers */
+	uint8_t *bufs; /* NBUF rx buffers, then the tx area (as large) */
 	uint32_t rx_seen;
+	size_t tx_at; /* where the next frame goes in the tx area */
 	struct plat_net_info info;
 };
 
@@ -99,29 +102,31 @@ int plat_net_send(int dev, const struct plat_net_piece *v, unsigned n, const str
 		len += v[i].len;
 	if (len < TC_NET_FRAME_MIN || len > (hdr && hdr->gso_type ? TC_NET_GSO_MAX : TC_NET_FRAME_MAX))
 		return -EMSGSIZE;
-	uint32_t prod = r->tx_prod;
-	if (prod - __atomic_load_n(&r->tx_cons, __ATOMIC_ACQUIRE) + (len + BUFSZ - 1) / BUFSZ > NBUF)
+	/* The tx area is a ring of bytes: a frame goes whole after the last
+	 * one (or at the start, if that one lies after the oldest not yet
+	 * sent), and never up to the oldest, so that where the next would go
+	 * is never where that one is. */
+	uint32_t prod = r->tx_prod, cons = __atomic_load_n(&r->tx_cons, __ATOMIC_ACQUIRE);
+	uint8_t *base = d->bufs + NBUF * BUFSZ;
+	size_t at = prod == cons ? 0 : d->tx_at, old = (uintptr_t)r->tx[cons % TC_NET_RING].addr - (uintptr_t)base;
+	if (at + len > TXAREA) {
+		if (prod != cons && at < old)
+			return -EAGAIN;
+		at = 0;
+	}
+	if (prod - cons == TC_NET_RING || (prod != cons && at <= old && at + len >= old))
 		return -EAGAIN;
-	/* The pieces packed into buffers of BUFSZ, a slot each. */
-	struct tc_net_desc *t = NULL;
-	for (unsigned i = 0; i < n; i++)
-		for (size_t at = 0, c; at < v[i].len; at += c) {
-			if (!t || t->len == BUFSZ) {
-				if (t)
-					t->flags = TC_NET_MORE;
-				t = &r->tx[prod % TC_NET_RING];
-				*t = (struct tc_net_desc){
-					.addr = (uint64_t)(uintptr_t)(d->bufs + (NBUF + prod % NBUF) * BUFSZ)
-				};
-				if (hdr && prod == r->tx_prod)
-					memcpy(&t->csum_flags, hdr, sizeof *hdr);
-				prod++;
-			}
-			c = v[i].len - at < BUFSZ - t->len ? v[i].len - at : BUFSZ - t->len;
-			memcpy((uint8_t *)(uintptr_t)t->addr + t->len, (const uint8_t *)v[i].p + at, c);
-			t->len += (uint32_t)c;
-		}
-	__atomic_store_n(&r->tx_prod, prod, __ATOMIC_RELEASE);
+	uint8_t *dst = base + at;
+	for (unsigned i = 0; i < n; i++) {
+		memcpy(dst, v[i].p, v[i].len);
+		dst += v[i].len;
+	}
+	struct tc_net_desc *t = &r->tx[prod % TC_NET_RING];
+	*t = (struct tc_net_desc){ .addr = (uint64_t)(uintptr_t)(base + at), .len = (uint32_t)len };
+	if (hdr)
+		memcpy(&t->csum_flags, hdr, sizeof *hdr);
+	d->tx_at = at + len;
+	__atomic_store_n(&r->tx_prod, prod + 1, __ATOMIC_RELEASE);
 	return 0;
 }
 

@@ -51,15 +51,15 @@ static void lie(struct vm *vm, unsigned dev, const char *what, uint64_t v)
 	guest_fatal(vm, TC_STATUS_ABI, "guest's net ring %u: %s (0x%llx)", dev, what, (unsigned long long)v);
 }
 
-/* The offload fields of a frame the guest sends (t; its first slot f of n
- * bytes, len in all): none, or exactly what its own Ethernet, IPv4 and TCP
- * headers call for, within the device's offloads.  h: what the tap gets. */
-static void tx_offload(struct vm *vm, unsigned i, const struct tc_net_desc *t, const uint8_t *f, uint32_t n,
-		       uint32_t len, struct virtio_net_hdr *h)
+/* The offload fields of a frame the guest sends (t; f, len bytes): none,
+ * or exactly what its own Ethernet, IPv4 and TCP headers call for, within
+ * the device's offloads.  h: what the tap gets. */
+static void tx_offload(struct vm *vm, unsigned i, const struct tc_net_desc *t, const uint8_t *f, uint32_t len,
+		       struct virtio_net_hdr *h)
 {
-	/* Read only within the slot: tcp is 0 unless the IP header is there. */
-	unsigned off = net_devs[i].offload, tcp = n >= 34 ? 14 + (f[14] & 15) * 4u : 0, gso = t->gso_type;
-	unsigned hl = tcp && n >= tcp + 20 ? tcp + (f[tcp + 12] >> 4) * 4u : 0;
+	/* Read only within the frame: tcp is 0 unless the IP header is there. */
+	unsigned off = net_devs[i].offload, tcp = len >= 34 ? 14 + (f[14] & 15) * 4u : 0, gso = t->gso_type;
+	unsigned hl = tcp && len >= tcp + 20 && f[tcp + 12] >= 0x50 ? tcp + (f[tcp + 12] >> 4) * 4u : 0;
 	struct virtio_net_hdr want = { VIRTIO_NET_HDR_F_NEEDS_CSUM, (uint8_t)gso,  (uint16_t)(gso ? hl : 0),
 				       gso ? t->gso_size : 0,	    (uint16_t)tcp, 16 };
 	memcpy(h, &t->csum_flags, sizeof *h);
@@ -69,10 +69,12 @@ static void tx_offload(struct vm *vm, unsigned i, const struct tc_net_desc *t, c
 		*h = (struct virtio_net_hdr){ 0 }; /* the rest ignored */
 		return;
 	}
-	if (memcmp(h, &want, sizeof want) || !(off & TC_NET_OFF_CSUM) || tcp < 34 || hl < tcp + 20 || hl > n ||
-	    f[12] != 8 || f[13] || f[14] >> 4 != 4 || f[23] != 6 ||
-	    (gso && (!(off & TC_NET_OFF_TSO4) || gso != TC_NET_GSO_TCPV4 || !t->gso_size ||
-		     hl + t->gso_size > TC_NET_FRAME_MAX || len <= hl)))
+	/* IPv4 with a header of 20 bytes or more, TCP with one of 20 or more,
+	 * the headers whole; segments of 1 to MTU - headers bytes. */
+	if (memcmp(h, &want, sizeof want) || !(off & TC_NET_OFF_CSUM) || !hl || hl > len || f[12] != 8 || f[13] ||
+	    f[14] < 0x45 || f[14] > 0x4f || f[23] != 6 ||
+	    (gso && (gso != TC_NET_GSO_TCPV4 || !(off & TC_NET_OFF_TSO4) ||
+		     t->gso_size - 1u > TC_NET_FRAME_MAX - 1 - hl || len <= hl)))
 		lie(vm, i, "bad tx offload header", (uint64_t)gso << 8 | h->flags);
 }
 
@@ -84,28 +86,17 @@ static void send_queued(struct vm *vm, unsigned i)
 
 	if (prod - d->tx_cons > TC_NET_RING)
 		lie(vm, i, "more frames queued than the ring holds", prod - d->tx_cons);
-	while (d->tx_cons != prod) {
-		/* One frame: its slots, gathered for one writev after the header. */
-		struct tc_net_desc first = r->tx[d->tx_cons % TC_NET_RING], s;
-		struct iovec iov[1 + TC_NET_CHAIN_MAX];
+	for (; d->tx_cons != prod; d->tx_cons++) {
+		struct tc_net_desc t = r->tx[d->tx_cons % TC_NET_RING];
 		struct virtio_net_hdr h;
-		uint32_t len = 0, n = 0;
-		do {
-			if (d->tx_cons == prod || n == TC_NET_CHAIN_MAX)
-				lie(vm, i, "tx frame goes on past tx_prod or 44 slots", n);
-			s = r->tx[d->tx_cons++ % TC_NET_RING];
-			if (s.flags & ~TC_NET_MORE)
-				lie(vm, i, "unknown tx descriptor flags", s.flags);
-			/* The first slot holds the Ethernet header at least. */
-			if (s.len < (n ? 1 : TC_NET_FRAME_MIN) || s.len > TC_NET_GSO_MAX - len)
-				lie(vm, i, "tx frame length out of range", s.len);
-			iov[++n] = (struct iovec){ (void *)gm_ptr(&vm->gm, s.addr, s.len, GM_R), s.len };
-			if (!iov[n].iov_base)
-				lie(vm, i, "tx frame outside readable guest memory", s.addr);
-			len += s.len;
-		} while (s.flags);
-		const uint8_t *p = iov[1].iov_base;
-		tx_offload(vm, i, &first, p, (uint32_t)iov[1].iov_len, len, &h);
+		if (t.flags)
+			lie(vm, i, "unknown tx descriptor flags", t.flags);
+		if (t.len < TC_NET_FRAME_MIN || t.len > TC_NET_GSO_MAX)
+			lie(vm, i, "tx frame length out of range", t.len);
+		const uint8_t *p = gm_ptr(&vm->gm, t.addr, t.len, GM_R);
+		if (!p)
+			lie(vm, i, "tx frame outside readable guest memory", t.addr);
+		tx_offload(vm, i, &t, p, t.len, &h);
 		/* A source MAC not the guest's (a broadcast one never is), or a
 		 * frame over --net-rate (which grants no segmentation offload, so
 		 * a frame is one on the wire): dropped, counted for --stats. */
@@ -118,12 +109,9 @@ static void send_queued(struct vm *vm, unsigned i)
 			continue;
 		}
 		d->rate.tokens--; /* unused without a rate */
-		iov[0] = (struct iovec){ &h, sizeof h };
-		ssize_t w;
-		do
-			w = writev(d->fd, iov, (int)n + 1);
-		while (w < 0 && errno == EINTR);
-		if (w != (ssize_t)(len + sizeof h))
+		/* Non-blocking, and host signals are blocked here: no EINTR. */
+		struct iovec iov[2] = { { &h, sizeof h }, { (void *)p, t.len } };
+		if (writev(d->fd, iov, 2) != (ssize_t)(t.len + sizeof h))
 			r->tx_dropped++;
 	}
 	r->tx_cons = d->tx_cons;
@@ -162,10 +150,7 @@ static int receive(struct vm *vm, unsigned i)
 			if (!iov[n].iov_base)
 				lie(vm, i, "rx buffer outside writable guest memory", s.addr);
 		}
-		ssize_t k;
-		do
-			k = readv(d->fd, iov, (int)n);
-		while (k < 0 && errno == EINTR);
+		ssize_t k = readv(d->fd, iov, (int)n); /* no EINTR either */
 		if (k < 0 && errno != EAGAIN)
 			die(TC_STATUS_HOST, "tap device '%s' failed: %s (was it deleted?)", d->tap, strerror(errno));
 		if (k <= (ssize_t)sizeof h)
@@ -178,7 +163,8 @@ static int receive(struct vm *vm, unsigned i)
 			slot->len = (uint32_t)(left < iov[n].iov_len ? left : iov[n].iov_len);
 			left -= slot->len;
 			slot->flags = left ? TC_NET_MORE : 0;
-			memcpy(&slot->csum_flags, n == 1 ? &h : &(struct virtio_net_hdr){ 0 }, sizeof h);
+			if (n == 1)
+				memcpy(&slot->csum_flags, &h, sizeof h);
 		}
 		got++;
 	}
