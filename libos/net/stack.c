@@ -23,6 +23,7 @@
 #include "lwip/timeouts.h"
 #include "netif/ethernet.h"
 
+#include "offload.h"
 #include "sock.h"
 #include "timewait.h"
 #include "../fd.h"
@@ -159,11 +160,15 @@ static err_t link_output(struct netif *nif, struct pbuf *p)
 		frame = buf;
 	}
 	arp_seen(frame, p->tot_len, 1);
-	int r = plat_net_send(dev, frame, p->tot_len);
-	if (r == -EAGAIN) {
+	unsigned offload = plat_net_info(dev)->offload;
+	int r;
+	struct plat_net_piece v = { frame, p->tot_len };
+	if (offload & PLAT_NET_OFF_CSUM) {
+		r = tc_offload_send(dev, offload, p, frame);
+	} else if ((r = plat_net_send(dev, &v, 1, NULL)) == -EAGAIN) {
 		/* The ring is full: push it out, then there is room. */
 		plat_net_flush();
-		r = plat_net_send(dev, frame, p->tot_len);
+		r = plat_net_send(dev, &v, 1, NULL);
 	}
 	if (r)
 		return ERR_IF;
@@ -171,6 +176,17 @@ static err_t link_output(struct netif *nif, struct pbuf *p)
 		queued_since = plat_clock_monotonic_ns();
 	queued = 1;
 	return ERR_OK;
+}
+
+/* What lwIP checks and computes on a netif: a device with the host's
+ * checksum offload gets TCP frames with the pseudo-header's sum only
+ * (offload.c adds it), and frames the host vouches for are not checked. */
+static u16_t csum_ctrl(const struct netif *nif, int vouched)
+{
+	if (!(plat_net_info((int)(intptr_t)nif->state)->offload & PLAT_NET_OFF_CSUM))
+		return NETIF_CHECKSUM_ENABLE_ALL;
+	return NETIF_CHECKSUM_ENABLE_ALL & ~NETIF_CHECKSUM_GEN_TCP &
+	       ~(vouched ? NETIF_CHECKSUM_CHECK_TCP | NETIF_CHECKSUM_CHECK_UDP | NETIF_CHECKSUM_CHECK_ICMP : 0);
 }
 
 static err_t netif_setup(struct netif *nif)
@@ -184,6 +200,7 @@ static err_t netif_setup(struct netif *nif)
 	nif->hwaddr_len = 6;
 	memcpy(nif->hwaddr, info->mac, 6);
 	nif->flags = NETIF_FLAG_BROADCAST | NETIF_FLAG_ETHARP | NETIF_FLAG_ETHERNET | NETIF_FLAG_LINK_UP;
+	NETIF_SET_CHECKSUM_CTRL(nif, csum_ctrl(nif, 0));
 	return ERR_OK;
 }
 
@@ -192,18 +209,45 @@ static void net_poll(void)
 {
 	stream_output();
 	for (int i = 0; i < nnet; i++) {
-		const void *frame;
-		size_t len;
-		while ((frame = plat_net_recv(i, &len))) {
-			arp_seen(frame, len, 0);
-			tc_timewait_syn(frame, len);
-			struct pbuf *p = pbuf_alloc(PBUF_RAW, (u16_t)len, PBUF_POOL);
-			if (p) {
-				pbuf_take(p, frame, (u16_t)len);
-				if (netifs[i].input(p, &netifs[i]) != ERR_OK)
-					pbuf_free(p);
+		/* A frame may come in pieces (the host's merged TCP segments,
+		 * IPv4 only): gathered into one pbuf of its IP length. */
+		const uint8_t *piece;
+		size_t len, at = 0;
+		unsigned fl;
+		struct pbuf *p = NULL;
+		int vouched = 0, bad = 0;
+		while ((piece = plat_net_recv(i, &len, &fl))) {
+			if (!p && !bad) {
+				arp_seen(piece, len, 0);
+				tc_timewait_syn(piece, len);
+				vouched = fl & PLAT_NET_CSUM_OK;
+				size_t want = (fl & PLAT_NET_MORE) && len >= 18 && piece[12] == 8 && !piece[13]
+						  ? 14 + ((size_t)piece[16] << 8 | piece[17])
+						  : len;
+				p = want <= 0xffff
+					? pbuf_alloc(PBUF_RAW, (u16_t)want, want > len ? PBUF_RAM : PBUF_POOL)
+					: NULL;
+				bad = !p;
+			}
+			if (!bad && len <= p->tot_len - at) {
+				pbuf_take_at(p, piece, (u16_t)len, (u16_t)at);
+				at += len;
+			} else {
+				bad = 1;
 			}
 			plat_net_release(i);
+			if (fl & PLAT_NET_MORE)
+				continue;
+			if (p && !bad && at == p->tot_len) {
+				NETIF_SET_CHECKSUM_CTRL(&netifs[i], csum_ctrl(&netifs[i], vouched));
+				if (netifs[i].input(p, &netifs[i]) == ERR_OK)
+					p = NULL;
+			}
+			if (p)
+				pbuf_free(p);
+			p = NULL;
+			bad = 0;
+			at = 0;
 		}
 	}
 	netif_poll_all(); /* loopback */
@@ -216,6 +260,7 @@ static void net_poll(void)
 	}
 	if (queued && now - queued_since > FLUSH_AFTER_NS) {
 		queued = 0;
+		tc_offload_flush();
 		plat_net_flush();
 	}
 }
@@ -232,6 +277,7 @@ static uint64_t net_deadline(void)
 static void net_waiting(void)
 {
 	queued = 0;
+	tc_offload_flush();
 }
 
 static unsigned net_events(void)
@@ -274,6 +320,7 @@ static void net_exit(void)
 	uint64_t start = plat_clock_monotonic_ns();
 	for (;;) {
 		queued = 0;
+		tc_offload_flush();
 		plat_net_flush();
 		uint64_t now = plat_clock_monotonic_ns(), until = arp_wait_until(now, start);
 		if (until > start + ARP_EXIT_WAIT_NS)

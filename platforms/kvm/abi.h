@@ -167,16 +167,42 @@ struct tc_hc_guard {
 #define TC_NET_RING 256 /* slots per direction */
 #define TC_NET_FRAME_MAX 1514 /* Ethernet frame without FCS, MTU 1500 */
 #define TC_NET_FRAME_MIN 14 /* an Ethernet header */
+#define TC_NET_GSO_MAX 65535 /* a frame with TC_NET_GSO_TCPV4 (tx), or in several slots (rx) */
+#define TC_NET_CHAIN_MAX 44 /* rx slots one frame may take: 65535 / 1514, rounded up */
 
+/* tc_boot_net.offload: what the monitor lets the guest use on this device.
+ * TC_NET_OFF_CSUM: tx TCP frames may leave their checksum to the host
+ * (TC_NET_NEEDS_CSUM), rx frames may come with TC_NET_NEEDS_CSUM or
+ * TC_NET_DATA_VALID (checksums need no check).  TC_NET_OFF_TSO4: tx may
+ * carry TCP/IPv4 frames of up to TC_NET_GSO_MAX bytes that the host cuts
+ * into segments of gso_size (TC_NET_GSO_TCPV4), and rx frames may be such
+ * frames too (the host's merged segments). */
+#define TC_NET_OFF_CSUM 1
+#define TC_NET_OFF_TSO4 2
+
+/* A descriptor; the offload fields are virtio-net's header (virtio 1.x
+ * 5.1.6); rx: in a frame's first slot only (the others' are left as
+ * posted). */
 struct tc_net_desc {
 	tc_gpa addr; /* IN: frame (tx) or buffer (rx) */
-	uint32_t len; /* tx: IN frame length; rx: IN buffer size, OUT frame length */
-	uint32_t flags; /* none defined: must be 0 */
+	uint32_t len; /* tx: IN frame length; rx: IN buffer size, OUT bytes placed */
+	uint16_t flags; /* tx: 0; rx: IN 0, OUT TC_NET_MORE or 0 */
+	uint8_t csum_flags; /* TC_NET_NEEDS_CSUM, TC_NET_DATA_VALID (rx only) */
+	uint8_t gso_type; /* TC_NET_GSO_NONE or TC_NET_GSO_TCPV4 */
+	uint16_t hdr_len; /* GSO: Ethernet + IP + TCP header bytes */
+	uint16_t gso_size; /* GSO: TCP payload bytes per segment */
+	uint16_t csum_start; /* NEEDS_CSUM: the TCP header's offset in the frame */
+	uint16_t csum_offset; /* NEEDS_CSUM: 16, the checksum's offset in it */
 };
+#define TC_NET_MORE 1 /* rx: the frame goes on in the next slot */
+#define TC_NET_NEEDS_CSUM 1 /* the TCP checksum field holds the pseudo-header's sum only */
+#define TC_NET_DATA_VALID 2 /* the host checked the checksums */
+#define TC_NET_GSO_NONE 0
+#define TC_NET_GSO_TCPV4 1
 
 struct tc_net_ring {
-	uint32_t tx_prod; /* guest: frames queued */
-	uint32_t tx_cons; /* monitor: frames sent (or dropped by the host) */
+	uint32_t tx_prod; /* guest: slots queued */
+	uint32_t tx_cons; /* monitor: slots sent (or dropped by the host) */
 	uint32_t rx_prod; /* guest: buffers posted */
 	uint32_t rx_cons; /* monitor: buffers filled */
 	uint64_t tx_dropped; /* monitor: frames the host refused, or forged or over --net-rate */
@@ -396,7 +422,7 @@ struct tc_boot_info {
 		uint32_t ip4; /* network byte order; 0: use DHCP */
 		uint32_t prefix; /* netmask length for ip4 */
 		uint32_t gw4; /* network byte order; 0: none */
-		uint32_t pad;
+		uint32_t offload; /* TC_NET_OFF_* */
 	} net[TC_NET_DEV_MAX];
 	uint8_t seed[32]; /* from the host's getrandom(): for when RDRAND is absent */
 	uint32_t nblk; /* attached block devices, in blk[] */

@@ -3,7 +3,8 @@
  * behind the hypercall core (hypercall.c), with arbitrary guest memory and
  * arguments.  Two devices on socketpairs stand in for taps: the monitor
  * writes what the guest queues to one end; two frames from the input wait
- * at the other for the guest's rx buffers.
+ * at the other for the guest's rx buffers.  Device 1 has the tap's
+ * offloads (its tx headers are checked, its rx frames may take chains).
  */
 #include <sys/socket.h>
 #include <unistd.h>
@@ -48,6 +49,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 			abort();
 		snprintf(net_devs[i].tap, sizeof net_devs[i].tap, "fuzz%u", i);
 		net_devs[i].fd = sv[0];
+		net_devs[i].offload = i ? TC_NET_OFF_CSUM | TC_NET_OFF_TSO4 : 0;
 		peer[i] = sv[1];
 	}
 	net_ndevs = 2;

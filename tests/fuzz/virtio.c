@@ -97,7 +97,7 @@ static void net_op(uint8_t op, uint8_t a, uint8_t b)
 	switch (op & 7) {
 	case 0:
 		memset(frame, a, sizeof frame);
-		(void)plat_net_send(0, frame, (size_t)a * 6 + b % 8);
+		(void)plat_net_send(0, &(struct plat_net_piece){ frame, (size_t)a * 6 + b % 8 }, 1, NULL);
 		break;
 	case 1: plat_net_flush(); break;
 	case 2: /* a frame sent */
@@ -111,7 +111,8 @@ static void net_op(uint8_t op, uint8_t a, uint8_t b)
 		break;
 	case 5: (op & 8 ? d->rx.used : d->tx.used)[1] += a; break;
 	case 6: {
-		const uint8_t *p = plat_net_recv(0, &len);
+		unsigned fl;
+		const uint8_t *p = plat_net_recv(0, &len, &fl);
 		if (p && (len > BUFSZ - HDR || p < nmem || p + len > nmem + sizeof nmem))
 			__builtin_trap(); /* a frame beyond its buffer */
 		if (p && len)

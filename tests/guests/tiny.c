@@ -177,7 +177,7 @@ static void net_echo(uint64_t idle_ms)
 	uint32_t seen = r->rx_cons;
 	for (int i = 0; i < NBUF; i++) {
 		r->rx[r->rx_prod % TC_NET_RING] =
-		    (struct tc_net_desc){ (uint64_t)(uintptr_t)(bufs + i * BUFSZ), BUFSZ, 0 };
+		    (struct tc_net_desc){ .addr = (uint64_t)(uintptr_t)(bufs + i * BUFSZ), .len = BUFSZ, .flags = 0 };
 		r->rx_prod++;
 	}
 	uint64_t replies = 0;
@@ -191,8 +191,9 @@ static void net_echo(uint64_t idle_ms)
 			uint8_t *out = tx + (r->tx_prod % NBUF) * BUFSZ;
 			uint64_t n = reply((const uint8_t *)(uintptr_t)d.addr, d.len, out, &bi->net[0]);
 			if (n) {
-				r->tx[r->tx_prod % TC_NET_RING] =
-				    (struct tc_net_desc){ (uint64_t)(uintptr_t)out, (uint32_t)n, 0 };
+				r->tx[r->tx_prod % TC_NET_RING] = (struct tc_net_desc){
+					.addr = (uint64_t)(uintptr_t)out, .len = (uint32_t)n, .flags = 0
+				};
 				r->tx_prod++;
 				replies++;
 			}
@@ -505,26 +506,32 @@ int tiny_main(const struct tc_boot_info *info)
 		tc_hypercall(TC_HC_NET_IO, &io);
 	} else if (seq(cmd, "net-lie-len")) {
 		struct tc_net_ring *r = net_ring();
-		r->tx[r->tx_prod % TC_NET_RING] = (struct tc_net_desc){ (uint64_t)(uintptr_t)(r + 1), 5, 0 };
+		r->tx[r->tx_prod % TC_NET_RING] =
+		    (struct tc_net_desc){ .addr = (uint64_t)(uintptr_t)(r + 1), .len = 5, .flags = 0 };
 		r->tx_prod++;
 		struct tc_hc_net_io io = { 1, 0 };
 		tc_hypercall(TC_HC_NET_IO, &io);
 	} else if (seq(cmd, "net-lie-txaddr")) {
 		struct tc_net_ring *r = net_ring();
-		r->tx[r->tx_prod % TC_NET_RING] = (struct tc_net_desc){ 0x7ff00000000ULL, 60, 0 };
+		r->tx[r->tx_prod % TC_NET_RING] =
+		    (struct tc_net_desc){ .addr = 0x7ff00000000ULL, .len = 60, .flags = 0 };
 		r->tx_prod++;
 		struct tc_hc_wait w = { mono_ns() + 1000000, TC_EV_NET(0), 0 };
 		tc_hypercall(TC_HC_WAIT, &w);
 	} else if (seq(cmd, "net-lie-rxaddr")) {
 		struct tc_net_ring *r = net_ring();
-		r->rx[r->rx_prod % TC_NET_RING] = (struct tc_net_desc){ (uint64_t)(uintptr_t)&tiny_main, 2048, 0 };
-		r->rx_prod++;
+		/* As many as a frame may take (the monitor checks them before
+		 * it reads one). */
+		for (int i = 0; i < TC_NET_CHAIN_MAX; i++)
+			r->rx[r->rx_prod++ % TC_NET_RING] =
+			    (struct tc_net_desc){ .addr = (uint64_t)(uintptr_t)&tiny_main, .len = 2048, .flags = 0 };
 		struct tc_hc_net_io io = { 1, 0 };
 		tc_hypercall(TC_HC_NET_IO, &io);
 	} else if (seq(cmd, "net-small-rx")) {
 		struct tc_net_ring *r = net_ring();
-		r->rx[r->rx_prod % TC_NET_RING] = (struct tc_net_desc){ (uint64_t)(uintptr_t)(r + 1), 100, 0 };
-		r->rx_prod++;
+		for (int i = 0; i < TC_NET_CHAIN_MAX; i++)
+			r->rx[r->rx_prod++ % TC_NET_RING] =
+			    (struct tc_net_desc){ .addr = (uint64_t)(uintptr_t)(r + 1), .len = 100, .flags = 0 };
 		struct tc_hc_net_io io = { 1, 0 };
 		tc_hypercall(TC_HC_NET_IO, &io);
 	} else if (seq(cmd, "net-fill")) {
@@ -535,9 +542,11 @@ int tiny_main(const struct tc_boot_info *info)
 		uint64_t ntx = num(arg), nrx = bi->argc > 3 ? num(argv[3]) : 0;
 		uint64_t buf = (uint64_t)(uintptr_t)(r + 1);
 		for (uint64_t i = 0; i < ntx; i++)
-			r->tx[r->tx_prod++ % TC_NET_RING] = (struct tc_net_desc){ buf, TC_NET_FRAME_MIN, 0 };
+			r->tx[r->tx_prod++ % TC_NET_RING] =
+			    (struct tc_net_desc){ .addr = buf, .len = TC_NET_FRAME_MIN, .flags = 0 };
 		for (uint64_t i = 0; i < nrx; i++)
-			r->rx[r->rx_prod++ % TC_NET_RING] = (struct tc_net_desc){ buf, TC_NET_FRAME_MAX, 0 };
+			r->rx[r->rx_prod++ % TC_NET_RING] =
+			    (struct tc_net_desc){ .addr = buf, .len = TC_NET_FRAME_MAX, .flags = 0 };
 		struct tc_hc_net_io io = { 1, 0 };
 		tc_hypercall(TC_HC_NET_IO, &io);
 	} else if (seq(cmd, "net-wait-noring") || seq(cmd, "net-wait-nobufs")) {
@@ -571,10 +580,39 @@ int tiny_main(const struct tc_boot_info *info)
 			n = left < 200 ? left : 200;
 			for (uint64_t k = 0; k < n; k++)
 				r->tx[r->tx_prod++ % TC_NET_RING] =
-				    (struct tc_net_desc){ (uint64_t)(uintptr_t)f, 60, 0 };
+				    (struct tc_net_desc){ .addr = (uint64_t)(uintptr_t)f, .len = 60, .flags = 0 };
 			struct tc_hc_net_io io = { 1, 0 };
 			tc_hypercall(TC_HC_NET_IO, &io);
 		}
+		putu(r->tx_dropped);
+		exit_(0);
+	} else if (seq(cmd, "net-gso")) {
+		/* One TCP/IPv4 frame of 3,054 bytes with offloads as arg says:
+		 * "ok" (checksum and segmentation left to the host, segments of
+		 * 1,460), or one lie: "csum" (a checksum offset not TCP's), "udp"
+		 * (not a TCP frame), "mss" (segments over the MTU), "hdrlen" (a
+		 * header length not the frame's), "more" (a tx frame in several
+		 * slots), "big" (no segmentation, over the MTU).
+		 * Print the monitor's drop count. */
+		struct tc_net_ring *r = net_ring();
+		uint8_t *f = (uint8_t *)(r + 1);
+		for (int k = 0; k < 3054; k++)
+			f[k] = k < 6 ? 0xff : k < 12 ? bi->net[0].mac[k - 6] : 0;
+		f[12] = 8;
+		f[14] = 0x45, f[16] = (3040 >> 8), f[17] = 3040 & 0xff, f[22] = 64, f[23] = seq(arg, "udp") ? 17 : 6;
+		f[26] = 10, f[29] = 2, f[30] = 10, f[33] = 1; /* 10.0.0.2 to 10.0.0.1 */
+		f[46] = 0x50, f[47] = 0x10; /* a 20-byte TCP header, ACK */
+		struct tc_net_desc d = { .addr = (uint64_t)(uintptr_t)f,
+					 .len = 3054,
+					 .flags = seq(arg, "more") ? TC_NET_MORE : 0 };
+		d.csum_flags = TC_NET_NEEDS_CSUM, d.csum_start = 34, d.csum_offset = seq(arg, "csum") ? 6 : 16;
+		d.gso_type = seq(arg, "big") ? 0 : TC_NET_GSO_TCPV4;
+		d.hdr_len = seq(arg, "hdrlen") ? 60 : 54, d.gso_size = seq(arg, "mss") ? 1461 : 1460;
+		if (!d.gso_type)
+			d.hdr_len = d.gso_size = 0;
+		r->tx[r->tx_prod++ % TC_NET_RING] = d;
+		struct tc_hc_net_io io = { 1, 0 };
+		tc_hypercall(TC_HC_NET_IO, &io);
 		putu(r->tx_dropped);
 		exit_(0);
 	} else if (seq(cmd, "net-wait-nodev")) {

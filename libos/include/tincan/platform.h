@@ -131,7 +131,32 @@ struct plat_net_info {
 	uint32_t prefix; /* netmask length */
 	uint32_t gw4; /* network byte order; 0: none */
 	uint32_t mem; /* bytes of memory plat_net_open needs (rings, buffers) */
+	uint32_t offload; /* PLAT_NET_OFF_*: what the device does for the guest */
 };
+
+/* PLAT_NET_OFF_CSUM: TCP frames may be sent with PLAT_NET_NEEDS_CSUM, and
+ * received frames may come with their checksums known good.
+ * PLAT_NET_OFF_TSO4: TCP/IPv4 frames of up to 65,535 bytes may be sent with
+ * PLAT_NET_GSO_TCPV4 (the device cuts them into gso_size segments), and
+ * received frames may be that long, in several pieces. */
+#define PLAT_NET_OFF_CSUM 1
+#define PLAT_NET_OFF_TSO4 2
+
+/* A frame's offloads, as virtio-net's header (virtio 1.x 5.1.6). */
+struct plat_net_hdr {
+	uint8_t csum_flags; /* PLAT_NET_NEEDS_CSUM: the TCP checksum holds the pseudo-header's sum */
+	uint8_t gso_type; /* PLAT_NET_GSO_TCPV4, or 0 */
+	uint16_t hdr_len; /* GSO: Ethernet, IP and TCP header bytes */
+	uint16_t gso_size; /* GSO: TCP payload bytes per segment */
+	uint16_t csum_start; /* NEEDS_CSUM: the TCP header's offset */
+	uint16_t csum_offset; /* NEEDS_CSUM: 16 */
+};
+#define PLAT_NET_NEEDS_CSUM 1
+#define PLAT_NET_GSO_TCPV4 1
+
+/* plat_net_recv's flags. */
+#define PLAT_NET_MORE 1 /* the frame goes on in the next piece */
+#define PLAT_NET_CSUM_OK 2 /* the frame's checksums need no check (first piece) */
 
 /* How many net devices are attached, and what they are. */
 int plat_net_count(void);
@@ -142,12 +167,19 @@ const struct plat_net_info *plat_net_info(int dev);
  * allocates); 0 or -errno. */
 int plat_net_open(int dev, void *mem);
 
-/* Queue a frame; -EAGAIN when the queue is full (flush, then retry). */
-int plat_net_send(int dev, const void *frame, size_t len);
+/* A frame to send, in n pieces one after another, with offloads (hdr;
+ * NULL: none) within info->offload; queued: -EAGAIN when the queue is
+ * full (flush, then retry). */
+struct plat_net_piece {
+	const void *p;
+	size_t len;
+};
+int plat_net_send(int dev, const struct plat_net_piece *v, unsigned n, const struct plat_net_hdr *hdr);
 
-/* The next received frame, or NULL if none is waiting; it stays valid
- * until plat_net_release(dev). */
-const void *plat_net_recv(int dev, size_t *len);
+/* The next received frame, or the next piece of one, or NULL if none is
+ * waiting; it stays valid until plat_net_release(dev).  *flags:
+ * PLAT_NET_MORE, PLAT_NET_CSUM_OK. */
+const void *plat_net_recv(int dev, size_t *len, unsigned *flags);
 void plat_net_release(int dev);
 
 /* Send what is queued and collect what has arrived, without blocking. */

@@ -6,12 +6,21 @@
  * writes is checked before use, and a lie stops the guest (TC_STATUS_ABI).
  */
 #include <errno.h>
+#include <stddef.h>
+#include <linux/virtio_net.h>
 #include <string.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 #include "module.h"
 #include "monitor.h"
 #include "net.h"
+
+/* A descriptor's offload fields are virtio-net's header, as the tap reads
+ * and writes it. */
+_Static_assert(offsetof(struct tc_net_desc, csum_offset) + 2 - offsetof(struct tc_net_desc, csum_flags) ==
+		   sizeof(struct virtio_net_hdr),
+	       "tc_net_desc's header");
 
 #define NET_EV_SHIFT 8 /* TC_EV_NET(dev) */
 #define NET_EV_MASK ((1ULL << TC_NET_DEV_MAX) - 1)
@@ -42,6 +51,33 @@ static void lie(struct vm *vm, unsigned dev, const char *what, uint64_t v)
 	guest_fatal(vm, TC_STATUS_ABI, "guest's net ring %u: %s (0x%llx)", dev, what, (unsigned long long)v);
 }
 
+/* The offload fields of a frame the guest sends (t; f, len bytes): none,
+ * or exactly what its own Ethernet, IPv4 and TCP headers call for, within
+ * the device's offloads.  h: what the tap gets. */
+static void tx_offload(struct vm *vm, unsigned i, const struct tc_net_desc *t, const uint8_t *f, uint32_t len,
+		       struct virtio_net_hdr *h)
+{
+	/* Read only within the frame: tcp is 0 unless the IP header is there. */
+	unsigned off = net_devs[i].offload, tcp = len >= 34 ? 14 + (f[14] & 15) * 4u : 0, gso = t->gso_type;
+	unsigned hl = tcp && len >= tcp + 20 && f[tcp + 12] >= 0x50 ? tcp + (f[tcp + 12] >> 4) * 4u : 0;
+	struct virtio_net_hdr want = { VIRTIO_NET_HDR_F_NEEDS_CSUM, (uint8_t)gso,  (uint16_t)(gso ? hl : 0),
+				       gso ? t->gso_size : 0,	    (uint16_t)tcp, 16 };
+	memcpy(h, &t->csum_flags, sizeof *h);
+	if (!gso && len > TC_NET_FRAME_MAX)
+		lie(vm, i, "tx frame length out of range", len);
+	if (!h->flags && !gso) {
+		*h = (struct virtio_net_hdr){ 0 }; /* the rest ignored */
+		return;
+	}
+	/* IPv4 with a header of 20 bytes or more, TCP with one of 20 or more,
+	 * the headers whole; segments of 1 to MTU - headers bytes. */
+	if (memcmp(h, &want, sizeof want) || !(off & TC_NET_OFF_CSUM) || !hl || hl > len || f[12] != 8 || f[13] ||
+	    f[14] < 0x45 || f[14] > 0x4f || f[23] != 6 ||
+	    (gso && (gso != TC_NET_GSO_TCPV4 || !(off & TC_NET_OFF_TSO4) ||
+		     t->gso_size - 1u > TC_NET_FRAME_MAX - 1 - hl || len <= hl)))
+		lie(vm, i, "bad tx offload header", (uint64_t)gso << 8 | h->flags);
+}
+
 static void send_queued(struct vm *vm, unsigned i)
 {
 	struct net_dev *d = &net_devs[i];
@@ -51,63 +87,85 @@ static void send_queued(struct vm *vm, unsigned i)
 	if (prod - d->tx_cons > TC_NET_RING)
 		lie(vm, i, "more frames queued than the ring holds", prod - d->tx_cons);
 	for (; d->tx_cons != prod; d->tx_cons++) {
-		struct tc_net_desc desc = r->tx[d->tx_cons % TC_NET_RING];
-		if (desc.flags)
-			lie(vm, i, "unknown tx descriptor flags", desc.flags);
-		if (desc.len < TC_NET_FRAME_MIN || desc.len > TC_NET_FRAME_MAX)
-			lie(vm, i, "tx frame length out of range", desc.len);
-		const void *p = gm_ptr(&vm->gm, desc.addr, desc.len, GM_R);
+		struct tc_net_desc t = r->tx[d->tx_cons % TC_NET_RING];
+		struct virtio_net_hdr h;
+		if (t.flags)
+			lie(vm, i, "unknown tx descriptor flags", t.flags);
+		if (t.len < TC_NET_FRAME_MIN || t.len > TC_NET_GSO_MAX)
+			lie(vm, i, "tx frame length out of range", t.len);
+		const uint8_t *p = gm_ptr(&vm->gm, t.addr, t.len, GM_R);
 		if (!p)
-			lie(vm, i, "tx frame outside readable guest memory", desc.addr);
+			lie(vm, i, "tx frame outside readable guest memory", t.addr);
+		tx_offload(vm, i, &t, p, t.len, &h);
 		/* A source MAC not the guest's (a broadcast one never is), or a
-		 * frame over --net-rate: dropped, counted for --stats. */
-		uint64_t *drop = memcmp((const uint8_t *)p + 6, d->mac, 6) ? &vm->forged
-				 : d->rate.rate && !bucket_fill(&d->rate)  ? &vm->over_rate
-									   : NULL;
+		 * frame over --net-rate (which grants no segmentation offload, so
+		 * a frame is one on the wire): dropped, counted for --stats. */
+		uint64_t *drop = memcmp(p + 6, d->mac, 6)		  ? &vm->forged
+				 : d->rate.rate && !bucket_fill(&d->rate) ? &vm->over_rate
+									  : NULL;
 		if (drop) {
 			++*drop;
 			r->tx_dropped++;
 			continue;
 		}
 		d->rate.tokens--; /* unused without a rate */
-		ssize_t n;
-		do
-			n = write(d->fd, p, desc.len);
-		while (n < 0 && errno == EINTR);
-		if (n != (ssize_t)desc.len)
+		/* Non-blocking, and host signals are blocked here: no EINTR. */
+		struct iovec iov[2] = { { &h, sizeof h }, { (void *)p, t.len } };
+		if (writev(d->fd, iov, 2) != (ssize_t)(t.len + sizeof h))
 			r->tx_dropped++;
 	}
 	r->tx_cons = d->tx_cons;
+}
+
+/* Buffers a device needs posted before the monitor reads a frame: a
+ * merged TCP frame (TSO4) may fill TC_NET_CHAIN_MAX. */
+static uint32_t rx_need(const struct net_dev *d)
+{
+	return d->offload & TC_NET_OFF_TSO4 ? TC_NET_CHAIN_MAX : 1;
 }
 
 static int receive(struct vm *vm, unsigned i)
 {
 	struct net_dev *d = &net_devs[i];
 	struct tc_net_ring *r = d->ring;
-	uint32_t prod = __atomic_load_n(&r->rx_prod, __ATOMIC_ACQUIRE);
+	uint32_t prod = __atomic_load_n(&r->rx_prod, __ATOMIC_ACQUIRE), need = rx_need(d), n;
 	int got = 0;
 
 	if (prod - d->rx_cons > TC_NET_RING)
 		lie(vm, i, "more rx buffers posted than the ring holds", prod - d->rx_cons);
-	for (; d->rx_cons != prod; d->rx_cons++) {
-		struct tc_net_desc *slot = &r->rx[d->rx_cons % TC_NET_RING];
-		struct tc_net_desc desc = *slot;
-		if (desc.flags)
-			lie(vm, i, "unknown rx descriptor flags", desc.flags);
-		if (desc.len < TC_NET_FRAME_MAX)
-			lie(vm, i, "rx buffer smaller than a frame", desc.len);
-		void *p = gm_ptr(&vm->gm, desc.addr, TC_NET_FRAME_MAX, GM_W);
-		if (!p)
-			lie(vm, i, "rx buffer outside writable guest memory", desc.addr);
-		ssize_t n;
-		do
-			n = read(d->fd, p, TC_NET_FRAME_MAX);
-		while (n < 0 && errno == EINTR);
-		if (n < 0 && errno != EAGAIN)
+	while (prod - d->rx_cons >= need) {
+		/* The header, then the next `need` buffers: room for any frame. */
+		struct iovec iov[1 + TC_NET_CHAIN_MAX];
+		struct virtio_net_hdr h;
+		iov[0] = (struct iovec){ &h, sizeof h };
+		for (n = 1; n <= need; n++) {
+			struct tc_net_desc s = r->rx[(d->rx_cons + n - 1) % TC_NET_RING];
+			if (s.flags)
+				lie(vm, i, "unknown rx descriptor flags", s.flags);
+			if (s.len < TC_NET_FRAME_MAX)
+				lie(vm, i, "rx buffer smaller than a frame", s.len);
+			/* One buffer: the frame is cut to the MTU, as before offloads. */
+			iov[n] =
+			    (struct iovec){ gm_ptr(&vm->gm, s.addr, s.len, GM_W), need > 1 ? s.len : TC_NET_FRAME_MAX };
+			if (!iov[n].iov_base)
+				lie(vm, i, "rx buffer outside writable guest memory", s.addr);
+		}
+		ssize_t k = readv(d->fd, iov, (int)n); /* no EINTR either */
+		if (k < 0 && errno != EAGAIN)
 			die(TC_STATUS_HOST, "tap device '%s' failed: %s (was it deleted?)", d->tap, strerror(errno));
-		if (n <= 0)
+		if (k <= (ssize_t)sizeof h)
 			break;
-		slot->len = (uint32_t)n;
+		/* The frame fills the buffers in order; the host's header (for
+		 * the guest to judge) goes in its first slot. */
+		size_t left = (size_t)k - sizeof h;
+		for (n = 1; left; n++) {
+			struct tc_net_desc *slot = &r->rx[d->rx_cons++ % TC_NET_RING];
+			slot->len = (uint32_t)(left < iov[n].iov_len ? left : iov[n].iov_len);
+			left -= slot->len;
+			slot->flags = left ? TC_NET_MORE : 0;
+			if (n == 1)
+				memcpy(&slot->csum_flags, &h, sizeof h);
+		}
 		got++;
 	}
 	__atomic_store_n(&r->rx_cons, d->rx_cons, __ATOMIC_RELEASE);
@@ -160,14 +218,14 @@ static void wait_after(struct vm *vm, uint64_t ready)
 		net_io(vm, mask);
 }
 
-/* Devices that cannot take a frame: no ring yet, or every rx buffer posted
- * already filled (wait_before took what it could). */
+/* Devices that cannot take a frame: no ring yet, or too few rx buffers
+ * posted (wait_before took what it could). */
 static uint64_t wait_full(uint64_t wanted)
 {
 	uint64_t full = 0;
 	for (unsigned i = 0; i < net_ndevs; i++) {
 		const struct net_dev *d = &net_devs[i];
-		if (!d->ring || __atomic_load_n(&d->ring->rx_prod, __ATOMIC_ACQUIRE) == d->rx_cons)
+		if (!d->ring || __atomic_load_n(&d->ring->rx_prod, __ATOMIC_ACQUIRE) - d->rx_cons < rx_need(d))
 			full |= TC_EV_NET(i);
 	}
 	return full & wanted;

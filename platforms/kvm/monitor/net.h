@@ -15,6 +15,7 @@ struct net_dev {
 	struct tc_net_ring *ring; /* host address, checked at setup; NULL until then */
 	uint32_t tx_cons, rx_cons;
 	uint8_t mac[6]; /* the guest's: a frame from another source is dropped */
+	uint8_t offload; /* TC_NET_OFF_*: what the guest may use */
 	struct bucket rate; /* --net-rate: frames over it are dropped */
 };
 

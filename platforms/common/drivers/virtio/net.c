@@ -124,10 +124,14 @@ static void reclaim(struct dev *d)
 		}
 }
 
-int plat_net_send(int dev, const void *frame, size_t len)
+int plat_net_send(int dev, const struct plat_net_piece *v, unsigned n, const struct plat_net_hdr *hdr)
 {
+	(void)hdr; /* no offloads (info.offload 0) */
 	if (!plat_net_info(dev) || !devs[dev].open)
 		return -ENODEV;
+	size_t len = 0;
+	for (unsigned k = 0; k < n; k++)
+		len += v[k].len;
 	if (len < FRAME_MIN || len > FRAME_MAX)
 		return -EMSGSIZE;
 	struct dev *d = &devs[dev];
@@ -138,15 +142,18 @@ int plat_net_send(int dev, const void *frame, size_t len)
 	uint16_t i = d->free[--d->nfree];
 	uint8_t *b = d->txbuf + (size_t)i * BUFSZ;
 	memset(b, 0, HDR);
-	memcpy(b + HDR, frame, len);
+	for (unsigned k = 0; k < n; b += v[k++].len)
+		memcpy(b + HDR, v[k].p, v[k].len);
+	b = d->txbuf + (size_t)i * BUFSZ;
 	d->tx.desc[i] = (struct virtq_desc){ (uint64_t)(uintptr_t)b, (uint32_t)(HDR + len), 0, 0 };
 	d->out[i] = 1;
 	virtq_push(&d->tx, i);
 	return 0;
 }
 
-const void *plat_net_recv(int dev, size_t *len)
+const void *plat_net_recv(int dev, size_t *len, unsigned *flags)
 {
+	*flags = 0;
 	if (!plat_net_info(dev) || !devs[dev].open)
 		return NULL;
 	struct dev *d = &devs[dev];
