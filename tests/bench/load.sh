@@ -8,8 +8,9 @@
 #   3. SECS s of connection-per-request traffic (wrk -H 'Connection: close',
 #      32 connections), then 1,000 sequential new connections with curl, each
 #      given 2 s (budget: 0 failures).
-# A fresh guest for 3., so 2. leaves nothing behind that 3. would be blamed
-# for.  Appends rows to OUT_FILE; a figure that cannot be measured is an error.
+# The Linux httpd behind a veth gets 1. and 2. too (the client and the host
+# pay for 1,000 connections as well).  A fresh guest for 3., so 2. leaves
+# nothing behind that 3. would be blamed for.  Appends rows to OUT_FILE; a figure that cannot be measured is an error.
 # BENCH_LOAD_SECS (60) and BENCH_LOAD_SHORT (10) seconds.
 #   tests/bench/load.sh BUILD_DIR OUT_FILE
 set -euo pipefail
@@ -17,11 +18,13 @@ B=$1 OUT=$2
 RUN=$B/bin/tincan-run
 SECS=${BENCH_LOAD_SECS:-60}
 SHORT=${BENCH_LOAD_SHORT:-10}
-NS=tincan-lb$$
-G=10.79.20.2
+NS=tincan-lb$$ NSL=tincan-ll$$
+G=10.79.20.2 LX=10.79.29.2
 DIR=$B/bench/load
 for t in wrk curl; do command -v $t > /dev/null || { echo "load bench: $t is missing (make bench installs it)" >&2; exit 1; }; done
-[ -f "$B/apps/httpd.tc" ] || { echo "load bench: $B/apps/httpd.tc is missing (make bench builds it)" >&2; exit 1; }
+for f in "$B/apps/httpd.tc" "$B/host/httpd"; do
+	[ -f "$f" ] || { echo "load bench: $f is missing (make bench builds it)" >&2; exit 1; }
+done
 rm -rf "$DIR"
 mkdir -p "$DIR"
 pid=
@@ -34,6 +37,7 @@ stop_guest() {
 cleanup() {
 	stop_guest
 	ip netns del "$NS" 2> /dev/null || true
+	ip netns del "$NSL" 2> /dev/null || true
 }
 trap cleanup EXIT
 die() {
@@ -47,6 +51,15 @@ ip -n "$NS" link set lo up
 ip -n "$NS" tuntap add tap0 mode tap
 ip -n "$NS" link set tap0 up
 ip -n "$NS" addr add 10.79.20.1/24 dev tap0
+# The same httpd as a Linux process behind a veth pair, for the keep-alive
+# comparison: 1,000 connections cost the client and the host too.
+ip netns add "$NSL"
+ip -n "$NSL" link set lo up
+ip -n "$NS" link add vl0 type veth peer name vl1 netns "$NSL"
+ip -n "$NS" addr add 10.79.29.1/24 dev vl0
+ip -n "$NS" link set vl0 up
+ip -n "$NSL" addr add $LX/24 dev vl1
+ip -n "$NSL" link set vl1 up
 # The client's ports and TIME_WAIT as on a host that serves many clients.
 nsx sysctl -qw net.ipv4.ip_local_port_range="1024 65535"
 
@@ -58,9 +71,9 @@ start_guest() { # LOG
 	for _ in $(seq 50); do nsx ping -c 1 -W 1 $G > /dev/null 2>&1 && break; done
 	nsx curl -s -o /dev/null --max-time 5 http://$G/hello.txt || die "the guest httpd does not answer (log: $DIR/$1)"
 }
-wrk_run() { # CONNS SECONDS [HEADER] -> "req/s socket-errors non-2xx"
+wrk_run() { # CONNS SECONDS [HEADER] -> "req/s socket-errors non-2xx" (URL: $URL, the guest's by default)
 	local o
-	o=$(nsx bash -c "ulimit -n 8192 && exec wrk -t2 -c$1 -d$2s ${3:+-H '$3'} http://$G/hello.txt")
+	o=$(nsx bash -c "ulimit -n 8192 && exec wrk -t2 -c$1 -d$2s ${3:+-H '$3'} ${URL:-http://$G/hello.txt}")
 	printf '%s\n' "$o" >> "$DIR/wrk.txt"
 	printf '%s %s %s\n' "$(awk '/Requests\/sec/ { printf "%.0f", $2 }' <<< "$o")" \
 		"$(awk '/Socket errors/ { gsub(/,/, ""); print $4 + $6 + $8 + $10; f = 1 } END { if (!f) print 0 }' <<< "$o")" \
@@ -74,6 +87,15 @@ read -r r1k e1k n1k < <(wrk_run 1000 "$SECS")
 num "wrk 32" "$r32" > /dev/null
 num "wrk 1000" "$r1k" > /dev/null
 kill -0 "$pid" 2> /dev/null || die "the guest ended under load (log: $DIR/keepalive.log)"
+stop_guest
+
+ip netns exec "$NSL" bash -c "ulimit -n 8192 && exec timeout $((SECS + SHORT + 60)) $B/host/httpd -p 8080" > "$DIR/linux.log" 2>&1 &
+pid=$!
+for _ in $(seq 50); do nsx curl -s -o /dev/null --max-time 1 http://$LX:8080/hello.txt && break; sleep 0.1; done
+read -r l32 _ _ < <(URL=http://$LX:8080/hello.txt wrk_run 32 "$SHORT")
+read -r l1k le1k _ < <(URL=http://$LX:8080/hello.txt wrk_run 1000 "$SECS")
+num "Linux wrk 32" "$l32" > /dev/null
+num "Linux wrk 1000" "$l1k" > /dev/null
 stop_guest
 
 start_guest churn.log
@@ -100,6 +122,6 @@ kill -0 "$pid" 2> /dev/null || die "the guest ended under load (log: $DIR/churn.
 stop_guest
 
 {
-	echo "| HTTP keep-alive, 1,000 connections for $SECS s (wrk): req/s against 32 connections for $SHORT s, same guest | $r1k vs $r32 = $(awk -v a="$r1k" -v b="$r32" 'BEGIN { printf "%.2f", a / b }') x; socket errors $e1k (32 connections: $e32), non-2xx $((n1k + n32)) | >= 0.9 x, 0 errors |"
+	echo "| HTTP keep-alive, 1,000 connections for $SECS s (wrk): req/s against 32 connections for $SHORT s, same guest | $r1k vs $r32 = $(awk -v a="$r1k" -v b="$r32" 'BEGIN { printf "%.2f", a / b }') x; socket errors $e1k (32 connections: $e32), non-2xx $((n1k + n32)); the Linux httpd behind a veth, same runs: $l1k vs $l32 = $(awk -v a="$l1k" -v b="$l32" 'BEGIN { printf "%.2f", a / b }') x, socket errors $le1k | >= 0.9 x, 0 errors |"
 	echo "| $SECS s of connection-per-request traffic (wrk -c32, Connection: close), then 1,000 sequential new connections (curl, 2 s each) | churn $rc req/s (socket errors $ec, non-2xx $nc); then $fail of 1,000 failed, $slow took over 0.5 s to connect, $(((t1 - t0) / 1000000)) ms in all | 0 failures |"
 } | tee -a "$OUT"
