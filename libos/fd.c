@@ -167,6 +167,7 @@ int close(int fd)
 	struct file *f = get(fd);
 	if (!f)
 		return sys_fail(EBADF);
+	int e = f->ops->flush ? f->ops->flush(f) : 0;
 	fds[fd] = NULL;
 	if (fd < first_free)
 		first_free = fd;
@@ -175,7 +176,7 @@ int close(int fd)
 			f->ops->close(f);
 		file_free(f);
 	}
-	return 0;
+	return e ? sys_fail(-e) : 0;
 }
 
 static int dup_at(int fd, int min, int exact)

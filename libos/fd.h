@@ -32,6 +32,9 @@ struct file_ops {
 	int (*setfl)(struct file *f, int flags); /* O_NONBLOCK; NULL: refused */
 	short (*poll)(struct file *f, short events); /* ready events now; NULL: always ready */
 	void (*close)(struct file *f); /* last reference gone; may be NULL */
+	/* Every close() of a descriptor: an error to report (-errno) or 0; the
+	 * descriptor is closed either way (Linux's f_op->flush).  May be NULL. */
+	int (*flush)(struct file *f);
 	/* The platform events (PLAT_EV_*) whose arrival may make poll() report
 	 * more of `events` ready: the idle wait in poll()/select() includes
 	 * them.  NULL: none (the file's source wakes fd_activity instead). */

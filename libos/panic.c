@@ -92,6 +92,11 @@ void tincan_panic(const char *fmt, ...)
 	va_start(ap, fmt);
 	size_t n = format(buf, fmt, ap);
 	va_end(ap);
+	/* Writes a file system holds back (hostfs) were reported done: they
+	 * reach the host before the guest ends, unless that panics too. */
+	static int flushing;
+	if (libos_wait_hook && !flushing++)
+		libos_wait_hook();
 	plat_panic(buf, n);
 }
 

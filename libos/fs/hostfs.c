@@ -288,6 +288,7 @@ static void file_put(struct hnode *h)
 		fp = &(*fp)->next;
 	*fp = f->next;
 	free(f->ra);
+	free(f->wb);
 	free(f);
 }
 
@@ -325,6 +326,19 @@ static void file_get(struct hnode *h, int fd)
 	if (h->f)
 		file_put(h);
 	file_join(h, st.ino, &st);
+}
+
+/* Every close(): what is held back goes to the host, and a refusal (a full
+ * disk) is close()'s error, as NFS reports it; those bytes are dropped. */
+static int hf_flush(struct vnode *vn)
+{
+	struct hnode *h = (struct hnode *)vn;
+	int e;
+	if (!h->f || !h->f->wb_len || h->f->wb_fd != h->h || !(e = send(h->f)))
+		return 0;
+	h->f->wb_len = 0;
+	h->f->err = 0;
+	return e;
 }
 
 static void hf_release(struct vnode *vn)
@@ -601,6 +615,9 @@ static int hf_stat(struct vnode *vn, struct stat *st)
 	}
 	if (r)
 		return r;
+	/* Bytes the host refused so far are still the guest's (O_APPEND). */
+	if (h->f && h->f->wb_len && S_ISREG(vn->type) && (off_t)p.size < vn->size)
+		p.size = (uint64_t)vn->size;
 	*st = (struct stat){ 0 };
 	st->st_mode = (mode_t)p.mode;
 	st->st_size = (off_t)p.size;
@@ -697,6 +714,7 @@ static const struct vnode_ops hf_ops = {
 	.readlink = hf_readlink,
 	.setattr = hf_setattr,
 	.fsync = hf_fsync,
+	.flush = hf_flush,
 	.release = hf_release,
 };
 

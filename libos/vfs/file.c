@@ -61,6 +61,12 @@ static int vf_fstat(struct file *f, struct stat *st)
 	return vfs_stat(f->priv, st);
 }
 
+static int vf_flush(struct file *f)
+{
+	struct vnode *vn = f->priv;
+	return vn->ops->flush ? vn->ops->flush(vn) : 0;
+}
+
 static void vf_close(struct file *f)
 {
 	struct vnode *vn = f->priv;
@@ -73,6 +79,7 @@ static const struct file_ops vnode_file_ops = {
 	.write = vf_write,
 	.lseek = vf_lseek,
 	.fstat = vf_fstat,
+	.flush = vf_flush,
 	.close = vf_close,
 };
 

@@ -71,6 +71,9 @@ struct vnode_ops {
 	ssize_t (*readlink)(struct vnode *vn, char *buf, size_t size);
 	int (*setattr)(struct vnode *vn, const struct vfs_attr *a);
 	int (*fsync)(struct vnode *vn); /* what was written reaches storage */
+	/* Every close() of a descriptor on vn: a write error found only now
+	 * (0 or -errno; the descriptor is closed either way).  May be NULL. */
+	int (*flush)(struct vnode *vn);
 	/* opens dropped to 0: the last open file on vn closed, or the VFS is
 	 * done with a node it looked up without opening.  Called often; a file
 	 * system that frees its nodes only when unlinked checks for itself.

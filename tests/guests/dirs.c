@@ -263,6 +263,54 @@ int main(int argc, char **argv)
 		printf("pages %ld\n", i);
 		return i != n || close(fd);
 	}
+	if (!strcmp(c, "closefill")) { /* q 1 KiB writes to p (held back), then close */
+		long n = atol(q), i = 0;
+		int fd = open(p, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+		memset(buf, 'f', 1024);
+		while (fd >= 0 && i < n && write(fd, buf, 1024) == 1024)
+			i++;
+		if (fd < 0 || i < n)
+			return fail("write", p);
+		return close(fd) ? fail("close", p) : 0;
+	}
+	if (!strcmp(c, "manyfiles")) { /* q files in p written in small pieces, closed, removed */
+		long n = atol(q);
+		char name[256];
+		for (long i = 0; i < n; i++) {
+			snprintf(name, sizeof name, "%s/f%ld", p, i);
+			int fd = open(name, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+			if (fd < 0 || write(fd, "0123456789", 10) != 10 || close(fd) || unlink(name))
+				return fail("file", name);
+		}
+		void *big = malloc(8 << 20);
+		printf("manyfiles %ld, then 8 MiB: %s\n", n, big ? "ok" : "no memory");
+		return !big;
+	}
+	if (!strcmp(c, "writeabort")) { /* a line written to p (held back), then abort() */
+		int fd = open(p, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+		if (fd < 0 || write(fd, "before abort\n", 13) != 13)
+			return fail("write", p);
+		abort();
+	}
+	if (!strcmp(c, "inos")) { /* readdir's d_ino against stat's st_ino for each entry of p */
+		DIR *d = opendir(p);
+		struct dirent *e;
+		struct stat st;
+		char name[512];
+		int bad = 0, n = 0;
+		if (!d)
+			return fail("opendir", p);
+		while ((e = readdir(d)))
+			if (e->d_name[0] != '.') {
+				snprintf(name, sizeof name, "%s/%s", p, e->d_name);
+				n++;
+				if (lstat(name, &st) || st.st_ino != e->d_ino)
+					bad++;
+			}
+		closedir(d);
+		printf("inos %d, %d differ\n", n, bad);
+		return bad;
+	}
 	if (!strcmp(c, "fill")) { /* 1 KiB writes to p until one fails or q KiB, then fsync */
 		long n = atol(q), i = 0;
 		int fd = open(p, O_WRONLY | O_CREAT | O_TRUNC, 0644);

@@ -360,3 +360,46 @@ teardown() {
 	run_g --dir="$H:/h" -- fill /h/small/g 16
 	[ "$status" -eq 0 ] && [ "$(stat -c %s "$SMALL/g")" -eq 16384 ]
 }
+
+# close() reports what the host refused of the writes held back (ENOSPC), as
+# NFS does, instead of dropping them silently.
+@test "--dir: writes held back and refused by a full host file system fail close() (ENOSPC)" {
+	[ "$(id -u)" -eq 0 ] || skip "needs root to mount a small tmpfs"
+	SMALL=$H/small
+	mkdir "$SMALL"
+	mount -t tmpfs -o size=64k tmpfs "$SMALL" || skip "cannot mount a tmpfs here"
+	chown "$(stat -c %u "$H")" "$SMALL"
+	run_g --dir="$H:/h" -- closefill /h/small/f 128
+	umount "$SMALL"
+	echo "$output"
+	[ "$status" -eq 1 ]
+	[ "$output" = "close /h/small/f: No space left on device" ]
+}
+
+# The buffer that holds small writes back goes with the file: a guest that
+# writes and closes many files does not run out of memory.
+@test "--dir: files written in small pieces and closed leave no memory behind" {
+	mkdir "$H/many"
+	run_g --mem=32M --dir="$H:/h" -- manyfiles /h/many 300
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[ "$output" = "manyfiles 300, then 8 MiB: ok" ]
+}
+
+# A panic (abort) sends what was held back: write() said it was written.
+@test "--dir: writes held back reach the host when the guest aborts" {
+	run_g --dir="$H:/h" -- writeabort /h/a
+	[ "$status" -eq 100 ]
+	[ "$(cat "$H/a")" = "before abort" ]
+}
+
+# Inode numbers carry the host device (abi.md), the same in stat and readdir.
+@test "--dir: readdir's inode numbers are stat's" {
+	mkdir "$H/d"
+	touch "$H/d/x" "$H/d/y"
+	mkdir "$H/d/z"
+	run_g --dir="$H:/h" -- inos /h/d
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[ "$output" = "inos 3, 0 differ" ]
+}

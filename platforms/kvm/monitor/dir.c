@@ -198,6 +198,11 @@ static int64_t parent(const struct hdir *d, char *p, const char **last)
 	return sys(beneath(d->fd, !s ? "." : s == p ? "/" : p, O_PATH | O_DIRECTORY, 0));
 }
 
+static uint64_t ino_of(uint64_t ino, uint64_t dev)
+{
+	return ino + dev * 0x9e3779b97f4a7c15ULL;
+}
+
 static int64_t put_stat(struct vm *vm, unsigned nr, int fd, uint64_t buf, uint64_t len)
 {
 	struct stat st;
@@ -209,7 +214,7 @@ static int64_t put_stat(struct vm *vm, unsigned nr, int fd, uint64_t buf, uint64
 	/* The device folded in: files of two host file systems mounted under
 	 * one shared directory must not share an identity (the guest caches by
 	 * it; tar and cp take equal numbers for hard links). */
-	*t = (struct tc_stat){ (uint64_t)st.st_ino + (uint64_t)st.st_dev * 0x9e3779b97f4a7c15ULL,
+	*t = (struct tc_stat){ ino_of(st.st_ino, st.st_dev),
 			       (uint64_t)st.st_size,
 			       (uint64_t)st.st_blocks,
 			       st.st_atim.tv_sec * 1000000000LL + st.st_atim.tv_nsec,
@@ -313,8 +318,9 @@ static int64_t fs_readdir(struct vm *vm, int fd, const struct tc_hc_fs_file *a)
 	uint8_t *out = hc_buf(vm, TC_HC_FS_FILE, a->buf, a->len, GM_W);
 	size_t len = a->len < sizeof buf ? a->len : sizeof buf;
 	int64_t o = 0;
+	struct stat st;
 
-	if (lseek(fd, (off_t)a->off, SEEK_SET) < 0)
+	if (lseek(fd, (off_t)a->off, SEEK_SET) < 0 || syscall(SYS_fstat, fd, &st) < 0)
 		return -errno;
 	while (!o) {
 		long n = syscall(SYS_getdents64, fd, buf, len);
@@ -324,6 +330,7 @@ static int64_t fs_readdir(struct vm *vm, int fd, const struct tc_hc_fs_file *a)
 			struct tc_dirent *e = (struct tc_dirent *)((uint8_t *)buf + i);
 			const char *s = e->name;
 			if (!(s[0] == '.' && (!s[1] || (s[1] == '.' && !s[2])))) {
+				e->ino = ino_of(e->ino, st.st_dev); /* as a stat's (put_stat) */
 				memcpy(out + o, e, e->reclen);
 				o += e->reclen;
 			}

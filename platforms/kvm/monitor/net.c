@@ -137,6 +137,7 @@ static int receive(struct vm *vm, unsigned i)
 		/* The header, then the next `need` buffers: room for any frame. */
 		struct iovec iov[1 + TC_NET_CHAIN_MAX];
 		struct virtio_net_hdr h;
+		size_t room = 0;
 		iov[0] = (struct iovec){ &h, sizeof h };
 		for (n = 1; n <= need; n++) {
 			struct tc_net_desc s = r->rx[(d->rx_cons + n - 1) % TC_NET_RING];
@@ -149,16 +150,21 @@ static int receive(struct vm *vm, unsigned i)
 			    (struct iovec){ gm_ptr(&vm->gm, s.addr, s.len, GM_W), need > 1 ? s.len : TC_NET_FRAME_MAX };
 			if (!iov[n].iov_base)
 				lie(vm, i, "rx buffer outside writable guest memory", s.addr);
+			room += iov[n].iov_len;
 		}
 		ssize_t k = readv(d->fd, iov, (int)n); /* no EINTR either */
 		if (k < 0 && errno != EAGAIN)
 			die(TC_STATUS_HOST, "tap device '%s' failed: %s (was it deleted?)", d->tap, strerror(errno));
 		if (k <= (ssize_t)sizeof h)
 			break;
+		/* The tap says how long the frame was, not how much of it fit: a
+		 * longer one (a VLAN tag, a jumbo MTU on the host) is dropped. */
+		size_t left = (size_t)k - sizeof h;
+		if (left > room)
+			continue;
 		/* The frame fills the buffers in order; the host's header (for
 		 * the guest to judge) goes in its first slot. */
-		size_t left = (size_t)k - sizeof h;
-		for (n = 1; left; n++) {
+		for (n = 1; left && n <= need; n++) {
 			struct tc_net_desc *slot = &r->rx[d->rx_cons++ % TC_NET_RING];
 			slot->len = (uint32_t)(left < iov[n].iov_len ? left : iov[n].iov_len);
 			left -= slot->len;
