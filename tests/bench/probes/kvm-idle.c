@@ -1,0 +1,71 @@
+/*
+ * An idle bare VM: the least memory a KVM guest of a given size costs while
+ * it waits (the baseline of make bench-density).  Create a VM with MEM bytes
+ * of memory and one vCPU, run the kvm-floor probe's real-mode instructions
+ * up to its port write, then wait, its vCPU idle, until a signal ends it.
+ *   kvm-idle MEM_BYTES
+ */
+#include <fcntl.h>
+#include <linux/kvm.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+static int fail(const char *what)
+{
+	perror(what);
+	return 1;
+}
+
+int main(int argc, char **argv)
+{
+	/* mov $0x3f8, %dx; mov $'0', %al; out %al, (%dx); hlt */
+	static const uint8_t code[] = { 0xba, 0xf8, 0x03, 0xb0, '0', 0xee, 0xf4 };
+	unsigned long long size = argc == 2 ? strtoull(argv[1], NULL, 0) : 0;
+	if (size < 4096 || size % 4096 || size > (1ULL << 32)) {
+		fprintf(stderr, "usage: kvm-idle MEM_BYTES (a multiple of 4096, at most 4 GiB)\n");
+		return 2;
+	}
+	int kvm = open("/dev/kvm", O_RDWR | O_CLOEXEC);
+	if (kvm < 0)
+		return fail("/dev/kvm");
+	int vm = ioctl(kvm, KVM_CREATE_VM, 0);
+	if (vm < 0)
+		return fail("KVM_CREATE_VM");
+	uint8_t *mem = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	if (mem == MAP_FAILED)
+		return fail("mmap");
+	memcpy(mem, code, sizeof code);
+	struct kvm_userspace_memory_region r = {
+		.slot = 0, .guest_phys_addr = 0x1000, .memory_size = size, .userspace_addr = (uint64_t)(uintptr_t)mem
+	};
+	if (ioctl(vm, KVM_SET_USER_MEMORY_REGION, &r) < 0)
+		return fail("KVM_SET_USER_MEMORY_REGION");
+	int vcpu = ioctl(vm, KVM_CREATE_VCPU, 0);
+	int rsize = ioctl(kvm, KVM_GET_VCPU_MMAP_SIZE, 0);
+	if (vcpu < 0 || rsize <= 0)
+		return fail("KVM_CREATE_VCPU");
+	struct kvm_run *run = mmap(NULL, (size_t)rsize, PROT_READ | PROT_WRITE, MAP_SHARED, vcpu, 0);
+	if (run == MAP_FAILED)
+		return fail("mmap vcpu");
+	struct kvm_sregs s;
+	if (ioctl(vcpu, KVM_GET_SREGS, &s) < 0)
+		return fail("KVM_GET_SREGS");
+	s.cs.base = 0;
+	s.cs.selector = 0;
+	struct kvm_regs g = { .rip = 0x1000, .rflags = 2 };
+	if (ioctl(vcpu, KVM_SET_SREGS, &s) < 0 || ioctl(vcpu, KVM_SET_REGS, &g) < 0)
+		return fail("KVM_SET_*REGS");
+	if (ioctl(vcpu, KVM_RUN, 0) < 0)
+		return fail("KVM_RUN");
+	if (run->exit_reason != KVM_EXIT_IO) {
+		fprintf(stderr, "kvm-idle: unexpected exit %u\n", run->exit_reason);
+		return 1;
+	}
+	for (;;)
+		pause();
+}
