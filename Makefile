@@ -371,10 +371,6 @@ $(B)/bench/exit-cost: tests/bench/probes/exit-cost.c | deps
 	$(Q)mkdir -p $(@D)
 	$(Q)$(HOSTCC) -std=c11 $(WARN) -O2 -o $@ $<
 BENCH_BINS := $(B)/bench/kvm-floor-static $(B)/bench/exit-cost $(B)/bench/tcpbulk.tc $(B)/host/tcpbulk
-$(B)/bench/kvm-idle: tests/bench/probes/kvm-idle.c $(KINC)/.stamp
-	$(call say,CC,$@)
-	$(Q)mkdir -p $(@D)
-	$(Q)$(MUSLCC) -static -std=c11 $(WARN) -O2 -isystem $(KINC) -o $@ $<
 
 $(B)/tests/netclient: tests/tools/netclient.c | deps
 	$(call say,CC,$<)
@@ -551,7 +547,7 @@ bench: all host-apps $(BENCH_BINS) $(B)/tests/netclient $(B)/tests/fsread.tc $(B
 
 # What an idle guest costs the host at scale (tests/bench/density.sh): N
 # udpecho guests against N bare idle KVM VMs; BENCH_DENSITY_N (1000).
-bench-density: all $(B)/bench/kvm-idle $(B)/tests/netclient
+bench-density: all $(B)/bench/kvm-floor-static $(B)/tests/netclient
 	@mkdir -p $(B)/bench
 	@tests/bench/density.sh $(B) $(B)/bench/density.md
 .PHONY: bench-density

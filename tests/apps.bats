@@ -207,22 +207,30 @@ ns() { run timeout 60 ip netns exec "$NS" "$@"; }
 	! [[ $output == *"Non-2xx"* ]]
 }
 
+# httpd answers N sequential requests while tcpdump records tap0 to
+# $BATS_TEST_TMPDIR/t.pcap (tcp src port 80 is the guest's side).
+http_captured() {
+	command -v tcpdump >/dev/null || skip "tcpdump is not installed"
+	start_app httpd
+	local R=$BATS_TEST_TMPDIR td
+	ip netns exec "$NS" timeout 20 tcpdump --immediate-mode -U -ni tap0 -w "$R/t.pcap" 2>"$R/td.err" &
+	td=$!
+	for _ in $(seq 50); do grep -q listening "$R/td.err" 2>/dev/null && break; sleep 0.1; done
+	ns "$CLIENT" http $GUEST 80 "$1"
+	[ "$status" -eq 0 ]
+	sleep 0.5
+	kill $td
+	wait $td || true
+}
+
 # A response and the close() right after it leave as one segment (FIN on
 # the data, libos/net/tcp.c: stream_output), as from a Linux server: a
 # client that closes once it has the whole response then closes second and
 # keeps no TIME_WAIT, so connection-per-request clients do not run out of
 # ports.
 @test "httpd: a response and its close leave together (FIN on the last data segment)" {
-	command -v tcpdump >/dev/null || skip "tcpdump is not installed"
-	start_app httpd
+	http_captured 20
 	R=$BATS_TEST_TMPDIR
-	ip netns exec "$NS" timeout 20 tcpdump --immediate-mode -U -ni tap0 -w "$R/t.pcap" 2>"$R/td.err" &
-	td=$!
-	for _ in $(seq 50); do grep -q listening "$R/td.err" 2>/dev/null && break; sleep 0.1; done
-	ns "$CLIENT" http $GUEST 80 20
-	[ "$status" -eq 0 ]
-	sleep 0.5
-	kill $td; wait $td || true
 	# Segments from the guest carrying data and FIN together.
 	run tcpdump -nr "$R/t.pcap" "tcp src port 80 and tcp[tcpflags] & tcp-fin != 0 and (ip[2:2] - ((ip[0] & 0xf) << 2) - ((tcp[12] & 0xf0) >> 2)) > 0"
 	echo "$output"
@@ -232,16 +240,8 @@ ns() { run timeout 60 ip netns exec "$NS" "$@"; }
 # Initial sequence numbers as RFC 6528 asks (libos/net/isn.c): lwIP's own
 # started at 6510 and repeated for connections opened within one timer tick.
 @test "httpd: TCP initial sequence numbers differ per connection and are spread over the space" {
-	command -v tcpdump >/dev/null || skip "tcpdump is not installed"
-	start_app httpd
+	http_captured 10
 	R=$BATS_TEST_TMPDIR
-	ip netns exec "$NS" timeout 20 tcpdump --immediate-mode -U -ni tap0 -w "$R/t.pcap" 2>"$R/td.err" &
-	td=$!
-	for _ in $(seq 50); do grep -q listening "$R/td.err" 2>/dev/null && break; sleep 0.1; done
-	ns "$CLIENT" http $GUEST 80 10
-	[ "$status" -eq 0 ]
-	sleep 0.5
-	kill $td; wait $td || true
 	tcpdump -nr "$R/t.pcap" "tcp src port 80 and tcp[tcpflags] & tcp-syn != 0" 2>/dev/null |
 		sed -n 's/.* seq \([0-9]*\),.*/\1/p' > "$R/isn"
 	cat "$R/isn"

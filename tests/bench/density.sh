@@ -1,6 +1,6 @@
 #!/bin/bash
 # make bench-density (root only): what an idle VM costs the host, at scale.
-#   1. N bare idle KVM VMs of MEM (tests/bench/probes/kvm-idle.c): the floor;
+#   1. N bare idle KVM VMs of MEM (tests/bench/probes/kvm-floor.c MEM): the floor;
 #   2. N udpecho guests at --mem=MEM, each on its own tap, BRIDGE_PORTS taps
 #      to a bridge (one /24 each) in a namespace of our own; a sample of them
 #      must answer a UDP echo.
@@ -13,7 +13,7 @@
 #   tests/bench/density.sh BUILD_DIR OUT_FILE
 set -euo pipefail
 B=$1 OUT=$2
-RUN=$B/bin/tincan-run IDLE=$B/bench/kvm-idle APP=$B/apps/udpecho.tc CLIENT=$B/tests/netclient
+RUN=$B/bin/tincan-run IDLE=$B/bench/kvm-floor-static APP=$B/apps/udpecho.tc CLIENT=$B/tests/netclient
 N=${BENCH_DENSITY_N:-1000} MEM=${BENCH_DENSITY_MEM:-4M} SETTLE=${BENCH_DENSITY_SETTLE:-10}
 BRIDGE_PORTS=250
 NS=tincan-dn$$
@@ -110,4 +110,4 @@ cost=$(((m0 - m1) / N))
 reap
 ip netns del "$NS"
 
-echo "| $N idle udpecho guests at --mem=$MEM, each on its own tap ($BRIDGE_PORTS to a bridge; ${note:-as asked}): MemAvailable per guest vs a bare idle KVM VM of the same size (tests/bench/probes/kvm-idle.c), same run | $cost KiB vs $floor KiB = $(awk -v a="$cost" -v b="$floor" 'BEGIN { printf "%.2f", a / b }') x; UDP echo answered by $answered of a sample of 20; started at $(awk -v n="$N" -v ns=$((t1 - t0)) 'BEGIN { printf "%.0f", n / (ns / 1e9) }') guests/s (the monitors' start, taps made before) | <= 1.0 MiB and <= 1.3 x |" | tee -a "$OUT"
+echo "| $N idle udpecho guests at --mem=$MEM, each on its own tap ($BRIDGE_PORTS to a bridge; ${note:-as asked}): MemAvailable per guest vs a bare idle KVM VM of the same size (tests/bench/probes/kvm-floor.c with a size), same run | $cost KiB vs $floor KiB = $(awk -v a="$cost" -v b="$floor" 'BEGIN { printf "%.2f", a / b }') x; UDP echo answered by $answered of a sample of 20; started at $(awk -v n="$N" -v ns=$((t1 - t0)) 'BEGIN { printf "%.0f", n / (ns / 1e9) }') guests/s (the monitors' start, taps made before) | <= 1.0 MiB and <= 1.3 x |" | tee -a "$OUT"

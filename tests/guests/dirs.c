@@ -263,16 +263,6 @@ int main(int argc, char **argv)
 		printf("pages %ld\n", i);
 		return i != n || close(fd);
 	}
-	if (!strcmp(c, "closefill")) { /* q 1 KiB writes to p (held back), then close */
-		long n = atol(q), i = 0;
-		int fd = open(p, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-		memset(buf, 'f', 1024);
-		while (fd >= 0 && i < n && write(fd, buf, 1024) == 1024)
-			i++;
-		if (fd < 0 || i < n)
-			return fail("write", p);
-		return close(fd) ? fail("close", p) : 0;
-	}
 	if (!strcmp(c, "manyfiles")) { /* q files in p written in small pieces, closed, removed */
 		long n = atol(q);
 		char name[256];
@@ -311,7 +301,7 @@ int main(int argc, char **argv)
 		printf("inos %d, %d differ\n", n, bad);
 		return bad;
 	}
-	if (!strcmp(c, "fill")) { /* 1 KiB writes to p until one fails or q KiB, then fsync */
+	if (!strcmp(c, "fill")) { /* 1 KiB writes to p until one fails or q KiB, then fsync (or close) */
 		long n = atol(q), i = 0;
 		int fd = open(p, O_WRONLY | O_CREAT | O_TRUNC, 0644);
 		memset(buf, 'f', 1024);
@@ -319,6 +309,8 @@ int main(int argc, char **argv)
 			i++;
 		if (fd < 0 || i < n)
 			return fail("write", p);
+		if (argc > 4 && !strcmp(argv[4], "close"))
+			return close(fd) ? fail("close", p) : 0;
 		return fsync(fd) ? fail("fsync", p) : 0;
 	}
 	if (!strcmp(c, "raw-open")) { /* print the handle or -errno */

@@ -14,6 +14,15 @@ setup() {
 	echo secret > "$D/secret"
 }
 
+# A 64 KiB tmpfs at $H/small (SMALL), for a full host file system.
+small_tmpfs() {
+	[ "$(id -u)" -eq 0 ] || skip "needs root to mount a small tmpfs"
+	SMALL=$H/small
+	mkdir "$SMALL"
+	mount -t tmpfs -o size=64k tmpfs "$SMALL" || skip "cannot mount a tmpfs here"
+	chown "$(stat -c %u "$H")" "$SMALL"
+}
+
 run_g() { # monitor options..., then -- and the guest's arguments
 	local o=()
 	while [ "$1" != "--" ]; do o+=("$1"); shift; done
@@ -347,11 +356,7 @@ teardown() {
 }
 
 @test "--dir: a full host file system is reported at a write or at fsync (ENOSPC)" {
-	[ "$(id -u)" -eq 0 ] || skip "needs root to mount a small tmpfs"
-	SMALL=$H/small
-	mkdir "$SMALL"
-	mount -t tmpfs -o size=64k tmpfs "$SMALL" || skip "cannot mount a tmpfs here"
-	chown "$(stat -c %u "$H")" "$SMALL"
+	small_tmpfs
 	run_g --dir="$H:/h" -- fill /h/small/f 1024
 	echo "$output"
 	[ "$status" -eq 1 ]
@@ -364,13 +369,8 @@ teardown() {
 # close() reports what the host refused of the writes held back (ENOSPC), as
 # NFS does, instead of dropping them silently.
 @test "--dir: writes held back and refused by a full host file system fail close() (ENOSPC)" {
-	[ "$(id -u)" -eq 0 ] || skip "needs root to mount a small tmpfs"
-	SMALL=$H/small
-	mkdir "$SMALL"
-	mount -t tmpfs -o size=64k tmpfs "$SMALL" || skip "cannot mount a tmpfs here"
-	chown "$(stat -c %u "$H")" "$SMALL"
-	run_g --dir="$H:/h" -- closefill /h/small/f 128
-	umount "$SMALL"
+	small_tmpfs
+	run_g --dir="$H:/h" -- fill /h/small/f 128 close
 	echo "$output"
 	[ "$status" -eq 1 ]
 	[ "$output" = "close /h/small/f: No space left on device" ]

@@ -254,6 +254,17 @@ tap_rx() { ip netns exec "$NS" cat /sys/class/net/tap0/statistics/rx_packets; }
 	first_line_has "bad tx offload header"
 }
 
+# tcpecho on tap0 at 10.77.0.2, port 7, in the background ($pid), once it listens.
+start_tcpecho() {
+	ip netns exec "$NS" timeout 30 "$RUN" --net=tap0 --ip=10.77.0.2/24 "$B/apps/tcpecho.tc" -p 7 \
+		> "$BATS_TEST_TMPDIR/guest" 2>&1 3>&- &
+	pid=$!
+	for _ in $(seq 1 100); do
+		grep -q listening "$BATS_TEST_TMPDIR/guest" && break
+		sleep 0.05
+	done
+}
+
 # 2 MB echoed each way through lwIP: the guest's segments leave merged
 # (TSO) and the host's arrive merged, so the tap counts a few hundred
 # frames each way where 1,370 segments of 1,460 bytes would be 1,370 or
@@ -261,13 +272,7 @@ tap_rx() { ip netns exec "$NS" cat /sys/class/net/tap0/statistics/rx_packets; }
 @test "TCP through the tap moves merged 64 KiB frames both ways, intact" {
 	[ -x "$B/tests/netclient" ] || skip "build/tests/netclient is missing"
 	tap() { ip netns exec "$NS" cat /sys/class/net/tap0/statistics/"$1"_packets; }
-	ip netns exec "$NS" timeout 30 "$RUN" --net=tap0 --ip=10.77.0.2/24 "$B/apps/tcpecho.tc" -p 7 \
-		> "$BATS_TEST_TMPDIR/guest" 2>&1 3>&- &
-	pid=$!
-	for i in $(seq 1 100); do
-		grep -q listening "$BATS_TEST_TMPDIR/guest" && break
-		sleep 0.05
-	done
+	start_tcpecho
 	rx=$(tap rx) tx=$(tap tx)
 	nsrun "$B/tests/netclient" tcp 10.77.0.2 7 2000000
 	rx=$(($(tap rx) - rx)) tx=$(($(tap tx) - tx))
@@ -284,13 +289,7 @@ tap_rx() { ip netns exec "$NS" cat /sys/class/net/tap0/statistics/rx_packets; }
 # bad TCP checksum from a raw socket still gets no answer.
 @test "TCP checksums are still checked on frames the host does not vouch for" {
 	command -v hping3 >/dev/null || skip "hping3 is not installed"
-	ip netns exec "$NS" timeout 30 "$RUN" --net=tap0 --ip=10.77.0.2/24 "$B/apps/tcpecho.tc" -p 7 \
-		> "$BATS_TEST_TMPDIR/guest" 2>&1 3>&- &
-	pid=$!
-	for i in $(seq 1 100); do
-		grep -q listening "$BATS_TEST_TMPDIR/guest" && break
-		sleep 0.05
-	done
+	start_tcpecho
 	nsrun hping3 -S -p 7 -c 3 -i u100000 10.77.0.2
 	good=$output
 	nsrun hping3 -S -p 7 -c 3 -i u100000 --badcksum 10.77.0.2

@@ -4,11 +4,16 @@
  * instructions (write '0' to the serial port, halt), exit.  Built static
  * with musl like tincan-run (tests/bench/run.sh), so "hello exec -> exit"
  * is compared with the same process start-up and the same KVM calls.
+ *   kvm-floor-static            the boot floor
+ *   kvm-floor-static MEM_BYTES  an idle VM of that size (make bench-density's
+ *                               baseline): run to the port write, then wait
+ *                               until a signal ends it
  */
 #include <fcntl.h>
 #include <linux/kvm.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
@@ -20,23 +25,29 @@ static int fail(const char *what)
 	return 1;
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
 	/* mov $0x3f8, %dx; mov $'0', %al; out %al, (%dx); hlt */
 	static const uint8_t code[] = { 0xba, 0xf8, 0x03, 0xb0, '0', 0xee, 0xf4 };
+	unsigned long long mem_size = argc > 1 ? strtoull(argv[1], NULL, 0) : 4096;
+	if (mem_size < 4096 || mem_size % 4096 || mem_size > (1ULL << 32)) {
+		fprintf(stderr, "usage: kvm-floor-static [MEM_BYTES: a multiple of 4096, at most 4 GiB]\n");
+		return 2;
+	}
 	int kvm = open("/dev/kvm", O_RDWR | O_CLOEXEC);
 	if (kvm < 0)
 		return fail("/dev/kvm");
 	int vm = ioctl(kvm, KVM_CREATE_VM, 0);
 	if (vm < 0)
 		return fail("KVM_CREATE_VM");
-	uint8_t *mem = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	uint8_t *mem = mmap(NULL, mem_size, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
 	if (mem == MAP_FAILED)
 		return fail("mmap");
 	memcpy(mem, code, sizeof code);
-	struct kvm_userspace_memory_region r = {
-		.slot = 0, .guest_phys_addr = 0x1000, .memory_size = 4096, .userspace_addr = (uint64_t)(uintptr_t)mem
-	};
+	struct kvm_userspace_memory_region r = { .slot = 0,
+						 .guest_phys_addr = 0x1000,
+						 .memory_size = mem_size,
+						 .userspace_addr = (uint64_t)(uintptr_t)mem };
 	if (ioctl(vm, KVM_SET_USER_MEMORY_REGION, &r) < 0)
 		return fail("KVM_SET_USER_MEMORY_REGION");
 	int vcpu = ioctl(vm, KVM_CREATE_VCPU, 0);
@@ -63,5 +74,8 @@ int main(void)
 			fprintf(stderr, "kvm-floor: unexpected exit %u\n", run->exit_reason);
 			return 1;
 		}
+		if (argc > 1) /* idle: the vCPU has run; wait */
+			for (;;)
+				pause();
 	}
 }
