@@ -15,6 +15,10 @@
  *   netclient bulk IP PORT send|recv SECONDS
  *                                       TCP bulk throughput against tests/bench/tcpbulk.c: send
  *                                       (the server receives) or recv (the server sends)
+ *   netclient sweep PORT MS < ADDRESSES one datagram to each address read from stdin (one a
+ *                                       line, at most 65,536), all from one socket; prints how
+ *                                       many echoed it within MS ms of the last send, and the
+ *                                       first few silent ones on stderr
  * Every wait is bounded; exit 0 only if every check passed.
  */
 #define _GNU_SOURCE
@@ -377,6 +381,81 @@ static int bulk(struct sockaddr_in a, const char *dir, double seconds)
 	return 0;
 }
 
+/* An answer to sweep: the index it was sent with, from the address it was
+ * sent to; counted once.  Returns whether one was read. */
+static int sweep_take(int fd, const struct in_addr *to, unsigned char *got, int n, int *answered)
+{
+	uint32_t in[4];
+	struct sockaddr_in from;
+	socklen_t fl = sizeof from;
+	ssize_t r = recvfrom(fd, in, sizeof in, MSG_DONTWAIT, (struct sockaddr *)&from, &fl);
+	if (r < 0)
+		return 0;
+	uint32_t k = in[0];
+	if (r == sizeof in[0] && k < (uint32_t)n && !got[k] && to[k].s_addr == from.sin_addr.s_addr)
+		got[k] = 1, ++*answered;
+	return 1;
+}
+
+/* One datagram to each of up to 65,536 addresses from one socket, a
+ * deadline MS after the last send. */
+static int sweep(int port, int ms)
+{
+	enum { MAX = 65536 };
+	static struct in_addr to[MAX];
+	static unsigned char got[MAX];
+	char line[64];
+	int n = 0, answered = 0;
+	while (fgets(line, sizeof line, stdin)) {
+		line[strcspn(line, " \t\r\n")] = 0;
+		if (!line[0])
+			continue;
+		if (n == MAX || inet_pton(AF_INET, line, &to[n]) != 1) {
+			fprintf(stderr, "sweep: %s: %s\n", line,
+				n == MAX ? "more than 65,536 addresses" : "not an IPv4 address");
+			return 2;
+		}
+		n++;
+	}
+	int fd = socket(AF_INET, SOCK_DGRAM, 0), big = 8 << 20;
+	setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &big, sizeof big);
+	struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons((uint16_t)port) };
+	for (int i = 0; i < n; i++) {
+		while (sweep_take(fd, to, got, n, &answered)) /* never let the receive queue fill */
+			;
+		a.sin_addr = to[i];
+		uint32_t k = (uint32_t)i;
+		/* A full queue (many neighbours being resolved) is waited out
+		 * briefly; a datagram that still cannot leave stays unanswered. */
+		for (int tries = 0; tries < 100; tries++) {
+			if (sendto(fd, &k, sizeof k, MSG_DONTWAIT, (struct sockaddr *)&a, sizeof a) == sizeof k)
+				break;
+			if (errno != EAGAIN && errno != ENOBUFS)
+				break;
+			usleep(1000);
+		}
+	}
+	struct timespec now, end;
+	clock_gettime(CLOCK_MONOTONIC, &end);
+	long end_ms = end.tv_sec * 1000L + end.tv_nsec / 1000000 + ms;
+	while (answered < n) {
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		long left = end_ms - (now.tv_sec * 1000L + now.tv_nsec / 1000000);
+		if (left <= 0)
+			break;
+		if (wait_in(fd, (int)left))
+			sweep_take(fd, to, got, n, &answered);
+	}
+	printf("sweep: %d of %d answered\n", answered, n);
+	for (int i = 0, shown = 0; i < n && shown < 10; i++)
+		if (!got[i]) {
+			fprintf(stderr, "sweep: no answer from %s\n", inet_ntoa(to[i]));
+			shown++;
+		}
+	close(fd);
+	return answered == n ? 0 : 1;
+}
+
 int main(int argc, char **argv)
 {
 	if (argc == 6 && !strcmp(argv[1], "bulk"))
@@ -399,6 +478,8 @@ int main(int argc, char **argv)
 		return http(addr(argv[2], argv[3]), atoi(argv[4]));
 	if (argc == 5 && !strcmp(argv[1], "hold"))
 		return hold(addr(argv[2], argv[3]), atoi(argv[4]));
+	if (argc == 4 && !strcmp(argv[1], "sweep"))
+		return sweep(atoi(argv[2]), atoi(argv[3]));
 	if (argc == 4 && !strcmp(argv[1], "garbage"))
 		return garbage(argv[2], atoi(argv[3]));
 	fprintf(stderr, "usage: see the comment at the top of netclient.c\n");
