@@ -23,6 +23,9 @@ cleanup() {
 }
 trap cleanup EXIT
 ip netns add "$NS"
+# No IPv6 on the tap: its router solicitations and MLD reports would wake
+# the guest during the idle count.
+ip netns exec "$NS" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1
 ip -n "$NS" link set lo up
 ip -n "$NS" tuntap add tap0 mode tap
 ip -n "$NS" link set tap0 up
