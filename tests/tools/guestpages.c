@@ -17,8 +17,10 @@
  * is the image file's own (page cache, shared between guests) is counted
  * apart from the guest's private pages.  The last line is "total N KiB"
  * (private pages only).  --pages=REGION prints that region's present page
- * numbers instead (rx, tx, heap, stack, bss, data ...).  Exit 1 with one
- * line on any error.
+ * numbers instead, one a line, from 0 at the region's first page; REGION is
+ * boot, text, rodata, data, bss, heap0 (the heap below the net device's
+ * memory), ring, rx, tx, heap (the rest of the heap), stack or info.  Exit 1
+ * with one line on any error.
  */
 #define _GNU_SOURCE
 #include <elf.h>
@@ -199,19 +201,19 @@ static void read_pagemap(int pid)
 
 /* Regions, in address order where they do not nest. */
 struct region {
-	const char *name;
+	const char *key, *name;
 	uint64_t lo, hi;
 };
 static struct region regs[64];
 static unsigned nregs;
 
 /* Pages [lo / PAGE, hi / PAGE): a page two regions share is the later one's. */
-static void add(const char *name, uint64_t lo, uint64_t hi)
+static void add(const char *key, const char *name, uint64_t lo, uint64_t hi)
 {
 	lo = lo / PAGE * PAGE;
 	hi = hi / PAGE * PAGE;
 	if (nregs < sizeof regs / sizeof regs[0] && lo < hi)
-		regs[nregs++] = (struct region){ name, lo, hi };
+		regs[nregs++] = (struct region){ key, name, lo, hi };
 }
 
 static uint64_t count(uint64_t lo, uint64_t hi, int file)
@@ -285,7 +287,7 @@ int main(int argc, char **argv)
 	uint64_t stack_top = guest_u64(bi + 32), stack_bottom = guest_u64(bi + 40);
 	uint64_t ring = devs ? guest_u64(devs->addr) : 0, bufs = devs ? guest_u64(devs->addr + 8) : 0;
 
-	add("boot: GDT, page tables", 0, 0x10000);
+	add("boot", "boot: GDT, page tables", 0, 0x10000);
 	/* Pages by section: a page holding the end of .data and the start of
 	 * .bss counts as data. */
 	const Elf64_Shdr *ro = section(".rodata"), *da = section(".data"), *bs = section(".bss");
@@ -293,25 +295,25 @@ int main(int argc, char **argv)
 		die("image lacks a .rodata, .data or .bss section");
 	uint64_t ro_lo = ro->sh_addr / PAGE * PAGE, da_lo = da->sh_addr / PAGE * PAGE;
 	uint64_t bs_lo = (da->sh_addr + da->sh_size + PAGE - 1) / PAGE * PAGE;
-	add("text", 0x10000, ro_lo);
-	add("rodata", ro_lo, da_lo);
-	add("data", da_lo, bs_lo);
-	add("bss", bs_lo, bs->sh_addr + bs->sh_size + PAGE - 1);
+	add("text", "text", 0x10000, ro_lo);
+	add("rodata", "rodata", ro_lo, da_lo);
+	add("data", "data", da_lo, bs_lo);
+	add("bss", "bss", bs_lo, bs->sh_addr + bs->sh_size + PAGE - 1);
 	if (ring) {
-		add("heap: before net", heap_start, ring);
-		add("net ring", ring, bufs);
-		add("net rx buffers", bufs, bufs + NET_AREA);
-		add("net tx area", bufs + NET_AREA, bufs + 2 * NET_AREA);
-		add("heap: after net", bufs + 2 * NET_AREA, heap_end);
+		add("heap0", "heap: before net", heap_start, ring);
+		add("ring", "net ring", ring, bufs);
+		add("rx", "net rx buffers", bufs, bufs + NET_AREA);
+		add("tx", "net tx area", bufs + NET_AREA, bufs + 2 * NET_AREA);
+		add("heap", "heap: after net", bufs + 2 * NET_AREA, heap_end);
 	} else {
-		add("heap", heap_start, heap_end);
+		add("heap", "heap", heap_start, heap_end);
 	}
-	add("stack", stack_bottom, stack_top);
-	add("boot info, argv", stack_top, npages * PAGE);
+	add("stack", "stack", stack_bottom, stack_top);
+	add("info", "boot info, argv", stack_top, npages * PAGE);
 
 	if (only) {
 		for (unsigned i = 0; i < nregs; i++) {
-			if (!strstr(regs[i].name, only))
+			if (strcmp(regs[i].key, only))
 				continue;
 			for (uint64_t p = regs[i].lo / PAGE; p < regs[i].hi / PAGE; p++)
 				if (present[p])
@@ -331,9 +333,9 @@ int main(int argc, char **argv)
 		if (f)
 			printf("   + %" PRIu64 " pages of the image file", f);
 		putchar('\n');
-		if (strcmp(regs[i].name, "data") == 0)
+		if (strcmp(regs[i].key, "data") == 0)
 			symbols_in("data", da->sh_addr, da->sh_addr + da->sh_size);
-		if (strcmp(regs[i].name, "bss") == 0)
+		if (strcmp(regs[i].key, "bss") == 0)
 			symbols_in("bss", bs->sh_addr, bs->sh_addr + bs->sh_size);
 	}
 	uint64_t all = count(0, npages * PAGE, 0) + count(0, npages * PAGE, 1);
