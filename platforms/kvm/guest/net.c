@@ -48,7 +48,6 @@ struct dev {
 	uint32_t rx_win; /* buffers to keep posted */
 	uint32_t rx_posted; /* rx_cons at the last post */
 	uint64_t rx_free[NBUF / 64]; /* bit b: buffer b is neither posted nor held */
-	uint8_t rx_buf[TC_NET_RING]; /* slot -> buffer */
 	size_t tx_at; /* where the next frame goes in the tx area */
 	struct plat_net_info info;
 };
@@ -84,6 +83,14 @@ const struct plat_net_info *plat_net_info(int dev)
 	return dev >= 0 && dev < plat_net_count() ? &devs[dev].info : NULL;
 }
 
+/* The buffer in rx slot s is free again (the monitor writes a filled
+ * slot's length and flags, never its address). */
+static void buf_free(struct dev *d, uint32_t s)
+{
+	size_t b = (size_t)((uint8_t *)(uintptr_t)d->ring->rx[s % TC_NET_RING].addr - d->bufs) / BUFSZ;
+	d->rx_free[b / 64] |= 1ULL << (b % 64);
+}
+
 /* Post the window: the slots from rx_cons on get the lowest free buffers,
  * lowest first, including the slots posted before and not filled (their
  * buffers go back first).  Called before every exit that may fill them. */
@@ -94,16 +101,13 @@ static void post(struct dev *d)
 	if (cons != d->rx_posted && prod - cons < d->rx_need && d->rx_win < NBUF)
 		d->rx_win = d->rx_win * 2 < NBUF ? d->rx_win * 2 : NBUF;
 	d->rx_posted = cons;
-	for (uint32_t s = cons; s != prod; s++) {
-		unsigned b = d->rx_buf[s % TC_NET_RING];
-		d->rx_free[b / 64] |= 1ULL << (b % 64);
-	}
+	for (uint32_t s = cons; s != prod; s++)
+		buf_free(d, s);
 	uint32_t s = cons;
 	for (unsigned w = 0; w < NBUF / 64 && s - cons < d->rx_win; w++) {
 		while (d->rx_free[w] && s - cons < d->rx_win) {
 			unsigned b = w * 64 + (unsigned)__builtin_ctzll(d->rx_free[w]);
 			d->rx_free[w] &= d->rx_free[w] - 1;
-			d->rx_buf[s % TC_NET_RING] = (uint8_t)b;
 			r->rx[s++ % TC_NET_RING] = (struct tc_net_desc){
 				.addr = (uint64_t)(uintptr_t)(d->bufs + b * BUFSZ), .len = BUFSZ, .flags = 0
 			};
@@ -214,8 +218,7 @@ void plat_net_release(int dev)
 {
 	/* The buffer is free again; posted again before the next exit. */
 	struct dev *d = &devs[dev];
-	unsigned b = d->rx_buf[d->rx_seen++ % TC_NET_RING];
-	d->rx_free[b / 64] |= 1ULL << (b % 64);
+	buf_free(d, d->rx_seen++);
 }
 
 void plat_net_flush(void)
