@@ -136,3 +136,20 @@ idle_exits() {
 	# 1 s ticks until it is dropped at the 5th.
 	[ "$asked" -ge 4 ] && [ "$asked" -le 6 ]
 }
+
+@test "whole frames grow the rx window only when they keep using it up: a burst of 20 does not, a flood does" {
+	start udpecho
+	# The first window takes 8 small frames a wait (44 + 7 posted, the
+	# monitor reads while 44 are): 20 use it up twice at most, and it grows
+	# after 4 in a row.
+	ns "$CLIENT" volley $GUEST 7 20
+	[ "$status" -eq 0 ]
+	n=$(rx_pages udpecho)
+	echo "rx buffer pages backed after 20: $n"
+	[ "$n" -le 4 ]
+	ns "$CLIENT" udprate $GUEST 7 1 64
+	[ "$status" -eq 0 ]
+	n=$(rx_pages udpecho)
+	echo "rx buffer pages backed after a second of 64 in flight: $n"
+	[ "$n" -gt 4 ]
+}

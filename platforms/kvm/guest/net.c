@@ -17,7 +17,9 @@
  * (net_io, wait) the posted but unfilled descriptors are rewritten (the
  * monitor reads descriptors only during those exits) and topped up to the
  * window; when the monitor stopped filling because fewer than rx_need were
- * left, the window was too small for the traffic and doubles, up to NBUF.
+ * left, the window was too small for the traffic and doubles, up to NBUF:
+ * at once for a frame in pieces, after WIN_SHORT waits in a row for whole
+ * frames (which wait in the tap meanwhile, not lost).
  * It never shrinks: the pages stay backed anyway (nothing gives them back).
  */
 #include <errno.h>
@@ -28,6 +30,7 @@
 
 #define NBUF 256 /* a full ring each way: 7 of the host's merged 64 KiB frames a wait */
 #define WIN_SPARE 7 /* the first window: rx_need and this many more */
+#define WIN_SHORT 4 /* waits in a row that whole frames use up the window before it grows */
 #define BUFSZ 2048
 /* The memory a device takes: its ring, then 2 * NBUF buffers. */
 #define RING_SIZE ((sizeof(struct tc_net_ring) + 63) & ~(size_t)63)
@@ -47,6 +50,7 @@ struct dev {
 	uint32_t rx_need; /* buffers the monitor wants posted to take a frame */
 	uint32_t rx_win; /* buffers to keep posted */
 	uint32_t rx_posted; /* rx_cons at the last post */
+	uint32_t rx_short; /* posts in a row that found the window used up by whole frames */
 	uint64_t rx_free[NBUF / 64]; /* bit b: buffer b is neither posted nor held */
 	size_t tx_at; /* where the next frame goes in the tx area */
 	struct plat_net_info info;
@@ -98,8 +102,21 @@ static void post(struct dev *d)
 {
 	struct tc_net_ring *r = d->ring;
 	uint32_t cons = __atomic_load_n(&r->rx_cons, __ATOMIC_ACQUIRE), prod = r->rx_prod;
-	if (cons != d->rx_posted && prod - cons < d->rx_need && d->rx_win < NBUF)
-		d->rx_win = d->rx_win * 2 < NBUF ? d->rx_win * 2 : NBUF;
+	if (cons != d->rx_posted && prod - cons < d->rx_need && d->rx_win < NBUF) {
+		/* Used up.  A frame in pieces (the host's merged segments) wants
+		 * the room now; whole frames only wait in the tap for the next
+		 * exit, so for them the window grows only when they keep using it
+		 * up (a flood, not a neighbour's burst of broadcasts). */
+		int pieces = 0;
+		for (uint32_t s = d->rx_posted; s != cons && !pieces; s++)
+			pieces = r->rx[s % TC_NET_RING].flags & TC_NET_MORE;
+		if (pieces || ++d->rx_short == WIN_SHORT) {
+			d->rx_win = d->rx_win * 2 < NBUF ? d->rx_win * 2 : NBUF;
+			d->rx_short = 0;
+		}
+	} else if (cons != d->rx_posted) {
+		d->rx_short = 0;
+	}
 	d->rx_posted = cons;
 	for (uint32_t s = cons; s != prod; s++)
 		buf_free(d, s);
@@ -155,6 +172,7 @@ int plat_net_open(int dev, void *mem)
 	d->rx_need = d->info.offload & PLAT_NET_OFF_TSO4 ? TC_NET_CHAIN_MAX : 1;
 	d->rx_win = d->rx_need + WIN_SPARE;
 	d->rx_posted = 0;
+	d->rx_short = 0;
 	memset(d->rx_free, 0xff, sizeof d->rx_free);
 	d->ring = r;
 	post(d);
