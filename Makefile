@@ -393,6 +393,14 @@ TEST_BINS += $(B)/tests/ldmath.tc $(B)/tests/patterns.tc $(B)/tests/cancel.tc $(
 $(OB)/tests/ldmath.o: APP_CFLAGS += -fno-builtin
 TEST_BINS += $(B)/tests/fdtab.tc
 
+# Which guest pages the host backed, by region (tests/tools/guestpages.c):
+# tests/kvm/guestmem.bats and tests/bench/guestpages.sh.
+$(B)/tests/guestpages: tests/tools/guestpages.c | deps
+	$(call say,CC,$<)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(HOSTCC) -std=c11 $(WARN) -O2 -o $@ $<
+TEST_BINS += $(B)/tests/guestpages
+
 # ---- yardsticks: redis and SQLite from Debian's sources, built as users would --
 # (tests/yard/build.sh: cached by a key over the toolchain; `make test` runs them)
 YARD := $(B)/yard/tincan/.redis $(B)/yard/tincan/.sqlite

@@ -2,9 +2,9 @@
  * lwIP in the library OS: one netif per platform net device plus loopback,
  * driven by the scheduler's I/O hook.  lwIP runs in NO_SYS mode and is only
  * ever entered from the running thread (threads are cooperative), so it
- * needs no locking.  Received frames go in as they are found; timers run
- * from the monotonic clock, with no ticks: the idle scheduler sleeps until
- * the next lwIP timeout.
+ * needs no locking.  Received frames go in as they are found; lwIP's
+ * timers run from the monotonic clock, and only while they have work to
+ * do: an idle guest sleeps with no deadline at all.
  */
 #include <errno.h>
 #include <malloc.h>
@@ -16,11 +16,11 @@
 #include "lwip/dhcp.h"
 #include "lwip/etharp.h"
 #include "lwip/init.h"
+#include "lwip/ip4_frag.h"
 #include "lwip/netif.h"
 #include "lwip/pbuf.h"
 #include "lwip/priv/tcp_priv.h"
 #include "lwip/tcp.h"
-#include "lwip/timeouts.h"
 #include "netif/ethernet.h"
 
 #include "offload.h"
@@ -56,6 +56,123 @@ static struct {
 	uint64_t at;
 } arp_waits[ARP_WAITS];
 
+/*
+ * lwIP's periodic timers (lwipopts.h: LWIP_TIMERS 0, lwIP keeps none),
+ * run only while they have work, as in a tickless kernel, so that an idle
+ * guest makes no exit at all.  Each runs every period while:
+ *   tcp_tmr, 250 ms:        a connection is open or in TIME_WAIT (lwIP's own rule);
+ *   ip_reass_tmr, 1 s:      a fragment arrived in the last IP_REASS_MAXAGE + 1 s
+ *                           (then every datagram it began has been freed);
+ *   etharp_tmr, 1 s:        an ARP request went out in the last ARP_ASK_NS (lwIP
+ *                           asks again every second for an entry still pending,
+ *                           and drops it after 5 s).  Otherwise its ticks are
+ *                           only counted, and run when the guest next wakes,
+ *                           before anything else: a resolved entry only ages,
+ *                           so it ages as if they had run (and expires after
+ *                           ARP_MAXAGE s all the same);
+ *   dhcp_fine_tmr, 500 ms:  a DHCP request awaits an answer;
+ *   dhcp_coarse_tmr, 60 s:  DHCP configures a device (its lease times).
+ * lwIP's dns_tmr is never needed: its resolver is not used (lwipopts.h).
+ */
+#define MS (1000000ULL)
+#define ARP_ASK_NS (7000 * MS) /* etharp.c: ARP_MAXPENDING 5 ticks, and slack */
+static uint64_t tcp_next, arp_next, arp_asked_at, reass_next, reass_until, dhcp_fine_next, dhcp_coarse_next;
+static int use_dhcp;
+
+static void arp_asked(void)
+{
+	uint64_t now = plat_clock_monotonic_ns();
+	arp_asked_at = now ? now : 1;
+}
+
+static int arp_urgent(uint64_t now)
+{
+	return arp_asked_at && now - arp_asked_at < ARP_ASK_NS;
+}
+
+static int dhcp_asking(void)
+{
+	for (int i = 0; i < nnet; i++) {
+		const struct dhcp *d = netif_dhcp_data(&netifs[i]);
+		if (d && d->request_timeout)
+			return 1;
+	}
+	return 0;
+}
+
+/* Runs what is due; returns when next something is (TC_NO_DEADLINE: nothing). */
+static uint64_t timers(uint64_t now)
+{
+	uint64_t next = TC_NO_DEADLINE;
+	/* ARP: due ticks, at most as many as age every entry out. */
+	if (now >= arp_next) {
+		uint64_t due = (now - arp_next) / (ARP_TMR_INTERVAL * MS) + 1;
+		for (uint64_t i = 0; i < due && i < ARP_MAXAGE + 10; i++)
+			etharp_tmr();
+		arp_next += due * ARP_TMR_INTERVAL * MS;
+	}
+	if (arp_urgent(now) && arp_next < next)
+		next = arp_next;
+	if (tcp_active_pcbs || tcp_tw_pcbs) {
+		if (!tcp_next)
+			tcp_next = now + TCP_TMR_INTERVAL * MS;
+		if (now >= tcp_next) {
+			tcp_tmr();
+			tcp_next += TCP_TMR_INTERVAL * MS;
+			if (tcp_next <= now)
+				tcp_next = now + TCP_TMR_INTERVAL * MS;
+		}
+		/* tcp_tmr may have closed the last one. */
+		if (!tcp_active_pcbs && !tcp_tw_pcbs)
+			tcp_next = 0;
+		else if (tcp_next < next)
+			next = tcp_next;
+	} else {
+		tcp_next = 0;
+	}
+	if (reass_until > now) {
+		if (!reass_next)
+			reass_next = now + IP_TMR_INTERVAL * MS;
+		if (now >= reass_next) {
+			ip_reass_tmr();
+			reass_next = now + IP_TMR_INTERVAL * MS;
+		}
+		if (reass_next < next)
+			next = reass_next;
+	} else {
+		reass_next = 0;
+	}
+	if (use_dhcp) {
+		if (now >= dhcp_coarse_next) {
+			if (dhcp_coarse_next)
+				dhcp_coarse_tmr();
+			dhcp_coarse_next = now + DHCP_COARSE_TIMER_MSECS * MS;
+		}
+		if (dhcp_coarse_next < next)
+			next = dhcp_coarse_next;
+		if (dhcp_asking()) {
+			if (!dhcp_fine_next)
+				dhcp_fine_next = now + DHCP_FINE_TIMER_MSECS * MS;
+			if (now >= dhcp_fine_next) {
+				dhcp_fine_tmr();
+				dhcp_fine_next = now + DHCP_FINE_TIMER_MSECS * MS;
+			}
+			if (dhcp_asking() && dhcp_fine_next < next)
+				next = dhcp_fine_next;
+		} else {
+			dhcp_fine_next = 0;
+		}
+	}
+	return next;
+}
+
+/* A received IPv4 fragment: reassembly is under way. */
+static void frag_seen(const uint8_t *f, size_t len)
+{
+	if (len >= 34 && f[12] == 8 && !f[13] && ((f[20] & 0x3f) || f[21]))
+		reass_until = plat_clock_monotonic_ns() + (IP_REASS_MAXAGE + 1) * IP_TMR_INTERVAL * MS;
+}
+
 static void arp_seen(const uint8_t *f, size_t len, int sent)
 {
 	if (len < 42 || f[12] != 0x08 || f[13] != 0x06 || f[20] != 0 || f[21] != (sent ? 1 : 2))
@@ -64,7 +181,9 @@ static void arp_seen(const uint8_t *f, size_t len, int sent)
 	memcpy(&sender, f + 28, 4);
 	memcpy(&target, f + 38, 4);
 	if (sent && (!sender || sender == target))
-		return;
+		return; /* gratuitous, or a probe: no entry waits for it */
+	if (sent)
+		arp_asked();
 	int free_slot = -1;
 	for (int i = 0; i < ARP_WAITS; i++) {
 		if (arp_waits[i].ip == (sent ? target : sender)) {
@@ -205,8 +324,12 @@ static err_t netif_setup(struct netif *nif)
 }
 
 /* Feed what arrived into lwIP and run its timers. */
+static uint64_t timers_next;
+
 static void net_poll(void)
 {
+	/* First the ARP ticks counted while the guest slept (timers()). */
+	timers(plat_clock_monotonic_ns());
 	stream_output();
 	for (int i = 0; i < nnet; i++) {
 		/* A frame may come in pieces (the host's merged TCP segments,
@@ -219,6 +342,7 @@ static void net_poll(void)
 		while ((piece = plat_net_recv(i, &len, &fl))) {
 			if (!p && !bad) {
 				arp_seen(piece, len, 0);
+				frag_seen(piece, len);
 				tc_timewait_syn(piece, len);
 				vouched = fl & PLAT_NET_CSUM_OK;
 				size_t want = (fl & PLAT_NET_MORE) && len >= 18 && piece[12] == 8 && !piece[13]
@@ -251,9 +375,9 @@ static void net_poll(void)
 		}
 	}
 	netif_poll_all(); /* loopback */
-	sys_check_timeouts();
-	static uint64_t trimmed;
 	uint64_t now = plat_clock_monotonic_ns();
+	timers_next = timers(now);
+	static uint64_t trimmed;
 	if (now - trimmed > 100000000ULL) {
 		trimmed = now;
 		tc_timewait_trim();
@@ -267,10 +391,7 @@ static void net_poll(void)
 
 static uint64_t net_deadline(void)
 {
-	u32_t ms = sys_timeouts_sleeptime();
-	if (ms == SYS_TIMEOUTS_SLEEPTIME_INFINITE)
-		return TC_NO_DEADLINE;
-	return plat_clock_monotonic_ns() + (uint64_t)ms * 1000000;
+	return timers_next;
 }
 
 /* A wait in the platform sends whatever is queued. */
@@ -354,10 +475,14 @@ void __tincan_net_start(void)
 		if (i == 0)
 			netif_set_default(&netifs[i]);
 		netif_set_up(&netifs[i]);
-		if (!info->ip4)
-			dhcp_start(&netifs[i]);
 		nnet++;
+		if (!info->ip4) {
+			use_dhcp = 1;
+			dhcp_start(&netifs[i]);
+		}
 	}
+	arp_next = plat_clock_monotonic_ns() + ARP_TMR_INTERVAL * MS;
+	timers_next = timers(plat_clock_monotonic_ns());
 	tc_sched_add_io(&net_io);
 	atexit(net_exit);
 }

@@ -19,6 +19,8 @@
  *                                       line, at most 65,536), all from one socket; prints how
  *                                       many echoed it within MS ms of the last send, and the
  *                                       first few silent ones on stderr
+ *   netclient volley IP PORT N          send N numbered datagrams back to back, then expect
+ *                                       each echoed once (any order; a gap of 2 s ends the wait)
  * Every wait is bounded; exit 0 only if every check passed.
  */
 #define _GNU_SOURCE
@@ -456,8 +458,39 @@ static int sweep(int port, int ms)
 	return answered == n ? 0 : 1;
 }
 
+static int volley(struct sockaddr_in a, int count)
+{
+	int fd = socket(AF_INET, SOCK_DGRAM, 0), rcvbuf = 4 << 20, got = 0;
+	static unsigned char seen[65536];
+	char out[64], in[64];
+	if (count < 1 || count > 65536)
+		return fprintf(stderr, "volley: N must be 1 to 65536\n"), 2;
+	setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof rcvbuf);
+	if (connect(fd, (struct sockaddr *)&a, sizeof a) < 0)
+		return perror("connect"), 1;
+	for (int i = 0; i < count; i++) {
+		int m = snprintf(out, sizeof out, "%d", i);
+		if (send(fd, out, (size_t)m, 0) != m)
+			return perror("send"), 1;
+	}
+	while (got < count && wait_in(fd, 2000)) {
+		ssize_t r = recv(fd, in, sizeof in - 1, 0);
+		if (r <= 0)
+			return perror("recv"), 1;
+		in[r] = 0;
+		int n = atoi(in);
+		if (n < 0 || n >= count || seen[n]++)
+			return fprintf(stderr, "volley: unexpected echo '%s'\n", in), 1;
+		got++;
+	}
+	printf("volley: %d of %d echoed\n", got, count);
+	return got == count ? 0 : 1;
+}
+
 int main(int argc, char **argv)
 {
+	if (argc == 5 && !strcmp(argv[1], "volley"))
+		return volley(addr(argv[2], argv[3]), atoi(argv[4]));
 	if (argc == 6 && !strcmp(argv[1], "bulk"))
 		return bulk(addr(argv[2], argv[3]), argv[4], atof(argv[5]));
 	if (argc == 6 && !strcmp(argv[1], "twreuse"))

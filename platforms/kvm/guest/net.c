@@ -1,12 +1,26 @@
 /*
  * The KVM platform's net devices: one ring per device shared with
  * tincan-run (platforms/kvm/abi.h), with NBUF transmit and NBUF receive
- * buffers, all in the memory libos hands plat_net_open.  Receive buffers stay posted to the monitor, which fills them
- * while it handles a wait or net_io exit; frames the guest sends wait in
- * the ring until the next such exit.  A frame longer than a buffer (the
- * host's offloads, TC_NET_OFF_TSO4) takes consecutive slots, and so
- * consecutive buffers (slot i always has buffer i % NBUF).  Frames to send
- * lie back to back in the tx half, one slot each.
+ * buffers, all in the memory libos hands plat_net_open.  The monitor fills
+ * posted receive buffers while it handles a wait or net_io exit; frames the
+ * guest sends wait in the ring until the next such exit.  A frame longer
+ * than a buffer (the host's offloads, TC_NET_OFF_TSO4) takes consecutive
+ * slots.  Frames to send lie back to back in the tx half, one slot each.
+ *
+ * Receive window: every buffer the monitor writes is a page the host backs
+ * from then on, so only a window of buffers is posted (at first what the
+ * monitor needs for one frame, rx_need, and 7 more), always the lowest free
+ * ones, lowest first: the buffers ever written are the fewest the busiest
+ * moment needed, not every buffer in turn (a guest on a bridge gets a
+ * broadcast frame now and then: with all NBUF posted in turn, all 512 KiB
+ * were backed after NBUF of them).  Before each exit that may fill them
+ * (net_io, wait) the posted but unfilled descriptors are rewritten (the
+ * monitor reads descriptors only during those exits) and topped up to the
+ * window; when the monitor stopped filling because fewer than rx_need were
+ * left, the window was too small for the traffic and doubles, up to NBUF:
+ * at once for a frame in pieces, after WIN_SHORT waits in a row for whole
+ * frames (which wait in the tap meanwhile, not lost).
+ * It never shrinks: the pages stay backed anyway (nothing gives them back).
  */
 #include <errno.h>
 #include <string.h>
@@ -15,6 +29,8 @@
 #include <tincan/platform.h>
 
 #define NBUF 256 /* a full ring each way: 7 of the host's merged 64 KiB frames a wait */
+#define WIN_SPARE 7 /* the first window: rx_need and this many more */
+#define WIN_SHORT 4 /* waits in a row that whole frames use up the window before it grows */
 #define BUFSZ 2048
 /* The memory a device takes: its ring, then 2 * NBUF buffers. */
 #define RING_SIZE ((sizeof(struct tc_net_ring) + 63) & ~(size_t)63)
@@ -27,9 +43,15 @@ _Static_assert(sizeof(struct plat_net_hdr) == 10 && PLAT_NET_NEEDS_CSUM == TC_NE
 	       "plat_net_hdr is tc_net_desc's header");
 
 struct dev {
+	/* tests/tools/guestpages.c reads these two: */
 	struct tc_net_ring *ring;
 	uint8_t *bufs; /* NBUF rx buffers, then the tx area (as large) */
-	uint32_t rx_seen;
+	uint32_t rx_seen; /* the next slot to hand to libos */
+	uint32_t rx_need; /* buffers the monitor wants posted to take a frame */
+	uint32_t rx_win; /* buffers to keep posted */
+	uint32_t rx_posted; /* rx_cons at the last post */
+	uint32_t rx_short; /* posts in a row that found the window used up by whole frames */
+	uint64_t rx_free[NBUF / 64]; /* bit b: buffer b is neither posted nor held */
 	size_t tx_at; /* where the next frame goes in the tx area */
 	struct plat_net_info info;
 };
@@ -37,6 +59,7 @@ struct dev {
 static struct dev devs[PLAT_NET_MAX];
 static int ndevs = -1;
 extern const struct tc_boot_info *tc_kvm_boot_info;
+extern unsigned (*tc_kvm_net_before_wait)(void);
 
 int plat_net_count(void)
 {
@@ -64,6 +87,70 @@ const struct plat_net_info *plat_net_info(int dev)
 	return dev >= 0 && dev < plat_net_count() ? &devs[dev].info : NULL;
 }
 
+/* The buffer in rx slot s is free again (the monitor writes a filled
+ * slot's length and flags, never its address). */
+static void buf_free(struct dev *d, uint32_t s)
+{
+	size_t b = (size_t)((uint8_t *)(uintptr_t)d->ring->rx[s % TC_NET_RING].addr - d->bufs) / BUFSZ;
+	d->rx_free[b / 64] |= 1ULL << (b % 64);
+}
+
+/* Post the window: the slots from rx_cons on get the lowest free buffers,
+ * lowest first, including the slots posted before and not filled (their
+ * buffers go back first).  Called before every exit that may fill them. */
+static void post(struct dev *d)
+{
+	struct tc_net_ring *r = d->ring;
+	uint32_t cons = __atomic_load_n(&r->rx_cons, __ATOMIC_ACQUIRE), prod = r->rx_prod;
+	if (cons != d->rx_posted && prod - cons < d->rx_need && d->rx_win < NBUF) {
+		/* Used up.  A frame in pieces (the host's merged segments) wants
+		 * the room now; whole frames only wait in the tap for the next
+		 * exit, so for them the window grows only when they keep using it
+		 * up (a flood, not a neighbour's burst of broadcasts). */
+		int pieces = 0;
+		for (uint32_t s = d->rx_posted; s != cons && !pieces; s++)
+			pieces = r->rx[s % TC_NET_RING].flags & TC_NET_MORE;
+		if (pieces || ++d->rx_short == WIN_SHORT) {
+			d->rx_win = d->rx_win * 2 < NBUF ? d->rx_win * 2 : NBUF;
+			d->rx_short = 0;
+		}
+	} else if (cons != d->rx_posted) {
+		d->rx_short = 0;
+	}
+	d->rx_posted = cons;
+	for (uint32_t s = cons; s != prod; s++)
+		buf_free(d, s);
+	uint32_t s = cons;
+	for (unsigned w = 0; w < NBUF / 64 && s - cons < d->rx_win; w++) {
+		while (d->rx_free[w] && s - cons < d->rx_win) {
+			unsigned b = w * 64 + (unsigned)__builtin_ctzll(d->rx_free[w]);
+			d->rx_free[w] &= d->rx_free[w] - 1;
+			r->rx[s++ % TC_NET_RING] = (struct tc_net_desc){
+				.addr = (uint64_t)(uintptr_t)(d->bufs + b * BUFSZ), .len = BUFSZ, .flags = 0
+			};
+		}
+	}
+	__atomic_store_n(&r->rx_prod, s, __ATOMIC_RELEASE);
+}
+
+/* Before a wait: post every open device's window; returns the devices
+ * with frames filled and not yet handed to libos (a net_io exit on the
+ * way may have filled them), for which the wait must not sleep
+ * (platform.c's plat_wait, through tc_kvm_net_before_wait). */
+static unsigned before_wait(void)
+{
+	unsigned ready = 0;
+	for (int i = 0; i < ndevs; i++) {
+		struct dev *d = &devs[i];
+		if (!d->ring)
+			continue;
+		post(d);
+		if (d->rx_seen != d->rx_posted)
+			ready |= PLAT_EV_NET(i);
+	}
+	return ready;
+}
+
 int plat_net_open(int dev, void *mem)
 {
 	if (!plat_net_info(dev))
@@ -80,14 +167,16 @@ int plat_net_open(int dev, void *mem)
 	tc_hypercall(TC_HC_NET_SETUP, &s);
 	if (s.ret)
 		return -EIO;
-	for (uint32_t i = 0; i < NBUF; i++) {
-		r->rx[i] =
-		    (struct tc_net_desc){ .addr = (uint64_t)(uintptr_t)(b + i * BUFSZ), .len = BUFSZ, .flags = 0 };
-	}
-	__atomic_store_n(&r->rx_prod, NBUF, __ATOMIC_RELEASE);
 	d->bufs = b;
 	d->rx_seen = 0;
+	d->rx_need = d->info.offload & PLAT_NET_OFF_TSO4 ? TC_NET_CHAIN_MAX : 1;
+	d->rx_win = d->rx_need + WIN_SPARE;
+	d->rx_posted = 0;
+	d->rx_short = 0;
+	memset(d->rx_free, 0xff, sizeof d->rx_free);
 	d->ring = r;
+	post(d);
+	tc_kvm_net_before_wait = before_wait;
 	return 0;
 }
 
@@ -145,13 +234,9 @@ const void *plat_net_recv(int dev, size_t *len, unsigned *flags)
 
 void plat_net_release(int dev)
 {
+	/* The buffer is free again; posted again before the next exit. */
 	struct dev *d = &devs[dev];
-	struct tc_net_ring *r = d->ring;
-	/* Post the same buffer again at the end of the ring. */
-	uint64_t addr = r->rx[d->rx_seen % TC_NET_RING].addr;
-	d->rx_seen++;
-	r->rx[r->rx_prod % TC_NET_RING] = (struct tc_net_desc){ .addr = addr, .len = BUFSZ, .flags = 0 };
-	__atomic_store_n(&r->rx_prod, r->rx_prod + 1, __ATOMIC_RELEASE);
+	buf_free(d, d->rx_seen++);
 }
 
 void plat_net_flush(void)
@@ -162,6 +247,9 @@ void plat_net_flush(void)
 			mask |= 1ULL << i;
 	if (!mask)
 		return;
+	for (int i = 0; i < ndevs; i++)
+		if (devs[i].ring)
+			post(&devs[i]);
 	struct tc_hc_net_io a = { mask, 0 };
 	tc_hypercall(TC_HC_NET_IO, &a);
 }

@@ -65,6 +65,10 @@ extern const struct tc_boot_info *tc_kvm_boot_info;
 
 static unsigned host_sigs; /* bit n: host signal n, not yet taken */
 
+/* Set by net.c when a device opens (a pointer, so that an app without
+ * net devices does not link net.c). */
+unsigned (*tc_kvm_net_before_wait)(void);
+
 unsigned plat_wait(uint64_t deadline_ns, unsigned wanted)
 {
 	/* Only devices that are attached have events to wait for.  Read from
@@ -81,9 +85,13 @@ unsigned plat_wait(uint64_t deadline_ns, unsigned wanted)
 	 * monitor can tell (its boot info is new enough to say). */
 	if (bi->size >= offsetof(struct tc_boot_info, caps) + sizeof bi->caps && (bi->caps & TC_CAP_HOST_SIGNALS))
 		a.wanted |= TC_EV_SIGINT | TC_EV_SIGTERM;
+	/* Post rx buffers; frames already in a ring make the wait a poll. */
+	unsigned ready = tc_kvm_net_before_wait ? tc_kvm_net_before_wait() & wanted : 0;
+	if (ready)
+		a.deadline_ns = 0;
 	tc_hypercall(TC_HC_WAIT, &a);
 	host_sigs |= (a.ret & TC_EV_SIGINT ? 1u << 2 : 0) | (a.ret & TC_EV_SIGTERM ? 1u << 15 : 0);
-	return (unsigned)(a.ret & ~(int64_t)(TC_EV_SIGINT | TC_EV_SIGTERM));
+	return (unsigned)(a.ret & ~(int64_t)(TC_EV_SIGINT | TC_EV_SIGTERM)) | ready;
 }
 
 unsigned plat_host_signals(void)

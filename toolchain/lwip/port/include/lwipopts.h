@@ -16,6 +16,10 @@
 #define SYS_LIGHTWEIGHT_PROT 0
 #define LWIP_SOCKET 0
 #define LWIP_NETCONN 0
+/* No timers of lwIP's own (sys_timeout, its cyclic timers every 0.25-1 s):
+ * libos/net/stack.c calls tcp_tmr, etharp_tmr, ip_reass_tmr and DHCP's
+ * only while they have work, so an idle guest never wakes. */
+#define LWIP_TIMERS 0
 
 /* ---- Protocols ----------------------------------------------------------- */
 #define LWIP_IPV4 1
