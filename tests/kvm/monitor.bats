@@ -684,3 +684,33 @@ ignored_signal_run() {
 	run bash -c "timeout 20 '$RUN' --ready-fd=9 '$TINY' exit 0 9</dev/null"
 	[ "$status" -eq 104 ]
 }
+
+# The byte never blocks: on a full pipe it is left out, so --timeout (and
+# SIGTERM, read in the same ppoll) still end the run.
+@test "--ready-fd: a full pipe gets no byte and does not hold off --timeout" {
+	command -v python3 > /dev/null || skip "python3 is not installed"
+	run timeout 30 python3 - "$RUN" "$TINY" <<'PY'
+import fcntl, os, subprocess, sys, time
+r, w = os.pipe()
+fl = fcntl.fcntl(w, fcntl.F_GETFL)
+fcntl.fcntl(w, fcntl.F_SETFL, fl | os.O_NONBLOCK)
+n = 0
+try:
+    while True:
+        n += os.write(w, b'x' * 4096)
+except BlockingIOError:
+    pass
+fcntl.fcntl(w, fcntl.F_SETFL, fl)
+t0 = time.time()
+p = subprocess.Popen([sys.argv[1], '--ready-fd=%d' % w, '--timeout=1s', sys.argv[2], 'sleep', '20000'],
+                     pass_fds=(w,), stdout=subprocess.DEVNULL)
+try:
+    st = p.wait(10)
+except subprocess.TimeoutExpired:
+    p.kill(); p.wait(); st = 'blocked'
+print('status', st, 'after %.1f s; pipe held %d bytes' % (time.time() - t0, n))
+sys.exit(0 if st == 106 and time.time() - t0 < 8 else 1)
+PY
+	echo "$output"
+	[ "$status" -eq 0 ]
+}
