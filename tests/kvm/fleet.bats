@@ -79,7 +79,7 @@ kill_same() {
 	local l
 	{ read -r l < "/proc/$1/stat"; } 2> /dev/null || return 0
 	set -- "$1" "$2" ${l##*) }
-	[ "${21}" = "$2" ] && kill -KILL "$1" 2> /dev/null
+	[ "${22}" = "$2" ] && kill -KILL "$1" 2> /dev/null
 	return 0
 }
 
@@ -92,7 +92,7 @@ teardown_file() {
 	for f in "$FDIR"/*/keeper.pid; do
 		read -r pid start < "$f" && kill_same "$pid" "$start"
 	done
-	[ -f "$BATS_FILE_TMPDIR/keeper" ] && wait "$(cat "$BATS_FILE_TMPDIR/keeper")" 2> /dev/null
+	[ -f "$BATS_FILE_TMPDIR/keeper" ] && { wait "$(cat "$BATS_FILE_TMPDIR/keeper")" 2> /dev/null || true; }
 	ip netns del "$NS" 2> /dev/null || true
 	local c t
 	for c in memory pids; do
@@ -108,6 +108,17 @@ setup() {
 	[ "$(id -u)" = 0 ] || skip "fleets need root (taps, network namespaces)"
 	[ -c /dev/net/tun ] || skip "/dev/net/tun is missing"
 	ip netns list | grep -q "^$NS" || skip "no network namespace (or fewer than $((2 * N + 2048)) free tasks)"
+}
+
+# No process of the state file's copy is left (pid and start time).
+none_left() {
+	local idx name pid start rest l
+	while IFS=$'\t' read -r idx name pid start rest; do
+		if { read -r l < "/proc/$pid/stat"; } 2> /dev/null; then
+			set -- ${l##*) }
+			[ "${20}" != "$start" ] || { echo "guest $idx (pid $pid) is left"; return 1; }
+		fi
+	done < "$BATS_FILE_TMPDIR/state.copy"
 }
 
 # The guests' addresses, from the state file.
@@ -193,13 +204,7 @@ sweep() { ip netns exec "$NS" "$B/tests/netclient" sweep 7 1000 < "$BATS_FILE_TM
 	# Checked again here, not only by the tool: no tap in the namespace...
 	[ "$(ip -n "$NS" -o link show | grep -c " $FNAME-")" -eq 0 ]
 	# ...no recorded pid alive (start time checked)...
-	local idx name pid start rest l
-	while IFS=$'\t' read -r idx name pid start rest; do
-		if { read -r l < "/proc/$pid/stat"; } 2> /dev/null; then
-			set -- ${l##*) }
-			[ "${20}" != "$start" ] || { echo "guest $idx (pid $pid) is left"; false; }
-		fi
-	done < "$BATS_FILE_TMPDIR/state.copy"
+	none_left
 	# ...no open /dev/net/tun attached to one of its taps...
 	local f
 	for f in $(find /proc/[0-9]*/fd -lname /dev/net/tun 2> /dev/null); do
@@ -226,6 +231,7 @@ sweep() { ip netns exec "$NS" "$B/tests/netclient" sweep 7 1000 < "$BATS_FILE_TM
 
 @test "after stop --all, MemAvailable (+ AnonPages) is back within 8 MiB of before" {
 	[ -f "$BATS_FILE_TMPDIR/state.copy" ] || skip "the fleet did not start"
+	none_left
 	local m0 m t threads
 	m0=$(cat "$BATS_FILE_TMPDIR/mem0")
 	for t in $(seq 20); do
