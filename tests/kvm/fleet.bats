@@ -190,6 +190,19 @@ sweep() { ip netns exec "$NS" "$B/tests/netclient" sweep 7 1000 < "$BATS_FILE_TM
 	[ "$(ps -o stat= -p "$pid")" = "" ]
 }
 
+@test "stop NAME INDEX stops that instance alone; its neighbour entry goes" {
+	[ -f "$FDIR/$FNAME/started" ] || skip "the fleet did not start"
+	run "$FLEET" stop "$FNAME" 7
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[[ $output == "tincan-fleet: $FNAME: stopped 1 guests in "*" (1 sent SIGTERM, 0 needed SIGKILL); no process, tap, neighbour left" ]]
+	run "$FLEET" list "$FNAME"
+	[[ ${lines[-1]} == "$FNAME: $((N - 2)) alive, 2 dead; keeper "*" running" ]]
+	[[ $(grep '^7 ' <<< "$output") == *" dead "*"status 143 (SIGTERM, or exit 143)"* ]]
+	! ip -n "$NS" -4 neigh show 10.91.0.17 dev "$BR" | grep -q PERMANENT
+	[ "$(ip -n "$NS" -4 neigh show dev "$BR" nud permanent | grep -c '02:7c:0a:5b:00:')" -eq $((N - 1)) ]
+}
+
 @test "stop --all leaves nothing: processes, taps, tun fds, neighbours, keeper, state, memory" {
 	[ -f "$FDIR/$FNAME/started" ] || skip "the fleet did not start"
 	cp "$FDIR/$FNAME/state" "$BATS_FILE_TMPDIR/state.copy"
