@@ -596,3 +596,38 @@ ignored_signal_run() {
 	[ "${lines[5]}" = "t" ]
 	[[ ${lines[6]} == "tincan-run: stats: "* ]]
 }
+
+# --ready-fd=N: one byte on fd N at the guest's first wait, for supervisors.
+@test "--ready-fd: one byte when the guest first waits, while it still runs; none from a guest that never waits" {
+	need_kvm
+	fifo=$BATS_TEST_TMPDIR/ready
+	mkfifo "$fifo"
+	exec 8<> "$fifo"
+	"$RUN" --ready-fd=9 "$TINY" sleep 3000 9> "$fifo" > "$BATS_TEST_TMPDIR/out" 2>&1 &
+	pid=$!
+	got=
+	read -r -t 2 -N 1 got <&8 || true
+	alive=0
+	kill -0 "$pid" 2>/dev/null && alive=1
+	kill "$pid" 2>/dev/null || true
+	wait "$pid" || true
+	exec 8<&-
+	echo "got '$got', alive $alive"
+	[ "$got" = $'\n' ]
+	[ "$alive" = 1 ]
+	# No wait: nothing written, the fd just closes with the run.
+	run bash -c "timeout 20 '$RUN' --ready-fd=9 '$TINY' exit 3 9>&1 >/dev/null | wc -c"
+	echo "$output"
+	[ "$output" = 0 ]
+}
+
+@test "--ready-fd: a bad value or an fd not open for writing is a usage error (104)" {
+	for v in 1 x 3x 99 ""; do
+		boot --ready-fd="$v" "$TINY" exit 0
+		echo "$v: $status $output"
+		[ "$status" -eq 104 ]
+		first_line_has "invalid --ready-fd=$v: expected an fd from 3 up open for writing"
+	done
+	run bash -c "timeout 20 '$RUN' --ready-fd=9 '$TINY' exit 0 9</dev/null"
+	[ "$status" -eq 104 ]
+}
