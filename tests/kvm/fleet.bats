@@ -128,12 +128,13 @@ sweep() { ip netns exec "$NS" "$B/tests/netclient" sweep 7 1000 < "$BATS_FILE_TM
 @test "100 guests start, each answers UDP echo on its own address" {
 	local t
 	for t in $(seq 600); do
-		grep -q 'started' "$BATS_FILE_TMPDIR/start.out" && break
+		grep -q 'keeper' "$BATS_FILE_TMPDIR/start.out" && break
 		kill -0 "$(cat "$BATS_FILE_TMPDIR/keeper")" 2> /dev/null || break
 		sleep 0.1
 	done
 	cat "$BATS_FILE_TMPDIR/start.out"
-	grep -q "started $N guests in" "$BATS_FILE_TMPDIR/start.out"
+	# Started, and each guest said it was ready (--ready-fd: its first wait).
+	grep -q "started $N guests in [0-9.]* s, all ready in [0-9.]* s" "$BATS_FILE_TMPDIR/start.out"
 	[ "$(wc -l < "$FDIR/$FNAME/state")" -eq "$N" ]
 	addrs > "$BATS_FILE_TMPDIR/addrs"
 	[ "$(sort -u "$BATS_FILE_TMPDIR/addrs" | wc -l)" -eq "$N" ]
@@ -263,6 +264,29 @@ sweep() { ip netns exec "$NS" "$B/tests/netclient" sweep 7 1000 < "$BATS_FILE_TM
 	[ $((m0 - m)) -le 8192 ]
 }
 
+@test "SIGTERM to the keeper stops every guest; their exits are recorded" {
+	local spec=$BATS_TEST_TMPDIR/term.spec t kp
+	sed -e "s/^name=.*/name=term/" -e "s/^count=.*/count=5/" -e "s/^first=.*/first=200/" "$SPEC" > "$spec"
+	"$FLEET" start --foreground "$spec" > "$BATS_TEST_TMPDIR/out" 2>&1 3>&- &
+	kp=$!
+	for t in $(seq 100); do
+		grep -q 'keeper' "$BATS_TEST_TMPDIR/out" && break
+		sleep 0.1
+	done
+	cat "$BATS_TEST_TMPDIR/out"
+	grep -q "started 5 guests in [0-9.]* s, all ready in" "$BATS_TEST_TMPDIR/out"
+	cp "$FDIR/term/state" "$BATS_TEST_TMPDIR/term.state"
+	kill -TERM "$kp"
+	wait "$kp" || true
+	run "$FLEET" list term
+	echo "$output"
+	[ "${lines[-1]}" = "term: 0 alive, 5 dead; keeper not running" ]
+	[ "$(grep -c 'status 143 (SIGTERM, or exit 143); log: tincan-run: guest ended by the host.s SIGTERM' <<< "$output")" -eq 5 ]
+	run "$FLEET" stop term
+	[ "$status" -eq 0 ]
+	[ ! -e "$FDIR/term" ]
+}
+
 # bad_spec MESSAGE KEY=VALUE...: a spec for fleet "bad" with these lines
 # moved to its end must fail with exactly MESSAGE (SPEC: the spec's path,
 # LINE: its last line), exit 2, and start nothing.
@@ -295,7 +319,7 @@ bad_spec() {
 		image="$B/apps/hello.tc"
 	bad_spec "image /nonexistent.tc: no such file" image=/nonexistent.tc
 	bad_spec "SPEC:LINE: expected key=value, got 'count 5'" "count 5"
-	bad_spec "SPEC:LINE: unknown key 'colour' (keys: name instance count image bridge per_bridge net first gateway mem args options logdir netns grace isolated wave)" colour=blue
+	bad_spec "SPEC:LINE: unknown key 'colour' (keys: name instance count image bridge per_bridge net first gateway mem args options logdir netns grace isolated wave ready)" colour=blue
 	bad_spec "SPEC:LINE: count=ten: expected 1 to 65536" count=ten
 	bad_spec "SPEC:LINE: net=10.91.0.7/24: host bits are set (the subnet is 10.91.0.0/24)" net=10.91.0.7/24
 	bad_spec "SPEC:LINE: options: --ip is set by the fleet (see the spec's keys)" "options=--stats --ip=1.2.3.4/8"
