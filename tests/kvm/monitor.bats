@@ -329,6 +329,9 @@ Boot IMAGE (a program linked by tincan-cc) as a KVM guest; ARGS become its argv[
   --jail=ns|off  ns: new namespaces and an empty root too; off: no jail, only seccomp
   --net=[NAME:]TAP      attach an existing tap device to the image's net device NAME
                         (NAME may be left out when the image declares one)
+  --net=[NAME:]bridge:BR[,tap=TAP][,isolated]  make a tap (TAP, or tc0, tc1 ...) on bridge
+                        BR for NAME, gone when the run ends; isolated: a port that
+                        exchanges no frames with the bridge's other isolated ports
   --net-mac=[NAME:]MAC  the guest's MAC (default: random, locally administered)
   --ip=ADDR/PREFIX      the guest's IPv4 address on its first net device (default: DHCP)
   --gw=ADDR             its default gateway
@@ -341,6 +344,7 @@ Boot IMAGE (a program linked by tincan-cc) as a KVM guest; ARGS become its argv[
                         share the host directory HOST at GUEST (default: its own path),
                         read-only with :ro; nothing outside it is reachable (repeatable)
   --cwd=PATH            the guest's working directory (default /)
+  --ready-fd=N          write one byte to fd N when the guest first waits (set up, idle)
   --help       show this help
   --version    show the version
 
