@@ -37,6 +37,7 @@ setup_file() {
 		args=-p 7
 		grace=0
 		isolated=yes
+		wave=32
 		netns=$NS
 		logdir=$LOGS
 	EOF
