@@ -288,6 +288,22 @@ sweep() { ip netns exec "$NS" "$B/tests/netclient" sweep 7 1000 < "$BATS_FILE_TM
 	[ ! -e "$FDIR/term" ]
 }
 
+@test "guests that exit before they are ready: start exits 1, list says how each ended" {
+	local spec=$BATS_TEST_TMPDIR/fail.spec
+	sed -e "s/^name=.*/name=fail/" -e "s/^count=.*/count=3/" -e "s/^first=.*/first=220/" -e "s/^args=.*/args=-p 0/" \
+		-e "/^wave=/d" "$SPEC" > "$spec"
+	run "$FLEET" start "$spec"
+	echo "$output"
+	[ "$status" -eq 1 ]
+	[[ $output == "tincan-fleet: fail: started 3 guests in "*" s, 0 ready after "*" s; keeper "* ]]
+	run "$FLEET" list fail
+	echo "$output"
+	[ "$(grep -c ' dead .*exit 2; log: usage: udpecho \[-p PORT\]$' <<< "$output")" -eq 3 ]
+	run "$FLEET" stop fail
+	[ "$status" -eq 0 ]
+	[ ! -e "$FDIR/fail" ]
+}
+
 # bad_spec MESSAGE KEY=VALUE...: a spec for fleet "bad" with these lines
 # moved to its end must fail with exactly MESSAGE (SPEC: the spec's path,
 # LINE: its last line), exit 2, and start nothing.
