@@ -42,12 +42,26 @@ $(B)/bin/tincan-binfmt: | $(B)/bin/tincan-run
 	$(Q)ln -sfn tincan-run $@
 
 PLAT_HOST := $(B)/bin/tincan-run $(B)/bin/tincan-binfmt
+
+# tincan-fleet (a bash script) starts, lists and stops fleets of guests;
+# systemd units for guests, bridges and fleets beside it (docs/fleet.md).
+$(B)/bin/tincan-fleet: platforms/kvm/fleet/tincan-fleet
+	$(Q)mkdir -p $(@D)
+	$(Q)cp $< $@
+PLAT_HOST += $(B)/bin/tincan-fleet
+FLEET_UNITS := tincan@.service tincan-bridge@.service tincan-fleet@.service
 PLAT_LIB := $(T)/kvm/runpath.o
 
 # make install: the monitor, and runpath.o compiled for the prefix.
 define PLAT_INSTALL
 	$(Q)install -m 755 $(B)/bin/tincan-run $(DESTDIR)$(abspath $(PREFIX))/bin/
 	$(Q)ln -sfn tincan-run $(DESTDIR)$(abspath $(PREFIX))/bin/tincan-binfmt
+	$(Q)install -m 755 platforms/kvm/fleet/tincan-fleet $(DESTDIR)$(abspath $(PREFIX))/bin/
+	$(Q)install -d $(DESTDIR)$(abspath $(PREFIX))/lib/systemd/system $(DESTDIR)$(abspath $(PREFIX))/share/tincan/examples
+	$(Q)for u in $(FLEET_UNITS); do sed 's|/usr/local/bin/|$(abspath $(PREFIX))/bin/|' platforms/kvm/fleet/$$u \
+		> $(DESTDIR)$(abspath $(PREFIX))/lib/systemd/system/$$u; done
+	$(Q)install -m 644 platforms/kvm/fleet/guest.conf platforms/kvm/fleet/bridge.conf platforms/kvm/fleet/example.fleet \
+		$(DESTDIR)$(abspath $(PREFIX))/share/tincan/examples/
 	$(Q)toolchain/binfmt.sh line $(abspath $(PREFIX))/bin/tincan-binfmt > $(DESTDIR)$(abspath $(PREFIX))/lib/tincan/binfmt.conf
 	$(Q)if [ "$(BINFMT)" = 1 ] && [ -z "$(DESTDIR)" ] && [ "$$(id -u)" = 0 ]; then \
 		if toolchain/binfmt.sh register $(abspath $(PREFIX))/bin/tincan-binfmt; then \

@@ -18,7 +18,7 @@ setup() { need_kvm; }
 	[ "$walks" -le 16 ]
 }
 
-@test "boot: no heap in the monitor (symbols in a static buffer), registers set once, with the first KVM_RUN" {
+@test "boot: no heap in the monitor (symbols read only by a fault report), registers set once, with the first KVM_RUN" {
 	command -v strace > /dev/null || skip "strace is not installed"
 	run strace -f -e trace=brk,ioctl "$RUN" "$HELLO"
 	echo "$output"

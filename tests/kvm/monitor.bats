@@ -259,6 +259,8 @@ setup() { need_kvm; }
 	[ "$status" -eq 0 ]
 }
 
+# A fault report reads the image's symbols only when it is made (an idle
+# monitor keeps no copy of them), from the file the monitor opened.
 @test "an image file changed or truncated while its guest runs cannot crash the fault report" {
 	cp "$TINY" "$BATS_TEST_TMPDIR/t.tc"
 	"$RUN" "$BATS_TEST_TMPDIR/t.tc" late-fault 500 > "$BATS_TEST_TMPDIR/out" 2>&1 &
@@ -269,7 +271,23 @@ setup() { need_kvm; }
 	wait $pid || st=$?
 	cat "$BATS_TEST_TMPDIR/out"
 	[ "$st" -eq 101 ]
+	grep -q "invalid opcode (ud2) at rip 0x[0-9a-f]* in ? " "$BATS_TEST_TMPDIR/out"
+	grep -q "^  (no symbols: $BATS_TEST_TMPDIR/t.tc changed since it was read)$" "$BATS_TEST_TMPDIR/out"
+}
+
+@test "an image replaced by a new file while its guest runs (a rebuild) still names functions in a fault report" {
+	cp "$TINY" "$BATS_TEST_TMPDIR/t.tc"
+	"$RUN" "$BATS_TEST_TMPDIR/t.tc" late-fault 500 > "$BATS_TEST_TMPDIR/out" 2>&1 &
+	pid=$!
+	sleep 0.2
+	head -c 4096 /dev/urandom > "$BATS_TEST_TMPDIR/new.tc"
+	mv "$BATS_TEST_TMPDIR/new.tc" "$BATS_TEST_TMPDIR/t.tc"
+	st=0
+	wait $pid || st=$?
+	cat "$BATS_TEST_TMPDIR/out"
+	[ "$st" -eq 101 ]
 	grep -q "invalid opcode (ud2) at rip 0x[0-9a-f]* in tiny_main+0x" "$BATS_TEST_TMPDIR/out"
+	! grep -q "no symbols" "$BATS_TEST_TMPDIR/out"
 }
 
 @test "a file-size limit on stdout is an error for the guest, not SIGXFSZ for the monitor" {
@@ -383,11 +401,15 @@ f.seek(0); f.write(d)
 print(chr(d[st[4] + st[5] - 2]), st[4] + st[5] - 1)
 PY
 )
+	# The writer puts the modification time back, so that the report's
+	# check of the file (fault.c) often passes and the names are read.
 	python3 - "$t" "$off" <<'PY' &
 import os, sys, time
 fd = os.open(sys.argv[1], os.O_WRONLY); off = int(sys.argv[2]); end = time.time() + 60
+st = os.stat(sys.argv[1])
 while time.time() < end:
     os.pwrite(fd, b'Z', off); os.pwrite(fd, b'\0', off)
+    os.utime(sys.argv[1], ns=(st.st_atime_ns, st.st_mtime_ns))
 PY
 	writer=$!
 	bad=0
@@ -396,7 +418,9 @@ PY
 		out=$(timeout 20 "$RUN" "$t" ud2 2>&1) || st=$?
 		# The name is read with the table's bound: its last byte (Z or
 		# NUL as the writer left it) at most, never what follows.
-		if [ "$st" -eq 101 ] && [[ ${out%%$'\n'*} != *" in $c+0x"* && ${out%%$'\n'*} != *" in ${c}Z+0x"* ]]; then
+		# Or no name at all, when the report saw the file changed.
+		if [ "$st" -eq 101 ] && [[ ${out%%$'\n'*} != *" in $c+0x"* && ${out%%$'\n'*} != *" in ${c}Z+0x"* &&
+			${out%%$'\n'*} != *" in ? "* ]]; then
 			echo "run $i: ${out%%$'\n'*}"
 			bad=$((bad + 1))
 		fi

@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -51,6 +52,8 @@ enum {
 	SLOT_VCPU, /* a memory slot on the vCPU fd */
 	SLOT_FIXED, /* a memory slot on the VM fd, memory fixed */
 	NOFILE, /* the fd limit */
+	FSTAT_IMAGE, /* fstat on the image file's fd (a fault report checks it) */
+	FSTAT_OTHER, /* fstat on another fd */
 };
 
 static int nofile_seen;
@@ -72,6 +75,9 @@ static int under_filter(int what)
 		f.wr[f.nwr++] = (unsigned)p[1];
 		/* Stand-ins for the vCPU and VM fds: the filter looks at numbers. */
 		int vcpu = open("/dev/null", O_RDONLY), vmfd = open("/dev/null", O_RDONLY);
+		int image = open("/dev/null", O_RDONLY);
+		struct stat sb;
+		f.image = (unsigned)image;
 		sandbox_enter(&f, vcpu, what == SLOT_VM || what == SLOT_VCPU ? vmfd : -1, 9);
 		char c = 'x';
 		struct timespec ts;
@@ -101,6 +107,11 @@ static int under_filter(int what)
 		case SLOT_VCPU: ioctl(vcpu, KVM_SET_USER_MEMORY_REGION, 0); break;
 		case SLOT_FIXED: ioctl(vmfd, KVM_SET_USER_MEMORY_REGION, 0); break;
 		case NOFILE: syscall(SYS_read, p[0], &c, 1); break; /* the parent looks meanwhile */
+		case FSTAT_IMAGE:
+			if (syscall(SYS_fstat, image, &sb) != 0)
+				syscall(SYS_exit_group, 5);
+			break;
+		case FSTAT_OTHER: syscall(SYS_fstat, vcpu, &sb); break;
 		}
 		syscall(SYS_exit_group, 7);
 	}
@@ -197,5 +208,9 @@ int main(void)
 	st = under_filter(NOFILE);
 	ok(WIFEXITED(st) && WEXITSTATUS(st) == 7 && nofile_seen && nofile_max == 9,
 	   "RLIMIT_NOFILE is set, soft %lu and hard %lu (0x%x)", nofile_cur, nofile_max, st);
+	st = under_filter(FSTAT_IMAGE);
+	ok(WIFEXITED(st) && WEXITSTATUS(st) == 7, "fstat on the image file's fd passes (0x%x)", st);
+	st = under_filter(FSTAT_OTHER);
+	ok(WIFSIGNALED(st) && WTERMSIG(st) == SIGSYS, "fstat on another fd kills (0x%x)", st);
 	return done_testing();
 }

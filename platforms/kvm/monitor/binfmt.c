@@ -12,8 +12,8 @@
  * nothing else of the host.  Options cannot be smuggled in: IMAGE and ARGS
  * come after "--".
  */
-#include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -26,9 +26,11 @@ char **binfmt_args(int *argc, char **argv)
 	base = base ? base + 1 : argv[0];
 	if (*argc < 2 || strcmp(base, "tincan-binfmt") != 0)
 		return argv;
-	char **v = malloc(((size_t)*argc + 5) * sizeof *v);
+	/* mmap, not malloc: the monitor links no allocator. */
+	char **v =
+	    mmap(NULL, ((size_t)*argc + 5) * sizeof *v, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	int n = 0;
-	if (!v)
+	if (v == MAP_FAILED)
 		die(TC_STATUS_HOST, "no memory for the arguments");
 	v[n++] = argv[0];
 	/* The system call, not getcwd(): it returns the length, with the NUL. */

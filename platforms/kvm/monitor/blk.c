@@ -80,7 +80,7 @@ static void open_file(struct vm *vm, const char *arg)
 	struct stat st;
 	d->path = path;
 	/* A file nobody may write is a read-only device, even for root. */
-	d->ro = stat(path, &st) == 0 && !(st.st_mode & 0222);
+	d->ro = sys_stat(path, &st) == 0 && !(st.st_mode & 0222);
 	d->fd = open(path, (d->ro ? O_RDONLY : O_RDWR) | O_CLOEXEC);
 	if (d->fd < 0 && (errno == EACCES || errno == EROFS || errno == EPERM)) {
 		d->fd = open(path, O_RDONLY | O_CLOEXEC);

@@ -111,9 +111,9 @@ void host_signals_block(void)
 	host_sigset(&s);
 	if (sigprocmask(SIG_BLOCK, &s, NULL) < 0)
 		die(TC_STATUS_HOST, "host signals: %s", strerror(errno));
-	signal(SIGTERM, SIG_DFL);
-	signal(SIGINT, SIG_DFL);
-	signal(SIGALRM, SIG_DFL);
+	sys_signal(SIGTERM, SIG_DFL);
+	sys_signal(SIGINT, SIG_DFL);
+	sys_signal(SIGALRM, SIG_DFL);
 }
 
 static void host_signals_setup(struct vm *vm)
@@ -321,6 +321,7 @@ void modules_start(struct vm *vm)
 			hc_register(&(*m)->hc[i]);
 	}
 	host_signals_setup(vm);
+	fds.image = (unsigned)vm->image_fd;
 	for (unsigned i = 0; i < fds.nwait; i++)
 		wait_known |= fds.wait[i].ev;
 	wait_known |= EV_SIGS;

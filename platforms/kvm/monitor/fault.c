@@ -32,14 +32,40 @@ static void say(const char *fmt, ...)
 	}
 }
 
+/* Symbols come from the image file, read here, not kept from the start
+ * (fault reports are rare; an idle run then keeps no copy): only if the file
+ * is still the one that was read (a rebuilt image would name the wrong
+ * functions), only the first SYMS_MAX entries (a report stays quick), each
+ * name cut at SYM_NAME_MAX bytes and made printable ('?' for the rest: a
+ * name must not drive the terminal), read with a bound, never up to a NUL
+ * the file may have lost. */
+#define SYMS_MAX (1u << 20)
+static int image_same(const struct vm *vm)
+{
+	struct stat st;
+	return sys_fstat(vm->image_fd, &st) == 0 && st.st_size == vm->image_st.st_size &&
+	       st.st_mtim.tv_sec == vm->image_st.st_mtim.tv_sec && st.st_mtim.tv_nsec == vm->image_st.st_mtim.tv_nsec;
+}
+
+#define SYM_NAME_MAX 64
 static void where(const struct vm *vm, uint64_t addr, char *out, size_t len)
 {
 	uint64_t off;
-	const char *name = ei_symbolize(&vm->img, addr, &off);
-	if (name)
-		snprintf(out, len, "%s+0x%llx", name, (unsigned long long)off);
-	else
+	struct ei_image img = vm->img;
+	const char *name = NULL;
+	size_t k = 0;
+
+	if (img.nsyms > SYMS_MAX)
+		img.nsyms = SYMS_MAX;
+	if (image_same(vm))
+		name = ei_symbolize(&img, addr, &off);
+	if (!name) {
 		snprintf(out, len, "?");
+		return;
+	}
+	for (size_t room = (size_t)(img.strtab + img.strsz - name); k < SYM_NAME_MAX && k < room && name[k]; k++)
+		out[k] = name[k] > 0x20 && name[k] < 0x7f ? name[k] : '?';
+	snprintf(out + k, len - k, "+0x%llx", (unsigned long long)off);
 }
 
 /* The walker reads guest words only through the checked translation. */
@@ -71,6 +97,8 @@ static void backtrace(const struct vm *vm, const struct kvm_regs *r)
 		if (f[i].repeats)
 			say("    ... the frame above %llu more times\n", (unsigned long long)f[i].repeats);
 	}
+	if (!image_same(vm))
+		say("  (no symbols: %s changed since it was read)\n", vm->image_path);
 }
 
 static void regs(const struct vm *vm, struct kvm_regs *r, struct kvm_sregs *s)

@@ -49,82 +49,36 @@ static void on_sigbus(int sig)
 	_exit(TC_STATUS_IMAGE);
 }
 
-/* What a fault report keeps of the symbol table, copied out of the file
- * mapping, which then goes (the file may change later): function symbols
- * only, at most SYMS_MAX of them, each name cut at SYM_NAME_MAX bytes and
- * made printable ('?' for the rest: a name must not drive the terminal),
- * so an image with a huge table costs at most ~6 MiB, not twice its size.
- * Names are read with a bound, never up to a NUL the file may have lost. */
-#define SYMS_MAX 65536
-#define SYM_NAME_MAX 64
-/* A small image's symbols fit here: no heap to set up at boot (the first
- * malloc's brk() cost ~15 us). */
-#define SYMS_SMALL 1024
-static Elf64_Sym syms_small[SYMS_SMALL + (SYMS_SMALL * (SYM_NAME_MAX + 1)) / sizeof(Elf64_Sym) + 1];
-
-static void keep_symbols(struct ei_image *img, const uint8_t *file, size_t size)
-{
-	size_t max = img->nsyms < SYMS_MAX ? img->nsyms : SYMS_MAX;
-	Elf64_Sym *keep = max <= SYMS_SMALL ? syms_small : malloc(max * (sizeof *keep + SYM_NAME_MAX + 1));
-	char *names = (char *)(keep + max), *at = names;
-	size_t n = 0;
-	if (!keep)
-		die(TC_STATUS_HOST, "no memory for the image's symbols");
-	for (size_t i = 0; i < img->nsyms && n < max; i++) {
-		Elf64_Sym s;
-		memcpy(&s, img->syms + i * sizeof s, sizeof s);
-		if (ELF64_ST_TYPE(s.st_info) != STT_FUNC || s.st_name >= img->strsz)
-			continue;
-		const char *name = img->strtab + s.st_name;
-		size_t room = img->strsz - s.st_name;
-		s.st_name = (Elf64_Word)(at - names);
-		for (size_t k = 0; k < SYM_NAME_MAX && k < room && name[k]; k++)
-			*at++ = name[k] > 0x20 && name[k] < 0x7f ? name[k] : '?';
-		*at++ = '\0';
-		keep[n++] = s;
-	}
-	img->syms = (const uint8_t *)keep;
-	img->nsyms = n;
-	img->strtab = names;
-	img->strsz = (size_t)(at - names);
-	img->file = NULL;
-	if (size)
-		munmap((void *)(uintptr_t)file, size);
-	signal(SIGBUS, SIG_DFL);
-}
-
-/* The image file, open until its segments are in guest memory. */
-static int image_fd = -1;
-
-static const uint8_t *map_image(const char *path, size_t *size)
+/* The image file stays open and mapped for the whole run: a fault report
+ * reads its symbols from there (fault.c), and only then, so an idle run
+ * keeps no copy of them.  st is what the file was when it was read. */
+static const uint8_t *map_image(struct vm *vm, const char *path, size_t *size)
 {
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	struct stat st;
+	struct stat *st = &vm->image_st;
 
 	if (fd < 0)
 		die(errno == ENOENT || errno == EACCES ? TC_STATUS_IMAGE : TC_STATUS_HOST, "%s: %s", path,
 		    strerror(errno));
-	if (sys_fstat(fd, &st) < 0)
+	if (sys_fstat(fd, st) < 0)
 		die(TC_STATUS_HOST, "%s: %s", path, strerror(errno));
-	if (!S_ISREG(st.st_mode))
+	if (!S_ISREG(st->st_mode))
 		die(TC_STATUS_IMAGE, "%s: not a regular file", path);
-	*size = (size_t)st.st_size;
-	if (st.st_size == 0) {
-		close(fd);
+	*size = (size_t)st->st_size;
+	if (st->st_size == 0)
 		return (const uint8_t *)"";
-	}
-	if (st.st_size > IMAGE_MAX)
-		die(TC_STATUS_IMAGE, "%s: %lld bytes is larger than any image (%llu MiB)", path, (long long)st.st_size,
+	if (st->st_size > IMAGE_MAX)
+		die(TC_STATUS_IMAGE, "%s: %lld bytes is larger than any image (%llu MiB)", path, (long long)st->st_size,
 		    (unsigned long long)(IMAGE_MAX >> 20));
 	/* A file mapping is the cheapest way in (reading it all costs ~40 us of
 	 * boot).  If the file shrinks under us, touching the mapping raises
-	 * SIGBUS: say what happened instead of dying of it.  Nothing reads the
-	 * mapping once the guest runs (see keep_symbols). */
-	signal(SIGBUS, on_sigbus);
+	 * SIGBUS: say what happened instead of dying of it (fault.c checks
+	 * the file before it reads symbols, so a report meets none). */
+	sys_signal(SIGBUS, on_sigbus);
 	void *p = mmap(NULL, *size, PROT_READ, MAP_PRIVATE, fd, 0);
 	if (p == MAP_FAILED)
 		die(TC_STATUS_HOST, "%s: cannot map: %s", path, strerror(errno));
-	image_fd = fd;
+	vm->image_fd = fd;
 	return p;
 }
 
@@ -172,15 +126,16 @@ static void load_segments(struct vm *vm)
 			 * segment is read-only in its page tables) would be its
 			 * own copy.  The partial last page is copied, so what
 			 * follows the segment in the file never shows. */
-			if (mmap(vm->mem + s->vaddr, whole, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_FIXED, image_fd,
-				 (off_t)s->offset) == MAP_FAILED)
+			if (mmap(vm->mem + s->vaddr, whole, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_FIXED,
+				 vm->image_fd, (off_t)s->offset) == MAP_FAILED)
 				die(TC_STATUS_HOST, "%s: cannot map a segment: %s", vm->image_path, strerror(errno));
 			done = whole;
 		}
 		memcpy(vm->mem + s->vaddr + done, vm->img.file + s->offset + done, s->filesz - done);
 	}
-	close(image_fd);
-	image_fd = -1;
+	/* The pages read so far are the page cache's: let them go from our
+	 * page tables (a fault report maps back what it reads). */
+	madvise((void *)(uintptr_t)vm->img.file, vm->image_size, MADV_DONTNEED);
 }
 
 int main(int argc, char **argv)
@@ -219,12 +174,12 @@ int main(int argc, char **argv)
 	vm.net_rate = o.rate[1];
 	/* A closed pipe or a full file-size limit must show up as an error to
 	 * the guest, not kill us. */
-	signal(SIGPIPE, SIG_IGN);
-	signal(SIGXFSZ, SIG_IGN);
+	sys_signal(SIGPIPE, SIG_IGN);
+	sys_signal(SIGXFSZ, SIG_IGN);
 
 	size_t size;
 	sigbus_path = o.image;
-	const uint8_t *file = map_image(o.image, &size);
+	const uint8_t *file = map_image(&vm, o.image, &size);
 	struct tc_boot_info bi = { 0 };
 	vm_open(&vm);
 	modules_open(&vm, &bi);
@@ -286,8 +241,8 @@ int main(int argc, char **argv)
 	vm_create(&vm);
 	if (layout_build_tables(&vm.lay, vm.mem, err, sizeof err) < 0)
 		die(TC_STATUS_IMAGE, "%s: %s", o.image, err);
+	vm.image_size = size;
 	load_segments(&vm);
-	keep_symbols(&vm.img, file, size);
 
 	/* Boot info, then argv and envp arrays, then their strings. */
 	uint64_t at = vm.lay.info, cursor = at + sizeof(struct tc_boot_info);

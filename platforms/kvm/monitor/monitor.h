@@ -24,6 +24,14 @@ static inline int sys_fcntl(int fd, int cmd, int arg)
 {
 	return (int)syscall(SYS_fcntl, fd, cmd, arg);
 }
+/* stat and signal likewise: musl's stat goes through fstatat's fallbacks,
+ * its signal through sigaction's locks and signal masks for threads the
+ * monitor does not have (~1.6 KiB in all). */
+static inline int sys_stat(const char *path, struct stat *st)
+{
+	return (int)syscall(SYS_stat, path, st);
+}
+void sys_signal(int sig, void (*handler)(int));
 
 /* A token bucket: rate tokens a second (0: no limit), at most a second's. */
 struct bucket {
@@ -52,6 +60,9 @@ struct vm {
 	int share_fd; /* the first --dir's fd + 1; 0: none */
 	uint64_t write_max; /* the largest --block file: the jail's RLIMIT_FSIZE */
 	int jail; /* --jail: JAIL_* (options.h) */
+	int image_fd; /* open and mapped (img.file) for the whole run */
+	size_t image_size;
+	struct stat image_st; /* the image as it was read: fault.c checks it */
 };
 
 /* Messages: one line to stderr, prefixed "tincan-run: " (and after a

@@ -1,7 +1,8 @@
 /*
  * The sandbox the monitor runs guest code in.  After set-up, the monitor
  * needs only: KVM_RUN and register reads on the vCPU's fd (and, when guest
- * memory may grow, KVM_SET_USER_MEMORY_REGION on the VM's),
+ * memory may grow, KVM_SET_USER_MEMORY_REGION on the VM's), fstat on the
+ * image file's fd (a fault report reads symbols from it if it is unchanged),
  * madvise(MADV_DONTNEED) (guard pages, guard.c), reads and writes on
  * the fds its modules name (console, tap devices; positioned reads and
  * writes and fdatasync only if a module asks: a disk image), ppoll, clocks, exit,
@@ -114,8 +115,8 @@ static void allow_dirs(const struct mod_fds *f)
 {
 	/* pread64 and pwrite64 are in sandbox_enter's block shared with
 	 * block devices. */
-	static const short fd0[] = { SYS_fstat,	    SYS_getdents64, SYS_lseek,	  SYS_close,	  SYS_fsync,
-				     SYS_ftruncate, SYS_mkdirat,    SYS_unlinkat, SYS_readlinkat, SYS_utimensat };
+	static const short fd0[] = { SYS_getdents64, SYS_lseek,	   SYS_close,	   SYS_fsync,	 SYS_ftruncate,
+				     SYS_mkdirat,    SYS_unlinkat, SYS_readlinkat, SYS_utimensat };
 	allow_if(SYS_openat2, 0, f->dir, f->ndir);
 	for (unsigned i = 0; i < sizeof fd0 / sizeof fd0[0]; i++)
 		allow_range(fd0[i], 0, -1, f->dyn_lo, f->dyn_hi);
@@ -174,6 +175,9 @@ unsigned sandbox_filter(const struct mod_fds *f, int vcpu, int vmfd, const struc
 	}
 	if (f->npio)
 		allow_if(SYS_fdatasync, 0, f->pio, f->npio);
+	/* fstat: the image file's fd (fault.c: has it changed?) and
+	 * directories' files. */
+	allow_if_in(SYS_fstat, 0, &f->image, 1, lo, hi);
 	if (f->ndir)
 		allow_dirs(f);
 	allow_if(SYS_madvise, 2, (const unsigned[]){ MADV_DONTNEED }, 1); /* a guard page (guard.c) */

@@ -10,7 +10,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/sockios.h>
 #include <sys/ioctl.h>
+#include <sys/socket.h>
 #include <sys/random.h>
 #include <unistd.h>
 
@@ -86,33 +88,126 @@ static int parse_mac(const char *s, uint8_t mac[6])
  * same for every tap. */
 static unsigned offload;
 
+/* TUNSETIFF on a new /dev/net/tun fd (creating the tap if ifr names none),
+ * then the offloads: the fd, or -1 with errno set. */
+static int tun_open(struct ifreq *ifr)
+{
+	int fd = open("/dev/net/tun", O_RDWR | O_NONBLOCK | O_CLOEXEC);
+	if (fd < 0)
+		die(TC_STATUS_HOST, "cannot open /dev/net/tun: %s", strerror(errno));
+	ifr->ifr_flags = IFF_TAP | IFF_NO_PI | IFF_VNET_HDR;
+	if (ioctl(fd, TUNSETIFF, ifr) < 0)
+		return -1;
+	/* Checksums and TCP segmentation left to the host, unless --net-rate
+	 * counts frames: then each frame the guest hands over is one on the
+	 * wire.  A kernel without them: none. */
+	if (ioctl(fd, TUNSETOFFLOAD, offload ? TUN_F_CSUM | TUN_F_TSO4 : 0) < 0)
+		offload = 0;
+	return fd;
+}
+
+/* --net=[NAME:]TAP: an existing tap. */
 static int open_tap(const char *name)
 {
-	struct ifreq ifr;
+	struct ifreq ifr = { 0 };
 	int fd;
 
 	/* TUNSETIFF would create a missing tap: check first, so a typo is an error. */
 	if (if_nametoindex(name) == 0)
 		die(TC_STATUS_USAGE, "tap device '%s' does not exist (create it with: ip tuntap add %s mode tap)", name,
 		    name);
-	fd = open("/dev/net/tun", O_RDWR | O_NONBLOCK | O_CLOEXEC);
-	if (fd < 0)
-		die(TC_STATUS_HOST, "cannot open /dev/net/tun: %s", strerror(errno));
-	memset(&ifr, 0, sizeof ifr);
-	ifr.ifr_flags = IFF_TAP | IFF_NO_PI | IFF_VNET_HDR;
-	snprintf(ifr.ifr_name, sizeof ifr.ifr_name, "%s", name);
-	if (ioctl(fd, TUNSETIFF, &ifr) < 0) {
+	memcpy(ifr.ifr_name, name, strlen(name));
+	if ((fd = tun_open(&ifr)) < 0) {
 		if (errno == EBUSY)
 			die(TC_STATUS_USAGE, "tap device '%s' is busy (another process has it open)", name);
 		if (errno == EINVAL)
 			die(TC_STATUS_USAGE, "'%s' is not a tap device", name);
 		die(TC_STATUS_HOST, "cannot attach tap device '%s': %s", name, strerror(errno));
 	}
-	/* Checksums and TCP segmentation left to the host, unless --net-rate
-	 * counts frames: then each frame the guest hands over is one on the
-	 * wire.  A kernel without them: none. */
-	if (ioctl(fd, TUNSETOFFLOAD, offload ? TUN_F_CSUM | TUN_F_TSO4 : 0) < 0)
-		offload = 0;
+	return fd;
+}
+
+/* Write "1" to the file fmt names with the tap's name. */
+static int put_one(const char *fmt, const char *tap)
+{
+	char path[112];
+	snprintf(path, sizeof path, fmt, tap);
+	int fd = open(path, O_WRONLY | O_CLOEXEC);
+	return fd < 0 || write(fd, "1", 1) != 1 ? -1 : close(fd);
+}
+
+#define BRIDGE_SYNTAX "expected [NAME:]bridge:BRIDGE[,tap=TAP][,isolated]"
+
+/* --net=[NAME:]bridge:BR[,tap=TAP][,isolated] (s is what follows
+ * "bridge:"): a new tap of the guest's own, named TAP (or tc0, tc1 ... as
+ * the kernel picks), never an existing device.  Not persistent, so it goes
+ * with the monitor's fd however the monitor ends (even SIGKILL), and its
+ * bridge port with it.  Before it is up: a short tx queue (a flooded idle
+ * guest queues little), no IPv6 (the host sends no solicitations into it),
+ * and with isolated a bridge port that exchanges no frames with other
+ * isolated ports (only with the bridge and non-isolated ports).  tap gets
+ * the name. */
+static int new_tap(const char *arg, const char *s, char *tap)
+{
+	struct ifreq ifr = { 0 };
+	char br[IFNAMSIZ];
+	const char *end = strchrnul(s, ',');
+	size_t n = (size_t)(end - s);
+	int fd, sock, isolated = 0;
+
+	if (!n || n >= IFNAMSIZ)
+		die(TC_STATUS_USAGE, "invalid --net=%s: " BRIDGE_SYNTAX, arg);
+	memcpy(br, s, n);
+	br[n] = '\0';
+	while (*end) {
+		s = end + 1;
+		end = strchrnul(s, ',');
+		n = (size_t)(end - s);
+		if (n == 8 && memcmp(s, "isolated", 8) == 0)
+			isolated = 1;
+		else if (n > 4 && memcmp(s, "tap=", 4) == 0 && !*tap && n - 4 < IFNAMSIZ)
+			memcpy(tap, s + 4, n - 4);
+		else if (n > 4 && memcmp(s, "tap=", 4) == 0 && !*tap)
+			die(TC_STATUS_USAGE, "--net=%s: a tap name has at most %d characters", arg, IFNAMSIZ - 1);
+		else
+			die(TC_STATUS_USAGE, "invalid --net=%s: " BRIDGE_SYNTAX, arg);
+	}
+	/* TUNSETIFF would attach to an existing tap: refuse any device of that name. */
+	if (*tap && if_nametoindex(tap))
+		die(TC_STATUS_HOST, "--net=%s: a device named '%s' exists already", arg, tap);
+	memcpy(ifr.ifr_name, *tap ? tap : "tc%d", *tap ? strlen(tap) : 4);
+	if ((fd = tun_open(&ifr)) < 0) {
+		if (errno == EPERM)
+			die(TC_STATUS_HOST, "--net=%s: making a tap needs CAP_NET_ADMIN (run as root)", arg);
+		die(TC_STATUS_HOST, "--net=%s: cannot make tap '%s': %s", arg, ifr.ifr_name, strerror(errno));
+	}
+	memcpy(tap, ifr.ifr_name, IFNAMSIZ);
+	/* One made in between by someone else, persistent, was attached to. */
+	if (ioctl(fd, TUNGETIFF, &ifr) < 0 || (ifr.ifr_flags & IFF_PERSIST))
+		die(TC_STATUS_HOST, "--net=%s: a device named '%s' exists already", arg, tap);
+	if ((sock = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0)) < 0)
+		die(TC_STATUS_HOST, "--net=%s: socket: %s", arg, strerror(errno));
+	ifr.ifr_qlen = 64;
+	if (ioctl(sock, SIOCSIFTXQLEN, &ifr) < 0 || ioctl(sock, SIOCGIFINDEX, &ifr) < 0)
+		die(TC_STATUS_HOST, "--net=%s: tap '%s': %s", arg, tap, strerror(errno));
+	memcpy(ifr.ifr_name, br, IFNAMSIZ);
+	if (ioctl(sock, SIOCBRADDIF, &ifr) < 0) {
+		const char *why = errno == ENODEV			   ? "does not exist"
+				  : errno == EOPNOTSUPP || errno == EINVAL ? "is not a bridge"
+				  : errno == EXFULL			   ? "is full (1023 ports)"
+				  : errno == EPERM ? "cannot take a port without CAP_NET_ADMIN (run as root)"
+						   : strerror(errno);
+		die(TC_STATUS_HOST, "--net=%s: bridge '%s' %s", arg, br, why);
+	}
+	/* No IPv6 on the port: a host without IPv6 has no such file. */
+	if (put_one("/proc/sys/net/ipv6/conf/%s/disable_ipv6", tap) < 0 && errno != ENOENT)
+		die(TC_STATUS_HOST, "--net=%s: cannot turn IPv6 off on '%s': %s", arg, tap, strerror(errno));
+	if (isolated && put_one("/sys/class/net/%s/brport/isolated", tap) < 0)
+		die(TC_STATUS_HOST, "--net=%s: cannot isolate bridge port '%s': %s", arg, tap, strerror(errno));
+	memcpy(ifr.ifr_name, tap, IFNAMSIZ);
+	if (ioctl(sock, SIOCGIFFLAGS, &ifr) < 0 || (ifr.ifr_flags |= IFF_UP, ioctl(sock, SIOCSIFFLAGS, &ifr) < 0))
+		die(TC_STATUS_HOST, "--net=%s: cannot bring '%s' up: %s", arg, tap, strerror(errno));
+	close(sock);
 	return fd;
 }
 
@@ -150,27 +245,32 @@ static const char *only_net(const struct tc_manifest *m)
 	return NULL;
 }
 
-/* The TAP of --net=[NAME:]TAP. */
-static const char *tap_of(const char *arg)
+/* SPEC of --net=[NAME:]SPEC: a tap, or bridge:... ("bridge:" first is
+ * never a NAME: a device called bridge is named as bridge:bridge:BR). */
+static const char *spec_of(const char *arg)
 {
-	const char *colon = strchr(arg, ':');
+	const char *colon = strncmp(arg, "bridge:", 7) ? strchr(arg, ':') : NULL;
 	return colon ? colon + 1 : arg;
 }
 
-/* Before the jail, before the manifest is known: open the taps. */
+/* Before the jail, before the manifest is known: open (or make) the taps. */
 static int tap_fd[TC_NET_DEV_MAX];
+static char tap_name[TC_NET_DEV_MAX][IFNAMSIZ];
 static void open_taps(struct vm *vm, struct tc_boot_info *bi)
 {
 	(void)bi;
 	offload = vm->net_rate ? 0 : TC_NET_OFF_CSUM | TC_NET_OFF_TSO4;
 	for (int i = 0; i < nnet; i++) {
-		const char *tap = tap_of(net_arg[i]);
-		if (!*tap || strlen(tap) >= IFNAMSIZ)
+		const char *spec = spec_of(net_arg[i]);
+		int bridge = strncmp(spec, "bridge:", 7) == 0;
+		if (!bridge && (!*spec || strlen(spec) >= IFNAMSIZ))
 			die(TC_STATUS_USAGE, "invalid tap name in --net=%s", net_arg[i]);
-		for (int j = 0; j < i; j++)
-			if (strcmp(tap, tap_of(net_arg[j])) == 0)
+		if (!bridge)
+			memcpy(tap_name[i], spec, strlen(spec));
+		for (int j = 0; j < i && !bridge; j++)
+			if (strcmp(tap_name[i], tap_name[j]) == 0)
 				die(TC_STATUS_USAGE, "--net=%s: device or tap given twice", net_arg[i]);
-		tap_fd[i] = open_tap(tap);
+		tap_fd[i] = bridge ? new_tap(net_arg[i], spec + 7, tap_name[i]) : open_tap(spec);
 	}
 }
 
@@ -181,8 +281,8 @@ static void configure(struct vm *vm, struct tc_boot_info *bi)
 
 	for (int i = 0; i < nnet; i++) {
 		char name[TC_MFT_DEVNAME_MAX];
-		const char *arg = net_arg[i], *colon = strchr(arg, ':');
-		if (colon) {
+		const char *arg = net_arg[i], *colon = spec_of(arg) - 1;
+		if (colon >= arg) {
 			if ((size_t)(colon - arg) >= sizeof name || colon == arg)
 				die(TC_STATUS_USAGE, "invalid --net=%s: expected NAME:TAP or TAP", arg);
 			memcpy(name, arg, (size_t)(colon - arg));
@@ -202,7 +302,7 @@ static void configure(struct vm *vm, struct tc_boot_info *bi)
 		struct tc_boot_net *bn = &bi->net[net_ndevs];
 		struct net_dev *d = &net_devs[net_ndevs];
 		snprintf(bn->name, sizeof bn->name, "%s", name);
-		snprintf(d->tap, sizeof d->tap, "%s", tap_of(arg));
+		memcpy(d->tap, tap_name[i], IFNAMSIZ);
 		d->fd = tap_fd[i];
 		bn->mtu = 1500;
 		bn->offload = d->offload = offload;
@@ -274,6 +374,9 @@ const struct module tap_module = {
 	.options = options,
 	.usage = "  --net=[NAME:]TAP      attach an existing tap device to the image's net device NAME\n"
 		 "                        (NAME may be left out when the image declares one)\n"
+		 "  --net=[NAME:]bridge:BR[,tap=TAP][,isolated]  make a tap (TAP, or tc0, tc1 ...) on bridge\n"
+		 "                        BR for NAME, gone when the run ends; isolated: a port that\n"
+		 "                        exchanges no frames with the bridge's other isolated ports\n"
 		 "  --net-mac=[NAME:]MAC  the guest's MAC (default: random, locally administered)\n"
 		 "  --ip=ADDR/PREFIX      the guest's IPv4 address on its first net device (default: DHCP)\n"
 		 "  --gw=ADDR             its default gateway\n"

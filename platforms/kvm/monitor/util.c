@@ -1,4 +1,5 @@
 /* Messages and clocks for the monitor. */
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -42,6 +43,15 @@ void die(int status, const char *fmt, ...)
 	vmsg(fmt, ap);
 	va_end(ap);
 	_exit(status);
+}
+
+void sys_signal(int sig, void (*handler)(int))
+{
+	/* The kernel's struct sigaction: handler, flags, restorer, mask.
+	 * x86-64 wants a restorer for a handler; ours never returns (it ends
+	 * the process), so none is ever used. */
+	unsigned long sa[4] = { (unsigned long)handler, 0x04000000 /* SA_RESTORER */, 0, 0 };
+	syscall(SYS_rt_sigaction, sig, sa, NULL, 8);
 }
 
 uint64_t now_ns(int clock)

@@ -1,0 +1,330 @@
+# tincan-fleet (platforms/kvm/fleet, docs/fleet.md): 100 udpecho guests on
+# one bridge, each on its own tap and address, answer a UDP echo; a guest
+# killed with SIGKILL is listed dead; stop --all leaves nothing behind; a bad
+# spec is one line and exit 2; the systemd units verify.  Everything runs in
+# a network namespace of our own (IPv6 off) with a bridge of our own, and
+# teardown kills every recorded pid (start time checked), never by name.
+load ../helpers
+
+FLEET=$B/bin/tincan-fleet
+N=100
+
+setup_file() {
+	export NS=tcft-$$ BR=tcftbr FNAME=f$$ FDIR=$BATS_FILE_TMPDIR/state LOGS=$BATS_FILE_TMPDIR/logs
+	export TINCAN_FLEET_DIR=$FDIR SPEC=$BATS_FILE_TMPDIR/fleet.spec CG=tcft-$$
+	[ "$(id -u)" = 0 ] && [ -c /dev/net/tun ] && [ -e /dev/kvm ] && command -v ip > /dev/null || return 0
+	# Room for 100 guests and the rest of the host (other tests run VMs too).
+	local threads
+	read -r _ _ _ threads _ < /proc/loadavg
+	[ $(($(cat /proc/sys/kernel/pid_max) - ${threads#*/})) -ge $((2 * N + 2048)) ] || return 0
+	ip netns add "$NS" || return 0
+	ip netns exec "$NS" sh -c 'echo 1 > /proc/sys/net/ipv6/conf/all/disable_ipv6 &&
+		echo 1 > /proc/sys/net/ipv6/conf/default/disable_ipv6'
+	ip -n "$NS" link set lo up
+	ip -n "$NS" link add "$BR" type bridge mcast_snooping 0
+	ip -n "$NS" addr add 10.91.0.1/24 dev "$BR"
+	ip -n "$NS" link set "$BR" up
+	cat > "$SPEC" <<-EOF
+		# $N udpecho guests on $BR
+		name=$FNAME
+		count=$N
+		image=$B/apps/udpecho.tc
+		bridge=$BR
+		net=10.91.0.0/24
+		first=10
+		gateway=1
+		mem=4M
+		args=-p 7
+		grace=0
+		isolated=yes
+		netns=$NS
+		logdir=$LOGS
+	EOF
+	# MemAvailable before: two reads 1 s apart within 2 MiB (5 tries).
+	local a b t
+	for t in 1 2 3 4 5; do
+		a=$(avail)
+		sleep 1
+		b=$(avail)
+		[ $((a - b)) -lt 2048 ] && [ $((b - a)) -lt 2048 ] && break
+	done
+	echo "$b" > "$BATS_FILE_TMPDIR/mem0"
+	read -r _ _ _ threads _ < /proc/loadavg
+	echo "${threads#*/}" > "$BATS_FILE_TMPDIR/threads0"
+	# The fleet in memory and pids cgroups of its own (v1, where there):
+	# what it holds is measured apart from the rest of the host, and a
+	# runaway cannot reach pid_max.
+	local c
+	for c in memory pids; do mkdir "/sys/fs/cgroup/$c/$CG" 2> /dev/null; done
+	[ -d "/sys/fs/cgroup/pids/$CG" ] && echo $((2 * N + 32)) > "/sys/fs/cgroup/pids/$CG/pids.max"
+	# The keeper in the foreground, a child of this shell, which reaps it in
+	# teardown_file (PID 1 here may not reap an orphan).
+	date +%s%N > "$BATS_FILE_TMPDIR/t0"
+	(
+		for c in memory pids; do
+			[ -d "/sys/fs/cgroup/$c/$CG" ] && echo "$BASHPID" > "/sys/fs/cgroup/$c/$CG/cgroup.procs"
+		done
+		exec "$FLEET" start --foreground "$SPEC"
+	) > "$BATS_FILE_TMPDIR/start.out" 2>&1 3>&- &
+	echo $! > "$BATS_FILE_TMPDIR/keeper"
+}
+
+# MemAvailable + AnonPages, KiB: the fleet's kernel memory (KVM, taps,
+# page tables, stacks) and its processes' pages are in MemAvailable, and the
+# other processes' own (others run builds and VMs here) do not move the sum.
+avail() { awk '/^(MemAvailable|AnonPages):/ { s += $2 } END { print s }' /proc/meminfo; }
+
+# kill -KILL PID if it is still the process started at START.
+kill_same() {
+	local l
+	{ read -r l < "/proc/$1/stat"; } 2> /dev/null || return 0
+	set -- "$1" "$2" ${l##*) }
+	[ "${21}" = "$2" ] && kill -KILL "$1" 2> /dev/null
+	return 0
+}
+
+teardown_file() {
+	local f idx name pid start rest
+	for f in "$FDIR"/*/state "$BATS_FILE_TMPDIR/state.copy"; do
+		[ -f "$f" ] || continue
+		while IFS=$'\t' read -r idx name pid start rest; do kill_same "$pid" "$start"; done < "$f"
+	done
+	for f in "$FDIR"/*/keeper.pid; do
+		read -r pid start < "$f" && kill_same "$pid" "$start"
+	done
+	[ -f "$BATS_FILE_TMPDIR/keeper" ] && wait "$(cat "$BATS_FILE_TMPDIR/keeper")" 2> /dev/null
+	ip netns del "$NS" 2> /dev/null || true
+	local c t
+	for c in memory pids; do
+		for t in 1 2 3 4 5; do
+			[ -d "/sys/fs/cgroup/$c/$CG" ] && ! rmdir "/sys/fs/cgroup/$c/$CG" 2> /dev/null && sleep 0.2
+		done
+	done
+	return 0
+}
+
+setup() {
+	need_kvm
+	[ "$(id -u)" = 0 ] || skip "fleets need root (taps, network namespaces)"
+	[ -c /dev/net/tun ] || skip "/dev/net/tun is missing"
+	ip netns list | grep -q "^$NS" || skip "no network namespace (or fewer than $((2 * N + 2048)) free tasks)"
+}
+
+# The guests' addresses, from the state file.
+addrs() { cut -f5 "$FDIR/$FNAME/state"; }
+sweep() { ip netns exec "$NS" "$B/tests/netclient" sweep 7 1000 < "$BATS_FILE_TMPDIR/addrs"; }
+
+@test "100 guests start, each answers UDP echo on its own address" {
+	local t
+	for t in $(seq 600); do
+		grep -q 'started' "$BATS_FILE_TMPDIR/start.out" && break
+		kill -0 "$(cat "$BATS_FILE_TMPDIR/keeper")" 2> /dev/null || break
+		sleep 0.1
+	done
+	cat "$BATS_FILE_TMPDIR/start.out"
+	grep -q "started $N guests in" "$BATS_FILE_TMPDIR/start.out"
+	[ "$(wc -l < "$FDIR/$FNAME/state")" -eq "$N" ]
+	addrs > "$BATS_FILE_TMPDIR/addrs"
+	[ "$(sort -u "$BATS_FILE_TMPDIR/addrs" | wc -l)" -eq "$N" ]
+	[ "$(cut -f6 "$FDIR/$FNAME/state" | sort -u | wc -l)" -eq "$N" ]
+	# Each its own tap on the bridge.
+	[ "$(ip -n "$NS" -o link show master "$BR" | grep -c " $FNAME-[0-9]*:")" -eq "$N" ]
+	# All answer (a guest still booting is asked again, for 60 s at most).
+	for t in $(seq 60); do
+		run sweep
+		[ "$status" -eq 0 ] && break
+	done
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[ "${lines[0]}" = "sweep: $N of $N answered" ]
+	local t0
+	t0=$(cat "$BATS_FILE_TMPDIR/t0")
+	awk -v n="$N" -v ns=$(($(date +%s%N) - t0)) \
+		'BEGIN { printf "# %d guests answering %.2f s after start: %.0f/s\n", n, ns / 1e9, n / (ns / 1e9) }' >&3
+	# The host never ARPs for them: a static neighbour each.
+	[ "$(ip -n "$NS" -4 neigh show dev "$BR" nud permanent | grep -c '02:7c:0a:5b:00:')" -eq "$N" ]
+	run "$FLEET" list "$FNAME"
+	[ "$status" -eq 0 ]
+	[ "${lines[-1]}" = "$FNAME: $N alive, 0 dead; keeper $(cat "$BATS_FILE_TMPDIR/keeper") running" ]
+	run "$FLEET" list
+	[[ ${lines[1]} =~ ^$FNAME\ +$N\ +$N\  ]]
+}
+
+@test "a running fleet's name is refused: one line, exit 2" {
+	[ -f "$FDIR/$FNAME/started" ] || skip "the fleet did not start"
+	run "$FLEET" start "$SPEC"
+	[ "$status" -eq 2 ]
+	[ "$output" = "tincan-fleet: fleet '$FNAME' is already running (keeper $(cat "$BATS_FILE_TMPDIR/keeper")): tincan-fleet stop $FNAME first" ]
+}
+
+@test "a guest killed with SIGKILL is listed dead, the rest alive" {
+	[ -f "$FDIR/$FNAME/started" ] || skip "the fleet did not start"
+	local pid t
+	pid=$(awk -F'\t' '$1 == 42 { print $3 }' "$FDIR/$FNAME/state")
+	kill -KILL "$pid"
+	for t in $(seq 50); do
+		run "$FLEET" list "$FNAME"
+		[[ ${lines[-1]} == *"$((N - 1)) alive, 1 dead"* && $output == *"status 137"* ]] && break
+		sleep 0.1
+	done
+	echo "$output"
+	[[ ${lines[-1]} == "$FNAME: $((N - 1)) alive, 1 dead; keeper "*" running" ]]
+	local dead
+	dead=$(grep ' dead ' <<< "$output")
+	echo "dead: $dead"
+	[[ $dead == "42 "*" $pid "*"10.91.0.52 "*"02:7c:0a:5b:00:34 $FNAME-42 "*"status 137 (SIGKILL, or exit 137); log: udpecho: listening on UDP port 7" ]]
+	# The keeper reaped it and recorded how it ended; its tap went with it.
+	grep -qx "$pid 137" "$FDIR/$FNAME/exits"
+	! ip -n "$NS" -o link show "$FNAME-42" 2> /dev/null
+	[ "$(ps -o stat= -p "$pid")" = "" ]
+}
+
+@test "stop --all leaves nothing: processes, taps, tun fds, neighbours, keeper, state, memory" {
+	[ -f "$FDIR/$FNAME/started" ] || skip "the fleet did not start"
+	cp "$FDIR/$FNAME/state" "$BATS_FILE_TMPDIR/state.copy"
+	local t0 t1
+	t0=$(date +%s%N)
+	run "$FLEET" stop --all
+	t1=$(date +%s%N)
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[[ $output == "tincan-fleet: $FNAME: stopped $N guests in "*"; no process, tap, neighbour, keeper or state left" ]]
+	awk -v n="$N" -v ns=$((t1 - t0)) 'BEGIN { printf "# stop --all of %d guests: %.2f s\n", n, ns / 1e9 }' >&3
+	# Checked again here, not only by the tool: no tap in the namespace...
+	[ "$(ip -n "$NS" -o link show | grep -c " $FNAME-")" -eq 0 ]
+	# ...no recorded pid alive (start time checked)...
+	local idx name pid start rest l
+	while IFS=$'\t' read -r idx name pid start rest; do
+		if { read -r l < "/proc/$pid/stat"; } 2> /dev/null; then
+			set -- ${l##*) }
+			[ "${20}" != "$start" ] || { echo "guest $idx (pid $pid) is left"; false; }
+		fi
+	done < "$BATS_FILE_TMPDIR/state.copy"
+	# ...no open /dev/net/tun attached to one of its taps...
+	local f
+	for f in $(find /proc/[0-9]*/fd -lname /dev/net/tun 2> /dev/null); do
+		! grep -qs "^iff:[[:space:]]*$FNAME-" "${f/\/fd\//\/fdinfo\/}" || { echo "$f is one of ours"; false; }
+	done
+	# ...no static neighbour, no state; the keeper has exited.
+	[ "$(ip -n "$NS" -4 neigh show nud permanent | grep -c '02:7c:0a:5b:00:')" -eq 0 ]
+	[ ! -e "$FDIR/$FNAME" ]
+	[[ $(ps -o stat= -p "$(cat "$BATS_FILE_TMPDIR/keeper")") == "" || $(ps -o stat= -p "$(cat "$BATS_FILE_TMPDIR/keeper")") == Z* ]]
+	# The fleet's memory cgroup holds no more than its log files' pages.
+	local mc=/sys/fs/cgroup/memory/$CG u peak
+	if [ -f "$mc/memory.usage_in_bytes" ]; then
+		for t in $(seq 20); do
+			u=$(cat "$mc/memory.usage_in_bytes")
+			[ "$u" -le $((2 << 20)) ] && break
+			sleep 0.5
+		done
+		peak=$(cat "$mc/memory.max_usage_in_bytes")
+		echo "fleet cgroup: $u bytes after stop, peak $peak"
+		awk -v p="$peak" -v n="$N" 'BEGIN { printf "# fleet cgroup peak: %.0f KiB per guest\n", p / n / 1024 }' >&3
+		[ "$u" -le $((2 << 20)) ]
+	fi
+}
+
+@test "after stop --all, MemAvailable (+ AnonPages) is back within 8 MiB of before" {
+	[ -f "$BATS_FILE_TMPDIR/state.copy" ] || skip "the fleet did not start"
+	local m0 m t threads
+	m0=$(cat "$BATS_FILE_TMPDIR/mem0")
+	for t in $(seq 20); do
+		m=$(avail)
+		[ $((m0 - m)) -le 8192 ] && break
+		sleep 0.5
+	done
+	echo "MemAvailable + AnonPages: $m0 KiB before, $m KiB after"
+	# Other work on the host moves MemAvailable too: when the host's task
+	# count moved meanwhile, the figures are not comparable.
+	read -r _ _ _ threads _ < /proc/loadavg
+	threads=$((${threads#*/} - $(cat "$BATS_FILE_TMPDIR/threads0")))
+	if [ $((m0 - m)) -gt 8192 ] && [ "${threads#-}" -gt 16 ]; then
+		skip "the host's other work changed its task count by $threads meanwhile: MemAvailable moved by $(((m0 - m) >> 10)) MiB"
+	fi
+	[ $((m0 - m)) -le 8192 ]
+}
+
+# bad_spec MESSAGE KEY=VALUE...: a spec for fleet "bad" with these lines
+# moved to its end must fail with exactly MESSAGE (SPEC: the spec's path,
+# LINE: its last line), exit 2, and start nothing.
+bad_spec() {
+	local want=$1 spec=$BATS_TEST_TMPDIR/bad.spec kv
+	shift
+	sed -e "s/^name=.*/name=bad/" -e "/^logdir=/d" "$SPEC" > "$spec"
+	echo "logdir=$BATS_TEST_TMPDIR/logs" >> "$spec"
+	for kv in "$@"; do
+		grep -q "^${kv%%=*}=" "$spec" && sed -i "/^${kv%%=*}=/d" "$spec"
+		echo "$kv" >> "$spec"
+	done
+	local links
+	links=$(ip -n "$NS" -o link show | wc -l)
+	run "$FLEET" start "$spec"
+	echo "$output"
+	[ "$status" -eq 2 ]
+	[ "${#lines[@]}" -eq 1 ]
+	want=${want//SPEC/$spec}
+	[ "$output" = "tincan-fleet: ${want//LINE/$(wc -l < "$spec")}" ]
+	[ ! -e "$FDIR/bad" ]
+	[ "$(ip -n "$NS" -o link show | wc -l)" -eq "$links" ]
+	! ip -n "$NS" -o link show | grep -q ' bad-'
+}
+
+@test "bad specs: one clear line each, exit 2, nothing started" {
+	bad_spec "net=10.91.0.0/24 holds 245 guests per bridge from host .10 on, but 300 are needed there" count=300
+	bad_spec "bridge 'nosuchbr' does not exist in netns $NS (ip link add nosuchbr type bridge)" bridge=nosuchbr
+	bad_spec "image $B/apps/hello.tc declares no net device (tincan-mkimage --print shows its manifest; tincan-mkimage --net=net0 IMAGE adds one)" \
+		image="$B/apps/hello.tc"
+	bad_spec "image /nonexistent.tc: no such file" image=/nonexistent.tc
+	bad_spec "SPEC:LINE: expected key=value, got 'count 5'" "count 5"
+	bad_spec "SPEC:LINE: unknown key 'colour' (keys: name instance count image bridge per_bridge net first gateway mem args options logdir netns grace isolated wave)" colour=blue
+	bad_spec "SPEC:LINE: count=ten: expected 1 to 65536" count=ten
+	bad_spec "SPEC:LINE: net=10.91.0.7/24: host bits are set (the subnet is 10.91.0.0/24)" net=10.91.0.7/24
+	bad_spec "SPEC:LINE: options: --ip is set by the fleet (see the spec's keys)" "options=--stats --ip=1.2.3.4/8"
+	bad_spec "SPEC:LINE: name=Bad_1: expected 1-9 lowercase letters or digits (taps are NAME-INDEX)" name=Bad_1
+	bad_spec "count=2000 guests on one bridge: a Linux bridge holds 1,023 ports (use bridge=NAME%d and per_bridge=)" count=2000 net=10.91.0.0/16
+	bad_spec "gateway=12 is among the guests' addresses (host .10 to .109)" gateway=12
+	bad_spec "netns 'nosuchns$$' does not exist (ip netns add nosuchns$$)" netns=nosuchns$$
+	# Headroom: 20,000 guests are 40,000 tasks, over pid_max (32,768 here;
+	# the line names what is in use), and memory when each counts 1 TiB.
+	run "$FLEET" start <(sed -e "s/^name=.*/name=bad/" -e "s/^count=.*/count=20000/" -e "s|^bridge=.*|bridge=tcftbr%d|" \
+		-e "s|^net=.*|net=10.0.0.0/8|" "$SPEC")
+	[ "$status" -eq 2 ]
+	[[ $output == "tincan-fleet: not enough free tasks: 20000 guests need 40000 + 1024 kept free, but "*" of "*" are in use" ]]
+	TINCAN_FLEET_GUEST_KIB=$((1 << 30)) run "$FLEET" start <(sed -e "s/^name=.*/name=bad/" "$SPEC")
+	[ "$status" -eq 2 ]
+	[[ $output == "tincan-fleet: not enough memory: $N guests need ~$((N << 20)) MiB + 256 MiB kept free, MemAvailable is "*" MiB" ]]
+	[ ! -e "$FDIR/bad" ]
+}
+
+@test "stop and list of a fleet that does not exist: one line, exit 1" {
+	run "$FLEET" stop nosuch
+	[ "$status" -eq 1 ]
+	[ "$output" = "tincan-fleet: no fleet 'nosuch' (in $FDIR)" ]
+	run "$FLEET" list nosuch
+	[ "$status" -eq 1 ]
+	run "$FLEET" stop 'a;b'
+	[ "$status" -eq 2 ]
+}
+
+@test "the systemd units verify with systemd-analyze; broken copies do not" {
+	command -v systemd-analyze > /dev/null || skip "systemd-analyze is missing (apt-get install systemd)"
+	local d=$BATS_TEST_TMPDIR/units u
+	mkdir -p "$d"
+	for u in tincan@.service tincan-bridge@.service tincan-fleet@.service; do
+		sed "s|/usr/local/bin/|$B/bin/|" "$TESTS/../platforms/kvm/fleet/$u" > "$d/$u"
+	done
+	SYSTEMD_UNIT_PATH=$d: run systemd-analyze verify --man=no tincan@t1.service tincan-bridge@br0.service tincan-fleet@f.service
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[ -z "$output" ]
+	# A monitor that is not there fails; so does a setting systemd cannot parse.
+	sed "s|$B/bin/tincan-run|$B/bin/no-tincan-run|" "$d/tincan@.service" > "$d/broken@.service"
+	SYSTEMD_UNIT_PATH=$d: run systemd-analyze verify --man=no broken@t1.service
+	echo "$output"
+	[ "$status" -ne 0 ]
+	[[ $output == *"no-tincan-run is not executable"* ]]
+	sed "s|^KillMode=mixed|KillMode=gently|" "$d/tincan@.service" > "$d/broken@.service"
+	SYSTEMD_UNIT_PATH=$d: run systemd-analyze verify --man=no broken@t1.service
+	echo "$output"
+	[[ $output == *"Failed to parse kill mode"* ]]
+}
