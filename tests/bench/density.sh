@@ -11,6 +11,10 @@
 #            with flooding and learning off, a static fdb entry and a static
 #            neighbour for every guest (MACs from the index): the host never
 #            ARPs, no guest sees another's broadcasts
+#            Started by tincan-fleet (the monitors make their taps on the
+#            bridges), or with BENCH_DENSITY_STARTER=own by this script's
+#            keeper on taps made beforehand in one ip -batch, flooding off
+#            and a static fdb entry per port too
 #   linux    N Linux processes of the same udpecho (make host-apps), each bound
 #            to its own address of a bridge without ports (this kernel has no
 #            dummy driver) in a namespace of our own
@@ -82,6 +86,8 @@ NS_LIST=${BENCH_DENSITY_N:-100 1000 5000 10000}
 MEM=${BENCH_DENSITY_MEM:-4M} SETTLE=${BENCH_DENSITY_SETTLE:-10}
 PHASES=${BENCH_DENSITY_PHASES:-bare udpecho linux}
 RESERVE=${BENCH_DENSITY_RESERVE:-6000} PORTS=${BENCH_DENSITY_PORTS:-1000}
+FLEET=$B/bin/tincan-fleet
+STARTER=${BENCH_DENSITY_STARTER:-$([ -x "$FLEET" ] && echo fleet || echo own)}
 SELF=$(readlink -f "$0")
 die() {
 	echo "density bench: $*" >&2
@@ -103,8 +109,14 @@ for p in $PHASES; do
 	case $p in bare | udpecho | linux) ;; *) die "BENCH_DENSITY_PHASES: unknown phase $p (bare, udpecho, linux)" ;; esac
 done
 [[ $PORTS =~ ^[1-9][0-9]*$ ]] && [ "$PORTS" -le 1000 ] || die "BENCH_DENSITY_PORTS must be 1 to 1000"
+case $STARTER in
+own) ;;
+fleet) [ -x "$FLEET" ] || die "BENCH_DENSITY_STARTER=fleet: $FLEET is missing" ;;
+*) die "BENCH_DENSITY_STARTER must be fleet or own, not $STARTER" ;;
+esac
 
-NS_VM=tincan-densbench-v$$ NS_LX=tincan-densbench-l$$
+NS_VM=tincan-densbench-v$$ NS_LX=tincan-densbench-l$$ FLEET_NAME=db$$
+export TINCAN_FLEET_DIR # tincan-fleet's state: ours, not /run/tincan/fleet
 # A memory cgroup (v1) per phase, when there is one: the network set-up and
 # the instances run in it, so its charge (user and kernel memory that the
 # kernel accounts) is ours alone, unlike MemAvailable, which other work moves.
@@ -125,6 +137,7 @@ cg_read() { # usage and kmem usage, KiB
 	fi
 }
 WORK=$(mktemp -d /tmp/densbench.XXXXXX)
+TINCAN_FLEET_DIR=$WORK/fleet
 # Kill what a run directory recorded: the keeper first (it TERMs and reaps
 # its instances), then, by pid and starttime, anything it left.
 kill_recorded() {
@@ -151,6 +164,7 @@ kill_recorded() {
 cleanup() {
 	local d
 	cg_leave
+	[ ! -d "$TINCAN_FLEET_DIR/$FLEET_NAME" ] || "$FLEET" stop "$FLEET_NAME" > /dev/null 2>&1 || true
 	for d in "$WORK"/run*; do
 		[ -d "$d" ] && kill_recorded "$d"
 	done
@@ -227,6 +241,21 @@ net_udpecho() {
 		echo "fdb add $(guest_mac "$i") dev t$i master static"
 	done | bridge -n "$NS_VM" -batch - || die "could not add $n static fdb entries"
 }
+# The fleet's monitors make their own taps (--net=bridge:): bridges only.
+net_fleet() {
+	local n=$1 k
+	local nbr=$(((n + PORTS - 1) / PORTS))
+	ip netns add "$NS_VM"
+	ip netns exec "$NS_VM" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1
+	{
+		echo "link set lo up"
+		for k in $(seq 0 $((nbr - 1))); do
+			echo "link add br$k address 02:d6:ff:ff:ff:$(printf %02x "$k") type bridge mcast_snooping 0"
+			echo "addr add 10.84.$((4 * k)).1/22 dev br$k"
+			echo "link set br$k up"
+		done
+	} | ip -n "$NS_VM" -batch - || die "could not make $nbr bridges"
+}
 net_linux() {
 	local n=$1 i
 	ip netns add "$NS_LX"
@@ -244,7 +273,7 @@ net_linux() {
 # The starter: N instances of PHASE from a keeper in DIR (its pid in
 # DIR/keeper).  Returns at once; up_wait tells when they are up.
 start_instances() {
-	local phase=$1 n=$2 d=$3 i
+	local phase=$1 n=$2 d=$3 i k
 	: > "$d/pids"
 	: > "$d/log"
 	case $phase in
@@ -256,6 +285,17 @@ start_instances() {
 		;;
 	linux) for i in $(seq 0 $((n - 1))); do echo "$HOSTAPP -a $(linux_ip "$i") -p 7"; done > "$d/cmds" ;;
 	esac
+	if [ "$phase" = udpecho ] && [ "$STARTER" = fleet ]; then
+		mkdir -p "$d/logs"
+		printf '%s\n' "name=$FLEET_NAME" "count=$n" "image=$(readlink -f "$APP")" "bridge=br%d" "per_bridge=$PORTS" \
+			"net=10.84.0.0/22" "first=2" "mem=$MEM" "isolated=yes" "logdir=$d/logs" "netns=$NS_VM" > "$d/spec"
+		"$FLEET" start "$d/spec" > "$d/fleet-start" 2>&1 || die "tincan-fleet start: $(tail -1 "$d/fleet-start")"
+		awk -F'\t' '{ print $3, $4 }' "$TINCAN_FLEET_DIR/$FLEET_NAME/state" > "$d/pids"
+		read -r k _ < "$TINCAN_FLEET_DIR/$FLEET_NAME/keeper.pid"
+		echo "$k" > "$d/keeper"
+		wc -l < "$d/pids" > "$d/spawned"
+		return 0
+	fi
 	case $phase in
 	bare) "$SELF" keep "$d" "$RESERVE" &
 		;;
@@ -273,7 +313,11 @@ up_wait() {
 	end=$(($(now) + timeout * 1000000))
 	read -r k < "$d/keeper"
 	while :; do
-		up=$(grep -c "$mark" "$d/log" || true)
+		if [ -d "$d/logs" ]; then # the fleet's, one log each
+			up=$(grep -rl "$mark" "$d/logs" | wc -l)
+		else
+			up=$(grep -c "$mark" "$d/log" || true)
+		fi
 		if [ -f "$d/spawned" ] && [ "$up" -ge "$(cat "$d/spawned")" ]; then break; fi
 		[ -e "/proc/$k" ] || break
 		[ "$(now)" -lt "$end" ] || break
@@ -283,6 +327,10 @@ up_wait() {
 }
 stop_instances() {
 	local d=$1 k
+	if [ -d "$d/logs" ]; then
+		"$FLEET" stop "$FLEET_NAME" > "$d/fleet-stop" 2>&1 || echo "density bench: tincan-fleet stop: $(tail -1 "$d/fleet-stop")" >&2
+		return 0
+	fi
 	read -r k < "$d/keeper"
 	kill -TERM "$k"
 	wait "$k" || true
@@ -325,9 +373,10 @@ run_phase() {
 	cg_enter "$n-$phase"
 	read -r c0 k0 < <(cg_read)
 	tn=$(now)
-	case $phase in
-	udpecho) net_udpecho "$n" ;;
-	linux) net_linux "$n" ;;
+	case $phase-$STARTER in
+	udpecho-own) net_udpecho "$n" ;;
+	udpecho-fleet) net_fleet "$n" ;;
+	linux-*) net_linux "$n" ;;
 	esac
 	ts=$(now)
 	start_instances "$phase" "$n" "$d"
@@ -335,6 +384,7 @@ run_phase() {
 	tu=$(now)
 	spawned=$(cat "$d/spawned" 2> /dev/null || echo "?")
 	[ -f "$d/stopped" ] && note="waves $(cat "$d/stopped") of $n"
+	[ -f "$d/fleet-start" ] && note="${note:+$note; }$(sed 's/; keeper [0-9]*//' "$d/fleet-start" | tail -1)"
 	[ "$up" = "$spawned" ] || note="${note:+$note; }$up of $spawned up after $(((tu - ts) / 1000000)) s"
 	net_s=$(awk -v a="$tn" -v b="$ts" 'BEGIN { printf "%.2f", (b - a) / 1e6 }')
 	up_s=$(awk -v a="$ts" -v b="$tu" 'BEGIN { printf "%.2f", (b - a) / 1e6 }')
@@ -369,6 +419,7 @@ run_phase() {
 	t1=$(now)
 	stop_s=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.2f", (b - a) / 1e6 }')
 	[ "$(alive_count "$d")" = 0 ] || note="${note:+$note; }$(alive_count "$d") still alive after stop"
+	[ -f "$d/fleet-stop" ] && note="${note:+$note; }$(tail -1 "$d/fleet-stop" | sed 's/ (.*//')"
 	case $phase in
 	udpecho) ip netns del "$NS_VM" ;;
 	linux) ip netns del "$NS_LX" ;;
@@ -402,7 +453,7 @@ for n in $NS_LIST; do
 done
 
 # The table, from the .dat: per instance, and udpecho and linux against bare.
-awk -v day="$day" -v rev="$rev" -v load="$load0" -v mem="$MEM" -v ports="$PORTS" -v settle="$SETTLE" '
+awk -v day="$day" -v rev="$rev" -v load="$load0" -v mem="$MEM" -v ports="$PORTS" -v settle="$SETTLE" -v starter="$STARTER" '
 function ratio(a, b) { return b > 0 ? sprintf("%.2f x", a / b) : "-" }
 /^#/ { next }
 $2 == "skip" { sub(/^[^#]*# /, ""); skips = skips "\n- " $0; next }
@@ -420,7 +471,8 @@ END {
 	printf "# make bench-density, %s, %s, load %s at start\n\n", day, rev, load
 	printf "Idle instances on one host, phases one after another: `bare` = idle KVM VMs of the guests'\''\n"
 	printf "size (kvm-floor-static %s), `udpecho` = udpecho guests at --mem=%s on taps (%s to a bridge,\n", mem, mem, ports
-	printf "ports isolated, static neighbours), `linux` = the same udpecho as Linux processes.  Memory is\n"
+	printf "ports isolated, static neighbours; started by %s), `linux` = the same udpecho as Linux\n", starter == "fleet" ? "tincan-fleet" : "the bench'\''s own keeper"
+	printf "processes.  Memory is\n"
 	printf "the MemAvailable drop per instance %s s after all were up (other work on the host moves it);\n", settle
 	printf "the charge of the phase'\''s memory cgroup (network set-up and instances; what the kernel\n"
 	printf "accounts, ours alone); PSS of 20 sampled instances, read after.\n\n"
@@ -431,7 +483,8 @@ END {
 }' "$DAT" > "$OUT"
 cat "$OUT"
 if command -v gnuplot > /dev/null; then
-	gnuplot -e "dat='$DAT'; dir='$(dirname "$OUT")'; day='$day'; rev='$rev'" "$(dirname "$SELF")/density.gp" &&
+	{ gnuplot -e "dat='$DAT'; dir='$(dirname "$OUT")'; day='$day'; rev='$rev'" "$(dirname "$SELF")/density.gp" 2>&1 |
+		grep -v 'no valid points\|empty x range' >&2 || true; } &&
 		echo "density bench: plots in $(dirname "$OUT")/density-memory.png and density-start.png"
 else
 	echo "density bench: gnuplot is missing: no plots"
