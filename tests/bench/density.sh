@@ -163,6 +163,7 @@ kill_recorded() {
 }
 cleanup() {
 	local d
+	[ -z "$NAP" ] || { kill "$NAP" 2> /dev/null; wait "$NAP" 2> /dev/null; } || true
 	cg_leave
 	[ ! -d "$TINCAN_FLEET_DIR/$FLEET_NAME" ] || "$FLEET" stop "$FLEET_NAME" > /dev/null 2>&1 || true
 	for d in "$WORK"/run*; do
@@ -177,13 +178,21 @@ trap cleanup EXIT
 trap 'exit 130' INT TERM
 
 now() { echo "${EPOCHREALTIME/./}"; } # microseconds
+# sleep, interruptible: a signal runs the trap at once, not after the sleep
+NAP=
+nap() {
+	sleep "$1" &
+	NAP=$!
+	wait "$NAP"
+	NAP=
+}
 avail() { awk '/^MemAvailable:/ { print $2 }' /proc/meminfo; }
 # MemAvailable once two reads 2 s apart differ by under 2 MiB (at most 12 s).
 stable_avail() {
 	local a b
 	a=$(avail)
 	for _ in $(seq 6); do
-		sleep 2
+		nap 2
 		b=$(avail)
 		[ $((a - b)) -lt 2048 ] && [ $((b - a)) -lt 2048 ] && break
 		a=$b
@@ -389,7 +398,7 @@ run_phase() {
 	net_s=$(awk -v a="$tn" -v b="$ts" 'BEGIN { printf "%.2f", (b - a) / 1e6 }')
 	up_s=$(awk -v a="$ts" -v b="$tu" 'BEGIN { printf "%.2f", (b - a) / 1e6 }')
 	rate=$(awk -v n="$up" -v a="$ts" -v b="$tu" 'BEGIN { printf "%.0f", n / ((b - a) / 1e6) }')
-	sleep "$SETTLE"
+	nap "$SETTLE"
 	m1=$(avail)
 	i1=$(meminfo)
 	read -r c1 k1 < <(cg_read)
@@ -399,7 +408,7 @@ run_phase() {
 	read -r pss rss < <(pss_sample "$d")
 	cpu0=$(cpu_stat)
 	inst0=$(inst_ticks "$d")
-	sleep 10
+	nap 10
 	cpu1=$(cpu_stat)
 	inst1=$(inst_ticks "$d")
 	host_pct=$(echo "$cpu0 $cpu1" | awk '{ printf "%.2f", 100 * ($3 - $1) / ($4 - $2) }')
