@@ -62,6 +62,7 @@ define PLAT_INSTALL
 		> $(DESTDIR)$(abspath $(PREFIX))/lib/systemd/system/$$u; done
 	$(Q)install -m 644 platforms/kvm/fleet/guest.conf platforms/kvm/fleet/bridge.conf platforms/kvm/fleet/example.fleet \
 		$(DESTDIR)$(abspath $(PREFIX))/share/tincan/examples/
+	$(Q)install -D -m 644 platforms/kvm/fleet/tincan.tmpfiles $(DESTDIR)$(abspath $(PREFIX))/lib/tmpfiles.d/tincan.conf
 	$(Q)toolchain/binfmt.sh line $(abspath $(PREFIX))/bin/tincan-binfmt > $(DESTDIR)$(abspath $(PREFIX))/lib/tincan/binfmt.conf
 	$(Q)if [ "$(BINFMT)" = 1 ] && [ -z "$(DESTDIR)" ] && [ "$$(id -u)" = 0 ]; then \
 		if toolchain/binfmt.sh register $(abspath $(PREFIX))/bin/tincan-binfmt; then \

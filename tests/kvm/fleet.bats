@@ -79,7 +79,7 @@ kill_same() {
 	local l
 	{ read -r l < "/proc/$1/stat"; } 2> /dev/null || return 0
 	set -- "$1" "$2" ${l##*) }
-	[ "${21}" = "$2" ] && kill -KILL "$1" 2> /dev/null
+	[ "${22}" = "$2" ] && kill -KILL "$1" 2> /dev/null
 	return 0
 }
 
@@ -92,7 +92,7 @@ teardown_file() {
 	for f in "$FDIR"/*/keeper.pid; do
 		read -r pid start < "$f" && kill_same "$pid" "$start"
 	done
-	[ -f "$BATS_FILE_TMPDIR/keeper" ] && wait "$(cat "$BATS_FILE_TMPDIR/keeper")" 2> /dev/null
+	[ -f "$BATS_FILE_TMPDIR/keeper" ] && { wait "$(cat "$BATS_FILE_TMPDIR/keeper")" 2> /dev/null || true; }
 	ip netns del "$NS" 2> /dev/null || true
 	local c t
 	for c in memory pids; do
@@ -110,6 +110,17 @@ setup() {
 	ip netns list | grep -q "^$NS" || skip "no network namespace (or fewer than $((2 * N + 2048)) free tasks)"
 }
 
+# No process of the state file's copy is left (pid and start time).
+none_left() {
+	local idx name pid start rest l
+	while IFS=$'\t' read -r idx name pid start rest; do
+		if { read -r l < "/proc/$pid/stat"; } 2> /dev/null; then
+			set -- ${l##*) }
+			[ "${20}" != "$start" ] || { echo "guest $idx (pid $pid) is left"; return 1; }
+		fi
+	done < "$BATS_FILE_TMPDIR/state.copy"
+}
+
 # The guests' addresses, from the state file.
 addrs() { cut -f5 "$FDIR/$FNAME/state"; }
 sweep() { ip netns exec "$NS" "$B/tests/netclient" sweep 7 1000 < "$BATS_FILE_TMPDIR/addrs"; }
@@ -117,12 +128,13 @@ sweep() { ip netns exec "$NS" "$B/tests/netclient" sweep 7 1000 < "$BATS_FILE_TM
 @test "100 guests start, each answers UDP echo on its own address" {
 	local t
 	for t in $(seq 600); do
-		grep -q 'started' "$BATS_FILE_TMPDIR/start.out" && break
+		grep -q 'keeper' "$BATS_FILE_TMPDIR/start.out" && break
 		kill -0 "$(cat "$BATS_FILE_TMPDIR/keeper")" 2> /dev/null || break
 		sleep 0.1
 	done
 	cat "$BATS_FILE_TMPDIR/start.out"
-	grep -q "started $N guests in" "$BATS_FILE_TMPDIR/start.out"
+	# Started, and each guest said it was ready (--ready-fd: its first wait).
+	grep -q "started $N guests in [0-9.]* s, all ready in [0-9.]* s" "$BATS_FILE_TMPDIR/start.out"
 	[ "$(wc -l < "$FDIR/$FNAME/state")" -eq "$N" ]
 	addrs > "$BATS_FILE_TMPDIR/addrs"
 	[ "$(sort -u "$BATS_FILE_TMPDIR/addrs" | wc -l)" -eq "$N" ]
@@ -179,6 +191,19 @@ sweep() { ip netns exec "$NS" "$B/tests/netclient" sweep 7 1000 < "$BATS_FILE_TM
 	[ "$(ps -o stat= -p "$pid")" = "" ]
 }
 
+@test "stop NAME INDEX stops that instance alone; its neighbour entry goes" {
+	[ -f "$FDIR/$FNAME/started" ] || skip "the fleet did not start"
+	run "$FLEET" stop "$FNAME" 7
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[[ $output == "tincan-fleet: $FNAME: stopped 1 guests in "*" (1 sent SIGTERM, 0 needed SIGKILL); no process, tap, neighbour left" ]]
+	run "$FLEET" list "$FNAME"
+	[[ ${lines[-1]} == "$FNAME: $((N - 2)) alive, 2 dead; keeper "*" running" ]]
+	[[ $(grep '^7 ' <<< "$output") == *" dead "*"status 143 (SIGTERM, or exit 143)"* ]]
+	! ip -n "$NS" -4 neigh show 10.91.0.17 dev "$BR" | grep -q PERMANENT
+	[ "$(ip -n "$NS" -4 neigh show dev "$BR" nud permanent | grep -c '02:7c:0a:5b:00:')" -eq $((N - 1)) ]
+}
+
 @test "stop --all leaves nothing: processes, taps, tun fds, neighbours, keeper, state, memory" {
 	[ -f "$FDIR/$FNAME/started" ] || skip "the fleet did not start"
 	cp "$FDIR/$FNAME/state" "$BATS_FILE_TMPDIR/state.copy"
@@ -193,13 +218,7 @@ sweep() { ip netns exec "$NS" "$B/tests/netclient" sweep 7 1000 < "$BATS_FILE_TM
 	# Checked again here, not only by the tool: no tap in the namespace...
 	[ "$(ip -n "$NS" -o link show | grep -c " $FNAME-")" -eq 0 ]
 	# ...no recorded pid alive (start time checked)...
-	local idx name pid start rest l
-	while IFS=$'\t' read -r idx name pid start rest; do
-		if { read -r l < "/proc/$pid/stat"; } 2> /dev/null; then
-			set -- ${l##*) }
-			[ "${20}" != "$start" ] || { echo "guest $idx (pid $pid) is left"; false; }
-		fi
-	done < "$BATS_FILE_TMPDIR/state.copy"
+	none_left
 	# ...no open /dev/net/tun attached to one of its taps...
 	local f
 	for f in $(find /proc/[0-9]*/fd -lname /dev/net/tun 2> /dev/null); do
@@ -226,6 +245,7 @@ sweep() { ip netns exec "$NS" "$B/tests/netclient" sweep 7 1000 < "$BATS_FILE_TM
 
 @test "after stop --all, MemAvailable (+ AnonPages) is back within 8 MiB of before" {
 	[ -f "$BATS_FILE_TMPDIR/state.copy" ] || skip "the fleet did not start"
+	none_left
 	local m0 m t threads
 	m0=$(cat "$BATS_FILE_TMPDIR/mem0")
 	for t in $(seq 20); do
@@ -242,6 +262,29 @@ sweep() { ip netns exec "$NS" "$B/tests/netclient" sweep 7 1000 < "$BATS_FILE_TM
 		skip "the host's other work changed its task count by $threads meanwhile: MemAvailable moved by $(((m0 - m) >> 10)) MiB"
 	fi
 	[ $((m0 - m)) -le 8192 ]
+}
+
+@test "SIGTERM to the keeper stops every guest; their exits are recorded" {
+	local spec=$BATS_TEST_TMPDIR/term.spec t kp
+	sed -e "s/^name=.*/name=term/" -e "s/^count=.*/count=5/" -e "s/^first=.*/first=200/" "$SPEC" > "$spec"
+	"$FLEET" start --foreground "$spec" > "$BATS_TEST_TMPDIR/out" 2>&1 3>&- &
+	kp=$!
+	for t in $(seq 100); do
+		grep -q 'keeper' "$BATS_TEST_TMPDIR/out" && break
+		sleep 0.1
+	done
+	cat "$BATS_TEST_TMPDIR/out"
+	grep -q "started 5 guests in [0-9.]* s, all ready in" "$BATS_TEST_TMPDIR/out"
+	cp "$FDIR/term/state" "$BATS_TEST_TMPDIR/term.state"
+	kill -TERM "$kp"
+	wait "$kp" || true
+	run "$FLEET" list term
+	echo "$output"
+	[ "${lines[-1]}" = "term: 0 alive, 5 dead; keeper not running" ]
+	[ "$(grep -c 'status 143 (SIGTERM, or exit 143); log: tincan-run: guest ended by the host.s SIGTERM' <<< "$output")" -eq 5 ]
+	run "$FLEET" stop term
+	[ "$status" -eq 0 ]
+	[ ! -e "$FDIR/term" ]
 }
 
 # bad_spec MESSAGE KEY=VALUE...: a spec for fleet "bad" with these lines
@@ -276,7 +319,7 @@ bad_spec() {
 		image="$B/apps/hello.tc"
 	bad_spec "image /nonexistent.tc: no such file" image=/nonexistent.tc
 	bad_spec "SPEC:LINE: expected key=value, got 'count 5'" "count 5"
-	bad_spec "SPEC:LINE: unknown key 'colour' (keys: name instance count image bridge per_bridge net first gateway mem args options logdir netns grace isolated wave)" colour=blue
+	bad_spec "SPEC:LINE: unknown key 'colour' (keys: name instance count image bridge per_bridge net first gateway mem args options logdir netns grace isolated wave ready)" colour=blue
 	bad_spec "SPEC:LINE: count=ten: expected 1 to 65536" count=ten
 	bad_spec "SPEC:LINE: net=10.91.0.7/24: host bits are set (the subnet is 10.91.0.0/24)" net=10.91.0.7/24
 	bad_spec "SPEC:LINE: options: --ip is set by the fleet (see the spec's keys)" "options=--stats --ip=1.2.3.4/8"

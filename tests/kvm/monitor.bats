@@ -329,6 +329,9 @@ Boot IMAGE (a program linked by tincan-cc) as a KVM guest; ARGS become its argv[
   --jail=ns|off  ns: new namespaces and an empty root too; off: no jail, only seccomp
   --net=[NAME:]TAP      attach an existing tap device to the image's net device NAME
                         (NAME may be left out when the image declares one)
+  --net=[NAME:]bridge:BR[,tap=TAP][,isolated]  make a tap (TAP, or tc0, tc1 ...) on bridge
+                        BR for NAME, gone when the run ends; isolated: a port that
+                        exchanges no frames with the bridge's other isolated ports
   --net-mac=[NAME:]MAC  the guest's MAC (default: random, locally administered)
   --ip=ADDR/PREFIX      the guest's IPv4 address on its first net device (default: DHCP)
   --gw=ADDR             its default gateway
@@ -341,6 +344,7 @@ Boot IMAGE (a program linked by tincan-cc) as a KVM guest; ARGS become its argv[
                         share the host directory HOST at GUEST (default: its own path),
                         read-only with :ro; nothing outside it is reachable (repeatable)
   --cwd=PATH            the guest's working directory (default /)
+  --ready-fd=N          write one byte to fd N when the guest first waits (set up, idle)
   --help       show this help
   --version    show the version
 
@@ -595,4 +599,39 @@ ignored_signal_run() {
 	[ "$status" -eq 105 ]
 	[ "${lines[5]}" = "t" ]
 	[[ ${lines[6]} == "tincan-run: stats: "* ]]
+}
+
+# --ready-fd=N: one byte on fd N at the guest's first wait, for supervisors.
+@test "--ready-fd: one byte when the guest first waits, while it still runs; none from a guest that never waits" {
+	need_kvm
+	fifo=$BATS_TEST_TMPDIR/ready
+	mkfifo "$fifo"
+	exec 8<> "$fifo"
+	"$RUN" --ready-fd=9 "$TINY" sleep 3000 9> "$fifo" > "$BATS_TEST_TMPDIR/out" 2>&1 &
+	pid=$!
+	got=
+	read -r -t 2 -N 1 got <&8 || true
+	alive=0
+	kill -0 "$pid" 2>/dev/null && alive=1
+	kill "$pid" 2>/dev/null || true
+	wait "$pid" || true
+	exec 8<&-
+	echo "got '$got', alive $alive"
+	[ "$got" = $'\n' ]
+	[ "$alive" = 1 ]
+	# No wait: nothing written, the fd just closes with the run.
+	run bash -c "timeout 20 '$RUN' --ready-fd=9 '$TINY' exit 3 9>&1 >/dev/null | wc -c"
+	echo "$output"
+	[ "$output" = 0 ]
+}
+
+@test "--ready-fd: a bad value or an fd not open for writing is a usage error (104)" {
+	for v in 1 x 3x 99 ""; do
+		boot --ready-fd="$v" "$TINY" exit 0
+		echo "$v: $status $output"
+		[ "$status" -eq 104 ]
+		first_line_has "invalid --ready-fd=$v: expected an fd from 3 up open for writing"
+	done
+	run bash -c "timeout 20 '$RUN' --ready-fd=9 '$TINY' exit 0 9</dev/null"
+	[ "$status" -eq 104 ]
 }

@@ -22,8 +22,10 @@
 char **binfmt_args(int *argc, char **argv)
 {
 	static char dir[TC_DIR_PATH_MAX + 6], cwd[TC_DIR_PATH_MAX + 6];
-	const char *base = strrchr(argv[0], '/');
-	base = base ? base + 1 : argv[0];
+	const char *base = argv[0];
+	for (const char *p = base; *p; p++)
+		if (*p == '/')
+			base = p + 1;
 	if (*argc < 2 || strcmp(base, "tincan-binfmt") != 0)
 		return argv;
 	/* mmap, not malloc: the monitor links no allocator. */

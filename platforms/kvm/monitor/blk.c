@@ -65,7 +65,7 @@ static int declared(const struct tc_manifest *m, const char *name, int *count, c
 			found = (int)i;
 	}
 	if (!list[0])
-		snprintf(list, len, "none");
+		memcpy(list, "none", 5);
 	return found;
 }
 

@@ -134,7 +134,7 @@ static void open_dirs(struct vm *vm, struct tc_boot_info *bi)
 		if ((!normal(cwd) && strcmp(cwd, "/")) || strlen(cwd) >= sizeof bi->cwd)
 			die(TC_STATUS_USAGE, "--cwd=%s: not an absolute normal path under %d bytes", cwd,
 			    TC_DIR_PATH_MAX);
-		strcpy(bi->cwd, cwd);
+		memcpy(bi->cwd, cwd, strlen(cwd) + 1);
 	}
 }
 
@@ -182,14 +182,17 @@ static int64_t gpath(struct vm *vm, unsigned nr, uint64_t p, uint64_t len, char 
 	if (strlen(out) != len)
 		return -EINVAL;
 	if (!len)
-		strcpy(out, ".");
+		memcpy(out, ".", 2);
 	return 0;
 }
 
 /* Open the parent of p beneath d; *last is p's last component. */
 static int64_t parent(const struct hdir *d, char *p, const char **last)
 {
-	char *s = strrchr(p, '/');
+	char *s = NULL;
+	for (char *c = p; *c; c++) /* strrchr, without musl's (and its memrchr) */
+		if (*c == '/')
+			s = c;
 	*last = s ? s + 1 : p;
 	if (!**last || strcmp(*last, ".") == 0 || strcmp(*last, "..") == 0)
 		return -EINVAL;

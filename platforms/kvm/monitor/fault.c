@@ -60,7 +60,7 @@ static void where(const struct vm *vm, uint64_t addr, char *out, size_t len)
 	if (image_same(vm))
 		name = ei_symbolize(&img, addr, &off);
 	if (!name) {
-		snprintf(out, len, "?");
+		memcpy(out, "?", 2);
 		return;
 	}
 	for (size_t room = (size_t)(img.strtab + img.strsz - name); k < SYM_NAME_MAX && k < room && name[k]; k++)

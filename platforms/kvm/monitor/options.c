@@ -169,11 +169,15 @@ static char *join_env(const char *prefix, const char **v, int n)
 	char *s = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	if (s == MAP_FAILED)
 		return NULL;
-	strcpy(s, prefix);
+	/* memcpy, not strcpy/strcat: fewer libc functions; mmap's zeros end it. */
+	size_t at = strlen(prefix);
+	memcpy(s, prefix, at);
 	for (int i = 0; i < n; i++) {
+		size_t l = strlen(v[i]);
 		if (i)
-			strcat(s, ",");
-		strcat(s, v[i]);
+			s[at++] = ',';
+		memcpy(s + at, v[i], l);
+		at += l;
 	}
 	return s;
 }

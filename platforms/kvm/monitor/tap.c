@@ -88,6 +88,18 @@ static int parse_mac(const char *s, uint8_t mac[6])
  * same for every tap. */
 static unsigned offload;
 
+/* The index of the device called name, 0 if there is none (musl's
+ * if_nametoindex, without its strncpy). */
+static unsigned ifindex(const char *name)
+{
+	struct ifreq ifr = { 0 };
+	int s = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0), r;
+	memcpy(ifr.ifr_name, name, strlen(name));
+	r = ioctl(s, SIOCGIFINDEX, &ifr);
+	close(s);
+	return r < 0 ? 0 : (unsigned)ifr.ifr_ifindex;
+}
+
 /* TUNSETIFF on a new /dev/net/tun fd (creating the tap if ifr names none),
  * then the offloads: the fd, or -1 with errno set. */
 static int tun_open(struct ifreq *ifr)
@@ -113,7 +125,7 @@ static int open_tap(const char *name)
 	int fd;
 
 	/* TUNSETIFF would create a missing tap: check first, so a typo is an error. */
-	if (if_nametoindex(name) == 0)
+	if (ifindex(name) == 0)
 		die(TC_STATUS_USAGE, "tap device '%s' does not exist (create it with: ip tuntap add %s mode tap)", name,
 		    name);
 	memcpy(ifr.ifr_name, name, strlen(name));
@@ -173,7 +185,7 @@ static int new_tap(const char *arg, const char *s, char *tap)
 			die(TC_STATUS_USAGE, "invalid --net=%s: " BRIDGE_SYNTAX, arg);
 	}
 	/* TUNSETIFF would attach to an existing tap: refuse any device of that name. */
-	if (*tap && if_nametoindex(tap))
+	if (*tap && ifindex(tap))
 		die(TC_STATUS_HOST, "--net=%s: a device named '%s' exists already", arg, tap);
 	memcpy(ifr.ifr_name, *tap ? tap : "tc%d", *tap ? strlen(tap) : 4);
 	if ((fd = tun_open(&ifr)) < 0) {
@@ -225,7 +237,7 @@ static int declared(const struct tc_manifest *m, const char *name, char *list, s
 			found = (int)i;
 	}
 	if (!list[0])
-		snprintf(list, len, "none");
+		memcpy(list, "none", 5);
 	return found;
 }
 
