@@ -297,7 +297,7 @@ start_instances() {
 	if [ "$phase" = udpecho ] && [ "$STARTER" = fleet ]; then
 		mkdir -p "$d/logs"
 		printf '%s\n' "name=$FLEET_NAME" "count=$n" "image=$(readlink -f "$APP")" "bridge=br%d" "per_bridge=$PORTS" \
-			"net=10.84.0.0/22" "first=2" "mem=$MEM" "isolated=yes" "logdir=$d/logs" "netns=$NS_VM" > "$d/spec"
+			"net=10.84.0.0/22" "first=2" "mem=$MEM" "isolated=yes" "ready=$((60 + n / 20))s" "logdir=$d/logs" "netns=$NS_VM" > "$d/spec"
 		"$FLEET" start "$d/spec" > "$d/fleet-start" 2>&1 || die "tincan-fleet start: $(tail -1 "$d/fleet-start")"
 		awk -F'\t' '{ print $3, $4 }' "$TINCAN_FLEET_DIR/$FLEET_NAME/state" > "$d/pids"
 		read -r k _ < "$TINCAN_FLEET_DIR/$FLEET_NAME/keeper.pid"
@@ -369,7 +369,7 @@ load0=$(cut -d' ' -f1-3 /proc/loadavg)
 pid_max=$(cat /proc/sys/kernel/pid_max)
 mkdir -p "$(dirname "$OUT")"
 echo "# N phase up_of_N start_per_s up_s net_s mem_kib pss_kib rss_kib answered idle_host_pct inst_cpu_ms stop_s residual_kib tasks $BREAKDOWN cgroup_kib cgroup_kmem_kib (KiB per instance)" > "$DAT"
-est=1600 # KiB an instance is assumed to cost before one is measured
+est=1200 # KiB an instance is assumed to cost before one is measured
 
 run_phase() {
 	local n=$1 phase=$2 d="$WORK/run$1-$2" m0 m1 i0 i1 tn ts tu t0 t1 up spawned alive note=""
@@ -438,7 +438,11 @@ run_phase() {
 	CG=
 	[ "$alive" -gt 0 ] || die "N=$n $phase: no instance stayed up ($(tail -1 "$d/log"))"
 	per=$(((m0 - m1) / alive))
-	[ "$per" -gt "$est" ] && est=$per
+	# The next N's pre-flight counts on the largest cost measured so far:
+	# the cgroup's when there is one (MemAvailable moves with other work).
+	local cper=$(((c1 - c0) / alive))
+	[ -n "$CGROOT" ] || cper=$per
+	[ "$cper" -gt "$est" ] && est=$cper
 	echo "$n $phase $alive $rate $up_s $net_s $per $pss $rss ${answered:--} $host_pct $inst_ms $stop_s $((m0 - m2)) $tasks $(
 		echo "$i0 $i1" | awk -v a="$alive" '{ h = NF / 2; for (i = 1; i <= h; i++) printf "%s%d", (i > 1 ? " " : ""), ($(i + h) - $i) / a; print "" }'
 	) $(((c1 - c0) / alive)) $(((k1 - k0) / alive))${note:+ # $note}" | tee -a "$DAT"
