@@ -34,7 +34,9 @@
 #   tests/bench/density.sh BUILD_DIR OUT.md
 # BENCH_DENSITY_N ("100 1000 5000 10000"), BENCH_DENSITY_MEM (4M),
 # BENCH_DENSITY_SETTLE (10 s), BENCH_DENSITY_PHASES ("bare udpecho linux"),
-# BENCH_DENSITY_RESERVE (6000 tasks left free), BENCH_DENSITY_PORTS (1000).
+# BENCH_DENSITY_RESERVE (6000 tasks left free), BENCH_DENSITY_PORTS (1000),
+# BENCH_DENSITY_ROUNDS (1: each N's phases that many times, back to back;
+# with more, a table of medians and ranges too), BENCH_DENSITY_STARTER.
 set -euo pipefail
 
 # ---- keeper: density.sh keep DIR -------------------------------------------
@@ -86,6 +88,7 @@ NS_LIST=${BENCH_DENSITY_N:-100 1000 5000 10000}
 MEM=${BENCH_DENSITY_MEM:-4M} SETTLE=${BENCH_DENSITY_SETTLE:-10}
 PHASES=${BENCH_DENSITY_PHASES:-bare udpecho linux}
 RESERVE=${BENCH_DENSITY_RESERVE:-6000} PORTS=${BENCH_DENSITY_PORTS:-1000}
+ROUNDS=${BENCH_DENSITY_ROUNDS:-1}
 FLEET=$B/bin/tincan-fleet
 STARTER=${BENCH_DENSITY_STARTER:-$([ -x "$FLEET" ] && echo fleet || echo own)}
 SELF=$(readlink -f "$0")
@@ -109,6 +112,7 @@ for p in $PHASES; do
 	case $p in bare | udpecho | linux) ;; *) die "BENCH_DENSITY_PHASES: unknown phase $p (bare, udpecho, linux)" ;; esac
 done
 [[ $PORTS =~ ^[1-9][0-9]*$ ]] && [ "$PORTS" -le 1000 ] || die "BENCH_DENSITY_PORTS must be 1 to 1000"
+[[ $ROUNDS =~ ^[1-9]$ ]] || die "BENCH_DENSITY_ROUNDS must be 1 to 9"
 case $STARTER in
 own) ;;
 fleet) [ -x "$FLEET" ] || die "BENCH_DENSITY_STARTER=fleet: $FLEET is missing" ;;
@@ -368,11 +372,11 @@ day=$(date -u '+%Y-%m-%d %H:%M UTC')
 load0=$(cut -d' ' -f1-3 /proc/loadavg)
 pid_max=$(cat /proc/sys/kernel/pid_max)
 mkdir -p "$(dirname "$OUT")"
-echo "# N phase up_of_N start_per_s up_s net_s mem_kib pss_kib rss_kib answered idle_host_pct inst_cpu_ms stop_s residual_kib tasks $BREAKDOWN cgroup_kib cgroup_kmem_kib (KiB per instance)" > "$DAT"
+echo "# N phase up_of_N start_per_s up_s net_s mem_kib pss_kib rss_kib answered idle_host_pct inst_cpu_ms stop_s residual_kib tasks $BREAKDOWN cgroup_kib cgroup_kmem_kib round (KiB per instance)" > "$DAT"
 est=1200 # KiB an instance is assumed to cost before one is measured
 
 run_phase() {
-	local n=$1 phase=$2 d="$WORK/run$1-$2" m0 m1 i0 i1 tn ts tu t0 t1 up spawned alive note=""
+	local n=$1 phase=$2 round=$3 d="$WORK/run$1-$2-$3" m0 m1 i0 i1 tn ts tu t0 t1 up spawned alive note=""
 	local mark=listening pss rss answered=- cpu0 cpu1 inst0 inst1 host_pct inst_ms stop_s m2 per tasks
 	local net_s up_s rate c0 k0 c1 k1
 	mkdir -p "$d"
@@ -445,7 +449,7 @@ run_phase() {
 	[ "$cper" -gt "$est" ] && est=$cper
 	echo "$n $phase $alive $rate $up_s $net_s $per $pss $rss ${answered:--} $host_pct $inst_ms $stop_s $((m0 - m2)) $tasks $(
 		echo "$i0 $i1" | awk -v a="$alive" '{ h = NF / 2; for (i = 1; i <= h; i++) printf "%s%d", (i > 1 ? " " : ""), ($(i + h) - $i) / a; print "" }'
-	) $(((c1 - c0) / alive)) $(((k1 - k0) / alive))${note:+ # $note}" | tee -a "$DAT"
+	) $(((c1 - c0) / alive)) $(((k1 - k0) / alive)) $round${note:+ # $note}" | tee -a "$DAT"
 }
 
 for n in $NS_LIST; do
@@ -460,25 +464,41 @@ for n in $NS_LIST; do
 		echo "$n skip # N=$n skipped: needs ~$((n * est * 5 / 4 / 1024)) MiB at $est KiB an instance (+25 %), $((mem / 1024 - 1024)) MiB available beyond 1 GiB" | tee -a "$DAT"
 		continue
 	fi
-	for phase in $PHASES; do
-		run_phase "$n" "$phase"
+	for round in $(seq "$ROUNDS"); do
+		for phase in $PHASES; do
+			run_phase "$n" "$phase" "$round"
+		done
 	done
 done
 
 # The table, from the .dat: per instance, and udpecho and linux against bare.
-awk -v day="$day" -v rev="$rev" -v load="$load0" -v mem="$MEM" -v ports="$PORTS" -v settle="$SETTLE" -v starter="$STARTER" '
+awk -v day="$day" -v rev="$rev" -v load="$load0" -v mem="$MEM" -v ports="$PORTS" -v settle="$SETTLE" -v starter="$STARTER" -v nrounds="$ROUNDS" '
 function ratio(a, b) { return b > 0 ? sprintf("%.2f x", a / b) : "-" }
+# median (range) of the values in list (space-separated), fmt for each
+function med(list, fmt, v, n, i, j, t) {
+	n = split(list, v, " ")
+	if (n == 0) return "-"
+	for (i = 2; i <= n; i++) for (j = i; j > 1 && v[j - 1] + 0 > v[j] + 0; j--) { t = v[j]; v[j] = v[j - 1]; v[j - 1] = t }
+	t = (n % 2) ? v[(n + 1) / 2] : (v[n / 2] + v[n / 2 + 1]) / 2
+	return n == 1 ? sprintf(fmt, t) : sprintf(fmt " (" fmt "-" fmt ")", t, v[1], v[n])
+}
 /^#/ { next }
 $2 == "skip" { sub(/^[^#]*# /, ""); skips = skips "\n- " $0; next }
 {
 	note = ""
 	if (index($0, "#")) { note = $0; sub(/^[^#]*# /, "", note) }
 	if ($2 == "bare") { bare[$1] = $7; cbare[$1] = $25 }
+	k = $1 " " $2
+	if (!(k in seen)) { seen[k] = 1; keys[++nk] = k }
+	m_rate[k] = m_rate[k] " " $4; m_mem[k] = m_mem[k] " " $7; m_cg[k] = m_cg[k] " " $25; m_stop[k] = m_stop[k] " " $13
+	if ($2 != "bare" && bare[$1] > 0) m_r[k] = m_r[k] " " $7 / bare[$1]
+	if ($2 != "bare" && cbare[$1] > 0) m_cr[k] = m_cr[k] " " $25 / cbare[$1]
+	rounds = $27 > rounds ? $27 : rounds
 	r = ($2 == "bare") ? "1.00 x" : ratio($7, bare[$1])
 	r = r " (cgroup " (($2 == "bare") ? "1.00 x" : ratio($25, cbare[$1])) ")"
 	ans = ($10 == "-") ? "-" : sprintf("%s of %d", $10, $3)
-	rows = rows sprintf("| %d | %s | %d | %s/s (%s s; network %s s before) | %d | %s | %d (kernel %d) | %d (RSS %d) | %d / %d / %d / %d / %d / %d / %d / %d / %d | %s | %s %% (instances %d ms) | %s s | %d | %s |\n", \
-		$1, $2, $3, $4, $5, $6, $7, r, $25, $26, $8, $9, $16, $17, $18, $19, $20, $21, $22, $23, $24, ans, $11, $12, $13, $14 / 1024, note)
+	rows = rows sprintf("| %d%s | %s | %d | %s/s (%s s; network %s s before) | %d | %s | %d (kernel %d) | %d (RSS %d) | %d / %d / %d / %d / %d / %d / %d / %d / %d | %s | %s %% (instances %d ms) | %s s | %d | %s |\n", \
+		$1, nrounds > 1 ? " (round " $27 ")" : "", $2, $3, $4, $5, $6, $7, r, $25, $26, $8, $9, $16, $17, $18, $19, $20, $21, $22, $23, $24, ans, $11, $12, $13, $14 / 1024, note)
 }
 END {
 	printf "# make bench-density, %s, %s, load %s at start\n\n", day, rev, load
@@ -493,6 +513,16 @@ END {
 	print "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"
 	printf "%s", rows
 	if (skips != "") printf "\nNot run:%s\n", skips
+	if (rounds > 1) {
+		printf "\nMedians (ranges) over %d rounds:\n\n", rounds
+		print "| N | phase | start rate /s | MemAvailable KiB/instance | vs bare | memory cgroup KiB/instance | vs bare | stop all s |"
+		print "|---|---|---|---|---|---|---|---|"
+		for (i = 1; i <= nk; i++) {
+			k = keys[i]; split(k, f, " ")
+			printf "| %s | %s | %s | %s | %s | %s | %s | %s |\n", f[1], f[2], med(m_rate[k], "%.0f"), med(m_mem[k], "%.0f"), \
+				f[2] == "bare" ? "1.00 x" : med(m_r[k], "%.2f"), med(m_cg[k], "%.0f"), f[2] == "bare" ? "1.00 x" : med(m_cr[k], "%.2f"), med(m_stop[k], "%.2f")
+		}
+	}
 }' "$DAT" > "$OUT"
 cat "$OUT"
 if command -v gnuplot > /dev/null; then
