@@ -32,6 +32,7 @@ teardown() {
 		wait "$p" 2>/dev/null || true
 	done
 	ip netns del "$NS" 2>/dev/null || true
+	[ -z "${NS2:-}" ] || ip netns del "$NS2" 2>/dev/null || true
 }
 
 nsrun() { run timeout 20 ip netns exec "$NS" "$@"; }
@@ -206,4 +207,44 @@ tap_tx() {
 	echo "sender not isolated: $((b2 - b1)) and $((c2 - c1)) frames to the others"
 	[ $((b2 - b1)) -ge 300 ]
 	[ $((c2 - c1)) -ge 300 ]
+}
+
+# The port is isolated over rtnetlink in the monitor's own namespace, not
+# through /sys, which shows the namespace of whoever mounted it: entered
+# with nsenter from namespace B (whose /sys ip netns exec mounted), the
+# monitor isolates its port in A, and B's device of the same name stays as
+# it was.
+@test "--net=bridge:BR,isolated: under nsenter, the port in the monitor's namespace is isolated, not a same-named one in /sys's" {
+	command -v nsenter >/dev/null || skip "nsenter (util-linux) is not installed"
+	NS2=tincan-b$$-${BATS_TEST_NUMBER}b
+	ip netns add "$NS2" || skip "could not create a second network namespace"
+	ip -n "$NS2" link add brB type bridge
+	ip -n "$NS2" tuntap add tcbi$$ mode tap
+	ip -n "$NS2" link set tcbi$$ master brB
+	st=0
+	ip netns exec "$NS2" nsenter --net=/run/netns/"$NS" "$RUN" --net=bridge:br0,tap=tcbi$$,isolated "$NETTINY" \
+		sleep 20000 > "$BATS_TEST_TMPDIR/out" 2>&1 &
+	pid=$!
+	PIDS+=("$pid")
+	for i in $(seq 1 100); do
+		[ "$(ports)" = tcbi$$ ] && break
+		sleep 0.05
+	done
+	a=$(ip netns exec "$NS" cat /sys/class/net/tcbi$$/brport/isolated) || st=1
+	b=$(ip netns exec "$NS2" cat /sys/class/net/tcbi$$/brport/isolated) || st=1
+	cat "$BATS_TEST_TMPDIR/out"
+	echo "isolated: $a in the monitor's namespace, $b in the other"
+	[ "$st" -eq 0 ]
+	[ "$a" = 1 ]
+	[ "$b" = 0 ]
+}
+
+# Out of fds, looking a tap up is a host error, not "does not exist".
+@test "--net=TAP: an existing tap is never reported missing, whatever the fd limit" {
+	ip -n "$NS" tuntap add tcbf$$ mode tap
+	for n in 4 5 6 7 8; do
+		nsrun bash -c "ulimit -n $n && exec '$RUN' --net=tcbf$$ '$NETTINY' net-info"
+		echo "limit $n: status $status: $output"
+		[[ $output != *"does not exist"* ]]
+	done
 }

@@ -54,6 +54,9 @@ enum {
 	NOFILE, /* the fd limit */
 	FSTAT_IMAGE, /* fstat on the image file's fd (a fault report checks it) */
 	FSTAT_OTHER, /* fstat on another fd */
+	PREAD_IMAGE, /* pread64 on the image file's fd (a fault report's symbols) */
+	PREAD_OTHER, /* pread64 on another fd */
+	PWRITE_IMAGE, /* pwrite64 on the image file's fd */
 };
 
 static int nofile_seen;
@@ -112,6 +115,12 @@ static int under_filter(int what)
 				syscall(SYS_exit_group, 5);
 			break;
 		case FSTAT_OTHER: syscall(SYS_fstat, vcpu, &sb); break;
+		case PREAD_IMAGE:
+			if (syscall(SYS_pread64, image, &c, 1, 0) != 0)
+				syscall(SYS_exit_group, 6);
+			break;
+		case PREAD_OTHER: syscall(SYS_pread64, vcpu, &c, 1, 0); break;
+		case PWRITE_IMAGE: syscall(SYS_pwrite64, image, &c, 1, 0); break;
 		}
 		syscall(SYS_exit_group, 7);
 	}
@@ -212,5 +221,11 @@ int main(void)
 	ok(WIFEXITED(st) && WEXITSTATUS(st) == 7, "fstat on the image file's fd passes (0x%x)", st);
 	st = under_filter(FSTAT_OTHER);
 	ok(WIFSIGNALED(st) && WTERMSIG(st) == SIGSYS, "fstat on another fd kills (0x%x)", st);
+	st = under_filter(PREAD_IMAGE);
+	ok(WIFEXITED(st) && WEXITSTATUS(st) == 7, "pread64 on the image file's fd passes (0x%x)", st);
+	st = under_filter(PREAD_OTHER);
+	ok(WIFSIGNALED(st) && WTERMSIG(st) == SIGSYS, "pread64 on another fd kills (0x%x)", st);
+	st = under_filter(PWRITE_IMAGE);
+	ok(WIFSIGNALED(st) && WTERMSIG(st) == SIGSYS, "pwrite64 on the image file's fd kills (0x%x)", st);
 	return done_testing();
 }

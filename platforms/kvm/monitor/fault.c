@@ -3,6 +3,7 @@
  * registers and a backtrace walked along the guest's frame pointers (every
  * read checked against guest memory) and symbolized from the image.
  */
+#include <elf.h>
 #include <errno.h>
 #include <linux/kvm.h>
 #include <stdarg.h>
@@ -34,38 +35,82 @@ static void say(const char *fmt, ...)
 
 /* Symbols come from the image file, read here, not kept from the start
  * (fault reports are rare; an idle run then keeps no copy): only if the file
- * is still the one that was read (a rebuilt image would name the wrong
- * functions), only the first SYMS_MAX entries (a report stays quick), each
- * name cut at SYM_NAME_MAX bytes and made printable ('?' for the rest: a
- * name must not drive the terminal), read with a bound, never up to a NUL
- * the file may have lost. */
+ * is still the one that was read (same file, size, mtime and ctime: a
+ * file rewritten in place would name the wrong functions, and restoring an
+ * mtime moves the ctime; the ctime also moves when the file is unlinked,
+ * as a rebuild replacing it does, so a file no name leads to any more
+ * needs only its size and mtime), only the first SYMS_MAX entries (a report stays quick),
+ * each name cut at SYM_NAME_MAX bytes and made printable ('?' for the rest:
+ * a name must not drive the terminal).  pread on the image fd into small
+ * buffers, not the mapping: a file truncated meanwhile gives a short read
+ * (no symbol), never SIGBUS. */
 #define SYMS_MAX (1u << 20)
+#define SYMS_CHUNK 128
+#define SYM_NAME_MAX 64
 static int image_same(const struct vm *vm)
 {
 	struct stat st;
-	return sys_fstat(vm->image_fd, &st) == 0 && st.st_size == vm->image_st.st_size &&
-	       st.st_mtim.tv_sec == vm->image_st.st_mtim.tv_sec && st.st_mtim.tv_nsec == vm->image_st.st_mtim.tv_nsec;
+	const struct stat *o = &vm->image_st;
+	return sys_fstat(vm->image_fd, &st) == 0 && st.st_size == o->st_size && st.st_ino == o->st_ino &&
+	       st.st_dev == o->st_dev && st.st_mtim.tv_sec == o->st_mtim.tv_sec &&
+	       st.st_mtim.tv_nsec == o->st_mtim.tv_nsec &&
+	       ((st.st_ctim.tv_sec == o->st_ctim.tv_sec && st.st_ctim.tv_nsec == o->st_ctim.tv_nsec) || !st.st_nlink);
 }
 
-#define SYM_NAME_MAX 64
+/* As ei_symbolize, over the file: the string table offset of the name of
+ * the function containing addr (*off set), or -1. */
+static int64_t symbolize(const struct vm *vm, uint64_t addr, uint64_t *off)
+{
+	const struct ei_image *img = &vm->img;
+	Elf64_Sym buf[SYMS_CHUNK];
+	size_t n = img->nsyms < SYMS_MAX ? img->nsyms : SYMS_MAX;
+	off_t at = img->syms - img->file;
+	int64_t best = -1;
+	uint64_t best_val = 0;
+
+	for (size_t i = 0, k; i < n; i += k, at += (off_t)sizeof buf) {
+		k = n - i < SYMS_CHUNK ? n - i : SYMS_CHUNK;
+		if (pread(vm->image_fd, buf, k * sizeof *buf, at) != (ssize_t)(k * sizeof *buf))
+			return -1;
+		for (size_t j = 0; j < k; j++) {
+			const Elf64_Sym *s = &buf[j];
+			if (ELF64_ST_TYPE(s->st_info) != STT_FUNC || s->st_name >= img->strsz || s->st_value > addr)
+				continue;
+			if (s->st_size && addr - s->st_value < s->st_size) {
+				*off = addr - s->st_value;
+				return s->st_name;
+			}
+			/* Assembly functions often have no size: take the nearest below. */
+			if (!s->st_size && (best < 0 || s->st_value > best_val)) {
+				best = s->st_name;
+				best_val = s->st_value;
+			}
+		}
+	}
+	*off = addr - best_val;
+	return best;
+}
+
 static void where(const struct vm *vm, uint64_t addr, char *out, size_t len)
 {
 	uint64_t off;
-	struct ei_image img = vm->img;
-	const char *name = NULL;
-	size_t k = 0;
+	int64_t name = image_same(vm) ? symbolize(vm, addr, &off) : -1;
+	char buf[SYM_NAME_MAX];
+	ssize_t got = 0, k = 0;
 
-	if (img.nsyms > SYMS_MAX)
-		img.nsyms = SYMS_MAX;
-	if (image_same(vm))
-		name = ei_symbolize(&img, addr, &off);
-	if (!name) {
+	/* Within the string table (whose last byte is a NUL), at most SYM_NAME_MAX. */
+	if (name >= 0) {
+		size_t room = vm->img.strsz - (size_t)name;
+		got = pread(vm->image_fd, buf, room < sizeof buf ? room : sizeof buf,
+			    (off_t)((const uint8_t *)vm->img.strtab - vm->img.file) + name);
+	}
+	if (got <= 0) {
 		memcpy(out, "?", 2);
 		return;
 	}
-	for (size_t room = (size_t)(img.strtab + img.strsz - name); k < SYM_NAME_MAX && k < room && name[k]; k++)
-		out[k] = name[k] > 0x20 && name[k] < 0x7f ? name[k] : '?';
-	snprintf(out + k, len - k, "+0x%llx", (unsigned long long)off);
+	for (; k < got && buf[k]; k++)
+		out[k] = buf[k] > 0x20 && buf[k] < 0x7f ? buf[k] : '?';
+	snprintf(out + k, len - (size_t)k, "+0x%llx", (unsigned long long)off);
 }
 
 /* The walker reads guest words only through the checked translation. */

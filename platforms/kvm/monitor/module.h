@@ -43,7 +43,7 @@ struct mod_fds {
 	 * file calls on the fds it opens, all in [dyn_lo, dyn_hi). */
 	unsigned ndir, dyn_lo, dyn_hi;
 	unsigned dir[FDS_MAX];
-	unsigned image; /* the image file: fstat() allowed (a fault report checks it) */
+	unsigned image; /* the image file: fstat() and pread64() allowed (a fault report) */
 };
 void fds_rw(struct mod_fds *f, int fd, int rd, int wr);
 void fds_pio(struct mod_fds *f, int fd);

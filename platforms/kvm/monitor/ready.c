@@ -2,10 +2,12 @@
  * --ready-fd=N: one byte ("\n") on fd N when the guest first waits (sleeps
  * or waits for input: set up and idle, e.g. a server listening), for a
  * supervisor that starts many guests and wants to know when each is up.
+ * Never blocks: a pipe that is full then gets no byte.
  * Nothing more is written; the fd stays open until the run ends (the
  * sandbox allows no close), so a reader sees end-of-file then.
  */
 #include <fcntl.h>
+#include <poll.h>
 #include <stdio.h>
 #include <unistd.h>
 
@@ -39,8 +41,13 @@ static void fds(struct mod_fds *f)
 static uint64_t wait_before(struct vm *vm, uint64_t wanted)
 {
 	(void)vm, (void)wanted;
-	if (ready_fd >= 0 && write(ready_fd, "\n", 1)) {
-		/* A reader gone (EPIPE) is no error of the guest's. */
+	/* Never block (a full pipe would hold off --timeout and SIGTERM, read
+	 * only in ppoll): the byte only if the fd takes it now.  The fd's file
+	 * description is shared, so no O_NONBLOCK on it.  A reader gone (EPIPE)
+	 * is no error of the guest's. */
+	struct pollfd p = { ready_fd, POLLOUT, 0 };
+	if (ready_fd >= 0 && ppoll(&p, 1, &(struct timespec){ 0, 0 }, NULL) == 1 && p.revents == POLLOUT &&
+	    write(ready_fd, "\n", 1)) {
 	}
 	ready_fd = -1;
 	return 0;

@@ -1,8 +1,9 @@
 /*
  * The sandbox the monitor runs guest code in.  After set-up, the monitor
  * needs only: KVM_RUN and register reads on the vCPU's fd (and, when guest
- * memory may grow, KVM_SET_USER_MEMORY_REGION on the VM's), fstat on the
- * image file's fd (a fault report reads symbols from it if it is unchanged),
+ * memory may grow, KVM_SET_USER_MEMORY_REGION on the VM's), fstat and pread64
+ * on the image file's fd (a fault report reads symbols from it if it is
+ * unchanged),
  * madvise(MADV_DONTNEED) (guard pages, guard.c), reads and writes on
  * the fds its modules name (console, tap devices; positioned reads and
  * writes and fdatasync only if a module asks: a disk image), ppoll, clocks, exit,
@@ -167,12 +168,14 @@ unsigned sandbox_filter(const struct mod_fds *f, int vcpu, int vmfd, const struc
 	allow_if(SYS_readv, 0, f->rd, f->nrd); /* a tap's header and frame (net.c) */
 	allow_if(SYS_write, 0, f->wr, f->nwr);
 	allow_if(SYS_writev, 0, f->wr, f->nwr);
-	/* pread64/pwrite64: block devices' fds and host directories' files. */
-	unsigned lo = f->ndir ? f->dyn_lo : 0, hi = f->ndir ? f->dyn_hi : 0;
-	if (f->npio || f->ndir) {
-		allow_if_in(SYS_pread64, 0, f->pio, f->npio, lo, hi);
+	/* pread64: block devices' fds, host directories' files and the image
+	 * file's fd (a fault report reads symbols); pwrite64: not the image's. */
+	unsigned lo = f->ndir ? f->dyn_lo : 0, hi = f->ndir ? f->dyn_hi : 0, rd[FDS_MAX + 1];
+	memcpy(rd, f->pio, sizeof f->pio);
+	rd[f->npio] = f->image;
+	allow_if_in(SYS_pread64, 0, rd, f->npio + 1, lo, hi);
+	if (f->npio || f->ndir)
 		allow_if_in(SYS_pwrite64, 0, f->pio, f->npio, lo, hi);
-	}
 	if (f->npio)
 		allow_if(SYS_fdatasync, 0, f->pio, f->npio);
 	/* fstat: the image file's fd (fault.c: has it changed?) and

@@ -6,7 +6,9 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/if_link.h>
 #include <linux/if_tun.h>
+#include <linux/rtnetlink.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -94,20 +96,23 @@ static unsigned ifindex(const char *name)
 {
 	struct ifreq ifr = { 0 };
 	int s = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0), r;
+	if (s < 0)
+		die(TC_STATUS_HOST, "socket: %s", strerror(errno));
 	memcpy(ifr.ifr_name, name, strlen(name));
 	r = ioctl(s, SIOCGIFINDEX, &ifr);
 	close(s);
 	return r < 0 ? 0 : (unsigned)ifr.ifr_ifindex;
 }
 
-/* TUNSETIFF on a new /dev/net/tun fd (creating the tap if ifr names none),
- * then the offloads: the fd, or -1 with errno set. */
-static int tun_open(struct ifreq *ifr)
+/* TUNSETIFF on a new /dev/net/tun fd (creating the tap if ifr names none;
+ * with excl IFF_TUN_EXCL, refusing any existing device with EBUSY), then
+ * the offloads: the fd, or -1 with errno set. */
+static int tun_open(struct ifreq *ifr, short excl)
 {
 	int fd = open("/dev/net/tun", O_RDWR | O_NONBLOCK | O_CLOEXEC);
 	if (fd < 0)
 		die(TC_STATUS_HOST, "cannot open /dev/net/tun: %s", strerror(errno));
-	ifr->ifr_flags = IFF_TAP | IFF_NO_PI | IFF_VNET_HDR;
+	ifr->ifr_flags = IFF_TAP | IFF_NO_PI | IFF_VNET_HDR | excl;
 	if (ioctl(fd, TUNSETIFF, ifr) < 0)
 		return -1;
 	/* Checksums and TCP segmentation left to the host, unless --net-rate
@@ -129,7 +134,7 @@ static int open_tap(const char *name)
 		die(TC_STATUS_USAGE, "tap device '%s' does not exist (create it with: ip tuntap add %s mode tap)", name,
 		    name);
 	memcpy(ifr.ifr_name, name, strlen(name));
-	if ((fd = tun_open(&ifr)) < 0) {
+	if ((fd = tun_open(&ifr, 0)) < 0) {
 		if (errno == EBUSY)
 			die(TC_STATUS_USAGE, "tap device '%s' is busy (another process has it open)", name);
 		if (errno == EINVAL)
@@ -137,6 +142,37 @@ static int open_tap(const char *name)
 		die(TC_STATUS_HOST, "cannot attach tap device '%s': %s", name, strerror(errno));
 	}
 	return fd;
+}
+
+/* The bridge port with interface index index isolated: RTM_SETLINK
+ * (AF_BRIDGE) over rtnetlink, in our own network namespace (sysfs shows
+ * the namespace of whoever mounted /sys, maybe another's device of the
+ * same name).  0, or -1 with errno set. */
+static int isolate(int index)
+{
+	struct {
+		struct nlmsghdr nh;
+		struct ifinfomsg ifi;
+		struct rtattr prot, iso;
+		uint8_t on[4];
+	} rq = { { sizeof rq, RTM_SETLINK, NLM_F_REQUEST | NLM_F_ACK, 1, 0 },
+		 { AF_BRIDGE, 0, 0, index, 0, 0 },
+		 { 12, IFLA_PROTINFO | NLA_F_NESTED },
+		 { 5, IFLA_BRPORT_ISOLATED },
+		 { 1 } };
+	struct {
+		struct nlmsghdr nh;
+		struct nlmsgerr e;
+	} ack;
+	int s = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
+	ssize_t n = s < 0 || send(s, &rq, sizeof rq, 0) != sizeof rq ? -1 : recv(s, &ack, sizeof ack, 0);
+	if (n >= 0 && (n < (ssize_t)sizeof ack.nh + 4 || ack.nh.nlmsg_type != NLMSG_ERROR))
+		n = -1, errno = EPROTO;
+	else if (n >= 0 && ack.e.error)
+		n = -1, errno = -ack.e.error;
+	if (s >= 0)
+		close(s);
+	return n < 0 ? -1 : 0;
 }
 
 /* Write "1" to the file fmt names with the tap's name. */
@@ -184,19 +220,17 @@ static int new_tap(const char *arg, const char *s, char *tap)
 		else
 			die(TC_STATUS_USAGE, "invalid --net=%s: " BRIDGE_SYNTAX, arg);
 	}
-	/* TUNSETIFF would attach to an existing tap: refuse any device of that name. */
-	if (*tap && ifindex(tap))
-		die(TC_STATUS_HOST, "--net=%s: a device named '%s' exists already", arg, tap);
+	/* IFF_TUN_EXCL: the kernel refuses any device of that name (TUNSETIFF
+	 * would attach to an existing tap), atomically. */
 	memcpy(ifr.ifr_name, *tap ? tap : "tc%d", *tap ? strlen(tap) : 4);
-	if ((fd = tun_open(&ifr)) < 0) {
+	if ((fd = tun_open(&ifr, IFF_TUN_EXCL)) < 0) {
+		if (errno == EBUSY)
+			die(TC_STATUS_HOST, "--net=%s: a device named '%s' exists already", arg, ifr.ifr_name);
 		if (errno == EPERM)
 			die(TC_STATUS_HOST, "--net=%s: making a tap needs CAP_NET_ADMIN (run as root)", arg);
 		die(TC_STATUS_HOST, "--net=%s: cannot make tap '%s': %s", arg, ifr.ifr_name, strerror(errno));
 	}
 	memcpy(tap, ifr.ifr_name, IFNAMSIZ);
-	/* One made in between by someone else, persistent, was attached to. */
-	if (ioctl(fd, TUNGETIFF, &ifr) < 0 || (ifr.ifr_flags & IFF_PERSIST))
-		die(TC_STATUS_HOST, "--net=%s: a device named '%s' exists already", arg, tap);
 	if ((sock = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0)) < 0)
 		die(TC_STATUS_HOST, "--net=%s: socket: %s", arg, strerror(errno));
 	ifr.ifr_qlen = 64;
@@ -214,7 +248,8 @@ static int new_tap(const char *arg, const char *s, char *tap)
 	/* No IPv6 on the port: a host without IPv6 has no such file. */
 	if (put_one("/proc/sys/net/ipv6/conf/%s/disable_ipv6", tap) < 0 && errno != ENOENT)
 		die(TC_STATUS_HOST, "--net=%s: cannot turn IPv6 off on '%s': %s", arg, tap, strerror(errno));
-	if (isolated && put_one("/sys/class/net/%s/brport/isolated", tap) < 0)
+	/* ifr still holds the tap's index (SIOCGIFINDEX). */
+	if (isolated && isolate(ifr.ifr_ifindex) < 0)
 		die(TC_STATUS_HOST, "--net=%s: cannot isolate bridge port '%s': %s", arg, tap, strerror(errno));
 	memcpy(ifr.ifr_name, tap, IFNAMSIZ);
 	if (ioctl(sock, SIOCGIFFLAGS, &ifr) < 0 || (ifr.ifr_flags |= IFF_UP, ioctl(sock, SIOCSIFFLAGS, &ifr) < 0))
@@ -293,12 +328,13 @@ static void configure(struct vm *vm, struct tc_boot_info *bi)
 
 	for (int i = 0; i < nnet; i++) {
 		char name[TC_MFT_DEVNAME_MAX];
-		const char *arg = net_arg[i], *colon = spec_of(arg) - 1;
-		if (colon >= arg) {
-			if ((size_t)(colon - arg) >= sizeof name || colon == arg)
+		const char *arg = net_arg[i];
+		size_t at = (size_t)(spec_of(arg) - arg); /* NAME's length + 1, or 0 */
+		if (at) {
+			if (at - 1 >= sizeof name || at == 1)
 				die(TC_STATUS_USAGE, "invalid --net=%s: expected NAME:TAP or TAP", arg);
-			memcpy(name, arg, (size_t)(colon - arg));
-			name[colon - arg] = '\0';
+			memcpy(name, arg, at - 1);
+			name[at - 1] = '\0';
 		} else {
 			if (count_net(m) != 1)
 				die(TC_STATUS_USAGE, "--net=%s: %s declares %d net devices (%s): pass --net=NAME:TAP",
