@@ -82,6 +82,7 @@ ns() { run timeout 60 ip netns exec "$NS" "$@"; }
 	net_boot tap0 $GUEST/24 udpecho -a 10.78.0
 	run timeout 60 ip netns exec "$NS" "${NET_BOOT[@]}"
 	echo "$output"
+	! declare -F pc_status > /dev/null || status=$(pc_status "$status") # QEMU's isa-debug-exit
 	[ "$status" -eq 2 ]
 	[[ $output == *"udpecho: -a 10.78.0: not an IPv4 address"* ]]
 }
