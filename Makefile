@@ -553,9 +553,10 @@ bench: all host-apps $(BENCH_BINS) $(B)/tests/netclient $(B)/tests/fsread.tc $(B
 	@$(MAKE) --no-print-directory PLATFORM=pc all
 	@tests/bench/run.sh $(B)
 
-# What an idle guest costs the host at scale (tests/bench/density.sh): N
-# udpecho guests against N bare idle KVM VMs; BENCH_DENSITY_N (1000).
-bench-density: all $(B)/bench/kvm-floor-static $(B)/tests/netclient
+# What an idle instance costs the host at scale (tests/bench/density.sh): N idle
+# bare KVM VMs, udpecho guests, udpecho Linux processes; BENCH_DENSITY_N
+# ("100 1000 5000 10000").
+bench-density: all host-apps $(B)/bench/kvm-floor-static $(B)/tests/netclient
 	@mkdir -p $(B)/bench
 	@tests/bench/density.sh $(B) $(B)/bench/density.md
 .PHONY: bench-density

@@ -66,6 +66,27 @@ ns() { run timeout 60 ip netns exec "$NS" "$@"; }
 	[ "$output" = "udp: 1472 sizes echoed" ]
 }
 
+@test "udpecho -a ADDR answers on ADDR only, and names a bad address" {
+	start_app udpecho -a 10.78.0.9 -p 7009
+	grep -q "listening on UDP port 7009 of 10.78.0.9" "$BATS_TEST_TMPDIR/app.out"
+	ns "$CLIENT" udp $GUEST 7009 1 1
+	[ "$status" -ne 0 ]
+	teardown
+	APP_PID=
+	start_app udpecho -a $GUEST -p 7009
+	ns "$CLIENT" udp $GUEST 7009 1 64
+	echo "$output"
+	[ "$status" -eq 0 ]
+	teardown
+	APP_PID=
+	net_boot tap0 $GUEST/24 udpecho -a 10.78.0
+	run timeout 60 ip netns exec "$NS" "${NET_BOOT[@]}"
+	echo "$output"
+	! declare -F pc_status > /dev/null || status=$(pc_status "$status") # QEMU's isa-debug-exit
+	[ "$status" -eq 2 ]
+	[[ $output == *"udpecho: -a 10.78.0: not an IPv4 address"* ]]
+}
+
 @test "UDP datagrams larger than the MTU are fragmented and reassembled" {
 	start_app udpecho
 	ns "$CLIENT" udp $GUEST 7 1473 1480

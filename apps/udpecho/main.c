@@ -1,4 +1,6 @@
-/* udpecho: a UDP echo network function.  udpecho [-p PORT] (default 7). */
+/* udpecho: a UDP echo network function.  udpecho [-a ADDR] [-p PORT]: bound
+ * to ADDR (default: every address) and PORT (default 7); many can then share
+ * a port on one host, one address each (make bench-density). */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
@@ -11,19 +13,27 @@
 int main(int argc, char **argv)
 {
 	int port = 7, opt;
-	while ((opt = getopt(argc, argv, "p:")) != -1) {
-		if (opt != 'p' || (port = atoi(optarg)) <= 0 || port > 65535) {
-			fprintf(stderr, "usage: udpecho [-p PORT]\n");
+	struct sockaddr_in a = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_ANY) };
+	while ((opt = getopt(argc, argv, "a:p:")) != -1) {
+		if (opt == 'a' && inet_pton(AF_INET, optarg, &a.sin_addr) != 1) {
+			fprintf(stderr, "udpecho: -a %s: not an IPv4 address\n", optarg);
+			return 2;
+		}
+		if (opt != 'a' && (opt != 'p' || (port = atoi(optarg)) <= 0 || port > 65535)) {
+			fprintf(stderr, "usage: udpecho [-a ADDR] [-p PORT]\n");
 			return 2;
 		}
 	}
 	int fd = socket(AF_INET, SOCK_DGRAM, 0);
-	struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons((uint16_t)port) };
+	char at[INET_ADDRSTRLEN];
+	inet_ntop(AF_INET, &a.sin_addr, at, sizeof at);
+	a.sin_port = htons((uint16_t)port);
 	if (fd < 0 || bind(fd, (struct sockaddr *)&a, sizeof a) < 0) {
-		fprintf(stderr, "udpecho: cannot bind port %d: %s\n", port, strerror(errno));
+		fprintf(stderr, "udpecho: cannot bind %s port %d: %s\n", at, port, strerror(errno));
 		return 1;
 	}
-	printf("udpecho: listening on UDP port %d\n", port);
+	printf("udpecho: listening on UDP port %d%s%s\n", port, a.sin_addr.s_addr ? " of " : "",
+	       a.sin_addr.s_addr ? at : "");
 	fflush(stdout);
 	for (;;) {
 		static char buf[65536];

@@ -311,7 +311,7 @@ sweep() { ip netns exec "$NS" "$B/tests/netclient" sweep 7 1000 < "$BATS_FILE_TM
 	[[ $output == "tincan-fleet: fail: started 3 guests in "*" s, 0 ready after "*" s; keeper "* ]]
 	run "$FLEET" list fail
 	echo "$output"
-	[ "$(grep -c ' dead .*exit 2; log: usage: udpecho \[-p PORT\]$' <<< "$output")" -eq 3 ]
+	[ "$(grep -c ' dead .*exit 2; log: usage: udpecho \[-a ADDR\] \[-p PORT\]$' <<< "$output")" -eq 3 ]
 	run "$FLEET" stop fail
 	[ "$status" -eq 0 ]
 	[ ! -e "$FDIR/fail" ]

@@ -6,8 +6,9 @@
  * is compared with the same process start-up and the same KVM calls.
  *   kvm-floor-static            the boot floor
  *   kvm-floor-static MEM_BYTES  an idle VM of that size (make bench-density's
- *                               baseline): run to the port write, then wait
- *                               until a signal ends it
+ *                               baseline): run to the port write, print
+ *                               "kvm-floor: idle", then wait until a signal
+ *                               ends it
  */
 #include <fcntl.h>
 #include <linux/kvm.h>
@@ -74,8 +75,12 @@ int main(int argc, char **argv)
 			fprintf(stderr, "kvm-floor: unexpected exit %u\n", run->exit_reason);
 			return 1;
 		}
-		if (argc > 1) /* idle: the vCPU has run; wait */
+		if (argc > 1) { /* idle: the vCPU has run; say so (one line), wait */
+			static const char up[] = "kvm-floor: idle\n";
+			if (write(1, up, sizeof up - 1) < 0)
+				return fail("write");
 			for (;;)
 				pause();
+		}
 	}
 }
