@@ -4,7 +4,8 @@
 # column 25 the memory cgroup's charge per instance), writes
 # DIR/density-memory.png (host memory per instance against N) and
 # DIR/density-start.png (time until all were up, and the start rate, against N)
-# for the three phases: bare idle KVM VMs, udpecho guests, udpecho as Linux processes.
+# for the phases: bare idle KVM VMs (real mode, and 64-bit with paging), udpecho guests,
+# udpecho as Linux processes.
 set terminal pngcairo size 960,540 font ",11"
 set logscale x
 set xlabel "instances (N)"
@@ -16,6 +17,7 @@ set title sprintf("host memory per idle instance, %s, %s\nsolid: memory cgroup c
 set ylabel "KiB per instance"
 set yrange [0:*]
 plot rows("bare") using 1:25 with linespoints lw 2 lc 1 title "bare idle KVM VM", \
+     rows("paged") using 1:25 with linespoints lw 2 lc 4 title "bare idle KVM VM, 64-bit, paging on", \
      rows("udpecho") using 1:25 with linespoints lw 2 lc 2 title "udpecho guest", \
      rows("linux") using 1:25 with linespoints lw 2 lc 3 title "udpecho Linux process", \
      rows("bare") using 1:7 with linespoints dt 2 lc 1 notitle, \

@@ -5,6 +5,10 @@
 # of pid_max's 32,768):
 #   bare     N bare idle KVM VMs of the guests' size (tests/bench/probes/
 #            kvm-floor.c given a size; prints a line once its vCPU ran): the floor
+#   paged    the same VMs with their vCPU in 64-bit mode at CPL3, paging on
+#            (kvm-floor.c SIZE paged), as every tincan guest runs: under this
+#            host's shadow paging KVM gives such a vCPU a second cache of 40
+#            free pages (docs/density.md); the floor of any 64-bit guest here
 #   udpecho  N udpecho guests at --mem=MEM, each on its own tap; at most
 #            PORTS taps to a bridge (Linux allows 1,023), each bridge its own
 #            /22 in a namespace of our own with IPv6 off; every port isolated
@@ -33,7 +37,7 @@
 # tests/bench/density.gp if gnuplot is there.
 #   tests/bench/density.sh BUILD_DIR OUT.md
 # BENCH_DENSITY_N ("100 1000 5000 10000"), BENCH_DENSITY_MEM (4M),
-# BENCH_DENSITY_SETTLE (10 s), BENCH_DENSITY_PHASES ("bare udpecho linux"),
+# BENCH_DENSITY_SETTLE (10 s), BENCH_DENSITY_PHASES ("bare paged udpecho linux"),
 # BENCH_DENSITY_RESERVE (6000 tasks left free), BENCH_DENSITY_PORTS (1000),
 # BENCH_DENSITY_ROUNDS (1: each N's phases that many times, back to back;
 # with more, a table of medians and ranges too), BENCH_DENSITY_STARTER.
@@ -86,7 +90,7 @@ RUN=$B/bin/tincan-run IDLE=$B/bench/kvm-floor-static APP=$B/apps/udpecho.tc
 HOSTAPP=$B/host/udpecho CLIENT=$B/tests/netclient
 NS_LIST=${BENCH_DENSITY_N:-100 1000 5000 10000}
 MEM=${BENCH_DENSITY_MEM:-4M} SETTLE=${BENCH_DENSITY_SETTLE:-10}
-PHASES=${BENCH_DENSITY_PHASES:-bare udpecho linux}
+PHASES=${BENCH_DENSITY_PHASES:-bare paged udpecho linux}
 RESERVE=${BENCH_DENSITY_RESERVE:-6000} PORTS=${BENCH_DENSITY_PORTS:-1000}
 ROUNDS=${BENCH_DENSITY_ROUNDS:-1}
 FLEET=$B/bin/tincan-fleet
@@ -109,7 +113,7 @@ for n in $NS_LIST; do
 	[[ $n =~ ^[1-9][0-9]*$ ]] && [ "$n" -le 60000 ] || die "BENCH_DENSITY_N: $n is not a count from 1 to 60,000"
 done
 for p in $PHASES; do
-	case $p in bare | udpecho | linux) ;; *) die "BENCH_DENSITY_PHASES: unknown phase $p (bare, udpecho, linux)" ;; esac
+	case $p in bare | paged | udpecho | linux) ;; *) die "BENCH_DENSITY_PHASES: unknown phase $p (bare, paged, udpecho, linux)" ;; esac
 done
 [[ $PORTS =~ ^[1-9][0-9]*$ ]] && [ "$PORTS" -le 1000 ] || die "BENCH_DENSITY_PORTS must be 1 to 1000"
 [[ $ROUNDS =~ ^[1-9]$ ]] || die "BENCH_DENSITY_ROUNDS must be 1 to 9"
@@ -291,6 +295,7 @@ start_instances() {
 	: > "$d/log"
 	case $phase in
 	bare) for i in $(seq 0 $((n - 1))); do echo "$IDLE $bytes"; done > "$d/cmds" ;;
+	paged) for i in $(seq 0 $((n - 1))); do echo "$IDLE $bytes paged"; done > "$d/cmds" ;;
 	udpecho)
 		for i in $(seq 0 $((n - 1))); do
 			echo "$RUN --mem=$MEM --net=t$i --net-mac=$(guest_mac "$i") --ip=$(guest_ip "$i")/22 $APP"
@@ -310,7 +315,7 @@ start_instances() {
 		return 0
 	fi
 	case $phase in
-	bare) "$SELF" keep "$d" "$RESERVE" &
+	bare | paged) "$SELF" keep "$d" "$RESERVE" &
 		;;
 	udpecho) ip netns exec "$NS_VM" "$SELF" keep "$d" "$RESERVE" &
 		;;
@@ -380,7 +385,7 @@ run_phase() {
 	local mark=listening pss rss answered=- cpu0 cpu1 inst0 inst1 host_pct inst_ms stop_s m2 per tasks
 	local net_s up_s rate c0 k0 c1 k1
 	mkdir -p "$d"
-	[ "$phase" = bare ] && mark="kvm-floor: idle"
+	[ "$phase" = bare ] || [ "$phase" = paged ] && mark="kvm-floor: idle"
 	m0=$(stable_avail)
 	i0=$(meminfo)
 	cg_enter "$n-$phase"
@@ -471,7 +476,8 @@ for n in $NS_LIST; do
 	done
 done
 
-# The table, from the .dat: per instance, and udpecho and linux against bare.
+# The table, from the .dat: per instance, and the others against bare (and
+# udpecho against paged too).
 awk -v day="$day" -v rev="$rev" -v load="$load0" -v mem="$MEM" -v ports="$PORTS" -v settle="$SETTLE" -v starter="$STARTER" -v nrounds="$ROUNDS" '
 function ratio(a, b) { return b > 0 ? sprintf("%.2f x", a / b) : "-" }
 # median (range) of the values in list (space-separated), fmt for each
@@ -488,14 +494,17 @@ $2 == "skip" { sub(/^[^#]*# /, ""); skips = skips "\n- " $0; next }
 	note = ""
 	if (index($0, "#")) { note = $0; sub(/^[^#]*# /, "", note) }
 	if ($2 == "bare") { bare[$1] = $7; cbare[$1] = $25 }
+	if ($2 == "paged") { paged[$1] = $7; cpaged[$1] = $25 }
 	k = $1 " " $2
 	if (!(k in seen)) { seen[k] = 1; keys[++nk] = k }
 	m_rate[k] = m_rate[k] " " $4; m_mem[k] = m_mem[k] " " $7; m_cg[k] = m_cg[k] " " $25; m_stop[k] = m_stop[k] " " $13
 	if ($2 != "bare" && bare[$1] > 0) m_r[k] = m_r[k] " " $7 / bare[$1]
 	if ($2 != "bare" && cbare[$1] > 0) m_cr[k] = m_cr[k] " " $25 / cbare[$1]
+	if ($2 == "udpecho" && cpaged[$1] > 0) m_cp[k] = m_cp[k] " " $25 / cpaged[$1]
 	rounds = $27 > rounds ? $27 : rounds
 	r = ($2 == "bare") ? "1.00 x" : ratio($7, bare[$1])
 	r = r " (cgroup " (($2 == "bare") ? "1.00 x" : ratio($25, cbare[$1])) ")"
+	if ($2 == "udpecho" && cpaged[$1] > 0) r = r "; vs paged " ratio($7, paged[$1]) " (cgroup " ratio($25, cpaged[$1]) ")"
 	ans = ($10 == "-") ? "-" : sprintf("%s of %d", $10, $3)
 	rows = rows sprintf("| %d%s | %s | %d | %s/s (%s s; network %s s before) | %d | %s | %d (kernel %d) | %d (RSS %d) | %d / %d / %d / %d / %d / %d / %d / %d / %d | %s | %s %% (instances %d ms) | %s s | %d | %s |\n", \
 		$1, nrounds > 1 ? " (round " $27 ")" : "", $2, $3, $4, $5, $6, $7, r, $25, $26, $8, $9, $16, $17, $18, $19, $20, $21, $22, $23, $24, ans, $11, $12, $13, $14 / 1024, note)
@@ -503,7 +512,8 @@ $2 == "skip" { sub(/^[^#]*# /, ""); skips = skips "\n- " $0; next }
 END {
 	printf "# make bench-density, %s, %s, load %s at start\n\n", day, rev, load
 	printf "Idle instances on one host, phases one after another: `bare` = idle KVM VMs of the guests'\''\n"
-	printf "size (kvm-floor-static %s), `udpecho` = udpecho guests at --mem=%s on taps (%s to a bridge,\n", mem, mem, ports
+	printf "size (kvm-floor-static %s), `paged` = the same in 64-bit mode at CPL3 with paging on, as\n", mem
+	printf "tincan guests run (kvm-floor-static %s paged), `udpecho` = udpecho guests at --mem=%s on taps (%s to a bridge,\n", mem, mem, ports
 	printf "ports isolated, static neighbours; started by %s), `linux` = the same udpecho as Linux\n", starter == "fleet" ? "tincan-fleet" : "the bench'\''s own keeper"
 	printf "processes.  Memory is\n"
 	printf "the MemAvailable drop per instance %s s after all were up (other work on the host moves it);\n", settle
@@ -515,12 +525,13 @@ END {
 	if (skips != "") printf "\nNot run:%s\n", skips
 	if (rounds > 1) {
 		printf "\nMedians (ranges) over %d rounds:\n\n", rounds
-		print "| N | phase | start rate /s | MemAvailable KiB/instance | vs bare | memory cgroup KiB/instance | vs bare | stop all s |"
-		print "|---|---|---|---|---|---|---|---|"
+		print "| N | phase | start rate /s | MemAvailable KiB/instance | vs bare | memory cgroup KiB/instance | vs bare | vs paged | stop all s |"
+		print "|---|---|---|---|---|---|---|---|---|"
 		for (i = 1; i <= nk; i++) {
 			k = keys[i]; split(k, f, " ")
-			printf "| %s | %s | %s | %s | %s | %s | %s | %s |\n", f[1], f[2], med(m_rate[k], "%.0f"), med(m_mem[k], "%.0f"), \
-				f[2] == "bare" ? "1.00 x" : med(m_r[k], "%.2f"), med(m_cg[k], "%.0f"), f[2] == "bare" ? "1.00 x" : med(m_cr[k], "%.2f"), med(m_stop[k], "%.2f")
+			printf "| %s | %s | %s | %s | %s | %s | %s | %s | %s |\n", f[1], f[2], med(m_rate[k], "%.0f"), med(m_mem[k], "%.0f"), \
+				f[2] == "bare" ? "1.00 x" : med(m_r[k], "%.2f"), med(m_cg[k], "%.0f"), f[2] == "bare" ? "1.00 x" : med(m_cr[k], "%.2f"), \
+				f[2] == "udpecho" ? med(m_cp[k], "%.2f") : "-", med(m_stop[k], "%.2f")
 		}
 	}
 }' "$DAT" > "$OUT"
