@@ -172,6 +172,32 @@ sweep() { ip netns exec "$NS" "$B/tests/netclient" sweep 7 1000 < "$BATS_FILE_TM
 	[[ ${lines[1]} =~ ^$FNAME\ +$N\ +$N\  ]]
 }
 
+@test "each port: no learning, no flooding, the guest's MAC static; a frame for an unknown MAC reaches no guest" {
+	local k n t0 t1 b0 b1
+	for k in 0 1; do
+		n=$(ip -n "$NS" -d -o link show master "$BR$k" | grep " $FNAME-[0-9]*:" |
+			grep -c ' learning off flood off .* mcast_flood off ')
+		[ "$n" -eq 50 ]
+	done
+	# A static fdb entry each, on its own port, for the MAC in the plan.
+	n=$(awk -F'\t' '{ print $4, $5 }' "$FDIR/$FNAME/plan" | sort > "$BATS_TEST_TMPDIR/want" &&
+		{ bridge -n "$NS" fdb show br "${BR}0"; bridge -n "$NS" fdb show br "${BR}1"; } |
+		awk '$2 == "dev" && $4 == "master" && / static/ { print $1, $3 }' | sort | comm -12 - "$BATS_TEST_TMPDIR/want" | wc -l)
+	[ "$n" -eq "$N" ]
+	# Unknown unicast: what the host sends to a MAC the bridge does not
+	# know reaches no guest (flooded, it would reach all 50 on the bridge).
+	frames() { ip netns exec "$NS" sh -c "cat /sys/class/net/$1/statistics/tx_packets" | awk '{ s += $1 } END { print s }'; }
+	ip -n "$NS" neigh replace 10.91.0.250 lladdr 02:00:00:00:00:fe dev "${BR}0" nud permanent
+	t0=$(frames "$FNAME-*") b0=$(frames "${BR}0")
+	ip netns exec "$NS" bash -c 'for i in 1 2 3 4 5; do echo x > /dev/udp/10.91.0.250/9; done'
+	sleep 1
+	t1=$(frames "$FNAME-*") b1=$(frames "${BR}0")
+	ip -n "$NS" neigh del 10.91.0.250 dev "${BR}0"
+	echo "bridge sent $((b1 - b0)), guests got $((t1 - t0))"
+	[ $((b1 - b0)) -ge 5 ]
+	[ "$t1" -eq "$t0" ]
+}
+
 @test "a running fleet's name is refused: one line, exit 2" {
 	[ -f "$FDIR/$FNAME/started" ] || skip "the fleet did not start"
 	run "$FLEET" start "$SPEC"
