@@ -21,6 +21,7 @@ plot rows("bare") using 1:25 with linespoints lw 2 lc 1 title "bare idle KVM VM"
      rows("udpecho") using 1:25 with linespoints lw 2 lc 2 title "udpecho guest", \
      rows("linux") using 1:25 with linespoints lw 2 lc 3 title "udpecho Linux process", \
      rows("bare") using 1:7 with linespoints dt 2 lc 1 notitle, \
+     rows("paged") using 1:7 with linespoints dt 2 lc 4 notitle, \
      rows("udpecho") using 1:7 with linespoints dt 2 lc 2 notitle, \
      rows("linux") using 1:7 with linespoints dt 2 lc 3 notitle
 set output dir."/density-start.png"
@@ -28,11 +29,13 @@ set multiplot layout 1,2 title sprintf("starting N idle instances, %s, %s", day,
 set title "time until all were up"
 set ylabel "s"
 plot rows("bare") using 1:5 with linespoints lw 2 lc 1 title "bare VM", \
+     rows("paged") using 1:5 with linespoints lw 2 lc 4 title "bare VM, paging on", \
      rows("udpecho") using 1:5 with linespoints lw 2 lc 2 title "udpecho guest", \
      rows("linux") using 1:5 with linespoints lw 2 lc 3 title "Linux process"
 set title "start rate"
 set ylabel "instances/s"
 plot rows("bare") using 1:4 with linespoints lw 2 lc 1 title "bare VM", \
+     rows("paged") using 1:4 with linespoints lw 2 lc 4 title "bare VM, paging on", \
      rows("udpecho") using 1:4 with linespoints lw 2 lc 2 title "udpecho guest", \
      rows("linux") using 1:4 with linespoints lw 2 lc 3 title "Linux process"
 unset multiplot
