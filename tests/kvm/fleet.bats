@@ -383,6 +383,18 @@ bad_spec() {
 	bad_spec "count=2000 guests on one bridge: a Linux bridge holds 1,023 ports (use bridge=NAME%d and per_bridge=)" count=2000 net=10.91.0.0/16 bridge=${BR}0 per_bridge=
 	bad_spec "gateway=12 is among the guests' addresses (host .10 to .59)" gateway=12
 	bad_spec "netns 'nosuchns$$' does not exist (ip netns add nosuchns$$)" netns=nosuchns$$
+	# Leading zeros (octal, or an error, in bash arithmetic) are refused.
+	bad_spec "SPEC:LINE: net=010.91.0.0/24: expected a subnet like 10.80.0.0/22" net=010.91.0.0/24
+	bad_spec "SPEC:LINE: net=10.91.0.080/24: expected a subnet like 10.80.0.0/22" net=10.91.0.080/24
+	bad_spec "SPEC:LINE: net=10.91.0.0/08: expected a subnet like 10.80.0.0/22" net=10.91.0.0/08
+	bad_spec "SPEC:LINE: ready=08s: expected a duration like 60s (0: do not wait)" ready=08s
+	bad_spec "SPEC:LINE: grace=08s: expected a duration like 500ms or 5s" grace=08s
+	# Options: never globbed; a value only as --opt=VALUE; the fleet's own refused.
+	bad_spec "SPEC:LINE: options: '*' is not a --option" "options=--stats *"
+	bad_spec "SPEC:LINE: options: --jail: expected --stats or --option=VALUE" "options=--jail"
+	bad_spec "SPEC:LINE: options: --ready-fd is set by the fleet (see the spec's keys)" "options=--ready-fd=5"
+	# A bridge name is matched whole, not as a pattern.
+	bad_spec "bridge '$BR.' does not exist in netns $NS (ip link add $BR. type bridge)" "bridge=$BR." per_bridge=
 	# Headroom: 20,000 guests are 40,000 tasks, over pid_max (32,768 here;
 	# the line names what is in use), and memory when each counts 1 TiB.
 	run "$FLEET" start <(sed -e "s/^name=.*/name=bad/" -e "s/^count=.*/count=20000/" "$SPEC")
@@ -400,6 +412,9 @@ bad_spec() {
 	[ "$output" = "tincan-fleet: no fleet 'nosuch' (in $FDIR)" ]
 	run "$FLEET" list nosuch
 	[ "$status" -eq 1 ]
+	run "$FLEET" list ../..
+	[ "$status" -eq 2 ]
+	[ "$output" = "tincan-fleet: list: '../..' is not a fleet name" ]
 	run "$FLEET" stop 'a;b'
 	[ "$status" -eq 2 ]
 	[ "$output" = "tincan-fleet: stop: 'a;b' is not a fleet name" ]
