@@ -423,7 +423,11 @@ bad_spec() {
 	[ "$output" = "tincan-fleet: unknown command 'frobnicate' (start, list or stop; --help shows them)" ]
 	run "$FLEET" start
 	[ "$status" -eq 2 ]
-	[ "$output" = "tincan-fleet: start: expected [--foreground] SPEC" ]
+	[ "$output" = "tincan-fleet: start: expected [--foreground] [--expect-name=NAME] SPEC" ]
+	# (tincan-fleet@NAME.service: a spec for another fleet is refused)
+	run "$FLEET" start --foreground --expect-name=other "$SPEC"
+	[ "$status" -eq 2 ]
+	[ "$output" = "tincan-fleet: $SPEC: name=$FNAME, but --expect-name=other" ]
 }
 
 @test "the systemd units verify with systemd-analyze; broken copies do not" {
