@@ -383,6 +383,12 @@ bad_spec() {
 	bad_spec "count=2000 guests on one bridge: a Linux bridge holds 1,023 ports (use bridge=NAME%d and per_bridge=)" count=2000 net=10.91.0.0/16 bridge=${BR}0 per_bridge=
 	bad_spec "gateway=12 is among the guests' addresses (host .10 to .59)" gateway=12
 	bad_spec "netns 'nosuchns$$' does not exist (ip netns add nosuchns$$)" netns=nosuchns$$
+	# Another fleet's addresses: in its plan, or a permanent neighbour entry.
+	bad_spec "10.91.0.10 on bridge ${BR}0 is in fleet '$FNAME' already: net=10.91.0.0/24 overlaps it"
+	ip -n "$NS" neigh add 10.91.0.201 lladdr 02:7c:0a:5b:00:c9 dev "${BR}0" nud permanent
+	bad_spec "10.91.0.201 on bridge ${BR}0 has a permanent neighbour entry already (another fleet's?): net=10.91.0.0/24 overlaps it" \
+		first=200 count=2
+	ip -n "$NS" neigh del 10.91.0.201 dev "${BR}0"
 	# Leading zeros (octal, or an error, in bash arithmetic) are refused.
 	bad_spec "SPEC:LINE: net=010.91.0.0/24: expected a subnet like 10.80.0.0/22" net=010.91.0.0/24
 	bad_spec "SPEC:LINE: net=10.91.0.080/24: expected a subnet like 10.80.0.0/22" net=10.91.0.080/24
