@@ -389,6 +389,10 @@ bad_spec() {
 	bad_spec "10.91.0.201 on bridge ${BR}0 has a permanent neighbour entry already (another fleet's?): net=10.91.0.0/24 overlaps it" \
 		first=200 count=2
 	ip -n "$NS" neigh del 10.91.0.201 dev "${BR}0"
+	# A logdir others can write (the logs are written as root): refused.
+	mkdir -m 1777 "$BATS_TEST_TMPDIR/open"
+	bad_spec "logdir $BATS_TEST_TMPDIR/open: $BATS_TEST_TMPDIR/open is not root's, or others can write it (the logs are written as root)" \
+		logdir="$BATS_TEST_TMPDIR/open"
 	# Leading zeros (octal, or an error, in bash arithmetic) are refused.
 	bad_spec "SPEC:LINE: net=010.91.0.0/24: expected a subnet like 10.80.0.0/22" net=010.91.0.0/24
 	bad_spec "SPEC:LINE: net=10.91.0.080/24: expected a subnet like 10.80.0.0/22" net=10.91.0.080/24
