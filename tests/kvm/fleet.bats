@@ -343,6 +343,26 @@ sweep() { ip netns exec "$NS" "$B/tests/netclient" sweep 7 1000 < "$BATS_FILE_TM
 	[ ! -e "$FDIR/fail" ]
 }
 
+@test "stop while start is still starting guests (waves of 2) stops every one; nothing is left" {
+	local spec=$BATS_TEST_TMPDIR/mid.spec sp t
+	sed -e "s/^name=.*/name=mid/" -e "s/^count=.*/count=40/" -e "s/^wave=.*/wave=2/" -e "s/^first=.*/first=100/" \
+		-e "s|^logdir=.*|logdir=$BATS_TEST_TMPDIR/logs|" "$SPEC" > "$spec"
+	"$FLEET" start "$spec" > "$BATS_TEST_TMPDIR/mid.out" 2>&1 &
+	sp=$!
+	for ((t = 0; t < 500; t++)); do [ -s "$FDIR/mid/state" ] && break; sleep 0.01; done
+	cp "$FDIR/mid/state" "$BATS_TEST_TMPDIR/mid.state0"
+	run "$FLEET" stop mid
+	echo "$output"
+	wait "$sp" || true
+	cat "$BATS_TEST_TMPDIR/mid.out"
+	[ "$status" -eq 0 ]
+	[ ! -e "$FDIR/mid" ]
+	! ip -n "$NS" -o link show | grep -q ' mid-'
+	! ip -n "$NS" neigh show nud permanent | grep -q '^10\.91\.0\.1[0-3][0-9] '
+	# and it stopped the start: not all 40 were started
+	grep -q 'started [0-9]* of 40 guests (stopped by SIGTERM)' "$BATS_TEST_TMPDIR/mid.out"
+}
+
 # bad_spec MESSAGE KEY=VALUE...: a spec for fleet "bad" with these lines
 # moved to its end (KEY=: removed) must fail with exactly MESSAGE (SPEC: the spec's path,
 # LINE: its last line), exit 2, and start nothing.
@@ -384,7 +404,11 @@ bad_spec() {
 	bad_spec "gateway=12 is among the guests' addresses (host .10 to .59)" gateway=12
 	bad_spec "netns 'nosuchns$$' does not exist (ip netns add nosuchns$$)" netns=nosuchns$$
 	# Another fleet's addresses: in its plan, or a permanent neighbour entry.
-	bad_spec "10.91.0.10 on bridge ${BR}0 is in fleet '$FNAME' already: net=10.91.0.0/24 overlaps it"
+	mkdir "$FDIR/other"
+	printf '0\tx\t10.91.0.201/24\t02:7c:0a:5b:00:c9\tother-0\t%s\t-\t/dev/null\n' "${BR}0" > "$FDIR/other/plan"
+	echo "$NS" > "$FDIR/other/netns"
+	bad_spec "10.91.0.201 on bridge ${BR}0 is in fleet 'other' already: net=10.91.0.0/24 overlaps it" first=200 count=2
+	rm -r "$FDIR/other"
 	ip -n "$NS" neigh add 10.91.0.201 lladdr 02:7c:0a:5b:00:c9 dev "${BR}0" nud permanent
 	bad_spec "10.91.0.201 on bridge ${BR}0 has a permanent neighbour entry already (another fleet's?): net=10.91.0.0/24 overlaps it" \
 		first=200 count=2
