@@ -343,6 +343,26 @@ sweep() { ip netns exec "$NS" "$B/tests/netclient" sweep 7 1000 < "$BATS_FILE_TM
 	[ ! -e "$FDIR/fail" ]
 }
 
+@test "stop while start is still starting guests (waves of 2) stops every one; nothing is left" {
+	local spec=$BATS_TEST_TMPDIR/mid.spec sp t
+	sed -e "s/^name=.*/name=mid/" -e "s/^count=.*/count=40/" -e "s/^wave=.*/wave=2/" -e "s/^first=.*/first=100/" \
+		-e "s|^logdir=.*|logdir=$BATS_TEST_TMPDIR/logs|" "$SPEC" > "$spec"
+	"$FLEET" start "$spec" > "$BATS_TEST_TMPDIR/mid.out" 2>&1 &
+	sp=$!
+	for ((t = 0; t < 500; t++)); do [ -s "$FDIR/mid/state" ] && break; sleep 0.01; done
+	cp "$FDIR/mid/state" "$BATS_TEST_TMPDIR/mid.state0"
+	run "$FLEET" stop mid
+	echo "$output"
+	wait "$sp" || true
+	cat "$BATS_TEST_TMPDIR/mid.out"
+	[ "$status" -eq 0 ]
+	[ ! -e "$FDIR/mid" ]
+	! ip -n "$NS" -o link show | grep -q ' mid-'
+	! ip -n "$NS" neigh show nud permanent | grep -q '^10\.91\.0\.1[0-3][0-9] '
+	# and it stopped the start: not all 40 were started
+	grep -q 'started [0-9]* of 40 guests (stopped by SIGTERM)' "$BATS_TEST_TMPDIR/mid.out"
+}
+
 # bad_spec MESSAGE KEY=VALUE...: a spec for fleet "bad" with these lines
 # moved to its end (KEY=: removed) must fail with exactly MESSAGE (SPEC: the spec's path,
 # LINE: its last line), exit 2, and start nothing.
@@ -383,6 +403,32 @@ bad_spec() {
 	bad_spec "count=2000 guests on one bridge: a Linux bridge holds 1,023 ports (use bridge=NAME%d and per_bridge=)" count=2000 net=10.91.0.0/16 bridge=${BR}0 per_bridge=
 	bad_spec "gateway=12 is among the guests' addresses (host .10 to .59)" gateway=12
 	bad_spec "netns 'nosuchns$$' does not exist (ip netns add nosuchns$$)" netns=nosuchns$$
+	# Another fleet's addresses: in its plan, or a permanent neighbour entry.
+	mkdir "$FDIR/other"
+	printf '0\tx\t10.91.0.201/24\t02:7c:0a:5b:00:c9\tother-0\t%s\t-\t/dev/null\n' "${BR}0" > "$FDIR/other/plan"
+	echo "$NS" > "$FDIR/other/netns"
+	bad_spec "10.91.0.201 on bridge ${BR}0 is in fleet 'other' already: net=10.91.0.0/24 overlaps it" first=200 count=2
+	rm -r "$FDIR/other"
+	ip -n "$NS" neigh add 10.91.0.201 lladdr 02:7c:0a:5b:00:c9 dev "${BR}0" nud permanent
+	bad_spec "10.91.0.201 on bridge ${BR}0 has a permanent neighbour entry already (another fleet's?): net=10.91.0.0/24 overlaps it" \
+		first=200 count=2
+	ip -n "$NS" neigh del 10.91.0.201 dev "${BR}0"
+	# A logdir others can write (the logs are written as root): refused.
+	mkdir -m 1777 "$BATS_TEST_TMPDIR/open"
+	bad_spec "logdir $BATS_TEST_TMPDIR/open: $BATS_TEST_TMPDIR/open is not root's, or others can write it (the logs are written as root)" \
+		logdir="$BATS_TEST_TMPDIR/open"
+	# Leading zeros (octal, or an error, in bash arithmetic) are refused.
+	bad_spec "SPEC:LINE: net=010.91.0.0/24: expected a subnet like 10.80.0.0/22" net=010.91.0.0/24
+	bad_spec "SPEC:LINE: net=10.91.0.080/24: expected a subnet like 10.80.0.0/22" net=10.91.0.080/24
+	bad_spec "SPEC:LINE: net=10.91.0.0/08: expected a subnet like 10.80.0.0/22" net=10.91.0.0/08
+	bad_spec "SPEC:LINE: ready=08s: expected a duration like 60s (0: do not wait)" ready=08s
+	bad_spec "SPEC:LINE: grace=08s: expected a duration like 500ms or 5s" grace=08s
+	# Options: never globbed; a value only as --opt=VALUE; the fleet's own refused.
+	bad_spec "SPEC:LINE: options: '*' is not a --option" "options=--stats *"
+	bad_spec "SPEC:LINE: options: --jail: expected --stats or --option=VALUE" "options=--jail"
+	bad_spec "SPEC:LINE: options: --ready-fd is set by the fleet (see the spec's keys)" "options=--ready-fd=5"
+	# A bridge name is matched whole, not as a pattern.
+	bad_spec "bridge '$BR.' does not exist in netns $NS (ip link add $BR. type bridge)" "bridge=$BR." per_bridge=
 	# Headroom: 20,000 guests are 40,000 tasks, over pid_max (32,768 here;
 	# the line names what is in use), and memory when each counts 1 TiB.
 	run "$FLEET" start <(sed -e "s/^name=.*/name=bad/" -e "s/^count=.*/count=20000/" "$SPEC")
@@ -400,6 +446,9 @@ bad_spec() {
 	[ "$output" = "tincan-fleet: no fleet 'nosuch' (in $FDIR)" ]
 	run "$FLEET" list nosuch
 	[ "$status" -eq 1 ]
+	run "$FLEET" list ../..
+	[ "$status" -eq 2 ]
+	[ "$output" = "tincan-fleet: list: '../..' is not a fleet name" ]
 	run "$FLEET" stop 'a;b'
 	[ "$status" -eq 2 ]
 	[ "$output" = "tincan-fleet: stop: 'a;b' is not a fleet name" ]
@@ -408,7 +457,11 @@ bad_spec() {
 	[ "$output" = "tincan-fleet: unknown command 'frobnicate' (start, list or stop; --help shows them)" ]
 	run "$FLEET" start
 	[ "$status" -eq 2 ]
-	[ "$output" = "tincan-fleet: start: expected [--foreground] SPEC" ]
+	[ "$output" = "tincan-fleet: start: expected [--foreground] [--expect-name=NAME] SPEC" ]
+	# (tincan-fleet@NAME.service: a spec for another fleet is refused)
+	run "$FLEET" start --foreground --expect-name=other "$SPEC"
+	[ "$status" -eq 2 ]
+	[ "$output" = "tincan-fleet: $SPEC: name=$FNAME, but --expect-name=other" ]
 }
 
 @test "the systemd units verify with systemd-analyze; broken copies do not" {
