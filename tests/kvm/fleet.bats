@@ -279,14 +279,17 @@ sweep() { ip netns exec "$NS" "$B/tests/netclient" sweep 7 1000 < "$BATS_FILE_TM
 	fi
 }
 
-@test "after stop --all, MemAvailable (+ AnonPages) is back within 8 MiB of before" {
+@test "after stop --all, MemAvailable (+ AnonPages) is back within 24 MiB of before (the 100 guests held ~86)" {
 	[ -f "$BATS_FILE_TMPDIR/state.copy" ] || skip "the fleet did not start"
 	none_left
 	local m0 m t threads
 	m0=$(cat "$BATS_FILE_TMPDIR/mem0")
-	for t in $(seq 20); do
+	# 24 MiB: under a third of what the 100 guests held, so a leak of a
+	# third of each guest fails; host-wide noise (per-CPU lists, other tests'
+	# files in a tmpfs) has reached ~30 MiB beside other work and passed 8 MiB without it.
+	for t in $(seq 40); do
 		m=$(avail)
-		[ $((m0 - m)) -le 8192 ] && break
+		[ $((m0 - m)) -le 24576 ] && break
 		sleep 0.5
 	done
 	echo "MemAvailable + AnonPages: $m0 KiB before, $m KiB after"
@@ -298,10 +301,10 @@ sweep() { ip netns exec "$NS" "$B/tests/netclient" sweep 7 1000 < "$BATS_FILE_TM
 	threads=$((${threads#*/} - $(cat "$BATS_FILE_TMPDIR/threads0")))
 	local vms
 	vms=$(ps -eLo comm= | grep -c '^kvm-nx-lpage' || true)
-	if [ $((m0 - m)) -gt 8192 ] && { [ "${threads#-}" -gt 16 ] || [ "$vms" -gt 0 ]; }; then
+	if [ $((m0 - m)) -gt 24576 ] && { [ "${threads#-}" -gt 16 ] || [ "$vms" -gt 0 ]; }; then
 		skip "other work on the host ($vms KVM guests, task count moved by $threads): MemAvailable moved by $(((m0 - m) >> 10)) MiB"
 	fi
-	[ $((m0 - m)) -le 8192 ]
+	[ $((m0 - m)) -le 24576 ]
 }
 
 @test "SIGTERM to the keeper stops every guest; their exits are recorded" {
