@@ -242,9 +242,13 @@ limit() { # the soft limit of the /proc/PID/limits line starting with $1
 	chmod 755 "$t"
 	cp "$TINY" "$t/t.tc"
 	chmod 644 "$t/t.tc"
-	run "${as[@]}" timeout 20 "$RUN" --jail=off "$t/t.tc" exit 0
+	# The monitor too: a clone in a directory of mode 700 (mktemp -d) is
+	# root's alone, and nobody could not even start it there.
+	cp "$RUN" "$t/tincan-run"
+	chmod 755 "$t/tincan-run"
+	run "${as[@]}" timeout 20 "$t/tincan-run" --jail=off "$t/t.tc" exit 0
 	[[ $output != *"--user"* ]]
-	run "${as[@]}" timeout 20 "$RUN" --user=1 "$t/t.tc" exit 0
+	run "${as[@]}" timeout 20 "$t/tincan-run" --user=1 "$t/t.tc" exit 0
 	rm -rf "$t"
 	[ "$status" -eq 104 ]
 	[[ $output == *"--user needs root"* ]]
