@@ -232,19 +232,29 @@ guest_ip() {
 guest_mac() { printf '02:d6:%02x:%02x:%02x:%02x\n' $(($1 >> 24 & 255)) $(($1 >> 16 & 255)) $(($1 >> 8 & 255)) $(($1 & 255)); }
 linux_ip() { echo "10.85.$((($1 + 2) / 256)).$((($1 + 2) % 256))"; }
 
+# The guests' namespace, IPv6 off before any device exists.
+ns_bridges() {
+	ip netns add "$NS_VM"
+	ip netns exec "$NS_VM" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1
+}
+# ip -batch lines for NBR bridges, each its own /22, with a fixed MAC (a
+# bridge that took its lowest port's would drop its neighbour entries).
+bridge_lines() {
+	local k
+	echo "link set lo up"
+	for k in $(seq 0 $(($1 - 1))); do
+		echo "link add br$k address 02:d6:ff:ff:ff:$(printf %02x "$k") type bridge mcast_snooping 0"
+		echo "addr add 10.84.$((4 * k)).1/22 dev br$k"
+		echo "link set br$k up"
+	done
+}
 # The network for N guests: one batch of ip, one of bridge.
 net_udpecho() {
 	local n=$1 i k
 	local nbr=$(((n + PORTS - 1) / PORTS))
-	ip netns add "$NS_VM"
-	ip netns exec "$NS_VM" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1
+	ns_bridges
 	{
-		echo "link set lo up"
-		for k in $(seq 0 $((nbr - 1))); do
-			echo "link add br$k address 02:d6:ff:ff:ff:$(printf %02x "$k") type bridge mcast_snooping 0"
-			echo "addr add 10.84.$((4 * k)).1/22 dev br$k"
-			echo "link set br$k up"
-		done
+		bridge_lines "$nbr"
 		for i in $(seq 0 $((n - 1))); do
 			k=$((i / PORTS))
 			echo "tuntap add t$i mode tap"
@@ -262,16 +272,8 @@ net_udpecho() {
 net_fleet() {
 	local n=$1 k
 	local nbr=$(((n + PORTS - 1) / PORTS))
-	ip netns add "$NS_VM"
-	ip netns exec "$NS_VM" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1
-	{
-		echo "link set lo up"
-		for k in $(seq 0 $((nbr - 1))); do
-			echo "link add br$k address 02:d6:ff:ff:ff:$(printf %02x "$k") type bridge mcast_snooping 0"
-			echo "addr add 10.84.$((4 * k)).1/22 dev br$k"
-			echo "link set br$k up"
-		done
-	} | ip -n "$NS_VM" -batch - || die "could not make $nbr bridges"
+	ns_bridges
+	bridge_lines "$nbr" | ip -n "$NS_VM" -batch - || die "could not make $nbr bridges"
 }
 net_linux() {
 	local n=$1 i
