@@ -115,6 +115,21 @@ struct tc_hc_exit {
  * wait that wants it, when the monitor sets TC_CAP_HOST_SIGNALS. */
 #define TC_EV_SIGINT (1ULL << 2)
 #define TC_EV_SIGTERM (1ULL << 3)
+/*
+ * Snapshots (tincan-run --snapshot=FILE, --restore=FILE; docs/snapshot.md).
+ * TC_EV_SNAPSHOT in a wait's wanted marks a point where the guest may be
+ * snapshotted: when boot info's snapshot is set, the monitor takes the
+ * snapshot at the first such wait that would block (nothing ready, deadline
+ * ahead), or at once if TC_EV_SNAPSHOT_NOW is set too (tincan_ready()), and
+ * then exits.  A guest restored from it resumes from that wait with ret =
+ * TC_EV_RESTORED and a rewritten boot info (generation one higher; clocks,
+ * seed, tty, net[] and envp are the restore's, see tc_boot_info), and must
+ * attach its rings again (TC_HC_NET_SETUP, TC_HC_BLK_SETUP): the restored
+ * monitor knows none.  Known to monitors that set TC_CAP_SNAPSHOT.
+ */
+#define TC_EV_SNAPSHOT (1ULL << 4)
+#define TC_EV_SNAPSHOT_NOW (1ULL << 5)
+#define TC_EV_RESTORED TC_EV_SNAPSHOT
 struct tc_hc_wait {
 	uint64_t deadline_ns; /* IN: absolute, host CLOCK_MONOTONIC */
 	uint64_t wanted; /* IN: TC_EV_* */
@@ -448,9 +463,13 @@ struct tc_boot_info {
 	tc_gpa heap_max; /* TC_HC_MEM_GROW may extend heap_end up to here (== heap_end, or
 			  * not covered by size: no growth) */
 	uint64_t canary; /* from the host's getrandom(): the stack protector's canary */
+	/* With TC_CAP_SNAPSHOT (and size covering them): */
+	uint32_t snapshot; /* 1: tincan-run --snapshot: mark ready points (TC_EV_SNAPSHOT) */
+	uint32_t generation; /* 0 at a cold boot; a restore sets the snapshot's + 1 */
 };
 #define TC_CAP_HOST_SIGNALS 1u /* wait knows TC_EV_SIGINT and TC_EV_SIGTERM */
 #define TC_CAP_GUARD 2u /* TC_HC_GUARD exists */
+#define TC_CAP_SNAPSHOT 4u /* waits know TC_EV_SNAPSHOT and TC_EV_SNAPSHOT_NOW; boot info has snapshot, generation */
 #define TC_BLK_RO 1u /* the host file is read-only: writes complete with -TC_EROFS */
 
 /*
