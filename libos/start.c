@@ -27,6 +27,7 @@ void _fini(void)
 #define STDOUT_BUF 4096
 
 extern void __tincan_net_start(void) __attribute__((weak));
+extern void __tincan_net_restored(void) __attribute__((weak));
 
 /* A writable copy of a NULL-terminated string vector, in one allocation. */
 static char **copy_vector(char **v, int n)
@@ -76,9 +77,44 @@ void libos_main(const struct tc_boot *boot)
 	if (!(libos.tty & 2))
 		setvbuf(stdout, NULL, _IOFBF, STDOUT_BUF);
 	__libc_init_array();
+	tc_idle_snapshot = PLAT_EV_SNAPSHOT;
 	libos.main_ns = plat_clock_monotonic_ns();
 	/* exit() runs atexit handlers and flushes stdio, then calls _exit(). */
 	exit(main(boot->argc, argv, envp));
+}
+
+/* Restored from a snapshot (the platform's call, from the wait it was
+ * taken in): the new host's terminals and environment entries, each set
+ * over the old one of its name (the entry itself, in the read-only boot
+ * pages: setenv and putenv replace entries, never write into one), then
+ * the networking's new addresses and keys, if it is linked. */
+__attribute__((cold)) void libos_restored(char **envp, unsigned tty)
+{
+	libos.tty = tty;
+	libos.restores++;
+	for (; *envp; envp++) {
+		char **e = environ;
+		for (; *e; e++) {
+			const char *a = *envp, *b = *e;
+			while (*a == *b && *a != '=')
+				a++, b++;
+			if (*a == '=' && *b == '=')
+				break;
+		}
+		if (!*e) {
+			size_t n = (size_t)(e - environ);
+			char **env = malloc(sizeof(char *) * (n + 2));
+			if (!env)
+				tincan_panic("no memory for the %d arguments or environment strings", (int)n + 1);
+			memcpy(env, environ, sizeof(char *) * n);
+			env[n + 1] = NULL;
+			environ = env;
+			e = env + n;
+		}
+		*e = *envp;
+	}
+	if (__tincan_net_restored)
+		__tincan_net_restored();
 }
 
 uint64_t tincan_boot_to_main_ns(void)
