@@ -249,6 +249,42 @@ int tiny_main(const struct tc_boot_info *info)
 		tc_hypercall(TC_HC_WAIT, &a);
 		putu((mono_ns() - t0) / 1000000);
 		exit_(a.ret == 0 ? 0 : 1);
+	} else if (seq(cmd, "snap")) {
+		/* A ready point (arg "now": the guest's own, TC_EV_SNAPSHOT_NOW),
+		 * with state in memory, a register, an SSE register and the FS
+		 * base; restored, print what the snapshot kept and what the
+		 * restore gave: "restored", generation, counter, state kept (1),
+		 * host real time in s, seed (8 bytes), then argv[1] and the env. */
+		static volatile uint64_t counter = 41;
+		int now = seq(arg, "now");
+		uint64_t fs = 0x5a5a000, keep = 0x1234567;
+		float v[4] __attribute__((aligned(16))) = { 1.5f, 2, 3, 4 };
+		counter++;
+		__asm__ __volatile__("wrfsbase %0; movaps %1, %%xmm7" : : "r"(fs), "m"(v) : "xmm7");
+		struct tc_hc_wait w = { now ? 0 : mono_ns() + 10000000000ULL,
+					TC_EV_SNAPSHOT | (now ? TC_EV_SNAPSHOT_NOW : 0), 0 };
+		__asm__ __volatile__("" : "+r"(keep));
+		tc_hypercall(TC_HC_WAIT, &w);
+		__asm__ __volatile__("" : "+r"(keep));
+		if (w.ret != (int64_t)TC_EV_RESTORED) {
+			puts_("not restored");
+			exit_(3);
+		}
+		uint64_t fs2;
+		__asm__ __volatile__("rdfsbase %0; movaps %%xmm7, %1" : "=r"(fs2), "=m"(v));
+		puts_("restored");
+		putu(bi->generation);
+		putu(counter);
+		putu((fs2 == fs) + 2 * (keep == 0x1234567) + 4 * (v[0] == 1.5f && v[3] == 4));
+		putu((bi->real_ns_base + (mono_ns() - bi->mono_ns_base)) / 1000000000u);
+		uint64_t seed;
+		__builtin_memcpy(&seed, bi->seed, 8);
+		putu(seed);
+		puts_(argv[1]);
+		const char *const *envp = (const char *const *)(uintptr_t)bi->envp;
+		for (uint64_t i = 0; i < bi->envc; i++)
+			puts_(envp[i]);
+		exit_(0);
 	} else if (seq(cmd, "clock")) {
 		/* Host CLOCK_MONOTONIC as the guest sees it, in ms, then real time in s. */
 		putu(mono_ns() / 1000000);

@@ -367,6 +367,7 @@ PY
 	[ "$status" -eq 0 ]
 	[ "$output" = "$(cat <<'EOF'
 usage: tincan-run [OPTIONS] IMAGE [--] [ARGS...]
+       tincan-run [OPTIONS] --restore=FILE
 Boot IMAGE (a program linked by tincan-cc) as a KVM guest; ARGS become its argv[1..].
 
   --mem=SIZE   guest memory, e.g. 1M, 512K, 1G (default 8M, or what the image asks for)
@@ -381,6 +382,9 @@ Boot IMAGE (a program linked by tincan-cc) as a KVM guest; ARGS become its argv[
   --net-rate=N  at most N frames sent a second per net device (more are dropped)
   --user=UID[:GID]  as root, run as UID (default 65534; with --dir, its owner)
   --jail=ns|off  ns: new namespaces and an empty root too; off: no jail, only seccomp
+  --snapshot=FILE  run until the guest is ready (idle, or tincan_ready()), write FILE, exit
+  --restore=FILE  resume a snapshot instead of booting an image (no IMAGE, no ARGS);
+               devices, --env and the other options are the restore's
   --net=[NAME:]TAP      attach an existing tap device to the image's net device NAME
                         (NAME may be left out when the image declares one)
   --net=[NAME:]bridge:BR[,tap=TAP][,isolated]  make a tap (TAP, or tc0, tc1 ...) on bridge

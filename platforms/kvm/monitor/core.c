@@ -79,7 +79,7 @@ static noreturn void end_run(int status)
 {
 	console_flush(the_vm);
 	stats(the_vm);
-	_exit(status);
+	quit(status);
 }
 
 static void arm_alarm(void)
@@ -191,9 +191,14 @@ static uint64_t take_sig_ev(uint64_t wanted)
 static void hc_exit(struct vm *vm, void *arg)
 {
 	struct tc_hc_exit *a = arg;
+	int status = (int)(a->status & 0xff);
 	console_flush(vm);
 	stats(vm);
-	_exit((int)(a->status & 0xff));
+	if (vm->snap) {
+		msg("no snapshot: the guest exited (status %d) before it was ready", status);
+		status = status ? status : 1;
+	}
+	quit(status);
 }
 
 static void hc_wait(struct vm *vm, void *arg)
@@ -212,6 +217,11 @@ static void hc_wait(struct vm *vm, void *arg)
 		if ((*m)->wait_before)
 			got |= (*m)->wait_before(vm, a->wanted);
 	got |= take_sig_ev(a->wanted);
+	/* The ready point: a wait that would block (nothing ready, its deadline
+	 * ahead), or the guest's own choice. */
+	if (vm->snap && (a->wanted & TC_EV_SNAPSHOT) &&
+	    ((a->wanted & TC_EV_SNAPSHOT_NOW) || (!got && a->deadline_ns > now_ns(CLOCK_MONOTONIC))))
+		snap_take(vm, vm->hc_gpa + offsetof(struct tc_hc_wait, ret));
 	if (got) {
 		a->ret = (int64_t)got;
 		return;
@@ -302,7 +312,8 @@ void modules_open(struct vm *vm, struct tc_boot_info *bi)
 
 void modules_configure(struct vm *vm, struct tc_boot_info *bi)
 {
-	bi->caps |= TC_CAP_HOST_SIGNALS | TC_CAP_GUARD;
+	bi->caps |= TC_CAP_HOST_SIGNALS | TC_CAP_GUARD | TC_CAP_SNAPSHOT;
+	bi->snapshot = (uint32_t)vm->snap;
 	for (const struct module *const *m = modules; *m; m++)
 		if ((*m)->configure)
 			(*m)->configure(vm, bi);
@@ -322,9 +333,10 @@ void modules_start(struct vm *vm)
 	}
 	host_signals_setup(vm);
 	fds.image = (unsigned)vm->image_fd;
+	snap_fds(&fds.snap, &fds.snapdir);
 	for (unsigned i = 0; i < fds.nwait; i++)
 		wait_known |= fds.wait[i].ev;
-	wait_known |= EV_SIGS;
+	wait_known |= EV_SIGS | TC_EV_SNAPSHOT | TC_EV_SNAPSHOT_NOW;
 	unsigned nofile = 0;
 	if (vm->jail != JAIL_OFF)
 		nofile = fds.ndir && fds.dyn_hi > FDS_MAX + 1 ? fds.dyn_hi : FDS_MAX + 1;

@@ -64,7 +64,7 @@ static int64_t symbolize(const struct vm *vm, uint64_t addr, uint64_t *off)
 	const struct ei_image *img = &vm->img;
 	Elf64_Sym buf[SYMS_CHUNK];
 	size_t n = img->nsyms < SYMS_MAX ? img->nsyms : SYMS_MAX;
-	off_t at = img->syms - img->file;
+	off_t at = (off_t)vm->image_off + (img->syms - img->file);
 	int64_t best = -1;
 	uint64_t best_val = 0;
 
@@ -102,7 +102,7 @@ static void where(const struct vm *vm, uint64_t addr, char *out, size_t len)
 	if (name >= 0) {
 		size_t room = vm->img.strsz - (size_t)name;
 		got = pread(vm->image_fd, buf, room < sizeof buf ? room : sizeof buf,
-			    (off_t)((const uint8_t *)vm->img.strtab - vm->img.file) + name);
+			    (off_t)vm->image_off + ((const uint8_t *)vm->img.strtab - vm->img.file) + name);
 	}
 	if (got <= 0) {
 		memcpy(out, "?", 2);
@@ -168,7 +168,7 @@ void guest_fatal(struct vm *vm, int status, const char *fmt, ...)
 	regs(vm, &r, &s);
 	msg("%s (%s)", buf, vm->image_path);
 	backtrace(vm, &r);
-	_exit(status);
+	quit(status);
 }
 
 /* What a page fault at cr2 hit, judged from the layout. */
@@ -223,5 +223,5 @@ void guest_shutdown(struct vm *vm)
 		msg("guest fault: %s at rip 0x%llx in %s (%s)", what, (unsigned long long)r.rip, w, vm->image_path);
 	}
 	backtrace(vm, &r);
-	_exit(TC_STATUS_FAULT);
+	quit(TC_STATUS_FAULT);
 }

@@ -8,11 +8,12 @@
  *        --user=UID[:GID] (default 65534:65534, nobody/nogroup, numeric: no
  *        NSS lookup; with --dir, the first directory's owner, so the guest
  *        reads and writes what the owner may, and its new files are the
- *        owner's); a uid that stays 0 (--user=0, a --dir of root's) keeps
+ *        owner's; else with --snapshot, its directory's owner, who may
+ *        rename the finished file into place); a uid that stays 0 (--user=0, a --dir of root's) keeps
  *        no capability, so only the owner's rights.  Everyone:
  *        PR_SET_NO_NEW_PRIVS, RLIMIT_CORE 0, RLIMIT_FSIZE the largest
- *        --block file (only when no --dir and neither stdout nor stderr is
- *        a regular file: those grow), and just before seccomp RLIMIT_NOFILE
+ *        --block file (only when no --dir, no --snapshot and neither stdout
+ *        nor stderr is a regular file: those grow), and just before seccomp RLIMIT_NOFILE
  *        at what --dir's table needs (seccomp.c; no fd opens without --dir).
  *   --jail=ns  also new mount, network, IPC and UTS namespaces (not root:
  *        in a new user namespace, our own ids mapped) and a chroot to an
@@ -76,7 +77,7 @@ void jail_enter(struct vm *vm, const struct options *o)
 	if (o->jail == JAIL_OFF)
 		return;
 	jail_limit(RLIMIT_CORE, 0);
-	if (!vm->share_fd && !regular(1) && !regular(2))
+	if (!vm->share_fd && !vm->snap && !regular(1) && !regular(2))
 		jail_limit(RLIMIT_FSIZE, vm->write_max);
 	if (o->jail == JAIL_NS) {
 		if (unshare(CLONE_NEWNS | CLONE_NEWNET | CLONE_NEWIPC | CLONE_NEWUTS | (uid ? CLONE_NEWUSER : 0)) < 0)
@@ -97,9 +98,12 @@ void jail_enter(struct vm *vm, const struct options *o)
 	step = "user";
 	if (!uid) {
 		struct stat st;
+		unsigned snap, dir;
+		snap_fds(&snap, &dir);
 		if (!o->user) {
 			to = tg = 65534;
-			if (vm->share_fd && sys_fstat(vm->share_fd - 1, &st) == 0)
+			if ((vm->share_fd && sys_fstat(vm->share_fd - 1, &st) == 0) ||
+			    (dir && sys_fstat((int)dir - 1, &st) == 0))
 				to = st.st_uid, tg = st.st_gid;
 		}
 		if (syscall(SYS_setgroups, 0, NULL) < 0 || syscall(SYS_setresgid, tg, tg, tg) < 0 ||

@@ -155,6 +155,8 @@ void vm_load(struct vm *vm, uint64_t entry, uint64_t boot_info)
 	struct kvm_sregs s = { .apic_base = 0xfee00900 };
 	s.cs = seg(0x1b, 11, 1);
 	s.ss = s.ds = s.es = s.fs = s.gs = seg(0x23, 3, 0);
+	s.fs.base = vm->fs_base;
+	s.gs.base = vm->gs_base;
 	s.gdt.base = vm->lay.gdt;
 	s.gdt.limit = 5 * 8 - 1;
 	s.idt.base = 0;
@@ -185,7 +187,7 @@ void vm_load(struct vm *vm, uint64_t entry, uint64_t boot_info)
 	vm->run->kvm_dirty_regs = KVM_SYNC_X86_REGS;
 }
 
-void vm_clock(struct tc_boot_info *bi, const struct vm *vm)
+void vm_clock(struct tc_boot_info *bi, struct vm *vm)
 {
 	int khz = ioctl(vm->vcpu, KVM_GET_TSC_KHZ, 0);
 	if (khz <= 0)
@@ -214,4 +216,5 @@ void vm_clock(struct tc_boot_info *bi, const struct vm *vm)
 		}
 	}
 	bi->tsc_hz = (uint64_t)khz * 1000;
+	vm->tsc_khz = (uint64_t)khz;
 }

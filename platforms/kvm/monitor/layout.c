@@ -163,7 +163,7 @@ void layout_grow(struct guest_layout *lay, uint8_t *base, uint64_t new_end)
 	struct gm_region *r = (struct gm_region *)gm_region_of(lay, lay->heap_end - 1);
 	uint64_t *pdpt = (uint64_t *)(base + lay->pml4 + PAGE);
 
-	for (uint64_t c = lay->heap_end; c < new_end; c += CHUNK) {
+	for (uint64_t c = lay->heap_end; base && c < new_end; c += CHUNK) {
 		uint64_t *pd = (uint64_t *)(base + (pdpt[c / GIB] & ~0xfffULL));
 		pd[(c % GIB) / CHUNK] = c | PTE_P | PTE_W | PTE_U | PTE_NX | PTE_PS | PTE_A | PTE_D;
 	}

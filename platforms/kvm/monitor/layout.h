@@ -80,7 +80,8 @@ int layout_plan(struct guest_layout *lay, const struct ei_image *img, uint64_t m
 /*
  * Back the heap up to new_end (a 2 MiB multiple, heap_end < new_end <=
  * heap_max): extend its region and map its 2 MiB pages in the tables at
- * base.  The caller has given the memory to KVM first.
+ * base (none without base: a restore's tables have them).  The caller has
+ * given the memory to KVM first.
  */
 void layout_grow(struct guest_layout *lay, uint8_t *base, uint64_t new_end);
 

@@ -46,7 +46,7 @@ static void on_sigbus(int sig)
 	if (write(2, m, n > 0 ? (size_t)n : 0) < 0) {
 		/* nothing more to do */
 	}
-	_exit(TC_STATUS_IMAGE);
+	quit(TC_STATUS_IMAGE);
 }
 
 /* The image file stays open and mapped for the whole run: a fault report
@@ -114,29 +114,39 @@ static uint64_t put_strings(uint8_t *mem, uint64_t *cursor, uint64_t *strs, char
  * page, only for what it reads, and boot costs no copy. */
 #define MAP_SEGMENT_MIN (64ULL << 10)
 
-static void load_segments(struct vm *vm)
+int segment_mapped(const struct ei_segment *s)
+{
+	return !(s->perm & EI_W) && (s->filesz & ~(TC_PAGE_SIZE - 1)) >= MAP_SEGMENT_MIN &&
+	       s->offset % TC_PAGE_SIZE == 0 && s->vaddr % TC_PAGE_SIZE == 0;
+}
+
+/* copy 0: a restore's, whose memory has the rest. */
+static void load_segments(struct vm *vm, int copy)
 {
 	for (unsigned i = 0; i < vm->img.nseg; i++) {
 		const struct ei_segment *s = &vm->img.seg[i];
 		/* The layout check put every segment inside guest memory. */
 		uint64_t whole = s->filesz & ~(TC_PAGE_SIZE - 1), done = 0;
-		if (!(s->perm & EI_W) && whole >= MAP_SEGMENT_MIN && s->offset % TC_PAGE_SIZE == 0 &&
-		    s->vaddr % TC_PAGE_SIZE == 0) {
+		if (segment_mapped(s)) {
 			/* Private: a page the guest could write (it cannot: the
 			 * segment is read-only in its page tables) would be its
 			 * own copy.  The partial last page is copied, so what
 			 * follows the segment in the file never shows. */
 			if (mmap(vm->mem + s->vaddr, whole, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_FIXED,
-				 vm->image_fd, (off_t)s->offset) == MAP_FAILED)
+				 vm->image_fd, (off_t)(vm->image_off + s->offset)) == MAP_FAILED)
 				die(TC_STATUS_HOST, "%s: cannot map a segment: %s", vm->image_path, strerror(errno));
 			done = whole;
 		}
-		memcpy(vm->mem + s->vaddr + done, vm->img.file + s->offset + done, s->filesz - done);
+		if (copy)
+			memcpy(vm->mem + s->vaddr + done, vm->img.file + s->offset + done, s->filesz - done);
 	}
 	/* The pages read so far are the page cache's: let them go from our
 	 * page tables (a fault report maps back what it reads). */
 	madvise((void *)(uintptr_t)vm->img.file, vm->image_size, MADV_DONTNEED);
 }
+
+/* Room kept in a snapshot's boot info area for a restore's --env. */
+#define ENV_ROOM (16ULL << 10)
 
 int main(int argc, char **argv)
 {
@@ -178,8 +188,18 @@ int main(int argc, char **argv)
 	sys_signal(SIGXFSZ, SIG_IGN);
 
 	size_t size;
-	sigbus_path = o.image;
-	const uint8_t *file = map_image(&vm, o.image, &size);
+	const uint8_t *file;
+	if (o.restore) {
+		if (o.ignored)
+			msg("--restore: the arguments after it are ignored (the guest keeps the snapshot's)");
+		vm.image_path = sigbus_path = o.restore;
+		file = snap_load(&vm, o.restore, &size);
+	} else {
+		if (o.snapshot)
+			vm.snap = snap_open(o.snapshot) >= 0;
+		sigbus_path = o.image;
+		file = map_image(&vm, o.image, &size);
+	}
 	struct tc_boot_info bi = { 0 };
 	vm_open(&vm);
 	modules_open(&vm, &bi);
@@ -188,17 +208,22 @@ int main(int argc, char **argv)
 	/* The pc platform's images (tincan-mkimage --iso) boot elsewhere. */
 	if (size > 0x8006 && memcmp(file + 0x8001, "CD001", 5) == 0)
 		die(TC_STATUS_IMAGE, "%s is a bootable ISO: boot it with qemu-system-x86_64 -cdrom %s (or see README)",
-		    o.image, o.image);
+		    vm.image_path, vm.image_path);
 	if (ei_parse(file, size, &vm.img, err, sizeof err) < 0 ||
 	    ei_check_manifest(vm.img.manifest, TC_PLATFORM_KVM, TC_ABI_VERSION, err, sizeof err) < 0) {
 		if (vm.img.manifest && vm.img.manifest->platform == TC_PLATFORM_PC)
 			die(TC_STATUS_IMAGE,
 			    "%s was linked for the pc platform: make it a bootable ISO with tincan-mkimage "
 			    "--iso=OUT.iso, or relink it with tincan-cc --platform=kvm",
-			    o.image);
-		die(TC_STATUS_IMAGE, "%s: %s", o.image, err);
+			    vm.image_path);
+		die(TC_STATUS_IMAGE, "%s: %s", vm.image_path, err);
 	}
 
+	uint64_t mem = o.mem, mem_max = o.mem_max, stack, isz;
+	if (o.restore) {
+		snap_layout(&mem, &mem_max, &stack, &isz);
+		goto plan;
+	}
 	const struct tc_manifest *m = vm.img.manifest;
 	if (m->mem % TC_PAGE_SIZE || m->mem > TC_MEM_MAX)
 		die(TC_STATUS_IMAGE,
@@ -209,7 +234,6 @@ int main(int argc, char **argv)
 		    "%s: manifest stack %llu is not a page multiple up to %llu MiB (fix it with tincan-mkimage "
 		    "--stack)",
 		    o.image, (unsigned long long)m->stack, (unsigned long long)(TC_STACK_MAX >> 20));
-	uint64_t mem = o.mem;
 	/* The manifest chooses memory (and so the stack in it) only within
 	 * the operator's cap: --mem-max, or its 1G default. */
 	uint64_t cap = o.mem_max ? o.mem_max : MEM_MAX_DEFAULT;
@@ -224,28 +248,48 @@ int main(int argc, char **argv)
 	if (mem > TC_MEM_MAX)
 		die(TC_STATUS_IMAGE, "%s asks for %llu MiB of memory, more than the %llu MiB tincan-run supports",
 		    o.image, (unsigned long long)(mem >> 20), (unsigned long long)(TC_MEM_MAX >> 20));
-	uint64_t isz = info_size(&o);
+	isz = info_size(&o);
 	if (isz > ARGS_MAX)
 		die(TC_STATUS_USAGE, "arguments and environment take %llu bytes, more than %llu",
 		    (unsigned long long)isz, (unsigned long long)ARGS_MAX);
+	stack = m->stack;
+	if (vm.snap)
+		isz += ENV_ROOM;
+plan:;
 	uint64_t need;
-	if (layout_plan(&vm.lay, &vm.img, mem, o.mem_max, m->stack, isz, &need, err, sizeof err) < 0) {
+	if (layout_plan(&vm.lay, &vm.img, mem, mem_max, stack, isz, &need, err, sizeof err) < 0) {
 		if (need)
-			die(TC_STATUS_IMAGE, "%s: %s: pass --mem=%lluK or more", o.image, err,
+			die(TC_STATUS_IMAGE, "%s: %s: pass --mem=%lluK or more", vm.image_path, err,
 			    (unsigned long long)((need + 1023) >> 10));
-		die(TC_STATUS_IMAGE, "%s: %s", o.image, err);
+		die(TC_STATUS_IMAGE, "%s: %s", vm.image_path, err);
 	}
+	if (o.restore)
+		snap_check(&vm);
 
 	modules_configure(&vm, &bi);
 
 	vm_create(&vm);
-	if (layout_build_tables(&vm.lay, vm.mem, err, sizeof err) < 0)
-		die(TC_STATUS_IMAGE, "%s: %s", o.image, err);
 	vm.image_size = size;
-	load_segments(&vm);
+	if (o.restore) {
+		snap_map(&vm);
+	} else if (layout_build_tables(&vm.lay, vm.mem, err, sizeof err) < 0) {
+		die(TC_STATUS_IMAGE, "%s: %s", vm.image_path, err);
+	}
+	load_segments(&vm, !o.restore);
 
-	/* Boot info, then argv and envp arrays, then their strings. */
+	/* Boot info, then argv and envp arrays, then their strings (a
+	 * restore's envp after the snapshot's strings). */
 	uint64_t at = vm.lay.info, cursor = at + sizeof(struct tc_boot_info);
+	struct tc_boot_info old;
+	if (o.restore) {
+		memcpy(&old, vm.mem + at, sizeof old);
+		snap_devices(&old, &bi);
+		cursor = (snap_info_end() + 7) & ~7ULL;
+		o.argc = 0;
+		if (cursor + info_size(&o) - sizeof bi > at + isz)
+			die(TC_STATUS_USAGE, "--env takes more room than the snapshot keeps for it (%llu KiB)",
+			    (unsigned long long)(ENV_ROOM >> 10));
+	}
 	uint64_t strs = cursor + 8 * ((uint64_t)o.argc + 1 + (uint64_t)o.envc + 1);
 	bi.abi_version = TC_ABI_VERSION;
 	bi.size = sizeof bi;
@@ -261,10 +305,21 @@ int main(int argc, char **argv)
 	if (getrandom(bi.seed, sizeof bi.seed, 0) != (ssize_t)sizeof bi.seed ||
 	    getrandom(&bi.canary, sizeof bi.canary, 0) != (ssize_t)sizeof bi.canary)
 		die(TC_STATUS_HOST, "getrandom: %s", strerror(errno));
-	bi.argv = put_strings(vm.mem, &cursor, &strs, o.argv, o.argc);
+	if (!o.restore)
+		bi.argv = put_strings(vm.mem, &cursor, &strs, o.argv, o.argc);
 	bi.envp = put_strings(vm.mem, &cursor, &strs, o.envp, o.envc);
 	vm_load(&vm, vm.img.entry, at);
+	if (o.restore) {
+		/* The guest's stacks hold the old canary; argv is the snapshot's. */
+		bi.argc = old.argc;
+		bi.argv = old.argv;
+		bi.canary = old.canary;
+		bi.generation = old.generation + 1;
+		snap_vcpu(&vm);
+	}
 	vm_clock(&bi, &vm);
+	if (vm.snap)
+		snap_note(mem, mem_max, stack, isz, strs);
 	memcpy(vm.mem + at, &bi, sizeof bi);
 
 	modules_start(&vm);

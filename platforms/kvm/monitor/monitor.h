@@ -63,12 +63,19 @@ struct vm {
 	int image_fd; /* open and mapped (img.file) for the whole run */
 	size_t image_size;
 	struct stat image_st; /* the image as it was read: fault.c checks it */
+	uint64_t image_off; /* where the image starts in image_fd's file (a snapshot's) */
+	uint64_t hc_gpa; /* the argument struct of the hypercall being handled */
+	uint64_t fs_base, gs_base; /* the vCPU's at its first run (a restore's) */
+	uint64_t tsc_khz;
+	int snap; /* --snapshot: take one at the guest's ready point */
 };
 
 /* Messages: one line to stderr, prefixed "tincan-run: " (and after a
  * newline when the guest left the terminal within a line: console.c). */
 void msg(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 noreturn void die(int status, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* End the monitor: every end goes through here (a pending snapshot's file goes). */
+noreturn void quit(int status);
 
 uint64_t now_ns(int clock);
 /* The same by the system call: musl's first vDSO call parses the vDSO and
@@ -88,7 +95,7 @@ void console_flush(struct vm *vm);
 void vm_open(struct vm *vm);
 void vm_create(struct vm *vm);
 void vm_load(struct vm *vm, uint64_t entry, uint64_t boot_info);
-void vm_clock(struct tc_boot_info *bi, const struct vm *vm);
+void vm_clock(struct tc_boot_info *bi, struct vm *vm);
 /* Back at least bytes more heap (TC_HC_MEM_GROW): 0 or -TC_E*. */
 int vm_grow(struct vm *vm, uint64_t bytes);
 /* Bytes of guest memory backed now. */
@@ -117,6 +124,30 @@ noreturn void guest_shutdown(struct vm *vm);
 /* guard.c: TC_HC_GUARD; is gpa a heap page the guest made a guard page? */
 void hc_guard(struct vm *vm, void *arg);
 int guard_at(const struct vm *vm, uint64_t gpa);
+/* The next spare page-table page; with set, first make it *set (a restore's). */
+uint64_t guard_spare(const uint64_t *set);
+
+/* main.c: a segment the monitor maps from the image file rather than copies. */
+int segment_mapped(const struct ei_segment *s);
+
+/* snapshot.c (docs/snapshot.md).  Taking one: snap_open before the jail
+ * (returns the file's fd), snap_note the layout's inputs at boot, snap_take
+ * at the ready point (ret_gpa: the wait's ret field).  snap_abandon drops a
+ * file not finished.  Restoring: snap_load instead of reading an image
+ * (returns the image inside), snap_layout the layout's inputs, snap_check
+ * after layout_plan, snap_map after vm_create, snap_vcpu after vm_load. */
+int snap_open(const char *file);
+void snap_fds(unsigned *file, unsigned *dir);
+void snap_note(uint64_t mem, uint64_t mem_max, uint64_t stack, uint64_t info_size, uint64_t info_end);
+noreturn void snap_take(struct vm *vm, uint64_t ret_gpa);
+void snap_abandon(void);
+const uint8_t *snap_load(struct vm *vm, const char *file, size_t *size);
+void snap_layout(uint64_t *mem, uint64_t *mem_max, uint64_t *stack, uint64_t *info_size);
+void snap_check(struct vm *vm);
+void snap_map(struct vm *vm);
+void snap_vcpu(struct vm *vm);
+void snap_devices(const struct tc_boot_info *old, const struct tc_boot_info *bi);
+uint64_t snap_info_end(void);
 /* jail.c: after the host files are open, before the image is read: the
  * user, groups, privileges, namespaces, root and limits of --jail/--user. */
 struct options;

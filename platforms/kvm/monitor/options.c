@@ -14,6 +14,7 @@
 
 static const char usage_head[] =
     "usage: tincan-run [OPTIONS] IMAGE [--] [ARGS...]\n"
+    "       tincan-run [OPTIONS] --restore=FILE\n"
     "Boot IMAGE (a program linked by tincan-cc) as a KVM guest; ARGS become its argv[1..].\n"
     "\n"
     "  --mem=SIZE   guest memory, e.g. 1M, 512K, 1G (default 8M, or what the image asks for)\n"
@@ -27,7 +28,10 @@ static const char usage_head[] =
     "  --console-rate=N  at most N bytes of console output a second (the guest waits)\n"
     "  --net-rate=N  at most N frames sent a second per net device (more are dropped)\n"
     "  --user=UID[:GID]  as root, run as UID (default 65534; with --dir, its owner)\n"
-    "  --jail=ns|off  ns: new namespaces and an empty root too; off: no jail, only seccomp\n";
+    "  --jail=ns|off  ns: new namespaces and an empty root too; off: no jail, only seccomp\n"
+    "  --snapshot=FILE  run until the guest is ready (idle, or tincan_ready()), write FILE, exit\n"
+    "  --restore=FILE  resume a snapshot instead of booting an image (no IMAGE, no ARGS);\n"
+    "               devices, --env and the other options are the restore's\n";
 static const char usage_tail[] = "  --help       show this help\n"
 				 "  --version    show the version\n"
 				 "\n"
@@ -309,6 +313,10 @@ int options_parse(struct options *o, int argc, char **argv, const struct module 
 				return OPT_ERROR;
 			}
 			hosts[nhosts++] = v;
+		} else if ((v = opt_value("--snapshot", argc, argv, &i, &missing))) {
+			o->snapshot = v;
+		} else if ((v = opt_value("--restore", argc, argv, &i, &missing))) {
+			o->restore = v;
 		} else if (strcmp(a, "--") == 0) {
 			i++;
 			break;
@@ -319,7 +327,14 @@ int options_parse(struct options *o, int argc, char **argv, const struct module 
 			return OPT_ERROR;
 		}
 	}
-	if (i >= argc) {
+	/* A restore's image, memory and arguments are the snapshot's. */
+	if (o->restore) {
+		if (o->snapshot || o->mem || o->mem_max != MEM_MAX_UNSET) {
+			snprintf(err, errlen, "--restore takes no %s",
+				 o->snapshot ? "--snapshot" : "--mem or --mem-max: memory is the snapshot's");
+			return OPT_ERROR;
+		}
+	} else if (i >= argc) {
 		snprintf(err, errlen, "no image given");
 		return OPT_ERROR;
 	}
@@ -340,6 +355,10 @@ int options_parse(struct options *o, int argc, char **argv, const struct module 
 		o->envc--;
 	if (nhosts && !(o->envp[o->envc++] = join_env("TINCAN_HOSTS=", hosts, nhosts)))
 		o->envc--;
+	if (o->restore) {
+		o->ignored = argc - i;
+		return OPT_RUN;
+	}
 	o->image = argv[i];
 	o->argv = argv + i;
 	o->argc = argc - i;

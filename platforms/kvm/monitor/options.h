@@ -30,6 +30,8 @@ struct options {
 	int jail; /* --jail: JAIL_* */
 	int user; /* --user given */
 	uint32_t uid, gid; /* --user=UID[:GID] */
+	const char *snapshot, *restore; /* --snapshot=FILE, --restore=FILE */
+	int ignored; /* with --restore: arguments given, ignored */
 	const char *image;
 	int argc; /* guest argv: argv[0] is the image path */
 	char **argv;

@@ -91,6 +91,34 @@ static void allow_if_in(int nr, int arg, const unsigned *vals, unsigned nv, unsi
 	emit(RET(SECCOMP_RET_ALLOW));
 }
 
+/* Allow nr when argument a is va and, unless b is negative, argument b is
+ * vb; otherwise go on to the next block (unlike the blocks above). */
+static void allow_args(int nr, int a, unsigned va, int b, unsigned vb)
+{
+	unsigned char two = b >= 0 ? 2 : 0;
+	emit(LD(offsetof(struct seccomp_data, nr)));
+	emit(JEQ((unsigned)nr, 0, (unsigned char)(3 + two)));
+	emit(LD(offsetof(struct seccomp_data, args[a])));
+	emit(JEQ(va, 0, (unsigned char)(1 + two)));
+	if (two) {
+		emit(LD(offsetof(struct seccomp_data, args[b])));
+		emit(JEQ(vb, 0, 1));
+	}
+	emit(RET(SECCOMP_RET_ALLOW));
+}
+
+/* --snapshot (snapshot.c): reading the vCPU's state, writing the file,
+ * renaming it into place (or removing it, the guest gone first). */
+static void allow_snapshot(const struct mod_fds *f, unsigned vcpu)
+{
+	allow_args(SYS_ioctl, 0, vcpu, 1, KVM_GET_XSAVE);
+	allow_args(SYS_ioctl, 0, vcpu, 1, KVM_GET_MSRS);
+	allow_args(SYS_pwrite64, 0, f->snap - 1, -1, 0);
+	allow_args(SYS_fdatasync, 0, f->snap - 1, -1, 0);
+	allow_args(SYS_renameat, 0, f->snapdir - 1, 2, f->snapdir - 1);
+	allow_args(SYS_unlinkat, 0, f->snapdir - 1, -1, 0);
+}
+
 /* Allow nr only when its argument arg (low 32 bits) is one of vals. */
 static void allow_if(int nr, int arg, const unsigned *vals, unsigned nv)
 {
@@ -163,6 +191,8 @@ unsigned sandbox_filter(const struct mod_fds *f, int vcpu, int vmfd, const struc
 	/* Memory growth adds memory slots; the guest memory they point into
 	 * was mapped before the sandbox, so no mmap or mprotect is needed.
 	 * Without growth, vmfd -1 names no fd. */
+	if (f->snap)
+		allow_snapshot(f, (unsigned)vcpu);
 	allow_ioctls((unsigned)vcpu, (unsigned)vmfd);
 	allow_if(SYS_read, 0, f->rd, f->nrd);
 	allow_if(SYS_readv, 0, f->rd, f->nrd); /* a tap's header and frame (net.c) */

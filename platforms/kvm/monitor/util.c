@@ -42,6 +42,12 @@ void die(int status, const char *fmt, ...)
 	va_start(ap, fmt);
 	vmsg(fmt, ap);
 	va_end(ap);
+	quit(status);
+}
+
+void quit(int status)
+{
+	snap_abandon();
 	_exit(status);
 }
 
