@@ -445,6 +445,8 @@ $(B)/tests/unit/test_seccomp: $(B)/host/tests/unit/test_seccomp.o $(B)/host/plat
 TEST_BINS += $(B)/tests/unit/test_seccomp
 # A guest that answers one datagram with a burst of numbered ones (tests/kvm/net.bats).
 TEST_BINS += $(B)/tests/udpburst.tc
+# Snapshot and restore, the guest's side (tests/kvm/snapshot-guest.bats).
+TEST_BINS += $(B)/tests/snap.tc
 
 # ---- fuzzing: libFuzzer targets with ASan+UBSan (tests/fuzz, docs/fuzzing.md) --
 # `make fuzz [SECONDS=N] [FUZZ=TARGETS]` runs each target N seconds (default
