@@ -91,6 +91,20 @@ line() { printf '%s\n' "$output" | sed -n "s/^$1 //p"; }
 	[ "$(line close)" = 0 ]
 }
 
+@test "block rings across a restore: completions not yet collected and requests queued each complete once" {
+	cp "$B/tests/blk.tc" blk.tc
+	"$B/bin/tincan-mkimage" --block=disk blk.tc >/dev/null
+	head -c 4096 /dev/zero | tr '\0' R > disk.img
+	run timeout 20 "$RUN" --snapshot=s --block=disk.img blk.tc plat-snap
+	[ "$status" -eq 0 ]
+	[ "$output" = "0 2 1 " ]
+	run timeout 20 "$RUN" --restore=s --block=disk.img
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[ "$output" = "1 0 2 0 3 0 " ]
+	[ "$(head -c 1536 disk.img | tail -c 512 | tr -d S | wc -c)" -eq 0 ]
+}
+
 # syns FILE: "MAC IP.PORT SEQ" of each SYN tcpdump wrote in FILE.
 syns() { sed -n 's/^[^ ]* \([0-9a-f:]*\) > .* \([0-9.]*\) > [0-9.]*: Flags \[S\], seq \([0-9]*\),.*/\1 \2 \3/p' "$1"; }
 
