@@ -32,6 +32,7 @@ snap() {
 	[ "${lines[2]}" = 42 ] # the counter the guest bumped before its snapshot
 	[ "${lines[3]}" = 7 ] # FS base, a general register and xmm7 as they were
 	[ "${lines[6]}" = snap ] # argv[1], the snapshot's
+	[ "$(stat -c %a "$D/s")" = 600 ] # it holds the guest's memory
 }
 
 @test "the automatic point is the first wait that would block: the snapshot does not wait its 10 s" {
