@@ -150,6 +150,14 @@ snap() {
 	[[ $output == "tincan-run: --snapshot=/nonexistent/dir/s: No such file or directory" ]]
 }
 
+@test "a fault in a restored guest is reported with the function's name, from the image the snapshot carries" {
+	snap "$D/s" now ud2
+	boot --restore="$D/s"
+	echo "$output"
+	[ "$status" -eq 101 ]
+	[[ $output == *"tincan-run: guest fault: invalid opcode (ud2) at rip 0x"*" in tiny_main+0x"*"($D/s)"* ]]
+}
+
 @test "a restored guest runs jailed and sandboxed as a cold one does" {
 	[ "$(id -u)" -eq 0 ] || skip "needs root (the monitor drops from root)"
 	snap "$D/s" now 3000
