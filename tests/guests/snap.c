@@ -5,6 +5,7 @@
  *   snap file A B                   a host-directory file open across a snapshot
  * The report, one item a line: "ready N" (tincan_ready's value; auto: -),
  * "env VALUE" (SNAP_ENV, or -), "random HEX" (16 bytes of getrandom),
+ * "arc4random HEX",
  * "realtime S" (CLOCK_REALTIME, seconds), "addr A" (the first net device's
  * IPv4 address, or -); with HOST and PORT it then connects there by TCP
  * (from local port LPORT if given)
@@ -53,10 +54,12 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	/* Random numbers drawn before the snapshot too: a generator keyed
-	 * then must be keyed anew in each restore. */
+	 * then must be keyed anew in each restore (newlib's arc4random keeps
+	 * keystream of its own). */
 	unsigned char r[16];
 	if (getrandom(r, sizeof r, 0) != (ssize_t)sizeof r)
 		return 3;
+	(void)arc4random();
 	/* And a TCP connection (to nobody, on loopback): the ISN key is drawn. */
 	if (argc > 3) {
 		struct sockaddr_in lo = { .sin_family = AF_INET,
@@ -84,7 +87,8 @@ int main(int argc, char **argv)
 		printf("%02x", r[i]);
 	struct timespec ts;
 	clock_gettime(CLOCK_REALTIME, &ts);
-	printf("\nrealtime %lld\n", (long long)ts.tv_sec);
+	printf("\narc4random %08x\n", (unsigned)arc4random());
+	printf("realtime %lld\n", (long long)ts.tv_sec);
 	/* With HOST: up to 10 s for an address (DHCP). */
 	char addr[INET_ADDRSTRLEN] = "-";
 	for (int tries = 0; tries < (argc < 4 ? 1 : 200) && !strcmp(addr, "-"); tries++) {

@@ -68,12 +68,13 @@ line() { printf '%s\n' "$output" | sed -n "s/^$1 //p"; }
 	echo "guest $t host $now"
 	[ "$t" -ge $((now - 1)) ] && [ "$t" -le "$now" ]
 	# Twice from one snapshot: never the same random numbers.
-	first=$(line random)
+	first=$(line random) arc4=$(line arc4random)
 	run timeout 20 "$RUN" --restore=s
 	[ "$status" -eq 0 ]
 	[ "$(line env)" = - ]
-	echo "random $first then $(line random)"
+	echo "random $first then $(line random); arc4random $arc4 then $(line arc4random)"
 	[ -n "$first" ] && [ "$(line random)" != "$first" ]
+	[ -n "$arc4" ] && [ "$(line arc4random)" != "$arc4" ]
 }
 
 @test "a host-directory file opened before the snapshot is EBADF in a restore, never another file" {
