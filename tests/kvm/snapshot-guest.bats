@@ -52,8 +52,8 @@ line() { printf '%s\n' "$output" | sed -n "s/^$1 //p"; }
 	[ "$(line env)" = - ]
 }
 
-@test "tincan_ready(): a restore goes on from it with 1, the restore's --env and the host's clock" {
-	run timeout 20 "$RUN" --snapshot=s "$B/tests/snap.tc" ready
+@test "tincan_ready(): a restore goes on from it with 1, the restore's --env over the snapshot's, the host's clock" {
+	run timeout 20 "$RUN" --snapshot=s --env=SNAP_ENV=old "$B/tests/snap.tc" ready
 	echo "$output"
 	[ "$status" -eq 0 ]
 	[ "$output" = booted ]
@@ -71,10 +71,22 @@ line() { printf '%s\n' "$output" | sed -n "s/^$1 //p"; }
 	first=$(line random) arc4=$(line arc4random)
 	run timeout 20 "$RUN" --restore=s
 	[ "$status" -eq 0 ]
-	[ "$(line env)" = - ]
+	[ "$(line env)" = old ] # the snapshot's environment, without --env
 	echo "random $first then $(line random); arc4random $arc4 then $(line arc4random)"
 	[ -n "$first" ] && [ "$(line random)" != "$first" ]
 	[ -n "$arc4" ] && [ "$(line arc4random)" != "$arc4" ]
+}
+
+@test "the automatic ready point: the first idle wait after main() (a sleep), restored with its --env" {
+	run timeout 20 "$RUN" --snapshot=s "$B/tests/snap.tc" auto
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[ "$output" = booted ]
+	run timeout 20 "$RUN" --restore=s --env=SNAP_ENV=auto
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[ "$(line ready)" = - ]
+	[ "$(line env)" = auto ]
 }
 
 @test "a host-directory file opened before the snapshot is EBADF in a restore, never another file" {
