@@ -458,7 +458,8 @@ void tincan_isn_rekey(void); /* isn.c */
 
 /* Called by libos_restored when the guest was restored from a snapshot,
  * the platform's devices already the new host's (empty rings, new MAC and
- * addresses): new keys and ephemeral ports (lwIP draws those once, in
+ * addresses): open connections end (listening sockets stay), new keys and
+ * ephemeral ports (lwIP draws those once, in
  * tcp_init and udp_init), the new MAC in each netif, neighbours forgotten,
  * and the new address announced (gratuitous ARP), or DHCP from the start
  * (a new transaction id; no release of the snapshot's lease, which other
@@ -466,6 +467,12 @@ void tincan_isn_rekey(void); /* isn.c */
 void __tincan_net_restored(void);
 void __tincan_net_restored(void)
 {
+	/* Connections end as if they had timed out (ETIMEDOUT), without a
+	 * reset: their peers talked to the VM that was snapshotted. */
+	while (tcp_active_pcbs)
+		tcp_abandon(tcp_active_pcbs, 0);
+	while (tcp_tw_pcbs)
+		tcp_abandon(tcp_tw_pcbs, 0);
 	tincan_isn_rekey();
 	tcp_init();
 	udp_init();

@@ -8,7 +8,9 @@
  * "arc4random HEX",
  * "realtime S" (CLOCK_REALTIME, seconds), "addr A" (the first net device's
  * IPv4 address, or -); with HOST and PORT it then connects there by TCP
- * (from local port LPORT if given)
+ * (from local port LPORT if given); with SNAP_HOLD set in the snapshot's
+ * environment a connection there opened before the snapshot is written to
+ * after it: "held written" or "held ERROR"
  * (the test sees the SYN's sequence number and MAC on the tap) and prints
  * "port P", the connection's local port, and "sent N".
  */
@@ -70,6 +72,16 @@ int main(int argc, char **argv)
 			return 5;
 		close(s);
 	}
+	/* SNAP_HOLD set: a connection to HOST PORT open across the snapshot,
+	 * which a restore must have ended (its peer knew another VM). */
+	int hold = -1;
+	if (argc > 3 && getenv("SNAP_HOLD")) {
+		struct sockaddr_in to = { .sin_family = AF_INET, .sin_port = htons((uint16_t)atoi(argv[3])) };
+		hold = socket(AF_INET, SOCK_STREAM, 0);
+		if (hold < 0 || inet_pton(AF_INET, argv[2], &to.sin_addr) != 1 ||
+		    connect(hold, (struct sockaddr *)&to, sizeof to))
+			return 7;
+	}
 	printf("booted\n");
 	fflush(stdout);
 	if (!strcmp(argv[1], "ready")) {
@@ -109,6 +121,11 @@ int main(int argc, char **argv)
 	fflush(stdout);
 	if (argc < 4)
 		return 0;
+	if (hold >= 0) {
+		errno = 0;
+		ssize_t n = write(hold, "x", 1);
+		printf("held %s\n", n == 1 ? "written" : strerror(errno));
+	}
 	struct sockaddr_in to = { .sin_family = AF_INET, .sin_port = htons((uint16_t)atoi(argv[3])) };
 	struct sockaddr_in from = { .sin_family = AF_INET,
 				    .sin_port = htons((uint16_t)(argc > 4 ? atoi(argv[4]) : 0)) };
