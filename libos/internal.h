@@ -15,7 +15,6 @@ struct libos_state {
 	uint64_t mem_size;
 	uint64_t stack_size; /* the main stack's */
 	unsigned tty;
-	unsigned restores; /* times the guest was restored from a snapshot */
 };
 extern struct libos_state libos;
 

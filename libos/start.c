@@ -84,18 +84,20 @@ void libos_main(const struct tc_boot *boot)
 }
 
 /* Restored from a snapshot (the platform's call, from the wait it was
- * taken in): the new host's terminals and environment entries, each set
- * over the old one of its name (the entry itself, in the read-only boot
- * pages: setenv and putenv replace entries, never write into one), then
- * the networking's new addresses and keys, if it is linked. */
+ * taken in): the new host's terminals and environment entries, each (a
+ * writable copy: newlib's setenv writes a shorter value over the old one)
+ * set over the old entry of its name, then the networking's new addresses
+ * and keys, if it is linked. */
 __attribute__((cold)) void libos_restored(char **envp, unsigned tty)
 {
 	libos.tty = tty;
-	libos.restores++;
-	for (; *envp; envp++) {
+	int k = 0;
+	while (envp[k])
+		k++;
+	for (char **add = copy_vector(envp, k); *add; add++) {
 		char **e = environ;
 		for (; *e; e++) {
-			const char *a = *envp, *b = *e;
+			const char *a = *add, *b = *e;
 			while (*a == *b && *a != '=')
 				a++, b++;
 			if (*a == '=' && *b == '=')
@@ -111,7 +113,7 @@ __attribute__((cold)) void libos_restored(char **envp, unsigned tty)
 			environ = env;
 			e = env + n;
 		}
-		*e = *envp;
+		*e = *add;
 	}
 	if (__tincan_net_restored)
 		__tincan_net_restored();

@@ -63,6 +63,7 @@ line() { printf '%s\n' "$output" | sed -n "s/^$1 //p"; }
 	[ "$status" -eq 0 ]
 	[ "$(line ready)" = 1 ]
 	[ "$(line env)" = one ]
+	[ "$(line setenv)" = z ]
 	now=$(date +%s)
 	t=$(line realtime)
 	echo "guest $t host $now"

@@ -133,8 +133,7 @@ int plat_snapshot_wanted(void);
 
 /* The platform's call, on its way back from a wait the guest was restored
  * in: the new host's environment entries to set ("NAME=value",
- * NULL-terminated; they stay where they are) and terminals (as
- * tc_boot.tty). */
+ * NULL-terminated; libos copies them) and terminals (as tc_boot.tty). */
 void libos_restored(char **envp, unsigned tty);
 
 /* The host's requests to stop that waits have seen since the last call,
