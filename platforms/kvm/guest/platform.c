@@ -73,7 +73,8 @@ unsigned (*tc_kvm_net_before_wait)(void);
 void (*tc_kvm_net_restored)(void);
 void (*tc_kvm_blk_restored)(void);
 
-_Static_assert(PLAT_EV_SNAPSHOT == TC_EV_SNAPSHOT && PLAT_EV_SNAPSHOT_NOW == TC_EV_SNAPSHOT_NOW,
+_Static_assert(PLAT_EV_SNAPSHOT == TC_EV_SNAPSHOT && PLAT_EV_SNAPSHOT_NOW == TC_EV_SNAPSHOT_NOW &&
+		   TC_EV_RESTORED == TC_EV_SNAPSHOT,
 	       "snapshot bits differ");
 
 /* The host asked for a snapshot (tincan-run --snapshot) and the monitor
@@ -127,7 +128,8 @@ unsigned plat_wait(uint64_t deadline_ns, unsigned wanted)
 	if (ready)
 		a.deadline_ns = 0;
 	tc_hypercall(TC_HC_WAIT, &a);
-	if ((a.wanted & TC_EV_SNAPSHOT) && (a.ret & TC_EV_RESTORED)) {
+	/* TC_EV_RESTORED is TC_EV_SNAPSHOT's bit: only a wait that wanted it. */
+	if (a.ret & (int64_t)a.wanted & TC_EV_RESTORED) {
 		restored(bi);
 		return 0; /* the frames that were ready went with the old host */
 	}
@@ -175,7 +177,7 @@ int plat_guard_page(uintptr_t addr, int on)
 }
 
 /* The clocks from boot info: at boot, and the new host's after a restore. */
-__attribute__((noinline)) static void clocks(const struct tc_boot_info *bi)
+__attribute__((cold, noinline)) static void clocks(const struct tc_boot_info *bi)
 {
 	tsc_base = bi->tsc_base;
 	tsc_hz = bi->tsc_hz;
