@@ -70,6 +70,15 @@ snap() {
 	[ $((now - lines[4])) -le 1 ] && [ $((lines[4] - now)) -le 1 ]
 }
 
+@test "the guest TSC does not run backwards across a restore" {
+	snap "$D/s" now tsc
+	sleep 1
+	boot --restore="$D/s"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[ "${lines[8]}" -ge "${lines[7]}" ]
+}
+
 @test "a guest that exits before its ready point: one line, exit 1, no file and no temporary left" {
 	boot --snapshot="$D/s" "$TINY" exit 0
 	echo "$output"
