@@ -5,12 +5,14 @@
  * this one keeps tincan-run inside its 64 KiB budget.  It formats what the
  * monitor's messages use, checked against the C library by
  * tests/unit/test_format.c:
- *   conversions d i u x X o c s p %, length modifiers hh h l ll z j t,
+ *   conversions d i u x X o c s p %, and m (strerror(errno), as glibc's and
+ *   musl's printf), length modifiers hh h l ll z j t,
  *   flags - 0 + space #, a field width and a precision (numbers or *).
  * Anything else is copied out as written, so a mistake shows in the message
  * rather than crashing.  The usual contract: at most n bytes written,
  * always NUL-terminated when n > 0, the length the whole output would have.
  */
+#include <errno.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -176,8 +178,8 @@ int vsnprintf(char *restrict buf, size_t n, const char *restrict fmt, va_list ap
 			char ch = (char)va_arg(args, int);
 			s.prec = -1;
 			field(&o, &s, "", &ch, 1, 0);
-		} else if (c == 's') {
-			const char *str = va_arg(args, const char *);
+		} else if (c == 's' || c == 'm') {
+			const char *str = c == 'm' ? strerror(errno) : va_arg(args, const char *);
 			if (!str)
 				str = "(null)";
 			size_t len = s.prec >= 0 ? strnlen(str, (size_t)s.prec) : strlen(str);
