@@ -34,11 +34,13 @@ $(MON_OBJ): MUSL_CFLAGS += -Iplatforms/common $(MON_CFLAGS)
 
 # musl applies no RELRO to a static binary (its data page stays rw-), so
 # PT_GNU_RELRO only padded the file by up to a page; a small common page
-# size puts the data right after the code in the file.
-$(B)/bin/tincan-run: $(MON_OBJ)
+# size puts the data right after the code in the file.  libc-text.ld packs
+# musl's functions and leaves out .comment.
+$(B)/bin/tincan-run: $(MON_OBJ) platforms/kvm/monitor/libc-text.ld
 	$(call say,LD,$@)
 	$(Q)mkdir -p $(@D)
-	$(Q)$(MUSLCC) -static -s $(MON_CFLAGS) -Wl,--gc-sections -Wl,-z,noseparate-code -Wl,-z,norelro -Wl,-z,common-page-size=16 -o $@ $^
+	$(Q)$(MUSLCC) -static -s $(MON_CFLAGS) -Wl,--gc-sections -Wl,-z,noseparate-code -Wl,-z,norelro -Wl,-z,common-page-size=16 \
+		-Wl,-T,platforms/kvm/monitor/libc-text.ld -o $@ $(MON_OBJ)
 
 # Where images built by this tree find their monitor when Linux runs them.
 $(T)/kvm/runpath.o: platforms/kvm/guest/runpath.c $(NEWLIB)

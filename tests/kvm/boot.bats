@@ -38,3 +38,13 @@ setup() { need_kvm; }
 	after=$(sed -n '/KVM_RUN/,$p' <<< "$output" | grep -c 'clock_gettime(' || true)
 	[ "$after" -eq 0 ]
 }
+
+@test "boot: tincan-run fits its budget (at most 64 KiB stripped, static, musl's functions packed, no .comment)" {
+	size=$(stat -c %s "$RUN")
+	echo "tincan-run: $size bytes"
+	[ "$size" -le 65536 ]
+	run readelf -lSW "$RUN"
+	[ "$status" -eq 0 ]
+	! grep -q 'INTERP\|\.comment\|\.symtab' <<< "$output"
+	grep -q '\.text\.libc' <<< "$output"
+}
