@@ -31,6 +31,8 @@ MON_OBJ := $(patsubst %.c,$(B)/musl/%.o,$(MON_SRC))
 # once are inlined and the files' helpers shared (~0.6 KiB).
 MON_CFLAGS := -Oz -mgeneral-regs-only -fno-pie -malign-data=abi -fno-jump-tables -fno-optimize-sibling-calls -flto
 $(MON_OBJ): MUSL_CFLAGS += -Iplatforms/common $(MON_CFLAGS)
+# Built again when these flags change (a stale object would link, at another size).
+$(MON_OBJ): platforms/kvm/platform.mk
 
 # musl applies no RELRO to a static binary (its data page stays rw-), so
 # PT_GNU_RELRO only padded the file by up to a page; a small common page
