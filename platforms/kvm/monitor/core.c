@@ -212,6 +212,8 @@ static void hc_wait(struct vm *vm, void *arg)
 	if (a->wanted & ~wait_known)
 		guest_fatal(vm, TC_STATUS_ABI, "guest waits for unknown events 0x%llx", (unsigned long long)a->wanted);
 	sig_aware |= (a->wanted & EV_SIGS) != 0;
+	/* A restored guest's clock may run ahead of this host's (snapshot.c). */
+	a->deadline_ns = a->deadline_ns > vm->mono_off ? a->deadline_ns - vm->mono_off : 0;
 	/* Modules move what is queued, and may find events already ready. */
 	for (const struct module *const *m = modules; *m; m++)
 		if ((*m)->wait_before)
