@@ -256,7 +256,7 @@ int tiny_main(const struct tc_boot_info *info)
 		 * restore gave: "restored", generation, counter, state kept (1),
 		 * host real time in s, seed (8 bytes), then argv[1] and the env;
 		 * then sleep argv[3] ms if given (or fault: "ud2"; or "tsc":
-		 * clocks, below). */
+		 * clocks, below; or "guards old|new": guard pages, below). */
 		static volatile uint64_t counter = 41;
 		int now = seq(arg, "now");
 		uint64_t fs = 0x5a5a000, keep = 0x1234567;
@@ -265,6 +265,11 @@ int tiny_main(const struct tc_boot_info *info)
 		__asm__ __volatile__("wrfsbase %0; movaps %1, %%xmm7" : : "r"(fs), "m"(v) : "xmm7");
 		struct tc_hc_wait w = { now ? 0 : mono_ns() + 10000000000ULL,
 					TC_EV_SNAPSHOT | (now ? TC_EV_SNAPSHOT_NOW : 0), 0 };
+		int guards = bi->argc > 4 && seq(argv[3], "guards");
+		if (guards) { /* a guard page armed before the snapshot, 10 MiB into the heap */
+			struct tc_hc_guard g = { bi->heap_start + (10 << 20), 1, 0 };
+			tc_hypercall(TC_HC_GUARD, &g);
+		}
 		__asm__ __volatile__("" : "+r"(keep));
 		uint64_t t0 = rdtsc();
 		tc_hypercall(TC_HC_WAIT, &w);
@@ -297,6 +302,20 @@ int tiny_main(const struct tc_boot_info *info)
 			struct tc_hc_wait z = { m0 + 300000000, 0, 0 };
 			tc_hypercall(TC_HC_WAIT, &z);
 			putu((mono_ns() - m0) / 1000000);
+			exit_(0);
+		}
+		if (guards) {
+			/* Four more after the restore, 2 MiB apart (each splits a
+			 * 2 MiB page with a spare table); then touch argv[4]'s:
+			 * "old" the one from before the snapshot, "new" one of these. */
+			for (uint64_t k = 1; k <= 4; k++) {
+				struct tc_hc_guard g = { bi->heap_start + (k << 21), 1, 0 };
+				tc_hypercall(TC_HC_GUARD, &g);
+				putu((uint64_t)-g.ret);
+			}
+			*(volatile char *)(uintptr_t)(bi->heap_start + (1 << 20)) = 1;
+			puts_("touching");
+			*(volatile char *)(uintptr_t)(bi->heap_start + (seq(argv[4], "old") ? 10 << 20 : 4 << 21)) = 1;
 			exit_(0);
 		}
 		if (bi->argc > 3 && seq(argv[3], "ud2"))

@@ -98,7 +98,7 @@ snap() {
 @test "a forged header with a valid hash is refused by its layout checks (103), never run" {
 	snap "$D/s" now
 	backed=$(python3 "$TESTS/tools/snapfile.py" get "$D/s" backed)
-	for f in "heap_end 0x40000000" "spare 0x1001" "spare 0x20000" "info_end 16" "info_end 0xffffffffffff0000" \
+	for f in "heap_end 0x40000000" "xstate_bv 4" "mem 0x12345" "info_end 16" "info_end 0xffffffffffff0000" \
 		"backed $((backed + 4096))" "image_size 1" "mem_off 0" "mem 0" "stack 0x7fffffff0000"; do
 		cp "$D/s" "$D/f"
 		python3 "$TESTS/tools/snapfile.py" set "$D/f" $f
@@ -106,6 +106,19 @@ snap() {
 		echo "$f: $output"
 		[ "$status" -eq 103 ]
 		[ "${#lines[@]}" -eq 1 ]
+	done
+}
+
+@test "guard pages: one armed before the snapshot still guards; ones armed after a restore take fresh page tables" {
+	for which in old new; do
+		run timeout 20 "$RUN" --snapshot="$D/s" --mem=16M "$TINY" snap now guards "$which"
+		[ "$status" -eq 0 ]
+		boot --restore="$D/s"
+		echo "$output"
+		[ "$status" -eq 101 ]
+		[ "${lines[*]:0:11}" = "restored 1 42 7 ${lines[4]} ${lines[5]} snap 0 0 0 0" ]
+		[ "${lines[11]}" = touching ]
+		[[ ${lines[12]} == *"hit a thread stack's guard page at 0x"* ]]
 	done
 }
 

@@ -15,11 +15,12 @@ M = 0x9E3779B97F4A7C15
 MASK = (1 << 64) - 1
 PAGE = 4096
 FIELDS = {name: 24 + 8 * i for i, name in enumerate(
-    "file_size tsc_khz mem mem_max stack info_size heap_end spare info_end image_off image_size "
+    "file_size tsc_khz mem mem_max stack info_size heap_end info_end image_off image_size "
     "map_off mem_off backed tsc fs_base gs_base mono_ns".split())}
-FIELDS["rip"] = 168 + 16 * 8
-FIELDS["rflags"] = 168 + 17 * 8
-HEADER = 168 + 144 + 576
+FIELDS["rip"] = 160 + 16 * 8
+FIELDS["rflags"] = 160 + 17 * 8
+FIELDS["xstate_bv"] = 160 + 144 + 512
+HEADER = 160 + 144 + 576
 
 
 def h64(h, data):

@@ -335,7 +335,7 @@ void modules_start(struct vm *vm)
 	}
 	host_signals_setup(vm);
 	fds.image = (unsigned)vm->image_fd;
-	snap_fds(&fds.snap, &fds.snapdir);
+	snap_sandbox(&fds);
 	for (unsigned i = 0; i < fds.nwait; i++)
 		wait_known |= fds.wait[i].ev;
 	wait_known |= EV_SIGS | TC_EV_SNAPSHOT | TC_EV_SNAPSHOT_NOW;

@@ -34,13 +34,6 @@
 
 static uint64_t spare; /* the next spare page-table page; 0: not known yet */
 
-uint64_t guard_spare(const uint64_t *set)
-{
-	if (set)
-		spare = *set;
-	return spare;
-}
-
 static uint64_t take(struct vm *vm)
 {
 	if (!spare)

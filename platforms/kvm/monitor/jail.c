@@ -98,12 +98,10 @@ void jail_enter(struct vm *vm, const struct options *o)
 	step = "user";
 	if (!uid) {
 		struct stat st;
-		unsigned snap, dir;
-		snap_fds(&snap, &dir);
 		if (!o->user) {
 			to = tg = 65534;
 			if ((vm->share_fd && sys_fstat(vm->share_fd - 1, &st) == 0) ||
-			    (dir && sys_fstat((int)dir - 1, &st) == 0))
+			    (snap_dir() >= 0 && sys_fstat(snap_dir(), &st) == 0))
 				to = st.st_uid, tg = st.st_gid;
 		}
 		if (syscall(SYS_setgroups, 0, NULL) < 0 || syscall(SYS_setresgid, tg, tg, tg) < 0 ||

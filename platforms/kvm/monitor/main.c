@@ -205,6 +205,7 @@ int main(int argc, char **argv)
 	vm_open(&vm);
 	modules_open(&vm, &bi);
 	jail_enter(&vm, &o);
+	snap_finisher();
 
 	/* The pc platform's images (tincan-mkimage --iso) boot elsewhere. */
 	if (size > 0x8006 && memcmp(file + 0x8001, "CD001", 5) == 0)
@@ -271,10 +272,11 @@ plan:;
 
 	vm_create(&vm);
 	vm.image_size = size;
+	if (layout_build_tables(&vm.lay, vm.mem, err, sizeof err) < 0)
+		die(TC_STATUS_IMAGE, "%s: %s", vm.image_path, err);
 	if (o.restore) {
 		snap_map(&vm);
-	} else if (layout_build_tables(&vm.lay, vm.mem, err, sizeof err) < 0) {
-		die(TC_STATUS_IMAGE, "%s: %s", vm.image_path, err);
+		snap_guards(&vm);
 	}
 	load_segments(&vm, !o.restore);
 

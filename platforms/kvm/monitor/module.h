@@ -44,7 +44,7 @@ struct mod_fds {
 	unsigned ndir, dyn_lo, dyn_hi;
 	unsigned dir[FDS_MAX];
 	unsigned image; /* the image file: fstat() and pread64() allowed (a fault report) */
-	unsigned snap, snapdir; /* --snapshot's file and its directory, fd + 1 (snapshot.c); 0: none */
+	unsigned snap; /* --snapshot's file, fd + 1 (snapshot.c); 0: none */
 };
 void fds_rw(struct mod_fds *f, int fd, int rd, int wr);
 void fds_pio(struct mod_fds *f, int fd);

@@ -125,8 +125,6 @@ noreturn void guest_shutdown(struct vm *vm);
 /* guard.c: TC_HC_GUARD; is gpa a heap page the guest made a guard page? */
 void hc_guard(struct vm *vm, void *arg);
 int guard_at(const struct vm *vm, uint64_t gpa);
-/* The next spare page-table page; with set, first make it *set (a restore's). */
-uint64_t guard_spare(const uint64_t *set);
 
 /* main.c: a segment the monitor maps from the image file rather than copies. */
 int segment_mapped(const struct ei_segment *s);
@@ -138,7 +136,13 @@ int segment_mapped(const struct ei_segment *s);
  * (returns the image inside), snap_layout the layout's inputs, snap_check
  * after layout_plan, snap_map after vm_create, snap_vcpu after vm_load. */
 int snap_open(const char *file);
-void snap_fds(unsigned *file, unsigned *dir);
+/* The snapshot's directory (jail.c: its owner), or -1. */
+int snap_dir(void);
+/* After the jail: fork the finisher, which renames or removes the file. */
+void snap_finisher(void);
+struct mod_fds;
+/* The sandbox's part: the pipes to the finisher, writes to the file. */
+void snap_sandbox(struct mod_fds *f);
 void snap_note(uint64_t mem, uint64_t mem_max, uint64_t stack, uint64_t info_size, uint64_t info_end);
 noreturn void snap_take(struct vm *vm, uint64_t ret_gpa);
 void snap_abandon(void);
@@ -147,6 +151,7 @@ void snap_layout(uint64_t *mem, uint64_t *mem_max, uint64_t *stack, uint64_t *in
 void snap_check(struct vm *vm);
 void snap_map(struct vm *vm);
 void snap_vcpu(struct vm *vm);
+void snap_guards(struct vm *vm);
 /* After vm_clock: keep the guest's monotonic clock from running backwards. */
 void snap_clock(struct vm *vm, struct tc_boot_info *bi);
 void snap_devices(const struct tc_boot_info *old, const struct tc_boot_info *bi);

@@ -107,16 +107,14 @@ static void allow_args(int nr, int a, unsigned va, int b, unsigned vb)
 	emit(RET(SECCOMP_RET_ALLOW));
 }
 
-/* --snapshot (snapshot.c): reading the vCPU's state, writing the file,
- * renaming it into place (or removing it, the guest gone first). */
+/* --snapshot (snapshot.c): reading the vCPU's state, writing the file
+ * (renaming it into place is the finisher's, outside the sandbox). */
 static void allow_snapshot(const struct mod_fds *f, unsigned vcpu)
 {
 	allow_args(SYS_ioctl, 0, vcpu, 1, KVM_GET_XSAVE);
 	allow_args(SYS_ioctl, 0, vcpu, 1, KVM_GET_MSRS);
 	allow_args(SYS_pwrite64, 0, f->snap - 1, -1, 0);
 	allow_args(SYS_fdatasync, 0, f->snap - 1, -1, 0);
-	allow_args(SYS_renameat, 0, f->snapdir - 1, 2, f->snapdir - 1);
-	allow_args(SYS_unlinkat, 0, f->snapdir - 1, -1, 0);
 }
 
 /* Allow nr only when its argument arg (low 32 bits) is one of vals. */

@@ -28,9 +28,11 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "module.h"
 #include "monitor.h"
 
 #define PAGE TC_PAGE_SIZE
@@ -49,7 +51,7 @@ struct snap_head {
 	uint64_t file_size;
 	uint64_t tsc_khz; /* where it was taken (the guest re-reads its clock) */
 	uint64_t mem, mem_max, stack, info_size; /* layout_plan's inputs */
-	uint64_t heap_end, spare, info_end; /* backed heap, guard.c's next table, end of argv strings */
+	uint64_t heap_end, info_end; /* backed heap, end of the argv strings */
 	uint64_t image_off, image_size, map_off, mem_off, backed;
 	uint64_t tsc, fs_base, gs_base, mono_ns; /* mono_ns: the guest's CLOCK_MONOTONIC at the snapshot */
 	struct kvm_regs regs;
@@ -62,6 +64,7 @@ _Static_assert(sizeof(struct snap_head) <= PAGE, "snapshot header fits a page");
 
 static const char magic[8] = "tincansn";
 static int dirfd = -1, fd = -1;
+static int ask = -1, answer = -1; /* the pipes to and from the finisher (snap_finisher) */
 static char tmp[64];
 static const char *name, *path;
 static struct snap_head head;
@@ -157,16 +160,67 @@ int snap_open(const char *file)
 	return fd;
 }
 
-void snap_abandon(void)
+/*
+ * The sandboxed monitor neither renames nor removes files: a finisher
+ * process, forked after the jail and before the sandbox, does one of the
+ * two when asked by one byte down a pipe ('k': rename the finished file
+ * into place; anything else, or the monitor gone: remove it) and answers
+ * with errno (0: done).  A monitor taken over by its guest can only ask.
+ */
+void snap_finisher(void)
 {
-	if (fd >= 0 && unlinkat(dirfd, tmp, 0) == 0)
-		fd = -1;
+	int c[2], r[2];
+	if (fd < 0)
+		return;
+	if (pipe2(c, O_CLOEXEC) < 0 || pipe2(r, O_CLOEXEC) < 0)
+		die(TC_STATUS_HOST, "snapshot: pipe: %s", strerror(errno));
+	pid_t pid = (pid_t)syscall(SYS_fork); /* musl's fork would bring its atfork machinery */
+	if (pid < 0)
+		die(TC_STATUS_HOST, "snapshot: fork: %s", strerror(errno));
+	if (pid == 0) {
+		char b = 0;
+		close(c[1]);
+		close(r[0]);
+		if (read(c[0], &b, 1) != 1)
+			b = 0;
+		b = (char)((b == 'k' ? renameat(dirfd, tmp, dirfd, name) : unlinkat(dirfd, tmp, 0)) < 0 ? errno : 0);
+		_exit(write(r[1], &b, 1) != 1);
+	}
+	close(c[0]);
+	close(r[1]);
+	ask = c[1];
+	answer = r[0];
 }
 
-void snap_fds(unsigned *file, unsigned *dir)
+/* Ask the finisher (what: 'k' or 'x'); its answer, an errno or 0. */
+static int finish(char what)
 {
-	*file = (unsigned)(fd + 1);
-	*dir = (unsigned)(dirfd + 1);
+	char b = 5; /* EIO: no answer */
+	if (ask < 0)
+		return 0;
+	if (write(ask, &what, 1) != 1 || read(answer, &b, 1) != 1)
+		b = 5;
+	ask = -1;
+	return b;
+}
+
+void snap_abandon(void)
+{
+	finish('x');
+}
+
+void snap_sandbox(struct mod_fds *f)
+{
+	if (ask >= 0) {
+		fds_rw(f, ask, 0, 1);
+		fds_rw(f, answer, 1, 0);
+		f->snap = (unsigned)fd + 1;
+	}
+}
+
+int snap_dir(void)
+{
+	return dirfd;
 }
 
 void snap_note(uint64_t mem, uint64_t mem_max, uint64_t stack, uint64_t info_size, uint64_t info_end)
@@ -203,7 +257,6 @@ noreturn void snap_take(struct vm *vm, uint64_t ret_gpa)
 	h->mono_ns = now_ns(CLOCK_MONOTONIC) + vm->mono_off;
 	h->tsc_khz = vm->tsc_khz;
 	h->heap_end = vm->lay.heap_end;
-	h->spare = guard_spare(NULL);
 	h->backed = vm_backed(vm);
 	h->image_off = PAGE;
 	h->image_size = vm->image_size;
@@ -237,9 +290,11 @@ noreturn void snap_take(struct vm *vm, uint64_t ret_gpa)
 	put(vm->img.file, vm->image_size, h->image_off);
 	h->hash = hash_all(h, vm->img.file, hb, hm);
 	put(h, sizeof *h, 0);
-	if (fdatasync(fd) < 0 || renameat(dirfd, tmp, dirfd, name) < 0)
+	if (fdatasync(fd) < 0)
 		die(TC_STATUS_HOST, "%s: %s", path, strerror(errno));
-	fd = -1;
+	int e = finish('k');
+	if (e)
+		die(TC_STATUS_HOST, "%s: cannot rename it into place: %s", path, strerror(e));
 	_exit(0);
 }
 
@@ -274,8 +329,8 @@ const uint8_t *snap_load(struct vm *vm, const char *file, size_t *size)
 		    (unsigned long long)st->st_size, (unsigned long long)h->file_size);
 	/* Offsets in order and page aligned, all inside the file. */
 	if (h->image_off != PAGE || h->image_size > h->file_size || up(PAGE + h->image_size) != h->mem_off ||
-	    h->backed % PAGE || h->backed > TC_MEM_MAX || h->map_off != h->mem_off + h->backed ||
-	    h->file_size != h->map_off + map_size(h->backed))
+	    h->backed % PAGE || h->backed <= TC_IMAGE_BASE || h->backed > TC_MEM_MAX ||
+	    h->map_off != h->mem_off + h->backed || h->file_size != h->map_off + map_size(h->backed))
 		bad("damaged snapshot (its parts do not add up)");
 	*size = (size_t)h->image_size;
 	vm->image_off = PAGE;
@@ -287,6 +342,10 @@ const uint8_t *snap_load(struct vm *vm, const char *file, size_t *size)
 
 void snap_layout(uint64_t *mem, uint64_t *mem_max, uint64_t *stack, uint64_t *info_size)
 {
+	/* As a cold boot bounds them (main.c), or tighter. */
+	if (head.mem % PAGE || head.mem > TC_MEM_MAX || head.mem_max > TC_MEM_MAX || head.stack % PAGE ||
+	    head.stack > TC_STACK_MAX || head.info_size > (128ULL << 10))
+		bad("damaged snapshot (its header does not fit its layout)");
 	*mem = head.mem;
 	*mem_max = head.mem_max;
 	*stack = head.stack;
@@ -299,13 +358,19 @@ void snap_check(struct vm *vm)
 {
 	struct snap_head *h = &head;
 	struct guest_layout *l = &vm->lay;
+	const uint8_t *x = h->xsave;
+	uint64_t bv, comp;
 
+	memcpy(&bv, x + 512, 8);
+	memcpy(&comp, x + 520, 8);
 	if (h->backed != (l->grows ? h->heap_end : l->mem_size) ||
 	    (l->grows ? h->heap_end < l->heap_end || h->heap_end > l->heap_max || h->heap_end % (2ULL << 20)
 		      : h->heap_end != l->heap_end) ||
-	    (h->spare && (h->spare < l->tables_end || h->spare > TC_IMAGE_BASE || h->spare % PAGE)) ||
 	    h->info_end < l->info + sizeof(struct tc_boot_info) || h->info_end > l->info + h->info_size)
 		bad("damaged snapshot (its header does not fit its layout)");
+	/* Only x87 and SSE state, in the standard format. */
+	if (bv & ~3ULL || comp)
+		bad("damaged snapshot (its vCPU state)");
 	uint64_t want = h->hash, npages = h->backed / PAGE, hm = 0;
 	const uint8_t *map = fmap + (h->map_off - PAGE), *mem = fmap + (h->mem_off - PAGE);
 	for (uint64_t p = 0; p < npages; p++)
@@ -318,19 +383,51 @@ void snap_check(struct vm *vm)
 	madvise((void *)(uintptr_t)fmap, h->file_size - PAGE, MADV_DONTNEED);
 	if (l->grows && h->heap_end > l->heap_end)
 		layout_grow(l, NULL, h->heap_end);
-	guard_spare(&h->spare);
 }
 
-/* After vm_create: the memory, copy-on-write from the file, the image's
- * large read-only segments as a cold boot maps them, and the vCPU. */
+/* After vm_create: the pages the file stores, copy-on-write from it, from
+ * TC_IMAGE_BASE up (every other page is zero, or the image's: main.c maps
+ * those; the GDT and page tables below are built as at a cold boot). */
 void snap_map(struct vm *vm)
 {
 	struct snap_head *h = &head;
-	if (mmap(vm->mem, h->backed, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_FIXED, vm->image_fd,
-		 (off_t)h->mem_off) == MAP_FAILED)
-		die(TC_STATUS_HOST, "%s: cannot map guest memory: %s", path, strerror(errno));
+	const uint8_t *map = fmap + (h->map_off - PAGE);
+	uint64_t npages = h->backed / PAGE;
+	for (uint64_t p = TC_IMAGE_BASE / PAGE, run; p < npages; p += run + 1) {
+		for (run = 0; p + run < npages && (map[(p + run) / 8] >> ((p + run) % 8) & 1); run++) {
+		}
+		if (run && mmap(vm->mem + p * PAGE, run * PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_FIXED,
+				vm->image_fd, (off_t)(h->mem_off + p * PAGE)) == MAP_FAILED)
+			die(TC_STATUS_HOST, "%s: cannot map guest memory: %s", path, strerror(errno));
+	}
 	vm->fs_base = h->fs_base;
 	vm->gs_base = h->gs_base;
+}
+
+/* After the tables are built: the guard pages the snapshot's guest had,
+ * armed again.  The snapshot's own tables are only read, through the
+ * file's mapping and within the monitor's low pages: a heap page its
+ * 4 KiB table marks not present becomes a guard page (guard.c), nothing
+ * else is taken from them. */
+void snap_guards(struct vm *vm)
+{
+	const struct guest_layout *l = &vm->lay;
+	const uint8_t *old = fmap + (head.mem_off - PAGE);
+	const uint64_t *pdpt = (const uint64_t *)(vm->mem + l->pml4 + PAGE);
+	for (uint64_t c = l->heap_start & ~((2ULL << 20) - 1); c < l->heap_end; c += 2ULL << 20) {
+		uint64_t pd = pdpt[c >> 30] & PTE_ADDR, e, t;
+		memcpy(&e, old + pd + (c >> 21) % 512 * 8, 8);
+		t = e & PTE_ADDR;
+		if ((e & PTE_PS) || !(e & PTE_P) || t < PAGE || t >= TC_IMAGE_BASE)
+			continue;
+		for (unsigned i = 0; i < 512; i++) {
+			struct tc_hc_guard g = { c + i * PAGE, 1, 0 };
+			uint64_t pte;
+			memcpy(&pte, old + t + i * 8, 8);
+			if (!(pte & PTE_P) && g.addr >= l->heap_start && g.addr < l->heap_end)
+				hc_guard(vm, &g);
+		}
+	}
 }
 
 void snap_vcpu(struct vm *vm)
