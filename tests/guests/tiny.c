@@ -254,7 +254,8 @@ int tiny_main(const struct tc_boot_info *info)
 		 * with state in memory, a register, an SSE register and the FS
 		 * base; restored, print what the snapshot kept and what the
 		 * restore gave: "restored", generation, counter, state kept (1),
-		 * host real time in s, seed (8 bytes), then argv[1] and the env. */
+		 * host real time in s, seed (8 bytes), then argv[1] and the env;
+		 * then sleep argv[3] ms if given (or fault: "ud2"). */
 		static volatile uint64_t counter = 41;
 		int now = seq(arg, "now");
 		uint64_t fs = 0x5a5a000, keep = 0x1234567;
@@ -284,6 +285,12 @@ int tiny_main(const struct tc_boot_info *info)
 		const char *const *envp = (const char *const *)(uintptr_t)bi->envp;
 		for (uint64_t i = 0; i < bi->envc; i++)
 			puts_(envp[i]);
+		if (bi->argc > 3 && seq(argv[3], "ud2"))
+			__asm__ __volatile__("ud2");
+		if (bi->argc > 3) {
+			struct tc_hc_wait z = { mono_ns() + num(argv[3]) * 1000000, 0, 0 };
+			tc_hypercall(TC_HC_WAIT, &z);
+		}
 		exit_(0);
 	} else if (seq(cmd, "clock")) {
 		/* Host CLOCK_MONOTONIC as the guest sees it, in ms, then real time in s. */

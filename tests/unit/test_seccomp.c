@@ -39,6 +39,12 @@ void die(int status, const char *fmt, ...)
 	_exit(status);
 }
 
+/* jail.c asks snapshot.c for the snapshot's directory (its owner). */
+void snap_fds(unsigned *file, unsigned *dir)
+{
+	*file = *dir = 0;
+}
+
 enum {
 	PERMITTED,
 	FORBIDDEN,
@@ -57,6 +63,9 @@ enum {
 	PREAD_IMAGE, /* pread64 on the image file's fd (a fault report's symbols) */
 	PREAD_OTHER, /* pread64 on another fd */
 	PWRITE_IMAGE, /* pwrite64 on the image file's fd */
+	SNAP_ON, /* --snapshot: the vCPU's state, writing the file, renaming it, removing it */
+	SNAP_OFF, /* the same calls without --snapshot */
+	SNAP_OTHER_DIR, /* --snapshot: renameat from another directory */
 };
 
 static int nofile_seen;
@@ -81,6 +90,11 @@ static int under_filter(int what)
 		int image = open("/dev/null", O_RDONLY);
 		struct stat sb;
 		f.image = (unsigned)image;
+		int snap = open("/tmp", O_TMPFILE | O_RDWR, 0600), dir = open("/tmp", O_PATH | O_DIRECTORY);
+		if (what == SNAP_ON || what == SNAP_OTHER_DIR) {
+			f.snap = (unsigned)snap + 1;
+			f.snapdir = (unsigned)dir + 1;
+		}
 		sandbox_enter(&f, vcpu, what == SLOT_VM || what == SLOT_VCPU ? vmfd : -1, 9);
 		char c = 'x';
 		struct timespec ts;
@@ -121,6 +135,17 @@ static int under_filter(int what)
 			break;
 		case PREAD_OTHER: syscall(SYS_pread64, vcpu, &c, 1, 0); break;
 		case PWRITE_IMAGE: syscall(SYS_pwrite64, image, &c, 1, 0); break;
+		case SNAP_ON:
+		case SNAP_OFF:
+			if (syscall(SYS_pwrite64, snap, &c, 1, 0) != 1 || syscall(SYS_fdatasync, snap) != 0)
+				syscall(SYS_exit_group, 8);
+			ioctl(vcpu, KVM_GET_XSAVE, 0);
+			ioctl(vcpu, KVM_GET_MSRS, 0);
+			ioctl(vcpu, KVM_RUN, 0);
+			syscall(SYS_renameat, dir, "no-such-file", dir, "none");
+			syscall(SYS_unlinkat, dir, "no-such-file", 0);
+			break;
+		case SNAP_OTHER_DIR: syscall(SYS_renameat, vcpu, "no-such-file", dir, "none"); break;
 		}
 		syscall(SYS_exit_group, 7);
 	}
@@ -227,5 +252,14 @@ int main(void)
 	ok(WIFSIGNALED(st) && WTERMSIG(st) == SIGSYS, "pread64 on another fd kills (0x%x)", st);
 	st = under_filter(PWRITE_IMAGE);
 	ok(WIFSIGNALED(st) && WTERMSIG(st) == SIGSYS, "pwrite64 on the image file's fd kills (0x%x)", st);
+	st = under_filter(SNAP_ON);
+	ok(WIFEXITED(st) && WEXITSTATUS(st) == 7,
+	   "--snapshot: pwrite64 and fdatasync on its file, KVM_GET_XSAVE and KVM_GET_MSRS on the vCPU, renameat and "
+	   "unlinkat in its directory pass (0x%x)",
+	   st);
+	st = under_filter(SNAP_OFF);
+	ok(WIFSIGNALED(st) && WTERMSIG(st) == SIGSYS, "without --snapshot the same calls kill (0x%x)", st);
+	st = under_filter(SNAP_OTHER_DIR);
+	ok(WIFSIGNALED(st) && WTERMSIG(st) == SIGSYS, "--snapshot: renameat from another directory kills (0x%x)", st);
 	return done_testing();
 }

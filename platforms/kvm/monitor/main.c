@@ -73,8 +73,8 @@ static const uint8_t *map_image(struct vm *vm, const char *path, size_t *size)
 	/* A file mapping is the cheapest way in (reading it all costs ~40 us of
 	 * boot).  If the file shrinks under us, touching the mapping raises
 	 * SIGBUS: say what happened instead of dying of it (fault.c checks
-	 * the file before it reads symbols, so a report meets none). */
-	sys_signal(SIGBUS, on_sigbus);
+	 * the file before it reads symbols, so a report meets none).  main
+	 * sets the handler, for a snapshot's file too. */
 	void *p = mmap(NULL, *size, PROT_READ, MAP_PRIVATE, fd, 0);
 	if (p == MAP_FAILED)
 		die(TC_STATUS_HOST, "%s: cannot map: %s", path, strerror(errno));
@@ -189,6 +189,7 @@ int main(int argc, char **argv)
 
 	size_t size;
 	const uint8_t *file;
+	sys_signal(SIGBUS, on_sigbus);
 	if (o.restore) {
 		if (o.ignored)
 			msg("--restore: the arguments after it are ignored (the guest keeps the snapshot's)");

@@ -147,10 +147,11 @@ int snap_open(const char *file)
 	if (slash == file)
 		memcpy(dir, "/", 2);
 	/* Written under a temporary name and renamed at the end: a snapshot
-	 * restores map is never changed under them, a failed one leaves none. */
+	 * restores map is never changed under them, a failed one leaves none.
+	 * Mode 0600: it holds the guest's memory, secrets and all. */
 	snprintf(tmp, sizeof tmp, ".%s.%d", name, (int)getpid());
 	if ((dirfd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC)) < 0 ||
-	    (fd = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644)) < 0)
+	    (fd = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600)) < 0)
 		die(TC_STATUS_USAGE, "--snapshot=%s: %s", file, strerror(errno));
 	return fd;
 }
