@@ -45,9 +45,9 @@ pick() { sort -g "$DIR/$1" | sed -n "$(((ROUNDS + 1) / 2))p"; }
 range() { sort -g "$DIR/$1" | awk 'NR == 1 { lo = $1 } { hi = $1 } END { printf "%.2f-%.2f", lo, hi }'; }
 
 # 1. Restore to exit.
-"$RUN" --snapshot="$DIR/hello.snap" "$SNAPHELLO" > "$DIR/snapshot.log" 2>&1 ||
+timeout 30 "$RUN" --snapshot="$DIR/hello.snap" "$SNAPHELLO" > "$DIR/snapshot.log" 2>&1 ||
 	die "tincan-run --snapshot of $SNAPHELLO failed: $(tail -n 1 "$DIR/snapshot.log")"
-out=$("$RUN" --restore="$DIR/hello.snap" 2>&1) || die "the restore of $SNAPHELLO failed: $out"
+out=$(timeout 30 "$RUN" --restore="$DIR/hello.snap" 2>&1) || die "the restore of $SNAPHELLO failed: $out"
 [ "$out" = hello ] || die "the restore of $SNAPHELLO printed '$out', not hello"
 snap_kib=$(du -k "$DIR/hello.snap" | cut -f1)
 cmds=("$FLOOR" "$RUN --restore=$DIR/hello.snap" "$RUN $HELLO")
