@@ -289,6 +289,8 @@ $(B)/tests/unit/test_layout: $(B)/host/tests/unit/test_layout.o $(B)/host/platfo
 $(B)/tests/unit/test_chacha: $(B)/host/tests/unit/test_chacha.o
 $(B)/host/tests/unit/test_format.o: UNIT_CFLAGS += -Wno-format -Wno-format-security
 $(B)/tests/unit/test_format: $(B)/host/tests/unit/test_format.o
+$(B)/tests/unit/test_errmsg: $(B)/host/tests/unit/test_errmsg.o
+$(B)/tests/unit/test_strsearch: $(B)/host/tests/unit/test_strsearch.o
 $(B)/tests/unit/test_common: $(B)/host/tests/unit/test_common.o $(B)/host/platforms/common/backtrace.o \
 	$(B)/host/platforms/common/guest/cmdline.o
 $(B)/host/tests/unit/test_path.o: UNIT_CFLAGS += -Ilibos/vfs
@@ -452,8 +454,12 @@ TEST_BINS += $(B)/tests/pc_mb2.elf $(B)/tests/cmdsplit
 # The monitor's seccomp filter run for real in forked children (tests/unit/test_seccomp.c).
 $(B)/tests/unit/test_seccomp: $(B)/host/tests/unit/test_seccomp.o $(B)/host/platforms/kvm/monitor/seccomp.o
 TEST_BINS += $(B)/tests/unit/test_seccomp
+TEST_BINS += $(B)/tests/unit/test_errmsg
+TEST_BINS += $(B)/tests/unit/test_strsearch
 # A guest that answers one datagram with a burst of numbered ones (tests/kvm/net.bats).
 TEST_BINS += $(B)/tests/udpburst.tc
+# Snapshot and restore, the guest's side (tests/kvm/snapshot-guest.bats).
+TEST_BINS += $(B)/tests/snap.tc
 
 # ---- fuzzing: libFuzzer targets with ASan+UBSan (tests/fuzz, docs/fuzzing.md) --
 # `make fuzz [SECONDS=N] [FUZZ=TARGETS]` runs each target N seconds (default

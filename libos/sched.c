@@ -68,6 +68,7 @@ uint64_t (*tc_timer_hook)(uint64_t now);
 long (*tc_sig_hook)(void);
 void (*tc_host_sig_hook)(int sig);
 int tc_sig_waiting;
+unsigned tc_idle_snapshot;
 
 /* The host asked the guest to stop (SIGINT, SIGTERM; seen by a wait): the
  * signal for the program if it uses signals, else their default action. */
@@ -418,7 +419,7 @@ static void schedule(void)
 		if (deadline == TC_NO_DEADLINE && !events && !io_events && !tc_sig_waiting)
 			tincan_panic("deadlock: every thread is blocked and nothing can wake one");
 		io_waiting();
-		unsigned got = plat_wait(deadline, events | io_events);
+		unsigned got = plat_wait(deadline, events | io_events | tc_idle_snapshot);
 		uint64_t after = plat_clock_monotonic_ns();
 		libos.idle_ns += after - now;
 		last_poll = after;

@@ -99,6 +99,12 @@ void tc_sig_kick(struct tc_thread *t, unsigned long bit);
 /* Called once at boot, on the boot stack. */
 void tc_sched_init(void);
 
+/* Added to the wanted events of the wait the scheduler makes when no
+ * thread can run: PLAT_EV_SNAPSHOT from main() on, so that the host may
+ * snapshot the guest there (the automatic ready point), until the app
+ * picks its own with tincan_ready() (snapshot.c). */
+extern unsigned tc_idle_snapshot;
+
 /*
  * Cancellation (cancel.c).  A thread's TC_CANCEL_* bits; the innermost
  * pthread_cleanup_push record; tc_cancel_hook (set once a program cancels a

@@ -27,6 +27,7 @@ void _fini(void)
 #define STDOUT_BUF 4096
 
 extern void __tincan_net_start(void) __attribute__((weak));
+extern void __tincan_net_restored(void) __attribute__((weak));
 
 /* A writable copy of a NULL-terminated string vector, in one allocation. */
 static char **copy_vector(char **v, int n)
@@ -76,9 +77,46 @@ void libos_main(const struct tc_boot *boot)
 	if (!(libos.tty & 2))
 		setvbuf(stdout, NULL, _IOFBF, STDOUT_BUF);
 	__libc_init_array();
+	tc_idle_snapshot = PLAT_EV_SNAPSHOT;
 	libos.main_ns = plat_clock_monotonic_ns();
 	/* exit() runs atexit handlers and flushes stdio, then calls _exit(). */
 	exit(main(boot->argc, argv, envp));
+}
+
+/* Restored from a snapshot (the platform's call, from the wait it was
+ * taken in): the new host's terminals and environment entries, each (a
+ * writable copy: newlib's setenv writes a shorter value over the old one)
+ * set over the old entry of its name, then the networking's new addresses
+ * and keys, if it is linked. */
+__attribute__((cold)) void libos_restored(char **envp, unsigned tty)
+{
+	libos.tty = tty;
+	int k = 0;
+	while (envp[k])
+		k++;
+	for (char **add = copy_vector(envp, k); *add; add++) {
+		char **e = environ;
+		for (; *e; e++) {
+			const char *a = *add, *b = *e;
+			while (*a == *b && *a != '=')
+				a++, b++;
+			if (*a == '=' && *b == '=')
+				break;
+		}
+		if (!*e) {
+			size_t n = (size_t)(e - environ);
+			char **env = malloc(sizeof(char *) * (n + 2));
+			if (!env)
+				tincan_panic("no memory for the %d arguments or environment strings", (int)n + 1);
+			memcpy(env, environ, sizeof(char *) * n);
+			env[n + 1] = NULL;
+			environ = env;
+			e = env + n;
+		}
+		*e = *add;
+	}
+	if (__tincan_net_restored)
+		__tincan_net_restored();
 }
 
 uint64_t tincan_boot_to_main_ns(void)

@@ -57,11 +57,19 @@ static uint64_t siphash(const uint64_t k[2], const uint64_t *m, unsigned n)
 	return v0 ^ v1 ^ v2 ^ v3;
 }
 
+static uint64_t key[2];
+static int keyed;
+
+/* A guest restored from a snapshot draws a new key (stack.c): restores of
+ * one snapshot must not share it. */
+void tincan_isn_rekey(void)
+{
+	keyed = 0;
+}
+
 uint32_t tincan_tcp_isn(const ip_addr_t *local_ip, uint16_t local_port, const ip_addr_t *remote_ip,
 			uint16_t remote_port)
 {
-	static uint64_t key[2];
-	static int keyed;
 	if (!keyed) {
 		plat_entropy(key, sizeof key);
 		keyed = 1;

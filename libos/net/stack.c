@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "lwip/dhcp.h"
+#include "lwip/prot/dhcp.h"
 #include "lwip/etharp.h"
 #include "lwip/init.h"
 #include "lwip/ip4_frag.h"
@@ -451,6 +452,57 @@ static void net_exit(void)
 		plat_wait(until, net_events());
 		net_poll();
 	}
+}
+
+void tincan_isn_rekey(void); /* isn.c */
+
+/* Called by libos_restored when the guest was restored from a snapshot,
+ * the platform's devices already the new host's (empty rings, new MAC and
+ * addresses): open connections end (listening sockets stay), new keys and
+ * ephemeral ports (lwIP draws those once, in
+ * tcp_init and udp_init), the new MAC in each netif, neighbours forgotten,
+ * and the new address announced (gratuitous ARP), or DHCP from the start
+ * (a new transaction id; no release of the snapshot's lease, which other
+ * restores may hold). */
+void __tincan_net_restored(void);
+void __tincan_net_restored(void)
+{
+	/* Connections end as if they had timed out (ETIMEDOUT), without a
+	 * reset: their peers talked to the VM that was snapshotted. */
+	while (tcp_active_pcbs)
+		tcp_abandon(tcp_active_pcbs, 0);
+	while (tcp_tw_pcbs)
+		tcp_abandon(tcp_tw_pcbs, 0);
+	tincan_isn_rekey();
+	tcp_init();
+	udp_init();
+	memset(arp_waits, 0, sizeof arp_waits);
+	arp_asked_at = 0;
+	dhcp_fine_next = dhcp_coarse_next = 0;
+	for (int i = 0; i < nnet; i++) {
+		const struct plat_net_info *info = plat_net_info(i);
+		struct netif *nif = &netifs[i];
+		struct dhcp *d = netif_dhcp_data(nif);
+		etharp_cleanup_netif(nif);
+		memcpy(nif->hwaddr, info->mac, 6);
+		if (d && info->ip4) {
+			d->state = DHCP_STATE_INIT; /* no lease: stopped without a release */
+			dhcp_stop(nif);
+		}
+		ip4_addr_t ip, mask, gw;
+		ip4_addr_set_u32(&ip, info->ip4);
+		ip4_addr_set_u32(&mask, info->prefix ? lwip_htonl(0xffffffffu << (32 - info->prefix)) : 0);
+		ip4_addr_set_u32(&gw, info->gw4);
+		netif_set_addr(nif, &ip, &mask, &gw);
+		if (info->ip4) {
+			etharp_gratuitous(nif);
+		} else {
+			use_dhcp = 1;
+			dhcp_start(nif);
+		}
+	}
+	arp_next = plat_clock_monotonic_ns() + ARP_TMR_INTERVAL * MS;
+	timers_next = timers(plat_clock_monotonic_ns());
 }
 
 /* Called by libos_main before main() when the app uses sockets. */

@@ -320,6 +320,49 @@ static void plat_ro_cmd(void)
 	exit_(0);
 }
 
+/* Snapshot with requests queued (and perhaps done, not collected), as the
+ * platform's wait does it; in a restore, block.c attaches the ring again
+ * and every request completes once: "tag:status" for each, in order. */
+void (*tc_kvm_blk_restored)(void); /* block.c sets it; platform.c would call it */
+
+static void plat_snap_cmd(void)
+{
+	putn(plat_block_open(0, pmem));
+	uint8_t *buf = (uint8_t *)(uintptr_t)((bi->heap_start + 63) & ~63ULL);
+	memset(buf, 'S', SECTOR);
+	struct plat_block_req r[3] = { { PLAT_BLOCK_WRITE, 2, 1, buf, (void *)1 },
+				       { PLAT_BLOCK_FLUSH, 0, 0, NULL, (void *)2 },
+				       { PLAT_BLOCK_READ, 0, 1, buf + SECTOR, (void *)3 } };
+	putn(plat_block_submit(0, r, 2));
+	plat_block_kick(); /* two done, not collected */
+	putn(plat_block_submit(0, r + 2, 1)); /* one queued */
+	say("\n");
+	struct tc_hc_wait w = { 0, TC_EV_SNAPSHOT | TC_EV_SNAPSHOT_NOW, 0 };
+	tc_hypercall(TC_HC_WAIT, &w);
+	if (!(w.ret & TC_EV_RESTORED)) {
+		say("not restored\n");
+		exit_(1);
+	}
+	tc_kvm_blk_restored();
+	struct plat_block_completion done[4];
+	int got = 0;
+	for (int tries = 0; got < 3 && tries < 1000; tries++) {
+		plat_block_kick();
+		int k = plat_block_done(0, done + got, 4 - got);
+		if (!k) {
+			struct tc_hc_wait ww = { mono_ns() + 1000000, TC_EV_BLK(0), 0 };
+			tc_hypercall(TC_HC_WAIT, &ww);
+		}
+		got += k;
+	}
+	for (int i = 0; i < got; i++) {
+		putn((int64_t)(uintptr_t)done[i].tag);
+		putn(done[i].status);
+	}
+	say("\n");
+	exit_(got == 3 && buf[SECTOR] == 'R' ? 0 : 1);
+}
+
 int tiny_main(const struct tc_boot_info *info_)
 {
 	bi = tc_kvm_boot_info = info_;
@@ -343,6 +386,8 @@ int tiny_main(const struct tc_boot_info *info_)
 		plat_cmd();
 	} else if (seq(cmd, "plat-ro")) {
 		plat_ro_cmd();
+	} else if (seq(cmd, "plat-snap")) {
+		plat_snap_cmd();
 	} else if (seq(cmd, "setup-nodev")) {
 		struct tc_hc_blk_setup s = { 3, bi->heap_start, 0 };
 		tc_hypercall(TC_HC_BLK_SETUP, &s);

@@ -255,7 +255,8 @@ int tiny_main(const struct tc_boot_info *info)
 		 * base; restored, print what the snapshot kept and what the
 		 * restore gave: "restored", generation, counter, state kept (1),
 		 * host real time in s, seed (8 bytes), then argv[1] and the env;
-		 * then sleep argv[3] ms if given (or fault: "ud2"). */
+		 * then sleep argv[3] ms if given (or fault: "ud2"; or "tsc":
+		 * clocks, below). */
 		static volatile uint64_t counter = 41;
 		int now = seq(arg, "now");
 		uint64_t fs = 0x5a5a000, keep = 0x1234567;
@@ -265,6 +266,7 @@ int tiny_main(const struct tc_boot_info *info)
 		struct tc_hc_wait w = { now ? 0 : mono_ns() + 10000000000ULL,
 					TC_EV_SNAPSHOT | (now ? TC_EV_SNAPSHOT_NOW : 0), 0 };
 		__asm__ __volatile__("" : "+r"(keep));
+		uint64_t t0 = rdtsc();
 		tc_hypercall(TC_HC_WAIT, &w);
 		__asm__ __volatile__("" : "+r"(keep));
 		if (w.ret != (int64_t)TC_EV_RESTORED) {
@@ -285,6 +287,18 @@ int tiny_main(const struct tc_boot_info *info)
 		const char *const *envp = (const char *const *)(uintptr_t)bi->envp;
 		for (uint64_t i = 0; i < bi->envc; i++)
 			puts_(envp[i]);
+		if (bi->argc > 3 && seq(argv[3], "tsc")) {
+			/* The TSC before the snapshot and after the restore, the
+			 * monotonic clock in ms, and how long a 300 ms sleep took. */
+			putu(t0);
+			putu(rdtsc());
+			uint64_t m0 = mono_ns();
+			putu(m0 / 1000000);
+			struct tc_hc_wait z = { m0 + 300000000, 0, 0 };
+			tc_hypercall(TC_HC_WAIT, &z);
+			putu((mono_ns() - m0) / 1000000);
+			exit_(0);
+		}
 		if (bi->argc > 3 && seq(argv[3], "ud2"))
 			__asm__ __volatile__("ud2");
 		if (bi->argc > 3) {

@@ -28,3 +28,23 @@ setup() { need_kvm; }
 	! grep -q '^\(\[pid *[0-9]*\] \)\?brk(' <<< "$output"
 	! grep -q 'KVM_SET_REGS\|KVM_GET_SREGS' <<< "$output"
 }
+
+@test "boot: the run loop reads its clocks from the vDSO (no clock_gettime system call after the first KVM_RUN)" {
+	command -v strace > /dev/null || skip "strace is not installed"
+	run strace -f -e trace=clock_gettime,ioctl "$RUN" "$TINY" sleep 30
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[[ $output == *"KVM_RUN"* ]]
+	after=$(sed -n '/KVM_RUN/,$p' <<< "$output" | grep -c 'clock_gettime(' || true)
+	[ "$after" -eq 0 ]
+}
+
+@test "boot: tincan-run fits its budget (at most 64 KiB stripped, static, musl's functions packed, no .comment)" {
+	size=$(stat -c %s "$RUN")
+	echo "tincan-run: $size bytes"
+	[ "$size" -le 65536 ]
+	run readelf -lSW "$RUN"
+	[ "$status" -eq 0 ]
+	! grep -q 'INTERP\|\.comment\|\.symtab' <<< "$output"
+	grep -q '\.text\.libc' <<< "$output"
+}

@@ -70,6 +70,45 @@ snap() {
 	[ $((now - lines[4])) -le 1 ] && [ $((lines[4] - now)) -le 1 ]
 }
 
+@test "the guest TSC does not run backwards across a restore" {
+	snap "$D/s" now tsc
+	sleep 1
+	boot --restore="$D/s"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[ "${lines[8]}" -ge "${lines[7]}" ]
+}
+
+@test "a snapshot from a host whose clock is ahead: the guest's monotonic clock does not run backwards, its sleeps last what they say" {
+	snap "$D/s" now tsc
+	python3 "$TESTS/tools/snapfile.py" check "$D/s"
+	ahead=$(($(python3 "$TESTS/tools/snapfile.py" get "$D/s" mono_ns) + 1000000000000))
+	python3 "$TESTS/tools/snapfile.py" set "$D/s" mono_ns "$ahead"
+	start=$(date +%s%N)
+	boot --restore="$D/s"
+	took=$((($(date +%s%N) - start) / 1000000))
+	echo "$output (took $took ms)"
+	[ "$status" -eq 0 ]
+	[ "${lines[9]}" -ge $((ahead / 1000000)) ]
+	[ "${lines[10]}" -ge 300 ]
+	[ "${lines[10]}" -lt 3000 ]
+	[ "$took" -lt 5000 ]
+}
+
+@test "a forged header with a valid hash is refused by its layout checks (103), never run" {
+	snap "$D/s" now
+	backed=$(python3 "$TESTS/tools/snapfile.py" get "$D/s" backed)
+	for f in "heap_end 0x40000000" "spare 0x1001" "spare 0x20000" "info_end 16" "info_end 0xffffffffffff0000" \
+		"backed $((backed + 4096))" "image_size 1" "mem_off 0" "mem 0" "stack 0x7fffffff0000"; do
+		cp "$D/s" "$D/f"
+		python3 "$TESTS/tools/snapfile.py" set "$D/f" $f
+		boot --restore="$D/f"
+		echo "$f: $output"
+		[ "$status" -eq 103 ]
+		[ "${#lines[@]}" -eq 1 ]
+	done
+}
+
 @test "a guest that exits before its ready point: one line, exit 1, no file and no temporary left" {
 	boot --snapshot="$D/s" "$TINY" exit 0
 	echo "$output"

@@ -1,6 +1,6 @@
 /* The guests' fallback random generator (platforms/common/guest/chacha20.c),
  * checked on the host: the ChaCha20 block against RFC 7539 A.1, and the
- * generator's output changing from call to call. */
+ * generator's output changing from call to call, and rekeying it. */
 #include <string.h>
 
 #include "../../platforms/common/guest/chacha20.c"
@@ -33,5 +33,20 @@ int main(void)
 	for (size_t i = 0; i < sizeof a; i++)
 		zeros += a[i] == 0;
 	ok(zeros < 10, "output is not mostly zero");
+
+	/* A restored snapshot: two restores share the generator's state and
+	 * rekey it with seeds of their own. */
+	uint8_t seed2[32], d[100], e[100];
+	memcpy(seed2, seed, sizeof seed2);
+	seed2[0] ^= 1;
+	uint32_t saved[8];
+	memcpy(saved, key, sizeof saved);
+	chacha20_rekey(seed);
+	chacha20_fill(d, sizeof d);
+	memcpy(key, saved, sizeof key);
+	chacha20_rekey(seed2);
+	chacha20_fill(e, sizeof e);
+	ok(memcmp(a, d, sizeof a) == 0, "rekeying replaces the key: the stream is the new seed's");
+	ok(memcmp(d, e, sizeof d) != 0, "rekeyed from one state with two seeds: different bytes");
 	return done_testing();
 }

@@ -1,6 +1,7 @@
 /* tincan-run's own snprintf (platforms/kvm/monitor/format.c), checked on
  * the host against the C library's for every conversion, flag, width,
  * precision and length it claims, and for truncation. */
+#include <errno.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -55,6 +56,8 @@ int main(void)
 		(unsigned short)0xbeef),
 	   "size_t, intmax_t, ptrdiff_t, short and char lengths");
 	ok(same(N, "%c%c%3c%-3c|", 'a', 'b', 'c', 'd'), "chars with width");
+	errno = ENOENT;
+	ok(same(N, "open x: %m|%30m|%-30m|%.5m|%s", "after"), "%%m: strerror(errno), with width and precision");
 	ok(same(N, "%p %p", (void *)0x1234, (void *)0xffffffffffffULL), "pointers");
 	ok(same(N, "tincan-run: guest fault: write to its own code (W^X) at 0x%llx, rip 0x%llx in %s+0x%llx (%s)",
 		0x101a0ULL, 0x10d44ULL, "tiny_main", 0xba4ULL, "build/tests/tiny.tc"),

@@ -170,7 +170,7 @@ int main(void)
 		text[0] = '\0';
 	fclose(f);
 	ok(strncmp(text, "usage: tincan-run", 17) == 0, "usage starts with the synopsis");
-	ok(strstr(text, "  --jail=ns|off  ns: new namespaces and an empty root too; off: no jail, only seccomp\n"
+	ok(strstr(text, "               devices, --env and the other options are the restore's\n"
 			"  --dev=X  a device\n"
 			"  --help       show this help\n"),
 	   "module usage lines between the generic options and --help");

@@ -50,6 +50,7 @@
 #define plat_dir_readdir __tincan_plat_dir_readdir
 #define plat_dir_truncate __tincan_plat_dir_truncate
 #define plat_dir_fsync __tincan_plat_dir_fsync
+#define libos_restored __tincan_libos_restored
 
 /* What the platform hands libos at boot. */
 struct tc_boot {
@@ -112,6 +113,28 @@ uint64_t plat_clock_realtime_ns(void);
  * Before waiting it sends queued frames and hands queued block requests to
  * their devices. */
 unsigned plat_wait(uint64_t deadline_ns, unsigned wanted);
+
+/*
+ * Snapshots (kvm: tincan-run --snapshot, --restore; a platform without
+ * them ignores these bits and has plat_snapshot_wanted() 0).  In a wait's
+ * wanted, PLAT_EV_SNAPSHOT marks a point where the host may snapshot the
+ * guest if the wait would block (libos's idle wait, once main() started),
+ * PLAT_EV_SNAPSHOT_NOW with it a point where it does at once
+ * (tincan_ready()).  A wait never returns them.  A guest restored from the
+ * snapshot goes on from that wait: the platform has taken the new host's
+ * clocks, entropy and devices (net rings empty, block completions kept) and
+ * calls libos_restored() before the wait returns.
+ */
+#define PLAT_EV_SNAPSHOT (1u << 4)
+#define PLAT_EV_SNAPSHOT_NOW (1u << 5)
+
+/* 1: the host asked for a snapshot of this guest (not yet taken); 0. */
+int plat_snapshot_wanted(void);
+
+/* The platform's call, on its way back from a wait the guest was restored
+ * in: the new host's environment entries to set ("NAME=value",
+ * NULL-terminated; libos copies them) and terminals (as tc_boot.tty). */
+void libos_restored(char **envp, unsigned tty);
 
 /* The host's requests to stop that waits have seen since the last call,
  * as a mask: bit 2 SIGINT, bit 15 SIGTERM. */

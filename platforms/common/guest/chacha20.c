@@ -35,10 +35,14 @@ static int keyed;
 
 void chacha20_seed(const uint8_t seed[32])
 {
-	if (!keyed) {
-		memcpy(key, seed, sizeof key);
-		keyed = 1;
-	}
+	if (!keyed)
+		chacha20_rekey(seed);
+}
+
+void chacha20_rekey(const uint8_t seed[32])
+{
+	memcpy(key, seed, sizeof key);
+	keyed = 1;
 }
 
 void chacha20_fill(void *buf, size_t len)

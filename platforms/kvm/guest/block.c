@@ -21,11 +21,46 @@ _Static_assert((int)PLAT_BLOCK_READ == (int)TC_BLK_READ && (int)PLAT_BLOCK_WRITE
 struct dev {
 	struct tc_blk_ring *ring;
 	struct plat_block_info info;
+	uint32_t nkept, kept_at; /* in kept[]: completions from before a restore */
 };
 
 static struct dev blk_devs[PLAT_BLOCK_MAX];
 static int blk_ndevs = -1;
 extern const struct tc_boot_info *tc_kvm_boot_info;
+extern void (*tc_kvm_blk_restored)(void);
+
+/* Completions the old monitor wrote and libos had not collected when the
+ * guest was restored from a snapshot, handed out before the ring's. */
+static struct tc_blk_done kept[PLAT_BLOCK_MAX][TC_BLK_RING];
+
+/* Restored from a snapshot: each open ring attached to the new monitor,
+ * which takes it with req_cons = req_prod and done_prod = done_cons: the
+ * completions not yet collected are kept aside first, and the requests
+ * the old monitor had not taken are queued again. */
+static void blk_restored(void)
+{
+	for (int i = 0; i < blk_ndevs; i++) {
+		struct dev *d = &blk_devs[i];
+		struct tc_blk_ring *r = d->ring;
+		if (!r)
+			continue;
+		uint32_t cons = r->done_cons, taken = r->req_cons, prod = r->req_prod;
+		while (cons != r->done_prod && d->nkept < TC_BLK_RING)
+			kept[i][d->nkept++] = r->done[cons++ % TC_BLK_RING];
+		r->done_cons = cons;
+		struct tc_hc_blk_setup s = { (uint64_t)i, (uint64_t)(uintptr_t)r, 0 };
+		tc_hypercall(TC_HC_BLK_SETUP, &s);
+		if (s.ret) {
+			d->ring = NULL; /* requests fail with -ENODEV */
+			continue;
+		}
+		/* req_cons = req_prod = prod now: the untaken ones again after it
+		 * (in order: a slot is overwritten only once it was copied). */
+		for (uint32_t k = 0; k < prod - taken; k++)
+			r->req[(prod + k) % TC_BLK_RING] = r->req[(taken + k) % TC_BLK_RING];
+		__atomic_store_n(&r->req_prod, prod + (prod - taken), __ATOMIC_RELEASE);
+	}
+}
 
 int plat_block_count(void)
 {
@@ -68,6 +103,7 @@ int plat_block_open(int dev, void *mem)
 	if (s.ret)
 		return -EIO;
 	d->ring = r;
+	tc_kvm_blk_restored = blk_restored;
 	return 0;
 }
 
@@ -131,9 +167,16 @@ int plat_block_done(int dev, struct plat_block_completion *done, int n)
 {
 	if (!plat_block_info(dev) || !blk_devs[dev].ring)
 		return 0;
-	struct tc_blk_ring *r = blk_devs[dev].ring;
-	uint32_t cons = r->done_cons, prod = __atomic_load_n(&r->done_prod, __ATOMIC_ACQUIRE);
+	struct dev *d = &blk_devs[dev];
 	int k = 0;
+	for (; k < n && d->kept_at < d->nkept; k++) {
+		const struct tc_blk_done *c = &kept[dev][d->kept_at++];
+		done[k] = (struct plat_block_completion){ (void *)(uintptr_t)c->tag, status(c->status) };
+	}
+	if (d->kept_at == d->nkept)
+		d->kept_at = d->nkept = 0;
+	struct tc_blk_ring *r = d->ring;
+	uint32_t cons = r->done_cons, prod = __atomic_load_n(&r->done_prod, __ATOMIC_ACQUIRE);
 	for (; k < n && cons != prod; k++, cons++) {
 		const struct tc_blk_done *c = &r->done[cons % TC_BLK_RING];
 		done[k] = (struct plat_block_completion){ (void *)(uintptr_t)c->tag, status(c->status) };

@@ -5,6 +5,7 @@
  * keyed with 32 bytes the monitor took from the host's getrandom().
  */
 #include <errno.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <string.h>
 
@@ -33,11 +34,26 @@ static int has_rdrand(void)
 	return known;
 }
 
+/* Keyed from the seed of boot info's generation keyed_gen + 1 (0: not
+ * yet).  A guest restored from a snapshot (a new generation, a new seed)
+ * takes the new seed as its key before anything else: restores of one
+ * snapshot share the old key and must not share a byte of output.  The
+ * generator holds nothing else (it makes each request's bytes afresh). */
+static uint64_t keyed_gen;
+
 int plat_entropy(void *buf, size_t len)
 {
 	if (has_rdrand())
 		return rdrand_fill(buf, len);
-	chacha20_seed(tc_kvm_boot_info->seed);
+	const struct tc_boot_info *bi = tc_kvm_boot_info;
+	uint64_t gen = 1 + (bi->size >= offsetof(struct tc_boot_info, generation) + sizeof bi->generation &&
+				    (bi->caps & TC_CAP_SNAPSHOT)
+				? bi->generation
+				: 0);
+	if (gen != keyed_gen) {
+		chacha20_rekey(bi->seed);
+		keyed_gen = gen;
+	}
 	chacha20_fill(buf, len);
 	return 0;
 }

@@ -66,9 +66,27 @@ static long path_op(unsigned op, int dir, const char *path, const void *buf, siz
 	return err(a.ret);
 }
 
+/*
+ * Handles are the monitor's plus TC_FS_HANDLE_MAX times boot info's
+ * generation: a guest restored from a snapshot (generation + 1) runs on a
+ * new monitor that knows none of the old one's handles and hands out the
+ * same numbers again, so a file opened before the snapshot answers EBADF
+ * (closing it succeeds) and never reaches the new monitor's files.
+ */
+static int generation(void)
+{
+	const struct tc_boot_info *bi = tc_kvm_boot_info;
+	return bi->size >= offsetof(struct tc_boot_info, generation) + sizeof bi->generation &&
+		       (bi->caps & TC_CAP_SNAPSHOT)
+		   ? (int)(bi->generation & 0xffffff)
+		   : 0;
+}
+
 static long file_op(unsigned op, int h, const void *buf, size_t len, uint64_t off)
 {
-	struct tc_hc_fs_file a = { op, (uint32_t)h, (uint64_t)(uintptr_t)buf, len, off, 0 };
+	if (h < 0 || h / TC_FS_HANDLE_MAX != generation())
+		return op == TC_FS_CLOSE ? 0 : -EBADF;
+	struct tc_hc_fs_file a = { op, (uint32_t)(h % TC_FS_HANDLE_MAX), (uint64_t)(uintptr_t)buf, len, off, 0 };
 	tc_hypercall(TC_HC_FS_FILE, &a);
 	return err(a.ret);
 }
@@ -80,7 +98,8 @@ int plat_dir_open(int dir, const char *path, int how, unsigned mode)
 		fl |= TC_O_CREAT | TC_O_EXCL;
 	if (how & PLAT_DIR_DIRECTORY)
 		fl |= TC_O_DIRECTORY;
-	return (int)path_op(TC_FS_OPEN, dir, path, NULL, 0, fl, mode);
+	long h = path_op(TC_FS_OPEN, dir, path, NULL, 0, fl, mode);
+	return h < 0 ? (int)h : (int)h + generation() * TC_FS_HANDLE_MAX;
 }
 
 int plat_dir_lstat(int dir, const char *path, struct plat_stat *st)

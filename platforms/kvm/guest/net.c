@@ -60,6 +60,7 @@ static struct dev devs[PLAT_NET_MAX];
 static int ndevs = -1;
 extern const struct tc_boot_info *tc_kvm_boot_info;
 extern unsigned (*tc_kvm_net_before_wait)(void);
+extern void (*tc_kvm_net_restored)(void);
 
 int plat_net_count(void)
 {
@@ -151,6 +152,41 @@ static unsigned before_wait(void)
 	return ready;
 }
 
+/* Attach an empty ring at r, every buffer free (the window as it was). */
+static int attach(int dev, struct tc_net_ring *r)
+{
+	struct dev *d = &devs[dev];
+	memset(r, 0, sizeof *r);
+	struct tc_hc_net_setup s = { (uint64_t)dev, (uint64_t)(uintptr_t)r, 0 };
+	tc_hypercall(TC_HC_NET_SETUP, &s);
+	if (s.ret)
+		return -EIO;
+	d->rx_seen = 0;
+	d->rx_need = d->info.offload & PLAT_NET_OFF_TSO4 ? TC_NET_CHAIN_MAX : 1;
+	if (d->rx_win < d->rx_need + WIN_SPARE)
+		d->rx_win = d->rx_need + WIN_SPARE;
+	d->rx_posted = 0;
+	d->rx_short = 0;
+	memset(d->rx_free, 0xff, sizeof d->rx_free);
+	d->tx_at = 0;
+	d->ring = r;
+	post(d);
+	return 0;
+}
+
+/* Restored from a snapshot: the new host's MAC, addresses and offloads,
+ * and each open ring attached to the new monitor, empty: frames queued or
+ * received and not yet handed to libos were the old host's (libos holds
+ * none during a wait). */
+static void restored(void)
+{
+	ndevs = -1;
+	plat_net_count();
+	for (int i = 0; i < ndevs; i++)
+		if (devs[i].ring && attach(i, devs[i].ring))
+			devs[i].ring = NULL; /* sends fail with -ENODEV, nothing arrives */
+}
+
 int plat_net_open(int dev, void *mem)
 {
 	if (!plat_net_info(dev))
@@ -160,23 +196,13 @@ int plat_net_open(int dev, void *mem)
 		return -EBUSY;
 	if ((uintptr_t)mem % 64)
 		return -EINVAL;
-	struct tc_net_ring *r = mem;
-	uint8_t *b = (uint8_t *)mem + RING_SIZE;
-	memset(r, 0, sizeof *r);
-	struct tc_hc_net_setup s = { (uint64_t)dev, (uint64_t)(uintptr_t)r, 0 };
-	tc_hypercall(TC_HC_NET_SETUP, &s);
-	if (s.ret)
-		return -EIO;
-	d->bufs = b;
-	d->rx_seen = 0;
-	d->rx_need = d->info.offload & PLAT_NET_OFF_TSO4 ? TC_NET_CHAIN_MAX : 1;
-	d->rx_win = d->rx_need + WIN_SPARE;
-	d->rx_posted = 0;
-	d->rx_short = 0;
-	memset(d->rx_free, 0xff, sizeof d->rx_free);
-	d->ring = r;
-	post(d);
+	d->bufs = (uint8_t *)mem + RING_SIZE;
+	d->rx_win = 0;
+	int r = attach(dev, mem);
+	if (r)
+		return r;
 	tc_kvm_net_before_wait = before_wait;
+	tc_kvm_net_restored = restored;
 	return 0;
 }
 

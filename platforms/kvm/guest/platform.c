@@ -68,6 +68,42 @@ static unsigned host_sigs; /* bit n: host signal n, not yet taken */
 /* Set by net.c when a device opens (a pointer, so that an app without
  * net devices does not link net.c). */
 unsigned (*tc_kvm_net_before_wait)(void);
+/* Set by net.c and block.c when a device opens: after a restore, attach
+ * its ring to the new monitor. */
+void (*tc_kvm_net_restored)(void);
+void (*tc_kvm_blk_restored)(void);
+
+_Static_assert(PLAT_EV_SNAPSHOT == TC_EV_SNAPSHOT && PLAT_EV_SNAPSHOT_NOW == TC_EV_SNAPSHOT_NOW &&
+		   TC_EV_RESTORED == TC_EV_SNAPSHOT,
+	       "snapshot bits differ");
+
+/* The host asked for a snapshot (tincan-run --snapshot) and the monitor
+ * knows the snapshot bits; a restored guest's boot info says 0. */
+static int snapshotting(const struct tc_boot_info *bi)
+{
+	return bi->size >= offsetof(struct tc_boot_info, generation) + sizeof bi->generation &&
+	       (bi->caps & TC_CAP_SNAPSHOT) && bi->snapshot;
+}
+
+int plat_snapshot_wanted(void)
+{
+	return snapshotting(tc_kvm_boot_info);
+}
+
+static void clocks(const struct tc_boot_info *bi);
+
+/* Restored from a snapshot, in a new monitor: its clocks, its rings (the
+ * old monitor's are gone), then libos (environment, addresses).  Entropy
+ * and host-directory handles look at boot info's generation themselves. */
+__attribute__((cold, noinline)) static void restored(const struct tc_boot_info *bi)
+{
+	clocks(bi);
+	if (tc_kvm_net_restored)
+		tc_kvm_net_restored();
+	if (tc_kvm_blk_restored)
+		tc_kvm_blk_restored();
+	libos_restored((char **)(uintptr_t)bi->envp, bi->tty);
+}
 
 unsigned plat_wait(uint64_t deadline_ns, unsigned wanted)
 {
@@ -85,11 +121,18 @@ unsigned plat_wait(uint64_t deadline_ns, unsigned wanted)
 	 * monitor can tell (its boot info is new enough to say). */
 	if (bi->size >= offsetof(struct tc_boot_info, caps) + sizeof bi->caps && (bi->caps & TC_CAP_HOST_SIGNALS))
 		a.wanted |= TC_EV_SIGINT | TC_EV_SIGTERM;
+	if ((wanted & PLAT_EV_SNAPSHOT) && snapshotting(bi))
+		a.wanted |= wanted & (TC_EV_SNAPSHOT | TC_EV_SNAPSHOT_NOW);
 	/* Post rx buffers; frames already in a ring make the wait a poll. */
 	unsigned ready = tc_kvm_net_before_wait ? tc_kvm_net_before_wait() & wanted : 0;
 	if (ready)
 		a.deadline_ns = 0;
 	tc_hypercall(TC_HC_WAIT, &a);
+	/* TC_EV_RESTORED is TC_EV_SNAPSHOT's bit: only a wait that wanted it. */
+	if (a.ret & (int64_t)a.wanted & TC_EV_RESTORED) {
+		restored(bi);
+		return 0; /* the frames that were ready went with the old host */
+	}
 	host_sigs |= (a.ret & TC_EV_SIGINT ? 1u << 2 : 0) | (a.ret & TC_EV_SIGTERM ? 1u << 15 : 0);
 	return (unsigned)(a.ret & ~(int64_t)(TC_EV_SIGINT | TC_EV_SIGTERM)) | ready;
 }
@@ -133,6 +176,16 @@ int plat_guard_page(uintptr_t addr, int on)
 	return a.ret < 0 ? -ENOMEM : 0;
 }
 
+/* The clocks from boot info: at boot, and the new host's after a restore. */
+__attribute__((cold, noinline)) static void clocks(const struct tc_boot_info *bi)
+{
+	tsc_base = bi->tsc_base;
+	tsc_hz = bi->tsc_hz;
+	mono_base = bi->mono_ns_base;
+	real_base = bi->real_ns_base;
+	mult = ((unsigned __int128)1000000000u << 32) / tsc_hz;
+}
+
 noreturn void tc_kvm_start(const struct tc_boot_info *bi);
 
 const struct tc_boot_info *tc_kvm_boot_info;
@@ -152,11 +205,7 @@ __attribute__((no_stack_protector)) void tc_kvm_start(const struct tc_boot_info 
 		canary ^= rdtsc();
 	}
 	libos_stack_guard(canary);
-	tsc_base = bi->tsc_base;
-	tsc_hz = bi->tsc_hz;
-	mono_base = bi->mono_ns_base;
-	real_base = bi->real_ns_base;
-	mult = ((unsigned __int128)1000000000u << 32) / tsc_hz;
+	clocks(bi);
 
 	struct tc_boot b = {
 		.heap_start = bi->heap_start,

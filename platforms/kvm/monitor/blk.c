@@ -89,9 +89,9 @@ static void open_file(struct vm *vm, const char *arg)
 	if (d->fd < 0)
 		die(errno == ENOENT || errno == EACCES || errno == EISDIR || errno == ENOTDIR ? TC_STATUS_USAGE
 											      : TC_STATUS_HOST,
-		    "--block=%s: %s: %s", arg, path, strerror(errno));
+		    "--block=%s: %s: %m", arg, path);
 	if (sys_fstat(d->fd, &st) < 0)
-		die(TC_STATUS_HOST, "--block=%s: %s: %s", arg, path, strerror(errno));
+		die(TC_STATUS_HOST, "--block=%s: %s: %m", arg, path);
 	if (!S_ISREG(st.st_mode))
 		die(TC_STATUS_USAGE, "--block=%s: %s is not a regular file", arg, path);
 	if (st.st_size == 0 || st.st_size % TC_BLK_SECTOR)
@@ -139,7 +139,7 @@ static void attach(struct vm *vm, struct tc_boot_info *bi, unsigned i)
 			die(TC_STATUS_USAGE, "--block=%s: block device '%s' given twice", arg, m->devices[idx].name);
 	struct stat st, o;
 	if (sys_fstat(devs[i].fd, &st) < 0)
-		die(TC_STATUS_HOST, "--block=%s: %s", arg, strerror(errno));
+		die(TC_STATUS_HOST, "--block=%s: %m", arg);
 	for (unsigned j = 0; j < i; j++)
 		if (sys_fstat(devs[j].fd, &o) == 0 && o.st_dev == st.st_dev && o.st_ino == st.st_ino)
 			die(TC_STATUS_USAGE, "--block=%s: %s is already attached as '%s'", arg, devs[i].path,

@@ -110,7 +110,7 @@ void host_signals_block(void)
 	sigset_t s;
 	host_sigset(&s);
 	if (sigprocmask(SIG_BLOCK, &s, NULL) < 0)
-		die(TC_STATUS_HOST, "host signals: %s", strerror(errno));
+		die(TC_STATUS_HOST, "host signals: %m");
 	sys_signal(SIGTERM, SIG_DFL);
 	sys_signal(SIGINT, SIG_DFL);
 	sys_signal(SIGALRM, SIG_DFL);
@@ -124,7 +124,7 @@ static void host_signals_setup(struct vm *vm)
 	_Static_assert(offsetof(struct kvm_signal_mask, sigset) == 4, "kvm_signal_mask layout");
 	host_sigset(&s);
 	if ((sig_fd = signalfd(-1, &s, SFD_CLOEXEC | SFD_NONBLOCK)) < 0 || ioctl(vm->vcpu, KVM_SET_SIGNAL_MASK, km) < 0)
-		die(TC_STATUS_HOST, "host signals: %s", strerror(errno));
+		die(TC_STATUS_HOST, "host signals: %m");
 	fds_rw(&fds, sig_fd, 1, 0);
 	the_vm = vm;
 	grace_ns = vm->grace_ns;
@@ -173,7 +173,7 @@ void host_wait_fd(int fd, short events, uint64_t ns)
 	for (;;) {
 		int r = ppoll(p, 2, ns ? &ts : NULL, NULL);
 		if (r < 0 && errno != EINTR)
-			die(TC_STATUS_HOST, "ppoll: %s", strerror(errno));
+			die(TC_STATUS_HOST, "ppoll: %m");
 		if (r > 0 && p[1].revents)
 			host_signals();
 		if (ns || (r > 0 && p[0].revents))
@@ -212,6 +212,8 @@ static void hc_wait(struct vm *vm, void *arg)
 	if (a->wanted & ~wait_known)
 		guest_fatal(vm, TC_STATUS_ABI, "guest waits for unknown events 0x%llx", (unsigned long long)a->wanted);
 	sig_aware |= (a->wanted & EV_SIGS) != 0;
+	/* A restored guest's clock may run ahead of this host's (snapshot.c). */
+	a->deadline_ns = a->deadline_ns > vm->mono_off ? a->deadline_ns - vm->mono_off : 0;
 	/* Modules move what is queued, and may find events already ready. */
 	for (const struct module *const *m = modules; *m; m++)
 		if ((*m)->wait_before)
@@ -270,7 +272,7 @@ static void hc_wait(struct vm *vm, void *arg)
 			return;
 		}
 		if (r < 0 && errno != EINTR)
-			die(TC_STATUS_HOST, "ppoll: %s", strerror(errno));
+			die(TC_STATUS_HOST, "ppoll: %m");
 	}
 }
 

@@ -153,7 +153,7 @@ static void start(struct vm *vm)
 	while ((fd = sys_fcntl(dirs[0].fd, F_DUPFD_CLOEXEC, 0)) >= 0 && fd < hi)
 		;
 	if (fd < 0)
-		die(TC_STATUS_HOST, "--dir: %s", strerror(errno));
+		die(TC_STATUS_HOST, "--dir: %m");
 	close(fd);
 	first_fd = (unsigned)fd;
 }

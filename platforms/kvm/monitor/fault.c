@@ -151,7 +151,7 @@ static void regs(const struct vm *vm, struct kvm_regs *r, struct kvm_sregs *s)
 	memset(r, 0, sizeof *r);
 	memset(s, 0, sizeof *s);
 	if (ioctl(vm->vcpu, KVM_GET_REGS, r) < 0 || ioctl(vm->vcpu, KVM_GET_SREGS, s) < 0)
-		die(TC_STATUS_HOST, "cannot read the guest's registers: %s", strerror(errno));
+		die(TC_STATUS_HOST, "cannot read the guest's registers: %m");
 }
 
 void guest_fatal(struct vm *vm, int status, const char *fmt, ...)

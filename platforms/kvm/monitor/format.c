@@ -5,12 +5,14 @@
  * this one keeps tincan-run inside its 64 KiB budget.  It formats what the
  * monitor's messages use, checked against the C library by
  * tests/unit/test_format.c:
- *   conversions d i u x X o c s p %, length modifiers hh h l ll z j t,
+ *   conversions d i u x X o c s p %, and m (strerror(errno), as glibc's and
+ *   musl's printf), length modifiers hh h l ll z j t,
  *   flags - 0 + space #, a field width and a precision (numbers or *).
  * Anything else is copied out as written, so a mistake shows in the message
  * rather than crashing.  The usual contract: at most n bytes written,
  * always NUL-terminated when n > 0, the length the whole output would have.
  */
+#include <errno.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -128,56 +130,43 @@ int vsnprintf(char *restrict buf, size_t n, const char *restrict fmt, va_list ap
 					s.prec = s.prec * 10 + (*fmt++ - '0');
 			}
 		}
-		int size = 0; /* 0 int, 1 long, 2 long long, 3 size_t, 4 intmax_t, 5 ptrdiff_t, -1 short, -2 char */
-		if (fmt[0] == 'h' && fmt[1] == 'h')
-			size = -2, fmt += 2;
-		else if (fmt[0] == 'h')
-			size = -1, fmt++;
-		else if (fmt[0] == 'l' && fmt[1] == 'l')
-			size = 2, fmt += 2;
-		else if (fmt[0] == 'l')
+		/* LP64: long, long long, size_t, intmax_t, ptrdiff_t and pointers are
+		 * all 64 bits, read alike; int and shorter are read as an int and
+		 * narrowed. */
+		_Static_assert(
+		    sizeof(long) == 8 && sizeof(size_t) == 8 && sizeof(ptrdiff_t) == 8 && sizeof(void *) == 8, "LP64");
+		int size = 0; /* 1 64 bits, 0 int, -1 short, -2 char */
+		if (*fmt == 'h') {
+			size = -1;
+			if (*++fmt == 'h')
+				size = -2, fmt++;
+		} else if (*fmt == 'l') {
+			size = 1;
+			if (*++fmt == 'l')
+				fmt++;
+		} else if (*fmt == 'z' || *fmt == 'j' || *fmt == 't') {
 			size = 1, fmt++;
-		else if (fmt[0] == 'z')
-			size = 3, fmt++;
-		else if (fmt[0] == 'j')
-			size = 4, fmt++;
-		else if (fmt[0] == 't')
-			size = 5, fmt++;
+		}
 		char c = *fmt;
-		if (c == 'd' || c == 'i') {
-			intmax_t v = size == 1	 ? va_arg(args, long)
-				     : size == 2 ? va_arg(args, long long)
-				     : size == 3 ? (intmax_t)va_arg(args, size_t)
-				     : size == 4 ? va_arg(args, intmax_t)
-				     : size == 5 ? va_arg(args, ptrdiff_t)
-						 : va_arg(args, int);
+		int sgn = c == 'd' || c == 'i';
+		if (sgn || c == 'u' || c == 'x' || c == 'X' || c == 'o' || c == 'p') {
+			uintmax_t v = size > 0 || c == 'p' ? va_arg(args, uintmax_t) : va_arg(args, unsigned);
 			if (size == -1)
-				v = (short)v;
+				v = sgn ? (uintmax_t)(short)v : (unsigned short)v;
 			else if (size == -2)
-				v = (signed char)v;
-			number(&o, &s, v < 0 ? -(uintmax_t)v : (uintmax_t)v, v < 0, 10, 0, c);
-		} else if (c == 'u' || c == 'x' || c == 'X' || c == 'o') {
-			uintmax_t v = size == 1	  ? va_arg(args, unsigned long)
-				      : size == 2 ? va_arg(args, unsigned long long)
-				      : size == 3 ? va_arg(args, size_t)
-				      : size == 4 ? va_arg(args, uintmax_t)
-				      : size == 5 ? (uintmax_t)va_arg(args, ptrdiff_t)
-						  : va_arg(args, unsigned);
-			if (size == -1)
-				v = (unsigned short)v;
-			else if (size == -2)
-				v = (unsigned char)v;
-			number(&o, &s, v, 0, c == 'u' ? 10 : c == 'o' ? 8 : 16, c == 'X', c);
-		} else if (c == 'p') {
-			struct spec ps = s;
-			ps.alt = 1;
-			number(&o, &ps, (uintptr_t)va_arg(args, void *), 0, 16, 0, 'x');
+				v = sgn ? (uintmax_t)(signed char)v : (unsigned char)v;
+			else if (size == 0 && sgn)
+				v = (uintmax_t)(int)v;
+			int neg = sgn && (intmax_t)v < 0;
+			if (c == 'p')
+				s.alt = 1;
+			number(&o, &s, neg ? -v : v, neg, sgn || c == 'u' ? 10 : c == 'o' ? 8 : 16, c == 'X', c);
 		} else if (c == 'c') {
 			char ch = (char)va_arg(args, int);
 			s.prec = -1;
 			field(&o, &s, "", &ch, 1, 0);
-		} else if (c == 's') {
-			const char *str = va_arg(args, const char *);
+		} else if (c == 's' || c == 'm') {
+			const char *str = c == 'm' ? strerror(errno) : va_arg(args, const char *);
 			if (!str)
 				str = "(null)";
 			size_t len = s.prec >= 0 ? strnlen(str, (size_t)s.prec) : strlen(str);

@@ -94,7 +94,7 @@ void hc_guard(struct vm *vm, void *arg)
 	if (a->on && (*e & PTE_P)) {
 		*e &= ~PTE_P;
 		if (madvise(vm->mem + a->addr, PAGE, MADV_DONTNEED) < 0)
-			die(TC_STATUS_HOST, "madvise: %s", strerror(errno));
+			die(TC_STATUS_HOST, "madvise: %m");
 	} else if (!a->on) {
 		*e |= PTE_P;
 	}

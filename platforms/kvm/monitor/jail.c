@@ -48,7 +48,7 @@
 void jail_limit(int res, uint64_t v)
 {
 	if (syscall(SYS_prlimit64, 0, res, &(struct rlimit){ v, v }, NULL) < 0)
-		die(TC_STATUS_HOST, "jail: rlimit %d: %s", res, strerror(errno));
+		die(TC_STATUS_HOST, "jail: rlimit %d: %m", res);
 }
 
 static int regular(int fd)
@@ -118,5 +118,5 @@ void jail_enter(struct vm *vm, const struct options *o)
 		goto fail;
 	return;
 fail:
-	die(TC_STATUS_HOST, "jail: %s: %s", step, strerror(errno));
+	die(TC_STATUS_HOST, "jail: %s: %m", step);
 }

@@ -99,7 +99,7 @@ void vm_create(struct vm *vm)
 		nanosleep(&(struct timespec){ 0, 2000000 }, NULL);
 	}
 	if (vm->vmfd < 0)
-		die(TC_STATUS_HOST, "KVM_CREATE_VM: %s", strerror(errno));
+		die(TC_STATUS_HOST, "KVM_CREATE_VM: %m");
 
 	/* The whole span is mapped at once (untouched anonymous memory costs
 	 * the host nothing); KVM is given only what is backed, since each MiB
@@ -108,10 +108,9 @@ void vm_create(struct vm *vm)
 	uint64_t size = vm->lay.mem_size;
 	vm->mem = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
 	if (vm->mem == MAP_FAILED)
-		die(TC_STATUS_HOST, "cannot allocate %llu KiB of guest memory: %s", (unsigned long long)(size >> 10),
-		    strerror(errno));
+		die(TC_STATUS_HOST, "cannot allocate %llu KiB of guest memory: %m", (unsigned long long)(size >> 10));
 	if (add_slot(vm, 0, vm->lay.grows ? vm->lay.heap_end : size) < 0)
-		die(TC_STATUS_HOST, "KVM_SET_USER_MEMORY_REGION: %s", strerror(errno));
+		die(TC_STATUS_HOST, "KVM_SET_USER_MEMORY_REGION: %m");
 	if (vm->lay.grows) {
 		int n = ioctl(vm->kvm, KVM_CHECK_EXTENSION, KVM_CAP_NR_MEMSLOTS);
 		vm->slots_max = n > SLOTS_MAX ? SLOTS_MAX : n > 0 ? (unsigned)n : 0;
@@ -119,13 +118,13 @@ void vm_create(struct vm *vm)
 
 	vm->vcpu = ioctl(vm->vmfd, KVM_CREATE_VCPU, 0);
 	if (vm->vcpu < 0)
-		die(TC_STATUS_HOST, "KVM_CREATE_VCPU: %s", strerror(errno));
+		die(TC_STATUS_HOST, "KVM_CREATE_VCPU: %m");
 	int sz = ioctl(vm->kvm, KVM_GET_VCPU_MMAP_SIZE, 0);
 	if (sz < (int)sizeof(struct kvm_run))
-		die(TC_STATUS_HOST, "KVM_GET_VCPU_MMAP_SIZE: %s", strerror(errno));
+		die(TC_STATUS_HOST, "KVM_GET_VCPU_MMAP_SIZE: %m");
 	vm->run = mmap(NULL, sz, PROT_READ | PROT_WRITE, MAP_SHARED, vm->vcpu, 0);
 	if (vm->run == MAP_FAILED)
-		die(TC_STATUS_HOST, "cannot map the vCPU: %s", strerror(errno));
+		die(TC_STATUS_HOST, "cannot map the vCPU: %m");
 	/* Registers in kvm_run at every exit (KVM_CAP_SYNC_REGS, Linux 4.17):
 	 * the doorbell check reads rip there at no cost (hypercall.c). */
 	vm->run->kvm_valid_regs = KVM_SYNC_X86_REGS;
@@ -176,7 +175,7 @@ void vm_load(struct vm *vm, uint64_t entry, uint64_t boot_info)
 	if (xioctl(vm->vcpu, KVM_SET_SREGS, &s) < 0) {
 		s.cr4 = 0x620;
 		if (xioctl(vm->vcpu, KVM_SET_SREGS, &s) < 0)
-			die(TC_STATUS_HOST, "KVM_SET_SREGS: %s", strerror(errno));
+			die(TC_STATUS_HOST, "KVM_SET_SREGS: %m");
 	}
 
 	/* The registers go in with the first KVM_RUN (sync regs), not by a
@@ -191,7 +190,7 @@ void vm_clock(struct tc_boot_info *bi, struct vm *vm)
 {
 	int khz = ioctl(vm->vcpu, KVM_GET_TSC_KHZ, 0);
 	if (khz <= 0)
-		die(TC_STATUS_HOST, "KVM_GET_TSC_KHZ: %s", strerror(errno));
+		die(TC_STATUS_HOST, "KVM_GET_TSC_KHZ: %m");
 	struct {
 		struct kvm_msrs h;
 		struct kvm_msr_entry e;
@@ -206,7 +205,7 @@ void vm_clock(struct tc_boot_info *bi, struct vm *vm)
 	for (int i = 0; i < 3 && span > 50000; i++) {
 		uint64_t real = boot_now_ns(CLOCK_REALTIME), a = boot_now_ns(CLOCK_MONOTONIC);
 		if (ioctl(vm->vcpu, KVM_GET_MSRS, &m) != 1)
-			die(TC_STATUS_HOST, "KVM_GET_MSRS(TSC): %s", strerror(errno));
+			die(TC_STATUS_HOST, "KVM_GET_MSRS(TSC): %m");
 		uint64_t b = boot_now_ns(CLOCK_MONOTONIC);
 		if (b - a < span) {
 			span = b - a;

@@ -319,6 +319,8 @@ plan:;
 		snap_vcpu(&vm);
 	}
 	vm_clock(&bi, &vm);
+	if (o.restore)
+		snap_clock(&vm, &bi);
 	if (vm.snap)
 		snap_note(mem, mem_max, stack, isz, strs);
 	memcpy(vm.mem + at, &bi, sizeof bi);

@@ -67,6 +67,7 @@ struct vm {
 	uint64_t hc_gpa; /* the argument struct of the hypercall being handled */
 	uint64_t fs_base, gs_base; /* the vCPU's at its first run (a restore's) */
 	uint64_t tsc_khz;
+	uint64_t mono_off; /* the guest's CLOCK_MONOTONIC minus the host's (a restore's; 0) */
 	int snap; /* --snapshot: take one at the guest's ready point */
 };
 
@@ -146,6 +147,8 @@ void snap_layout(uint64_t *mem, uint64_t *mem_max, uint64_t *stack, uint64_t *in
 void snap_check(struct vm *vm);
 void snap_map(struct vm *vm);
 void snap_vcpu(struct vm *vm);
+/* After vm_clock: keep the guest's monotonic clock from running backwards. */
+void snap_clock(struct vm *vm, struct tc_boot_info *bi);
 void snap_devices(const struct tc_boot_info *old, const struct tc_boot_info *bi);
 uint64_t snap_info_end(void);
 /* jail.c: after the host files are open, before the image is read: the

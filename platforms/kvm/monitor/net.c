@@ -154,7 +154,7 @@ static int receive(struct vm *vm, unsigned i)
 		}
 		ssize_t k = readv(d->fd, iov, (int)n); /* no EINTR either */
 		if (k < 0 && errno != EAGAIN)
-			die(TC_STATUS_HOST, "tap device '%s' failed: %s (was it deleted?)", d->tap, strerror(errno));
+			die(TC_STATUS_HOST, "tap device '%s' failed: %m (was it deleted?)", d->tap);
 		if (k <= (ssize_t)sizeof h)
 			break;
 		/* The tap says how long the frame was, not how much of it fit: a

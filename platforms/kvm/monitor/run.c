@@ -26,7 +26,7 @@ void vm_run(struct vm *vm)
 				nanosleep(&(struct timespec){ 0, 2000000 }, NULL);
 				continue;
 			}
-			die(TC_STATUS_HOST, "KVM_RUN: %s", strerror(errno));
+			die(TC_STATUS_HOST, "KVM_RUN: %m");
 		}
 		again = 0;
 		vm->exits++;

@@ -238,7 +238,7 @@ void sandbox_enter(const struct mod_fds *f, int vcpu, int vmfd, unsigned nofile)
 		jail_limit(RLIMIT_NOFILE, nofile);
 	struct sock_fprog fp = { .len = (unsigned short)len, .filter = (struct sock_filter *)p };
 	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
-		die(TC_STATUS_HOST, "PR_SET_NO_NEW_PRIVS: %s", strerror(errno));
+		die(TC_STATUS_HOST, "PR_SET_NO_NEW_PRIVS: %m");
 	if (syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &fp) < 0)
-		die(TC_STATUS_HOST, "cannot install the seccomp filter: %s", strerror(errno));
+		die(TC_STATUS_HOST, "cannot install the seccomp filter: %m");
 }

@@ -28,6 +28,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "monitor.h"
@@ -50,7 +51,7 @@ struct snap_head {
 	uint64_t mem, mem_max, stack, info_size; /* layout_plan's inputs */
 	uint64_t heap_end, spare, info_end; /* backed heap, guard.c's next table, end of argv strings */
 	uint64_t image_off, image_size, map_off, mem_off, backed;
-	uint64_t tsc, fs_base, gs_base;
+	uint64_t tsc, fs_base, gs_base, mono_ns; /* mono_ns: the guest's CLOCK_MONOTONIC at the snapshot */
 	struct kvm_regs regs;
 	/* KVM_GET_XSAVE's legacy area and header: x87, SSE and which of them
 	 * are in use (KVM_SET_FPU alone would leave them marked unused: the
@@ -199,6 +200,7 @@ noreturn void snap_take(struct vm *vm, uint64_t ret_gpa)
 	h->fs_base = s.fs.base;
 	h->gs_base = s.gs.base;
 	h->tsc = m.e.data;
+	h->mono_ns = now_ns(CLOCK_MONOTONIC) + vm->mono_off;
 	h->tsc_khz = vm->tsc_khz;
 	h->heap_end = vm->lay.heap_end;
 	h->spare = guard_spare(NULL);
@@ -347,6 +349,19 @@ void snap_vcpu(struct vm *vm)
 	vm->run->kvm_dirty_regs = KVM_SYNC_X86_REGS;
 	if (ioctl(vm->vcpu, KVM_SET_XSAVE, &x) < 0 || ioctl(vm->vcpu, KVM_SET_MSRS, &m) != 1)
 		die(TC_STATUS_HOST, "cannot set the vCPU's state: %s", strerror(errno));
+}
+
+/* The guest's monotonic clock is the host's, but a host whose clock is
+ * behind the snapshot's (another host, a reboot) would take it backwards:
+ * then it runs ahead of the host's by the difference, and the wait
+ * hypercall takes that off the guest's deadlines (core.c). */
+void snap_clock(struct vm *vm, struct tc_boot_info *bi)
+{
+	if (head.mono_ns > bi->mono_ns_base) {
+		vm->mono_off = head.mono_ns - bi->mono_ns_base;
+		bi->mono_ns_base += vm->mono_off;
+		bi->mono_ns_start += vm->mono_off;
+	}
 }
 
 uint64_t snap_info_end(void)

@@ -97,7 +97,7 @@ static unsigned ifindex(const char *name)
 	struct ifreq ifr = { 0 };
 	int s = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0), r;
 	if (s < 0)
-		die(TC_STATUS_HOST, "socket: %s", strerror(errno));
+		die(TC_STATUS_HOST, "socket: %m");
 	memcpy(ifr.ifr_name, name, strlen(name));
 	r = ioctl(s, SIOCGIFINDEX, &ifr);
 	close(s);
@@ -111,7 +111,7 @@ static int tun_open(struct ifreq *ifr, short excl)
 {
 	int fd = open("/dev/net/tun", O_RDWR | O_NONBLOCK | O_CLOEXEC);
 	if (fd < 0)
-		die(TC_STATUS_HOST, "cannot open /dev/net/tun: %s", strerror(errno));
+		die(TC_STATUS_HOST, "cannot open /dev/net/tun: %m");
 	ifr->ifr_flags = IFF_TAP | IFF_NO_PI | IFF_VNET_HDR | excl;
 	if (ioctl(fd, TUNSETIFF, ifr) < 0)
 		return -1;
@@ -139,7 +139,7 @@ static int open_tap(const char *name)
 			die(TC_STATUS_USAGE, "tap device '%s' is busy (another process has it open)", name);
 		if (errno == EINVAL)
 			die(TC_STATUS_USAGE, "'%s' is not a tap device", name);
-		die(TC_STATUS_HOST, "cannot attach tap device '%s': %s", name, strerror(errno));
+		die(TC_STATUS_HOST, "cannot attach tap device '%s': %m", name);
 	}
 	return fd;
 }
@@ -228,14 +228,14 @@ static int new_tap(const char *arg, const char *s, char *tap)
 			die(TC_STATUS_HOST, "--net=%s: a device named '%s' exists already", arg, ifr.ifr_name);
 		if (errno == EPERM)
 			die(TC_STATUS_HOST, "--net=%s: making a tap needs CAP_NET_ADMIN (run as root)", arg);
-		die(TC_STATUS_HOST, "--net=%s: cannot make tap '%s': %s", arg, ifr.ifr_name, strerror(errno));
+		die(TC_STATUS_HOST, "--net=%s: cannot make tap '%s': %m", arg, ifr.ifr_name);
 	}
 	memcpy(tap, ifr.ifr_name, IFNAMSIZ);
 	if ((sock = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0)) < 0)
-		die(TC_STATUS_HOST, "--net=%s: socket: %s", arg, strerror(errno));
+		die(TC_STATUS_HOST, "--net=%s: socket: %m", arg);
 	ifr.ifr_qlen = 64;
 	if (ioctl(sock, SIOCSIFTXQLEN, &ifr) < 0 || ioctl(sock, SIOCGIFINDEX, &ifr) < 0)
-		die(TC_STATUS_HOST, "--net=%s: tap '%s': %s", arg, tap, strerror(errno));
+		die(TC_STATUS_HOST, "--net=%s: tap '%s': %m", arg, tap);
 	memcpy(ifr.ifr_name, br, IFNAMSIZ);
 	if (ioctl(sock, SIOCBRADDIF, &ifr) < 0) {
 		const char *why = errno == ENODEV			   ? "does not exist"
@@ -247,13 +247,13 @@ static int new_tap(const char *arg, const char *s, char *tap)
 	}
 	/* No IPv6 on the port: a host without IPv6 has no such file. */
 	if (put_one("/proc/sys/net/ipv6/conf/%s/disable_ipv6", tap) < 0 && errno != ENOENT)
-		die(TC_STATUS_HOST, "--net=%s: cannot turn IPv6 off on '%s': %s", arg, tap, strerror(errno));
+		die(TC_STATUS_HOST, "--net=%s: cannot turn IPv6 off on '%s': %m", arg, tap);
 	/* ifr still holds the tap's index (SIOCGIFINDEX). */
 	if (isolated && isolate(ifr.ifr_ifindex) < 0)
-		die(TC_STATUS_HOST, "--net=%s: cannot isolate bridge port '%s': %s", arg, tap, strerror(errno));
+		die(TC_STATUS_HOST, "--net=%s: cannot isolate bridge port '%s': %m", arg, tap);
 	memcpy(ifr.ifr_name, tap, IFNAMSIZ);
 	if (ioctl(sock, SIOCGIFFLAGS, &ifr) < 0 || (ifr.ifr_flags |= IFF_UP, ioctl(sock, SIOCSIFFLAGS, &ifr) < 0))
-		die(TC_STATUS_HOST, "--net=%s: cannot bring '%s' up: %s", arg, tap, strerror(errno));
+		die(TC_STATUS_HOST, "--net=%s: cannot bring '%s' up: %m", arg, tap);
 	close(sock);
 	return fd;
 }
@@ -356,7 +356,7 @@ static void configure(struct vm *vm, struct tc_boot_info *bi)
 		bn->offload = d->offload = offload;
 		/* A random locally administered unicast MAC unless one is given. */
 		if (getrandom(bn->mac, 6, 0) != 6)
-			die(TC_STATUS_HOST, "getrandom: %s", strerror(errno));
+			die(TC_STATUS_HOST, "getrandom: %m");
 		bn->mac[0] = (uint8_t)((bn->mac[0] & 0xfc) | 0x02);
 		net_ndevs++;
 	}

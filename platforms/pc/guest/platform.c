@@ -38,6 +38,7 @@ long plat_console_read(void *buf, size_t len)
 unsigned plat_wait(uint64_t deadline_ns, unsigned wanted)
 {
 	uint64_t until = deadline_ns == UINT64_MAX ? UINT64_MAX : pc_tsc_at(deadline_ns);
+	wanted &= ~(PLAT_EV_SNAPSHOT | PLAT_EV_SNAPSHOT_NOW); /* no snapshots here */
 	virtio_kick();
 	for (;;) {
 		unsigned ev = virtio_ready(wanted);
@@ -51,6 +52,11 @@ unsigned plat_wait(uint64_t deadline_ns, unsigned wanted)
 }
 
 unsigned plat_host_signals(void)
+{
+	return 0;
+}
+
+int plat_snapshot_wanted(void)
 {
 	return 0;
 }
