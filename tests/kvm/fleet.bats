@@ -466,10 +466,6 @@ bad_spec() {
 
 @test "20 guests restored from one udpecho snapshot answer UDP echo on their own addresses; stop leaves nothing" {
 	local snap=$BATS_TEST_TMPDIR/udpecho.snap spec=$BATS_TEST_TMPDIR/rest.spec
-	# (udpecho is ready, and so can be snapshotted, once libos has the
-	# guest side: its automatic ready point)
-	grep -q 'int tincan_ready(void)' "$TESTS/../libos/include/tincan.h" ||
-		skip "the guest side of snapshots (libos: tincan_ready(), the ready point) is not in this tree"
 	# Taken on a tap of its own at an address no guest gets; each restore
 	# takes its own tap, MAC and address.
 	ip netns exec "$NS" timeout 30 "$B/bin/tincan-run" --snapshot="$snap" --mem=4M --net="bridge:${BR}1,tap=tcsn$$" \
