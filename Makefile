@@ -373,6 +373,15 @@ $(B)/bench/exit-cost: tests/bench/probes/exit-cost.c | deps
 	$(Q)mkdir -p $(@D)
 	$(Q)$(HOSTCC) -std=c11 $(WARN) -O2 -o $@ $<
 BENCH_BINS := $(B)/bench/kvm-floor-static $(B)/bench/exit-cost $(B)/bench/tcpbulk.tc $(B)/host/tcpbulk
+# The restore bench's timer (tests/bench/restore.sh): spawn to exit, or to
+# the first full HTTP response.
+$(B)/bench/firstresp: tests/bench/firstresp.c | deps
+	$(call say,CC,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(HOSTCC) -std=c11 $(WARN) -O2 -o $@ $<
+BENCH_BINS += $(B)/bench/firstresp
+# The restore bench's hello: ready (tincan_ready()) before it prints.
+BENCH_BINS += $(B)/tests/snaphello.tc
 
 $(B)/tests/netclient: tests/tools/netclient.c | deps
 	$(call say,CC,$<)

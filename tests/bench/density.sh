@@ -19,6 +19,14 @@
 #            bridges), or with BENCH_DENSITY_STARTER=own by this script's
 #            keeper on taps made beforehand in one ip -batch, flooding off
 #            and a static fdb entry per port too
+#   restored the udpecho guests again, each restored by tincan-fleet
+#            (restore=) from one snapshot of udpecho at --mem=MEM taken once
+#            for the run (tincan-run --snapshot, on a tap in a namespace of
+#            its own): the memory no restore writes is shared through the
+#            page cache (the file's pages are charged to the cgroup that
+#            wrote them, not the phase's: its size is in the note).  Up =
+#            ready by the fleet's count (--ready-fd: a restored guest prints
+#            nothing).  Needs the fleet starter
 #   linux    N Linux processes of the same udpecho (make host-apps), each bound
 #            to its own address of a bridge without ports (this kernel has no
 #            dummy driver) in a namespace of our own
@@ -37,7 +45,8 @@
 # tests/bench/density.gp if gnuplot is there.
 #   tests/bench/density.sh BUILD_DIR OUT.md
 # BENCH_DENSITY_N ("100 1000 5000 10000"), BENCH_DENSITY_MEM (4M),
-# BENCH_DENSITY_SETTLE (10 s), BENCH_DENSITY_PHASES ("bare paged udpecho linux"),
+# BENCH_DENSITY_SETTLE (10 s), BENCH_DENSITY_PHASES ("bare paged udpecho
+# restored linux"),
 # BENCH_DENSITY_RESERVE (6000 tasks left free), BENCH_DENSITY_PORTS (1000),
 # BENCH_DENSITY_ROUNDS (1: each N's phases that many times, back to back;
 # with more, a table of medians and ranges too), BENCH_DENSITY_STARTER.
@@ -90,7 +99,7 @@ RUN=$B/bin/tincan-run IDLE=$B/bench/kvm-floor-static APP=$B/apps/udpecho.tc
 HOSTAPP=$B/host/udpecho CLIENT=$B/tests/netclient
 NS_LIST=${BENCH_DENSITY_N:-100 1000 5000 10000}
 MEM=${BENCH_DENSITY_MEM:-4M} SETTLE=${BENCH_DENSITY_SETTLE:-10}
-PHASES=${BENCH_DENSITY_PHASES:-bare paged udpecho linux}
+PHASES=${BENCH_DENSITY_PHASES:-bare paged udpecho restored linux}
 RESERVE=${BENCH_DENSITY_RESERVE:-6000} PORTS=${BENCH_DENSITY_PORTS:-1000}
 ROUNDS=${BENCH_DENSITY_ROUNDS:-1}
 FLEET=$B/bin/tincan-fleet
@@ -113,7 +122,7 @@ for n in $NS_LIST; do
 	[[ $n =~ ^[1-9][0-9]*$ ]] && [ "$n" -le 60000 ] || die "BENCH_DENSITY_N: $n is not a count from 1 to 60,000"
 done
 for p in $PHASES; do
-	case $p in bare | paged | udpecho | linux) ;; *) die "BENCH_DENSITY_PHASES: unknown phase $p (bare, paged, udpecho, linux)" ;; esac
+	case $p in bare | paged | udpecho | restored | linux) ;; *) die "BENCH_DENSITY_PHASES: unknown phase $p (bare, paged, udpecho, restored, linux)" ;; esac
 done
 [[ $PORTS =~ ^[1-9][0-9]*$ ]] && [ "$PORTS" -le 1000 ] || die "BENCH_DENSITY_PORTS must be 1 to 1000"
 [[ $ROUNDS =~ ^[1-9]$ ]] || die "BENCH_DENSITY_ROUNDS must be 1 to 9"
@@ -122,8 +131,10 @@ own) ;;
 fleet) [ -x "$FLEET" ] || die "BENCH_DENSITY_STARTER=fleet: $FLEET is missing" ;;
 *) die "BENCH_DENSITY_STARTER must be fleet or own, not $STARTER" ;;
 esac
+[[ " $PHASES " != *" restored "* ]] || [ "$STARTER" = fleet ] ||
+	die "the restored phase needs BENCH_DENSITY_STARTER=fleet (tincan-fleet restore=; drop it from BENCH_DENSITY_PHASES)"
 
-NS_VM=tincan-densbench-v$$ NS_LX=tincan-densbench-l$$ FLEET_NAME=db$$
+NS_VM=tincan-densbench-v$$ NS_LX=tincan-densbench-l$$ NS_SN=tincan-densbench-s$$ FLEET_NAME=db$$
 export TINCAN_FLEET_DIR # tincan-fleet's state: ours, not /run/tincan/fleet
 # A memory cgroup (v1) per phase, when there is one: the network set-up and
 # the instances run in it, so its charge (user and kernel memory that the
@@ -180,6 +191,7 @@ cleanup() {
 	[ -z "$CG" ] || rmdir "$CG" 2> /dev/null || true
 	ip netns del "$NS_VM" 2> /dev/null || true
 	ip netns del "$NS_LX" 2> /dev/null || true
+	ip netns del "$NS_SN" 2> /dev/null || true
 	rm -rf "$WORK"
 }
 trap cleanup EXIT
@@ -309,11 +321,19 @@ start_instances() {
 		;;
 	linux) for i in $(seq 0 $((n - 1))); do echo "$HOSTAPP -a $(linux_ip "$i") -p 7"; done > "$d/cmds" ;;
 	esac
-	if [ "$phase" = udpecho ] && [ "$STARTER" = fleet ]; then
+	if { [ "$phase" = udpecho ] || [ "$phase" = restored ]; } && [ "$STARTER" = fleet ]; then
 		mkdir -p "$d/logs"
-		printf '%s\n' "name=$FLEET_NAME" "count=$n" "image=$(readlink -f "$APP")" "bridge=br%d" "per_bridge=$PORTS" \
-			"net=10.84.0.0/22" "first=2" "mem=$MEM" "isolated=yes" "ready=$((60 + n / 20))s" "logdir=$d/logs" "netns=$NS_VM" > "$d/spec"
+		local what=("image=$(readlink -f "$APP")" "mem=$MEM")
+		[ "$phase" = restored ] && what=("restore=$SNAP")
+		printf '%s\n' "name=$FLEET_NAME" "count=$n" "${what[@]}" "bridge=br%d" "per_bridge=$PORTS" \
+			"net=10.84.0.0/22" "first=2" "isolated=yes" "ready=$((60 + n / 20))s" "logdir=$d/logs" "netns=$NS_VM" > "$d/spec"
 		"$FLEET" start "$d/spec" > "$d/fleet-start" 2>&1 || die "tincan-fleet start: $(tail -1 "$d/fleet-start")"
+		# (restored guests print nothing: up is the fleet's count of ready)
+		if [ "$phase" = restored ]; then
+			sed -n 's/.* started \([0-9]*\) guests in .*, all ready in .*/\1/p; s/.*, \([0-9]*\) ready after .*/\1/p' "$d/fleet-start" |
+				tail -n 1 > "$d/ready-count"
+			[ -s "$d/ready-count" ] || echo 0 > "$d/ready-count"
+		fi
 		awk -F'\t' '{ print $3, $4 }' "$TINCAN_FLEET_DIR/$FLEET_NAME/state" > "$d/pids"
 		read -r k _ < "$TINCAN_FLEET_DIR/$FLEET_NAME/keeper.pid"
 		echo "$k" > "$d/keeper"
@@ -336,6 +356,10 @@ up_wait() {
 	local d=$1 mark=$2 timeout=$3 end up k
 	end=$(($(now) + timeout * 1000000))
 	read -r k < "$d/keeper"
+	if [ -f "$d/ready-count" ]; then
+		cat "$d/ready-count"
+		return 0
+	fi
 	while :; do
 		if [ -d "$d/logs" ]; then # the fleet's, one log each
 			up=$(grep -rl "$mark" "$d/logs" | wc -l)
@@ -386,6 +410,18 @@ mkdir -p "$(dirname "$OUT")"
 echo "# N phase up_of_N start_per_s up_s net_s mem_kib pss_kib rss_kib answered idle_host_pct inst_cpu_ms stop_s residual_kib tasks $BREAKDOWN cgroup_kib cgroup_kmem_kib round (KiB per instance)" > "$DAT"
 est=1200 # KiB an instance is assumed to cost before one is measured
 
+# The restored phase's snapshot: udpecho at --mem=MEM, taken once on a tap
+# in a namespace of its own, at an address no guest gets.
+SNAP=$WORK/udpecho.snap
+if [[ " $PHASES " == *" restored "* ]]; then
+	ip netns add "$NS_SN"
+	ip -n "$NS_SN" tuntap add snap0 mode tap
+	ip -n "$NS_SN" link set snap0 up
+	ip netns exec "$NS_SN" timeout 30 "$RUN" --snapshot="$SNAP" --mem="$MEM" --net=snap0 --ip=10.86.0.2/24 "$APP" > "$WORK/snapshot.log" 2>&1 ||
+		die "tincan-run --snapshot of $APP failed: $(tail -n 1 "$WORK/snapshot.log")"
+	ip netns del "$NS_SN"
+fi
+
 run_phase() {
 	local n=$1 phase=$2 round=$3 d="$WORK/run$1-$2-$3" m0 m1 i0 i1 tn ts tu t0 t1 up spawned alive note=""
 	local mark=listening pss rss answered=- cpu0 cpu1 inst0 inst1 host_pct inst_ms stop_s m2 per tasks
@@ -399,7 +435,7 @@ run_phase() {
 	tn=$(now)
 	case $phase-$STARTER in
 	udpecho-own) net_udpecho "$n" ;;
-	udpecho-fleet) net_fleet "$n" ;;
+	udpecho-fleet | restored-fleet) net_fleet "$n" ;;
 	linux-*) net_linux "$n" ;;
 	esac
 	ts=$(now)
@@ -409,6 +445,7 @@ run_phase() {
 	spawned=$(cat "$d/spawned" 2> /dev/null || echo "?")
 	[ -f "$d/stopped" ] && note="waves $(cat "$d/stopped") of $n"
 	[ -f "$d/fleet-start" ] && note="${note:+$note; }$(sed 's/; keeper [0-9]*//' "$d/fleet-start" | tail -1)"
+	[ "$phase" = restored ] && note="${note:+$note; }snapshot $(du -k "$SNAP" | cut -f1) KiB on disk"
 	[ "$up" = "$spawned" ] || note="${note:+$note; }$up of $spawned up after $(((tu - ts) / 1000000)) s"
 	net_s=$(awk -v a="$tn" -v b="$ts" 'BEGIN { printf "%.2f", (b - a) / 1e6 }')
 	up_s=$(awk -v a="$ts" -v b="$tu" 'BEGIN { printf "%.2f", (b - a) / 1e6 }')
@@ -429,7 +466,7 @@ run_phase() {
 	host_pct=$(echo "$cpu0 $cpu1" | awk '{ printf "%.2f", 100 * ($3 - $1) / ($4 - $2) }')
 	inst_ms=$(((inst1 - inst0) * 1000 / $(getconf CLK_TCK)))
 	case $phase in
-	udpecho)
+	udpecho | restored)
 		for i in $(seq 0 $((spawned - 1))); do guest_ip "$i"; done > "$d/addrs"
 		answered=$(ip netns exec "$NS_VM" "$CLIENT" sweep 7 1000 < "$d/addrs" 2> /dev/null | awk '{ print $2 }' || true)
 		;;
@@ -445,7 +482,7 @@ run_phase() {
 	[ "$(alive_count "$d")" = 0 ] || note="${note:+$note; }$(alive_count "$d") still alive after stop"
 	[ -f "$d/fleet-stop" ] && note="${note:+$note; }$(tail -1 "$d/fleet-stop" | sed 's/ (.*//')"
 	case $phase in
-	udpecho) ip netns del "$NS_VM" ;;
+	udpecho | restored) ip netns del "$NS_VM" ;;
 	linux) ip netns del "$NS_LX" ;;
 	esac
 	m2=$(stable_avail)
@@ -506,11 +543,11 @@ $2 == "skip" { sub(/^[^#]*# /, ""); skips = skips "\n- " $0; next }
 	m_rate[k] = m_rate[k] " " $4; m_mem[k] = m_mem[k] " " $7; m_cg[k] = m_cg[k] " " $25; m_stop[k] = m_stop[k] " " $13
 	if ($2 != "bare" && bare[$1] > 0) m_r[k] = m_r[k] " " $7 / bare[$1]
 	if ($2 != "bare" && cbare[$1] > 0) m_cr[k] = m_cr[k] " " $25 / cbare[$1]
-	if ($2 == "udpecho" && cpaged[$1] > 0) m_cp[k] = m_cp[k] " " $25 / cpaged[$1]
+	if (($2 == "udpecho" || $2 == "restored") && cpaged[$1] > 0) m_cp[k] = m_cp[k] " " $25 / cpaged[$1]
 	rounds = $27 > rounds ? $27 : rounds
 	r = ($2 == "bare") ? "1.00 x" : ratio($7, bare[$1])
 	r = r " (cgroup " (($2 == "bare") ? "1.00 x" : ratio($25, cbare[$1])) ")"
-	if ($2 == "udpecho" && cpaged[$1] > 0) r = r "; vs paged " ratio($7, paged[$1]) " (cgroup " ratio($25, cpaged[$1]) ")"
+	if (($2 == "udpecho" || $2 == "restored") && cpaged[$1] > 0) r = r "; vs paged " ratio($7, paged[$1]) " (cgroup " ratio($25, cpaged[$1]) ")"
 	ans = ($10 == "-") ? "-" : sprintf("%s of %d", $10, $3)
 	rows = rows sprintf("| %d%s | %s | %d | %s/s (%s s; network %s s before) | %d | %s | %d (kernel %d) | %d (RSS %d) | %d / %d / %d / %d / %d / %d / %d / %d / %d | %s | %s %% (instances %d ms) | %s s | %d | %s |\n", \
 		$1, nrounds > 1 ? " (round " $27 ")" : "", $2, $3, $4, $5, $6, $7, r, $25, $26, $8, $9, $16, $17, $18, $19, $20, $21, $22, $23, $24, ans, $11, $12, $13, $14 / 1024, note)
@@ -520,7 +557,8 @@ END {
 	printf "Idle instances on one host, phases one after another: `bare` = idle KVM VMs of the guests'\''\n"
 	printf "size (kvm-floor-static %s), `paged` = the same in 64-bit mode at CPL3 with paging on, as\n", mem
 	printf "tincan guests run (kvm-floor-static %s paged), `udpecho` = udpecho guests at --mem=%s on taps (%s to a bridge,\n", mem, mem, ports
-	printf "ports isolated, static neighbours; started by %s), `linux` = the same udpecho as Linux\n", starter == "fleet" ? "tincan-fleet" : "the bench'\''s own keeper"
+	printf "ports isolated, static neighbours; started by %s), `restored` = the same guests restored by tincan-fleet\n", starter == "fleet" ? "tincan-fleet" : "the bench'\''s own keeper"
+	printf "from one snapshot of udpecho (restore=; pages no guest writes shared), `linux` = the same udpecho as Linux\n"
 	printf "processes.  Memory is\n"
 	printf "the MemAvailable drop per instance %s s after all were up (other work on the host moves it);\n", settle
 	printf "the charge of the phase'\''s memory cgroup (network set-up and instances; what the kernel\n"
@@ -537,7 +575,7 @@ END {
 			k = keys[i]; split(k, f, " ")
 			printf "| %s | %s | %s | %s | %s | %s | %s | %s | %s |\n", f[1], f[2], med(m_rate[k], "%.0f"), med(m_mem[k], "%.0f"), \
 				f[2] == "bare" ? "1.00 x" : med(m_r[k], "%.2f"), med(m_cg[k], "%.0f"), f[2] == "bare" ? "1.00 x" : med(m_cr[k], "%.2f"), \
-				f[2] == "udpecho" ? med(m_cp[k], "%.2f") : "-", med(m_stop[k], "%.2f")
+				f[2] == "udpecho" || f[2] == "restored" ? med(m_cp[k], "%.2f") : "-", med(m_stop[k], "%.2f")
 		}
 	}
 }' "$DAT" > "$OUT"

@@ -163,6 +163,9 @@ fi
 "$here/yard.sh" "$B" "$OUT/results.md"
 "$here/cpu.sh" "$B" "$OUT/results.md"
 "$here/pc.sh" "$B" "$OUT/results.md"
+# Snapshot/restore: a restored hello to exit, a restored httpd to its first
+# HTTP response (that part needs root, like the network's; BENCH_NET=0 skips it).
+"$here/restore.sh" "$B" "$OUT/results.md"
 
 if [ "${BENCH_NET:-1}" = 0 ]; then
 	echo "| network figures | skipped (BENCH_NET=0) | |" | tee -a "$OUT/results.md"

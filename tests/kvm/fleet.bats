@@ -2,7 +2,8 @@
 # two bridges (50 each, a /24 each), each on its own tap and address,
 # answer a UDP echo; a guest
 # killed with SIGKILL is listed dead; stop --all leaves nothing behind; a bad
-# spec is one line and exit 2; the systemd units verify.  Everything runs in
+# spec is one line and exit 2; 20 guests restored from one snapshot answer;
+# the systemd units verify.  Everything runs in
 # a network namespace of our own (IPv6 off) with a bridge of our own, and
 # teardown kills every recorded pid (start time checked), never by name.
 load ../helpers
@@ -398,7 +399,7 @@ bad_spec() {
 		image="$B/apps/hello.tc"
 	bad_spec "image /nonexistent.tc: no such file" image=/nonexistent.tc
 	bad_spec "SPEC:LINE: expected key=value, got 'count 5'" "count 5"
-	bad_spec "SPEC:LINE: unknown key 'colour' (keys: name instance count image bridge per_bridge net first gateway mem args options logdir netns grace isolated wave ready)" colour=blue
+	bad_spec "SPEC:LINE: unknown key 'colour' (keys: name instance count image restore bridge per_bridge net first gateway mem args options logdir netns grace isolated wave ready)" colour=blue
 	bad_spec "SPEC:LINE: count=ten: expected 1 to 65536" count=ten
 	bad_spec "SPEC:LINE: net=10.91.0.7/24: host bits are set (the subnet is 10.91.0.0/24)" net=10.91.0.7/24
 	bad_spec "SPEC:LINE: options: --ip is set by the fleet (see the spec's keys)" "options=--stats --ip=1.2.3.4/8"
@@ -441,6 +442,57 @@ bad_spec() {
 	[ "$status" -eq 2 ]
 	[[ $output == "tincan-fleet: not enough memory: $N guests need ~$((N << 20)) MiB + 256 MiB kept free, MemAvailable is "*" MiB" ]]
 	[ ! -e "$FDIR/bad" ]
+}
+
+@test "restore= specs: one clear line each, exit 2, nothing started" {
+	local snap=$BATS_TEST_TMPDIR/tiny.snap
+	"$B/bin/tincan-run" --snapshot="$snap" "$B/tests/tiny.tc" snap now
+	bad_spec "SPEC:LINE: image= with restore=: give one of them" restore="$snap" image="$B/apps/udpecho.tc"
+	bad_spec "SPEC:LINE: args= with restore=: a restored guest keeps the snapshot's arguments" image= restore="$snap" "args=-p 7"
+	bad_spec "SPEC:LINE: mem= with restore=: a restored guest's memory is the snapshot's" image= args= restore="$snap" mem=4M
+	bad_spec "SPEC:LINE: options: --mem-max with restore=: memory is the snapshot's" image= args= mem= restore="$snap" \
+		"options=--stats --mem-max=8M"
+	bad_spec "SPEC:LINE: options: --restore is set by the fleet (see the spec's keys)" "options=--restore=$snap"
+	bad_spec "SPEC: missing key 'image' (or 'restore')" image=
+	bad_spec "restore /nonexistent.snap: no such file, or not readable" image= args= mem= restore=/nonexistent.snap
+	bad_spec "restore $B/apps/udpecho.tc: not a snapshot (tincan-run --snapshot=FILE IMAGE takes one)" image= args= mem= \
+		restore="$B/apps/udpecho.tc"
+	head -c 4096 "$snap" > "$BATS_TEST_TMPDIR/cut.snap"
+	bad_spec "restore $BATS_TEST_TMPDIR/cut.snap: truncated or damaged (take it again)" image= args= mem= \
+		restore="$BATS_TEST_TMPDIR/cut.snap"
+	bad_spec "restore $snap: its image declares no net device (a fleet's guests each get a tap: snapshot an image with one)" \
+		image= args= mem= restore="$snap"
+}
+
+@test "20 guests restored from one udpecho snapshot answer UDP echo on their own addresses; stop leaves nothing" {
+	local snap=$BATS_TEST_TMPDIR/udpecho.snap spec=$BATS_TEST_TMPDIR/rest.spec
+	# Taken on a tap of its own at an address no guest gets; each restore
+	# takes its own tap, MAC and address.
+	ip netns exec "$NS" timeout 30 "$B/bin/tincan-run" --snapshot="$snap" --mem=4M --net="bridge:${BR}1,tap=tcsn$$" \
+		--ip=10.91.1.250/24 "$B/apps/udpecho.tc" -p 7
+	sed -e "s/^name=.*/name=rest/" -e "s/^count=.*/count=20/" -e "s/^first=.*/first=230/" -e "/^image=/d" -e "/^args=/d" \
+		-e "/^mem=/d" -e "s|^logdir=.*|logdir=$BATS_TEST_TMPDIR/logs|" "$SPEC" > "$spec"
+	echo "restore=$snap" >> "$spec"
+	run "$FLEET" start "$spec"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[[ $output == "tincan-fleet: rest: started 20 guests in "*" s, all ready in "* ]]
+	cp "$FDIR/rest/state" "$BATS_TEST_TMPDIR/rest.state"
+	# Restores, not cold boots: udpecho says "listening" once it has bound
+	# its port, before the snapshot; no restored guest says it again.
+	[ "$(ls "$BATS_TEST_TMPDIR"/logs/rest-*.log | wc -l)" -eq 20 ]
+	! grep -l listening "$BATS_TEST_TMPDIR"/logs/rest-*.log
+	cut -f5 "$FDIR/rest/state" > "$BATS_TEST_TMPDIR/rest.addrs"
+	run ip netns exec "$NS" "$B/tests/netclient" sweep 7 1000 < "$BATS_TEST_TMPDIR/rest.addrs"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[ "${lines[0]}" = "sweep: 20 of 20 answered" ]
+	run "$FLEET" stop rest
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[[ $output == *"no process, tap, neighbour, keeper or state left" ]]
+	[ ! -e "$FDIR/rest" ]
+	! ip -n "$NS" -o link show | grep -q ' rest-'
 }
 
 @test "stop and list of a fleet that does not exist: one line, exit 1; bad commands: exit 2" {
