@@ -84,37 +84,26 @@ void libos_main(const struct tc_boot *boot)
 }
 
 /* Restored from a snapshot (the platform's call, from the wait it was
- * taken in): the new host's terminals and environment entries, each (a
- * writable copy: newlib's setenv writes a shorter value over the old one)
- * set over the old entry of its name, then the networking's new addresses
- * and keys, if it is linked. */
+ * taken in): the new host's terminals and environment entries (writable
+ * copies: newlib's setenv writes a shorter value over the old one), then
+ * the networking's new addresses and keys, if it is linked.  No search
+ * for old entries of the same names: hello's 64 KiB budget. */
 __attribute__((cold)) void libos_restored(char **envp, unsigned tty)
 {
 	libos.tty = tty;
-	int k = 0;
+	int k = 0, n = 0;
 	while (envp[k])
 		k++;
-	for (char **add = copy_vector(envp, k); *add; add++) {
-		char **e = environ;
-		for (; *e; e++) {
-			const char *a = *add, *b = *e;
-			while (*a == *b && *a != '=')
-				a++, b++;
-			if (*a == '=' && *b == '=')
-				break;
-		}
-		if (!*e) {
-			size_t n = (size_t)(e - environ);
-			char **env = malloc(sizeof(char *) * (n + 2));
-			if (!env)
-				tincan_panic("no memory for the %d arguments or environment strings", (int)n + 1);
-			memcpy(env, environ, sizeof(char *) * n);
-			env[n + 1] = NULL;
-			environ = env;
-			e = env + n;
-		}
-		*e = *add;
-	}
+	while (environ[n])
+		n++;
+	/* The restore's entries (writable copies) go first, where getenv and
+	 * setenv find them before an old entry of their name. */
+	char **add = copy_vector(envp, k), **env = malloc(sizeof(char *) * (size_t)(k + n + 1));
+	if (!env)
+		tincan_panic("no memory for the %d arguments or environment strings", k + n);
+	memcpy(env, add, sizeof(char *) * (size_t)k);
+	memcpy(env + k, environ, sizeof(char *) * (size_t)(n + 1));
+	environ = env;
 	if (__tincan_net_restored)
 		__tincan_net_restored();
 }
