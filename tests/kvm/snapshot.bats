@@ -133,6 +133,12 @@ snap() {
 	boot --snapshot="$D/s" "$TINY" ud2
 	[ "$status" -eq 101 ]
 	[ -z "$(ls -A "$D")" ]
+	# An image refused before the guest exists (the file was already opened).
+	boot --snapshot="$D/s" "$D/no-such-image.tc"
+	[ "$status" -eq 103 ]
+	boot --snapshot="$D/s" --mem=1K "$TINY" snap now
+	[ "$status" -eq 104 ]
+	[ -z "$(ls -A "$D")" ]
 }
 
 @test "a damaged, truncated or foreign snapshot is refused with one line (103), never run" {

@@ -206,6 +206,9 @@ static int finish(char what)
 
 void snap_abandon(void)
 {
+	/* Before the finisher exists the monitor is not sandboxed yet. */
+	if (ask < 0 && fd >= 0)
+		unlinkat(dirfd, tmp, 0);
 	finish('x');
 }
 
