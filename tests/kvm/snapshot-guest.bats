@@ -25,7 +25,6 @@ teardown_file() {
 
 setup() {
 	need_kvm
-	"$RUN" --help 2>&1 | grep -q -- --restore= || skip "this tincan-run has no --snapshot/--restore"
 	cd "$BATS_TEST_TMPDIR"
 }
 

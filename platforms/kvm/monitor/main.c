@@ -196,8 +196,8 @@ int main(int argc, char **argv)
 		vm.image_path = sigbus_path = o.restore;
 		file = snap_load(&vm, o.restore, &size);
 	} else {
-		if (o.snapshot)
-			vm.snap = snap_open(o.snapshot) >= 0;
+		if ((vm.snap = o.snapshot != NULL))
+			snap_open(o.snapshot);
 		sigbus_path = o.image;
 		file = map_image(&vm, o.image, &size);
 	}

@@ -130,12 +130,12 @@ int guard_at(const struct vm *vm, uint64_t gpa);
 int segment_mapped(const struct ei_segment *s);
 
 /* snapshot.c (docs/snapshot.md).  Taking one: snap_open before the jail
- * (returns the file's fd), snap_note the layout's inputs at boot, snap_take
+ * (dies if it cannot make the file), snap_note the layout's inputs at boot, snap_take
  * at the ready point (ret_gpa: the wait's ret field).  snap_abandon drops a
  * file not finished.  Restoring: snap_load instead of reading an image
  * (returns the image inside), snap_layout the layout's inputs, snap_check
  * after layout_plan, snap_map after vm_create, snap_vcpu after vm_load. */
-int snap_open(const char *file);
+void snap_open(const char *file);
 /* The snapshot's directory (jail.c: its owner), or -1. */
 int snap_dir(void);
 /* After the jail: fork the finisher, which renames or removes the file. */

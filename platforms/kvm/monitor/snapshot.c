@@ -136,7 +136,7 @@ static void put(const void *p, uint64_t n, uint64_t off)
 	}
 }
 
-int snap_open(const char *file)
+void snap_open(const char *file)
 {
 	const char *slash = strrchr(file, '/');
 	char dir[4096];
@@ -157,7 +157,6 @@ int snap_open(const char *file)
 	if ((dirfd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC)) < 0 ||
 	    (fd = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600)) < 0)
 		die(TC_STATUS_USAGE, "--snapshot=%s: %s", file, strerror(errno));
-	return fd;
 }
 
 /*
