@@ -13,8 +13,10 @@ apt-get:apt"
 case $what in
 test) need="$need bats:bats prove:perl autoconf:autoconf ip:iproute2 ping:iputils-ping redis-cli:redis-tools tclsh:tcl tcpdump:tcpdump
 clang:clang /usr/lib/llvm-14/lib/clang/14.0.6/lib/linux/libclang_rt.fuzzer-x86_64.a:libclang-rt-14-dev systemd-analyze:systemd
-python3:python3-minimal curl:curl dnsmasq:dnsmasq-base" ;;
-bench) need="$need cpio:cpio hyperfine:hyperfine jq:jq gnuplot:gnuplot-nox /usr/bin/time:time wrk:wrk ip:iproute2 ping:iputils-ping redis-benchmark:redis-tools tclsh:tcl curl:curl" ;;
+python3:python3-minimal curl:curl dnsmasq:dnsmasq-base
+containerd:containerd ctr:containerd runc:runc /usr/lib/cni/bridge:containernetworking-plugins /bin/busybox:busybox-static" ;;
+bench) need="$need cpio:cpio hyperfine:hyperfine jq:jq gnuplot:gnuplot-nox /usr/bin/time:time wrk:wrk ip:iproute2 ping:iputils-ping redis-benchmark:redis-tools tclsh:tcl curl:curl
+containerd:containerd ctr:containerd runc:runc" ;;
 esac
 # The pc platform's ISOs (tincan-mkimage --iso) and QEMU to boot them.
 case $what-$platform in
