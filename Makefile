@@ -458,6 +458,17 @@ TEST_BINS += $(B)/tests/unit/test_errmsg
 TEST_BINS += $(B)/tests/unit/test_strsearch
 # A guest that answers one datagram with a burst of numbered ones (tests/kvm/net.bats).
 TEST_BINS += $(B)/tests/udpburst.tc
+# The OCI bench (tests/bench/oci.sh): its timer (spawn to first output) and
+# its baseline, hello's own source as a static Linux program.
+$(B)/bench/firstout: tests/bench/firstout.c | deps
+	$(call say,CC,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(HOSTCC) -std=c11 $(WARN) -O2 -o $@ $<
+$(B)/bench/hello-static: apps/hello/main.c tests/bench/hellolinux.c libos/include/tincan.h | deps
+	$(call say,CC,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(HOSTCC) -static -std=c11 $(WARN) -O2 -Ilibos/include -o $@ $(filter %.c,$^) -lm
+BENCH_BINS += $(B)/bench/firstout $(B)/bench/hello-static
 # Snapshot and restore, the guest's side (tests/kvm/snapshot-guest.bats).
 TEST_BINS += $(B)/tests/snap.tc
 

@@ -16,7 +16,7 @@ clang:clang /usr/lib/llvm-14/lib/clang/14.0.6/lib/linux/libclang_rt.fuzzer-x86_6
 python3:python3-minimal curl:curl dnsmasq:dnsmasq-base
 containerd:containerd ctr:containerd runc:runc /usr/lib/cni/bridge:containernetworking-plugins /bin/busybox:busybox-static" ;;
 bench) need="$need cpio:cpio hyperfine:hyperfine jq:jq gnuplot:gnuplot-nox /usr/bin/time:time wrk:wrk ip:iproute2 ping:iputils-ping redis-benchmark:redis-tools tclsh:tcl curl:curl
-containerd:containerd ctr:containerd runc:runc" ;;
+containerd:containerd ctr:containerd runc:runc umoci:umoci" ;;
 esac
 # The pc platform's ISOs (tincan-mkimage --iso) and QEMU to boot them.
 case $what-$platform in

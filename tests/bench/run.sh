@@ -166,6 +166,13 @@ fi
 # Snapshot/restore: a restored hello to exit, a restored httpd to its first
 # HTTP response (that part needs root, like the network's; BENCH_NET=0 skips it).
 "$here/restore.sh" "$B" "$OUT/results.md"
+# containerd's `ctr run` to first output, tincan-oci against runc (root,
+# containerd, runc, umoci; BENCH_OCI=0 skips it, and the table says so).
+if [ "${BENCH_OCI:-1}" = 0 ]; then
+	echo "| ctr run to first output (OCI) | skipped (BENCH_OCI=0) | |" | tee -a "$OUT/results.md"
+else
+	"$here/oci.sh" "$B" "$OUT/results.md"
+fi
 
 if [ "${BENCH_NET:-1}" = 0 ]; then
 	echo "| network figures | skipped (BENCH_NET=0) | |" | tee -a "$OUT/results.md"
