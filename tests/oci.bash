@@ -42,7 +42,7 @@ oci_start() {
 		echo "$why" > "$OCI_SKIP"
 		return 0
 	fi
-	CTD=$(mktemp -d /tmp/tincan-oci.XXXXXX)
+	CTD=$(mktemp -d /tmp/tincan-ctd.XXXXXX)
 	cat > "$CTD/config.toml" <<-EOF
 		version = 2
 		root = "$CTD/root"
@@ -137,8 +137,10 @@ oci_stop() {
 		kill -KILL "$p" 2> /dev/null
 		wait "$p" 2> /dev/null
 	fi
-	# Shims of ours left behind (their command line has our socket's path).
-	for p in $(pids_with "$CTD/c.sock"); do kill -KILL "$p" 2> /dev/null; done
+	# Shims and monitors of ours left behind (their command lines hold our
+	# socket's path or a bundle's under our state directory).
+	for p in $(pids_with "$CTD/"); do kill -KILL "$p" 2> /dev/null; done
+	wait_gone $(pids_with "$CTD/")
 	# Mounts under our root, deepest first.
 	for m in $(awk -v d="$CTD/" 'index($5, d) == 1 { print $5 }' /proc/self/mountinfo | sort -r); do
 		umount -l "$m" 2> /dev/null

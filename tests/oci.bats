@@ -73,14 +73,21 @@ wait_stopped() {
 
 @test "hello as an OCI image: ctr run through tincan-oci prints its output and arguments, exit 0" {
 	import "$B/apps/hello.tc" docker.io/tincan/hello:test
-	run ctrx run --rm --runc-binary="$OCI" "$ref" "$ID" one "two words"
+	# The image's own process.args, ["/tincan.tc"]: the guest has no arguments.
+	run ctrx run --rm --runc-binary="$OCI" "$ref" "$ID"
 	echo "$output"
 	[ "$status" -eq 0 ]
 	[[ $output == *"Hello from tincan!"* ]]
-	# process.args without the leading /tincan.tc are the guest's.
+	[[ $output != *'argv[1]'* ]]
+	# ctr's arguments replace process.args whole (the CRI gives entrypoint
+	# + args): a leading /tincan.tc is dropped, the rest are the guest's.
+	run ctrx run --rm --runc-binary="$OCI" "$ref" "$ID" /tincan.tc one "two words"
+	echo "$output"
+	[ "$status" -eq 0 ]
 	[[ $output == *'argv[1] = "one"'* ]]
 	[[ $output == *'argv[2] = "two words"'* ]]
 	[[ $output != *'"/tincan.tc"'* ]]
+	[[ $output != *'argv[3]'* ]]
 	# --rm: no task, no container left.
 	[ -z "$(ctrx task ls -q)" ]
 	[ -z "$(ctrx container ls -q)" ]
