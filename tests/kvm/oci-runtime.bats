@@ -400,3 +400,19 @@ wait_file() {
 	[ "$status" -eq 1 ]
 	[[ $(last_error) == *"cannot run /nonexistent/runc"* ]]
 }
+
+@test "process.terminal: the pty's master goes to the console socket, the guest writes to its slave" {
+	b=$(bundle tty "$B/apps/hello.tc" '["/tincan.tc", "on-a-tty"]' '.process.terminal = true')
+	IDS+=(y1)
+	run timeout 30 python3 "$SHIM" --tty "$OCI" "$ROOT" "$b" y1 "$b/status"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[[ $output == *"console /dev/ptmx"* ]]
+	[[ $output == *'argv[1] = "on-a-tty"'* ]]
+	[[ $output == *$'\r\n'* ]] # through a tty's line discipline
+	[ "$(cat "$b/status")" = "exit 0" ]
+	b=$(bundle notty "$B/apps/hello.tc" '["/tincan.tc"]' '.process.terminal = true')
+	run oci create --bundle "$b" y2
+	[ "$status" -eq 1 ]
+	[[ $(last_error) == *"no --console-socket was given"* ]]
+}
