@@ -164,6 +164,10 @@ wait_stopped() {
 	[ "${#lines[@]}" -eq 2 ]
 	run ip -n "${NETNS##*/}" -o link show type tun
 	[ -z "$output" ]
+	# Nor a tc redirect on eth0 (the veth goes back to the namespace's stack).
+	run ip netns exec "${NETNS##*/}" tc filter show dev eth0 ingress
+	echo "$output"
+	[ -z "$output" ]
 	# No mount of the task's (its rootfs, a bind mount, a netns file).
 	run grep -F -e "/$ID/" -e "/$ID " /proc/self/mountinfo
 	echo "$output"
