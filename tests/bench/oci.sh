@@ -15,7 +15,8 @@
 # BENCH_OCI_RUNS (10).
 #   tests/bench/oci.sh BUILD_DIR OUT_FILE
 set -euo pipefail
-B=$1 OUT=$2
+# ctr hands --runc-binary to the shim, which runs elsewhere: absolute paths.
+B=$(cd "$1" && pwd) OUT=$2
 OCI=$B/bin/tincan-oci MKIMAGE=$B/bin/tincan-mkimage TIMER=$B/bench/firstout
 HELLO=$B/apps/hello.tc LHELLO=$B/bench/hello-static
 ROUNDS=${BENCH_OCI_ROUNDS:-${BENCH_ROUNDS:-11}} RUNS=${BENCH_OCI_RUNS:-10}
@@ -108,9 +109,9 @@ one() { # tincan|runc|passthrough
 # The output is the expected one (and a warm-up of each).
 for k in tincan runc passthrough; do
 	case $k in
-	tincan) o=$(ctrx run --rm --runc-binary="$OCI" "$TREF" w$$-$k 2>&1) ;;
-	runc) o=$(ctrx run --rm "$LREF" w$$-$k 2>&1) ;;
-	passthrough) o=$(ctrx run --rm --runc-binary="$OCI" "$LREF" w$$-$k 2>&1) ;;
+	tincan) o=$(ctrx run --rm --runc-binary="$OCI" "$TREF" w$$-$k 2>&1) || die "ctr run of hello ($k) failed: $o" ;;
+	runc) o=$(ctrx run --rm "$LREF" w$$-$k 2>&1) || die "ctr run of hello ($k) failed: $o" ;;
+	passthrough) o=$(ctrx run --rm --runc-binary="$OCI" "$LREF" w$$-$k 2>&1) || die "ctr run of hello ($k) failed: $o" ;;
 	esac
 	[[ $o == "Hello from tincan!"* ]] || die "ctr run of hello ($k) printed: $o"
 done
