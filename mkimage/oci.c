@@ -239,14 +239,14 @@ struct stage {
 	char log[PATH_MAX];
 };
 
-/* Run argv (no shell), its stdout to out (NULL: /dev/null), its stderr to
- * the stage's log: 0, or an exit status with the tool's first line of
- * complaint printed. */
-static int run(const struct stage *st, const char *const *argv, const char *out)
+/* Run argv (no shell), its stdin from in and its stdout to out (NULL:
+ * /dev/null), its stderr to the stage's log: 0, or an exit status with the
+ * tool's first line of complaint printed. */
+static int run(const struct stage *st, const char *const *argv, const char *in, const char *out)
 {
 	posix_spawn_file_actions_t fa;
 	posix_spawn_file_actions_init(&fa);
-	posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
+	posix_spawn_file_actions_addopen(&fa, 0, in ? in : "/dev/null", O_RDONLY, 0);
 	posix_spawn_file_actions_addopen(&fa, 1, out ? out : "/dev/null", O_WRONLY | O_CREAT | O_TRUNC, 0644);
 	posix_spawn_file_actions_addopen(&fa, 2, st->log, O_WRONLY | O_CREAT | O_TRUNC, 0600);
 	pid_t pid;
@@ -272,13 +272,14 @@ static int run(const struct stage *st, const char *const *argv, const char *out)
 		    line[0] ? line : "(no message)");
 }
 
-/* The SHA-256 of path, as 64 hex digits, by sha256sum. */
+/* The SHA-256 of path, as 64 hex digits, by sha256sum (reading stdin: it
+ * would escape a file name with a backslash or a newline in it). */
 static int digest(const struct stage *st, const char *path, char hex[HEX_LEN + 1])
 {
 	char sum[PATH_MAX], line[HEX_LEN + 8];
 	snprintf(sum, sizeof sum, "%s/sum", st->dir);
-	const char *argv[] = { "sha256sum", "--", path, NULL };
-	int status = run(st, argv, sum);
+	const char *argv[] = { "sha256sum", NULL };
+	int status = run(st, argv, path, sum);
 	if (status)
 		return status;
 	first_line(sum, line, sizeof line);
@@ -359,8 +360,8 @@ static int build(const struct stage *st, const char *tmp, const struct ei_image 
 	const char *gzip[] = { "gzip", "-n", "-c", "--", path, NULL };
 	snprintf(gz, sizeof gz, "%s/layer.tar.gz", st->dir);
 	int status;
-	if ((status = run(st, tar_layer, NULL)) || (status = digest(st, path, diff)) || (status = run(st, gzip, gz)) ||
-	    (status = add_blob(st, gz, layer, &layer_size)))
+	if ((status = run(st, tar_layer, NULL, NULL)) || (status = digest(st, path, diff)) ||
+	    (status = run(st, gzip, NULL, gz)) || (status = add_blob(st, gz, layer, &layer_size)))
 		return status;
 
 	/* No "created": a date would be the only thing differing between runs. */
@@ -406,7 +407,7 @@ static int build(const struct stage *st, const char *tmp, const struct ei_image 
 		"--owner=0", "--group=0",  "--mode=a=rX,u+w", dir_opt,	     file_opt,	   "--",
 		"blobs",     "index.json", "oci-layout",      NULL
 	};
-	return run(st, tar_oci, NULL);
+	return run(st, tar_oci, NULL, NULL);
 }
 
 static int rm_entry(const char *path, const struct stat *sb, int type, struct FTW *ftw)
@@ -428,6 +429,9 @@ int oci_write(const char *out, const char *image, const char *ref)
 		return fail(1, "%s: %s", image, strerror(errno));
 	if (!S_ISREG(sb.st_mode))
 		return fail(1, "%s: not a regular file", image);
+	struct stat osb;
+	if (stat(out, &osb) == 0 && osb.st_dev == sb.st_dev && osb.st_ino == sb.st_ino)
+		return fail(2, "--oci=%s would replace the image: write the OCI image to another file", out);
 	size_t size = (size_t)sb.st_size;
 	const uint8_t *file = size ? mmap(NULL, size, PROT_READ, MAP_PRIVATE, fd, 0) : (const uint8_t *)"";
 	close(fd);

@@ -137,17 +137,17 @@ ref_of() {
 	[ "$(jq -r 'has("created")' "$config")" = false ]
 }
 
-@test "reproducible: another run (another file name and date, umask and TMPDIR) gives the same bytes" {
+@test "reproducible: another run (another file name and date, umask, relative paths, a TMPDIR with \\ and a newline) gives the same bytes" {
 	oci "$BATS_TEST_TMPDIR/one.tar"
-	mkdir "$BATS_TEST_TMPDIR/other" "$BATS_TEST_TMPDIR/tmp"
+	local tmp=$'tmp\\x\ny'
+	mkdir "$BATS_TEST_TMPDIR/other" "$BATS_TEST_TMPDIR/$tmp"
 	cp "$HELLO" "$BATS_TEST_TMPDIR/other/copy.tc"
 	touch -d '2001-02-03 04:05' "$BATS_TEST_TMPDIR/other/copy.tc"
 	chmod 0600 "$BATS_TEST_TMPDIR/other/copy.tc"
-	(umask 077 && TMPDIR=$BATS_TEST_TMPDIR/tmp "$MK" --oci="$BATS_TEST_TMPDIR/two.tar" --name=hello \
-		"$BATS_TEST_TMPDIR/other/copy.tc")
+	(cd "$BATS_TEST_TMPDIR" && umask 077 && TMPDIR=$tmp "$MK" --oci=two.tar --name=hello other/copy.tc)
 	cmp "$BATS_TEST_TMPDIR/one.tar" "$BATS_TEST_TMPDIR/two.tar"
 	# The staging directory is gone; OUT has the umask's mode.
-	[ -z "$(ls -A "$BATS_TEST_TMPDIR/tmp")" ]
+	[ -z "$(ls -A "$BATS_TEST_TMPDIR/$tmp")" ]
 	[ "$(stat -c %a "$BATS_TEST_TMPDIR/two.tar")" = 600 ]
 	# The outer tar: fixed owners, times and modes too.
 	run tar --numeric-owner --full-time -tvf "$BATS_TEST_TMPDIR/two.tar"
@@ -222,6 +222,15 @@ refused() {
 	# With other options, or with --iso: a command-line error.
 	refused 2 "changes no manifest" "$d/x.tar" --mem=4M "$HELLO"
 	refused 2 "together" "$d/x.tar" --iso="$d/x.iso" "$HELLO"
+	# OUT is IMAGE (another name for it): refused, the image unchanged.
+	cp "$HELLO" "$d/self.tc"
+	ln -s self.tc "$d/link.tc"
+	run "$MK" --oci="$d/link.tc" "$d/self.tc"
+	echo "$output"
+	[ "$status" -eq 2 ]
+	[[ $output == *"would replace the image"* ]]
+	cmp "$HELLO" "$d/self.tc"
+	rm "$d/self.tc" "$d/link.tc"
 	[ -f "$B/tests/pc_mb2.elf" ] || skip "no pc image (make test builds $B/tests/pc_mb2.elf)"
 	refused 1 "linked for the pc platform" "$d/x.tar" "$B/tests/pc_mb2.elf"
 }
