@@ -115,6 +115,12 @@ int oci_normalize_ref(const char *ref, char *out, size_t len)
 		snprintf(out, len, "the reference is empty");
 		return -1;
 	}
+	for (const char *c = ref; *c; c++)
+		if (*c <= ' ' || *c > '~') {
+			snprintf(out, len, "the reference has a blank or a byte outside printable ASCII (0x%02x)",
+				 (unsigned char)*c);
+			return -1;
+		}
 	if (strchr(ref, '@')) {
 		snprintf(out, len, "'%s': a digest names content, not an image to import: give NAME[:TAG]", ref);
 		return -1;

@@ -216,7 +216,8 @@ refused() {
 	refused 1 "cannot create" "$d/missing-dir/x.tar" "$HELLO"
 	local ref
 	for ref in "" Hello "hello:" "hello:-x" "hello@sha256:$(printf %064d 0)" "a//b" "a/b/" "/a" "a..b" "-a" "a-" \
-		"host:port/a" "ho_st.io/a" "a:b:c" "$(printf %064x 1)" "x:$(printf %0129d 0)" "a/$(printf %0260d 0)"; do
+		"host:port/a" "ho_st.io/a" "a:b:c" "$(printf %064x 1)" "x:$(printf %0129d 0)" "a/$(printf %0260d 0)" \
+		$'a\nb' "a b" $'caf\xc3\xa9'; do
 		refused 2 "--name: " "$d/x.tar" --name="$ref" "$HELLO" || { echo "REF '$ref' was taken"; return 1; }
 	done
 	# With other options, or with --iso: a command-line error.
