@@ -9,7 +9,7 @@ platform=${2:-kvm}
 
 # command-or-file:package pairs
 need="gcc:gcc make:make /usr/include/stdio.h:libc6-dev musl-gcc:musl-tools /usr/include/linux/kvm.h:linux-libc-dev xz:xz-utils
-apt-get:apt"
+apt-get:apt /usr/include/jansson.h:libjansson-dev"
 case $what in
 test) need="$need bats:bats prove:perl autoconf:autoconf ip:iproute2 ping:iputils-ping redis-cli:redis-tools tclsh:tcl tcpdump:tcpdump
 clang:clang /usr/lib/llvm-14/lib/clang/14.0.6/lib/linux/libclang_rt.fuzzer-x86_64.a:libclang-rt-14-dev systemd-analyze:systemd

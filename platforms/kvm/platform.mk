@@ -61,6 +61,23 @@ $(B)/bin/tincan-fleet: platforms/kvm/fleet/tincan-fleet
 	$(Q)mkdir -p $(@D)
 	$(Q)cp $< $@
 PLAT_HOST += $(B)/bin/tincan-fleet
+# tincan-oci: a runc-compatible OCI runtime that boots bundles holding a
+# tincan image with tincan-run and hands the rest to runc (docs/oci.md).
+# glibc and Debian's jansson for config.json, not musl: it is not on the
+# guest's path, and a JSON reader is not worth writing.
+OCI_SRC := $(wildcard platforms/kvm/oci/*.c) mkimage/elfimage.c
+OCI_OBJ := $(patsubst %.c,$(B)/oci/%.o,$(OCI_SRC))
+$(B)/oci/%.o: %.c Makefile platforms/kvm/platform.mk | deps
+	$(call say,CC,$<)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(HOSTCC) -std=c11 $(WARN) -O2 -D_GNU_SOURCE -Imkimage -Imkimage/include -Iplatforms/kvm -MMD -MP \
+		-DTINCAN_VERSION='"$(VERSION)"' -c $< -o $@
+-include $(OCI_OBJ:.o=.d)
+$(B)/bin/tincan-oci: $(OCI_OBJ)
+	$(call say,LD,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(HOSTCC) -o $@ $(OCI_OBJ) -ljansson
+PLAT_HOST += $(B)/bin/tincan-oci
 FLEET_UNITS := tincan@.service tincan-bridge@.service tincan-fleet@.service
 PLAT_LIB := $(T)/kvm/runpath.o
 
@@ -68,7 +85,7 @@ PLAT_LIB := $(T)/kvm/runpath.o
 define PLAT_INSTALL
 	$(Q)install -m 755 $(B)/bin/tincan-run $(DESTDIR)$(abspath $(PREFIX))/bin/
 	$(Q)ln -sfn tincan-run $(DESTDIR)$(abspath $(PREFIX))/bin/tincan-binfmt
-	$(Q)install -m 755 platforms/kvm/fleet/tincan-fleet $(DESTDIR)$(abspath $(PREFIX))/bin/
+	$(Q)install -m 755 platforms/kvm/fleet/tincan-fleet $(B)/bin/tincan-oci $(DESTDIR)$(abspath $(PREFIX))/bin/
 	$(Q)install -d $(DESTDIR)$(abspath $(PREFIX))/lib/systemd/system $(DESTDIR)$(abspath $(PREFIX))/share/tincan/examples
 	$(Q)for u in $(FLEET_UNITS); do sed 's|/usr/local/bin/|$(abspath $(PREFIX))/bin/|' platforms/kvm/fleet/$$u \
 		> $(DESTDIR)$(abspath $(PREFIX))/lib/systemd/system/$$u; done

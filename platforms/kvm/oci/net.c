@@ -1,0 +1,164 @@
+/*
+ * The container's network, as Kata does it: in the container's netns each of
+ * the image's net devices gets a tap, joined to one of the netns's interfaces
+ * (the CNI veth) by tc redirects both ways, and the guest takes over that
+ * interface's MAC and IPv4 address and the default gateway.  The interface
+ * keeps its address (a restarted container finds it again); the host's stack
+ * in the netns no longer sees its frames.  ip and tc (iproute2) do the work.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <jansson.h>
+#include <sched.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "oci.h"
+
+#define TAP_PREFIX "tincan"
+
+static json_t *ip_json(const char *what, char *err, size_t errlen)
+{
+	static char out[1 << 18];
+	char *argv[] = { "ip", "-j", (char *)what, "show", NULL, NULL, NULL };
+	if (!strcmp(what, "route")) {
+		argv[3] = "show";
+		argv[4] = "default";
+	}
+	int r = run_prog(argv, NULL, out, sizeof out);
+	if (r != 0) {
+		snprintf(err, errlen, "ip -j %s show: %s", what, r < 0 ? "cannot run ip (install iproute2)" : out);
+		return NULL;
+	}
+	json_error_t je;
+	json_t *j = json_loads(out, 0, &je);
+	if (!json_is_array(j))
+		snprintf(err, errlen, "ip -j %s show: unreadable output (%s)", what, je.text);
+	return j;
+}
+
+static int batch(const char *prog, const char *cmds, char *err, size_t errlen)
+{
+	char out[4096];
+	char *argv[] = { (char *)prog, "-batch", "-", NULL };
+	int r = run_prog(argv, cmds, out, sizeof out);
+	if (r != 0) {
+		out[strcspn(out, "\n")] = 0;
+		snprintf(err, errlen, "%s: %s", prog, r < 0 ? "cannot run it (install iproute2)" : out);
+		return -1;
+	}
+	return 0;
+}
+
+int net_setup(const struct oci_image *img, struct oci_state *st, struct oci_argv *run, char *err, size_t errlen)
+{
+	if (!img->nnet)
+		return 0;
+	json_t *links = ip_json("addr", err, errlen);
+	if (!links)
+		return -1;
+	char ipcmds[2048] = "", tccmds[4096] = "";
+	size_t i;
+	json_t *l;
+	json_array_foreach(links, i, l)
+	{
+		const char *name = json_string_value(json_object_get(l, "ifname"));
+		const char *type = json_string_value(json_object_get(l, "link_type"));
+		const char *mac = json_string_value(json_object_get(l, "address"));
+		if (!name || !type || strcmp(type, "ether") || !mac)
+			continue;
+		if (!strncmp(name, TAP_PREFIX, strlen(TAP_PREFIX))) {
+			snprintf(err, errlen,
+				 "the network namespace's interfaces are already given to another tincan "
+				 "container (%s exists): one per network namespace",
+				 name);
+			json_decref(links);
+			return -1;
+		}
+		if (st->ntap == img->nnet || strlen(name) >= sizeof st->veth[0])
+			continue;
+		int k = st->ntap++;
+		snprintf(st->tap[k], sizeof st->tap[0], TAP_PREFIX "%d", k);
+		snprintf(st->veth[k], sizeof st->veth[0], "%s", name);
+		long mtu = (long)json_integer_value(json_object_get(l, "mtu"));
+		size_t n = strlen(ipcmds), t = strlen(tccmds);
+		snprintf(ipcmds + n, sizeof ipcmds - n, "tuntap add dev %s mode tap\nlink set dev %s mtu %ld up\n",
+			 st->tap[k], st->tap[k], mtu > 0 ? mtu : 1500);
+		snprintf(tccmds + t, sizeof tccmds - t,
+			 "qdisc add dev %s ingress\n"
+			 "filter add dev %s parent ffff: protocol all u32 match u8 0 0 action mirred egress redirect "
+			 "dev %s\n"
+			 "qdisc add dev %s ingress\n"
+			 "filter add dev %s parent ffff: protocol all u32 match u8 0 0 action mirred egress redirect "
+			 "dev %s\n",
+			 name, name, st->tap[k], st->tap[k], st->tap[k], name);
+		argv_add(run, "--net=%s:%s", img->net[k], st->tap[k]);
+		argv_add(run, "--net-mac=%s:%s", img->net[k], mac);
+		size_t j;
+		json_t *a;
+		int addressed = 0;
+		json_array_foreach(json_object_get(l, "addr_info"), j, a)
+		{
+			const char *fam = json_string_value(json_object_get(a, "family"));
+			const char *local = json_string_value(json_object_get(a, "local"));
+			if (!fam || strcmp(fam, "inet") || !local || addressed)
+				continue;
+			addressed = 1;
+			if (k == 0)
+				argv_add(run, "--ip=%s/%lld", local,
+					 (long long)json_integer_value(json_object_get(a, "prefixlen")));
+			else
+				oci_log("warning",
+					"%s (%s on %s): tincan-run sets the first device's address only; this one asks "
+					"DHCP",
+					img->net[k], local, name);
+		}
+	}
+	json_decref(links);
+	if (!st->ntap)
+		return 0; /* a netns with no interface: the guest's devices stay unplugged */
+	json_t *routes = ip_json("route", err, errlen);
+	if (!routes)
+		return -1;
+	json_t *r;
+	json_array_foreach(routes, i, r)
+	{
+		const char *gw = json_string_value(json_object_get(r, "gateway"));
+		const char *dev = json_string_value(json_object_get(r, "dev"));
+		if (gw && dev && !strcmp(dev, st->veth[0]) && !strchr(gw, ':')) {
+			argv_add(run, "--gw=%s", gw);
+			break;
+		}
+	}
+	json_decref(routes);
+	if (batch("ip", ipcmds, err, errlen) < 0 || batch("tc", tccmds, err, errlen) < 0)
+		return -1;
+	return 0;
+}
+
+void net_teardown(const struct oci_state *st)
+{
+	if (!st->netns[0] || !st->ntap)
+		return; /* a netns of its own went with the monitor */
+	int fd = open(st->netns, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return; /* the engine removed it: the taps went with it */
+	if (setns(fd, CLONE_NEWNET) < 0) {
+		oci_log("warning", "cannot enter %s to remove its taps: %s", st->netns, strerror(errno));
+		close(fd);
+		return;
+	}
+	close(fd);
+	char ipcmds[1024] = "", tccmds[1024] = "", err[256];
+	for (int k = 0; k < st->ntap; k++) {
+		size_t n = strlen(ipcmds), t = strlen(tccmds);
+		snprintf(ipcmds + n, sizeof ipcmds - n, "link del dev %s\n", st->tap[k]);
+		snprintf(tccmds + t, sizeof tccmds - t, "qdisc del dev %s ingress\n", st->veth[k]);
+	}
+	/* -force: go on past a device the engine already removed */
+	char *tc[] = { "tc", "-force", "-batch", "-", NULL }, *ip[] = { "ip", "-force", "-batch", "-", NULL };
+	run_prog(tc, tccmds, NULL, 0);
+	run_prog(ip, ipcmds, NULL, 0);
+	(void)err;
+}

@@ -1,0 +1,250 @@
+/*
+ * config.json: what the bundle asks for, turned into tincan-run's options.
+ * The spec comes from the container engine (trusted as runc trusts it); the
+ * rootfs and the image in it do not, and tincan-run checks them again.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <jansson.h>
+#include <sched.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "oci.h"
+
+#define MAX_DIRS 4 /* tincan-run --dir, up to 4 */
+
+static const char *str(json_t *o, const char *key)
+{
+	json_t *v = json_object_get(o, key);
+	return json_is_string(v) ? json_string_value(v) : NULL;
+}
+
+static void copy(char *dst, size_t len, const char *src, const char *what)
+{
+	if (strlen(src) >= len)
+		oci_die("config.json: %s is too long", what);
+	strcpy(dst, src);
+}
+
+static int ns_type(const char *t)
+{
+	static const struct {
+		const char *name;
+		int flag;
+	} map[] = { { "network", CLONE_NEWNET },  { "mount", CLONE_NEWNS }, { "uts", CLONE_NEWUTS },
+		    { "ipc", CLONE_NEWIPC },	  { "pid", CLONE_NEWPID },  { "user", CLONE_NEWUSER },
+		    { "cgroup", CLONE_NEWCGROUP } };
+	for (size_t i = 0; i < sizeof map / sizeof map[0]; i++)
+		if (!strcmp(t, map[i].name))
+			return map[i].flag;
+	return 0;
+}
+
+/* Nameservers of a resolv.conf as --dns (IPv4 only: the guest has no IPv6). */
+static void resolv(struct oci_spec *s, const char *path)
+{
+	FILE *f = fopen(path, "re");
+	if (!f) {
+		oci_log("warning", "cannot read %s (mounted at /etc/resolv.conf): %m; the guest asks DHCP", path);
+		return;
+	}
+	char line[512];
+	int n = 0;
+	while (fgets(line, sizeof line, f) && n < 3) {
+		char addr[64];
+		unsigned a, b, c, d;
+		char tail;
+		if (sscanf(line, " nameserver %63s", addr) == 1 &&
+		    sscanf(addr, "%u.%u.%u.%u%c", &a, &b, &c, &d, &tail) == 4 && a < 256 && b < 256 && c < 256 &&
+		    d < 256) {
+			argv_add(&s->run, "--dns=%s", addr);
+			n++;
+		}
+	}
+	fclose(f);
+}
+
+/* IPv4 entries of a hosts file (not loopback) as --host-entry. */
+static void hosts(struct oci_spec *s, const char *path)
+{
+	FILE *f = fopen(path, "re");
+	if (!f)
+		return;
+	char line[1024];
+	int n = 0;
+	while (fgets(line, sizeof line, f) && n < 16) {
+		char *save, *addr = strtok_r(line, " \t\r\n", &save);
+		unsigned a, b, c, d;
+		char tail;
+		if (!addr || addr[0] == '#' || sscanf(addr, "%u.%u.%u.%u%c", &a, &b, &c, &d, &tail) != 4 || a == 127 ||
+		    a > 255 || b > 255 || c > 255 || d > 255)
+			continue;
+		for (char *name; (name = strtok_r(NULL, " \t\r\n", &save)) && name[0] != '#' && n < 16; n++)
+			argv_add(&s->run, "--host-entry=%s:%s", name, addr);
+	}
+	fclose(f);
+}
+
+static int has_opt(json_t *opts, const char *want)
+{
+	size_t i;
+	json_t *o;
+	json_array_foreach(opts, i, o) if (json_is_string(o) && !strcmp(json_string_value(o), want)) return 1;
+	return 0;
+}
+
+static void mounts(struct oci_spec *s, json_t *ms, int *ndirs)
+{
+	size_t i;
+	json_t *m;
+	json_array_foreach(ms, i, m)
+	{
+		const char *dst = str(m, "destination"), *src = str(m, "source"), *type = str(m, "type");
+		json_t *opts = json_object_get(m, "options");
+		int bind = (type && !strcmp(type, "bind")) || has_opt(opts, "bind") || has_opt(opts, "rbind");
+		if (!dst || !src || !bind)
+			continue; /* proc, sysfs, tmpfs, devpts...: the guest has its own */
+		struct stat sb;
+		if (stat(src, &sb) < 0)
+			oci_die("mount %s: source %s: %m", dst, src);
+		if (!strcmp(dst, "/etc/resolv.conf") && S_ISREG(sb.st_mode)) {
+			resolv(s, src);
+		} else if (!strcmp(dst, "/etc/hosts") && S_ISREG(sb.st_mode)) {
+			hosts(s, src);
+		} else if (S_ISDIR(sb.st_mode)) {
+			if (++*ndirs > MAX_DIRS)
+				oci_die("mount %s: a tincan guest takes at most %d directories (rootfs included)", dst,
+					MAX_DIRS);
+			argv_add(&s->run, "--dir=%s:%s%s", src, dst, has_opt(opts, "ro") ? ":ro" : "");
+		} else {
+			oci_log("warning", "mount %s: %s is not a directory; a tincan guest does not see it", dst, src);
+		}
+	}
+}
+
+/* Does the rootfs hold anything but the image (then the guest sees it)? */
+static int rootfs_has_more(const char *rootfs)
+{
+	DIR *d = opendir(rootfs);
+	if (!d)
+		oci_die("rootfs %s: %m", rootfs);
+	struct dirent *e;
+	int more = 0;
+	while (!more && (e = readdir(d)))
+		more = strcmp(e->d_name, ".") && strcmp(e->d_name, "..") && strcmp(e->d_name, OCI_IMAGE_NAME);
+	closedir(d);
+	return more;
+}
+
+int spec_load(const char *bundle, struct oci_spec *s)
+{
+	char path[4096];
+	memset(s, 0, sizeof *s);
+	if (snprintf(path, sizeof path, "%s/config.json", bundle) >= (int)sizeof path)
+		oci_die("bundle path too long");
+	json_error_t jerr;
+	json_t *c = json_load_file(path, JSON_REJECT_DUPLICATES, &jerr);
+	if (!c)
+		return 0; /* runc will say what is wrong with it */
+	json_t *root = json_object_get(c, "root"), *proc = json_object_get(c, "process");
+	json_t *linux_ = json_object_get(c, "linux");
+	const char *rp = str(root, "path");
+	if (!rp) {
+		json_decref(c);
+		return 0;
+	}
+	if (rp[0] == '/')
+		copy(s->rootfs, sizeof s->rootfs, rp, "root.path");
+	else if (snprintf(s->rootfs, sizeof s->rootfs, "%s/%s", bundle, rp) >= (int)sizeof s->rootfs)
+		oci_die("config.json: root.path is too long");
+	struct stat sb;
+	char img[4200];
+	snprintf(img, sizeof img, "%s/%s", s->rootfs, OCI_IMAGE_NAME);
+	if (lstat(img, &sb) < 0) {
+		json_decref(c);
+		return 0; /* an ordinary container */
+	}
+	if (!S_ISREG(sb.st_mode))
+		oci_die("%s is not a regular file (a tincan image is one)", img);
+	s->rootfs_ro = json_is_true(json_object_get(root, "readonly"));
+	if (!json_is_object(proc))
+		oci_die("config.json: no process (a tincan bundle needs one, for the guest's arguments)");
+
+	/* The guest's arguments: process.args without the entrypoint itself. */
+	json_t *args = json_object_get(proc, "args"), *a;
+	size_t i;
+	if (!json_is_array(args))
+		oci_die("config.json: process.args must be an array of strings");
+	json_array_foreach(args, i, a)
+	{
+		if (!json_is_string(a))
+			oci_die("config.json: process.args[%zu] is not a string", i);
+		const char *v = json_string_value(a);
+		if (i == 0 &&
+		    (!strcmp(v, "/" OCI_IMAGE_NAME) || !strcmp(v, OCI_IMAGE_NAME) || !strcmp(v, "./" OCI_IMAGE_NAME)))
+			continue;
+		argv_add(&s->args, "%s", v);
+	}
+	json_array_foreach(json_object_get(proc, "env"), i, a)
+	{
+		const char *v = json_string_value(a);
+		if (!v || !strchr(v, '=') || v[0] == '=')
+			oci_die("config.json: process.env[%zu] is not KEY=VALUE", i);
+		argv_add(&s->run, "--env=%s", v);
+	}
+	s->terminal = json_is_true(json_object_get(proc, "terminal"));
+	json_t *user = json_object_get(proc, "user");
+	s->uid = (unsigned)json_integer_value(json_object_get(user, "uid"));
+	s->gid = (unsigned)json_integer_value(json_object_get(user, "gid"));
+	copy(s->cwd, sizeof s->cwd, str(proc, "cwd") ? str(proc, "cwd") : "/", "process.cwd");
+	if (str(c, "hostname"))
+		copy(s->hostname, sizeof s->hostname, str(c, "hostname"), "hostname");
+
+	json_t *ns;
+	json_array_foreach(json_object_get(linux_, "namespaces"), i, ns)
+	{
+		const char *t = str(ns, "type"), *p = str(ns, "path");
+		if (!t || !ns_type(t))
+			oci_die("config.json: unknown namespace type %s", t ? t : "(none)");
+		if (s->nns == (int)(sizeof s->ns / sizeof s->ns[0]))
+			oci_die("config.json: too many namespaces");
+		s->ns[s->nns].type = ns_type(t);
+		if (p && *p)
+			copy(s->ns[s->nns].path, sizeof s->ns[0].path, p, "a namespace path");
+		s->nns++;
+	}
+	if (str(linux_, "cgroupsPath"))
+		copy(s->cgroups_path, sizeof s->cgroups_path, str(linux_, "cgroupsPath"), "linux.cgroupsPath");
+	json_t *res = json_object_get(linux_, "resources");
+	s->mem_limit = json_integer_value(json_object_get(json_object_get(res, "memory"), "limit"));
+	s->pids_limit = json_integer_value(json_object_get(json_object_get(res, "pids"), "limit"));
+	json_t *cpu = json_object_get(res, "cpu");
+	s->cpu_shares = (uint64_t)json_integer_value(json_object_get(cpu, "shares"));
+	s->cpu_quota = json_integer_value(json_object_get(cpu, "quota"));
+	s->cpu_period = (uint64_t)json_integer_value(json_object_get(cpu, "period"));
+	if (s->mem_limit < 0)
+		s->mem_limit = 0; /* -1: unlimited */
+
+	int ndirs = 0;
+	if (rootfs_has_more(s->rootfs)) {
+		ndirs++;
+		argv_add(&s->run, "--dir=%s:/%s", s->rootfs, s->rootfs_ro ? ":ro" : "");
+	}
+	mounts(s, json_object_get(c, "mounts"), &ndirs);
+	if (strcmp(s->cwd, "/"))
+		argv_add(&s->run, "--cwd=%s", s->cwd);
+	if (s->uid)
+		argv_add(&s->run, "--user=%u:%u", s->uid, s->gid);
+
+	const char *k;
+	json_t *v;
+	json_object_foreach(json_object_get(c, "annotations"), k, v) if (json_is_string(v))
+	    argv_add(&s->ann, "%s=%s", k, json_string_value(v));
+	json_decref(c);
+	return 1;
+}
