@@ -3,7 +3,8 @@
 # every blob's digest and size are what the descriptors say), the one layer
 # (/tincan.tc, 0555, 0:0, the image's bytes), the config and annotations
 # of the shared contract, reproducible bytes, the name, the refusals, and
-# `ctr images import` into a private containerd naming the image.
+# `ctr images import` into a private containerd naming the image, and the
+# imported image run by `ctr run --runc-binary=tincan-oci`.
 load helpers
 
 MK=$B/bin/tincan-mkimage
@@ -332,4 +333,22 @@ teardown() {
 	[ "$(jq -r '.Labels."org.tincan.image" + " " + .Labels."com.urunc.unikernel.unikernelType"' <<<"$output")" = \
 		"/tincan.tc tincan" ]
 	"${ctr[@]}" containers rm "c$$"
+}
+
+@test "the imported image runs: ctr run --runc-binary=tincan-oci boots /tincan.tc with the arguments" {
+	[ -x "$B/bin/tincan-oci" ] || skip "no $B/bin/tincan-oci (make builds it)"
+	need_platform
+	ctd_start
+	local ctr=(ctr -a "$ctd/c.sock" -n "$CTD_NS")
+	oci "$BATS_TEST_TMPDIR/hello.tar"
+	"${ctr[@]}" images import "$BATS_TEST_TMPDIR/hello.tar" >/dev/null
+	run timeout 60 "${ctr[@]}" run --rm --runc-binary="$B/bin/tincan-oci" --device /dev/kvm \
+		docker.io/library/hello:latest "r$$" one 'two words'
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[[ $output == *"Hello from tincan!"* ]]
+	grep -qx 'argv\[1\] = "one"' <<<"$output"
+	grep -qx 'argv\[2\] = "two words"' <<<"$output"
+	run "${ctr[@]}" containers ls -q
+	[ -z "$output" ]
 }
