@@ -204,10 +204,8 @@ static _Noreturn void init(const struct oci_spec *s, const struct oci_image *img
 	/* The options so far, then the devices, the image and its ARGS. */
 	struct oci_argv full = { 0 };
 	argv_add(&full, "%s", run->v[0]);
-	if (net_setup(img, st, &full, err, sizeof err) < 0) {
-		net_teardown(st);
+	if (net_setup(img, st, &full, err, sizeof err) < 0)
 		init_fail(sync, "network: %s", err);
-	}
 	for (size_t i = 1; i < run->n; i++)
 		argv_add(&full, "%s", run->v[i]);
 	argv_add(&full, "%s/%s", s->rootfs, OCI_IMAGE_NAME);

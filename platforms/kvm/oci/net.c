@@ -51,6 +51,21 @@ static int batch(const char *prog, const char *cmds, char *err, size_t errlen)
 	return 0;
 }
 
+/* In the netns: the taps and the redirects on the interfaces. */
+static void remove_taps(const struct oci_state *st)
+{
+	char ipcmds[1024] = "", tccmds[1024] = "";
+	for (int k = 0; k < st->ntap; k++) {
+		size_t n = strlen(ipcmds), t = strlen(tccmds);
+		snprintf(ipcmds + n, sizeof ipcmds - n, "link del dev %s\n", st->tap[k]);
+		snprintf(tccmds + t, sizeof tccmds - t, "qdisc del dev %s ingress\n", st->veth[k]);
+	}
+	/* -force: go on past a device the engine already removed */
+	char *tc[] = { "tc", "-force", "-batch", "-", NULL }, *ip[] = { "ip", "-force", "-batch", "-", NULL };
+	run_prog(tc, tccmds, NULL, 0);
+	run_prog(ip, ipcmds, NULL, 0);
+}
+
 int net_setup(const struct oci_image *img, struct oci_state *st, struct oci_argv *run, char *err, size_t errlen)
 {
 	if (!img->nnet)
@@ -64,9 +79,7 @@ int net_setup(const struct oci_image *img, struct oci_state *st, struct oci_argv
 	json_array_foreach(links, i, l)
 	{
 		const char *name = json_string_value(json_object_get(l, "ifname"));
-		const char *type = json_string_value(json_object_get(l, "link_type"));
-		const char *mac = json_string_value(json_object_get(l, "address"));
-		if (!name || !type || strcmp(type, "ether") || !mac)
+		if (!name)
 			continue;
 		if (!strncmp(name, TAP_PREFIX, strlen(TAP_PREFIX))) {
 			snprintf(err, errlen,
@@ -76,6 +89,14 @@ int net_setup(const struct oci_image *img, struct oci_state *st, struct oci_argv
 			json_decref(links);
 			return -1;
 		}
+	}
+	json_array_foreach(links, i, l)
+	{
+		const char *name = json_string_value(json_object_get(l, "ifname"));
+		const char *type = json_string_value(json_object_get(l, "link_type"));
+		const char *mac = json_string_value(json_object_get(l, "address"));
+		if (!name || !type || strcmp(type, "ether") || !mac)
+			continue;
 		if (st->ntap == img->nnet || strlen(name) >= sizeof st->veth[0])
 			continue;
 		int k = st->ntap++;
@@ -132,8 +153,11 @@ int net_setup(const struct oci_image *img, struct oci_state *st, struct oci_argv
 		}
 	}
 	json_decref(routes);
-	if (batch("ip", ipcmds, err, errlen) < 0 || batch("tc", tccmds, err, errlen) < 0)
+	if (batch("ip", ipcmds, err, errlen) < 0 || batch("tc", tccmds, err, errlen) < 0) {
+		remove_taps(st); /* what was made of them */
+		st->ntap = 0;
 		return -1;
+	}
 	return 0;
 }
 
@@ -150,15 +174,5 @@ void net_teardown(const struct oci_state *st)
 		return;
 	}
 	close(fd);
-	char ipcmds[1024] = "", tccmds[1024] = "", err[256];
-	for (int k = 0; k < st->ntap; k++) {
-		size_t n = strlen(ipcmds), t = strlen(tccmds);
-		snprintf(ipcmds + n, sizeof ipcmds - n, "link del dev %s\n", st->tap[k]);
-		snprintf(tccmds + t, sizeof tccmds - t, "qdisc del dev %s ingress\n", st->veth[k]);
-	}
-	/* -force: go on past a device the engine already removed */
-	char *tc[] = { "tc", "-force", "-batch", "-", NULL }, *ip[] = { "ip", "-force", "-batch", "-", NULL };
-	run_prog(tc, tccmds, NULL, 0);
-	run_prog(ip, ipcmds, NULL, 0);
-	(void)err;
+	remove_taps(st);
 }

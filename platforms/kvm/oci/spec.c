@@ -127,18 +127,31 @@ static void mounts(struct oci_spec *s, json_t *ms, int *ndirs)
 	}
 }
 
-/* Does the rootfs hold anything but the image (then the guest sees it)? */
-static int rootfs_has_more(const char *rootfs)
+/* The rootfs's other top-level directories, each shared at its own path
+ * (tincan-run shares directories below /, not / itself).  The rootfs is the
+ * image's: symbolic links and other files there are not followed. */
+static void rootfs_dirs(struct oci_spec *s, int *ndirs)
 {
-	DIR *d = opendir(rootfs);
+	DIR *d = opendir(s->rootfs);
 	if (!d)
-		oci_die("rootfs %s: %m", rootfs);
+		oci_die("rootfs %s: %s", s->rootfs, strerror(errno));
 	struct dirent *e;
-	int more = 0;
-	while (!more && (e = readdir(d)))
-		more = strcmp(e->d_name, ".") && strcmp(e->d_name, "..") && strcmp(e->d_name, OCI_IMAGE_NAME);
+	while ((e = readdir(d))) {
+		struct stat sb;
+		if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, "..") || !strcmp(e->d_name, OCI_IMAGE_NAME))
+			continue;
+		if (fstatat(dirfd(d), e->d_name, &sb, AT_SYMLINK_NOFOLLOW) < 0 || !S_ISDIR(sb.st_mode)) {
+			oci_log("warning",
+				"rootfs /%s is not a directory: the guest does not see it (put files in a directory)",
+				e->d_name);
+			continue;
+		}
+		if (++*ndirs > MAX_DIRS)
+			oci_die("rootfs /%s: a tincan guest takes at most %d directories (rootfs and mounts)",
+				e->d_name, MAX_DIRS);
+		argv_add(&s->run, "--dir=%s/%s:/%s%s", s->rootfs, e->d_name, e->d_name, s->rootfs_ro ? ":ro" : "");
+	}
 	closedir(d);
-	return more;
 }
 
 int spec_load(const char *bundle, struct oci_spec *s)
@@ -231,10 +244,7 @@ int spec_load(const char *bundle, struct oci_spec *s)
 		s->mem_limit = 0; /* -1: unlimited */
 
 	int ndirs = 0;
-	if (rootfs_has_more(s->rootfs)) {
-		ndirs++;
-		argv_add(&s->run, "--dir=%s:/%s", s->rootfs, s->rootfs_ro ? ":ro" : "");
-	}
+	rootfs_dirs(s, &ndirs);
 	mounts(s, json_object_get(c, "mounts"), &ndirs);
 	if (strcmp(s->cwd, "/"))
 		argv_add(&s->run, "--cwd=%s", s->cwd);
