@@ -5,6 +5,7 @@
  *                  [--block=NAME[:MOUNTPOINT]]... [--no-devices] [--rootfs=DIR | --no-rootfs]
  *                  [--print] IMAGE
  *   tincan-mkimage --iso=OUT.iso [--bios-only] IMAGE [-- ARGS...]
+ *   tincan-mkimage --oci=OUT.tar [--name=REF] IMAGE
  *
  * The manifest note has a fixed size, so rewriting it changes no other
  * byte of the image.  The image is checked as a monitor checks it (any
@@ -12,7 +13,8 @@
  * --rootfs packs DIR (rootfs.c) at the end of the file, as a PT_LOAD
  * segment in the program header the linker script reserved (PT_NULL), above
  * every other segment; the manifest says where it lies.
- * --iso writes a bootable ISO of a pc-platform image instead (iso.c).
+ * --iso writes a bootable ISO of a pc-platform image instead (iso.c),
+ * --oci an OCI image of a kvm image (oci.c).
  */
 #include <elf.h>
 #include <errno.h>
@@ -26,6 +28,7 @@
 
 #include "elfimage.h"
 #include "iso.h"
+#include "oci.h"
 #include "rootfs.h"
 #include "size.h"
 
@@ -35,6 +38,7 @@
 
 static const char usage[] = "usage: tincan-mkimage [OPTIONS] IMAGE\n"
 			    "       tincan-mkimage --iso=OUT.iso [--bios-only] IMAGE [-- ARGS...]\n"
+			    "       tincan-mkimage --oci=OUT.tar [--name=REF] IMAGE\n"
 			    "Show or rewrite the manifest of IMAGE (a program linked by tincan-cc) in place.\n"
 			    "\n"
 			    "  --mem=SIZE    memory the image needs; tincan-run uses it as the default --mem\n"
@@ -55,6 +59,12 @@ static const char usage[] = "usage: tincan-mkimage [OPTIONS] IMAGE\n"
 			    "                of IMAGE, a pc-platform image, whose kernel gets ARGS; IMAGE is\n"
 			    "                not changed\n"
 			    "  --bios-only   with --iso: BIOS only, the smallest ISO\n"
+			    "  --oci=OUT     write an OCI image (a layout in a tar, for ctr images import) of\n"
+			    "                IMAGE, a kvm image, as /tincan.tc in one layer; IMAGE is not changed;\n"
+			    "                the same IMAGE and REF give the same bytes\n"
+			    "  --name=REF    with --oci: the image's name, NAME[:TAG] as docker takes it\n"
+			    "                (default: the manifest's name, else IMAGE's without .tc;\n"
+			    "                hello -> docker.io/library/hello:latest)\n"
 			    "  --help, --version\n"
 			    "\n"
 			    "Exit status: 0 done, 1 bad image or I/O error, 2 bad command line.\n";
@@ -203,7 +213,7 @@ int main(int argc, char **argv)
 	const char *image = NULL, *v, *name = NULL;
 	uint64_t mem = 0, stack = 0;
 	int set_mem = 0, set_stack = 0, do_print = 0, clear_devices = 0, ndev = 0, no_rootfs = 0;
-	const char *rootfs = NULL, *iso = NULL;
+	const char *rootfs = NULL, *iso = NULL, *oci = NULL;
 	int bios_only = 0, nargs = 0;
 	char **args = NULL;
 	struct newdev devs[TC_MFT_DEVICES_MAX];
@@ -248,6 +258,10 @@ int main(int argc, char **argv)
 			if (!*v)
 				die(2, "--iso needs an output file");
 			iso = v;
+		} else if ((v = value(a, "--oci"))) {
+			if (!*v)
+				die(2, "--oci needs an output file");
+			oci = v;
 		} else if (strcmp(a, "--bios-only") == 0) {
 			bios_only = 1;
 		} else if (strcmp(a, "--print") == 0) {
@@ -265,9 +279,7 @@ int main(int argc, char **argv)
 			stack = (stack + TC_MFT_PAGE - 1) & ~(TC_MFT_PAGE - 1);
 			set_stack = 1;
 		} else if ((v = value(a, "--name"))) {
-			if (strlen(v) >= TC_MFT_NAME_MAX)
-				die(2, "--name '%s' is longer than %d bytes", v, TC_MFT_NAME_MAX - 1);
-			name = v;
+			name = v; /* checked below: a manifest name, or with --oci an image's */
 		} else if (a[0] == '-') {
 			die(2, "unknown option '%s' (try tincan-mkimage --help)", a);
 		} else if (image) {
@@ -279,6 +291,16 @@ int main(int argc, char **argv)
 	if (!image)
 		die(2, "no image given (try tincan-mkimage --help)");
 
+	if (oci && iso)
+		die(2, "--oci and --iso together");
+	if (oci) {
+		if (set_mem || set_stack || clear_devices || ndev || rootfs || no_rootfs || do_print || bios_only ||
+		    args)
+			die(2, "--oci changes no manifest: run tincan-mkimage with the other options first");
+		return oci_write(oci, image, name);
+	}
+	if (name && strlen(name) >= TC_MFT_NAME_MAX)
+		die(2, "--name '%s' is longer than %d bytes", name, TC_MFT_NAME_MAX - 1);
 	int changing = set_mem || set_stack || name || clear_devices || ndev || rootfs || no_rootfs;
 	if (iso && (changing || do_print))
 		die(2, "--iso changes no manifest: run tincan-mkimage with the other options first");
