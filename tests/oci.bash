@@ -16,7 +16,7 @@
 # their bridges and network namespaces.  Every wait is bounded.
 OCI=$B/bin/tincan-oci
 # tincan-mkimage --oci=OUT.tar IMAGE [--name=REF]
-OCI_MKIMAGE=${OCI_MKIMAGE:-$B/bin/tincan-mkimage}
+OCI_MKIMAGE=$B/bin/tincan-mkimage
 CNI_BIN=/usr/lib/cni
 BUSYBOX=/bin/busybox # busybox-static's
 
