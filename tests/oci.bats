@@ -2,7 +2,8 @@
 # private containerd (tests/oci.bash) runs tincan images imported from OCI
 # archives (tincan-mkimage --oci) with `ctr run --runc-binary=tincan-oci`:
 # hello's output and arguments, a guest's exit status and environment,
-# httpd on a CNI bridge answering curl from the host, `ctr task kill`
+# httpd on a CNI bridge answering curl from the host, paused and resumed
+# (and `ctr task exec` refused), `ctr task kill`
 # stopping it through the guest's SIGTERM, nothing of it left after `ctr
 # task delete`, an ordinary busybox rootfs handed to runc, and a corrupt
 # /tincan.tc refused at create with a message ctr prints.  Skips (with the
@@ -116,6 +117,29 @@ wait_stopped() {
 	run ctrx task ls
 	echo "$output"
 	[[ $output =~ $ID\ +[0-9]+\ +RUNNING ]]
+}
+
+@test "ctr task pause and resume freeze and thaw the guest; ctr task exec is refused with the runtime's reason" {
+	start_httpd
+	run ctrx task pause "$ID"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	run ctrx task ls
+	echo "$output"
+	[[ $output =~ $ID\ +[0-9]+\ +PAUSED ]]
+	run curl -s --max-time 1 "http://$CNI_IP/hello.txt"
+	[ "$status" -ne 0 ]
+	run ctrx task resume "$ID"
+	[ "$status" -eq 0 ]
+	run curl -s --max-time 5 "http://$CNI_IP/hello.txt"
+	[ "$output" = hello ]
+	run ctrx task exec --exec-id e$$ "$ID" /bin/sh -c true
+	echo "$output"
+	[ "$status" -ne 0 ]
+	[[ $output == *"tincan guest"* ]]
+	# Still serving.
+	run curl -s --max-time 5 "http://$CNI_IP/hello.txt"
+	[ "$output" = hello ]
 }
 
 @test "ctr task kill stops httpd gracefully: the guest gets SIGTERM and exits 0" {
