@@ -6,7 +6,8 @@
 # (and `ctr task exec` refused), `ctr task kill`
 # stopping it through the guest's SIGTERM, nothing of it left after `ctr
 # task delete`, an ordinary busybox rootfs handed to runc, and a corrupt
-# /tincan.tc refused at create with a message ctr prints.  Skips (with the
+# /tincan.tc or a memory limit the image does not fit refused at create
+# with a message ctr prints.  Skips (with the
 # reason) without root, /dev/kvm, containerd, runc, the CNI plugins or
 # busybox-static.
 load helpers
@@ -236,4 +237,22 @@ wait_stopped() {
 		[ -z "$(ctrx task ls -q)" ]
 		ctrx container delete "$ID" > /dev/null 2>&1 || true
 	done
+}
+
+@test "ctr run --memory-limit: a limit the image's memory does not fit fails create with both figures; one it fits runs" {
+	import "$B/apps/httpd.tc" docker.io/tincan/httpd:test
+	# httpd's manifest claims 16M.
+	run ctrx run --rm --memory-limit $((8 << 20)) --runc-binary="$OCI" "$ref" "$ID"
+	echo "$output"
+	[ "$status" -ne 0 ]
+	[[ $output == *"OCI runtime create failed"* ]]
+	[[ $output == *16384* ]]
+	[[ $output == *8388608* ]]
+	[ -z "$(ctrx task ls -q)" ]
+	ctrx container delete "$ID" > /dev/null 2>&1 || true
+	import "$B/apps/hello.tc" docker.io/tincan/hello:test
+	run ctrx run --rm --memory-limit $((64 << 20)) --runc-binary="$OCI" "$ref" "$ID"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[[ $output == *"Hello from tincan!"* ]]
 }
