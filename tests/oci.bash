@@ -146,6 +146,9 @@ oci_stop() {
 		umount -l "$m" 2> /dev/null
 	done
 	rm -rf "$CTD" "/run/containerd/runc/$CTR_NS"
+	# The namespace's cgroups (runc and tincan-oci remove only the
+	# containers'): empty directories, v1 hierarchies or v2.
+	rmdir /sys/fs/cgroup/*/"$CTR_NS" "/sys/fs/cgroup/$CTR_NS" 2> /dev/null
 	cni_stop
 }
 

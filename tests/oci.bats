@@ -158,13 +158,15 @@ wait_stopped() {
 	[[ $output != *"exit code"* ]]
 }
 
-@test "after ctr task delete no process, tap, mount, runtime state or network namespace of the task is left" {
+@test "after ctr task delete no process, tap, mount, cgroup, runtime state or network namespace of the task is left" {
 	ls /run/netns > "$BATS_TEST_TMPDIR/netns0"
 	start_httpd
 	local pid start
 	pid=$(ctrx task ls | awk -v id="$ID" '$1 == id { print $2 }')
 	[[ $pid =~ ^[0-9]+$ ]]
 	start=$(awk '{ print $22 }' "/proc/$pid/stat")
+	# It runs in the container's cgroup (ctr's cgroupsPath /NAMESPACE/ID).
+	grep "/$CTR_NS/$ID\$" "/proc/$pid/cgroup"
 	ctrx task kill -s SIGKILL "$ID"
 	wait_stopped "$ID"
 	run ctrx task delete "$ID"
@@ -197,6 +199,10 @@ wait_stopped() {
 	run grep -F -e "/$ID/" -e "/$ID " /proc/self/mountinfo
 	echo "$output"
 	[ "$status" -eq 1 ]
+	# Nor its cgroup.
+	run bash -c "ls -d /sys/fs/cgroup/*/'$CTR_NS/$ID' /sys/fs/cgroup/'$CTR_NS/$ID' 2> /dev/null"
+	echo "$output"
+	[ -z "$output" ]
 	# The runtime's state under --root.
 	[ ! -e "/run/containerd/runc/$CTR_NS/$ID" ]
 	# No network namespace was added but ours.

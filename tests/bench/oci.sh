@@ -55,6 +55,7 @@ cleanup() {
 		umount -l "$m" 2> /dev/null || true
 	done
 	rm -rf "$CTD" "/run/containerd/runc/$NS"
+	rmdir /sys/fs/cgroup/*/"$NS" "/sys/fs/cgroup/$NS" 2> /dev/null || true
 }
 trap cleanup EXIT
 ctrx() { timeout 60 ctr -a "$CTD/c.sock" -n "$NS" "$@"; }
