@@ -305,6 +305,9 @@ teardown() {
 		umount -l "$m" || true
 	done
 	rm -rf "$ctd"
+	# The runc shim's state root for our namespace, and its cgroups.
+	rm -rf "/run/containerd/runc/$CTD_NS"
+	rmdir /sys/fs/cgroup/*/"$CTD_NS" "/sys/fs/cgroup/$CTD_NS" 2>/dev/null || true
 }
 
 @test "ctr images import (a private containerd) names the image REF; a container of it runs /tincan.tc with the labels" {
