@@ -53,7 +53,7 @@ TARGET_LDFLAGS := $(shell grep -hv '^\#' toolchain/target.ldflags)
 # mkimage/ is the platform-neutral image layer (tincan/image.h, the ELF
 # reader, size parsing); host tools of every platform build on it.
 KINC := $(B)/kinc
-MKIMAGE_SRC := mkimage/main.c mkimage/elfimage.c mkimage/size.c mkimage/rootfs.c mkimage/iso.c mkimage/oci.c
+MKIMAGE_SRC := mkimage/main.c mkimage/elfimage.c mkimage/size.c mkimage/rootfs.c mkimage/iso.c mkimage/oci.c mkimage/mkutil.c
 MUSL_CFLAGS := -std=c11 $(WARN) -Os -D_GNU_SOURCE -Imkimage -Imkimage/include -isystem $(KINC) -MMD -MP \
 	-fno-asynchronous-unwind-tables -ffunction-sections -fdata-sections -DTINCAN_VERSION='"$(VERSION)"'
 

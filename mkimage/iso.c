@@ -9,6 +9,7 @@
  * either the old file or the whole new one.
  */
 #include "iso.h"
+#include "mkutil.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -36,18 +37,6 @@ extern char **environ;
 #define GRUB_MODULES                                                                                                   \
 	"multiboot2 normal serial terminal iso9660 keystatus part_msdos part_gpt part_apple part_acorn part_amiga "    \
 	"part_bsd part_dfly part_dvh part_plan part_sun part_sunpc"
-
-static int fail(int status, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static int fail(int status, const char *fmt, ...)
-{
-	va_list ap;
-	fputs("tincan-mkimage: ", stderr);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-	return status;
-}
 
 /* A multiboot2 header: 8-aligned in the first 32 KiB, magic, architecture
  * 0 (i386), a length that fits, and a checksum making the four words sum
@@ -117,26 +106,7 @@ static int check_tools(int bios_only)
 	}
 	if (!names[0])
 		return 0;
-	return fail(1, "--iso needs %s (not found): install with: sudo apt-get install -y%s", names, pkgs);
-}
-
-static int write_file(const char *path, const void *data, size_t size)
-{
-	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-	if (fd < 0)
-		return -1;
-	const char *p = data;
-	while (size) {
-		ssize_t n = write(fd, p, size);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0) {
-			close(fd);
-			return -1;
-		}
-		p += n, size -= (size_t)n;
-	}
-	return close(fd);
+	return mk_fail(1, "--iso needs %s (not found): install with: sudo apt-get install -y%s", names, pkgs);
 }
 
 /* A growing string (the boot configuration). */
@@ -208,7 +178,7 @@ static int write_cfg(const char *path, const char *title, char *const *args, int
 		put_quoted(&b, args[i]);
 	}
 	puts_(&b, "\n}\n");
-	int r = b.oom ? (errno = ENOMEM, -1) : write_file(path, b.p, b.n);
+	int r = b.oom ? (errno = ENOMEM, -1) : mk_write_file(path, b.p, b.n, O_TRUNC);
 	free(b.p);
 	return r;
 }
@@ -279,17 +249,17 @@ static int mkrescue(const char *stage, const char *tmp, int bios_only)
 				break;
 			}
 	if (err)
-		return fail(1, "cannot run grub-mkrescue: %s", strerror(err));
+		return mk_fail(1, "cannot run grub-mkrescue: %s", strerror(err));
 	if (stop_signal)
-		return fail(1, "interrupted (signal %d): no ISO written", (int)stop_signal);
+		return mk_fail(1, "interrupted (signal %d): no ISO written", (int)stop_signal);
 	if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
 		return 0;
 	char line[400];
 	last_line(log, line, sizeof line);
 	if (WIFSIGNALED(status))
-		return fail(1, "grub-mkrescue was killed by signal %d: %s", WTERMSIG(status), line);
-	return fail(1, "grub-mkrescue failed (exit %d): %s", WIFEXITED(status) ? WEXITSTATUS(status) : -1,
-		    line[0] ? line : "(no output)");
+		return mk_fail(1, "grub-mkrescue was killed by signal %d: %s", WTERMSIG(status), line);
+	return mk_fail(1, "grub-mkrescue failed (exit %d): %s", WIFEXITED(status) ? WEXITSTATUS(status) : -1,
+		       line[0] ? line : "(no output)");
 }
 
 /* Stage the tree and make the ISO at tmp. */
@@ -301,11 +271,11 @@ static int build(const char *stage, const char *tmp, const struct ei_image *img,
 	for (size_t i = 0; i < sizeof dirs / sizeof dirs[0]; i++) {
 		snprintf(path, sizeof path, "%s/%s", stage, dirs[i]);
 		if (mkdir(path, 0755) < 0)
-			return fail(1, "%s: %s", path, strerror(errno));
+			return mk_fail(1, "%s: %s", path, strerror(errno));
 	}
 	snprintf(path, sizeof path, "%s/iso/boot/tincan.elf", stage);
-	if (write_file(path, img->file, img->size) < 0)
-		return fail(1, "%s: %s", path, strerror(errno));
+	if (mk_write_file(path, img->file, img->size, O_TRUNC) < 0)
+		return mk_fail(1, "%s: %s", path, strerror(errno));
 	const char *name = img->manifest->name;
 	const char *base = strrchr(image, '/') ? strrchr(image, '/') + 1 : image;
 	snprintf(title, sizeof title, "tincan %.40s", name[0] ? name : base);
@@ -314,7 +284,7 @@ static int build(const char *stage, const char *tmp, const struct ei_image *img,
 			*c = '?';
 	snprintf(path, sizeof path, "%s/iso/boot/grub/grub.cfg", stage);
 	if (write_cfg(path, title, args, nargs) < 0)
-		return fail(1, "%s: %s", path, strerror(errno));
+		return mk_fail(1, "%s: %s", path, strerror(errno));
 	return mkrescue(stage, tmp, bios_only);
 }
 
@@ -325,38 +295,38 @@ int iso_write(const char *out, const char *image, int bios_only, char *const *ar
 	 * control character (the guest splits at blanks). */
 	for (int i = 0; i < nargs; i++) {
 		if (!args[i][0])
-			return fail(2, "argument %d is empty: GRUB cannot pass an empty word to the kernel", i + 1);
+			return mk_fail(2, "argument %d is empty: GRUB cannot pass an empty word to the kernel", i + 1);
 		for (const char *c = args[i]; *c; c++)
 			if ((unsigned char)*c < 0x20 || *c == 0x7f)
-				return fail(2, "argument %d has a control character (0x%02x): GRUB cannot pass it",
-					    i + 1, (unsigned char)*c);
+				return mk_fail(2, "argument %d has a control character (0x%02x): GRUB cannot pass it",
+					       i + 1, (unsigned char)*c);
 	}
 
 	int fd = open(image, O_RDONLY | O_CLOEXEC);
 	struct stat st;
 	if (fd < 0 || fstat(fd, &st) < 0)
-		return fail(1, "%s: %s", image, strerror(errno));
+		return mk_fail(1, "%s: %s", image, strerror(errno));
 	if (!S_ISREG(st.st_mode))
-		return fail(1, "%s: not a regular file", image);
+		return mk_fail(1, "%s: not a regular file", image);
 	size_t size = (size_t)st.st_size;
 	const uint8_t *file = size ? mmap(NULL, size, PROT_READ, MAP_PRIVATE, fd, 0) : (const uint8_t *)"";
 	close(fd);
 	if (file == MAP_FAILED)
-		return fail(1, "%s: %s", image, strerror(errno));
+		return mk_fail(1, "%s: %s", image, strerror(errno));
 	struct ei_image img;
 	if (ei_parse(file, size, &img, err, sizeof err) < 0 ||
 	    ei_check_manifest(img.manifest, TC_PLATFORM_NONE, 0, err, sizeof err) < 0)
-		return fail(1, "%s: %s", image, err);
+		return mk_fail(1, "%s: %s", image, err);
 	if (img.manifest->platform != TC_PLATFORM_PC)
-		return fail(
+		return mk_fail(
 		    1,
 		    "%s was linked for the %s platform; an ISO boots a pc image: link it with tincan-cc --platform=pc",
 		    image, ei_platform_name(img.manifest->platform));
 	if (!has_mb2(file, size))
-		return fail(1,
-			    "%s has no multiboot2 header in its first 32 KiB: GRUB cannot boot it (link it with "
-			    "tincan-cc --platform=pc)",
-			    image);
+		return mk_fail(1,
+			       "%s has no multiboot2 header in its first 32 KiB: GRUB cannot boot it (link it with "
+			       "tincan-cc --platform=pc)",
+			       image);
 	int status = check_tools(bios_only);
 	if (status)
 		return status;
@@ -366,7 +336,7 @@ int iso_write(const char *out, const char *image, int bios_only, char *const *ar
 	if (snprintf(tmp, sizeof tmp, "%s.XXXXXX", out) >= (int)sizeof tmp ||
 	    snprintf(stage, sizeof stage, "%s/tincan-iso.XXXXXX", tmpdir && *tmpdir ? tmpdir : "/tmp") >=
 		(int)sizeof stage)
-		return fail(1, "%s: path too long", out);
+		return mk_fail(1, "%s: path too long", out);
 	/* Interrupted from here on (staging, grub-mkrescue, the rename), we
 	 * stop grub-mkrescue and clean up rather than die and leave files. */
 	struct sigaction sa = { .sa_handler = on_signal }, old[3];
@@ -376,21 +346,21 @@ int iso_write(const char *out, const char *image, int bios_only, char *const *ar
 	if (!mkdtemp(stage)) {
 		for (int i = 0; i < 3; i++)
 			sigaction(sigs[i], &old[i], NULL);
-		return fail(1, "cannot make a staging directory %s: %s", stage, strerror(errno));
+		return mk_fail(1, "cannot make a staging directory %s: %s", stage, strerror(errno));
 	}
 	int tfd = mkstemp(tmp);
 	if (tfd < 0) {
-		status = fail(1, "cannot create %s: %s", out, strerror(errno));
+		status = mk_fail(1, "cannot create %s: %s", out, strerror(errno));
 	} else {
 		close(tfd);
 		status = build(stage, tmp, &img, image, bios_only, args, nargs);
 		if (!status && stop_signal)
-			status = fail(1, "interrupted (signal %d): no ISO written", (int)stop_signal);
+			status = mk_fail(1, "interrupted (signal %d): no ISO written", (int)stop_signal);
 		mode_t mask = umask(0);
 		umask(mask);
 		if (!status && ((tfd = open(tmp, O_RDONLY | O_CLOEXEC)) < 0 || fsync(tfd) < 0 ||
 				chmod(tmp, 0666 & ~mask) < 0 || rename(tmp, out) < 0))
-			status = fail(1, "cannot write %s: %s", out, strerror(errno));
+			status = mk_fail(1, "cannot write %s: %s", out, strerror(errno));
 		if (tfd >= 0)
 			close(tfd);
 		if (status)

@@ -9,6 +9,7 @@
  * directory; the tar goes to a temporary name beside OUT, renamed at the end,
  * so OUT is either the old file or the whole new one.
  */
+#include "mkutil.h"
 #include "oci.h"
 
 #include <errno.h>
@@ -33,18 +34,6 @@ extern char **environ;
 #define REF_NAME_MAX 255 /* docker's limit on domain/path */
 #define REF_TAG_MAX 128
 #define HEX_LEN 64
-
-static int fail(int status, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static int fail(int status, const char *fmt, ...)
-{
-	va_list ap;
-	fputs("tincan-mkimage: ", stderr);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-	return status;
-}
 
 static int is_lower_alnum(char c)
 {
@@ -209,25 +198,6 @@ static void on_signal(int sig)
 	stop_signal = sig;
 }
 
-static int write_file(const char *path, const void *data, size_t size)
-{
-	int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
-	if (fd < 0)
-		return -1;
-	const char *p = data;
-	while (size) {
-		ssize_t n = write(fd, p, size);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0) {
-			close(fd);
-			return -1;
-		}
-		p += n, size -= (size_t)n;
-	}
-	return close(fd);
-}
-
 /* The first line of a file (at most len - 1 bytes), without its newline. */
 static void first_line(const char *path, char *line, size_t len)
 {
@@ -259,7 +229,7 @@ static int run(const struct stage *st, const char *const *argv, const char *in, 
 	int err = posix_spawnp(&pid, argv[0], &fa, NULL, (char *const *)argv, environ);
 	posix_spawn_file_actions_destroy(&fa);
 	if (err)
-		return fail(1, "--oci needs %s: cannot run it: %s", argv[0], strerror(err));
+		return mk_fail(1, "--oci needs %s: cannot run it: %s", argv[0], strerror(err));
 	int status = 0;
 	while (waitpid(pid, &status, 0) < 0)
 		if (errno != EINTR || (stop_signal && kill(pid, SIGTERM) < 0 && errno != ESRCH)) {
@@ -267,15 +237,15 @@ static int run(const struct stage *st, const char *const *argv, const char *in, 
 			break;
 		}
 	if (stop_signal)
-		return fail(1, "interrupted (signal %d): no image written", (int)stop_signal);
+		return mk_fail(1, "interrupted (signal %d): no image written", (int)stop_signal);
 	if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
 		return 0;
 	char line[400];
 	first_line(st->log, line, sizeof line);
 	if (WIFSIGNALED(status))
-		return fail(1, "%s was killed by signal %d: %s", argv[0], WTERMSIG(status), line);
-	return fail(1, "%s failed (exit %d): %s", argv[0], WIFEXITED(status) ? WEXITSTATUS(status) : -1,
-		    line[0] ? line : "(no message)");
+		return mk_fail(1, "%s was killed by signal %d: %s", argv[0], WTERMSIG(status), line);
+	return mk_fail(1, "%s failed (exit %d): %s", argv[0], WIFEXITED(status) ? WEXITSTATUS(status) : -1,
+		       line[0] ? line : "(no message)");
 }
 
 /* The SHA-256 of path, as 64 hex digits, by sha256sum (reading stdin: it
@@ -290,7 +260,7 @@ static int digest(const struct stage *st, const char *path, char hex[HEX_LEN + 1
 		return status;
 	first_line(sum, line, sizeof line);
 	if (strlen(line) < HEX_LEN + 1 || strspn(line, "0123456789abcdef") != HEX_LEN || line[HEX_LEN] != ' ')
-		return fail(1, "sha256sum printed '%.70s', not a digest", line);
+		return mk_fail(1, "sha256sum printed '%.70s', not a digest", line);
 	memcpy(hex, line, HEX_LEN);
 	hex[HEX_LEN] = '\0';
 	return 0;
@@ -306,7 +276,7 @@ static int add_blob(const struct stage *st, const char *path, char hex[HEX_LEN +
 		return status;
 	snprintf(blob, sizeof blob, "%s/oci/blobs/sha256/%s", st->dir, hex);
 	if (stat(path, &sb) < 0 || rename(path, blob) < 0)
-		return fail(1, "%s: %s", path, strerror(errno));
+		return mk_fail(1, "%s: %s", path, strerror(errno));
 	*size = (long long)sb.st_size;
 	return 0;
 }
@@ -323,9 +293,9 @@ static int write_json(const struct stage *st, const char *name, const char *fmt,
 	va_end(ap);
 	snprintf(path, sizeof path, "%s/%s", st->dir, name);
 	if (n < 0 || n >= (int)sizeof doc)
-		return fail(1, "%s: the document is too long", name);
-	if (write_file(path, doc, (size_t)n) < 0)
-		return fail(1, "%s: %s", path, strerror(errno));
+		return mk_fail(1, "%s: the document is too long", name);
+	if (mk_write_file(path, doc, (size_t)n, O_EXCL) < 0)
+		return mk_fail(1, "%s: %s", path, strerror(errno));
 	return 0;
 }
 
@@ -347,12 +317,12 @@ static int build(const struct stage *st, const char *tmp, const struct ei_image 
 	for (size_t i = 0; i < sizeof dirs / sizeof dirs[0]; i++) {
 		snprintf(path, sizeof path, "%s/%s", st->dir, dirs[i]);
 		if (mkdir(path, 0755) < 0)
-			return fail(1, "%s: %s", path, strerror(errno));
+			return mk_fail(1, "%s: %s", path, strerror(errno));
 	}
 	/* The bytes that were checked, not the file again. */
 	snprintf(path, sizeof path, "%s/layer/tincan.tc", st->dir);
-	if (write_file(path, img->file, img->size) < 0)
-		return fail(1, "%s: %s", path, strerror(errno));
+	if (mk_write_file(path, img->file, img->size, O_EXCL) < 0)
+		return mk_fail(1, "%s: %s", path, strerror(errno));
 
 	char dir_opt[PATH_MAX + 16], file_opt[PATH_MAX + 16];
 	snprintf(dir_opt, sizeof dir_opt, "--directory=%s/layer", st->dir);
@@ -427,31 +397,32 @@ int oci_write(const char *out, const char *image, const char *ref)
 {
 	char err[300], name[REF_NAME_MAX + REF_TAG_MAX + 8];
 	if (ref && oci_normalize_ref(ref, name, sizeof name) < 0)
-		return fail(2, "--name: %s", name);
+		return mk_fail(2, "--name: %s", name);
 
 	int fd = open(image, O_RDONLY | O_CLOEXEC);
 	struct stat sb;
 	if (fd < 0 || fstat(fd, &sb) < 0)
-		return fail(1, "%s: %s", image, strerror(errno));
+		return mk_fail(1, "%s: %s", image, strerror(errno));
 	if (!S_ISREG(sb.st_mode))
-		return fail(1, "%s: not a regular file", image);
+		return mk_fail(1, "%s: not a regular file", image);
 	struct stat osb;
 	if (stat(out, &osb) == 0 && osb.st_dev == sb.st_dev && osb.st_ino == sb.st_ino)
-		return fail(2, "--oci=%s would replace the image: write the OCI image to another file", out);
+		return mk_fail(2, "--oci=%s would replace the image: write the OCI image to another file", out);
 	size_t size = (size_t)sb.st_size;
 	const uint8_t *file = size ? mmap(NULL, size, PROT_READ, MAP_PRIVATE, fd, 0) : (const uint8_t *)"";
 	close(fd);
 	if (file == MAP_FAILED)
-		return fail(1, "%s: %s", image, strerror(errno));
+		return mk_fail(1, "%s: %s", image, strerror(errno));
 	struct ei_image img;
 	if (ei_parse(file, size, &img, err, sizeof err) < 0 ||
 	    ei_check_manifest(img.manifest, TC_PLATFORM_NONE, 0, err, sizeof err) < 0)
-		return fail(1, "%s: %s", image, err);
+		return mk_fail(1, "%s: %s", image, err);
 	if (img.manifest->platform != TC_PLATFORM_KVM)
-		return fail(1,
-			    "%s was linked for the %s platform; an OCI image holds a kvm image (tincan-run boots it): "
-			    "link it with tincan-cc --platform=kvm",
-			    image, ei_platform_name(img.manifest->platform));
+		return mk_fail(
+		    1,
+		    "%s was linked for the %s platform; an OCI image holds a kvm image (tincan-run boots it): "
+		    "link it with tincan-cc --platform=kvm",
+		    image, ei_platform_name(img.manifest->platform));
 	if (!ref) {
 		/* The manifest's name, else the file's without .tc. */
 		char base[TC_MFT_NAME_MAX + 256];
@@ -463,7 +434,7 @@ int oci_write(const char *out, const char *image, const char *ref)
 			snprintf(base, sizeof base, "%.*s", (int)(n > 3 && strcmp(b + n - 3, ".tc") == 0 ? n - 3 : n),
 				 b);
 		if (oci_normalize_ref(base, name, sizeof name) < 0)
-			return fail(2, "%s: no usable image name: %s: pass --name=REF", image, name);
+			return mk_fail(2, "%s: no usable image name: %s: pass --name=REF", image, name);
 	}
 
 	const char *tmpdir = getenv("TMPDIR");
@@ -472,7 +443,7 @@ int oci_write(const char *out, const char *image, const char *ref)
 	if (snprintf(tmp, sizeof tmp, "%s.XXXXXX", out) >= (int)sizeof tmp ||
 	    snprintf(st.dir, sizeof st.dir, "%s/tincan-oci.XXXXXX", tmpdir && *tmpdir ? tmpdir : "/tmp") >=
 		(int)sizeof st.dir)
-		return fail(1, "%s: path too long", out);
+		return mk_fail(1, "%s: path too long", out);
 	/* Interrupted from here on, we stop the tool that runs and clean up
 	 * rather than die and leave files behind. */
 	struct sigaction sa = { .sa_handler = on_signal }, old[3];
@@ -481,20 +452,20 @@ int oci_write(const char *out, const char *image, const char *ref)
 		sigaction(sigs[i], &sa, &old[i]);
 	int status = 0, tfd = -1, staged = 0;
 	if (!mkdtemp(st.dir)) {
-		status = fail(1, "cannot make a staging directory %s: %s", st.dir, strerror(errno));
+		status = mk_fail(1, "cannot make a staging directory %s: %s", st.dir, strerror(errno));
 	} else if ((staged = 1, tfd = mkstemp(tmp)) < 0) {
-		status = fail(1, "cannot create %s: %s", out, strerror(errno));
+		status = mk_fail(1, "cannot create %s: %s", out, strerror(errno));
 	} else {
 		close(tfd);
 		snprintf(st.log, sizeof st.log, "%s/log", st.dir);
 		status = build(&st, tmp, &img, name);
 		if (!status && stop_signal)
-			status = fail(1, "interrupted (signal %d): no image written", (int)stop_signal);
+			status = mk_fail(1, "interrupted (signal %d): no image written", (int)stop_signal);
 		mode_t mask = umask(0);
 		umask(mask);
 		if (!status && ((tfd = open(tmp, O_RDONLY | O_CLOEXEC)) < 0 || fsync(tfd) < 0 ||
 				chmod(tmp, 0666 & ~mask) < 0 || rename(tmp, out) < 0))
-			status = fail(1, "cannot write %s: %s", out, strerror(errno));
+			status = mk_fail(1, "cannot write %s: %s", out, strerror(errno));
 		if (tfd >= 0)
 			close(tfd);
 		if (status)
