@@ -14,6 +14,7 @@
 # command lines: never by name), unmounts what is left under its root, and
 # removes its files, the runc root of the namespace, the CNI networks and
 # their bridges and network namespaces.  Every wait is bounded.
+. "$TESTS/ctd.bash"
 OCI=$B/bin/tincan-oci
 # tincan-mkimage --oci=OUT.tar IMAGE [--name=REF]
 OCI_MKIMAGE=$B/bin/tincan-mkimage
@@ -43,29 +44,7 @@ oci_start() {
 		return 0
 	fi
 	CTD=$(mktemp -d /tmp/tincan-ctd.XXXXXX)
-	cat > "$CTD/config.toml" <<-EOF
-		version = 2
-		root = "$CTD/root"
-		state = "$CTD/state"
-		# No CRI: it would read /etc/cni and listen on a port.
-		disabled_plugins = ["io.containerd.grpc.v1.cri"]
-		[grpc]
-		  address = "$CTD/c.sock"
-		[ttrpc]
-		  address = "$CTD/c.sock.ttrpc"
-		[plugins."io.containerd.internal.v1.opt"]
-		  path = "$CTD/opt"
-	EOF
-	containerd --config "$CTD/config.toml" > "$CTD/containerd.log" 2>&1 &
-	echo $! > "$CTD/pid"
-	local i
-	for i in $(seq 1 100); do
-		[ -S "$CTD/c.sock" ] && ctr -a "$CTD/c.sock" version > /dev/null 2>&1 && return 0
-		kill -0 "$(cat "$CTD/pid")" 2> /dev/null || break
-		sleep 0.1
-	done
-	echo "containerd did not start within 10 s: $(tail -n 3 "$CTD/containerd.log")" >&2
-	return 1
+	ctd_launch "$CTD" "$CTD/containerd.log"
 }
 
 # In setup: skip (with the reason) when oci_start found something missing.
@@ -84,27 +63,6 @@ oci_need() {
 
 # ctr against our containerd and namespace, with a time limit.
 ctrx() { timeout 60 ctr -a "$CTD/c.sock" -n "$CTR_NS" "$@"; }
-
-# The pids of the processes whose command line holds STRING (a path of
-# our own: never a program's name).
-pids_with() {
-	local f
-	for f in /proc/[0-9]*/cmdline; do
-		tr '\0' ' ' < "$f" 2> /dev/null | grep -qF -- "$1" && { f=${f#/proc/}; echo "${f%/cmdline}"; }
-	done
-	return 0
-}
-
-# wait_gone PID...: up to 10 s for each to exit.
-wait_gone() {
-	local p i
-	for p; do
-		for i in $(seq 1 100); do
-			kill -0 "$p" 2> /dev/null || break
-			sleep 0.1
-		done
-	done
-}
 
 # In teardown: SIGKILL and delete every task of our namespace, delete its
 # containers.
@@ -128,27 +86,8 @@ oci_stop() {
 		cni_stop
 		return 0
 	}
-	local p m
 	oci_clean
-	p=$(cat "$CTD/pid" 2> /dev/null)
-	if [ -n "$p" ]; then
-		kill -TERM "$p" 2> /dev/null
-		wait_gone "$p"
-		kill -KILL "$p" 2> /dev/null
-		wait "$p" 2> /dev/null
-	fi
-	# Shims and monitors of ours left behind (their command lines hold our
-	# socket's path or a bundle's under our state directory).
-	for p in $(pids_with "$CTD/"); do kill -KILL "$p" 2> /dev/null; done
-	wait_gone $(pids_with "$CTD/")
-	# Mounts under our root, deepest first.
-	for m in $(awk -v d="$CTD/" 'index($5, d) == 1 { print $5 }' /proc/self/mountinfo | sort -r); do
-		umount -l "$m" 2> /dev/null
-	done
-	rm -rf "$CTD" "/run/containerd/runc/$CTR_NS"
-	# The namespace's cgroups (runc and tincan-oci remove only the
-	# containers'): empty directories, v1 hierarchies or v2.
-	rmdir /sys/fs/cgroup/*/"$CTR_NS" "/sys/fs/cgroup/$CTR_NS" 2> /dev/null
+	ctd_halt "$CTD" "$CTR_NS"
 	cni_stop
 }
 

@@ -260,54 +260,18 @@ refused() {
 # ---- a private containerd (no systemd here): everything under one
 # temporary directory, its own socket, namespace and teardown.
 CTD_NS=tincan-ociimage-$$
+. "$TESTS/ctd.bash"
 
 ctd_start() {
 	need containerd
 	need ctr containerd
 	[ "$(id -u)" -eq 0 ] || skip "containerd runs as root"
 	ctd=$(mktemp -d /tmp/tincan-ociimage-ctd.XXXXXX)
-	cat >"$ctd/config.toml" <<-EOF
-		version = 2
-		root = "$ctd/root"
-		state = "$ctd/state"
-		disabled_plugins = ["io.containerd.grpc.v1.cri"]
-		[grpc]
-		  address = "$ctd/c.sock"
-		[ttrpc]
-		  address = "$ctd/c.sock.ttrpc"
-		[plugins."io.containerd.internal.v1.opt"]
-		  path = "$ctd/opt"
-	EOF
-	containerd --config "$ctd/config.toml" >"$ctd/log" 2>&1 &
-	echo $! >"$ctd/pid"
-	for _ in $(seq 100); do
-		ctr -a "$ctd/c.sock" version >/dev/null 2>&1 && return 0
-		sleep 0.1
-	done
-	echo "containerd did not start:"
-	tail -n 20 "$ctd/log"
-	return 1
+	ctd_launch "$ctd" "$ctd/log"
 }
 
 teardown() {
-	[ -n "${ctd:-}" ] && [ -f "$ctd/pid" ] || return 0
-	local pid m
-	pid=$(cat "$ctd/pid")
-	kill "$pid" 2>/dev/null || true
-	for _ in $(seq 100); do
-		kill -0 "$pid" 2>/dev/null || break
-		sleep 0.1
-	done
-	kill -9 "$pid" 2>/dev/null || true
-	wait "$pid" 2>/dev/null || true
-	# Anything still mounted under its root, deepest first.
-	for m in $(awk -v r="$ctd/" 'index($2, r) == 1 { print $2 }' /proc/self/mounts | sort -r); do
-		umount -l "$m" || true
-	done
-	rm -rf "$ctd"
-	# The runc shim's state root for our namespace, and its cgroups.
-	rm -rf "/run/containerd/runc/$CTD_NS"
-	rmdir /sys/fs/cgroup/*/"$CTD_NS" "/sys/fs/cgroup/$CTD_NS" 2>/dev/null || true
+	ctd_halt "${ctd:-}" "$CTD_NS"
 }
 
 @test "ctr images import (a private containerd) names the image REF; a container of it runs /tincan.tc with the labels" {

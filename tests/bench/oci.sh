@@ -15,6 +15,7 @@
 # BENCH_OCI_RUNS (10).
 #   tests/bench/oci.sh BUILD_DIR OUT_FILE
 set -euo pipefail
+. "$(dirname "$0")/../ctd.bash"
 # ctr hands --runc-binary to the shim, which runs elsewhere: absolute paths.
 B=$(cd "$1" && pwd) OUT=$2
 OCI=$B/bin/tincan-oci MKIMAGE=$B/bin/tincan-mkimage TIMER=$B/bench/firstout
@@ -40,44 +41,16 @@ mkdir -p "$DIR"
 # containerd's sockets: a short path (at most 108 bytes).
 CTD=$(mktemp -d /tmp/tincan-oci-bench.XXXXXX)
 cleanup() {
-	local p id m
+	local id
 	if [ -S "$CTD/c.sock" ]; then
 		for id in $(ctrx task ls -q 2> /dev/null); do ctrx task delete --force "$id" > /dev/null 2>&1 || true; done
 		for id in $(ctrx container ls -q 2> /dev/null); do ctrx container delete "$id" > /dev/null 2>&1 || true; done
 	fi
-	p=$(cat "$CTD/pid" 2> /dev/null || true)
-	if [ -n "$p" ]; then
-		kill -TERM "$p" 2> /dev/null || true
-		for _ in $(seq 1 100); do kill -0 "$p" 2> /dev/null || break; sleep 0.1; done
-		kill -KILL "$p" 2> /dev/null || true
-	fi
-	for m in $(awk -v d="$CTD/" 'index($5, d) == 1 { print $5 }' /proc/self/mountinfo | sort -r); do
-		umount -l "$m" 2> /dev/null || true
-	done
-	rm -rf "$CTD" "/run/containerd/runc/$NS"
-	rmdir /sys/fs/cgroup/*/"$NS" "/sys/fs/cgroup/$NS" 2> /dev/null || true
+	ctd_halt "$CTD" "$NS"
 }
 trap cleanup EXIT
 ctrx() { timeout 60 ctr -a "$CTD/c.sock" -n "$NS" "$@"; }
-cat > "$CTD/config.toml" <<EOF
-version = 2
-root = "$CTD/root"
-state = "$CTD/state"
-disabled_plugins = ["io.containerd.grpc.v1.cri"]
-[grpc]
-  address = "$CTD/c.sock"
-[ttrpc]
-  address = "$CTD/c.sock.ttrpc"
-[plugins."io.containerd.internal.v1.opt"]
-  path = "$CTD/opt"
-EOF
-containerd --config "$CTD/config.toml" > "$DIR/containerd.log" 2>&1 &
-echo $! > "$CTD/pid"
-for _ in $(seq 1 100); do
-	[ -S "$CTD/c.sock" ] && ctrx version > /dev/null 2>&1 && break
-	sleep 0.1
-done
-ctrx version > /dev/null 2>&1 || die "containerd did not start within 10 s: $(tail -n 1 "$DIR/containerd.log")"
+ctd_launch "$CTD" "$DIR/containerd.log" || die "containerd did not start"
 
 # import TAR: prints the reference ctr gave it ("unpacking REF (sha256:...)").
 import() {

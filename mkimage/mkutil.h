@@ -1,0 +1,14 @@
+/* Small helpers shared by tincan-mkimage's writers (iso.c, oci.c). */
+#ifndef TINCAN_MKUTIL_H
+#define TINCAN_MKUTIL_H
+
+#include <stddef.h>
+
+/* "tincan-mkimage: MESSAGE" on stderr; returns status. */
+int mk_fail(int status, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* Write data to path, created 0644 with open(2)'s extra flags (O_EXCL or
+ * O_TRUNC); 0, or -1 with errno. */
+int mk_write_file(const char *path, const void *data, size_t size, int flags);
+
+#endif
