@@ -290,7 +290,6 @@ static int build(const char *stage, const char *tmp, const struct ei_image *img,
 
 int iso_write(const char *out, const char *image, int bios_only, char *const *args, int nargs)
 {
-	char err[256];
 	/* GRUB passes words through; it cannot pass an empty one or a
 	 * control character (the guest splits at blanks). */
 	for (int i = 0; i < nargs; i++) {
@@ -302,27 +301,16 @@ int iso_write(const char *out, const char *image, int bios_only, char *const *ar
 					       i + 1, (unsigned char)*c);
 	}
 
-	int fd = open(image, O_RDONLY | O_CLOEXEC);
 	struct stat st;
-	if (fd < 0 || fstat(fd, &st) < 0)
-		return mk_fail(1, "%s: %s", image, strerror(errno));
-	if (!S_ISREG(st.st_mode))
-		return mk_fail(1, "%s: not a regular file", image);
-	size_t size = (size_t)st.st_size;
-	const uint8_t *file = size ? mmap(NULL, size, PROT_READ, MAP_PRIVATE, fd, 0) : (const uint8_t *)"";
-	close(fd);
-	if (file == MAP_FAILED)
-		return mk_fail(1, "%s: %s", image, strerror(errno));
 	struct ei_image img;
-	if (ei_parse(file, size, &img, err, sizeof err) < 0 ||
-	    ei_check_manifest(img.manifest, TC_PLATFORM_NONE, 0, err, sizeof err) < 0)
-		return mk_fail(1, "%s: %s", image, err);
+	if (mk_load_image(image, &img, &st))
+		return 1;
 	if (img.manifest->platform != TC_PLATFORM_PC)
 		return mk_fail(
 		    1,
 		    "%s was linked for the %s platform; an ISO boots a pc image: link it with tincan-cc --platform=pc",
 		    image, ei_platform_name(img.manifest->platform));
-	if (!has_mb2(file, size))
+	if (!has_mb2(img.file, img.size))
 		return mk_fail(1,
 			       "%s has no multiboot2 header in its first 32 KiB: GRUB cannot boot it (link it with "
 			       "tincan-cc --platform=pc)",

@@ -5,6 +5,8 @@
 #include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <string.h>
+#include <sys/mman.h>
 #include <unistd.h>
 
 int mk_fail(int status, const char *fmt, ...)
@@ -35,4 +37,25 @@ int mk_write_file(const char *path, const void *data, size_t size, int flags)
 		p += n, size -= (size_t)n;
 	}
 	return close(fd);
+}
+
+int mk_load_image(const char *path, struct ei_image *img, struct stat *sb)
+{
+	char err[256];
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0 || fstat(fd, sb) < 0)
+		return mk_fail(1, "%s: %s", path, strerror(errno));
+	if (!S_ISREG(sb->st_mode)) {
+		close(fd);
+		return mk_fail(1, "%s: not a regular file", path);
+	}
+	size_t size = (size_t)sb->st_size;
+	const uint8_t *file = size ? mmap(NULL, size, PROT_READ, MAP_PRIVATE, fd, 0) : (const uint8_t *)"";
+	close(fd);
+	if (file == MAP_FAILED)
+		return mk_fail(1, "%s: %s", path, strerror(errno));
+	if (ei_parse(file, size, img, err, sizeof err) < 0 ||
+	    ei_check_manifest(img->manifest, TC_PLATFORM_NONE, 0, err, sizeof err) < 0)
+		return mk_fail(1, "%s: %s", path, err);
+	return 0;
 }

@@ -3,6 +3,9 @@
 #define TINCAN_MKUTIL_H
 
 #include <stddef.h>
+#include <sys/stat.h>
+
+#include "elfimage.h"
 
 /* "tincan-mkimage: MESSAGE" on stderr; returns status. */
 int mk_fail(int status, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -10,5 +13,9 @@ int mk_fail(int status, const char *fmt, ...) __attribute__((format(printf, 2, 3
 /* Write data to path, created 0644 with open(2)'s extra flags (O_EXCL or
  * O_TRUNC); 0, or -1 with errno. */
 int mk_write_file(const char *path, const void *data, size_t size, int flags);
+
+/* Map and check the image at path (any platform: the caller says which it
+ * takes); its stat in *sb.  0, or mk_fail's 1 with the reason. */
+int mk_load_image(const char *path, struct ei_image *img, struct stat *sb);
 
 #endif

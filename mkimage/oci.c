@@ -395,28 +395,16 @@ static int rm_entry(const char *path, const struct stat *sb, int type, struct FT
 
 int oci_write(const char *out, const char *image, const char *ref)
 {
-	char err[300], name[REF_NAME_MAX + REF_TAG_MAX + 8];
+	char name[REF_NAME_MAX + REF_TAG_MAX + 8];
 	if (ref && oci_normalize_ref(ref, name, sizeof name) < 0)
 		return mk_fail(2, "--name: %s", name);
 
-	int fd = open(image, O_RDONLY | O_CLOEXEC);
-	struct stat sb;
-	if (fd < 0 || fstat(fd, &sb) < 0)
-		return mk_fail(1, "%s: %s", image, strerror(errno));
-	if (!S_ISREG(sb.st_mode))
-		return mk_fail(1, "%s: not a regular file", image);
-	struct stat osb;
+	struct stat sb, osb;
+	struct ei_image img;
+	if (mk_load_image(image, &img, &sb))
+		return 1;
 	if (stat(out, &osb) == 0 && osb.st_dev == sb.st_dev && osb.st_ino == sb.st_ino)
 		return mk_fail(2, "--oci=%s would replace the image: write the OCI image to another file", out);
-	size_t size = (size_t)sb.st_size;
-	const uint8_t *file = size ? mmap(NULL, size, PROT_READ, MAP_PRIVATE, fd, 0) : (const uint8_t *)"";
-	close(fd);
-	if (file == MAP_FAILED)
-		return mk_fail(1, "%s: %s", image, strerror(errno));
-	struct ei_image img;
-	if (ei_parse(file, size, &img, err, sizeof err) < 0 ||
-	    ei_check_manifest(img.manifest, TC_PLATFORM_NONE, 0, err, sizeof err) < 0)
-		return mk_fail(1, "%s: %s", image, err);
 	if (img.manifest->platform != TC_PLATFORM_KVM)
 		return mk_fail(
 		    1,
