@@ -185,7 +185,8 @@ wait_file() {
 		.linux.resources.memory.limit = 67108864 | .linux.resources.pids.limit = 20 |
 		.mounts += [{destination: "/data", type: "bind", source: ($d + "/data"), options: ["rbind", "ro"]},
 			    {destination: "/etc/resolv.conf", type: "bind", source: ($d + "/resolv"), options: ["rbind"]},
-			    {destination: "/etc/hosts", type: "bind", source: ($d + "/hosts"), options: ["rbind"]}]')
+			    {destination: "/etc/hosts", type: "bind", source: ($d + "/hosts"), options: ["rbind"]},
+			    {destination: "/dev/shm", type: "bind", source: ($d + "/data"), options: ["rbind"]}]')
 	shim_bg "$b" o1
 	wait_status o1 running
 	pid=$(oci state o1 | jq -r .pid)
@@ -200,6 +201,7 @@ wait_file() {
 	grep -qx -- "--host-entry=db:10.9.8.7" <<<"$args"
 	grep -qx -- "--host-entry=db.local:10.9.8.7" <<<"$args"
 	! grep -q -- "localhost" <<<"$args"
+	[ "$(grep -c -- --dir= <<<"$args")" = 1 ] # not /dev/shm: the guest's /dev is its own
 	[ "$(tail -3 <<<"$args" | tr '\n' ' ')" = "-- sleep 30000 " ]
 	if [ -d /sys/fs/cgroup/memory/"$CG" ]; then
 		[ "$(cat /sys/fs/cgroup/memory/"$CG"/opts/memory.limit_in_bytes)" = 67108864 ]

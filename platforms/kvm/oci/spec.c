@@ -98,6 +98,13 @@ static int has_opt(json_t *opts, const char *want)
 	return 0;
 }
 
+/* Is path dir or below it? */
+static int under(const char *path, const char *dir)
+{
+	size_t n = strlen(dir);
+	return !strncmp(path, dir, n) && (path[n] == 0 || path[n] == '/');
+}
+
 static void mounts(struct oci_spec *s, json_t *ms, int *ndirs)
 {
 	size_t i;
@@ -109,6 +116,8 @@ static void mounts(struct oci_spec *s, json_t *ms, int *ndirs)
 		int bind = (type && !strcmp(type, "bind")) || has_opt(opts, "bind") || has_opt(opts, "rbind");
 		if (!dst || !src || !bind)
 			continue; /* proc, sysfs, tmpfs, devpts...: the guest has its own */
+		if (under(dst, "/dev") || under(dst, "/proc") || under(dst, "/sys"))
+			continue; /* CRI's /dev/shm, /dev/termination-log: the guest's own /dev */
 		struct stat sb;
 		if (stat(src, &sb) < 0)
 			oci_die("mount %s: source %s: %m", dst, src);
