@@ -194,6 +194,7 @@ wait_file() {
 	echo "$args"
 	grep -qx -- "--env=FOO=bar baz" <<<"$args"
 	grep -qx -- "--env=PATH=/bin" <<<"$args"
+	grep -qx -- "--user=65534:65534" <<<"$args" # root in the container: never root on the host
 	grep -qx -- "--mem-max=58M" <<<"$args"
 	grep -qx -- "--dir=$BATS_TEST_TMPDIR/data:/data:ro" <<<"$args"
 	grep -qx -- "--dns=10.1.2.3" <<<"$args"
@@ -218,10 +219,15 @@ wait_file() {
 	mkdir "$b/rootfs/etc" "$b/rootfs/data"
 	echo hi >"$b/rootfs/greeting"
 	ln -s / "$b/rootfs/host"
+	mkdir "$b/rootfs/a:b"
 	shim_bg "$b" f1
 	wait_status f1 running
 	pid=$(oci state f1 | jq -r .pid)
 	args=$(tr '\0' '\n' </proc/"$pid"/cmdline)
+	# the directories are root's: the monitor still is not
+	for i in $(seq 100); do [ "$(awk '/^Uid:/ { print $2 }' /proc/"$pid"/status)" = 65534 ] && break; sleep 0.05; done
+	[ "$(awk '/^Uid:/ { print $2 $3 $4 $5 }' /proc/"$pid"/status)" = 65534655346553465534 ]
+	grep -q "a directory name with ':'" "$b/log.json"
 	grep -qx -- "--dir=$b/rootfs/etc:/etc:ro" <<<"$args"
 	grep -qx -- "--dir=$b/rootfs/data:/data:ro" <<<"$args"
 	[ "$(grep -c -- --dir= <<<"$args")" = 2 ] # not the file, not the link
@@ -251,6 +257,13 @@ wait_file() {
 	[[ $(last_error) == *"the image needs 16384 KiB of memory"*"leaves 8192 KiB for the guest"* ]]
 	[ ! -e "$ROOT/m1" ] && [ ! -e "$b/pid" ]
 	[ ! -d /sys/fs/cgroup/memory/"$CG"/small ] && [ ! -d /sys/fs/cgroup/"$CG"/small ]
+	b=$(bundle big "$TINY" '["/tincan.tc", "sleep", "30000"]' '.linux.resources.memory.limit = 4294967296')
+	shim_bg "$b" m3
+	wait_status m3 running
+	pid=$(oci state m3 | jq -r .pid)
+	tr '\0' '\n' </proc/"$pid"/cmdline | grep -qx -- "--mem-max=3072M" # tincan-run's ceiling, 3 GiB
+	oci kill m3 KILL
+	wait_file "$b/status"
 	b=$(bundle tiny "$TINY" '["/tincan.tc"]' '.linux.resources.memory.limit = 2000000')
 	run oci create --bundle "$b" m2
 	[ "$status" -eq 1 ]
@@ -306,6 +319,21 @@ wait_file() {
 	mac=$(ip -n "$C" -j link show eth0 | jq -r '.[0].address')
 	b=$(bundle web "$B/apps/httpd.tc" '["/tincan.tc"]' --arg ns "/var/run/netns/$C" \
 		'.linux.namespaces |= map(if .type == "network" then .path = $ns else . end)')
+	# a create that fails after the taps were made removes them
+	run oci create --bundle "$b" --pid-file "$BATS_TEST_TMPDIR/no/such/dir/pid" n0
+	[ "$status" -eq 1 ]
+	[[ $(last_error) == *"--pid-file"* ]]
+	run ip -n "$C" link show tincan0
+	[ "$status" -ne 0 ]
+	! tc -n "$C" qdisc show dev eth0 | grep -q ingress
+	[ ! -e "$ROOT/n0" ]
+	# an interface another tool shapes is not taken over, nor its qdisc removed
+	tc -n "$C" qdisc add dev eth0 ingress
+	run oci create --bundle "$b" n0
+	[ "$status" -eq 1 ]
+	[[ $(last_error) == *"eth0 already has an ingress qdisc"* ]]
+	tc -n "$C" qdisc show dev eth0 | grep -q ingress
+	tc -n "$C" qdisc del dev eth0 ingress
 	shim_bg "$b" n1
 	wait_status n1 running
 	pid=$(oci state n1 | jq -r .pid)
@@ -392,6 +420,22 @@ wait_file() {
 	run oci kill lx KILL
 	[ "$status" -eq 3 ]
 	[ "$(tr '\n' ' ' <"$BATS_TEST_TMPDIR/runc-args")" = "--root $ROOT --log $BATS_TEST_TMPDIR/log.json --log-format json kill lx KILL " ]
+	rm "$BATS_TEST_TMPDIR/runc-args"
+	# a tincan container named like an option's value or a signal does not
+	# capture commands about runc's containers
+	t=$(bundle named9 "$TINY" '["/tincan.tc"]')
+	IDS+=(9 json)
+	TINCAN_OCI_RUNC= oci create --bundle "$t" 9
+	TINCAN_OCI_RUNC= oci create --bundle "$t" json
+	run oci kill lx 9
+	[ "$status" -eq 3 ]
+	run oci ps --format json lx
+	[ "$status" -eq 3 ]
+	[ "$(tail -3 "$BATS_TEST_TMPDIR/runc-args" | tr '\n' ' ')" = "--format json lx " ]
+	run oci exec --cwd / lx json
+	[ "$status" -eq 3 ]
+	run oci state 9
+	[ "$status" -eq 0 ]
 	rm "$BATS_TEST_TMPDIR/runc-args"
 	echo '{not json' >"$b/config.json"
 	run oci create --bundle "$b" bad

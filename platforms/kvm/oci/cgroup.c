@@ -7,6 +7,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -62,6 +63,43 @@ static int has(const char *opts, const char *name)
 	return 0;
 }
 
+/* v2: enable memory, pids and cpu for dir's children, each only when dir
+ * has it and has not enabled it yet (nothing else of the host changes). */
+static void enable(const char *dir)
+{
+	static const char *const want[] = { "memory", "pids", "cpu" };
+	char have[512] = "", on[512] = "", path[700];
+	FILE *f;
+	snprintf(path, sizeof path, "%s/cgroup.controllers", dir);
+	if ((f = fopen(path, "re"))) {
+		if (!fgets(have, sizeof have, f))
+			have[0] = 0;
+		fclose(f);
+	}
+	snprintf(path, sizeof path, "%s/cgroup.subtree_control", dir);
+	if ((f = fopen(path, "re"))) {
+		if (!fgets(on, sizeof on, f))
+			on[0] = 0;
+		fclose(f);
+	}
+	for (char *p = have; *p; p++)
+		*p = *p == ' ' || *p == '\n' ? ',' : *p;
+	for (char *p = on; *p; p++)
+		*p = *p == ' ' || *p == '\n' ? ',' : *p;
+	for (size_t i = 0; i < sizeof want / sizeof want[0]; i++) {
+		char cmd[16];
+		if (!has(have, want[i]) || has(on, want[i]))
+			continue;
+		snprintf(cmd, sizeof cmd, "+%s", want[i]);
+		write_file(dir, "cgroup.subtree_control", cmd);
+	}
+}
+
+static uint64_t clamp_shares(uint64_t v)
+{
+	return v < 2 ? 2 : v > 262144 ? 262144 : v;
+}
+
 void cg_create(const struct oci_spec *s, const char *id, struct oci_state *st)
 {
 	char rel[1100];
@@ -108,18 +146,23 @@ void cg_create(const struct oci_spec *s, const char *id, struct oci_state *st)
 		char dir[512];
 		if (snprintf(dir, sizeof dir, "%s%s", mnt, rel) >= (int)sizeof dir)
 			oci_die("cgroup path too long: %s%s", mnt, rel);
+		mkdirs(dir);
 		if (v2 && opts[0]) {
-			/* Let the limits apply: enable the controllers down the path. */
+			/* Let the limits apply: from the root down to the leaf's
+			 * parent, enable what each level has and lacks, one by one. */
 			char up[512];
 			snprintf(up, sizeof up, "%s", dir);
-			for (char *p = up + strlen(mnt); (p = strchr(p + 1, '/'));) {
+			char *p = up + strlen(mnt);
+			for (;;) {
+				char *next = strchr(p + 1, '/');
 				*p = 0;
-				write_file(up, "cgroup.subtree_control", "+memory +pids +cpu");
+				enable(up[0] ? up : "/");
+				if (!next)
+					break;
 				*p = '/';
+				p = next;
 			}
-			write_file(mnt, "cgroup.subtree_control", "+memory +pids +cpu");
 		}
-		mkdirs(dir);
 		snprintf(st->cg[st->ncg++], sizeof st->cg[0], "%s", dir);
 		if (freezer && !st->freezer[0])
 			snprintf(st->freezer, sizeof st->freezer, "%s", dir);
@@ -136,7 +179,7 @@ void cg_create(const struct oci_spec *s, const char *id, struct oci_state *st)
 				set(dir, "cpu.cfs_quota_us", "%lld", (unsigned long long)s->cpu_quota);
 		} else if (cpu) {
 			if (s->cpu_shares) /* runc's conversion of shares to weight */
-				set(dir, "cpu.weight", "%llu", 1 + ((s->cpu_shares - 2) * 9999) / 262142);
+				set(dir, "cpu.weight", "%llu", 1 + ((clamp_shares(s->cpu_shares) - 2) * 9999) / 262142);
 			if (s->cpu_quota > 0) {
 				char buf[64];
 				snprintf(buf, sizeof buf, "%lld %llu", (long long)s->cpu_quota,

@@ -25,6 +25,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "abi.h"
 #include "oci.h"
 
 #define MiB (1ULL << 20)
@@ -47,6 +48,12 @@ static void undo_create(void)
 {
 	if (!cleanup_st)
 		return;
+	/* The taps: the init's own record, or the state it wrote. */
+	struct oci_state disk;
+	if (cleanup_st->ntap)
+		net_teardown(cleanup_st);
+	else if (state_read(cleanup_st->id, &disk) == 0)
+		net_teardown(&disk);
 	cg_remove(cleanup_st);
 	rm_state_dir(cleanup_st);
 }
@@ -82,6 +89,8 @@ static void memory(const struct oci_spec *s, const struct oci_image *img, struct
 		    "%llu)",
 		    (unsigned long long)limit, (unsigned long long)(reserve + MiB), (unsigned long long)reserve);
 	uint64_t max = (limit - reserve) / MiB * MiB;
+	if (max > TC_MEM_MAX)
+		max = TC_MEM_MAX; /* tincan-run's ceiling */
 	if (img->mem > max)
 		oci_die("the image needs %llu KiB of memory (its manifest says so); the container's memory limit (%llu "
 			"bytes) "
@@ -172,7 +181,16 @@ static void namespaces(const struct oci_spec *s, struct oci_state *st, int sync)
 			flags |= n->type;
 			continue;
 		}
+		if (n->type == CLONE_NEWNS)
+			init_fail(sync,
+				  "joining a mount namespace (%s) is not supported: the monitor and ip would be "
+				  "looked up in it",
+				  n->path);
 		int fd = open(n->path, O_RDONLY | O_CLOEXEC);
+		struct stat sb;
+		if (n->type == CLONE_NEWNET && fd >= 0 && fstat(fd, &sb) == 0)
+			snprintf(st->netns_id, sizeof st->netns_id, "%llu:%llu", (unsigned long long)sb.st_dev,
+				 (unsigned long long)sb.st_ino);
 		if (fd < 0 || setns(fd, n->type) < 0)
 			init_fail(sync, "cannot join namespace %s: %s", n->path, strerror(errno));
 		close(fd);
@@ -206,6 +224,10 @@ static _Noreturn void init(const struct oci_spec *s, const struct oci_image *img
 	argv_add(&full, "%s", run->v[0]);
 	if (net_setup(img, st, &full, err, sizeof err) < 0)
 		init_fail(sync, "network: %s", err);
+	/* The state now: what create undoes if anything below fails. */
+	st->pid = getpid();
+	st->start = proc_start(st->pid);
+	state_write(st);
 	for (size_t i = 1; i < run->n; i++)
 		argv_add(&full, "%s", run->v[i]);
 	argv_add(&full, "%s/%s", s->rootfs, OCI_IMAGE_NAME);
@@ -219,9 +241,6 @@ static _Noreturn void init(const struct oci_spec *s, const struct oci_image *img
 		for (int i = 0; i < 3; i++)
 			dup2(fd, i);
 	}
-	st->pid = getpid();
-	st->start = proc_start(st->pid);
-	state_write(st);
 	if (write(sync, "ok", 2) != 2)
 		_exit(1);
 	close(sync);
@@ -353,8 +372,10 @@ int cmd_create(int argc, char **argv, const char *bundle_hint)
 		int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
 		int len = snprintf(buf, sizeof buf, "%d", (int)pid);
 		if (fd < 0 || write(fd, buf, (size_t)len) != len || close(fd) < 0 || rename(tmp, pidfile) < 0) {
+			int e = errno;
 			kill(pid, SIGKILL);
-			oci_die("--pid-file %s: %s", pidfile, strerror(errno));
+			waitpid(pid, NULL, 0);
+			oci_die("--pid-file %s: %s", pidfile, strerror(e));
 		}
 	}
 	cleanup_st = NULL;

@@ -37,15 +37,96 @@ static void usage(FILE *f)
 		   "See docs/oci.md.\n");
 }
 
-/* Does any argument after the command name a container of ours? */
-static const char *ours(int argc, char **argv)
+/* runc's options that take a value, per command (the others are flags). */
+static int takes_value(const char *cmd, const char *opt)
+{
+	static const char *const exec[] = { "--console-socket",
+					    "--cwd",
+					    "--env",
+					    "-e",
+					    "--user",
+					    "-u",
+					    "--additional-gids",
+					    "-g",
+					    "--process",
+					    "-p",
+					    "--pid-file",
+					    "--process-label",
+					    "--apparmor",
+					    "--cap",
+					    "-c",
+					    "--preserve-fds",
+					    "--cgroup",
+					    NULL };
+	static const char *const ps[] = { "--format", "-f", NULL };
+	static const char *const events[] = { "--interval", NULL };
+	static const char *const other[] = { "--bundle",
+					     "-b",
+					     "--pid-file",
+					     "--console-socket",
+					     "--preserve-fds",
+					     "--image-path",
+					     "--work-path",
+					     "--parent-path",
+					     "--page-server",
+					     "--manage-cgroups-mode",
+					     "--empty-ns",
+					     "--status-fd",
+					     "--lsm-profile",
+					     "--lsm-mount-context",
+					     "-r",
+					     "--resources",
+					     "--blkio-weight",
+					     "--cpu-period",
+					     "--cpu-quota",
+					     "--cpu-rt-period",
+					     "--cpu-rt-runtime",
+					     "--cpu-share",
+					     "--cpuset-cpus",
+					     "--cpuset-mems",
+					     "--kernel-memory",
+					     "--kernel-memory-tcp",
+					     "--memory",
+					     "--memory-reservation",
+					     "--memory-swap",
+					     "--pids-limit",
+					     "--l3-cache-schema",
+					     "--mem-bw-schema",
+					     NULL };
+	const char *const *list = !strcmp(cmd, "exec")	   ? exec
+				  : !strcmp(cmd, "ps")	   ? ps
+				  : !strcmp(cmd, "events") ? events
+				  : !strcmp(cmd, "kill") || !strcmp(cmd, "delete") || !strcmp(cmd, "start") ||
+					  !strcmp(cmd, "state") || !strcmp(cmd, "pause") || !strcmp(cmd, "resume")
+				      ? NULL
+				      : other;
+	for (; list && *list; list++)
+		if (!strcmp(opt, *list))
+			return 1;
+	return 0;
+}
+
+/* The container a command names: its first argument that is not an option
+ * or an option's value (exec's command and kill's signal come after it). */
+static const char *cmd_id(const char *cmd, int argc, char **argv)
 {
 	for (int i = 0; i < argc; i++) {
-		struct oci_state st;
-		if (argv[i][0] != '-' && state_valid_id(argv[i]) && state_read(argv[i], &st) == 0)
+		if (!strcmp(argv[i], "--"))
+			return i + 1 < argc ? argv[i + 1] : NULL;
+		if (argv[i][0] != '-' || !argv[i][1])
 			return argv[i];
+		if (!strchr(argv[i], '=') && takes_value(cmd, argv[i]))
+			i++;
 	}
 	return NULL;
+}
+
+/* Is that container ours (ROOT/ID/tincan.state)? */
+static const char *ours(const char *cmd, int argc, char **argv)
+{
+	struct oci_state st;
+	const char *id = cmd_id(cmd, argc, argv);
+	return id && state_valid_id(id) && state_read(id, &st) == 0 ? id : NULL;
 }
 
 /* The one ID among a command's arguments (options it takes are skipped). */
@@ -116,7 +197,7 @@ int main(int argc, char **argv)
 			to_runc(argv);
 		return r;
 	}
-	const char *mine = ours(n, rest);
+	const char *mine = ours(cmd, n, rest);
 	if (!mine)
 		to_runc(argv);
 	if (!strcmp(cmd, "start"))

@@ -12,29 +12,32 @@
 #include <sched.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "oci.h"
 
 #define TAP_PREFIX "tincan"
 
+/* ip -j addr show, ip -j route show default, or tc -j qdisc show. */
 static json_t *ip_json(const char *what, char *err, size_t errlen)
 {
 	static char out[1 << 18];
 	char *argv[] = { "ip", "-j", (char *)what, "show", NULL, NULL, NULL };
-	if (!strcmp(what, "route")) {
-		argv[3] = "show";
+	if (!strcmp(what, "route"))
 		argv[4] = "default";
-	}
+	if (!strcmp(what, "qdisc"))
+		argv[0] = "tc";
 	int r = run_prog(argv, NULL, out, sizeof out);
 	if (r != 0) {
-		snprintf(err, errlen, "ip -j %s show: %s", what, r < 0 ? "cannot run ip (install iproute2)" : out);
+		snprintf(err, errlen, "%s -j %s show: %s", argv[0], what,
+			 r < 0 ? "cannot run it (install iproute2)" : out);
 		return NULL;
 	}
 	json_error_t je;
 	json_t *j = json_loads(out, 0, &je);
 	if (!json_is_array(j))
-		snprintf(err, errlen, "ip -j %s show: unreadable output (%s)", what, je.text);
+		snprintf(err, errlen, "%s -j %s show: unreadable output (%s)", argv[0], what, je.text);
 	return j;
 }
 
@@ -153,6 +156,24 @@ int net_setup(const struct oci_image *img, struct oci_state *st, struct oci_argv
 		}
 	}
 	json_decref(routes);
+	/* An interface another tool already shapes is not taken over (and its
+	 * ingress qdisc never removed by our cleanup). */
+	json_t *qdiscs = ip_json("qdisc", err, errlen), *q;
+	if (!qdiscs)
+		return -1;
+	json_array_foreach(qdiscs, i, q)
+	{
+		const char *kind = json_string_value(json_object_get(q, "kind"));
+		const char *dev = json_string_value(json_object_get(q, "dev"));
+		for (int k = 0; kind && dev && !strcmp(kind, "ingress") && k < st->ntap; k++)
+			if (!strcmp(dev, st->veth[k])) {
+				snprintf(err, errlen, "%s already has an ingress qdisc: another tool shapes it", dev);
+				json_decref(qdiscs);
+				st->ntap = 0;
+				return -1;
+			}
+	}
+	json_decref(qdiscs);
 	if (batch("ip", ipcmds, err, errlen) < 0 || batch("tc", tccmds, err, errlen) < 0) {
 		remove_taps(st); /* what was made of them */
 		st->ntap = 0;
@@ -168,6 +189,14 @@ void net_teardown(const struct oci_state *st)
 	int fd = open(st->netns, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return; /* the engine removed it: the taps went with it */
+	struct stat sb;
+	char id[48] = "";
+	if (fstat(fd, &sb) == 0)
+		snprintf(id, sizeof id, "%llu:%llu", (unsigned long long)sb.st_dev, (unsigned long long)sb.st_ino);
+	if (strcmp(id, st->netns_id)) {
+		close(fd); /* the path names another namespace now (a pid reused): ours has gone */
+		return;
+	}
 	if (setns(fd, CLONE_NEWNET) < 0) {
 		oci_log("warning", "cannot enter %s to remove its taps: %s", st->netns, strerror(errno));
 		close(fd);

@@ -84,6 +84,7 @@ struct oci_state {
 	char rootfs[4096];
 	char created[64];
 	char netns[256]; /* a joined netns path: taps live there; "" none */
+	char netns_id[48]; /* its st_dev:st_ino when joined, against a path reused since */
 	int ntap;
 	char tap[OCI_MAX_NET][16];
 	char veth[OCI_MAX_NET][16];

@@ -45,6 +45,15 @@ static int ns_type(const char *t)
 	return 0;
 }
 
+/* tincan-run's --dir=HOST:GUEST[:ro] splits on ':'. */
+static int plain_name(const char *p)
+{
+	for (; *p; p++)
+		if (*p == ':' || *p == ',' || (unsigned char)*p < 0x20 || *p == 0x7f)
+			return 0;
+	return 1;
+}
+
 /* Nameservers of a resolv.conf as --dns (IPv4 only: the guest has no IPv6). */
 static void resolv(struct oci_spec *s, const char *path)
 {
@@ -126,6 +135,8 @@ static void mounts(struct oci_spec *s, json_t *ms, int *ndirs)
 		} else if (!strcmp(dst, "/etc/hosts") && S_ISREG(sb.st_mode)) {
 			hosts(s, src);
 		} else if (S_ISDIR(sb.st_mode)) {
+			if (!plain_name(src) || !plain_name(dst))
+				oci_die("mount %s: a path with ':', ',' or a control character cannot be shared", dst);
 			if (++*ndirs > MAX_DIRS)
 				oci_die("mount %s: a tincan guest takes at most %d directories (rootfs included)", dst,
 					MAX_DIRS);
@@ -149,6 +160,11 @@ static void rootfs_dirs(struct oci_spec *s, int *ndirs)
 		struct stat sb;
 		if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, "..") || !strcmp(e->d_name, OCI_IMAGE_NAME))
 			continue;
+		if (!plain_name(e->d_name)) {
+			oci_log("warning",
+				"rootfs: a directory name with ':', ',' or a control character is not shared");
+			continue;
+		}
 		if (fstatat(dirfd(d), e->d_name, &sb, AT_SYMLINK_NOFOLLOW) < 0 || !S_ISDIR(sb.st_mode)) {
 			oci_log("warning",
 				"rootfs /%s is not a directory: the guest does not see it (put files in a directory)",
@@ -257,8 +273,12 @@ int spec_load(const char *bundle, struct oci_spec *s)
 	mounts(s, json_object_get(c, "mounts"), &ndirs);
 	if (strcmp(s->cwd, "/"))
 		argv_add(&s->run, "--cwd=%s", s->cwd);
+	/* Never root, and never a user the image chooses (tincan-run's default
+	 * with --dir is the directory's owner, which the image sets). */
 	if (s->uid)
 		argv_add(&s->run, "--user=%u:%u", s->uid, s->gid);
+	else
+		argv_add(&s->run, "--user=65534:65534");
 
 	const char *k;
 	json_t *v;

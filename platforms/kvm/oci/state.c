@@ -98,6 +98,7 @@ int state_read(const char *id, struct oci_state *st)
 		S("rootfs", st->rootfs);
 		S("created", st->created);
 		S("netns", st->netns);
+		S("netns_id", st->netns_id);
 		S("freezer", st->freezer);
 #undef S
 		if (!strcmp(line, "pid"))
@@ -124,8 +125,10 @@ void state_write(const struct oci_state *st)
 	FILE *f = fopen(tmp, "we");
 	if (!f)
 		oci_die("cannot write %s: %s", tmp, strerror(errno));
-	fprintf(f, "pid %d\nstart %llu\nbundle %s\nrootfs %s\ncreated %s\nnetns %s\nfreezer %s\npaused %d\n",
-		(int)st->pid, st->start, st->bundle, st->rootfs, st->created, st->netns, st->freezer, st->paused);
+	fprintf(f,
+		"pid %d\nstart %llu\nbundle %s\nrootfs %s\ncreated %s\nnetns %s\nnetns_id %s\nfreezer %s\npaused %d\n",
+		(int)st->pid, st->start, st->bundle, st->rootfs, st->created, st->netns, st->netns_id, st->freezer,
+		st->paused);
 	for (int i = 0; i < st->ntap; i++)
 		fprintf(f, "tap %s %s\n", st->tap[i], st->veth[i]);
 	for (int i = 0; i < st->ncg; i++)
