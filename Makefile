@@ -373,6 +373,13 @@ $(B)/bench/exit-cost: tests/bench/probes/exit-cost.c | deps
 	$(Q)mkdir -p $(@D)
 	$(Q)$(HOSTCC) -std=c11 $(WARN) -O2 -o $@ $<
 BENCH_BINS := $(B)/bench/kvm-floor-static $(B)/bench/exit-cost $(B)/bench/tcpbulk.tc $(B)/host/tcpbulk
+# What this host's KVM gives a debugger and a profiler (guest debug, debug
+# registers, TF steps, timer kicks out of KVM_RUN): tests/bench/probes/README.md.
+$(B)/bench/guest-debug: tests/bench/probes/guest-debug.c | deps
+	$(call say,CC,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(HOSTCC) -std=c11 $(WARN) -O2 -o $@ $<
+BENCH_BINS += $(B)/bench/guest-debug
 # The restore bench's timer (tests/bench/restore.sh): spawn to exit, or to
 # the first full HTTP response.
 $(B)/bench/firstresp: tests/bench/firstresp.c | deps
