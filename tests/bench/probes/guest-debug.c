@@ -15,6 +15,9 @@
  *                 watchpoint: RIP and DR6 of each stop
  *   guest-dr      the same breakpoints in the guest's own DR0-DR7
  *                 (KVM_SET_DEBUGREGS): #DB comes back as KVM_EXIT_SHUTDOWN?
+ *   wp-watch      a watchpoint by page protection: a read-only PTE, the #PF
+ *                 as KVM_EXIT_SHUTDOWN with CR2, the store let through by
+ *                 one TF step, protected again
  *   kick          a CPL3 counted loop's throughput alone and with a timer
  *                 (timer_create, SIGEV_THREAD_ID to the vCPU thread, a
  *                 handler that only sets kvm_run->immediate_exit) at 99 and
@@ -326,6 +329,12 @@ static int step(uint32_t n, int tf)
 		else
 			expect = CODE + 10; /* after the mov $n */
 	}
+	int after = 0;
+	uint64_t after_rip = 0;
+	if (tf && e == KVM_EXIT_MMIO) { /* does TF survive a step over an MMIO exit? */
+		after = run(&v);
+		after_rip = rip(&v);
+	}
 	size_t k = (size_t)steps < max ? (size_t)steps : max;
 	qsort(t, k, sizeof *t, cmp_double);
 	printf("%s: loop of %u: %ld %s exits (instructions %ld), exception %u, rip mismatches %ld%s%llx, TF "
@@ -333,6 +342,9 @@ static int step(uint32_t n, int tf)
 	       name, n, steps, exit_name(want), 2 * (long)n + 2, exc, bad, bad ? " first " : " ",
 	       (unsigned long long)first_bad, tf_lost, e, exit_name(e), (unsigned long long)rip(&v),
 	       e == KVM_EXIT_MMIO && v.run->mmio.phys_addr == DONE ? " at the end" : "");
+	if (tf)
+		printf("tf-step-after-mmio: exit %d %s rip %#llx (%#x: the next instruction, not yet run)\n", after,
+		       exit_name(after), (unsigned long long)after_rip, CODE + 17);
 	if (k)
 		printf("%s-cost: median %.1f us per step (p10 %.1f, p90 %.1f, %zu steps)\n", name, t[k / 2], t[k / 10],
 		       t[k * 9 / 10], k);
@@ -429,6 +441,49 @@ static int guest_dr(void)
 		ioctl(v.vcpu, KVM_SET_REGS, &g);
 		got.dr6 = 0xffff0ff0;
 		ioctl(v.vcpu, KVM_SET_DEBUGREGS, &got);
+	}
+	vm_free(&v);
+	return 0;
+}
+
+/* A watchpoint by page protection: virtual WATCH is a read-only 4 KiB
+ * alias of DATA; the store faults (#PF, no IDT: KVM_EXIT_SHUTDOWN with CR2);
+ * the monitor lets the store through (RW on, TF on), then protects again.
+ * mov $DOORBELL,%ebx; mov $WATCH,%edx; nop; mov %edx,(%rdx); nop; mov %ecx,8(%rbx); jmp . */
+#define PT 0x5000u
+#define WATCH 0x400000u
+static int wp_watch(void)
+{
+	uint8_t c[] = { 0xbb, 0, 0, 0, 0, 0xba, 0, 0, 0, 0, 0x90, 0x89, 0x12, 0x90, 0x89, 0x4b, 0x08, 0xeb, 0xfe };
+	put32(c + 1, DOORBELL);
+	put32(c + 6, WATCH);
+	struct vm v;
+	if (vm_new(&v, c, sizeof c))
+		return 1;
+	uint64_t *pte = (uint64_t *)(v.mem + PT);
+	((uint64_t *)(v.mem + PD))[2] = PT | 7;
+	pte[0] = DATA | 5; /* present, user, read-only */
+	int e = run(&v);
+	struct kvm_regs g = { 0 };
+	struct kvm_sregs sr = { 0 };
+	ioctl(v.vcpu, KVM_GET_REGS, &g);
+	ioctl(v.vcpu, KVM_GET_SREGS, &sr);
+	printf("wp-watch: exit %d %s rip %#llx (store at %#x) cr2 %#llx data %#x\n", e, exit_name(e),
+	       (unsigned long long)g.rip, CODE + 11, (unsigned long long)sr.cr2, *(uint32_t *)(v.mem + DATA));
+	if (e == KVM_EXIT_SHUTDOWN) {
+		pte[0] = DATA | 7;
+		g.rflags |= 0x100;
+		ioctl(v.vcpu, KVM_SET_REGS, &g);
+		e = run(&v);
+		ioctl(v.vcpu, KVM_GET_REGS, &g);
+		printf("wp-watch-step: exit %d %s rip %#llx data %#x\n", e, exit_name(e), (unsigned long long)g.rip,
+		       *(uint32_t *)(v.mem + DATA));
+		pte[0] = DATA | 5;
+		g.rflags &= ~0x100ULL;
+		ioctl(v.vcpu, KVM_SET_REGS, &g);
+		e = run(&v);
+		printf("wp-watch-resume: exit %d %s %s\n", e, exit_name(e),
+		       e == KVM_EXIT_MMIO && v.run->mmio.phys_addr == DONE ? "reached the end" : "did not");
 	}
 	vm_free(&v);
 	return 0;
@@ -553,7 +608,8 @@ int main(int argc, char **argv)
 	}
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	caps();
-	if (int3(1) || int3(0) || step(5, 0) || step(5000, 0) || step(5, 1) || step(5000, 1) || hwbp() || guest_dr())
+	if (int3(1) || int3(0) || step(5, 0) || step(5000, 0) || step(5, 1) || step(5000, 1) || hwbp() || guest_dr() ||
+	    wp_watch())
 		return 1;
 
 	static const long hz[] = { 0, 99, 999 };
