@@ -344,15 +344,7 @@ int iso_write(const char *out, const char *image, int bios_only, char *const *ar
 		status = build(stage, tmp, &img, image, bios_only, args, nargs);
 		if (!status && stop_signal)
 			status = mk_fail(1, "interrupted (signal %d): no ISO written", (int)stop_signal);
-		mode_t mask = umask(0);
-		umask(mask);
-		if (!status && ((tfd = open(tmp, O_RDONLY | O_CLOEXEC)) < 0 || fsync(tfd) < 0 ||
-				chmod(tmp, 0666 & ~mask) < 0 || rename(tmp, out) < 0))
-			status = mk_fail(1, "cannot write %s: %s", out, strerror(errno));
-		if (tfd >= 0)
-			close(tfd);
-		if (status)
-			unlink(tmp);
+		status = mk_commit(status, tmp, out);
 	}
 	/* What build() wrote, and grub-mkrescue's log (it writes nothing else here). */
 	static const char *const staged[] = { "iso/boot/tincan.elf",

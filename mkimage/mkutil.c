@@ -59,3 +59,18 @@ int mk_load_image(const char *path, struct ei_image *img, struct stat *sb)
 		return mk_fail(1, "%s: %s", path, err);
 	return 0;
 }
+
+int mk_commit(int status, const char *tmp, const char *out)
+{
+	int fd = -1;
+	mode_t mask = umask(0);
+	umask(mask);
+	if (!status && ((fd = open(tmp, O_RDONLY | O_CLOEXEC)) < 0 || fsync(fd) < 0 || chmod(tmp, 0666 & ~mask) < 0 ||
+			rename(tmp, out) < 0))
+		status = mk_fail(1, "cannot write %s: %s", out, strerror(errno));
+	if (fd >= 0)
+		close(fd);
+	if (status)
+		unlink(tmp);
+	return status;
+}

@@ -449,15 +449,7 @@ int oci_write(const char *out, const char *image, const char *ref)
 		status = build(&st, tmp, &img, name);
 		if (!status && stop_signal)
 			status = mk_fail(1, "interrupted (signal %d): no image written", (int)stop_signal);
-		mode_t mask = umask(0);
-		umask(mask);
-		if (!status && ((tfd = open(tmp, O_RDONLY | O_CLOEXEC)) < 0 || fsync(tfd) < 0 ||
-				chmod(tmp, 0666 & ~mask) < 0 || rename(tmp, out) < 0))
-			status = mk_fail(1, "cannot write %s: %s", out, strerror(errno));
-		if (tfd >= 0)
-			close(tfd);
-		if (status)
-			unlink(tmp);
+		status = mk_commit(status, tmp, out);
 	}
 	if (staged) /* remove it and all in it */
 		nftw(st.dir, rm_entry, 8, FTW_DEPTH | FTW_PHYS);

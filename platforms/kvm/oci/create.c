@@ -256,9 +256,9 @@ static _Noreturn void init(const struct oci_spec *s, const struct oci_image *img
 	_exit(127);
 }
 
-int cmd_create(int argc, char **argv, const char *bundle_hint)
+int cmd_create(int argc, char **argv)
 {
-	const char *bundle = bundle_hint ? bundle_hint : ".", *pidfile = NULL, *sock = NULL, *id = NULL;
+	const char *bundle = ".", *pidfile = NULL, *sock = NULL, *id = NULL;
 	for (int i = 0; i < argc; i++) {
 		const char *a = argv[i];
 		const char *v = NULL;

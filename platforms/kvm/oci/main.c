@@ -192,7 +192,7 @@ int main(int argc, char **argv)
 	char **rest = argv + i + 1;
 
 	if (!strcmp(cmd, "create")) {
-		int r = cmd_create(n, rest, NULL);
+		int r = cmd_create(n, rest);
 		if (r == -2)
 			to_runc(argv);
 		return r;

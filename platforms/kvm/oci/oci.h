@@ -59,7 +59,6 @@ struct oci_spec {
 	uint64_t cpu_period;
 	struct oci_argv run; /* tincan-run's options from args, env, mounts */
 	struct oci_argv args; /* the guest's ARGS */
-	struct oci_argv ann; /* annotations, "K=V" */
 };
 /* Load BUNDLE/config.json.  Returns 1 when it describes a tincan bundle
  * (ROOTFS/tincan.tc exists), 0 when it is someone else's (or unreadable:
@@ -121,7 +120,7 @@ void net_teardown(const struct oci_state *st);
 int run_prog(char *const argv[], const char *in, char *out, size_t outlen);
 
 /* Commands (create.c, cmds.c). */
-int cmd_create(int argc, char **argv, const char *bundle_hint);
+int cmd_create(int argc, char **argv); /* -2: not ours, runc takes it */
 int cmd_start(const char *id);
 int cmd_kill(int argc, char **argv);
 int cmd_delete(int argc, char **argv);

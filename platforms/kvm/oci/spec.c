@@ -280,10 +280,6 @@ int spec_load(const char *bundle, struct oci_spec *s)
 	else
 		argv_add(&s->run, "--user=65534:65534");
 
-	const char *k;
-	json_t *v;
-	json_object_foreach(json_object_get(c, "annotations"), k, v) if (json_is_string(v))
-	    argv_add(&s->ann, "%s=%s", k, json_string_value(v));
 	json_decref(c);
 	return 1;
 }
