@@ -44,6 +44,24 @@ $(B)/bin/tincan-run: $(MON_OBJ) platforms/kvm/monitor/libc-text.ld
 	$(Q)$(MUSLCC) -static -s $(MON_CFLAGS) -Wl,--gc-sections -Wl,-z,noseparate-code -Wl,-z,norelro -Wl,-z,common-page-size=16 \
 		-Wl,-T,platforms/kvm/monitor/libc-text.ld -o $@ $(MON_OBJ)
 
+# tincan-run-debug: the same sources with TINCAN_DEBUG and the debug
+# modules (platforms/kvm/monitor/debug: --stats, --metrics, --gdb, --core,
+# --profile; docs/debugging.md).  tincan-run execs it for an option it does
+# not know, so the normal run keeps its size and its seccomp filter.  Not
+# under the 64 KiB budget; the same flags otherwise.
+DMON_SRC := $(MON_SRC) $(wildcard platforms/kvm/monitor/debug/*.c)
+DMON_OBJ := $(patsubst %.c,$(B)/musl-debug/%.o,$(DMON_SRC))
+$(B)/musl-debug/%.o: %.c $(KINC)/.stamp Makefile platforms/kvm/platform.mk
+	$(call say,CC,$<)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(MUSLCC) $(MUSL_CFLAGS) -Iplatforms/common $(MON_CFLAGS) -DTINCAN_DEBUG -c $< -o $@
+-include $(DMON_OBJ:.o=.d)
+$(B)/bin/tincan-run-debug: $(DMON_OBJ) platforms/kvm/monitor/libc-text.ld
+	$(call say,LD,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(MUSLCC) -static -s $(MON_CFLAGS) -Wl,--gc-sections -Wl,-z,noseparate-code -Wl,-z,norelro -Wl,-z,common-page-size=16 \
+		-Wl,-T,platforms/kvm/monitor/libc-text.ld -o $@ $(DMON_OBJ)
+
 # Where images built by this tree find their monitor when Linux runs them.
 $(T)/kvm/runpath.o: platforms/kvm/guest/runpath.c $(NEWLIB)
 	$(Q)mkdir -p $(@D)
@@ -53,7 +71,7 @@ $(T)/kvm/runpath.o: platforms/kvm/guest/runpath.c $(NEWLIB)
 $(B)/bin/tincan-binfmt: | $(B)/bin/tincan-run
 	$(Q)ln -sfn tincan-run $@
 
-PLAT_HOST := $(B)/bin/tincan-run $(B)/bin/tincan-binfmt
+PLAT_HOST := $(B)/bin/tincan-run $(B)/bin/tincan-run-debug $(B)/bin/tincan-binfmt
 
 # tincan-fleet (a bash script) starts, lists and stops fleets of guests;
 # systemd units for guests, bridges and fleets beside it (docs/fleet.md).
@@ -83,7 +101,7 @@ PLAT_LIB := $(T)/kvm/runpath.o
 
 # make install: the monitor, and runpath.o compiled for the prefix.
 define PLAT_INSTALL
-	$(Q)install -m 755 $(B)/bin/tincan-run $(DESTDIR)$(abspath $(PREFIX))/bin/
+	$(Q)install -m 755 $(B)/bin/tincan-run $(B)/bin/tincan-run-debug $(DESTDIR)$(abspath $(PREFIX))/bin/
 	$(Q)ln -sfn tincan-run $(DESTDIR)$(abspath $(PREFIX))/bin/tincan-binfmt
 	$(Q)install -m 755 platforms/kvm/fleet/tincan-fleet $(B)/bin/tincan-oci $(DESTDIR)$(abspath $(PREFIX))/bin/
 	$(Q)install -d $(DESTDIR)$(abspath $(PREFIX))/lib/systemd/system $(DESTDIR)$(abspath $(PREFIX))/share/tincan/examples

@@ -374,7 +374,6 @@ Boot IMAGE (a program linked by tincan-cc) as a KVM guest; ARGS become its argv[
   --mem-max=SIZE  let guest memory grow on demand up to SIZE (0: fixed; default 1G,
                but 0 when --mem is given: --mem alone is a limit)
   --env=K=V    set an environment variable in the guest (repeatable)
-  --stats      print KVM exits, guest memory and frames dropped when the guest exits
   --timeout=DURATION  end the guest after DURATION (e.g. 500ms, 10s, 2m, 1h) with 106
   --grace=DURATION  after the host's SIGTERM/SIGINT, the time the guest has to exit
                before it is ended with 128+signal (default 5s; 0: at once)
@@ -403,6 +402,7 @@ Boot IMAGE (a program linked by tincan-cc) as a KVM guest; ARGS become its argv[
                         read-only with :ro; nothing outside it is reachable (repeatable)
   --cwd=PATH            the guest's working directory (default /)
   --ready-fd=N          write one byte to fd N when the guest first waits (set up, idle)
+  --stats, --metrics, --gdb, --core, --profile: see tincan-run-debug --help
   --help       show this help
   --version    show the version
 
@@ -502,7 +502,8 @@ ignored_signal_run() {
 	local pid=$! i exe
 	exe=$(readlink -f "$RUN")
 	for i in $(seq 200); do
-		[ "$(readlink /proc/$pid/exe 2>/dev/null)" = "$exe" ] && break
+		# --stats runs tincan-run-debug (tincan-run execs it).
+		case $(readlink /proc/$pid/exe 2>/dev/null) in "$exe" | "$exe-debug") break ;; esac
 		sleep 0.01
 	done
 	[ -n "${DELAY:-}" ] && sleep "$DELAY"

@@ -39,6 +39,27 @@ void fds_pio(struct mod_fds *f, int fd)
 	f->pio[f->npio++] = (unsigned)fd;
 }
 
+#ifdef TINCAN_DEBUG
+static void fds_add(unsigned *n, unsigned *v, unsigned x)
+{
+	if (*n == FDS_MAX)
+		die(TC_STATUS_HOST, "too many fds for the sandbox");
+	v[(*n)++] = x;
+}
+void fds_file(struct mod_fds *f, int fd)
+{
+	fds_add(&f->nfile, f->file, (unsigned)fd);
+}
+void fds_wdir(struct mod_fds *f, int fd)
+{
+	fds_add(&f->nwdir, f->wdir, (unsigned)fd);
+}
+void fds_sys(struct mod_fds *f, int nr)
+{
+	fds_add(&f->nsys, f->sys, (unsigned)nr);
+}
+#endif
+
 void fds_wait(struct mod_fds *f, int fd, uint64_t ev, const char *gone)
 {
 	if (f->nwait == FDS_MAX)
@@ -62,23 +83,12 @@ static uint64_t sig_ev; /* not yet reported */
  * grace period after a host signal.  One ITIMER_REAL serves both: SIGALRM
  * comes at the nearer one, and host_signals arms it again for the other. */
 static uint64_t timeout_at, timeout_ns, grace_at, grace_ns;
-static struct vm *the_vm; /* for --stats when the monitor ends the run */
+static struct vm *the_vm;
 
-/* --stats' line, at every end the monitor sees: the guest's exit, and the
- * ends it imposes (--timeout, a host signal). */
-static void stats(const struct vm *vm)
-{
-	if (vm->stats)
-		msg("stats: %llu KVM exits, %llu KiB guest memory, %llu forged and %llu over-rate frames dropped",
-		    (unsigned long long)vm->exits, (unsigned long long)(vm_backed(vm) >> 10),
-		    (unsigned long long)vm->forged, (unsigned long long)vm->over_rate);
-}
-
-/* End the run for the monitor's own reason, with --stats. */
+/* End the run for the monitor's own reason. */
 static noreturn void end_run(int status)
 {
 	console_flush(the_vm);
-	stats(the_vm);
 	quit(status);
 }
 
@@ -99,6 +109,7 @@ static void host_sigset(sigset_t *s)
 	sigaddset(s, SIGTERM);
 	sigaddset(s, SIGINT);
 	sigaddset(s, SIGALRM);
+	dbg_sigset(s);
 }
 
 /* First thing in main: blocked from the start, a signal sent while the
@@ -155,6 +166,10 @@ void host_signals(void)
 			arm_alarm();
 			continue;
 		}
+		if (sig != SIGTERM && sig != SIGINT) {
+			dbg_signal(the_vm, sig);
+			continue;
+		}
 		if (host_sig || !sig_aware || !grace_ns) {
 			msg("guest ended by the host's %s", sig == SIGINT ? "SIGINT" : "SIGTERM");
 			end_run(128 + sig);
@@ -193,7 +208,6 @@ static void hc_exit(struct vm *vm, void *arg)
 	struct tc_hc_exit *a = arg;
 	int status = (int)(a->status & 0xff);
 	console_flush(vm);
-	stats(vm);
 	if (vm->snap) {
 		msg("no snapshot: the guest exited (status %d) before it was ready", status);
 		status = status ? status : 1;

@@ -168,6 +168,7 @@ void guest_fatal(struct vm *vm, int status, const char *fmt, ...)
 	regs(vm, &r, &s);
 	msg("%s (%s)", buf, vm->image_path);
 	backtrace(vm, &r);
+	dbg_fatal(vm, status, buf);
 	quit(status);
 }
 
@@ -202,15 +203,15 @@ void guest_shutdown(struct vm *vm)
 {
 	struct kvm_regs r;
 	struct kvm_sregs s;
-	char w[160];
+	char w[160], why[300];
 
 	regs(vm, &r, &s);
 	where(vm, r.rip, w, sizeof w);
 	/* No IDT: the first exception escalates to a triple fault.  CR2 starts
 	 * at a sentinel, so any other value means that exception was a page fault. */
 	if (s.cr2 != CR2_SENTINEL) {
-		msg("guest fault: %s at 0x%llx, rip 0x%llx in %s (%s)", pf_reason(vm, s.cr2, r.rip),
-		    (unsigned long long)s.cr2, (unsigned long long)r.rip, w, vm->image_path);
+		snprintf(why, sizeof why, "guest fault: %s at 0x%llx, rip 0x%llx in %s", pf_reason(vm, s.cr2, r.rip),
+			 (unsigned long long)s.cr2, (unsigned long long)r.rip, w);
 	} else {
 		const uint8_t *ip = gm_ptr(&vm->gm, r.rip, 2, GM_R);
 		const char *what = "CPU exception (general protection, invalid opcode, divide error ...)";
@@ -220,8 +221,10 @@ void guest_shutdown(struct vm *vm)
 			what = "privileged instruction (hlt)";
 		else if (ip && ip[0] == 0xcc)
 			what = "breakpoint (int3)";
-		msg("guest fault: %s at rip 0x%llx in %s (%s)", what, (unsigned long long)r.rip, w, vm->image_path);
+		snprintf(why, sizeof why, "guest fault: %s at rip 0x%llx in %s", what, (unsigned long long)r.rip, w);
 	}
+	msg("%s (%s)", why, vm->image_path);
 	backtrace(vm, &r);
+	dbg_fatal(vm, TC_STATUS_FAULT, why);
 	quit(TC_STATUS_FAULT);
 }

@@ -34,6 +34,7 @@ void hc_call(struct vm *vm, uint64_t nr, uint64_t gpa)
 		guest_fatal(vm, TC_STATUS_ABI, "guest passed a bad argument address 0x%llx to hypercall %s",
 			    (unsigned long long)gpa, d->name);
 	memcpy(arg, p, d->size);
+	DBG_COUNT(hc[nr], 1);
 	vm->hc_gpa = gpa;
 	d->fn(vm, arg);
 	memcpy(p + d->out, (uint8_t *)arg + d->out, d->size - d->out);

@@ -45,10 +45,23 @@ struct mod_fds {
 	unsigned dir[FDS_MAX];
 	unsigned image; /* the image file: fstat() and pread64() allowed (a fault report) */
 	unsigned snap; /* --snapshot's file, fd + 1 (snapshot.c); 0: none */
+#ifdef TINCAN_DEBUG
+	/* The debug modules' (debug/), allowed only in tincan-run-debug and
+	 * only for what its options opened (seccomp.c, allow_debug). */
+	unsigned nfile, file[FDS_MAX]; /* pwrite64, ftruncate, fdatasync: output files */
+	unsigned nwdir, wdir[FDS_MAX]; /* renameat, renameat2, unlinkat within these directories */
+	unsigned nsys, sys[FDS_MAX]; /* system calls allowed with any arguments (SYS_*) */
+	int setregs; /* KVM_SET_REGS and KVM_SET_SREGS on the vCPU (a debugger) */
+#endif
 };
 void fds_rw(struct mod_fds *f, int fd, int rd, int wr);
 void fds_pio(struct mod_fds *f, int fd);
 void fds_wait(struct mod_fds *f, int fd, uint64_t ev, const char *gone);
+#ifdef TINCAN_DEBUG
+void fds_file(struct mod_fds *f, int fd);
+void fds_wdir(struct mod_fds *f, int fd);
+void fds_sys(struct mod_fds *f, int nr);
+#endif
 
 struct module {
 	const struct mod_option *options; /* ends with { NULL } */
@@ -72,6 +85,17 @@ struct module {
 	uint64_t (*wait_full)(uint64_t wanted);
 	const struct hc_def *hc;
 	unsigned nhc;
+#ifdef TINCAN_DEBUG
+	/* The debug modules' hooks (debug.h says when each runs). */
+	const char *flag; /* an option without a value ("--stats"), which sets *flag_set */
+	int *flag_set;
+	int sig; /* a host signal on_signal takes (blocked, read from the signalfd); 0: none */
+	void (*run_start)(struct vm *vm);
+	int (*on_shutdown)(struct vm *vm);
+	void (*on_signal)(struct vm *vm, int sig);
+	void (*on_fatal)(struct vm *vm, int status, const char *why);
+	void (*on_quit)(struct vm *vm, int status);
+#endif
 };
 
 /* modules.c: the modules, NULL-terminated. */

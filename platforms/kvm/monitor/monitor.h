@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "../abi.h"
+#include "debug.h"
 #include "elfimage.h"
 #include "layout.h"
 
@@ -49,9 +50,7 @@ struct vm {
 	uint8_t *mem;
 	int kvm, vmfd, vcpu;
 	struct kvm_run *run;
-	uint64_t exits; /* KVM exits so far, reported with --stats */
 	unsigned slots, slots_max; /* KVM memory slots used, and the most growth may use */
-	int stats;
 	uint64_t timeout_ns; /* --timeout; 0: none */
 	uint64_t grace_ns; /* --grace: a stop notice's time to exit; 0: none */
 	uint64_t forged, over_rate; /* tx frames dropped: a source MAC not the guest's, over --net-rate */

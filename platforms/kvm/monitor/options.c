@@ -21,7 +21,6 @@ static const char usage_head[] =
     "  --mem-max=SIZE  let guest memory grow on demand up to SIZE (0: fixed; default 1G,\n"
     "               but 0 when --mem is given: --mem alone is a limit)\n"
     "  --env=K=V    set an environment variable in the guest (repeatable)\n"
-    "  --stats      print KVM exits, guest memory and frames dropped when the guest exits\n"
     "  --timeout=DURATION  end the guest after DURATION (e.g. 500ms, 10s, 2m, 1h) with 106\n"
     "  --grace=DURATION  after the host's SIGTERM/SIGINT, the time the guest has to exit\n"
     "               before it is ended with 128+signal (default 5s; 0: at once)\n"
@@ -32,14 +31,18 @@ static const char usage_head[] =
     "  --snapshot=FILE  run until the guest is ready (idle, or tincan_ready()), write FILE, exit\n"
     "  --restore=FILE  resume a snapshot instead of booting an image (no IMAGE, no ARGS);\n"
     "               devices, --env and the other options are the restore's\n";
-static const char usage_tail[] = "  --help       show this help\n"
-				 "  --version    show the version\n"
-				 "\n"
-				 "Exit status: the guest's own exit status, or\n"
-				 "  100 guest panic or abort()     101 guest CPU fault (page fault, #GP, #UD...)\n"
-				 "  102 guest broke the ABI        103 bad image, or it does not fit in --mem\n"
-				 "  104 bad command line           105 host error (/dev/kvm, memory, I/O)\n"
-				 "  106 --timeout ran out\n";
+static const char usage_tail[] =
+#ifndef TINCAN_DEBUG
+    "  --stats, --metrics, --gdb, --core, --profile: see tincan-run-debug --help\n"
+#endif
+    "  --help       show this help\n"
+    "  --version    show the version\n"
+    "\n"
+    "Exit status: the guest's own exit status, or\n"
+    "  100 guest panic or abort()     101 guest CPU fault (page fault, #GP, #UD...)\n"
+    "  102 guest broke the ABI        103 bad image, or it does not fit in --mem\n"
+    "  104 bad command line           105 host error (/dev/kvm, memory, I/O)\n"
+    "  106 --timeout ran out\n";
 
 const char *parse_ipv4(const char *s, uint32_t *addr)
 {
@@ -191,12 +194,17 @@ static char *join_env(const char *prefix, const char **v, int n)
 static int module_option(const struct module *const *mods, int argc, char **argv, int *i, int *missing, char *err,
 			 size_t errlen)
 {
-	for (; *mods; mods++)
+	for (; *mods; mods++) {
+#ifdef TINCAN_DEBUG
+		if ((*mods)->flag && strcmp(argv[*i], (*mods)->flag) == 0)
+			return *(*mods)->flag_set = 1;
+#endif
 		for (const struct mod_option *mo = (*mods)->options; mo && mo->name; mo++) {
 			const char *v = opt_value(mo->name, argc, argv, i, missing);
 			if (v)
 				return mo->parse(v, err, errlen) < 0 ? -1 : 1;
 		}
+	}
 	return 0;
 }
 
@@ -216,9 +224,7 @@ int options_parse(struct options *o, int argc, char **argv, const struct module 
 			return OPT_HELP;
 		if (strcmp(a, "--version") == 0)
 			return OPT_VERSION;
-		if (strcmp(a, "--stats") == 0) {
-			o->stats = 1;
-		} else if ((v = opt_value("--mem", argc, argv, &i, &missing))) {
+		if ((v = opt_value("--mem", argc, argv, &i, &missing))) {
 			if (parse_size(v, &o->mem) < 0) {
 				snprintf(err, errlen, "invalid --mem value '%s': expected a size like 1M, 512K or 2G",
 					 v);

@@ -23,7 +23,6 @@ struct module;
 struct options {
 	uint64_t mem; /* 0: not given */
 	uint64_t mem_max; /* growth limit; 0: no growth */
-	int stats;
 	uint64_t timeout_ns; /* --timeout; 0: none */
 	uint64_t grace_ns; /* --grace; default GRACE_DEFAULT */
 	uint64_t rate[2]; /* --console-rate bytes, --net-rate frames a second; 0: none */

@@ -15,9 +15,11 @@ void vm_run(struct vm *vm)
 {
 	int again = 0;
 
+	dbg_run_start(vm);
 	for (;;) {
 		if (ioctl(vm->vcpu, KVM_RUN, 0) < 0) {
 			if (errno == EINTR) {
+				DBG_COUNT(eintr, 1);
 				host_signals();
 				continue;
 			}
@@ -29,10 +31,13 @@ void vm_run(struct vm *vm)
 			die(TC_STATUS_HOST, "KVM_RUN: %m");
 		}
 		again = 0;
-		vm->exits++;
+		DBG_COUNT(exits[vm->run->exit_reason < DBG_EXITS ? vm->run->exit_reason : DBG_EXITS - 1], 1);
 		switch (vm->run->exit_reason) {
 		case KVM_EXIT_MMIO: hc_doorbell(vm); break;
-		case KVM_EXIT_SHUTDOWN: guest_shutdown(vm);
+		case KVM_EXIT_SHUTDOWN:
+			if (dbg_shutdown(vm))
+				break;
+			guest_shutdown(vm);
 		case KVM_EXIT_IO: guest_fatal(vm, TC_STATUS_FAULT, "guest did port I/O on port 0x%x", vm->run->io.port);
 		case KVM_EXIT_HLT: guest_fatal(vm, TC_STATUS_FAULT, "guest halted the CPU");
 		case KVM_EXIT_INTERNAL_ERROR:

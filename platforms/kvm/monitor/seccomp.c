@@ -117,6 +117,32 @@ static void allow_snapshot(const struct mod_fds *f, unsigned vcpu)
 	allow_args(SYS_fdatasync, 0, f->snap - 1, -1, 0);
 }
 
+#ifdef TINCAN_DEBUG
+/* tincan-run-debug's modules (debug/), for what their options opened:
+ * their output files, renames and removals within their directories (the
+ * filter cannot see the names: as with openat2 above), a debugger's
+ * register writes, and the system calls they name. */
+static void allow_debug(const struct mod_fds *f, unsigned vcpu)
+{
+	for (unsigned i = 0; i < f->nfile; i++) {
+		allow_args(SYS_pwrite64, 0, f->file[i], -1, 0);
+		allow_args(SYS_ftruncate, 0, f->file[i], -1, 0);
+		allow_args(SYS_fdatasync, 0, f->file[i], -1, 0);
+	}
+	for (unsigned i = 0; i < f->nwdir; i++) {
+		allow_args(SYS_renameat, 0, f->wdir[i], 2, f->wdir[i]);
+		allow_args(SYS_renameat2, 0, f->wdir[i], 2, f->wdir[i]);
+		allow_args(SYS_unlinkat, 0, f->wdir[i], -1, 0);
+	}
+	if (f->setregs) {
+		allow_args(SYS_ioctl, 0, vcpu, 1, KVM_SET_REGS);
+		allow_args(SYS_ioctl, 0, vcpu, 1, KVM_SET_SREGS);
+	}
+	for (unsigned i = 0; i < f->nsys; i++)
+		allow((int)f->sys[i]);
+}
+#endif
+
 /* Allow nr only when its argument arg (low 32 bits) is one of vals. */
 static void allow_if(int nr, int arg, const unsigned *vals, unsigned nv)
 {
@@ -191,6 +217,9 @@ unsigned sandbox_filter(const struct mod_fds *f, int vcpu, int vmfd, const struc
 	 * Without growth, vmfd -1 names no fd. */
 	if (f->snap)
 		allow_snapshot(f, (unsigned)vcpu);
+#ifdef TINCAN_DEBUG
+	allow_debug(f, (unsigned)vcpu);
+#endif
 	allow_ioctls((unsigned)vcpu, (unsigned)vmfd);
 	allow_if(SYS_read, 0, f->rd, f->nrd);
 	allow_if(SYS_readv, 0, f->rd, f->nrd); /* a tap's header and frame (net.c) */

@@ -49,6 +49,7 @@ void die(int status, const char *fmt, ...)
 
 void quit(int status)
 {
+	dbg_quit(status);
 	snap_abandon();
 	_exit(status);
 }
