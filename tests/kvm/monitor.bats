@@ -415,6 +415,25 @@ EOF
 	)" ]
 }
 
+# The debug options live in tincan-run-debug, which tincan-run execs for
+# any option it does not know (platforms/kvm/monitor/debug.h).
+@test "tincan-run hands --stats to tincan-run-debug beside it, and without one it is an unknown option" {
+	d=$BATS_TEST_TMPDIR/bin
+	mkdir -p "$d"
+	cp "$RUN" "$d/tincan-run"
+	run timeout 20 "$d/tincan-run" --stats "$TINY" exit 0
+	[ "$status" -eq 104 ]
+	[ "$output" = "tincan-run: unknown option '--stats' (try tincan-run --help)" ]
+	cp "$B/bin/tincan-run-debug" "$d/"
+	run timeout 20 "$d/tincan-run" --stats "$TINY" exit 0
+	[ "$status" -eq 0 ]
+	[[ $output == *"tincan-run: stats: "*" KVM exits, "* ]]
+	# An option neither knows: the same line, from tincan-run-debug.
+	run timeout 20 "$d/tincan-run" --statz "$TINY"
+	[ "$status" -eq 104 ]
+	[ "$output" = "tincan-run: unknown option '--statz' (try tincan-run --help)" ]
+}
+
 @test "an image runs when Linux executes it: it re-executes under tincan-run" {
 	run timeout 20 "$B/apps/hello.tc" x
 	[ "$status" -eq 0 ]
