@@ -506,6 +506,26 @@ bad_spec() {
 	! ip -n "$NS" -o link show | grep -q ' rest-'
 }
 
+# --stats makes each monitor tincan-run-debug (tincan-run execs it): the
+# fleet still knows its guests are alive, and stops them.
+@test "a fleet started with options=--stats lists its guests alive; each log ends with the stats line" {
+	local spec=$BATS_TEST_TMPDIR/dbg.spec
+	sed -e "s/^name=.*/name=dbg/" -e "s/^count=.*/count=2/" -e "s/^first=.*/first=200/" \
+		-e "s|^logdir=.*|logdir=$BATS_TEST_TMPDIR/logs|" "$SPEC" > "$spec"
+	echo "options=--stats" >> "$spec"
+	run "$FLEET" start "$spec"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	run "$FLEET" list dbg
+	echo "$output"
+	[[ ${lines[-1]} == "dbg: 2 alive, 0 dead; keeper "*" running" ]]
+	run "$FLEET" stop dbg
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[[ $output == *"no process, tap, neighbour, keeper or state left" ]]
+	[ "$(grep -l '^tincan-run: stats: ' "$BATS_TEST_TMPDIR"/logs/dbg-*.log | wc -l)" -eq 2 ]
+}
+
 @test "stop and list of a fleet that does not exist: one line, exit 1; bad commands: exit 2" {
 	run "$FLEET" stop nosuch
 	[ "$status" -eq 1 ]
