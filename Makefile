@@ -461,6 +461,14 @@ TEST_BINS += $(B)/tests/pc_mb2.elf $(B)/tests/cmdsplit
 # The monitor's seccomp filter run for real in forked children (tests/unit/test_seccomp.c).
 $(B)/tests/unit/test_seccomp: $(B)/host/tests/unit/test_seccomp.o $(B)/host/platforms/kvm/monitor/seccomp.o
 TEST_BINS += $(B)/tests/unit/test_seccomp
+# The same with tincan-run-debug's section of the filter (-DTINCAN_DEBUG).
+$(B)/host-debug/%.o: %.c | deps
+	$(call say,CC,$<)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(HOSTCC) $(UNIT_CFLAGS) -DTINCAN_DEBUG -c $< -o $@
+$(B)/tests/unit/test_seccomp_debug: $(addprefix $(B)/host-debug/,tests/unit/test_seccomp.o \
+	platforms/kvm/monitor/seccomp.o platforms/kvm/monitor/jail.o platforms/kvm/monitor/debug/fds.o)
+TEST_BINS += $(B)/tests/unit/test_seccomp_debug
 TEST_BINS += $(B)/tests/unit/test_errmsg
 TEST_BINS += $(B)/tests/unit/test_strsearch
 # A guest that answers one datagram with a burst of numbered ones (tests/kvm/net.bats).

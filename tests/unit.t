@@ -3,12 +3,12 @@
 # ChaCha20, the platform-neutral backtrace walker and command line splitter,
 # libos path resolution and mounts, the monitor's hypercall core, snprintf, strerror and string searches, the
 # embedded tree and block file system formats, the virtio-blk driver's queues.
-# The seccomp filter, installed in forked children.
+# The seccomp filter, installed in forked children (and tincan-run-debug's, seccomp_debug).
 # prove runs this file; it runs each unit binary as a subtest.
 B=${B:-build}
 set -e
 n=0
-for t in elfimage layout options chacha common path hccore format errmsg strsearch rootfs logfs virtio seccomp; do
+for t in elfimage layout options chacha common path hccore format errmsg strsearch rootfs logfs virtio seccomp seccomp_debug; do
 	n=$((n + 1))
 	out=$("$B/tests/unit/test_$t" "$B/tests/tiny.tc" 2>&1) && st=0 || st=$?
 	printf '%s\n' "$out" | sed 's/^/# /' | grep -v '^# ok ' || true

@@ -66,6 +66,16 @@ enum {
 	SNAP_ON, /* --snapshot: the vCPU's state, writing the file */
 	SNAP_OFF, /* the same calls without --snapshot */
 	SNAP_RENAME, /* --snapshot: renameat (the finisher's, outside the sandbox) */
+#ifdef TINCAN_DEBUG
+	DBG_FILE, /* tincan-run-debug: pwrite64, ftruncate, fdatasync on a module's output file */
+	DBG_FILE_OTHER, /* pwrite64 on another fd */
+	DBG_DIR, /* renameat2, renameat, unlinkat within a module's directory */
+	DBG_DIR_OTHER, /* renameat from that directory into another */
+	DBG_OPEN, /* openat in that directory: never */
+	DBG_SETREGS, /* KVM_SET_REGS and KVM_SET_SREGS with setregs (--gdb) */
+	DBG_SETREGS_OFF, /* KVM_SET_REGS without */
+	DBG_SYS, /* a system call a module named */
+#endif
 };
 
 static int nofile_seen;
@@ -93,6 +103,16 @@ static int under_filter(int what)
 		int snap = open("/tmp", O_TMPFILE | O_RDWR, 0600), dir = open("/tmp", O_PATH | O_DIRECTORY);
 		if (what == SNAP_ON || what == SNAP_RENAME)
 			f.snap = (unsigned)snap + 1;
+#ifdef TINCAN_DEBUG
+		int out = open("/tmp", O_TMPFILE | O_RDWR, 0600), other = open("/tmp", O_TMPFILE | O_RDWR, 0600);
+		if (what == DBG_FILE || what == DBG_FILE_OTHER)
+			fds_file(&f, out);
+		if (what == DBG_DIR || what == DBG_DIR_OTHER || what == DBG_OPEN)
+			fds_wdir(&f, dir);
+		f.setregs = what == DBG_SETREGS;
+		if (what == DBG_SYS)
+			fds_sys(&f, SYS_getpid);
+#endif
 		sandbox_enter(&f, vcpu, what == SLOT_VM || what == SLOT_VCPU ? vmfd : -1, 9);
 		char c = 'x';
 		struct timespec ts;
@@ -142,6 +162,29 @@ static int under_filter(int what)
 			ioctl(vcpu, KVM_RUN, 0);
 			break;
 		case SNAP_RENAME: syscall(SYS_renameat, dir, "no-such-file", dir, "none"); break;
+#ifdef TINCAN_DEBUG
+		case DBG_FILE:
+			if (syscall(SYS_pwrite64, out, &c, 1, 0) != 1 || syscall(SYS_ftruncate, out, 0) != 0 ||
+			    syscall(SYS_fdatasync, out) != 0)
+				syscall(SYS_exit_group, 9);
+			break;
+		case DBG_FILE_OTHER: syscall(SYS_pwrite64, other, &c, 1, 0); break;
+		case DBG_DIR:
+			/* No such files: ENOENT, but the calls pass. */
+			if (syscall(SYS_renameat2, dir, "tc-no-such-a", dir, "tc-no-such-b", 0) != -1 ||
+			    syscall(SYS_renameat, dir, "tc-no-such-a", dir, "tc-no-such-b") != -1 ||
+			    syscall(SYS_unlinkat, dir, "tc-no-such-a", 0) != -1)
+				syscall(SYS_exit_group, 10);
+			break;
+		case DBG_DIR_OTHER: syscall(SYS_renameat, dir, "tc-no-such-a", AT_FDCWD, "tc-no-such-b"); break;
+		case DBG_OPEN: syscall(SYS_openat, dir, "tc-no-such-a", O_RDONLY); break;
+		case DBG_SETREGS:
+			ioctl(vcpu, KVM_SET_REGS, 0);
+			ioctl(vcpu, KVM_SET_SREGS, 0);
+			break;
+		case DBG_SETREGS_OFF: ioctl(vcpu, KVM_SET_REGS, 0); break;
+		case DBG_SYS: syscall(SYS_getpid); break;
+#endif
 		}
 		syscall(SYS_exit_group, 7);
 	}
@@ -256,5 +299,25 @@ int main(void)
 	ok(WIFSIGNALED(st) && WTERMSIG(st) == SIGSYS, "without --snapshot the same calls kill (0x%x)", st);
 	st = under_filter(SNAP_RENAME);
 	ok(WIFSIGNALED(st) && WTERMSIG(st) == SIGSYS, "--snapshot: renameat kills, even in its directory (0x%x)", st);
+#ifdef TINCAN_DEBUG
+	st = under_filter(DBG_FILE);
+	ok(WIFEXITED(st) && WEXITSTATUS(st) == 7,
+	   "debug: pwrite64, ftruncate, fdatasync on a module's file pass (0x%x)", st);
+	st = under_filter(DBG_FILE_OTHER);
+	ok(WIFSIGNALED(st) && WTERMSIG(st) == SIGSYS, "debug: pwrite64 on another file kills (0x%x)", st);
+	st = under_filter(DBG_DIR);
+	ok(WIFEXITED(st) && WEXITSTATUS(st) == 7,
+	   "debug: renameat2, renameat, unlinkat in a module's directory pass (0x%x)", st);
+	st = under_filter(DBG_DIR_OTHER);
+	ok(WIFSIGNALED(st) && WTERMSIG(st) == SIGSYS, "debug: renameat out of that directory kills (0x%x)", st);
+	st = under_filter(DBG_OPEN);
+	ok(WIFSIGNALED(st) && WTERMSIG(st) == SIGSYS, "debug: openat, even in that directory, kills (0x%x)", st);
+	st = under_filter(DBG_SETREGS);
+	ok(WIFEXITED(st) && WEXITSTATUS(st) == 7, "debug: KVM_SET_REGS, KVM_SET_SREGS pass with setregs (0x%x)", st);
+	st = under_filter(DBG_SETREGS_OFF);
+	ok(WIFSIGNALED(st) && WTERMSIG(st) == SIGSYS, "debug: KVM_SET_REGS without setregs kills (0x%x)", st);
+	st = under_filter(DBG_SYS);
+	ok(WIFEXITED(st) && WEXITSTATUS(st) == 7, "debug: a call a module named passes (0x%x)", st);
+#endif
 	return done_testing();
 }

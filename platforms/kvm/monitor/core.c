@@ -39,27 +39,6 @@ void fds_pio(struct mod_fds *f, int fd)
 	f->pio[f->npio++] = (unsigned)fd;
 }
 
-#ifdef TINCAN_DEBUG
-static void fds_add(unsigned *n, unsigned *v, unsigned x)
-{
-	if (*n == FDS_MAX)
-		die(TC_STATUS_HOST, "too many fds for the sandbox");
-	v[(*n)++] = x;
-}
-void fds_file(struct mod_fds *f, int fd)
-{
-	fds_add(&f->nfile, f->file, (unsigned)fd);
-}
-void fds_wdir(struct mod_fds *f, int fd)
-{
-	fds_add(&f->nwdir, f->wdir, (unsigned)fd);
-}
-void fds_sys(struct mod_fds *f, int nr)
-{
-	fds_add(&f->nsys, f->sys, (unsigned)nr);
-}
-#endif
-
 void fds_wait(struct mod_fds *f, int fd, uint64_t ev, const char *gone)
 {
 	if (f->nwait == FDS_MAX)
