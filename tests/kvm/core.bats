@@ -60,6 +60,18 @@ gdb_core() {
 	[[ $output == *" in main (argc=2, argv=0x"*"crash.c:"* ]]
 }
 
+@test "core: a guest that breaks the ABI (an unknown hypercall) gets a SIGSYS core with the reason" {
+	need_gdb
+	boot --core="$D/c" "$TINY" unknown-hypercall
+	[ "$status" -eq 102 ]
+	first_line_has "unknown hypercall 77"
+	strings "$D/c" | grep -q "^guest made unknown hypercall 77$"
+	run timeout 60 gdb -nx -batch -ex 'info registers rip' "$TINY" "$D/c"
+	echo "$output"
+	[[ $output == *"Program terminated with signal SIGSYS"* ]]
+	grep -Eq "^rip +0x[0-9a-f]+ " <<< "$output"
+}
+
 @test "core: readelf sees the notes (registers, name, manifest, reason) and the memory segments" {
 	boot --core="$D/c" "$CRASH" fault 3
 	[ "$status" -eq 101 ]

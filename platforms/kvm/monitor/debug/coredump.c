@@ -38,7 +38,7 @@
 
 static const char *path; /* --core */
 static uint64_t core_max = CORE_MAX_DEFAULT, max_set;
-static int dfd = -1, tfd = -1, written;
+static int dfd = -1, tfd = -1, busy, keep; /* keep: the file is named, or left for the operator */
 static char dir[4096], name[256], tmp[260], shown[4400]; /* shown: dir/name */
 static int pid;
 
@@ -447,19 +447,19 @@ static int write_core(struct vm *vm, int status, const char *why, uint64_t *size
 
 static void core_fatal(struct vm *vm, int status, const char *why)
 {
-	if (tfd < 0 || written)
+	if (tfd < 0 || busy++)
 		return;
-	written = 1;
 	uint64_t t0 = now_ns(CLOCK_MONOTONIC), size = 0, dropped = 0;
 	if (write_core(vm, status, why, &size, &dropped) < 0) {
 		msg("core: cannot write %s: %m (no core)", shown);
-		unlinkat(dfd, tmp, 0);
-		return;
+		return; /* core_quit removes the file */
 	}
 	if (syscall(SYS_renameat2, dfd, tmp, dfd, name, 1 /* RENAME_NOREPLACE */) < 0) {
 		msg("core: cannot name it %s (%m): it is %s in %s", shown, tmp, dir);
+		keep = 1;
 		return;
 	}
+	keep = 1;
 	uint64_t ms = (now_ns(CLOCK_MONOTONIC) - t0) / 1000000;
 	if (dropped)
 		msg("core: %s, %llu KiB in %llu ms; --core-max left out %llu KiB of guest memory", shown,
@@ -468,13 +468,14 @@ static void core_fatal(struct vm *vm, int status, const char *why)
 		msg("core: %s, %llu KiB in %llu ms", shown, (unsigned long long)(size >> 10), (unsigned long long)ms);
 }
 
-/* Any end but a fault's: no core, no temporary file. */
+/* Every end: no temporary file left (a clean end, --timeout, a signal,
+ * a core that could not be written or was cut short by a SIGBUS). */
 static void core_quit(struct vm *vm, int status)
 {
 	(void)vm;
 	(void)status;
-	if (tfd >= 0 && !written) {
-		written = 1;
+	if (tfd >= 0 && !keep) {
+		keep = 1;
 		unlinkat(dfd, tmp, 0);
 	}
 }
