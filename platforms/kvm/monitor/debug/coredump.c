@@ -179,13 +179,14 @@ static int from_image(const struct vm *vm, const struct gm_region *r)
 static void add(uint64_t va, uint64_t len, unsigned perm, int data, int stack)
 {
 	struct seg *l = nseg ? &seg[nseg - 1] : NULL;
-	if (l && l->va + l->len == va && l->perm == perm && l->data == data) {
+	if (l && l->va + l->len == va && l->perm == perm && l->data == data && l->stack == stack) {
 		l->len += len;
 		return;
 	}
 	/* data, a short zero run, data: one segment (its zero pages stay holes in the file) */
 	if (data && nseg >= 2 && !l->data && l->len <= GAP_PAGES * PAGE && l->va + l->len == va && l->perm == perm &&
-	    seg[nseg - 2].data && seg[nseg - 2].perm == perm && seg[nseg - 2].va + seg[nseg - 2].len == l->va) {
+	    l->stack == stack && seg[nseg - 2].data && seg[nseg - 2].perm == perm && seg[nseg - 2].stack == stack &&
+	    seg[nseg - 2].va + seg[nseg - 2].len == l->va) {
 		seg[nseg - 2].len += l->len + len;
 		nseg--;
 		return;
