@@ -410,6 +410,9 @@ TEST_BINS += $(B)/tests/ldmath.tc $(B)/tests/patterns.tc $(B)/tests/cancel.tc $(
 # gcc folds math on constants itself: make the test reach libos/ldmath.c.
 $(OB)/tests/ldmath.o: APP_CFLAGS += -fno-builtin
 TEST_BINS += $(B)/tests/fdtab.tc
+# A guest that faults or panics for a core (tests/kvm/core.bats); -O0 keeps its local for gdb.
+TEST_BINS += $(B)/tests/crash.tc
+$(OB)/tests/crash.o: APP_CFLAGS += -O0
 
 # Which guest pages the host backed, by region (tests/tools/guestpages.c):
 # tests/kvm/guestmem.bats and tests/bench/guestpages.sh.

@@ -41,6 +41,12 @@ void dbg_signal(struct vm *vm, int sig); /* a module's host signal arrived (read
 void dbg_fatal(struct vm *vm, int status, const char *why); /* the guest faulted or panicked */
 void dbg_quit(int status); /* every end of the monitor (quit()), once */
 void dbg_sigset(sigset_t *s); /* add the modules' host signals */
+/* A debug module's output directory (an fd opened before the jail): run
+ * as root, the jail takes its owner as the user it runs as (as for
+ * --snapshot's), and sets no file size limit.  dbg_out_dir(): the first
+ * one given, or -1. */
+void dbg_owner_dir(int fd);
+int dbg_out_dir(void);
 
 #else
 
@@ -72,6 +78,10 @@ static inline void dbg_quit(int status)
 static inline void dbg_sigset(sigset_t *s)
 {
 	(void)s;
+}
+static inline int dbg_out_dir(void)
+{
+	return -1;
 }
 
 #endif

@@ -77,7 +77,7 @@ void jail_enter(struct vm *vm, const struct options *o)
 	if (o->jail == JAIL_OFF)
 		return;
 	jail_limit(RLIMIT_CORE, 0);
-	if (!vm->share_fd && !vm->snap && !regular(1) && !regular(2))
+	if (!vm->share_fd && !vm->snap && dbg_out_dir() < 0 && !regular(1) && !regular(2))
 		jail_limit(RLIMIT_FSIZE, vm->write_max);
 	if (o->jail == JAIL_NS) {
 		if (unshare(CLONE_NEWNS | CLONE_NEWNET | CLONE_NEWIPC | CLONE_NEWUTS | (uid ? CLONE_NEWUSER : 0)) < 0)
@@ -101,7 +101,8 @@ void jail_enter(struct vm *vm, const struct options *o)
 		if (!o->user) {
 			to = tg = 65534;
 			if ((vm->share_fd && sys_fstat(vm->share_fd - 1, &st) == 0) ||
-			    (snap_dir() >= 0 && sys_fstat(snap_dir(), &st) == 0))
+			    (snap_dir() >= 0 && sys_fstat(snap_dir(), &st) == 0) ||
+			    (dbg_out_dir() >= 0 && sys_fstat(dbg_out_dir(), &st) == 0))
 				to = st.st_uid, tg = st.st_gid;
 		}
 		if (syscall(SYS_setgroups, 0, NULL) < 0 || syscall(SYS_setresgid, tg, tg, tg) < 0 ||
