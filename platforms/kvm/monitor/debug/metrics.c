@@ -288,7 +288,8 @@ static int put(const char **what)
 	return 0;
 }
 
-/* A sample now; a failure ends the samples (the guest runs on). */
+/* A sample now; a failure ends the samples (the guest runs on) and
+ * removes the temporary. */
 static void sample(struct vm *vm, int final, int status)
 {
 	const char *what;
@@ -296,6 +297,7 @@ static void sample(struct vm *vm, int final, int status)
 	if (put(&what) < 0) {
 		live = 0;
 		msg("--metrics=%s: cannot update %s/%s (%s): %m; no more samples", arg, dir, name, what);
+		unlinkat(dirfd, tmpname, 0);
 	}
 }
 
