@@ -96,16 +96,16 @@ static int opt_metrics(const char *v, char *err, size_t errlen)
 
 /* ---- the text ---- */
 
-static char text[32768];
+static char text[65536]; /* ~6 KiB is usual; a long image name on every series takes more */
 static size_t tlen;
-static char labels[1200]; /* image="...",pid="..." on every series */
+static char labels[300]; /* image="...",pid="..." on every series */
 
 static void out(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 static void out(const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
-	int k = vsnprintf(text + tlen, tlen < sizeof text ? sizeof text - tlen : 0, fmt, ap);
+	int k = tlen < sizeof text ? vsnprintf(text + tlen, sizeof text - tlen, fmt, ap) : vsnprintf(NULL, 0, fmt, ap);
 	va_end(ap);
 	tlen += k > 0 ? (size_t)k : 0;
 }
@@ -308,14 +308,14 @@ static void metrics_open(struct vm *vm, struct tc_boot_info *bi)
 	if (!arg)
 		return;
 	sample_begin(vm);
-	char n[600];
+	char n[260]; /* the image's name cut at 255 bytes, escaped */
 	struct stat st;
 	esc(n, sizeof n, sample_image());
 	snprintf(labels, sizeof labels, "image=\"%s\",pid=\"%u\"", n, sample_pid());
 	if ((dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
 		die(errno == ENOENT || errno == ENOTDIR || errno == EACCES ? TC_STATUS_USAGE : TC_STATUS_HOST,
 		    "--metrics=%s: directory %s: %m", arg, dir);
-	if (faccessat(dirfd, ".", W_OK | X_OK, AT_EACCESS) < 0)
+	if (faccessat(dirfd, ".", W_OK | X_OK, 0) < 0)
 		die(TC_STATUS_USAGE, "--metrics=%s: directory %s is not writable: %m", arg, dir);
 	if (fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISDIR(st.st_mode))
 		die(TC_STATUS_USAGE, "--metrics=%s: %s is a directory", arg, name);
@@ -332,17 +332,13 @@ static void metrics_configure(struct vm *vm, struct tc_boot_info *bi)
 		sample_configure(bi);
 }
 
-/* The temporary file, made or emptied (not through a link someone left). */
+/* The temporary file, new: one left by a run that was killed goes first,
+ * and a file someone else made in a shared directory is refused. */
 static int make_tmp(void)
 {
-	struct stat st;
-	int fd = openat(dirfd, tmpname, O_RDWR | O_CREAT | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC, 0644);
-	if (fd >= 0 && (sys_fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || ftruncate(fd, 0) < 0)) {
-		close(fd);
-		errno = EEXIST;
+	if (unlinkat(dirfd, tmpname, 0) < 0 && errno != ENOENT)
 		return -1;
-	}
-	return fd;
+	return openat(dirfd, tmpname, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
 }
 
 /* After the jail (as the user the run goes on as), before the sandbox:
@@ -354,13 +350,15 @@ static void metrics_start(struct vm *vm)
 	build(vm, 0, 0);
 	if ((fd_tmp = make_tmp()) < 0)
 		die(errno == EACCES || errno == EPERM || errno == EROFS ? TC_STATUS_USAGE : TC_STATUS_HOST,
-		    "--metrics=%s: uid %u (the jail's user, see --user) cannot create %s in %s: %m", arg,
-		    (unsigned)getuid(), tmpname, dir);
+		    "--metrics=%s: uid %u cannot create %s in %s: %m (started as root, the monitor runs as 65534 "
+		    "unless --user)",
+		    arg, (unsigned)getuid(), tmpname, dir);
 	/* Written, then renamed into place: PATH appears whole. */
+	int made = 0;
 	if (pwrite(fd_tmp, text, tlen, 0) != (ssize_t)tlen || renameat(dirfd, tmpname, dirfd, name) < 0 ||
-	    (fd_path = fd_tmp, fd_tmp = make_tmp()) < 0) {
+	    (made = 1, fd_path = fd_tmp, fd_tmp = make_tmp()) < 0) {
 		int e = errno;
-		unlinkat(dirfd, tmpname, 0);
+		unlinkat(dirfd, made ? name : tmpname, 0);
 		errno = e;
 		die(TC_STATUS_HOST, "--metrics=%s: cannot make %s in %s: %m", arg, name, dir);
 	}
