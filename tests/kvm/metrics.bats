@@ -272,3 +272,12 @@ print(repr({s.labels["image"] for f in p(open(sys.argv[1]).read()) for s in f.sa
 	[ ! -e "$D/.gone.prom.tmp" ]
 	grep -q "^tincan-run: --metrics=$F:1: cannot update $F (rename): No such file or directory; no more samples$" "$D/err"
 }
+
+@test "--stats and --metrics at a snapshot's end too" {
+	run timeout 20 "$RUN" --stats --metrics="$D/s.prom" --snapshot="$D/s.snap" "$TINY" snap
+	[ "$status" -eq 0 ]
+	[ -s "$D/s.snap" ]
+	grep -q "^tincan-run: stats: [0-9]* KVM exits" <<< "$output"
+	grep -qx 'tincan_up{image="tiny.tc",pid="[0-9]*"} 0' "$D/s.prom"
+	[ ! -e "$D/.s.prom.tmp" ]
+}
