@@ -50,6 +50,7 @@ static char dir[4096], name[256], tmpname[256];
 static unsigned period = 5;
 static int dirfd = -1, fd_path = -1, fd_tmp = -1; /* fd_tmp: the file named tmpname now */
 static int want, live; /* the directory is checked; the files are there and samples go on */
+static struct vm *the_vm; /* from the start on (a quit before the run gets none) */
 
 static int opt_metrics(const char *v, char *err, size_t errlen)
 {
@@ -347,6 +348,7 @@ static void metrics_start(struct vm *vm)
 {
 	if (!want)
 		return;
+	the_vm = vm;
 	build(vm, 0, 0);
 	if ((fd_tmp = make_tmp()) < 0)
 		die(errno == EACCES || errno == EPERM || errno == EROFS ? TC_STATUS_USAGE : TC_STATUS_HOST,
@@ -392,7 +394,7 @@ static void metrics_quit(struct vm *vm, int status)
 {
 	if (!live)
 		return;
-	sample(vm, 1, status);
+	sample(vm ? vm : the_vm, 1, status);
 	live = 0;
 	if (unlinkat(dirfd, tmpname, 0) < 0)
 		msg("--metrics=%s: cannot remove %s/%s: %m", arg, dir, tmpname);

@@ -51,18 +51,21 @@ void sample_fds(struct mod_fds *f)
 	fds_sys(f, SYS_mincore);
 }
 
-/* Bytes of [0, len) of guest memory resident in host RAM. */
+/* Bytes of [0, len) of guest memory resident in host RAM: mincore's byte
+ * a page, bit 0 set if resident, added up eight at a time (~1 ms a sample
+ * for 1 GiB backed). */
 static uint64_t resident(const struct vm *vm, uint64_t len)
 {
-	static unsigned char vec[4096];
+	static uint64_t vec[1024];
 	const uint64_t chunk = sizeof vec * 4096ULL;
 	uint64_t pages = 0;
 	for (uint64_t off = 0; off < len; off += chunk) {
-		uint64_t l = len - off < chunk ? len - off : chunk;
-		if (mincore(vm->mem + off, l, vec) < 0)
+		uint64_t l = len - off < chunk ? len - off : chunk, n = (l + 4095) / 4096;
+		memset(vec, 0, sizeof vec);
+		if (mincore(vm->mem + off, l, (unsigned char *)vec) < 0)
 			return 0;
-		for (uint64_t i = 0; i < (l + 4095) / 4096; i++)
-			pages += vec[i] & 1;
+		for (uint64_t i = 0; i < (n + 7) / 8; i++)
+			pages += ((vec[i] & 0x0101010101010101ULL) * 0x0101010101010101ULL) >> 56;
 	}
 	return pages * 4096;
 }
