@@ -281,3 +281,15 @@ print(repr({s.labels["image"] for f in p(open(sys.argv[1]).read()) for s in f.sa
 	grep -qx 'tincan_up{image="tiny.tc",pid="[0-9]*"} 0' "$D/s.prom"
 	[ ! -e "$D/.s.prom.tmp" ]
 }
+
+@test "--metrics ticks reach a guest that never exits on its own (each cuts one KVM_RUN short); --timeout's status in the final sample" {
+	need_parser
+	run timeout 20 "$RUN" --metrics="$D/spin.prom:1" --timeout=2500ms "$TINY" spin
+	[ "$status" -eq 106 ]
+	[ "$(val "$D/spin.prom" 'tincan_exit_status{}')" = 106 ]
+	# Two ticks and the timeout's alarm; a tick may come in the same interruption as another.
+	n=$(val "$D/spin.prom" 'tincan_kvm_run_interrupts_total{}')
+	echo "interrupts: $n"
+	[ "$n" -ge 2 ] && [ "$n" -le 4 ]
+	[ "$(val "$D/spin.prom" 'tincan_kvm_exits_total{reason=mmio}')" = 0 ]
+}
