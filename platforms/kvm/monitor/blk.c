@@ -260,6 +260,12 @@ static int blk_run(struct vm *vm, unsigned i)
 		struct tc_blk_req q = r->req[d->req_cons % TC_BLK_RING];
 		uint8_t *p = check(vm, i, &q);
 		int32_t st = perform(d, &q, p);
+		/* --stats, --metrics: requests carried out; bytes of those that succeeded. */
+		DBG_COUNT(blk_reads, q.op == TC_BLK_READ);
+		DBG_COUNT(blk_writes, q.op == TC_BLK_WRITE);
+		DBG_COUNT(blk_flushes, q.op == TC_BLK_FLUSH);
+		DBG_COUNT(blk_read_bytes, q.op == TC_BLK_READ && !st ? (uint64_t)q.count * TC_BLK_SECTOR : 0);
+		DBG_COUNT(blk_write_bytes, q.op == TC_BLK_WRITE && !st ? (uint64_t)q.count * TC_BLK_SECTOR : 0);
 		r->done[d->done_prod % TC_BLK_RING] = (struct tc_blk_done){ q.tag, st, 0 };
 		d->done_prod++;
 	}

@@ -111,6 +111,7 @@ static void hc_console_write(struct vm *vm, void *arg)
 	n = out(vm, fd, p + from, len - from);
 done:
 	a->ret = n >= 0 ? (int64_t)from + n : from ? (int64_t)from : n;
+	DBG_COUNT(console_out_bytes, a->ret > 0 ? (uint64_t)a->ret : 0);
 }
 
 void console_flush(struct vm *vm)
@@ -138,6 +139,7 @@ static void hc_console_read(struct vm *vm, void *arg)
 		n = read(0, p, len);
 	while (n < 0 && errno == EINTR);
 	a->ret = n < 0 ? host_errno(errno) : n;
+	DBG_COUNT(console_in_bytes, n > 0 ? (uint64_t)n : 0);
 }
 
 static void configure(struct vm *vm, struct tc_boot_info *bi)

@@ -30,6 +30,7 @@ struct dbg_counters {
 		uint64_t rx_frames, rx_bytes, tx_frames, tx_bytes, rx_drops, tx_drops;
 	} nic[DBG_NICS];
 	uint64_t blk_reads, blk_writes, blk_read_bytes, blk_write_bytes, blk_flushes;
+	uint64_t console_out_bytes, console_in_bytes; /* what the guest's console writes and reads moved */
 };
 extern struct dbg_counters dbg_ctr;
 #define DBG_COUNT(field, n) ((void)(dbg_ctr.field += (n)))

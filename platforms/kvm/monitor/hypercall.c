@@ -21,6 +21,13 @@ void hc_register(const struct hc_def *d)
 	table[d->nr] = d;
 }
 
+#ifdef TINCAN_DEBUG
+const char *hc_name(unsigned nr)
+{
+	return nr <= TC_HC_MAX && table[nr] ? table[nr]->name : NULL;
+}
+#endif
+
 void hc_call(struct vm *vm, uint64_t nr, uint64_t gpa)
 {
 	const struct hc_def *d = nr <= TC_HC_MAX ? table[nr] : NULL;

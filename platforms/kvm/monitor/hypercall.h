@@ -53,4 +53,9 @@ void hc_call(struct vm *vm, uint64_t nr, uint64_t gpa);
  * (GM_R, GM_W); ends the run if the guest may not access all of it. */
 void *hc_buf(struct vm *vm, unsigned nr, uint64_t buf, uint64_t len, unsigned perm);
 
+#ifdef TINCAN_DEBUG
+/* The name of hypercall nr, NULL if none is registered (--stats, --metrics). */
+const char *hc_name(unsigned nr);
+#endif
+
 #endif

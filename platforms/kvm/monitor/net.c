@@ -22,6 +22,10 @@ _Static_assert(offsetof(struct tc_net_desc, csum_offset) + 2 - offsetof(struct t
 		   sizeof(struct virtio_net_hdr),
 	       "tc_net_desc's header");
 
+#ifdef TINCAN_DEBUG
+_Static_assert(DBG_NICS >= TC_NET_DEV_MAX, "a counter for every net device");
+#endif
+
 #define NET_EV_SHIFT 8 /* TC_EV_NET(dev) */
 #define NET_EV_MASK ((1ULL << TC_NET_DEV_MAX) - 1)
 
@@ -106,13 +110,19 @@ static void send_queued(struct vm *vm, unsigned i)
 		if (drop) {
 			++*drop;
 			r->tx_dropped++;
+			DBG_COUNT(nic[i].tx_drops, 1);
 			continue;
 		}
 		d->rate.tokens--; /* unused without a rate */
 		/* Non-blocking, and host signals are blocked here: no EINTR. */
 		struct iovec iov[2] = { { &h, sizeof h }, { (void *)p, t.len } };
-		if (writev(d->fd, iov, 2) != (ssize_t)(t.len + sizeof h))
+		if (writev(d->fd, iov, 2) != (ssize_t)(t.len + sizeof h)) {
 			r->tx_dropped++;
+			DBG_COUNT(nic[i].tx_drops, 1);
+		} else {
+			DBG_COUNT(nic[i].tx_frames, 1);
+			DBG_COUNT(nic[i].tx_bytes, t.len);
+		}
 	}
 	r->tx_cons = d->tx_cons;
 }
@@ -160,8 +170,12 @@ static int receive(struct vm *vm, unsigned i)
 		/* The tap says how long the frame was, not how much of it fit: a
 		 * longer one (a VLAN tag, a jumbo MTU on the host) is dropped. */
 		size_t left = (size_t)k - sizeof h;
-		if (left > room)
+		if (left > room) {
+			DBG_COUNT(nic[i].rx_drops, 1);
 			continue;
+		}
+		DBG_COUNT(nic[i].rx_frames, 1);
+		DBG_COUNT(nic[i].rx_bytes, left);
 		/* The frame fills the buffers in order; the host's header (for
 		 * the guest to judge) goes in its first slot. */
 		for (n = 1; left && n <= need; n++) {

@@ -297,6 +297,7 @@ noreturn void snap_take(struct vm *vm, uint64_t ret_gpa)
 	int e = finish('k');
 	if (e)
 		die(TC_STATUS_HOST, "%s: cannot rename it into place: %s", path, strerror(e));
+	dbg_quit(0); /* not quit(): the file is in place, nothing to abandon */
 	_exit(0);
 }
 
