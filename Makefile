@@ -410,6 +410,8 @@ TEST_BINS += $(B)/tests/ldmath.tc $(B)/tests/patterns.tc $(B)/tests/cancel.tc $(
 # gcc folds math on constants itself: make the test reach libos/ldmath.c.
 $(OB)/tests/ldmath.o: APP_CFLAGS += -fno-builtin
 TEST_BINS += $(B)/tests/fdtab.tc
+# The profiler's guest (tests/kvm/profile.bats, tests/bench/profile.sh).
+TEST_BINS += $(B)/tests/profile.tc
 
 # Which guest pages the host backed, by region (tests/tools/guestpages.c):
 # tests/kvm/guestmem.bats and tests/bench/guestpages.sh.
