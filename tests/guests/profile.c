@@ -2,10 +2,13 @@
  * The profiler's guest (tests/kvm/profile.bats): spends three times as long
  * in heavy() as in light(), interleaved in rounds so that a slow moment of
  * the host falls on both alike.
- *   spin [ROUNDS [MS]]  ROUNDS (default 20) rounds of heavy() for 3*MS ms
- *                       and light() for MS ms (default 5)
+ *   spin [ROUNDS [MS]]  ROUNDS (default 20) rounds of heavy() for about
+ *                       3*MS ms of work and light() for MS ms (default 5)
  *   fault               spin 5 rounds, then dereference NULL
- *   burn MS             one function for MS ms (the bench's CPU-bound guest)
+ *   burn MS             one function for about MS ms of work (the bench's
+ *                       CPU-bound guest)
+ * The work is counted in loop turns, measured against the clock at the
+ * start (calibrate()).
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -22,46 +25,57 @@ static uint64_t now_ns(void)
 
 volatile uint64_t sink;
 
-/* Spin until ms have passed, looking at the clock every 4096 turns, so
- * that the time goes to the caller's own loop. */
-#define SPIN(ms)                                                                                                       \
+/* Work, not time: a host that takes the CPU away for a while must not
+ * take it from one function's share more than from the other's. */
+#define SPIN(n)                                                                                                        \
 	do {                                                                                                           \
-		uint64_t end = now_ns() + (uint64_t)(ms)*1000000u;                                                     \
-		do                                                                                                     \
-			for (int i = 0; i < 4096; i++)                                                                 \
-				sink += (uint64_t)i;                                                                   \
-		while (now_ns() < end);                                                                                \
+		for (uint64_t i = 0; i < (n); i++)                                                                     \
+			sink += i;                                                                                     \
 	} while (0)
 
-/* noipa: neither inlined nor folded into one with the other. */
-__attribute__((noipa)) void heavy(unsigned ms)
+/* noipa: neither inlined nor folded into one with another. */
+__attribute__((noipa)) void heavy(uint64_t n)
 {
-	SPIN(3 * ms);
+	SPIN(3 * n);
 }
 
-__attribute__((noipa)) void light(unsigned ms)
+__attribute__((noipa)) void light(uint64_t n)
 {
-	SPIN(ms);
+	SPIN(n);
 }
 
-__attribute__((noipa)) void burn(unsigned ms)
+__attribute__((noipa)) void burn(uint64_t n)
 {
-	SPIN(ms);
+	SPIN(n);
+}
+
+/* Turns of SPIN in a millisecond (the fastest of a few tries). */
+__attribute__((noipa)) static uint64_t calibrate(void)
+{
+	uint64_t best = 0;
+	for (int k = 0; k < 5; k++) {
+		uint64_t t0 = now_ns();
+		SPIN(1u << 16);
+		uint64_t dt = now_ns() - t0, r = dt ? (1000000ull << 16) / dt : 1u << 16;
+		best = r > best ? r : best;
+	}
+	return best;
 }
 
 int main(int argc, char **argv)
 {
 	const char *cmd = argc > 1 ? argv[1] : "spin";
+	uint64_t per_ms = calibrate();
 	if (!strcmp(cmd, "burn")) {
-		burn(argc > 2 ? (unsigned)atoi(argv[2]) : 1000);
+		burn(per_ms * (argc > 2 ? (unsigned)atoi(argv[2]) : 1000));
 		return 0;
 	}
 	unsigned rounds = argc > 2 ? (unsigned)atoi(argv[2]) : 20, ms = argc > 3 ? (unsigned)atoi(argv[3]) : 5;
 	if (!strcmp(cmd, "fault"))
 		rounds = 5;
 	for (unsigned r = 0; r < rounds; r++) {
-		heavy(ms);
-		light(ms);
+		heavy(per_ms * ms);
+		light(per_ms * ms);
 	}
 	if (!strcmp(cmd, "fault")) {
 		int *volatile null = NULL;

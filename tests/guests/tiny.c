@@ -391,7 +391,8 @@ int tiny_main(const struct tc_boot_info *info)
 		__asm__ __volatile__("mov %0, %%rbp; ud2" : : "r"(f));
 	} else if (seq(cmd, "lie-rbp")) {
 		/* For the profiler (tests/kvm/profile.bats): spin arg ms (default
-		 * 50) with each of these in rbp, and a loop's in the heap. */
+		 * 50) with each of these in rbp and rsp (the loop pushes nothing),
+		 * and a loop's in the heap. */
 		uint64_t *f = (uint64_t *)(uintptr_t)((bi->heap_start + 15) & ~15ULL), ms = num(arg) ? num(arg) : 50;
 		uint64_t n = (bi->heap_end - (uint64_t)(uintptr_t)f) / 16 - 1;
 		for (uint64_t i = 0; i < n; i++) { /* a climbing chain longer than any walk */
@@ -414,12 +415,12 @@ int tiny_main(const struct tc_boot_info *info)
 		for (unsigned i = 0; i < sizeof rbps / sizeof rbps[0]; i++) {
 			uint64_t until = rdtsc() + ms * (bi->tsc_hz / 1000);
 			__asm__ __volatile__(
-			    "mov %%rbp, %%r11\n\tmov %0, %%rbp\n"
+			    "mov %%rbp, %%r11\n\tmov %%rsp, %%r10\n\tmov %0, %%rbp\n\tmov %0, %%rsp\n"
 			    "1:\trdtsc\n\tshl $32, %%rdx\n\tor %%rdx, %%rax\n\tcmp %1, %%rax\n\tjb 1b\n\t"
-			    "mov %%r11, %%rbp"
+			    "mov %%r11, %%rbp\n\tmov %%r10, %%rsp"
 			    :
 			    : "r"(rbps[i]), "r"(until)
-			    : "rax", "rdx", "r11", "cc", "memory");
+			    : "rax", "rdx", "r10", "r11", "cc", "memory");
 		}
 		puts_("survived");
 		exit_(0);

@@ -44,6 +44,8 @@
 #define SYM_NAME_MAX 64
 #define NAMES 16384 /* distinct function names kept */
 #define ARENA (256u << 10)
+/* The largest profile: every stack at full depth, every name at full length. */
+#define PROFILE_MAX ((uint64_t)(STACKS_MAX + 1) * (DEPTH_MAX * (SYM_NAME_MAX + 1) + 32))
 
 static char path[4096];
 static unsigned hz = HZ_DEFAULT;
@@ -86,12 +88,15 @@ static int parse(const char *v, char *err, size_t errlen)
 /* Before the jail: the file, created (or emptied) now. */
 static void prof_open(struct vm *vm, struct tc_boot_info *bi)
 {
-	(void)vm;
 	(void)bi;
 	if (!path[0])
 		return;
 	if ((fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOCTTY, 0644)) < 0)
 		die(TC_STATUS_USAGE, "--profile=%s: %s", path, strerror(errno));
+	/* The jail's RLIMIT_FSIZE (the largest --block file) must let the
+	 * profile be written: the most it can take. */
+	if (vm->write_max < PROFILE_MAX)
+		vm->write_max = PROFILE_MAX;
 }
 
 static void prof_start(struct vm *vm)
@@ -113,13 +118,50 @@ static void prof_fds(struct mod_fds *f)
 		fds_rw(f, fd, 0, 1);
 }
 
+/*
+ * A function with no frame of its own (gcc leaves it out of leaf functions
+ * even with -fno-omit-frame-pointer), or one still in its prologue, leaves
+ * rbp at its caller's frame, whose return address is the caller's caller:
+ * the caller itself would be missing.  Its return address is on the stack
+ * top, under what the function pushed (at most the five callee-saved
+ * registers it may use; rbp is the frame pointer): the first of those
+ * words that follows a direct call (e8 rel32) to a function at or below
+ * rip that has no frame (does not start with push %rbp; mov %rsp,%rbp,
+ * after an endbr64) or whose prologue rip is still in.  0: none.
+ */
+#define LEAF_WORDS 6
+#define LEAF_MAX (1u << 20) /* the most rip may be past the function's start */
+static uint64_t leaf_caller(const struct vm *vm, const struct kvm_regs *r)
+{
+	for (unsigned i = 0; i < LEAF_WORDS; i++) {
+		const uint8_t *p = gm_ptr(&vm->gm, r->rsp + 8 * i, 8, GM_R), *call, *pro;
+		uint64_t c, t;
+		int32_t rel;
+		if (!p)
+			return 0;
+		memcpy(&c, p, 8);
+		if (c < 5 || !(call = gm_ptr(&vm->gm, c - 5, 5, GM_R)) || call[0] != 0xe8)
+			continue;
+		memcpy(&rel, call + 1, 4);
+		t = c + (uint64_t)(int64_t)rel;
+		if (t > r->rip || r->rip - t > LEAF_MAX || !(pro = gm_ptr(&vm->gm, t, 8, GM_R)))
+			continue;
+		unsigned skip = memcmp(pro, "\xf3\x0f\x1e\xfa", 4) ? 0 : 4; /* endbr64 */
+		if (memcmp(pro + skip, "\x55\x48\x89\xe5", 4) || r->rip < t + skip + 4)
+			return c;
+	}
+	return 0;
+}
+
 /* rip, then the callers' return addresses - 1 (the call itself), read
  * only where the guest may read; the chain must climb. */
 static unsigned walk(const struct vm *vm, const struct kvm_regs *r, uint64_t *f)
 {
 	unsigned n = 0;
-	uint64_t fp = r->rbp;
+	uint64_t fp = r->rbp, c = leaf_caller(vm, r);
 	f[n++] = r->rip;
+	if (c)
+		f[n++] = c - 1;
 	while (n < DEPTH_MAX && fp % 8 == 0) {
 		const uint8_t *p = gm_ptr(&vm->gm, fp, 16, GM_R);
 		uint64_t next, ret;
