@@ -389,6 +389,22 @@ int tiny_main(const struct tc_boot_info *info)
 			f[2 * i + 1] = (uint64_t)(uintptr_t)&tiny_main + 4;
 		}
 		__asm__ __volatile__("mov %0, %%rbp; ud2" : : "r"(f));
+	} else if (seq(cmd, "lie-many")) {
+		/* For the profiler: spin arg ms with rbp at a frame whose return
+		 * address changes all the time (a new stack at every sample). */
+		uint64_t *f = (uint64_t *)(uintptr_t)((bi->heap_start + 15) & ~15ULL);
+		uint64_t until = rdtsc() + num(arg) * (bi->tsc_hz / 1000);
+		f[0] = 0;
+		f[1] = 0x100000;
+		__asm__ __volatile__(
+		    "mov %%rbp, %%r11\n\tmov %0, %%rbp\n"
+		    "1:\tincq 8(%%rbp)\n\trdtsc\n\tshl $32, %%rdx\n\tor %%rdx, %%rax\n\tcmp %1, %%rax\n\tjb 1b\n\t"
+		    "mov %%r11, %%rbp"
+		    :
+		    : "r"(f), "r"(until)
+		    : "rax", "rdx", "r11", "cc", "memory");
+		puts_("survived");
+		exit_(0);
 	} else if (seq(cmd, "lie-rbp")) {
 		/* For the profiler (tests/kvm/profile.bats): spin arg ms (default
 		 * 50) with each of these in rbp and rsp (the loop pushes nothing),

@@ -94,6 +94,20 @@ samples_in() {
 	[[ $output == *"profile: "*" samples at 997 Hz, 0 idle"*", 0 dropped"* ]]
 }
 
+@test "profile: the table of stacks is bounded: past 6144 distinct ones, samples count as [other]" {
+	need_kvm
+	boot --profile="$F:10000" "$TINY" lie-many 1500
+	[ "$status" -eq 0 ]
+	well_formed "$F"
+	# 6144 stacks kept (a few may print alike: rips in the same function), then [other].
+	n=$(wc -l < "$F")
+	[ "$n" -le 6145 ] && [ "$n" -ge 6000 ]
+	[[ $(tail -n1 "$F") =~ ^\[other\]\ ([0-9]+)$ ]]
+	other=${BASH_REMATCH[1]}
+	[ "$other" -gt 0 ]
+	[[ $output == *" idle (the guest waiting in a hypercall), $other dropped (stack table full): $((n - 1)) stacks in $F" ]]
+}
+
 @test "profile: bad --profile values are one-line usage errors, and no file is made" {
 	need_kvm
 	cd "$BATS_TEST_TMPDIR"

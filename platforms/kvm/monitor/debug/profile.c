@@ -481,7 +481,6 @@ static void prof_quit(struct vm *vm, int status)
 	if (other) {
 		put("[other]", 7);
 		put_count(other);
-		lines++;
 	}
 	flush();
 	if (werr)
