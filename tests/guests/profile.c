@@ -5,8 +5,8 @@
  *   spin [ROUNDS [MS]]  ROUNDS (default 20) rounds of heavy() for about
  *                       3*MS ms of work and light() for MS ms (default 5)
  *   fault               spin 5 rounds, then dereference NULL
- *   burn MS             one function for about MS ms of work (the bench's
- *                       CPU-bound guest)
+ *   burn M              M million turns (default 1000) in one function, and
+ *                       print the ms they took (tests/bench/profile.sh)
  * The work is counted in loop turns, measured against the clock at the
  * start (calibrate()).
  */
@@ -65,11 +65,13 @@ __attribute__((noipa)) static uint64_t calibrate(void)
 int main(int argc, char **argv)
 {
 	const char *cmd = argc > 1 ? argv[1] : "spin";
-	uint64_t per_ms = calibrate();
 	if (!strcmp(cmd, "burn")) {
-		burn(per_ms * (argc > 2 ? (unsigned)atoi(argv[2]) : 1000));
+		uint64_t t0 = now_ns();
+		burn((argc > 2 ? (uint64_t)atoll(argv[2]) : 1000) * 1000000u);
+		printf("burn %.3f ms\n", (double)(now_ns() - t0) / 1e6);
 		return 0;
 	}
+	uint64_t per_ms = calibrate();
 	unsigned rounds = argc > 2 ? (unsigned)atoi(argv[2]) : 20, ms = argc > 3 ? (unsigned)atoi(argv[3]) : 5;
 	if (!strcmp(cmd, "fault"))
 		rounds = 5;
