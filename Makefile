@@ -627,3 +627,6 @@ profile: all
 	toolchain/flamegraph.py --title "$$name $(ARGS)" -o "$$out.svg" "$$out.folded" && \
 		echo "  PROFILE  $$out.svg"
 .PHONY: profile
+
+# The profiler bench (tests/bench/profile.sh) boots this guest.
+bench: $(B)/tests/profile.tc

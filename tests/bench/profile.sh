@@ -8,11 +8,12 @@
 # the median and range over the rounds of its overhead against tincan-run
 # in the same round; also the whole run's wall time (boot, samples, the
 # symbols and the file at the end).
-#   tests/bench/profile.sh [BUILD_DIR]
+# With OUT_FILE (make bench's results.md), its rows are appended there too.
+#   tests/bench/profile.sh [BUILD_DIR [OUT_FILE]]
 # BENCH_ROUNDS (default 15, at least 7) rounds; BENCH_PROFILE_MTURNS (1000)
 # million turns a run (~0.3 s here).
 set -euo pipefail
-B=${1:-build}
+B=${1:-build} OUT=${2:-}
 ROUNDS=${BENCH_ROUNDS:-15}
 M=${BENCH_PROFILE_MTURNS:-1000}
 RUN=$B/bin/tincan-run
@@ -56,7 +57,7 @@ done
 # Per variant: the median burn and wall time; the median and range of the
 # round's overhead against variant 0, in burn and in wall time.  (Not CPU
 # time: on the nested host the guest's time is not the monitor's.)
-awk -v n="${#names[@]}" -v names="$(printf '%s\n' "${names[@]}")" '
+awk -v n="${#names[@]}" -v out="$OUT" -v m="$M" -v names="$(printf '%s\n' "${names[@]}")" '
 function median(a, k,   i, j, t) {
 	for (i = 2; i <= k; i++) for (j = i; j > 1 && a[j - 1] > a[j]; j--) { t = a[j]; a[j] = a[j - 1]; a[j - 1] = t }
 	return k % 2 ? a[(k + 1) / 2] : (a[k / 2] + a[k / 2 + 1]) / 2
@@ -68,7 +69,7 @@ function over(x, k,   r, lo, hi, o) { # the median and range of x[r, v] / x[r, 0
 		if (o[r + 1] < lo) lo = o[r + 1]
 		if (o[r + 1] > hi) hi = o[r + 1]
 	}
-	return sprintf("%+7.2f%% (%+.2f..%+.2f)", median(o, rounds), lo, hi)
+	return sprintf("%+.2f%% (%+.2f..%+.2f)", median(o, rounds), lo, hi)
 }
 { burn[$1, $2] = $3; wall[$1, $2] = $4 / 1000; if ($1 + 1 > rounds) rounds = $1 + 1 }
 END {
@@ -79,5 +80,14 @@ END {
 		for (r = 0; r < rounds; r++) { b[r + 1] = burn[r, v]; w[r + 1] = wall[r, v] }
 		printf "%-17s %9.1f %9.1f  %-28s %s\n", nm[v + 1], median(b, rounds), median(w, rounds), over(burn, v),
 			over(wall, v)
+		if (out != "" && v >= 2) {
+			row = sprintf("| tincan-run %s: a CPU-bound guest'"'"'s time (%d M loop turns), median round vs tincan-run | %s over %d rounds | %s |",
+				nm[v + 1], m, over(burn, v), rounds, v == 2 ? "< 2 %" : "")
+			rows = rows row "\n"
+		}
+	}
+	if (out != "") {
+		printf "%s", rows
+		printf "%s", rows >> out
 	}
 }' "$tmp/runs"
