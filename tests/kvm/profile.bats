@@ -34,9 +34,10 @@ samples_in() {
 	cat "$F"
 	[ "$light" -ge 20 ]
 	[ $((heavy)) -ge $((2 * light)) ] && [ $((heavy)) -le $((4 * light)) ]
-	# main is right below (root-side of) both, wherever they appear.
+	# main is right below (root-side of) both, wherever they appear; both
+	# call work(), a leaf without a frame of its own (leaf_caller).
 	! grep -Ev ';main;(heavy|light)(;| )' "$F" | grep -E ';(heavy|light)(;| )'
-	grep -q ';main;heavy ' "$F" && grep -q ';main;light ' "$F"
+	grep -q ';main;heavy;work ' "$F" && grep -q ';main;light;work ' "$F"
 }
 
 @test "profile: the stderr line adds up to the file; HZ defaults to 99" {
@@ -60,7 +61,7 @@ samples_in() {
 	first_line_has "null pointer dereference"
 	[[ $output == *"tincan-run: profile: "*" samples at 997 Hz"* ]]
 	well_formed "$F"
-	grep -q ';main;heavy ' "$F"
+	grep -q ';main;heavy;work ' "$F"
 }
 
 @test "profile: --timeout's end writes the profile too" {
@@ -179,7 +180,7 @@ PY
 	echo "$output"
 	[ "$status" -eq 0 ]
 	[[ $output == *"PROFILE  $B/profile/profile.svg"* ]]
-	grep -q ';main;heavy ' "$B/profile/profile.folded"
+	grep -q ';main;heavy;work ' "$B/profile/profile.folded"
 	python3 -c 'import sys, xml.etree.ElementTree as ET; ET.parse(sys.argv[1])' "$B/profile/profile.svg"
 	grep -q '<title>heavy (' "$B/profile/profile.svg"
 }

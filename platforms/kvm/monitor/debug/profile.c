@@ -124,31 +124,42 @@ static void prof_fds(struct mod_fds *f)
  * rbp at its caller's frame, whose return address is the caller's caller:
  * the caller itself would be missing.  Its return address is on the stack
  * top, under what the function pushed (at most the five callee-saved
- * registers it may use; rbp is the frame pointer): the first of those
- * words that follows a direct call (e8 rel32) to a function at or below
- * rip that has no frame (does not start with push %rbp; mov %rsp,%rbp,
- * after an endbr64) or whose prologue rip is still in.  0: none.
+ * registers it may use: rbp is the frame pointer, which a function without
+ * a frame leaves alone) and below the frame rbp points to.  The first of
+ * those words that follows a direct call (e8 rel32) to a function at or
+ * below rip is taken to be it, and it is the caller's if that function has
+ * no frame (does not start with push %rbp, after an endbr64) or rip is
+ * before its mov %rsp,%rbp (within its first PROLOGUE_MAX bytes: gcc
+ * schedules other instructions among them).  0: none.
  */
 #define LEAF_WORDS 6
 #define LEAF_MAX (1u << 20) /* the most rip may be past the function's start */
+#define PROLOGUE_MAX 24
 static uint64_t leaf_caller(const struct vm *vm, const struct kvm_regs *r)
 {
 	for (unsigned i = 0; i < LEAF_WORDS; i++) {
-		const uint8_t *p = gm_ptr(&vm->gm, r->rsp + 8 * i, 8, GM_R), *call, *pro;
-		uint64_t c, t;
+		uint64_t at = r->rsp + 8 * i, c, t;
+		const uint8_t *p = gm_ptr(&vm->gm, at, 8, GM_R), *call, *pro;
 		int32_t rel;
-		if (!p)
+		/* At rbp or above: the frame rbp heads (a function with a frame
+		 * past its prologue: the chain has its caller). */
+		if (!p || at < r->rsp || at >= r->rbp)
 			return 0;
 		memcpy(&c, p, 8);
 		if (c < 5 || !(call = gm_ptr(&vm->gm, c - 5, 5, GM_R)) || call[0] != 0xe8)
 			continue;
 		memcpy(&rel, call + 1, 4);
 		t = c + (uint64_t)(int64_t)rel;
-		if (t > r->rip || r->rip - t > LEAF_MAX || !(pro = gm_ptr(&vm->gm, t, 8, GM_R)))
+		if (t > r->rip || r->rip - t > LEAF_MAX)
 			continue;
-		unsigned skip = memcmp(pro, "\xf3\x0f\x1e\xfa", 4) ? 0 : 4; /* endbr64 */
-		if (memcmp(pro + skip, "\x55\x48\x89\xe5", 4) || r->rip < t + skip + 4)
+		if (!(pro = gm_ptr(&vm->gm, t, PROLOGUE_MAX, GM_R)))
+			return 0;
+		unsigned k = memcmp(pro, "\xf3\x0f\x1e\xfa", 4) ? 0 : 4; /* endbr64 */
+		if (pro[k] != 0x55)
 			return c;
+		while (++k + 3 <= PROLOGUE_MAX && memcmp(pro + k, "\x48\x89\xe5", 3))
+			;
+		return k + 3 <= PROLOGUE_MAX && r->rip < t + k + 3 ? c : 0;
 	}
 	return 0;
 }
