@@ -14,7 +14,6 @@ valid line at all is an error (status 1).
 import argparse
 import re
 import sys
-import zlib
 
 LINE = re.compile(r"^(.*\S)\s+(\d+)$")
 FRAME_H = 16
@@ -33,7 +32,9 @@ def color(name):
     """A warm colour from the name (stable from run to run); [idle] and [other] grey-blue."""
     if name.startswith("["):
         return "rgb(150,170,200)"
-    h = zlib.crc32(name.encode())
+    h = 2166136261
+    for b in name.encode():
+        h = (h ^ b) * 16777619 & 0xFFFFFFFF
     return "rgb(%d,%d,%d)" % (205 + h % 50, (h >> 8) % 180 + 40, (h >> 16) % 55)
 
 
