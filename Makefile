@@ -413,6 +413,8 @@ TEST_BINS += $(B)/tests/fdtab.tc
 # A guest that faults or panics for a core (tests/kvm/core.bats); -O0 keeps its local for gdb.
 TEST_BINS += $(B)/tests/crash.tc
 $(OB)/tests/crash.o: APP_CFLAGS += -O0
+# The profiler's guest (tests/kvm/profile.bats, tests/bench/profile.sh).
+TEST_BINS += $(B)/tests/profile.tc
 
 # Which guest pages the host backed, by region (tests/tools/guestpages.c):
 # tests/kvm/guestmem.bats and tests/bench/guestpages.sh.
@@ -619,3 +621,23 @@ FORCE:
 -include $(shell find $(B) -name '*.d' 2>/dev/null)
 # sandbox_enter sets RLIMIT_NOFILE through the jail's jail_limit.
 $(B)/tests/unit/test_seccomp: $(B)/host/platforms/kvm/monitor/jail.o
+
+# make profile APP=NAME [ARGS="..."] [HZ=N] [OPTS="..."]: run build/apps/NAME.tc
+# (or APP=PATH.tc) under tincan-run --profile=FILE[:HZ] and render the folded
+# stacks as an SVG flame graph with toolchain/flamegraph.py (Debian has no
+# flame graph tool): $(B)/profile/NAME.folded and $(B)/profile/NAME.svg.
+profile: all
+	@case "$(APP)" in "") echo "make profile: APP=NAME (build/apps/NAME.tc) or APP=PATH.tc" >&2; exit 1 ;; \
+		*/* | *$(PLAT_IMG)) img="$(APP)" ;; *) img="$(PLAT_APPS)/$(APP)$(PLAT_IMG)" ;; esac; \
+	[ -f "$$img" ] || { echo "make profile: $$img: no such image" >&2; exit 1; }; \
+	name=$$(basename "$$img" $(PLAT_IMG)); out=$(B)/profile/$$name; mkdir -p $(B)/profile; rm -f "$$out.folded"; \
+	$(B)/bin/tincan-run $(OPTS) --profile="$$out.folded$(if $(HZ),:$(HZ))" "$$img" -- $(ARGS) || \
+		echo "make profile: $$img ended with status $$?" >&2; \
+	[ -f "$$out.folded" ] || exit 1; [ -s "$$out.folded" ] || { echo "make profile: no samples: the run was shorter \
+		than a sample period (HZ=$(or $(HZ),99)); raise HZ (up to 10000) or give it more work" >&2; exit 1; }; \
+	toolchain/flamegraph.py --title "$$name $(ARGS)" -o "$$out.svg" "$$out.folded" && \
+		echo "  PROFILE  $$out.svg"
+.PHONY: profile
+
+# The profiler bench (tests/bench/profile.sh) boots this guest.
+bench: $(B)/tests/profile.tc

@@ -389,6 +389,57 @@ int tiny_main(const struct tc_boot_info *info)
 			f[2 * i + 1] = (uint64_t)(uintptr_t)&tiny_main + 4;
 		}
 		__asm__ __volatile__("mov %0, %%rbp; ud2" : : "r"(f));
+	} else if (seq(cmd, "lie-many")) {
+		/* For the profiler: spin arg ms with rbp at a frame whose return
+		 * address changes all the time (a new stack at every sample). */
+		uint64_t *f = (uint64_t *)(uintptr_t)((bi->heap_start + 15) & ~15ULL);
+		uint64_t until = rdtsc() + num(arg) * (bi->tsc_hz / 1000);
+		f[0] = 0;
+		f[1] = 0x100000;
+		__asm__ __volatile__(
+		    "mov %%rbp, %%r11\n\tmov %0, %%rbp\n"
+		    "1:\tincq 8(%%rbp)\n\trdtsc\n\tshl $32, %%rdx\n\tor %%rdx, %%rax\n\tcmp %1, %%rax\n\tjb 1b\n\t"
+		    "mov %%r11, %%rbp"
+		    :
+		    : "r"(f), "r"(until)
+		    : "rax", "rdx", "r11", "cc", "memory");
+		puts_("survived");
+		exit_(0);
+	} else if (seq(cmd, "lie-rbp")) {
+		/* For the profiler (tests/kvm/profile.bats): spin arg ms (default
+		 * 50) with each of these in rbp and rsp (the loop pushes nothing),
+		 * and a loop's in the heap. */
+		uint64_t *f = (uint64_t *)(uintptr_t)((bi->heap_start + 15) & ~15ULL), ms = num(arg) ? num(arg) : 50;
+		uint64_t n = (bi->heap_end - (uint64_t)(uintptr_t)f) / 16 - 1;
+		for (uint64_t i = 0; i < n; i++) { /* a climbing chain longer than any walk */
+			f[2 * i] = (uint64_t)(uintptr_t)&f[2 * i + 2];
+			f[2 * i + 1] = 0xfff0000000001234ULL + i;
+		}
+		f[2 * n] = (uint64_t)(uintptr_t)f; /* ... whose end leads back to its start */
+		f[2 * n + 1] = (uint64_t)(uintptr_t)&tiny_main;
+		uint64_t self = (uint64_t)(uintptr_t)&f[2 * n];
+		const uint64_t rbps[] = { 0xdead00000000beefULL,
+					  0xffffffffffffff00ULL,
+					  bi->mem_size - 8,
+					  bi->mem_size,
+					  0x1000,
+					  0x1008,
+					  (uint64_t)(uintptr_t)f,
+					  self,
+					  (uint64_t)(uintptr_t)f + 3,
+					  8 };
+		for (unsigned i = 0; i < sizeof rbps / sizeof rbps[0]; i++) {
+			uint64_t until = rdtsc() + ms * (bi->tsc_hz / 1000);
+			__asm__ __volatile__(
+			    "mov %%rbp, %%r11\n\tmov %%rsp, %%r10\n\tmov %0, %%rbp\n\tmov %0, %%rsp\n"
+			    "1:\trdtsc\n\tshl $32, %%rdx\n\tor %%rdx, %%rax\n\tcmp %1, %%rax\n\tjb 1b\n\t"
+			    "mov %%r11, %%rbp\n\tmov %%r10, %%rsp"
+			    :
+			    : "r"(rbps[i]), "r"(until)
+			    : "rax", "rdx", "r10", "r11", "cc", "memory");
+		}
+		puts_("survived");
+		exit_(0);
 	} else if (seq(cmd, "net-info")) {
 		putu(bi->nnet);
 		for (uint64_t i = 0; i < bi->nnet; i++) {

@@ -57,6 +57,13 @@ static int image_same(const struct vm *vm)
 	       ((st.st_ctim.tv_sec == o->st_ctim.tv_sec && st.st_ctim.tv_nsec == o->st_ctim.tv_nsec) || !st.st_nlink);
 }
 
+#ifdef TINCAN_DEBUG
+int dbg_image_same(const struct vm *vm)
+{
+	return image_same(vm);
+}
+#endif
+
 /* As ei_symbolize, over the file: the string table offset of the name of
  * the function containing addr (*off set), or -1. */
 static int64_t symbolize(const struct vm *vm, uint64_t addr, uint64_t *off)

@@ -120,6 +120,10 @@ char **binfmt_args(int *argc, char **argv);
  * the reason, registers and a symbolized backtrace. */
 noreturn void guest_fatal(struct vm *vm, int status, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 noreturn void guest_shutdown(struct vm *vm);
+#ifdef TINCAN_DEBUG
+/* Is the image file still the one that was read (its symbols right)? */
+int dbg_image_same(const struct vm *vm);
+#endif
 
 /* guard.c: TC_HC_GUARD; is gpa a heap page the guest made a guard page? */
 void hc_guard(struct vm *vm, void *arg);
