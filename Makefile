@@ -640,4 +640,4 @@ profile: all
 .PHONY: profile
 
 # The profiler bench (tests/bench/profile.sh) boots this guest.
-bench: $(B)/tests/profile.tc
+bench: $(B)/tests/profile.tc $(B)/tests/tiny.tc

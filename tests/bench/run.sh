@@ -162,6 +162,9 @@ fi
 "$here/blk.sh" "$B" "$OUT/results.md"
 "$here/yard.sh" "$B" "$OUT/results.md"
 "$here/cpu.sh" "$B" "$OUT/results.md"
+# tincan-run-debug: the profiler's cost at 99 and 999 Hz, --stats' and --metrics'.
+"$here/profile.sh" "$B" "$OUT/results.md"
+"$here/metrics.sh" "$B" "$OUT/results.md"
 "$here/pc.sh" "$B" "$OUT/results.md"
 # Snapshot/restore: a restored hello to exit, a restored httpd to its first
 # HTTP response (that part needs root, like the network's; BENCH_NET=0 skips it).

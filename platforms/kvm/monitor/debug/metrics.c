@@ -320,6 +320,9 @@ static void metrics_open(struct vm *vm, struct tc_boot_info *bi)
 		die(TC_STATUS_USAGE, "--metrics=%s: directory %s is not writable: %m", arg, dir);
 	if (fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISDIR(st.st_mode))
 		die(TC_STATUS_USAGE, "--metrics=%s: %s is a directory", arg, name);
+	/* Started as root with no --user, the run goes on as the directory's
+	 * owner, as for --core, --snapshot and --dir (jail.c). */
+	dbg_owner_dir(dirfd);
 	want = 1;
 	/* The jail's file size limit must let the samples be written. */
 	if (vm->write_max < sizeof text)
@@ -352,8 +355,8 @@ static void metrics_start(struct vm *vm)
 	build(vm, 0, 0);
 	if ((fd_tmp = make_tmp()) < 0)
 		die(errno == EACCES || errno == EPERM || errno == EROFS ? TC_STATUS_USAGE : TC_STATUS_HOST,
-		    "--metrics=%s: uid %u cannot create %s in %s: %m (started as root, the monitor runs as 65534 "
-		    "unless --user)",
+		    "--metrics=%s: uid %u cannot create %s in %s: %m (started as root, the monitor runs as "
+		    "the directory's owner unless --user)",
 		    arg, (unsigned)getuid(), tmpname, dir);
 	/* Written, then renamed into place: PATH appears whole. */
 	int made = 0;
