@@ -410,6 +410,9 @@ TEST_BINS += $(B)/tests/ldmath.tc $(B)/tests/patterns.tc $(B)/tests/cancel.tc $(
 # gcc folds math on constants itself: make the test reach libos/ldmath.c.
 $(OB)/tests/ldmath.o: APP_CFLAGS += -fno-builtin
 TEST_BINS += $(B)/tests/fdtab.tc
+# The gdb stub's guest (tests/kvm/gdb.bats): -O0, so gdb sees every argument.
+$(OB)/tests/gdbapp.o: APP_CFLAGS += -O0
+TEST_BINS += $(B)/tests/gdbapp.tc
 
 # Which guest pages the host backed, by region (tests/tools/guestpages.c):
 # tests/kvm/guestmem.bats and tests/bench/guestpages.sh.

@@ -1,0 +1,67 @@
+/*
+ * A guest for the gdb stub (tests/kvm/gdb.bats), built at -O0 so every
+ * argument and local lives in its frame.  argv[1]:
+ *   add    twice(20) calls add(20, 21); prints "result 41 counter 62", exits 0
+ *   spin   counts in a loop until gdb clears `spinning`
+ *   sleep  sleeps 30 s (in the monitor's wait hypercall), then exits 0
+ *   null   store through a NULL pointer in poke(p=0x0, v=7)
+ *   exit N exit with status N
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+int counter = 42;
+volatile int spinning = 1;
+
+__attribute__((noinline)) int add(int a, int b)
+{
+	counter += a;
+	return a + b;
+}
+
+__attribute__((noinline)) int twice(int x)
+{
+	return add(x, x + 1);
+}
+
+__attribute__((noinline)) void poke(int *p, int v)
+{
+	*p = v;
+}
+
+__attribute__((noinline)) void spin(void)
+{
+	while (spinning)
+		counter++;
+}
+
+int main(int argc, char **argv)
+{
+	const char *mode = argc > 1 ? argv[1] : "add";
+	if (strcmp(mode, "add") == 0) {
+		int r = twice(20);
+		printf("result %d counter %d\n", r, counter);
+		return r == 41 ? 0 : 1;
+	}
+	if (strcmp(mode, "spin") == 0) {
+		spin();
+		printf("spun\n");
+		return 0;
+	}
+	if (strcmp(mode, "sleep") == 0) {
+		sleep(30);
+		printf("slept\n");
+		return 0;
+	}
+	if (strcmp(mode, "null") == 0) {
+		int *volatile p = NULL;
+		poke(p, 7);
+		return 1;
+	}
+	if (strcmp(mode, "exit") == 0 && argc > 2)
+		return atoi(argv[2]);
+	fprintf(stderr, "gdbapp: unknown mode %s\n", mode);
+	return 2;
+}
