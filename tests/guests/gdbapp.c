@@ -2,8 +2,9 @@
  * A guest for the gdb stub (tests/kvm/gdb.bats), built at -O0 so every
  * argument and local lives in its frame.  argv[1]:
  *   add    twice(20) calls add(20, 21); prints "result 41 counter 62", exits 0
- *   spin   counts in a loop until gdb clears `spinning`
- *   sleep  sleeps 30 s (in the monitor's wait hypercall), then exits 0
+ *   spin   prints "spinning", counts in a loop until gdb clears `spinning`
+ *   sleep N  prints "sleeping", sleeps N s (in the monitor's wait hypercall)
+ *   loop N   calls add N times (the cost of a breakpoint hit)
  *   null   store through a NULL pointer in poke(p=0x0, v=7)
  *   exit N exit with status N
  */
@@ -46,12 +47,16 @@ int main(int argc, char **argv)
 		return r == 41 ? 0 : 1;
 	}
 	if (strcmp(mode, "spin") == 0) {
+		printf("spinning\n");
+		fflush(stdout);
 		spin();
 		printf("spun\n");
 		return 0;
 	}
-	if (strcmp(mode, "sleep") == 0) {
-		sleep(30);
+	if (strcmp(mode, "sleep") == 0 && argc > 2) {
+		printf("sleeping\n");
+		fflush(stdout);
+		sleep((unsigned)atoi(argv[2]));
 		printf("slept\n");
 		return 0;
 	}
@@ -59,6 +64,12 @@ int main(int argc, char **argv)
 		int *volatile p = NULL;
 		poke(p, 7);
 		return 1;
+	}
+	if (strcmp(mode, "loop") == 0 && argc > 2) {
+		for (int i = atoi(argv[2]); i > 0; i--)
+			add(i, 1);
+		printf("looped\n");
+		return 0;
 	}
 	if (strcmp(mode, "exit") == 0 && argc > 2)
 		return atoi(argv[2]);

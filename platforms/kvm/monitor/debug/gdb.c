@@ -105,7 +105,7 @@ static int opt_gdb(const char *v, char *err, size_t errlen)
 	if (strncmp(v, "unix:", 5) == 0) {
 		size_t n = strlen(v + 5);
 		if (n == 0 || n >= sizeof sun.sun_path) {
-			snprintf(err, errlen, "invalid --gdb=%s: a socket path of 1 to %zu bytes", v,
+			snprintf(err, errlen, "invalid --gdb=%s: expected unix:PATH with a path of 1 to %zu bytes", v,
 				 sizeof sun.sun_path - 1);
 			return -1;
 		}
@@ -171,8 +171,12 @@ static void gdb_open(struct vm *vm, struct tc_boot_info *bi)
 		if (r < 0 && errno == EADDRINUSE && stale())
 			r = bind(lfd, (const struct sockaddr *)&sun, sizeof sun);
 	}
-	if (r < 0 || listen(lfd, 1) < 0)
+	if (r < 0 || listen(lfd, 1) < 0) {
+		/* The lean monitor's strerror (errmsg.c) has no text for it. */
+		if (errno == EADDRINUSE)
+			die(TC_STATUS_HOST, "--gdb: cannot listen on %s: Address in use", where);
 		die(TC_STATUS_HOST, "--gdb: cannot listen on %s: %m", where);
+	}
 	if (!is_unix) { /* port 0: the one the kernel chose */
 		socklen_t len = sizeof sin4;
 		getsockname(lfd, (struct sockaddr *)&sin4, &len);
