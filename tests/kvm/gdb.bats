@@ -58,6 +58,21 @@ gdb_batch() {
 	run timeout 60 gdb -nx -batch -ex "target remote $target" "$@" "$APP"
 }
 
+# gdb_bg -ex CMD...: gdb in the background (GDB: its pid, its output in
+# GOUT), SIGINT sent to gdb itself (a timeout(1) between would pass on a
+# second one); a watchdog ends it after 30 s.
+gdb_bg() {
+	GOUT=$BATS_TEST_TMPDIR/gdb.out
+	gdb -nx -batch -ex "target remote :$PORT" "$@" "$APP" > "$GOUT" 2>&1 &
+	GDB=$!
+	PIDS+=("$GDB")
+	(
+		sleep 30
+		kill "$GDB"
+	) 2> /dev/null &
+	PIDS+=("$!")
+}
+
 # Wait for the guest to print $1 on the console.
 wait_out() {
 	local i
@@ -71,17 +86,19 @@ wait_out() {
 
 @test "gdb: break on a function, continue, bt with arguments, print a global, stepi, kill" {
 	start_stub add
-	gdb_batch -ex 'break add' -ex continue -ex bt -ex 'print counter' -ex 'print/x $pc' -ex stepi \
+	gdb_batch -ex 'print $pc' -ex 'break add' -ex continue -ex bt -ex 'print counter' -ex 'print/x $pc' -ex stepi \
 		-ex 'print/x $pc' -ex 'x/4x 0' -ex kill
 	echo "$output"
 	[[ $output == *"Breakpoint 1, add (a=20, b=21) at tests/guests/gdbapp.c:"* ]]
 	[[ $output == *"#1  0x"*" in twice (x=20) at tests/guests/gdbapp.c:"* ]]
 	[[ $output == *"#2  0x"*" in main (argc=2, argv=0x"* ]]
-	[[ $output == *'$1 = 42'* ]]
+	# The first stop is the image's entry, before its first instruction.
+	[[ $output == *'$1 = (void (*)()) 0x10000 <_start>'* ]]
+	[[ $output == *'$2 = 42'* ]]
 	# stepi moved the pc off the breakpoint (rip is reported in $pc).
 	local before after
-	before=$(sed -n 's/^\$2 = //p' <<< "$output")
-	after=$(sed -n 's/^\$3 = //p' <<< "$output")
+	before=$(sed -n 's/^\$3 = //p' <<< "$output")
+	after=$(sed -n 's/^\$4 = //p' <<< "$output")
 	[ -n "$before" ] && [ -n "$after" ] && [ "$before" != "$after" ]
 	# Page 0 is not guest memory: an error, not the monitor's bytes.
 	[[ $output == *"Cannot access memory at address 0x0"* ]]
@@ -126,20 +143,17 @@ wait_out() {
 
 @test "gdb: Ctrl-C (SIGINT to gdb) stops a spinning guest; it runs on after" {
 	start_stub spin
-	gdb -nx -batch -ex "target remote :$PORT" -ex continue -ex bt -ex 'set var spinning = 0' -ex continue \
-		"$APP" > "$BATS_TEST_TMPDIR/gdb.out" 2>&1 &
-	local g=$!
-	PIDS+=("$g")
+	gdb_bg -ex continue -ex bt -ex 'set var spinning = 0' -ex continue
 	wait_out spinning
 	sleep 0.5
-	kill -INT "$g"
+	kill -INT "$GDB"
 	local st=0
-	wait "$g" || st=$?
-	cat "$BATS_TEST_TMPDIR/gdb.out"
+	wait "$GDB" || st=$?
+	cat "$GOUT"
 	[ "$st" -eq 0 ]
-	grep -q "Program received signal SIGINT, Interrupt." "$BATS_TEST_TMPDIR/gdb.out"
-	grep -q "spin () at tests/guests/gdbapp.c" "$BATS_TEST_TMPDIR/gdb.out"
-	grep -q "exited normally" "$BATS_TEST_TMPDIR/gdb.out"
+	grep -q "Program received signal SIGINT, Interrupt." "$GOUT"
+	grep -q "spin () at tests/guests/gdbapp.c" "$GOUT"
+	grep -q "exited normally" "$GOUT"
 	mon_wait
 	[ "$MST" -eq 0 ]
 	grep -q spun "$OUT"
@@ -147,20 +161,17 @@ wait_out() {
 
 @test "gdb: Ctrl-C while the guest sleeps in a hypercall, stepi there, detach: it runs on" {
 	start_stub sleep 2
-	gdb -nx -batch -ex "target remote :$PORT" -ex continue -ex 'print/x $pc' -ex stepi -ex 'print/x $pc' \
-		-ex detach "$APP" > "$BATS_TEST_TMPDIR/gdb.out" 2>&1 &
-	local g=$!
-	PIDS+=("$g")
+	gdb_bg -ex continue -ex 'print/x $pc' -ex stepi -ex 'print/x $pc' -ex detach
 	wait_out sleeping
 	sleep 0.3
-	kill -INT "$g"
+	kill -INT "$GDB"
 	local st=0
-	wait "$g" || st=$?
-	cat "$BATS_TEST_TMPDIR/gdb.out"
+	wait "$GDB" || st=$?
+	cat "$GOUT"
 	[ "$st" -eq 0 ]
-	grep -q "Program received signal SIGINT" "$BATS_TEST_TMPDIR/gdb.out"
-	[ "$(sed -n 's/^\$1 = //p' "$BATS_TEST_TMPDIR/gdb.out")" != "$(sed -n 's/^\$2 = //p' "$BATS_TEST_TMPDIR/gdb.out")" ]
-	grep -q "Remote target) detached" "$BATS_TEST_TMPDIR/gdb.out"
+	grep -q "Program received signal SIGINT" "$GOUT"
+	[ "$(sed -n 's/^\$1 = //p' "$GOUT")" != "$(sed -n 's/^\$2 = //p' "$GOUT")" ]
+	grep -q "Remote target) detached" "$GOUT"
 	mon_wait
 	cat "$ERR"
 	[ "$MST" -eq 0 ]

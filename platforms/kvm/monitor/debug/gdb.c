@@ -390,16 +390,27 @@ static long get_packet(char *buf, size_t size)
 
 /* ---- registers and memory --------------------------------------------- */
 
+/* Before the first KVM_RUN the registers wait in kvm_run's sync area
+ * (kvm.c, vm_load): read and write them there until KVM takes them. */
+static int sync_pending(const struct vm *vm)
+{
+	return (vm->run->kvm_dirty_regs & KVM_SYNC_X86_REGS) != 0;
+}
+
 static void load_regs(struct vm *vm)
 {
 	if (ioctl(vm->vcpu, KVM_GET_REGS, &regs) < 0 || ioctl(vm->vcpu, KVM_GET_SREGS, &sregs) < 0)
 		die(TC_STATUS_HOST, "gdb: cannot read the guest's registers: %m");
+	if (sync_pending(vm))
+		regs = vm->run->s.regs.regs;
 	dirty = 0;
 }
 
 static void store_regs(struct vm *vm)
 {
-	if (dirty && ioctl(vm->vcpu, KVM_SET_REGS, &regs) < 0)
+	if (dirty && sync_pending(vm))
+		vm->run->s.regs.regs = regs;
+	else if (dirty && ioctl(vm->vcpu, KVM_SET_REGS, &regs) < 0)
 		die(TC_STATUS_HOST, "gdb: cannot set the guest's registers: %m");
 	dirty = 0;
 }
@@ -741,7 +752,7 @@ static void handle(struct vm *vm, char *p, long n, int *go, int *step)
 		if (get_num(&s, "", &r) < 0) {
 			put_str("E22");
 		} else if (r >= NREGS) {
-			put_str("E45"); /* not in our 'g' layout (x87, SSE, fs_base ...) */
+			put_str("xx"); /* unavailable: x87, SSE, fs_base ... are not read */
 		} else {
 			char b[17], *o = b;
 			put_hex_le(&o, reg_get((unsigned)r), reg_size((unsigned)r));
