@@ -141,6 +141,24 @@ wait_out() {
 	grep -q "result 41 counter 62" "$OUT"
 }
 
+@test "gdb: write watchpoints (a read-only page): a global's old and new values, a local; code refused" {
+	start_stub loop 3
+	gdb_batch -ex 'watch counter' -ex continue -ex bt -ex continue -ex delete -ex 'break add' -ex continue \
+		-ex 'watch a' -ex 'watch *(int *)0x10000' -ex continue -ex 'delete 4' -ex continue -ex delete -ex continue
+	echo "$output"
+	[[ $output == *"Hardware watchpoint 1: counter"*"Old value = 42"*"New value = 45"*"add (a=3, b=1)"* ]]
+	[[ $output == *"#1  0x"*" in main (argc=3, "* ]]
+	[[ $output == *"Old value = 45"*"New value = 47"* ]]
+	# Code is not writable: the stub refuses, gdb says so.
+	[[ $output == *"Could not insert hardware watchpoint 4."* ]]
+	# The local's watchpoint goes when its frame does.
+	[[ $output == *"Watchpoint 3 deleted because the program has left the block"* ]]
+	[[ $output == *"exited normally"* ]]
+	mon_wait
+	[ "$MST" -eq 0 ]
+	grep -q looped "$OUT"
+}
+
 @test "gdb: Ctrl-C (SIGINT to gdb) stops a spinning guest; it runs on after" {
 	start_stub spin
 	gdb_bg -ex continue -ex bt -ex 'set var spinning = 0' -ex continue

@@ -8,7 +8,9 @@
  * eflags, cs ss ds es fs gs; no target.xml), memory through the checked
  * translation (gm_ptr: monitor-owned and unmapped memory answer E14),
  * software breakpoints (Z0; Z1 "hardware" ones are the same int3s: this
- * host's KVM gives no working debug registers), single-step, continue,
+ * host's KVM gives no working debug registers), write watchpoints (Z2, by
+ * a read-only page; read and access watchpoints are not offered, so gdb
+ * refuses rwatch/awatch), single-step, continue,
  * Ctrl-C, detach, kill; the guest's exit is a W stop, its fault or panic a
  * signal stop gdb can inspect before the run ends with the fault's status.
  *
@@ -34,6 +36,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <unistd.h>
@@ -72,7 +75,7 @@ static struct {
 } bp[BP_MAX];
 static unsigned nbp;
 
-enum { STOPPED, RUNNING, STEPPING, STEP_OVER };
+enum { STOPPED, RUNNING, STEPPING, STEP_OVER, WATCH_STEP };
 static int state = STOPPED;
 static uint64_t step_from; /* RIP before a TF step */
 static int last_sig = GDB_SIGTRAP;
@@ -538,6 +541,115 @@ static void bp_remove(struct vm *vm)
 	}
 }
 
+/* ---- write watchpoints ------------------------------------------------- */
+
+/*
+ * A watched page is read-only in the guest's page tables (4 KiB pages
+ * only: image data and bss, stacks; not the heap's 2 MiB pages): a store
+ * there faults (CR2 in the page), the page is made writable for one TF
+ * step, the store done, then protected again and the run goes on, or
+ * stops if a watched byte changed (or the store hit the range).  Dropping
+ * the writable translation KVM and the CPU cached takes madvise(DONTNEED)
+ * on the host page (guard.c; a CR3 reload is not enough here), so the page
+ * is copied out and back around it.  Stores by the monitor itself
+ * (hypercalls filling a buffer) are not seen.
+ */
+#define WP_MAX 4
+#define PAGE TC_PAGE_SIZE
+static struct {
+	uint64_t addr, len;
+	uint8_t old[8];
+} wp[WP_MAX];
+static unsigned nwp;
+static int wp_prev; /* the state a watch step interrupted */
+static uint64_t wp_cr2;
+
+/* gpa's 4 KiB leaf entry in the guest's tables, or NULL (unmapped, a
+ * large page).  The tables are the monitor's, below TC_IMAGE_BASE. */
+static uint64_t *pte_of(struct vm *vm, uint64_t gpa)
+{
+	uint64_t t = vm->lay.pml4;
+	if (gpa >> 48)
+		return NULL;
+	for (int level = 3; level > 0; level--) {
+		uint64_t e = ((const uint64_t *)(vm->mem + t))[(gpa >> (12 + 9 * level)) & 511];
+		if (!(e & PTE_P) || (e & PTE_PS) || (e & PTE_ADDR) >= TC_IMAGE_BASE)
+			return NULL;
+		t = e & PTE_ADDR;
+	}
+	return (uint64_t *)(vm->mem + t) + ((gpa >> 12) & 511);
+}
+
+static int wp_in_page(uint64_t page)
+{
+	for (unsigned i = 0; i < nwp; i++)
+		if ((wp[i].addr & ~(PAGE - 1)) == page)
+			return 1;
+	return 0;
+}
+
+/* Make page read-only (or writable again) for the guest. */
+static void wp_protect(struct vm *vm, uint64_t page, int on)
+{
+	static uint8_t copy[PAGE];
+	uint64_t *e = pte_of(vm, page);
+	if (!e)
+		return;
+	if (!on) {
+		*e |= PTE_W; /* more rights: nothing cached to drop */
+		return;
+	}
+	*e &= ~PTE_W;
+	memcpy(copy, vm->mem + page, PAGE);
+	if (madvise(vm->mem + page, PAGE, MADV_DONTNEED) < 0)
+		die(TC_STATUS_HOST, "gdb: madvise: %m");
+	memcpy(vm->mem + page, copy, PAGE);
+}
+
+static void wp_clear(struct vm *vm)
+{
+	while (nwp) {
+		uint64_t page = wp[--nwp].addr & ~(PAGE - 1);
+		if (!wp_in_page(page))
+			wp_protect(vm, page, 0);
+	}
+}
+
+/* Z2/z2: 1 to 8 bytes of writable guest memory in one 4 KiB page. */
+static void watch(struct vm *vm, uint64_t a, uint64_t len, int set)
+{
+	uint64_t page = a & ~(PAGE - 1);
+	unsigned i;
+	for (i = 0; i < nwp && !(wp[i].addr == a && wp[i].len == len); i++)
+		;
+	if (!set) {
+		if (i < nwp) {
+			wp[i] = wp[--nwp];
+			if (!wp_in_page(page))
+				wp_protect(vm, page, 0);
+		}
+		put_str("OK");
+		return;
+	}
+	if (len < 1 || len > 8 || (a + len - 1) / PAGE != a / PAGE || !gm_ptr(&vm->gm, a, len, GM_W) ||
+	    !pte_of(vm, a)) {
+		put_str("E22"); /* gdb: "Could not insert hardware watchpoint" */
+		return;
+	}
+	if (i == nwp) {
+		if (nwp == WP_MAX) {
+			put_str("E28");
+			return;
+		}
+		int fresh = !wp_in_page(page);
+		wp[nwp].addr = a;
+		wp[nwp++].len = len;
+		if (fresh)
+			wp_protect(vm, page, 1);
+	}
+	put_str("OK");
+}
+
 /* ---- stops -------------------------------------------------------------- */
 
 static struct vm *gvm;
@@ -553,6 +665,7 @@ static void gone(const char *why)
 		msg("%s: the guest runs on without breakpoints", why);
 	if (gvm) {
 		bp_remove(gvm);
+		wp_clear(gvm);
 		if (state != STOPPED) { /* STOPPED: the stop loop puts them back */
 			load_regs(gvm);
 			if (regs.rflags & TF) {
@@ -620,6 +733,7 @@ static void stopped(struct vm *vm, int sig, const char *why, int report)
 		handle(vm, in, k, &go, &step);
 	}
 	if (!live) { /* detached or gone: run on, untouched */
+		wp_clear(vm);
 		regs.rflags &= ~TF;
 		dirty = 1;
 		store_regs(vm);
@@ -689,13 +803,18 @@ static void write_mem(struct vm *vm, const char *s, long n, int bin)
 static void breakpoint(struct vm *vm, const char *s, int set)
 {
 	uint64_t a, kind;
-	if (!(s[0] == '0' || s[0] == '1') || s[1] != ',') {
-		put_str(""); /* watchpoints: not supported here (gdb then steps) */
+	char type = s[0];
+	if (!(type == '0' || type == '1' || type == '2') || s[1] != ',') {
+		put_str(""); /* read and access watchpoints: not here */
 		return;
 	}
 	s += 2;
 	if (get_num(&s, ",", &a) < 0 || get_num(&s, ";", &kind) < 0) {
 		put_str("E22");
+		return;
+	}
+	if (type == '2') {
+		watch(vm, a, kind, set);
 		return;
 	}
 	int i = bp_find(a);
@@ -874,8 +993,48 @@ static int gdb_shutdown(struct vm *vm)
 	if (!live || state == STOPPED)
 		return 0;
 	load_regs(vm);
-	if (sregs.cr2 != CR2_SENTINEL) /* a page fault: the guest's */
-		return 0;
+	if (sregs.cr2 != CR2_SENTINEL) { /* a page fault: the guest's, unless a watched page's */
+		uint64_t page = sregs.cr2 & ~(PAGE - 1);
+		uint64_t *e = wp_in_page(page) ? pte_of(vm, page) : NULL;
+		if (!e || (*e & PTE_W) || state == WATCH_STEP)
+			return 0;
+		/* The store again, with the page writable, by one TF step. */
+		for (unsigned i = 0; i < nwp; i++)
+			memcpy(wp[i].old, vm->mem + wp[i].addr, wp[i].len);
+		wp_cr2 = sregs.cr2;
+		wp_protect(vm, page, 0);
+		sregs.cr2 = CR2_SENTINEL;
+		if (ioctl(vm->vcpu, KVM_SET_SREGS, &sregs) < 0)
+			die(TC_STATUS_HOST, "gdb: cannot set the guest's registers: %m");
+		wp_prev = state;
+		state = WATCH_STEP;
+		regs.rflags |= TF;
+		dirty = 1;
+		store_regs(vm);
+		return 1;
+	}
+	if ((regs.rflags & TF) && state == WATCH_STEP) {
+		uint64_t hit = 0, page = wp_cr2 & ~(PAGE - 1);
+		for (unsigned i = 0; i < nwp; i++)
+			if (!hit && (memcmp(wp[i].old, vm->mem + wp[i].addr, wp[i].len) != 0 ||
+				     (wp_cr2 >= wp[i].addr && wp_cr2 < wp[i].addr + wp[i].len)))
+				hit = wp[i].addr;
+		if (wp_in_page(page))
+			wp_protect(vm, page, 1);
+		state = wp_prev;
+		if (hit) {
+			char why[40];
+			snprintf(why, sizeof why, "watch:%llx;", (unsigned long long)hit);
+			stopped(vm, GDB_SIGTRAP, why, 1);
+			return 1;
+		}
+		if (state == RUNNING) {
+			regs.rflags &= ~TF;
+			dirty = 1;
+			store_regs(vm);
+			return 1;
+		}
+	}
 	if (regs.rflags & TF) {
 		if (state != STEPPING && state != STEP_OVER)
 			return 0;
