@@ -3,7 +3,8 @@
  * argument and local lives in its frame.  argv[1]:
  *   add    twice(20) calls add(20, 21); prints "result 41 counter 62", exits 0
  *   spin   prints "spinning", counts in a loop until gdb clears `spinning`
- *   sleep N  prints "sleeping", sleeps N s (in the monitor's wait hypercall)
+ *   sleep N  prints "sleeping", sleeps N s (in the monitor's wait hypercall),
+ *            then prints "slept, 3" (twice(1))
  *   loop N   calls add N times (the cost of a breakpoint hit)
  *   null   store through a NULL pointer in poke(p=0x0, v=7)
  *   exit N exit with status N
@@ -57,7 +58,7 @@ int main(int argc, char **argv)
 		printf("sleeping\n");
 		fflush(stdout);
 		sleep((unsigned)atoi(argv[2]));
-		printf("slept\n");
+		printf("slept, %d\n", twice(1));
 		return 0;
 	}
 	if (strcmp(mode, "null") == 0) {

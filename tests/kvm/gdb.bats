@@ -28,6 +28,8 @@ start_stub() {
 		shift
 	fi
 	ERR=$BATS_TEST_TMPDIR/mon.err OUT=$BATS_TEST_TMPDIR/mon.out
+	: > "$ERR" # now, not in the child: no line of an earlier run is read below
+	: > "$OUT"
 	timeout 60 "$RUN" "$addr" "$APP" "$@" > "$OUT" 2> "$ERR" &
 	MON=$!
 	PIDS+=("$MON")
@@ -195,6 +197,18 @@ wait_out() {
 	[ "$MST" -eq 0 ]
 	grep -q slept "$OUT"
 	grep -q "^tincan-run: gdb detached: the guest runs on$" "$ERR"
+}
+
+@test "gdb: a gdb that dies leaves the guest running without its breakpoints" {
+	start_stub sleep 1
+	gdb_bg -ex 'break add' -ex continue
+	wait_out sleeping
+	kill -KILL "$GDB"
+	mon_wait
+	cat "$ERR" "$OUT"
+	[ "$MST" -eq 0 ]
+	grep -q "^slept, 3$" "$OUT"
+	grep -q "^tincan-run: gdb closed the connection: the guest runs on without breakpoints$" "$ERR"
 }
 
 @test "gdb: a NULL dereference stops as SIGSEGV in the faulting frame; the run ends with 101" {
