@@ -1,6 +1,8 @@
 # tincan-run --gdb (platforms/kvm/monitor/debug/gdb.c): Debian's gdb in
 # batch mode against tests/guests/gdbapp.c (built -O0 -g, frame pointers).
-# The monitor listens on a port the kernel picks (--gdb=0) and says which.
+# The monitor listens on a port the kernel picks (--gdb=0) and says which;
+# it and gdb run in the background under watchdogs (a timeout(1) between
+# would take the signals the tests send).
 load ../helpers
 
 APP=$B/tests/gdbapp.tc
@@ -19,6 +21,15 @@ teardown() {
 	done
 }
 
+# watchdog PID SECS: SIGKILL to PID after SECS (teardown ends the watchdog).
+watchdog() {
+	(
+		sleep "$2"
+		kill -KILL "$1"
+	) 2> /dev/null &
+	PIDS+=("$!")
+}
+
 # start_stub [--gdb=ADDR] MODE [ARGS]: the monitor in the background,
 # waiting for gdb.  Sets MON (its pid), PORT (with --gdb=0), ERR, OUT.
 start_stub() {
@@ -30,9 +41,10 @@ start_stub() {
 	ERR=$BATS_TEST_TMPDIR/mon.err OUT=$BATS_TEST_TMPDIR/mon.out
 	: > "$ERR" # now, not in the child: no line of an earlier run is read below
 	: > "$OUT"
-	timeout 60 "$RUN" "$addr" "$APP" "$@" > "$OUT" 2> "$ERR" &
+	"$RUN" "$addr" "$APP" "$@" > "$OUT" 2> "$ERR" &
 	MON=$!
 	PIDS+=("$MON")
+	watchdog "$MON" 60
 	for i in $(seq 100); do
 		grep -q "waiting for gdb on" "$ERR" && break
 		sleep 0.1
@@ -68,11 +80,7 @@ gdb_bg() {
 	gdb -nx -batch -ex "target remote :$PORT" "$@" "$APP" > "$GOUT" 2>&1 &
 	GDB=$!
 	PIDS+=("$GDB")
-	(
-		sleep 30
-		kill "$GDB"
-	) 2> /dev/null &
-	PIDS+=("$!")
+	watchdog "$GDB" 30
 }
 
 # Wait for the guest to print $1 on the console.
@@ -118,6 +126,22 @@ wait_out() {
 	[[ $output == *"[Inferior 1 (Remote target) exited with code 07]"* ]]
 	mon_wait
 	[ "$MST" -eq 7 ]
+}
+
+@test "gdb: SIGTERM ends the monitor while it waits for gdb, and while gdb holds the guest stopped" {
+	start_stub add
+	kill -TERM "$MON"
+	mon_wait
+	[ "$MST" -eq 143 ]
+	start_stub add
+	gdb_bg -ex 'shell sleep 3'
+	sleep 1
+	kill -TERM "$MON"
+	mon_wait
+	[ "$MST" -eq 143 ]
+	wait "$GDB" || true
+	cat "$GOUT"
+	grep -q "Remote connection closed" "$GOUT"
 }
 
 @test "gdb: hbreak (emulated by int3), next, finish, a breakpoint hit 5 times, the run goes on" {

@@ -187,21 +187,24 @@ static void gdb_open(struct vm *vm, struct tc_boot_info *bi)
 	}
 }
 
+/* Waiting for gdb (to connect, or for its next packet while the guest is
+ * stopped), SIGINT and SIGTERM are let through: their default action ends
+ * the monitor at once (the signalfd that reads them is not polled here).
+ * The other signals stay blocked for it. */
+static sigset_t waitmask;
+
 static void gdb_start(struct vm *vm)
 {
 	(void)vm;
 	if (lfd < 0)
 		return;
-	/* Wait with SIGINT and SIGTERM let through (their default: the end),
-	 * the other signals still blocked for their signalfd. */
-	sigset_t s;
-	sigprocmask(SIG_BLOCK, NULL, &s);
-	sigdelset(&s, SIGINT);
-	sigdelset(&s, SIGTERM);
+	sigprocmask(SIG_BLOCK, NULL, &waitmask);
+	sigdelset(&waitmask, SIGINT);
+	sigdelset(&waitmask, SIGTERM);
 	msg("waiting for gdb on %s", where);
 	for (;;) {
 		struct pollfd p = { lfd, POLLIN, 0 };
-		if (ppoll(&p, 1, NULL, &s) < 0 && errno != EINTR)
+		if (ppoll(&p, 1, NULL, &waitmask) < 0 && errno != EINTR)
 			die(TC_STATUS_HOST, "--gdb: poll: %m");
 		cfd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
 		if (cfd >= 0)
@@ -248,7 +251,7 @@ static int send_all(const char *p, size_t n)
 		}
 		if (k < 0 && errno == EAGAIN) {
 			struct pollfd q = { cfd, POLLOUT, 0 };
-			ppoll(&q, 1, NULL, NULL);
+			ppoll(&q, 1, NULL, &waitmask);
 			continue;
 		}
 		if (k < 0 && errno == EINTR)
@@ -270,7 +273,7 @@ static int next_byte(void)
 		}
 		if (k < 0 && (errno == EAGAIN || errno == EINTR)) {
 			struct pollfd q = { cfd, POLLIN, 0 };
-			ppoll(&q, 1, NULL, NULL);
+			ppoll(&q, 1, NULL, &waitmask);
 			continue;
 		}
 		gone(k == 0 ? "gdb closed the connection" : "gdb's connection failed");
