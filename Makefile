@@ -415,6 +415,9 @@ TEST_BINS += $(B)/tests/crash.tc
 $(OB)/tests/crash.o: APP_CFLAGS += -O0
 # The profiler's guest (tests/kvm/profile.bats, tests/bench/profile.sh).
 TEST_BINS += $(B)/tests/profile.tc
+# The gdb stub's guest (tests/kvm/gdb.bats): -O0, so gdb sees every argument.
+$(OB)/tests/gdbapp.o: APP_CFLAGS += -O0
+TEST_BINS += $(B)/tests/gdbapp.tc
 
 # Which guest pages the host backed, by region (tests/tools/guestpages.c):
 # tests/kvm/guestmem.bats and tests/bench/guestpages.sh.

@@ -4,7 +4,7 @@
 
 extern const struct module console_module, tap_module, net_module, blk_module, dir_module, ready_module;
 #ifdef TINCAN_DEBUG
-extern const struct module stats_module, metrics_module, core_module, profile_module;
+extern const struct module stats_module, metrics_module, core_module, profile_module, gdb_module;
 #endif
 
 const struct module *const modules[] = { &console_module,
@@ -18,5 +18,6 @@ const struct module *const modules[] = { &console_module,
 					 &metrics_module,
 					 &core_module,
 					 &profile_module,
+					 &gdb_module,
 #endif
 					 NULL };
