@@ -506,24 +506,70 @@ bad_spec() {
 	! ip -n "$NS" -o link show | grep -q ' rest-'
 }
 
-# --stats makes each monitor tincan-run-debug (tincan-run execs it): the
-# fleet still knows its guests are alive, and stops them.
-@test "a fleet started with options=--stats lists its guests alive; each log ends with the stats line" {
-	local spec=$BATS_TEST_TMPDIR/dbg.spec
-	sed -e "s/^name=.*/name=dbg/" -e "s/^count=.*/count=2/" -e "s/^first=.*/first=200/" \
+# --stats and metrics= make each monitor tincan-run-debug (tincan-run execs
+# it): the fleet still knows its guests are alive, and stops them; `metrics`
+# sums the guests' --metrics files.
+@test "a fleet with options=--stats and metrics=: guests alive, their metrics summed, stats in each log" {
+	local spec=$BATS_TEST_TMPDIR/dbg.spec mdir=$BATS_TEST_TMPDIR/metrics
+	sed -e "s/^name=.*/name=dbg/" -e "s/^count=.*/count=3/" -e "s/^first=.*/first=200/" \
 		-e "s|^logdir=.*|logdir=$BATS_TEST_TMPDIR/logs|" "$SPEC" > "$spec"
-	echo "options=--stats" >> "$spec"
+	printf '%s\n' "options=--stats" "metrics=$mdir:1" >> "$spec"
 	run "$FLEET" start "$spec"
 	echo "$output"
 	[ "$status" -eq 0 ]
 	run "$FLEET" list dbg
 	echo "$output"
-	[[ ${lines[-1]} == "dbg: 2 alive, 0 dead; keeper "*" running" ]]
+	[[ ${lines[-1]} == "dbg: 3 alive, 0 dead; keeper "*" running" ]]
+	# Made by the fleet, nobody's: the monitors run as its owner.
+	[ "$(stat -c %U "$mdir")" = nobody ]
+	[ "$(ls "$mdir" | sort | tr '\n' ' ')" = "dbg-0.prom dbg-1.prom dbg-2.prom " ]
+	# Three udpecho guests answer one datagram each: the sum counts 3 frames in.
+	ip netns exec "$NS" "$B/tests/netclient" sweep 7 1000 <<< $'10.91.0.200\n10.91.0.201\n10.91.0.202'
+	sleep 1.5
+	run "$FLEET" metrics dbg
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[ "${lines[0]}" = "# tincan-fleet dbg: 3 metrics files of 3 guests" ]
+	grep -qx 'tincan_fleet_guests{fleet="dbg"} 3' <<< "$output"
+	grep -qx 'tincan_up{fleet="dbg"} 3' <<< "$output"
+	grep -qx 'tincan_guest_memory_backed_bytes{fleet="dbg"} 12582912' <<< "$output"
+	[ "$(grep -c '^tincan_kvm_exits_total{fleet="dbg",reason="mmio"} [1-9]' <<< "$output")" = 1 ]
+	rx=$(awk '/^tincan_net_rx_frames_total/ { print $2 }' <<< "$output")
+	[ "$rx" -ge 3 ]
+	! grep -q 'pid=\|image=\|tincan_start_time_seconds' <<< "$output"
+	/usr/bin/python3 -c 'import sys; from prometheus_client.parser import text_string_to_metric_families as f; n = sum(len(m.samples) for m in f(sys.stdin.read())); assert n > 20, n' <<< "$output"
 	run "$FLEET" stop dbg
 	echo "$output"
 	[ "$status" -eq 0 ]
 	[[ $output == *"no process, tap, neighbour, keeper or state left" ]]
-	[ "$(grep -l '^tincan-run: stats: ' "$BATS_TEST_TMPDIR"/logs/dbg-*.log | wc -l)" -eq 2 ]
+	[ "$(grep -l '^tincan-run: stats: ' "$BATS_TEST_TMPDIR"/logs/dbg-*.log | wc -l)" -eq 3 ]
+	# What stays: each guest's last sample, saying it is down.
+	grep -qx 'tincan_up{image="udpecho.tc",pid="[0-9]*"} 0' "$mdir/dbg-0.prom"
+	run "$FLEET" metrics dbg
+	[ "$status" -eq 1 ]
+	[ "$output" = "tincan-fleet: no fleet 'dbg' (in $FDIR)" ]
+}
+
+@test "fleet metrics: bad spec values and a fleet without metrics= are one line" {
+	local spec=$BATS_TEST_TMPDIR/m.spec
+	for v in rel/dir /a:b:5 "/x y" /d:0 /d:3601 /d:x; do
+		sed -e "s/^name=.*/name=mbad/" "$SPEC" > "$spec"
+		echo "metrics=$v" >> "$spec"
+		run "$FLEET" start "$spec"
+		echo "$v: $output"
+		[ "$status" -eq 2 ]
+		[[ $output == "tincan-fleet: $spec:"*": metrics=$v: expected an absolute directory"* ]]
+	done
+	sed -e "s/^name=.*/name=mbad/" "$SPEC" > "$spec"
+	echo "options=--metrics=/tmp/x.prom" >> "$spec"
+	run "$FLEET" start "$spec"
+	[ "$status" -eq 2 ]
+	[[ $output == *"options: --metrics is set by the fleet (see the spec's keys)" ]]
+	run "$FLEET" metrics "$FNAME"
+	[ "$status" -eq 1 ]
+	[ "$output" = "tincan-fleet: fleet '$FNAME' has no metrics= in its spec" ]
+	run "$FLEET" metrics 'Bad!'
+	[ "$status" -eq 2 ]
 }
 
 @test "stop and list of a fleet that does not exist: one line, exit 1; bad commands: exit 2" {
