@@ -120,7 +120,9 @@ wait_out() {
 }
 
 @test "gdb: continue to the guest's exit: gdb sees its status, the monitor exits with it" {
-	start_stub exit 7
+	# IPV4:PORT: the address as given (127.0.0.1, not its bytes swapped).
+	start_stub --gdb=127.0.0.1:0 exit 7
+	[ -n "$PORT" ]
 	gdb_batch -ex continue
 	echo "$output"
 	[[ $output == *"[Inferior 1 (Remote target) exited with code 07]"* ]]

@@ -122,7 +122,6 @@ static int opt_gdb(const char *v, char *err, size_t errlen)
 		const char *end = parse_ipv4(v, &a);
 		if (end != colon)
 			goto bad;
-		a = htonl(a);
 	}
 	if (parse_port(colon ? colon + 1 : v, &port) < 0)
 		goto bad;
