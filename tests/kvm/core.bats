@@ -9,6 +9,11 @@ setup() {
 	need_kvm
 	D=$BATS_TEST_TMPDIR/cores
 	mkdir -p "$D"
+	# As root the jail runs as the directory's owner, or nobody for root's.
+	if [ "$(id -u)" -eq 0 ]; then
+		chmod 755 "$BATS_TEST_TMPDIR"
+		chown 65534:65534 "$D"
+	fi
 }
 
 need_gdb() {
@@ -158,10 +163,9 @@ gdb_core() {
 	[ -z "$(ls -A "$D")" ]
 }
 
-@test "core: as root, the jail's user writes it: the directory's owner, or --user (refused if it cannot)" {
+@test "core: as root, the jail's user writes it: the directory's owner, never root, or --user (refused if it cannot)" {
 	[ "$(id -u)" -eq 0 ] || skip "needs root (the jail changes users only as root)"
 	chown 65534:65534 "$D"
-	chmod 755 "$BATS_TEST_TMPDIR"
 	boot --core="$D/" "$CRASH" fault
 	[ "$status" -eq 101 ]
 	local f=("$D"/core.crash.tc.*)
@@ -170,6 +174,39 @@ gdb_core() {
 	chown 0:0 "$D"
 	boot --user=65534 --core="$D/" "$CRASH" fault
 	[ "$status" -eq 105 ] && [ "${#lines[@]}" -eq 1 ]
-	[[ $output == "tincan-run: --core: cannot create a file in $D/ as uid 65534: Permission denied" ]]
+	[[ $output == "tincan-run: --core: cannot create a file in $D/ as uid 65534: Permission denied (started as root, the monitor runs as the directory's owner, nobody for root's, unless --user)" ]]
 	[ -z "$(ls -A "$D")" ]
+	# A directory of root's does not make the monitor root: it runs as nobody, refused.
+	boot --core="$D/" "$CRASH" fault
+	[ "$status" -eq 105 ]
+	[[ $output == *"as uid 65534: Permission denied"* ]]
+	boot --user=0 --core="$D/" "$CRASH" fault
+	[ "$status" -eq 101 ]
+	f=("$D"/core.crash.tc.*)
+	[ "$(stat -c %u "${f[0]}")" -eq 0 ]
+}
+
+@test "core: a temporary file a killed run left is taken over; one a running monitor holds is not" {
+	: > "$D/.c.tmp"
+	boot --core="$D/c" "$CRASH" fault
+	[ "$status" -eq 101 ]
+	[ -f "$D/c" ] && [ ! -e "$D/.c.tmp" ]
+	rm -f "$D/c"
+	"$RUN" --core="$D/c" "$CRASH" spin 2> /dev/null &
+	local pid=$! i
+	for i in $(seq 100); do [ -e "$D/.c.tmp" ] && break; sleep 0.05; done
+	boot --core="$D/c" "$CRASH" fault
+	kill "$pid"
+	wait "$pid" || true
+	[ "$status" -eq 105 ]
+	[[ $output == "tincan-run: --core: $D/c's temporary file .c.tmp is in use: another run writes that core" ]]
+}
+
+@test "core: --stats after a core still counts only the memory the guest touched as resident" {
+	boot --mem=512M --stats --core="$D/" "$CRASH" fault
+	echo "$output"
+	[ "$status" -eq 101 ]
+	local kib
+	kib=$(sed -n 's/^tincan-run: stats: memory: [0-9]* KiB backed, \([0-9]*\) KiB resident.*/\1/p' <<< "$output")
+	[ -n "$kib" ] && [ "$kib" -lt 65536 ]
 }

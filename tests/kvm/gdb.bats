@@ -41,7 +41,8 @@ start_stub() {
 	ERR=$BATS_TEST_TMPDIR/mon.err OUT=$BATS_TEST_TMPDIR/mon.out
 	: > "$ERR" # now, not in the child: no line of an earlier run is read below
 	: > "$OUT"
-	"$RUN" "$addr" "$APP" "$@" > "$OUT" 2> "$ERR" &
+	# shellcheck disable=SC2086 # (STUB_OPTS: more monitor options, split)
+	"$RUN" "$addr" ${STUB_OPTS:-} "$APP" "$@" > "$OUT" 2> "$ERR" &
 	MON=$!
 	PIDS+=("$MON")
 	watchdog "$MON" 60
@@ -131,10 +132,16 @@ wait_out() {
 }
 
 @test "gdb: SIGTERM ends the monitor while it waits for gdb, and while gdb holds the guest stopped" {
-	start_stub add
+	# Through the monitor's own end: --core's temporary file goes too.
+	local c=$BATS_TEST_TMPDIR/cores
+	mkdir -p "$c"
+	[ "$(id -u)" -ne 0 ] || { chmod 755 "$BATS_TEST_TMPDIR" && chown 65534 "$c"; }
+	STUB_OPTS=--core=$c/ start_stub add
 	kill -TERM "$MON"
 	mon_wait
 	[ "$MST" -eq 143 ]
+	grep -q "^tincan-run: ended by the host's SIGTERM while gdb held the guest$" "$ERR"
+	[ -z "$(ls -A "$c")" ]
 	start_stub add
 	gdb_bg -ex 'shell sleep 3'
 	sleep 1
@@ -309,4 +316,15 @@ wait_out() {
 	boot --gdb=unix:/nonexistent/dir/sock "$APP"
 	[ "$status" -eq 105 ]
 	[ "${lines[0]}" = "tincan-run: --gdb: cannot listen on unix:/nonexistent/dir/sock: No such file or directory" ]
+	# A file that is not a socket is never taken over (a typo for the image).
+	echo data > "$BATS_TEST_TMPDIR/notasock"
+	boot --gdb=unix:"$BATS_TEST_TMPDIR/notasock" "$APP"
+	[ "$status" -eq 105 ]
+	[ "${lines[0]}" = "tincan-run: --gdb: cannot listen on unix:$BATS_TEST_TMPDIR/notasock: Address in use" ]
+	[ "$(cat "$BATS_TEST_TMPDIR/notasock")" = data ]
+	# Breakpoints live in guest memory: never saved in a snapshot.
+	boot --gdb=0 --snapshot="$BATS_TEST_TMPDIR/s.snap" "$APP"
+	[ "$status" -eq 104 ]
+	[ "$output" = "tincan-run: --gdb cannot go with --snapshot: its breakpoints would be saved in the snapshot" ]
+	[ ! -e "$BATS_TEST_TMPDIR/s.snap" ]
 }

@@ -246,9 +246,9 @@ print(repr({s.labels["image"] for f in p(open(sys.argv[1]).read()) for s in f.sa
 	mkdir "$D/ro"
 	chmod 555 "$D/ro"
 	if [ "$(id -u)" = 0 ]; then
-		# Root's jail runs the guest as the directory's owner, who cannot write there.
-		chown 65534:65534 "$D/ro"
-		bad "$D/ro/m.prom" "uid 65534 cannot create .m.prom.tmp in $D/ro: Permission denied (started as root, the monitor runs as the directory's owner unless --user)"
+		# Root's jail runs the guest as the directory's owner (nobody for
+		# root's), who cannot write there.
+		bad "$D/ro/m.prom" "uid 65534 cannot create .m.prom.tmp in $D/ro: Permission denied (started as root, the monitor runs as the directory's owner, nobody for root's, unless --user)"
 	else
 		bad "$D/ro/m.prom" "directory $D/ro is not writable: Permission denied"
 	fi

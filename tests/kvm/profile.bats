@@ -137,6 +137,16 @@ samples_in() {
 	done
 }
 
+@test "profile: a symbolic link is not followed (its target is not emptied)" {
+	need_kvm
+	echo precious > "$BATS_TEST_TMPDIR/victim"
+	ln -s victim "$BATS_TEST_TMPDIR/p.folded"
+	boot --profile="$BATS_TEST_TMPDIR/p.folded" "$PROF" spin 5 5
+	[ "$status" -eq 104 ]
+	[ "$output" = "tincan-run: --profile=$BATS_TEST_TMPDIR/p.folded: a symbolic link (not followed)" ]
+	[ "$(cat "$BATS_TEST_TMPDIR/victim")" = precious ]
+}
+
 @test "profile: a FILE that fails at the end is one line; the guest's status stays" {
 	need_kvm
 	[ -w /dev/full ] || skip "no writable /dev/full"

@@ -172,6 +172,7 @@ int main(void)
 	ok(strncmp(text, "usage: tincan-run", 17) == 0, "usage starts with the synopsis");
 	ok(strstr(text, "               devices, --env and the other options are the restore's\n"
 			"  --dev=X  a device\n"
+			"  --stats, --metrics, --gdb, --core, --profile: see tincan-run-debug --help\n"
 			"  --help       show this help\n"),
 	   "module usage lines between the generic options and --help");
 	return done_testing();

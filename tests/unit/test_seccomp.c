@@ -240,6 +240,27 @@ static unsigned cache_walk(const struct sock_filter *p, unsigned len, unsigned n
 
 int main(void)
 {
+#ifdef TINCAN_DEBUG
+	{
+		/* Every table of fds full, debug ones too: the filter still fits
+		 * (sandbox_filter dies, and this test with it, if not). */
+		struct mod_fds big = { .nrd = FDS_MAX,
+				       .nwr = FDS_MAX,
+				       .npio = FDS_MAX,
+				       .ndir = FDS_MAX,
+				       .dyn_lo = 20,
+				       .dyn_hi = 40,
+				       .nwait = FDS_MAX,
+				       .snap = 9,
+				       .nfile = FDS_MAX,
+				       .nwdir = FDS_MAX,
+				       .nsys = FDS_MAX,
+				       .setregs = 1 };
+		const struct sock_filter *bp;
+		unsigned blen = sandbox_filter(&big, 5, 6, &bp);
+		ok(blen > 256 && blen <= 1024, "debug: the longest filter fits (%u instructions)", blen);
+	}
+#endif
 	/* The filter with --dir and a disk too: the longest one. */
 	struct mod_fds f = { .nrd = 1, .nwr = 1, .npio = 1, .ndir = 1, .dyn_lo = 20, .dyn_hi = 40 };
 	const struct sock_filter *prog;

@@ -102,7 +102,7 @@ void jail_enter(struct vm *vm, const struct options *o)
 			to = tg = 65534;
 			if ((vm->share_fd && sys_fstat(vm->share_fd - 1, &st) == 0) ||
 			    (snap_dir() >= 0 && sys_fstat(snap_dir(), &st) == 0) ||
-			    (dbg_out_dir() >= 0 && sys_fstat(dbg_out_dir(), &st) == 0))
+			    (dbg_out_dir() >= 0 && sys_fstat(dbg_out_dir(), &st) == 0 && st.st_uid))
 				to = st.st_uid, tg = st.st_gid;
 		}
 		if (syscall(SYS_setgroups, 0, NULL) < 0 || syscall(SYS_setresgid, tg, tg, tg) < 0 ||

@@ -48,7 +48,11 @@
 #include "module.h"
 #include "monitor.h"
 
+#ifdef TINCAN_DEBUG
+#define PROG_MAX 1024 /* allow_debug's blocks too, every table full (test_seccomp_debug) */
+#else
 #define PROG_MAX 256
+#endif
 
 static struct sock_filter prog[PROG_MAX];
 static unsigned n;

@@ -19,6 +19,7 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/ioctl.h>
 #include <sys/procfs.h>
 #include <sys/user.h>
@@ -127,11 +128,26 @@ static void core_start(struct vm *vm)
 	if (dfd < 0)
 		return;
 	snprintf(tmp, sizeof tmp, ".%s.tmp", name);
-	tfd = openat(dfd, tmp, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
-	if (tfd < 0 && errno == EEXIST)
-		die(TC_STATUS_HOST, "--core: %s's temporary file %s exists: another run writes that core", shown, tmp);
+	/* The run holds a lock on its temporary file: one nobody holds was
+	 * left by a run that was killed (SIGKILL), and goes. */
+	for (int again = 0; (tfd = openat(dfd, tmp, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600)) < 0 &&
+			    errno == EEXIST && !again;
+	     again++) {
+		int old = openat(dfd, tmp, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
+		if (old >= 0 && flock(old, LOCK_EX | LOCK_NB) < 0)
+			die(TC_STATUS_HOST, "--core: %s's temporary file %s is in use: another run writes that core",
+			    shown, tmp);
+		if (old >= 0)
+			close(old);
+		unlinkat(dfd, tmp, 0);
+	}
 	if (tfd < 0)
-		die(TC_STATUS_HOST, "--core: cannot create a file in %s as uid %u: %m", dir, (unsigned)getuid());
+		die(TC_STATUS_HOST,
+		    "--core: cannot create a file in %s as uid %u: %m (started as root, the monitor runs as the "
+		    "directory's owner, nobody for root's, unless --user)",
+		    dir, (unsigned)getuid());
+	if (flock(tfd, LOCK_EX | LOCK_NB) < 0)
+		die(TC_STATUS_HOST, "--core: cannot lock %s: %m", tmp);
 }
 
 static void core_fds(struct mod_fds *f)

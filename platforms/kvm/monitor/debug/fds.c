@@ -1,4 +1,5 @@
-/* tincan-run-debug: what the debug modules tell the sandbox (module.h, seccomp.c's allow_debug). */
+/* tincan-run-debug: what the debug modules tell the sandbox (module.h, seccomp.c's
+ * allow_debug) and the jail (debug.h: their output directory). */
 #include "../module.h"
 #include "../monitor.h"
 
@@ -19,4 +20,17 @@ void fds_wdir(struct mod_fds *f, int fd)
 void fds_sys(struct mod_fds *f, int nr)
 {
 	fds_add(&f->nsys, f->sys, (unsigned)nr);
+}
+
+static int out_dir = -1;
+
+void dbg_owner_dir(int fd)
+{
+	if (out_dir < 0)
+		out_dir = fd;
+}
+
+int dbg_out_dir(void)
+{
+	return out_dir;
 }

@@ -38,6 +38,7 @@
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/un.h>
 #include <unistd.h>
 
@@ -144,9 +145,14 @@ static void name_addr(void)
 		 ntohs(sin4.sin_port));
 }
 
-/* A socket file no one listens on any more (a run that ended) is taken over. */
+/* A socket file no one listens on any more (a run that ended) is taken
+ * over; anything else at the path (a file: connect says ECONNREFUSED for
+ * it too) is left alone. */
 static int stale(void)
 {
+	struct stat st;
+	if (lstat(sun.sun_path, &st) < 0 || !S_ISSOCK(st.st_mode))
+		return 0;
 	int s = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0), r = 0;
 	if (s >= 0 && connect(s, (const struct sockaddr *)&sun, sizeof sun) < 0 && errno == ECONNREFUSED)
 		r = unlink(sun.sun_path) == 0;
@@ -157,9 +163,12 @@ static int stale(void)
 
 static void gdb_open(struct vm *vm, struct tc_boot_info *bi)
 {
-	(void)vm, (void)bi;
+	(void)bi;
 	if (!want)
 		return;
+	/* Breakpoints are int3s in guest memory while the guest runs. */
+	if (vm->snap)
+		die(TC_STATUS_USAGE, "--gdb cannot go with --snapshot: its breakpoints would be saved in the snapshot");
 	int is_unix = sun.sun_family == AF_UNIX, r;
 	lfd = socket(is_unix ? AF_UNIX : AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (lfd < 0)
@@ -187,10 +196,19 @@ static void gdb_open(struct vm *vm, struct tc_boot_info *bi)
 }
 
 /* Waiting for gdb (to connect, or for its next packet while the guest is
- * stopped), SIGINT and SIGTERM are let through: their default action ends
- * the monitor at once (the signalfd that reads them is not polled here).
- * The other signals stay blocked for it. */
+ * stopped), SIGINT and SIGTERM are let through to a handler that ends the
+ * run at once, through quit(): the other modules' ends still run (a
+ * core's temporary file goes, a last metrics sample, the profile).  The
+ * signalfd that reads them otherwise is not polled here; the other
+ * signals stay blocked for it. */
 static sigset_t waitmask;
+
+static void on_stop_signal(int sig)
+{
+	msg("ended by the host's %s while gdb held the guest", sig == SIGINT ? "SIGINT" : "SIGTERM");
+	live = 0; /* no stop reply gdb did not ask for: the connection just closes */
+	quit(128 + sig);
+}
 
 static void gdb_start(struct vm *vm)
 {
@@ -200,6 +218,8 @@ static void gdb_start(struct vm *vm)
 	sigprocmask(SIG_BLOCK, NULL, &waitmask);
 	sigdelset(&waitmask, SIGINT);
 	sigdelset(&waitmask, SIGTERM);
+	sys_signal(SIGINT, on_stop_signal);
+	sys_signal(SIGTERM, on_stop_signal);
 	msg("waiting for gdb on %s", where);
 	for (;;) {
 		struct pollfd p = { lfd, POLLIN, 0 };
@@ -564,6 +584,7 @@ static struct {
 } wp[WP_MAX];
 static unsigned nwp;
 static int wp_prev; /* the state a watch step interrupted */
+static int intr_pending; /* a Ctrl-C that came during a watch step: taken after it */
 static uint64_t wp_cr2;
 
 /* gpa's 4 KiB leaf entry in the guest's tables, or NULL (unmapped, a
@@ -1027,7 +1048,13 @@ static int gdb_shutdown(struct vm *vm)
 		if (hit) {
 			char why[40];
 			snprintf(why, sizeof why, "watch:%llx;", (unsigned long long)hit);
+			intr_pending = 0;
 			stopped(vm, GDB_SIGTRAP, why, 1);
+			return 1;
+		}
+		if (intr_pending) {
+			intr_pending = 0;
+			stopped(vm, GDB_SIGINT, "", 1);
 			return 1;
 		}
 		if (state == RUNNING) {
@@ -1084,6 +1111,11 @@ static void gdb_signal(struct vm *vm, int sig)
 	tell_junk();
 	if (!intr)
 		return;
+	/* Mid watch step the page is writable: stop once it is protected again. */
+	if (state == WATCH_STEP) {
+		intr_pending = 1;
+		return;
+	}
 	load_regs(vm);
 	stopped(vm, GDB_SIGINT, "", 1);
 }

@@ -53,16 +53,3 @@ void dbg_sigset(sigset_t *s)
 	if ((*m)->sig)
 		sigaddset(s, (*m)->sig);
 }
-
-static int out_dir = -1;
-
-void dbg_owner_dir(int fd)
-{
-	if (out_dir < 0)
-		out_dir = fd;
-}
-
-int dbg_out_dir(void)
-{
-	return out_dir;
-}

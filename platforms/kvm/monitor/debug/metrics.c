@@ -321,7 +321,8 @@ static void metrics_open(struct vm *vm, struct tc_boot_info *bi)
 	if (fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISDIR(st.st_mode))
 		die(TC_STATUS_USAGE, "--metrics=%s: %s is a directory", arg, name);
 	/* Started as root with no --user, the run goes on as the directory's
-	 * owner, as for --core, --snapshot and --dir (jail.c). */
+	 * owner (as for --core, --snapshot and --dir), but never as root for
+	 * a directory of root's: nobody then (jail.c). */
 	dbg_owner_dir(dirfd);
 	want = 1;
 	/* The jail's file size limit must let the samples be written. */
@@ -356,7 +357,7 @@ static void metrics_start(struct vm *vm)
 	if ((fd_tmp = make_tmp()) < 0)
 		die(errno == EACCES || errno == EPERM || errno == EROFS ? TC_STATUS_USAGE : TC_STATUS_HOST,
 		    "--metrics=%s: uid %u cannot create %s in %s: %m (started as root, the monitor runs as "
-		    "the directory's owner unless --user)",
+		    "the directory's owner, nobody for root's, unless --user)",
 		    arg, (unsigned)getuid(), tmpname, dir);
 	/* Written, then renamed into place: PATH appears whole. */
 	int made = 0;
@@ -403,6 +404,14 @@ static void metrics_quit(struct vm *vm, int status)
 		msg("--metrics=%s: cannot remove %s/%s: %m", arg, dir, tmpname);
 }
 
+/* Before --core's module reads all of guest memory (modules.c's order). */
+static void metrics_fatal(struct vm *vm, int status, const char *why)
+{
+	(void)status, (void)why;
+	if (want)
+		sample_freeze(vm);
+}
+
 static const struct mod_option options[] = { { "--metrics", opt_metrics }, { NULL, NULL } };
 
 const struct module metrics_module = {
@@ -416,5 +425,6 @@ const struct module metrics_module = {
 	.start = metrics_start,
 	.fds = metrics_fds,
 	.on_signal = metrics_signal,
+	.on_fatal = metrics_fatal,
 	.on_quit = metrics_quit,
 };

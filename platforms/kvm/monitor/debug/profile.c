@@ -85,14 +85,17 @@ static int parse(const char *v, char *err, size_t errlen)
 	return 0;
 }
 
-/* Before the jail: the file, created (or emptied) now. */
+/* Before the jail (as root, maybe): the file, created (or emptied) now;
+ * never through a symbolic link (one planted in a shared directory would
+ * empty its target), never blocking on a FIFO. */
 static void prof_open(struct vm *vm, struct tc_boot_info *bi)
 {
 	(void)bi;
 	if (!path[0])
 		return;
-	if ((fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOCTTY, 0644)) < 0)
-		die(TC_STATUS_USAGE, "--profile=%s: %s", path, strerror(errno));
+	if ((fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOCTTY | O_NOFOLLOW | O_NONBLOCK, 0644)) < 0)
+		die(TC_STATUS_USAGE, "--profile=%s: %s", path,
+		    errno == ELOOP ? "a symbolic link (not followed)" : strerror(errno));
 	/* The jail's RLIMIT_FSIZE (the largest --block file) must let the
 	 * profile be written: the most it can take. */
 	if (vm->write_max < PROFILE_MAX)

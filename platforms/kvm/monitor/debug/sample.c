@@ -38,8 +38,13 @@ void sample_begin(const struct vm *vm)
 
 void sample_configure(const struct tc_boot_info *bi)
 {
-	for (unsigned i = 0; i < bi->nnet && i < DBG_NICS; i++)
+	/* The image's names: printable only (--stats writes them to stderr). */
+	for (unsigned i = 0; i < bi->nnet && i < DBG_NICS; i++) {
 		memcpy(nic[i], bi->net[i].name, sizeof nic[i] - 1);
+		for (char *c = nic[i]; *c; c++)
+			if (*c < 0x20 || *c > 0x7e)
+				*c = '?';
+	}
 }
 
 void sample_fds(struct mod_fds *f)
@@ -50,6 +55,9 @@ void sample_fds(struct mod_fds *f)
 	fds_sys(f, SYS_getrusage);
 	fds_sys(f, SYS_mincore);
 }
+
+static int frozen; /* sample_freeze */
+static uint64_t frozen_resident;
 
 /* Bytes of [0, len) of guest memory resident in host RAM: mincore's byte
  * a page, bit 0 set if resident, added up eight at a time (~1 ms a sample
@@ -89,7 +97,15 @@ void sample_take(const struct vm *vm, struct sample *s)
 	if (vm && vm->mem) {
 		s->have_mem = 1;
 		s->backed = vm_backed(vm);
-		s->resident = resident(vm, s->backed);
+		s->resident = frozen ? frozen_resident : resident(vm, s->backed);
+	}
+}
+
+void sample_freeze(const struct vm *vm)
+{
+	if (!frozen && vm && vm->mem) {
+		frozen_resident = resident(vm, vm_backed(vm));
+		frozen = 1;
 	}
 }
 

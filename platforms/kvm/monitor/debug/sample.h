@@ -30,6 +30,9 @@ void sample_configure(const struct tc_boot_info *bi);
 void sample_fds(struct mod_fds *f);
 /* Read it now; vm may be NULL (before the run). */
 void sample_take(const struct vm *vm, struct sample *s);
+/* At a fault, before --core reads all guest memory (which would make every
+ * page count as resident): keep the resident figure of now for the end. */
+void sample_freeze(const struct vm *vm);
 
 /* The image's file name, the monitor's pid, a net device's name (the
  * manifest's) and its tap's. */

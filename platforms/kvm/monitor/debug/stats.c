@@ -127,6 +127,14 @@ static void stats_quit(struct vm *vm, int status)
 		print(vm);
 }
 
+/* Before --core's module reads all of guest memory (modules.c's order). */
+static void stats_fatal(struct vm *vm, int status, const char *why)
+{
+	(void)status, (void)why;
+	if (on)
+		sample_freeze(vm);
+}
+
 const struct module stats_module = {
 	.usage = "  --stats      print what the run did when the guest exits, and on SIGUSR1: KVM exits by\n"
 		 "               reason, hypercalls, console, net and block I/O, guest memory, CPU and wall time\n",
@@ -137,5 +145,6 @@ const struct module stats_module = {
 	.configure = stats_configure,
 	.fds = stats_fds,
 	.on_signal = stats_signal,
+	.on_fatal = stats_fatal,
 	.on_quit = stats_quit,
 };
