@@ -410,7 +410,7 @@ bad_spec() {
 		image="$B/apps/hello.tc"
 	bad_spec "image /nonexistent.tc: no such file" image=/nonexistent.tc
 	bad_spec "SPEC:LINE: expected key=value, got 'count 5'" "count 5"
-	bad_spec "SPEC:LINE: unknown key 'colour' (keys: name instance count image restore bridge per_bridge net first gateway mem args options logdir netns grace isolated wave ready)" colour=blue
+	bad_spec "SPEC:LINE: unknown key 'colour' (keys: name instance count image restore bridge per_bridge net first gateway mem args options logdir netns grace isolated wave ready metrics)" colour=blue
 	bad_spec "SPEC:LINE: count=ten: expected 1 to 65536" count=ten
 	bad_spec "SPEC:LINE: net=10.91.0.7/24: host bits are set (the subnet is 10.91.0.0/24)" net=10.91.0.7/24
 	bad_spec "SPEC:LINE: options: --ip is set by the fleet (see the spec's keys)" "options=--stats --ip=1.2.3.4/8"
@@ -565,9 +565,14 @@ bad_spec() {
 	run "$FLEET" start "$spec"
 	[ "$status" -eq 2 ]
 	[[ $output == *"options: --metrics is set by the fleet (see the spec's keys)" ]]
-	run "$FLEET" metrics "$FNAME"
+	sed -e "s/^name=.*/name=nom/" -e "s/^count=.*/count=1/" -e "s/^first=.*/first=220/" \
+		-e "s|^logdir=.*|logdir=$BATS_TEST_TMPDIR/logs|" "$SPEC" > "$spec"
+	run "$FLEET" start "$spec"
+	[ "$status" -eq 0 ]
+	run "$FLEET" metrics nom
+	"$FLEET" stop nom
 	[ "$status" -eq 1 ]
-	[ "$output" = "tincan-fleet: fleet '$FNAME' has no metrics= in its spec" ]
+	[ "$output" = "tincan-fleet: fleet 'nom' has no metrics= in its spec" ]
 	run "$FLEET" metrics 'Bad!'
 	[ "$status" -eq 2 ]
 }
