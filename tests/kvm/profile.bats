@@ -46,10 +46,12 @@ samples_in() {
 	[ "$status" -eq 0 ]
 	well_formed "$F"
 	line=$(grep '^tincan-run: profile: ' <<< "$output")
-	[[ $line =~ ^tincan-run:\ profile:\ ([0-9]+)\ samples\ at\ 99\ Hz,\ 0\ idle\ .*,\ 0\ dropped\ .*:\ ([0-9]+)\ stacks\ in\ (.*)$ ]]
-	[ "${BASH_REMATCH[3]}" = "$F" ]
-	[ "${BASH_REMATCH[2]}" -eq "$(wc -l < "$F")" ]
+	[[ $line =~ ^tincan-run:\ profile:\ ([0-9]+)\ samples\ at\ 99\ Hz,\ ([0-9]+)\ idle\ .*,\ 0\ dropped\ .*:\ ([0-9]+)\ stacks\ in\ (.*)$ ]]
+	[ "${BASH_REMATCH[4]}" = "$F" ]
+	[ "${BASH_REMATCH[3]}" -eq "$(wc -l < "$F")" ]
 	[ "${BASH_REMATCH[1]}" -eq "$(awk '{ s += $NF } END { print s }' "$F")" ]
+	# A sample may land in the final console write (a hypercall): rarely.
+	[ "${BASH_REMATCH[2]}" -le 1 ]
 	# ~40 in 400 ms: the default is neither 997 nor a handful.
 	[ "${BASH_REMATCH[1]}" -ge 5 ] && [ "${BASH_REMATCH[1]}" -le 80 ]
 }
@@ -92,7 +94,10 @@ samples_in() {
 	# At most 64 frames a stack; the made-up return addresses stay numbers.
 	[ "$(awk '{ n = split($1, a, ";"); if (n > m) m = n } END { print m }' "$F")" -eq 64 ]
 	grep -q ';0xfff000000000123[0-9a-f];' "$F"
-	[[ $output == *"profile: "*" samples at 997 Hz, 0 idle"*", 0 dropped"* ]]
+	# No lie passes for idle: a sample may land in the final console write or
+	# exit (a hypercall, ~1 in 20 runs), never one in each phase.
+	[[ $output =~ profile:\ [0-9]+\ samples\ at\ 997\ Hz,\ ([0-9]+)\ idle.*,\ 0\ dropped ]]
+	[ "${BASH_REMATCH[1]}" -le 2 ]
 }
 
 @test "profile: the table of stacks is bounded: past 6144 distinct ones, samples count as [other]" {
