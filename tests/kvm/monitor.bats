@@ -362,7 +362,8 @@ PY
 	[[ $output == *"more times"* ]]
 }
 
-@test "--help lists every option, the device modules' in their place" {
+# tincan-run's --help is tincan-run-debug's (the text lives there only).
+@test "--help lists every option, the device modules' and the debug ones in their place" {
 	boot --help
 	[ "$status" -eq 0 ]
 	[ "$output" = "$(cat <<'EOF'
@@ -402,7 +403,19 @@ Boot IMAGE (a program linked by tincan-cc) as a KVM guest; ARGS become its argv[
                         read-only with :ro; nothing outside it is reachable (repeatable)
   --cwd=PATH            the guest's working directory (default /)
   --ready-fd=N          write one byte to fd N when the guest first waits (set up, idle)
-  --stats, --metrics, --gdb, --core, --profile: see tincan-run-debug --help
+  --stats      print what the run did when the guest exits, and on SIGUSR1: KVM exits by
+               reason, hypercalls, console, net and block I/O, guest memory, CPU and wall time
+  --metrics=PATH[:SECONDS]  the run's metrics in Prometheus's text format, rewritten in PATH
+               every SECONDS (default 5, 1 to 3600) and at the end (node_exporter's textfile
+               collector: PATH is replaced whole; its directory must be the monitor's to write)
+  --core=FILE|DIR/      on a guest fault, panic or ABI breach write an ELF core there (gdb IMAGE FILE);
+                        in a directory: core.IMAGE.PID; a file that exists is refused
+  --core-max=SIZE       the core's size at most (default 256M): zero pages are never written, and
+                        over the cap the memory furthest from the stack is left out
+  --profile=FILE[:HZ]  sample the guest's stack HZ times a second (default 99, at most
+               10000) and write folded stacks (flame graph input) to FILE at its end
+  --gdb=PORT   wait for gdb (target remote :PORT) before the guest's first instruction;
+               also IPV4:PORT (default 127.0.0.1; PORT 0: any free one) or unix:PATH
   --help       show this help
   --version    show the version
 
@@ -432,6 +445,21 @@ EOF
 	run timeout 20 "$d/tincan-run" --statz "$TINY"
 	[ "$status" -eq 104 ]
 	[ "$output" = "tincan-run: unknown option '--statz' (try tincan-run --help)" ]
+}
+
+@test "tincan-run --help is tincan-run-debug's; without it, two lines say where the list is" {
+	d=$BATS_TEST_TMPDIR/bin
+	mkdir -p "$d"
+	cp "$RUN" "$d/tincan-run"
+	run timeout 20 "$d/tincan-run" --help
+	[ "$status" -eq 0 ]
+	[ "${#lines[@]}" -eq 2 ]
+	[ "${lines[0]}" = "usage: tincan-run [OPTIONS] IMAGE [--] [ARGS...]" ]
+	[[ ${lines[1]} == *"tincan-run-debug --help"*"not installed"* ]]
+	cp "$B/bin/tincan-run-debug" "$d/"
+	run timeout 20 "$d/tincan-run" -h
+	[ "$status" -eq 0 ]
+	[[ $output == *"  --gdb=PORT"* && $output == *"  --net=[NAME:]TAP"* && $output == *"106 --timeout ran out"* ]]
 }
 
 @test "an image runs when Linux executes it: it re-executes under tincan-run" {

@@ -163,7 +163,21 @@ int main(int argc, char **argv)
 	for (int fd = 0; fd < 3; fd++)
 		if (sys_fcntl(fd, F_GETFD, 0) < 0 && open("/dev/null", O_RDWR) != fd)
 			die(TC_STATUS_HOST, "cannot open /dev/null for closed fd %d", fd);
-	switch (options_parse(&o, argc, argv, modules, err, sizeof err)) {
+	int parsed = options_parse(&o, argc, argv, modules, err, sizeof err);
+#ifndef TINCAN_DEBUG
+	/* --help's text and the debug options (--stats, --gdb ...) are
+	 * tincan-run-debug's: run it, beside this binary, on the same command
+	 * line; it gives the same error for an option neither knows. */
+	if (parsed == OPT_HELP || (parsed == OPT_ERROR && memcmp(err, "unknown option", 14) == 0)) {
+		char p[4096];
+		ssize_t k = readlink("/proc/self/exe", p, sizeof p - 8);
+		if (k > 0) {
+			memcpy(p + k, "-debug", 7);
+			execv(p, argv);
+		}
+	}
+#endif
+	switch (parsed) {
 	case OPT_HELP: options_usage(1, modules); return 0;
 	case OPT_VERSION: {
 		/* snprintf, not printf: the monitor carries no stdio formatting (format.c). */
@@ -174,19 +188,6 @@ int main(int argc, char **argv)
 		return 0;
 	}
 	case OPT_ERROR:
-#ifndef TINCAN_DEBUG
-		/* The debug options (--stats, --gdb ...) are tincan-run-debug's:
-		 * run it, beside this binary, on the same command line; it
-		 * gives the same error for an option neither knows. */
-		if (memcmp(err, "unknown option", 14) == 0) {
-			char p[4096];
-			ssize_t k = readlink("/proc/self/exe", p, sizeof p - 8);
-			if (k > 0) {
-				memcpy(p + k, "-debug", 7);
-				execv(p, argv);
-			}
-		}
-#endif
 		die(TC_STATUS_USAGE, "%s (try tincan-run --help)", err);
 	default: break;
 	}

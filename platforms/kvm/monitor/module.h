@@ -15,6 +15,14 @@
 
 struct vm;
 
+/* --help's text lives in tincan-run-debug only: tincan-run runs it for
+ * --help (main.c), as for the options it does not know. */
+#ifdef TINCAN_DEBUG
+#define USAGE(s) s
+#else
+#define USAGE(s) NULL
+#endif
+
 /* "--name=VALUE" or "--name VALUE".  parse returns 0, or -1 with a
  * one-line reason in err (a usage error). */
 struct mod_option {
@@ -65,7 +73,7 @@ void fds_sys(struct mod_fds *f, int nr);
 
 struct module {
 	const struct mod_option *options; /* ends with { NULL } */
-	const char *usage; /* its lines in --help */
+	const char *usage; /* its lines in --help: USAGE("..."), kept in tincan-run-debug only */
 	/* Before the jail (jail.c) and before the image is read: open host
 	 * resources.  Nothing may depend on the image yet. */
 	void (*open)(struct vm *vm, struct tc_boot_info *bi);

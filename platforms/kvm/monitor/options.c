@@ -12,6 +12,7 @@
 #include "module.h"
 #include "size.h"
 
+#ifdef TINCAN_DEBUG
 static const char usage_head[] =
     "usage: tincan-run [OPTIONS] IMAGE [--] [ARGS...]\n"
     "       tincan-run [OPTIONS] --restore=FILE\n"
@@ -32,9 +33,6 @@ static const char usage_head[] =
     "  --restore=FILE  resume a snapshot instead of booting an image (no IMAGE, no ARGS);\n"
     "               devices, --env and the other options are the restore's\n";
 static const char usage_tail[] =
-#ifndef TINCAN_DEBUG
-    "  --stats, --metrics, --gdb, --core, --profile: see tincan-run-debug --help\n"
-#endif
     "  --help       show this help\n"
     "  --version    show the version\n"
     "\n"
@@ -43,6 +41,7 @@ static const char usage_tail[] =
     "  102 guest broke the ABI        103 bad image, or it does not fit in --mem\n"
     "  104 bad command line           105 host error (/dev/kvm, memory, I/O)\n"
     "  106 --timeout ran out\n";
+#endif
 
 const char *parse_ipv4(const char *s, uint32_t *addr)
 {
@@ -72,6 +71,7 @@ static void put_all(int fd, const char *s)
 	}
 }
 
+#ifdef TINCAN_DEBUG
 void options_usage(int fd, const struct module *const *mods)
 {
 	put_all(fd, usage_head);
@@ -80,6 +80,16 @@ void options_usage(int fd, const struct module *const *mods)
 			put_all(fd, (*mods)->usage);
 	put_all(fd, usage_tail);
 }
+#else
+/* tincan-run's --help is tincan-run-debug's (main.c runs it): this is
+ * what is left when that binary is missing. */
+void options_usage(int fd, const struct module *const *mods)
+{
+	(void)mods;
+	put_all(fd, "usage: tincan-run [OPTIONS] IMAGE [--] [ARGS...]\n"
+		    "the list of options is in tincan-run-debug --help, which is not installed beside tincan-run\n");
+}
+#endif
 
 /* A duration: digits, then ms, s (also none), m or h; above 0, at most a
  * year.  Nanoseconds in *ns. */

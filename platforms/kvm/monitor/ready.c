@@ -57,7 +57,7 @@ static const struct mod_option options[] = { { "--ready-fd", opt_ready }, { NULL
 
 const struct module ready_module = {
 	.options = options,
-	.usage = "  --ready-fd=N          write one byte to fd N when the guest first waits (set up, idle)\n",
+	.usage = USAGE("  --ready-fd=N          write one byte to fd N when the guest first waits (set up, idle)\n"),
 	.fds = fds,
 	.wait_before = wait_before,
 };

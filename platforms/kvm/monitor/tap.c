@@ -420,7 +420,7 @@ static const struct mod_option options[] = {
 
 const struct module tap_module = {
 	.options = options,
-	.usage = "  --net=[NAME:]TAP      attach an existing tap device to the image's net device NAME\n"
+	.usage = USAGE("  --net=[NAME:]TAP      attach an existing tap device to the image's net device NAME\n"
 		 "                        (NAME may be left out when the image declares one)\n"
 		 "  --net=[NAME:]bridge:BR[,tap=TAP][,isolated]  make a tap (TAP, or tc0, tc1 ...) on bridge\n"
 		 "                        BR for NAME, gone when the run ends; isolated: a port that\n"
@@ -429,7 +429,7 @@ const struct module tap_module = {
 		 "  --ip=ADDR/PREFIX      the guest's IPv4 address on its first net device (default: DHCP)\n"
 		 "  --gw=ADDR             its default gateway\n"
 		 "  --dns=ADDR            a DNS server for the guest (up to 3; default: from DHCP)\n"
-		 "  --host-entry=NAME:ADDR  answer NAME with ADDR before DNS, as /etc/hosts (repeatable)\n",
+		 "  --host-entry=NAME:ADDR  answer NAME with ADDR before DNS, as /etc/hosts (repeatable)\n"),
 	.open = open_taps,
 	.configure = configure,
 	.fds = fds,
