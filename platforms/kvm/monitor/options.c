@@ -363,6 +363,12 @@ int options_parse(struct options *o, int argc, char **argv, const struct module 
 			 (unsigned long long)(o->mem_max >> 10), (unsigned long long)(o->mem >> 10));
 		return OPT_ERROR;
 	}
+	for (; *mods; mods++)
+		for (char *const *e = (*mods)->env; e && *e; e++)
+			if (**e && o->envc < OPT_ENV_MAX)
+				o->envp[o->envc++] = *e;
+			else if (**e)
+				ndns = OPT_ENV_MAX; /* too many: the error below */
 	if (o->envc + (ndns > 0) + (nhosts > 0) > OPT_ENV_MAX) {
 		snprintf(err, errlen, "more than %d --env options", OPT_ENV_MAX);
 		return OPT_ERROR;

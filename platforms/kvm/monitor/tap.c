@@ -1,5 +1,5 @@
 /*
- * Tap attach: the --net, --net-mac, --ip and --gw options, matched against
+ * Tap attach: the --net, --net-mac, --ip, --gw and --route options, matched against
  * the net devices the image's manifest declares; each attached device gets
  * a tap fd and its entry in the boot info.  Frames move in net.c.
  */
@@ -29,7 +29,6 @@ unsigned net_ndevs;
 
 static const char *net_arg[TC_NET_DEV_MAX]; /* --net=[NAME:]TAP */
 static const char *mac_arg[TC_NET_DEV_MAX]; /* --net-mac=[NAME:]MAC */
-static const char *ip_arg, *gw_arg; /* --ip=ADDR/PREFIX, --gw=ADDR */
 static int nnet, nmac;
 
 static int opt_net(const char *v, char *err, size_t errlen)
@@ -52,18 +51,51 @@ static int opt_mac(const char *v, char *err, size_t errlen)
 	return 0;
 }
 
+/* --ip, --gw and --route are checked once the devices are known
+ * (configure); they reach the guest as TINCAN_IP and TINCAN_ROUTE
+ * (docs/abi.md), whose room is kept here at parse time, the most each
+ * valid value can take, as info_size counts it before configure writes
+ * them (shorter). */
+#define CFG_MAX 16
+#define IP_ROOM 66 /* NAME: ADDR / 128 , */
+#define RT_ROOM 112 /* DEST / 128 @ GW % NAME , */
+static const char *ip_arg[CFG_MAX], *rt_arg[CFG_MAX]; /* rt: --route, or --gw (marked by gw_bits) */
+static unsigned nip, nrt, gw_bits;
+static char ip_env[16 + CFG_MAX * IP_ROOM], rt_env[16 + CFG_MAX * RT_ROOM];
+static char *const env[] = { ip_env, rt_env, NULL };
+
+/* kind: 0 --ip, 1 --route, 2 --gw */
+static int add_cfg(const char *v, int kind, char *err, size_t errlen)
+{
+	int ip = !kind, gw = kind == 2;
+	unsigned *n = ip ? &nip : &nrt;
+	char *e = ip ? ip_env : rt_env;
+	size_t room = ip ? IP_ROOM : RT_ROOM;
+	if (*n == CFG_MAX) {
+		snprintf(err, errlen, "more than %d --ip or --route and --gw options", CFG_MAX);
+		return -1;
+	}
+	if (!*n)
+		memcpy(e, ip ? "TINCAN_IP=" : "TINCAN_ROUTE=", ip ? 10 : 13);
+	memset(e + strlen(e), 'x', room);
+	gw_bits |= (unsigned)gw << *n;
+	(ip ? ip_arg : rt_arg)[(*n)++] = v;
+	return 0;
+}
+
 static int opt_ip(const char *v, char *err, size_t errlen)
 {
-	(void)err, (void)errlen;
-	ip_arg = v;
-	return 0;
+	return add_cfg(v, 0, err, errlen);
+}
+
+static int opt_route(const char *v, char *err, size_t errlen)
+{
+	return add_cfg(v, 1, err, errlen);
 }
 
 static int opt_gw(const char *v, char *err, size_t errlen)
 {
-	(void)err, (void)errlen;
-	gw_arg = v;
-	return 0;
+	return add_cfg(v, 2, err, errlen);
 }
 
 static int hexdigit(char c)
@@ -321,6 +353,101 @@ static void open_taps(struct vm *vm, struct tc_boot_info *bi)
 	}
 }
 
+/* The attached net device named s[0..n), or -1. */
+static int nic_named(const struct tc_boot_info *bi, const char *s, size_t n)
+{
+	for (unsigned j = 0; j < net_ndevs; j++)
+		if (strlen(bi->net[j].name) == n && memcmp(bi->net[j].name, s, n) == 0)
+			return (int)j;
+	return -1;
+}
+
+/* An IPv6 address in s[0..n), as RFC 4291 writes it (but for a dotted
+ * IPv4 tail; no scanf, no inet_pton: they would grow the monitor): 0, or
+ * -1 if it is none. */
+static int parse_ipv6(const char *s, size_t n, uint8_t a[16])
+{
+	uint8_t w[16];
+	int k = 0, gap = -1, h;
+	size_t i = 0;
+	if (n >= 2 && s[0] == ':' && s[1] == ':')
+		gap = 0, i = 2;
+	while (i < n) {
+		unsigned v = 0, j = 0;
+		for (; i + j < n && j < 5 && (h = hexdigit(s[i + j])) >= 0; j++)
+			v = v << 4 | (unsigned)h;
+		if (j == 0 || j > 4 || k == 16)
+			return -1;
+		w[k++] = (uint8_t)(v >> 8);
+		w[k++] = (uint8_t)v;
+		if ((i += j) == n)
+			break;
+		if (s[i] != ':' || ++i == n)
+			return -1;
+		if (s[i] == ':') {
+			if (gap >= 0)
+				return -1;
+			gap = k;
+			i++;
+		}
+	}
+	if (gap < 0 ? k != 16 : k == 16)
+		return -1;
+	if (gap < 0)
+		gap = k;
+	memset(a, 0, 16);
+	memcpy(a, w, (size_t)gap);
+	memcpy(a + 16 - (k - gap), w + gap, (size_t)(k - gap));
+	return 0;
+}
+
+/* ADDR[/PREFIX] in s[0..n), IPv4 or IPv6, into a: its length (4 or 16),
+ * or 0 if bad.  *prefix: the one given, or 24 or 64 if none is and
+ * need_prefix is 0. */
+static int parse_net(const char *s, size_t n, uint8_t a[16], unsigned *prefix, int need_prefix)
+{
+	char buf[48];
+	const char *slash = memchr(s, '/', n);
+	size_t an = slash ? (size_t)(slash - s) : n;
+	if (an >= sizeof buf)
+		return 0;
+	memcpy(buf, s, an);
+	buf[an] = '\0';
+	uint32_t v4;
+	const char *e = parse_ipv4(buf, &v4);
+	int len = e && !*e ? (memcpy(a, &v4, 4), 4) : parse_ipv6(buf, an, a) ? 0 : 16;
+	*prefix = len == 4 ? 24 : 64;
+	if (!slash)
+		return need_prefix ? 0 : len;
+	size_t i = an + 1;
+	if (i == n || n - i > 3)
+		return 0;
+	for (*prefix = 0; i < n; i++) {
+		if (s[i] < '0' || s[i] > '9')
+			return 0;
+		*prefix = *prefix * 10 + (unsigned)(s[i] - '0');
+	}
+	return *prefix <= (unsigned)len * 8 ? len : 0;
+}
+
+/* The first ":via=" or ":dev=" (k) in s, or NULL. */
+static const char *find(const char *s, const char *k)
+{
+	for (; *s; s++)
+		if (strncmp(s, k, 5) == 0)
+			return s;
+	return NULL;
+}
+
+/* Whether the bits of a[0..len) from bit `from` on are all 0. */
+static int is_zero(const uint8_t *a, int len, unsigned from)
+{
+	for (unsigned k = from; k < (unsigned)len * 8; k++)
+		if (a[k / 8] >> (7 - k % 8) & 1)
+			return 0;
+	return 1;
+}
+
 static void configure(struct vm *vm, struct tc_boot_info *bi)
 {
 	const struct tc_manifest *m = vm->img.manifest;
@@ -382,28 +509,74 @@ static void configure(struct vm *vm, struct tc_boot_info *bi)
 		memcpy(net_devs[j].mac, bi->net[j].mac, 6);
 		net_devs[j].rate.rate = vm->net_rate;
 	}
-	if ((ip_arg || gw_arg) && net_ndevs == 0)
-		die(TC_STATUS_USAGE, "--ip and --gw need a --net device");
-	if (ip_arg) {
-		uint32_t a, prefix = 24;
-		const char *e = parse_ipv4(ip_arg, &a);
-		if (e && *e == '/') {
-			prefix = 0;
-			for (int n = 0; n < 3 && e[1] >= '0' && e[1] <= '9'; n++, e++)
-				prefix = prefix * 10 + (uint32_t)(e[1] - '0');
-			e = e[0] == '/' || prefix > 32 ? NULL : e + 1;
+	if ((nip || nrt) && net_ndevs == 0)
+		die(TC_STATUS_USAGE, "--ip, --gw and --route need a --net device");
+	char *at = ip_env + (nip ? 10 : 0);
+	for (unsigned i = 0; i < nip; i++) {
+		const char *v = ip_arg[i], *colon = strchr(v, ':');
+		int j = colon ? nic_named(bi, v, (size_t)(colon - v)) : -1;
+		const char *addr = j < 0 ? v : colon + 1;
+		uint8_t a[16];
+		unsigned p;
+		int len = parse_net(addr, strlen(addr), a, &p, 0);
+		if (!len || is_zero(a, len, 0))
+			die(TC_STATUS_USAGE, "invalid --ip=%s: expected [NAME:]ADDR/PREFIX, NAME an attached device", v);
+		struct tc_boot_net *bn = &bi->net[j < 0 ? 0 : j];
+		if (len == 4 && !bn->ip4) {
+			memcpy(&bn->ip4, a, 4);
+			bn->prefix = p;
 		}
-		if (!e || *e || !a)
-			die(TC_STATUS_USAGE, "invalid --ip=%s: expected ADDRESS/PREFIX like 10.0.0.2/24", ip_arg);
-		bi->net[0].ip4 = a;
-		bi->net[0].prefix = prefix;
+		at += snprintf(at, IP_ROOM, &",%s:%.*s/%u"[!i], bn->name, (int)(strchrnul(addr, '/') - addr), addr, p);
 	}
-	if (gw_arg) {
-		uint32_t a;
-		const char *e = parse_ipv4(gw_arg, &a);
-		if (!e || *e)
-			die(TC_STATUS_USAGE, "invalid --gw=%s: expected an IPv4 address", gw_arg);
-		bi->net[0].gw4 = a;
+	at = rt_env + (nrt ? 13 : 0);
+	for (unsigned i = 0; i < nrt; i++) {
+		const char *v = rt_arg[i], *via = NULL, *dev = NULL, *bad = NULL, *dest = v;
+		size_t vn = 0, dn = 0, destn = strlen(v);
+		uint8_t d[16] = { 0 }, g[16];
+		unsigned p = 0, gp;
+		int len, glen = 0, j = -1;
+		if (gw_bits >> i & 1) {
+			const char *colon = strchr(v, ':');
+			j = colon ? nic_named(bi, v, (size_t)(colon - v)) : -1;
+			via = j < 0 ? v : colon + 1;
+			vn = strlen(via);
+			j = j < 0 ? 0 : j;
+			dev = bi->net[j].name;
+			dn = strlen(dev);
+			len = strchr(via, '/') ? 0 : parse_net(via, vn, g, &gp, 0);
+			if (!len || is_zero(g, len, 0))
+				die(TC_STATUS_USAGE, "invalid --gw=%s: expected [NAME:]ADDR, NAME an attached device", v);
+			dest = len == 4 ? "0.0.0.0" : "::";
+			destn = strlen(dest);
+			if (len == 4 && !bi->net[j].gw4)
+				memcpy(&bi->net[j].gw4, g, 4);
+		} else {
+			const char *vi = find(v, ":via="), *de = find(v, ":dev=");
+			if (vi) {
+				via = vi + 5;
+				vn = (size_t)((de > vi ? de : v + destn) - via);
+			}
+			if (de) {
+				dev = de + 5;
+				dn = (size_t)((vi > de ? vi : v + destn) - dev);
+				j = nic_named(bi, dev, dn);
+			}
+			destn = (size_t)((vi && (!de || vi < de) ? vi : de ? de : v + destn) - v);
+			len = parse_net(v, destn, d, &p, 1);
+			if (via)
+				glen = memchr(via, '/', vn) ? 0 : parse_net(via, vn, g, &gp, 0);
+			bad = !len	       ? "expected DEST/PREFIX[:via=GW][:dev=NAME]"
+			      : !is_zero(d, len, p) ? "DEST has host bits set"
+			      : !via && !dev       ? "no via= or dev="
+			      : via && (glen != len || is_zero(g, len, 0)) ? "bad GW for DEST"
+			      : dev && j < 0 ? "no such attached device"
+					     : NULL;
+			if (bad)
+				die(TC_STATUS_USAGE, "invalid --route=%s: %s", v, bad);
+			destn = (size_t)(strchrnul(v, '/') - v);
+		}
+		at += snprintf(at, RT_ROOM, &",%.*s/%u%s%.*s%s%.*s"[!i], (int)destn, dest, p, via ? "@" : "", (int)vn,
+			       via, dev ? "%" : "", (int)dn, dev);
 	}
 	bi->nnet = net_ndevs;
 }
@@ -415,19 +588,23 @@ static void fds(struct mod_fds *f)
 }
 
 static const struct mod_option options[] = {
-	{ "--net-mac", opt_mac }, { "--net", opt_net }, { "--ip", opt_ip }, { "--gw", opt_gw }, { NULL, NULL },
+	{ "--net-mac", opt_mac }, { "--net", opt_net }, { "--ip", opt_ip }, { "--gw", opt_gw },
+	{ "--route", opt_route }, { NULL, NULL },
 };
 
 const struct module tap_module = {
 	.options = options,
+	.env = env,
 	.usage = USAGE("  --net=[NAME:]TAP      attach an existing tap device to the image's net device NAME\n"
 		 "                        (NAME may be left out when the image declares one)\n"
 		 "  --net=[NAME:]bridge:BR[,tap=TAP][,isolated]  make a tap (TAP, or tc0, tc1 ...) on bridge\n"
 		 "                        BR for NAME, gone when the run ends; isolated: a port that\n"
 		 "                        exchanges no frames with the bridge's other isolated ports\n"
 		 "  --net-mac=[NAME:]MAC  the guest's MAC (default: random, locally administered)\n"
-		 "  --ip=ADDR/PREFIX      the guest's IPv4 address on its first net device (default: DHCP)\n"
-		 "  --gw=ADDR             its default gateway\n"
+		 "  --ip=[NAME:]ADDR/PREFIX  an IPv4 or IPv6 address of net device NAME (default: the\n"
+		 "                        first); repeatable; a device with no IPv4 address uses DHCP\n"
+		 "  --gw=[NAME:]ADDR      a default gateway, through NAME (default: the first device)\n"
+		 "  --route=DEST/PREFIX[:via=GW][:dev=NAME]  a route (repeatable; via, dev or both)\n"
 		 "  --dns=ADDR            a DNS server for the guest (up to 3; default: from DHCP)\n"
 		 "  --host-entry=NAME:ADDR  answer NAME with ADDR before DNS, as /etc/hosts (repeatable)\n"),
 	.open = open_taps,
