@@ -481,6 +481,8 @@ TEST_BINS += $(B)/tests/unit/test_errmsg
 TEST_BINS += $(B)/tests/unit/test_strsearch
 # A guest that answers one datagram with a burst of numbered ones (tests/kvm/net.bats).
 TEST_BINS += $(B)/tests/udpburst.tc
+# Per-NIC addresses, routes, SO_BINDTODEVICE and IP_PKTINFO (tests/kvm/netcfg.bats).
+TEST_BINS += $(B)/tests/netcfg.tc
 # The OCI bench (tests/bench/oci.sh): its timer (spawn to first output) and
 # its baseline, hello's own source as a static Linux program.
 $(B)/bench/firstout: tests/bench/firstout.c | deps

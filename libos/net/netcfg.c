@@ -320,12 +320,17 @@ struct netif *tincan_ip4_route_src(const ip4_addr_t *src, const ip4_addr_t *dest
 	return nif && netif_is_up(nif) ? nif : NULL;
 }
 
-/* LWIP_HOOK_ETHARP_GET_GW: the next hop to dest (off nif's subnet) by the
- * route table for nif's device: its gateway, or dest itself for a route
- * with none (on the link); NULL: the netif's own gateway. */
+/* LWIP_HOOK_ETHARP_GET_GW: the next hop to dest (off nif's subnet): dest
+ * itself when another address of nif's device has it on its subnet (one
+ * link: ICMP answers from a further address leave through the device's
+ * main netif), else the route table's for nif's device: its gateway, or
+ * dest for a route with none (on the link); NULL: the netif's gateway. */
 const ip4_addr_t *tincan_etharp_gw(struct netif *nif, const ip4_addr_t *dest)
 {
-	struct nc_route *r = route_to(dest->addr, tc_netcfg_dev(nif));
+	int dev = tc_netcfg_dev(nif);
+	if (dev >= 0 && on_link(dev, dest->addr))
+		return dest;
+	struct nc_route *r = route_to(dest->addr, dev);
 	return !r ? NULL : r->has_gw ? &r->gw4 : dest;
 }
 
