@@ -119,7 +119,11 @@ static int nic_named(const char *s, size_t n)
 
 static _Noreturn void bad(const char *var, const char *s, size_t n, const char *why)
 {
-	tincan_panic("malformed %s entry '%.*s': %s", var, (int)(n > 200 ? 200 : n), s, why);
+	char entry[128]; /* panic's formatter has no %.*s */
+	n = n < sizeof entry ? n : sizeof entry - 1;
+	memcpy(entry, s, n);
+	entry[n] = '\0';
+	tincan_panic("malformed %s entry '%s': %s", var, entry, why);
 }
 
 /* TINCAN_IP=NAME:ADDR/PREFIX,... */
