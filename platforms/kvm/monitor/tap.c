@@ -511,72 +511,66 @@ static void configure(struct vm *vm, struct tc_boot_info *bi)
 	}
 	if ((nip || nrt) && net_ndevs == 0)
 		die(TC_STATUS_USAGE, "--ip, --gw and --route need a --net device");
-	char *at = ip_env + (nip ? 10 : 0);
-	for (unsigned i = 0; i < nip; i++) {
-		const char *v = ip_arg[i], *colon = strchr(v, ':');
-		int j = colon ? nic_named(bi, v, (size_t)(colon - v)) : -1;
-		const char *addr = j < 0 ? v : colon + 1;
-		uint8_t a[16];
-		unsigned p;
-		int len = parse_net(addr, strlen(addr), a, &p, 0);
-		if (!len || is_zero(a, len, 0))
-			die(TC_STATUS_USAGE, "invalid --ip=%s: expected [NAME:]ADDR/PREFIX, NAME an attached device", v);
-		struct tc_boot_net *bn = &bi->net[j < 0 ? 0 : j];
-		if (len == 4 && !bn->ip4) {
-			memcpy(&bn->ip4, a, 4);
-			bn->prefix = p;
-		}
-		at += snprintf(at, IP_ROOM, &",%s:%.*s/%u"[!i], bn->name, (int)(strchrnul(addr, '/') - addr), addr, p);
-	}
-	at = rt_env + (nrt ? 13 : 0);
-	for (unsigned i = 0; i < nrt; i++) {
-		const char *v = rt_arg[i], *via = NULL, *dev = NULL, *bad = NULL, *dest = v;
-		size_t vn = 0, dn = 0, destn = strlen(v);
-		uint8_t d[16] = { 0 }, g[16];
+	char *at[2] = { ip_env + (nip ? 10 : 0), rt_env + (nrt ? 13 : 0) };
+	for (unsigned i = 0; i < nip + nrt; i++) {
+		int rt = i >= nip, k = (int)(rt ? i - nip : i), gw = rt && gw_bits >> k & 1, j = -1, len, glen = 0;
+		const char *v = rt ? rt_arg[k] : ip_arg[k], *s = v, *via = NULL, *dev = NULL;
+		const char *colon = strchr(v, ':'), *dest = v;
+		size_t n = strlen(v), vn = 0, dn = 0;
+		uint8_t d[16], g[16];
 		unsigned p = 0, gp;
-		int len, glen = 0, j = -1;
-		if (gw_bits >> i & 1) {
-			const char *colon = strchr(v, ':');
+		if (!rt || gw) {
+			/* [NAME:]ADDR..., the first device's when NAME is none */
 			j = colon ? nic_named(bi, v, (size_t)(colon - v)) : -1;
-			via = j < 0 ? v : colon + 1;
-			vn = strlen(via);
+			s = j < 0 ? v : colon + 1;
+			n -= (size_t)(s - v);
 			j = j < 0 ? 0 : j;
 			dev = bi->net[j].name;
 			dn = strlen(dev);
-			len = strchr(via, '/') ? 0 : parse_net(via, vn, g, &gp, 0);
-			if (!len || is_zero(g, len, 0))
-				die(TC_STATUS_USAGE, "invalid --gw=%s: expected [NAME:]ADDR, NAME an attached device", v);
-			dest = len == 4 ? "0.0.0.0" : "::";
-			destn = strlen(dest);
-			if (len == 4 && !bi->net[j].gw4)
-				memcpy(&bi->net[j].gw4, g, 4);
 		} else {
 			const char *vi = find(v, ":via="), *de = find(v, ":dev=");
 			if (vi) {
 				via = vi + 5;
-				vn = (size_t)((de > vi ? de : v + destn) - via);
+				vn = (size_t)((de > vi ? de : v + n) - via);
 			}
 			if (de) {
 				dev = de + 5;
-				dn = (size_t)((vi > de ? vi : v + destn) - dev);
+				dn = (size_t)((vi > de ? vi : v + n) - dev);
 				j = nic_named(bi, dev, dn);
 			}
-			destn = (size_t)((vi && (!de || vi < de) ? vi : de ? de : v + destn) - v);
-			len = parse_net(v, destn, d, &p, 1);
-			if (via)
-				glen = memchr(via, '/', vn) ? 0 : parse_net(via, vn, g, &gp, 0);
-			bad = !len	       ? "expected DEST/PREFIX[:via=GW][:dev=NAME]"
-			      : !is_zero(d, len, p) ? "DEST has host bits set"
-			      : !via && !dev       ? "no via= or dev="
-			      : via && (glen != len || is_zero(g, len, 0)) ? "bad GW for DEST"
-			      : dev && j < 0 ? "no such attached device"
-					     : NULL;
-			if (bad)
-				die(TC_STATUS_USAGE, "invalid --route=%s: %s", v, bad);
-			destn = (size_t)(strchrnul(v, '/') - v);
+			n = (size_t)((vi && (!de || vi < de) ? vi : de ? de : v + n) - v);
 		}
-		at += snprintf(at, RT_ROOM, &",%.*s/%u%s%.*s%s%.*s"[!i], (int)destn, dest, p, via ? "@" : "", (int)vn,
-			       via, dev ? "%" : "", (int)dn, dev);
+		if (gw) {
+			via = s;
+			vn = n;
+			n = 0;
+		}
+		len = gw ? 0 : parse_net(s, n, d, &p, rt);
+		if (via)
+			glen = memchr(via, '/', vn) ? 0 : parse_net(via, vn, g, &gp, 0);
+		if (gw) {
+			len = glen;
+			dest = glen == 4 ? "0.0.0.0" : "::";
+			memset(d, 0, 16);
+		}
+		if (!len || (rt ? !is_zero(d, len, p) : is_zero(d, len, 0)) || (!via && !dev) ||
+		    (via && (glen != len || is_zero(g, len, 0))) || (dev && j < 0))
+			die(TC_STATUS_USAGE, "invalid --%s=%s: expected %s", gw ? "gw" : rt ? "route" : "ip", v,
+			    gw   ? "[NAME:]ADDR, NAME an attached device"
+			    : rt ? "DEST/PREFIX[:via=GW][:dev=NAME], DEST's host bits 0, GW of DEST's family, NAME an attached device"
+				 : "[NAME:]ADDR/PREFIX, NAME an attached device");
+		struct tc_boot_net *bn = &bi->net[j < 0 ? 0 : j];
+		if (len == 4 && !rt && !bn->ip4) {
+			memcpy(&bn->ip4, d, 4);
+			bn->prefix = p;
+		}
+		if (len == 4 && gw && !bn->gw4)
+			memcpy(&bn->gw4, g, 4);
+		if (!rt)
+			at[0] += snprintf(at[0], IP_ROOM, &",%s:%.*s/%u"[!k], dev, (int)(strchrnul(s, '/') - s), s, p);
+		else
+			at[1] += snprintf(at[1], RT_ROOM, &",%.*s/%u%s%.*s%s%.*s"[!k], (int)(strchrnul(dest, '/') - dest),
+					  dest, p, via ? "@" : "", (int)vn, via, dev ? "%" : "", (int)dn, dev);
 	}
 	bi->nnet = net_ndevs;
 }
