@@ -20,6 +20,8 @@
 
 #include "options.h"
 
+#include "netopt.h"
+
 #include "module.h"
 #include "monitor.h"
 #include "net.h"
@@ -57,11 +59,9 @@ static int opt_mac(const char *v, char *err, size_t errlen)
  * valid value can take, as info_size counts it before configure writes
  * them (shorter). */
 #define CFG_MAX 16
-#define IP_ROOM 66 /* NAME: ADDR / 128 , */
-#define RT_ROOM 112 /* DEST / 128 @ GW % NAME , */
 static const char *ip_arg[CFG_MAX], *rt_arg[CFG_MAX]; /* rt: --route, or --gw (marked by gw_bits) */
 static unsigned nip, nrt, gw_bits;
-static char ip_env[16 + CFG_MAX * IP_ROOM], rt_env[16 + CFG_MAX * RT_ROOM];
+static char ip_env[16 + CFG_MAX * NETOPT_IP_ROOM], rt_env[16 + CFG_MAX * NETOPT_RT_ROOM];
 static char *const env[] = { ip_env, rt_env, NULL };
 
 /* kind: 0 --ip, 1 --route, 2 --gw */
@@ -70,7 +70,7 @@ static int add_cfg(const char *v, int kind, char *err, size_t errlen)
 	int ip = !kind, gw = kind == 2;
 	unsigned *n = ip ? &nip : &nrt;
 	char *e = ip ? ip_env : rt_env;
-	size_t room = ip ? IP_ROOM : RT_ROOM;
+	size_t room = ip ? NETOPT_IP_ROOM : NETOPT_RT_ROOM;
 	if (*n == CFG_MAX) {
 		snprintf(err, errlen, "more than %d --ip or --route and --gw options", CFG_MAX);
 		return -1;
@@ -353,101 +353,6 @@ static void open_taps(struct vm *vm, struct tc_boot_info *bi)
 	}
 }
 
-/* The attached net device named s[0..n), or -1. */
-static int nic_named(const struct tc_boot_info *bi, const char *s, size_t n)
-{
-	for (unsigned j = 0; j < net_ndevs; j++)
-		if (strlen(bi->net[j].name) == n && memcmp(bi->net[j].name, s, n) == 0)
-			return (int)j;
-	return -1;
-}
-
-/* An IPv6 address in s[0..n), as RFC 4291 writes it (but for a dotted
- * IPv4 tail; no scanf, no inet_pton: they would grow the monitor): 0, or
- * -1 if it is none. */
-static int parse_ipv6(const char *s, size_t n, uint8_t a[16])
-{
-	uint8_t w[16];
-	int k = 0, gap = -1, h;
-	size_t i = 0;
-	if (n >= 2 && s[0] == ':' && s[1] == ':')
-		gap = 0, i = 2;
-	while (i < n) {
-		unsigned v = 0, j = 0;
-		for (; i + j < n && j < 5 && (h = hexdigit(s[i + j])) >= 0; j++)
-			v = v << 4 | (unsigned)h;
-		if (j == 0 || j > 4 || k == 16)
-			return -1;
-		w[k++] = (uint8_t)(v >> 8);
-		w[k++] = (uint8_t)v;
-		if ((i += j) == n)
-			break;
-		if (s[i] != ':' || ++i == n)
-			return -1;
-		if (s[i] == ':') {
-			if (gap >= 0)
-				return -1;
-			gap = k;
-			i++;
-		}
-	}
-	if (gap < 0 ? k != 16 : k == 16)
-		return -1;
-	if (gap < 0)
-		gap = k;
-	memset(a, 0, 16);
-	memcpy(a, w, (size_t)gap);
-	memcpy(a + 16 - (k - gap), w + gap, (size_t)(k - gap));
-	return 0;
-}
-
-/* ADDR[/PREFIX] in s[0..n), IPv4 or IPv6, into a: its length (4 or 16),
- * or 0 if bad.  *prefix: the one given, or 24 or 64 if none is and
- * need_prefix is 0. */
-static int parse_net(const char *s, size_t n, uint8_t a[16], unsigned *prefix, int need_prefix)
-{
-	char buf[48];
-	const char *slash = memchr(s, '/', n);
-	size_t an = slash ? (size_t)(slash - s) : n;
-	if (an >= sizeof buf)
-		return 0;
-	memcpy(buf, s, an);
-	buf[an] = '\0';
-	uint32_t v4;
-	const char *e = parse_ipv4(buf, &v4);
-	int len = e && !*e ? (memcpy(a, &v4, 4), 4) : parse_ipv6(buf, an, a) ? 0 : 16;
-	*prefix = len == 4 ? 24 : 64;
-	if (!slash)
-		return need_prefix ? 0 : len;
-	size_t i = an + 1;
-	if (i == n || n - i > 3)
-		return 0;
-	for (*prefix = 0; i < n; i++) {
-		if (s[i] < '0' || s[i] > '9')
-			return 0;
-		*prefix = *prefix * 10 + (unsigned)(s[i] - '0');
-	}
-	return *prefix <= (unsigned)len * 8 ? len : 0;
-}
-
-/* The first ":via=" or ":dev=" (k) in s, or NULL. */
-static const char *find(const char *s, const char *k)
-{
-	for (; *s; s++)
-		if (strncmp(s, k, 5) == 0)
-			return s;
-	return NULL;
-}
-
-/* Whether the bits of a[0..len) from bit `from` on are all 0. */
-static int is_zero(const uint8_t *a, int len, unsigned from)
-{
-	for (unsigned k = from; k < (unsigned)len * 8; k++)
-		if (a[k / 8] >> (7 - k % 8) & 1)
-			return 0;
-	return 1;
-}
-
 static void configure(struct vm *vm, struct tc_boot_info *bi)
 {
 	const struct tc_manifest *m = vm->img.manifest;
@@ -511,66 +416,23 @@ static void configure(struct vm *vm, struct tc_boot_info *bi)
 	}
 	if ((nip || nrt) && net_ndevs == 0)
 		die(TC_STATUS_USAGE, "--ip, --gw and --route need a --net device");
+	struct netopt_dev devs[TC_NET_DEV_MAX] = { 0 };
+	for (unsigned j = 0; j < net_ndevs; j++)
+		devs[j].name = bi->net[j].name;
 	char *at[2] = { ip_env + (nip ? 10 : 0), rt_env + (nrt ? 13 : 0) };
 	for (unsigned i = 0; i < nip + nrt; i++) {
-		int rt = i >= nip, k = (int)(rt ? i - nip : i), gw = rt && gw_bits >> k & 1, j = -1, len, glen = 0;
-		const char *v = rt ? rt_arg[k] : ip_arg[k], *s = v, *via = NULL, *dev = NULL;
-		const char *colon = strchr(v, ':'), *dest = v;
-		size_t n = strlen(v), vn = 0, dn = 0;
-		uint8_t d[16], g[16];
-		unsigned p = 0, gp;
-		if (!rt || gw) {
-			/* [NAME:]ADDR..., the first device's when NAME is none */
-			j = colon ? nic_named(bi, v, (size_t)(colon - v)) : -1;
-			s = j < 0 ? v : colon + 1;
-			n -= (size_t)(s - v);
-			j = j < 0 ? 0 : j;
-			dev = bi->net[j].name;
-			dn = strlen(dev);
-		} else {
-			const char *vi = find(v, ":via="), *de = find(v, ":dev=");
-			if (vi) {
-				via = vi + 5;
-				vn = (size_t)((de > vi ? de : v + n) - via);
-			}
-			if (de) {
-				dev = de + 5;
-				dn = (size_t)((vi > de ? vi : v + n) - dev);
-				j = nic_named(bi, dev, dn);
-			}
-			n = (size_t)((vi && (!de || vi < de) ? vi : de ? de : v + n) - v);
-		}
-		if (gw) {
-			via = s;
-			vn = n;
-			n = 0;
-		}
-		len = gw ? 0 : parse_net(s, n, d, &p, rt);
-		if (via)
-			glen = memchr(via, '/', vn) ? 0 : parse_net(via, vn, g, &gp, 0);
-		if (gw) {
-			len = glen;
-			dest = glen == 4 ? "0.0.0.0" : "::";
-			memset(d, 0, 16);
-		}
-		if (!len || (rt ? !is_zero(d, len, p) : is_zero(d, len, 0)) || (!via && !dev) ||
-		    (via && (glen != len || is_zero(g, len, 0))) || (dev && j < 0))
-			die(TC_STATUS_USAGE, "invalid --%s=%s: expected %s", gw ? "gw" : rt ? "route" : "ip", v,
-			    gw   ? "[NAME:]ADDR, NAME an attached device"
-			    : rt ? "DEST/PREFIX[:via=GW][:dev=NAME], DEST's host bits 0, GW of DEST's family, NAME an attached device"
-				 : "[NAME:]ADDR/PREFIX, NAME an attached device");
-		struct tc_boot_net *bn = &bi->net[j < 0 ? 0 : j];
-		if (len == 4 && !rt && !bn->ip4) {
-			memcpy(&bn->ip4, d, 4);
-			bn->prefix = p;
-		}
-		if (len == 4 && gw && !bn->gw4)
-			memcpy(&bn->gw4, g, 4);
-		if (!rt)
-			at[0] += snprintf(at[0], IP_ROOM, &",%s:%.*s/%u"[!k], dev, (int)(strchrnul(s, '/') - s), s, p);
-		else
-			at[1] += snprintf(at[1], RT_ROOM, &",%.*s/%u%s%.*s%s%.*s"[!k], (int)(strchrnul(dest, '/') - dest),
-					  dest, p, via ? "@" : "", (int)vn, via, dev ? "%" : "", (int)dn, dev);
+		int rt = i >= nip, k = (int)(rt ? i - nip : i), kind = !rt ? NETOPT_IP : gw_bits >> k & 1 ? NETOPT_GW : NETOPT_ROUTE;
+		const char *v = rt ? rt_arg[k] : ip_arg[k];
+		int w = netopt_parse(kind, v, devs, (int)net_ndevs, at[rt], k > 0);
+		if (w < 0)
+			die(TC_STATUS_USAGE, "invalid --%s=%s: expected %s", kind == NETOPT_GW ? "gw" : rt ? "route" : "ip", v,
+			    netopt_expect[kind]);
+		at[rt] += w;
+	}
+	for (unsigned j = 0; j < net_ndevs; j++) {
+		bi->net[j].ip4 = devs[j].ip4;
+		bi->net[j].prefix = devs[j].prefix;
+		bi->net[j].gw4 = devs[j].gw4;
 	}
 	bi->nnet = net_ndevs;
 }
