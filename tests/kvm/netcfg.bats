@@ -143,11 +143,11 @@ for a in ("10.83.0.2", "10.81.0.2"):
 	"$B/bin/tincan-mkimage" --net=net0 --net=net1 "$BATS_TEST_TMPDIR/tiny.tc" >/dev/null
 	nsrun "$RUN" "${NICS[@]}" --ip=10.81.0.2/24 --ip=net1:10.82.0.2 --ip=fd00::2/64 --gw=net1:10.82.0.1 \
 		--route=10.89.0.0/16:via=10.81.0.1 --route=fd01::/64:dev=net1:via=fd00::1 --gw=fe80::1 \
-		--route=10.88.0.0/24:dev=net0 "$BATS_TEST_TMPDIR/tiny.tc" args
+		--route=10.88.0.0/24:dev=net0 --route=10.87.0.0/16:via=10.81.0.1:dev=net0 "$BATS_TEST_TMPDIR/tiny.tc" args
 	[ "$status" -eq 0 ] || { echo "$output"; return 1; }
 	echo "$output"
 	[[ $output == *"TINCAN_IP=net0:10.81.0.2/24,net1:10.82.0.2/24,net0:fd00::2/64"* ]]
-	[[ $output == *"TINCAN_ROUTE=0.0.0.0/0@10.82.0.1%net1,10.89.0.0/16@10.81.0.1,fd01::/64@fd00::1%net1,::/0@fe80::1%net0,10.88.0.0/24%net0"* ]]
+	[[ $output == *"TINCAN_ROUTE=0.0.0.0/0@10.82.0.1%net1,10.89.0.0/16@10.81.0.1,fd01::/64@fd00::1%net1,::/0@fe80::1%net0,10.88.0.0/24%net0,10.87.0.0/16@10.81.0.1%net0"* ]]
 	# The boot info: each NIC's first IPv4 address (net-info's last five numbers).
 	nsrun "$RUN" "${NICS[@]}" --ip=net1:10.82.0.2/24 --ip=net1:10.83.0.2/24 --ip=10.81.0.2/16 "$BATS_TEST_TMPDIR/tiny.tc" net-info
 	[ "$status" -eq 0 ]
@@ -169,7 +169,7 @@ for a in ("10.83.0.2", "10.81.0.2"):
 	bad --ip=net1: "invalid --ip=net1:"
 	bad --gw=net1:fd00::/64 "invalid --gw=net1:fd00::/64: expected [NAME:]ADDR"
 	bad --gw=10.0.0.300 "invalid --gw=10.0.0.300"
-	R="expected DEST/PREFIX[:via=GW][:dev=NAME], DEST's host bits 0, GW of DEST's family, NAME an attached device"
+	R="expected DEST/PREFIX[:via=GW][:dev=NAME], no host bits in DEST, GW of its family, NAME an attached net device"
 	bad --route=10.0.0.0/8 "invalid --route=10.0.0.0/8: $R"
 	bad --route=10.0.0.1/8:via=10.0.0.1 "invalid --route=10.0.0.1/8:via=10.0.0.1: $R"
 	bad --route=10.0.0.0/8:via=fd00::1 "invalid --route=10.0.0.0/8:via=fd00::1: $R"
@@ -178,6 +178,7 @@ for a in ("10.83.0.2", "10.81.0.2"):
 	bad --route=10.0.0.0:via=10.0.0.1 "invalid --route=10.0.0.0:via=10.0.0.1: $R"
 	bad --route=10.0.0.0/99:dev=net0 "invalid --route=10.0.0.0/99:dev=net0: $R"
 	bad --route=fd00::/64:dev=net1:via=10.0.0.1 "invalid --route=fd00::/64:dev=net1:via=10.0.0.1: $R"
+	bad --route=10.0.0.0/8:via=10.81.0.1:dev=eth7 "invalid --route=10.0.0.0/8:via=10.81.0.1:dev=eth7: $R"
 	nsrun "$RUN" --route=10.0.0.0/8:via=10.0.0.1 "$IMG" info
 	[ "$status" -eq 104 ]
 	first_line_has "--ip, --gw and --route need a --net device"

@@ -148,12 +148,12 @@ nboot() {
 	[ "$output" = "TINCAN_DNS=10.0.0.53,1.1.1.1" ]
 	nboot "$G" "--ip=10.0.0.2/33 -- exit 0"
 	[ "$status" -eq 104 ]
-	[ "$output" = "tincan: invalid --ip: expected [NAME:]ADDR/PREFIX, NAME an attached device: --ip=10.0.0.2/33" ]
+	[ "$output" = "tincan: invalid --ip: expected [NAME:]ADDR/PREFIX, NAME an attached net device: --ip=10.0.0.2/33" ]
 	nboot "$G" "--ip=10.0.0.256/24 -- exit 0"
 	[ "$status" -eq 104 ]
 	nboot "$G" "--gw=10.0.0 -- exit 0"
 	[ "$status" -eq 104 ]
-	[ "$output" = "tincan: invalid --gw: expected [NAME:]ADDR, NAME an attached device: --gw=10.0.0" ]
+	[ "$output" = "tincan: invalid --gw: expected [NAME:]ADDR, NAME an attached net device: --gw=10.0.0" ]
 	nboot "$G" "--dns=x -- exit 0"
 	[ "$status" -eq 104 ]
 	[ "$output" = "tincan: invalid --dns: expected an IPv4 address like 10.0.0.1: --dns=x" ]
@@ -171,7 +171,7 @@ nboot() {
 	[ "$output" = "TINCAN_ROUTE=0.0.0.0/0@10.0.0.1%net0,10.9.0.0/16@10.0.1.1,fd01::/64%net0" ]
 	nboot "$G" "--route=10.9.0.1/16:via=10.0.1.1 -- exit 0"
 	[ "$status" -eq 104 ]
-	[[ $output == "tincan: invalid --route: expected DEST/PREFIX[:via=GW][:dev=NAME], DEST's host bits 0,"*": --route=10.9.0.1/16:via=10.0.1.1" ]]
+	[[ $output == "tincan: invalid --route: expected DEST/PREFIX[:via=GW][:dev=NAME], no host bits in DEST,"*": --route=10.9.0.1/16:via=10.0.1.1" ]]
 	nboot "$G" "--ip=eth1:10.0.0.2/24 -- exit 0"
 	[ "$status" -eq 104 ]
 	[[ $output == "tincan: invalid --ip: expected [NAME:]ADDR/PREFIX"* ]]

@@ -425,8 +425,8 @@ static void configure(struct vm *vm, struct tc_boot_info *bi)
 		const char *v = rt ? rt_arg[k] : ip_arg[k];
 		int w = netopt_parse(kind, v, devs, (int)net_ndevs, at[rt], k > 0);
 		if (w < 0)
-			die(TC_STATUS_USAGE, "invalid --%s=%s: expected %s", kind == NETOPT_GW ? "gw" : rt ? "route" : "ip", v,
-			    netopt_expect[kind]);
+			die(TC_STATUS_USAGE, "invalid --%s=%s: expected %s, NAME an attached net device",
+			    kind == NETOPT_GW ? "gw" : rt ? "route" : "ip", v, netopt_expect[kind]);
 		at[rt] += w;
 	}
 	for (unsigned j = 0; j < net_ndevs; j++) {

@@ -106,7 +106,7 @@ static void net_options(const struct pc_boot *b, char **w, int n, char **envp, i
 			usage("more than 16 --ip or --route and --gw options: ", w[i]);
 		int len = netopt_parse(kind, strchr(w[i], '=') + 1, devs, ndev, at[r], count[r]++ > 0);
 		if (len < 0) {
-			static char msg[160];
+			static char msg[200];
 			const char *opt = kind == NETOPT_IP ? "ip" : kind == NETOPT_GW ? "gw" : "route";
 			size_t m = 0, e = strlen(netopt_expect[kind]);
 			memcpy(msg, "invalid --", 10);
@@ -116,7 +116,7 @@ static void net_options(const struct pc_boot *b, char **w, int n, char **envp, i
 			memcpy(msg + m, ": expected ", 11);
 			m += 11;
 			memcpy(msg + m, netopt_expect[kind], e);
-			memcpy(msg + m + e, ": ", 3);
+			memcpy(msg + m + e, ", NAME an attached net device: ", 32);
 			usage(msg, w[i]);
 		}
 		at[r] += len;
