@@ -278,7 +278,7 @@ install: all
 	$(PLAT_INSTALL)
 
 # ---- host unit tests ---------------------------------------------------------
-UNIT_CFLAGS := -std=c11 $(WARN) -O1 -g -D_GNU_SOURCE -Imkimage -Imkimage/include -Iplatforms/kvm/monitor -MMD -MP
+UNIT_CFLAGS := -std=c11 $(WARN) -O1 -g -D_GNU_SOURCE -Imkimage -Imkimage/include -Iplatforms/kvm/monitor -Iplatforms/common -MMD -MP
 UNITS := elfimage layout options chacha common path hccore format rootfs logfs
 $(B)/host/%.o: %.c | deps
 	$(call say,CC,$<)
@@ -300,6 +300,7 @@ $(B)/tests/unit/test_rootfs: $(B)/host/tests/unit/test_rootfs.o $(B)/host/mkimag
 $(B)/host/tests/unit/test_logfs.o: UNIT_CFLAGS += -Ilibos/fs
 $(B)/tests/unit/test_logfs: $(B)/host/tests/unit/test_logfs.o $(B)/host/libos/fs/logfs.o
 $(B)/tests/unit/test_options: $(B)/host/tests/unit/test_options.o $(B)/host/platforms/kvm/monitor/options.o \
+	$(B)/host/platforms/common/netopt.o \
 	$(B)/host/mkimage/size.o
 $(B)/tests/unit/test_hccore: $(B)/host/tests/unit/test_hccore.o $(B)/host/platforms/kvm/monitor/hypercall.o \
 	$(B)/host/platforms/kvm/monitor/layout.o $(B)/host/mkimage/elfimage.o
