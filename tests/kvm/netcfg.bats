@@ -203,3 +203,35 @@ for a in ("10.83.0.2", "10.81.0.2"):
 	[ "$status" -eq 100 ]
 	[[ $output == *"neither a gateway nor a device"* ]]
 }
+
+@test "netcfg: a restore takes its own --ip addresses, further ones too (the snapshot's are gone)" {
+	nsrun "$RUN" --snapshot="$BATS_TEST_TMPDIR/s.snap" "${NICS[@]}" --ip=10.81.0.9/24 --ip=net1:10.82.0.9/24 \
+		--ip=net1:10.84.0.9/24 "$IMG" serve 9100 1
+	[ "$status" -eq 0 ] || { echo "$output"; return 1; }
+	ip netns exec "$NS" timeout 30 "$RUN" --restore="$BATS_TEST_TMPDIR/s.snap" "${NICS[@]}" "${ADDRS[@]}" \
+		> "$BATS_TEST_TMPDIR/out" 2>&1 &
+	pid=$!
+	for a in 10.81.0.2 10.82.0.2 10.83.0.2; do
+		nsrun ping -c 2 -i 0.2 -W 3 $a
+		echo "$output"
+		[[ $output == *" 0% packet loss"* ]] || { kill $pid; return 1; }
+	done
+	# The snapshot's further address is not the restore's.
+	ip -n "$NS" addr add 10.84.0.1/24 dev tap1
+	nsrun ping -c 1 -W 1 10.84.0.9
+	st=$status
+	ip -n "$NS" addr del 10.84.0.1/24 dev tap1
+	[ "$st" -ne 0 ] || { kill $pid; return 1; }
+	nsrun $PY -c '
+import socket
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.settimeout(5)
+s.sendto(b"x", ("10.83.0.2", 9100))
+print("answer from", s.recvfrom(100)[1][0])
+'
+	echo "$output"
+	wait $pid
+	cat "$BATS_TEST_TMPDIR/out"
+	[[ $output == *"answer from 10.83.0.2"* ]]
+	grep -q "^got net1 10.83.0.2 from 10.83.0.1$" "$BATS_TEST_TMPDIR/out"
+}
