@@ -4,9 +4,11 @@
  *                                and each NIC's index (if_nametoindex)
  *   netcfg send ADDR PORT [NIC]  one datagram "hello" to ADDR:PORT, through
  *                                NIC (SO_BINDTODEVICE) if given
- *   netcfg serve PORT N          answer N datagrams on PORT: print the NIC
- *                                and address each came to (IP_PKTINFO), and
- *                                answer from that address (sendmsg's IP_PKTINFO)
+ *   netcfg serve PORT N [NIC]    answer N datagrams on PORT (those that come
+ *                                in on NIC only, SO_BINDTODEVICE, if given):
+ *                                print the NIC and address each came to
+ *                                (IP_PKTINFO), and answer from that address
+ *                                (sendmsg's IP_PKTINFO)
  */
 #include <arpa/inet.h>
 #include <ifaddrs.h>
@@ -82,6 +84,8 @@ int main(int argc, char **argv)
 			return fail("bind");
 		if (setsockopt(s, IPPROTO_IP, IP_PKTINFO, &on, sizeof on) < 0)
 			return fail("IP_PKTINFO");
+		if (argc >= 5 && setsockopt(s, SOL_SOCKET, SO_BINDTODEVICE, argv[4], (socklen_t)strlen(argv[4])) < 0)
+			return fail("SO_BINDTODEVICE");
 		info();
 		printf("ready\n");
 		fflush(stdout);
@@ -115,6 +119,6 @@ int main(int argc, char **argv)
 		}
 		return 0;
 	}
-	fprintf(stderr, "usage: netcfg info | send ADDR PORT [NIC] | serve PORT N\n");
+	fprintf(stderr, "usage: netcfg info | send ADDR PORT [NIC] | serve PORT N [NIC]\n");
 	return 2;
 }

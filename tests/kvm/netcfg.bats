@@ -104,7 +104,7 @@ where() {
 	[[ $out == *"heard tap0 10.81.0.2 hello"* ]]
 }
 
-@test "netcfg: SO_BINDTODEVICE sends through the named NIC whatever the routes say" {
+@test "netcfg: SO_BINDTODEVICE sends through the named NIC whatever the routes say, and hears only it" {
 	out=$(where "${NICS[@]}" "${ADDRS[@]}" --gw=10.81.0.1 --gw=net1:10.82.0.1 \
 		--route=10.89.0.0/16:via=10.83.0.1 "$IMG" send 10.89.0.5 9000 net0)
 	echo "$out"
@@ -113,6 +113,27 @@ where() {
 	nsrun "$RUN" "${NICS[@]}" "${ADDRS[@]}" "$IMG" send 10.89.0.5 9000 nosuch
 	[ "$status" -eq 1 ]
 	[[ $output == *"SO_BINDTODEVICE: No such device"* ]]
+	# Bound to net0, a socket does not hear what comes in on net1.
+	ip netns exec "$NS" timeout 30 "$RUN" "${NICS[@]}" "${ADDRS[@]}" "$IMG" serve 9100 1 net0 \
+		> "$BATS_TEST_TMPDIR/out" 2>&1 &
+	pid=$!
+	for i in $(seq 50); do grep -q ready "$BATS_TEST_TMPDIR/out" && break; sleep 0.1; done
+	nsrun $PY -c '
+import socket
+for a in ("10.82.0.2", "10.81.0.2"):
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    s.settimeout(2)
+    s.sendto(b"x", (a, 9100))
+    try:
+        print(a, "answered from", s.recvfrom(100)[1][0])
+    except socket.timeout:
+        print(a, "no answer")
+'
+	echo "$output"
+	wait $pid
+	cat "$BATS_TEST_TMPDIR/out"
+	[[ $output == *"10.82.0.2 no answer"*"10.81.0.2 answered from 10.81.0.2"* ]]
+	[ "$(grep -c '^got' "$BATS_TEST_TMPDIR/out")" -eq 1 ]
 }
 
 @test "netcfg: IP_PKTINFO says which NIC and address a datagram came to; sendmsg answers from it" {
