@@ -39,7 +39,10 @@ static int nprim;
 
 static int hexval(char c)
 {
-	return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
+	return c >= '0' && c <= '9'   ? c - '0'
+	       : c >= 'a' && c <= 'f' ? c - 'a' + 10
+	       : c >= 'A' && c <= 'F' ? c - 'A' + 10
+				      : -1;
 }
 
 /* RFC 4291's text form (no dotted IPv4 tail) in s[0..n): 0, or -1. */
@@ -294,7 +297,9 @@ static struct nc_route *route_to(uint32_t a, int dev)
 		memcpy(&d, r->dest, 4);
 		if (r->len != 4 || ((d ^ a) & mask_of(r->prefix)) || (best && best->prefix >= r->prefix))
 			continue;
-		int rdev = r->nic >= 0 ? r->nic : on_link(-1, r->gw4.addr) ? tc_netcfg_dev(on_link(-1, r->gw4.addr)) : -1;
+		int rdev = r->nic >= 0		      ? r->nic
+			   : on_link(-1, r->gw4.addr) ? tc_netcfg_dev(on_link(-1, r->gw4.addr))
+						      : -1;
 		if (rdev >= 0 && (dev < 0 || rdev == dev))
 			best = r;
 	}
@@ -310,7 +315,8 @@ struct netif *tincan_ip4_route_src(const ip4_addr_t *src, const ip4_addr_t *dest
 		for (int k = -nprim; k < nextra && !ip4_addr_isany(src); k++) {
 			struct netif *nif = k < 0 ? &prim[nprim + k] : &extra[k];
 			uint32_t m = ip4_addr_get_u32(netif_ip4_netmask(nif));
-			if (netif_is_up(nif) && ip4_addr_cmp(netif_ip4_addr(nif), src) && !((src->addr ^ dest->addr) & m))
+			if (netif_is_up(nif) && ip4_addr_cmp(netif_ip4_addr(nif), src) &&
+			    !((src->addr ^ dest->addr) & m))
 				return nif;
 		}
 		return NULL;

@@ -86,8 +86,9 @@ ssize_t dgram_send(struct sock *s, const void *buf, size_t len, const struct soc
 	pbuf_take(p, buf, (u16_t)len);
 	ip_addr_t srcip;
 	ip_addr_copy_from_ip4(srcip, src);
-	err_t r = pi ? udp_sendto_if_src(s->udp, p, &ip, port, nif, &srcip)
-		     : to ? udp_sendto(s->udp, p, &ip, port) : udp_send(s->udp, p);
+	err_t r = pi   ? udp_sendto_if_src(s->udp, p, &ip, port, nif, &srcip)
+		  : to ? udp_sendto(s->udp, p, &ip, port)
+		       : udp_send(s->udp, p);
 	pbuf_free(p);
 	if (r != ERR_OK)
 		return -sock_errno(r);

@@ -51,8 +51,8 @@ struct cmsghdr {
 							       : (struct cmsghdr *)0)
 #define CMSG_NXTHDR(m, c)                                                                                              \
 	((c)->cmsg_len < sizeof(struct cmsghdr) ||                                                                     \
-		 (unsigned char *)(c) + CMSG_ALIGN((c)->cmsg_len) + sizeof(struct cmsghdr) >                          \
-			 (unsigned char *)(m)->msg_control + (m)->msg_controllen                                       \
+		 (unsigned char *)(c) + CMSG_ALIGN((c)->cmsg_len) + sizeof(struct cmsghdr) >                           \
+		     (unsigned char *)(m)->msg_control + (m)->msg_controllen                                           \
 	     ? (struct cmsghdr *)0                                                                                     \
 	     : (struct cmsghdr *)((unsigned char *)(c) + CMSG_ALIGN((c)->cmsg_len)))
 

@@ -421,12 +421,13 @@ static void configure(struct vm *vm, struct tc_boot_info *bi)
 		devs[j].name = bi->net[j].name;
 	char *at[2] = { ip_env + (nip ? 10 : 0), rt_env + (nrt ? 13 : 0) };
 	for (unsigned i = 0; i < nip + nrt; i++) {
-		int rt = i >= nip, k = (int)(rt ? i - nip : i), kind = !rt ? NETOPT_IP : gw_bits >> k & 1 ? NETOPT_GW : NETOPT_ROUTE;
-		const char *v = rt ? rt_arg[k] : ip_arg[k];
+		int rt = i >= nip, k = (int)(rt ? i - nip : i);
+		int kind = rt ? NETOPT_ROUTE + (gw_bits >> k & 1) : NETOPT_IP;
+		const char *v = rt ? rt_arg[k] : ip_arg[k], *const name[3] = { "ip", "route", "gw" };
 		int w = netopt_parse(kind, v, devs, (int)net_ndevs, at[rt], k > 0);
 		if (w < 0)
-			die(TC_STATUS_USAGE, "invalid --%s=%s: expected %s, NAME an attached net device",
-			    kind == NETOPT_GW ? "gw" : rt ? "route" : "ip", v, netopt_expect[kind]);
+			die(TC_STATUS_USAGE, "invalid --%s=%s: expected %s, NAME an attached net device", name[kind], v,
+			    netopt_expect[kind]);
 		at[rt] += w;
 	}
 	for (unsigned j = 0; j < net_ndevs; j++) {

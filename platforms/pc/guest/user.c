@@ -91,15 +91,20 @@ static void dns_option(const char *w, char *dns, size_t *dnslen, unsigned *ndns)
  * fields and TINCAN_IP and TINCAN_ROUTE (envp[*envc...]). */
 static void net_options(const struct pc_boot *b, char **w, int n, char **envp, int *envc)
 {
-	static char ip[16 + NET_OPTS * NETOPT_IP_ROOM] = "TINCAN_IP=", rt[16 + NET_OPTS * NETOPT_RT_ROOM] = "TINCAN_ROUTE=";
+	static char ip[16 + NET_OPTS * NETOPT_IP_ROOM] = "TINCAN_IP=",
+				       rt[16 + NET_OPTS * NETOPT_RT_ROOM] = "TINCAN_ROUTE=";
 	struct netopt_dev devs[PC_DEV_MAX];
 	char *at[2] = { ip + 10, rt + 13 };
 	int ndev = 0, count[2] = { 0, 0 };
 	for (unsigned d = 0; d < b->ndev; d++)
 		if (b->dev[d].type == 1)
-			devs[ndev++] = (struct netopt_dev){ __tincan_manifest_note.m.devices[b->dev[d].mft].name, 0, 0, 0 };
+			devs[ndev++] =
+			    (struct netopt_dev){ __tincan_manifest_note.m.devices[b->dev[d].mft].name, 0, 0, 0 };
 	for (int i = 0; i < n; i++) {
-		int kind = w[i][2] == 'i' ? NETOPT_IP : w[i][2] == 'g' ? NETOPT_GW : NETOPT_ROUTE, r = kind != NETOPT_IP;
+		int kind = w[i][2] == 'i'   ? NETOPT_IP
+			   : w[i][2] == 'g' ? NETOPT_GW
+					    : NETOPT_ROUTE,
+		    r = kind != NETOPT_IP;
 		if (!ndev)
 			usage("the option needs a net device and the image declares none: ", w[i]);
 		if (count[r] == NET_OPTS)
