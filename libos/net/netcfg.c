@@ -229,9 +229,11 @@ unsigned tc_netcfg_apply(struct netif *p, int n, int restored, netif_init_fn ini
 				first = 0;
 				/* The boot info's address is the env's first: or the env
 				 * is a snapshot's, for another address. */
-				if (restored && v != ip4_addr_get_u32(netif_ip4_addr(&p[i])))
+				if (restored && v != ip4_addr_get_u32(netif_ip4_addr(&p[i]))) {
 					skip = 1;
-				else if (!(have >> i & 1))
+					continue;
+				}
+				if (!(have >> i & 1))
 					netif_set_addr(&p[i], &ip, &mask, netif_ip4_gw(&p[i]));
 				have |= 1u << i;
 				continue;
