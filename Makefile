@@ -292,7 +292,7 @@ $(B)/tests/unit/test_format: $(B)/host/tests/unit/test_format.o
 $(B)/tests/unit/test_errmsg: $(B)/host/tests/unit/test_errmsg.o
 $(B)/tests/unit/test_strsearch: $(B)/host/tests/unit/test_strsearch.o
 $(B)/tests/unit/test_common: $(B)/host/tests/unit/test_common.o $(B)/host/platforms/common/backtrace.o \
-	$(B)/host/platforms/common/guest/cmdline.o
+	$(B)/host/platforms/common/guest/cmdline.o $(B)/host/platforms/common/netopt.o
 $(B)/host/tests/unit/test_path.o: UNIT_CFLAGS += -Ilibos/vfs
 $(B)/tests/unit/test_path: $(B)/host/tests/unit/test_path.o $(B)/host/libos/vfs/path.o $(B)/host/libos/vfs/mount.o
 $(B)/host/tests/unit/test_rootfs.o: UNIT_CFLAGS += -Ilibos/fs
