@@ -346,13 +346,14 @@ const ip4_addr_t *tincan_etharp_gw(struct netif *nif, const ip4_addr_t *dest)
 	return !r ? NULL : r->has_gw ? &r->gw4 : dest;
 }
 
-int tc_net_ip6_static(int nic, const uint8_t addr[16], unsigned prefix)
+/* Until the IPv6 stack provides them (its definitions win: these are weak). */
+__attribute__((weak)) int tc_net_ip6_static(int nic, const uint8_t addr[16], unsigned prefix)
 {
 	(void)addr, (void)prefix;
 	tincan_panic("net device %s: IPv6 addresses need the IPv6 stack", plat_net_info(nic)->name);
 }
 
-int tc_net_route6_add(const uint8_t dest[16], unsigned prefix, const uint8_t *gw, int nic)
+__attribute__((weak)) int tc_net_route6_add(const uint8_t dest[16], unsigned prefix, const uint8_t *gw, int nic)
 {
 	(void)dest, (void)prefix, (void)gw, (void)nic;
 	tincan_panic("IPv6 routes need the IPv6 stack");

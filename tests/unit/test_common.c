@@ -185,7 +185,8 @@ static void test_netopt(void)
 	   "the longest --ip fits");
 	ok(strcmp(opt(NETOPT_ROUTE, "1111:2222:3333:4444:5555:6666:7777:0/128:via=1111:2222:3333:4444:5555:6666:7777:"
 				    "8888:dev=abcdefghijklmno"),
-		  "1111:2222:3333:4444:5555:6666:7777:0/128@1111:2222:3333:4444:5555:6666:7777:8888%abcdefghijklmno") == 0,
+		  "1111:2222:3333:4444:5555:6666:7777:0/128@1111:2222:3333:4444:5555:6666:7777:8888%abcdefghijklmno") ==
+	       0,
 	   "the longest --route fits");
 	char big[400];
 	memset(big, '1', sizeof big - 1);
