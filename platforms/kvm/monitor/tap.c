@@ -445,25 +445,25 @@ static void fds(struct mod_fds *f)
 }
 
 static const struct mod_option options[] = {
-	{ "--net-mac", opt_mac }, { "--net", opt_net }, { "--ip", opt_ip }, { "--gw", opt_gw },
-	{ "--route", opt_route }, { NULL, NULL },
+	{ "--net-mac", opt_mac }, { "--net", opt_net },	    { "--ip", opt_ip },
+	{ "--gw", opt_gw },	  { "--route", opt_route }, { NULL, NULL },
 };
 
 const struct module tap_module = {
 	.options = options,
 	.env = env,
 	.usage = USAGE("  --net=[NAME:]TAP      attach an existing tap device to the image's net device NAME\n"
-		 "                        (NAME may be left out when the image declares one)\n"
-		 "  --net=[NAME:]bridge:BR[,tap=TAP][,isolated]  make a tap (TAP, or tc0, tc1 ...) on bridge\n"
-		 "                        BR for NAME, gone when the run ends; isolated: a port that\n"
-		 "                        exchanges no frames with the bridge's other isolated ports\n"
-		 "  --net-mac=[NAME:]MAC  the guest's MAC (default: random, locally administered)\n"
-		 "  --ip=[NAME:]ADDR/PREFIX  an IPv4 or IPv6 address of net device NAME (default: the\n"
-		 "                        first); repeatable; a device with no IPv4 address uses DHCP\n"
-		 "  --gw=[NAME:]ADDR      a default gateway, through NAME (default: the first device)\n"
-		 "  --route=DEST/PREFIX[:via=GW][:dev=NAME]  a route (repeatable; via, dev or both)\n"
-		 "  --dns=ADDR            a DNS server for the guest (up to 3; default: from DHCP)\n"
-		 "  --host-entry=NAME:ADDR  answer NAME with ADDR before DNS, as /etc/hosts (repeatable)\n"),
+		       "                        (NAME may be left out when the image declares one)\n"
+		       "  --net=[NAME:]bridge:BR[,tap=TAP][,isolated]  make a tap (TAP, or tc0, tc1 ...) on bridge\n"
+		       "                        BR for NAME, gone when the run ends; isolated: a port that\n"
+		       "                        exchanges no frames with the bridge's other isolated ports\n"
+		       "  --net-mac=[NAME:]MAC  the guest's MAC (default: random, locally administered)\n"
+		       "  --ip=[NAME:]ADDR/PREFIX  an IPv4 or IPv6 address of net device NAME (default: the\n"
+		       "                        first); repeatable; a device with no IPv4 address uses DHCP\n"
+		       "  --gw=[NAME:]ADDR      a default gateway, through NAME (default: the first device)\n"
+		       "  --route=DEST/PREFIX[:via=GW][:dev=NAME]  a route (repeatable; via, dev or both)\n"
+		       "  --dns=ADDR            a DNS server for the guest (up to 3; default: from DHCP)\n"
+		       "  --host-entry=NAME:ADDR  answer NAME with ADDR before DNS, as /etc/hosts (repeatable)\n"),
 	.open = open_taps,
 	.configure = configure,
 	.fds = fds,
