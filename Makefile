@@ -257,7 +257,7 @@ $(B)/host/$(1): $(wildcard apps/$(1)/*.c apps/$(1)/*.h) | deps
 	$$(Q)mkdir -p $$(@D)
 	$$(Q)$(HOSTCC) -std=c11 -D_GNU_SOURCE $(WARN) -O2 -pthread -o $$@ $(wildcard apps/$(1)/*.c) -lm
 endef
-HOST_APPS := $(filter-out hello,$(APPS)) # hello reports tincan's own boot time
+HOST_APPS := $(filter-out hello router,$(APPS)) # hello reports tincan's own boot time; router needs <tincan/netfn.h>
 $(foreach a,$(HOST_APPS),$(eval $(call host_app_rule,$(a))))
 host-apps: $(foreach a,$(HOST_APPS),$(B)/host/$(a))
 
@@ -279,7 +279,7 @@ install: all
 
 # ---- host unit tests ---------------------------------------------------------
 UNIT_CFLAGS := -std=c11 $(WARN) -O1 -g -D_GNU_SOURCE -Imkimage -Imkimage/include -Iplatforms/kvm/monitor -MMD -MP
-UNITS := elfimage layout options chacha common path hccore format rootfs logfs
+UNITS := elfimage layout options chacha common path hccore format rootfs logfs router
 $(B)/host/%.o: %.c | deps
 	$(call say,CC,$<)
 	$(Q)mkdir -p $(@D)
@@ -303,6 +303,9 @@ $(B)/tests/unit/test_options: $(B)/host/tests/unit/test_options.o $(B)/host/plat
 	$(B)/host/mkimage/size.o
 $(B)/tests/unit/test_hccore: $(B)/host/tests/unit/test_hccore.o $(B)/host/platforms/kvm/monitor/hypercall.o \
 	$(B)/host/platforms/kvm/monitor/layout.o $(B)/host/mkimage/elfimage.o
+# apps/router's packet path (all of it but main.c, the raw-frame glue).
+ROUTER_CORE := pkt addr route neigh ct rules router config
+$(B)/tests/unit/test_router: $(B)/host/tests/unit/test_router.o $(addprefix $(B)/host/apps/router/,$(addsuffix .o,$(ROUTER_CORE)))
 $(B)/tests/unit/%:
 	$(call say,LD,$@)
 	$(Q)mkdir -p $(@D)
