@@ -103,7 +103,7 @@ HEADERS := $(patsubst libos/include/%,$(T)/include/%,libos/include/tincan.h libo
 	libos/include/sys/utsname.h libos/include/sys/resource.h libos/include/sys/file.h libos/include/syslog.h \
 	libos/include/dlfcn.h libos/include/time.h libos/include/sys/eventfd.h libos/include/sys/mman.h \
 	libos/include/sys/uio.h libos/include/sys/un.h libos/include/sys/termios.h libos/include/sys/ioctl.h \
-	libos/include/net/if.h libos/include/sys/epoll.h)
+	libos/include/net/if.h libos/include/sys/epoll.h libos/include/tincan/netfn.h)
 HEADERS += $(T)/include/sys/signal.h $(T)/include/setjmp.h
 HEADERS += $(T)/include/ifaddrs.h
 HEADERS += $(T)/include/math.h $(T)/include/glob.h $(T)/include/regex.h $(T)/include/errno.h
@@ -484,6 +484,13 @@ TEST_BINS += $(B)/tests/unit/test_errmsg
 TEST_BINS += $(B)/tests/unit/test_strsearch
 # A guest that answers one datagram with a burst of numbered ones (tests/kvm/net.bats).
 TEST_BINS += $(B)/tests/udpburst.tc
+# The raw-frame API's guest (tests/kvm/netfn.bats): netfn.tc links no socket
+# code (so no lwIP), netfnsock.tc the same source with the socket stack.
+$(OB)/tests/netfnsock.o: tests/guests/netfn.c tests/tap.h $(TOOLCHAIN)
+	$(call say,CC,$<)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(TCC) $(APP_CFLAGS) -DWITH_SOCKETS -c $< -o $@
+TEST_BINS += $(B)/tests/netfn.tc $(B)/tests/netfnsock.tc
 # The OCI bench (tests/bench/oci.sh): its timer (spawn to first output) and
 # its baseline, hello's own source as a static Linux program.
 $(B)/bench/firstout: tests/bench/firstout.c | deps
