@@ -11,8 +11,8 @@
  * spoof NAME: send two 0x88b5 frames to broadcast, the first from a MAC
  *   not ours, the second from ours; print "sent".
  * errors NAME: the bad calls; one line each, "ok" last.
- * idle NAME MS: open NAME and wait MS ms in tc_netfn_wait; print
- *   "woke MASK after MS".
+ * idle NAME MS: open NAME and wait in tc_netfn_wait until MS ms passed,
+ *   reading what comes; print "woke W frames F".
  * garbage NAME N: count what arrives (N frames or 3 s), print the counters.
  */
 #include <errno.h>
@@ -148,14 +148,17 @@ static int errors(const char *name)
 	static uint8_t big[9000];
 	memset(big, 0, sizeof big);
 	struct tc_frame f = { big, 1515 };
-	printf("oversize %d %s\n", tc_netfn_send(h, &f, 1), strerror(errno));
+	int r = tc_netfn_send(h, &f, 1);
+	printf("oversize %d %s\n", r, strerror(errno));
 	f.len = 13;
-	printf("runt %d %s\n", tc_netfn_send(h, &f, 1), strerror(errno));
+	r = tc_netfn_send(h, &f, 1);
+	printf("runt %d %s\n", r, strerror(errno));
 	f.len = 1514;
 	printf("full-size %d\n", tc_netfn_send(h, &f, 1));
-	struct tc_frame r[4];
-	printf("badhandle %d %s\n", tc_netfn_recv(h + 1, r, 4), strerror(errno));
-	printf("nothing %d\n", tc_netfn_recv(h, r, 4));
+	struct tc_frame in[4];
+	r = tc_netfn_recv(h + 1, in, 4);
+	printf("badhandle %d %s\n", r, strerror(errno));
+	printf("nothing %d\n", tc_netfn_recv(h, in, 4));
 	printf("poll %#x\n", tc_netfn_wait(&h, 1, 0));
 	tc_netfn_flush();
 	printf("ok\n");
@@ -170,8 +173,15 @@ static int idle(const char *name, long ms)
 	printf("ready\n");
 	fflush(stdout);
 	uint64_t t0 = now_ms();
-	unsigned m = tc_netfn_wait(&h, 1, ms * 1000000LL);
-	printf("woke %#x after %s\n", m, now_ms() - t0 >= (uint64_t)ms ? "timeout" : "early");
+	long wakes = 0, frames = 0;
+	struct tc_frame f[8];
+	for (uint64_t t; (t = now_ms() - t0) < (uint64_t)ms;) {
+		if (tc_netfn_wait(&h, 1, (int64_t)((uint64_t)ms - t) * 1000000LL))
+			wakes++;
+		for (int n; (n = tc_netfn_recv(h, f, 8)) > 0;)
+			frames += n;
+	}
+	printf("woke %ld frames %ld\n", wakes, frames);
 	return 0;
 }
 
@@ -217,6 +227,7 @@ int main(int argc, char **argv)
 		return idle(argv[2], atol(argv[3]));
 	if (argc == 4 && !strcmp(argv[1], "garbage"))
 		return garbage(argv[2], atol(argv[3]));
-	fprintf(stderr, "usage: netfn echo NAME FLAGS N [MS] | spoof NAME | errors NAME | idle NAME MS | garbage NAME N\n");
+	fprintf(stderr,
+		"usage: netfn echo NAME FLAGS N [MS] | spoof NAME | errors NAME | idle NAME MS | garbage NAME N\n");
 	return 2;
 }

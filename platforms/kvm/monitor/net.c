@@ -101,10 +101,11 @@ static void send_queued(struct vm *vm, unsigned i)
 		if (!p)
 			lie(vm, i, "tx frame outside readable guest memory", t.addr);
 		tx_offload(vm, i, &t, p, t.len, &h);
-		/* A source MAC not the guest's (a broadcast one never is), or a
-		 * frame over --net-rate (which grants no segmentation offload, so
-		 * a frame is one on the wire): dropped, counted for --stats. */
-		uint64_t *drop = memcmp(p + 6, d->mac, 6)		  ? &vm->forged
+		/* A source MAC not the guest's (a broadcast one never is),
+		 * unless --net-allow-spoof, or a frame over --net-rate (which
+		 * grants no segmentation offload, so a frame is one on the
+		 * wire): dropped, counted for --stats. */
+		uint64_t *drop = memcmp(p + 6, d->mac, 6) && !d->spoof	  ? &vm->forged
 				 : d->rate.rate && !bucket_fill(&d->rate) ? &vm->over_rate
 									  : NULL;
 		if (drop) {

@@ -218,8 +218,7 @@ unsigned virtio_net_ready(unsigned wanted)
 {
 	unsigned ev = 0;
 	for (int i = 0; i < ndevs; i++)
-		if ((wanted & PLAT_EV_NET(i)) && devs[i].open &&
-		    virtq_has_used(&devs[i].rx))
+		if ((wanted & PLAT_EV_NET(i)) && devs[i].open && virtq_has_used(&devs[i].rx))
 			ev |= PLAT_EV_NET(i);
 	return ev;
 }
