@@ -13,6 +13,8 @@
  * errors NAME: the bad calls; one line each, "ok" last.
  * idle NAME MS: open NAME and wait in tc_netfn_wait until MS ms passed,
  *   reading what comes; print "woke W frames F".
+ * csum NAME N: check the TCP checksum of N TCP/IPv4 frames (or what comes
+ *   in 5 s); print "tcp T bad B".
  * garbage NAME N: count what arrives (N frames or 3 s), print the counters.
  */
 #include <errno.h>
@@ -185,6 +187,48 @@ static int idle(const char *name, long ms)
 	return 0;
 }
 
+/* The TCP checksum of an IPv4 frame f (len bytes) is right. */
+static int tcp_csum_ok(const uint8_t *f, uint32_t len)
+{
+	unsigned ihl = (f[14] & 15) * 4u, tot = (unsigned)f[16] << 8 | f[17];
+	if (len < 14 + tot || tot < ihl + 20)
+		return 0;
+	uint32_t sum = 6 + tot - ihl;
+	for (unsigned i = 26; i < 34; i += 2)
+		sum += (uint32_t)f[i] << 8 | f[i + 1];
+	for (unsigned i = 14 + ihl; i < 14 + tot; i += 2)
+		sum += (uint32_t)f[i] << 8 | (i + 1 < 14 + tot ? f[i + 1] : 0);
+	while (sum >> 16)
+		sum = (sum & 0xffff) + (sum >> 16);
+	return sum == 0xffff;
+}
+
+static int csum(const char *name, long want)
+{
+	int h = tc_netfn_open(name, TC_NETFN_ONLY);
+	if (h < 0)
+		return 1;
+	printf("ready\n");
+	fflush(stdout);
+	long tcp = 0, bad = 0;
+	uint64_t t0 = now_ms();
+	struct tc_frame in[32];
+	while (tcp < want && now_ms() - t0 < 5000) {
+		if (!tc_netfn_wait(&h, 1, 100 * 1000000LL))
+			continue;
+		int n = tc_netfn_recv(h, in, 32);
+		for (int i = 0; i < n; i++) {
+			const uint8_t *f = in[i].data;
+			if (in[i].len >= 54 && f[12] == 8 && f[13] == 0 && f[23] == 6) {
+				tcp++;
+				bad += !tcp_csum_ok(f, in[i].len);
+			}
+		}
+	}
+	printf("tcp %ld bad %ld\n", tcp, bad);
+	return 0;
+}
+
 static int garbage(const char *name, long want)
 {
 	int h = tc_netfn_open(name, TC_NETFN_ONLY | TC_NETFN_PROMISC);
@@ -225,6 +269,8 @@ int main(int argc, char **argv)
 		return errors(argv[2]);
 	if (argc == 4 && !strcmp(argv[1], "idle"))
 		return idle(argv[2], atol(argv[3]));
+	if (argc == 4 && !strcmp(argv[1], "csum"))
+		return csum(argv[2], atol(argv[3]));
 	if (argc == 4 && !strcmp(argv[1], "garbage"))
 		return garbage(argv[2], atol(argv[3]));
 	fprintf(stderr,

@@ -131,6 +131,21 @@ end_guest() {
 	[ "$(sed -n 's/^stats rx \([0-9]*\) .*/\1/p' "$OUT")" -ge 24 ]
 }
 
+# The host's offloads are off on a NIC netfn opens: a TCP segment from the
+# host arrives with its checksum computed (with TUN_F_CSUM it would hold
+# the pseudo-header's sum only), as it would be on the wire.
+@test "frames from the host's TCP arrive checksummed (the tap's offloads are off)" {
+	ip -n "$NS" neigh replace 10.78.0.2 lladdr $GMAC dev tap0
+	start_guest --net=tap0 --net-mac=$GMAC "$NF" csum lan 2
+	nsrun /usr/bin/python3 -c 'import socket; s = socket.socket(); s.settimeout(2.5)
+try: s.connect(("10.78.0.2", 9))
+except OSError: pass'
+	end_guest
+	ip -n "$NS" neigh del 10.78.0.2 dev tap0
+	[ "$GST" -eq 0 ]
+	grep -q '^tcp [2-9] bad 0$' "$OUT"
+}
+
 @test "a source MAC not the guest's is dropped and counted; --net-allow-spoof=NAME lets it through" {
 	for spoof in "" --net-allow-spoof=lan; do
 		ip netns exec "$NS" timeout 10 /usr/bin/python3 "$RAW" listen tap0 3 > "$BATS_TEST_TMPDIR/host" &

@@ -431,8 +431,10 @@ static void configure(struct vm *vm, struct tc_boot_info *bi)
 
 static void fds(struct mod_fds *f)
 {
-	for (unsigned i = 0; i < net_ndevs; i++)
+	for (unsigned i = 0; i < net_ndevs; i++) {
 		fds_rw(f, net_devs[i].fd, 1, 1);
+		f->tap[f->ntap++] = (unsigned)net_devs[i].fd;
+	}
 }
 
 static const struct mod_option options[] = {
