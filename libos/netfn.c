@@ -90,6 +90,14 @@ int tc_netfn_open(const char *name, unsigned flags)
 		}
 		plat_opened |= 1u << dev;
 	}
+	/* Whole frames as on the wire: no merged segments, no checksum left
+	 * to the host (an older kvm monitor cannot: then frames in pieces are
+	 * dropped, and a TCP checksum may be the pseudo-header's only). */
+	int r = plat_net_raw(dev);
+	if (r && r != -ENOSYS) {
+		free(h->q);
+		return sys_fail(-r);
+	}
 	h->flags = flags;
 	opened |= 1u << dev;
 	if (flags & TC_NETFN_ONLY)

@@ -11,8 +11,10 @@
  * spoof NAME: send two 0x88b5 frames to broadcast, the first from a MAC
  *   not ours, the second from ours; print "sent".
  * errors NAME: the bad calls; one line each, "ok" last.
- * idle NAME MS: open NAME and wait MS ms in tc_netfn_wait; print
- *   "woke MASK after MS".
+ * idle NAME MS: open NAME and wait in tc_netfn_wait until MS ms passed,
+ *   reading what comes; print "woke W frames F".
+ * csum NAME N: check the TCP checksum of N TCP/IPv4 frames (or what comes
+ *   in 5 s); print "tcp T bad B".
  * garbage NAME N: count what arrives (N frames or 3 s), print the counters.
  */
 #include <errno.h>
@@ -148,14 +150,17 @@ static int errors(const char *name)
 	static uint8_t big[9000];
 	memset(big, 0, sizeof big);
 	struct tc_frame f = { big, 1515 };
-	printf("oversize %d %s\n", tc_netfn_send(h, &f, 1), strerror(errno));
+	int r = tc_netfn_send(h, &f, 1);
+	printf("oversize %d %s\n", r, strerror(errno));
 	f.len = 13;
-	printf("runt %d %s\n", tc_netfn_send(h, &f, 1), strerror(errno));
+	r = tc_netfn_send(h, &f, 1);
+	printf("runt %d %s\n", r, strerror(errno));
 	f.len = 1514;
 	printf("full-size %d\n", tc_netfn_send(h, &f, 1));
-	struct tc_frame r[4];
-	printf("badhandle %d %s\n", tc_netfn_recv(h + 1, r, 4), strerror(errno));
-	printf("nothing %d\n", tc_netfn_recv(h, r, 4));
+	struct tc_frame in[4];
+	r = tc_netfn_recv(h + 1, in, 4);
+	printf("badhandle %d %s\n", r, strerror(errno));
+	printf("nothing %d\n", tc_netfn_recv(h, in, 4));
 	printf("poll %#x\n", tc_netfn_wait(&h, 1, 0));
 	tc_netfn_flush();
 	printf("ok\n");
@@ -170,8 +175,57 @@ static int idle(const char *name, long ms)
 	printf("ready\n");
 	fflush(stdout);
 	uint64_t t0 = now_ms();
-	unsigned m = tc_netfn_wait(&h, 1, ms * 1000000LL);
-	printf("woke %#x after %s\n", m, now_ms() - t0 >= (uint64_t)ms ? "timeout" : "early");
+	long wakes = 0, frames = 0;
+	struct tc_frame f[8];
+	for (uint64_t t; (t = now_ms() - t0) < (uint64_t)ms;) {
+		if (tc_netfn_wait(&h, 1, (int64_t)((uint64_t)ms - t) * 1000000LL))
+			wakes++;
+		for (int n; (n = tc_netfn_recv(h, f, 8)) > 0;)
+			frames += n;
+	}
+	printf("woke %ld frames %ld\n", wakes, frames);
+	return 0;
+}
+
+/* The TCP checksum of an IPv4 frame f (len bytes) is right. */
+static int tcp_csum_ok(const uint8_t *f, uint32_t len)
+{
+	unsigned ihl = (f[14] & 15) * 4u, tot = (unsigned)f[16] << 8 | f[17];
+	if (len < 14 + tot || tot < ihl + 20)
+		return 0;
+	uint32_t sum = 6 + tot - ihl;
+	for (unsigned i = 26; i < 34; i += 2)
+		sum += (uint32_t)f[i] << 8 | f[i + 1];
+	for (unsigned i = 14 + ihl; i < 14 + tot; i += 2)
+		sum += (uint32_t)f[i] << 8 | (i + 1 < 14 + tot ? f[i + 1] : 0);
+	while (sum >> 16)
+		sum = (sum & 0xffff) + (sum >> 16);
+	return sum == 0xffff;
+}
+
+static int csum(const char *name, long want)
+{
+	int h = tc_netfn_open(name, TC_NETFN_ONLY);
+	if (h < 0)
+		return 1;
+	printf("ready\n");
+	fflush(stdout);
+	long tcp = 0, bad = 0;
+	uint64_t t0 = now_ms();
+	struct tc_frame in[32];
+	while (tcp < want && now_ms() - t0 < 5000) {
+		if (!tc_netfn_wait(&h, 1, 100 * 1000000LL))
+			continue;
+		int n = tc_netfn_recv(h, in, 32);
+		for (int i = 0; i < n; i++) {
+			const uint8_t *f = in[i].data;
+			if (in[i].len >= 54 && f[12] == 8 && f[13] == 0 && f[23] == 6) {
+				tcp++;
+				bad += !tcp_csum_ok(f, in[i].len);
+			}
+		}
+	}
+	printf("tcp %ld bad %ld\n", tcp, bad);
 	return 0;
 }
 
@@ -215,8 +269,11 @@ int main(int argc, char **argv)
 		return errors(argv[2]);
 	if (argc == 4 && !strcmp(argv[1], "idle"))
 		return idle(argv[2], atol(argv[3]));
+	if (argc == 4 && !strcmp(argv[1], "csum"))
+		return csum(argv[2], atol(argv[3]));
 	if (argc == 4 && !strcmp(argv[1], "garbage"))
 		return garbage(argv[2], atol(argv[3]));
-	fprintf(stderr, "usage: netfn echo NAME FLAGS N [MS] | spoof NAME | errors NAME | idle NAME MS | garbage NAME N\n");
+	fprintf(stderr,
+		"usage: netfn echo NAME FLAGS N [MS] | spoof NAME | errors NAME | idle NAME MS | garbage NAME N\n");
 	return 2;
 }

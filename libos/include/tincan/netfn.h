@@ -23,10 +23,12 @@ extern "C" {
 #endif
 
 /* tc_netfn_open flags. */
-#define TC_NETFN_ONLY 1u /* take the NIC from the socket stack: it neither sees
+#define TC_NETFN_ONLY                                                                                                  \
+	1u /* take the NIC from the socket stack: it neither sees
 			    its frames nor sends on it (default: beside it, the
 			    app sees a copy of every frame the stack sees) */
-#define TC_NETFN_PROMISC 2u /* every frame, whatever its destination MAC (default:
+#define TC_NETFN_PROMISC                                                                                               \
+	2u /* every frame, whatever its destination MAC (default:
 			       the NIC's own MAC, broadcast and multicast) */
 
 /* Open the NIC the image manifest names `name` (e.g. "eth0", "lan").

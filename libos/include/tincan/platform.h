@@ -211,6 +211,14 @@ void plat_net_release(int dev);
 /* Send what is queued and collect what has arrived, without blocking. */
 void plat_net_flush(void);
 
+/* Make open device dev carry frames as they are on the wire from now on
+ * (the raw-frame API's): no offloads (info->offload becomes 0), so every
+ * frame received is whole (one piece, at most mtu + 14 bytes) with its
+ * checksums computed, also after a restore.  Frames queued or received
+ * and not yet handed out may be lost.  0, or -ENOSYS (the host cannot:
+ * offloads stay) or -ENODEV. */
+int plat_net_raw(int dev);
+
 /*
  * Block devices.  Devices are numbered from 0, in the image
  * manifest's order.  Like net sends, requests only queue: they reach the

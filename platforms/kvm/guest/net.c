@@ -54,6 +54,7 @@ struct dev {
 	uint32_t rx_short; /* posts in a row that found the window used up by whole frames */
 	uint64_t rx_free[NBUF / 64]; /* bit b: buffer b is neither posted nor held */
 	size_t tx_at; /* where the next frame goes in the tx area */
+	int raw; /* plat_net_raw: no offloads, also after a restore */
 	struct plat_net_info info;
 };
 
@@ -158,10 +159,18 @@ static int attach(int dev, struct tc_net_ring *r)
 {
 	struct dev *d = &devs[dev];
 	memset(r, 0, sizeof *r);
-	struct tc_hc_net_setup s = { (uint64_t)dev, (uint64_t)(uintptr_t)r, 0 };
+	struct tc_hc_net_setup s = { (uint64_t)dev | (d->raw ? TC_NET_SETUP_RAW : 0), (uint64_t)(uintptr_t)r, 0 };
 	tc_hypercall(TC_HC_NET_SETUP, &s);
+	if (s.ret && d->raw) {
+		/* A monitor without raw devices: offloads stay. */
+		d->raw = 0;
+		s = (struct tc_hc_net_setup){ (uint64_t)dev, (uint64_t)(uintptr_t)r, 0 };
+		tc_hypercall(TC_HC_NET_SETUP, &s);
+	}
 	if (s.ret)
 		return -EIO;
+	if (d->raw)
+		d->info.offload = 0;
 	d->rx_seen = d->rx_next = 0;
 	d->rx_need = d->info.offload & PLAT_NET_OFF_TSO4 ? TC_NET_CHAIN_MAX : 1;
 	if (d->rx_win < d->rx_need + WIN_SPARE)
@@ -206,6 +215,22 @@ int plat_net_open(int dev, void *mem)
 	tc_kvm_net_before_wait = before_wait;
 	tc_kvm_net_restored = restored;
 	return 0;
+}
+
+int plat_net_raw(int dev)
+{
+	struct dev *d = dev >= 0 && dev < ndevs ? &devs[dev] : NULL;
+	if (!d || !d->ring)
+		return -ENODEV;
+	if (d->raw)
+		return 0;
+	d->raw = 1;
+	if (!d->info.offload)
+		return 0; /* nothing to turn off (a restore asks the new host) */
+	/* Queued frames leave first; the ring starts again, empty. */
+	plat_net_flush();
+	int r = attach(dev, d->ring);
+	return r ? r : d->raw ? 0 : -ENOSYS;
 }
 
 int plat_net_send(int dev, const struct plat_net_piece *v, unsigned n, const struct plat_net_hdr *hdr)
