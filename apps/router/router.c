@@ -12,6 +12,7 @@
 #define NEIGH_TRIES 3
 #define NEIGH_FAILED_HOLD (3 * S)
 #define NEIGH_STALE (120 * S)
+#define ICMP_RATE 100 /* ICMP errors a second at most */
 
 const char *const drop_names[D_COUNT] = {
 	[D_OK] = "ok",
@@ -307,7 +308,8 @@ static void nd_input(struct router *r, int in, struct pkt *p, uint64_t now)
 
 /* An ICMP error (type, code, 32-bit word) about packet p that came in on
  * NIC in, back to its sender. */
-static void icmp_error(struct router *r, int in, const struct pkt *p, uint8_t type, uint8_t code, uint32_t word)
+static void icmp_error(struct router *r, int in, const struct pkt *p, uint8_t type, uint8_t code, uint32_t word,
+		       uint64_t now)
 {
 	const uint8_t *ip = p->f + ETH_HLEN;
 	struct ipa src = ipa_of(p->fam, p->t.src);
@@ -319,6 +321,17 @@ static void icmp_error(struct router *r, int in, const struct pkt *p, uint8_t ty
 		return;
 	if (p->proto == (p->fam == 4 ? P_ICMP : P_ICMP6) && !p->has_ports)
 		return;
+	/* At most ICMP_RATE a second (a burst of as many). */
+	uint64_t add = (now - r->icmp_t) / (S / ICMP_RATE);
+	if (add) {
+		r->icmp_tokens = r->icmp_tokens + add > ICMP_RATE ? ICMP_RATE : r->icmp_tokens + (uint32_t)add;
+		r->icmp_t = now;
+	}
+	if (!r->icmp_tokens) {
+		r->icmp_limited++;
+		return;
+	}
+	r->icmp_tokens--;
 	uint8_t *o = scratch(r);
 	eth_hdr(o, p->f + 6, r->nic[in].mac, p->fam == 4 ? ET_IP4 : ET_IP6);
 	uint32_t olen = p->len - ETH_HLEN, n;
@@ -459,6 +472,73 @@ static void to_neighbour(struct router *r, int in, int out, struct pkt *p, const
 	}
 }
 
+/* An ICMP error (destination unreachable, packet too big, time exceeded,
+ * parameter problem) about a packet of a tracked flow: that flow, the
+ * direction the error goes in (that of a reply to the packet inside), and
+ * the inner packet's offset in *inner; else NULL. */
+static struct flow *related_flow(struct router *r, const struct pkt *p, int *dir, uint32_t *inner, uint64_t now)
+{
+	int v4 = p->fam == 4;
+	if (p->proto != (v4 ? P_ICMP : P_ICMP6) || p->has_ports || p->frag || p->l4len < 8)
+		return NULL;
+	uint8_t t = p->icmp_type;
+	if (v4 ? t != 3 && t != 11 && t != 12 : t < 1 || t > 4)
+		return NULL;
+	const uint8_t *ii = p->f + p->l4 + 8;
+	uint32_t n = p->l4len - 8, hl = v4 ? (ii[0] & 15) * 4u : 40;
+	if (n < (v4 ? 20u : 40u) || ii[0] >> 4 != (v4 ? 4 : 6) || hl < 20 || n < hl + 8)
+		return NULL;
+	struct tuple it;
+	memset(&it, 0, sizeof it);
+	it.fam = p->fam;
+	it.proto = ii[v4 ? 9 : 6];
+	memcpy(it.src, ii + (v4 ? 12 : 8), v4 ? 4 : 16);
+	memcpy(it.dst, ii + (v4 ? 16 : 24), v4 ? 4 : 16);
+	const uint8_t *l4 = ii + hl;
+	if (v4 && (rd16(ii + 6) & 0x1fff))
+		return NULL;
+	if (it.proto == P_TCP || it.proto == P_UDP) {
+		it.sport = rd16(l4);
+		it.dport = rd16(l4 + 2);
+	} else if (it.proto == (v4 ? P_ICMP : P_ICMP6) && l4[0] == (v4 ? 8 : 128)) {
+		it.sport = rd16(l4 + 4);
+	} else if (it.proto == (v4 ? P_ICMP : P_ICMP6) && l4[0] == (v4 ? 0 : 129)) {
+		it.dport = rd16(l4 + 4);
+	} else {
+		return NULL;
+	}
+	struct tuple rev = tuple_rev(&it);
+	*inner = (uint32_t)(ii - p->f);
+	return ct_lookup(&r->ct, &rev, dir, now);
+}
+
+/* Translate a related ICMP error (IPv4) of a masqueraded flow: the outer
+ * address and the inner packet's matching address and port, every checksum
+ * they are in, and the ICMP checksum over it all. */
+static void nat_icmp_error(struct pkt *p, const struct flow *fl, int dir, uint32_t inner)
+{
+	uint8_t *ip = p->f + ETH_HLEN, *ii = p->f + inner, *m = p->f + p->l4;
+	uint32_t hl = (ii[0] & 15) * 4u, n = p->len - inner - hl; /* inner L4 bytes present */
+	const uint8_t *addr = dir ? fl->k[0].src : fl->k[1].dst;
+	uint16_t port = dir ? fl->k[0].sport : fl->k[1].dport;
+	uint8_t *oa = ip + (dir ? 16 : 12), *ia = ii + (dir ? 12 : 16), *l4 = ii + hl;
+	uint8_t proto = ii[9];
+	uint8_t *pp = proto == P_ICMP ? l4 + 4 : l4 + (dir ? 0 : 2);
+	uint32_t coff = proto == P_TCP ? 16 : proto == P_UDP ? 6 : 2;
+	if (coff + 2 <= n && !(proto == P_UDP && !rd16(l4 + 6))) {
+		if (proto != P_ICMP)
+			csum_update(l4 + coff, ia, addr, 4);
+		csum_update16(l4 + coff, rd16(pp), port);
+	}
+	wr16(pp, port);
+	csum_update(ii + 10, ia, addr, 4);
+	memcpy(ia, addr, 4);
+	csum_update(ip + 10, oa, addr, 4);
+	memcpy(oa, addr, 4);
+	wr16(m + 2, 0);
+	wr16(m + 2, csum_fold(csum_add(0, m, p->l4len)));
+}
+
 static void forward(struct router *r, int in, struct pkt *p, uint64_t now)
 {
 	uint8_t *ip = p->f + ETH_HLEN;
@@ -466,6 +546,9 @@ static void forward(struct router *r, int in, struct pkt *p, uint64_t now)
 	int tracked = p->has_ports && !p->frag;
 	int dir = 0;
 	struct flow *fl = tracked ? ct_lookup(&r->ct, &p->t, &dir, now) : NULL;
+	uint32_t inner = 0;
+	if (!tracked && !fl)
+		fl = related_flow(r, p, &dir, &inner, now);
 	if (fl && in != (dir ? fl->out_nic : fl->in_nic)) { /* a tracked tuple on the wrong side */
 		drop(r, in, D_CT_INVALID);
 		return;
@@ -490,7 +573,7 @@ static void forward(struct router *r, int in, struct pkt *p, uint64_t now)
 	if (fl && fl->nat && dir == 1)
 		dst = ipa_of(p->fam, fl->k[0].src);
 	if ((p->fam == 4 ? ip[8] : ip[7]) <= 1) {
-		icmp_error(r, in, p, p->fam == 4 ? 11 : 3, 0, 0);
+		icmp_error(r, in, p, p->fam == 4 ? 11 : 3, 0, 0, now);
 		drop(r, in, D_TTL);
 		return;
 	}
@@ -502,9 +585,9 @@ static void forward(struct router *r, int in, struct pkt *p, uint64_t now)
 	int out = rt->nic;
 	if (p->len - ETH_HLEN > r->nic[out].mtu) {
 		if (p->fam == 6)
-			icmp_error(r, in, p, 2, 0, r->nic[out].mtu);
+			icmp_error(r, in, p, 2, 0, r->nic[out].mtu, now);
 		else if (rd16(ip + 6) & 0x4000)
-			icmp_error(r, in, p, 3, 4, r->nic[out].mtu);
+			icmp_error(r, in, p, 3, 4, r->nic[out].mtu, now);
 		drop(r, in, D_TOO_BIG);
 		return;
 	}
@@ -555,7 +638,7 @@ static void forward(struct router *r, int in, struct pkt *p, uint64_t now)
 			r->flows_nat += fl->nat;
 		}
 	}
-	if (fl)
+	if (fl && !inner)
 		ct_seen(fl, dir, p, now);
 	/* TTL / hop limit. */
 	if (p->fam == 4) {
@@ -565,7 +648,9 @@ static void forward(struct router *r, int in, struct pkt *p, uint64_t now)
 	} else {
 		ip[7]--;
 	}
-	if (fl && fl->nat) {
+	if (fl && fl->nat && inner) {
+		nat_icmp_error(p, fl, dir, inner);
+	} else if (fl && fl->nat) {
 		if (dir == 0)
 			nat_rewrite(p, 0, fl->k[1].dst, fl->k[1].dport);
 		else
@@ -648,10 +733,11 @@ void router_stats(const struct router *r, FILE *out)
 	fprintf(out,
 		"router: flows %u\nrouter: flows_new %llu\nrouter: flows_nat %llu\nrouter: arp_replies %llu\n"
 		"router: arp_requests %llu\nrouter: ns_sent %llu\nrouter: na_sent %llu\nrouter: echo_replies %llu\n"
-		"router: icmp_errors %llu\n",
+		"router: icmp_errors %llu\nrouter: icmp_limited %llu\n",
 		r->ct.count, (unsigned long long)r->flows_new, (unsigned long long)r->flows_nat,
 		(unsigned long long)r->arp_replies, (unsigned long long)r->arp_requests, (unsigned long long)r->ns_sent,
-		(unsigned long long)r->na_sent, (unsigned long long)r->echo_replies, (unsigned long long)r->icmp_sent);
+		(unsigned long long)r->na_sent, (unsigned long long)r->echo_replies, (unsigned long long)r->icmp_sent,
+		(unsigned long long)r->icmp_limited);
 	uint64_t mal = 0;
 	for (int d = 1; d < D_COUNT; d++) {
 		if (d < D_MALFORMED_END)

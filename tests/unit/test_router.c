@@ -526,6 +526,14 @@ static void test_router_v4(void)
 	       rd32(out[0].f + 26) == ip4("10.1.0.1") && rd32(out[0].f + 30) == ip4("10.1.0.2") &&
 	       sums_ok(out[0].f, out[0].len) && csum_fold(csum_add(0, out[0].f + 14, 20)) == 0 && R.drops[D_TTL] == 1,
 	   "TTL 1: dropped, ICMP time exceeded from the router");
+	/* ICMP errors are rate-limited: 100 a second. */
+	nout = 0;
+	for (int i = 0; i < 150; i++)
+		in(0, f, udp4(f, MAC0, ip4("10.1.0.2"), ip4("10.2.0.2"), 1001, 53, 1), 2 * S);
+	ok(nout == 100 && R.icmp_limited == 50, "150 TTL 1 packets at once: 100 ICMP errors (%d)", nout);
+	nout = 0;
+	in(0, f, udp4(f, MAC0, ip4("10.1.0.2"), ip4("10.2.0.2"), 1001, 53, 1), 2 * S + S / 50);
+	ok(nout == 1, "20 ms later: 2 more allowed");
 	/* Ping of the router. */
 	nout = 0;
 	in(0, f, echo4(f, MAC0, ip4("10.1.0.2"), ip4("10.2.0.1"), 8, 5), S);
@@ -854,6 +862,65 @@ static void test_config(void)
 	remove("/tmp/router-unit.rules");
 }
 
+/* An ICMP error (type, code) from src to dst about the IPv4 packet ip (n bytes). */
+static uint32_t icmp_err4(uint8_t *f, const uint8_t *dmac, uint32_t src, uint32_t dst, uint8_t type, uint8_t code,
+			  const uint8_t *ip, uint32_t n)
+{
+	uint32_t len = frame4(f, dmac, HOSTB, src, dst, P_ICMP, 64, 8 + n);
+	uint8_t *m = f + 34;
+	memset(m, 0, 8);
+	m[0] = type;
+	m[1] = code;
+	memcpy(m + 8, ip, n);
+	fix4(f);
+	return len;
+}
+
+static void test_related(void)
+{
+	uint8_t f[300], sent[200];
+	const char *args[] = { "--addr=eth0:10.1.0.1/24", "--addr=eth1:10.2.0.1/24", "--policy=deny",
+			       "--rule=allow in eth0" };
+	ok(!setup(args, 4), "configured: policy deny, eth0 may open");
+	learn();
+	in(0, f, udp4(f, MAC0, ip4("10.1.0.2"), ip4("10.2.0.2"), 1000, 53, 64), S);
+	ok(nout == 1, "a UDP flow out");
+	memcpy(sent, out[0].f + 14, out[0].len - 14);
+	nout = 0;
+	in(1, f, icmp_err4(f, MAC1, ip4("10.2.0.2"), ip4("10.1.0.2"), 3, 3, sent, 28), S);
+	ok(nout == 1 && out[0].nic == 0 && out[0].f[34] == 3 && R.drops[D_RULE] == 0,
+	   "its port unreachable comes back (related), though eth1 may open nothing");
+	nout = 0;
+	wr16(sent + 20, 1001);
+	in(1, f, icmp_err4(f, MAC1, ip4("10.2.0.2"), ip4("10.1.0.2"), 3, 3, sent, 28), S);
+	ok(nout == 0 && R.drops[D_RULE] == 1, "an error about no tracked flow: the rules decide (deny)");
+	nout = 0;
+	in(1, f, icmp_err4(f, MAC1, ip4("10.2.0.2"), ip4("10.1.0.2"), 3, 3, sent, 12), S);
+	ok(nout == 0 && R.drops[D_RULE] == 2, "an error with a cut inner packet: not related");
+
+	const char *nat[] = { "--addr=eth0:10.1.0.1/24", "--addr=eth1:10.2.0.1/24", "--snat=eth1" };
+	ok(!setup(nat, 3), "configured with --snat=eth1");
+	learn();
+	in(0, f, arp(f, 1, HOSTB, ip4("10.1.0.3"), ip4("10.1.0.1"), NULL), S);
+	in(0, f, tcp4(f, MAC0, ip4("10.1.0.2"), ip4("10.2.0.2"), 4000, 80, TCP_SYN), S);
+	nout = 0;
+	/* A second host with the same port: its flow gets another port. */
+	uint32_t len = tcp4(f, MAC0, ip4("10.1.0.3"), ip4("10.2.0.2"), 4000, 80, TCP_SYN);
+	in(0, f, len, S);
+	ok(nout == 1 && rd16(out[0].f + 34) != 4000, "a second flow from port 4000 is masqueraded to port %u",
+	   rd16(out[0].f + 34));
+	memcpy(sent, out[0].f + 14, 40);
+	nout = 0;
+	in(1, f, icmp_err4(f, MAC1, ip4("10.2.0.2"), ip4("10.2.0.1"), 3, 4, sent, 40), S);
+	const uint8_t *o = out[0].f, *ii = o + 42;
+	ok(nout == 1 && out[0].nic == 0 && rd32(o + 30) == ip4("10.1.0.3") && rd32(ii + 12) == ip4("10.1.0.3") &&
+	       rd16(ii + 20) == 4000 && csum_fold(csum_add(0, o + 14, 20)) == 0 &&
+	       csum_fold(csum_add(0, ii, 20)) == 0 && csum_l4(4, ii + 12, ii + 16, P_TCP, ii + 20, 20) == 0 &&
+	       sums_ok(o, out[0].len),
+	   "fragmentation needed for it: back to 10.1.0.3, the inner packet translated, every checksum valid");
+	ok(R.drops[D_LOCAL] == 0, "not taken for the router's own");
+}
+
 int main(void)
 {
 	test_addr();
@@ -866,6 +933,7 @@ int main(void)
 	test_firewall();
 	test_nat();
 	test_limits();
+	test_related();
 	test_v6();
 	test_config();
 	return done_testing();
