@@ -19,6 +19,7 @@ struct neigh {
 	uint8_t mac[6];
 	uint8_t state, tries;
 	uint64_t t; /* REACHABLE: when learnt; INCOMPLETE: the last request; FAILED: when */
+	uint64_t asked; /* REACHABLE: the last refreshing request */
 	int16_t q[NEIGH_QLEN]; /* pool slots, in order */
 	uint8_t nq;
 };

@@ -453,8 +453,10 @@ static void to_neighbour(struct router *r, int in, int out, struct pkt *p, const
 		memcpy(p->f + 6, r->nic[out].mac, 6);
 		r->nic[in].forwarded++;
 		xmit(r, out, p->f, p->len);
-		if (now - n->t > NEIGH_STALE && n->tries < NEIGH_TRIES) { /* refresh it (answers reset tries) */
+		if (now - n->t > NEIGH_STALE && n->tries < NEIGH_TRIES && now - n->asked >= NEIGH_RETRY) {
+			/* Refresh it (an answer resets tries). */
 			n->tries++;
+			n->asked = now;
 			solicit(r, n);
 		}
 		return;

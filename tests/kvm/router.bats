@@ -93,8 +93,8 @@ stop_router() {
 	grep -q '^router: drop malformed ' "$OUT"
 }
 
-# count NAME: a counter's value ("eth0 malformed", "drop rule"...).
-count() { sed -n "s/^router: $1 //p" "$OUT"; }
+# count NAME: a counter's last value ("eth0 malformed", "drop rule"...).
+count() { sed -n "s/^router: $1 //p" "$OUT" | tail -n 1; }
 
 # bg NS OUTFILE CMD...: a background command in a namespace (ip netns exec
 # execs it, so $! is the command itself, which teardown ends).
@@ -140,6 +140,9 @@ ARGS4="--addr=eth0:10.1.0.1/24 --addr=eth0:fd01::1/64 --addr=eth1:10.2.0.1/24 --
 	[[ $output == *" 0% packet loss"* ]]
 	run ip netns exec $W ping -c 1 -W 2 10.2.0.1
 	[[ $output == *" 0% packet loss"* ]]
+	# TTL 1: the router says so, from its LAN address.
+	run ip netns exec $L ping -c 1 -t 1 -W 2 10.2.0.2
+	[[ $output == *"From 10.1.0.1 "*"Time to live exceeded"* ]]
 	run ip netns exec $L timeout 20 curl -sS -m 15 http://10.2.0.2:8000/small
 	[ "$output" = small ]
 	run ip netns exec $L timeout 20 curl -sS -m 15 "http://[fd02::2]:8000/small"
@@ -209,7 +212,9 @@ ARGS4="--addr=eth0:10.1.0.1/24 --addr=eth0:fd01::1/64 --addr=eth1:10.2.0.1/24 --
 
 @test "router: malformed frames on either side are counted and dropped; forwarding goes on" {
 	ip -n $W route add 10.1.0.0/16 via 10.2.0.1
-	start_router "$B/apps/router.tc" -- $ARGS4
+	start_router "$B/apps/router.tc" -- $ARGS4 --stats=1
+	# --stats: the counters every second too.
+	wait_for "$OUT" '^router: eth0 rx_frames'
 	run ip netns exec $L ping -c 1 -W 2 10.2.0.2
 	[[ $output == *" 0% packet loss"* ]]
 	run ip netns exec $L $PY "$TOOL" garbage vl1 $MAC0

@@ -582,6 +582,17 @@ static void test_router_v4(void)
 	ok(nout == 5 && R.drops[D_UNRESOLVED] == 2, "no answer: 3 ARP requests, then the packet is dropped");
 	in(1, f, udp4(f, MAC1, ip4("10.2.0.2"), ip4("10.1.0.99"), 1, 2, 64), 6 * S);
 	ok(nout == 5 && R.drops[D_UNRESOLVED] == 3, "and the next one at once for a while");
+	/* A neighbour learnt long ago is asked again, a second apart, 3 times at most. */
+	nout = 0;
+	for (int i = 0; i < 5; i++)
+		in(0, f, udp4(f, MAC0, ip4("10.1.0.2"), ip4("10.2.0.2"), 1000, 53, 64), 200 * S + (uint64_t)i * S / 2);
+	ok(nout == 5 + 3 && R.arp_requests >= 3, "a stale neighbour: still used, and asked again every second (%d)",
+	   nout);
+	nout = 0;
+	in(1, f, arp(f, 2, HOSTB, ip4("10.2.0.2"), ip4("10.2.0.1"), MAC1), 203 * S);
+	for (int i = 0; i < 3; i++)
+		in(0, f, udp4(f, MAC0, ip4("10.1.0.2"), ip4("10.2.0.2"), 1000, 53, 64), 204 * S);
+	ok(nout == 3, "its answer makes it fresh again");
 }
 
 /* Learn HOSTA at 10.1.0.2 on eth0 and HOSTB at 10.2.0.2 on eth1. */
