@@ -117,6 +117,17 @@ end_guest() {
 	[ "$(sed -n 's/^stats rx \([0-9]*\) .*/\1/p' "$OUT")" -gt 20 ]
 }
 
+@test "ONLY: the stack sends nothing on the NIC (no route through it)" {
+	before=$(ip netns exec "$NS" cat /sys/class/net/tap0/statistics/rx_packets)
+	nsrun "$RUN" --net=tap0 --ip=10.78.0.2/24 "$NFS" sockonly net0 10.78.0.1
+	after=$(ip netns exec "$NS" cat /sys/class/net/tap0/statistics/rx_packets)
+	echo "$output; tap0 got $((after - before)) frames"
+	[ "$status" -eq 0 ]
+	[ "${lines[0]}" = "sendto -1 Network is unreachable" ]
+	# Only the stack's gratuitous ARP at boot, before main() took the NIC.
+	[ "$((after - before))" -le 1 ]
+}
+
 @test "beside lwIP (default): the stack still answers ping, and netfn gets copies of the frames" {
 	ip -n "$NS" neigh flush dev tap0
 	start_guest --net=tap0 --net-mac=$GMAC --ip=10.78.0.2/24 "$NFS" echo net0 beside 20
