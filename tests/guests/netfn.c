@@ -13,6 +13,8 @@
  * errors NAME: the bad calls; one line each, "ok" last.
  * idle NAME MS: open NAME and wait in tc_netfn_wait until MS ms passed,
  *   reading what comes; print "woke W frames F".
+ * sockonly NAME ADDR (netfnsock.tc): take NAME, then send a datagram to
+ *   ADDR from a socket; print sendto's result.
  * csum NAME N: check the TCP checksum of N TCP/IPv4 frames (or what comes
  *   in 5 s); print "tcp T bad B".
  * garbage NAME N: count what arrives (N frames or 3 s), print the counters.
@@ -25,6 +27,8 @@
 #include <time.h>
 #ifdef WITH_SOCKETS
 #include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #endif
 
 static uint64_t now_ms(void)
@@ -253,6 +257,26 @@ static int garbage(const char *name, long want)
 	return 0;
 }
 
+#ifdef WITH_SOCKETS
+/* A datagram from a socket to ADDR, reachable only through NAME, which
+ * netfn took: the stack has no route. */
+static int sockonly(const char *name, const char *addr)
+{
+	int h = tc_netfn_open(name, TC_NETFN_ONLY);
+	if (h < 0)
+		return 1;
+	tc_netfn_wait(&h, 1, 50 * 1000000LL); /* the stack runs meanwhile */
+	int fd = socket(AF_INET, SOCK_DGRAM, 0);
+	struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons(9) };
+	inet_pton(AF_INET, addr, &a.sin_addr);
+	errno = 0;
+	long r = sendto(fd, "x", 1, 0, (struct sockaddr *)&a, sizeof a);
+	printf("sendto %ld %s\n", r, r < 0 ? strerror(errno) : "");
+	tc_netfn_wait(&h, 1, 300 * 1000000LL);
+	return 0;
+}
+#endif
+
 int main(int argc, char **argv)
 {
 #ifdef WITH_SOCKETS
@@ -269,6 +293,10 @@ int main(int argc, char **argv)
 		return errors(argv[2]);
 	if (argc == 4 && !strcmp(argv[1], "idle"))
 		return idle(argv[2], atol(argv[3]));
+#ifdef WITH_SOCKETS
+	if (argc == 4 && !strcmp(argv[1], "sockonly"))
+		return sockonly(argv[2], argv[3]);
+#endif
 	if (argc == 4 && !strcmp(argv[1], "csum"))
 		return csum(argv[2], atol(argv[3]));
 	if (argc == 4 && !strcmp(argv[1], "garbage"))
