@@ -510,7 +510,7 @@ TEST_BINS += $(B)/tests/snap.tc
 # 300) from its committed seeds; a crash stops it with the reproducer under
 # build/fuzz/.  tests/fuzz.t runs each for a few seconds in `make test`.
 FUZZ_CC ?= clang
-FUZZ ?= image net blk dir logfs rootfs virtio lwip
+FUZZ ?= image net blk dir logfs rootfs virtio lwip router
 SECONDS ?= 300
 FUZZ_FLAGS := -std=c11 $(WARN) -g -O1 -D_GNU_SOURCE -fno-omit-frame-pointer -Imkimage -Imkimage/include \
 	-Iplatforms/kvm/monitor -Iplatforms/common -Ilibos/fs
@@ -525,6 +525,8 @@ FUZZ_SRC_logfs := libos/fs/logfs.c
 FUZZ_SRC_rootfs := libos/fs/rofs_tree.c
 FUZZ_SRC_virtio :=
 FUZZ_FLAGS_virtio := -Ilibos/include -Iplatforms/common/drivers/virtio
+FUZZ_SRC_router := $(addprefix apps/router/,pkt.c addr.c route.c neigh.c ct.c rules.c router.c config.c)
+FUZZ_FLAGS_router := -DCT_MAX=256 -DCT_BUCKETS=256
 # Sources a harness includes (to reach their statics).
 FUZZ_INC_net := $(MON)/net.c
 FUZZ_INC_blk := $(MON)/blk.c

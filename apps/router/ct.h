@@ -6,8 +6,12 @@
 
 #include "pkt.h"
 
+#ifndef CT_MAX /* (the fuzz target makes them small) */
 #define CT_MAX 65536 /* flows at most (--max-flows is up to this) */
+#endif
+#ifndef CT_BUCKETS
 #define CT_BUCKETS 65536
+#endif
 #define NAT_PORT_LO 20000
 #define NAT_PORT_HI 59999
 
