@@ -95,7 +95,9 @@ int main(int argc, char **argv)
 	fflush(stdout);
 	uint64_t last_stats = now_ns();
 	while (!stop) {
-		unsigned ready = tc_netfn_wait(handles, (unsigned)R.nnics, 100000000);
+		/* Ticks every 100 ms while addresses are being resolved, else
+		 * every second (an idle router wakes up seldom). */
+		unsigned ready = tc_netfn_wait(handles, (unsigned)R.nnics, R.resolving ? 100000000 : 1000000000);
 		uint64_t now = now_ns();
 		for (int i = 0; i < R.nnics; i++) {
 			if (!(ready & (1u << handles[i])))
@@ -107,7 +109,7 @@ int main(int argc, char **argv)
 			tc_netfn_flush();
 			tc_netfn_release(handles[i]);
 		}
-		if (now - R.last_tick >= 100000000)
+		if (now - R.last_tick >= (R.resolving ? 100000000u : 1000000000u))
 			router_tick(&R, now);
 		if (o.stats_every && now - last_stats >= o.stats_every * 1000000000ull) {
 			last_stats = now;

@@ -467,6 +467,7 @@ static void to_neighbour(struct router *r, int in, int out, struct pkt *p, const
 		drop(r, in, D_QUEUE_FULL);
 		return;
 	}
+	r->resolving = 1;
 	if (!n->t || now - n->t >= NEIGH_RETRY) {
 		n->t = now;
 		n->tries++;
@@ -693,12 +694,16 @@ void router_frame(struct router *r, int in, uint8_t *f, uint32_t len, uint64_t n
 
 void router_tick(struct router *r, uint64_t now)
 {
+	r->resolving = 0;
 	for (int s = 0; s < NEIGH_SETS; s++)
 		for (int w = 0; w < NEIGH_WAYS; w++) {
 			struct neigh *n = &r->nb.e[s][w];
-			if (n->state != N_INCOMPLETE || now - n->t < NEIGH_RETRY)
+			if (n->state != N_INCOMPLETE)
 				continue;
-			if (n->tries >= NEIGH_TRIES) {
+			r->resolving = 1;
+			if (now - n->t < NEIGH_RETRY)
+				continue;
+			if (n->tries >= NEIGH_TRIES) { /* (resolving stays set: one tick more, harmless) */
 				for (int i = 0; i < n->nq; i++)
 					r->drops[D_UNRESOLVED]++;
 				neigh_drop_queue(&r->nb, n);

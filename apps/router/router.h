@@ -37,6 +37,7 @@ struct router {
 	uint64_t icmp_limited, icmp_t; /* ICMP errors not sent (over the rate); the bucket's time */
 	uint32_t icmp_tokens;
 	uint64_t last_tick;
+	int resolving; /* addresses being resolved (as of the last tick, or since): ticks are due soon */
 	void (*send)(void *ctx, int nic, uint8_t *frame, uint32_t len);
 	void *ctx;
 	uint8_t scratch[SCRATCH][NEIGH_BUF];
