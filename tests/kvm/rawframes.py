@@ -3,7 +3,7 @@
 
 rawframes.py echo IFACE DST N [FROM]: send N frames of ethertype 0x88b5
   from 02:00:00:00:00:01 to DST, numbered, all at once, then count the
-  answers within 3 s: frames to 02:00:00:00:00:01 from FROM (default DST),
+  answers within 3 s ($RAWFRAMES_WAIT): frames to 02:00:00:00:00:01 from FROM (default DST),
   byte 14 'E', the number kept.  Prints "sent N echoed M" (each number
   counted once).
 rawframes.py send IFACE DST N: send N numbered frames, nothing more.
@@ -13,6 +13,7 @@ rawframes.py garbage IFACE DST N: send N frames of random length (14 to
   1514 bytes) and content to DST (none of 0x88b5), a header-only frame
   first; prints "sent N".
 """
+import os
 import random
 import select
 import socket
@@ -70,7 +71,7 @@ def main():
     if op == "send":
         return
     seen = set()
-    end = time.monotonic() + 3
+    end = time.monotonic() + float(os.environ.get("RAWFRAMES_WAIT", "3"))
     while len(seen) < n:
         left = end - time.monotonic()
         if left <= 0 or not select.select([s], [], [], left)[0]:
