@@ -61,6 +61,13 @@ static int wanted(int dev, const struct handle *h, const uint8_t *f)
 	return (h->flags & TC_NETFN_PROMISC) || (f[0] & 1) || !memcmp(f, plat_net_info(dev)->mac, 6);
 }
 
+/* Frames queued when the app exits still leave, as a process's do. */
+static void flush_at_exit(void)
+{
+	if (queued)
+		tc_netfn_flush();
+}
+
 int tc_netfn_open(const char *name, unsigned flags)
 {
 	if (flags & ~(TC_NETFN_ONLY | TC_NETFN_PROMISC))
@@ -98,6 +105,8 @@ int tc_netfn_open(const char *name, unsigned flags)
 		free(h->q);
 		return sys_fail(-r);
 	}
+	if (!opened)
+		atexit(flush_at_exit);
 	h->flags = flags;
 	opened |= 1u << dev;
 	if (flags & TC_NETFN_ONLY)

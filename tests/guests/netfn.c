@@ -15,6 +15,8 @@
  *   reading what comes; print "woke W frames F".
  * sockonly NAME ADDR (netfnsock.tc): take NAME, then send a datagram to
  *   ADDR from a socket; print sendto's result.
+ * bridge A B N: forward frames between A and B unchanged (promiscuous,
+ *   so with --net-allow-spoof) until N were; print "forwarded N".
  * csum NAME N: check the TCP checksum of N TCP/IPv4 frames (or what comes
  *   in 5 s); print "tcp T bad B".
  * garbage NAME N: count what arrives (N frames or 3 s), print the counters.
@@ -257,6 +259,38 @@ static int garbage(const char *name, long want)
 	return 0;
 }
 
+/* Forward every frame between A and B unchanged (a two-port bridge
+ * without learning) until N were forwarded or 10 s pass. */
+static int bridge(const char *a, const char *b, long want)
+{
+	int h[2] = { tc_netfn_open(a, TC_NETFN_ONLY | TC_NETFN_PROMISC),
+		     tc_netfn_open(b, TC_NETFN_ONLY | TC_NETFN_PROMISC) };
+	if (h[0] < 0 || h[1] < 0)
+		return 1;
+	printf("ready\n");
+	fflush(stdout);
+	long done = 0;
+	uint64_t t0 = now_ms();
+	struct tc_frame f[64];
+	while (done < want && now_ms() - t0 < 10000) {
+		unsigned m = tc_netfn_wait(h, 2, 100 * 1000000LL);
+		for (int i = 0; i < 2; i++) {
+			if (!(m & 1u << h[i]))
+				continue;
+			int n;
+			while ((n = tc_netfn_recv(h[i], f, 64)) > 0) {
+				/* Sent on the other handle straight from this one's ring. */
+				int s = tc_netfn_send(h[!i], f, (unsigned)n);
+				if (s < n)
+					printf("short send %d of %d\n", s, n);
+				done += s > 0 ? s : 0;
+			}
+		}
+	}
+	printf("forwarded %ld\n", done);
+	return 0;
+}
+
 #ifdef WITH_SOCKETS
 /* A datagram from a socket to ADDR, reachable only through NAME, which
  * netfn took: the stack has no route. */
@@ -297,6 +331,8 @@ int main(int argc, char **argv)
 	if (argc == 4 && !strcmp(argv[1], "sockonly"))
 		return sockonly(argv[2], argv[3]);
 #endif
+	if (argc == 5 && !strcmp(argv[1], "bridge"))
+		return bridge(argv[2], argv[3], atol(argv[4]));
 	if (argc == 4 && !strcmp(argv[1], "csum"))
 		return csum(argv[2], atol(argv[3]));
 	if (argc == 4 && !strcmp(argv[1], "garbage"))

@@ -144,6 +144,20 @@ end_guest() {
 	[ "$(sed -n 's/^stats rx \([0-9]*\) .*/\1/p' "$OUT")" -ge 24 ]
 }
 
+@test "two handles: a bridge forwards frames unchanged both ways (wait on both, send from the other's ring)" {
+	cp "$B/tests/netfn.tc" "$BATS_TEST_TMPDIR/br.tc"
+	"$B/bin/tincan-mkimage" --net=a --net=b "$BATS_TEST_TMPDIR/br.tc" >/dev/null
+	start_guest --net=a:tap0 --net=b:tap1 --net-allow-spoof=a --net-allow-spoof=b "$BATS_TEST_TMPDIR/br.tc" bridge a b 200
+	nsrun /usr/bin/python3 "$RAW" cross tap0 tap1 02:00:00:00:00:99 100
+	[ "$output" = "sent 100 got 100" ]
+	nsrun /usr/bin/python3 "$RAW" cross tap1 tap0 02:00:00:00:00:98 100
+	end_guest
+	echo "$output"
+	[ "$output" = "sent 100 got 100" ]
+	[ "$GST" -eq 0 ]
+	grep -q '^forwarded 200$' "$OUT"
+}
+
 # The host's offloads are off on a NIC netfn opens: a TCP segment from the
 # host arrives with its checksum computed (with TUN_F_CSUM it would hold
 # the pseudo-header's sum only), as it would be on the wire.
