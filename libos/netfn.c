@@ -39,6 +39,7 @@ struct handle {
 };
 
 unsigned netfn_only, netfn_beside;
+void (*netfn_stack_sync)(void);
 static unsigned opened, plat_opened;
 static struct handle hs[PLAT_NET_MAX];
 static struct tc_waitq copies; /* threads waiting for a beside handle's copy */
@@ -100,6 +101,8 @@ int tc_netfn_open(const char *name, unsigned flags)
 	/* Whole frames as on the wire: no merged segments, no checksum left
 	 * to the host (an older kvm monitor cannot: then frames in pieces are
 	 * dropped, and a TCP checksum may be the pseudo-header's only). */
+	if (netfn_stack_sync)
+		netfn_stack_sync();
 	int r = plat_net_raw(dev);
 	if (r && r != -ENOSYS) {
 		free(h->q);
