@@ -39,6 +39,7 @@ struct handle {
 };
 
 unsigned netfn_only, netfn_beside;
+void (*netfn_stack_sync)(void);
 static unsigned opened, plat_opened;
 static struct handle hs[PLAT_NET_MAX];
 static struct tc_waitq copies; /* threads waiting for a beside handle's copy */
@@ -59,6 +60,13 @@ static struct handle *get(int h)
 static int wanted(int dev, const struct handle *h, const uint8_t *f)
 {
 	return (h->flags & TC_NETFN_PROMISC) || (f[0] & 1) || !memcmp(f, plat_net_info(dev)->mac, 6);
+}
+
+/* Frames queued when the app exits still leave, as a process's do. */
+static void flush_at_exit(void)
+{
+	if (queued)
+		tc_netfn_flush();
 }
 
 int tc_netfn_open(const char *name, unsigned flags)
@@ -93,11 +101,15 @@ int tc_netfn_open(const char *name, unsigned flags)
 	/* Whole frames as on the wire: no merged segments, no checksum left
 	 * to the host (an older kvm monitor cannot: then frames in pieces are
 	 * dropped, and a TCP checksum may be the pseudo-header's only). */
+	if (netfn_stack_sync)
+		netfn_stack_sync();
 	int r = plat_net_raw(dev);
 	if (r && r != -ENOSYS) {
 		free(h->q);
 		return sys_fail(-r);
 	}
+	if (!opened)
+		atexit(flush_at_exit);
 	h->flags = flags;
 	opened |= 1u << dev;
 	if (flags & TC_NETFN_ONLY)

@@ -555,5 +555,6 @@ void __tincan_net_start(void)
 	arp_next = plat_clock_monotonic_ns() + ARP_TMR_INTERVAL * MS;
 	timers_next = timers(plat_clock_monotonic_ns());
 	tc_sched_add_io(&net_io);
+	netfn_stack_sync = net_waiting;
 	atexit(net_exit);
 }

@@ -15,11 +15,17 @@
  *   reading what comes; print "woke W frames F".
  * sockonly NAME ADDR (netfnsock.tc): take NAME, then send a datagram to
  *   ADDR from a socket; print sendto's result.
+ * bridge A B N: forward frames between A and B unchanged (promiscuous,
+ *   so with --net-allow-spoof) until N were; print "forwarded N".
+ * midstream NAME ADDR PORT (netfnsock.tc): write 512 KiB to a TCP server,
+ *   opening NAME beside the stack half way, until the server answers;
+ *   print "wrote BYTES, answer N".
  * csum NAME N: check the TCP checksum of N TCP/IPv4 frames (or what comes
  *   in 5 s); print "tcp T bad B".
  * garbage NAME N: count what arrives (N frames or 3 s), print the counters.
  */
 #include <errno.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,6 +35,7 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
+#include <unistd.h>
 #endif
 
 static uint64_t now_ms(void)
@@ -257,6 +264,38 @@ static int garbage(const char *name, long want)
 	return 0;
 }
 
+/* Forward every frame between A and B unchanged (a two-port bridge
+ * without learning) until N were forwarded or 10 s pass. */
+static int bridge(const char *a, const char *b, long want)
+{
+	int h[2] = { tc_netfn_open(a, TC_NETFN_ONLY | TC_NETFN_PROMISC),
+		     tc_netfn_open(b, TC_NETFN_ONLY | TC_NETFN_PROMISC) };
+	if (h[0] < 0 || h[1] < 0)
+		return 1;
+	printf("ready\n");
+	fflush(stdout);
+	long done = 0;
+	uint64_t t0 = now_ms();
+	struct tc_frame f[64];
+	while (done < want && now_ms() - t0 < 10000) {
+		unsigned m = tc_netfn_wait(h, 2, 100 * 1000000LL);
+		for (int i = 0; i < 2; i++) {
+			if (!(m & 1u << h[i]))
+				continue;
+			int n;
+			while ((n = tc_netfn_recv(h[i], f, 64)) > 0) {
+				/* Sent on the other handle straight from this one's ring. */
+				int s = tc_netfn_send(h[!i], f, (unsigned)n);
+				if (s < n)
+					printf("short send %d of %d\n", s, n);
+				done += s > 0 ? s : 0;
+			}
+		}
+	}
+	printf("forwarded %ld\n", done);
+	return 0;
+}
+
 #ifdef WITH_SOCKETS
 /* A datagram from a socket to ADDR, reachable only through NAME, which
  * netfn took: the stack has no route. */
@@ -273,6 +312,49 @@ static int sockonly(const char *name, const char *addr)
 	long r = sendto(fd, "x", 1, 0, (struct sockaddr *)&a, sizeof a);
 	printf("sendto %ld %s\n", r, r < 0 ? strerror(errno) : "");
 	tc_netfn_wait(&h, 1, 300 * 1000000LL);
+	return 0;
+}
+
+/* Open NAME beside the stack in the middle of a TCP stream through it
+ * (segments the host's offloads were to cut may be waiting): the stream
+ * goes on, without offloads.  Prints "wrote BYTES". */
+static int midstream(const char *name, const char *addr, int port)
+{
+	int fd = socket(AF_INET, SOCK_STREAM, 0);
+	struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons((uint16_t)port) };
+	inet_pton(AF_INET, addr, &a.sin_addr);
+	if (connect(fd, (struct sockaddr *)&a, sizeof a) < 0) {
+		perror("connect");
+		return 1;
+	}
+	static char buf[65536];
+	long total = 0;
+	for (int i = 0; i < 8; i++) {
+		memset(buf, 'a' + i, sizeof buf);
+		/* A yield runs the stack, which may leave a merged frame
+		 * waiting for the next segment; the open comes then. */
+		if (i == 4)
+			sched_yield();
+		if (i == 4 && tc_netfn_open(name, 0) < 0) {
+			perror("tc_netfn_open");
+			return 1;
+		}
+		for (size_t at = 0; at < sizeof buf;) {
+			ssize_t w = write(fd, buf + at, sizeof buf - at);
+			if (w <= 0) {
+				perror("write");
+				return 1;
+			}
+			at += (size_t)w;
+		}
+		total += (long)sizeof buf;
+	}
+	/* Until the server has it all (it answers, then closes). */
+	shutdown(fd, SHUT_WR);
+	char ack[16];
+	ssize_t got = read(fd, ack, sizeof ack);
+	close(fd);
+	printf("wrote %ld, answer %zd\n", total, got);
 	return 0;
 }
 #endif
@@ -296,7 +378,11 @@ int main(int argc, char **argv)
 #ifdef WITH_SOCKETS
 	if (argc == 4 && !strcmp(argv[1], "sockonly"))
 		return sockonly(argv[2], argv[3]);
+	if (argc == 5 && !strcmp(argv[1], "midstream"))
+		return midstream(argv[2], argv[3], atoi(argv[4]));
 #endif
+	if (argc == 5 && !strcmp(argv[1], "bridge"))
+		return bridge(argv[2], argv[3], atol(argv[4]));
 	if (argc == 4 && !strcmp(argv[1], "csum"))
 		return csum(argv[2], atol(argv[3]));
 	if (argc == 4 && !strcmp(argv[1], "garbage"))

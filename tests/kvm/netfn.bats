@@ -128,6 +128,34 @@ end_guest() {
 	[ "$((after - before))" -le 1 ]
 }
 
+# Opening a NIC turns the host's offloads off while the stack may hold TCP
+# segments merged for them: those must leave as the device now takes them.
+@test "opened beside the stack in the middle of a TCP stream: the stream goes on, whole" {
+	ip netns exec "$NS" timeout 20 /usr/bin/python3 -c '
+import socket, sys
+l = socket.socket(); l.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+l.bind(("10.78.0.1", 7001)); l.listen(1); print("listening", flush=True)
+c, _ = l.accept(); n = 0; ok = True
+while True:
+    b = c.recv(65536)
+    if not b: break
+    for i, x in enumerate(b): ok = ok and x == 97 + (n + i) // 65536
+    n += len(b)
+c.sendall(b"done"); c.close()
+print("got", n, "ok" if ok else "bad")' > "$BATS_TEST_TMPDIR/server" 2>&1 &
+	spid=$!
+	for i in $(seq 100); do grep -q listening "$BATS_TEST_TMPDIR/server" && break; sleep 0.05; done
+	nsrun "$RUN" --net=tap0 --net-mac=$GMAC --ip=10.78.0.2/24 "$NFS" midstream net0 10.78.0.1 7001
+	st=0
+	wait $spid || st=$?
+	echo "guest: $output"
+	cat "$BATS_TEST_TMPDIR/server"
+	[ "$status" -eq 0 ]
+	[ "$output" = "wrote 524288, answer 4" ]
+	[ "$st" -eq 0 ]
+	grep -q '^got 524288 ok$' "$BATS_TEST_TMPDIR/server"
+}
+
 @test "beside lwIP (default): the stack still answers ping, and netfn gets copies of the frames" {
 	ip -n "$NS" neigh flush dev tap0
 	start_guest --net=tap0 --net-mac=$GMAC --ip=10.78.0.2/24 "$NFS" echo net0 beside 20
@@ -142,6 +170,20 @@ end_guest() {
 	[ "$GST" -eq 0 ]
 	# Copies of the ARP request and the 3 pings too.
 	[ "$(sed -n 's/^stats rx \([0-9]*\) .*/\1/p' "$OUT")" -ge 24 ]
+}
+
+@test "two handles: a bridge forwards frames unchanged both ways (wait on both, send from the other's ring)" {
+	cp "$B/tests/netfn.tc" "$BATS_TEST_TMPDIR/br.tc"
+	"$B/bin/tincan-mkimage" --net=a --net=b "$BATS_TEST_TMPDIR/br.tc" >/dev/null
+	start_guest --net=a:tap0 --net=b:tap1 --net-allow-spoof=a --net-allow-spoof=b "$BATS_TEST_TMPDIR/br.tc" bridge a b 200
+	nsrun /usr/bin/python3 "$RAW" cross tap0 tap1 02:00:00:00:00:99 100
+	[ "$output" = "sent 100 got 100" ]
+	nsrun /usr/bin/python3 "$RAW" cross tap1 tap0 02:00:00:00:00:98 100
+	end_guest
+	echo "$output"
+	[ "$output" = "sent 100 got 100" ]
+	[ "$GST" -eq 0 ]
+	grep -q '^forwarded 200$' "$OUT"
 }
 
 # The host's offloads are off on a NIC netfn opens: a TCP segment from the

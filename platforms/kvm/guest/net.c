@@ -244,6 +244,11 @@ int plat_net_send(int dev, const struct plat_net_piece *v, unsigned n, const str
 		len += v[i].len;
 	if (len < TC_NET_FRAME_MIN || len > (hdr && hdr->gso_type ? TC_NET_GSO_MAX : TC_NET_FRAME_MAX))
 		return -EMSGSIZE;
+	/* Offloads the device no longer grants (plat_net_raw): never handed
+	 * to the monitor, which would stop the guest for them. */
+	if (hdr && (hdr->gso_type || hdr->csum_flags) &&
+	    !(d->info.offload & (hdr->gso_type ? PLAT_NET_OFF_TSO4 : PLAT_NET_OFF_CSUM)))
+		return -EINVAL;
 	/* The tx area is a ring of bytes: a frame goes whole after the last
 	 * one (or at the start, if that one lies after the oldest not yet
 	 * sent), and never up to the oldest, so that where the next would go
