@@ -265,4 +265,3 @@ out('lwip', 'tcp', frames(arp, tcp(0x02, 1000, 0), tcp(0x10, 1001, 6510), tcp(0x
 dgram = struct.pack('!HHHH', 40001, 7, 8 + 40, 0) + b'x' * 40
 out('lwip', 'udp-frags', frames(udp(7, b'echo'), ip(17, dgram[:24], ident=9, frag=0x2000),
                                 ip(17, dgram[24:], ident=9, frag=3)))
-
