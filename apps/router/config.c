@@ -1,6 +1,6 @@
 /* router --addr=NIC:ADDR/PREFIX... [--route=DEST/PREFIX[@GW][%NIC]]...
  * [--rules=FILE] [--rule=RULE]... [--policy=allow|deny] [--snat=NIC]
- * [--max-flows=N] [--stats=SECONDS] [--no-icmp-errors] */
+ * [--max-flows=N] [--stats=SECONDS] [--poll=MICROSECONDS] [--no-icmp-errors] */
 #include "config.h"
 
 #include "addr.h"
@@ -134,6 +134,7 @@ int router_config(struct router *r, struct opts *o, int argc, char **argv, const
 	const char *v;
 	o->max_flows = 16384;
 	o->stats_every = 0;
+	o->poll_us = 0;
 	/* Addresses first: they name the NICs the rest refer to. */
 	for (int i = 1; i < argc; i++)
 		if ((v = opt(argv[i], "--addr")) && add_addr(r, v, err, errlen))
@@ -192,6 +193,14 @@ int router_config(struct router *r, struct opts *o, int argc, char **argv, const
 				return -1;
 			}
 			*(flows ? &o->max_flows : &o->stats_every) = (uint32_t)n;
+		} else if ((v = opt(a, "--poll"))) {
+			char *end;
+			unsigned long n = strtoul(v, &end, 10);
+			if (!*v || *end || *v == '-' || n > 100000) {
+				snprintf(err, errlen, "%s: expected microseconds (at most 100000)", a);
+				return -1;
+			}
+			o->poll_us = (uint32_t)n;
 		} else if (!strcmp(a, "--no-icmp-errors")) {
 			r->no_icmp_errors = 1;
 		} else {

@@ -93,12 +93,20 @@ int main(int argc, char **argv)
 	printf("router: ready: %d NICs, %d routes, %d rules, policy %s, snat %s, max %u flows\n", R.nnics, R.rt.n,
 	       R.rules.n, R.rules.deny_default ? "deny" : "allow", R.snat >= 0 ? R.nic[R.snat].name : "off", R.ct.max);
 	fflush(stdout);
-	uint64_t last_stats = now_ns();
+	uint64_t last_stats = now_ns(), last_frame = 0;
 	while (!stop) {
 		/* Ticks every 100 ms while addresses are being resolved, else
 		 * every second (an idle router wakes up seldom). */
-		unsigned ready = tc_netfn_wait(handles, (unsigned)R.nnics, R.resolving ? 100000000 : 1000000000);
+		/* --poll: for a while after the last frame, look at the rings
+		 * (timeout 0) rather than sleep, so a busy router is not woken
+		 * for every few frames. */
+		int64_t timeout = R.resolving ? 100000000 : 1000000000;
+		if (o.poll_us && now_ns() - last_frame < o.poll_us * 1000ull)
+			timeout = 0;
+		unsigned ready = tc_netfn_wait(handles, (unsigned)R.nnics, timeout);
 		uint64_t now = now_ns();
+		if (ready)
+			last_frame = now;
 		for (int i = 0; i < R.nnics; i++) {
 			if (!(ready & (1u << handles[i])))
 				continue;

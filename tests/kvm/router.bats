@@ -212,7 +212,7 @@ ARGS4="--addr=eth0:10.1.0.1/24 --addr=eth0:fd01::1/64 --addr=eth1:10.2.0.1/24 --
 
 @test "router: malformed frames on either side are counted and dropped; forwarding goes on" {
 	ip -n $W route add 10.1.0.0/16 via 10.2.0.1
-	start_router "$B/apps/router.tc" -- $ARGS4 --stats=1
+	start_router "$B/apps/router.tc" -- $ARGS4 --stats=1 --poll=300
 	# --stats: the counters every second too.
 	wait_for "$OUT" '^router: eth0 rx_frames'
 	run ip netns exec $L ping -c 1 -W 2 10.2.0.2

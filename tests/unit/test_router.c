@@ -822,6 +822,7 @@ static void test_config(void)
 		{ "--max-flows=0", "from 1 to 65536" },
 		{ "--max-flows=70000", "from 1 to 65536" },
 		{ "--stats=x", "seconds" },
+		{ "--poll=200000", "microseconds" },
 		{ "--bogus", "unknown argument" },
 	};
 	int good = 1;
