@@ -64,6 +64,8 @@ teardown() {
 		wait "$p" 2>/dev/null || true
 	done
 	ip -n $W route del 10.1.0.0/16 2>/dev/null || true
+	ip -n $W addr del 10.9.0.1/32 dev lo 2>/dev/null || true
+	ip -n $W addr del fd09::1/128 dev lo 2>/dev/null || true
 }
 
 # start_router ARGS...: the router with two NICs (the monitor itself is
@@ -229,6 +231,26 @@ ARGS4="--addr=eth0:10.1.0.1/24 --addr=eth0:fd01::1/64 --addr=eth1:10.2.0.1/24 --
 	[ "$(count 'eth0 malformed')" -eq 11 ]
 	[ "$(count 'eth1 malformed')" -eq 11 ]
 	[ "$(count 'drop malformed')" -eq 22 ]
+}
+
+@test "router: addresses and routes from TINCAN_IP / TINCAN_ROUTE (the platform's per-NIC environment)" {
+	ip -n $W route add 10.1.0.0/16 via 10.2.0.1
+	start_router --env=TINCAN_IP=eth0:10.1.0.1/24,eth0:fd01::1/64,eth1:10.2.0.1/24,eth1:fd02::1/64 \
+		--env=TINCAN_ROUTE=10.9.0.0/16@10.2.0.2,fd09::/64@fd02::2%eth1 "$B/apps/router.tc"
+	grep -q '^router: eth1 02:00:00:0a:02:01 mtu 1500 10.2.0.1/24 fd02::1/64$' "$OUT"
+	grep -q 'ready: 2 NICs, 6 routes' "$OUT"
+	run ip netns exec $L ping -c 2 -i 0.2 -W 2 10.2.0.2
+	[[ $output == *" 0% packet loss"* ]]
+	run ip netns exec $L ping -6 -c 2 -i 0.2 -W 2 fd02::2
+	[[ $output == *" 0% packet loss"* ]]
+	# The static routes: 10.9.0.1 and fd09::1 are W's, through its address.
+	ip -n $W addr add 10.9.0.1/32 dev lo
+	ip -n $W addr add fd09::1/128 dev lo
+	run ip netns exec $L ping -c 2 -i 0.2 -W 2 10.9.0.1
+	[[ $output == *" 0% packet loss"* ]]
+	run ip netns exec $L ping -6 -c 2 -i 0.2 -W 2 fd09::1
+	[[ $output == *" 0% packet loss"* ]]
+	stop_router
 }
 
 @test "router: bad configuration is one clear line and a non-zero exit" {
