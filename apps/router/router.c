@@ -414,6 +414,22 @@ static int martian(const struct pkt *p)
 	       (s[0] == 0xfe && (s[1] & 0xc0) == 0x80) || !memcmp(s, zero, 15) || !memcmp(d, zero, 15);
 }
 
+/* Is a (IPv4) the broadcast address of one of the connected networks? */
+static int directed_bcast(const struct router *r, const uint8_t *a)
+{
+	for (int i = 0; i < r->nnics; i++)
+		for (int j = 0; j < r->nic[i].naddr; j++) {
+			const struct ipa *n = &r->nic[i].addr[j];
+			int len = r->nic[i].plen[j];
+			if (n->fam != 4 || len >= 31)
+				continue;
+			uint32_t host = 0xffffffffu >> len;
+			if ((rd32(a) & host) == host && (rd32(a) & ~host) == (rd32(n->a) & ~host))
+				return 1;
+		}
+	return 0;
+}
+
 /* Rewrite the source (dir 0) or destination (dir 1) address and port (ICMP
  * echo: id) of p to addr/port, with every checksum it is in. */
 static void nat_rewrite(struct pkt *p, int dir, const uint8_t *addr, uint16_t port)
@@ -564,7 +580,7 @@ static void forward(struct router *r, int in, struct pkt *p, uint64_t now)
 		drop(r, in, D_NOT_US);
 		return;
 	}
-	if (martian(p)) {
+	if (martian(p) || (p->fam == 4 && (directed_bcast(r, p->t.dst) || directed_bcast(r, p->t.src)))) {
 		drop(r, in, D_MARTIAN);
 		return;
 	}

@@ -573,6 +573,8 @@ static void test_router_v4(void)
 	/* Broadcast / multicast destinations. */
 	in(0, f, udp4(f, MAC0, ip4("10.1.0.2"), ip4("224.0.0.5"), 1000, 53, 64), S);
 	ok(nout == 0 && R.drops[D_MARTIAN] == 1, "multicast is not forwarded");
+	in(0, f, udp4(f, MAC0, ip4("10.1.0.2"), ip4("10.2.0.255"), 1000, 53, 64), S);
+	ok(nout == 0 && R.drops[D_MARTIAN] == 2, "nor a directed broadcast");
 	/* Unresolved: the queue is dropped after the retries. */
 	nout = 0;
 	in(1, f, udp4(f, MAC1, ip4("10.2.0.2"), ip4("10.1.0.99"), 1, 2, 64), S);
