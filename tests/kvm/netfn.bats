@@ -215,6 +215,25 @@ except OSError: pass'
 	grep -q '^tcp [2-9] bad 0$' "$OUT"
 }
 
+@test "restored from a snapshot, a netfn NIC still has the host's offloads off" {
+	cd "$BATS_TEST_TMPDIR"
+	nsrun "$RUN" --snapshot=s --net=tap0 --net-mac=$GMAC "$NF" csum lan 2
+	[ "$status" -eq 0 ]
+	[ "$output" = ready ]
+	ip -n "$NS" neigh replace 10.78.0.2 lladdr $GMAC dev tap0
+	ip netns exec "$NS" timeout 30 "$RUN" --restore=s --net=tap0 --net-mac=$GMAC > out 2>&1 &
+	GPID=$!
+	OUT=$BATS_TEST_TMPDIR/out
+	sleep 0.5
+	nsrun /usr/bin/python3 -c 'import socket; s = socket.socket(); s.settimeout(2.5)
+try: s.connect(("10.78.0.2", 9))
+except OSError: pass'
+	end_guest
+	ip -n "$NS" neigh del 10.78.0.2 dev tap0
+	[ "$GST" -eq 0 ]
+	grep -q '^tcp [2-9] bad 0$' "$OUT"
+}
+
 @test "a source MAC not the guest's is dropped and counted; --net-allow-spoof=NAME lets it through" {
 	for spoof in "" --net-allow-spoof=lan; do
 		ip netns exec "$NS" timeout 10 /usr/bin/python3 "$RAW" listen tap0 3 > "$BATS_TEST_TMPDIR/host" &
