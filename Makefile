@@ -278,7 +278,7 @@ install: all
 	$(PLAT_INSTALL)
 
 # ---- host unit tests ---------------------------------------------------------
-UNIT_CFLAGS := -std=c11 $(WARN) -O1 -g -D_GNU_SOURCE -Imkimage -Imkimage/include -Iplatforms/kvm/monitor -MMD -MP
+UNIT_CFLAGS := -std=c11 $(WARN) -O1 -g -D_GNU_SOURCE -Imkimage -Imkimage/include -Iplatforms/kvm/monitor -Iplatforms/common -MMD -MP
 UNITS := elfimage layout options chacha common path hccore format rootfs logfs router
 $(B)/host/%.o: %.c | deps
 	$(call say,CC,$<)
@@ -292,7 +292,7 @@ $(B)/tests/unit/test_format: $(B)/host/tests/unit/test_format.o
 $(B)/tests/unit/test_errmsg: $(B)/host/tests/unit/test_errmsg.o
 $(B)/tests/unit/test_strsearch: $(B)/host/tests/unit/test_strsearch.o
 $(B)/tests/unit/test_common: $(B)/host/tests/unit/test_common.o $(B)/host/platforms/common/backtrace.o \
-	$(B)/host/platforms/common/guest/cmdline.o
+	$(B)/host/platforms/common/guest/cmdline.o $(B)/host/platforms/common/netopt.o
 $(B)/host/tests/unit/test_path.o: UNIT_CFLAGS += -Ilibos/vfs
 $(B)/tests/unit/test_path: $(B)/host/tests/unit/test_path.o $(B)/host/libos/vfs/path.o $(B)/host/libos/vfs/mount.o
 $(B)/host/tests/unit/test_rootfs.o: UNIT_CFLAGS += -Ilibos/fs
@@ -300,6 +300,7 @@ $(B)/tests/unit/test_rootfs: $(B)/host/tests/unit/test_rootfs.o $(B)/host/mkimag
 $(B)/host/tests/unit/test_logfs.o: UNIT_CFLAGS += -Ilibos/fs
 $(B)/tests/unit/test_logfs: $(B)/host/tests/unit/test_logfs.o $(B)/host/libos/fs/logfs.o
 $(B)/tests/unit/test_options: $(B)/host/tests/unit/test_options.o $(B)/host/platforms/kvm/monitor/options.o \
+	$(B)/host/platforms/common/netopt.o \
 	$(B)/host/mkimage/size.o
 $(B)/tests/unit/test_hccore: $(B)/host/tests/unit/test_hccore.o $(B)/host/platforms/kvm/monitor/hypercall.o \
 	$(B)/host/platforms/kvm/monitor/layout.o $(B)/host/mkimage/elfimage.o
@@ -484,6 +485,8 @@ TEST_BINS += $(B)/tests/unit/test_errmsg
 TEST_BINS += $(B)/tests/unit/test_strsearch
 # A guest that answers one datagram with a burst of numbered ones (tests/kvm/net.bats).
 TEST_BINS += $(B)/tests/udpburst.tc
+# Per-NIC addresses, routes, SO_BINDTODEVICE and IP_PKTINFO (tests/kvm/netcfg.bats).
+TEST_BINS += $(B)/tests/netcfg.tc
 # The raw-frame API's guest (tests/kvm/netfn.bats): netfn.tc links no socket
 # code (so no lwIP), netfnsock.tc the same source with the socket stack.
 $(OB)/tests/netfnsock.o: tests/guests/netfn.c tests/tap.h $(TOOLCHAIN)

@@ -43,7 +43,9 @@ void (*netfn_stack_sync)(void);
 static unsigned opened, plat_opened;
 static struct handle hs[PLAT_NET_MAX];
 static struct tc_waitq copies; /* threads waiting for a beside handle's copy */
-static int queued; /* frames sent since the last flush */
+/* Devices with frames queued since the last flush, and those the
+ * platform wait under way wants (a kvm wait sends only theirs). */
+static unsigned queued, covered;
 
 static int stack_linked(void)
 {
@@ -61,6 +63,21 @@ static int wanted(int dev, const struct handle *h, const uint8_t *f)
 {
 	return (h->flags & TC_NETFN_PROMISC) || (f[0] & 1) || !memcmp(f, plat_net_info(dev)->mac, 6);
 }
+
+/* The scheduler is about to wait in the platform, which sends what is
+ * queued on the devices it wants: the rest leave now. */
+static void netfn_waiting(void)
+{
+	if (queued & ~covered)
+		plat_net_flush();
+	queued = 0;
+}
+
+static void netfn_poll(void)
+{
+}
+
+static const struct tc_io netfn_io = { netfn_poll, NULL, NULL, netfn_waiting };
 
 /* Frames queued when the app exits still leave, as a process's do. */
 static void flush_at_exit(void)
@@ -108,8 +125,10 @@ int tc_netfn_open(const char *name, unsigned flags)
 		free(h->q);
 		return sys_fail(-r);
 	}
-	if (!opened)
+	if (!opened) {
 		atexit(flush_at_exit);
+		tc_sched_add_io(&netfn_io);
+	}
 	h->flags = flags;
 	opened |= 1u << dev;
 	if (flags & TC_NETFN_ONLY)
@@ -226,7 +245,7 @@ int tc_netfn_send(int h, const struct tc_frame *f, unsigned n)
 			break;
 		p->st.tx_frames++;
 		p->st.tx_bytes += f[i].len;
-		queued = 1;
+		queued |= 1u << h;
 	}
 	if (r && r != -EAGAIN && !i)
 		return sys_fail(-r);
@@ -240,6 +259,16 @@ void tc_netfn_flush(void)
 		return;
 	queued = 0;
 	plat_net_flush();
+}
+
+/* The beside handles of mask with copies waiting. */
+static unsigned copies_ready(unsigned mask)
+{
+	unsigned ready = 0;
+	for (int d = 0; d < PLAT_NET_MAX; d++)
+		if ((mask & 1u << d) && hs[d].head != hs[d].tail)
+			ready |= 1u << d;
+	return ready;
 }
 
 unsigned tc_netfn_wait(const int *h, unsigned n, int64_t timeout_ns)
@@ -261,39 +290,39 @@ unsigned tc_netfn_wait(const int *h, unsigned n, int64_t timeout_ns)
 		return 0;
 	}
 	for (;;) {
-		unsigned ready = 0;
-		for (unsigned i = 0; i < n; i++)
-			if ((beside & 1u << h[i]) && hs[h[i]].head != hs[h[i]].tail)
-				ready |= 1u << h[i];
-		if (ready) {
+		unsigned ready = copies_ready(beside);
+		long r = 0;
+		/* The devices whose frames a platform wait for these sends:
+		 * ours, and the stack's (it wants every device beside it). */
+		unsigned mine = (events >> 8) & ((1u << PLAT_NET_MAX) - 1);
+		if (!ready && deadline <= now && events) {
+			/* A poll: the devices' rings, not the scheduler's clock.
+			 * (Their events are level-triggered: another thread
+			 * waiting for them loses none.) */
+			if (queued & ~mine)
+				tc_netfn_flush();
+			queued = 0;
+			r = (long)plat_wait(0, events);
+		} else if (!ready) {
+			/* The platform's wait sends what is queued (netfn_waiting);
+			 * if other threads run first, it leaves now. */
+			if (queued && !tc_alone())
+				tc_netfn_flush();
+			covered = mine | netfn_beside;
+			r = tc_block(beside ? &copies : NULL, deadline, events);
+			covered = 0;
+		}
+		for (int d = 0; r > 0 && d < PLAT_NET_MAX; d++)
+			if ((unsigned long)r & events & PLAT_EV_NET(d))
+				ready |= 1u << d;
+		ready |= copies_ready(beside);
+		now = plat_clock_monotonic_ns();
+		if (ready || now >= deadline) {
+			/* Woken without a wait in the platform: send now. */
 			if (queued)
 				tc_netfn_flush();
 			return ready;
 		}
-		long r;
-		if (deadline <= now && events) {
-			/* A poll: the devices' rings, not the scheduler's clock.
-			 * (Their events are level-triggered: another thread
-			 * waiting for them loses none.) */
-			queued = 0;
-			r = (long)plat_wait(0, events);
-		} else {
-			/* The platform's wait sends what is queued; if other
-			 * threads run first, they leave now. */
-			if (queued && !tc_alone())
-				tc_netfn_flush();
-			queued = 0;
-			r = tc_block(beside ? &copies : NULL, deadline, events);
-		}
-		for (unsigned i = 0; r > 0 && i < n; i++)
-			if ((unsigned long)r & events & PLAT_EV_NET(h[i]))
-				ready |= 1u << h[i];
-		for (unsigned i = 0; i < n; i++)
-			if ((beside & 1u << h[i]) && hs[h[i]].head != hs[h[i]].tail)
-				ready |= 1u << h[i];
-		now = plat_clock_monotonic_ns();
-		if (ready || now >= deadline)
-			return ready;
 	}
 }
 

@@ -145,11 +145,16 @@ ssize_t sendmsg(int fd, const struct msghdr *m, int flags)
 {
 	if (!m || (m->msg_iovlen && !m->msg_iov) || m->msg_iovlen < 0)
 		return sys_fail(m ? EINVAL : EFAULT);
-	/* Passing descriptors or credentials (SCM_RIGHTS...) is not done. */
-	if (m->msg_control && m->msg_controllen)
-		return sys_fail(EOPNOTSUPP);
-	if (!ops_of(fd))
+	const struct sock_ops *o = ops_of(fd);
+	if (!o)
 		return -1;
+	/* Passing descriptors or credentials (SCM_RIGHTS...) is not done;
+	 * AF_INET takes IP_PKTINFO. */
+	if (m->msg_control && m->msg_controllen) {
+		int e = o->cmsg ? o->cmsg(fd, (struct msghdr *)m, 1) : -EOPNOTSUPP;
+		if (e < 0)
+			return sys_fail(-e);
+	}
 	if (m->msg_iovlen == 1)
 		return sendto(fd, m->msg_iov[0].iov_base, m->msg_iov[0].iov_len, flags, m->msg_name, m->msg_namelen);
 	size_t total = iov_total(m);
@@ -170,7 +175,8 @@ ssize_t recvmsg(int fd, struct msghdr *m, int flags)
 {
 	if (!m || (m->msg_iovlen && !m->msg_iov) || m->msg_iovlen < 0)
 		return sys_fail(m ? EINVAL : EFAULT);
-	if (!ops_of(fd))
+	const struct sock_ops *o = ops_of(fd);
+	if (!o)
 		return -1;
 	socklen_t *namelen = m->msg_name ? &m->msg_namelen : NULL;
 	ssize_t r;
@@ -191,8 +197,9 @@ ssize_t recvmsg(int fd, struct msghdr *m, int flags)
 		free(buf);
 	}
 	if (r >= 0) {
-		m->msg_controllen = 0;
 		m->msg_flags = 0;
+		if (!o->cmsg || !m->msg_control || o->cmsg(fd, m, 0) < 0)
+			m->msg_controllen = 0;
 	}
 	return r;
 }

@@ -27,6 +27,10 @@ struct sock_ops {
 	int (*setsockopt)(int fd, int level, int name, const void *v, socklen_t len);
 	int (*getsockname)(int fd, struct sockaddr *a, socklen_t *len);
 	int (*getpeername)(int fd, struct sockaddr *a, socklen_t *len);
+	/* Ancillary data: sendmsg's before its send (send 1: taken in, or
+	 * -EINVAL), recvmsg's after its receive (send 0: m's control filled,
+	 * msg_controllen set).  NULL: none, then sendmsg's is refused. */
+	int (*cmsg)(int fd, struct msghdr *m, int send);
 };
 
 #define unix_socket __tincan_unix_socket

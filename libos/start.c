@@ -58,9 +58,6 @@ void libos_main(const struct tc_boot *boot)
 	libos_heap_init(boot->heap_start, boot->heap_end, boot->heap_max);
 	tc_sched_init();
 	console_init();
-	/* Networking is linked only into apps that use sockets. */
-	if (__tincan_net_start)
-		__tincan_net_start();
 	/* argv and the environment live in the monitor's read-only boot pages;
 	 * C says a program may modify them, so it gets writable copies. */
 	char **argv = copy_vector(boot->argv, boot->argc);
@@ -69,6 +66,10 @@ void libos_main(const struct tc_boot *boot)
 		envc++;
 	char **envp = copy_vector(boot->envp, envc);
 	environ = envp;
+	/* Networking is linked only into apps that use sockets; it reads
+	 * its configuration from the environment (net/netcfg.c). */
+	if (__tincan_net_start)
+		__tincan_net_start();
 	/* newlib's exit() does not run destructors by itself on this target. */
 	atexit(__libc_fini_array);
 	/* newlib line-buffers stdout on targets without fcntl; POSIX programs

@@ -1,7 +1,9 @@
 /*
  * getifaddrs: "lo" and each net device (named as in the image manifest),
  * with the IPv4 address lwIP has for it now (static, or from DHCP; a device
- * without one yet is listed with no address).  One allocation per entry.
+ * without one yet is listed with no address), then the device's further
+ * addresses (--ip, netcfg.c: netifs of their own), in that order: lo, then
+ * each device's.  One allocation per entry.
  */
 #include <errno.h>
 #include <ifaddrs.h>
@@ -13,6 +15,7 @@
 #include "lwip/netif.h"
 
 #include "../internal.h"
+#include "netcfg.h"
 
 struct ifa_block {
 	struct ifaddrs ifa;
@@ -30,9 +33,25 @@ static void set_sin(struct sockaddr_in *sin, uint32_t a)
 int getifaddrs(struct ifaddrs **ifap)
 {
 	struct ifaddrs *head = NULL, **tail = &head;
-	struct netif *nif;
+	struct netif *nif, *order[64];
+	int n = 0;
+	/* lo, then by device: its main netif, then its further ones (sorted
+	 * by device and kind, stable) */
 	NETIF_FOREACH(nif)
 	{
+		if (n == 64)
+			break;
+		int dev = tc_netcfg_dev(nif), key = dev < 0 ? -1 : dev * 2 + (tc_netcfg_netif(dev) != nif), k = n++;
+		for (; k > 0; k--) {
+			int d = tc_netcfg_dev(order[k - 1]);
+			if ((d < 0 ? -1 : d * 2 + (tc_netcfg_netif(d) != order[k - 1])) <= key)
+				break;
+			order[k] = order[k - 1];
+		}
+		order[k] = nif;
+	}
+	for (int i = 0; i < n; i++) {
+		nif = order[i];
 		struct ifa_block *b = calloc(1, sizeof *b);
 		if (!b) {
 			freeifaddrs(head);

@@ -223,6 +223,7 @@ static const struct sock_ops inet_ops = {
 	.setsockopt = inet_setsockopt,
 	.getsockname = inet_getsockname,
 	.getpeername = inet_getpeername,
+	.cmsg = inet_cmsg,
 };
 
 static const struct file_ops sock_ops = {

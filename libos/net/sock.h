@@ -56,6 +56,8 @@ struct dgram {
 	struct pbuf *p;
 	ip_addr_t addr;
 	u16_t port;
+	u16_t ifindex; /* the NIC it came in on (if_nametoindex's), 0: loopback */
+	uint32_t dst; /* the address it was sent to (IP_PKTINFO) */
 };
 
 struct sock {
@@ -66,6 +68,12 @@ struct sock {
 	unsigned rd_shut : 1, wr_shut : 1; /* shutdown() of our side */
 	unsigned peer_eof : 1; /* the peer closed its side */
 	unsigned out_pending : 1; /* on the list stream_output() sends */
+	unsigned pktinfo : 1; /* IP_PKTINFO: recvmsg says where a datagram came in */
+	unsigned tx_pktinfo : 1; /* sendmsg's IP_PKTINFO, for the datagram it sends */
+	struct in_pktinfo_ { /* the last datagram received, or sendmsg's */
+		int ifindex;
+		uint32_t spec_dst, addr;
+	} rx_info, tx_info;
 	int err; /* pending error, positive errno */
 	struct tcp_pcb *tcp;
 	struct udp_pcb *udp;
@@ -126,6 +134,7 @@ int inet_bind(int fd, const struct sockaddr *a, socklen_t len); /* sockaddr.c */
 int inet_connect(int fd, const struct sockaddr *a, socklen_t len);
 int inet_getsockname(int fd, struct sockaddr *a, socklen_t *len);
 int inet_getpeername(int fd, struct sockaddr *a, socklen_t *len);
+int inet_cmsg(int fd, struct msghdr *m, int send); /* sockopt.c */
 
 /* tcp.c */
 int stream_open(struct sock *s);

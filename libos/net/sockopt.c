@@ -4,12 +4,14 @@
  */
 #include <errno.h>
 #include <netinet/in.h>
+#include <net/if.h>
 #include <netinet/tcp.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/time.h>
 
 #include "../internal.h"
+#include "netcfg.h"
 #include "sock.h"
 
 static struct ip_pcb *ip_pcb_of(struct sock *s)
@@ -55,6 +57,20 @@ static int set_socket_opt(struct sock *s, int name, const void *v, socklen_t len
 		/* lwIP's buffers are sized at build time; the request is accepted
 		 * and getsockopt reports what there really is. */
 		return len < sizeof(int) ? -EINVAL : 0;
+	case SO_BINDTODEVICE: {
+		/* A NIC's name ("" or none: any): the socket's traffic on it only. */
+		char name[IF_NAMESIZE] = "";
+		memcpy(name, v, len < IF_NAMESIZE ? len : IF_NAMESIZE - 1);
+		unsigned idx = name[0] ? if_nametoindex(name) : 0;
+		struct netif *nif = idx ? tc_netcfg_netif((int)idx - 1) : NULL;
+		if (name[0] && !nif)
+			return -ENODEV;
+		if (s->tcp)
+			tcp_bind_netif(s->tcp, nif);
+		if (s->udp)
+			udp_bind_netif(s->udp, nif);
+		return 0;
+	}
 	case SO_LINGER: {
 		const struct linger *l = v;
 		if (len < sizeof *l)
@@ -96,6 +112,10 @@ static int set_opt(struct sock *s, int level, int name, const void *v, socklen_t
 		return set_socket_opt(s, name, v, len, on);
 	if (level == IPPROTO_TCP && s->type == SOCK_STREAM)
 		return set_tcp_opt(s, name, len, on);
+	if (level == IPPROTO_IP && name == IP_PKTINFO && s->type == SOCK_DGRAM && len >= sizeof(int)) {
+		s->pktinfo = on != 0;
+		return 0;
+	}
 	if (level == IPPROTO_IP && (name == IP_TOS || name == IP_TTL) && ip && len >= sizeof(int)) {
 		if (name == IP_TOS)
 			ip->tos = (u8_t)on;
@@ -151,6 +171,18 @@ static int get_socket_opt(struct sock *s, int name, void *v, socklen_t *len)
 	case SO_SNDBUF: return put_int(v, len, TCP_SND_BUF);
 	case SO_RCVBUF: return put_int(v, len, TCP_WND);
 	case SO_RCVTIMEO: return put_tv(v, len, s->rcvtimeo);
+	case SO_BINDTODEVICE: {
+		int dev = ip && ip->netif_idx ? tc_netcfg_dev(netif_get_by_index(ip->netif_idx)) : -1;
+		char name[IF_NAMESIZE] = "";
+		if (dev >= 0 && !if_indextoname((unsigned)dev + 1, name))
+			name[0] = 0;
+		if (!v || !len)
+			return -EINVAL;
+		size_t n = strlen(name) + 1 < *len ? strlen(name) + 1 : *len;
+		memcpy(v, name, n);
+		*len = (socklen_t)n;
+		return 0;
+	}
 	case SO_SNDTIMEO: return put_tv(v, len, s->sndtimeo);
 	default: return -ENOPROTOOPT;
 	}
@@ -164,7 +196,46 @@ int inet_getsockopt(int fd, int level, int name, void *v, socklen_t *len)
 		return e;
 	if (level == SOL_SOCKET)
 		return get_socket_opt(s, name, v, len);
+	if (level == IPPROTO_IP && name == IP_PKTINFO && s->type == SOCK_DGRAM)
+		return put_int(v, len, s->pktinfo);
 	if (level == IPPROTO_TCP && name == TCP_NODELAY && s->tcp)
 		return put_int(v, len, tcp_nagle_disabled(s->tcp) ? 1 : 0);
 	return -ENOPROTOOPT;
+}
+
+/* IP_PKTINFO in sendmsg (taken for the send that follows) and recvmsg (the
+ * datagram just received, when the socket asked for it). */
+int inet_cmsg(int fd, struct msghdr *m, int send)
+{
+	int e = 0;
+	struct sock *s = sock_get(fd, &e);
+	if (!s)
+		return e;
+	if (send) {
+		for (struct cmsghdr *c = CMSG_FIRSTHDR(m); c; c = CMSG_NXTHDR(m, c)) {
+			if (c->cmsg_len > m->msg_controllen - (size_t)((char *)c - (char *)m->msg_control))
+				return -EINVAL;
+			if (c->cmsg_level != IPPROTO_IP || c->cmsg_type != IP_PKTINFO || s->type != SOCK_DGRAM ||
+			    c->cmsg_len < CMSG_LEN(sizeof(struct in_pktinfo)))
+				return -EINVAL;
+			struct in_pktinfo pi;
+			memcpy(&pi, CMSG_DATA(c), sizeof pi);
+			if (pi.ipi_ifindex < 0 || pi.ipi_ifindex > plat_net_count())
+				return -ENXIO;
+			s->tx_info.ifindex = pi.ipi_ifindex;
+			s->tx_info.spec_dst = pi.ipi_spec_dst.s_addr;
+			s->tx_pktinfo = 1;
+		}
+		return 0;
+	}
+	if (!s->pktinfo || s->type != SOCK_DGRAM || m->msg_controllen < CMSG_SPACE(sizeof(struct in_pktinfo)))
+		return -EINVAL;
+	struct cmsghdr *c = m->msg_control;
+	struct in_pktinfo pi = { s->rx_info.ifindex, { s->rx_info.spec_dst }, { s->rx_info.addr } };
+	c->cmsg_len = CMSG_LEN(sizeof pi);
+	c->cmsg_level = IPPROTO_IP;
+	c->cmsg_type = IP_PKTINFO;
+	memcpy(CMSG_DATA(c), &pi, sizeof pi);
+	m->msg_controllen = CMSG_SPACE(sizeof pi);
+	return 0;
 }

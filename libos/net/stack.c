@@ -24,6 +24,7 @@
 #include "lwip/tcp.h"
 #include "netif/ethernet.h"
 
+#include "netcfg.h"
 #include "offload.h"
 #include "sock.h"
 #include "timewait.h"
@@ -382,8 +383,9 @@ static void net_poll(void)
 			if (fl & PLAT_NET_MORE)
 				continue;
 			if (p && !bad && at == p->tot_len) {
-				NETIF_SET_CHECKSUM_CTRL(&netifs[i], csum_ctrl(&netifs[i], vouched));
-				if (netifs[i].input(p, &netifs[i]) == ERR_OK)
+				struct netif *to = tc_netcfg_input(i, &netifs[i], p->payload, p->len);
+				NETIF_SET_CHECKSUM_CTRL(to, csum_ctrl(to, vouched));
+				if (to->input(p, to) == ERR_OK)
 					p = NULL;
 			}
 			if (p)
@@ -513,11 +515,15 @@ void __tincan_net_restored(void)
 		ip4_addr_set_u32(&mask, info->prefix ? lwip_htonl(0xffffffffu << (32 - info->prefix)) : 0);
 		ip4_addr_set_u32(&gw, info->gw4);
 		netif_set_addr(nif, &ip, &mask, &gw);
-		if (info->ip4) {
-			etharp_gratuitous(nif);
+	}
+	/* The restore's --ip and --route (the boot info's address wins). */
+	unsigned have = tc_netcfg_apply(netifs, nnet, 1, netif_setup);
+	for (int i = 0; i < nnet; i++) {
+		if (have >> i & 1) {
+			etharp_gratuitous(&netifs[i]);
 		} else {
 			use_dhcp = 1;
-			dhcp_start(nif);
+			dhcp_start(&netifs[i]);
 		}
 	}
 	arp_next = plat_clock_monotonic_ns() + ARP_TMR_INTERVAL * MS;
@@ -547,11 +553,14 @@ void __tincan_net_start(void)
 			netif_set_default(&netifs[i]);
 		netif_set_up(&netifs[i]);
 		nnet++;
-		if (!info->ip4) {
+	}
+	/* Every --ip and --route; DHCP for a device left with no IPv4 address. */
+	unsigned have = tc_netcfg_apply(netifs, nnet, 0, netif_setup);
+	for (int i = 0; i < nnet; i++)
+		if (!(have >> i & 1)) {
 			use_dhcp = 1;
 			dhcp_start(&netifs[i]);
 		}
-	}
 	arp_next = plat_clock_monotonic_ns() + ARP_TMR_INTERVAL * MS;
 	timers_next = timers(plat_clock_monotonic_ns());
 	tc_sched_add_io(&net_io);

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <sys/socket.h>
 
+#include "netcfg.h"
 #include "sock.h"
 
 static void on_dgram(void *arg, struct udp_pcb *pcb, struct pbuf *p, const ip_addr_t *addr, u16_t port)
@@ -21,6 +22,8 @@ static void on_dgram(void *arg, struct udp_pcb *pcb, struct pbuf *p, const ip_ad
 	d->p = p;
 	ip_addr_copy(d->addr, *addr);
 	d->port = port;
+	d->ifindex = (u16_t)(tc_netcfg_dev(ip_current_input_netif()) + 1);
+	d->dst = ip4_addr_get_u32(ip4_current_dest_addr());
 	sock_wake(s);
 }
 
@@ -59,11 +62,33 @@ ssize_t dgram_send(struct sock *s, const void *buf, size_t len, const struct soc
 		return e;
 	if (!to && !(s->udp->flags & UDP_FLAGS_CONNECTED))
 		return -EDESTADDRREQ;
+	/* sendmsg's IP_PKTINFO: this datagram's source address and NIC. */
+	int pi = s->tx_pktinfo;
+	struct in_pktinfo_ info = s->tx_info;
+	s->tx_pktinfo = 0;
+	if (pi && !to) {
+		ip_addr_copy(ip, s->udp->remote_ip);
+		port = s->udp->remote_port;
+	}
+	ip4_addr_t src;
+	ip4_addr_set_u32(&src, info.spec_dst);
+	struct netif *nif = NULL;
+	if (pi) {
+		nif = info.ifindex ? tc_netcfg_netif(info.ifindex - 1) : ip4_route_src(&src, ip_2_ip4(&ip));
+		if (!nif)
+			return info.ifindex ? -ENXIO : -EHOSTUNREACH;
+		if (!info.spec_dst)
+			ip4_addr_copy(src, *netif_ip4_addr(nif));
+	}
 	struct pbuf *p = pbuf_alloc(PBUF_TRANSPORT, (u16_t)len, PBUF_RAM);
 	if (!p)
 		return -ENOBUFS;
 	pbuf_take(p, buf, (u16_t)len);
-	err_t r = to ? udp_sendto(s->udp, p, &ip, port) : udp_send(s->udp, p);
+	ip_addr_t srcip;
+	ip_addr_copy_from_ip4(srcip, src);
+	err_t r = pi   ? udp_sendto_if_src(s->udp, p, &ip, port, nif, &srcip)
+		  : to ? udp_sendto(s->udp, p, &ip, port)
+		       : udp_send(s->udp, p);
 	pbuf_free(p);
 	if (r != ERR_OK)
 		return -sock_errno(r);
@@ -86,6 +111,8 @@ ssize_t dgram_recv(struct sock *s, void *buf, size_t len, int flags, struct sock
 	size_t whole = d->p->tot_len;
 	pbuf_copy_partial(d->p, buf, (u16_t)n, 0);
 	sockaddr_in_put(from, fromlen, &d->addr, d->port);
+	s->rx_info.ifindex = d->ifindex;
+	s->rx_info.spec_dst = s->rx_info.addr = d->dst;
 	if (!(flags & MSG_PEEK)) {
 		pbuf_free(d->p);
 		s->dq_head++;

@@ -18,7 +18,7 @@ PLAT_APPS := $(B)/apps
 PLAT_IMG := .tc
 
 # ---- the monitor: a static musl binary ---------------------------------------
-MON_SRC := $(wildcard platforms/kvm/monitor/*.c) platforms/common/backtrace.c mkimage/elfimage.c mkimage/size.c
+MON_SRC := $(wildcard platforms/kvm/monitor/*.c) platforms/common/backtrace.c platforms/common/netopt.c mkimage/elfimage.c mkimage/size.c
 MON_OBJ := $(patsubst %.c,$(B)/musl/%.o,$(MON_SRC))
 # Size over speed: the monitor's time goes to KVM exits, not its own code;
 # -Oz and no SSE registers keep it under its 64 KiB budget (README, Figures).

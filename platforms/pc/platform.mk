@@ -6,7 +6,7 @@
 # The guest side: ring 0 (guest/k_*.c: boot, CPU tables, page tables,
 # devices) and ring 3 (guest/platform.c and the rest: the plat_* functions).
 PLAT_GUEST_SRC := $(wildcard platforms/pc/guest/*.c) platforms/pc/guest/boot.S platforms/pc/guest/trap.S \
-	platforms/common/backtrace.c
+	platforms/common/backtrace.c platforms/common/netopt.c
 PLAT_LDS := platforms/pc/guest/tincan.ld
 PLAT_DRIVERS := virtio
 PLAT_MANIFEST_CFLAGS := -include platforms/pc/abi.h -DTINCAN_PLATFORM_ID=TC_PLATFORM_PC \

@@ -393,8 +393,10 @@ Boot IMAGE (a program linked by tincan-cc) as a KVM guest; ARGS become its argv[
   --net-mac=[NAME:]MAC  the guest's MAC (default: random, locally administered)
   --net-allow-spoof=NAME  send the guest's frames on NAME whatever their source MAC
                         (a bridge's; default: others are dropped; repeatable)
-  --ip=ADDR/PREFIX      the guest's IPv4 address on its first net device (default: DHCP)
-  --gw=ADDR             its default gateway
+  --ip=[NAME:]ADDR/PREFIX  an IPv4 or IPv6 address of net device NAME (default: the
+                        first); repeatable; a device with no IPv4 address uses DHCP
+  --gw=[NAME:]ADDR      a default gateway, through NAME (default: the first device)
+  --route=DEST/PREFIX[:via=GW][:dev=NAME]  a route (repeatable; via, dev or both)
   --dns=ADDR            a DNS server for the guest (up to 3; default: from DHCP)
   --host-entry=NAME:ADDR  answer NAME with ADDR before DNS, as /etc/hosts (repeatable)
   --block=[NAME:]FILE   attach a disk file (its size a multiple of 512) to the image's block

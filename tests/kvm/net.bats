@@ -75,7 +75,7 @@ nsrun() { run timeout 20 ip netns exec "$NS" "$@"; }
 	first_line_has "expected a unicast MAC"
 	nsrun "$RUN" --ip=10.77.0.2/24 "$NETTINY" net-info
 	[ "$status" -eq 104 ]
-	first_line_has "--ip and --gw need a --net device"
+	first_line_has "--ip, --gw and --route need a --net device"
 	ip netns exec "$NS" "$RUN" --net=tap1 "$NETTINY" sleep 1500 >/dev/null &
 	pid=$!
 	sleep 0.3

@@ -186,12 +186,45 @@ print("got", n, "ok" if ok else "bad")' > "$BATS_TEST_TMPDIR/server" 2>&1 &
 	grep -q '^forwarded 200$' "$OUT"
 }
 
+# A wait sends what every handle queued, not only what the handles it
+# waits on did (a kvm wait exit carries only the devices it names).
+@test "frames sent on a handle the app does not wait on leave at its next wait" {
+	cp "$B/tests/netfn.tc" "$BATS_TEST_TMPDIR/fw.tc"
+	"$B/bin/tincan-mkimage" --net=a --net=b "$BATS_TEST_TMPDIR/fw.tc" >/dev/null
+	start_guest --net=a:tap0 --net=b:tap1 --net-allow-spoof=b "$BATS_TEST_TMPDIR/fw.tc" forward a b 100
+	nsrun env RAWFRAMES_WAIT=1.5 /usr/bin/python3 "$RAW" cross tap0 tap1 02:00:00:00:00:99 100
+	end_guest
+	echo "$output"
+	[ "$output" = "sent 100 got 100" ]
+	[ "$GST" -eq 0 ]
+	grep -q '^forwarded 100$' "$OUT"
+}
+
 # The host's offloads are off on a NIC netfn opens: a TCP segment from the
 # host arrives with its checksum computed (with TUN_F_CSUM it would hold
 # the pseudo-header's sum only), as it would be on the wire.
 @test "frames from the host's TCP arrive checksummed (the tap's offloads are off)" {
 	ip -n "$NS" neigh replace 10.78.0.2 lladdr $GMAC dev tap0
 	start_guest --net=tap0 --net-mac=$GMAC "$NF" csum lan 2
+	nsrun /usr/bin/python3 -c 'import socket; s = socket.socket(); s.settimeout(2.5)
+try: s.connect(("10.78.0.2", 9))
+except OSError: pass'
+	end_guest
+	ip -n "$NS" neigh del 10.78.0.2 dev tap0
+	[ "$GST" -eq 0 ]
+	grep -q '^tcp [2-9] bad 0$' "$OUT"
+}
+
+@test "restored from a snapshot, a netfn NIC still has the host's offloads off" {
+	cd "$BATS_TEST_TMPDIR"
+	nsrun "$RUN" --snapshot=s --net=tap0 --net-mac=$GMAC "$NF" csum lan 2
+	[ "$status" -eq 0 ]
+	[ "$output" = ready ]
+	ip -n "$NS" neigh replace 10.78.0.2 lladdr $GMAC dev tap0
+	ip netns exec "$NS" timeout 30 "$RUN" --restore=s --net=tap0 --net-mac=$GMAC > out 2>&1 &
+	GPID=$!
+	OUT=$BATS_TEST_TMPDIR/out
+	sleep 0.5
 	nsrun /usr/bin/python3 -c 'import socket; s = socket.socket(); s.settimeout(2.5)
 try: s.connect(("10.78.0.2", 9))
 except OSError: pass'

@@ -74,7 +74,7 @@ setup() {
 	run timeout 60 "$QEMU" -accel tcg -cpu max -m 64 -display none -serial stdio -monitor none -no-reboot -nic none \
 		-device isa-debug-exit,iobase=0xf4,iosize=0x04 -kernel "$G" -append "--bogus exit 0"
 	[ "$(pc_status "$status")" -eq 104 ]
-	[ "$output" = "tincan: unknown option (guest options: --env=NAME=VALUE, --ip=ADDR/PREFIX, --gw=ADDR, --dns=ADDR; -- ends them): --bogus" ]
+	[ "$output" = "tincan: unknown option (guest options: --env=NAME=VALUE, --ip=[NAME:]ADDR/PREFIX, --gw=[NAME:]ADDR, --route=DEST/PREFIX[:via=GW][:dev=NAME], --dns=ADDR; -- ends them): --bogus" ]
 	run timeout 60 "$QEMU" -accel tcg -cpu max -m 64 -display none -serial stdio -monitor none -no-reboot -nic none \
 		-device isa-debug-exit,iobase=0xf4,iosize=0x04 -kernel "$G" -append "--ip=10.0.0.2/24 -- exit 0"
 	[ "$(pc_status "$status")" -eq 104 ]

@@ -146,17 +146,35 @@ nboot() {
 	echo "$output"
 	[ "$status" -eq 0 ]
 	[ "$output" = "TINCAN_DNS=10.0.0.53,1.1.1.1" ]
-	nboot "$G" "--ip=10.0.0.2 -- exit 0"
+	nboot "$G" "--ip=10.0.0.2/33 -- exit 0"
 	[ "$status" -eq 104 ]
-	[ "$output" = "tincan: invalid --ip: expected ADDRESS/PREFIX like 10.0.0.2/24: --ip=10.0.0.2" ]
+	[ "$output" = "tincan: invalid --ip: expected [NAME:]ADDR/PREFIX, NAME an attached net device: --ip=10.0.0.2/33" ]
 	nboot "$G" "--ip=10.0.0.256/24 -- exit 0"
 	[ "$status" -eq 104 ]
 	nboot "$G" "--gw=10.0.0 -- exit 0"
 	[ "$status" -eq 104 ]
-	[ "$output" = "tincan: invalid --gw: expected an IPv4 address like 10.0.0.1: --gw=10.0.0" ]
+	[ "$output" = "tincan: invalid --gw: expected [NAME:]ADDR, NAME an attached net device: --gw=10.0.0" ]
 	nboot "$G" "--dns=x -- exit 0"
 	[ "$status" -eq 104 ]
 	[ "$output" = "tincan: invalid --dns: expected an IPv4 address like 10.0.0.1: --dns=x" ]
+}
+
+@test "virtio-net: --ip, --gw and --route reach the guest as tincan-run gives them (TINCAN_IP, TINCAN_ROUTE)" {
+	local opts="--ip=10.0.0.2/24 --ip=net0:10.0.1.2/24 --ip=fd00::2/64 --gw=10.0.0.1 --route=10.9.0.0/16:via=10.0.1.1"
+	nboot "$G" "$opts -- env TINCAN_IP"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[ "$output" = "TINCAN_IP=net0:10.0.0.2/24,net0:10.0.1.2/24,net0:fd00::2/64" ]
+	nboot "$G" "$opts --route=fd01::/64:dev=net0 -- env TINCAN_ROUTE"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[ "$output" = "TINCAN_ROUTE=0.0.0.0/0@10.0.0.1%net0,10.9.0.0/16@10.0.1.1,fd01::/64%net0" ]
+	nboot "$G" "--route=10.9.0.1/16:via=10.0.1.1 -- exit 0"
+	[ "$status" -eq 104 ]
+	[[ $output == "tincan: invalid --route: expected DEST/PREFIX[:via=GW][:dev=NAME], no host bits in DEST,"*": --route=10.9.0.1/16:via=10.0.1.1" ]]
+	nboot "$G" "--ip=eth1:10.0.0.2/24 -- exit 0"
+	[ "$status" -eq 104 ]
+	[[ $output == "tincan: invalid --ip: expected [NAME:]ADDR/PREFIX"* ]]
 }
 
 @test "virtio-net: a declared net device without a device is one line and status 105" {

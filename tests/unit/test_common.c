@@ -1,11 +1,13 @@
 /* Platform-neutral code in platforms/common, checked on the host: the
- * frame-pointer walker against hostile chains, and the kernel command line
- * splitter. */
+ * frame-pointer walker against hostile chains, the kernel command line
+ * splitter, and the per-NIC options (netopt.c). */
 #include <stdint.h>
+#include <endian.h>
 #include <string.h>
 
 #include "../../platforms/common/backtrace.h"
 #include "../../platforms/common/guest/cmdline.h"
+#include "../../platforms/common/netopt.h"
 #include "../tap.h"
 
 /* A fake guest stack: words at addresses [BASE, BASE + 8 * WORDS). */
@@ -106,9 +108,110 @@ static void test_cmdline(void)
 	ok(split("a", v, 0, buf) == -1, "no room at all is refused");
 }
 
+/* One option against devices net0 and net1: its entry, or "BAD". */
+static struct netopt_dev devs[2];
+static const char *opt(int kind, const char *v)
+{
+	static char out[NETOPT_RT_ROOM + 8];
+	memset(out, 0x55, sizeof out);
+	int n = netopt_parse(kind, v, devs, 2, out, 0);
+	if (n >= 0 && ((size_t)n != strlen(out) || n >= (kind == NETOPT_IP ? NETOPT_IP_ROOM : NETOPT_RT_ROOM)))
+		return "OVERRUN";
+	return n < 0 ? "BAD" : out;
+}
+
+static void test_netopt(void)
+{
+	static const struct {
+		int kind;
+		const char *v, *want;
+	} cases[] = {
+		{ NETOPT_IP, "10.0.0.2/24", "net0:10.0.0.2/24" },
+		{ NETOPT_IP, "net1:10.0.1.2", "net1:10.0.1.2/24" },
+		{ NETOPT_IP, "fe80::1/64", "net0:fe80::1/64" },
+		{ NETOPT_IP, "net1:fd00::2", "net1:fd00::2/64" },
+		{ NETOPT_IP, "net1:1:2:3:4:5:6:7:8/128", "net1:1:2:3:4:5:6:7:8/128" },
+		{ NETOPT_IP, "::ffff/96", "net0:::ffff/96" },
+		{ NETOPT_IP, "10.0.0.2/33", "BAD" },
+		{ NETOPT_IP, "fd00::1/129", "BAD" },
+		{ NETOPT_IP, "0.0.0.0/8", "BAD" },
+		{ NETOPT_IP, "::/0", "BAD" },
+		{ NETOPT_IP, "net9:10.0.0.1/24", "BAD" },
+		{ NETOPT_IP, "net1:", "BAD" },
+		{ NETOPT_IP, "10.0.0.2/", "BAD" },
+		{ NETOPT_IP, "10.0.0.2/2x", "BAD" },
+		{ NETOPT_IP, "10.0.0.2/0024", "BAD" },
+		{ NETOPT_IP, "010.0.0.2/24", "BAD" },
+		{ NETOPT_IP, "1:2:3/64", "BAD" },
+		{ NETOPT_IP, "1::2::3/64", "BAD" },
+		{ NETOPT_IP, "1:::2/64", "BAD" },
+		{ NETOPT_IP, "12345::1/64", "BAD" },
+		{ NETOPT_IP, "1:2:3:4:5:6:7:8:9/64", "BAD" },
+		{ NETOPT_IP, "::1:2:3:4:5:6:7:8/64", "BAD" },
+		{ NETOPT_IP, "1:/64", "BAD" },
+		{ NETOPT_IP, "", "BAD" },
+		{ NETOPT_GW, "10.0.0.1", "0.0.0.0/0@10.0.0.1%net0" },
+		{ NETOPT_GW, "net1:fe80::1", "::/0@fe80::1%net1" },
+		{ NETOPT_GW, "10.0.0.1/24", "BAD" },
+		{ NETOPT_GW, "net1:0.0.0.0", "BAD" },
+		{ NETOPT_ROUTE, "10.9.0.0/16:via=10.0.0.1", "10.9.0.0/16@10.0.0.1" },
+		{ NETOPT_ROUTE, "10.9.0.0/16:dev=net1", "10.9.0.0/16%net1" },
+		{ NETOPT_ROUTE, "10.9.0.0/16:via=10.0.0.1:dev=net1", "10.9.0.0/16@10.0.0.1%net1" },
+		{ NETOPT_ROUTE, "10.9.0.0/16:dev=net1:via=10.0.0.1", "10.9.0.0/16@10.0.0.1%net1" },
+		{ NETOPT_ROUTE, "fd01::/64:via=fd00::1", "fd01::/64@fd00::1" },
+		{ NETOPT_ROUTE, "0.0.0.0/0:via=10.0.0.1", "0.0.0.0/0@10.0.0.1" },
+		{ NETOPT_ROUTE, "10.9.0.0/16", "BAD" },
+		{ NETOPT_ROUTE, "10.9.0.1/16:via=10.0.0.1", "BAD" },
+		{ NETOPT_ROUTE, "fd01::1/64:via=fd00::1", "BAD" },
+		{ NETOPT_ROUTE, "10.9.0.0/16:via=fd00::1", "BAD" },
+		{ NETOPT_ROUTE, "10.9.0.0:via=10.0.0.1", "BAD" },
+		{ NETOPT_ROUTE, "10.9.0.0/16:dev=net2", "BAD" },
+		{ NETOPT_ROUTE, "10.9.0.0/16:via=10.0.0.1/8", "BAD" },
+		{ NETOPT_ROUTE, "10.9.0.0/16:via=", "BAD" },
+		{ NETOPT_ROUTE, "10.9.0.0/16:dev=", "BAD" },
+		{ NETOPT_ROUTE, "10.9.0.0/16:via=10.0.0.1:via=10.0.0.2", "BAD" },
+		{ NETOPT_ROUTE, ":via=10.0.0.1", "BAD" },
+	};
+	devs[0].name = "net0";
+	devs[1].name = "net1";
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		const char *got = opt(cases[i].kind, cases[i].v);
+		ok(strcmp(got, cases[i].want) == 0, "netopt %d '%s': '%s'", cases[i].kind, cases[i].v, got);
+	}
+	/* Longest valid entries fit their room; a value too long for any is bad. */
+	devs[0].name = "abcdefghijklmno";
+	ok(strcmp(opt(NETOPT_IP, "abcdefghijklmno:1111:2222:3333:4444:5555:6666:7777:8888/128"),
+		  "abcdefghijklmno:1111:2222:3333:4444:5555:6666:7777:8888/128") == 0,
+	   "the longest --ip fits");
+	ok(strcmp(opt(NETOPT_ROUTE, "1111:2222:3333:4444:5555:6666:7777:0/128:via=1111:2222:3333:4444:5555:6666:7777:"
+				    "8888:dev=abcdefghijklmno"),
+		  "1111:2222:3333:4444:5555:6666:7777:0/128@1111:2222:3333:4444:5555:6666:7777:8888%abcdefghijklmno") ==
+	       0,
+	   "the longest --route fits");
+	char big[400];
+	memset(big, '1', sizeof big - 1);
+	big[sizeof big - 1] = '\0';
+	ok(strcmp(opt(NETOPT_ROUTE, big), "BAD") == 0 && strcmp(opt(NETOPT_IP, big), "BAD") == 0,
+	   "a value longer than any entry is bad");
+	/* The boot info: each device's first IPv4 address and gateway. */
+	struct netopt_dev d[2] = { { "net0", 0, 0, 0 }, { "net1", 0, 0, 0 } };
+	char out[NETOPT_RT_ROOM];
+	netopt_parse(NETOPT_IP, "fd00::2/64", d, 2, out, 0);
+	netopt_parse(NETOPT_IP, "net1:10.0.1.2/16", d, 2, out, 0);
+	netopt_parse(NETOPT_IP, "net1:10.0.2.2/24", d, 2, out, 1);
+	netopt_parse(NETOPT_GW, "net1:10.0.1.1", d, 2, out, 0);
+	netopt_parse(NETOPT_GW, "net1:10.0.1.9", d, 2, out, 0);
+	ok(d[0].ip4 == 0 && d[1].ip4 == htobe32(0x0a000102) && d[1].prefix == 16 && d[1].gw4 == htobe32(0x0a000101),
+	   "first IPv4 address and gateway per device");
+	ok(netopt_parse(NETOPT_IP, "net1:10.0.2.2/24", d, 2, out, 1) == 17 && strcmp(out, ",net1:10.0.2.2/24") == 0,
+	   "a comma before a later entry");
+	ok(netopt_parse(NETOPT_IP, "10.0.0.2/24", d, 0, out, 0) == -1, "no device: bad");
+}
+
 int main(void)
 {
 	test_backtrace();
 	test_cmdline();
+	test_netopt();
 	return done_testing();
 }

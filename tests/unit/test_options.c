@@ -169,11 +169,10 @@ int main(void)
 	if (fread(text, 1, sizeof text - 1, f) == 0)
 		text[0] = '\0';
 	fclose(f);
+	/* The lean build's text: the list is tincan-run-debug's (its exact
+	 * text, module lines in place, is tests/kvm/monitor.bats's). */
 	ok(strncmp(text, "usage: tincan-run", 17) == 0, "usage starts with the synopsis");
-	ok(strstr(text, "               devices, --env and the other options are the restore's\n"
-			"  --dev=X  a device\n"
-			"  --stats, --metrics, --gdb, --core, --profile: see tincan-run-debug --help\n"
-			"  --help       show this help\n"),
-	   "module usage lines between the generic options and --help");
+	ok(strstr(text, "tincan-run-debug --help") && !strstr(text, "--dev=X"),
+	   "without tincan-run-debug: where the list is, and no module's lines");
 	return done_testing();
 }

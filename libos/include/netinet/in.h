@@ -66,6 +66,17 @@ struct sockaddr_in6 {
 #define IP_ADD_MEMBERSHIP 35
 #define IP_DROP_MEMBERSHIP 36
 
+#define SOL_IP 0
+
+/* IP_PKTINFO: recvmsg's cmsg (the NIC a datagram came in on and the address
+ * it was sent to); sendmsg's chooses the source (ipi_spec_dst, or the
+ * address of NIC ipi_ifindex). */
+struct in_pktinfo {
+	int ipi_ifindex;
+	struct in_addr ipi_spec_dst;
+	struct in_addr ipi_addr;
+};
+
 struct ip_mreq {
 	struct in_addr imr_multiaddr;
 	struct in_addr imr_interface;

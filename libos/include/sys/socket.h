@@ -35,6 +35,27 @@ struct msghdr {
 	int msg_flags;
 };
 
+/* Ancillary data (sendmsg/recvmsg's msg_control), laid out as Linux's. */
+struct cmsghdr {
+	size_t cmsg_len; /* header and data */
+	int cmsg_level;
+	int cmsg_type;
+};
+
+#define CMSG_ALIGN(len) (((len) + sizeof(size_t) - 1) & ~(sizeof(size_t) - 1))
+#define CMSG_DATA(c) ((unsigned char *)((struct cmsghdr *)(c) + 1))
+#define CMSG_SPACE(len) (CMSG_ALIGN(len) + CMSG_ALIGN(sizeof(struct cmsghdr)))
+#define CMSG_LEN(len) (CMSG_ALIGN(sizeof(struct cmsghdr)) + (len))
+#define CMSG_FIRSTHDR(m)                                                                                               \
+	((size_t)(m)->msg_controllen >= sizeof(struct cmsghdr) ? (struct cmsghdr *)(m)->msg_control                    \
+							       : (struct cmsghdr *)0)
+#define CMSG_NXTHDR(m, c)                                                                                              \
+	((c)->cmsg_len < sizeof(struct cmsghdr) ||                                                                     \
+		 (unsigned char *)(c) + CMSG_ALIGN((c)->cmsg_len) + sizeof(struct cmsghdr) >                           \
+		     (unsigned char *)(m)->msg_control + (m)->msg_controllen                                           \
+	     ? (struct cmsghdr *)0                                                                                     \
+	     : (struct cmsghdr *)((unsigned char *)(c) + CMSG_ALIGN((c)->cmsg_len)))
+
 /* SO_PEERCRED's answer. */
 struct ucred {
 	pid_t pid;
@@ -85,6 +106,7 @@ struct linger {
 #define SO_PEERCRED 17
 #define SO_RCVLOWAT 18
 #define SO_SNDLOWAT 19
+#define SO_BINDTODEVICE 25 /* a device name: the socket's traffic on that NIC only ("": any) */
 #define SO_RCVTIMEO 20
 #define SO_SNDTIMEO 21
 #define SO_ACCEPTCONN 30

@@ -74,6 +74,10 @@ void fds_sys(struct mod_fds *f, int nr);
 
 struct module {
 	const struct mod_option *options; /* ends with { NULL } */
+	/* Strings for the guest's environment ("" or a NULL end: none), set
+	 * while options are parsed, at their longest: configure may rewrite
+	 * them, never longer. */
+	char *const *env;
 	const char *usage; /* its lines in --help: USAGE("..."), kept in tincan-run-debug only */
 	/* Before the jail (jail.c) and before the image is read: open host
 	 * resources.  Nothing may depend on the image yet. */

@@ -43,22 +43,6 @@ static const char usage_tail[] =
     "  106 --timeout ran out\n";
 #endif
 
-const char *parse_ipv4(const char *s, uint32_t *addr)
-{
-	uint8_t b[4];
-	for (int i = 0; i < 4; i++) {
-		unsigned v = 0, j = 0;
-		for (; j < 3 && s[j] >= '0' && s[j] <= '9'; j++)
-			v = v * 10 + (unsigned)(s[j] - '0');
-		if (j == 0 || (j > 1 && s[0] == '0') || v > 255 || (i < 3 && s[j] != '.'))
-			return NULL;
-		b[i] = (uint8_t)v;
-		s += j + (i < 3);
-	}
-	memcpy(addr, b, 4);
-	return s;
-}
-
 /* write(), not stdio: the monitor links no FILE machinery. */
 static void put_all(int fd, const char *s)
 {
@@ -363,6 +347,12 @@ int options_parse(struct options *o, int argc, char **argv, const struct module 
 			 (unsigned long long)(o->mem_max >> 10), (unsigned long long)(o->mem >> 10));
 		return OPT_ERROR;
 	}
+	for (; *mods; mods++)
+		for (char *const *e = (*mods)->env; e && *e; e++)
+			if (**e && o->envc < OPT_ENV_MAX)
+				o->envp[o->envc++] = *e;
+			else if (**e)
+				ndns = OPT_ENV_MAX; /* too many: the error below */
 	if (o->envc + (ndns > 0) + (nhosts > 0) > OPT_ENV_MAX) {
 		snprintf(err, errlen, "more than %d --env options", OPT_ENV_MAX);
 		return OPT_ERROR;

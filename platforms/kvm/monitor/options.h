@@ -43,9 +43,8 @@ struct options {
  * in err. */
 int options_parse(struct options *o, int argc, char **argv, const struct module *const *mods, char *err, size_t errlen);
 
-/* A dotted-quad IPv4 address at s into *addr (network byte order), as
- * inet_pton reads one; returns the end of it, or NULL. */
-const char *parse_ipv4(const char *s, uint32_t *addr);
+/* parse_ipv4: in netopt.h (platforms/common). */
+#include "netopt.h"
 
 /* The --help text, with each module's lines. */
 void options_usage(int fd, const struct module *const *mods);

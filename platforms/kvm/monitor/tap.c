@@ -1,5 +1,5 @@
 /*
- * Tap attach: the --net, --net-mac, --ip and --gw options, matched against
+ * Tap attach: the --net, --net-mac, --ip, --gw and --route options, matched against
  * the net devices the image's manifest declares; each attached device gets
  * a tap fd and its entry in the boot info.  Frames move in net.c.
  */
@@ -20,6 +20,8 @@
 
 #include "options.h"
 
+#include "netopt.h"
+
 #include "module.h"
 #include "monitor.h"
 #include "net.h"
@@ -30,7 +32,6 @@ unsigned net_ndevs;
 static const char *net_arg[TC_NET_DEV_MAX]; /* --net=[NAME:]TAP */
 static const char *mac_arg[TC_NET_DEV_MAX]; /* --net-mac=[NAME:]MAC */
 static const char *spoof_arg[TC_NET_DEV_MAX]; /* --net-allow-spoof=NAME */
-static const char *ip_arg, *gw_arg; /* --ip=ADDR/PREFIX, --gw=ADDR */
 static int nnet, nmac, nspoof;
 
 static int opt_net(const char *v, char *err, size_t errlen)
@@ -63,18 +64,49 @@ static int opt_spoof(const char *v, char *err, size_t errlen)
 	return 0;
 }
 
+/* --ip, --gw and --route are checked once the devices are known
+ * (configure); they reach the guest as TINCAN_IP and TINCAN_ROUTE
+ * (docs/abi.md), whose room is kept here at parse time, the most each
+ * valid value can take, as info_size counts it before configure writes
+ * them (shorter). */
+#define CFG_MAX 16
+static const char *ip_arg[CFG_MAX], *rt_arg[CFG_MAX]; /* rt: --route, or --gw (marked by gw_bits) */
+static unsigned nip, nrt, gw_bits;
+static char ip_env[16 + CFG_MAX * NETOPT_IP_ROOM], rt_env[16 + CFG_MAX * NETOPT_RT_ROOM];
+static char *const env[] = { ip_env, rt_env, NULL };
+
+/* kind: 0 --ip, 1 --route, 2 --gw */
+static int add_cfg(const char *v, int kind, char *err, size_t errlen)
+{
+	int ip = !kind, gw = kind == 2;
+	unsigned *n = ip ? &nip : &nrt;
+	char *e = ip ? ip_env : rt_env;
+	size_t room = ip ? NETOPT_IP_ROOM : NETOPT_RT_ROOM;
+	if (*n == CFG_MAX) {
+		snprintf(err, errlen, "more than %d --ip or --route and --gw options", CFG_MAX);
+		return -1;
+	}
+	if (!*n)
+		memcpy(e, ip ? "TINCAN_IP=" : "TINCAN_ROUTE=", ip ? 10 : 13);
+	memset(e + strlen(e), 'x', room);
+	gw_bits |= (unsigned)gw << *n;
+	(ip ? ip_arg : rt_arg)[(*n)++] = v;
+	return 0;
+}
+
 static int opt_ip(const char *v, char *err, size_t errlen)
 {
-	(void)err, (void)errlen;
-	ip_arg = v;
-	return 0;
+	return add_cfg(v, 0, err, errlen);
+}
+
+static int opt_route(const char *v, char *err, size_t errlen)
+{
+	return add_cfg(v, 1, err, errlen);
 }
 
 static int opt_gw(const char *v, char *err, size_t errlen)
 {
-	(void)err, (void)errlen;
-	gw_arg = v;
-	return 0;
+	return add_cfg(v, 2, err, errlen);
 }
 
 static int hexdigit(char c)
@@ -403,28 +435,26 @@ static void configure(struct vm *vm, struct tc_boot_info *bi)
 			die(TC_STATUS_USAGE, "--net-allow-spoof=%s: no such attached net device", spoof_arg[i]);
 		net_devs[j].spoof = 1;
 	}
-	if ((ip_arg || gw_arg) && net_ndevs == 0)
-		die(TC_STATUS_USAGE, "--ip and --gw need a --net device");
-	if (ip_arg) {
-		uint32_t a, prefix = 24;
-		const char *e = parse_ipv4(ip_arg, &a);
-		if (e && *e == '/') {
-			prefix = 0;
-			for (int n = 0; n < 3 && e[1] >= '0' && e[1] <= '9'; n++, e++)
-				prefix = prefix * 10 + (uint32_t)(e[1] - '0');
-			e = e[0] == '/' || prefix > 32 ? NULL : e + 1;
-		}
-		if (!e || *e || !a)
-			die(TC_STATUS_USAGE, "invalid --ip=%s: expected ADDRESS/PREFIX like 10.0.0.2/24", ip_arg);
-		bi->net[0].ip4 = a;
-		bi->net[0].prefix = prefix;
+	if ((nip || nrt) && net_ndevs == 0)
+		die(TC_STATUS_USAGE, "--ip, --gw and --route need a --net device");
+	struct netopt_dev devs[TC_NET_DEV_MAX] = { 0 };
+	for (unsigned j = 0; j < net_ndevs; j++)
+		devs[j].name = bi->net[j].name;
+	char *at[2] = { ip_env + (nip ? 10 : 0), rt_env + (nrt ? 13 : 0) };
+	for (unsigned i = 0; i < nip + nrt; i++) {
+		int rt = i >= nip, k = (int)(rt ? i - nip : i);
+		int kind = rt ? NETOPT_ROUTE + (gw_bits >> k & 1) : NETOPT_IP;
+		const char *v = rt ? rt_arg[k] : ip_arg[k], *const name[3] = { "ip", "route", "gw" };
+		int w = netopt_parse(kind, v, devs, (int)net_ndevs, at[rt], k > 0);
+		if (w < 0)
+			die(TC_STATUS_USAGE, "invalid --%s=%s: expected %s, NAME an attached net device", name[kind], v,
+			    netopt_expect[kind]);
+		at[rt] += w;
 	}
-	if (gw_arg) {
-		uint32_t a;
-		const char *e = parse_ipv4(gw_arg, &a);
-		if (!e || *e)
-			die(TC_STATUS_USAGE, "invalid --gw=%s: expected an IPv4 address", gw_arg);
-		bi->net[0].gw4 = a;
+	for (unsigned j = 0; j < net_ndevs; j++) {
+		bi->net[j].ip4 = devs[j].ip4;
+		bi->net[j].prefix = devs[j].prefix;
+		bi->net[j].gw4 = devs[j].gw4;
 	}
 	bi->nnet = net_ndevs;
 }
@@ -438,12 +468,13 @@ static void fds(struct mod_fds *f)
 }
 
 static const struct mod_option options[] = {
-	{ "--net-mac", opt_mac }, { "--net-allow-spoof", opt_spoof }, { "--net", opt_net },
-	{ "--ip", opt_ip },	  { "--gw", opt_gw },			  { NULL, NULL },
+	{ "--net-mac", opt_mac }, { "--net-allow-spoof", opt_spoof }, { "--net", opt_net }, { "--ip", opt_ip },
+	{ "--gw", opt_gw }, { "--route", opt_route }, { NULL, NULL },
 };
 
 const struct module tap_module = {
 	.options = options,
+	.env = env,
 	.usage = USAGE("  --net=[NAME:]TAP      attach an existing tap device to the image's net device NAME\n"
 		 "                        (NAME may be left out when the image declares one)\n"
 		 "  --net=[NAME:]bridge:BR[,tap=TAP][,isolated]  make a tap (TAP, or tc0, tc1 ...) on bridge\n"
@@ -452,8 +483,10 @@ const struct module tap_module = {
 		 "  --net-mac=[NAME:]MAC  the guest's MAC (default: random, locally administered)\n"
 		 "  --net-allow-spoof=NAME  send the guest's frames on NAME whatever their source MAC\n"
 		 "                        (a bridge's; default: others are dropped; repeatable)\n"
-		 "  --ip=ADDR/PREFIX      the guest's IPv4 address on its first net device (default: DHCP)\n"
-		 "  --gw=ADDR             its default gateway\n"
+		 "  --ip=[NAME:]ADDR/PREFIX  an IPv4 or IPv6 address of net device NAME (default: the\n"
+		 "                        first); repeatable; a device with no IPv4 address uses DHCP\n"
+		 "  --gw=[NAME:]ADDR      a default gateway, through NAME (default: the first device)\n"
+		 "  --route=DEST/PREFIX[:via=GW][:dev=NAME]  a route (repeatable; via, dev or both)\n"
 		 "  --dns=ADDR            a DNS server for the guest (up to 3; default: from DHCP)\n"
 		 "  --host-entry=NAME:ADDR  answer NAME with ADDR before DNS, as /etc/hosts (repeatable)\n"),
 	.open = open_taps,

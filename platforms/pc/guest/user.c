@@ -4,8 +4,9 @@
  *
  * The command line (from the boot loader, or QEMU's -append) has the
  * syntax of tincan-run's guest side: options first (--env=NAME=VALUE,
- * repeatable; --ip=ADDR/PREFIX, --gw=ADDR and --dns=ADDR for the first net
- * device, as tincan-run's options of those names), then the app's
+ * repeatable; --ip=[NAME:]ADDR/PREFIX, --gw=[NAME:]ADDR,
+ * --route=DEST/PREFIX[:via=GW][:dev=NAME] and --dns=ADDR, as tincan-run's
+ * options of those names: platforms/common/netopt.c), then the app's
  * arguments; "--" ends the options.
  */
 #include <stddef.h>
@@ -13,6 +14,7 @@
 #include <string.h>
 
 #include "cmdline.h"
+#include "netopt.h"
 #include "pc.h"
 #include "rdrand.h"
 #include <tincan/image.h>
@@ -62,62 +64,81 @@ static noreturn void usage(const char *what, const char *arg)
 		;
 }
 
-/* An IPv4 address in dotted quad, in network byte order (0: bad). */
-static uint32_t ipv4(const char *s, const char **end)
-{
-	uint32_t a = 0;
-	for (int i = 0; i < 4; i++) {
-		if (i && *s++ != '.')
-			return 0;
-		unsigned v = 0, digits = 0;
-		for (; *s >= '0' && *s <= '9' && digits < 4; s++, digits++)
-			v = v * 10 + (unsigned)(*s - '0');
-		if (!digits || digits > 3 || v > 255)
-			return 0;
-		a |= (uint32_t)v << (8 * i);
-	}
-	*end = s;
-	return a;
-}
-
 extern uint32_t pc_ip4, pc_prefix, pc_gw4; /* devices.c: the first net device's */
+extern const struct tc_manifest_note __tincan_manifest_note;
 
-/* --ip=ADDR/PREFIX, --gw=ADDR, --dns=ADDR (up to DNS_MAX, joined into
- * TINCAN_DNS for the resolver). */
-static void net_option(const char *w, char *dns, size_t *dnslen, unsigned *ndns, int have_net)
+#define NET_OPTS 16 /* --ip, and --route with --gw, as tincan-run */
+
+/* --dns=ADDR (up to DNS_MAX, joined into TINCAN_DNS for the resolver). */
+static void dns_option(const char *w, char *dns, size_t *dnslen, unsigned *ndns)
 {
-	const char *v = strchr(w, '=') + 1, *e;
-	if (!have_net)
-		usage("the option needs a net device and the image declares none: ", w);
-	if (w[2] == 'i') {
-		pc_ip4 = ipv4(v, &e);
-		unsigned p = 0, digits = 0;
-		if (pc_ip4 && *e == '/')
-			for (e++; *e >= '0' && *e <= '9' && digits < 3; e++, digits++)
-				p = p * 10 + (unsigned)(*e - '0');
-		if (!pc_ip4 || !digits || *e || p < 1 || p > 32)
-			usage("invalid --ip: expected ADDRESS/PREFIX like 10.0.0.2/24: ", w);
-		pc_prefix = p;
-	} else if (w[2] == 'g') {
-		pc_gw4 = ipv4(v, &e);
-		if (!pc_gw4 || *e)
-			usage("invalid --gw: expected an IPv4 address like 10.0.0.1: ", w);
-	} else {
-		uint32_t a = ipv4(v, &e);
-		if (!a || *e)
-			usage("invalid --dns: expected an IPv4 address like 10.0.0.1: ", w);
-		if (*ndns == DNS_MAX)
-			usage("too many --dns options (the most is 3): ", w);
-		size_t n = strlen(v);
-		if (*ndns)
-			dns[(*dnslen)++] = ',';
-		memcpy(dns + *dnslen, v, n + 1);
-		*dnslen += n;
-		(*ndns)++;
-	}
+	const char *v = w + 6, *e;
+	uint32_t a;
+	if (!(e = parse_ipv4(v, &a)) || !a || *e)
+		usage("invalid --dns: expected an IPv4 address like 10.0.0.1: ", w);
+	if (*ndns == DNS_MAX)
+		usage("too many --dns options (the most is 3): ", w);
+	size_t n = strlen(v);
+	if (*ndns)
+		dns[(*dnslen)++] = ',';
+	memcpy(dns + *dnslen, v, n + 1);
+	*dnslen += n;
+	(*ndns)++;
 }
 
-extern const struct tc_manifest_note __tincan_manifest_note;
+/* --ip, --gw and --route (words w[0..n)), checked against the net devices
+ * the image declares and the machine has: into the first device's boot
+ * fields and TINCAN_IP and TINCAN_ROUTE (envp[*envc...]). */
+static void net_options(const struct pc_boot *b, char **w, int n, char **envp, int *envc)
+{
+	static char ip[16 + NET_OPTS * NETOPT_IP_ROOM] = "TINCAN_IP=",
+				       rt[16 + NET_OPTS * NETOPT_RT_ROOM] = "TINCAN_ROUTE=";
+	struct netopt_dev devs[PC_DEV_MAX];
+	char *at[2] = { ip + 10, rt + 13 };
+	int ndev = 0, count[2] = { 0, 0 };
+	for (unsigned d = 0; d < b->ndev; d++)
+		if (b->dev[d].type == 1)
+			devs[ndev++] =
+			    (struct netopt_dev){ __tincan_manifest_note.m.devices[b->dev[d].mft].name, 0, 0, 0 };
+	for (int i = 0; i < n; i++) {
+		int kind = w[i][2] == 'i'   ? NETOPT_IP
+			   : w[i][2] == 'g' ? NETOPT_GW
+					    : NETOPT_ROUTE,
+		    r = kind != NETOPT_IP;
+		if (!ndev)
+			usage("the option needs a net device and the image declares none: ", w[i]);
+		if (count[r] == NET_OPTS)
+			usage("more than 16 --ip or --route and --gw options: ", w[i]);
+		int len = netopt_parse(kind, strchr(w[i], '=') + 1, devs, ndev, at[r], count[r]++ > 0);
+		if (len < 0) {
+			static char msg[200];
+			const char *opt = kind == NETOPT_IP ? "ip" : kind == NETOPT_GW ? "gw" : "route";
+			size_t m = 0, e = strlen(netopt_expect[kind]);
+			memcpy(msg, "invalid --", 10);
+			m = 10;
+			memcpy(msg + m, opt, strlen(opt));
+			m += strlen(opt);
+			memcpy(msg + m, ": expected ", 11);
+			m += 11;
+			memcpy(msg + m, netopt_expect[kind], e);
+			memcpy(msg + m + e, ", NAME an attached net device: ", 32);
+			usage(msg, w[i]);
+		}
+		at[r] += len;
+	}
+	if (ndev) {
+		pc_ip4 = devs[0].ip4;
+		pc_prefix = devs[0].prefix;
+		pc_gw4 = devs[0].gw4;
+	}
+	for (int r = 0; r < 2; r++)
+		if (count[r]) {
+			if (*envc == ENV_MAX)
+				usage("too many --env options (the most is 64)", "");
+			envp[(*envc)++] = r ? rt : ip;
+		}
+}
+
 noreturn void pc_user_start(struct pc_boot *b);
 
 /* Not protected: the canary changes while this frame is live. */
@@ -130,12 +151,12 @@ __attribute__((no_stack_protector)) void pc_user_start(struct pc_boot *b)
 	if ((b->flags & PC_BOOT_NO_RDRAND) || rdrand_fill(&canary, sizeof canary) < 0)
 		canary = (rdtsc() ^ (uint64_t)b->real_ns_boot) * 0x9e3779b97f4a7c15ULL;
 	libos_stack_guard(canary);
-	static char *words[ARGV_MAX + 1], *argv[ARGV_MAX + 2], *envp[ENV_MAX + 1];
+	static char *words[ARGV_MAX + 1], *argv[ARGV_MAX + 2], *envp[ENV_MAX + 1], *netw[ARGV_MAX];
 	static char name[TC_MFT_NAME_MAX];
 	static char dns[sizeof "TINCAN_DNS=" + DNS_MAX * 16] = "TINCAN_DNS=";
 	size_t dnslen = sizeof "TINCAN_DNS=" - 1;
 	unsigned ndns = 0;
-	int have_net = 0;
+	int have_net = 0, nnetw = 0;
 	for (unsigned d = 0; d < b->ndev; d++)
 		have_net |= b->dev[d].type == 1;
 	tsc_boot = b->tsc_boot;
@@ -159,11 +180,15 @@ __attribute__((no_stack_protector)) void pc_user_start(struct pc_boot *b)
 				usage("too many --env options (the most is 64)", "");
 			envp[envc++] = words[i] + 6;
 		} else if (!strncmp(words[i], "--ip=", 5) || !strncmp(words[i], "--gw=", 5) ||
-			   !strncmp(words[i], "--dns=", 6)) {
-			net_option(words[i], dns, &dnslen, &ndns, have_net);
+			   !strncmp(words[i], "--route=", 8)) {
+			netw[nnetw++] = words[i];
+		} else if (!strncmp(words[i], "--dns=", 6)) {
+			if (!have_net)
+				usage("the option needs a net device and the image declares none: ", words[i]);
+			dns_option(words[i], dns, &dnslen, &ndns);
 		} else {
-			usage("unknown option (guest options: --env=NAME=VALUE, --ip=ADDR/PREFIX, --gw=ADDR, "
-			      "--dns=ADDR; -- ends them): ",
+			usage("unknown option (guest options: --env=NAME=VALUE, --ip=[NAME:]ADDR/PREFIX, "
+			      "--gw=[NAME:]ADDR, --route=DEST/PREFIX[:via=GW][:dev=NAME], --dns=ADDR; -- ends them): ",
 			      words[i]);
 		}
 	}
@@ -181,6 +206,7 @@ __attribute__((no_stack_protector)) void pc_user_start(struct pc_boot *b)
 	while (i < n)
 		argv[argc++] = words[i++];
 	argv[argc] = NULL;
+	net_options(b, netw, nnetw, envp, &envc);
 	if (ndns) {
 		if (envc == ENV_MAX)
 			usage("too many --env options (the most is 64)", "");

@@ -96,6 +96,10 @@
 /* Initial sequence numbers as RFC 6528 asks (libos/net/isn.c), not lwIP's
  * guessable counter. */
 #define LWIP_HOOK_TCP_ISN tincan_tcp_isn
+/* Routes (--route, --gw of any NIC): libos/net/netcfg.c's table, after
+ * the netifs' own subnets, before the default netif. */
+#define LWIP_HOOK_IP4_ROUTE_SRC(src, dest) tincan_ip4_route_src(src, dest)
+#define LWIP_HOOK_ETHARP_GET_GW(netif, dest) tincan_etharp_gw(netif, dest)
 /* listen()'s backlog: connections not yet accept()ed count against it
  * (libos/net/tcp.c: tcp_backlog_delayed), SYNs beyond it are dropped and the
  * client retries, as Linux does.  toolchain/lwip.sh widens lwIP's count to

@@ -55,6 +55,10 @@ void tincan_tcp_hash_drop(struct tcp_pcb *pcb);
 struct ip4_addr;
 uint32_t tincan_tcp_isn(const struct ip4_addr *local_ip, uint16_t local_port, const struct ip4_addr *remote_ip,
 			uint16_t remote_port);
+/* The route table (libos/net/netcfg.c; lwipopts.h). */
+struct netif;
+struct netif *tincan_ip4_route_src(const struct ip4_addr *src, const struct ip4_addr *dest);
+const struct ip4_addr *tincan_etharp_gw(struct netif *netif, const struct ip4_addr *dest);
 
 /* x is a parenthesized printf argument list. */
 #define LWIP_PLATFORM_DIAG(x)                                                                                          \

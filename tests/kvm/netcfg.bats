@@ -1,0 +1,257 @@
+# Per-NIC configuration (issue 17): --ip=[NAME:]ADDR/PREFIX (several per
+# NIC), --gw=[NAME:]ADDR and --route, checked from both sides: the guest
+# (tests/guests/netcfg.c) lists what it has and says where datagrams came
+# in; the host, in a network namespace of our own with a tap per NIC, pings
+# each address and sees on which tap, from which address, the guest's
+# datagrams arrive (a UDP listener with IP_PKTINFO, tests/kvm/udpwhere.py).
+load ../helpers
+
+IMG=$BATS_FILE_TMPDIR/netcfg.tc
+PY=/usr/bin/python3
+
+setup_file() {
+	export NS=tincan-nc$$
+	[ "$(id -u)" = 0 ] && [ -c /dev/net/tun ] && command -v ip >/dev/null || return 0
+	ip netns add "$NS"
+	ip -n "$NS" link set lo up
+	for t in tap0 tap1; do
+		ip -n "$NS" tuntap add "$t" mode tap
+		ip -n "$NS" link set "$t" up
+	done
+	ip -n "$NS" addr add 10.81.0.1/24 dev tap0
+	ip -n "$NS" addr add 10.82.0.1/24 dev tap1
+	ip -n "$NS" addr add 10.83.0.1/24 dev tap1
+	# Far destinations, reached through one tap or the other.
+	ip -n "$NS" addr add 10.89.0.5/32 dev lo
+	ip -n "$NS" addr add 10.88.0.7/32 dev lo
+	for c in all default tap0 tap1; do
+		ip netns exec "$NS" sysctl -qw "net.ipv4.conf.$c.rp_filter=0"
+	done
+	cp "$B/tests/netcfg.tc" "$IMG"
+	"$B/bin/tincan-mkimage" --net=net0 --net=net1 "$IMG" >/dev/null
+}
+
+teardown_file() {
+	ip netns del "$NS" 2>/dev/null || true
+}
+
+setup() {
+	need_kvm
+	[ "$(id -u)" = 0 ] || skip "network tests need root (network namespaces)"
+	[ -c /dev/net/tun ] || skip "/dev/net/tun is missing"
+	ip netns list | grep -q "^$NS" || skip "could not create a network namespace"
+}
+
+nsrun() { run timeout 30 ip netns exec "$NS" "$@"; }
+
+NICS=(--net=net0:tap0 --net=net1:tap1)
+ADDRS=(--ip=10.81.0.2/24 --ip=net1:10.82.0.2/24 --ip=net1:10.83.0.2/24)
+
+# where ARGS...: run the guest's "send" with ARGS while the host listens on
+# UDP 9000; prints the listener's "TAP SOURCE" line.
+where() {
+	rm -f "$BATS_TEST_TMPDIR/ready"
+	ip netns exec "$NS" timeout 20 $PY "$BATS_TEST_DIRNAME/udpwhere.py" 9000 "$BATS_TEST_TMPDIR/ready" \
+		> "$BATS_TEST_TMPDIR/heard" 2>&1 &
+	local pid=$! i
+	for i in $(seq 50); do [ -e "$BATS_TEST_TMPDIR/ready" ] && break; sleep 0.1; done
+	nsrun "$RUN" "$@"
+	echo "$output"
+	[ "$status" -eq 0 ] || { kill $pid; return 1; }
+	wait $pid || true
+	cat "$BATS_TEST_TMPDIR/heard"
+}
+
+@test "netcfg: every --ip of every NIC is in getifaddrs, named, indexed; the host pings each one" {
+	nsrun "$RUN" "${NICS[@]}" "${ADDRS[@]}" "$IMG" info
+	[ "$status" -eq 0 ] || { echo "$output"; return 1; }
+	echo "$output"
+	# lo, then each device's addresses, its main one first.
+	[ "$(grep '^ifa' <<< "$output")" = "$(printf '%s\n' "ifa lo 127.0.0.1/8 up loopback" "ifa net0 10.81.0.2/24 up" \
+		"ifa net1 10.82.0.2/24 up" "ifa net1 10.83.0.2/24 up")" ]
+	[[ $output == *"index net0 1 1"* ]]
+	[[ $output == *"index net1 2 2"* ]]
+	[[ $output == *"index nosuch 0"* ]]
+	ip netns exec "$NS" timeout 30 "$RUN" "${NICS[@]}" "${ADDRS[@]}" "$IMG" serve 9100 1 \
+		> "$BATS_TEST_TMPDIR/out" 2>&1 &
+	pid=$!
+	for a in 10.81.0.2 10.82.0.2 10.83.0.2; do
+		nsrun ping -c 2 -i 0.2 -W 3 $a
+		echo "$output"
+		[[ $output == *" 0% packet loss"* ]] || { kill $pid; return 1; }
+	done
+	kill $pid
+	wait $pid || true
+}
+
+@test "netcfg: --route goes through its gateway's NIC, from that NIC's address; others through --gw" {
+	# 10.89/16 through net1's further address's gateway: tap1, from 10.83.0.2.
+	out=$(where "${NICS[@]}" "${ADDRS[@]}" --gw=10.81.0.1 --route=10.89.0.0/16:via=10.83.0.1 "$IMG" send 10.89.0.5 9000)
+	echo "$out"
+	[[ $out == *"heard tap1 10.83.0.2 hello"* ]]
+	# Anything else through the default gateway, on net0: tap0.
+	out=$(where "${NICS[@]}" "${ADDRS[@]}" --gw=10.81.0.1 --route=10.89.0.0/16:via=10.83.0.1 "$IMG" send 10.88.0.7 9000)
+	echo "$out"
+	[[ $out == *"heard tap0 10.81.0.2 hello"* ]]
+	# --gw=NAME:ADDR: the default route through net1.
+	out=$(where "${NICS[@]}" "${ADDRS[@]}" --gw=net1:10.82.0.1 "$IMG" send 10.88.0.7 9000)
+	echo "$out"
+	[[ $out == *"heard tap1 10.82.0.2 hello"* ]]
+	# A route by device only (on the link): the guest asks for 10.89.0.5 itself
+	# (and the host answers: it is one of its addresses).
+	out=$(where "${NICS[@]}" "${ADDRS[@]}" --route=10.89.0.0/16:dev=net0 "$IMG" send 10.89.0.5 9000)
+	echo "$out"
+	[[ $out == *"heard tap0 10.81.0.2 hello"* ]]
+}
+
+@test "netcfg: SO_BINDTODEVICE sends through the named NIC whatever the routes say, and hears only it" {
+	out=$(where "${NICS[@]}" "${ADDRS[@]}" --gw=10.81.0.1 --gw=net1:10.82.0.1 \
+		--route=10.89.0.0/16:via=10.83.0.1 "$IMG" send 10.89.0.5 9000 net0)
+	echo "$out"
+	[[ $out == *"bound to 'net0'"* ]]
+	[[ $out == *"heard tap0 10.81.0.2 hello"* ]]
+	nsrun "$RUN" "${NICS[@]}" "${ADDRS[@]}" "$IMG" send 10.89.0.5 9000 nosuch
+	[ "$status" -eq 1 ]
+	[[ $output == *"SO_BINDTODEVICE: No such device"* ]]
+	# Bound to net0, a socket does not hear what comes in on net1.
+	ip netns exec "$NS" timeout 30 "$RUN" "${NICS[@]}" "${ADDRS[@]}" "$IMG" serve 9100 1 net0 \
+		> "$BATS_TEST_TMPDIR/out" 2>&1 &
+	pid=$!
+	for i in $(seq 50); do grep -q ready "$BATS_TEST_TMPDIR/out" && break; sleep 0.1; done
+	nsrun $PY -c '
+import socket
+for a in ("10.82.0.2", "10.81.0.2"):
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    s.settimeout(2)
+    s.sendto(b"x", (a, 9100))
+    try:
+        print(a, "answered from", s.recvfrom(100)[1][0])
+    except socket.timeout:
+        print(a, "no answer")
+'
+	echo "$output"
+	wait $pid
+	cat "$BATS_TEST_TMPDIR/out"
+	[[ $output == *"10.82.0.2 no answer"*"10.81.0.2 answered from 10.81.0.2"* ]]
+	[ "$(grep -c '^got' "$BATS_TEST_TMPDIR/out")" -eq 1 ]
+}
+
+@test "netcfg: IP_PKTINFO says which NIC and address a datagram came to; sendmsg answers from it" {
+	ip netns exec "$NS" timeout 30 "$RUN" "${NICS[@]}" "${ADDRS[@]}" "$IMG" serve 9100 2 \
+		> "$BATS_TEST_TMPDIR/out" 2>&1 &
+	pid=$!
+	for i in $(seq 50); do grep -q ready "$BATS_TEST_TMPDIR/out" && break; sleep 0.1; done
+	nsrun $PY -c '
+import socket, sys
+for a in ("10.83.0.2", "10.81.0.2"):
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    s.settimeout(5)
+    s.sendto(b"x", (a, 9100))
+    d, f = s.recvfrom(100)
+    print("answer from", f[0])
+'
+	echo "$output"
+	wait $pid
+	cat "$BATS_TEST_TMPDIR/out"
+	[[ $output == *"answer from 10.83.0.2"*"answer from 10.81.0.2"* ]]
+	grep -q "^got net1 10.83.0.2 from 10.83.0.1$" "$BATS_TEST_TMPDIR/out"
+	grep -q "^got net0 10.81.0.2 from 10.81.0.1$" "$BATS_TEST_TMPDIR/out"
+}
+
+@test "netcfg: the monitor hands every --ip, --gw and --route to the guest (TINCAN_IP, TINCAN_ROUTE)" {
+	cp "$TINY" "$BATS_TEST_TMPDIR/tiny.tc"
+	"$B/bin/tincan-mkimage" --net=net0 --net=net1 "$BATS_TEST_TMPDIR/tiny.tc" >/dev/null
+	nsrun "$RUN" "${NICS[@]}" --ip=10.81.0.2/24 --ip=net1:10.82.0.2 --ip=fd00::2/64 --gw=net1:10.82.0.1 \
+		--route=10.89.0.0/16:via=10.81.0.1 --route=fd01::/64:dev=net1:via=fd00::1 --gw=fe80::1 \
+		--route=10.88.0.0/24:dev=net0 --route=10.87.0.0/16:via=10.81.0.1:dev=net0 "$BATS_TEST_TMPDIR/tiny.tc" args
+	[ "$status" -eq 0 ] || { echo "$output"; return 1; }
+	echo "$output"
+	[[ $output == *"TINCAN_IP=net0:10.81.0.2/24,net1:10.82.0.2/24,net0:fd00::2/64"* ]]
+	[[ $output == *"TINCAN_ROUTE=0.0.0.0/0@10.82.0.1%net1,10.89.0.0/16@10.81.0.1,fd01::/64@fd00::1%net1,::/0@fe80::1%net0,10.88.0.0/24%net0,10.87.0.0/16@10.81.0.1%net0"* ]]
+	# The boot info: each NIC's first IPv4 address (net-info's last five numbers).
+	nsrun "$RUN" "${NICS[@]}" --ip=net1:10.82.0.2/24 --ip=net1:10.83.0.2/24 --ip=10.81.0.2/16 "$BATS_TEST_TMPDIR/tiny.tc" net-info
+	[ "$status" -eq 0 ]
+	[ "$(echo "$output" | tr '\n' ' ' | sed 's/net0 \([0-9]* \)\{6\}/net0 /; s/net1 \([0-9]* \)\{6\}/net1 /')" = "2 net0 10 81 0 2 16 net1 10 82 0 2 24 " ]
+}
+
+@test "netcfg: bad --ip, --gw and --route values are one-line usage errors" {
+	bad() { # OPTION MESSAGE
+		nsrun "$RUN" "${NICS[@]}" "$1" "$IMG" info
+		[ "$status" -eq 104 ] || { echo "$1: status $status: $output"; return 1; }
+		[ "${#lines[@]}" -eq 1 ] || { echo "$1: $output"; return 1; }
+		first_line_has "$2"
+	}
+	bad --ip=net9:10.0.0.1/24 "invalid --ip=net9:10.0.0.1/24: expected [NAME:]ADDR/PREFIX"
+	bad --ip=10.0.0.1/33 "invalid --ip=10.0.0.1/33"
+	bad --ip=fd00::1/129 "invalid --ip=fd00::1/129"
+	bad --ip=0.0.0.0/8 "invalid --ip=0.0.0.0/8"
+	bad --ip=1:2:3/64 "invalid --ip=1:2:3/64"
+	bad --ip=net1: "invalid --ip=net1:"
+	bad --gw=net1:fd00::/64 "invalid --gw=net1:fd00::/64: expected [NAME:]ADDR"
+	bad --gw=10.0.0.300 "invalid --gw=10.0.0.300"
+	R="expected DEST/PREFIX[:via=GW][:dev=NAME], no host bits in DEST, GW of its family, NAME an attached net device"
+	bad --route=10.0.0.0/8 "invalid --route=10.0.0.0/8: $R"
+	bad --route=10.0.0.1/8:via=10.0.0.1 "invalid --route=10.0.0.1/8:via=10.0.0.1: $R"
+	bad --route=10.0.0.0/8:via=fd00::1 "invalid --route=10.0.0.0/8:via=fd00::1: $R"
+	bad --route=fd00::/64:via=fd00::1::2 "invalid --route=fd00::/64:via=fd00::1::2: $R"
+	bad --route=10.0.0.0/8:dev=eth7 "invalid --route=10.0.0.0/8:dev=eth7: $R"
+	bad --route=10.0.0.0:via=10.0.0.1 "invalid --route=10.0.0.0:via=10.0.0.1: $R"
+	bad --route=10.0.0.0/99:dev=net0 "invalid --route=10.0.0.0/99:dev=net0: $R"
+	bad --route=fd00::/64:dev=net1:via=10.0.0.1 "invalid --route=fd00::/64:dev=net1:via=10.0.0.1: $R"
+	bad --route=10.0.0.0/8:via=10.81.0.1:dev=eth7 "invalid --route=10.0.0.0/8:via=10.81.0.1:dev=eth7: $R"
+	nsrun "$RUN" --route=10.0.0.0/8:via=10.0.0.1 "$IMG" info
+	[ "$status" -eq 104 ]
+	first_line_has "--ip, --gw and --route need a --net device"
+	args=()
+	for i in $(seq 17); do args+=(--ip=10.81.0.$i/24); done
+	nsrun "$RUN" "${NICS[@]}" "${args[@]}" "$IMG" info
+	[ "$status" -eq 104 ]
+	first_line_has "more than 16 --ip or --route and --gw options"
+}
+
+@test "netcfg: a malformed TINCAN_IP or TINCAN_ROUTE stops the guest with a message" {
+	nsrun "$RUN" "${NICS[@]}" --env=TINCAN_IP=net0:10.81.0.2 "$IMG" info
+	[ "$status" -eq 100 ]
+	[[ $output == *"malformed TINCAN_IP entry 'net0:10.81.0.2': expected NAME:ADDR/PREFIX"* ]]
+	nsrun "$RUN" "${NICS[@]}" --env=TINCAN_IP=eth5:10.81.0.2/24 "$IMG" info
+	[ "$status" -eq 100 ]
+	[[ $output == *"'eth5:10.81.0.2/24': no such net device"* ]]
+	nsrun "$RUN" "${NICS[@]}" --env=TINCAN_ROUTE=10.1.0.0/16@fd00::1 "$IMG" info
+	[ "$status" -eq 100 ]
+	[[ $output == *"malformed TINCAN_ROUTE entry '10.1.0.0/16@fd00::1': the gateway is not an address"* ]]
+	nsrun "$RUN" "${NICS[@]}" --env=TINCAN_ROUTE=10.1.0.0/16 "$IMG" info
+	[ "$status" -eq 100 ]
+	[[ $output == *"neither a gateway nor a device"* ]]
+}
+
+@test "netcfg: a restore takes its own --ip addresses, further ones too (the snapshot's are gone)" {
+	nsrun "$RUN" --snapshot="$BATS_TEST_TMPDIR/s.snap" "${NICS[@]}" --ip=10.81.0.9/24 --ip=net1:10.82.0.9/24 \
+		--ip=net1:10.84.0.9/24 "$IMG" serve 9100 1
+	[ "$status" -eq 0 ] || { echo "$output"; return 1; }
+	ip netns exec "$NS" timeout 30 "$RUN" --restore="$BATS_TEST_TMPDIR/s.snap" "${NICS[@]}" "${ADDRS[@]}" \
+		> "$BATS_TEST_TMPDIR/out" 2>&1 &
+	pid=$!
+	for a in 10.81.0.2 10.82.0.2 10.83.0.2; do
+		nsrun ping -c 2 -i 0.2 -W 3 $a
+		echo "$output"
+		[[ $output == *" 0% packet loss"* ]] || { kill $pid; return 1; }
+	done
+	# The snapshot's further address is not the restore's.
+	ip -n "$NS" addr add 10.84.0.1/24 dev tap1
+	nsrun ping -c 1 -W 1 10.84.0.9
+	st=$status
+	ip -n "$NS" addr del 10.84.0.1/24 dev tap1
+	[ "$st" -ne 0 ] || { kill $pid; return 1; }
+	nsrun $PY -c '
+import socket
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.settimeout(5)
+s.sendto(b"x", ("10.83.0.2", 9100))
+print("answer from", s.recvfrom(100)[1][0])
+'
+	echo "$output"
+	wait $pid
+	cat "$BATS_TEST_TMPDIR/out"
+	[[ $output == *"answer from 10.83.0.2"* ]]
+	grep -q "^got net1 10.83.0.2 from 10.83.0.1$" "$BATS_TEST_TMPDIR/out"
+}
