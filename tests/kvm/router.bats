@@ -253,6 +253,20 @@ ARGS4="--addr=eth0:10.1.0.1/24 --addr=eth0:fd01::1/64 --addr=eth1:10.2.0.1/24 --
 	stop_router
 }
 
+@test "router: configured by the monitor's per-NIC --ip and --route (TINCAN_IP / TINCAN_ROUTE)" {
+	ip -n $W route add 10.1.0.0/16 via 10.2.0.1
+	start_router --ip=eth0:10.1.0.1/24 --ip=eth0:fd01::1/64 --ip=eth1:10.2.0.1/24 --ip=eth1:fd02::1/64 \
+		--route=10.9.0.0/16:via=10.2.0.2 "$B/apps/router.tc"
+	grep -q '^router: eth0 02:00:00:0a:01:01 mtu 1500 10.1.0.1/24 fd01::1/64$' "$OUT"
+	grep -q 'ready: 2 NICs, 5 routes' "$OUT"
+	ip -n $W addr add 10.9.0.1/32 dev lo
+	run ip netns exec $L ping -c 2 -i 0.2 -W 2 10.9.0.1
+	[[ $output == *" 0% packet loss"* ]]
+	run ip netns exec $W ping -6 -c 2 -i 0.2 -W 2 fd01::2
+	[[ $output == *" 0% packet loss"* ]]
+	stop_router
+}
+
 @test "router: bad configuration is one clear line and a non-zero exit" {
 	run ip netns exec $M timeout 20 "$RUN" --net=eth0:tapl --net=eth1:tapw "$B/apps/router.tc" -- --addr=eth0
 	[ "$status" -eq 2 ]
