@@ -168,6 +168,53 @@ with tempfile.TemporaryDirectory() as t:
     out('rootfs', 'tree', tree[:size])
 
 
+# ---- router: records for tests/fuzz/router.c (ctl, 16-bit length, frame) ----
+def router_seeds():
+    R0, R1 = bytes.fromhex('020000000010'), bytes.fromhex('020000000011')
+    A, B = bytes.fromhex('02000000000a'), bytes.fromhex('02000000000b')
+
+    def rec(nic, frame, seal=6, tenths=0):
+        return bytes([nic | seal | tenths << 3]) + struct.pack('!H', len(frame)) + frame
+
+    def e(dst, src, et, body):
+        return dst + src + struct.pack('!H', et) + body
+
+    def a4(s):
+        return bytes(int(x) for x in s.split('.'))
+
+    def ip4(src, dst, proto, body, ttl=64):
+        return struct.pack('!BBHHHBBH4s4s', 0x45, 0, 20 + len(body), 0, 0x4000, ttl, proto, 0, a4(src), a4(dst)) + body
+
+    def ip6(src, dst, nh, body, hl=64):
+        import ipaddress
+        return (struct.pack('!IHBB', 0x60000000, len(body), nh, hl) + ipaddress.IPv6Address(src).packed +
+                ipaddress.IPv6Address(dst).packed + body)
+
+    def arp(op, smac, sip, tip, dst=b'\xff' * 6):
+        return e(dst, smac, 0x0806, struct.pack('!HHBBH6s4s6s4s', 1, 0x0800, 6, 4, op, smac, a4(sip), bytes(6), a4(tip)))
+
+    udp = struct.pack('!HHHH', 1000, 53, 13, 0) + b'hello'
+    syn = struct.pack('!HHIIBBHHH', 4000, 80, 1, 0, 0x50, 0x02, 65535, 0, 0)
+    synack = struct.pack('!HHIIBBHHH', 80, 4000, 9, 2, 0x50, 0x12, 65535, 0, 0)
+    echo = struct.pack('!BBHHH', 8, 0, 0, 7, 1) + b'ping'
+    ns = struct.pack('!BBHI', 135, 0, 0, 0) + bytes.fromhex('fd010000000000000000000000000001') + b'\x01\x01' + A
+    na = struct.pack('!BBHI', 136, 0, 0, 0x60000000) + bytes.fromhex('fd020000000000000000000000000002') + b'\x02\x01' + B
+    out('router', 'v4-nat', rec(0, arp(1, A, '10.1.0.2', '10.1.0.1')) + rec(1, arp(1, B, '10.2.0.2', '10.2.0.1')) +
+        rec(0, e(R0, A, 0x0800, ip4('10.1.0.2', '10.2.0.2', 6, syn))) +
+        rec(1, e(R1, B, 0x0800, ip4('10.2.0.2', '10.2.0.1', 6, synack))) +
+        rec(0, e(R0, A, 0x0800, ip4('10.1.0.2', '10.2.0.2', 17, udp))) +
+        rec(0, e(R0, A, 0x0800, ip4('10.1.0.2', '10.2.0.2', 1, echo, ttl=1))))
+    out('router', 'v4-unresolved', rec(0, e(R0, A, 0x0800, ip4('10.1.0.2', '8.8.8.8', 17, udp))) +
+        rec(1, e(R1, B, 0x0800, ip4('10.2.0.9', '10.7.1.1', 1, echo)), tenths=15) + rec(0, arp(2, A, '10.1.0.7', '10.1.0.1', R0)))
+    out('router', 'v6', rec(0, e(b'\x33\x33\xff\x00\x00\x01', A, 0x86dd, ip6('fd01::2', 'ff02::1:ff00:1', 58, ns, 255))) +
+        rec(0, e(R0, A, 0x86dd, ip6('fd01::2', 'fd02::2', 17, udp))) +
+        rec(1, e(R1, B, 0x86dd, ip6('fd02::2', 'fd02::1', 58, na, 255))) +
+        rec(0, e(R0, A, 0x86dd, ip6('fd01::2', 'fd01::1', 58, struct.pack('!BBHHH', 128, 0, 0, 1, 1)))))
+
+
+router_seeds()
+
+
 # ---- lwip: frames for 10.0.0.2 (02:00:00:00:00:02) from 10.0.0.1 ----
 def csum(b):
     if len(b) % 2:

@@ -391,6 +391,8 @@ Boot IMAGE (a program linked by tincan-cc) as a KVM guest; ARGS become its argv[
                         BR for NAME, gone when the run ends; isolated: a port that
                         exchanges no frames with the bridge's other isolated ports
   --net-mac=[NAME:]MAC  the guest's MAC (default: random, locally administered)
+  --net-allow-spoof=NAME  send the guest's frames on NAME whatever their source MAC
+                        (a bridge's; default: others are dropped; repeatable)
   --ip=[NAME:]ADDR/PREFIX  an IPv4 or IPv6 address of net device NAME (default: the
                         first); repeatable; a device with no IPv4 address uses DHCP
   --gw=[NAME:]ADDR      a default gateway, through NAME (default: the first device)

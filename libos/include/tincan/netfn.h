@@ -76,6 +76,8 @@ unsigned tc_netfn_wait(const int *h, unsigned n, int64_t timeout_ns);
 struct tc_netfn_stats {
 	uint64_t rx_frames, rx_bytes, tx_frames, tx_bytes;
 	uint64_t tx_full; /* frames tc_netfn_send could not queue */
+	uint64_t rx_dropped; /* frames lost: runts, frames longer than a buffer
+				(in pieces), a full copy queue (beside) */
 };
 int tc_netfn_stats(int h, struct tc_netfn_stats *s);
 

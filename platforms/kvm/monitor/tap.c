@@ -31,7 +31,8 @@ unsigned net_ndevs;
 
 static const char *net_arg[TC_NET_DEV_MAX]; /* --net=[NAME:]TAP */
 static const char *mac_arg[TC_NET_DEV_MAX]; /* --net-mac=[NAME:]MAC */
-static int nnet, nmac;
+static const char *spoof_arg[TC_NET_DEV_MAX]; /* --net-allow-spoof=NAME */
+static int nnet, nmac, nspoof;
 
 static int opt_net(const char *v, char *err, size_t errlen)
 {
@@ -50,6 +51,16 @@ static int opt_mac(const char *v, char *err, size_t errlen)
 		return -1;
 	}
 	mac_arg[nmac++] = v;
+	return 0;
+}
+
+static int opt_spoof(const char *v, char *err, size_t errlen)
+{
+	if (nspoof == TC_NET_DEV_MAX) {
+		snprintf(err, errlen, "more than %d --net-allow-spoof options", TC_NET_DEV_MAX);
+		return -1;
+	}
+	spoof_arg[nspoof++] = v;
 	return 0;
 }
 
@@ -414,6 +425,16 @@ static void configure(struct vm *vm, struct tc_boot_info *bi)
 		memcpy(net_devs[j].mac, bi->net[j].mac, 6);
 		net_devs[j].rate.rate = vm->net_rate;
 	}
+	/* A bridge or router guest forwards others' frames: their source MACs
+	 * are not its own. */
+	for (int i = 0; i < nspoof; i++) {
+		unsigned j = 0;
+		while (j < net_ndevs && strcmp(bi->net[j].name, spoof_arg[i]))
+			j++;
+		if (j == net_ndevs)
+			die(TC_STATUS_USAGE, "--net-allow-spoof=%s: no such attached net device", spoof_arg[i]);
+		net_devs[j].spoof = 1;
+	}
 	if ((nip || nrt) && net_ndevs == 0)
 		die(TC_STATUS_USAGE, "--ip, --gw and --route need a --net device");
 	struct netopt_dev devs[TC_NET_DEV_MAX] = { 0 };
@@ -440,13 +461,15 @@ static void configure(struct vm *vm, struct tc_boot_info *bi)
 
 static void fds(struct mod_fds *f)
 {
-	for (unsigned i = 0; i < net_ndevs; i++)
+	for (unsigned i = 0; i < net_ndevs; i++) {
 		fds_rw(f, net_devs[i].fd, 1, 1);
+		f->tap[f->ntap++] = (unsigned)net_devs[i].fd;
+	}
 }
 
 static const struct mod_option options[] = {
-	{ "--net-mac", opt_mac }, { "--net", opt_net },	    { "--ip", opt_ip },
-	{ "--gw", opt_gw },	  { "--route", opt_route }, { NULL, NULL },
+	{ "--net-mac", opt_mac }, { "--net-allow-spoof", opt_spoof }, { "--net", opt_net }, { "--ip", opt_ip },
+	{ "--gw", opt_gw },	  { "--route", opt_route },	      { NULL, NULL },
 };
 
 const struct module tap_module = {
@@ -458,6 +481,8 @@ const struct module tap_module = {
 		       "                        BR for NAME, gone when the run ends; isolated: a port that\n"
 		       "                        exchanges no frames with the bridge's other isolated ports\n"
 		       "  --net-mac=[NAME:]MAC  the guest's MAC (default: random, locally administered)\n"
+		       "  --net-allow-spoof=NAME  send the guest's frames on NAME whatever their source MAC\n"
+		       "                        (a bridge's; default: others are dropped; repeatable)\n"
 		       "  --ip=[NAME:]ADDR/PREFIX  an IPv4 or IPv6 address of net device NAME (default: the\n"
 		       "                        first); repeatable; a device with no IPv4 address uses DHCP\n"
 		       "  --gw=[NAME:]ADDR      a default gateway, through NAME (default: the first device)\n"
