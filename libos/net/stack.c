@@ -26,6 +26,7 @@
 
 #include "offload.h"
 #include "sock.h"
+#include "stack6.h"
 #include "timewait.h"
 #include "../fd.h"
 #include "../internal.h"
@@ -33,6 +34,26 @@
 
 static struct netif netifs[PLAT_NET_MAX];
 static int nnet, queued;
+
+struct netif *tc_net_netif(int nic)
+{
+	return nic >= 0 && nic < nnet ? &netifs[nic] : NULL;
+}
+
+/* Interface indexes (<net/if.h>: device i is i + 1) and lwIP's zones (its
+ * netif indexes: lo comes first). */
+u8_t tc_net_zone(unsigned scope)
+{
+	return scope >= 1 && scope <= (unsigned)nnet ? netif_get_index(&netifs[scope - 1]) : 0;
+}
+
+unsigned tc_net_scope(u8_t zone)
+{
+	for (int i = 0; i < nnet; i++)
+		if (netif_get_index(&netifs[i]) == zone)
+			return (unsigned)i + 1;
+	return 0;
+}
 
 /*
  * When do queued frames leave?  Normally when the scheduler runs out of
@@ -74,6 +95,7 @@ static struct {
  *   dhcp_fine_tmr, 500 ms:  a DHCP request awaits an answer;
  *   dhcp_coarse_tmr, 60 s:  DHCP configures a device (its lease times).
  * lwIP's dns_tmr is never needed: its resolver is not used (lwipopts.h).
+ * IPv6's timers follow the same rule (stack6.c).
  */
 #define MS (1000000ULL)
 #define ARP_ASK_NS (7000 * MS) /* etharp.c: ARP_MAXPENDING 5 ticks, and slack */
@@ -164,7 +186,8 @@ static uint64_t timers(uint64_t now)
 			dhcp_fine_next = 0;
 		}
 	}
-	return next;
+	uint64_t next6 = tc_ip6_timers(now);
+	return next6 < next ? next6 : next;
 }
 
 /* A received IPv4 fragment: reassembly is under way. */
@@ -344,6 +367,7 @@ static void net_poll(void)
 			if (!p && !bad) {
 				arp_seen(piece, len, 0);
 				frag_seen(piece, len);
+				tc_ip6_frame_seen(piece, len);
 				tc_timewait_syn(piece, len);
 				vouched = fl & PLAT_NET_CSUM_OK;
 				size_t want = (fl & PLAT_NET_MORE) && len >= 18 && piece[12] == 8 && !piece[13]
@@ -494,6 +518,7 @@ void __tincan_net_restored(void)
 		ip4_addr_set_u32(&mask, info->prefix ? lwip_htonl(0xffffffffu << (32 - info->prefix)) : 0);
 		ip4_addr_set_u32(&gw, info->gw4);
 		netif_set_addr(nif, &ip, &mask, &gw);
+		tc_ip6_restored(nif);
 		if (info->ip4) {
 			etharp_gratuitous(nif);
 		} else {
@@ -528,6 +553,7 @@ void __tincan_net_start(void)
 			netif_set_default(&netifs[i]);
 		netif_set_up(&netifs[i]);
 		nnet++;
+		tc_ip6_start(&netifs[i]);
 		if (!info->ip4) {
 			use_dhcp = 1;
 			dhcp_start(&netifs[i]);
