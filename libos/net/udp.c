@@ -27,7 +27,7 @@ static void on_dgram(void *arg, struct udp_pcb *pcb, struct pbuf *p, const ip_ad
 int dgram_open(struct sock *s)
 {
 	s->dq = calloc(DGRAM_QUEUE, sizeof *s->dq);
-	s->udp = s->dq ? udp_new() : NULL;
+	s->udp = !s->dq ? NULL : s->v6 ? udp_new_ip_type(IPADDR_TYPE_ANY) : udp_new();
 	if (!s->udp) {
 		free(s->dq);
 		s->dq = NULL;
@@ -55,7 +55,7 @@ ssize_t dgram_send(struct sock *s, const void *buf, size_t len, const struct soc
 	int e = 0;
 	if (len > 65507)
 		return -EMSGSIZE;
-	if (to && (e = sockaddr_in_get(to, tolen, &ip, &port)))
+	if (to && (e = sockaddr_in_get(s, to, tolen, &ip, &port)))
 		return e;
 	if (!to && !(s->udp->flags & UDP_FLAGS_CONNECTED))
 		return -EDESTADDRREQ;
@@ -85,7 +85,7 @@ ssize_t dgram_recv(struct sock *s, void *buf, size_t len, int flags, struct sock
 	size_t n = d->p->tot_len < len ? d->p->tot_len : len;
 	size_t whole = d->p->tot_len;
 	pbuf_copy_partial(d->p, buf, (u16_t)n, 0);
-	sockaddr_in_put(from, fromlen, &d->addr, d->port);
+	sockaddr_in_put(s, from, fromlen, &d->addr, d->port);
 	if (!(flags & MSG_PEEK)) {
 		pbuf_free(d->p);
 		s->dq_head++;
