@@ -18,9 +18,8 @@
  *                       prefixes and addresses expire), the same as if they
  *                       had run on time.
  *   mld6_tmr, 100 ms:   while a multicast listener report is scheduled.
- *   ip6_reass_tmr, 1 s: while a fragment (or any extension header: the
- *                       fragment header may follow others) arrived in the
- *                       last IPV6_REASS_MAXAGE + 1 s.
+ *   ip6_reass_tmr, 1 s: while a fragment arrived in the last
+ *                       IPV6_REASS_MAXAGE + 1 s.
  */
 #include <stdint.h>
 #include <string.h>
@@ -146,9 +145,17 @@ uint64_t tc_ip6_timers(uint64_t now)
 
 void tc_ip6_frame_seen(const uint8_t *f, size_t len)
 {
-	/* Next header: hop-by-hop, routing, fragment, destination options. */
-	if (len >= 54 && f[12] == 0x86 && f[13] == 0xdd &&
-	    (f[20] == 0 || f[20] == 43 || f[20] == 44 || f[20] == 60))
+	if (len < 54 || f[12] != 0x86 || f[13] != 0xdd)
+		return;
+	/* A fragment header, after at most a few others (hop-by-hop options,
+	 * routing, destination options: MLD's reports carry hop-by-hop). */
+	size_t off = 54;
+	uint8_t nh = f[20];
+	for (int i = 0; i < 4 && (nh == 0 || nh == 43 || nh == 60) && off + 2 <= len; i++) {
+		nh = f[off];
+		off += ((size_t)f[off + 1] + 1) * 8;
+	}
+	if (nh == 44)
 		reass6_until = plat_clock_monotonic_ns() + (IPV6_REASS_MAXAGE + 1) * IP6_REASS_TMR_INTERVAL * MS;
 }
 
