@@ -373,26 +373,41 @@ static void old_calls(void)
 static void ifaddrs(const char *nic)
 {
 	struct ifaddrs *ifa, *i;
-	int lo = 0, dev = 0;
+	int lo = 0, dev = 0, lo6 = 0, dev6 = 0;
 	ok(getifaddrs(&ifa) == 0, "getifaddrs");
 	for (i = ifa; i; i = i->ifa_next) {
-		char a[INET_ADDRSTRLEN] = "-", m[INET_ADDRSTRLEN] = "-";
-		if (i->ifa_addr)
-			inet_ntop(AF_INET, &((struct sockaddr_in *)i->ifa_addr)->sin_addr, a, sizeof a);
-		if (i->ifa_netmask)
-			inet_ntop(AF_INET, &((struct sockaddr_in *)i->ifa_netmask)->sin_addr, m, sizeof m);
+		char a[INET6_ADDRSTRLEN] = "-", m[INET6_ADDRSTRLEN] = "-";
+		int af = i->ifa_addr ? i->ifa_addr->sa_family : 0;
+		const void *ap = af == AF_INET6 ? (void *)&((struct sockaddr_in6 *)i->ifa_addr)->sin6_addr
+				 : af		? (void *)&((struct sockaddr_in *)i->ifa_addr)->sin_addr
+						: NULL;
+		const void *mp = !i->ifa_netmask	? NULL
+				 : af == AF_INET6 ? (void *)&((struct sockaddr_in6 *)i->ifa_netmask)->sin6_addr
+						  : (void *)&((struct sockaddr_in *)i->ifa_netmask)->sin_addr;
+		if (ap)
+			inet_ntop(af, ap, a, sizeof a);
+		if (mp)
+			inet_ntop(af, mp, m, sizeof m);
 		printf("# %s %s %s %#x\n", i->ifa_name, a, m, i->ifa_flags);
-		if (!strcmp(i->ifa_name, "lo"))
+		if (!strcmp(i->ifa_name, "lo") && af == AF_INET)
 			lo = !strcmp(a, "127.0.0.1") && !strcmp(m, "255.0.0.0") && (i->ifa_flags & IFF_LOOPBACK) &&
 			     (i->ifa_flags & IFF_UP);
-		if (nic && !strcmp(i->ifa_name, nic))
+		if (!strcmp(i->ifa_name, "lo") && af == AF_INET6)
+			lo6 = !strcmp(a, "::1") && !strcmp(m, "ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff");
+		if (nic && !strcmp(i->ifa_name, nic) && af != AF_INET6)
 			dev = !strcmp(a, "10.79.0.2") && !strcmp(m, "255.255.255.0") && (i->ifa_flags & IFF_UP) &&
 			      (i->ifa_flags & IFF_BROADCAST) && i->ifa_broadaddr &&
 			      ((struct sockaddr_in *)i->ifa_broadaddr)->sin_addr.s_addr == inet_addr("10.79.0.255");
+		if (nic && !strcmp(i->ifa_name, nic) && af == AF_INET6 && !strncmp(a, "fe80::", 6))
+			dev6 = !strcmp(m, "ffff:ffff:ffff:ffff::") &&
+			       ((struct sockaddr_in6 *)i->ifa_addr)->sin6_scope_id == if_nametoindex(nic);
 	}
 	ok(lo, "lo: 127.0.0.1/255.0.0.0, up, loopback");
-	if (nic)
+	ok(lo6, "lo: ::1/128");
+	if (nic) {
 		ok(dev, "%s: 10.79.0.2/255.255.255.0, up, broadcast 10.79.0.255", nic);
+		ok(dev6, "%s: a link-local IPv6 address, /64, its scope the interface's index", nic);
+	}
 	freeifaddrs(ifa);
 }
 
