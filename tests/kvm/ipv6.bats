@@ -196,3 +196,24 @@ print(s.recv(100).decode())
 	# It still answers (its neighbour entries only aged meanwhile).
 	wait_ping6 "$LL%tap0"
 }
+
+@test "a restored guest makes its link-local address from its new MAC and takes a SLAAC address again" {
+	start_radvd
+	cd "$BATS_TEST_TMPDIR"
+	ns "$RUN" --snapshot=s --net=tap0 --net-mac=$MAC --ip=$V4/24 "$B/apps/httpd.tc"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[[ $output == *listening* ]]
+	ip netns exec "$NS" timeout 60 "$RUN" --restore=s --net=tap0 --net-mac=02:00:00:00:66:07 --ip=10.66.0.7/24 \
+		> app.out 2>&1 &
+	PIDS+=($!)
+	wait_ping6 fd00:66::ff:fe00:6607
+	ns curl -6 -s -m 5 "http://[fd00:66::ff:fe00:6607]/hello.txt"
+	echo "$output"
+	[ "$output" = hello ]
+	ns ping -6 -c 2 -W 2 "fe80::ff:fe00:6607%tap0"
+	[ "$status" -eq 0 ]
+	# The snapshot's own addresses are gone with its MAC.
+	ns ping -6 -c 2 -W 1 "$LL%tap0"
+	[ "$status" -ne 0 ]
+}
