@@ -34,7 +34,8 @@ int main(int argc, char **argv)
 	}
 	int fd = socket(v4 ? AF_INET : AF_INET6, SOCK_DGRAM, 0);
 	a.sin6_port = a4.sin_port = htons((uint16_t)port);
-	if (fd < 0 || (v4 ? bind(fd, (struct sockaddr *)&a4, sizeof a4) : bind(fd, (struct sockaddr *)&a, sizeof a)) < 0) {
+	if (fd < 0 ||
+	    (v4 ? bind(fd, (struct sockaddr *)&a4, sizeof a4) : bind(fd, (struct sockaddr *)&a, sizeof a)) < 0) {
 		fprintf(stderr, "udpecho: cannot bind %s port %d: %s\n", at ? at : "::", port, strerror(errno));
 		return 1;
 	}

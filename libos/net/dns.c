@@ -442,7 +442,8 @@ static int ip6_reachable(void)
 	{
 		for (int i = 0; i < LWIP_IPV6_NUM_ADDRESSES; i++)
 			if (ip6_addr_isvalid(netif_ip6_addr_state(nif, i)) &&
-			    !ip6_addr_islinklocal(netif_ip6_addr(nif, i)) && !ip6_addr_isloopback(netif_ip6_addr(nif, i)))
+			    !ip6_addr_islinklocal(netif_ip6_addr(nif, i)) &&
+			    !ip6_addr_isloopback(netif_ip6_addr(nif, i)))
 				return 1;
 	}
 	return 0;

@@ -99,7 +99,10 @@ static int pton4(const char *p, uint8_t b[4])
 
 static int hexval(char c)
 {
-	return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
+	return c >= '0' && c <= '9'   ? c - '0'
+	       : c >= 'a' && c <= 'f' ? c - 'a' + 10
+	       : c >= 'A' && c <= 'F' ? c - 'A' + 10
+				      : -1;
 }
 
 /* RFC 4291 2.2: eight groups of 1-4 hex digits, one "::" for a run of zero
@@ -279,8 +282,8 @@ int getaddrinfo(const char *node, const char *service, const struct addrinfo *hi
 		if (family == AF_INET6)
 			addrs[0].a[15] = (flags & AI_PASSIVE) ? 0 : 1;
 		else
-			memcpy(addrs[0].a, &(uint32_t){ (flags & AI_PASSIVE) ? htonl(INADDR_ANY) : htonl(INADDR_LOOPBACK) },
-			       4);
+			memcpy(addrs[0].a,
+			       &(uint32_t){ (flags & AI_PASSIVE) ? htonl(INADDR_ANY) : htonl(INADDR_LOOPBACK) }, 4);
 	} else if (family != AF_INET6 && inet_pton(AF_INET, node, addrs[0].a) == 1) {
 		addrs[0].af = AF_INET;
 	} else if (family != AF_INET && inet_pton(AF_INET6, node, addrs[0].a) == 1) {

@@ -115,7 +115,8 @@ static err_t setup(struct netif *n)
 	n->mtu = 1500;
 	n->hwaddr_len = 6;
 	memcpy(n->hwaddr, mac, 6);
-	n->flags = NETIF_FLAG_BROADCAST | NETIF_FLAG_ETHARP | NETIF_FLAG_ETHERNET | NETIF_FLAG_LINK_UP | NETIF_FLAG_MLD6;
+	n->flags =
+	    NETIF_FLAG_BROADCAST | NETIF_FLAG_ETHARP | NETIF_FLAG_ETHERNET | NETIF_FLAG_LINK_UP | NETIF_FLAG_MLD6;
 	return ERR_OK;
 }
 

@@ -257,8 +257,7 @@ static void lookups(void)
 	e = gai("db.test", NULL, AF_INET6, SOCK_STREAM, 0, &r);
 	ok(e == EAI_ADDRFAMILY, "AF_INET6, an IPv4-only host entry: EAI_ADDRFAMILY (%s)", gai_strerror(e));
 	e = gai("fe80::1", "80", AF_UNSPEC, SOCK_STREAM, AI_NUMERICHOST, &r);
-	ok(e == 0 && r->ai_family == AF_INET6 &&
-	       ((struct sockaddr_in6 *)r->ai_addr)->sin6_addr.s6_addr[0] == 0xfe &&
+	ok(e == 0 && r->ai_family == AF_INET6 && ((struct sockaddr_in6 *)r->ai_addr)->sin6_addr.s6_addr[0] == 0xfe &&
 	       ((struct sockaddr_in6 *)r->ai_addr)->sin6_port == htons(80),
 	   "numeric IPv6, AF_UNSPEC: AF_INET6 (%s)", gai_strerror(e));
 	freeaddrinfo(r);
@@ -381,7 +380,7 @@ static void ifaddrs(const char *nic)
 		const void *ap = af == AF_INET6 ? (void *)&((struct sockaddr_in6 *)i->ifa_addr)->sin6_addr
 				 : af		? (void *)&((struct sockaddr_in *)i->ifa_addr)->sin_addr
 						: NULL;
-		const void *mp = !i->ifa_netmask	? NULL
+		const void *mp = !i->ifa_netmask  ? NULL
 				 : af == AF_INET6 ? (void *)&((struct sockaddr_in6 *)i->ifa_netmask)->sin6_addr
 						  : (void *)&((struct sockaddr_in *)i->ifa_netmask)->sin_addr;
 		if (ap)

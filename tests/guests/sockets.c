@@ -435,7 +435,8 @@ static void ipv6(void)
 	       inet_pton(AF_INET6, "::1.2.3.256", b) == 0,
 	   "inet_pton AF_INET6 refuses malformed addresses");
 	ok(inet_ntop(AF_INET6, b, t, 3) == NULL && errno == ENOSPC, "inet_ntop AF_INET6 with a short buffer");
-	ok(IN6_IS_ADDR_LOOPBACK(&in6addr_loopback) && IN6_IS_ADDR_UNSPECIFIED(&in6addr_any), "in6addr_*, IN6_IS_ADDR_*");
+	ok(IN6_IS_ADDR_LOOPBACK(&in6addr_loopback) && IN6_IS_ADDR_UNSPECIFIED(&in6addr_any),
+	   "in6addr_*, IN6_IS_ADDR_*");
 
 	/* TCP: one dual-stack listener on [::]:5600. */
 	int l = socket(AF_INET6, SOCK_STREAM, 0);
@@ -471,7 +472,8 @@ static void ipv6(void)
 	ok(connect(c, (struct sockaddr *)&a4, sizeof a4) == 0, "an IPv4 client connects to the dual-stack listener");
 	gl = sizeof got;
 	s = accept(l, (struct sockaddr *)&got, &gl);
-	ok(s >= 0 && gl == sizeof got && IN6_IS_ADDR_V4MAPPED(&got.sin6_addr) && !strcmp(ntop6(&got), "::ffff:127.0.0.1"),
+	ok(s >= 0 && gl == sizeof got && IN6_IS_ADDR_V4MAPPED(&got.sin6_addr) &&
+	       !strcmp(ntop6(&got), "::ffff:127.0.0.1"),
 	   "... its peer is ::ffff:127.0.0.1 (%s)", ntop6(&got));
 	gl = sizeof got;
 	ok(getsockname(s, (struct sockaddr *)&got, &gl) == 0 && !strcmp(ntop6(&got), "::ffff:127.0.0.1") &&
@@ -551,7 +553,8 @@ static void ipv6(void)
 	ok(bind(s, (struct sockaddr *)&a4, sizeof a4) < 0 && errno == EAFNOSUPPORT,
 	   "bind of a sockaddr_in on an AF_INET6 socket: EAFNOSUPPORT");
 	a = lo6(5604);
-	ok(bind(s, (struct sockaddr *)&a, sizeof a - 1) < 0 && errno == EINVAL, "bind with a short sockaddr_in6: EINVAL");
+	ok(bind(s, (struct sockaddr *)&a, sizeof a - 1) < 0 && errno == EINVAL,
+	   "bind with a short sockaddr_in6: EINVAL");
 	close(s);
 	s = socket(AF_INET, SOCK_DGRAM, 0);
 	ok(bind(s, (struct sockaddr *)&a, sizeof a) < 0 && errno == EAFNOSUPPORT,

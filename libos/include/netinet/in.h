@@ -42,13 +42,16 @@ struct in6_addr {
 #define s6_addr16 __in6_union.__s6_addr16
 #define s6_addr32 __in6_union.__s6_addr32
 
+/* clang-format off */
 #define IN6ADDR_ANY_INIT { { { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0 } } }
 #define IN6ADDR_LOOPBACK_INIT { { { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1 } } }
+/* clang-format on */
 extern const struct in6_addr in6addr_any, in6addr_loopback;
 
 #define __IN6_A(a) ((const uint8_t *)(a))
-#define __IN6_W(a, i) ((uint32_t)__IN6_A(a)[4 * (i)] << 24 | (uint32_t)__IN6_A(a)[4 * (i) + 1] << 16 | \
-		       (uint32_t)__IN6_A(a)[4 * (i) + 2] << 8 | __IN6_A(a)[4 * (i) + 3])
+#define __IN6_W(a, i)                                                                                                  \
+	((uint32_t)__IN6_A(a)[4 * (i)] << 24 | (uint32_t)__IN6_A(a)[4 * (i) + 1] << 16 |                               \
+	 (uint32_t)__IN6_A(a)[4 * (i) + 2] << 8 | __IN6_A(a)[4 * (i) + 3])
 #define IN6_IS_ADDR_UNSPECIFIED(a) (!__IN6_W(a, 0) && !__IN6_W(a, 1) && !__IN6_W(a, 2) && !__IN6_W(a, 3))
 #define IN6_IS_ADDR_LOOPBACK(a) (!__IN6_W(a, 0) && !__IN6_W(a, 1) && !__IN6_W(a, 2) && __IN6_W(a, 3) == 1)
 #define IN6_IS_ADDR_MULTICAST(a) (__IN6_A(a)[0] == 0xff)
