@@ -441,7 +441,8 @@ static const struct tc_io net_io = { net_poll, net_deadline, net_events, net_wai
  * close (a FIN each, sent now; lwIP answers with a RST what it cannot close
  * cleanly), and what is still queued for the wire leaves before the
  * platform ends the guest, including frames waiting for an ARP answer
- * (for at most ARP_EXIT_WAIT_NS after their request).  Peers see the end
+ * (for at most ARP_EXIT_WAIT_NS after their request) or for neighbour
+ * discovery (at most ARP_EXIT_WAIT_NS after the exit began).  Peers see the end
  * instead of waiting on a connection nobody will ever answer again.
  */
 static void net_exit(void)
@@ -460,6 +461,9 @@ static void net_exit(void)
 		pcb = next;
 	}
 	netif_poll_all();
+	/* Timers due now: neighbour discovery asks for a neighbour it has
+	 * queued frames for at its next tick (stack6.c makes that now). */
+	timers_next = timers(plat_clock_monotonic_ns());
 	/* Only requests made before now, and at most ARP_EXIT_WAIT_NS in all:
 	 * a peer that keeps the guest asking (SYNs from new addresses) must
 	 * not keep it from ending. */
@@ -469,11 +473,14 @@ static void net_exit(void)
 		tc_offload_flush();
 		plat_net_flush();
 		uint64_t now = plat_clock_monotonic_ns(), until = arp_wait_until(now, start);
+		/* IPv6's neighbour discovery: frames wait while it asks. */
+		if (tc_ip6_resolving())
+			until = start + ARP_EXIT_WAIT_NS;
 		if (until > start + ARP_EXIT_WAIT_NS)
 			until = start + ARP_EXIT_WAIT_NS;
 		if (!until || now >= until)
 			break;
-		plat_wait(until, net_events());
+		plat_wait(timers_next < until ? timers_next : until, net_events());
 		net_poll();
 	}
 }

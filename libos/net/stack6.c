@@ -95,9 +95,51 @@ static int mld_pending(void)
 	return 0;
 }
 
+/* A neighbour lwIP began to resolve and has not asked for yet: lwIP asks
+ * only at its next tick, up to a second later (Linux asks at once). */
+static int nd6_new_neighbour(void)
+{
+	for (int i = 0; i < LWIP_ND6_NUM_NEIGHBORS; i++)
+		if (neighbor_cache[i].state == ND6_INCOMPLETE && !neighbor_cache[i].counter.probes_sent)
+			return 1;
+	return 0;
+}
+
+/* Can lwIP ask for neighbour i?  Only from a usable address of the
+ * target's /64 on its device (nd6.c's nd6_send_ns). */
+static int nd6_can_ask(int i)
+{
+	struct netif *nif = neighbor_cache[i].netif;
+	for (int a = 0; nif && a < LWIP_IPV6_NUM_ADDRESSES; a++)
+		if (ip6_addr_isvalid(netif_ip6_addr_state(nif, a)) &&
+		    ip6_addr_netcmp(&neighbor_cache[i].next_hop_address, netif_ip6_addr(nif, a)))
+			return 1;
+	return 0;
+}
+
+static int nd6_tentative(const struct netif *nif)
+{
+	for (int a = 0; nif && a < LWIP_IPV6_NUM_ADDRESSES; a++)
+		if (ip6_addr_istentative(netif_ip6_addr_state(nif, a)))
+			return 1;
+	return 0;
+}
+
 static void nd6_tick(void)
 {
+	/* A solicitation lwIP could not send (its address of that prefix is
+	 * still under duplicate detection: SLAAC's first second) counts
+	 * against the neighbour all the same, and after 3 the neighbour and
+	 * the frames waiting for it are dropped just as the address becomes
+	 * usable.  Such ticks do not count here. */
+	int mute[LWIP_ND6_NUM_NEIGHBORS];
+	for (int i = 0; i < LWIP_ND6_NUM_NEIGHBORS; i++)
+		mute[i] = neighbor_cache[i].state == ND6_INCOMPLETE && !nd6_can_ask(i) &&
+			  nd6_tentative(neighbor_cache[i].netif);
 	nd6_tmr();
+	for (int i = 0; i < LWIP_ND6_NUM_NEIGHBORS; i++)
+		if (mute[i] && neighbor_cache[i].state == ND6_INCOMPLETE && neighbor_cache[i].counter.probes_sent > 1)
+			neighbor_cache[i].counter.probes_sent--;
 	nd6_calls++;
 }
 
@@ -106,6 +148,10 @@ uint64_t tc_ip6_timers(uint64_t now)
 	uint64_t next = TC_NO_DEADLINE;
 	if (!nd6_next)
 		nd6_next = now + TICK_NS;
+	/* The tick moves earlier, so that the solicitation leaves now (the
+	 * others' timers then run a fraction of a second early, once). */
+	if (nd6_new_neighbour() && nd6_next > now)
+		nd6_next = now;
 	if (now >= nd6_next) {
 		uint64_t due = (now - nd6_next) / TICK_NS + 1;
 		for (uint64_t i = 0; i < due && i < CATCH_UP_MAX; i++)
@@ -157,6 +203,14 @@ void tc_ip6_frame_seen(const uint8_t *f, size_t len)
 	}
 	if (nh == 44)
 		reass6_until = plat_clock_monotonic_ns() + (IPV6_REASS_MAXAGE + 1) * IP6_REASS_TMR_INTERVAL * MS;
+}
+
+int tc_ip6_resolving(void)
+{
+	for (int i = 0; i < LWIP_ND6_NUM_NEIGHBORS; i++)
+		if (neighbor_cache[i].state == ND6_INCOMPLETE && neighbor_cache[i].q)
+			return 1;
+	return 0;
 }
 
 /* ---- Static routes ------------------------------------------------------ */

@@ -25,6 +25,8 @@ void tc_ip6_restored(struct netif *nif);
 /* Runs lwIP's IPv6 timers that are due; returns when next one is
  * (TC_NO_DEADLINE: none needs to run on time). */
 uint64_t tc_ip6_timers(uint64_t now);
+/* Frames wait for a neighbour being resolved. */
+int tc_ip6_resolving(void);
 /* A received frame, before lwIP sees it (reassembly under way?). */
 void tc_ip6_frame_seen(const uint8_t *f, size_t len);
 

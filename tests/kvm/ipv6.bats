@@ -217,3 +217,42 @@ print(s.recv(100).decode())
 	ns ping -6 -c 2 -W 1 "$LL%tap0"
 	[ "$status" -ne 0 ]
 }
+
+# As IPv4's ARP queue (tests/kvm/net.bats): datagrams to a neighbour not yet
+# resolved wait for its answer, and an exiting guest lets them leave.
+@test "300 datagrams over IPv6 to an unresolved neighbour, then exit at once: all arrive, in order" {
+	[ -x "$B/tests/udpburst.tc" ] || skip "build/tests/udpburst.tc is missing"
+	start_radvd
+	cp "$B/tests/udpburst.tc" "$BATS_TEST_TMPDIR/burst.tc"
+	"$B/bin/tincan-mkimage" --net=net0 "$BATS_TEST_TMPDIR/burst.tc" >/dev/null
+	ip netns exec "$NS" timeout 30 /usr/bin/python3 -c '
+import socket
+s = socket.socket(socket.AF_INET6, socket.SOCK_DGRAM)
+s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 1 << 20)
+s.bind(("::", 9001))
+s.settimeout(20)
+print("ready", flush=True)
+got = []
+try:
+    while len(got) < 300:
+        d = s.recv(64)
+        if d:
+            got.append(int(d))
+except socket.timeout:
+    pass
+print("sink: %d of 300%s" % (len(got), " in order" if got == list(range(300)) else ""))
+' > "$BATS_TEST_TMPDIR/sink" 2>&1 &
+	sinkpid=$!
+	PIDS+=($sinkpid)
+	for i in $(seq 1 100); do
+		grep -q ready "$BATS_TEST_TMPDIR/sink" && break
+		sleep 0.05
+	done
+	# The guest waits (bounded) for its SLAAC address, then sends.
+	ns "$RUN" --net=tap0 --net-mac=$MAC "$BATS_TEST_TMPDIR/burst.tc" -- to fd00:66::1 9001 300
+	echo "guest: $output"
+	[ "$status" -eq 0 ]
+	wait $sinkpid || true
+	cat "$BATS_TEST_TMPDIR/sink"
+	grep -q "^sink: 300 of 300 in order" "$BATS_TEST_TMPDIR/sink"
+}
