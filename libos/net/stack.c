@@ -461,8 +461,7 @@ static void net_exit(void)
 		pcb = next;
 	}
 	netif_poll_all();
-	/* Timers due now: neighbour discovery asks for a neighbour it has
-	 * queued frames for at its next tick (stack6.c makes that now). */
+	/* Timers due now (a neighbour's solicitation may be among them). */
 	timers_next = timers(plat_clock_monotonic_ns());
 	/* Only requests made before now, and at most ARP_EXIT_WAIT_NS in all:
 	 * a peer that keeps the guest asking (SYNs from new addresses) must

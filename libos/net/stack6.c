@@ -95,16 +95,6 @@ static int mld_pending(void)
 	return 0;
 }
 
-/* A neighbour lwIP began to resolve and has not asked for yet: lwIP asks
- * only at its next tick, up to a second later (Linux asks at once). */
-static int nd6_new_neighbour(void)
-{
-	for (int i = 0; i < LWIP_ND6_NUM_NEIGHBORS; i++)
-		if (neighbor_cache[i].state == ND6_INCOMPLETE && !neighbor_cache[i].counter.probes_sent)
-			return 1;
-	return 0;
-}
-
 /* Can lwIP ask for neighbour i?  Only from a usable address of the
  * target's /64 on its device (nd6.c's nd6_send_ns). */
 static int nd6_can_ask(int i)
@@ -148,10 +138,6 @@ uint64_t tc_ip6_timers(uint64_t now)
 	uint64_t next = TC_NO_DEADLINE;
 	if (!nd6_next)
 		nd6_next = now + TICK_NS;
-	/* The tick moves earlier, so that the solicitation leaves now (the
-	 * others' timers then run a fraction of a second early, once). */
-	if (nd6_new_neighbour() && nd6_next > now)
-		nd6_next = now;
 	if (now >= nd6_next) {
 		uint64_t due = (now - nd6_next) / TICK_NS + 1;
 		for (uint64_t i = 0; i < due && i < CATCH_UP_MAX; i++)
