@@ -51,9 +51,9 @@ int sockaddr_in_get(const struct sock *s, const struct sockaddr *a, socklen_t le
 	ip_addr_set_zero_ip6(ip);
 	memcpy(ip_2_ip6(ip)->addr, in6->sin6_addr.s6_addr, 16);
 	if (ip6_addr_has_scope(ip_2_ip6(ip), IP6_UNKNOWN)) {
-		/* sin6_scope_id: an interface index (<net/if.h>), or 0 for lwIP
-		 * to choose (the default device). */
-		u8_t zone = tc_net_zone(in6->sin6_scope_id);
+		/* sin6_scope_id: an interface index (<net/if.h>), or 0 for the
+		 * first device (Linux refuses 0; one device is the usual case). */
+		u8_t zone = tc_net_zone(in6->sin6_scope_id ? in6->sin6_scope_id : 1);
 		if (in6->sin6_scope_id && !zone)
 			return -EINVAL;
 		ip6_addr_set_zone(ip_2_ip6(ip), zone);

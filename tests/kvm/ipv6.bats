@@ -256,3 +256,39 @@ print("sink: %d of 300%s" % (len(got), " in order" if got == list(range(300)) el
 	cat "$BATS_TEST_TMPDIR/sink"
 	grep -q "^sink: 300 of 300 in order" "$BATS_TEST_TMPDIR/sink"
 }
+
+@test "a link-local destination without sin6_scope_id goes out the first device" {
+	[ -x "$B/tests/udpburst.tc" ] || skip "build/tests/udpburst.tc is missing"
+	cp "$B/tests/udpburst.tc" "$BATS_TEST_TMPDIR/burst.tc"
+	"$B/bin/tincan-mkimage" --net=net0 "$BATS_TEST_TMPDIR/burst.tc" >/dev/null
+	# The tap's own link-local address comes only with a carrier: one of ours.
+	host_ll=fe80::66:1
+	ip -n "$NS" addr add $host_ll/64 dev tap0 nodad
+	ip netns exec "$NS" timeout 30 /usr/bin/python3 -c '
+import socket
+s = socket.socket(socket.AF_INET6, socket.SOCK_DGRAM)
+s.bind(("::", 9002))
+s.settimeout(20)
+print("ready", flush=True)
+got = 0
+try:
+    while got < 10:
+        if s.recv(64):
+            got += 1
+except socket.timeout:
+    pass
+print("sink: %d" % got)
+' > "$BATS_TEST_TMPDIR/sink" 2>&1 &
+	sinkpid=$!
+	PIDS+=($sinkpid)
+	for i in $(seq 1 100); do
+		grep -q ready "$BATS_TEST_TMPDIR/sink" && break
+		sleep 0.05
+	done
+	ns "$RUN" --net=tap0 --net-mac=$MAC "$BATS_TEST_TMPDIR/burst.tc" -- to "$host_ll" 9002 10
+	echo "to $host_ll: $output"
+	[ "$status" -eq 0 ]
+	wait $sinkpid || true
+	cat "$BATS_TEST_TMPDIR/sink"
+	grep -q "^sink: 10" "$BATS_TEST_TMPDIR/sink"
+}
