@@ -22,7 +22,7 @@ esac
 # tests/kvm/metrics.bats parses --metrics files with the Prometheus client's parser;
 # tests/kvm/ipv6.bats sends router advertisements with radvd.
 case $what in
-test) need="$need /usr/lib/python3/dist-packages/prometheus_client/parser.py:python3-prometheus-client radvd:radvd" ;;
+test) need="$need /usr/lib/python3/dist-packages/prometheus_client/parser.py:python3-prometheus-client /usr/sbin/radvd:radvd" ;;
 esac
 # The pc platform's ISOs (tincan-mkimage --iso) and QEMU to boot them.
 case $what-$platform in
