@@ -56,7 +56,9 @@ start_app() {
 
 # radvd on tap0 advertising fd00:66::/64 (autonomous: SLAAC), bounded.
 start_radvd() {
-	command -v radvd >/dev/null || skip "radvd is not installed (apt-get install radvd)"
+	local radvd
+	radvd=$(command -v radvd || echo /usr/sbin/radvd)
+	[ -x "$radvd" ] || skip "radvd is not installed (apt-get install radvd)"
 	cat > "$BATS_TEST_TMPDIR/radvd.conf" <<-EOF
 		interface tap0 {
 			AdvSendAdvert on;
@@ -65,7 +67,7 @@ start_radvd() {
 			prefix fd00:66::/64 { AdvOnLink on; AdvAutonomous on; };
 		};
 	EOF
-	ip netns exec "$NS" timeout 60 radvd -n -C "$BATS_TEST_TMPDIR/radvd.conf" -p "$BATS_TEST_TMPDIR/radvd.pid" \
+	ip netns exec "$NS" timeout 60 "$radvd" -n -C "$BATS_TEST_TMPDIR/radvd.conf" -p "$BATS_TEST_TMPDIR/radvd.pid" \
 		-m logfile -l "$BATS_TEST_TMPDIR/radvd.log" &
 	PIDS+=($!)
 }
