@@ -319,6 +319,14 @@ static void old_calls(void)
 	inet_aton("10.1.2.3", &a);
 	h = gethostbyaddr(&a, 4, AF_INET);
 	ok(h && !strcmp(h->h_name, "db.test"), "gethostbyaddr: a host entry");
+	h = gethostbyname2("a.test", AF_INET6);
+	char h6[INET6_ADDRSTRLEN] = "";
+	if (h && h->h_addr_list[0])
+		inet_ntop(AF_INET6, h->h_addr_list[0], h6, sizeof h6);
+	ok(h && h->h_addrtype == AF_INET6 && h->h_length == 16 && !strcmp(h6, "fd00::a") && !h->h_addr_list[1],
+	   "gethostbyname2 AF_INET6: a.test's AAAA record (%s)", h6);
+	h = gethostbyname2("db.test", AF_INET6);
+	ok(!h && h_errno == NO_DATA, "gethostbyname2 AF_INET6, an IPv4-only host entry: NO_DATA");
 	inet_aton("10.1.2.4", &a);
 	h = gethostbyaddr(&a, 4, AF_INET);
 	ok(!h && h_errno == HOST_NOT_FOUND, "gethostbyaddr: unknown address (no PTR queries)");
