@@ -558,8 +558,8 @@ $(foreach t,$(filter-out lwip,$(FUZZ)),$(eval $(call fuzz_rule,$(t))))
 # Checksums are not checked here, so that mutated frames get past them.
 FUZZ_LWIP = L=$$(toolchain/debsrc.sh lwip "$$(sed -n "s/^LWIP_DEB_VERSION='\(.*\)'/\1/p" toolchain/lwip.sh)")/src && \
 	$(FUZZ_CC) -std=gnu11 -g -O1 -w -D_GNU_SOURCE $(1) -I$(LWIP_PORT) -I$$L/include -DCHECKSUM_CHECK_IP=0 \
-	-DCHECKSUM_CHECK_UDP=0 -DCHECKSUM_CHECK_TCP=0 -DCHECKSUM_CHECK_ICMP=0 -o $@ tests/fuzz/lwip.c \
-	$$L/core/*.c $$L/core/ipv4/*.c $$L/netif/ethernet.c $$L/api/err.c
+	-DCHECKSUM_CHECK_UDP=0 -DCHECKSUM_CHECK_TCP=0 -DCHECKSUM_CHECK_ICMP=0 -DCHECKSUM_CHECK_ICMP6=0 -o $@ tests/fuzz/lwip.c \
+	$$L/core/*.c $$L/core/ipv4/*.c $$L/core/ipv6/*.c $$L/netif/ethernet.c $$L/api/err.c
 $(B)/fuzz/bin/lwip: tests/fuzz/lwip.c toolchain/lwip.sh $(wildcard $(LWIP_PORT)/*.h $(LWIP_PORT)/*/*.h) Makefile | deps
 	$(call say,FUZZCC,$@)
 	$(Q)mkdir -p $(@D)

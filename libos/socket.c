@@ -13,7 +13,7 @@
 #include "sockops.h"
 
 /* Weak: defined only when libtcnet.a's object is linked (sockops.h). */
-extern int inet_socket(int type, int protocol) __attribute__((weak));
+extern int inet_socket(int domain, int type, int protocol) __attribute__((weak));
 
 /* The family's ops behind fd, or NULL with errno set. */
 static const struct sock_ops *ops_of(int fd)
@@ -37,15 +37,15 @@ int socket(int domain, int type, int protocol)
 		return sys_fail(EINVAL);
 	if (domain == AF_UNIX)
 		return (int)sys_ret(unix_socket(type, protocol));
-	if (domain == AF_INET && inet_socket)
-		return (int)sys_ret(inet_socket(type, protocol));
+	if ((domain == AF_INET || domain == AF_INET6) && inet_socket)
+		return (int)sys_ret(inet_socket(domain, type, protocol));
 	return sys_fail(EAFNOSUPPORT);
 }
 
 int socketpair(int domain, int type, int protocol, int fds[2])
 {
 	if (domain != AF_UNIX)
-		return sys_fail(domain == AF_INET ? EOPNOTSUPP : EAFNOSUPPORT);
+		return sys_fail(domain == AF_INET || domain == AF_INET6 ? EOPNOTSUPP : EAFNOSUPPORT);
 	if (!fds)
 		return sys_fail(EFAULT);
 	return (int)sys_ret(unix_socketpair(type, protocol, fds));

@@ -42,6 +42,6 @@ int unix_socket(int type, int protocol);
 int unix_socketpair(int type, int protocol, int fds[2]);
 /* net/sock.c, in libtcnet.a: linked when the app includes <netinet/in.h>
  * or <arpa/inet.h> or calls the resolver. */
-int inet_socket(int type, int protocol);
+int inet_socket(int domain, int type, int protocol); /* AF_INET or AF_INET6 */
 
 #endif

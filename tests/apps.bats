@@ -84,7 +84,7 @@ ns() { run timeout 60 ip netns exec "$NS" "$@"; }
 	echo "$output"
 	! declare -F pc_status > /dev/null || status=$(pc_status "$status") # QEMU's isa-debug-exit
 	[ "$status" -eq 2 ]
-	[[ $output == *"udpecho: -a 10.78.0: not an IPv4 address"* ]]
+	[[ $output == *"udpecho: -a 10.78.0: not an IPv4 or IPv6 address"* ]]
 }
 
 @test "UDP datagrams larger than the MTU are fragmented and reassembled" {

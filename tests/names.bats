@@ -130,12 +130,12 @@ teardown() {
 	[ "$ms" -ge 3500 ] && [ "$ms" -lt 8000 ]
 }
 
-@test "getifaddrs lists lo and the NIC with its address, netmask, broadcast and flags" {
+@test "getifaddrs lists lo and the NIC with its addresses (IPv4 and IPv6), netmasks, broadcast and flags" {
 	names_net
 	run timeout 30 ip netns exec "$NS" "$RUN" --mem=16M --net=tap0 --ip=10.79.0.2/24 "$NETIMG" ifaddrs net0
 	echo "$output"
 	[ "$status" -eq 0 ]
-	[ "${lines[-1]}" = "1..3" ]
+	[ "${lines[-1]}" = "1..5" ]
 	! [[ $output == *"not ok"* ]]
 }
 

@@ -19,9 +19,10 @@ runc:runc /usr/lib/cni/bridge:containernetworking-plugins /bin/busybox:busybox-s
 bench) need="$need cpio:cpio hyperfine:hyperfine jq:jq gnuplot:gnuplot-nox /usr/bin/time:time wrk:wrk ip:iproute2 ping:iputils-ping redis-benchmark:redis-tools tclsh:tcl curl:curl
 containerd:containerd ctr:containerd runc:runc umoci:umoci" ;;
 esac
-# tests/kvm/metrics.bats parses --metrics files with the Prometheus client's parser.
+# tests/kvm/metrics.bats parses --metrics files with the Prometheus client's parser;
+# tests/kvm/ipv6.bats sends router advertisements with radvd.
 case $what in
-test) need="$need /usr/lib/python3/dist-packages/prometheus_client/parser.py:python3-prometheus-client" ;;
+test) need="$need /usr/lib/python3/dist-packages/prometheus_client/parser.py:python3-prometheus-client /usr/sbin/radvd:radvd" ;;
 esac
 # The pc platform's ISOs (tincan-mkimage --iso) and QEMU to boot them.
 case $what-$platform in

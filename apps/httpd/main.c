@@ -299,8 +299,9 @@ int main(int argc, char **argv)
 		fprintf(stderr, "httpd: -d %s: %s\n", docroot, errno ? strerror(errno) : "not a directory");
 		return 1;
 	}
-	int l = socket(AF_INET, SOCK_STREAM, 0);
-	struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons((uint16_t)port) };
+	/* [::]: IPv6 and IPv4 clients alike (a dual-stack socket). */
+	int l = socket(AF_INET6, SOCK_STREAM, 0);
+	struct sockaddr_in6 a = { .sin6_family = AF_INET6, .sin6_port = htons((uint16_t)port) };
 	setsockopt(l, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
 	if (l < 0 || bind(l, (struct sockaddr *)&a, sizeof a) < 0 || listen(l, 128) < 0) {
 		fprintf(stderr, "httpd: cannot listen on port %d: %s\n", port, strerror(errno));

@@ -1,5 +1,5 @@
 /*
- * A small DNS client: A records for one name, over UDP to each configured
+ * A small DNS client: A and AAAA records for one name, over UDP to each configured
  * server in turn, again over TCP when the answer is truncated, CNAME chains
  * followed.  Bounded: DNS_TRIES rounds over the servers, DNS_TIMEOUT_MS
  * each.  Before DNS come host entries (--host-entry, as TINCAN_HOSTS) and
@@ -8,7 +8,8 @@
  * Configuration is platform-neutral, through the environment the guest
  * boots with (tincan-run --dns/--host-entry add it; --env can too):
  *   TINCAN_DNS=ADDR[,ADDR...]          up to DNS_SERVERS_MAX servers
- *   TINCAN_HOSTS=NAME:ADDR[,NAME:ADDR]  host entries, checked first
+ *   TINCAN_HOSTS=NAME:ADDR[,NAME:ADDR]  host entries, checked first (ADDR
+ *                                       IPv4 or IPv6)
  * Both are read at the first look-up.  With no TINCAN_DNS, the servers DHCP
  * gave (lwIP's dns_getserver) are used.
  */
@@ -46,7 +47,7 @@ static int nservers;
 
 static struct host_entry {
 	char name[DNS_NAME_MAX];
-	struct in_addr addr;
+	struct dns_addr addr;
 } hosts[DNS_HOSTS_MAX];
 static int nhosts, configured;
 
@@ -98,7 +99,8 @@ static void dns_config(void)
 			h->name[colon - s] = 0;
 			memcpy(buf, colon + 1, n - (size_t)(colon - s) - 1);
 			buf[n - (size_t)(colon - s) - 1] = 0;
-			if (name_ok(h->name) && inet_pton(AF_INET, buf, &h->addr) == 1)
+			h->addr.af = strchr(buf, ':') ? AF_INET6 : AF_INET;
+			if (name_ok(h->name) && inet_pton(h->addr.af, buf, h->addr.a) == 1)
 				nhosts++;
 		}
 		s += n;
@@ -110,11 +112,21 @@ const char *dns_host_by_addr(struct in_addr addr)
 {
 	dns_config();
 	for (int i = 0; i < nhosts; i++)
-		if (hosts[i].addr.s_addr == addr.s_addr)
+		if (hosts[i].addr.af == AF_INET && !memcmp(hosts[i].addr.a, &addr, 4))
 			return hosts[i].name;
 	if (addr.s_addr == htonl(INADDR_LOOPBACK))
 		return "localhost";
 	return NULL;
+}
+
+const char *dns_host_by_addr6(const struct in6_addr *addr)
+{
+	static const uint8_t loopback[16] = { [15] = 1 };
+	dns_config();
+	for (int i = 0; i < nhosts; i++)
+		if (hosts[i].addr.af == AF_INET6 && !memcmp(hosts[i].addr.a, addr, 16))
+			return hosts[i].name;
+	return memcmp(addr, loopback, 16) ? NULL : "localhost";
 }
 
 /* Names compare without case and without a final dot. */
@@ -130,7 +142,7 @@ static int same_name(const char *a, const char *b)
 
 /* ---- messages ------------------------------------------------------------ */
 
-static size_t make_query(uint8_t *q, uint16_t id, const char *name)
+static size_t make_query(uint8_t *q, uint16_t id, const char *name, uint16_t qtype)
 {
 	size_t n = 12;
 	memset(q, 0, 12);
@@ -148,7 +160,7 @@ static size_t make_query(uint8_t *q, uint16_t id, const char *name)
 			name++;
 	}
 	q[n++] = 0;
-	q[n++] = 0, q[n++] = 1; /* QTYPE A */
+	q[n++] = (uint8_t)(qtype >> 8), q[n++] = (uint8_t)qtype; /* QTYPE: A 1, AAAA 28 */
 	q[n++] = 0, q[n++] = 1; /* QCLASS IN */
 	return n;
 }
@@ -196,9 +208,11 @@ static uint16_t get16(const uint8_t *p)
 	return (uint16_t)(p[0] << 8 | p[1]);
 }
 
-/* What an answer says about *name: the A addresses of the end of its
- * CNAME chain (count), the chain's end in name.  EAI_* on errors. */
-static int parse_answer(const uint8_t *m, size_t len, char name[DNS_NAME_MAX], struct in_addr *out, int max)
+/* What an answer says about *name: the A (qtype 1) or AAAA (28) addresses
+ * of the end of its CNAME chain (count), the chain's end in name.  EAI_* on
+ * errors. */
+static int parse_answer(const uint8_t *m, size_t len, char name[DNS_NAME_MAX], uint16_t qtype, struct dns_addr *out,
+			int max)
 {
 	char owner[DNS_NAME_MAX], target[DNS_NAME_MAX];
 	if (len < 12)
@@ -236,8 +250,9 @@ static int parse_answer(const uint8_t *m, size_t len, char name[DNS_NAME_MAX], s
 						return EAI_FAIL;
 					memcpy(name, target, DNS_NAME_MAX);
 					moved = 1;
-				} else if (type == 1 && rdlen == 4 && n < max) {
-					memcpy(&out[n++], m + off, 4);
+				} else if (type == qtype && rdlen == (qtype == 28 ? 16 : 4) && n < max) {
+					out[n].af = qtype == 28 ? AF_INET6 : AF_INET;
+					memcpy(out[n++].a, m + off, rdlen);
 				}
 			}
 			off += rdlen;
@@ -383,8 +398,8 @@ static int servers_now(struct in_addr *out)
 	return server_list(out);
 }
 
-/* A records of name (or the end of its chain, which moves name). */
-static int dns_query(char name[DNS_NAME_MAX], struct in_addr *out, int max)
+/* A or AAAA records of name (or the end of its chain, which moves name). */
+static int dns_query(char name[DNS_NAME_MAX], uint16_t qtype, struct dns_addr *out, int max)
 {
 	struct in_addr srv[DNS_SERVERS_MAX];
 	int ns = servers_now(srv), last = EAI_AGAIN;
@@ -398,7 +413,7 @@ static int dns_query(char name[DNS_NAME_MAX], struct in_addr *out, int max)
 	}
 	uint16_t id;
 	plat_entropy(&id, sizeof id);
-	size_t qlen = make_query(q, id, name);
+	size_t qlen = make_query(q, id, name, qtype);
 	for (int t = 0; t < DNS_TRIES; t++)
 		for (int i = 0; i < ns; i++) {
 			struct sockaddr_in sa = { .sin_family = AF_INET, .sin_port = htons(53), .sin_addr = srv[i] };
@@ -407,7 +422,7 @@ static int dns_query(char name[DNS_NAME_MAX], struct in_addr *out, int max)
 				n = ask_tcp(&sa, q, qlen, a, DNS_TCP_MAX);
 			if (n <= 0)
 				continue;
-			int r = parse_answer(a, (size_t)n, name, out, max);
+			int r = parse_answer(a, (size_t)n, name, qtype, out, max);
 			if (r == EAI_AGAIN || r == EAI_FAIL) { /* SERVFAIL, REFUSED: the next one may know */
 				last = r;
 				continue;
@@ -419,7 +434,37 @@ static int dns_query(char name[DNS_NAME_MAX], struct in_addr *out, int max)
 	return last;
 }
 
-int dns_lookup(const char *name, struct in_addr *out, int max, char canon[DNS_NAME_MAX])
+/* Has the guest an IPv6 address beyond link-local (and loopback)? */
+static int ip6_reachable(void)
+{
+	struct netif *nif;
+	NETIF_FOREACH(nif)
+	{
+		for (int i = 0; i < LWIP_IPV6_NUM_ADDRESSES; i++)
+			if (ip6_addr_isvalid(netif_ip6_addr_state(nif, i)) &&
+			    !ip6_addr_islinklocal(netif_ip6_addr(nif, i)) &&
+			    !ip6_addr_isloopback(netif_ip6_addr(nif, i)))
+				return 1;
+	}
+	return 0;
+}
+
+/* One family's records from DNS, following the chain's end. */
+static int dns_records(char canon[DNS_NAME_MAX], uint16_t qtype, struct dns_addr *out, int max)
+{
+	/* The server follows CNAMEs for us, but may stop at one it does not
+	 * serve: then ask again for the chain's end. */
+	for (int hop = 0; hop <= DNS_CNAME_MAX; hop++) {
+		char before[DNS_NAME_MAX];
+		memcpy(before, canon, DNS_NAME_MAX);
+		int r = dns_query(canon, qtype, out, max);
+		if (r != 0 || same_name(before, canon))
+			return r == 0 ? EAI_NONAME : r;
+	}
+	return EAI_FAIL;
+}
+
+int dns_lookup_af(const char *name, int af, struct dns_addr *out, int max, char canon[DNS_NAME_MAX])
 {
 	if (!name_ok(name))
 		return EAI_NONAME;
@@ -428,23 +473,45 @@ int dns_lookup(const char *name, struct in_addr *out, int max, char canon[DNS_NA
 	memcpy(canon, name, len + 1);
 	if (len > 1 && canon[len - 1] == '.')
 		canon[len - 1] = 0;
-	for (int i = 0; i < nhosts; i++)
+	int n = 0, named = 0;
+	for (int i = 0; i < nhosts && n < max; i++)
 		if (same_name(hosts[i].name, canon)) {
-			out[0] = hosts[i].addr;
-			return 1;
+			named = 1;
+			if (af == AF_UNSPEC || hosts[i].addr.af == af)
+				out[n++] = hosts[i].addr;
 		}
+	if (named)
+		return n ? n : EAI_ADDRFAMILY; /* as glibc: the name has none of this family */
 	if (same_name(canon, "localhost")) {
-		out[0].s_addr = htonl(INADDR_LOOPBACK);
+		memset(&out[0], 0, sizeof out[0]);
+		out[0].af = af == AF_INET6 ? AF_INET6 : AF_INET;
+		if (af == AF_INET6)
+			out[0].a[15] = 1;
+		else
+			memcpy(out[0].a, &(uint32_t){ htonl(INADDR_LOOPBACK) }, 4);
 		return 1;
 	}
-	/* The server follows CNAMEs for us, but may stop at one it does not
-	 * serve: then ask again for the chain's end. */
-	for (int hop = 0; hop <= DNS_CNAME_MAX; hop++) {
-		char before[DNS_NAME_MAX];
-		memcpy(before, canon, DNS_NAME_MAX);
-		int r = dns_query(canon, out, max);
-		if (r != 0 || same_name(before, canon))
-			return r == 0 ? EAI_NONAME : r;
+	if (af == AF_INET6)
+		return dns_records(canon, 28, out, max);
+	int r = dns_records(canon, 1, out, max);
+	if (af == AF_UNSPEC && r < max && ip6_reachable()) {
+		char c6[DNS_NAME_MAX];
+		memcpy(c6, canon, DNS_NAME_MAX);
+		int r6 = dns_records(c6, 28, out + (r > 0 ? r : 0), max - (r > 0 ? r : 0));
+		if (r6 > 0) {
+			if (r <= 0)
+				memcpy(canon, c6, DNS_NAME_MAX);
+			r = (r > 0 ? r : 0) + r6;
+		}
 	}
-	return EAI_FAIL;
+	return r;
+}
+
+int dns_lookup(const char *name, struct in_addr *out, int max, char canon[DNS_NAME_MAX])
+{
+	struct dns_addr a[DNS_MAX_ADDRS];
+	int n = dns_lookup_af(name, AF_INET, a, max < DNS_MAX_ADDRS ? max : DNS_MAX_ADDRS, canon);
+	for (int i = 0; i < n; i++)
+		memcpy(&out[i], a[i].a, 4);
+	return n == EAI_ADDRFAMILY ? EAI_NONAME : n;
 }

@@ -2,8 +2,9 @@
  * getifaddrs: "lo" and each net device (named as in the image manifest),
  * with the IPv4 address lwIP has for it now (static, or from DHCP; a device
  * without one yet is listed with no address), then the device's further
- * addresses (--ip, netcfg.c: netifs of their own), in that order: lo, then
- * each device's.  One allocation per entry.
+ * IPv4 addresses (--ip, netcfg.c: netifs of their own), then one entry more
+ * for each of its usable IPv6 addresses (link-local, SLAAC, static; as Linux
+ * lists them: /64, ::1 /128).  One allocation per entry.
  */
 #include <errno.h>
 #include <ifaddrs.h>
@@ -20,8 +21,37 @@
 struct ifa_block {
 	struct ifaddrs ifa;
 	struct sockaddr_in addr, mask, bcast;
+	struct sockaddr_in6 addr6, mask6;
 	char name[IF_NAMESIZE];
 };
+
+/* The IPv6 entries of nif (name, flags as its first entry's) after *tail. */
+static int add_ip6(struct netif *nif, const struct ifaddrs *first, struct ifaddrs ***tail)
+{
+	for (int i = 0; i < LWIP_IPV6_NUM_ADDRESSES; i++) {
+		u8_t st = netif_ip6_addr_state(nif, i);
+		if (ip6_addr_isinvalid(st) || ip6_addr_isduplicated(st))
+			continue; /* tentative ones are listed, as on Linux */
+		struct ifa_block *b = calloc(1, sizeof *b);
+		if (!b)
+			return -1;
+		const ip6_addr_t *a = netif_ip6_addr(nif, i);
+		unsigned prefix = ip6_addr_isloopback(a) ? 128 : 64;
+		memcpy(b->name, first->ifa_name, strlen(first->ifa_name) + 1);
+		b->ifa.ifa_name = b->name;
+		b->ifa.ifa_flags = first->ifa_flags;
+		b->addr6.sin6_family = b->mask6.sin6_family = AF_INET6;
+		memcpy(b->addr6.sin6_addr.s6_addr, a->addr, 16);
+		if (ip6_addr_islinklocal(a))
+			b->addr6.sin6_scope_id = if_nametoindex(b->name);
+		memset(b->mask6.sin6_addr.s6_addr, 0xff, prefix / 8);
+		b->ifa.ifa_addr = (struct sockaddr *)&b->addr6;
+		b->ifa.ifa_netmask = (struct sockaddr *)&b->mask6;
+		**tail = &b->ifa;
+		*tail = &b->ifa.ifa_next;
+	}
+	return 0;
+}
 
 static void set_sin(struct sockaddr_in *sin, uint32_t a)
 {
@@ -85,6 +115,11 @@ int getifaddrs(struct ifaddrs **ifap)
 		}
 		*tail = &b->ifa;
 		tail = &b->ifa.ifa_next;
+		if (add_ip6(nif, &b->ifa, &tail) < 0) {
+			freeifaddrs(head);
+			errno = ENOMEM;
+			return -1;
+		}
 	}
 	*ifap = head;
 	return 0;

@@ -29,7 +29,7 @@ ssize_t inet_recvfrom(int fd, void *buf, size_t len, int flags, struct sockaddr 
 	if (s->type == SOCK_STREAM) {
 		r = stream_recv(s, buf, len, flags);
 		if (r >= 0 && from && fromlen && s->tcp)
-			sockaddr_in_put(from, fromlen, &s->tcp->remote_ip, s->tcp->remote_port);
+			sockaddr_in_put(s, from, fromlen, &s->tcp->remote_ip, s->tcp->remote_port);
 	} else {
 		r = dgram_recv(s, buf, len, flags, from, fromlen);
 	}

@@ -74,8 +74,10 @@ uint32_t tincan_tcp_isn(const ip_addr_t *local_ip, uint16_t local_port, const ip
 		plat_entropy(key, sizeof key);
 		keyed = 1;
 	}
-	/* IPv4 for now (lwipopts.h: LWIP_IPV6 0). */
-	uint64_t m[2] = { (uint64_t)ip4_addr_get_u32(ip_2_ip4(local_ip)) << 32 | ip4_addr_get_u32(ip_2_ip4(remote_ip)),
-			  (uint64_t)local_port << 16 | remote_port };
-	return (uint32_t)(plat_clock_monotonic_ns() / 4000) + (uint32_t)siphash(key, m, 2);
+	/* Both addresses whole (IPv4 in the first word), then the ports. */
+	uint64_t m[5] = { 0 };
+	memcpy(m, local_ip, IP_IS_V6(local_ip) ? 16 : 4);
+	memcpy(m + 2, remote_ip, IP_IS_V6(remote_ip) ? 16 : 4);
+	m[4] = (uint64_t)local_port << 16 | remote_port;
+	return (uint32_t)(plat_clock_monotonic_ns() / 4000) + (uint32_t)siphash(key, m, 5);
 }

@@ -14,6 +14,7 @@
 #include "netif/ethernet.h"
 
 #include "netcfg.h"
+#include "stack6.h"
 #include "../internal.h"
 
 struct nc_addr {
@@ -180,6 +181,13 @@ static void parse_routes(const char *s)
 	}
 }
 
+/* a and b agree in their first prefix bits. */
+static int same_prefix(const uint8_t *a, const uint8_t *b, unsigned prefix)
+{
+	unsigned whole = prefix / 8, rest = prefix % 8;
+	return memcmp(a, b, whole) == 0 && (!rest || ((a[whole] ^ b[whole]) >> (8 - rest)) == 0);
+}
+
 static uint32_t mask_of(unsigned prefix)
 {
 	return prefix ? lwip_htonl(0xffffffffu << (32 - prefix)) : 0;
@@ -256,13 +264,26 @@ unsigned tc_netcfg_apply(struct netif *p, int n, int restored, netif_init_fn ini
 				etharp_gratuitous(x);
 		}
 		for (int k = 0; k < naddrs; k++)
-			if (addrs[k].nic == i && addrs[k].len == 16)
-				tc_net_ip6_static(i, addrs[k].a, addrs[k].prefix);
+			if (addrs[k].nic == i && addrs[k].len == 16 &&
+			    tc_net_ip6_static(i, addrs[k].a, addrs[k].prefix) < 0)
+				tincan_panic(
+				    "net device %s: cannot add IPv6 address %d of TINCAN_IP (at most %d a device)",
+				    plat_net_info(i)->name, k + 1, LWIP_IPV6_NUM_ADDRESSES - 1);
 	}
-	for (int k = 0; k < nroutes; k++)
-		if (routes[k].len == 16)
-			tc_net_route6_add(routes[k].dest, routes[k].prefix, routes[k].has_gw ? routes[k].gw : NULL,
-					  routes[k].nic);
+	for (int k = 0; k < nroutes; k++) {
+		if (routes[k].len != 16)
+			continue;
+		/* No device given: the one with a static address whose subnet
+		 * holds the gateway, else the first. */
+		int nic = routes[k].nic;
+		for (int j = 0; nic < 0 && j < naddrs; j++)
+			if (addrs[j].len == 16 && routes[k].has_gw &&
+			    same_prefix(addrs[j].a, routes[k].gw, addrs[j].prefix))
+				nic = addrs[j].nic;
+		if (tc_net_route6_add(routes[k].dest, routes[k].prefix, routes[k].has_gw ? routes[k].gw : NULL,
+				      nic < 0 ? 0 : nic) < 0)
+			tincan_panic("cannot add IPv6 route %d of TINCAN_ROUTE (the table is full)", k + 1);
+	}
 	return have;
 }
 
@@ -344,17 +365,4 @@ const ip4_addr_t *tincan_etharp_gw(struct netif *nif, const ip4_addr_t *dest)
 		return dest;
 	struct nc_route *r = route_to(dest->addr, dev);
 	return !r ? NULL : r->has_gw ? &r->gw4 : dest;
-}
-
-/* Until the IPv6 stack provides them (its definitions win: these are weak). */
-__attribute__((weak)) int tc_net_ip6_static(int nic, const uint8_t addr[16], unsigned prefix)
-{
-	(void)addr, (void)prefix;
-	tincan_panic("net device %s: IPv6 addresses need the IPv6 stack", plat_net_info(nic)->name);
-}
-
-__attribute__((weak)) int tc_net_route6_add(const uint8_t dest[16], unsigned prefix, const uint8_t *gw, int nic)
-{
-	(void)dest, (void)prefix, (void)gw, (void)nic;
-	tincan_panic("IPv6 routes need the IPv6 stack");
 }

@@ -37,9 +37,6 @@ struct netif *tc_netcfg_input(int dev, struct netif *nif, const uint8_t *frame, 
 struct netif *tc_netcfg_netif(int dev);
 int tc_netcfg_dev(const struct netif *nif);
 
-/* IPv6: a static address of NIC nic, a route (gw NULL: on-link; nic -1:
- * any).  0, or a negative errno.  Filled in by the IPv6 stack. */
-int tc_net_ip6_static(int nic, const uint8_t addr[16], unsigned prefix);
-int tc_net_route6_add(const uint8_t dest[16], unsigned prefix, const uint8_t *gw, int nic);
+/* IPv6 entries go to stack6.h's tc_net_ip6_static and tc_net_route6_add. */
 
 #endif

@@ -175,26 +175,33 @@ static int herr_of(int eai)
 	}
 }
 
-/* A hostent for name and n addresses, laid out in buf. */
-static int fill_hostent(struct hostent *h, char *buf, size_t buflen, const char *name, const struct in_addr *addrs,
-			int n)
+/* A hostent for name and n addresses of family af (packed, 4 or 16 bytes
+ * each), laid out in buf. */
+static int fill_hostent_af(struct hostent *h, char *buf, size_t buflen, const char *name, int af, const void *addrs,
+			   int n)
 {
-	size_t nlen = strlen(name) + 1;
+	size_t nlen = strlen(name) + 1, alen = af == AF_INET6 ? 16 : 4;
 	uintptr_t p = ((uintptr_t)buf + 7) & ~(uintptr_t)7;
-	size_t need = (size_t)(p - (uintptr_t)buf) + sizeof(char *) * ((size_t)n + 2) + 4 * (size_t)n + nlen;
+	size_t need = (size_t)(p - (uintptr_t)buf) + sizeof(char *) * ((size_t)n + 2) + alen * (size_t)n + nlen;
 	if (need > buflen)
 		return ERANGE;
 	char **list = (char **)p, **aliases = list + n + 1;
-	char *data = (char *)(aliases + 1), *nm = data + 4 * n;
+	char *data = (char *)(aliases + 1), *nm = data + alen * (size_t)n;
 	for (int i = 0; i < n; i++) {
-		memcpy(data + 4 * i, &addrs[i], 4);
-		list[i] = data + 4 * i;
+		memcpy(data + alen * (size_t)i, (const char *)addrs + alen * (size_t)i, alen);
+		list[i] = data + alen * (size_t)i;
 	}
 	list[n] = NULL;
 	aliases[0] = NULL;
 	memcpy(nm, name, nlen);
-	*h = (struct hostent){ nm, aliases, AF_INET, 4, list };
+	*h = (struct hostent){ nm, aliases, af, (int)alen, list };
 	return 0;
+}
+
+static int fill_hostent(struct hostent *h, char *buf, size_t buflen, const char *name, const struct in_addr *addrs,
+			int n)
+{
+	return fill_hostent_af(h, buf, buflen, name, AF_INET, addrs, n);
 }
 
 int gethostbyname_r(const char *name, struct hostent *ret, char *buf, size_t buflen, struct hostent **result,
@@ -229,7 +236,7 @@ int gethostbyname_r(const char *name, struct hostent *ret, char *buf, size_t buf
 }
 
 static struct hostent host;
-static char host_buf[DNS_NAME_MAX + DNS_MAX_ADDRS * 12 + 32];
+static char host_buf[DNS_NAME_MAX + DNS_MAX_ADDRS * 24 + 32];
 
 struct hostent *gethostbyname(const char *name)
 {
@@ -240,11 +247,33 @@ struct hostent *gethostbyname(const char *name)
 
 struct hostent *gethostbyname2(const char *name, int af)
 {
-	if (af != AF_INET) {
-		h_errno = NO_DATA; /* IPv4 only, for now */
+	if (af == AF_INET)
+		return gethostbyname(name);
+	if (af != AF_INET6 || !name) {
+		h_errno = af != AF_INET6 ? NO_DATA : HOST_NOT_FOUND;
 		return NULL;
 	}
-	return gethostbyname(name);
+	/* AAAA records (dns.c), or a numeric IPv6 address. */
+	struct dns_addr found[DNS_MAX_ADDRS];
+	uint8_t packed[DNS_MAX_ADDRS][16];
+	char canon[DNS_NAME_MAX];
+	int n = 1;
+	if (inet_pton(AF_INET6, name, packed[0]) == 1) {
+		snprintf(canon, sizeof canon, "%s", name);
+	} else {
+		if ((n = dns_lookup_af(name, AF_INET6, found, DNS_MAX_ADDRS, canon)) < 0) {
+			h_errno = n == EAI_ADDRFAMILY ? NO_DATA : herr_of(n);
+			return NULL;
+		}
+		for (int i = 0; i < n; i++)
+			memcpy(packed[i], found[i].a, 16);
+	}
+	if (fill_hostent_af(&host, host_buf, sizeof host_buf, canon, AF_INET6, packed, n)) {
+		h_errno = NETDB_INTERNAL;
+		return NULL;
+	}
+	h_errno = 0;
+	return &host;
 }
 
 /* Reverse: host entries (and localhost) only, no PTR queries. */

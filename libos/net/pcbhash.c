@@ -30,6 +30,8 @@ static struct tcp_pcb *bucket[BUCKETS];
 static unsigned index_of(u16_t remote_port, u16_t local_port, const ip_addr_t *remote)
 {
 	uint32_t h = ((uint32_t)remote_port << 16 | local_port) ^ ip4_addr_get_u32(ip_2_ip4(remote));
+	if (IP_IS_V6(remote)) /* the first word was the address's first */
+		h ^= ip_2_ip6(remote)->addr[1] ^ ip_2_ip6(remote)->addr[2] * 0x9e3779b1u ^ ip_2_ip6(remote)->addr[3];
 	h ^= h >> 16;
 	h *= 0x85ebca6bu;
 	h ^= h >> 13;

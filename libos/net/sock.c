@@ -102,7 +102,7 @@ int sock_install(struct sock *s, int flags)
 	return fd;
 }
 
-int inet_socket(int type, int protocol)
+int inet_socket(int domain, int type, int protocol)
 {
 	int kind = type & ~(SOCK_NONBLOCK | SOCK_CLOEXEC);
 	if (kind != SOCK_STREAM && kind != SOCK_DGRAM)
@@ -113,6 +113,7 @@ int inet_socket(int type, int protocol)
 	if (!s)
 		return -ENOMEM;
 	s->type = kind;
+	s->v6 = domain == AF_INET6;
 	int e = kind == SOCK_STREAM ? stream_open(s) : dgram_open(s);
 	if (e) {
 		free(s);

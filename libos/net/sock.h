@@ -74,6 +74,9 @@ struct sock {
 		int ifindex;
 		uint32_t spec_dst, addr;
 	} rx_info, tx_info;
+	/* An AF_INET6 socket: its pcb takes both families (IPv4 peers appear
+	 * as ::ffff:a.b.c.d) unless v6only (IPV6_V6ONLY). */
+	unsigned v6 : 1, v6only : 1;
 	int err; /* pending error, positive errno */
 	struct tcp_pcb *tcp;
 	struct udp_pcb *udp;
@@ -152,9 +155,14 @@ short dgram_poll(struct sock *s);
 void dgram_release(struct sock *s);
 
 /* sockaddr.c */
-/* A sockaddr_in from the app as an lwIP address and port. */
-int sockaddr_in_get(const struct sockaddr *a, socklen_t len, ip_addr_t *ip, u16_t *port);
-/* Store ip (NULL: any) and port as a sockaddr_in, cut to *len; a or len may be NULL. */
-void sockaddr_in_put(struct sockaddr *a, socklen_t *len, const ip_addr_t *ip, u16_t port);
+/* An address from the app for socket s as an lwIP address and port: a
+ * sockaddr_in for an AF_INET socket; a sockaddr_in6 (or sockaddr_in, unless
+ * v6only) for an AF_INET6 one, ::ffff:a.b.c.d meaning IPv4. */
+int sockaddr_in_get(const struct sock *s, const struct sockaddr *a, socklen_t len, ip_addr_t *ip, u16_t *port);
+/* Store ip (NULL: any) and port as s's family's sockaddr, cut to *len;
+ * a or len may be NULL. */
+void sockaddr_in_put(const struct sock *s, struct sockaddr *a, socklen_t *len, const ip_addr_t *ip, u16_t port);
+/* The wildcard address a socket of s's family binds to. */
+const ip_addr_t *sock_any(const struct sock *s);
 
 #endif

@@ -102,6 +102,42 @@ static int set_tcp_opt(struct sock *s, int name, socklen_t len, int on)
 	}
 }
 
+/* Bound: a port, or (unbound or not) a stream that listens or connected. */
+static int bound(const struct sock *s)
+{
+	return s->tcp ? s->tcp->local_port || s->state != SOCK_NEW : s->udp ? s->udp->local_port != 0 : 1;
+}
+
+static int set_ipv6_opt(struct sock *s, int name, socklen_t len, int on)
+{
+	struct ip_pcb *ip = ip_pcb_of(s);
+	if (len < sizeof(int))
+		return -EINVAL;
+	switch (name) {
+	case IPV6_V6ONLY:
+		/* As Linux: only before the socket has an address. */
+		if (bound(s))
+			return -EINVAL;
+		s->v6only = on != 0;
+		if (ip)
+			IP_SET_TYPE_VAL(ip->local_ip, s->v6only ? IPADDR_TYPE_V6 : IPADDR_TYPE_ANY);
+		return 0;
+	case IPV6_UNICAST_HOPS:
+		if (on < -1 || on > 255)
+			return -EINVAL;
+		if (ip)
+			ip->ttl = (u8_t)(on == -1 ? IP_DEFAULT_TTL : on);
+		return 0;
+	case IPV6_TCLASS:
+		if (on < -1 || on > 255)
+			return -EINVAL;
+		if (ip)
+			ip->tos = (u8_t)(on == -1 ? 0 : on);
+		return 0;
+	default: return -ENOPROTOOPT;
+	}
+}
+
 static int set_opt(struct sock *s, int level, int name, const void *v, socklen_t len)
 {
 	if (!v)
@@ -123,6 +159,8 @@ static int set_opt(struct sock *s, int level, int name, const void *v, socklen_t
 			ip->ttl = (u8_t)on;
 		return 0;
 	}
+	if (level == IPPROTO_IPV6)
+		return s->v6 ? set_ipv6_opt(s, name, len, on) : -ENOPROTOOPT;
 	return -ENOPROTOOPT;
 }
 
@@ -200,6 +238,17 @@ int inet_getsockopt(int fd, int level, int name, void *v, socklen_t *len)
 		return put_int(v, len, s->pktinfo);
 	if (level == IPPROTO_TCP && name == TCP_NODELAY && s->tcp)
 		return put_int(v, len, tcp_nagle_disabled(s->tcp) ? 1 : 0);
+	struct ip_pcb *ip = ip_pcb_of(s);
+	if (level == IPPROTO_IPV6 && s->v6) {
+		if (name == IPV6_V6ONLY)
+			return put_int(v, len, s->v6only);
+		if (name == IPV6_UNICAST_HOPS && ip)
+			return put_int(v, len, ip->ttl);
+		if (name == IPV6_TCLASS && ip)
+			return put_int(v, len, ip->tos);
+	}
+	if (level == IPPROTO_IP && ip && (name == IP_TTL || name == IP_TOS))
+		return put_int(v, len, name == IP_TTL ? ip->ttl : ip->tos);
 	return -ENOPROTOOPT;
 }
 

@@ -27,6 +27,7 @@
 #include "netcfg.h"
 #include "offload.h"
 #include "sock.h"
+#include "stack6.h"
 #include "timewait.h"
 #include "../fd.h"
 #include "../internal.h"
@@ -35,6 +36,26 @@
 
 static struct netif netifs[PLAT_NET_MAX];
 static int nnet, queued;
+
+struct netif *tc_net_netif(int nic)
+{
+	return nic >= 0 && nic < nnet ? &netifs[nic] : NULL;
+}
+
+/* Interface indexes (<net/if.h>: device i is i + 1) and lwIP's zones (its
+ * netif indexes: lo comes first). */
+u8_t tc_net_zone(unsigned scope)
+{
+	return scope >= 1 && scope <= (unsigned)nnet ? netif_get_index(&netifs[scope - 1]) : 0;
+}
+
+unsigned tc_net_scope(u8_t zone)
+{
+	for (int i = 0; i < nnet; i++)
+		if (netif_get_index(&netifs[i]) == zone)
+			return (unsigned)i + 1;
+	return 0;
+}
 
 /*
  * When do queued frames leave?  Normally when the scheduler runs out of
@@ -76,6 +97,7 @@ static struct {
  *   dhcp_fine_tmr, 500 ms:  a DHCP request awaits an answer;
  *   dhcp_coarse_tmr, 60 s:  DHCP configures a device (its lease times).
  * lwIP's dns_tmr is never needed: its resolver is not used (lwipopts.h).
+ * IPv6's timers follow the same rule (stack6.c).
  */
 #define MS (1000000ULL)
 #define ARP_ASK_NS (7000 * MS) /* etharp.c: ARP_MAXPENDING 5 ticks, and slack */
@@ -166,7 +188,8 @@ static uint64_t timers(uint64_t now)
 			dhcp_fine_next = 0;
 		}
 	}
-	return next;
+	uint64_t next6 = tc_ip6_timers(now);
+	return next6 < next ? next6 : next;
 }
 
 /* A received IPv4 fragment: reassembly is under way. */
@@ -363,6 +386,7 @@ static void net_poll(void)
 			if (!p && !bad) {
 				arp_seen(piece, len, 0);
 				frag_seen(piece, len);
+				tc_ip6_frame_seen(piece, len);
 				tc_timewait_syn(piece, len);
 				vouched = fl & PLAT_NET_CSUM_OK;
 				size_t want = (fl & PLAT_NET_MORE) && len >= 18 && piece[12] == 8 && !piece[13]
@@ -438,7 +462,8 @@ static const struct tc_io net_io = { net_poll, net_deadline, net_events, net_wai
  * close (a FIN each, sent now; lwIP answers with a RST what it cannot close
  * cleanly), and what is still queued for the wire leaves before the
  * platform ends the guest, including frames waiting for an ARP answer
- * (for at most ARP_EXIT_WAIT_NS after their request).  Peers see the end
+ * (for at most ARP_EXIT_WAIT_NS after their request) or for neighbour
+ * discovery (at most ARP_EXIT_WAIT_NS after the exit began).  Peers see the end
  * instead of waiting on a connection nobody will ever answer again.
  */
 static void net_exit(void)
@@ -457,6 +482,8 @@ static void net_exit(void)
 		pcb = next;
 	}
 	netif_poll_all();
+	/* Timers due now (a neighbour's solicitation may be among them). */
+	timers_next = timers(plat_clock_monotonic_ns());
 	/* Only requests made before now, and at most ARP_EXIT_WAIT_NS in all:
 	 * a peer that keeps the guest asking (SYNs from new addresses) must
 	 * not keep it from ending. */
@@ -466,11 +493,14 @@ static void net_exit(void)
 		tc_offload_flush();
 		plat_net_flush();
 		uint64_t now = plat_clock_monotonic_ns(), until = arp_wait_until(now, start);
+		/* IPv6's neighbour discovery: frames wait while it asks. */
+		if (tc_ip6_resolving())
+			until = start + ARP_EXIT_WAIT_NS;
 		if (until > start + ARP_EXIT_WAIT_NS)
 			until = start + ARP_EXIT_WAIT_NS;
 		if (!until || now >= until)
 			break;
-		plat_wait(until, net_events());
+		plat_wait(timers_next < until ? timers_next : until, net_events());
 		net_poll();
 	}
 }
@@ -515,6 +545,7 @@ void __tincan_net_restored(void)
 		ip4_addr_set_u32(&mask, info->prefix ? lwip_htonl(0xffffffffu << (32 - info->prefix)) : 0);
 		ip4_addr_set_u32(&gw, info->gw4);
 		netif_set_addr(nif, &ip, &mask, &gw);
+		tc_ip6_restored(nif);
 	}
 	/* The restore's --ip and --route (the boot info's address wins). */
 	unsigned have = tc_netcfg_apply(netifs, nnet, 1, netif_setup);
@@ -553,6 +584,7 @@ void __tincan_net_start(void)
 			netif_set_default(&netifs[i]);
 		netif_set_up(&netifs[i]);
 		nnet++;
+		tc_ip6_start(&netifs[i]);
 	}
 	/* Every --ip and --route; DHCP for a device left with no IPv4 address. */
 	unsigned have = tc_netcfg_apply(netifs, nnet, 0, netif_setup);

@@ -128,6 +128,8 @@ static err_t on_accept(void *arg, struct tcp_pcb *pcb, err_t err)
 	if (err != ERR_OK || !pcb || !l || l->aq_len >= (unsigned)l->backlog || !(s = calloc(1, sizeof *s)))
 		return ERR_MEM; /* lwIP resets the connection */
 	s->type = SOCK_STREAM;
+	s->v6 = l->v6;
+	s->v6only = l->v6only;
 	s->tcp = pcb;
 	s->state = SOCK_CONNECTED;
 	set_callbacks(s, pcb);
@@ -149,7 +151,7 @@ static err_t on_accept(void *arg, struct tcp_pcb *pcb, err_t err)
 
 int stream_open(struct sock *s)
 {
-	s->tcp = tcp_new();
+	s->tcp = s->v6 ? tcp_new_ip_type(IPADDR_TYPE_ANY) : tcp_new();
 	if (!s->tcp)
 		return -ENOMEM;
 	set_callbacks(s, s->tcp);
@@ -257,7 +259,7 @@ int inet_listen(int fd, int backlog)
 		tcp_backlog_set(s->tcp, b);
 		return 0;
 	}
-	if (s->tcp->local_port == 0 && tcp_bind(s->tcp, IP_ADDR_ANY, 0) != ERR_OK)
+	if (s->tcp->local_port == 0 && tcp_bind(s->tcp, sock_any(s), 0) != ERR_OK)
 		return -EADDRINUSE;
 	struct tcp_pcb *l = tcp_listen_with_backlog(s->tcp, (u16_t)backlog);
 	if (!l)
@@ -295,9 +297,9 @@ int inet_accept(int fd, struct sockaddr *a, socklen_t *len, int flags)
 	if (s->tcp)
 		tcp_backlog_accepted(s->tcp);
 	if (s->tcp)
-		sockaddr_in_put(a, len, &s->tcp->remote_ip, s->tcp->remote_port);
+		sockaddr_in_put(s, a, len, &s->tcp->remote_ip, s->tcp->remote_port);
 	else
-		sockaddr_in_put(a, len, NULL, 0);
+		sockaddr_in_put(s, a, len, NULL, 0);
 	return sock_install(s, flags);
 }
 

@@ -25,22 +25,35 @@ static uint16_t be16(const uint8_t *p)
 
 void tc_timewait_syn(const uint8_t *f, size_t len)
 {
-	/* Ethernet, IPv4 with no fragment offset, TCP with SYN and not ACK/RST. */
-	if (len < 14 + 20 || be16(f + 12) != 0x0800)
+	/* Ethernet, IPv4 with no fragment offset or IPv6 with no extension
+ * header, TCP with SYN and not ACK/RST. */
+	if (len < 14 + 20)
 		return;
-	const uint8_t *ip = f + 14;
-	size_t ihl = (size_t)(ip[0] & 0xf) * 4;
-	if ((ip[0] >> 4) != 4 || ihl < 20 || ip[9] != 6 || (be16(ip + 6) & 0x3fff) || len < 14 + ihl + 20)
+	const uint8_t *ip = f + 14, *tcp;
+	ip_addr_t src, dst;
+	if (be16(f + 12) == 0x0800) {
+		size_t ihl = (size_t)(ip[0] & 0xf) * 4;
+		if ((ip[0] >> 4) != 4 || ihl < 20 || ip[9] != 6 || (be16(ip + 6) & 0x3fff) || len < 14 + ihl + 20)
+			return;
+		tcp = ip + ihl;
+		ip_addr_set_zero_ip4(&src);
+		ip_addr_set_zero_ip4(&dst);
+		memcpy(&ip_2_ip4(&src)->addr, ip + 12, 4);
+		memcpy(&ip_2_ip4(&dst)->addr, ip + 16, 4);
+	} else if (be16(f + 12) == 0x86dd) {
+		if ((ip[0] >> 4) != 6 || ip[6] != 6 || len < 14 + 40 + 20)
+			return;
+		tcp = ip + 40;
+		ip_addr_set_zero_ip6(&src);
+		ip_addr_set_zero_ip6(&dst);
+		memcpy(ip_2_ip6(&src)->addr, ip + 8, 16);
+		memcpy(ip_2_ip6(&dst)->addr, ip + 24, 16);
+	} else {
 		return;
-	const uint8_t *tcp = ip + ihl;
+	}
 	if ((tcp[13] & (TCP_SYN | TCP_ACK | TCP_RST)) != TCP_SYN)
 		return;
 	uint32_t seq = (uint32_t)be16(tcp + 4) << 16 | be16(tcp + 6);
-	ip_addr_t src, dst;
-	memcpy(&ip_2_ip4(&src)->addr, ip + 12, 4);
-	memcpy(&ip_2_ip4(&dst)->addr, ip + 16, 4);
-	IP_SET_TYPE_VAL(src, IPADDR_TYPE_V4);
-	IP_SET_TYPE_VAL(dst, IPADDR_TYPE_V4);
 	struct tcp_pcb *pcb = tc_tcp_find(&src, be16(tcp), &dst, be16(tcp + 2), NETIF_NO_INDEX, 1);
 	/* Only a pcb no socket holds: one still attached (its socket has not
 	 * seen the peer's FIN yet) is lwIP's to end. */

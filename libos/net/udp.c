@@ -23,14 +23,14 @@ static void on_dgram(void *arg, struct udp_pcb *pcb, struct pbuf *p, const ip_ad
 	ip_addr_copy(d->addr, *addr);
 	d->port = port;
 	d->ifindex = (u16_t)(tc_netcfg_dev(ip_current_input_netif()) + 1);
-	d->dst = ip4_addr_get_u32(ip4_current_dest_addr());
+	d->dst = ip_current_is_v6() ? 0 : ip4_addr_get_u32(ip4_current_dest_addr());
 	sock_wake(s);
 }
 
 int dgram_open(struct sock *s)
 {
 	s->dq = calloc(DGRAM_QUEUE, sizeof *s->dq);
-	s->udp = s->dq ? udp_new() : NULL;
+	s->udp = !s->dq ? NULL : s->v6 ? udp_new_ip_type(IPADDR_TYPE_ANY) : udp_new();
 	if (!s->udp) {
 		free(s->dq);
 		s->dq = NULL;
@@ -58,7 +58,7 @@ ssize_t dgram_send(struct sock *s, const void *buf, size_t len, const struct soc
 	int e = 0;
 	if (len > 65507)
 		return -EMSGSIZE;
-	if (to && (e = sockaddr_in_get(to, tolen, &ip, &port)))
+	if (to && (e = sockaddr_in_get(s, to, tolen, &ip, &port)))
 		return e;
 	if (!to && !(s->udp->flags & UDP_FLAGS_CONNECTED))
 		return -EDESTADDRREQ;
@@ -70,6 +70,8 @@ ssize_t dgram_send(struct sock *s, const void *buf, size_t len, const struct soc
 		ip_addr_copy(ip, s->udp->remote_ip);
 		port = s->udp->remote_port;
 	}
+	if (pi && !IP_IS_V4_VAL(ip))
+		return -EINVAL; /* IP_PKTINFO is IPv4's (no IPV6_PKTINFO yet) */
 	ip4_addr_t src;
 	ip4_addr_set_u32(&src, info.spec_dst);
 	struct netif *nif = NULL;
@@ -110,7 +112,7 @@ ssize_t dgram_recv(struct sock *s, void *buf, size_t len, int flags, struct sock
 	size_t n = d->p->tot_len < len ? d->p->tot_len : len;
 	size_t whole = d->p->tot_len;
 	pbuf_copy_partial(d->p, buf, (u16_t)n, 0);
-	sockaddr_in_put(from, fromlen, &d->addr, d->port);
+	sockaddr_in_put(s, from, fromlen, &d->addr, d->port);
 	s->rx_info.ifindex = d->ifindex;
 	s->rx_info.spec_dst = s->rx_info.addr = d->dst;
 	if (!(flags & MSG_PEEK)) {

@@ -3,10 +3,11 @@
  * here for the host with tincan's lwipopts.h and arch/cc.h, as
  * toolchain/lwip.sh builds it for the guest) fed arbitrary Ethernet frames
  * the way libos/net/stack.c feeds it: ethernet_input on a netif with
- * 10.0.0.2/24, a TCP listener on port 80 that accepts and echoes, a UDP
- * echo on port 7, DHCP off.  The input is a series of frames, each
+ * 10.0.0.2/24 and IPv6 (a link-local address and fd00::2/64, SLAAC on), a
+ * dual-stack TCP listener on port 80 that accepts and echoes, a dual-stack
+ * UDP echo on port 7, DHCP off.  The input is a series of frames, each
  * [length as uint16][bytes]; lwIP's clock moves 250 ms per frame so its
- * timers (retransmission, ARP, reassembly) run too.  Connections are
+ * timers (retransmission, ARP, ND, MLD, reassembly) run too.  Connections are
  * aborted after each input; an lwIP assertion is a crash.
  */
 #include <stdarg.h>
@@ -15,6 +16,10 @@
 #include <string.h>
 
 #include "lwip/etharp.h"
+#include "lwip/ethip6.h"
+#include "lwip/ip6_frag.h"
+#include "lwip/mld6.h"
+#include "lwip/nd6.h"
 #include "lwip/init.h"
 #include "lwip/ip4_frag.h"
 #include "lwip/netif.h"
@@ -60,13 +65,23 @@ uint32_t tincan_tcp_isn(const ip_addr_t *local_ip, uint16_t local_port, const ip
 	(void)local_ip, (void)remote_ip;
 	return (uint32_t)local_port << 16 ^ remote_port ^ 0x6510u;
 }
-/* No route table here (libos/net/netcfg.c's): lwIP's own choice. */
+/* No route tables here (libos/net/netcfg.c's, stack6.c's): lwIP's own choice. */
 struct netif *tincan_ip4_route_src(const ip4_addr_t *src, const ip4_addr_t *dest)
 {
 	(void)src, (void)dest;
 	return NULL;
 }
 const ip4_addr_t *tincan_etharp_gw(struct netif *netif, const ip4_addr_t *dest)
+{
+	(void)netif, (void)dest;
+	return NULL;
+}
+struct netif *tincan_ip6_route(const ip6_addr_t *src, const ip6_addr_t *dest)
+{
+	(void)src, (void)dest;
+	return NULL;
+}
+const ip6_addr_t *tincan_nd6_gw(struct netif *netif, const ip6_addr_t *dest)
 {
 	(void)netif, (void)dest;
 	return NULL;
@@ -106,11 +121,13 @@ static err_t setup(struct netif *n)
 	n->name[0] = 'e';
 	n->name[1] = 'n';
 	n->output = etharp_output;
+	n->output_ip6 = ethip6_output;
 	n->linkoutput = link_output;
 	n->mtu = 1500;
 	n->hwaddr_len = 6;
 	memcpy(n->hwaddr, mac, 6);
-	n->flags = NETIF_FLAG_BROADCAST | NETIF_FLAG_ETHARP | NETIF_FLAG_ETHERNET | NETIF_FLAG_LINK_UP;
+	n->flags =
+	    NETIF_FLAG_BROADCAST | NETIF_FLAG_ETHARP | NETIF_FLAG_ETHERNET | NETIF_FLAG_LINK_UP | NETIF_FLAG_MLD6;
 	return ERR_OK;
 }
 
@@ -177,12 +194,21 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 		abort();
 	netif_set_default(&nif);
 	netif_set_up(&nif);
-	struct tcp_pcb *l = tcp_new();
-	if (!l || tcp_bind(l, IP_ADDR_ANY, 80) != ERR_OK || !(l = tcp_listen(l)))
+	netif_set_ip6_autoconfig_enabled(&nif, 1);
+	netif_create_ip6_linklocal_address(&nif, 1);
+	netif_ip6_addr_set_state(&nif, 0, IP6_ADDR_PREFERRED);
+	ip6_addr_t a6;
+	s8_t i6;
+	IP6_ADDR(&a6, PP_HTONL(0xfd000000), 0, 0, PP_HTONL(2));
+	if (netif_add_ip6_address(&nif, &a6, &i6) != ERR_OK)
+		abort();
+	netif_ip6_addr_set_state(&nif, i6, IP6_ADDR_PREFERRED);
+	struct tcp_pcb *l = tcp_new_ip_type(IPADDR_TYPE_ANY);
+	if (!l || tcp_bind(l, IP_ANY_TYPE, 80) != ERR_OK || !(l = tcp_listen(l)))
 		abort();
 	tcp_accept(l, on_accept);
-	struct udp_pcb *u = udp_new();
-	if (!u || udp_bind(u, IP_ADDR_ANY, 7) != ERR_OK)
+	struct udp_pcb *u = udp_new_ip_type(IPADDR_TYPE_ANY);
+	if (!u || udp_bind(u, IP_ANY_TYPE, 7) != ERR_OK)
 		abort();
 	udp_recv(u, on_udp, NULL);
 	return 0;
@@ -208,9 +234,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		 * them, here every step as if always due. */
 		now_ms += 250;
 		tcp_tmr();
+		if (now_ms % 500 == 0)
+			mld6_tmr();
 		if (now_ms % 1000 == 0) {
 			etharp_tmr();
 			ip_reass_tmr();
+			nd6_tmr();
+			ip6_reass_tmr();
 		}
 	}
 	/* The next input starts with no connection (the listener stays). */

@@ -265,3 +265,45 @@ out('lwip', 'tcp', frames(arp, tcp(0x02, 1000, 0), tcp(0x10, 1001, 6510), tcp(0x
 dgram = struct.pack('!HHHH', 40001, 7, 8 + 40, 0) + b'x' * 40
 out('lwip', 'udp-frags', frames(udp(7, b'echo'), ip(17, dgram[:24], ident=9, frag=0x2000),
                                 ip(17, dgram[24:], ident=9, frag=3)))
+
+# ---- lwip over IPv6: fd00::2 (and fe80::ff:fe00:2) from fe80::1 and fd00::1 ----
+SRC6 = bytes.fromhex('fd000000000000000000000000000001')
+DST6 = bytes.fromhex('fd000000000000000000000000000002')
+LL1 = bytes.fromhex('fe800000000000000000000000000001')
+
+
+def ip6(nh, payload, src=SRC6, dst=DST6, hlim=64):
+    return eth(0x86dd, struct.pack('!IHBB', 0x60000000, len(payload), nh, hlim) + src + dst + payload)
+
+
+def sum6(nh, seg, src=SRC6, dst=DST6):
+    return csum(src + dst + struct.pack('!I3xB', len(seg), nh) + seg)
+
+
+def icmp6(body, src=SRC6, dst=DST6, hlim=64):
+    return ip6(58, body[:2] + struct.pack('!H', sum6(58, body, src, dst)) + body[4:], src, dst, hlim)
+
+
+def tcp6(flags, seq, ack, data=b''):
+    h = struct.pack('!HHIIBBHHH', 40000, 80, seq, ack, 0x50, flags, 8192, 0, 0) + data
+    return ip6(6, h[:16] + struct.pack('!H', sum6(6, h)) + h[18:])
+
+
+def udp6(port, data):
+    h = struct.pack('!HHHH', 40001, port, 8 + len(data), 0) + data
+    return ip6(17, h[:6] + struct.pack('!H', sum6(17, h)) + h[8:])
+
+
+na = struct.pack('!BBHI', 136, 0, 0, 0x60000000) + SRC6 + b'\x02\x01' + US
+echo6 = struct.pack('!BBHHH', 128, 0, 0, 1, 1) + b'ping'
+out('lwip', 'v6-ping', frames(icmp6(na, hlim=255), icmp6(echo6)))
+out('lwip', 'v6-tcp', frames(icmp6(na, hlim=255), tcp6(0x02, 1000, 0), tcp6(0x10, 1001, 6510),
+                             tcp6(0x18, 1001, 6510, b'hello'), tcp6(0x11, 1006, 6510)))
+d6 = struct.pack('!HHHH', 40001, 7, 8 + 40, 0) + b'x' * 40
+out('lwip', 'v6-udp-frags', frames(icmp6(na, hlim=255), udp6(7, b'echo'),
+                                   ip6(44, struct.pack('!BBHI', 17, 0, 1, 9) + d6[:24]),
+                                   ip6(44, struct.pack('!BBHI', 17, 0, 24, 9) + d6[24:])))
+ra = struct.pack('!BBHBBHII', 134, 0, 0, 64, 0, 1800, 0, 0) + b'\x01\x01' + US + \
+    struct.pack('!BBBBIII', 3, 4, 64, 0xc0, 3600, 3600, 0) + bytes.fromhex('fd000000000000660000000000000000') + \
+    struct.pack('!BBHI', 5, 1, 0, 1400)
+out('lwip', 'v6-ra', frames(icmp6(ra, src=LL1, dst=bytes.fromhex('ff020000000000000000000000000001'), hlim=255)))

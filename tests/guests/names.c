@@ -4,7 +4,8 @@
  * thread of this guest on 127.0.0.1:53 (UDP and TCP), so the resolver is
  * tested end to end over loopback; boot with --dns=127.0.0.1
  * --host-entry=db.test:10.1.2.3.  Its zone:
- *   a.test      A 10.0.0.1, 10.0.0.2     alias.test  CNAME a.test (+ its A)
+ *   a.test      A 10.0.0.1, 10.0.0.2, AAAA fd00::a
+ *   alias.test  CNAME a.test (+ its A)
  *   hop.test    CNAME a.test only        nx.test     NXDOMAIN
  *   big.test    truncated over UDP, A 10.0.0.9 over TCP
  *   fail.test   SERVFAIL                 refused.test REFUSED
@@ -67,10 +68,14 @@ static size_t answer(const uint8_t *q, size_t qlen, uint8_t *m, int tcp)
 	m[2] = 0x81; /* QR RD */
 	m[3] = 0x80; /* RA */
 	size_t n = end;
-	int an = 0;
+	int an = 0, qtype = q[end - 4] << 8 | q[end - 3];
+	static const uint8_t aaaa[16] = { 0xfd, 0, [15] = 0xa };
 	static const uint8_t a1[] = { 10, 0, 0, 1 }, a2[] = { 10, 0, 0, 2 }, a9[] = { 10, 0, 0, 9 };
 	static const uint8_t cname_a[] = { 1, 'a', 4, 't', 'e', 's', 't', 0 };
-	if (!strcmp(name, "a.test")) {
+	if (!strcmp(name, "a.test") && qtype == 28) {
+		n = put_rr(m, n, 28, aaaa, 16);
+		an = 1;
+	} else if (!strcmp(name, "a.test")) {
 		n = put_rr(m, n, 1, a1, 4);
 		n = put_rr(m, n, 1, a2, 4);
 		an = 2;
@@ -235,8 +240,40 @@ static void lookups(void)
 	ok(e == 0 && r && r->ai_next && !strcmp(addr_of(r), "127.0.0.1") && udp_queries == before,
 	   "localhost (any case) without DNS, both socket types (%s)", gai_strerror(e));
 	freeaddrinfo(r);
-	e = gai("a.test", NULL, AF_INET6, 0, 0, &r);
-	ok(e == EAI_FAMILY, "AF_INET6: EAI_FAMILY (IPv4 only)");
+	e = gai("a.test", NULL, AF_INET6, SOCK_STREAM, 0, &r);
+	char a6[INET6_ADDRSTRLEN] = "";
+	if (e == 0)
+		inet_ntop(AF_INET6, &((struct sockaddr_in6 *)r->ai_addr)->sin6_addr, a6, sizeof a6);
+	ok(e == 0 && r->ai_family == AF_INET6 && r->ai_addrlen == sizeof(struct sockaddr_in6) && !r->ai_next &&
+	       !strcmp(a6, "fd00::a"),
+	   "AF_INET6: the AAAA record, fd00::a (%s, %s)", gai_strerror(e), a6);
+	freeaddrinfo(r);
+	e = gai("db.test", NULL, AF_INET6, SOCK_STREAM, AI_V4MAPPED, &r);
+	if (e == 0)
+		inet_ntop(AF_INET6, &((struct sockaddr_in6 *)r->ai_addr)->sin6_addr, a6, sizeof a6);
+	ok(e == 0 && r->ai_family == AF_INET6 && !strcmp(a6, "::ffff:10.1.2.3"),
+	   "AF_INET6 with AI_V4MAPPED, an IPv4-only host entry: ::ffff:10.1.2.3 (%s)", gai_strerror(e));
+	freeaddrinfo(r);
+	e = gai("db.test", NULL, AF_INET6, SOCK_STREAM, 0, &r);
+	ok(e == EAI_ADDRFAMILY, "AF_INET6, an IPv4-only host entry: EAI_ADDRFAMILY (%s)", gai_strerror(e));
+	e = gai("fe80::1", "80", AF_UNSPEC, SOCK_STREAM, AI_NUMERICHOST, &r);
+	ok(e == 0 && r->ai_family == AF_INET6 && ((struct sockaddr_in6 *)r->ai_addr)->sin6_addr.s6_addr[0] == 0xfe &&
+	       ((struct sockaddr_in6 *)r->ai_addr)->sin6_port == htons(80),
+	   "numeric IPv6, AF_UNSPEC: AF_INET6 (%s)", gai_strerror(e));
+	freeaddrinfo(r);
+	e = gai("10.0.0.7", NULL, AF_INET6, SOCK_STREAM, AI_NUMERICHOST, &r);
+	ok(e == EAI_NONAME, "numeric IPv4 with AF_INET6: EAI_NONAME");
+	e = gai(NULL, "80", AF_INET6, SOCK_STREAM, AI_PASSIVE, &r);
+	ok(e == 0 && r->ai_family == AF_INET6 &&
+	       IN6_IS_ADDR_UNSPECIFIED(&((struct sockaddr_in6 *)r->ai_addr)->sin6_addr),
+	   "AI_PASSIVE, AF_INET6: :: (%s)", gai_strerror(e));
+	freeaddrinfo(r);
+	e = gai("localhost", NULL, AF_INET6, SOCK_STREAM, 0, &r);
+	ok(e == 0 && r->ai_family == AF_INET6 && IN6_IS_ADDR_LOOPBACK(&((struct sockaddr_in6 *)r->ai_addr)->sin6_addr),
+	   "localhost, AF_INET6: ::1 (%s)", gai_strerror(e));
+	freeaddrinfo(r);
+	e = gai("a.test", NULL, 5 /* AF_APPLETALK */, 0, 0, &r);
+	ok(e == EAI_FAMILY, "another family: EAI_FAMILY");
 	e = gai("a.test", NULL, AF_INET, 0, AI_NUMERICHOST, &r);
 	ok(e == EAI_NONAME, "AI_NUMERICHOST with a name: EAI_NONAME");
 	e = gai("10.0.0.7", "nosuchservice", AF_INET, 0, 0, &r);
@@ -282,6 +319,14 @@ static void old_calls(void)
 	inet_aton("10.1.2.3", &a);
 	h = gethostbyaddr(&a, 4, AF_INET);
 	ok(h && !strcmp(h->h_name, "db.test"), "gethostbyaddr: a host entry");
+	h = gethostbyname2("a.test", AF_INET6);
+	char h6[INET6_ADDRSTRLEN] = "";
+	if (h && h->h_addr_list[0])
+		inet_ntop(AF_INET6, h->h_addr_list[0], h6, sizeof h6);
+	ok(h && h->h_addrtype == AF_INET6 && h->h_length == 16 && !strcmp(h6, "fd00::a") && !h->h_addr_list[1],
+	   "gethostbyname2 AF_INET6: a.test's AAAA record (%s)", h6);
+	h = gethostbyname2("db.test", AF_INET6);
+	ok(!h && h_errno == NO_DATA, "gethostbyname2 AF_INET6, an IPv4-only host entry: NO_DATA");
 	inet_aton("10.1.2.4", &a);
 	h = gethostbyaddr(&a, 4, AF_INET);
 	ok(!h && h_errno == HOST_NOT_FOUND, "gethostbyaddr: unknown address (no PTR queries)");
@@ -303,7 +348,15 @@ static void old_calls(void)
 	ok(e == EAI_OVERFLOW, "getnameinfo into a small buffer: EAI_OVERFLOW");
 	sin.sin_family = AF_INET6;
 	e = getnameinfo((struct sockaddr *)&sin, sizeof sin, host, sizeof host, NULL, 0, 0);
-	ok(e == EAI_FAMILY, "getnameinfo AF_INET6: EAI_FAMILY");
+	ok(e == EAI_FAMILY, "getnameinfo AF_INET6 with a sockaddr_in's length: EAI_FAMILY");
+	struct sockaddr_in6 sin6 = { .sin6_family = AF_INET6, .sin6_port = htons(443) };
+	inet_pton(AF_INET6, "fd00::a", &sin6.sin6_addr);
+	e = getnameinfo((struct sockaddr *)&sin6, sizeof sin6, host, sizeof host, serv, sizeof serv, NI_NUMERICSERV);
+	ok(e == 0 && !strcmp(host, "fd00::a") && !strcmp(serv, "443"), "getnameinfo AF_INET6: fd00::a 443 (%s %s)",
+	   host, serv);
+	sin6.sin6_addr = in6addr_loopback;
+	e = getnameinfo((struct sockaddr *)&sin6, sizeof sin6, host, sizeof host, NULL, 0, NI_NAMEREQD);
+	ok(e == 0 && !strcmp(host, "localhost"), "getnameinfo ::1: localhost (%s)", host);
 
 	struct servent *s = getservbyname("http", "tcp");
 	ok(s && s->s_port == htons(80) && !strcmp(s->s_proto, "tcp") && !strcmp(s->s_name, "http"),
@@ -327,26 +380,41 @@ static void old_calls(void)
 static void ifaddrs(const char *nic)
 {
 	struct ifaddrs *ifa, *i;
-	int lo = 0, dev = 0;
+	int lo = 0, dev = 0, lo6 = 0, dev6 = 0;
 	ok(getifaddrs(&ifa) == 0, "getifaddrs");
 	for (i = ifa; i; i = i->ifa_next) {
-		char a[INET_ADDRSTRLEN] = "-", m[INET_ADDRSTRLEN] = "-";
-		if (i->ifa_addr)
-			inet_ntop(AF_INET, &((struct sockaddr_in *)i->ifa_addr)->sin_addr, a, sizeof a);
-		if (i->ifa_netmask)
-			inet_ntop(AF_INET, &((struct sockaddr_in *)i->ifa_netmask)->sin_addr, m, sizeof m);
+		char a[INET6_ADDRSTRLEN] = "-", m[INET6_ADDRSTRLEN] = "-";
+		int af = i->ifa_addr ? i->ifa_addr->sa_family : 0;
+		const void *ap = af == AF_INET6 ? (void *)&((struct sockaddr_in6 *)i->ifa_addr)->sin6_addr
+				 : af		? (void *)&((struct sockaddr_in *)i->ifa_addr)->sin_addr
+						: NULL;
+		const void *mp = !i->ifa_netmask  ? NULL
+				 : af == AF_INET6 ? (void *)&((struct sockaddr_in6 *)i->ifa_netmask)->sin6_addr
+						  : (void *)&((struct sockaddr_in *)i->ifa_netmask)->sin_addr;
+		if (ap)
+			inet_ntop(af, ap, a, sizeof a);
+		if (mp)
+			inet_ntop(af, mp, m, sizeof m);
 		printf("# %s %s %s %#x\n", i->ifa_name, a, m, i->ifa_flags);
-		if (!strcmp(i->ifa_name, "lo"))
+		if (!strcmp(i->ifa_name, "lo") && af == AF_INET)
 			lo = !strcmp(a, "127.0.0.1") && !strcmp(m, "255.0.0.0") && (i->ifa_flags & IFF_LOOPBACK) &&
 			     (i->ifa_flags & IFF_UP);
-		if (nic && !strcmp(i->ifa_name, nic))
+		if (!strcmp(i->ifa_name, "lo") && af == AF_INET6)
+			lo6 = !strcmp(a, "::1") && !strcmp(m, "ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff");
+		if (nic && !strcmp(i->ifa_name, nic) && af != AF_INET6)
 			dev = !strcmp(a, "10.79.0.2") && !strcmp(m, "255.255.255.0") && (i->ifa_flags & IFF_UP) &&
 			      (i->ifa_flags & IFF_BROADCAST) && i->ifa_broadaddr &&
 			      ((struct sockaddr_in *)i->ifa_broadaddr)->sin_addr.s_addr == inet_addr("10.79.0.255");
+		if (nic && !strcmp(i->ifa_name, nic) && af == AF_INET6 && !strncmp(a, "fe80::", 6))
+			dev6 = !strcmp(m, "ffff:ffff:ffff:ffff::") &&
+			       ((struct sockaddr_in6 *)i->ifa_addr)->sin6_scope_id == if_nametoindex(nic);
 	}
 	ok(lo, "lo: 127.0.0.1/255.0.0.0, up, loopback");
-	if (nic)
+	ok(lo6, "lo: ::1/128");
+	if (nic) {
 		ok(dev, "%s: 10.79.0.2/255.255.255.0, up, broadcast 10.79.0.255", nic);
+		ok(dev6, "%s: a link-local IPv6 address, /64, its scope the interface's index", nic);
+	}
 	freeifaddrs(ifa);
 }
 

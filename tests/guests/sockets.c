@@ -400,6 +400,178 @@ static void many_connections(void)
 	close(l);
 }
 
+static struct sockaddr_in6 lo6(int port)
+{
+	struct sockaddr_in6 a = { .sin6_family = AF_INET6, .sin6_port = htons((uint16_t)port) };
+	a.sin6_addr = in6addr_loopback;
+	return a;
+}
+
+static const char *ntop6(const struct sockaddr_in6 *a)
+{
+	static char buf[INET6_ADDRSTRLEN];
+	return inet_ntop(AF_INET6, &a->sin6_addr, buf, sizeof buf) ? buf : "?";
+}
+
+/* IPv6 over loopback: AF_INET6 sockets, dual-stack unless IPV6_V6ONLY
+ * (IPv4 peers as ::ffff:a.b.c.d), the options, address conversion. */
+static void ipv6(void)
+{
+	uint8_t b[16];
+	char t[INET6_ADDRSTRLEN];
+	int one = 1, v = -1;
+	socklen_t vl = sizeof v;
+	ok(inet_pton(AF_INET6, "2001:db8::1:0:0:1", b) == 1 && b[0] == 0x20 && b[1] == 0x01 && b[15] == 1 &&
+	       !strcmp(inet_ntop(AF_INET6, b, t, sizeof t), "2001:db8::1:0:0:1"),
+	   "inet_pton/inet_ntop AF_INET6 (%s)", t);
+	ok(inet_pton(AF_INET6, "::ffff:10.1.2.3", b) == 1 && b[10] == 0xff && b[12] == 10 &&
+	       !strcmp(inet_ntop(AF_INET6, b, t, sizeof t), "::ffff:10.1.2.3"),
+	   "v4-mapped addresses convert both ways (%s)", t);
+	ok(inet_pton(AF_INET6, "1:0:0:2:0:0:0:3", b) == 1 && !strcmp(inet_ntop(AF_INET6, b, t, sizeof t), "1:0:0:2::3"),
+	   "inet_ntop shortens the longest run of zeros (%s)", t);
+	ok(inet_pton(AF_INET6, "1::2::3", b) == 0 && inet_pton(AF_INET6, ":1", b) == 0 &&
+	       inet_pton(AF_INET6, "12345::", b) == 0 && inet_pton(AF_INET6, "1:2:3:4:5:6:7:8:9", b) == 0 &&
+	       inet_pton(AF_INET6, "g::", b) == 0 && inet_pton(AF_INET6, "", b) == 0 &&
+	       inet_pton(AF_INET6, "::1.2.3.256", b) == 0,
+	   "inet_pton AF_INET6 refuses malformed addresses");
+	ok(inet_ntop(AF_INET6, b, t, 3) == NULL && errno == ENOSPC, "inet_ntop AF_INET6 with a short buffer");
+	ok(IN6_IS_ADDR_LOOPBACK(&in6addr_loopback) && IN6_IS_ADDR_UNSPECIFIED(&in6addr_any),
+	   "in6addr_*, IN6_IS_ADDR_*");
+
+	/* TCP: one dual-stack listener on [::]:5600. */
+	int l = socket(AF_INET6, SOCK_STREAM, 0);
+	ok(l >= 0 && getsockopt(l, IPPROTO_IPV6, IPV6_V6ONLY, &v, &vl) == 0 && v == 0, "AF_INET6 socket, V6ONLY off");
+	struct sockaddr_in6 any = { .sin6_family = AF_INET6, .sin6_port = htons(5600) };
+	setsockopt(l, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+	ok(bind(l, (struct sockaddr *)&any, sizeof any) == 0 && listen(l, 8) == 0, "bind [::]:5600 and listen");
+	ok(setsockopt(l, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof one) < 0 && errno == EINVAL,
+	   "IPV6_V6ONLY once bound: EINVAL");
+	struct sockaddr_in6 got;
+	socklen_t gl = sizeof got;
+	ok(getsockname(l, (struct sockaddr *)&got, &gl) == 0 && gl == sizeof got && got.sin6_family == AF_INET6 &&
+	       got.sin6_port == htons(5600) && IN6_IS_ADDR_UNSPECIFIED(&got.sin6_addr),
+	   "getsockname: [::]:5600");
+	int c = socket(AF_INET6, SOCK_STREAM, 0);
+	struct sockaddr_in6 a = lo6(5600);
+	ok(connect(c, (struct sockaddr *)&a, sizeof a) == 0, "connect to [::1]:5600");
+	gl = sizeof got;
+	int s = accept(l, (struct sockaddr *)&got, &gl);
+	ok(s >= 0 && got.sin6_family == AF_INET6 && IN6_IS_ADDR_LOOPBACK(&got.sin6_addr), "accept: peer ::1 (%s)",
+	   ntop6(&got));
+	char buf[16] = "";
+	ok(send(c, "six", 3, 0) == 3 && recv(s, buf, sizeof buf, 0) == 3 && !memcmp(buf, "six", 3), "data over IPv6");
+	gl = sizeof got;
+	ok(getpeername(c, (struct sockaddr *)&got, &gl) == 0 && got.sin6_port == htons(5600) &&
+	       IN6_IS_ADDR_LOOPBACK(&got.sin6_addr),
+	   "getpeername: [::1]:5600");
+	close(s);
+	close(c);
+	/* An IPv4 client on the same listener: a v4-mapped peer. */
+	c = socket(AF_INET, SOCK_STREAM, 0);
+	struct sockaddr_in a4 = lo(5600);
+	ok(connect(c, (struct sockaddr *)&a4, sizeof a4) == 0, "an IPv4 client connects to the dual-stack listener");
+	gl = sizeof got;
+	s = accept(l, (struct sockaddr *)&got, &gl);
+	ok(s >= 0 && gl == sizeof got && IN6_IS_ADDR_V4MAPPED(&got.sin6_addr) &&
+	       !strcmp(ntop6(&got), "::ffff:127.0.0.1"),
+	   "... its peer is ::ffff:127.0.0.1 (%s)", ntop6(&got));
+	gl = sizeof got;
+	ok(getsockname(s, (struct sockaddr *)&got, &gl) == 0 && !strcmp(ntop6(&got), "::ffff:127.0.0.1") &&
+	       got.sin6_port == htons(5600),
+	   "... and its own address ::ffff:127.0.0.1 port 5600");
+	ok(send(s, "four", 4, 0) == 4 && recv(c, buf, sizeof buf, 0) == 4 && !memcmp(buf, "four", 4),
+	   "... data both ways");
+	close(s);
+	close(c);
+	close(l);
+
+	/* IPV6_V6ONLY: IPv4 clients are refused. */
+	l = socket(AF_INET6, SOCK_STREAM, 0);
+	any.sin6_port = htons(5601);
+	ok(setsockopt(l, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof one) == 0 &&
+	       getsockopt(l, IPPROTO_IPV6, IPV6_V6ONLY, &v, &vl) == 0 && v == 1,
+	   "IPV6_V6ONLY on");
+	ok(bind(l, (struct sockaddr *)&any, sizeof any) == 0 && listen(l, 8) == 0, "V6ONLY bind [::]:5601");
+	c = socket(AF_INET, SOCK_STREAM, 0);
+	a4 = lo(5601);
+	ok(connect(c, (struct sockaddr *)&a4, sizeof a4) < 0 && errno == ECONNREFUSED,
+	   "an IPv4 client of a V6ONLY listener: ECONNREFUSED");
+	close(c);
+	c = socket(AF_INET6, SOCK_STREAM, 0);
+	a = lo6(5601);
+	ok(connect(c, (struct sockaddr *)&a, sizeof a) == 0, "an IPv6 client of it connects");
+	close(c);
+	close(l);
+	/* An IPv4 socket on a port a V6ONLY one holds: no conflict, as Linux. */
+	int l4 = socket(AF_INET, SOCK_STREAM, 0);
+	l = socket(AF_INET6, SOCK_STREAM, 0);
+	any.sin6_port = htons(5603);
+	a4 = lo(5603);
+	a4.sin_addr.s_addr = 0;
+	ok(setsockopt(l, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof one) == 0 &&
+	       bind(l, (struct sockaddr *)&any, sizeof any) == 0 && bind(l4, (struct sockaddr *)&a4, sizeof a4) == 0,
+	   "0.0.0.0:5603 beside a V6ONLY [::]:5603");
+	close(l);
+	close(l4);
+
+	/* UDP, dual-stack. */
+	int u = socket(AF_INET6, SOCK_DGRAM, 0);
+	any.sin6_port = htons(5602);
+	ok(bind(u, (struct sockaddr *)&any, sizeof any) == 0, "UDP bind [::]:5602");
+	int u6 = socket(AF_INET6, SOCK_DGRAM, 0), u4 = socket(AF_INET, SOCK_DGRAM, 0);
+	a = lo6(5602);
+	a4 = lo(5602);
+	ok(sendto(u6, "d6", 2, 0, (struct sockaddr *)&a, sizeof a) == 2, "sendto [::1]:5602");
+	gl = sizeof got;
+	ok(recvfrom(u, buf, sizeof buf, 0, (struct sockaddr *)&got, &gl) == 2 && gl == sizeof got &&
+	       IN6_IS_ADDR_LOOPBACK(&got.sin6_addr),
+	   "recvfrom: from ::1 (%s)", ntop6(&got));
+	ok(sendto(u4, "d4", 2, 0, (struct sockaddr *)&a4, sizeof a4) == 2, "an IPv4 datagram to the same socket");
+	gl = sizeof got;
+	ok(recvfrom(u, buf, sizeof buf, 0, (struct sockaddr *)&got, &gl) == 2 && IN6_IS_ADDR_V4MAPPED(&got.sin6_addr),
+	   "recvfrom: from ::ffff:127.0.0.1 (%s)", ntop6(&got));
+	ok(sendto(u, "r4", 2, 0, (struct sockaddr *)&got, gl) == 2 && recv(u4, buf, sizeof buf, 0) == 2 &&
+	       !memcmp(buf, "r4", 2),
+	   "a reply to the v4-mapped address reaches the IPv4 socket");
+	close(u);
+	close(u6);
+	close(u4);
+
+	/* Options and bad addresses. */
+	s = socket(AF_INET6, SOCK_DGRAM, 0);
+	int hops = 7;
+	vl = sizeof v;
+	ok(setsockopt(s, IPPROTO_IPV6, IPV6_UNICAST_HOPS, &hops, sizeof hops) == 0 &&
+	       getsockopt(s, IPPROTO_IPV6, IPV6_UNICAST_HOPS, &v, &vl) == 0 && v == 7,
+	   "IPV6_UNICAST_HOPS");
+	hops = 300;
+	ok(setsockopt(s, IPPROTO_IPV6, IPV6_UNICAST_HOPS, &hops, sizeof hops) < 0 && errno == EINVAL,
+	   "IPV6_UNICAST_HOPS 300: EINVAL");
+	ok(setsockopt(s, IPPROTO_IPV6, IPV6_JOIN_GROUP, &hops, sizeof hops) < 0 && errno == ENOPROTOOPT,
+	   "IPV6_JOIN_GROUP: ENOPROTOOPT");
+	a4 = lo(5604);
+	ok(bind(s, (struct sockaddr *)&a4, sizeof a4) < 0 && errno == EAFNOSUPPORT,
+	   "bind of a sockaddr_in on an AF_INET6 socket: EAFNOSUPPORT");
+	a = lo6(5604);
+	ok(bind(s, (struct sockaddr *)&a, sizeof a - 1) < 0 && errno == EINVAL,
+	   "bind with a short sockaddr_in6: EINVAL");
+	close(s);
+	s = socket(AF_INET, SOCK_DGRAM, 0);
+	ok(bind(s, (struct sockaddr *)&a, sizeof a) < 0 && errno == EAFNOSUPPORT,
+	   "bind of a sockaddr_in6 on an AF_INET socket: EAFNOSUPPORT");
+	ok(setsockopt(s, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof one) < 0 && errno == ENOPROTOOPT,
+	   "IPV6_V6ONLY on an AF_INET socket: ENOPROTOOPT");
+	close(s);
+	s = socket(AF_INET6, SOCK_STREAM, 0);
+	setsockopt(s, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof one);
+	inet_pton(AF_INET6, "::ffff:127.0.0.1", &a.sin6_addr);
+	ok(connect(s, (struct sockaddr *)&a, sizeof a) < 0 && errno == ENETUNREACH,
+	   "a V6ONLY socket to a v4-mapped address: ENETUNREACH");
+	close(s);
+	ok(socketpair(AF_INET6, SOCK_STREAM, 0, (int[2]){ 0, 0 }) < 0 && errno == EOPNOTSUPP,
+	   "socketpair(AF_INET6): EOPNOTSUPP");
+}
+
 int main(void)
 {
 	int one = 1;
@@ -409,6 +581,7 @@ int main(void)
 	receive_timeout();
 	unread_window();
 	many_connections();
+	ipv6();
 
 	/* Addresses and names. */
 	struct in_addr ia;
@@ -416,7 +589,7 @@ int main(void)
 	ok(inet_pton(AF_INET, "10.1.2", &ia) == 0 && inet_pton(AF_INET, "1.2.3.256", &ia) == 0 &&
 	       inet_pton(AF_INET, "01.2.3.4", &ia) == 0 && inet_pton(AF_INET, "1.2.3.4x", &ia) == 0,
 	   "inet_pton refuses malformed addresses");
-	ok(inet_pton(AF_INET6, "::1", buf) < 0 && errno == EAFNOSUPPORT, "no IPv6 yet: EAFNOSUPPORT");
+	ok(inet_pton(99, "::1", buf) < 0 && errno == EAFNOSUPPORT, "inet_pton: another family is EAFNOSUPPORT");
 	ok(strcmp(inet_ntop(AF_INET, &ia, buf, sizeof buf), "1.2.3.255") != 0, "inet_ntop");
 	ok(inet_ntop(AF_INET, &ia, buf, 4) == NULL && errno == ENOSPC, "inet_ntop with a short buffer");
 	ok(inet_addr("192.168.0.1") == htonl(0xc0a80001) && inet_addr("nonsense") == INADDR_NONE, "inet_addr");
@@ -438,7 +611,7 @@ int main(void)
 	ok(gethostname(buf, sizeof buf) == 0 && buf[0], "gethostname: %s", buf);
 
 	/* Errors. */
-	ok(socket(AF_INET6, SOCK_STREAM, 0) < 0 && errno == EAFNOSUPPORT, "socket(AF_INET6) is EAFNOSUPPORT");
+	ok(socket(99, SOCK_STREAM, 0) < 0 && errno == EAFNOSUPPORT, "socket(99) is EAFNOSUPPORT");
 	ok(socket(AF_INET, SOCK_RAW, 0) < 0 && errno == EPROTONOSUPPORT, "raw sockets are EPROTONOSUPPORT");
 	ok(send(1, "x", 1, 0) < 0 && errno == ENOTSOCK, "send on the console is ENOTSOCK");
 	ok(recv(99, buf, 1, 0) < 0 && errno == EBADF, "recv on a bad fd is EBADF");

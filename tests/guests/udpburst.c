@@ -9,22 +9,40 @@
  * must all still leave.
  */
 #include <arpa/inet.h>
+#include <errno.h>
 #include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <unistd.h>
 
 static int send_to(const char *addr, int port, int count)
 {
-	int fd = socket(AF_INET, SOCK_DGRAM, 0);
+	/* ADDR is IPv4 or IPv6. */
 	struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons((uint16_t)port) };
-	char buf[32];
-	if (fd < 0 || inet_pton(AF_INET, addr, &a.sin_addr) != 1)
+	struct sockaddr_in6 a6 = { .sin6_family = AF_INET6, .sin6_port = htons((uint16_t)port) };
+	int v6 = inet_pton(AF_INET, addr, &a.sin_addr) != 1;
+	if (v6 && inet_pton(AF_INET6, addr, &a6.sin6_addr) != 1)
 		return 1;
+	int fd = socket(v6 ? AF_INET6 : AF_INET, SOCK_DGRAM, 0);
+	const struct sockaddr *to = v6 ? (struct sockaddr *)&a6 : (struct sockaddr *)&a;
+	socklen_t tolen = v6 ? sizeof a6 : sizeof a;
+	char buf[32];
+	if (fd < 0)
+		return 1;
+	/* Over IPv6 a guest just booted has no route until a router answers
+	 * (an empty datagram the sink ignores tells, at most 10 s), and no
+	 * address of the prefix until duplicate detection ends 1-2 s later
+	 * (lwIP asks for a neighbour only from an address of its prefix). */
+	if (v6) {
+		for (int i = 0; i < 100 && sendto(fd, "", 0, 0, to, tolen) < 0 && errno == ENETUNREACH; i++)
+			usleep(100000);
+		sleep(3);
+	}
 	for (int i = 0; i < count; i++) {
 		int m = snprintf(buf, sizeof buf, "%d", i);
-		if (sendto(fd, buf, (size_t)m, 0, (struct sockaddr *)&a, sizeof a) != m) {
+		if (sendto(fd, buf, (size_t)m, 0, to, tolen) != m) {
 			perror("udpburst: sendto");
 			return 1;
 		}

@@ -32,8 +32,39 @@ struct sockaddr_in {
 };
 
 struct in6_addr {
-	uint8_t s6_addr[16];
+	union {
+		uint8_t __s6_addr[16];
+		uint16_t __s6_addr16[8];
+		uint32_t __s6_addr32[4];
+	} __in6_union;
 };
+#define s6_addr __in6_union.__s6_addr
+#define s6_addr16 __in6_union.__s6_addr16
+#define s6_addr32 __in6_union.__s6_addr32
+
+/* clang-format off */
+#define IN6ADDR_ANY_INIT { { { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0 } } }
+#define IN6ADDR_LOOPBACK_INIT { { { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1 } } }
+/* clang-format on */
+extern const struct in6_addr in6addr_any, in6addr_loopback;
+
+#define __IN6_A(a) ((const uint8_t *)(a))
+#define __IN6_W(a, i)                                                                                                  \
+	((uint32_t)__IN6_A(a)[4 * (i)] << 24 | (uint32_t)__IN6_A(a)[4 * (i) + 1] << 16 |                               \
+	 (uint32_t)__IN6_A(a)[4 * (i) + 2] << 8 | __IN6_A(a)[4 * (i) + 3])
+#define IN6_IS_ADDR_UNSPECIFIED(a) (!__IN6_W(a, 0) && !__IN6_W(a, 1) && !__IN6_W(a, 2) && !__IN6_W(a, 3))
+#define IN6_IS_ADDR_LOOPBACK(a) (!__IN6_W(a, 0) && !__IN6_W(a, 1) && !__IN6_W(a, 2) && __IN6_W(a, 3) == 1)
+#define IN6_IS_ADDR_MULTICAST(a) (__IN6_A(a)[0] == 0xff)
+#define IN6_IS_ADDR_LINKLOCAL(a) (__IN6_A(a)[0] == 0xfe && (__IN6_A(a)[1] & 0xc0) == 0x80)
+#define IN6_IS_ADDR_SITELOCAL(a) (__IN6_A(a)[0] == 0xfe && (__IN6_A(a)[1] & 0xc0) == 0xc0)
+#define IN6_IS_ADDR_V4MAPPED(a) (!__IN6_W(a, 0) && !__IN6_W(a, 1) && __IN6_W(a, 2) == 0xffff)
+#define IN6_IS_ADDR_V4COMPAT(a) (!__IN6_W(a, 0) && !__IN6_W(a, 1) && !__IN6_W(a, 2) && __IN6_W(a, 3) > 1)
+#define IN6_ARE_ADDR_EQUAL(a, b) (__builtin_memcmp((a), (b), 16) == 0)
+#define IN6_IS_ADDR_MC_NODELOCAL(a) (IN6_IS_ADDR_MULTICAST(a) && (__IN6_A(a)[1] & 0xf) == 0x1)
+#define IN6_IS_ADDR_MC_LINKLOCAL(a) (IN6_IS_ADDR_MULTICAST(a) && (__IN6_A(a)[1] & 0xf) == 0x2)
+#define IN6_IS_ADDR_MC_SITELOCAL(a) (IN6_IS_ADDR_MULTICAST(a) && (__IN6_A(a)[1] & 0xf) == 0x5)
+#define IN6_IS_ADDR_MC_ORGLOCAL(a) (IN6_IS_ADDR_MULTICAST(a) && (__IN6_A(a)[1] & 0xf) == 0x8)
+#define IN6_IS_ADDR_MC_GLOBAL(a) (IN6_IS_ADDR_MULTICAST(a) && (__IN6_A(a)[1] & 0xf) == 0xe)
 
 struct sockaddr_in6 {
 	sa_family_t sin6_family;
@@ -48,12 +79,13 @@ struct sockaddr_in6 {
 #define IPPROTO_TCP 6
 #define IPPROTO_UDP 17
 #define IPPROTO_IPV6 41
+#define IPPROTO_ICMPV6 58
 #define IPPROTO_RAW 255
 
 #define IP_TOS 1
 #define IP_TTL 2
 /* Defined so programs compile; setsockopt answers ENOPROTOOPT for those
- * libos does not implement (multicast membership, IPv6: issue 17). */
+ * libos does not implement (multicast membership). */
 #define IP_HDRINCL 3
 #define IP_OPTIONS 4
 #define IP_RECVTTL 12

@@ -23,7 +23,23 @@
 
 /* ---- Protocols ----------------------------------------------------------- */
 #define LWIP_IPV4 1
-#define LWIP_IPV6 0 /* for now */
+/* IPv6 beside IPv4 (dual stack).  The reassembly code keeps a pointer in
+ * the copied fragment header; with 8-byte pointers it does not fit there,
+ * so x86-64 needs the copy (without it lwIP asserts at the first
+ * reassembly timer). */
+#define LWIP_IPV6 1
+#define IPV6_FRAG_COPYHEADER 1
+/* Addresses from router advertisements (SLAAC), as Linux does by default. */
+#define LWIP_IPV6_AUTOCONFIG 1
+#define LWIP_IPV6_NUM_ADDRESSES 4
+/* Static IPv6 routes beside the router advertisements' default route
+ * (libos/net/stack.c: tc_net_route6_add). */
+struct netif;
+struct ip6_addr;
+struct netif *tincan_ip6_route(const struct ip6_addr *src, const struct ip6_addr *dest);
+const struct ip6_addr *tincan_nd6_gw(struct netif *netif, const struct ip6_addr *dest);
+#define LWIP_HOOK_IP6_ROUTE(src, dest) tincan_ip6_route((src), (dest))
+#define LWIP_HOOK_ND6_GET_GW(netif, dest) tincan_nd6_gw((netif), (dest))
 #define LWIP_ARP 1
 /* Frames for a neighbour whose address is being resolved wait for it, as
  * Linux queues them (it keeps up to ~208 KiB per neighbour; lwIP counts

@@ -52,11 +52,12 @@ void tincan_tcp_hash_reg(struct tcp_pcb **list, struct tcp_pcb *pcb);
 void tincan_tcp_hash_rmv(struct tcp_pcb **list, struct tcp_pcb *pcb);
 void tincan_tcp_hash_drop(struct tcp_pcb *pcb);
 /* RFC 6528 initial sequence numbers (libos/net/isn.c; lwipopts.h). */
-struct ip4_addr;
-uint32_t tincan_tcp_isn(const struct ip4_addr *local_ip, uint16_t local_port, const struct ip4_addr *remote_ip,
+struct ip_addr; /* ip_addr_t: IPv4 or IPv6 (lwipopts.h: LWIP_IPV6) */
+uint32_t tincan_tcp_isn(const struct ip_addr *local_ip, uint16_t local_port, const struct ip_addr *remote_ip,
 			uint16_t remote_port);
 /* The route table (libos/net/netcfg.c; lwipopts.h). */
 struct netif;
+struct ip4_addr;
 struct netif *tincan_ip4_route_src(const struct ip4_addr *src, const struct ip4_addr *dest);
 const struct ip4_addr *tincan_etharp_gw(struct netif *netif, const struct ip4_addr *dest);
 
