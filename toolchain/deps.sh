@@ -17,7 +17,7 @@ python3:python3-minimal /usr/lib/python3.11/ctypes/__init__.py:libpython3.11-std
 jq:jq umoci:umoci skopeo:skopeo containerd:containerd ctr:containerd
 runc:runc /usr/lib/cni/bridge:containernetworking-plugins /bin/busybox:busybox-static gdb:gdb readelf:binutils" ;;
 bench) need="$need cpio:cpio hyperfine:hyperfine jq:jq gnuplot:gnuplot-nox /usr/bin/time:time wrk:wrk ip:iproute2 ping:iputils-ping redis-benchmark:redis-tools tclsh:tcl curl:curl
-containerd:containerd ctr:containerd runc:runc umoci:umoci" ;;
+containerd:containerd ctr:containerd runc:runc umoci:umoci nft:nftables taskset:util-linux" ;;
 esac
 # tests/kvm/metrics.bats parses --metrics files with the Prometheus client's parser.
 case $what in
