@@ -499,6 +499,8 @@ $(B)/bench/frameblast: tests/bench/frameblast.c | deps
 	$(Q)mkdir -p $(@D)
 	$(Q)$(HOSTCC) -std=c11 $(WARN) -O2 -o $@ $<
 BENCH_BINS += $(B)/bench/frameblast
+# tests/kvm/routerbench.bats runs the router bench's --check mode.
+TEST_BINS += $(B)/bench/frameblast
 # Snapshot and restore, the guest's side (tests/kvm/snapshot-guest.bats).
 TEST_BINS += $(B)/tests/snap.tc
 

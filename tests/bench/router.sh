@@ -40,14 +40,14 @@
 # guest/Linux ratio is printed with the range of the ratio over the rounds.
 #
 # Memory: IDLE_N routers booted with their two taps (all in one namespace of
-# our own), up (each answers a ping on its LAN address) and left idle for
+# our own), up (each answers ARP for its eth0 address) and left idle for
 # SETTLE seconds; the charge of a memory cgroup (v1) that made the taps and
 # started the monitors, per router, and the PSS and RSS of the monitors.
 #
 # Appends rows to OUT_FILE; a figure that cannot be measured is an error.
 #   tests/bench/router.sh BUILD_DIR OUT_FILE [--check]
-# --check: one short round, one idle router, asserts only that frames went
-# through both forwarders (tests/kvm/routerbench.bats).
+# --check: one short round (no Linux without RPS), one idle router; asserts
+# only that frames went through both forwarders (tests/kvm/routerbench.bats).
 # BENCH_ROUTER_ROUNDS (default BENCH_ROUNDS, else 5), BENCH_ROUTER_SECS (3),
 # BENCH_ROUTER_IDLE_N (8), BENCH_ROUTER_SETTLE (3 s);
 # BENCH_ROUTER_LINUX_ONLY=1 measures the Linux side alone (no router image:
@@ -99,7 +99,8 @@ NS_LS=tincan-rbls$T NS_LF=tincan-rblf$T NS_LD=tincan-rbld$T
 NS_GS=tincan-rbgs$T NS_GD=tincan-rbgd$T NS_I=tincan-rbi$T
 NSES=("$NS_LS" "$NS_LF" "$NS_LD" "$NS_GS" "$NS_GD" "$NS_I")
 # Background processes are started without a function, so that $! is the
-# process itself (ip netns exec execs timeout, which passes a TERM on).
+# process itself (ip netns exec execs it); each ends by itself (tincan-run
+# --timeout, timeout) even if this script is killed.
 pids=()
 CGROOT=/sys/fs/cgroup/memory CG=
 cleanup() {
@@ -161,6 +162,21 @@ rx_drop "$NS_LD"
 # RPS on the forwarder's ingress veth: CPU 1 (mask 2), or none (0).
 rps() { ip netns exec "$NS_LF" sh -c "echo $1 > /sys/class/net/f0/queues/rx-0/rps_cpus"; }
 
+# The router guest (apps/router/README.md): eth0 the sender's side, eth1
+# the receiver's, masqueraded, the same deny rule as Linux's.
+router_args() { # LAN_ADDR WAN_ADDR -> RARGS
+	RARGS=("--addr=eth0:$1/24" "--addr=eth1:$2/24" --snat=eth1 "--rule=deny proto tcp port 23")
+}
+# Up: it answered ARP for ADDR (it need not answer pings to itself).
+arp_up() { # NS DEV ADDR
+	local k
+	for k in $(seq 50); do
+		ip netns exec "$1" ping -c 1 -W 0.2 "$3" > /dev/null 2>&1 || true
+		ip -n "$1" neigh show "$3" dev "$2" | grep -q lladdr && return 0
+		[ "$k" -lt 50 ] && sleep 0.1
+	done
+	return 1
+}
 # The router guest: its two taps made in the sender's namespace, where the
 # monitor opens them; the receiver's moved to its own namespace once the
 # monitor holds it (a tap keeps its file through the move).
@@ -172,18 +188,20 @@ if [ -z "$LINUX_ONLY" ]; then
 	for n in "$NS_GS" "$NS_GD"; do ip -n "$n" link set lo up; done
 	ip -n "$NS_GS" tuntap add t0 mode tap
 	ip -n "$NS_GS" tuntap add t1 mode tap
-	ip netns exec "$NS_GS" timeout $LIFE "$RUN" --net=lan:t0 --net=wan:t1 --net-mac=lan:$MAC_LAN --net-mac=wan:$MAC_WAN \
-		--ip=lan:10.78.1.1/24 --ip=wan:10.78.2.1/24 "$ROUTER" --nat=wan --deny=tcp:23 > "$DIR/guest.log" 2>&1 &
+	router_args 10.78.1.1 10.78.2.1
+	ip -n "$NS_GS" link set t1 up
+	ip netns exec "$NS_GS" "$RUN" --timeout=${LIFE}s --net=eth0:t0 --net=eth1:t1 --net-mac=eth0:$MAC_LAN --net-mac=eth1:$MAC_WAN \
+		"$ROUTER" -- "${RARGS[@]}" > "$DIR/guest.log" 2>&1 &
 	gpid=$!
 	pids+=("$gpid")
-	# The monitor holds a tap when one of its files' fdinfo names it.
-	held() { cat /proc/"$1"/fdinfo/* 2> /dev/null | grep -c "^iff:[[:space:]]*$2\$" || true; }
+	# A tap that is up has a carrier once a process holds it.
+	held() { [ "$(ip netns exec "$NS_GS" cat /sys/class/net/t1/carrier 2> /dev/null)" = 1 ]; }
 	for _ in $(seq 100); do
-		[ "$(held $gpid t1)" -ge 1 ] && break
-		kill -0 $gpid 2> /dev/null || die "the router guest ended at start: $(tail -n 3 "$DIR/guest.log")"
+		held && break
+		kill -0 "$gpid" 2> /dev/null || die "the router guest ended at start: $(tail -n 3 "$DIR/guest.log")"
 		sleep 0.05
 	done
-	[ "$(held $gpid t1)" -ge 1 ] || die "the router's monitor did not open its taps within 5 s"
+	held || die "the router's monitor did not open its taps within 5 s"
 	ip -n "$NS_GS" link set t1 netns "$NS_GD"
 	ip -n "$NS_GS" addr add 10.78.1.2/24 dev t0
 	ip -n "$NS_GS" link set t0 up
@@ -191,8 +209,7 @@ if [ -z "$LINUX_ONLY" ]; then
 	ip -n "$NS_GD" addr add 10.78.2.2/24 dev t1
 	ip -n "$NS_GD" link set t1 up
 	rx_drop "$NS_GD"
-	for _ in $(seq 50); do ip netns exec "$NS_GS" ping -c 1 -W 1 10.78.1.1 > /dev/null 2>&1 && break; done
-	ip netns exec "$NS_GS" ping -c 1 -W 1 10.78.1.1 > /dev/null 2>&1 || die "the router guest does not answer pings on 10.78.1.1 (log: $DIR/guest.log)"
+	arp_up "$NS_GS" t0 10.78.1.1 || die "the router guest does not answer ARP for 10.78.1.1 (log: $DIR/guest.log)"
 	guest_up=1
 fi
 for _ in $(seq 20); do ip netns exec "$NS_LS" ping -c 1 -W 1 10.77.2.2 > /dev/null 2>&1 && break; done
@@ -238,6 +255,7 @@ num() { [[ $2 =~ ^[1-9][0-9]*$ ]] || die "no figure for $1 (got '$2'; logs in $D
 : > "$DIR/r1514"
 whos=(linux linux1)
 [ -z "$guest_up" ] || whos=(guest linux linux1)
+[ "$CHECK" != --check ] || whos=(guest linux)
 for r in $(seq 1 "$ROUNDS"); do
 	for size in 60 1514; do
 		declare -A fr=() bi=() of=()
@@ -249,9 +267,9 @@ for r in $(seq 1 "$ROUNDS"); do
 		done
 		g=${fr[guest]:-0} gb=${bi[guest]:-0}
 		if [ $size = 60 ]; then
-			echo "$(awk -v a="$g" -v b="${fr[linux]}" 'BEGIN { printf "%.3f", a / b }') $g ${fr[linux]} ${fr[linux1]} ${of[guest]:-0} ${of[linux]} ${of[linux1]}" >> "$DIR/r64"
+			echo "$(awk -v a="$g" -v b="${fr[linux]}" 'BEGIN { printf "%.3f", a / b }') $g ${fr[linux]} ${fr[linux1]:-0} ${of[guest]:-0} ${of[linux]} ${of[linux1]:-0}" >> "$DIR/r64"
 		else
-			echo "$(awk -v a="$gb" -v b="${bi[linux]}" 'BEGIN { printf "%.3f", a / b }') $gb ${bi[linux]} ${bi[linux1]} ${of[guest]:-0} ${of[linux]} ${of[linux1]}" >> "$DIR/r1514"
+			echo "$(awk -v a="$gb" -v b="${bi[linux]}" 'BEGIN { printf "%.3f", a / b }') $gb ${bi[linux]} ${bi[linux1]:-0} ${of[guest]:-0} ${of[linux]} ${of[linux1]:-0}" >> "$DIR/r1514"
 		fi
 	done
 done
@@ -283,9 +301,9 @@ if [ -n "$guest_up" ]; then
 			ip -n "$NS_I" link set "$a" up
 			ip -n "$NS_I" link set "$w" up
 			ip -n "$NS_I" addr add "10.79.$i.2/24" dev "$a"
-			ip netns exec "$NS_I" timeout $LIFE "$RUN" --net="lan:$a" --net="wan:$w" \
-				--ip="lan:10.79.$i.1/24" --ip="wan:10.79.$((i + 128)).1/24" "$ROUTER" --nat=wan --deny=tcp:23 \
-				< /dev/null > "$DIR/idle$i.log" 2>&1 &
+			router_args "10.79.$i.1" "10.79.$((i + 128)).1"
+			ip netns exec "$NS_I" "$RUN" --timeout=${LIFE}s --net="eth0:$a" --net="eth1:$w" \
+				"$ROUTER" -- "${RARGS[@]}" < /dev/null > "$DIR/idle$i.log" 2>&1 &
 			echo $! >> "$DIR/idle.pids"
 		done
 		wait
@@ -295,8 +313,7 @@ if [ -n "$guest_up" ]; then
 	mapfile -t ipids < "$DIR/idle.pids"
 	[ "${#ipids[@]}" -eq "$IDLE_N" ] || die "started ${#ipids[@]} idle routers of $IDLE_N"
 	for i in $(seq 1 "$IDLE_N"); do
-		for _ in $(seq 50); do ip netns exec "$NS_I" ping -c 1 -W 1 "10.79.$i.1" > /dev/null 2>&1 && break; done
-		ip netns exec "$NS_I" ping -c 1 -W 1 "10.79.$i.1" > /dev/null 2>&1 || die "idle router $i does not answer pings (log: $DIR/idle$i.log)"
+		arp_up "$NS_I" "i${i}a" "10.79.$i.1" || die "idle router $i does not answer ARP (log: $DIR/idle$i.log)"
 	done
 	sleep "$SETTLE"
 	pss=0 rss=0
