@@ -103,7 +103,7 @@ HEADERS := $(patsubst libos/include/%,$(T)/include/%,libos/include/tincan.h libo
 	libos/include/sys/utsname.h libos/include/sys/resource.h libos/include/sys/file.h libos/include/syslog.h \
 	libos/include/dlfcn.h libos/include/time.h libos/include/sys/eventfd.h libos/include/sys/mman.h \
 	libos/include/sys/uio.h libos/include/sys/un.h libos/include/sys/termios.h libos/include/sys/ioctl.h \
-	libos/include/net/if.h libos/include/sys/epoll.h)
+	libos/include/net/if.h libos/include/sys/epoll.h libos/include/tincan/netfn.h)
 HEADERS += $(T)/include/sys/signal.h $(T)/include/setjmp.h
 HEADERS += $(T)/include/ifaddrs.h
 HEADERS += $(T)/include/math.h $(T)/include/glob.h $(T)/include/regex.h $(T)/include/errno.h
@@ -257,7 +257,7 @@ $(B)/host/$(1): $(wildcard apps/$(1)/*.c apps/$(1)/*.h) | deps
 	$$(Q)mkdir -p $$(@D)
 	$$(Q)$(HOSTCC) -std=c11 -D_GNU_SOURCE $(WARN) -O2 -pthread -o $$@ $(wildcard apps/$(1)/*.c) -lm
 endef
-HOST_APPS := $(filter-out hello,$(APPS)) # hello reports tincan's own boot time
+HOST_APPS := $(filter-out hello router,$(APPS)) # hello reports tincan's own boot time; router needs <tincan/netfn.h>
 $(foreach a,$(HOST_APPS),$(eval $(call host_app_rule,$(a))))
 host-apps: $(foreach a,$(HOST_APPS),$(B)/host/$(a))
 
@@ -279,7 +279,7 @@ install: all
 
 # ---- host unit tests ---------------------------------------------------------
 UNIT_CFLAGS := -std=c11 $(WARN) -O1 -g -D_GNU_SOURCE -Imkimage -Imkimage/include -Iplatforms/kvm/monitor -MMD -MP
-UNITS := elfimage layout options chacha common path hccore format rootfs logfs
+UNITS := elfimage layout options chacha common path hccore format rootfs logfs router
 $(B)/host/%.o: %.c | deps
 	$(call say,CC,$<)
 	$(Q)mkdir -p $(@D)
@@ -303,6 +303,9 @@ $(B)/tests/unit/test_options: $(B)/host/tests/unit/test_options.o $(B)/host/plat
 	$(B)/host/mkimage/size.o
 $(B)/tests/unit/test_hccore: $(B)/host/tests/unit/test_hccore.o $(B)/host/platforms/kvm/monitor/hypercall.o \
 	$(B)/host/platforms/kvm/monitor/layout.o $(B)/host/mkimage/elfimage.o
+# apps/router's packet path (all of it but main.c, the raw-frame glue).
+ROUTER_CORE := pkt addr route neigh ct rules router config
+$(B)/tests/unit/test_router: $(B)/host/tests/unit/test_router.o $(addprefix $(B)/host/apps/router/,$(addsuffix .o,$(ROUTER_CORE)))
 $(B)/tests/unit/%:
 	$(call say,LD,$@)
 	$(Q)mkdir -p $(@D)
@@ -481,6 +484,13 @@ TEST_BINS += $(B)/tests/unit/test_errmsg
 TEST_BINS += $(B)/tests/unit/test_strsearch
 # A guest that answers one datagram with a burst of numbered ones (tests/kvm/net.bats).
 TEST_BINS += $(B)/tests/udpburst.tc
+# The raw-frame API's guest (tests/kvm/netfn.bats): netfn.tc links no socket
+# code (so no lwIP), netfnsock.tc the same source with the socket stack.
+$(OB)/tests/netfnsock.o: tests/guests/netfn.c tests/tap.h $(TOOLCHAIN)
+	$(call say,CC,$<)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(TCC) $(APP_CFLAGS) -DWITH_SOCKETS -c $< -o $@
+TEST_BINS += $(B)/tests/netfn.tc $(B)/tests/netfnsock.tc
 # The OCI bench (tests/bench/oci.sh): its timer (spawn to first output) and
 # its baseline, hello's own source as a static Linux program.
 $(B)/bench/firstout: tests/bench/firstout.c | deps

@@ -8,7 +8,7 @@ B=${B:-build}
 cd "$(dirname "$0")/.." || exit 1
 export ASAN_OPTIONS=detect_leaks=0:abort_on_error=0 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 n=0
-for t in elfimage layout options chacha common path hccore format rootfs logfs virtio seccomp; do
+for t in elfimage layout options chacha common path hccore format rootfs logfs virtio seccomp router; do
 	n=$((n + 1))
 	bin=$B/asan/tests/unit/test_$t
 	if [ ! -x "$bin" ]; then

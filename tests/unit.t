@@ -8,7 +8,7 @@
 B=${B:-build}
 set -e
 n=0
-for t in elfimage layout options chacha common path hccore format errmsg strsearch rootfs logfs virtio seccomp seccomp_debug; do
+for t in elfimage layout options chacha common path hccore format errmsg strsearch rootfs logfs virtio seccomp seccomp_debug router; do
 	n=$((n + 1))
 	out=$("$B/tests/unit/test_$t" "$B/tests/tiny.tc" 2>&1) && st=0 || st=$?
 	printf '%s\n' "$out" | sed 's/^/# /' | grep -v '^# ok ' || true

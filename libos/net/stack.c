@@ -29,6 +29,7 @@
 #include "timewait.h"
 #include "../fd.h"
 #include "../internal.h"
+#include "../netfn_stack.h"
 #include <tincan.h>
 
 static struct netif netifs[PLAT_NET_MAX];
@@ -273,6 +274,8 @@ static err_t link_output(struct netif *nif, struct pbuf *p)
 	int dev = (int)(intptr_t)nif->state;
 	if (p->tot_len > sizeof buf)
 		return ERR_BUF;
+	if (netfn_only & 1u << dev)
+		return ERR_IF; /* the raw-frame API has it (netfn.c) */
 	/* A chained frame is gathered first; a single pbuf goes straight to
 	 * the ring (one copy, not two). */
 	if (p->len != p->tot_len) {
@@ -332,7 +335,20 @@ static void net_poll(void)
 	/* First the ARP ticks counted while the guest slept (timers()). */
 	timers(plat_clock_monotonic_ns());
 	stream_output();
+	/* Devices the raw-frame API took (TC_NETFN_ONLY): their netif goes
+	 * down (no route through it, no ARP), their frames stay for netfn. */
+	static unsigned taken;
+	for (int i = 0; i < nnet; i++)
+		if ((netfn_only ^ taken) & 1u << i) {
+			if (netfn_only & 1u << i)
+				netif_set_down(&netifs[i]);
+			else
+				netif_set_up(&netifs[i]);
+		}
+	taken = netfn_only;
 	for (int i = 0; i < nnet; i++) {
+		if (netfn_only & 1u << i)
+			continue;
 		/* A frame may come in pieces (the host's merged TCP segments,
 		 * IPv4 only): gathered into one pbuf of its IP length. */
 		const uint8_t *piece;
@@ -341,6 +357,8 @@ static void net_poll(void)
 		struct pbuf *p = NULL;
 		int vouched = 0, bad = 0;
 		while ((piece = plat_net_recv(i, &len, &fl))) {
+			if (!p && !bad && !(fl & PLAT_NET_MORE) && (netfn_beside & 1u << i))
+				netfn_copy(i, piece, len); /* before lwIP, which may change it */
 			if (!p && !bad) {
 				arp_seen(piece, len, 0);
 				frag_seen(piece, len);
@@ -406,7 +424,8 @@ static unsigned net_events(void)
 {
 	unsigned ev = 0;
 	for (int i = 0; i < nnet; i++)
-		ev |= PLAT_EV_NET(i);
+		if (!(netfn_only & 1u << i))
+			ev |= PLAT_EV_NET(i);
 	return ev;
 }
 

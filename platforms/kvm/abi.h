@@ -228,7 +228,11 @@ struct tc_net_ring {
 
 /* TC_HC_NET_SETUP: attach the ring for net device dev (an index into
  * tc_boot_info.net).  The ring must lie in guest-writable memory and stay
- * there. */
+ * there.  With TC_NET_SETUP_RAW or'ed into dev, the device carries frames
+ * as they are on the wire from then on (raw frames, docs/netfn.md): the
+ * monitor turns the tap's offloads off and grants none, as if
+ * tc_boot_net.offload were 0 (a monitor older than the bit: -TC_EINVAL). */
+#define TC_NET_SETUP_RAW (1ULL << 32)
 struct tc_hc_net_setup {
 	uint64_t dev; /* IN */
 	tc_gpa ring; /* IN: struct tc_net_ring, 8-byte aligned */

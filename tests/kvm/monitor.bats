@@ -391,6 +391,8 @@ Boot IMAGE (a program linked by tincan-cc) as a KVM guest; ARGS become its argv[
                         BR for NAME, gone when the run ends; isolated: a port that
                         exchanges no frames with the bridge's other isolated ports
   --net-mac=[NAME:]MAC  the guest's MAC (default: random, locally administered)
+  --net-allow-spoof=NAME  send the guest's frames on NAME whatever their source MAC
+                        (a bridge's; default: others are dropped; repeatable)
   --ip=ADDR/PREFIX      the guest's IPv4 address on its first net device (default: DHCP)
   --gw=ADDR             its default gateway
   --dns=ADDR            a DNS server for the guest (up to 3; default: from DHCP)

@@ -23,10 +23,12 @@ extern "C" {
 #endif
 
 /* tc_netfn_open flags. */
-#define TC_NETFN_ONLY 1u /* take the NIC from the socket stack: it neither sees
+#define TC_NETFN_ONLY                                                                                                  \
+	1u /* take the NIC from the socket stack: it neither sees
 			    its frames nor sends on it (default: beside it, the
 			    app sees a copy of every frame the stack sees) */
-#define TC_NETFN_PROMISC 2u /* every frame, whatever its destination MAC (default:
+#define TC_NETFN_PROMISC                                                                                               \
+	2u /* every frame, whatever its destination MAC (default:
 			       the NIC's own MAC, broadcast and multicast) */
 
 /* Open the NIC the image manifest names `name` (e.g. "eth0", "lan").
@@ -74,6 +76,8 @@ unsigned tc_netfn_wait(const int *h, unsigned n, int64_t timeout_ns);
 struct tc_netfn_stats {
 	uint64_t rx_frames, rx_bytes, tx_frames, tx_bytes;
 	uint64_t tx_full; /* frames tc_netfn_send could not queue */
+	uint64_t rx_dropped; /* frames lost: runts, frames longer than a buffer
+				(in pieces), a full copy queue (beside) */
 };
 int tc_netfn_stats(int h, struct tc_netfn_stats *s);
 

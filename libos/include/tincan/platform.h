@@ -200,13 +200,24 @@ struct plat_net_piece {
 int plat_net_send(int dev, const struct plat_net_piece *v, unsigned n, const struct plat_net_hdr *hdr);
 
 /* The next received frame, or the next piece of one, or NULL if none is
- * waiting; it stays valid until plat_net_release(dev).  *flags:
+ * waiting; it stays valid (and writable) until plat_net_release(dev),
+ * which gives back every frame and piece handed out since the last
+ * release: libos may hold many at once (netfn's batches), and while it
+ * holds every receive buffer nothing more arrives.  *flags:
  * PLAT_NET_MORE, PLAT_NET_CSUM_OK. */
 const void *plat_net_recv(int dev, size_t *len, unsigned *flags);
 void plat_net_release(int dev);
 
 /* Send what is queued and collect what has arrived, without blocking. */
 void plat_net_flush(void);
+
+/* Make open device dev carry frames as they are on the wire from now on
+ * (the raw-frame API's): no offloads (info->offload becomes 0), so every
+ * frame received is whole (one piece, at most mtu + 14 bytes) with its
+ * checksums computed, also after a restore.  Frames queued or received
+ * and not yet handed out may be lost.  0, or -ENOSYS (the host cannot:
+ * offloads stay) or -ENODEV. */
+int plat_net_raw(int dev);
 
 /*
  * Block devices.  Devices are numbered from 0, in the image

@@ -46,13 +46,15 @@ struct dev {
 	/* tests/tools/guestpages.c reads these two: */
 	struct tc_net_ring *ring;
 	uint8_t *bufs; /* NBUF rx buffers, then the tx area (as large) */
-	uint32_t rx_seen; /* the next slot to hand to libos */
+	uint32_t rx_seen; /* the oldest slot handed to libos and not released */
+	uint32_t rx_next; /* the next slot to hand to libos */
 	uint32_t rx_need; /* buffers the monitor wants posted to take a frame */
 	uint32_t rx_win; /* buffers to keep posted */
 	uint32_t rx_posted; /* rx_cons at the last post */
 	uint32_t rx_short; /* posts in a row that found the window used up by whole frames */
 	uint64_t rx_free[NBUF / 64]; /* bit b: buffer b is neither posted nor held */
 	size_t tx_at; /* where the next frame goes in the tx area */
+	int raw; /* plat_net_raw: no offloads, also after a restore */
 	struct plat_net_info info;
 };
 
@@ -146,7 +148,7 @@ static unsigned before_wait(void)
 		if (!d->ring)
 			continue;
 		post(d);
-		if (d->rx_seen != d->rx_posted)
+		if (d->rx_next != d->rx_posted)
 			ready |= PLAT_EV_NET(i);
 	}
 	return ready;
@@ -157,11 +159,19 @@ static int attach(int dev, struct tc_net_ring *r)
 {
 	struct dev *d = &devs[dev];
 	memset(r, 0, sizeof *r);
-	struct tc_hc_net_setup s = { (uint64_t)dev, (uint64_t)(uintptr_t)r, 0 };
+	struct tc_hc_net_setup s = { (uint64_t)dev | (d->raw ? TC_NET_SETUP_RAW : 0), (uint64_t)(uintptr_t)r, 0 };
 	tc_hypercall(TC_HC_NET_SETUP, &s);
+	if (s.ret && d->raw) {
+		/* A monitor without raw devices: offloads stay. */
+		d->raw = 0;
+		s = (struct tc_hc_net_setup){ (uint64_t)dev, (uint64_t)(uintptr_t)r, 0 };
+		tc_hypercall(TC_HC_NET_SETUP, &s);
+	}
 	if (s.ret)
 		return -EIO;
-	d->rx_seen = 0;
+	if (d->raw)
+		d->info.offload = 0;
+	d->rx_seen = d->rx_next = 0;
 	d->rx_need = d->info.offload & PLAT_NET_OFF_TSO4 ? TC_NET_CHAIN_MAX : 1;
 	if (d->rx_win < d->rx_need + WIN_SPARE)
 		d->rx_win = d->rx_need + WIN_SPARE;
@@ -176,8 +186,9 @@ static int attach(int dev, struct tc_net_ring *r)
 
 /* Restored from a snapshot: the new host's MAC, addresses and offloads,
  * and each open ring attached to the new monitor, empty: frames queued or
- * received and not yet handed to libos were the old host's (libos holds
- * none during a wait). */
+ * received and not yet handed to libos were the old host's.  Frames libos
+ * still holds (netfn may, during a wait) are the old host's too: their
+ * buffers are free again at once, and releasing them later frees none. */
 static void restored(void)
 {
 	ndevs = -1;
@@ -204,6 +215,22 @@ int plat_net_open(int dev, void *mem)
 	tc_kvm_net_before_wait = before_wait;
 	tc_kvm_net_restored = restored;
 	return 0;
+}
+
+int plat_net_raw(int dev)
+{
+	struct dev *d = dev >= 0 && dev < ndevs ? &devs[dev] : NULL;
+	if (!d || !d->ring)
+		return -ENODEV;
+	if (d->raw)
+		return 0;
+	d->raw = 1;
+	if (!d->info.offload)
+		return 0; /* nothing to turn off (a restore asks the new host) */
+	/* Queued frames leave first; the ring starts again, empty. */
+	plat_net_flush();
+	int r = attach(dev, d->ring);
+	return r ? r : d->raw ? 0 : -ENOSYS;
 }
 
 int plat_net_send(int dev, const struct plat_net_piece *v, unsigned n, const struct plat_net_hdr *hdr)
@@ -249,9 +276,9 @@ const void *plat_net_recv(int dev, size_t *len, unsigned *flags)
 {
 	struct dev *d = &devs[dev];
 	struct tc_net_ring *r = d->ring;
-	if (!r || d->rx_seen == __atomic_load_n(&r->rx_cons, __ATOMIC_ACQUIRE))
+	if (!r || d->rx_next == __atomic_load_n(&r->rx_cons, __ATOMIC_ACQUIRE))
 		return NULL;
-	struct tc_net_desc *desc = &r->rx[d->rx_seen % TC_NET_RING];
+	struct tc_net_desc *desc = &r->rx[d->rx_next++ % TC_NET_RING];
 	*len = desc->len;
 	*flags = (desc->flags & TC_NET_MORE ? PLAT_NET_MORE : 0) |
 		 (desc->csum_flags & (TC_NET_NEEDS_CSUM | TC_NET_DATA_VALID) ? PLAT_NET_CSUM_OK : 0);
@@ -260,9 +287,10 @@ const void *plat_net_recv(int dev, size_t *len, unsigned *flags)
 
 void plat_net_release(int dev)
 {
-	/* The buffer is free again; posted again before the next exit. */
+	/* The buffers are free again; posted again before the next exit. */
 	struct dev *d = &devs[dev];
-	buf_free(d, d->rx_seen++);
+	while (d->rx_seen != d->rx_next)
+		buf_free(d, d->rx_seen++);
 }
 
 void plat_net_flush(void)

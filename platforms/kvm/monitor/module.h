@@ -46,6 +46,7 @@ struct mod_fds {
 	unsigned rd[FDS_MAX]; /* read() allowed */
 	unsigned wr[FDS_MAX]; /* write() and writev() allowed */
 	unsigned pio[FDS_MAX]; /* pread64(), pwrite64(), fdatasync() allowed (a disk) */
+	unsigned ntap, tap[FDS_MAX]; /* taps: ioctl(TUNSETOFFLOAD) allowed (net.c, raw frames) */
 	struct wait_fd wait[FDS_MAX];
 	/* Host directories (dir.c): openat2() beneath the fds in dir[], and
 	 * file calls on the fds it opens, all in [dyn_lo, dyn_hi). */

@@ -7,8 +7,10 @@
  */
 #include <errno.h>
 #include <stddef.h>
+#include <linux/if_tun.h>
 #include <linux/virtio_net.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/uio.h>
 #include <unistd.h>
 
@@ -32,7 +34,8 @@ _Static_assert(DBG_NICS >= TC_NET_DEV_MAX, "a counter for every net device");
 static void hc_net_setup(struct vm *vm, void *arg)
 {
 	struct tc_hc_net_setup *a = arg;
-	if (a->dev >= net_ndevs) {
+	uint64_t dev = a->dev & ~TC_NET_SETUP_RAW;
+	if (dev >= net_ndevs) {
 		a->ret = -TC_EINVAL;
 		return;
 	}
@@ -41,7 +44,12 @@ static void hc_net_setup(struct vm *vm, void *arg)
 		guest_fatal(vm, TC_STATUS_ABI,
 			    "guest passed a bad net ring address 0x%llx (must be %zu writable bytes)",
 			    (unsigned long long)a->ring, sizeof *r);
-	struct net_dev *d = &net_devs[a->dev];
+	struct net_dev *d = &net_devs[dev];
+	if (a->dev != dev) {
+		/* Raw frames: whole, checksummed (seccomp.c allows this). */
+		d->offload = 0;
+		ioctl(d->fd, TUNSETOFFLOAD, 0);
+	}
 	d->ring = r;
 	d->tx_cons = r->tx_prod;
 	d->rx_cons = r->rx_prod;
@@ -101,10 +109,11 @@ static void send_queued(struct vm *vm, unsigned i)
 		if (!p)
 			lie(vm, i, "tx frame outside readable guest memory", t.addr);
 		tx_offload(vm, i, &t, p, t.len, &h);
-		/* A source MAC not the guest's (a broadcast one never is), or a
-		 * frame over --net-rate (which grants no segmentation offload, so
-		 * a frame is one on the wire): dropped, counted for --stats. */
-		uint64_t *drop = memcmp(p + 6, d->mac, 6)		  ? &vm->forged
+		/* A source MAC not the guest's (a broadcast one never is),
+		 * unless --net-allow-spoof, or a frame over --net-rate (which
+		 * grants no segmentation offload, so a frame is one on the
+		 * wire): dropped, counted for --stats. */
+		uint64_t *drop = memcmp(p + 6, d->mac, 6) && !d->spoof	  ? &vm->forged
 				 : d->rate.rate && !bucket_fill(&d->rate) ? &vm->over_rate
 									  : NULL;
 		if (drop) {

@@ -16,6 +16,7 @@ struct net_dev {
 	uint32_t tx_cons, rx_cons;
 	uint8_t mac[6]; /* the guest's: a frame from another source is dropped */
 	uint8_t offload; /* TC_NET_OFF_*: what the guest may use */
+	uint8_t spoof; /* --net-allow-spoof: any source MAC goes */
 	struct bucket rate; /* --net-rate: frames over it are dropped */
 };
 

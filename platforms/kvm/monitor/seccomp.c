@@ -1,7 +1,9 @@
 /*
  * The sandbox the monitor runs guest code in.  After set-up, the monitor
  * needs only: KVM_RUN and register reads on the vCPU's fd (and, when guest
- * memory may grow, KVM_SET_USER_MEMORY_REGION on the VM's), fstat and pread64
+ * memory may grow, KVM_SET_USER_MEMORY_REGION on the VM's), TUNSETOFFLOAD on
+ * tap devices' fds (a guest that takes raw frames turns offloads off,
+ * net.c), fstat and pread64
  * on the image file's fd (a fault report reads symbols from it if it is
  * unchanged),
  * madvise(MADV_DONTNEED) (guard pages, guard.c), reads and writes on
@@ -35,6 +37,7 @@
 #include <errno.h>
 #include <linux/audit.h>
 #include <linux/filter.h>
+#include <linux/if_tun.h>
 #include <linux/kvm.h>
 #include <linux/seccomp.h>
 #include <stddef.h>
@@ -224,6 +227,8 @@ unsigned sandbox_filter(const struct mod_fds *f, int vcpu, int vmfd, const struc
 #ifdef TINCAN_DEBUG
 	allow_debug(f, (unsigned)vcpu);
 #endif
+	for (unsigned i = 0; i < f->ntap; i++)
+		allow_args(SYS_ioctl, 0, f->tap[i], 1, TUNSETOFFLOAD);
 	allow_ioctls((unsigned)vcpu, (unsigned)vmfd);
 	allow_if(SYS_read, 0, f->rd, f->nrd);
 	allow_if(SYS_readv, 0, f->rd, f->nrd); /* a tap's header and frame (net.c) */

@@ -29,8 +29,9 @@ unsigned net_ndevs;
 
 static const char *net_arg[TC_NET_DEV_MAX]; /* --net=[NAME:]TAP */
 static const char *mac_arg[TC_NET_DEV_MAX]; /* --net-mac=[NAME:]MAC */
+static const char *spoof_arg[TC_NET_DEV_MAX]; /* --net-allow-spoof=NAME */
 static const char *ip_arg, *gw_arg; /* --ip=ADDR/PREFIX, --gw=ADDR */
-static int nnet, nmac;
+static int nnet, nmac, nspoof;
 
 static int opt_net(const char *v, char *err, size_t errlen)
 {
@@ -49,6 +50,16 @@ static int opt_mac(const char *v, char *err, size_t errlen)
 		return -1;
 	}
 	mac_arg[nmac++] = v;
+	return 0;
+}
+
+static int opt_spoof(const char *v, char *err, size_t errlen)
+{
+	if (nspoof == TC_NET_DEV_MAX) {
+		snprintf(err, errlen, "more than %d --net-allow-spoof options", TC_NET_DEV_MAX);
+		return -1;
+	}
+	spoof_arg[nspoof++] = v;
 	return 0;
 }
 
@@ -382,6 +393,16 @@ static void configure(struct vm *vm, struct tc_boot_info *bi)
 		memcpy(net_devs[j].mac, bi->net[j].mac, 6);
 		net_devs[j].rate.rate = vm->net_rate;
 	}
+	/* A bridge or router guest forwards others' frames: their source MACs
+	 * are not its own. */
+	for (int i = 0; i < nspoof; i++) {
+		unsigned j = 0;
+		while (j < net_ndevs && strcmp(bi->net[j].name, spoof_arg[i]))
+			j++;
+		if (j == net_ndevs)
+			die(TC_STATUS_USAGE, "--net-allow-spoof=%s: no such attached net device", spoof_arg[i]);
+		net_devs[j].spoof = 1;
+	}
 	if ((ip_arg || gw_arg) && net_ndevs == 0)
 		die(TC_STATUS_USAGE, "--ip and --gw need a --net device");
 	if (ip_arg) {
@@ -410,26 +431,32 @@ static void configure(struct vm *vm, struct tc_boot_info *bi)
 
 static void fds(struct mod_fds *f)
 {
-	for (unsigned i = 0; i < net_ndevs; i++)
+	for (unsigned i = 0; i < net_ndevs; i++) {
 		fds_rw(f, net_devs[i].fd, 1, 1);
+		f->tap[f->ntap++] = (unsigned)net_devs[i].fd;
+	}
 }
 
 static const struct mod_option options[] = {
-	{ "--net-mac", opt_mac }, { "--net", opt_net }, { "--ip", opt_ip }, { "--gw", opt_gw }, { NULL, NULL },
+	{ "--net-mac", opt_mac }, { "--net-allow-spoof", opt_spoof },
+	{ "--net", opt_net },	  { "--ip", opt_ip },
+	{ "--gw", opt_gw },	  { NULL, NULL },
 };
 
 const struct module tap_module = {
 	.options = options,
 	.usage = USAGE("  --net=[NAME:]TAP      attach an existing tap device to the image's net device NAME\n"
-		 "                        (NAME may be left out when the image declares one)\n"
-		 "  --net=[NAME:]bridge:BR[,tap=TAP][,isolated]  make a tap (TAP, or tc0, tc1 ...) on bridge\n"
-		 "                        BR for NAME, gone when the run ends; isolated: a port that\n"
-		 "                        exchanges no frames with the bridge's other isolated ports\n"
-		 "  --net-mac=[NAME:]MAC  the guest's MAC (default: random, locally administered)\n"
-		 "  --ip=ADDR/PREFIX      the guest's IPv4 address on its first net device (default: DHCP)\n"
-		 "  --gw=ADDR             its default gateway\n"
-		 "  --dns=ADDR            a DNS server for the guest (up to 3; default: from DHCP)\n"
-		 "  --host-entry=NAME:ADDR  answer NAME with ADDR before DNS, as /etc/hosts (repeatable)\n"),
+		       "                        (NAME may be left out when the image declares one)\n"
+		       "  --net=[NAME:]bridge:BR[,tap=TAP][,isolated]  make a tap (TAP, or tc0, tc1 ...) on bridge\n"
+		       "                        BR for NAME, gone when the run ends; isolated: a port that\n"
+		       "                        exchanges no frames with the bridge's other isolated ports\n"
+		       "  --net-mac=[NAME:]MAC  the guest's MAC (default: random, locally administered)\n"
+		       "  --net-allow-spoof=NAME  send the guest's frames on NAME whatever their source MAC\n"
+		       "                        (a bridge's; default: others are dropped; repeatable)\n"
+		       "  --ip=ADDR/PREFIX      the guest's IPv4 address on its first net device (default: DHCP)\n"
+		       "  --gw=ADDR             its default gateway\n"
+		       "  --dns=ADDR            a DNS server for the guest (up to 3; default: from DHCP)\n"
+		       "  --host-entry=NAME:ADDR  answer NAME with ADDR before DNS, as /etc/hosts (repeatable)\n"),
 	.open = open_taps,
 	.configure = configure,
 	.fds = fds,

@@ -3,7 +3,7 @@
  * transmit queue per device, with NBUF receive and NBUF transmit buffers
  * of BUFSZ bytes, all in the memory libos hands plat_net_open.  Receive
  * buffers stay posted; a frame is handed to libos where the device wrote
- * it and posted again on release.  Sends copy the frame behind a zeroed
+ * it (libos may hold many) and posted again on release.  Sends copy the frame behind a zeroed
  * virtio-net header (no offloads) and go out with one notify on the next
  * flush or wait.  The MAC address is the device's (VIRTIO_NET_F_MAC), else
  * a random locally administered one.
@@ -33,7 +33,7 @@ struct dev {
 	unsigned nrx, ntx;
 	uint16_t free[NBUF], nfree; /* transmit buffers (and their descriptors) not in use */
 	uint8_t out[NBUF]; /* transmit buffers the device has: only those come back */
-	uint32_t cur; /* the receive buffer plat_net_recv handed out, or UINT32_MAX */
+	uint16_t held[NBUF], nheld; /* receive buffers handed out, not yet released */
 	int open;
 };
 
@@ -106,7 +106,7 @@ int plat_net_open(int dev, void *mem)
 		d->free[d->nfree++] = (uint16_t)i;
 	memset(d->out, 0, sizeof d->out);
 	d->tx.avail[0] = VIRTQ_AVAIL_F_NO_INTERRUPT; /* sends are reclaimed by polling */
-	d->cur = UINT32_MAX;
+	d->nheld = 0;
 	virtio_driver_ok(d->vd);
 	virtq_kick(&d->rx);
 	d->open = 1;
@@ -158,30 +158,43 @@ const void *plat_net_recv(int dev, size_t *len, unsigned *flags)
 		return NULL;
 	struct dev *d = &devs[dev];
 	uint32_t id, n;
-	while (d->cur == UINT32_MAX && virtq_pop(&d->rx, &id, &n)) {
+	while (virtq_pop(&d->rx, &id, &n)) {
 		if (id >= d->nrx)
 			continue; /* not ours: a broken device */
-		if (n < HDR + FRAME_MIN || n > BUFSZ) { /* nothing to hand over (or a lie): post it again */
+		if (n < HDR + FRAME_MIN || n > BUFSZ || d->nheld >= d->nrx) {
+			/* nothing to hand over (or a lie): post it again */
 			virtq_push(&d->rx, (uint16_t)id);
 			continue;
 		}
-		d->cur = id;
-		d->rx.desc[id].len = n - HDR; /* kept here until release */
+		/* A buffer handed out twice (a broken device) is not held twice. */
+		unsigned k = 0;
+		while (k < d->nheld && d->held[k] != id)
+			k++;
+		if (k < d->nheld)
+			continue;
+		d->held[d->nheld++] = (uint16_t)id;
+		*len = n - HDR;
+		return d->rxbuf + (size_t)id * BUFSZ + HDR;
 	}
-	if (d->cur == UINT32_MAX)
-		return NULL;
-	*len = d->rx.desc[d->cur].len;
-	return d->rxbuf + (size_t)d->cur * BUFSZ + HDR;
+	return NULL;
 }
 
 void plat_net_release(int dev)
 {
-	if (!plat_net_info(dev) || devs[dev].cur == UINT32_MAX)
+	if (!plat_net_info(dev))
 		return;
 	struct dev *d = &devs[dev];
-	d->rx.desc[d->cur].len = BUFSZ;
-	virtq_push(&d->rx, (uint16_t)d->cur);
-	d->cur = UINT32_MAX;
+	while (d->nheld) {
+		uint16_t id = d->held[--d->nheld];
+		d->rx.desc[id].len = BUFSZ;
+		virtq_push(&d->rx, id);
+	}
+}
+
+int plat_net_raw(int dev)
+{
+	/* No offloads here: frames are always whole, their checksums computed. */
+	return plat_net_info(dev) && devs[dev].open ? 0 : -ENODEV;
 }
 
 void virtio_net_kick(void)
@@ -211,8 +224,7 @@ unsigned virtio_net_ready(unsigned wanted)
 {
 	unsigned ev = 0;
 	for (int i = 0; i < ndevs; i++)
-		if ((wanted & PLAT_EV_NET(i)) && devs[i].open &&
-		    (devs[i].cur != UINT32_MAX || virtq_has_used(&devs[i].rx)))
+		if ((wanted & PLAT_EV_NET(i)) && devs[i].open && virtq_has_used(&devs[i].rx))
 			ev |= PLAT_EV_NET(i);
 	return ev;
 }

@@ -1,0 +1,215 @@
+# The raw-frame API, <tincan/netfn.h> (libos/netfn.c, docs/netfn.md): a
+# guest (tests/guests/netfn.c) receives whole frames the host sends on a
+# tap (tests/kvm/rawframes.py, AF_PACKET) and answers them, alone (netfn.tc
+# links no lwIP) or beside the socket stack (netfnsock.tc).  Everything
+# happens in a network namespace of our own.
+load ../helpers
+
+GMAC=02:00:00:00:00:02
+RAW=$BATS_TEST_DIRNAME/rawframes.py
+
+setup_file() {
+	export NS=tincan-nf$$
+	[ "$(id -u)" = 0 ] && [ -c /dev/net/tun ] && command -v ip >/dev/null || return 0
+	ip netns add "$NS"
+	ip -n "$NS" link set lo up
+	ip -n "$NS" tuntap add tap0 mode tap
+	# No IPv6 on the host's side: no frames of its own (solicitations).
+	ip netns exec "$NS" sysctl -qw net.ipv6.conf.tap0.disable_ipv6=1
+	ip -n "$NS" link set tap0 up
+	ip -n "$NS" addr add 10.78.0.1/24 dev tap0
+	cp "$B/tests/netfn.tc" "$BATS_FILE_TMPDIR/nf.tc"
+	"$B/bin/tincan-mkimage" --net=lan "$BATS_FILE_TMPDIR/nf.tc" >/dev/null
+	ip -n "$NS" tuntap add tap1 mode tap
+	ip netns exec "$NS" sysctl -qw net.ipv6.conf.tap1.disable_ipv6=1
+	ip -n "$NS" link set tap1 up
+}
+
+teardown_file() {
+	ip netns del "$NS" 2>/dev/null || true
+}
+
+setup() {
+	need_kvm
+	[ "$(id -u)" = 0 ] || skip "network tests need root (network namespaces)"
+	[ -c /dev/net/tun ] || skip "/dev/net/tun is missing"
+	ip netns list | grep -q "^$NS" || skip "could not create a network namespace"
+	NF=$BATS_FILE_TMPDIR/nf.tc
+	NFS=$B/tests/netfnsock.tc
+}
+
+nsrun() { run timeout 20 ip netns exec "$NS" "$@"; }
+
+# Start a guest in the background (monitor options and image args in "$@"),
+# its output in $OUT, and wait for its "ready".
+start_guest() {
+	OUT=$BATS_TEST_TMPDIR/guest
+	ip netns exec "$NS" timeout 30 "$RUN" "$@" > "$OUT" 2>&1 3>&- &
+	GPID=$!
+	for i in $(seq 1 200); do
+		grep -q '^ready' "$OUT" && return 0
+		kill -0 $GPID 2>/dev/null || break
+		sleep 0.05
+	done
+	cat "$OUT"
+	return 1
+}
+
+# Wait for the guest to end; its status in $GST.
+end_guest() {
+	GST=0
+	wait $GPID || GST=$?
+	cat "$OUT"
+}
+
+@test "netfn alone (no lwIP): 200 frames sent at once arrive whole, in batches, and are echoed edited" {
+	! nm "$B/tests/netfn.tc" | grep -qi ' ethernet_input$'
+	start_guest --net=tap0 --net-mac=$GMAC "$NF" echo lan only 200
+	grep -q '^ready lan mtu 1500 index 1$' "$OUT"
+	nsrun /usr/bin/python3 "$RAW" echo tap0 $GMAC 200
+	end_guest
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[ "$GST" -eq 0 ]
+	[ "$output" = "sent 200 echoed 200" ]
+	grep -q '^echoed 200 ' "$OUT"
+	# Batches: fewer receives than frames.
+	[ "$(sed -n 's/^echoed 200 batches \([0-9]*\) .*/\1/p' "$OUT")" -lt 200 ]
+	[ "$(sed -n 's/^echoed 200 batches [0-9]* max \([0-9]*\)$/\1/p' "$OUT")" -gt 1 ]
+	# The host may add a multicast frame or two of its own (IPv6).
+	grep -Eq '^stats rx 20[0-9] tx 200 txbytes 12000 full 0 dropped 0$' "$OUT"
+}
+
+@test "not promiscuous: a frame to another unicast MAC is not delivered; with TC_NETFN_PROMISC it is" {
+	start_guest --net=tap0 --net-mac=$GMAC "$NF" echo lan only 10
+	nsrun /usr/bin/python3 "$RAW" echo tap0 02:00:00:00:00:77 10 $GMAC
+	[ "$output" = "sent 10 echoed 0" ]
+	nsrun /usr/bin/python3 "$RAW" echo tap0 ff:ff:ff:ff:ff:ff 5 $GMAC
+	[ "$output" = "sent 5 echoed 5" ]
+	nsrun /usr/bin/python3 "$RAW" echo tap0 01:00:5e:00:00:fb 5 $GMAC
+	[ "$output" = "sent 5 echoed 5" ]
+	end_guest
+	[ "$GST" -eq 0 ]
+	grep -q '^echoed 10 ' "$OUT"
+	start_guest --net=tap0 --net-mac=$GMAC "$NF" echo lan only,promisc 10
+	nsrun /usr/bin/python3 "$RAW" echo tap0 02:00:00:00:00:77 10 $GMAC
+	end_guest
+	echo "$output"
+	[ "$output" = "sent 10 echoed 10" ]
+	[ "$GST" -eq 0 ]
+}
+
+@test "ONLY beside lwIP: the stack neither answers ARP nor ping on the NIC; netfn has its frames" {
+	ip -n "$NS" neigh flush dev tap0
+	start_guest --net=tap0 --net-mac=$GMAC --ip=10.78.0.2/24 "$NFS" echo net0 only 20
+	nsrun ping -c 2 -i 0.2 -W 1 10.78.0.2
+	echo "$output"
+	[ "$status" -ne 0 ]
+	[[ $output == *" 100% packet loss"* ]]
+	nsrun /usr/bin/python3 "$RAW" echo tap0 $GMAC 20
+	end_guest
+	echo "$output"
+	[ "$output" = "sent 20 echoed 20" ]
+	[ "$GST" -eq 0 ]
+	# The ARP requests came to netfn (the echo skips them): more than 20.
+	[ "$(sed -n 's/^stats rx \([0-9]*\) .*/\1/p' "$OUT")" -gt 20 ]
+}
+
+@test "beside lwIP (default): the stack still answers ping, and netfn gets copies of the frames" {
+	ip -n "$NS" neigh flush dev tap0
+	start_guest --net=tap0 --net-mac=$GMAC --ip=10.78.0.2/24 "$NFS" echo net0 beside 20
+	nsrun ping -c 3 -i 0.2 -W 2 10.78.0.2
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[[ $output == *" 0% packet loss"* ]]
+	nsrun /usr/bin/python3 "$RAW" echo tap0 $GMAC 20
+	end_guest
+	echo "$output"
+	[ "$output" = "sent 20 echoed 20" ]
+	[ "$GST" -eq 0 ]
+	# Copies of the ARP request and the 3 pings too.
+	[ "$(sed -n 's/^stats rx \([0-9]*\) .*/\1/p' "$OUT")" -ge 24 ]
+}
+
+# The host's offloads are off on a NIC netfn opens: a TCP segment from the
+# host arrives with its checksum computed (with TUN_F_CSUM it would hold
+# the pseudo-header's sum only), as it would be on the wire.
+@test "frames from the host's TCP arrive checksummed (the tap's offloads are off)" {
+	ip -n "$NS" neigh replace 10.78.0.2 lladdr $GMAC dev tap0
+	start_guest --net=tap0 --net-mac=$GMAC "$NF" csum lan 2
+	nsrun /usr/bin/python3 -c 'import socket; s = socket.socket(); s.settimeout(2.5)
+try: s.connect(("10.78.0.2", 9))
+except OSError: pass'
+	end_guest
+	ip -n "$NS" neigh del 10.78.0.2 dev tap0
+	[ "$GST" -eq 0 ]
+	grep -q '^tcp [2-9] bad 0$' "$OUT"
+}
+
+@test "a source MAC not the guest's is dropped and counted; --net-allow-spoof=NAME lets it through" {
+	for spoof in "" --net-allow-spoof=lan; do
+		ip netns exec "$NS" timeout 10 /usr/bin/python3 "$RAW" listen tap0 3 > "$BATS_TEST_TMPDIR/host" &
+		lpid=$!
+		sleep 0.5
+		nsrun "$RUN" --stats --net=tap0 --net-mac=$GMAC $spoof "$NF" spoof lan
+		wait $lpid
+		echo "$spoof: $output; host got: $(cat "$BATS_TEST_TMPDIR/host" | tr '\n' ' ')"
+		[ "$status" -eq 0 ]
+		[ "${lines[0]}" = sent ]
+		if [ -z "$spoof" ]; then
+			[[ $output == *", 1 forged and 0 over-rate frames dropped"* ]]
+			[ "$(cat "$BATS_TEST_TMPDIR/host")" = "$(printf 'O\ndone')" ]
+		else
+			[[ $output == *", 0 forged and 0 over-rate frames dropped"* ]]
+			[ "$(cat "$BATS_TEST_TMPDIR/host")" = "$(printf 'S\nO\ndone')" ]
+		fi
+	done
+}
+
+@test "--net-allow-spoof errors: a device the run does not attach" {
+	nsrun "$RUN" --net=tap0 --net-allow-spoof=wan "$NF" spoof lan
+	[ "$status" -eq 104 ]
+	first_line_has "--net-allow-spoof=wan: no such attached net device"
+	nsrun "$RUN" --net=tap0 --net-allow-spoof=lan --net-allow-spoof=lan --net-allow-spoof=lan \
+		--net-allow-spoof=lan --net-allow-spoof=lan "$NF" spoof lan
+	[ "$status" -eq 104 ]
+	first_line_has "more than 4 --net-allow-spoof options"
+}
+
+@test "bad calls: unknown NIC ENODEV, bad flags EINVAL, double open EBUSY, oversize and runt sends EMSGSIZE" {
+	nsrun "$RUN" --net=tap0 "$NF" errors lan
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[ "$output" = "$(printf '%s\n' "unknown -1 No such device" "flags -1 Invalid argument" "open 0" \
+		"again -1 Device or resource busy" "oversize -1 Message too long" "runt -1 Message too long" \
+		"full-size 1" "badhandle -1 Bad file number" "nothing 0" "poll 0" ok)" ]
+}
+
+@test "garbage frames of any length and content do not crash the guest; all arrive whole" {
+	start_guest --net=tap0 --net-mac=$GMAC "$NF" garbage lan 100
+	nsrun /usr/bin/python3 "$RAW" garbage tap0 $GMAC 100
+	end_guest
+	[ "$GST" -eq 0 ]
+	grep -q '^got 100 min 14$' "$OUT"
+	grep -q '^stats rx 100 .* dropped 0$' "$OUT"
+}
+
+# An idle netfn app sleeps in tc_netfn_wait: the monitor uses (almost) no
+# CPU while it waits, alone or with the socket stack linked.
+@test "an idle guest in tc_netfn_wait sleeps (no busy polling) and times out" {
+	for img in "$NF lan" "$NFS net0"; do
+		set -- $img
+		ip netns exec "$NS" "$RUN" --net=tap1 "$1" idle "$2" 1500 > "$BATS_TEST_TMPDIR/out" 2>&1 &
+		pid=$!
+		sleep 0.4
+		t0=$(awk '{ print $14 + $15 }' /proc/$pid/stat)
+		sleep 0.8
+		t1=$(awk '{ print $14 + $15 }' /proc/$pid/stat)
+		st=0
+		wait "$pid" || st=$?
+		echo "$img: status $st, $((t1 - t0)) ticks in 0.8 s: $(cat "$BATS_TEST_TMPDIR/out")"
+		[ "$st" -eq 0 ]
+		[ "$((t1 - t0))" -le 3 ]
+		grep -q '^woke 0 frames 0$' "$BATS_TEST_TMPDIR/out"
+	done
+}
