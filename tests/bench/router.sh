@@ -309,7 +309,7 @@ if [ -n "$guest_up" ]; then
 		wait
 	) &
 	pids+=($!)
-	for _ in $(seq 100); do [ "$(wc -l < "$DIR/idle.pids" 2> /dev/null || echo 0)" -ge "$IDLE_N" ] && break; sleep 0.1; done
+	for _ in $(seq 100); do [ -f "$DIR/idle.pids" ] && [ "$(wc -l < "$DIR/idle.pids")" -ge "$IDLE_N" ] && break; sleep 0.1; done
 	mapfile -t ipids < "$DIR/idle.pids"
 	[ "${#ipids[@]}" -eq "$IDLE_N" ] || die "started ${#ipids[@]} idle routers of $IDLE_N"
 	for i in $(seq 1 "$IDLE_N"); do
