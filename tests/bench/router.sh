@@ -229,7 +229,7 @@ stat_of() { # NS DEV COUNTER
 # One measurement: WHICH (guest, linux, linux1: without RPS) SIZE ->
 # "frames/s bits/s offered_frames/s" at the receiver (bits of whole frames).
 measure() {
-	local which=$1 size=$2 sns dns sdev ddev mac net t0 t1 r0 r1 b0 b1 o0 o1 p
+	local which=$1 size=$2 sns dns sdev ddev mac net t0 t1 r0 r1 b0 b1 o0 o1 p s0="0 0" s1="0 0"
 	case $which in
 	guest) sns=$NS_GS dns=$NS_GD sdev=t0 ddev=t1 mac=$MAC_LAN net=10.78 ;;
 	linux | linux1)
@@ -242,17 +242,24 @@ measure() {
 	pids+=("$p")
 	sleep 1
 	offered() { echo $(($(stat_of "$sns" $sdev tx_packets) + $(stat_of "$sns" $sdev tx_dropped))); }
+	[ "$which" != guest ] || s0=$(sched)
 	t0=$(date +%s.%N) r0=$(stat_of "$dns" $ddev rx_packets) b0=$(stat_of "$dns" $ddev rx_bytes) o0=$(offered)
 	sleep "$SECS"
 	t1=$(date +%s.%N) r1=$(stat_of "$dns" $ddev rx_packets) b1=$(stat_of "$dns" $ddev rx_bytes) o1=$(offered)
+	[ "$which" != guest ] || s1=$(sched)
 	wait $p || die "frameblast failed: $(cat "$DIR/blast.log")"
-	awk -v r=$((r1 - r0)) -v b=$((b1 - b0)) -v o=$((o1 - o0)) -v t0="$t0" -v t1="$t1" \
-		'BEGIN { d = t1 - t0; printf "%.0f %.0f %.0f\n", r / d, b * 8 / d, o / d }'
+	awk -v r=$((r1 - r0)) -v b=$((b1 - b0)) -v o=$((o1 - o0)) -v t0="$t0" -v t1="$t1" -v s="$s0 $s1" \
+		'BEGIN { d = t1 - t0; split(s, a, " "); printf "%.0f %.0f %.0f %.0f %.0f\n", r / d, b * 8 / d, o / d,
+			(a[3] - a[1]) / d / 1e6, (a[4] - a[2]) / d / 1e6 }'
 }
+# The router's monitor: ns run on a CPU and ns runnable but waiting for one,
+# all its threads (/proc/PID/task/*/schedstat).
+sched() { cat /proc/"$gpid"/task/*/schedstat | awk '{ r += $1; w += $2 } END { printf "%.0f %.0f\n", r, w }'; }
 num() { [[ $2 =~ ^[1-9][0-9]*$ ]] || die "no figure for $1 (got '$2'; logs in $DIR)"; }
 
-# rounds files, one line a round: "ratio guest linux linux1 g_offered l_offered l1_offered"
-# (frames/s for 64, bits/s for 1514).
+# rounds files, one line a round: "ratio guest linux linux1 g_offered
+# l_offered l1_offered g_run g_runqueue" (frames/s for 64, bits/s for 1514;
+# the guest's monitor's ms a second on a CPU and waiting for one).
 : > "$DIR/r64"
 : > "$DIR/r1514"
 whos=(linux linux1)
@@ -260,18 +267,18 @@ whos=(linux linux1)
 [ "$CHECK" != --check ] || whos=(guest linux)
 for r in $(seq 1 "$ROUNDS"); do
 	for size in 60 1514; do
-		declare -A fr=() bi=() of=()
+		declare -A fr=() bi=() of=() run=() rq=()
 		n=${#whos[@]}
 		for k in $(seq 0 $((n - 1))); do
 			w=${whos[$(((r + k) % n))]}
-			read -r "fr[$w]" "bi[$w]" "of[$w]" < <(measure "$w" $size)
+			read -r "fr[$w]" "bi[$w]" "of[$w]" "run[$w]" "rq[$w]" < <(measure "$w" $size)
 			num "$w at $size bytes (round $r)" "${fr[$w]}"
 		done
 		g=${fr[guest]:-0} gb=${bi[guest]:-0}
 		if [ $size = 60 ]; then
-			echo "$(awk -v a="$g" -v b="${fr[linux]}" 'BEGIN { printf "%.3f", a / b }') $g ${fr[linux]} ${fr[linux1]:-0} ${of[guest]:-0} ${of[linux]} ${of[linux1]:-0}" >> "$DIR/r64"
+			echo "$(awk -v a="$g" -v b="${fr[linux]}" 'BEGIN { printf "%.3f", a / b }') $g ${fr[linux]} ${fr[linux1]:-0} ${of[guest]:-0} ${of[linux]} ${of[linux1]:-0} ${run[guest]:-0} ${rq[guest]:-0}" >> "$DIR/r64"
 		else
-			echo "$(awk -v a="$gb" -v b="${bi[linux]}" 'BEGIN { printf "%.3f", a / b }') $gb ${bi[linux]} ${bi[linux1]:-0} ${of[guest]:-0} ${of[linux]} ${of[linux1]:-0}" >> "$DIR/r1514"
+			echo "$(awk -v a="$gb" -v b="${bi[linux]}" 'BEGIN { printf "%.3f", a / b }') $gb ${bi[linux]} ${bi[linux1]:-0} ${of[guest]:-0} ${of[linux]} ${of[linux1]:-0} ${run[guest]:-0} ${rq[guest]:-0}" >> "$DIR/r1514"
 		fi
 	done
 done
@@ -341,21 +348,21 @@ crange() { awk -v c="$2" -v d="$3" '{ print $c / $d }' "$DIR/$1" | sort -g | awk
 kpps() { awk -v v="$1" 'BEGIN { printf "%.0f kpps", v / 1000 }'; }
 gbit() { awk -v v="$1" 'BEGIN { printf "%.2f Gbit/s", v / 1e9 }'; }
 if [ -z "$guest_up" ]; then
-	read -r _ _ l l1 _ lo l1o < <(sort -k3,3g "$DIR/r64" | sed -n "$(((ROUNDS + 1) / 2))p")
+	read -r _ _ l l1 _ lo l1o _ < <(sort -k3,3g "$DIR/r64" | sed -n "$(((ROUNDS + 1) / 2))p")
 	echo "router bench (Linux only): 64 B: Linux (RPS) $(kpps "$l") (offered $(kpps "$lo")), without RPS $(kpps "$l1") (offered $(kpps "$l1o"))"
-	read -r _ _ l l1 _ lo l1o < <(sort -k3,3g "$DIR/r1514" | sed -n "$(((ROUNDS + 1) / 2))p")
+	read -r _ _ l l1 _ lo l1o _ < <(sort -k3,3g "$DIR/r1514" | sed -n "$(((ROUNDS + 1) / 2))p")
 	echo "router bench (Linux only): 1514 B: Linux (RPS) $(gbit "$l") (offered $(kpps "$lo")), without RPS $(gbit "$l1") (offered $(kpps "$l1o"))"
 	exit 0
 fi
 {
-	read -r ratio g l l1 go lo l1o < <(pick r64)
-	echo "| router: forwarding rate, 64-byte frames (tests/bench/frameblast.c, 64 UDP flows, $SECS s; conntrack, a deny rule, SNAT): guest (apps/router) between two taps vs Linux (ip_forward + nftables) between two veths, RPS to the other CPU | $(kpps "$g") vs $(kpps "$l") = $(printf %.2f "$ratio") x (range $(range r64) over $ROUNDS rounds); offered $(kpps "$go") / $(kpps "$lo"); Linux without RPS $(kpps "$l1") | >= 0.5 x |"
-	read -r ratio g l l1 go lo l1o < <(pick r1514)
-	echo "| router: throughput, 1,514-byte frames (1,500-byte IP packets; same set-up) | $(gbit "$g") vs $(gbit "$l") = $(printf %.2f "$ratio") x (range $(range r1514) over $ROUNDS rounds); offered $(kpps "$go") / $(kpps "$lo") frames; Linux without RPS $(gbit "$l1") | >= 0.8 x |"
+	read -r ratio g l l1 go lo l1o gr gq < <(pick r64)
+	echo "| router: forwarding rate, 64-byte frames (tests/bench/frameblast.c, 64 UDP flows, $SECS s; conntrack, a deny rule, SNAT): guest (apps/router) between two taps vs Linux (ip_forward + nftables) between two veths, RPS to the other CPU | $(kpps "$g") vs $(kpps "$l") = $(printf %.2f "$ratio") x (range $(range r64) over $ROUNDS rounds); offered $(kpps "$go") / $(kpps "$lo"); Linux without RPS $(kpps "$l1"); the guest's monitor ran $gr ms a second and waited $gq ms for a CPU | >= 0.5 x |"
+	read -r ratio g l l1 go lo l1o gr gq < <(pick r1514)
+	echo "| router: throughput, 1,514-byte frames (1,500-byte IP packets; same set-up) | $(gbit "$g") vs $(gbit "$l") = $(printf %.2f "$ratio") x (range $(range r1514) over $ROUNDS rounds); offered $(kpps "$go") / $(kpps "$lo") frames; Linux without RPS $(gbit "$l1"); the monitor ran $gr ms/s, waited $gq ms/s | >= 0.8 x |"
 	read -r cgk pss rss <<< "$mem"
 	echo "| router: host memory per idle router ($IDLE_N routers, two taps each, up and idle $SETTLE s): memory cgroup charge (taps and monitors); the monitors' PSS / RSS | $cgk KiB; PSS $pss KiB, RSS $rss KiB | <= 1.5 MiB |"
 } | tee -a "$OUT"
 if [ "$CHECK" = --check ]; then
-	read -r _ g _ _ _ _ _ < "$DIR/r64"
+	read -r _ g _ < "$DIR/r64"
 	num "the guest's 64-byte rate" "$g"
 fi
