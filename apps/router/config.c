@@ -10,9 +10,9 @@
 #include <string.h>
 
 const char router_usage[] =
-	"usage: router --addr=NIC:ADDR/PREFIX... [--route=DEST/PREFIX[@GW][%NIC]]... [--rules=FILE]\n"
-	"              [--rule=RULE]... [--policy=allow|deny] [--snat=NIC] [--max-flows=N] [--stats=SECONDS]\n"
-	"              [--no-icmp-errors]\n";
+    "usage: router --addr=NIC:ADDR/PREFIX... [--route=DEST/PREFIX[@GW][%NIC]]... [--rules=FILE]\n"
+    "              [--rule=RULE]... [--policy=allow|deny] [--snat=NIC] [--max-flows=N] [--stats=SECONDS]\n"
+    "              [--no-icmp-errors]\n";
 
 static const char *opt(const char *arg, const char *name)
 {
@@ -128,8 +128,8 @@ static int env_list(struct router *r, const char *list, int (*add)(struct router
 	return 0;
 }
 
-int router_config(struct router *r, struct opts *o, int argc, char **argv, const char *env_ip,
-		  const char *env_route, char *err, size_t errlen)
+int router_config(struct router *r, struct opts *o, int argc, char **argv, const char *env_ip, const char *env_route,
+		  char *err, size_t errlen)
 {
 	const char *v;
 	o->max_flows = 16384;
@@ -187,7 +187,8 @@ int router_config(struct router *r, struct opts *o, int argc, char **argv, const
 			unsigned long n = strtoul(v, &end, 10);
 			int flows = a[2] == 'm';
 			if (!*v || *end || *v == '-' || (flows ? n < 1 || n > CT_MAX : n > 86400)) {
-				snprintf(err, errlen, "%s: expected a number %s", a, flows ? "from 1 to 65536" : "of seconds (at most 86400)");
+				snprintf(err, errlen, "%s: expected a number %s", a,
+					 flows ? "from 1 to 65536" : "of seconds (at most 86400)");
 				return -1;
 			}
 			*(flows ? &o->max_flows : &o->stats_every) = (uint32_t)n;

@@ -11,8 +11,8 @@ struct opts {
 
 /* Configure r (router_init'ed) from argv and the environment strings (NULL
  * when absent).  0, or -1 with a one-line message in err. */
-int router_config(struct router *r, struct opts *o, int argc, char **argv, const char *env_ip,
-		  const char *env_route, char *err, size_t errlen);
+int router_config(struct router *r, struct opts *o, int argc, char **argv, const char *env_ip, const char *env_route,
+		  char *err, size_t errlen);
 
 extern const char router_usage[];
 

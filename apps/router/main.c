@@ -91,8 +91,7 @@ int main(int argc, char **argv)
 	signal(SIGTERM, on_signal);
 	signal(SIGINT, on_signal);
 	printf("router: ready: %d NICs, %d routes, %d rules, policy %s, snat %s, max %u flows\n", R.nnics, R.rt.n,
-	       R.rules.n, R.rules.deny_default ? "deny" : "allow", R.snat >= 0 ? R.nic[R.snat].name : "off",
-	       R.ct.max);
+	       R.rules.n, R.rules.deny_default ? "deny" : "allow", R.snat >= 0 ? R.nic[R.snat].name : "off", R.ct.max);
 	fflush(stdout);
 	uint64_t last_stats = now_ns();
 	while (!stop) {

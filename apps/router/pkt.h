@@ -29,7 +29,10 @@ struct tuple {
 	uint8_t proto, fam;
 };
 
-static inline uint16_t rd16(const uint8_t *p) { return (uint16_t)(p[0] << 8 | p[1]); }
+static inline uint16_t rd16(const uint8_t *p)
+{
+	return (uint16_t)(p[0] << 8 | p[1]);
+}
 static inline uint32_t rd32(const uint8_t *p)
 {
 	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
@@ -44,10 +47,27 @@ static inline void wr16(uint8_t *p, uint16_t v)
 enum drop {
 	D_OK,
 	/* malformed: */
-	D_RUNT, D_BAD_ARP, D_BAD_IP, D_BAD_CSUM, D_BAD_L4,
+	D_RUNT,
+	D_BAD_ARP,
+	D_BAD_IP,
+	D_BAD_CSUM,
+	D_BAD_L4,
 	D_MALFORMED_END,
-	D_ETHERTYPE = D_MALFORMED_END, D_NOT_US, D_MARTIAN, D_FRAGMENT, D_NO_ROUTE, D_TTL, D_UNRESOLVED,
-	D_QUEUE_FULL, D_RULE, D_CT_FULL, D_CT_INVALID, D_NAT_PORTS, D_TOO_BIG, D_LOCAL, D_TX_FULL,
+	D_ETHERTYPE = D_MALFORMED_END,
+	D_NOT_US,
+	D_MARTIAN,
+	D_FRAGMENT,
+	D_NO_ROUTE,
+	D_TTL,
+	D_UNRESOLVED,
+	D_QUEUE_FULL,
+	D_RULE,
+	D_CT_FULL,
+	D_CT_INVALID,
+	D_NAT_PORTS,
+	D_TOO_BIG,
+	D_LOCAL,
+	D_TX_FULL,
 	D_COUNT
 };
 

@@ -266,8 +266,7 @@ static void nd_input(struct router *r, int in, struct pkt *p, uint64_t now)
 		r->nd_ignored++;
 		return;
 	}
-	if (p->l4len < 24 || ip[7] != 255 || p->icmp_code ||
-	    csum_l4(6, ip + 8, ip + 24, P_ICMP6, m, p->l4len) != 0) {
+	if (p->l4len < 24 || ip[7] != 255 || p->icmp_code || csum_l4(6, ip + 8, ip + 24, P_ICMP6, m, p->l4len) != 0) {
 		drop(r, in, D_BAD_L4);
 		return;
 	}

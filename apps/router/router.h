@@ -32,8 +32,8 @@ struct router {
 	struct ruleset rules;
 	uint64_t drops[D_COUNT];
 	uint64_t rule_hits[RULES_MAX], policy_hits;
-	uint64_t flows_new, flows_nat, arp_replies, arp_requests, ns_sent, na_sent, echo_replies, icmp_sent,
-		nd_ignored, arp_ignored;
+	uint64_t flows_new, flows_nat, arp_replies, arp_requests, ns_sent, na_sent, echo_replies, icmp_sent, nd_ignored,
+	    arp_ignored;
 	uint64_t last_tick;
 	void (*send)(void *ctx, int nic, uint8_t *frame, uint32_t len);
 	void *ctx;

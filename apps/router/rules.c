@@ -40,8 +40,7 @@ static int parse_proto(const char *w)
 	return v >= 0 ? v : -2;
 }
 
-int rule_parse(struct ruleset *rs, const char *line, const char (*nic_names)[16], int nnics, char *err,
-	       size_t errlen)
+int rule_parse(struct ruleset *rs, const char *line, const char (*nic_names)[16], int nnics, char *err, size_t errlen)
 {
 	char buf[512], *w[24];
 	int nw = 0;
@@ -131,7 +130,7 @@ int rule_parse(struct ruleset *rs, const char *line, const char (*nic_names)[16]
 		}
 		if (bad) {
 			snprintf(err, errlen, "%s '%s': %s", w[i], v,
-				 k < 2	 ? "no such NIC"
+				 k < 2	  ? "no such NIC"
 				 : k == 2 ? "expected tcp, udp, icmp, icmp6, any or a number"
 				 : k < 5  ? "expected ADDR or ADDR/PREFIX"
 					  : "expected PORT or LOW-HIGH");
@@ -157,8 +156,8 @@ int rules_match(const struct ruleset *rs, int in, int out, const struct pkt *p)
 		if ((r->from_len >= 0 && !prefix_has(&r->from, r->from_len, &src)) ||
 		    (r->to_len >= 0 && !prefix_has(&r->to, r->to_len, &dst)))
 			continue;
-		if (r->plo >= 0 && (!p->has_ports || (p->proto != P_TCP && p->proto != P_UDP) ||
-				    p->t.dport < r->plo || p->t.dport > r->phi))
+		if (r->plo >= 0 && (!p->has_ports || (p->proto != P_TCP && p->proto != P_UDP) || p->t.dport < r->plo ||
+				    p->t.dport > r->phi))
 			continue;
 		return i;
 	}

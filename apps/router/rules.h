@@ -26,8 +26,7 @@ struct ruleset {
 
 /* Parse one line (a rule, "policy allow|deny", blank or comment) into rs.
  * nic_names[0..nnics) name the NICs.  0, or -1 with a message in err. */
-int rule_parse(struct ruleset *rs, const char *line, const char (*nic_names)[16], int nnics, char *err,
-	       size_t errlen);
+int rule_parse(struct ruleset *rs, const char *line, const char (*nic_names)[16], int nnics, char *err, size_t errlen);
 /* The index of the first rule matching a packet from NIC in to NIC out,
  * or -1 when none does (the policy decides). */
 int rules_match(const struct ruleset *rs, int in, int out, const struct pkt *p);

@@ -74,7 +74,8 @@ static uint32_t udp4(uint8_t *f, const uint8_t *dmac, uint32_t src, uint32_t dst
 	return len;
 }
 
-static uint32_t tcp4(uint8_t *f, const uint8_t *dmac, uint32_t src, uint32_t dst, uint16_t sp, uint16_t dp, uint8_t flags)
+static uint32_t tcp4(uint8_t *f, const uint8_t *dmac, uint32_t src, uint32_t dst, uint16_t sp, uint16_t dp,
+		     uint8_t flags)
 {
 	uint32_t len = frame4(f, dmac, HOSTA, src, dst, P_TCP, 64, 20);
 	uint8_t *t = f + 34;
@@ -225,7 +226,7 @@ static void test_addr(void)
 	int len;
 	ok(!addr_parse("10.1.2.3", &a) && a.fam == 4 && a.a[3] == 3, "IPv4 address");
 	ok(addr_parse("10.1.2", &a) && addr_parse("10.1.2.256", &a) && addr_parse("01.2.3.4", &a) &&
-		   addr_parse("1.2.3.4.", &a) && addr_parse("", &a),
+	       addr_parse("1.2.3.4.", &a) && addr_parse("", &a),
 	   "bad IPv4 addresses refused");
 	ok(!addr_parse("fd01::1", &a) && a.fam == 6 && a.a[0] == 0xfd && a.a[15] == 1, "IPv6 address");
 	ok(!strcmp(addr_str(&a, b), "fd01::1"), "IPv6 text: %s", b);
@@ -233,12 +234,12 @@ static void test_addr(void)
 	ok(!addr_parse("1:0:0:2:0:0:0:3", &a) && !strcmp(addr_str(&a, b), "1:0:0:2::3"), "longest zero run: %s", b);
 	ok(!addr_parse("::ffff:1.2.3.4", &a) && a.a[10] == 0xff && a.a[15] == 4, "dotted tail");
 	ok(addr_parse("1:::2", &a) && addr_parse("1::2::3", &a) && addr_parse("12345::", &a) &&
-		   addr_parse("1:2:3:4:5:6:7:8:9", &a) && addr_parse("1:2", &a) && addr_parse(":1::", &a) &&
-		   addr_parse("1::g", &a),
+	       addr_parse("1:2:3:4:5:6:7:8:9", &a) && addr_parse("1:2", &a) && addr_parse(":1::", &a) &&
+	       addr_parse("1::g", &a),
 	   "bad IPv6 addresses refused");
 	ok(!prefix_parse("10.0.0.0/8", &a, &len, 1) && len == 8, "prefix");
 	ok(prefix_parse("10.0.0.0/33", &a, &len, 1) && prefix_parse("fd::/129", &a, &len, 1) &&
-		   prefix_parse("10.0.0.0", &a, &len, 1) && prefix_parse("10.0.0.0/", &a, &len, 1),
+	       prefix_parse("10.0.0.0", &a, &len, 1) && prefix_parse("10.0.0.0/", &a, &len, 1),
 	   "bad prefixes refused");
 	ok(!prefix_parse("10.0.0.9", &a, &len, 0) && len == 32, "a host prefix");
 }
@@ -289,7 +290,7 @@ static void test_parse(void)
 	struct pkt p;
 	uint32_t len = udp4(f, MAC0, ip4("10.1.0.2"), ip4("10.2.0.2"), 1000, 53, 64);
 	ok(pkt_parse(&p, f, len) == D_OK && p.fam == 4 && p.proto == P_UDP && p.t.sport == 1000 && p.t.dport == 53 &&
-		   p.len == len,
+	       p.len == len,
 	   "a UDP frame parses");
 	ok(pkt_parse(&p, f, len + 20) == D_OK && p.len == len, "Ethernet padding is cut");
 	int bad = 0;
@@ -319,9 +320,11 @@ static void test_parse(void)
 	f[34 + 12] = 0x40;
 	ok(pkt_parse(&p, f, len) == D_BAD_L4, "TCP data offset < 5 refused");
 	len = echo4(f, MAC0, ip4("10.1.0.2"), ip4("10.2.0.2"), 8, 77);
-	ok(pkt_parse(&p, f, len) == D_OK && p.has_ports && p.t.sport == 77 && p.t.dport == 0, "echo request: id as sport");
+	ok(pkt_parse(&p, f, len) == D_OK && p.has_ports && p.t.sport == 77 && p.t.dport == 0,
+	   "echo request: id as sport");
 	len = echo4(f, MAC0, ip4("10.1.0.2"), ip4("10.2.0.2"), 0, 77);
-	ok(pkt_parse(&p, f, len) == D_OK && p.has_ports && p.t.sport == 0 && p.t.dport == 77, "echo reply: id as dport");
+	ok(pkt_parse(&p, f, len) == D_OK && p.has_ports && p.t.sport == 0 && p.t.dport == 77,
+	   "echo reply: id as dport");
 	len = frame4(f, MAC0, HOSTA, ip4("10.1.0.2"), ip4("10.2.0.2"), P_ICMP, 64, 4);
 	fix4(f);
 	ok(pkt_parse(&p, f, len) == D_BAD_L4, "ICMP shorter than 8 refused");
@@ -395,9 +398,10 @@ static void test_rules(void)
 	ok(!rule_parse(&rs, "deny from fd01::/64 out eth1", names, 2, err, sizeof err), "IPv6");
 	ok(!rule_parse(&rs, "   # only a comment", names, 2, err, sizeof err) && rs.n == 3, "comments and blanks");
 	ok(!rule_parse(&rs, "policy deny", names, 2, err, sizeof err) && rs.deny_default, "policy");
-	static const char *const bad[] = { "allow in eth9", "allow proto xyz", "allow port 70000", "allow port 20-10",
-					   "allow from 10.0.0.0/40", "permit all", "allow in", "allow in eth0 in eth1",
-					   "policy maybe", "allow port" };
+	static const char *const bad[] = { "allow in eth9",    "allow proto xyz",	 "allow port 70000",
+					   "allow port 20-10", "allow from 10.0.0.0/40", "permit all",
+					   "allow in",	       "allow in eth0 in eth1",	 "policy maybe",
+					   "allow port" };
 	int nbad = 0;
 	for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
 		err[0] = 0;
@@ -491,7 +495,7 @@ static void test_router_v4(void)
 	ok(!setup(BASIC, 5), "configured");
 	in(0, f, arp(f, 1, HOSTA, ip4("10.1.0.2"), ip4("10.1.0.1"), NULL), S);
 	ok(nout == 1 && out[0].nic == 0 && rd16(out[0].f + 20) == 2 && !memcmp(out[0].f + 22, MAC0, 6) &&
-		   !memcmp(out[0].f, HOSTA, 6),
+	       !memcmp(out[0].f, HOSTA, 6),
 	   "ARP request for the router: answered with its MAC");
 	nout = 0;
 	in(1, f, arp(f, 1, HOSTB, ip4("10.2.0.2"), ip4("10.1.0.1"), NULL), S);
@@ -501,12 +505,12 @@ static void test_router_v4(void)
 	uint32_t len = udp4(f, MAC0, ip4("10.1.0.2"), ip4("10.2.0.2"), 1000, 53, 64);
 	in(0, f, len, S);
 	ok(nout == 1 && out[0].nic == 1 && rd16(out[0].f + 12) == ET_ARP && rd32(out[0].f + 38) == ip4("10.2.0.2") &&
-		   rd32(out[0].f + 28) == ip4("10.2.0.1"),
+	       rd32(out[0].f + 28) == ip4("10.2.0.1"),
 	   "an unresolved next hop: ARP request from eth1's address");
 	nout = 0;
 	in(1, f, arp(f, 2, HOSTB, ip4("10.2.0.2"), ip4("10.2.0.1"), MAC1), S);
 	ok(nout == 1 && out[0].nic == 1 && !memcmp(out[0].f, HOSTB, 6) && !memcmp(out[0].f + 6, MAC1, 6) &&
-		   out[0].f[22] == 63 && csum_fold(csum_add(0, out[0].f + 14, 20)) == 0 && out[0].len == len,
+	       out[0].f[22] == 63 && csum_fold(csum_add(0, out[0].f + 14, 20)) == 0 && out[0].len == len,
 	   "the ARP reply sends the queued packet: new MACs, TTL 63, checksum valid");
 	nout = 0;
 	in(0, f, udp4(f, MAC0, ip4("10.1.0.2"), ip4("10.2.0.2"), 1000, 53, 64), S);
@@ -519,15 +523,14 @@ static void test_router_v4(void)
 	nout = 0;
 	in(0, f, udp4(f, MAC0, ip4("10.1.0.2"), ip4("10.2.0.2"), 1001, 53, 1), S);
 	ok(nout == 1 && out[0].nic == 0 && out[0].f[23] == P_ICMP && out[0].f[34] == 11 &&
-		   rd32(out[0].f + 26) == ip4("10.1.0.1") && rd32(out[0].f + 30) == ip4("10.1.0.2") &&
-		   sums_ok(out[0].f, out[0].len) && csum_fold(csum_add(0, out[0].f + 14, 20)) == 0 &&
-		   R.drops[D_TTL] == 1,
+	       rd32(out[0].f + 26) == ip4("10.1.0.1") && rd32(out[0].f + 30) == ip4("10.1.0.2") &&
+	       sums_ok(out[0].f, out[0].len) && csum_fold(csum_add(0, out[0].f + 14, 20)) == 0 && R.drops[D_TTL] == 1,
 	   "TTL 1: dropped, ICMP time exceeded from the router");
 	/* Ping of the router. */
 	nout = 0;
 	in(0, f, echo4(f, MAC0, ip4("10.1.0.2"), ip4("10.2.0.1"), 8, 5), S);
 	ok(nout == 1 && out[0].nic == 0 && out[0].f[34] == 0 && rd32(out[0].f + 26) == ip4("10.2.0.1") &&
-		   sums_ok(out[0].f, out[0].len) && csum_fold(csum_add(0, out[0].f + 14, 20)) == 0,
+	       sums_ok(out[0].f, out[0].len) && csum_fold(csum_add(0, out[0].f + 14, 20)) == 0,
 	   "ping of the router's address: echo reply");
 	nout = 0;
 	in(0, f, tcp4(f, MAC0, ip4("10.1.0.2"), ip4("10.1.0.1"), 5000, 22, TCP_SYN), S);
@@ -613,25 +616,27 @@ static void test_nat(void)
 	learn();
 	in(0, f, tcp4(f, MAC0, ip4("10.1.0.2"), ip4("10.2.0.2"), 4000, 80, TCP_SYN), S);
 	ok(nout == 1 && rd32(out[0].f + 26) == ip4("10.2.0.1") && rd16(out[0].f + 34) == 4000 &&
-		   sums_ok(out[0].f, out[0].len) && csum_fold(csum_add(0, out[0].f + 14, 20)) == 0,
+	       sums_ok(out[0].f, out[0].len) && csum_fold(csum_add(0, out[0].f + 14, 20)) == 0,
 	   "TCP out: the source is eth1's address, checksums valid");
 	nout = 0;
 	in(1, f, tcp4(f, MAC1, ip4("10.2.0.2"), ip4("10.2.0.1"), 80, 4000, TCP_SYN | TCP_ACK), S);
 	ok(nout == 1 && out[0].nic == 0 && rd32(out[0].f + 30) == ip4("10.1.0.2") && rd16(out[0].f + 36) == 4000 &&
-		   sums_ok(out[0].f, out[0].len) && csum_fold(csum_add(0, out[0].f + 14, 20)) == 0,
+	       sums_ok(out[0].f, out[0].len) && csum_fold(csum_add(0, out[0].f + 14, 20)) == 0,
 	   "its reply: back to the LAN host, checksums valid");
 	nout = 0;
 	in(0, f, echo4(f, MAC0, ip4("10.1.0.2"), ip4("10.2.0.2"), 8, 99), S);
 	uint16_t id = rd16(out[0].f + 38);
-	ok(nout == 1 && rd32(out[0].f + 26) == ip4("10.2.0.1") && sums_ok(out[0].f, out[0].len), "ping out: masqueraded");
+	ok(nout == 1 && rd32(out[0].f + 26) == ip4("10.2.0.1") && sums_ok(out[0].f, out[0].len),
+	   "ping out: masqueraded");
 	nout = 0;
 	in(1, f, echo4(f, MAC1, ip4("10.2.0.2"), ip4("10.2.0.1"), 0, id), S);
 	ok(nout == 1 && out[0].nic == 0 && rd16(out[0].f + 38) == 99 && rd32(out[0].f + 30) == ip4("10.1.0.2") &&
-		   sums_ok(out[0].f, out[0].len),
+	       sums_ok(out[0].f, out[0].len),
 	   "the echo reply: back with the original id");
 	nout = 0;
 	in(1, f, echo4(f, MAC1, ip4("10.2.0.2"), ip4("10.2.0.1"), 8, 3), S);
-	ok(nout == 1 && out[0].nic == 1 && R.echo_replies == 1, "a ping of the outside address is answered by the router");
+	ok(nout == 1 && out[0].nic == 1 && R.echo_replies == 1,
+	   "a ping of the outside address is answered by the router");
 	/* UDP with no checksum stays without one. */
 	nout = 0;
 	uint32_t len = udp4(f, MAC0, ip4("10.1.0.2"), ip4("10.2.0.2"), 7000, 53, 64);
@@ -646,7 +651,9 @@ static void test_nat(void)
 	for (int h = 0; h < 2; h++)
 		for (int i = 0; i < 500; i++) {
 			nout = 0;
-			in(0, f, udp4(f, MAC0, ip4(h ? "10.1.0.3" : "10.1.0.2"), ip4("10.2.0.2"), (uint16_t)(10000 + i), 9, 64),
+			in(0, f,
+			   udp4(f, MAC0, ip4(h ? "10.1.0.3" : "10.1.0.2"), ip4("10.2.0.2"), (uint16_t)(10000 + i), 9,
+				64),
 			   2 * S);
 			if (nout == 1 && rd32(out[0].f + 26) == ip4("10.2.0.1") && sums_ok(out[0].f, out[0].len))
 				outs++;
@@ -691,8 +698,8 @@ static void test_v6(void)
 	uint8_t f[300];
 	ok(!setup(BASIC, 5), "configured");
 	/* A neighbour solicitation for the router's address. */
-	uint32_t len = frame6(f, (const uint8_t[]){ 0x33, 0x33, 0xff, 0, 0, 1 }, HOSTA, "fd01::2", "ff02::1:ff00:1", P_ICMP6,
-			      255, 32);
+	uint32_t len = frame6(f, (const uint8_t[]){ 0x33, 0x33, 0xff, 0, 0, 1 }, HOSTA, "fd01::2", "ff02::1:ff00:1",
+			      P_ICMP6, 255, 32);
 	uint8_t *m = f + 54;
 	memset(m, 0, 32);
 	m[0] = 135;
@@ -705,8 +712,8 @@ static void test_v6(void)
 	fix6(f);
 	in(0, f, len, S);
 	ok(nout == 1 && out[0].nic == 0 && out[0].f[54] == 136 && !memcmp(out[0].f + 62, t.a, 16) &&
-		   !memcmp(out[0].f + 80, MAC0, 6) && !memcmp(out[0].f, HOSTA, 6) && out[0].f[21] == 255 &&
-		   sums_ok(out[0].f, out[0].len),
+	       !memcmp(out[0].f + 80, MAC0, 6) && !memcmp(out[0].f, HOSTA, 6) && out[0].f[21] == 255 &&
+	       sums_ok(out[0].f, out[0].len),
 	   "NS for the router's address: NA with its MAC, checksum valid");
 	nout = 0;
 	f[21] = 64;
@@ -721,7 +728,7 @@ static void test_v6(void)
 	fix6(f);
 	in(0, f, len, S);
 	ok(nout == 1 && out[0].nic == 1 && out[0].f[54] == 135 && out[0].f[0] == 0x33 && out[0].f[52] == 0 &&
-		   out[0].f[53] == 2 && sums_ok(out[0].f, out[0].len),
+	       out[0].f[53] == 2 && sums_ok(out[0].f, out[0].len),
 	   "an unresolved IPv6 next hop: NS to its solicited-node group");
 	nout = 0;
 	len = frame6(f, MAC1, HOSTB, "fd02::2", "fd02::1", P_ICMP6, 255, 32);
@@ -737,7 +744,7 @@ static void test_v6(void)
 	fix6(f);
 	in(1, f, len, S);
 	ok(nout == 1 && out[0].nic == 1 && !memcmp(out[0].f, HOSTB, 6) && out[0].f[21] == 63 &&
-		   sums_ok(out[0].f, out[0].len),
+	       sums_ok(out[0].f, out[0].len),
 	   "the NA sends the queued packet, hop limit 63");
 	/* ping6 of the router. */
 	nout = 0;
@@ -772,7 +779,7 @@ static void test_v6(void)
 	nout = 0;
 	in(0, big, len, S);
 	ok(nout == 1 && out[0].f[54] == 2 && rd32(out[0].f + 58) == 1280 && out[0].len == 14 + 1280 &&
-		   sums_ok(out[0].f, out[0].len) && R.drops[D_TOO_BIG] == 1,
+	       sums_ok(out[0].f, out[0].len) && R.drops[D_TOO_BIG] == 1,
 	   "too big for eth1: ICMPv6 packet too big (MTU 1280), 1280 bytes");
 	const char *v6nat[] = { "--addr=eth0:fd01::1/64", "--snat=eth0" };
 	ok(setup(v6nat, 2), "--snat on a NIC without IPv4 is refused");
@@ -824,16 +831,17 @@ static void test_config(void)
 	router_init(&r, 16, 1);
 	ok(!router_config(&r, &o, 1, argv, "eth0:10.1.0.1/24,eth1:10.2.0.1/24,eth1:fd02::1/64",
 			  "0.0.0.0/0@10.2.0.254,fd09::/64@fd02::9%eth1", err, sizeof err) &&
-		   r.nnics == 2 && r.nic[1].naddr == 2 && r.rt.n == 5,
+	       r.nnics == 2 && r.nic[1].naddr == 2 && r.rt.n == 5,
 	   "TINCAN_IP and TINCAN_ROUTE are read (%s)", r.nnics ? "" : err);
 	FILE *rf = fopen("/tmp/router-unit.rules", "w");
 	fputs("# a comment\npolicy deny\nallow proto icmp\n\nallow in eth0 port 80\n", rf);
 	fclose(rf);
 	memset(&r, 0, sizeof r);
 	router_init(&r, 16, 1);
-	char *argv2[] = { "router", "--addr=eth0:10.1.0.1/24", "--rule=deny proto udp", "--rules=/tmp/router-unit.rules" };
+	char *argv2[] = { "router", "--addr=eth0:10.1.0.1/24", "--rule=deny proto udp",
+			  "--rules=/tmp/router-unit.rules" };
 	ok(!router_config(&r, &o, 4, argv2, NULL, NULL, err, sizeof err) && r.rules.n == 3 && r.rules.deny_default &&
-		   !r.rules.r[0].allow && r.rules.r[2].plo == 80,
+	       !r.rules.r[0].allow && r.rules.r[2].plo == 80,
 	   "a rule file, after the --rule before it");
 	rf = fopen("/tmp/router-unit.rules", "w");
 	fputs("allow\nallow prot tcp\n", rf);
@@ -841,7 +849,7 @@ static void test_config(void)
 	memset(&r, 0, sizeof r);
 	router_init(&r, 16, 1);
 	ok(router_config(&r, &o, 4, argv2, NULL, NULL, err, sizeof err) == -1 &&
-		   !strncmp(err, "/tmp/router-unit.rules:2: 'prot'", 32),
+	       !strncmp(err, "/tmp/router-unit.rules:2: 'prot'", 32),
 	   "a bad line names the file and line: %s", err);
 	remove("/tmp/router-unit.rules");
 }

@@ -320,8 +320,8 @@ static const struct hc_def hc[] = {
 const struct module blk_module = {
 	.options = options,
 	.usage = USAGE("  --block=[NAME:]FILE   attach a disk file (its size a multiple of 512) to the image's block\n"
-		       "                        device NAME (NAME may be left out when the image declares one);\n"
-		       "                        a read-only file makes a read-only device\n"),
+		 "                        device NAME (NAME may be left out when the image declares one);\n"
+		 "                        a read-only file makes a read-only device\n"),
 	.open = open_files,
 	.configure = configure,
 	.fds = fds,

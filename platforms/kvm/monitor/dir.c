@@ -395,9 +395,9 @@ static const struct hc_def hc[] = {
 const struct module dir_module = {
 	.options = options,
 	.usage = USAGE("  --dir=HOST[:GUEST][:ro]\n"
-		       "                        share the host directory HOST at GUEST (default: its own path),\n"
-		       "                        read-only with :ro; nothing outside it is reachable (repeatable)\n"
-		       "  --cwd=PATH            the guest's working directory (default /)\n"),
+		 "                        share the host directory HOST at GUEST (default: its own path),\n"
+		 "                        read-only with :ro; nothing outside it is reachable (repeatable)\n"
+		 "  --cwd=PATH            the guest's working directory (default /)\n"),
 	.open = open_dirs,
 	.start = start,
 	.fds = fds,

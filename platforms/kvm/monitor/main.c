@@ -187,7 +187,8 @@ int main(int argc, char **argv)
 			return 1;
 		return 0;
 	}
-	case OPT_ERROR: die(TC_STATUS_USAGE, "%s (try tincan-run --help)", err);
+	case OPT_ERROR:
+		die(TC_STATUS_USAGE, "%s (try tincan-run --help)", err);
 	default: break;
 	}
 	vm.image_path = o.image;

@@ -32,14 +32,15 @@ static const char usage_head[] =
     "  --snapshot=FILE  run until the guest is ready (idle, or tincan_ready()), write FILE, exit\n"
     "  --restore=FILE  resume a snapshot instead of booting an image (no IMAGE, no ARGS);\n"
     "               devices, --env and the other options are the restore's\n";
-static const char usage_tail[] = "  --help       show this help\n"
-				 "  --version    show the version\n"
-				 "\n"
-				 "Exit status: the guest's own exit status, or\n"
-				 "  100 guest panic or abort()     101 guest CPU fault (page fault, #GP, #UD...)\n"
-				 "  102 guest broke the ABI        103 bad image, or it does not fit in --mem\n"
-				 "  104 bad command line           105 host error (/dev/kvm, memory, I/O)\n"
-				 "  106 --timeout ran out\n";
+static const char usage_tail[] =
+    "  --help       show this help\n"
+    "  --version    show the version\n"
+    "\n"
+    "Exit status: the guest's own exit status, or\n"
+    "  100 guest panic or abort()     101 guest CPU fault (page fault, #GP, #UD...)\n"
+    "  102 guest broke the ABI        103 bad image, or it does not fit in --mem\n"
+    "  104 bad command line           105 host error (/dev/kvm, memory, I/O)\n"
+    "  106 --timeout ran out\n";
 #endif
 
 const char *parse_ipv4(const char *s, uint32_t *addr)

@@ -438,25 +438,24 @@ static void fds(struct mod_fds *f)
 }
 
 static const struct mod_option options[] = {
-	{ "--net-mac", opt_mac }, { "--net-allow-spoof", opt_spoof },
-	{ "--net", opt_net },	  { "--ip", opt_ip },
-	{ "--gw", opt_gw },	  { NULL, NULL },
+	{ "--net-mac", opt_mac }, { "--net-allow-spoof", opt_spoof }, { "--net", opt_net },
+	{ "--ip", opt_ip },	  { "--gw", opt_gw },			  { NULL, NULL },
 };
 
 const struct module tap_module = {
 	.options = options,
 	.usage = USAGE("  --net=[NAME:]TAP      attach an existing tap device to the image's net device NAME\n"
-		       "                        (NAME may be left out when the image declares one)\n"
-		       "  --net=[NAME:]bridge:BR[,tap=TAP][,isolated]  make a tap (TAP, or tc0, tc1 ...) on bridge\n"
-		       "                        BR for NAME, gone when the run ends; isolated: a port that\n"
-		       "                        exchanges no frames with the bridge's other isolated ports\n"
-		       "  --net-mac=[NAME:]MAC  the guest's MAC (default: random, locally administered)\n"
-		       "  --net-allow-spoof=NAME  send the guest's frames on NAME whatever their source MAC\n"
-		       "                        (a bridge's; default: others are dropped; repeatable)\n"
-		       "  --ip=ADDR/PREFIX      the guest's IPv4 address on its first net device (default: DHCP)\n"
-		       "  --gw=ADDR             its default gateway\n"
-		       "  --dns=ADDR            a DNS server for the guest (up to 3; default: from DHCP)\n"
-		       "  --host-entry=NAME:ADDR  answer NAME with ADDR before DNS, as /etc/hosts (repeatable)\n"),
+		 "                        (NAME may be left out when the image declares one)\n"
+		 "  --net=[NAME:]bridge:BR[,tap=TAP][,isolated]  make a tap (TAP, or tc0, tc1 ...) on bridge\n"
+		 "                        BR for NAME, gone when the run ends; isolated: a port that\n"
+		 "                        exchanges no frames with the bridge's other isolated ports\n"
+		 "  --net-mac=[NAME:]MAC  the guest's MAC (default: random, locally administered)\n"
+		 "  --net-allow-spoof=NAME  send the guest's frames on NAME whatever their source MAC\n"
+		 "                        (a bridge's; default: others are dropped; repeatable)\n"
+		 "  --ip=ADDR/PREFIX      the guest's IPv4 address on its first net device (default: DHCP)\n"
+		 "  --gw=ADDR             its default gateway\n"
+		 "  --dns=ADDR            a DNS server for the guest (up to 3; default: from DHCP)\n"
+		 "  --host-entry=NAME:ADDR  answer NAME with ADDR before DNS, as /etc/hosts (repeatable)\n"),
 	.open = open_taps,
 	.configure = configure,
 	.fds = fds,
