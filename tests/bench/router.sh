@@ -50,7 +50,8 @@
 # only that frames went through both forwarders (tests/kvm/routerbench.bats).
 # BENCH_ROUTER_ROUNDS (default BENCH_ROUNDS, else 5), BENCH_ROUTER_SECS (3),
 # BENCH_ROUTER_IDLE_N (8), BENCH_ROUTER_SETTLE (3 s), BENCH_ROUTER_OPTS (more
-# tincan-run options for the measured router, e.g. --stats);
+# tincan-run options for the measured router, e.g. --stats),
+# BENCH_ROUTER_PREFIX (a command before its tincan-run, e.g. "taskset -c 1");
 # BENCH_ROUTER_LINUX_ONLY=1 measures the Linux side alone (no router image:
 # while working on the bench; nothing is written to OUT_FILE).
 set -euo pipefail
@@ -191,8 +192,8 @@ if [ -z "$LINUX_ONLY" ]; then
 	ip -n "$NS_GS" tuntap add t1 mode tap
 	router_args 10.78.1.1 10.78.2.1
 	ip -n "$NS_GS" link set t1 up
-	# shellcheck disable=SC2086 # the extra options are words
-	ip netns exec "$NS_GS" "$RUN" --timeout=${LIFE}s ${BENCH_ROUTER_OPTS:-} --net=eth0:t0 --net=eth1:t1 --net-mac=eth0:$MAC_LAN --net-mac=eth1:$MAC_WAN \
+	# shellcheck disable=SC2086 # the prefix and the extra options are words
+	ip netns exec "$NS_GS" ${BENCH_ROUTER_PREFIX:-} "$RUN" --timeout=${LIFE}s ${BENCH_ROUTER_OPTS:-} --net=eth0:t0 --net=eth1:t1 --net-mac=eth0:$MAC_LAN --net-mac=eth1:$MAC_WAN \
 		"$ROUTER" -- "${RARGS[@]}" > "$DIR/guest.log" 2>&1 &
 	gpid=$!
 	pids+=("$gpid")
