@@ -17,11 +17,13 @@
 # the guest's: each is one hop through the host kernel with no wire, no
 # bridge and no qdisc behind it (taps with no reader could not carry a
 # Linux namespace's frames).  CPUs: the sender is pinned to CPU 0.
-# The guest's monitor runs where the scheduler puts it (the other, idle
-# CPU); Linux forwards in softirq context, which on a veth is the sending
-# CPU unless RPS moves it: rps_cpus on L's ingress veth sends the
-# forwarding to CPU 1, so that both forwarders have one CPU of their own
-# beside the sender's (the row shows Linux without RPS too).
+# The guest's monitor runs where the scheduler puts it (the other CPU,
+# with whatever else the host runs); Linux forwards in softirq context,
+# which on a veth is the sending CPU unless RPS moves it: rps_cpus on L's
+# ingress veth sends the forwarding to CPU 1, so that both forwarders have
+# a CPU beside the sender's (the row shows Linux without RPS too).  The
+# row also gives the monitor's time on a CPU and waiting for one
+# (schedstat): a woken process waits for its turn, softirq does not.
 #
 # Traffic: tests/bench/frameblast.c writes UDP frames from S to D's port 9
 # straight into S's link (AF_PACKET, no qdisc, sendmmsg() in batches of
@@ -29,8 +31,8 @@
 # frames of 60 bytes (64 on a wire with the FCS: 18 bytes of payload) and
 # of 1,514 (1,500-byte IP packets).  (Debian's trafgen: its TX ring gave
 # up with EAGAIN as soon as a forwarder's queue filled, and its sendto()
-# mode sent 0.8 x frameblast's rate.)  D drops them in nftables' prerouting hook before its stack
-# looks at them (no ICMP back).  Figures: the frames and bytes D's link
+# mode sent 0.8 x frameblast's rate.)  D drops them in nftables'
+# prerouting hook before its stack looks at them (no ICMP back).  Figures: the frames and bytes D's link
 # received over SECS seconds after one second of warm-up, from its
 # /sys/class/net statistics, against the clock; offered: what S's link
 # took in the same window (tx_packets + tx_dropped).
@@ -106,6 +108,7 @@ NSES=("$NS_LS" "$NS_LF" "$NS_LD" "$NS_GS" "$NS_GD" "$NS_I")
 pids=()
 CGROOT=/sys/fs/cgroup/memory CG=
 cleanup() {
+	[ ! -f "$DIR/idle.pids" ] || mapfile -t -O "${#pids[@]}" pids < "$DIR/idle.pids"
 	for p in "${pids[@]}"; do kill "$p" 2> /dev/null || true; done
 	for p in "${pids[@]}"; do wait "$p" 2> /dev/null || true; done
 	for n in "${NSES[@]}"; do ip netns del "$n" 2> /dev/null || true; done
