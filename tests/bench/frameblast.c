@@ -64,7 +64,8 @@ int main(int argc, char **argv)
 	long size = strtol(argv[5], &end, 10);
 	if (!ifindex)
 		usage("no such interface");
-	if (sscanf(argv[2], "%hhx:%hhx:%hhx:%hhx:%hhx:%hhx", &dmac[0], &dmac[1], &dmac[2], &dmac[3], &dmac[4], &dmac[5]) != 6)
+	if (sscanf(argv[2], "%hhx:%hhx:%hhx:%hhx:%hhx:%hhx", &dmac[0], &dmac[1], &dmac[2], &dmac[3], &dmac[4],
+		   &dmac[5]) != 6)
 		usage("bad DST_MAC");
 	if (inet_pton(AF_INET, argv[3], &src) != 1 || inet_pton(AF_INET, argv[4], &dst) != 1)
 		usage("bad SRC_IP or DST_IP");
