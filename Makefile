@@ -505,6 +505,15 @@ $(B)/bench/hello-static: apps/hello/main.c tests/bench/hellolinux.c libos/includ
 	$(Q)mkdir -p $(@D)
 	$(Q)$(HOSTCC) -static -std=c11 $(WARN) -O2 -Ilibos/include -o $@ $(filter %.c,$^) -lm
 BENCH_BINS += $(B)/bench/firstout $(B)/bench/hello-static
+# The router bench's traffic (tests/bench/router.sh): UDP frames written
+# into a link as fast as it takes them.
+$(B)/bench/frameblast: tests/bench/frameblast.c | deps
+	$(call say,CC,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(HOSTCC) -std=c11 $(WARN) -O2 -o $@ $<
+BENCH_BINS += $(B)/bench/frameblast
+# tests/kvm/routerbench.bats runs the router bench's --check mode.
+TEST_BINS += $(B)/bench/frameblast
 # Snapshot and restore, the guest's side (tests/kvm/snapshot-guest.bats).
 TEST_BINS += $(B)/tests/snap.tc
 

@@ -15,9 +15,10 @@ test) need="$need bats:bats prove:perl autoconf:autoconf ip:iproute2 ping:iputil
 clang:clang /usr/lib/llvm-14/lib/clang/14.0.6/lib/linux/libclang_rt.fuzzer-x86_64.a:libclang-rt-14-dev systemd-analyze:systemd
 python3:python3-minimal /usr/lib/python3.11/ctypes/__init__.py:libpython3.11-stdlib curl:curl dnsmasq:dnsmasq-base
 jq:jq umoci:umoci skopeo:skopeo containerd:containerd ctr:containerd
-runc:runc /usr/lib/cni/bridge:containernetworking-plugins /bin/busybox:busybox-static gdb:gdb readelf:binutils" ;;
+runc:runc /usr/lib/cni/bridge:containernetworking-plugins /bin/busybox:busybox-static gdb:gdb readelf:binutils
+nft:nftables taskset:util-linux" ;;
 bench) need="$need cpio:cpio hyperfine:hyperfine jq:jq gnuplot:gnuplot-nox /usr/bin/time:time wrk:wrk ip:iproute2 ping:iputils-ping redis-benchmark:redis-tools tclsh:tcl curl:curl
-containerd:containerd ctr:containerd runc:runc umoci:umoci" ;;
+containerd:containerd ctr:containerd runc:runc umoci:umoci nft:nftables taskset:util-linux" ;;
 esac
 # tests/kvm/metrics.bats parses --metrics files with the Prometheus client's parser;
 # tests/kvm/ipv6.bats sends router advertisements with radvd.

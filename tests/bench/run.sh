@@ -3,10 +3,11 @@
 # table and written to BUILD_DIR/bench/results.md (with the date, the git
 # revision and the machine), then file reads from an embedded tree and a
 # host directory (fs.sh), fsync'ed appends on a block device (blk.sh), redis
-# and SQLite (yard.sh), Lua (cpu.sh), the pc platform's boot under QEMU (pc.sh) and the
-# network (net.sh).  Timing is noisy on shared machines, so every time is
-# measured in rounds in which the subject and its baseline run back to back,
-# and given as the median round's ratio with the range over the rounds.
+# and SQLite (yard.sh), Lua (cpu.sh), the pc platform's boot under QEMU (pc.sh), the
+# network (net.sh, load.sh) and the router guest's forwarding (router.sh).
+# Timing is noisy on shared machines, so every time is measured in rounds
+# in which the subject and its baseline run back to back, and given as the
+# median round's ratio with the range over the rounds.
 # The baselines are the project's own probes (tests/bench/probes, built by
 # make bench): a figure that cannot be measured is an error, not a gap.
 # BUILD_DIR/bench/boot.png plots hello's and the floor's boot times.
@@ -182,5 +183,7 @@ if [ "${BENCH_NET:-1}" = 0 ]; then
 else
 	"$here/net.sh" "$B" "$OUT/results.md"
 	"$here/load.sh" "$B" "$OUT/results.md"
+	# The router guest's forwarding against Linux's, and its idle memory (issue 17).
+	"$here/router.sh" "$B" "$OUT/results.md"
 fi
 echo "bench: table in $OUT/results.md, boot-time histogram in $OUT/boot.png"
