@@ -34,13 +34,22 @@ static void info(void)
 		exit(1);
 	}
 	for (i = ifa; i; i = i->ifa_next) {
-		char a[16] = "-";
+		char a[64] = "-";
 		unsigned prefix = 0;
 		if (i->ifa_addr && i->ifa_addr->sa_family == AF_INET) {
 			inet_ntop(AF_INET, &((struct sockaddr_in *)i->ifa_addr)->sin_addr, a, sizeof a);
 			uint32_t m = ntohl(((struct sockaddr_in *)i->ifa_netmask)->sin_addr.s_addr);
 			while (m & 0x80000000u)
 				prefix++, m <<= 1;
+		} else if (i->ifa_addr && i->ifa_addr->sa_family == AF_INET6) {
+			const struct in6_addr *x = &((struct sockaddr_in6 *)i->ifa_addr)->sin6_addr;
+			if (IN6_IS_ADDR_LINKLOCAL(x))
+				continue; /* tentative for a second at first: listed or not */
+			inet_ntop(AF_INET6, x, a, sizeof a);
+			const uint8_t *m = ((struct sockaddr_in6 *)i->ifa_netmask)->sin6_addr.s6_addr;
+			for (int k = 0; k < 16; k++)
+				for (uint8_t b = m[k]; b & 0x80; b = (uint8_t)(b << 1))
+					prefix++;
 		}
 		printf("ifa %s %s/%u%s%s\n", i->ifa_name, a, prefix, i->ifa_flags & IFF_UP ? " up" : "",
 		       i->ifa_flags & IFF_LOOPBACK ? " loopback" : "");

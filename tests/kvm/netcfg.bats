@@ -84,6 +84,34 @@ where() {
 	wait $pid || true
 }
 
+@test "netcfg: static IPv6 addresses (--ip=NAME:ADDR6/PREFIX) are listed and answer ping6 on their NIC, a --route through a v6 gateway" {
+	ip -n "$NS" addr replace fd00:82::1/64 dev tap1 nodad
+	ip -n "$NS" addr replace fd00:89::5/128 dev lo
+	ip netns exec "$NS" timeout 30 "$RUN" "${NICS[@]}" "${ADDRS[@]}" --ip=net1:fd00:82::2/64 --ip=fd00:81::2/64 \
+		--route=fd00:89::/64:via=fd00:82::1 "$IMG" serve 9100 1 > "$BATS_TEST_TMPDIR/out" 2>&1 &
+	pid=$!
+	sleep 0.5
+	nsrun ping -6 -c 2 -i 0.2 -W 3 fd00:82::2
+	echo "$output"
+	[[ $output == *" 0% packet loss"* ]] || { kill $pid; cat "$BATS_TEST_TMPDIR/out"; return 1; }
+	# It answered on tap1: the host learnt the guest's MAC there.
+	nsrun ip -6 neigh show fd00:82::2 dev tap1
+	echo "$output"
+	[[ $output == *lladdr* ]] || { kill $pid; return 1; }
+	kill $pid
+	wait $pid || true
+	nsrun "$RUN" "${NICS[@]}" "${ADDRS[@]}" --ip=net1:fd00:82::2/64 --ip=fd00:81::2/64 "$IMG" info
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[[ $output == *"ifa net0 fd00:81::2/64 up"* ]]
+	[[ $output == *"ifa net1 fd00:82::2/64 up"* ]]
+	# More IPv6 addresses than a device holds: a clear stop, not a silent loss.
+	nsrun "$RUN" "${NICS[@]}" --ip=fd00:81::2/64 --ip=fd00:81::3/64 --ip=fd00:81::4/64 --ip=fd00:81::5/64 "$IMG" info
+	echo "$output"
+	[ "$status" -eq 100 ]
+	[[ $output == *"cannot add IPv6 address"* ]]
+}
+
 @test "netcfg: --route goes through its gateway's NIC, from that NIC's address; others through --gw" {
 	# 10.89/16 through net1's further address's gateway: tap1, from 10.83.0.2.
 	out=$(where "${NICS[@]}" "${ADDRS[@]}" --gw=10.81.0.1 --route=10.89.0.0/16:via=10.83.0.1 "$IMG" send 10.89.0.5 9000)
