@@ -286,7 +286,8 @@ const void *plat_net_recv(int dev, size_t *len, unsigned *flags)
 	struct tc_net_desc *desc = &r->rx[d->rx_next++ % TC_NET_RING];
 	*len = desc->len;
 	*flags = (desc->flags & TC_NET_MORE ? PLAT_NET_MORE : 0) |
-		 (desc->csum_flags & (TC_NET_NEEDS_CSUM | TC_NET_DATA_VALID) ? PLAT_NET_CSUM_OK : 0);
+		 /* Raw frames: a partial checksum is never right. */
+		 (desc->csum_flags & ((d->raw ? 0 : TC_NET_NEEDS_CSUM) | TC_NET_DATA_VALID) ? PLAT_NET_CSUM_OK : 0);
 	return (const void *)(uintptr_t)desc->addr;
 }
 
