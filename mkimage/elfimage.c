@@ -287,7 +287,8 @@ int ei_check_manifest(const struct tc_manifest *m, uint32_t platform, uint32_t a
 			    TC_MFT_DEVICES_MAX);
 	for (uint32_t i = 0; i < m->ndevices; i++) {
 		const struct tc_mft_device *d = &m->devices[i];
-		if (memchr(d->name, '\0', sizeof d->name) == NULL || d->name[0] == '\0')
+		if (memchr(d->name, '\0', sizeof d->name) == NULL || d->name[0] == '\0' ||
+		    ei_bad_name(d->name, strlen(d->name)))
 			return fail(err, errlen, "manifest device %u has no valid name", i);
 		if (d->type != TC_DEV_NET && d->type != TC_DEV_BLOCK)
 			return fail(err, errlen, "manifest device '%s' has unknown type %u", d->name, d->type);
@@ -307,6 +308,16 @@ int ei_check_manifest(const struct tc_manifest *m, uint32_t platform, uint32_t a
 				    "block device '%s': mount point '%s' is not an absolute path without "
 				    "empty, . or .. components",
 				    m->devices[i].name, mp);
+	}
+	return 0;
+}
+
+int ei_bad_name(const char *s, size_t n)
+{
+	for (; n; n--, s++) {
+		unsigned c = (unsigned char)*s | 32; /* a letter's lower case */
+		if (c - 'a' >= 26 && (unsigned char)*s - 48u >= 10 && *s != '.' && *s != '_' && *s != '-')
+			return 1;
 	}
 	return 0;
 }

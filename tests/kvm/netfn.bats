@@ -215,9 +215,10 @@ except OSError: pass'
 	grep -q '^tcp [2-9] bad 0$' "$OUT"
 }
 
-# 600 UDP datagrams the host sends before the guest turns raw wait in the tap (more than it reads before) with the
-# tap's offload marks (a partial checksum); the monitor drops those, and
-# what comes after arrives checksummed.
+# 600 UDP datagrams the host sends before the guest turns raw wait in the
+# tap (more than the guest reads before) with the tap's offload marks (a
+# partial checksum); the monitor drops those, and what comes after
+# arrives checksummed.
 @test "frames queued in the tap before netfn opens never reach it with a partial checksum" {
 	ip -n "$NS" neigh replace 10.78.0.2 lladdr $GMAC dev tap0
 	start_guest --net=tap0 --net-mac=$GMAC "$NF" late lan 1500 100000

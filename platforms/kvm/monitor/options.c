@@ -353,7 +353,7 @@ int options_parse(struct options *o, int argc, char **argv, const struct module 
 			else if (**e)
 				ndns = OPT_ENV_MAX; /* too many: the error below */
 	if (o->envc + (ndns > 0) + (nhosts > 0) > OPT_ENV_MAX) {
-		snprintf(err, errlen, "more than %d --env options", OPT_ENV_MAX);
+		snprintf(err, errlen, "more than %d --env options (with --ip/--route's)", OPT_ENV_MAX);
 		return OPT_ERROR;
 	}
 	if (ndns && !(o->envp[o->envc++] = join_env("TINCAN_DNS=", dns, ndns)))
