@@ -234,7 +234,8 @@ int main(int argc, char **argv)
 			clear_devices = 1;
 		} else if ((v = value(a, "--net"))) {
 			if (!*v || strlen(v) >= TC_MFT_DEVNAME_MAX || ei_bad_name(v, strlen(v)))
-				die(2, "--net name '%s' must be 1 to %d of A-Z a-z 0-9 . _ -", v, TC_MFT_DEVNAME_MAX - 1);
+				die(2, "--net name '%s' must be 1 to %d of A-Z a-z 0-9 . _ -", v,
+				    TC_MFT_DEVNAME_MAX - 1);
 			if (ndev == TC_MFT_DEVICES_MAX)
 				die(2, "more than %d devices", TC_MFT_DEVICES_MAX);
 			devs[ndev++] = (struct newdev){ v, strlen(v), "", TC_DEV_NET };

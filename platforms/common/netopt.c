@@ -5,7 +5,7 @@
 #include <string.h>
 
 const char *const netopt_expect[3] = {
-	"[NAME:]ADDR/PREFIX (no /0, no IPv4 net/broadcast address)",
+	"[NAME:]ADDR/PREFIX, no /0 or IPv4 net/broadcast",
 	"DEST/PREFIX[:via=GW][:dev=NAME], no host bits in DEST, GW of its family",
 	"[NAME:]ADDR",
 };
@@ -142,8 +142,8 @@ static char *cut(char *s, const char *k)
 int netopt_parse(int kind, const char *v, struct netopt_dev *devs, int ndev, char *out, int comma)
 {
 	/* v's pieces, cut apart: each a string of its own */
-	char b[NETOPT_RT_ROOM], *s = b, *via = NULL, *dev = NULL, *colon, *o = out, num[4], *e = num + 3;
-	int rt = kind != NETOPT_IP, gw = kind == NETOPT_GW, len, glen = 0, named = 0, whole = comma & 2, j = -1;
+	char b[NETOPT_RT_ROOM], *s = b, *via = NULL, *dev = NULL, *colon = NULL, *o = out, num[4], *e = num + 3;
+	int rt = kind != NETOPT_IP, gw = kind == NETOPT_GW, len, glen = 0, j = -1;
 	uint8_t d[16] = { 0 }, g[16];
 	unsigned p = 0, gp;
 	if (strlen(v) >= sizeof b || !ndev)
@@ -153,15 +153,14 @@ int netopt_parse(int kind, const char *v, struct netopt_dev *devs, int ndev, cha
 		/* [NAME:]ADDR..., the first device's when NAME is none, or
 		 * when what follows NAME is no address (then the whole value
 		 * is: fd00::5/64 with a device fd00; fd00:1::5 is 1::5 there) */
-		if (!whole && (colon = strchr(b, ':'))) {
+		if (!(comma & 2) && (colon = strchr(b, ':'))) {
 			*colon = '\0';
 			if ((j = dev_named(devs, ndev, b)) >= 0)
 				s = colon + 1;
 			else
 				*colon = ':';
 		}
-		named = j >= 0;
-		j = named ? j : 0;
+		j = j < 0 ? 0 : j;
 		dev = (char *)devs[j].name;
 	} else {
 		/* DEST/PREFIX[:via=GW][:dev=NAME], in either order */
@@ -184,7 +183,7 @@ int netopt_parse(int kind, const char *v, struct netopt_dev *devs, int ndev, cha
 		len = glen;
 		s = glen == 4 ? "0.0.0.0" : "::";
 	}
-	if (!len && named)
+	if (!len && colon && !*colon) /* NAME: taken, the rest no address */
 		return netopt_parse(kind, v, devs, ndev, out, comma | 2); /* whole */
 	/* An address: prefix 1 or more; in IPv4, not all 1s, nor with a
 	 * subnet of 4 or more a host part of all 0s or all 1s. */

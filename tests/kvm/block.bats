@@ -40,7 +40,7 @@ sum_from() { # FILE OFFSET: sha256 of the file from OFFSET on
 	for mp in rel /a/../b /a/ /a//b /./a; do
 		run "$MKIMAGE" --block=c:$mp "$D/p.tc"
 		[ "$status" -eq 2 ]
-		[ "$output" = "tincan-mkimage: block device 'c': mount point '$mp' is not an absolute path without empty, . or .. components" ]
+		[ "$output" = "tincan-mkimage: block device 'c': mount point '$mp' is not /PATH without empty, . or .. parts" ]
 	done
 	run "$MKIMAGE" --block=:/x "$D/p.tc"
 	[ "$status" -eq 2 ]

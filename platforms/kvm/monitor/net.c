@@ -184,9 +184,10 @@ static int receive(struct vm *vm, unsigned i)
 		/* The tap says how long the frame was, not how much of it fit: a
 		 * longer one (a VLAN tag, a jumbo MTU on the host) is dropped, as
 		 * is one with offloads the device no longer grants (raw frames:
-		 * the tap queued it before its offloads went off). */
+		 * the tap queued it before its offloads went off; GSO frames
+		 * always have NEEDS_CSUM). */
 		size_t left = (size_t)k - sizeof h;
-		if (left > room || (!d->offload && (h.flags & VIRTIO_NET_HDR_F_NEEDS_CSUM || h.gso_type))) {
+		if (left > room || (!d->offload && h.flags & VIRTIO_NET_HDR_F_NEEDS_CSUM)) {
 			DBG_COUNT(nic[i].rx_drops, 1);
 			continue;
 		}
