@@ -211,6 +211,12 @@ for a in ("10.83.0.2", "10.81.0.2"):
 	nsrun "$RUN" "${NICS[@]}" "${args[@]}" "$IMG" info
 	[ "$status" -eq 104 ]
 	first_line_has "more than 16 --ip or --route and --gw options"
+	# 256 --env fit; --ip's TINCAN_IP is one more, and the message says so.
+	args=()
+	for i in $(seq 256); do args+=(--env=E$i=x); done
+	nsrun "$RUN" "${NICS[@]}" "${args[@]}" --ip=10.81.0.2/24 "$IMG" info
+	[ "$status" -eq 104 ]
+	first_line_has "more than 256 --env options (with --ip/--route's)"
 }
 
 @test "netcfg: a malformed TINCAN_IP or TINCAN_ROUTE stops the guest with a message" {
