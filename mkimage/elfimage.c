@@ -38,8 +38,7 @@ static int parse_notes(struct ei_image *img, const Elf64_Phdr *ph, char *err, si
 		if (nh.n_type == TC_NOTE_TYPE && nh.n_namesz == TC_NOTE_NAMESZ &&
 		    memcmp(img->file + name, TC_NOTE_NAME, TC_NOTE_NAMESZ) == 0) {
 			if (nh.n_descsz != sizeof(struct tc_manifest))
-				return fail(err, errlen,
-					    "manifest note has %u bytes, expected %zu (made by a different tincan?)",
+				return fail(err, errlen, "manifest note has %u bytes, not %zu (another tincan's?)",
 					    nh.n_descsz, sizeof(struct tc_manifest));
 			if (img->manifest)
 				return fail(err, errlen, "image has two manifest notes");
@@ -203,9 +202,7 @@ int ei_parse(const uint8_t *file, size_t size, struct ei_image *img, char *err, 
 				return -1;
 			break;
 		case PT_INTERP:
-		case PT_DYNAMIC:
-			return fail(err, errlen,
-				    "dynamically linked ELF; tincan images are static (link with tincan-cc)");
+		case PT_DYNAMIC: return fail(err, errlen, "dynamically linked ELF (link a static one with tincan-cc)");
 		case PT_TLS:
 			if (ntls++)
 				return fail(err, errlen, "more than one thread-local storage segment");
@@ -261,14 +258,12 @@ static int bad_mount(const char *p)
 int ei_check_manifest(const struct tc_manifest *m, uint32_t platform, uint32_t abi_version, char *err, size_t errlen)
 {
 	if (!m)
-		return fail(err, errlen,
-			    "no tincan manifest note: link it with tincan-cc, or add one with tincan-mkimage");
+		return fail(err, errlen, "no tincan manifest note (link with tincan-cc, or use tincan-mkimage)");
 	if (m->magic != TC_MANIFEST_MAGIC || m->version != TC_MANIFEST_VERSION)
-		return fail(err, errlen, "manifest version %u is not %u: rebuild the image with this tincan",
-			    m->version, TC_MANIFEST_VERSION);
+		return fail(err, errlen, "manifest version %u is not %u (rebuild the image)", m->version,
+			    TC_MANIFEST_VERSION);
 	if (!m->platform || m->platform >= TC_PLATFORM_COUNT)
-		return fail(err, errlen, "manifest names unknown platform %u: rebuild the image with this tincan",
-			    m->platform);
+		return fail(err, errlen, "manifest names unknown platform %u (rebuild the image)", m->platform);
 	if (platform && m->platform != platform)
 		return fail(err, errlen,
 			    "image was linked for the %s platform, not %s: rebuild it with tincan-cc --platform=%s",
@@ -281,13 +276,13 @@ int ei_check_manifest(const struct tc_manifest *m, uint32_t platform, uint32_t a
 	if (m->flags)
 		return fail(err, errlen, "manifest has unknown flags 0x%x", m->flags);
 	if (memchr(m->name, '\0', sizeof m->name) == NULL)
-		return fail(err, errlen, "manifest name is not NUL-terminated");
+		return fail(err, errlen, "manifest name has no NUL");
 	if (m->ndevices > TC_MFT_DEVICES_MAX)
-		return fail(err, errlen, "manifest declares %u devices, at most %d allowed", m->ndevices,
-			    TC_MFT_DEVICES_MAX);
+		return fail(err, errlen, "manifest declares %u devices (at most %d)", m->ndevices, TC_MFT_DEVICES_MAX);
 	for (uint32_t i = 0; i < m->ndevices; i++) {
 		const struct tc_mft_device *d = &m->devices[i];
-		if (memchr(d->name, '\0', sizeof d->name) == NULL || d->name[0] == '\0')
+		if (memchr(d->name, '\0', sizeof d->name) == NULL || d->name[0] == '\0' ||
+		    ei_bad_name(d->name, sizeof d->name))
 			return fail(err, errlen, "manifest device %u has no valid name", i);
 		if (d->type != TC_DEV_NET && d->type != TC_DEV_BLOCK)
 			return fail(err, errlen, "manifest device '%s' has unknown type %u", d->name, d->type);
@@ -298,15 +293,26 @@ int ei_check_manifest(const struct tc_manifest *m, uint32_t platform, uint32_t a
 		const char *mp = m->mounts[i];
 		int block = i < m->ndevices && m->devices[i].type == TC_DEV_BLOCK;
 		if (memchr(mp, '\0', TC_MFT_MOUNT_MAX) == NULL)
-			return fail(err, errlen, "manifest mount point %u is not NUL-terminated", i);
+			return fail(err, errlen, "manifest mount point %u has no NUL", i);
 		if (mp[0] && !block)
-			return fail(err, errlen,
-				    "manifest gives a mount point '%s' to entry %u, which is no block device", mp, i);
+			return fail(err, errlen, "manifest: a mount point '%s' for entry %u, no block device", mp, i);
 		if (mp[0] && bad_mount(mp))
 			return fail(err, errlen,
-				    "block device '%s': mount point '%s' is not an absolute path without "
-				    "empty, . or .. components",
+				    "block device '%s': mount point '%s' is not /PATH without empty, . or .. parts",
 				    m->devices[i].name, mp);
+	}
+	return 0;
+}
+
+int ei_bad_name(const char *s, size_t n)
+{
+	/* A bit for each character allowed: - . 0-9 A-Z _ a-z */
+	static const unsigned char ok[16] = { 0,    0,	  0,	0,    0,    0x60, 0xff, 0x03,
+					      0xfe, 0xff, 0xff, 0x87, 0xfe, 0xff, 0xff, 0x07 };
+	for (; n && *s; n--, s++) {
+		unsigned c = (unsigned char)*s;
+		if (c > 127 || !(ok[c >> 3] >> (c & 7) & 1))
+			return 1;
 	}
 	return 0;
 }

@@ -59,6 +59,10 @@ int ei_parse(const uint8_t *file, size_t size, struct ei_image *img, char *err, 
  * that platform's ABI version); platform 0 accepts any known platform and
  * ABI (tincan-mkimage).  Return 0, or -1 with a reason in err.
  */
+/* Whether the device name s[0..n) (or up to a NUL) has a character not in [A-Za-z0-9._-]
+ * (names go into TINCAN_IP and the like, whose separators are ,:/@%). */
+int ei_bad_name(const char *s, size_t n);
+
 int ei_check_manifest(const struct tc_manifest *m, uint32_t platform, uint32_t abi_version, char *err, size_t errlen);
 
 /* "kvm", "pc"..., or "unknown". */

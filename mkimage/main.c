@@ -233,16 +233,18 @@ int main(int argc, char **argv)
 		} else if (strcmp(a, "--no-devices") == 0) {
 			clear_devices = 1;
 		} else if ((v = value(a, "--net"))) {
-			if (!*v || strlen(v) >= TC_MFT_DEVNAME_MAX)
-				die(2, "--net name '%s' must be 1 to %d bytes", v, TC_MFT_DEVNAME_MAX - 1);
+			if (!*v || strlen(v) >= TC_MFT_DEVNAME_MAX || ei_bad_name(v, strlen(v)))
+				die(2, "--net name '%s' must be 1 to %d of A-Z a-z 0-9 . _ -", v,
+				    TC_MFT_DEVNAME_MAX - 1);
 			if (ndev == TC_MFT_DEVICES_MAX)
 				die(2, "more than %d devices", TC_MFT_DEVICES_MAX);
 			devs[ndev++] = (struct newdev){ v, strlen(v), "", TC_DEV_NET };
 		} else if ((v = value(a, "--block"))) {
 			const char *colon = strchr(v, ':');
 			size_t n = colon ? (size_t)(colon - v) : strlen(v);
-			if (n == 0 || n >= TC_MFT_DEVNAME_MAX)
-				die(2, "--block=%s: the name must be 1 to %d bytes", v, TC_MFT_DEVNAME_MAX - 1);
+			if (n == 0 || n >= TC_MFT_DEVNAME_MAX || ei_bad_name(v, n))
+				die(2, "--block=%s: the name must be 1 to %d of A-Z a-z 0-9 . _ -", v,
+				    TC_MFT_DEVNAME_MAX - 1);
 			if (colon && strlen(colon + 1) >= TC_MFT_MOUNT_MAX)
 				die(2, "--block=%s: the mount point is longer than %d bytes", v, TC_MFT_MOUNT_MAX - 1);
 			if (ndev == TC_MFT_DEVICES_MAX)

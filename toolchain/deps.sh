@@ -25,6 +25,10 @@ esac
 case $what in
 test) need="$need /usr/lib/python3/dist-packages/prometheus_client/parser.py:python3-prometheus-client /usr/sbin/radvd:radvd" ;;
 esac
+# tests/kvm/net.bats counts the monitor's TUNSETOFFLOAD calls with strace.
+case $what in
+test) need="$need strace:strace" ;;
+esac
 # The pc platform's ISOs (tincan-mkimage --iso) and QEMU to boot them.
 case $what-$platform in
 test-* | bench-* | *-pc) need="$need qemu-system-x86_64:qemu-system-x86 /usr/lib/grub/i386-pc/multiboot2.mod:grub-pc-bin

@@ -5,7 +5,7 @@
 #include <string.h>
 
 const char *const netopt_expect[3] = {
-	"[NAME:]ADDR/PREFIX",
+	"[NAME:]ADDR/PREFIX, no /0 or IPv4 net/broadcast",
 	"DEST/PREFIX[:via=GW][:dev=NAME], no host bits in DEST, GW of its family",
 	"[NAME:]ADDR",
 };
@@ -99,14 +99,15 @@ static int parse_net(char *s, uint8_t a[16], unsigned *prefix, int need_prefix)
 	return *prefix <= (unsigned)len * 8 ? len : 0;
 }
 
-/* Whether the bits of a[0..len) from bit `from` on are all 0. */
-static int is_zero(const uint8_t *a, int len, unsigned from)
+/* Whether the bits of a[0..len) from bit `from` on are all `bit`. */
+static int all(const uint8_t *a, int len, unsigned from, unsigned bit)
 {
 	for (unsigned k = from; k < (unsigned)len * 8; k++)
-		if (a[k / 8] >> (7 - k % 8) & 1)
+		if ((a[k / 8] >> (7 - k % 8) & 1) != bit)
 			return 0;
 	return 1;
 }
+#define is_zero(a, len, from) all(a, len, from, 0)
 
 /* The device named s, or -1. */
 static int dev_named(const struct netopt_dev *devs, int ndev, const char *s)
@@ -141,16 +142,18 @@ static char *cut(char *s, const char *k)
 int netopt_parse(int kind, const char *v, struct netopt_dev *devs, int ndev, char *out, int comma)
 {
 	/* v's pieces, cut apart: each a string of its own */
-	char b[NETOPT_RT_ROOM], *s = b, *via = NULL, *dev = NULL, *colon, *o = out, num[4], *e = num + 3;
-	int rt = kind != NETOPT_IP, gw = kind == NETOPT_GW, j = -1, len, glen = 0;
+	char b[NETOPT_RT_ROOM], *s = b, *via = NULL, *dev = NULL, *colon = NULL, *o = out, num[4], *e = num + 3;
+	int rt = kind != NETOPT_IP, gw = kind == NETOPT_GW, len, glen = 0, j = -1;
 	uint8_t d[16] = { 0 }, g[16];
 	unsigned p = 0, gp;
 	if (strlen(v) >= sizeof b || !ndev)
 		return -1;
 	memcpy(b, v, strlen(v) + 1);
 	if (!rt || gw) {
-		/* [NAME:]ADDR..., the first device's when NAME is none */
-		if ((colon = strchr(b, ':'))) {
+		/* [NAME:]ADDR..., the first device's when NAME is none, or
+		 * when what follows NAME is no address (then the whole value
+		 * is: fd00::5/64 with a device fd00; fd00:1::5 is 1::5 there) */
+		if (!(comma & 2) && (colon = strchr(b, ':'))) {
 			*colon = '\0';
 			if ((j = dev_named(devs, ndev, b)) >= 0)
 				s = colon + 1;
@@ -180,6 +183,12 @@ int netopt_parse(int kind, const char *v, struct netopt_dev *devs, int ndev, cha
 		len = glen;
 		s = glen == 4 ? "0.0.0.0" : "::";
 	}
+	if (!len && colon && !*colon) /* NAME: taken, the rest no address */
+		return netopt_parse(kind, v, devs, ndev, out, comma | 2); /* whole */
+	/* An address: prefix 1 or more; in IPv4, not all 1s, nor with a
+	 * subnet of 4 or more a host part of all 0s or all 1s. */
+	if (!rt && (!p || (len == 4 && (all(d, 4, p > 30 ? 0 : p, 1) || (p <= 30 && is_zero(d, 4, p))))))
+		return -1;
 	if (!len || (rt ? !is_zero(d, len, p) : is_zero(d, len, 0)) || (!via && !dev) ||
 	    (via && (glen != len || is_zero(g, len, 0))) || (dev && j < 0))
 		return -1;
@@ -196,8 +205,8 @@ int netopt_parse(int kind, const char *v, struct netopt_dev *devs, int ndev, cha
 		*--e = (char)('0' + p % 10);
 	while (p /= 10);
 	if (!rt)
-		o = put(o, comma ? ',' : 0, dev);
-	o = put(o, !rt ? ':' : comma ? ',' : 0, s);
+		o = put(o, comma & 1 ? ',' : 0, dev);
+	o = put(o, !rt ? ':' : comma & 1 ? ',' : 0, s);
 	o = put(o, '/', e);
 	if (via)
 		o = put(o, '@', via);

@@ -230,13 +230,15 @@ struct tc_net_ring {
  * tc_boot_info.net).  The ring must lie in guest-writable memory and stay
  * there.  With TC_NET_SETUP_RAW or'ed into dev, the device carries frames
  * as they are on the wire from then on (raw frames, docs/netfn.md): the
- * monitor turns the tap's offloads off and grants none, as if
- * tc_boot_net.offload were 0 (a monitor older than the bit: -TC_EINVAL). */
+ * monitor turns the tap's offloads off (once a run) and grants none, as if
+ * tc_boot_net.offload were 0, and drops frames the tap queued before with
+ * offload marks (a monitor older than the bit: -TC_EINVAL; the host
+ * refusing to turn offloads off: -TC_EIO). */
 #define TC_NET_SETUP_RAW (1ULL << 32)
 struct tc_hc_net_setup {
 	uint64_t dev; /* IN */
 	tc_gpa ring; /* IN: struct tc_net_ring, 8-byte aligned */
-	int64_t ret; /* OUT: 0 or -TC_EINVAL */
+	int64_t ret; /* OUT: 0, -TC_EINVAL or (raw) -TC_EIO */
 };
 
 /* TC_HC_NET_IO: send what the rings queue and fill posted buffers with

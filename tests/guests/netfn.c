@@ -200,13 +200,13 @@ static int idle(const char *name, long ms)
 	return 0;
 }
 
-/* The TCP checksum of an IPv4 frame f (len bytes) is right. */
+/* The TCP (UDP) checksum of an IPv4 frame f (len bytes) is right. */
 static int tcp_csum_ok(const uint8_t *f, uint32_t len)
 {
 	unsigned ihl = (f[14] & 15) * 4u, tot = (unsigned)f[16] << 8 | f[17];
-	if (len < 14 + tot || tot < ihl + 20)
+	if (len < 14 + tot || tot < ihl + (f[23] == 17 ? 8 : 20))
 		return 0;
-	uint32_t sum = 6 + tot - ihl;
+	uint32_t sum = f[23] + tot - ihl;
 	for (unsigned i = 26; i < 34; i += 2)
 		sum += (uint32_t)f[i] << 8 | f[i + 1];
 	for (unsigned i = 14 + ihl; i < 14 + tot; i += 2)
@@ -240,6 +240,38 @@ static int csum(const char *name, long want)
 		}
 	}
 	printf("tcp %ld bad %ld\n", tcp, bad);
+	return 0;
+}
+
+/* Raw only after MS ms: UDP the host sent meanwhile waits in the tap
+ * (no buffers posted), with the tap's offload marks; none of it may
+ * arrive with a wrong checksum.  Counts UDP frames until WANT. */
+static int late(const char *name, long ms, long want)
+{
+	printf("ready\n");
+	fflush(stdout);
+	for (uint64_t t0 = now_ms(); now_ms() - t0 < (uint64_t)ms;)
+		sched_yield();
+	int h = tc_netfn_open(name, TC_NETFN_ONLY);
+	if (h < 0)
+		return 1;
+	printf("open\n");
+	fflush(stdout);
+	long udp = 0, bad = 0;
+	struct tc_frame in[32];
+	for (int waits = 0; udp < want && waits < 50; waits++) {
+		if (!tc_netfn_wait(&h, 1, 100 * 1000000LL))
+			continue;
+		int n = tc_netfn_recv(h, in, 32);
+		for (int i = 0; i < n; i++) {
+			const uint8_t *f = in[i].data;
+			if (in[i].len >= 42 && f[12] == 8 && f[13] == 0 && f[23] == 17) {
+				udp++;
+				bad += !tcp_csum_ok(f, in[i].len);
+			}
+		}
+	}
+	printf("udp %ld bad %ld\n", udp, bad);
 	return 0;
 }
 
@@ -416,6 +448,8 @@ int main(int argc, char **argv)
 		return bridge(argv[2], argv[3], atol(argv[4]));
 	if (argc == 4 && !strcmp(argv[1], "csum"))
 		return csum(argv[2], atol(argv[3]));
+	if (argc == 5 && !strcmp(argv[1], "late"))
+		return late(argv[2], atol(argv[3]), atol(argv[4]));
 	if (argc == 4 && !strcmp(argv[1], "garbage"))
 		return garbage(argv[2], atol(argv[3]));
 	fprintf(stderr,

@@ -626,6 +626,19 @@ int tiny_main(const struct tc_boot_info *info)
 	} else if (seq(cmd, "net-bad-ring")) {
 		struct tc_hc_net_setup s = { 0, (uint64_t)(uintptr_t)&tiny_main, 0 };
 		tc_hypercall(TC_HC_NET_SETUP, &s);
+	} else if (seq(cmd, "net-raw-loop")) {
+		/* Raw frames asked for 100 times: each call succeeds, and the
+		 * monitor turns the tap's offloads off once (net.bats counts). */
+		struct tc_net_ring *r = (struct tc_net_ring *)(uintptr_t)((bi->heap_start + 7) & ~7ULL);
+		for (int i = 0; i < 100; i++) {
+			struct tc_hc_net_setup s = { TC_NET_SETUP_RAW, (uint64_t)(uintptr_t)r, -1 };
+			tc_hypercall(TC_HC_NET_SETUP, &s);
+			if (s.ret != 0) {
+				puts_("raw net_setup failed");
+				exit_(3);
+			}
+		}
+		puts_("raw ok");
 	} else if (seq(cmd, "net-lie-prod")) {
 		struct tc_net_ring *r = net_ring();
 		r->tx_prod += 1000;

@@ -40,11 +40,16 @@ sum_from() { # FILE OFFSET: sha256 of the file from OFFSET on
 	for mp in rel /a/../b /a/ /a//b /./a; do
 		run "$MKIMAGE" --block=c:$mp "$D/p.tc"
 		[ "$status" -eq 2 ]
-		[ "$output" = "tincan-mkimage: block device 'c': mount point '$mp' is not an absolute path without empty, . or .. components" ]
+		[ "$output" = "tincan-mkimage: block device 'c': mount point '$mp' is not /PATH without empty, . or .. parts" ]
 	done
 	run "$MKIMAGE" --block=:/x "$D/p.tc"
 	[ "$status" -eq 2 ]
-	[[ $output == *"the name must be 1 to 15 bytes"* ]]
+	[[ $output == *"the name must be 1 to 15 of A-Z a-z 0-9 . _ -"* ]]
+	for name in a,b a@c d%e 'h i' 'é'; do
+		run "$MKIMAGE" --block="$name" "$D/p.tc"
+		[ "$status" -eq 2 ]
+		[ "$output" = "tincan-mkimage: --block=$name: the name must be 1 to 15 of A-Z a-z 0-9 . _ -" ]
+	done
 	run "$MKIMAGE" --block=abcdefghijklmnop:/x "$D/p.tc"
 	[ "$status" -eq 2 ]
 	run "$MKIMAGE" --block=c:/$(printf %060d 0) "$D/p.tc"

@@ -90,6 +90,25 @@ bad_image() { # FILE WANT
 	[[ $output == "tincan-run "*"(guest ABI v1)" ]]
 }
 
+# Device names go into TINCAN_IP and the like: tincan-mkimage refuses any
+# but [A-Za-z0-9._-], and so does the monitor in an image made elsewhere.
+@test "net device names with other characters: tincan-mkimage refuses them, tincan-run too (103)" {
+	for name in a,b a@c d%e f:g 'h i' 'x/y' 'é'; do
+		cp "$TINY" "$BATS_TEST_TMPDIR/n.tc"
+		run "$B/bin/tincan-mkimage" --net="$name" "$BATS_TEST_TMPDIR/n.tc"
+		[ "$status" -eq 2 ]
+		[ "$output" = "tincan-mkimage: --net name '$name' must be 1 to 15 of A-Z a-z 0-9 . _ -" ]
+	done
+	cp "$TINY" "$BATS_TEST_TMPDIR/n.tc"
+	"$B/bin/tincan-mkimage" --net=Ok.net_0-9 --net=qzxnet "$BATS_TEST_TMPDIR/n.tc"
+	boot "$BATS_TEST_TMPDIR/n.tc"
+	[ "$status" -eq 0 ]
+	off=$(grep -obUa qzxnet "$BATS_TEST_TMPDIR/n.tc" | head -1 | cut -d: -f1)
+	[ -n "$off" ]
+	bad_image "$(patch_copy "$BATS_TEST_TMPDIR/n.tc" $((off + 1)) ',')" "manifest device 1 has no valid name"
+	bad_image "$(patch_copy "$BATS_TEST_TMPDIR/n.tc" $((off + 1)) '@')" "manifest device 1 has no valid name"
+}
+
 @test "a manifest with memory that is not a page multiple" {
 	# tc_manifest.mem is at descriptor offset 16.
 	bad_image "$(patch_copy "$TINY" $(($(manifest_off "$TINY") + 16)) '\x01\x00\x80\x00\x00\x00\x00\x00')" "manifest memory"

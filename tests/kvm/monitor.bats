@@ -395,6 +395,8 @@ Boot IMAGE (a program linked by tincan-cc) as a KVM guest; ARGS become its argv[
                         (a bridge's; default: others are dropped; repeatable)
   --ip=[NAME:]ADDR/PREFIX  an IPv4 or IPv6 address of net device NAME (default: the
                         first); repeatable; a device with no IPv4 address uses DHCP
+                        (NAME: only if the rest is an address; not /0, not an IPv4
+                        subnet's network or broadcast address)
   --gw=[NAME:]ADDR      a default gateway, through NAME (default: the first device)
   --route=DEST/PREFIX[:via=GW][:dev=NAME]  a route (repeatable; via, dev or both)
   --dns=ADDR            a DNS server for the guest (up to 3; default: from DHCP)

@@ -97,6 +97,18 @@ nsrun() { run timeout 20 ip netns exec "$NS" "$@"; }
 	first_line_has "guest's net ring 0: more rx buffers posted than the ring holds (0x101)"
 }
 
+# Raw frames turn the tap's offloads off once a run, however often the
+# guest asks (the ioctl takes the host's rtnl_lock): 1 TUNSETOFFLOAD when
+# the tap is opened, 1 for raw frames.
+@test "asking for raw frames 100 times turns the tap's offloads off once" {
+	command -v strace >/dev/null || skip "strace is not installed"
+	nsrun strace -f -qq -e trace=ioctl -o "$BATS_TEST_TMPDIR/trace" "$RUN" --jail=off --net=tap0 "$NETTINY" net-raw-loop
+	[ "$status" -eq 0 ] || { echo "status $status: $output"; return 1; }
+	[ "${lines[0]}" = "raw ok" ] || { echo "$output"; return 1; }
+	n=$(grep -c TUNSETOFFLOAD "$BATS_TEST_TMPDIR/trace")
+	[ "$n" -eq 2 ] || { grep TUNSETOFFLOAD "$BATS_TEST_TMPDIR/trace"; return 1; }
+}
+
 lying_guest() { # "MODE [ARG]" WANT
 	nsrun "$RUN" --net=tap0 "$NETTINY" $1 # MODE [ARG]
 	[ "$status" -eq 102 ] || { echo "status $status: $output"; return 1; }

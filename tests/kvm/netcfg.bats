@@ -213,6 +213,10 @@ for a in ("10.83.0.2", "10.81.0.2"):
 	bad --ip=10.0.0.1/33 "invalid --ip=10.0.0.1/33"
 	bad --ip=fd00::1/129 "invalid --ip=fd00::1/129"
 	bad --ip=0.0.0.0/8 "invalid --ip=0.0.0.0/8"
+	bad --ip=10.0.0.0/8 "invalid --ip=10.0.0.0/8: expected [NAME:]ADDR/PREFIX, no /0 or IPv4 net/broadcast"
+	bad --ip=10.255.255.255/8 "invalid --ip=10.255.255.255/8"
+	bad --ip=255.255.255.255/32 "invalid --ip=255.255.255.255/32"
+	bad --ip=10.0.0.2/0 "invalid --ip=10.0.0.2/0"
 	bad --ip=1:2:3/64 "invalid --ip=1:2:3/64"
 	bad --ip=net1: "invalid --ip=net1:"
 	bad --gw=net1:fd00::/64 "invalid --gw=net1:fd00::/64: expected [NAME:]ADDR"
@@ -235,6 +239,12 @@ for a in ("10.83.0.2", "10.81.0.2"):
 	nsrun "$RUN" "${NICS[@]}" "${args[@]}" "$IMG" info
 	[ "$status" -eq 104 ]
 	first_line_has "more than 16 --ip or --route and --gw options"
+	# 256 --env fit; --ip's TINCAN_IP is one more, and the message says so.
+	args=()
+	for i in $(seq 256); do args+=(--env=E$i=x); done
+	nsrun "$RUN" "${NICS[@]}" "${args[@]}" --ip=10.81.0.2/24 "$IMG" info
+	[ "$status" -eq 104 ]
+	first_line_has "more than 256 --env options (with --ip/--route's)"
 }
 
 @test "netcfg: a malformed TINCAN_IP or TINCAN_ROUTE stops the guest with a message" {

@@ -148,7 +148,7 @@ nboot() {
 	[ "$output" = "TINCAN_DNS=10.0.0.53,1.1.1.1" ]
 	nboot "$G" "--ip=10.0.0.2/33 -- exit 0"
 	[ "$status" -eq 104 ]
-	[ "$output" = "tincan: invalid --ip: expected [NAME:]ADDR/PREFIX, NAME an attached net device: --ip=10.0.0.2/33" ]
+	[ "$output" = "tincan: invalid --ip: expected [NAME:]ADDR/PREFIX, no /0 or IPv4 net/broadcast, NAME an attached net device: --ip=10.0.0.2/33" ]
 	nboot "$G" "--ip=10.0.0.256/24 -- exit 0"
 	[ "$status" -eq 104 ]
 	nboot "$G" "--gw=10.0.0 -- exit 0"

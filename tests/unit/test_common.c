@@ -150,6 +150,20 @@ static void test_netopt(void)
 		{ NETOPT_IP, "::1:2:3:4:5:6:7:8/64", "BAD" },
 		{ NETOPT_IP, "1:/64", "BAD" },
 		{ NETOPT_IP, "", "BAD" },
+		{ NETOPT_IP, "10.0.0.2/0", "BAD" },
+		{ NETOPT_IP, "fd00::1/0", "BAD" },
+		{ NETOPT_IP, "10.0.0.0/8", "BAD" },
+		{ NETOPT_IP, "10.255.255.255/8", "BAD" },
+		{ NETOPT_IP, "10.0.0.255/24", "BAD" },
+		{ NETOPT_IP, "10.0.0.4/30", "BAD" },
+		{ NETOPT_IP, "10.0.0.5/30", "net0:10.0.0.5/30" },
+		{ NETOPT_IP, "10.0.0.4/31", "net0:10.0.0.4/31" },
+		{ NETOPT_IP, "10.0.0.5/31", "net0:10.0.0.5/31" },
+		{ NETOPT_IP, "10.0.0.255/32", "net0:10.0.0.255/32" },
+		{ NETOPT_IP, "10.0.0.0/32", "net0:10.0.0.0/32" },
+		{ NETOPT_IP, "255.255.255.255/32", "BAD" },
+		{ NETOPT_IP, "net1:255.255.255.255/31", "BAD" },
+		{ NETOPT_IP, "fd00::/64", "net0:fd00::/64" },
 		{ NETOPT_GW, "10.0.0.1", "0.0.0.0/0@10.0.0.1%net0" },
 		{ NETOPT_GW, "net1:fe80::1", "::/0@fe80::1%net1" },
 		{ NETOPT_GW, "10.0.0.1/24", "BAD" },
@@ -177,6 +191,29 @@ static void test_netopt(void)
 	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
 		const char *got = opt(cases[i].kind, cases[i].v);
 		ok(strcmp(got, cases[i].want) == 0, "netopt %d '%s': '%s'", cases[i].kind, cases[i].v, got);
+	}
+	/* A device named like a hex group: its prefix when the rest is an
+	 * address, else the whole value is the first device's; the first
+	 * device's name given puts any address there. */
+	static const struct {
+		int kind;
+		const char *v, *want;
+	} hex[] = {
+		{ NETOPT_IP, "fd00::5/64", "net0:fd00::5/64" },
+		{ NETOPT_IP, "fd00:1::5/64", "fd00:1::5/64" },
+		{ NETOPT_IP, "net0:fd00:1::5/64", "net0:fd00:1::5/64" },
+		{ NETOPT_IP, "fd00:10.0.0.2/24", "fd00:10.0.0.2/24" },
+		{ NETOPT_IP, "fd00::", "net0:fd00::/64" },
+		{ NETOPT_IP, "fd00:zz", "BAD" },
+		{ NETOPT_GW, "fd00::1", "::/0@fd00::1%net0" },
+		{ NETOPT_GW, "fd00:fe80::1", "::/0@fe80::1%fd00" },
+		{ NETOPT_GW, "fd00:10.0.0.1", "0.0.0.0/0@10.0.0.1%fd00" },
+	};
+	devs[1].name = "fd00";
+	for (size_t i = 0; i < sizeof hex / sizeof hex[0]; i++) {
+		const char *got = opt(hex[i].kind, hex[i].v);
+		ok(strcmp(got, hex[i].want) == 0, "netopt beside a device fd00: %d '%s': '%s'", hex[i].kind, hex[i].v,
+		   got);
 	}
 	/* Longest valid entries fit their room; a value too long for any is bad. */
 	devs[0].name = "abcdefghijklmno";

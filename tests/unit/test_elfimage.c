@@ -269,12 +269,25 @@ int main(int argc, char **argv)
 		memset(mm.mounts[1], 0, sizeof mm.mounts[1]);
 		memcpy(mm.mounts[1], bad[i], strlen(bad[i]));
 		ok(ei_check_manifest(&mm, TC_PLATFORM_KVM, TC_ABI_VERSION, err, sizeof err) < 0 &&
-		       strstr(err, "is not an absolute path"),
+		       strstr(err, "is not /PATH"),
 		   "mount point '%s' refused: %s", bad[i], err);
 	}
+	/* Device names: 1 to 15 of [A-Za-z0-9._-] (they go into TINCAN_IP). */
+	memset(mm.mounts[1], 0, sizeof mm.mounts[1]);
+	static const char *const badname[] = { "a,b", "a@c", "d%e", "f:g", "h i", "x/y", "\xc3\xa9", "a\x01" };
+	for (unsigned i = 0; i < sizeof badname / sizeof badname[0]; i++) {
+		memset(mm.devices[1].name, 0, sizeof mm.devices[1].name);
+		memcpy(mm.devices[1].name, badname[i], strlen(badname[i]));
+		ok(ei_check_manifest(&mm, TC_PLATFORM_KVM, TC_ABI_VERSION, err, sizeof err) < 0 &&
+		       strstr(err, "device 1 has no valid name"),
+		   "device name '%s' refused: %s", badname[i], err);
+	}
+	memcpy(mm.devices[1].name, "Ok.dev_0-9Zz", 13);
+	ok(ei_check_manifest(&mm, TC_PLATFORM_KVM, TC_ABI_VERSION, err, sizeof err) == 0,
+	   "device name of A-Z a-z 0-9 . _ - accepted");
+	memcpy(mm.devices[1].name, "disk", 5);
 	memset(mm.mounts[1], 'x', sizeof mm.mounts[1]);
-	ok(ei_check_manifest(&mm, TC_PLATFORM_KVM, TC_ABI_VERSION, err, sizeof err) < 0 &&
-	       strstr(err, "not NUL-terminated"),
+	ok(ei_check_manifest(&mm, TC_PLATFORM_KVM, TC_ABI_VERSION, err, sizeof err) < 0 && strstr(err, "has no NUL"),
 	   "unterminated mount point refused: %s", err);
 	memset(mm.mounts[1], 0, sizeof mm.mounts[1]);
 	memcpy(mm.mounts[0], "/n", 2);

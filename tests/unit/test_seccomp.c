@@ -8,6 +8,7 @@
 #include <fcntl.h>
 #include <linux/audit.h>
 #include <linux/filter.h>
+#include <linux/if_tun.h>
 #include <linux/kvm.h>
 #include <linux/seccomp.h>
 #include <stddef.h>
@@ -66,6 +67,10 @@ enum {
 	SNAP_ON, /* --snapshot: the vCPU's state, writing the file */
 	SNAP_OFF, /* the same calls without --snapshot */
 	SNAP_RENAME, /* --snapshot: renameat (the finisher's, outside the sandbox) */
+	TAP_OFF, /* ioctl(tap, TUNSETOFFLOAD, 0) on a tap's fd (raw frames, net.c) */
+	TAP_OTHER_FD, /* the same on another fd */
+	TAP_OTHER_REQ, /* another request on a tap's fd */
+	TAP_NONZERO, /* TUNSETOFFLOAD with offloads on */
 #ifdef TINCAN_DEBUG
 	DBG_FILE, /* tincan-run-debug: pwrite64, ftruncate, fdatasync on a module's output file */
 	DBG_FILE_OTHER, /* pwrite64 on another fd */
@@ -97,7 +102,9 @@ static int under_filter(int what)
 		f.wr[f.nwr++] = (unsigned)p[1];
 		/* Stand-ins for the vCPU and VM fds: the filter looks at numbers. */
 		int vcpu = open("/dev/null", O_RDONLY), vmfd = open("/dev/null", O_RDONLY);
-		int image = open("/dev/null", O_RDONLY);
+		int image = open("/dev/null", O_RDONLY), tap = open("/dev/null", O_RDONLY);
+		f.tap[f.ntap++] = (unsigned)image; /* two stand-ins: the second one's block counts */
+		f.tap[f.ntap++] = (unsigned)tap;
 		struct stat sb;
 		f.image = (unsigned)image;
 		int snap = open("/tmp", O_TMPFILE | O_RDWR, 0600), dir = open("/tmp", O_PATH | O_DIRECTORY);
@@ -161,6 +168,11 @@ static int under_filter(int what)
 			ioctl(vcpu, KVM_GET_MSRS, 0);
 			ioctl(vcpu, KVM_RUN, 0);
 			break;
+		/* /dev/null stands in for a tap: ENOTTY, but the call passes. */
+		case TAP_OFF: ioctl(tap, TUNSETOFFLOAD, 0); break;
+		case TAP_OTHER_FD: ioctl(vcpu, TUNSETOFFLOAD, 0); break;
+		case TAP_OTHER_REQ: ioctl(tap, TUNSETIFF, 0); break;
+		case TAP_NONZERO: ioctl(tap, TUNSETOFFLOAD, TUN_F_CSUM); break;
 		case SNAP_RENAME: syscall(SYS_renameat, dir, "no-such-file", dir, "none"); break;
 #ifdef TINCAN_DEBUG
 		case DBG_FILE:
@@ -255,16 +267,21 @@ int main(void)
 				       .nfile = FDS_MAX,
 				       .nwdir = FDS_MAX,
 				       .nsys = FDS_MAX,
+				       .ntap = TC_NET_DEV_MAX,
 				       .setregs = 1 };
 		const struct sock_filter *bp;
 		unsigned blen = sandbox_filter(&big, 5, 6, &bp);
 		ok(blen > 256 && blen <= 1024, "debug: the longest filter fits (%u instructions)", blen);
 	}
 #endif
-	/* The filter with --dir and a disk too: the longest one. */
-	struct mod_fds f = { .nrd = 1, .nwr = 1, .npio = 1, .ndir = 1, .dyn_lo = 20, .dyn_hi = 40 };
+	/* The filter with --dir, a disk and every tap too: the longest one
+	 * (sandbox_filter dies past 256 instructions). */
+	struct mod_fds f = {
+		.nrd = 1, .nwr = 1, .npio = 1, .ndir = 1, .dyn_lo = 20, .dyn_hi = 40, .ntap = TC_NET_DEV_MAX
+	};
 	const struct sock_filter *prog;
 	unsigned len = sandbox_filter(&f, 5, 6, &prog), worst = 0;
+	ok(len <= 256, "the longest lean filter fits, %u taps too (%u instructions)", TC_NET_DEV_MAX, len);
 	for (unsigned nr = 0; nr < 1024; nr++)
 		for (int k = 0; k < 2; k++) {
 			unsigned s = cache_walk(prog, len, nr, k ? AUDIT_ARCH_I386 : AUDIT_ARCH_X86_64);
@@ -320,6 +337,14 @@ int main(void)
 	ok(WIFSIGNALED(st) && WTERMSIG(st) == SIGSYS, "without --snapshot the same calls kill (0x%x)", st);
 	st = under_filter(SNAP_RENAME);
 	ok(WIFSIGNALED(st) && WTERMSIG(st) == SIGSYS, "--snapshot: renameat kills, even in its directory (0x%x)", st);
+	st = under_filter(TAP_OFF);
+	ok(WIFEXITED(st) && WEXITSTATUS(st) == 7, "ioctl(TUNSETOFFLOAD, 0) on a tap's fd passes (0x%x)", st);
+	st = under_filter(TAP_OTHER_FD);
+	ok(WIFSIGNALED(st) && WTERMSIG(st) == SIGSYS, "TUNSETOFFLOAD on another fd kills (0x%x)", st);
+	st = under_filter(TAP_OTHER_REQ);
+	ok(WIFSIGNALED(st) && WTERMSIG(st) == SIGSYS, "TUNSETIFF on a tap's fd kills (0x%x)", st);
+	st = under_filter(TAP_NONZERO);
+	ok(WIFSIGNALED(st) && WTERMSIG(st) == SIGSYS, "TUNSETOFFLOAD with offloads (not 0) kills (0x%x)", st);
 #ifdef TINCAN_DEBUG
 	st = under_filter(DBG_FILE);
 	ok(WIFEXITED(st) && WEXITSTATUS(st) == 7,

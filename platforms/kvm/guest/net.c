@@ -154,6 +154,8 @@ static unsigned before_wait(void)
 	return ready;
 }
 
+static int raw_eio; /* the last refusal of raw frames was the host's */
+
 /* Attach an empty ring at r, every buffer free (the window as it was). */
 static int attach(int dev, struct tc_net_ring *r)
 {
@@ -162,7 +164,9 @@ static int attach(int dev, struct tc_net_ring *r)
 	struct tc_hc_net_setup s = { (uint64_t)dev | (d->raw ? TC_NET_SETUP_RAW : 0), (uint64_t)(uintptr_t)r, 0 };
 	tc_hypercall(TC_HC_NET_SETUP, &s);
 	if (s.ret && d->raw) {
-		/* A monitor without raw devices: offloads stay. */
+		/* A monitor without raw devices (or a host that refused to
+		 * turn the offloads off: -TC_EIO): offloads stay. */
+		raw_eio = s.ret == -TC_EIO;
 		d->raw = 0;
 		s = (struct tc_hc_net_setup){ (uint64_t)dev, (uint64_t)(uintptr_t)r, 0 };
 		tc_hypercall(TC_HC_NET_SETUP, &s);
@@ -230,7 +234,7 @@ int plat_net_raw(int dev)
 	/* Queued frames leave first; the ring starts again, empty. */
 	plat_net_flush();
 	int r = attach(dev, d->ring);
-	return r ? r : d->raw ? 0 : -ENOSYS;
+	return r ? r : d->raw ? 0 : raw_eio ? -EIO : -ENOSYS;
 }
 
 int plat_net_send(int dev, const struct plat_net_piece *v, unsigned n, const struct plat_net_hdr *hdr)
@@ -286,7 +290,8 @@ const void *plat_net_recv(int dev, size_t *len, unsigned *flags)
 	struct tc_net_desc *desc = &r->rx[d->rx_next++ % TC_NET_RING];
 	*len = desc->len;
 	*flags = (desc->flags & TC_NET_MORE ? PLAT_NET_MORE : 0) |
-		 (desc->csum_flags & (TC_NET_NEEDS_CSUM | TC_NET_DATA_VALID) ? PLAT_NET_CSUM_OK : 0);
+		 /* Raw frames: a partial checksum is never right. */
+		 (desc->csum_flags & ((d->raw ? 0 : TC_NET_NEEDS_CSUM) | TC_NET_DATA_VALID) ? PLAT_NET_CSUM_OK : 0);
 	return (const void *)(uintptr_t)desc->addr;
 }
 

@@ -45,10 +45,15 @@ static void hc_net_setup(struct vm *vm, void *arg)
 			    "guest passed a bad net ring address 0x%llx (must be %zu writable bytes)",
 			    (unsigned long long)a->ring, sizeof *r);
 	struct net_dev *d = &net_devs[dev];
-	if (a->dev != dev) {
-		/* Raw frames: whole, checksummed (seccomp.c allows this). */
+	/* Raw frames: whole, checksummed (seccomp.c allows this); the tap's
+	 * offloads go off once a run, and a failure is the guest's to know.
+	 * Frames the tap queued before carry offloads: receive() drops them. */
+	if (a->dev != dev && d->offload) {
+		if (ioctl(d->fd, TUNSETOFFLOAD, 0)) {
+			a->ret = -TC_EIO;
+			return;
+		}
 		d->offload = 0;
-		ioctl(d->fd, TUNSETOFFLOAD, 0);
 	}
 	d->ring = r;
 	d->tx_cons = r->tx_prod;
@@ -177,9 +182,12 @@ static int receive(struct vm *vm, unsigned i)
 		if (k <= (ssize_t)sizeof h)
 			break;
 		/* The tap says how long the frame was, not how much of it fit: a
-		 * longer one (a VLAN tag, a jumbo MTU on the host) is dropped. */
+		 * longer one (a VLAN tag, a jumbo MTU on the host) is dropped, as
+		 * is one with offloads the device no longer grants (raw frames:
+		 * the tap queued it before its offloads went off; GSO frames
+		 * always have NEEDS_CSUM). */
 		size_t left = (size_t)k - sizeof h;
-		if (left > room) {
+		if (left > room || (!d->offload && h.flags & VIRTIO_NET_HDR_F_NEEDS_CSUM)) {
 			DBG_COUNT(nic[i].rx_drops, 1);
 			continue;
 		}

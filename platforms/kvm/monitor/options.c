@@ -70,7 +70,7 @@ void options_usage(int fd, const struct module *const *mods)
 {
 	(void)mods;
 	put_all(fd, "usage: tincan-run [OPTIONS] IMAGE [--] [ARGS...]\n"
-		    "the list of options is in tincan-run-debug --help, which is not installed beside tincan-run\n");
+		    "options: tincan-run-debug --help (not installed beside tincan-run)\n");
 }
 #endif
 
@@ -285,7 +285,7 @@ int options_parse(struct options *o, int argc, char **argv, const struct module 
 				return OPT_ERROR;
 			}
 			if (o->envc == OPT_ENV_MAX) {
-				snprintf(err, errlen, "more than %d --env options", OPT_ENV_MAX);
+				snprintf(err, errlen, "more than %d --env options (with --ip/--route's)", OPT_ENV_MAX);
 				return OPT_ERROR;
 			}
 			o->envp[o->envc++] = (char *)v;
@@ -353,7 +353,7 @@ int options_parse(struct options *o, int argc, char **argv, const struct module 
 			else if (**e)
 				ndns = OPT_ENV_MAX; /* too many: the error below */
 	if (o->envc + (ndns > 0) + (nhosts > 0) > OPT_ENV_MAX) {
-		snprintf(err, errlen, "more than %d --env options", OPT_ENV_MAX);
+		snprintf(err, errlen, "more than %d --env options (with --ip/--route's)", OPT_ENV_MAX);
 		return OPT_ERROR;
 	}
 	if (ndns && !(o->envp[o->envc++] = join_env("TINCAN_DNS=", dns, ndns)))

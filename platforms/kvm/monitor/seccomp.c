@@ -98,21 +98,22 @@ static void allow_if_in(int nr, int arg, const unsigned *vals, unsigned nv, unsi
 	emit(RET(SECCOMP_RET_ALLOW));
 }
 
-/* Allow nr when argument a is va and, unless b is negative, argument b is
- * vb; otherwise go on to the next block (unlike the blocks above). */
-static void allow_args(int nr, int a, unsigned va, int b, unsigned vb)
+/* Allow nr when argument a is va and, unless b (c) is negative, argument
+ * b is vb (c is vc); otherwise go on to the next block (unlike the blocks
+ * above). */
+static void allow_args3(int nr, int a, unsigned va, int b, unsigned vb, int c, unsigned vc)
 {
-	unsigned char two = b >= 0 ? 2 : 0;
+	int arg[3] = { a, b, c };
+	unsigned v[3] = { va, vb, vc }, m = c >= 0 ? 3 : b >= 0 ? 2 : 1;
 	emit(LD(offsetof(struct seccomp_data, nr)));
-	emit(JEQ((unsigned)nr, 0, (unsigned char)(3 + two)));
-	emit(LD(offsetof(struct seccomp_data, args[a])));
-	emit(JEQ(va, 0, (unsigned char)(1 + two)));
-	if (two) {
-		emit(LD(offsetof(struct seccomp_data, args[b])));
-		emit(JEQ(vb, 0, 1));
+	emit(JEQ((unsigned)nr, 0, (unsigned char)(2 * m + 1)));
+	for (unsigned i = 0; i < m; i++) {
+		emit(LD(offsetof(struct seccomp_data, args[0]) + 8 * (unsigned)arg[i]));
+		emit(JEQ(v[i], 0, (unsigned char)(2 * (m - i) - 1)));
 	}
 	emit(RET(SECCOMP_RET_ALLOW));
 }
+#define allow_args(nr, a, va, b, vb) allow_args3(nr, a, va, b, vb, -1, 0)
 
 /* --snapshot (snapshot.c): reading the vCPU's state, writing the file
  * (renaming it into place is the finisher's, outside the sandbox). */
@@ -228,7 +229,7 @@ unsigned sandbox_filter(const struct mod_fds *f, int vcpu, int vmfd, const struc
 	allow_debug(f, (unsigned)vcpu);
 #endif
 	for (unsigned i = 0; i < f->ntap; i++)
-		allow_args(SYS_ioctl, 0, f->tap[i], 1, TUNSETOFFLOAD);
+		allow_args3(SYS_ioctl, 0, f->tap[i], 1, TUNSETOFFLOAD, 2, 0);
 	allow_ioctls((unsigned)vcpu, (unsigned)vmfd);
 	allow_if(SYS_read, 0, f->rd, f->nrd);
 	allow_if(SYS_readv, 0, f->rd, f->nrd); /* a tap's header and frame (net.c) */

@@ -485,6 +485,8 @@ const struct module tap_module = {
 		       "                        (a bridge's; default: others are dropped; repeatable)\n"
 		       "  --ip=[NAME:]ADDR/PREFIX  an IPv4 or IPv6 address of net device NAME (default: the\n"
 		       "                        first); repeatable; a device with no IPv4 address uses DHCP\n"
+		       "                        (NAME: only if the rest is an address; not /0, not an IPv4\n"
+		       "                        subnet's network or broadcast address)\n"
 		       "  --gw=[NAME:]ADDR      a default gateway, through NAME (default: the first device)\n"
 		       "  --route=DEST/PREFIX[:via=GW][:dev=NAME]  a route (repeatable; via, dev or both)\n"
 		       "  --dns=ADDR            a DNS server for the guest (up to 3; default: from DHCP)\n"
