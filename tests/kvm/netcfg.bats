@@ -66,8 +66,8 @@ where() {
 	nsrun "$RUN" "${NICS[@]}" "${ADDRS[@]}" "$IMG" info
 	[ "$status" -eq 0 ] || { echo "$output"; return 1; }
 	echo "$output"
-	# lo, then each device's addresses, its main one first.
-	[ "$(grep '^ifa' <<< "$output")" = "$(printf '%s\n' "ifa lo 127.0.0.1/8 up loopback" "ifa net0 10.81.0.2/24 up" \
+	# lo, then each device's addresses, its main one first (IPv6: ::1, and no link-local: see info()).
+	[ "$(grep '^ifa' <<< "$output")" = "$(printf '%s\n' "ifa lo 127.0.0.1/8 up loopback" "ifa lo ::1/128 up loopback" "ifa net0 10.81.0.2/24 up" \
 		"ifa net1 10.82.0.2/24 up" "ifa net1 10.83.0.2/24 up")" ]
 	[[ $output == *"index net0 1 1"* ]]
 	[[ $output == *"index net1 2 2"* ]]
