@@ -30,19 +30,24 @@ watchdog() {
 	PIDS+=("$!")
 }
 
-# start_stub [--gdb=ADDR] MODE [ARGS]: the monitor in the background,
-# waiting for gdb.  Sets MON (its pid), PORT (with --gdb=0), ERR, OUT.
+# start_stub [--gdb=ADDR] [--restore=FILE] MODE [ARGS]: the monitor in the
+# background, waiting for gdb (with --restore, the snapshot's guest instead
+# of the image).  Sets MON (its pid), PORT (with --gdb=0), ERR, OUT.
 start_stub() {
-	local addr=--gdb=0 i
+	local addr=--gdb=0 i img=$APP
 	if [[ $1 == --gdb=* ]]; then
 		addr=$1
+		shift
+	fi
+	if [[ $1 == --restore=* ]]; then
+		img=$1
 		shift
 	fi
 	ERR=$BATS_TEST_TMPDIR/mon.err OUT=$BATS_TEST_TMPDIR/mon.out
 	: > "$ERR" # now, not in the child: no line of an earlier run is read below
 	: > "$OUT"
 	# shellcheck disable=SC2086 # (STUB_OPTS: more monitor options, split)
-	"$RUN" "$addr" ${STUB_OPTS:-} "$APP" "$@" > "$OUT" 2> "$ERR" &
+	"$RUN" "$addr" ${STUB_OPTS:-} "$img" "$@" > "$OUT" 2> "$ERR" &
 	MON=$!
 	PIDS+=("$MON")
 	watchdog "$MON" 60
@@ -242,6 +247,34 @@ wait_out() {
 	[ "$MST" -eq 0 ]
 	grep -q "^slept, 3$" "$OUT"
 	grep -q "^tincan-run: gdb closed the connection: the guest runs on without breakpoints$" "$ERR"
+}
+
+@test "gdb: a restored guest (--restore): the first stop is in the snapshot's wait; break, bt, continue; the file is unchanged" {
+	local snap=$BATS_TEST_TMPDIR/sleep.snap sum
+	run "$RUN" --snapshot="$snap" "$APP" sleep 1
+	echo "$output"
+	[ "$status" -eq 0 ] && [ -f "$snap" ]
+	sum=$(sha256sum < "$snap")
+	start_stub --restore="$snap"
+	gdb_batch -ex bt -ex 'break add' -ex continue -ex bt -ex 'print counter' -ex continue
+	echo "$output"
+	# Stopped where the snapshot was taken: in main's sleep, not at _start.
+	[[ $output == *" in main (argc=3, argv=0x"*") at tests/guests/gdbapp.c:"* ]]
+	[[ $output != *"<_start>"* ]]
+	[[ $output == *"Breakpoint 1, add (a=1, b=2) at tests/guests/gdbapp.c:"* ]]
+	[[ $output == *"#1  0x"*" in twice (x=1) at tests/guests/gdbapp.c:"* ]]
+	[[ $output == *'$1 = 42'* ]]
+	[[ $output == *"[Inferior 1 (Remote target) exited normally]"* ]]
+	mon_wait
+	[ "$MST" -eq 0 ]
+	grep -q "^slept, 3$" "$OUT"
+	# The int3s went into the restore's private copy, never into the file:
+	# it is byte for byte the same, and a plain restore runs it again.
+	[ "$(sha256sum < "$snap")" = "$sum" ]
+	run "$RUN" --restore="$snap"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[[ $output == *"slept, 3"* ]]
 }
 
 @test "gdb: a NULL dereference stops as SIGSEGV in the faulting frame; the run ends with 101" {
