@@ -6,7 +6,7 @@ NAMES=$B/tests/names.tc
 
 @test "resolver, services, protocols, getifaddrs (TAP from the guest)" {
 	need_platform
-	boot --mem=16M --dns=127.0.0.1 --host-entry=db.test:10.1.2.3 "$NAMES"
+	boot --mem=16M --dns=127.0.0.1 --host-entry=db.test:10.1.2.3 --host-entry=db6.test:fd00::db6 "$NAMES"
 	echo "$output"
 	[ "$status" -eq 0 ]
 	[[ ${lines[-1]} =~ ^1\.\.[0-9]+$ ]]
@@ -15,15 +15,16 @@ NAMES=$B/tests/names.tc
 
 @test "bad --dns and --host-entry values: one-line errors" {
 	need_platform
-	boot --dns=10.0.0.300 "$NAMES"
-	[ "$status" -eq 104 ]
-	first_line_has "invalid --dns=10.0.0.300: expected an IPv4 address like 10.0.0.1"
-	boot --dns=0.0.0.0 "$NAMES"
-	[ "$status" -eq 104 ]
+	for bad in 10.0.0.300 0.0.0.0 :: fd00::1/64 fd00:::1 fd00::x; do
+		boot "--dns=$bad" "$NAMES"
+		[ "$status" -eq 104 ]
+		first_line_has "invalid --dns=$bad: expected an IPv4 or IPv6 address"
+		[ "${#lines[@]}" -eq 1 ]
+	done
 	boot --dns=1.1.1.1 --dns=1.1.1.2 --dns=1.1.1.3 --dns=1.1.1.4 "$NAMES"
 	[ "$status" -eq 104 ]
 	first_line_has "more than 3 --dns options"
-	for bad in db.test 'db test:10.0.0.1' ':10.0.0.1' 'a..b:10.0.0.1' 'db.test:10.0.0' 'db.test:'; do
+	for bad in db.test 'db test:10.0.0.1' ':10.0.0.1' 'a..b:10.0.0.1' 'db.test:10.0.0' 'db.test:' 'db.test::' 'db.test:fd00::g'; do
 		boot "--host-entry=$bad" "$NAMES"
 		[ "$status" -eq 104 ]
 		first_line_has "invalid --host-entry=$bad: expected NAME:ADDR like db.example:10.0.0.5"
@@ -68,7 +69,8 @@ C
 }
 
 # A DNS (and DHCP) server outside the guest: dnsmasq on a tap in a network
-# namespace of our own.
+# namespace of our own, on 10.79.0.1 and (names_net v6) fd00:79::1 too,
+# logging the queries it gets in $BATS_TEST_TMPDIR/dnsmasq.log.
 names_net() {
 	need_platform
 	[ "$(id -u)" = 0 ] || skip "needs root (a tap in a network namespace)"
@@ -83,13 +85,20 @@ names_net() {
 	ip -n "$NS" tuntap add tap0 mode tap
 	ip -n "$NS" link set tap0 up
 	ip -n "$NS" addr add 10.79.0.1/24 dev tap0
+	local listen='10.79.0.1:53 '
+	if [ "${1:-}" = v6 ]; then
+		ip netns exec "$NS" sysctl -qw net.ipv6.conf.tap0.accept_ra=0
+		ip -n "$NS" addr add fd00:79::1/64 dev tap0 nodad
+		listen='\[fd00:79::1\]:53 '
+	fi
 	ip netns exec "$NS" timeout 60 dnsmasq --no-daemon --port=53 --interface=tap0 --bind-interfaces \
 		--no-resolv --no-hosts --local=/test/ --host-record=web.test,10.79.0.80 --cname=www.test,web.test \
 		--dhcp-range=10.79.0.50,10.79.0.60,1h --dhcp-leasefile="$BATS_TEST_TMPDIR/leases" \
+		--log-queries --log-facility="$BATS_TEST_TMPDIR/dnsmasq.log" \
 		--pid-file="$BATS_TEST_TMPDIR/dnsmasq.pid" > /dev/null 2>&1 &
 	DNSMASQ=$!
 	for _ in $(seq 1 50); do
-		ip netns exec "$NS" ss -lun 2>/dev/null | grep -q '10.79.0.1:53 ' && break
+		ip netns exec "$NS" ss -lun 2>/dev/null | grep -q "$listen" && break
 		sleep 0.1
 	done
 }
@@ -128,6 +137,63 @@ teardown() {
 	[ "$status" -eq 0 ]
 	[ "${lines[0]}" = "web.test: error -3 Temporary failure in name resolution" ]
 	[ "$ms" -ge 3500 ] && [ "$ms" -lt 8000 ]
+}
+
+@test "--dns with an IPv6 server: the resolver asks it over IPv6 (UDP, and a host entry of IPv6)" {
+	names_net v6
+	run timeout 30 ip netns exec "$NS" "$RUN" --mem=16M --net=tap0 --ip=10.79.0.2/24 --ip=fd00:79::2/64 \
+		--dns=fd00:79::1 --host-entry=db6.test:fd00:79::5 "$NETIMG" resolve www.test db6.test
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[ "${lines[0]}" = "www.test: 10.79.0.80" ]
+	# AF_INET asked of a name with only an IPv6 host entry: none of that family.
+	[[ ${lines[1]} == "db6.test: error "* ]]
+	cat "$BATS_TEST_TMPDIR/dnsmasq.log"
+	grep -q "query\[A\] www.test from fd00:79::2$" "$BATS_TEST_TMPDIR/dnsmasq.log"
+	! grep -q "from 10.79.0.2$" "$BATS_TEST_TMPDIR/dnsmasq.log"
+}
+
+@test "DNS servers from a router advertisement (RDNSS): a guest with no --dns and no DHCP resolves through them" {
+	names_net v6
+	local radvd
+	radvd=$(command -v radvd || echo /usr/sbin/radvd)
+	[ -x "$radvd" ] || skip "radvd is not installed (apt-get install radvd)"
+	ip netns exec "$NS" sysctl -qw net.ipv6.conf.all.forwarding=1
+	cat > "$BATS_TEST_TMPDIR/radvd.conf" <<-EOF
+		interface tap0 {
+			AdvSendAdvert on;
+			MinRtrAdvInterval 3;
+			MaxRtrAdvInterval 4;
+			prefix fd00:79::/64 { AdvOnLink on; AdvAutonomous on; };
+			RDNSS fd00:79::1 { };
+		};
+	EOF
+	ip netns exec "$NS" timeout 60 "$radvd" -n -C "$BATS_TEST_TMPDIR/radvd.conf" -p "$BATS_TEST_TMPDIR/radvd.pid" \
+		-m logfile -l "$BATS_TEST_TMPDIR/radvd.log" &
+	local rpid=$!
+	sleep 1
+	# The look-up is the guest's first act: it waits for the advertisement
+	# that answers its router solicitation (which leaves once the link-local
+	# address is checked, about a second after boot).
+	run timeout 30 ip netns exec "$NS" "$RUN" --mem=16M --net=tap0 --net-mac=02:00:00:00:79:02 --ip=10.79.0.2/24 \
+		"$NETIMG" resolve www.test
+	kill $rpid 2> /dev/null || true
+	wait $rpid 2> /dev/null || true
+	echo "$output"
+	cat "$BATS_TEST_TMPDIR/dnsmasq.log"
+	[ "$status" -eq 0 ]
+	[ "${lines[0]}" = "www.test: 10.79.0.80" ]
+	# Asked over IPv6, from the address SLAAC made from the MAC.
+	grep -q "query\[A\] www.test from fd00:79::ff:fe00:7902$" "$BATS_TEST_TMPDIR/dnsmasq.log"
+	# With no router, nowhere to ask: EAI_AGAIN after the bounded wait for
+	# an advertisement (5 s).
+	start=$(date +%s%N)
+	run timeout 30 ip netns exec "$NS" "$RUN" --mem=16M --net=tap0 --ip=10.79.0.2/24 "$NETIMG" resolve www.test
+	ms=$((($(date +%s%N) - start) / 1000000))
+	echo "$output ($ms ms)"
+	[ "$status" -eq 0 ]
+	[ "${lines[0]}" = "www.test: error -3 Temporary failure in name resolution" ]
+	[ "$ms" -ge 4500 ] && [ "$ms" -lt 9000 ]
 }
 
 @test "getifaddrs lists lo and the NIC with its addresses (IPv4 and IPv6), netmasks, broadcast and flags" {

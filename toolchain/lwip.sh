@@ -199,6 +199,10 @@ do_patch() {
     '  for (pcb = tincan_tcp_lookup(tcphdr, 0); pcb != NULL; pcb = NULL) {' 1
   patch_one core/tcp_in.c '    for (pcb = tcp_tw_pcbs; pcb != NULL; pcb = pcb->next) {' \
     '    for (pcb = tincan_tcp_lookup(tcphdr, 1); pcb != NULL; pcb = NULL) {' 1
+  # nd6.c reads an RDNSS option's lifetime with htonl(), which lwIP defines
+  # only as its own lwip_htonl() when it provides the byte-order functions
+  # (we don't: LWIP_DONT_PROVIDE_BYTEORDER_FUNCTIONS).
+  patch_one core/ipv6/nd6.c 'htonl(rdnss_opt->lifetime)' 'lwip_htonl(rdnss_opt->lifetime)' 1
 }
 
 do_compile() {

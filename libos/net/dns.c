@@ -7,11 +7,13 @@
  *
  * Configuration is platform-neutral, through the environment the guest
  * boots with (tincan-run --dns/--host-entry add it; --env can too):
- *   TINCAN_DNS=ADDR[,ADDR...]          up to DNS_SERVERS_MAX servers
+ *   TINCAN_DNS=ADDR[,ADDR...]          up to DNS_SERVERS_MAX servers (IPv4
+ *                                       or IPv6)
  *   TINCAN_HOSTS=NAME:ADDR[,NAME:ADDR]  host entries, checked first (ADDR
  *                                       IPv4 or IPv6)
  * Both are read at the first look-up.  With no TINCAN_DNS, the servers DHCP
- * gave (lwIP's dns_getserver) are used.
+ * or an IPv6 router advertisement (RDNSS, RFC 8106) gave are used (lwIP's
+ * dns_getserver: the newest of them; a link-local one with its NIC).
  */
 #include <ctype.h>
 #include <errno.h>
@@ -32,6 +34,7 @@
 
 #include "../internal.h"
 #include "dns.h"
+#include "stack6.h"
 
 #define DNS_SERVERS_MAX 3
 #define DNS_HOSTS_MAX 32
@@ -39,10 +42,17 @@
 #define DNS_TIMEOUT_MS 2000
 #define DNS_CNAME_MAX 8
 #define DNS_DHCP_WAIT_MS 8000
+#define DNS_RA_WAIT_MS 5000
 #define DNS_UDP_MAX 512
 #define DNS_TCP_MAX 4096
 
-static struct in_addr servers[DNS_SERVERS_MAX];
+/* A server: its address and, for a link-local IPv6 one, its NIC (an
+ * interface index, sin6_scope_id). */
+struct dns_server {
+	struct dns_addr addr;
+	uint32_t scope;
+};
+static struct dns_server servers[DNS_SERVERS_MAX];
 static int nservers;
 
 static struct host_entry {
@@ -83,7 +93,8 @@ static void dns_config(void)
 		if (n < sizeof buf) {
 			memcpy(buf, s, n);
 			buf[n] = 0;
-			if (inet_pton(AF_INET, buf, &servers[nservers]) == 1)
+			servers[nservers].addr.af = strchr(buf, ':') ? AF_INET6 : AF_INET;
+			if (inet_pton(servers[nservers].addr.af, buf, servers[nservers].addr.a) == 1)
 				nservers++;
 		}
 		s += n;
@@ -285,13 +296,13 @@ static int wait_fd(int fd, short ev, int ms)
 }
 
 /* One exchange over UDP: the answer's length, 0 on timeout, -1 on error. */
-static int ask_udp(struct sockaddr_in *sa, const uint8_t *q, size_t qlen, uint8_t *a, size_t acap)
+static int ask_udp(const struct sockaddr *sa, socklen_t salen, const uint8_t *q, size_t qlen, uint8_t *a, size_t acap)
 {
-	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK, 0);
+	int fd = socket(sa->sa_family, SOCK_DGRAM | SOCK_NONBLOCK, 0);
 	int r = -1;
 	if (fd < 0)
 		return -1;
-	if (connect(fd, (struct sockaddr *)sa, sizeof *sa) < 0 || send(fd, q, qlen, 0) != (ssize_t)qlen)
+	if (connect(fd, sa, salen) < 0 || send(fd, q, qlen, 0) != (ssize_t)qlen)
 		goto out;
 	uint64_t end = plat_clock_monotonic_ns() + DNS_TIMEOUT_MS * 1000000ULL;
 	for (;;) {
@@ -331,15 +342,15 @@ static int io_all(int fd, uint8_t *buf, size_t len, int writing, uint64_t end)
 }
 
 /* The same over TCP (the answer was truncated): length or -1. */
-static int ask_tcp(struct sockaddr_in *sa, const uint8_t *q, size_t qlen, uint8_t *a, size_t acap)
+static int ask_tcp(const struct sockaddr *sa, socklen_t salen, const uint8_t *q, size_t qlen, uint8_t *a, size_t acap)
 {
-	int fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0), err = 0, r = -1;
+	int fd = socket(sa->sa_family, SOCK_STREAM | SOCK_NONBLOCK, 0), err = 0, r = -1;
 	socklen_t el = sizeof err;
 	uint8_t msg[2 + DNS_UDP_MAX], hdr[2];
 	uint64_t end = plat_clock_monotonic_ns() + DNS_TIMEOUT_MS * 1000000ULL;
 	if (fd < 0)
 		return -1;
-	if (connect(fd, (struct sockaddr *)sa, sizeof *sa) < 0 && errno != EINPROGRESS)
+	if (connect(fd, sa, salen) < 0 && errno != EINPROGRESS)
 		goto out;
 	if (wait_fd(fd, POLLOUT, DNS_TIMEOUT_MS) < 0 || getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &el) < 0 || err)
 		goto out;
@@ -360,7 +371,7 @@ out:
 
 /* ---- look-ups ------------------------------------------------------------ */
 
-static int server_list(struct in_addr *out)
+static int server_list(struct dns_server *out)
 {
 	if (nservers) {
 		memcpy(out, servers, sizeof servers);
@@ -369,8 +380,19 @@ static int server_list(struct in_addr *out)
 	int n = 0;
 	for (int i = 0; i < DNS_MAX_SERVERS && n < DNS_SERVERS_MAX; i++) {
 		const ip_addr_t *a = dns_getserver((u8_t)i);
-		if (a && !ip_addr_isany(a))
-			out[n++].s_addr = ip4_addr_get_u32(ip_2_ip4(a));
+		if (!a || ip_addr_isany(a))
+			continue;
+		memset(&out[n], 0, sizeof out[n]);
+		if (IP_IS_V6(a)) {
+			out[n].addr.af = AF_INET6;
+			memcpy(out[n].addr.a, ip_2_ip6(a)->addr, 16);
+			if (ip6_addr_has_zone(ip_2_ip6(a)))
+				out[n].scope = tc_net_scope(ip6_addr_zone(ip_2_ip6(a)));
+		} else {
+			out[n].addr.af = AF_INET;
+			memcpy(out[n].addr.a, &ip_2_ip4(a)->addr, 4);
+		}
+		n++;
 	}
 	return n;
 }
@@ -387,21 +409,71 @@ static int dhcp_pending(void)
 	return 0;
 }
 
+/* Is a NIC still soliciting routers (its IPv6 set-up, which may name DNS
+ * servers, not answered yet)? */
+static int ra_pending(void)
+{
+	struct netif *nif;
+	NETIF_FOREACH(nif)
+	{
+		if (nif->rs_count > 0 && netif_is_up(nif) && netif_is_link_up(nif))
+			return 1;
+	}
+	return 0;
+}
+
+/* Has the guest no IPv6 address yet to ask server s from, only one still
+ * being checked for duplicates (a second or two after boot or an
+ * advertisement)?  A link-local server is asked from a link-local address,
+ * any other from one beyond link-local. */
+static int ip6_source_pending(const uint8_t s[16])
+{
+	int link = s[0] == 0xfe && (s[1] & 0xc0) == 0x80, tentative = 0;
+	struct netif *nif;
+	NETIF_FOREACH(nif)
+	{
+		for (int i = 0; i < LWIP_IPV6_NUM_ADDRESSES; i++) {
+			u8_t st = netif_ip6_addr_state(nif, i);
+			if (ip6_addr_islinklocal(netif_ip6_addr(nif, i)) != link ||
+			    ip6_addr_isloopback(netif_ip6_addr(nif, i)))
+				continue;
+			if (ip6_addr_isvalid(st))
+				return 0;
+			tentative |= ip6_addr_istentative(st);
+		}
+	}
+	return tentative;
+}
+
 /* The servers to ask.  A look-up made while DHCP is still at work (an app
  * that resolves first thing) waits for the lease, up to DNS_DHCP_WAIT_MS:
- * the servers come with it, and the address to ask them from. */
-static int servers_now(struct in_addr *out)
+ * the servers come with it, and the address to ask them from.  With no
+ * server yet and a router solicitation unanswered, it waits for a router
+ * advertisement's servers (RDNSS) too, up to DNS_RA_WAIT_MS (the first
+ * solicitation leaves a second after boot, once the link-local address is
+ * checked, and a router may answer it 3.5 s later: RFC 4861's
+ * MIN_DELAY_BETWEEN_RAS and MAX_RA_DELAY_TIME); and, for an IPv6 server,
+ * for an address to ask it from (ip6_source_pending). */
+static int servers_now(struct dns_server *out)
 {
-	uint64_t end = plat_clock_monotonic_ns() + DNS_DHCP_WAIT_MS * 1000000ULL;
-	while (dhcp_pending() && plat_clock_monotonic_ns() < end)
+	uint64_t now = plat_clock_monotonic_ns(), end = now + DNS_DHCP_WAIT_MS * 1000000ULL,
+		 ra_end = now + DNS_RA_WAIT_MS * 1000000ULL;
+	for (;;) {
+		int n = server_list(out), source = 1;
+		for (int i = 0; i < n; i++)
+			if (out[i].addr.af == AF_INET6 && ip6_source_pending(out[i].addr.a))
+				source = 0;
+		now = plat_clock_monotonic_ns();
+		if (now >= end || (!dhcp_pending() && (n ? source : now >= ra_end || !ra_pending())))
+			return n;
 		usleep(20000);
-	return server_list(out);
+	}
 }
 
 /* A or AAAA records of name (or the end of its chain, which moves name). */
 static int dns_query(char name[DNS_NAME_MAX], uint16_t qtype, struct dns_addr *out, int max)
 {
-	struct in_addr srv[DNS_SERVERS_MAX];
+	struct dns_server srv[DNS_SERVERS_MAX];
 	int ns = servers_now(srv), last = EAI_AGAIN;
 	uint8_t q[DNS_NAME_MAX + 18];
 	uint8_t *a = malloc(DNS_TCP_MAX);
@@ -416,10 +488,26 @@ static int dns_query(char name[DNS_NAME_MAX], uint16_t qtype, struct dns_addr *o
 	size_t qlen = make_query(q, id, name, qtype);
 	for (int t = 0; t < DNS_TRIES; t++)
 		for (int i = 0; i < ns; i++) {
-			struct sockaddr_in sa = { .sin_family = AF_INET, .sin_port = htons(53), .sin_addr = srv[i] };
-			int n = ask_udp(&sa, q, qlen, a, DNS_UDP_MAX);
+			union {
+				struct sockaddr sa;
+				struct sockaddr_in in;
+				struct sockaddr_in6 in6;
+			} sa = { 0 };
+			socklen_t salen = sizeof sa.in;
+			if (srv[i].addr.af == AF_INET6) {
+				sa.in6.sin6_family = AF_INET6;
+				sa.in6.sin6_port = htons(53);
+				memcpy(&sa.in6.sin6_addr, srv[i].addr.a, 16);
+				sa.in6.sin6_scope_id = srv[i].scope;
+				salen = sizeof sa.in6;
+			} else {
+				sa.in.sin_family = AF_INET;
+				sa.in.sin_port = htons(53);
+				memcpy(&sa.in.sin_addr, srv[i].addr.a, 4);
+			}
+			int n = ask_udp(&sa.sa, salen, q, qlen, a, DNS_UDP_MAX);
 			if (n > 0 && (a[2] & 0x02)) /* TC: ask again over TCP */
-				n = ask_tcp(&sa, q, qlen, a, DNS_TCP_MAX);
+				n = ask_tcp(&sa.sa, salen, q, qlen, a, DNS_TCP_MAX);
 			if (n <= 0)
 				continue;
 			int r = parse_answer(a, (size_t)n, name, qtype, out, max);

@@ -405,6 +405,7 @@ int getnameinfo(const struct sockaddr *sa, socklen_t salen, char *host, socklen_
 const char *gai_strerror(int e)
 {
 	switch (e) {
+	case 0: return "Success"; /* as glibc's */
 	case EAI_BADFLAGS: return "Bad value for ai_flags";
 	case EAI_NONAME: return "Name or service not known";
 	case EAI_AGAIN: return "Temporary failure in name resolution";

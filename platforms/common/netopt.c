@@ -75,17 +75,23 @@ static int parse_ipv6(const char *s, uint8_t a[16])
 	return 0;
 }
 
+/* The whole of s an IPv4 or IPv6 address, into a: its length (4 or 16),
+ * or 0 if it is none. */
+static int parse_addr(const char *s, uint8_t a[16])
+{
+	const char *e = parse_ipv4(s, (uint32_t *)(void *)a);
+	return e && !*e ? 4 : parse_ipv6(s, a) ? 0 : 16;
+}
+
 /* ADDR[/PREFIX] in s (cut at the '/'), IPv4 or IPv6, into a: its length
  * (4 or 16), or 0 if bad.  *prefix: the one given, or 24 or 64 if none is
  * and need_prefix is 0. */
 static int parse_net(char *s, uint8_t a[16], unsigned *prefix, int need_prefix)
 {
 	char *slash = strchr(s, '/');
-	const char *e;
 	if (slash)
 		*slash++ = '\0';
-	e = parse_ipv4(s, (uint32_t *)(void *)a);
-	int len = e && !*e ? 4 : parse_ipv6(s, a) ? 0 : 16;
+	int len = parse_addr(s, a);
 	*prefix = len == 4 ? 24 : 64;
 	if (!slash)
 		return need_prefix ? 0 : len;
@@ -108,6 +114,12 @@ static int all(const uint8_t *a, int len, unsigned from, unsigned bit)
 	return 1;
 }
 #define is_zero(a, len, from) all(a, len, from, 0)
+
+int netopt_addr(const char *s, uint8_t a[16])
+{
+	int len = parse_addr(s, a);
+	return len && !is_zero(a, len, 0) ? len : 0;
+}
 
 /* The device named s, or -1. */
 static int dev_named(const struct netopt_dev *devs, int ndev, const char *s)

@@ -33,6 +33,10 @@ struct netopt_dev {
 int netopt_parse(int kind, const char *v, struct netopt_dev *devs, int n, char *out, int comma);
 extern const char *const netopt_expect[3];
 
+/* s, the whole of it, a non-zero IPv4 or IPv6 address (as --dns and
+ * --host-entry take one), into a: its length, 4 or 16, or 0 if it is none. */
+int netopt_addr(const char *s, uint8_t a[16]);
+
 /* A dotted-quad IPv4 address at s into *addr (network byte order), as
  * inet_pton reads one; returns the end of it, or NULL. */
 const char *parse_ipv4(const char *s, uint32_t *addr);

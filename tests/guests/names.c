@@ -3,7 +3,7 @@
  * getnameinfo, services, protocols, getifaddrs.  A DNS server runs in a
  * thread of this guest on 127.0.0.1:53 (UDP and TCP), so the resolver is
  * tested end to end over loopback; boot with --dns=127.0.0.1
- * --host-entry=db.test:10.1.2.3.  Its zone:
+ * --host-entry=db.test:10.1.2.3 --host-entry=db6.test:fd00::db6.  Its zone:
  *   a.test      A 10.0.0.1, 10.0.0.2, AAAA fd00::a
  *   alias.test  CNAME a.test (+ its A)
  *   hop.test    CNAME a.test only        nx.test     NXDOMAIN
@@ -256,6 +256,14 @@ static void lookups(void)
 	freeaddrinfo(r);
 	e = gai("db.test", NULL, AF_INET6, SOCK_STREAM, 0, &r);
 	ok(e == EAI_ADDRFAMILY, "AF_INET6, an IPv4-only host entry: EAI_ADDRFAMILY (%s)", gai_strerror(e));
+	before = udp_queries;
+	e = gai("db6.test", NULL, AF_UNSPEC, SOCK_STREAM, 0, &r);
+	a6[0] = 0;
+	if (e == 0 && r->ai_family == AF_INET6)
+		inet_ntop(AF_INET6, &((struct sockaddr_in6 *)r->ai_addr)->sin6_addr, a6, sizeof a6);
+	ok(e == 0 && !r->ai_next && !strcmp(a6, "fd00::db6") && udp_queries == before,
+	   "--host-entry db6.test:fd00::db6 (IPv6): fd00::db6, no DNS (%s, %s)", gai_strerror(e), a6);
+	freeaddrinfo(r);
 	e = gai("fe80::1", "80", AF_UNSPEC, SOCK_STREAM, AI_NUMERICHOST, &r);
 	ok(e == 0 && r->ai_family == AF_INET6 && ((struct sockaddr_in6 *)r->ai_addr)->sin6_addr.s6_addr[0] == 0xfe &&
 	       ((struct sockaddr_in6 *)r->ai_addr)->sin6_port == htons(80),

@@ -399,7 +399,8 @@ Boot IMAGE (a program linked by tincan-cc) as a KVM guest; ARGS become its argv[
                         subnet's network or broadcast address)
   --gw=[NAME:]ADDR      a default gateway, through NAME (default: the first device)
   --route=DEST/PREFIX[:via=GW][:dev=NAME]  a route (repeatable; via, dev or both)
-  --dns=ADDR            a DNS server for the guest (up to 3; default: from DHCP)
+  --dns=ADDR            a DNS server for the guest, IPv4 or IPv6 (up to 3; default: from
+                        DHCP or an IPv6 router advertisement)
   --host-entry=NAME:ADDR  answer NAME with ADDR before DNS, as /etc/hosts (repeatable)
   --block=[NAME:]FILE   attach a disk file (its size a multiple of 512) to the image's block
                         device NAME (NAME may be left out when the image declares one);

@@ -142,10 +142,10 @@ nboot() {
 }
 
 @test "virtio-net: --dns reaches the resolver's TINCAN_DNS; bad --ip, --gw and --dns are refused with 104" {
-	nboot "$G" "--ip=10.0.0.2/24 --gw=10.0.0.1 --dns=10.0.0.53 --dns=1.1.1.1 -- env TINCAN_DNS"
+	nboot "$G" "--ip=10.0.0.2/24 --gw=10.0.0.1 --dns=10.0.0.53 --dns=1.1.1.1 --dns=ffff:ffff:ffff:ffff:ffff:ffff:ffff:fffe -- env TINCAN_DNS"
 	echo "$output"
 	[ "$status" -eq 0 ]
-	[ "$output" = "TINCAN_DNS=10.0.0.53,1.1.1.1" ]
+	[ "$output" = "TINCAN_DNS=10.0.0.53,1.1.1.1,ffff:ffff:ffff:ffff:ffff:ffff:ffff:fffe" ]
 	nboot "$G" "--ip=10.0.0.2/33 -- exit 0"
 	[ "$status" -eq 104 ]
 	[ "$output" = "tincan: invalid --ip: expected [NAME:]ADDR/PREFIX, no /0 or IPv4 net/broadcast, NAME an attached net device: --ip=10.0.0.2/33" ]
@@ -154,9 +154,11 @@ nboot() {
 	nboot "$G" "--gw=10.0.0 -- exit 0"
 	[ "$status" -eq 104 ]
 	[ "$output" = "tincan: invalid --gw: expected [NAME:]ADDR, NAME an attached net device: --gw=10.0.0" ]
-	nboot "$G" "--dns=x -- exit 0"
-	[ "$status" -eq 104 ]
-	[ "$output" = "tincan: invalid --dns: expected an IPv4 address like 10.0.0.1: --dns=x" ]
+	for bad in x :: 0.0.0.0 fd00::1/64 fd00:::1 10.0.0.1x; do
+		nboot "$G" "--dns=$bad -- exit 0"
+		[ "$status" -eq 104 ]
+		[ "$output" = "tincan: invalid --dns: expected an IPv4 or IPv6 address: --dns=$bad" ]
+	done
 }
 
 @test "virtio-net: --ip, --gw and --route reach the guest as tincan-run gives them (TINCAN_IP, TINCAN_ROUTE)" {

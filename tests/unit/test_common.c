@@ -245,10 +245,36 @@ static void test_netopt(void)
 	ok(netopt_parse(NETOPT_IP, "10.0.0.2/24", d, 0, out, 0) == -1, "no device: bad");
 }
 
+/* netopt_addr: a whole, non-zero address of either family (--dns,
+ * --host-entry). */
+static void test_netopt_addr(void)
+{
+	static const struct {
+		const char *s;
+		int len;
+	} cases[] = {
+		{ "10.0.0.1", 4 },	  { "fd00::1", 16 },
+		{ "::ffff:10.0.0.1", 0 }, /* a dotted IPv4 tail is not taken (hex groups only) */
+		{ "fe80::1", 16 },	  { "1:2:3:4:5:6:7:8", 16 },
+		{ "0.0.0.0", 0 },	  { "::", 0 },
+		{ "10.0.0.1/24", 0 },	  { "fd00::1/64", 0 },
+		{ "10.0.0.256", 0 },	  { "10.0.0", 0 },
+		{ "fd00:::1", 0 },	  { "1:2:3:4:5:6:7:8:9", 0 },
+		{ "fd00::g", 0 },	  { " 10.0.0.1", 0 },
+		{ "10.0.0.1 ", 0 },	  { "", 0 },
+	};
+	uint8_t a[16];
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
+		ok(netopt_addr(cases[i].s, a) == cases[i].len, "netopt_addr '%s': %d", cases[i].s, cases[i].len);
+	netopt_addr("fd00::1", a);
+	ok(a[0] == 0xfd && a[15] == 1, "netopt_addr fd00::1: its bytes");
+}
+
 int main(void)
 {
 	test_backtrace();
 	test_cmdline();
 	test_netopt();
+	test_netopt_addr();
 	return done_testing();
 }

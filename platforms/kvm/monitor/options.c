@@ -10,6 +10,7 @@
 
 #include "../abi.h"
 #include "module.h"
+#include "netopt.h"
 #include "size.h"
 
 #ifdef TINCAN_DEBUG
@@ -205,8 +206,7 @@ int options_parse(struct options *o, int argc, char **argv, const struct module 
 {
 	int i, missing = 0, r, ndns = 0, nhosts = 0;
 	const char *v, *dns[DNS_MAX], *hosts[HOSTS_MAX];
-	uint32_t ia;
-	const char *e;
+	uint8_t a6[16];
 
 	memset(o, 0, sizeof *o);
 	o->mem_max = MEM_MAX_UNSET;
@@ -290,8 +290,8 @@ int options_parse(struct options *o, int argc, char **argv, const struct module 
 			}
 			o->envp[o->envc++] = (char *)v;
 		} else if ((v = opt_value("--dns", argc, argv, &i, &missing))) {
-			if (!(e = parse_ipv4(v, &ia)) || *e || !ia) {
-				snprintf(err, errlen, "invalid --dns=%s: expected an IPv4 address like 10.0.0.1", v);
+			if (!netopt_addr(v, a6)) {
+				snprintf(err, errlen, "invalid --dns=%s: expected an IPv4 or IPv6 address", v);
 				return OPT_ERROR;
 			}
 			if (ndns == DNS_MAX) {
@@ -301,8 +301,7 @@ int options_parse(struct options *o, int argc, char **argv, const struct module 
 			dns[ndns++] = v;
 		} else if ((v = opt_value("--host-entry", argc, argv, &i, &missing))) {
 			const char *colon = strchr(v, ':');
-			if (!colon || !host_name_ok(v, (size_t)(colon - v)) || !(e = parse_ipv4(colon + 1, &ia)) ||
-			    *e || !ia) {
+			if (!colon || !host_name_ok(v, (size_t)(colon - v)) || !netopt_addr(colon + 1, a6)) {
 				snprintf(err, errlen,
 					 "invalid --host-entry=%s: expected NAME:ADDR like db.example:10.0.0.5", v);
 				return OPT_ERROR;

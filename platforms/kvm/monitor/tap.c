@@ -489,7 +489,8 @@ const struct module tap_module = {
 		       "                        subnet's network or broadcast address)\n"
 		       "  --gw=[NAME:]ADDR      a default gateway, through NAME (default: the first device)\n"
 		       "  --route=DEST/PREFIX[:via=GW][:dev=NAME]  a route (repeatable; via, dev or both)\n"
-		       "  --dns=ADDR            a DNS server for the guest (up to 3; default: from DHCP)\n"
+		       "  --dns=ADDR            a DNS server for the guest, IPv4 or IPv6 (up to 3; default: from\n"
+		       "                        DHCP or an IPv6 router advertisement)\n"
 		       "  --host-entry=NAME:ADDR  answer NAME with ADDR before DNS, as /etc/hosts (repeatable)\n"),
 	.open = open_taps,
 	.configure = configure,

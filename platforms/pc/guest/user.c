@@ -72,10 +72,10 @@ extern const struct tc_manifest_note __tincan_manifest_note;
 /* --dns=ADDR (up to DNS_MAX, joined into TINCAN_DNS for the resolver). */
 static void dns_option(const char *w, char *dns, size_t *dnslen, unsigned *ndns)
 {
-	const char *v = w + 6, *e;
-	uint32_t a;
-	if (!(e = parse_ipv4(v, &a)) || !a || *e)
-		usage("invalid --dns: expected an IPv4 address like 10.0.0.1: ", w);
+	const char *v = w + 6;
+	uint8_t a[16];
+	if (!netopt_addr(v, a))
+		usage("invalid --dns: expected an IPv4 or IPv6 address: ", w);
 	if (*ndns == DNS_MAX)
 		usage("too many --dns options (the most is 3): ", w);
 	size_t n = strlen(v);
@@ -153,7 +153,7 @@ __attribute__((no_stack_protector)) void pc_user_start(struct pc_boot *b)
 	libos_stack_guard(canary);
 	static char *words[ARGV_MAX + 1], *argv[ARGV_MAX + 2], *envp[ENV_MAX + 1], *netw[ARGV_MAX];
 	static char name[TC_MFT_NAME_MAX];
-	static char dns[sizeof "TINCAN_DNS=" + DNS_MAX * 16] = "TINCAN_DNS=";
+	static char dns[sizeof "TINCAN_DNS=" + DNS_MAX * 46] = "TINCAN_DNS=";
 	size_t dnslen = sizeof "TINCAN_DNS=" - 1;
 	unsigned ndns = 0;
 	int have_net = 0, nnetw = 0;

@@ -58,6 +58,10 @@ const struct ip6_addr *tincan_nd6_gw(struct netif *netif, const struct ip6_addr 
 #define LWIP_DNS 1
 #define DNS_TABLE_SIZE 2 /* 1 trips a -Warray-bounds false positive in dns.c */
 #define DNS_MAX_SERVERS 3
+/* And the servers an IPv6 router advertisement's RDNSS option (RFC 8106)
+ * names: nd6.c stores them the same way, from slot 0 (so the newest of
+ * DHCP's and the RA's win). */
+#define LWIP_ND6_RDNSS_MAX_DNS_SERVERS 3
 /* 127.0.0.1 works without a NIC: lo is created by lwip_init(), and packets
  * to it are queued and delivered by netif_poll_all() in the event loop. */
 #define LWIP_NETIF_LOOPBACK 1
