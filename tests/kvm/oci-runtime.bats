@@ -178,8 +178,10 @@ wait_file() {
 
 @test "env, the memory limit, bind mounts, resolv.conf and hosts become tincan-run's options" {
 	mkdir -p "$BATS_TEST_TMPDIR/data"
-	printf 'search example\nnameserver 10.1.2.3\nnameserver ::1\n' >"$BATS_TEST_TMPDIR/resolv"
-	printf '127.0.0.1 localhost\n10.9.8.7 db db.local\n' >"$BATS_TEST_TMPDIR/hosts"
+	printf 'search example\nnameserver 10.1.2.3\nnameserver ::1\nnameserver fe80::1%%eth0\nnameserver fd00::53\n' \
+		>"$BATS_TEST_TMPDIR/resolv"
+	printf '127.0.0.1 localhost\n10.9.8.7 db db.local\n::1 localhost ip6-localhost\nff02::1 ip6-allnodes\nfd00::7 db6\n' \
+		>"$BATS_TEST_TMPDIR/hosts"
 	b=$(bundle opts "$TINY" '["/tincan.tc", "sleep", "30000"]' --arg d "$BATS_TEST_TMPDIR" '
 		.process.env += ["FOO=bar baz"] |
 		.linux.resources.memory.limit = 67108864 | .linux.resources.pids.limit = 20 |
@@ -197,11 +199,13 @@ wait_file() {
 	grep -qx -- "--user=65534:65534" <<<"$args" # root in the container: never root on the host
 	grep -qx -- "--mem-max=58M" <<<"$args"
 	grep -qx -- "--dir=$BATS_TEST_TMPDIR/data:/data:ro" <<<"$args"
-	grep -qx -- "--dns=10.1.2.3" <<<"$args"
-	! grep -q -- "--dns=::1" <<<"$args"
+	# IPv4 and IPv6 servers, not loopback or a scoped one, in their order
+	[ "$(grep -- "--dns=" <<<"$args" | tr '\n' ' ')" = "--dns=10.1.2.3 --dns=fd00::53 " ]
 	grep -qx -- "--host-entry=db:10.9.8.7" <<<"$args"
 	grep -qx -- "--host-entry=db.local:10.9.8.7" <<<"$args"
+	grep -qx -- "--host-entry=db6:fd00::7" <<<"$args"
 	! grep -q -- "localhost" <<<"$args"
+	! grep -q -- "allnodes" <<<"$args"
 	[ "$(grep -c -- --dir= <<<"$args")" = 1 ] # not /dev/shm: the guest's /dev is its own
 	[ "$(tail -3 <<<"$args" | tr '\n' ' ')" = "-- sleep 30000 " ]
 	if [ -d /sys/fs/cgroup/memory/"$CG" ]; then
@@ -304,7 +308,7 @@ wait_file() {
 	[ -z "$(ls "$ROOT" 2>/dev/null)" ]
 }
 
-@test "the guest takes over the netns's interface: MAC, address, gateway; delete removes the tap and the redirect" {
+@test "the guest takes over the netns's interface: MAC, IPv4 and IPv6 addresses, gateways, routes; delete removes the tap and the redirect" {
 	command -v curl >/dev/null || skip "curl is not installed"
 	C=tcoci-c$$ H=tcoci-h$$
 	NSS+=("$C" "$H")
@@ -312,9 +316,16 @@ wait_file() {
 	ip netns add "$H"
 	ip -n "$C" link add eth0 type veth peer name peer netns "$H"
 	ip -n "$C" addr add 10.87.6.2/24 dev eth0
+	for a in 3 4 5; do # one more than the guest takes on a device (ip lists the newest first)
+		ip -n "$C" addr add fd00:87:7::$a/64 dev eth0 nodad
+	done
+	ip -n "$C" addr add fd00:87:6::2/64 dev eth0 nodad
 	ip -n "$C" link set eth0 up
 	ip -n "$C" route add default via 10.87.6.1
+	ip -n "$C" route add 10.99.0.0/16 via 10.87.6.1
+	ip -n "$C" -6 route add default via fd00:87:6::1
 	ip -n "$H" addr add 10.87.6.1/24 dev peer
+	ip -n "$H" addr add fd00:87:6::1/64 dev peer nodad
 	ip -n "$H" link set peer up
 	mac=$(ip -n "$C" -j link show eth0 | jq -r '.[0].address')
 	b=$(bundle web "$B/apps/httpd.tc" '["/tincan.tc"]' --arg ns "/var/run/netns/$C" \
@@ -340,9 +351,17 @@ wait_file() {
 	args=$(tr '\0' '\n' </proc/"$pid"/cmdline)
 	grep -qx -- "--net=net0:tincan0" <<<"$args"
 	grep -qx -- "--net-mac=net0:$mac" <<<"$args"
-	grep -qx -- "--ip=10.87.6.2/24" <<<"$args"
-	grep -qx -- "--gw=10.87.6.1" <<<"$args"
+	grep -qx -- "--ip=net0:10.87.6.2/24" <<<"$args"
+	grep -qx -- "--ip=net0:fd00:87:6::2/64" <<<"$args"
+	! grep -q -- "--ip=net0:fe80" <<<"$args" # the guest makes its own link-local address
+	[ "$(grep -c -- "--ip=net0:fd00:" <<<"$args")" = 3 ]
+	jq -r .msg "$BATS_TEST_TMPDIR/log.json" | grep -q "3 IPv6 addresses per device; this address is left out"
+	grep -qx -- "--gw=net0:10.87.6.1" <<<"$args"
+	grep -qx -- "--gw=net0:fd00:87:6::1" <<<"$args"
+	grep -qx -- "--route=10.99.0.0/16:via=10.87.6.1:dev=net0" <<<"$args"
 	run timeout 10 ip netns exec "$H" curl -s -m 5 -o /dev/null -w '%{http_code}' http://10.87.6.2/
+	[ "$output" = 200 ]
+	run timeout 10 ip netns exec "$H" curl -s -m 5 -o /dev/null -w '%{http_code}' 'http://[fd00:87:6::2]/'
 	[ "$output" = 200 ]
 	[ "$(ip -n "$H" -j neigh show 10.87.6.2 | jq -r '.[0].lladdr')" = "$mac" ]
 

@@ -2,7 +2,8 @@
  * The container's network, as Kata does it: in the container's netns each of
  * the image's net devices gets a tap, joined to one of the netns's interfaces
  * (the CNI veth) by tc redirects both ways, and the guest takes over that
- * interface's MAC and IPv4 address and the default gateway.  The interface
+ * interface's MAC, its IPv4 and global IPv6 addresses, and the routes
+ * through it (default gateways of both families included).  The interface
  * keeps its address (a restarted container finds it again); the host's stack
  * in the netns no longer sees its frames.  ip and tc (iproute2) do the work.
  */
@@ -18,14 +19,23 @@
 #include "oci.h"
 
 #define TAP_PREFIX "tincan"
+/* What tincan-run and the guest take: --ip options in all (netcfg's
+ * TINCAN_IP), IPv6 addresses per device (LWIP_IPV6_NUM_ADDRESSES less the
+ * link-local one), --route and --gw options (netcfg's route table). */
+#define IPS_MAX 16
+#define IP6_PER_DEV 3
+#define ROUTES_MAX 16
 
-/* ip -j addr show, ip -j route show default, or tc -j qdisc show. */
+/* ip -j addr show, ip -j [-6] route show, or tc -j qdisc show. */
 static json_t *ip_json(const char *what, char *err, size_t errlen)
 {
 	static char out[1 << 18];
 	char *argv[] = { "ip", "-j", (char *)what, "show", NULL, NULL, NULL };
-	if (!strcmp(what, "route"))
-		argv[4] = "default";
+	if (!strcmp(what, "route6")) {
+		argv[2] = "-6";
+		argv[3] = "route";
+		argv[4] = "show";
+	}
 	if (!strcmp(what, "qdisc"))
 		argv[0] = "tc";
 	int r = run_prog(argv, NULL, out, sizeof out);
@@ -79,6 +89,7 @@ int net_setup(const struct oci_image *img, struct oci_state *st, struct oci_argv
 	char ipcmds[2048] = "", tccmds[4096] = "";
 	size_t i;
 	json_t *l;
+	int nips = 0, nroutes = 0;
 	json_array_foreach(links, i, l)
 	{
 		const char *name = json_string_value(json_object_get(l, "ifname"));
@@ -119,43 +130,71 @@ int net_setup(const struct oci_image *img, struct oci_state *st, struct oci_argv
 			 name, name, st->tap[k], st->tap[k], st->tap[k], name);
 		argv_add(run, "--net=%s:%s", img->net[k], st->tap[k]);
 		argv_add(run, "--net-mac=%s:%s", img->net[k], mac);
+		/* Its addresses: IPv4, and IPv6 of global scope (the guest
+		 * makes its own link-local address, the interface's, from the
+		 * same MAC).  A device with no IPv4 address asks DHCP. */
 		size_t j;
 		json_t *a;
-		int addressed = 0;
+		int n6 = 0;
 		json_array_foreach(json_object_get(l, "addr_info"), j, a)
 		{
 			const char *fam = json_string_value(json_object_get(a, "family"));
 			const char *local = json_string_value(json_object_get(a, "local"));
-			if (!fam || strcmp(fam, "inet") || !local || addressed)
+			const char *scope = json_string_value(json_object_get(a, "scope"));
+			int v6 = fam && !strcmp(fam, "inet6");
+			if (!fam || (strcmp(fam, "inet") && !v6) || !local ||
+			    (v6 && (!scope || strcmp(scope, "global"))))
 				continue;
-			addressed = 1;
-			if (k == 0)
-				argv_add(run, "--ip=%s/%lld", local,
-					 (long long)json_integer_value(json_object_get(a, "prefixlen")));
-			else
-				oci_log("warning",
-					"%s (%s on %s): tincan-run sets the first device's address only; this one asks "
-					"DHCP",
-					img->net[k], local, name);
+			if (nips == IPS_MAX || (v6 && n6 == IP6_PER_DEV)) {
+				oci_log("warning", "%s (%s on %s): the guest takes %s; this address is left out",
+					img->net[k], local, name,
+					v6 ? "3 IPv6 addresses per device" : "16 addresses in all");
+				continue;
+			}
+			n6 += v6;
+			nips++;
+			argv_add(run, "--ip=%s:%s/%lld", img->net[k], local,
+				 (long long)json_integer_value(json_object_get(a, "prefixlen")));
 		}
 	}
 	json_decref(links);
 	if (!st->ntap)
 		return 0; /* a netns with no interface: the guest's devices stay unplugged */
-	json_t *routes = ip_json("route", err, errlen);
-	if (!routes)
-		return -1;
-	json_t *r;
-	json_array_foreach(routes, i, r)
-	{
-		const char *gw = json_string_value(json_object_get(r, "gateway"));
-		const char *dev = json_string_value(json_object_get(r, "dev"));
-		if (gw && dev && !strcmp(dev, st->veth[0]) && !strchr(gw, ':')) {
-			argv_add(run, "--gw=%s", gw);
-			break;
+	/* The routes through a gateway on the interfaces taken over, both
+	 * families: a default one as --gw, the others as --route (on-link
+	 * routes come from the addresses' prefixes). */
+	for (int fam = 0; fam < 2; fam++) {
+		json_t *routes = ip_json(fam ? "route6" : "route", err, errlen), *r;
+		if (!routes)
+			return -1;
+		json_array_foreach(routes, i, r)
+		{
+			const char *gw = json_string_value(json_object_get(r, "gateway"));
+			const char *dev = json_string_value(json_object_get(r, "dev"));
+			const char *dst = json_string_value(json_object_get(r, "dst"));
+			const char *type = json_string_value(json_object_get(r, "type"));
+			int k = 0;
+			while (dev && k < st->ntap && strcmp(dev, st->veth[k]))
+				k++;
+			if (!gw || !dst || !dev || k == st->ntap || (type && strcmp(type, "unicast")))
+				continue;
+			if (nroutes == ROUTES_MAX) {
+				oci_log("warning", "route %s via %s: the guest takes 16 routes; this one is left out",
+					dst, gw);
+				continue;
+			}
+			nroutes++;
+			if (!strcmp(dst, "default"))
+				argv_add(run, "--gw=%s:%s", img->net[k], gw);
+			else
+				argv_add(run, "--route=%s%s:via=%s:dev=%s", dst,
+					 strchr(dst, '/') ? ""
+					 : fam		  ? "/128"
+							  : "/32",
+					 gw, img->net[k]);
 		}
+		json_decref(routes);
 	}
-	json_decref(routes);
 	/* An interface another tool already shapes is not taken over (and its
 	 * ingress qdisc never removed by our cleanup). */
 	json_t *qdiscs = ip_json("qdisc", err, errlen), *q;

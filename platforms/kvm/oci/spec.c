@@ -4,6 +4,7 @@
  * rootfs and the image in it do not, and tincan-run checks them again.
  */
 #include <dirent.h>
+#include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <jansson.h>
@@ -54,7 +55,20 @@ static int plain_name(const char *p)
 	return 1;
 }
 
-/* Nameservers of a resolv.conf as --dns (IPv4 only: the guest has no IPv6). */
+/* An address a guest can be given as a DNS server or a host entry: IPv4 but
+ * not 0.0.0.0 or loopback, or IPv6 but not ::, ::1, multicast or a scoped
+ * (fe80::1%eth0) one. */
+static int guest_addr(const char *s)
+{
+	unsigned char b[16];
+	static const unsigned char none[16], one[16] = { [15] = 1 };
+	if (inet_pton(AF_INET, s, b) == 1)
+		return b[0] != 127 && memcmp(b, none, 4) != 0;
+	return inet_pton(AF_INET6, s, b) == 1 && memcmp(b, none, 16) && memcmp(b, one, 16) && b[0] != 0xff &&
+	       !(b[0] == 0xfe && (b[1] & 0xc0) == 0);
+}
+
+/* Nameservers of a resolv.conf as --dns (IPv4 and IPv6). */
 static void resolv(struct oci_spec *s, const char *path)
 {
 	FILE *f = fopen(path, "re");
@@ -66,11 +80,7 @@ static void resolv(struct oci_spec *s, const char *path)
 	int n = 0;
 	while (fgets(line, sizeof line, f) && n < 3) {
 		char addr[64];
-		unsigned a, b, c, d;
-		char tail;
-		if (sscanf(line, " nameserver %63s", addr) == 1 &&
-		    sscanf(addr, "%u.%u.%u.%u%c", &a, &b, &c, &d, &tail) == 4 && a < 256 && b < 256 && c < 256 &&
-		    d < 256) {
+		if (sscanf(line, " nameserver %63s", addr) == 1 && guest_addr(addr)) {
 			argv_add(&s->run, "--dns=%s", addr);
 			n++;
 		}
@@ -78,7 +88,8 @@ static void resolv(struct oci_spec *s, const char *path)
 	fclose(f);
 }
 
-/* IPv4 entries of a hosts file (not loopback) as --host-entry. */
+/* Entries of a hosts file (IPv4 and IPv6, not loopback or multicast) as
+ * --host-entry. */
 static void hosts(struct oci_spec *s, const char *path)
 {
 	FILE *f = fopen(path, "re");
@@ -88,10 +99,7 @@ static void hosts(struct oci_spec *s, const char *path)
 	int n = 0;
 	while (fgets(line, sizeof line, f) && n < 16) {
 		char *save, *addr = strtok_r(line, " \t\r\n", &save);
-		unsigned a, b, c, d;
-		char tail;
-		if (!addr || addr[0] == '#' || sscanf(addr, "%u.%u.%u.%u%c", &a, &b, &c, &d, &tail) != 4 || a == 127 ||
-		    a > 255 || b > 255 || c > 255 || d > 255)
+		if (!addr || addr[0] == '#' || !guest_addr(addr))
 			continue;
 		for (char *name; (name = strtok_r(NULL, " \t\r\n", &save)) && name[0] != '#' && n < 16; n++)
 			argv_add(&s->run, "--host-entry=%s:%s", name, addr);
