@@ -3,7 +3,7 @@
  *   pktinfo6 serve PORT N   answer N datagrams on [::]:PORT: print the NIC
  *                           and address each came to (IPV6_RECVPKTINFO;
  *                           ::ffff:a.b.c.d for IPv4) and answer from that
- *                           address (sendmsg's IPV6_PKTINFO)
+ *                           address and NIC (sendmsg's IPV6_PKTINFO)
  *   pktinfo6 checks         over loopback: the option's value, ::1 and
  *                           ::ffff:127.0.0.1 destinations, MSG_CTRUNC, and
  *                           the errors of bad cmsgs and foreign sources;
@@ -246,8 +246,9 @@ static int serve(uint16_t port, int n)
 		printf("got %s %u %s from %s\n", name, pi.ipi6_ifindex, ntop(&pi.ipi6_addr),
 		       inet_ntop(AF_INET6, &peer.sin6_addr, from, sizeof from));
 		fflush(stdout);
-		/* The answer from the address the datagram was sent to. */
-		struct in6_pktinfo out = { pi.ipi6_addr, 0 };
+		/* The answer from the address the datagram was sent to, out
+		 * the NIC it came in on. */
+		struct in6_pktinfo out = pi;
 		int r = send_cmsg(s, &peer, IPPROTO_IPV6, IPV6_PKTINFO, &out, sizeof out, CMSG_LEN(sizeof out),
 				  CMSG_SPACE(sizeof out));
 		if (r) {
