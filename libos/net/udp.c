@@ -163,7 +163,7 @@ ssize_t dgram_send(struct sock *s, const void *buf, size_t len, const struct soc
 		ip_addr_copy(ip, s->udp->remote_ip);
 		port = s->udp->remote_port;
 	}
-	if (!pi && s->sticky_if6 && IP_IS_V6_VAL(ip)) {
+	if (!pi && s->sticky_if6 && IP_IS_V6_VAL(ip) && !s->udp->netif_idx) { /* SO_BINDTODEVICE wins */
 		pi = 2;
 		memset(&info, 0, sizeof info);
 		info.ifindex = s->sticky_if6;

@@ -4,6 +4,9 @@
  *                           and address each came to (IPV6_RECVPKTINFO;
  *                           ::ffff:a.b.c.d for IPv4) and answer from that
  *                           address and NIC (sendmsg's IPV6_PKTINFO)
+ *   pktinfo6 sticky IFINDEX ADDR PORT
+ *                           one datagram to ADDR:PORT after setsockopt's
+ *                           IPV6_PKTINFO chose NIC IFINDEX
  *   pktinfo6 checks         over loopback: the option's value, ::1 and
  *                           ::ffff:127.0.0.1 destinations, MSG_CTRUNC, and
  *                           the errors of bad cmsgs and foreign sources;
@@ -259,12 +262,38 @@ static int serve(uint16_t port, int n)
 	return 0;
 }
 
+/* setsockopt's IPV6_PKTINFO: the NIC for what follows; then one plain
+ * sendto. */
+static int sticky(unsigned ifindex, const char *addr, uint16_t port)
+{
+	int s = dual_socket(0);
+	struct in6_pktinfo pi = { IN6ADDR_ANY_INIT, ifindex };
+	struct sockaddr_in6 to = addr6(addr, port);
+	if (setsockopt(s, IPPROTO_IPV6, IPV6_PKTINFO, &pi, sizeof pi) < 0) {
+		perror("IPV6_PKTINFO");
+		return 1;
+	}
+	/* The NIC's link-local address, the source, is usable after a second
+	 * (duplicate address detection): until then, no route (bounded). */
+	for (int k = 0; sendto(s, "sticky", 6, 0, (struct sockaddr *)&to, sizeof to) != 6; k++) {
+		if (k == 50 || (errno != ENETUNREACH && errno != EHOSTUNREACH)) {
+			perror("sendto");
+			return 1;
+		}
+		usleep(100000);
+	}
+	printf("sent\n");
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
+	if (argc >= 5 && !strcmp(argv[1], "sticky"))
+		return sticky((unsigned)atoi(argv[2]), argv[3], (uint16_t)atoi(argv[4]));
 	if (argc >= 2 && !strcmp(argv[1], "checks"))
 		return checks();
 	if (argc >= 4 && !strcmp(argv[1], "serve"))
 		return serve((uint16_t)atoi(argv[2]), atoi(argv[3]));
-	fprintf(stderr, "usage: pktinfo6 checks | serve PORT N\n");
+	fprintf(stderr, "usage: pktinfo6 checks | serve PORT N | sticky IFINDEX ADDR PORT\n");
 	return 2;
 }

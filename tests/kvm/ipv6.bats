@@ -345,6 +345,45 @@ for a in ("fd00:66::3", "fd00:67::2", "fd00:66::2", "10.66.0.2", "fe80::ff:fe00:
 		"got net0 1 ::ffff:10.66.0.2 from ::ffff:10.66.0.1" "got net1 2 fe80::ff:fe00:6702 from fe80::67:1")" ]
 }
 
+# setsockopt's IPV6_PKTINFO: a default NIC.  A link-local peer given no
+# sin6_scope_id goes out the first NIC (see above); with the sticky NIC 2,
+# out the second.
+@test "IPV6_PKTINFO with setsockopt: a datagram to a link-local peer leaves by the NIC it names" {
+	[ -x "$B/tests/pktinfo6.tc" ] || skip "build/tests/pktinfo6.tc is missing"
+	cp "$B/tests/pktinfo6.tc" "$BATS_TEST_TMPDIR/p6.tc"
+	"$B/bin/tincan-mkimage" --net=net0 --net=net1 "$BATS_TEST_TMPDIR/p6.tc" >/dev/null
+	ip -n "$NS" tuntap add tap1 mode tap
+	ip -n "$NS" link set tap1 up
+	ip -n "$NS" addr add fe80::67:1/64 dev tap0 nodad
+	ip -n "$NS" addr add fe80::67:1/64 dev tap1 nodad
+	for nic in 1 2; do
+		rm -f "$BATS_TEST_TMPDIR/heard"
+		ip netns exec "$NS" timeout 20 /usr/bin/python3 -c '
+import socket, sys
+s = socket.socket(socket.AF_INET6, socket.SOCK_DGRAM)
+s.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_RECVPKTINFO, 1)
+s.bind(("::", 9301))
+s.settimeout(10)
+print("ready", flush=True)
+d, anc, _, src = s.recvmsg(100, 256)
+for level, kind, v in anc:
+    if level == socket.IPPROTO_IPV6 and kind == socket.IPV6_PKTINFO:
+        print("heard", d.decode(), "on", socket.if_indextoname(int.from_bytes(v[16:20], sys.byteorder)))
+' > "$BATS_TEST_TMPDIR/heard" 2>&1 &
+		pid=$!
+		for i in $(seq 1 100); do
+			grep -q ready "$BATS_TEST_TMPDIR/heard" && break
+			sleep 0.05
+		done
+		ns "$RUN" --net=net0:tap0 --net=net1:tap1 "$BATS_TEST_TMPDIR/p6.tc" -- sticky $nic fe80::67:1 9301
+		echo "guest: $output"
+		[ "$status" -eq 0 ]
+		wait $pid || true
+		cat "$BATS_TEST_TMPDIR/heard"
+		grep -q "^heard sticky on tap$((nic - 1))$" "$BATS_TEST_TMPDIR/heard"
+	done
+}
+
 @test "IPV6_PKTINFO over loopback: ::1 and v4-mapped destinations, MSG_CTRUNC, EINVAL for foreign sources and bad cmsgs, ENODEV for no such NIC" {
 	[ -x "$B/tests/pktinfo6.tc" ] || skip "build/tests/pktinfo6.tc is missing"
 	ns "$RUN" "$B/tests/pktinfo6.tc" checks
