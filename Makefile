@@ -487,6 +487,8 @@ TEST_BINS += $(B)/tests/unit/test_strsearch
 TEST_BINS += $(B)/tests/udpburst.tc
 # Per-NIC addresses, routes, SO_BINDTODEVICE and IP_PKTINFO (tests/kvm/netcfg.bats).
 TEST_BINS += $(B)/tests/netcfg.tc
+# IPV6_PKTINFO on a dual-stack UDP socket (tests/kvm/ipv6.bats).
+TEST_BINS += $(B)/tests/pktinfo6.tc
 # The raw-frame API's guest (tests/kvm/netfn.bats): netfn.tc links no socket
 # code (so no lwIP), netfnsock.tc the same source with the socket stack.
 $(OB)/tests/netfnsock.o: tests/guests/netfn.c tests/tap.h $(TOOLCHAIN)

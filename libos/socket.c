@@ -149,7 +149,7 @@ ssize_t sendmsg(int fd, const struct msghdr *m, int flags)
 	if (!o)
 		return -1;
 	/* Passing descriptors or credentials (SCM_RIGHTS...) is not done;
-	 * AF_INET takes IP_PKTINFO. */
+	 * AF_INET takes IP_PKTINFO, AF_INET6 IPV6_PKTINFO too. */
 	if (m->msg_control && m->msg_controllen) {
 		int e = o->cmsg ? o->cmsg(fd, (struct msghdr *)m, 1) : -EOPNOTSUPP;
 		if (e < 0)
@@ -198,7 +198,7 @@ ssize_t recvmsg(int fd, struct msghdr *m, int flags)
 	}
 	if (r >= 0) {
 		m->msg_flags = 0;
-		if (!o->cmsg || !m->msg_control || o->cmsg(fd, m, 0) < 0)
+		if (!o->cmsg || o->cmsg(fd, m, 0) < 0)
 			m->msg_controllen = 0;
 	}
 	return r;

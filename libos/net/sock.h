@@ -57,7 +57,7 @@ struct dgram {
 	ip_addr_t addr;
 	u16_t port;
 	u16_t ifindex; /* the NIC it came in on (if_nametoindex's), 0: loopback */
-	uint32_t dst; /* the address it was sent to (IP_PKTINFO) */
+	uint8_t dst[16]; /* the address it was sent to, ::ffff:a.b.c.d for IPv4 (IP_PKTINFO, IPV6_PKTINFO) */
 };
 
 struct sock {
@@ -69,10 +69,12 @@ struct sock {
 	unsigned peer_eof : 1; /* the peer closed its side */
 	unsigned out_pending : 1; /* on the list stream_output() sends */
 	unsigned pktinfo : 1; /* IP_PKTINFO: recvmsg says where a datagram came in */
-	unsigned tx_pktinfo : 1; /* sendmsg's IP_PKTINFO, for the datagram it sends */
-	struct in_pktinfo_ { /* the last datagram received, or sendmsg's */
-		int ifindex;
-		uint32_t spec_dst, addr;
+	unsigned pktinfo6 : 1; /* IPV6_RECVPKTINFO: the same as IPV6_PKTINFO */
+	unsigned tx_pktinfo : 2; /* sendmsg's IP_PKTINFO (1) or IPV6_PKTINFO (2) */
+	uint8_t sticky_if6; /* setsockopt's IPV6_PKTINFO: the NIC for IPv6 peers */
+	struct pktinfo_ { /* the last datagram received, or sendmsg's */
+		int ifindex; /* 0: loopback (received), none (sendmsg's) */
+		uint8_t addr[16]; /* as struct dgram's dst; sendmsg's: the source, 0: none */
 	} rx_info, tx_info;
 	/* An AF_INET6 socket: its pcb takes both families (IPv4 peers appear
 	 * as ::ffff:a.b.c.d) unless v6only (IPV6_V6ONLY). */

@@ -108,12 +108,30 @@ static int bound(const struct sock *s)
 	return s->tcp ? s->tcp->local_port || s->state != SOCK_NEW : s->udp ? s->udp->local_port != 0 : 1;
 }
 
-static int set_ipv6_opt(struct sock *s, int name, socklen_t len, int on)
+static int set_ipv6_opt(struct sock *s, int name, const void *v, socklen_t len, int on)
 {
 	struct ip_pcb *ip = ip_pcb_of(s);
 	if (len < sizeof(int))
 		return -EINVAL;
 	switch (name) {
+	case IPV6_RECVPKTINFO:
+		if (s->type != SOCK_DGRAM)
+			return -ENOPROTOOPT;
+		s->pktinfo6 = on != 0;
+		return 0;
+	case IPV6_PKTINFO: {
+		/* Sticky: as Linux's UDP, only the NIC counts. */
+		struct in6_pktinfo pi;
+		if (s->type != SOCK_DGRAM)
+			return -ENOPROTOOPT;
+		if (len < sizeof pi)
+			return -EINVAL;
+		memcpy(&pi, v, sizeof pi);
+		if (pi.ipi6_ifindex > (unsigned)plat_net_count())
+			return -ENODEV;
+		s->sticky_if6 = (uint8_t)pi.ipi6_ifindex;
+		return 0;
+	}
 	case IPV6_V6ONLY:
 		/* As Linux: only before the socket has an address. */
 		if (bound(s))
@@ -160,7 +178,7 @@ static int set_opt(struct sock *s, int level, int name, const void *v, socklen_t
 		return 0;
 	}
 	if (level == IPPROTO_IPV6)
-		return s->v6 ? set_ipv6_opt(s, name, len, on) : -ENOPROTOOPT;
+		return s->v6 ? set_ipv6_opt(s, name, v, len, on) : -ENOPROTOOPT;
 	return -ENOPROTOOPT;
 }
 
@@ -242,6 +260,8 @@ int inet_getsockopt(int fd, int level, int name, void *v, socklen_t *len)
 	if (level == IPPROTO_IPV6 && s->v6) {
 		if (name == IPV6_V6ONLY)
 			return put_int(v, len, s->v6only);
+		if (name == IPV6_RECVPKTINFO && s->type == SOCK_DGRAM)
+			return put_int(v, len, s->pktinfo6);
 		if (name == IPV6_UNICAST_HOPS && ip)
 			return put_int(v, len, ip->ttl);
 		if (name == IPV6_TCLASS && ip)
@@ -252,8 +272,60 @@ int inet_getsockopt(int fd, int level, int name, void *v, socklen_t *len)
 	return -ENOPROTOOPT;
 }
 
-/* IP_PKTINFO in sendmsg (taken for the send that follows) and recvmsg (the
- * datagram just received, when the socket asked for it). */
+static const uint8_t mapped_prefix[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff };
+
+/* One cmsg from sendmsg: IP_PKTINFO, or IPV6_PKTINFO on an AF_INET6 socket. */
+static int take_cmsg(struct sock *s, const struct cmsghdr *c)
+{
+	if (s->type != SOCK_DGRAM)
+		return -EINVAL;
+	if (c->cmsg_level == IPPROTO_IP && c->cmsg_type == IP_PKTINFO) {
+		struct in_pktinfo pi;
+		if (c->cmsg_len < CMSG_LEN(sizeof pi))
+			return -EINVAL;
+		memcpy(&pi, CMSG_DATA(c), sizeof pi);
+		if (pi.ipi_ifindex < 0 || pi.ipi_ifindex > plat_net_count())
+			return -ENXIO;
+		s->tx_info.ifindex = pi.ipi_ifindex;
+		memcpy(s->tx_info.addr, mapped_prefix, 12);
+		memcpy(s->tx_info.addr + 12, &pi.ipi_spec_dst.s_addr, 4);
+		s->tx_pktinfo = 1;
+		return 0;
+	}
+	if (c->cmsg_level == IPPROTO_IPV6 && c->cmsg_type == IPV6_PKTINFO && s->v6) {
+		struct in6_pktinfo pi;
+		if (c->cmsg_len < CMSG_LEN(sizeof pi))
+			return -EINVAL;
+		memcpy(&pi, CMSG_DATA(c), sizeof pi);
+		if (pi.ipi6_ifindex > (unsigned)plat_net_count())
+			return -ENODEV; /* as Linux */
+		s->tx_info.ifindex = (int)pi.ipi6_ifindex;
+		memcpy(s->tx_info.addr, pi.ipi6_addr.s6_addr, 16);
+		s->tx_pktinfo = 2;
+		return 0;
+	}
+	return -EINVAL;
+}
+
+/* Append a cmsg to recvmsg's control buffer (*used of it taken): cut, with
+ * MSG_CTRUNC, when it does not fit (as Linux). */
+static void put_cmsg(struct msghdr *m, size_t *used, int level, int type, const void *data, size_t len)
+{
+	size_t room = (m->msg_control ? m->msg_controllen : 0) - *used;
+	size_t need = CMSG_LEN(len);
+	if (need > room)
+		m->msg_flags |= MSG_CTRUNC;
+	if (room < sizeof(struct cmsghdr))
+		return;
+	struct cmsghdr h = { need < room ? need : room, level, type };
+	char *at = (char *)m->msg_control + *used;
+	memcpy(at, &h, sizeof h);
+	memcpy(at + CMSG_LEN(0), data, h.cmsg_len - CMSG_LEN(0));
+	*used += CMSG_SPACE(len) < room ? CMSG_SPACE(len) : room;
+}
+
+/* IP_PKTINFO and IPV6_PKTINFO in sendmsg (taken for the send that follows)
+ * and recvmsg (the datagram just received, when the socket asked for it). */
 int inet_cmsg(int fd, struct msghdr *m, int send)
 {
 	int e = 0;
@@ -261,30 +333,33 @@ int inet_cmsg(int fd, struct msghdr *m, int send)
 	if (!s)
 		return e;
 	if (send) {
+		s->tx_pktinfo = 0;
 		for (struct cmsghdr *c = CMSG_FIRSTHDR(m); c; c = CMSG_NXTHDR(m, c)) {
-			if (c->cmsg_len > m->msg_controllen - (size_t)((char *)c - (char *)m->msg_control))
+			if (c->cmsg_len < sizeof *c ||
+			    c->cmsg_len > m->msg_controllen - (size_t)((char *)c - (char *)m->msg_control))
 				return -EINVAL;
-			if (c->cmsg_level != IPPROTO_IP || c->cmsg_type != IP_PKTINFO || s->type != SOCK_DGRAM ||
-			    c->cmsg_len < CMSG_LEN(sizeof(struct in_pktinfo)))
-				return -EINVAL;
-			struct in_pktinfo pi;
-			memcpy(&pi, CMSG_DATA(c), sizeof pi);
-			if (pi.ipi_ifindex < 0 || pi.ipi_ifindex > plat_net_count())
-				return -ENXIO;
-			s->tx_info.ifindex = pi.ipi_ifindex;
-			s->tx_info.spec_dst = pi.ipi_spec_dst.s_addr;
-			s->tx_pktinfo = 1;
+			if ((e = take_cmsg(s, c))) {
+				s->tx_pktinfo = 0;
+				return e;
+			}
 		}
 		return 0;
 	}
-	if (!s->pktinfo || s->type != SOCK_DGRAM || m->msg_controllen < CMSG_SPACE(sizeof(struct in_pktinfo)))
+	size_t used = 0;
+	if (s->type != SOCK_DGRAM || (!s->pktinfo && !s->pktinfo6))
 		return -EINVAL;
-	struct cmsghdr *c = m->msg_control;
-	struct in_pktinfo pi = { s->rx_info.ifindex, { s->rx_info.spec_dst }, { s->rx_info.addr } };
-	c->cmsg_len = CMSG_LEN(sizeof pi);
-	c->cmsg_level = IPPROTO_IP;
-	c->cmsg_type = IP_PKTINFO;
-	memcpy(CMSG_DATA(c), &pi, sizeof pi);
-	m->msg_controllen = CMSG_SPACE(sizeof pi);
+	if (s->pktinfo6) {
+		struct in6_pktinfo pi6;
+		memcpy(pi6.ipi6_addr.s6_addr, s->rx_info.addr, 16);
+		pi6.ipi6_ifindex = (unsigned)s->rx_info.ifindex;
+		put_cmsg(m, &used, IPPROTO_IPV6, IPV6_PKTINFO, &pi6, sizeof pi6);
+	}
+	if (s->pktinfo && !memcmp(s->rx_info.addr, mapped_prefix, 12)) {
+		struct in_pktinfo pi = { s->rx_info.ifindex, { 0 }, { 0 } };
+		memcpy(&pi.ipi_spec_dst.s_addr, s->rx_info.addr + 12, 4);
+		pi.ipi_addr = pi.ipi_spec_dst;
+		put_cmsg(m, &used, IPPROTO_IP, IP_PKTINFO, &pi, sizeof pi);
+	}
+	m->msg_controllen = (socklen_t)used;
 	return 0;
 }

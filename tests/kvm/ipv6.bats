@@ -294,3 +294,102 @@ print("sink: %d" % got)
 	cat "$BATS_TEST_TMPDIR/sink"
 	grep -q "^sink: 10" "$BATS_TEST_TMPDIR/sink"
 }
+
+# IPV6_PKTINFO (tests/guests/pktinfo6.c): a dual-stack UDP server with
+# several addresses on two NICs says, for each datagram, the address it was
+# sent to and the NIC it came in on, and answers from that address out that
+# NIC (a link-local one too); IPv4 datagrams show their v4-mapped
+# destination and are answered from it too.
+@test "IPV6_PKTINFO: each datagram's destination and NIC; sendmsg answers from that address (two IPv6 addresses, a second NIC, link-local, IPv4 v4-mapped)" {
+	[ -x "$B/tests/pktinfo6.tc" ] || skip "build/tests/pktinfo6.tc is missing"
+	cp "$B/tests/pktinfo6.tc" "$BATS_TEST_TMPDIR/p6.tc"
+	"$B/bin/tincan-mkimage" --net=net0 --net=net1 "$BATS_TEST_TMPDIR/p6.tc" >/dev/null
+	ip -n "$NS" tuntap add tap1 mode tap
+	ip netns exec "$NS" sysctl -qw net.ipv6.conf.tap1.accept_ra=0
+	ip -n "$NS" link set tap1 up
+	ip -n "$NS" addr add fd00:67::1/64 dev tap1 nodad
+	ip -n "$NS" addr add fe80::67:1/64 dev tap1 nodad
+	ip netns exec "$NS" timeout 60 "$RUN" --net=net0:tap0 --net=net1:tap1 --net-mac=net0:$MAC \
+		--net-mac=net1:02:00:00:00:67:02 --ip=$V4/24 --ip=net0:fd00:66::2/64 --ip=net0:fd00:66::3/64 \
+		--ip=net1:fd00:67::2/64 "$BATS_TEST_TMPDIR/p6.tc" -- serve 9300 5 > "$BATS_TEST_TMPDIR/app.out" 2>&1 &
+	PIDS+=($!)
+	for i in $(seq 1 100); do
+		grep -q ready "$BATS_TEST_TMPDIR/app.out" && break
+		sleep 0.05
+	done
+	# net1's link-local address (from its MAC), once usable.
+	wait_ping6 fe80::ff:fe00:6702%tap1
+	ns /usr/bin/python3 -c '
+import socket
+for a in ("fd00:66::3", "fd00:67::2", "fd00:66::2", "10.66.0.2", "fe80::ff:fe00:6702%tap1"):
+    s = socket.socket(socket.AF_INET if "." in a else socket.AF_INET6, socket.SOCK_DGRAM)
+    s.settimeout(5)
+    if "%" in a:
+        s.bind(("fe80::67:1", 0, 0, socket.if_nametoindex("tap1")))
+        s.sendto(b"where", socket.getaddrinfo(a, 9300, socket.AF_INET6)[0][4])
+    else:
+        s.sendto(b"where", (a, 9300))
+    try:
+        print(a, "answered from", s.recvfrom(100)[1][0], flush=True)
+    except socket.timeout:
+        print(a, "no answer", flush=True)
+'
+	echo "$output"
+	wait "${PIDS[0]}" || true
+	cat "$BATS_TEST_TMPDIR/app.out"
+	[ "$(grep answered <<< "$output")" = "$(printf '%s\n' "fd00:66::3 answered from fd00:66::3" \
+		"fd00:67::2 answered from fd00:67::2" "fd00:66::2 answered from fd00:66::2" \
+		"10.66.0.2 answered from 10.66.0.2" "fe80::ff:fe00:6702%tap1 answered from fe80::ff:fe00:6702")" ]
+	[ "$(grep '^got' "$BATS_TEST_TMPDIR/app.out")" = "$(printf '%s\n' "got net0 1 fd00:66::3 from fd00:66::1" \
+		"got net1 2 fd00:67::2 from fd00:67::1" "got net0 1 fd00:66::2 from fd00:66::1" \
+		"got net0 1 ::ffff:10.66.0.2 from ::ffff:10.66.0.1" "got net1 2 fe80::ff:fe00:6702 from fe80::67:1")" ]
+}
+
+# setsockopt's IPV6_PKTINFO: a default NIC.  A link-local peer given no
+# sin6_scope_id goes out the first NIC (see above); with the sticky NIC 2,
+# out the second.
+@test "IPV6_PKTINFO with setsockopt: a datagram to a link-local peer leaves by the NIC it names" {
+	[ -x "$B/tests/pktinfo6.tc" ] || skip "build/tests/pktinfo6.tc is missing"
+	cp "$B/tests/pktinfo6.tc" "$BATS_TEST_TMPDIR/p6.tc"
+	"$B/bin/tincan-mkimage" --net=net0 --net=net1 "$BATS_TEST_TMPDIR/p6.tc" >/dev/null
+	ip -n "$NS" tuntap add tap1 mode tap
+	ip -n "$NS" link set tap1 up
+	ip -n "$NS" addr add fe80::67:1/64 dev tap0 nodad
+	ip -n "$NS" addr add fe80::67:1/64 dev tap1 nodad
+	for nic in 1 2; do
+		rm -f "$BATS_TEST_TMPDIR/heard"
+		ip netns exec "$NS" timeout 20 /usr/bin/python3 -c '
+import socket, sys
+s = socket.socket(socket.AF_INET6, socket.SOCK_DGRAM)
+s.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_RECVPKTINFO, 1)
+s.bind(("::", 9301))
+s.settimeout(10)
+print("ready", flush=True)
+d, anc, _, src = s.recvmsg(100, 256)
+for level, kind, v in anc:
+    if level == socket.IPPROTO_IPV6 and kind == socket.IPV6_PKTINFO:
+        print("heard", d.decode(), "on", socket.if_indextoname(int.from_bytes(v[16:20], sys.byteorder)))
+' > "$BATS_TEST_TMPDIR/heard" 2>&1 &
+		pid=$!
+		for i in $(seq 1 100); do
+			grep -q ready "$BATS_TEST_TMPDIR/heard" && break
+			sleep 0.05
+		done
+		ns "$RUN" --net=net0:tap0 --net=net1:tap1 "$BATS_TEST_TMPDIR/p6.tc" -- sticky $nic fe80::67:1 9301
+		echo "guest: $output"
+		[ "$status" -eq 0 ]
+		wait $pid || true
+		cat "$BATS_TEST_TMPDIR/heard"
+		grep -q "^heard sticky on tap$((nic - 1))$" "$BATS_TEST_TMPDIR/heard"
+	done
+}
+
+@test "IPV6_PKTINFO over loopback: ::1 and v4-mapped destinations, MSG_CTRUNC, EINVAL for foreign sources and bad cmsgs, ENODEV for no such NIC" {
+	[ -x "$B/tests/pktinfo6.tc" ] || skip "build/tests/pktinfo6.tc is missing"
+	ns "$RUN" "$B/tests/pktinfo6.tc" checks
+	echo "$output"
+	[ "$status" -eq 0 ]
+	! grep -q FAIL <<< "$output"
+	[ "$(grep -c ': ok$' <<< "$output")" -eq 29 ]
+	[ "${lines[-1]}" = "checks done" ]
+}

@@ -109,6 +109,15 @@ struct in_pktinfo {
 	struct in_addr ipi_addr;
 };
 
+/* IPV6_PKTINFO: recvmsg's cmsg (with IPV6_RECVPKTINFO on: the address a
+ * datagram was sent to, ::ffff:a.b.c.d for IPv4, and the NIC it came in on);
+ * sendmsg's chooses the source (ipi6_addr, one of the guest's) and the NIC
+ * (ipi6_ifindex); setsockopt's sets a default NIC.  As glibc's. */
+struct in6_pktinfo {
+	struct in6_addr ipi6_addr;
+	unsigned int ipi6_ifindex;
+};
+
 struct ip_mreq {
 	struct in_addr imr_multiaddr;
 	struct in_addr imr_interface;

@@ -116,6 +116,7 @@ struct linger {
 #define MSG_OOB 0x1
 #define MSG_PEEK 0x2
 #define MSG_DONTROUTE 0x4
+#define MSG_CTRUNC 0x8
 #define MSG_TRUNC 0x20
 #define MSG_EOR 0x80
 #define MSG_DONTWAIT 0x40
