@@ -53,6 +53,7 @@
 # BENCH_ROUTER_ROUNDS (default BENCH_ROUNDS, else 5), BENCH_ROUTER_SECS (3),
 # BENCH_ROUTER_IDLE_N (8), BENCH_ROUTER_SETTLE (3 s), BENCH_ROUTER_OPTS (more
 # tincan-run options for the measured router, e.g. --stats),
+# BENCH_ROUTER_ARGS (more arguments for the router itself, e.g. --poll=50),
 # BENCH_ROUTER_PREFIX (a command before its tincan-run, e.g. "taskset -c 1");
 # BENCH_ROUTER_LINUX_ONLY=1 measures the Linux side alone (no router image:
 # while working on the bench; nothing is written to OUT_FILE).
@@ -171,6 +172,8 @@ rps() { ip netns exec "$NS_LF" sh -c "echo $1 > /sys/class/net/f0/queues/rx-0/rp
 # the receiver's, masqueraded, the same deny rule as Linux's.
 router_args() { # LAN_ADDR WAN_ADDR -> RARGS
 	RARGS=("--addr=eth0:$1/24" "--addr=eth1:$2/24" --snat=eth1 "--rule=deny proto tcp port 23")
+	# shellcheck disable=SC2206 # more router arguments, as words
+	RARGS+=(${BENCH_ROUTER_ARGS:-})
 }
 # Up: it answered ARP for ADDR (it need not answer pings to itself).
 arp_up() { # NS DEV ADDR
