@@ -43,6 +43,7 @@ static const uint8_t bcast[6] = { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff };
 void router_init(struct router *r, uint32_t max_flows, uint32_t seed)
 {
 	r->snat = -1;
+	r->neigh_next = ROUTER_NEVER;
 	ct_init(&r->ct, max_flows, seed);
 }
 
@@ -481,14 +482,14 @@ static void to_neighbour(struct router *r, int in, int out, struct pkt *p, const
 		n = neigh_make(&r->nb, out, nh, now), n->t = 0;
 	if (neigh_queue(&r->nb, n, p->f, p->len)) {
 		drop(r, in, D_QUEUE_FULL);
-		return;
-	}
-	r->resolving = 1;
-	if (!n->t || now - n->t >= NEIGH_RETRY) {
+	} else if (!n->t || now - n->t >= NEIGH_RETRY) {
 		n->t = now;
 		n->tries++;
 		solicit(r, n);
 	}
+	/* Its next try (or the give-up) is the tick's. */
+	if (n->t + NEIGH_RETRY < r->neigh_next)
+		r->neigh_next = n->t + NEIGH_RETRY;
 }
 
 /* An ICMP error (destination unreachable, packet too big, time exceeded,
@@ -658,7 +659,7 @@ static void forward(struct router *r, int in, struct pkt *p, uint64_t now)
 		}
 	}
 	if (fl && !inner)
-		ct_seen(fl, dir, p, now);
+		ct_seen(&r->ct, fl, dir, p, now);
 	/* TTL / hop limit. */
 	if (p->fam == 4) {
 		uint16_t old = rd16(ip + 8);
@@ -710,29 +711,36 @@ void router_frame(struct router *r, int in, uint8_t *f, uint32_t len, uint64_t n
 
 void router_tick(struct router *r, uint64_t now)
 {
-	r->resolving = 0;
+	uint64_t next = ROUTER_NEVER;
 	for (int s = 0; s < NEIGH_SETS; s++)
 		for (int w = 0; w < NEIGH_WAYS; w++) {
 			struct neigh *n = &r->nb.e[s][w];
 			if (n->state != N_INCOMPLETE)
 				continue;
-			r->resolving = 1;
-			if (now - n->t < NEIGH_RETRY)
-				continue;
-			if (n->tries >= NEIGH_TRIES) { /* (resolving stays set: one tick more, harmless) */
-				for (int i = 0; i < n->nq; i++)
-					r->drops[D_UNRESOLVED]++;
-				neigh_drop_queue(&r->nb, n);
-				n->state = N_FAILED;
+			if (now - n->t >= NEIGH_RETRY) {
+				if (n->tries >= NEIGH_TRIES) {
+					for (int i = 0; i < n->nq; i++)
+						r->drops[D_UNRESOLVED]++;
+					neigh_drop_queue(&r->nb, n);
+					n->state = N_FAILED;
+					n->t = now;
+					continue;
+				}
 				n->t = now;
-				continue;
+				n->tries++;
+				solicit(r, n);
 			}
-			n->t = now;
-			n->tries++;
-			solicit(r, n);
+			if (n->t + NEIGH_RETRY < next)
+				next = n->t + NEIGH_RETRY;
 		}
-	ct_sweep(&r->ct, now, 2048);
-	r->last_tick = now;
+	r->neigh_next = next;
+	ct_expire(&r->ct, now);
+}
+
+uint64_t router_next(const struct router *r)
+{
+	uint64_t c = ct_next(&r->ct);
+	return c < r->neigh_next ? c : r->neigh_next;
 }
 
 void router_stats(const struct router *r, FILE *out)
