@@ -209,17 +209,33 @@ static void neigh_flush(struct router *r, struct neigh *n)
 	neigh_drop_queue(&r->nb, n);
 }
 
+/* When the next resolution retry or give-up is due (ROUTER_NEVER: none). */
+static uint64_t neigh_next(const struct router *r)
+{
+	uint64_t next = ROUTER_NEVER;
+	for (int s = 0; s < NEIGH_SETS; s++)
+		for (int w = 0; w < NEIGH_WAYS; w++) {
+			const struct neigh *n = &r->nb.e[s][w];
+			if (n->state == N_INCOMPLETE && n->t + NEIGH_RETRY < next)
+				next = n->t + NEIGH_RETRY;
+		}
+	return next;
+}
+
 /* ip is at mac on nic: update its entry (made only when create). */
 static void neigh_learn(struct router *r, int nic, const struct ipa *ip, const uint8_t *mac, int create, uint64_t now)
 {
 	struct neigh *n = create ? neigh_make(&r->nb, nic, ip, now) : neigh_find(&r->nb, nic, ip);
 	if (!n)
 		return;
+	int was_pending = n->state == N_INCOMPLETE;
 	memcpy(n->mac, mac, 6);
 	n->state = N_REACHABLE;
 	n->tries = 0;
 	n->t = now;
 	neigh_flush(r, n);
+	if (was_pending) /* (its retry may have been the next deadline) */
+		r->neigh_next = neigh_next(r);
 }
 
 static void arp_input(struct router *r, int in, uint8_t *f, uint32_t len, uint64_t now)
@@ -711,29 +727,24 @@ void router_frame(struct router *r, int in, uint8_t *f, uint32_t len, uint64_t n
 
 void router_tick(struct router *r, uint64_t now)
 {
-	uint64_t next = ROUTER_NEVER;
 	for (int s = 0; s < NEIGH_SETS; s++)
 		for (int w = 0; w < NEIGH_WAYS; w++) {
 			struct neigh *n = &r->nb.e[s][w];
-			if (n->state != N_INCOMPLETE)
+			if (n->state != N_INCOMPLETE || now - n->t < NEIGH_RETRY)
 				continue;
-			if (now - n->t >= NEIGH_RETRY) {
-				if (n->tries >= NEIGH_TRIES) {
-					for (int i = 0; i < n->nq; i++)
-						r->drops[D_UNRESOLVED]++;
-					neigh_drop_queue(&r->nb, n);
-					n->state = N_FAILED;
-					n->t = now;
-					continue;
-				}
+			if (n->tries >= NEIGH_TRIES) {
+				for (int i = 0; i < n->nq; i++)
+					r->drops[D_UNRESOLVED]++;
+				neigh_drop_queue(&r->nb, n);
+				n->state = N_FAILED;
 				n->t = now;
-				n->tries++;
-				solicit(r, n);
+				continue;
 			}
-			if (n->t + NEIGH_RETRY < next)
-				next = n->t + NEIGH_RETRY;
+			n->t = now;
+			n->tries++;
+			solicit(r, n);
 		}
-	r->neigh_next = next;
+	r->neigh_next = neigh_next(r);
 	ct_expire(&r->ct, now);
 }
 
