@@ -367,4 +367,8 @@ window() {
 		--addr=eth7:10.1.0.1/24
 	[ "$status" -eq 1 ]
 	[[ ${lines[0]} == "router: cannot open NIC 'eth7': "* ]]
+	run ip netns exec $M timeout 20 "$RUN" --net=eth0:tapl --net=eth1:tapw "$B/apps/router.tc" -- \
+		--addr=eth0:10.1.0.1/24 --flow-timeout=0
+	[ "$status" -eq 2 ]
+	[ "${lines[0]}" = "router: --flow-timeout=0: expected a number of seconds from 1 to 86400" ]
 }
