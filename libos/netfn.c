@@ -317,7 +317,9 @@ unsigned tc_netfn_wait(const int *h, unsigned n, int64_t timeout_ns)
 				ready |= 1u << d;
 		ready |= copies_ready(beside);
 		now = plat_clock_monotonic_ns();
-		if (ready || now >= deadline) {
+		/* (r < 0: a signal handler ran: the caller looks at what it
+		 * did, as after EINTR, even with no timeout.) */
+		if (ready || now >= deadline || r < 0) {
 			/* Woken without a wait in the platform: send now. */
 			if (queued)
 				tc_netfn_flush();

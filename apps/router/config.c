@@ -1,6 +1,7 @@
 /* router --addr=NIC:ADDR/PREFIX... [--route=DEST/PREFIX[@GW][%NIC]]...
  * [--rules=FILE] [--rule=RULE]... [--policy=allow|deny] [--snat=NIC]
- * [--max-flows=N] [--stats=SECONDS] [--poll=MICROSECONDS] [--no-icmp-errors] */
+ * [--max-flows=N] [--flow-timeout=SECONDS] [--stats=SECONDS] [--poll=MICROSECONDS]
+ * [--no-icmp-errors] */
 #include "config.h"
 
 #include "addr.h"
@@ -11,8 +12,8 @@
 
 const char router_usage[] =
     "usage: router --addr=NIC:ADDR/PREFIX... [--route=DEST/PREFIX[@GW][%NIC]]... [--rules=FILE]\n"
-    "              [--rule=RULE]... [--policy=allow|deny] [--snat=NIC] [--max-flows=N] [--stats=SECONDS]\n"
-    "              [--no-icmp-errors]\n";
+    "              [--rule=RULE]... [--policy=allow|deny] [--snat=NIC] [--max-flows=N]\n"
+    "              [--flow-timeout=SECONDS] [--stats=SECONDS] [--poll=MICROSECONDS] [--no-icmp-errors]\n";
 
 static const char *opt(const char *arg, const char *name)
 {
@@ -135,6 +136,7 @@ int router_config(struct router *r, struct opts *o, int argc, char **argv, const
 	o->max_flows = 16384;
 	o->stats_every = 0;
 	o->poll_us = 0;
+	o->flow_timeout = 0;
 	/* Addresses first: they name the NICs the rest refer to. */
 	for (int i = 1; i < argc; i++)
 		if ((v = opt(argv[i], "--addr")) && add_addr(r, v, err, errlen))
@@ -193,6 +195,14 @@ int router_config(struct router *r, struct opts *o, int argc, char **argv, const
 				return -1;
 			}
 			*(flows ? &o->max_flows : &o->stats_every) = (uint32_t)n;
+		} else if ((v = opt(a, "--flow-timeout"))) {
+			char *end;
+			unsigned long n = strtoul(v, &end, 10);
+			if (!*v || *end || *v == '-' || n < 1 || n > 86400) {
+				snprintf(err, errlen, "%s: expected a number of seconds from 1 to 86400", a);
+				return -1;
+			}
+			o->flow_timeout = (uint32_t)n;
 		} else if ((v = opt(a, "--poll"))) {
 			char *end;
 			unsigned long n = strtoul(v, &end, 10);
@@ -215,5 +225,6 @@ int router_config(struct router *r, struct opts *o, int argc, char **argv, const
 		return -1;
 	}
 	ct_init(&r->ct, o->max_flows, r->ct.seed);
+	r->ct.cap = o->flow_timeout;
 	return 0;
 }

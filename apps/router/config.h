@@ -7,6 +7,7 @@
 struct opts {
 	unsigned stats_every; /* seconds, 0: only at the end */
 	uint32_t max_flows;
+	uint32_t flow_timeout; /* seconds: every conntrack timeout at most this (0: the per-state ones) */
 	uint32_t poll_us; /* after frames, poll this long before blocking (0: block at once) */
 };
 

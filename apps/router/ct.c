@@ -1,6 +1,8 @@
 /* Connection tracking: chained hash table over both directions' tuples,
- * lazily expired and swept a little at a time; flows come from a bump
- * allocator and a free list, so an idle table touches no memory. */
+ * expired lazily on lookup and by a pass over the table when the earliest
+ * expiry (a lower bound kept as flows come and are refreshed) is due; flows
+ * come from a bump allocator and a free list, so an idle table touches no
+ * memory. */
 #include "ct.h"
 
 #include <string.h>
@@ -11,6 +13,7 @@ void ct_init(struct ct *c, uint32_t max, uint32_t seed)
 {
 	c->max = max > CT_MAX ? CT_MAX : max;
 	c->seed = seed;
+	c->next_exp = CT_NONE;
 }
 
 static uint32_t hash(const struct ct *c, const struct tuple *t)
@@ -91,6 +94,41 @@ struct flow *ct_lookup(struct ct *c, const struct tuple *t, int *dir, uint64_t n
 	return f;
 }
 
+uint64_t ct_next(const struct ct *c)
+{
+	if (!c->count)
+		return CT_NONE;
+	return c->next_exp > c->scanned + CT_SCAN_GAP ? c->next_exp : c->scanned + CT_SCAN_GAP;
+}
+
+void ct_expire(struct ct *c, uint64_t now)
+{
+	if (now < ct_next(c))
+		return;
+	uint64_t next = CT_NONE;
+	for (uint32_t i = 0; i < c->used; i++) {
+		struct flow *f = &c->f[i];
+		if (!f->live)
+			continue;
+		if (f->expires <= now)
+			ct_remove(c, f);
+		else if (f->expires < next)
+			next = f->expires;
+	}
+	c->next_exp = next;
+	c->scanned = now;
+}
+
+/* f's timeout is now + secs (capped): the bound follows. */
+static void set_expiry(struct ct *c, struct flow *f, uint32_t secs, uint64_t now)
+{
+	if (c->cap && secs > c->cap)
+		secs = c->cap;
+	f->expires = now + secs * S;
+	if (f->expires < c->next_exp)
+		c->next_exp = f->expires;
+}
+
 void ct_sweep(struct ct *c, uint64_t now, uint32_t n)
 {
 	for (uint32_t i = 0; i < n && c->used; i++) {
@@ -123,7 +161,9 @@ struct flow *ct_new(struct ct *c, const struct tuple *orig, const struct tuple *
 	f->k[1] = *reply;
 	f->live = 1;
 	f->rule = -1;
-	f->expires = now + 30 * S;
+	if (!c->count) /* (the bound of flows gone since) */
+		c->next_exp = CT_NONE;
+	set_expiry(c, f, 30, now);
 	link_node(c, f, 0);
 	link_node(c, f, 1);
 	c->count++;
@@ -139,7 +179,7 @@ uint32_t ct_timeout(uint8_t proto, uint8_t state)
 	return 30;
 }
 
-void ct_seen(struct flow *f, int dir, const struct pkt *p, uint64_t now)
+void ct_seen(struct ct *c, struct flow *f, int dir, const struct pkt *p, uint64_t now)
 {
 	uint8_t st = f->state;
 	if (p->proto == P_TCP) {
@@ -156,7 +196,7 @@ void ct_seen(struct flow *f, int dir, const struct pkt *p, uint64_t now)
 		st = dir == 1 || st == CT_REPLIED ? CT_REPLIED : CT_NEW;
 	}
 	f->state = st;
-	f->expires = now + ct_timeout(p->proto, st) * S;
+	set_expiry(c, f, ct_timeout(p->proto, st), now);
 }
 
 int ct_nat_port(struct ct *c, struct tuple *reply, uint64_t now)

@@ -14,6 +14,8 @@
 #endif
 #define NAT_PORT_LO 20000
 #define NAT_PORT_HI 59999
+#define CT_NONE UINT64_MAX /* no deadline */
+#define CT_SCAN_GAP 1000000000ull /* ns: full expiry scans this far apart at least */
 
 enum { CT_SYN = 1, CT_EST, CT_FIN, CT_CLOSE, CT_NEW, CT_REPLIED };
 
@@ -32,6 +34,9 @@ struct ct {
 	uint32_t free_head; /* index + 1 of a freed flow, chained by next[0] */
 	uint32_t cursor; /* the sweep's */
 	uint32_t seed;
+	uint32_t cap; /* every timeout is this many seconds at most (0: no cap) */
+	uint64_t next_exp; /* no live flow expires before this (a lower bound, kept on insert and refresh) */
+	uint64_t scanned; /* when ct_expire last scanned the table */
 };
 
 /* Start empty with room for max flows (capped at CT_MAX). */
@@ -44,13 +49,19 @@ struct flow *ct_lookup(struct ct *c, const struct tuple *t, int *dir, uint64_t n
 struct flow *ct_new(struct ct *c, const struct tuple *orig, const struct tuple *reply, uint64_t now);
 void ct_remove(struct ct *c, struct flow *f);
 /* A packet of flow f went in direction dir: its state and timeout. */
-void ct_seen(struct flow *f, int dir, const struct pkt *p, uint64_t now);
+void ct_seen(struct ct *c, struct flow *f, int dir, const struct pkt *p, uint64_t now);
 /* Choose reply->dport (the translated source port or ICMP id) so that the
  * reply tuple is unused: the original first, then others in
  * [NAT_PORT_LO, NAT_PORT_HI]; 0, or -1 when none was found. */
 int ct_nat_port(struct ct *c, struct tuple *reply, uint64_t now);
 /* Remove expired flows among the next n slots. */
 void ct_sweep(struct ct *c, uint64_t now, uint32_t n);
+/* When ct_expire has work: the earliest expiry (a lower bound of it), but
+ * at least CT_SCAN_GAP after the last scan; CT_NONE with no flow. */
+uint64_t ct_next(const struct ct *c);
+/* At or after ct_next(): one pass over the table removes the expired flows
+ * and finds the earliest expiry of the rest.  Before it: nothing. */
+void ct_expire(struct ct *c, uint64_t now);
 /* Timeouts in seconds, by state. */
 uint32_t ct_timeout(uint8_t proto, uint8_t state);
 /* The reverse of t. */

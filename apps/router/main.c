@@ -90,16 +90,20 @@ int main(int argc, char **argv)
 	fflush(stdout);
 	uint64_t last_stats = now_ns(), last_frame = 0;
 	while (!stop) {
-		/* Ticks every 100 ms while addresses are being resolved, else
-		 * every second (an idle router wakes up seldom). */
+		/* Sleep until a frame comes or the timers have work: the next
+		 * resolution retry or flow expiry, the next --stats; with none
+		 * of them, with no timeout (an idle router is never woken). */
+		uint64_t now = now_ns(), due = router_next(&R);
+		if (o.stats_every && last_stats + o.stats_every * 1000000000ull < due)
+			due = last_stats + o.stats_every * 1000000000ull;
+		int64_t timeout = due == ROUTER_NEVER ? -1 : due > now ? (int64_t)(due - now) : 0;
 		/* --poll: for a while after the last frame, look at the rings
 		 * (timeout 0) rather than sleep, so a busy router is not woken
 		 * for every few frames. */
-		int64_t timeout = R.resolving ? 100000000 : 1000000000;
-		if (o.poll_us && now_ns() - last_frame < o.poll_us * 1000ull)
+		if (o.poll_us && now - last_frame < o.poll_us * 1000ull)
 			timeout = 0;
 		unsigned ready = tc_netfn_wait(handles, (unsigned)R.nnics, timeout);
-		uint64_t now = now_ns();
+		now = now_ns();
 		if (ready)
 			last_frame = now;
 		for (int i = 0; i < R.nnics; i++) {
@@ -116,7 +120,7 @@ int main(int argc, char **argv)
 			} while (n == BATCH);
 			tc_netfn_release(handles[i]);
 		}
-		if (now - R.last_tick >= (R.resolving ? 100000000u : 1000000000u))
+		if (now >= router_next(&R))
 			router_tick(&R, now);
 		if (o.stats_every && now - last_stats >= o.stats_every * 1000000000ull) {
 			last_stats = now;

@@ -43,6 +43,7 @@ static const uint8_t bcast[6] = { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff };
 void router_init(struct router *r, uint32_t max_flows, uint32_t seed)
 {
 	r->snat = -1;
+	r->neigh_next = ROUTER_NEVER;
 	ct_init(&r->ct, max_flows, seed);
 }
 
@@ -208,17 +209,33 @@ static void neigh_flush(struct router *r, struct neigh *n)
 	neigh_drop_queue(&r->nb, n);
 }
 
+/* When the next resolution retry or give-up is due (ROUTER_NEVER: none). */
+static uint64_t neigh_next(const struct router *r)
+{
+	uint64_t next = ROUTER_NEVER;
+	for (int s = 0; s < NEIGH_SETS; s++)
+		for (int w = 0; w < NEIGH_WAYS; w++) {
+			const struct neigh *n = &r->nb.e[s][w];
+			if (n->state == N_INCOMPLETE && n->t + NEIGH_RETRY < next)
+				next = n->t + NEIGH_RETRY;
+		}
+	return next;
+}
+
 /* ip is at mac on nic: update its entry (made only when create). */
 static void neigh_learn(struct router *r, int nic, const struct ipa *ip, const uint8_t *mac, int create, uint64_t now)
 {
 	struct neigh *n = create ? neigh_make(&r->nb, nic, ip, now) : neigh_find(&r->nb, nic, ip);
 	if (!n)
 		return;
+	int was_pending = n->state == N_INCOMPLETE;
 	memcpy(n->mac, mac, 6);
 	n->state = N_REACHABLE;
 	n->tries = 0;
 	n->t = now;
 	neigh_flush(r, n);
+	if (was_pending) /* (its retry may have been the next deadline) */
+		r->neigh_next = neigh_next(r);
 }
 
 static void arp_input(struct router *r, int in, uint8_t *f, uint32_t len, uint64_t now)
@@ -481,14 +498,14 @@ static void to_neighbour(struct router *r, int in, int out, struct pkt *p, const
 		n = neigh_make(&r->nb, out, nh, now), n->t = 0;
 	if (neigh_queue(&r->nb, n, p->f, p->len)) {
 		drop(r, in, D_QUEUE_FULL);
-		return;
-	}
-	r->resolving = 1;
-	if (!n->t || now - n->t >= NEIGH_RETRY) {
+	} else if (!n->t || now - n->t >= NEIGH_RETRY) {
 		n->t = now;
 		n->tries++;
 		solicit(r, n);
 	}
+	/* Its next try (or the give-up) is the tick's. */
+	if (n->t + NEIGH_RETRY < r->neigh_next)
+		r->neigh_next = n->t + NEIGH_RETRY;
 }
 
 /* An ICMP error (destination unreachable, packet too big, time exceeded,
@@ -658,7 +675,7 @@ static void forward(struct router *r, int in, struct pkt *p, uint64_t now)
 		}
 	}
 	if (fl && !inner)
-		ct_seen(fl, dir, p, now);
+		ct_seen(&r->ct, fl, dir, p, now);
 	/* TTL / hop limit. */
 	if (p->fam == 4) {
 		uint16_t old = rd16(ip + 8);
@@ -710,16 +727,12 @@ void router_frame(struct router *r, int in, uint8_t *f, uint32_t len, uint64_t n
 
 void router_tick(struct router *r, uint64_t now)
 {
-	r->resolving = 0;
 	for (int s = 0; s < NEIGH_SETS; s++)
 		for (int w = 0; w < NEIGH_WAYS; w++) {
 			struct neigh *n = &r->nb.e[s][w];
-			if (n->state != N_INCOMPLETE)
+			if (n->state != N_INCOMPLETE || now - n->t < NEIGH_RETRY)
 				continue;
-			r->resolving = 1;
-			if (now - n->t < NEIGH_RETRY)
-				continue;
-			if (n->tries >= NEIGH_TRIES) { /* (resolving stays set: one tick more, harmless) */
+			if (n->tries >= NEIGH_TRIES) {
 				for (int i = 0; i < n->nq; i++)
 					r->drops[D_UNRESOLVED]++;
 				neigh_drop_queue(&r->nb, n);
@@ -731,8 +744,14 @@ void router_tick(struct router *r, uint64_t now)
 			n->tries++;
 			solicit(r, n);
 		}
-	ct_sweep(&r->ct, now, 2048);
-	r->last_tick = now;
+	r->neigh_next = neigh_next(r);
+	ct_expire(&r->ct, now);
+}
+
+uint64_t router_next(const struct router *r)
+{
+	uint64_t c = ct_next(&r->ct);
+	return c < r->neigh_next ? c : r->neigh_next;
 }
 
 void router_stats(const struct router *r, FILE *out)

@@ -11,6 +11,7 @@
 #include "rules.h"
 
 #define NIC_ADDRS 8
+#define ROUTER_NEVER UINT64_MAX /* router_next(): nothing to do until a frame comes */
 #define SCRATCH 16
 
 struct nic {
@@ -36,8 +37,7 @@ struct router {
 	    arp_ignored;
 	uint64_t icmp_limited, icmp_t; /* ICMP errors not sent (over the rate); the bucket's time */
 	uint32_t icmp_tokens;
-	uint64_t last_tick;
-	int resolving; /* addresses being resolved (as of the last tick, or since): ticks are due soon */
+	uint64_t neigh_next; /* a resolution retry or give-up is due then (or later); ROUTER_NEVER: none */
 	void (*send)(void *ctx, int nic, uint8_t *frame, uint32_t len);
 	void *ctx;
 	uint8_t scratch[SCRATCH][NEIGH_BUF];
@@ -54,8 +54,13 @@ int router_nic(struct router *r, const char *name);
 int router_addr(struct router *r, int i, const struct ipa *a, int plen);
 /* One frame received on NIC in (it may be edited and sent in place). */
 void router_frame(struct router *r, int in, uint8_t *f, uint32_t len, uint64_t now);
-/* Timers: resolution retries, flow expiry.  Call every ~100 ms. */
+/* Timers: resolution retries and give-ups, flow expiry.  Call it when
+ * router_next() is due (calling it earlier does no harm). */
 void router_tick(struct router *r, uint64_t now);
+/* When router_tick has work next (ns, the clock of now): the earliest
+ * resolution retry or give-up and conntrack expiry (at most a second
+ * after it); ROUTER_NEVER when nothing is pending.  Cheap: no scan. */
+uint64_t router_next(const struct router *r);
 /* Every counter, one "router: NAME VALUE" line each. */
 void router_stats(const struct router *r, FILE *out);
 /* The counter names of enum drop. */

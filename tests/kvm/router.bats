@@ -267,6 +267,95 @@ ARGS4="--addr=eth0:10.1.0.1/24 --addr=eth0:fd01::1/64 --addr=eth1:10.2.0.1/24 --
 	stop_router
 }
 
+# sample: the monitor's --stats now (SIGUSR1) into NW (the guest's wait
+# hypercalls so far) and NF (the frames it was given on both NICs so far).
+sample() {
+	local n0 n=0 rx
+	n0=$(grep -c 'stats: time:' "$OUT" || true)
+	kill -USR1 $RPID
+	for i in $(seq 1 100); do
+		n=$(grep -c 'stats: time:' "$OUT" || true)
+		[ "$n" -gt "$n0" ] && break
+		sleep 0.02
+	done
+	[ "$n" -gt "$n0" ] || return 1
+	NW=$(grep 'stats: hypercalls:' "$OUT" | tail -n 1 | grep -o '\bwait [0-9]*' | cut -d' ' -f2)
+	rx=$(grep 'stats: net ' "$OUT" | tail -n 2 | sed -n 's/.*: rx \([0-9]*\) frames.*/\1/p')
+	[ -n "$NW" ] && [ "$(wc -l <<< "$rx")" -eq 2 ] || return 1
+	NF=$((${rx%%$'\n'*} + ${rx##*$'\n'}))
+}
+
+# quiet: wait (up to 20 s) until no frame came to the router for a second
+# (the hosts in L and W send a few of their own after their links come up).
+quiet() {
+	sample
+	for i in $(seq 1 20); do
+		local f=$NF
+		sleep 1
+		sample
+		[ "$NF" -eq "$f" ] && return 0
+	done
+	return 1
+}
+
+# window SECONDS: sleep, then DW and DF: the waits and frames meanwhile.
+window() {
+	local w=$NW f=$NF
+	sleep "$1"
+	sample
+	DW=$((NW - w)) DF=$((NF - f))
+	echo "$1 s: $DW waits, $DF frames"
+}
+
+@test "router: idle, it sleeps (no tick); a flow wakes it at its expiry, then it sleeps again" {
+	ip -n $W route add 10.1.0.0/16 via 10.2.0.1
+	start_router --stats "$B/apps/router.tc" -- $ARGS4 --flow-timeout=2
+	quiet
+	# A wait returns for frames (each may wake it once) and for nothing
+	# else: a 1 s tick would be 4 more.
+	window 4
+	[ "$DW" -le "$DF" ]
+	# One ping: an ICMP echo flow, its timeout 2 s (--flow-timeout).
+	run ip netns exec $L ping -c 1 -W 2 10.2.0.2
+	[[ $output == *" 0% packet loss"* ]]
+	sample
+	window 0.8
+	[ "$DW" -le "$DF" ]
+	# Woken for its expiry (at 2 s; again at 3 s at most: the scan at 2 s
+	# may find the reply's expiry a little later, and scans are a second
+	# apart), and no more (a 1 s tick: 3 or 4 in each window).
+	window 3.5
+	[ "$DW" -ge 1 ]
+	[ "$DW" -le $((DF + 2)) ]
+	window 4
+	[ "$DW" -le $((DF + 1)) ]
+	stop_router
+	# The flow was tracked, and expired: none is left.
+	[ "$(count flows_new)" -eq 1 ]
+	[ "$(count flows)" -eq 0 ]
+}
+
+@test "router: a pending resolution retries a second apart, gives up after 3, then sleeps" {
+	ip -n $W route add 10.1.0.0/16 via 10.2.0.1
+	start_router --stats "$B/apps/router.tc" -- $ARGS4
+	quiet
+	# 10.1.0.99 answers no ARP: 3 requests a second apart, then the drop:
+	# woken for the frame(s), the 2 retries and the give-up.
+	run ip netns exec $W timeout 10 $PY -c \
+		'import socket; socket.socket(socket.AF_INET, socket.SOCK_DGRAM).sendto(b"x", ("10.1.0.99", 9))'
+	[ "$status" -eq 0 ]
+	window 5
+	[ "$DW" -ge 3 ]
+	[ "$DW" -le $((DF + 3)) ]
+	# Then the flow's 30 s are all that is left.
+	window 4
+	[ "$DW" -le $((DF + 1)) ]
+	stop_router
+	[ "$(count arp_requests)" -eq 3 ]
+	[ "$(count 'drop unresolved')" -eq 1 ]
+	[ "$(count flows)" -eq 1 ]
+}
+
 @test "router: bad configuration is one clear line and a non-zero exit" {
 	run ip netns exec $M timeout 20 "$RUN" --net=eth0:tapl --net=eth1:tapw "$B/apps/router.tc" -- --addr=eth0
 	[ "$status" -eq 2 ]
@@ -279,4 +368,8 @@ ARGS4="--addr=eth0:10.1.0.1/24 --addr=eth0:fd01::1/64 --addr=eth1:10.2.0.1/24 --
 		--addr=eth7:10.1.0.1/24
 	[ "$status" -eq 1 ]
 	[[ ${lines[0]} == "router: cannot open NIC 'eth7': "* ]]
+	run ip netns exec $M timeout 20 "$RUN" --net=eth0:tapl --net=eth1:tapw "$B/apps/router.tc" -- \
+		--addr=eth0:10.1.0.1/24 --flow-timeout=0
+	[ "$status" -eq 2 ]
+	[ "${lines[0]}" = "router: --flow-timeout=0: expected a number of seconds from 1 to 86400" ]
 }

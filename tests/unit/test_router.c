@@ -447,9 +447,9 @@ static void test_ct(void)
 	ok(ct_new(&c, &t[1], &r1, S) && ct_new(&c, &t[2], &r2, S) && c.count == 3, "three flows");
 	ok(!ct_new(&c, &t[3], &r3, S), "the fourth is over the bound");
 	struct pkt p = { .proto = P_UDP };
-	ct_seen(f, 0, &p, S);
+	ct_seen(&c, f, 0, &p, S);
 	ok(f->state == CT_NEW && f->expires == S + 30 * S, "one-way UDP: 30 s");
-	ct_seen(f, 1, &p, S);
+	ct_seen(&c, f, 1, &p, S);
 	ok(f->state == CT_REPLIED && f->expires == S + 180 * S, "replied UDP: 180 s");
 	ok(ct_new(&c, &t[3], &r3, 40 * S) && c.count == 2, "expired flows make room");
 	ok(ct_lookup(&c, &t[0], &dir, 40 * S) == f, "a live flow stays");
@@ -459,19 +459,19 @@ static void test_ct(void)
 	/* TCP states. */
 	struct flow *g = ct_new(&c, &t[0], &r0, S);
 	struct pkt tp = { .proto = P_TCP, .tcp_flags = TCP_SYN };
-	ct_seen(g, 0, &tp, S);
+	ct_seen(&c, g, 0, &tp, S);
 	ok(g->state == CT_SYN, "SYN");
 	tp.tcp_flags = TCP_SYN | TCP_ACK;
-	ct_seen(g, 1, &tp, S);
+	ct_seen(&c, g, 1, &tp, S);
 	ok(g->state == CT_EST && g->expires == S + 3600 * S, "SYN-ACK: established");
 	tp.tcp_flags = TCP_FIN | TCP_ACK;
-	ct_seen(g, 0, &tp, S);
+	ct_seen(&c, g, 0, &tp, S);
 	ok(g->state == CT_FIN, "FIN");
 	tp.tcp_flags = TCP_RST;
-	ct_seen(g, 1, &tp, S);
+	ct_seen(&c, g, 1, &tp, S);
 	ok(g->state == CT_CLOSE && g->expires == S + 10 * S, "RST: closing, 10 s");
 	tp.tcp_flags = TCP_SYN;
-	ct_seen(g, 0, &tp, S);
+	ct_seen(&c, g, 0, &tp, S);
 	ok(g->state == CT_SYN, "a new SYN reopens it");
 	/* NAT ports: the same reply tuple twice gets another port. */
 	static struct ct n;
@@ -825,6 +825,10 @@ static void test_config(void)
 		{ "--max-flows=70000", "from 1 to 65536" },
 		{ "--stats=x", "seconds" },
 		{ "--poll=200000", "microseconds" },
+		{ "--flow-timeout=0", "seconds from 1 to 86400" },
+		{ "--flow-timeout=86401", "seconds from 1 to 86400" },
+		{ "--flow-timeout=2s", "seconds from 1 to 86400" },
+		{ "--flow-timeout=", "seconds from 1 to 86400" },
 		{ "--bogus", "unknown argument" },
 	};
 	int good = 1;
@@ -935,6 +939,107 @@ static void test_related(void)
 	ok(R.drops[D_LOCAL] == 0, "not taken for the router's own");
 }
 
+/* The next deadline: when the timers have work, so that an idle router
+ * sleeps until then (ROUTER_NEVER: until a frame comes). */
+static void test_deadline(void)
+{
+	uint8_t f[200];
+	/* The table alone. */
+	static struct ct c;
+	memset(&c, 0, sizeof c);
+	ct_init(&c, 10, 3);
+	ok(ct_next(&c) == CT_NONE, "ct: an empty table has no deadline");
+	struct tuple t = { .fam = 4, .proto = P_UDP, .sport = 1000, .dport = 53 };
+	t.src[3] = 2;
+	t.dst[3] = 9;
+	struct tuple rt = tuple_rev(&t);
+	struct flow *fl = ct_new(&c, &t, &rt, 10 * S);
+	ok(fl && ct_next(&c) == 40 * S, "ct: a flow: its expiry");
+	struct pkt p = { .proto = P_UDP };
+	ct_seen(&c, fl, 0, &p, 20 * S);
+	ok(ct_next(&c) == 40 * S, "ct: refreshed: the bound stays (no scan per packet)");
+	ct_expire(&c, 39 * S);
+	ok(c.count == 1 && ct_next(&c) == 40 * S, "ct: before the deadline a tick does nothing");
+	ct_expire(&c, 40 * S);
+	ok(c.count == 1 && ct_next(&c) == 50 * S, "ct: at it, the scan finds the refreshed expiry");
+	ct_seen(&c, fl, 1, &p, 40 * S + S / 2);
+	ok(fl->expires == 220 * S + S / 2 && ct_next(&c) == 50 * S, "ct: a longer timeout (replied): the bound stays");
+	struct pkt tp = { .proto = P_TCP, .tcp_flags = TCP_RST };
+	ct_seen(&c, fl, 1, &tp, 45 * S);
+	ok(ct_next(&c) == 50 * S, "ct: a shorter one (RST, 10 s) after the bound: it stays");
+	ct_expire(&c, 50 * S);
+	ok(c.count == 1 && ct_next(&c) == 55 * S, "ct: the scan at 50 s finds it");
+	ct_expire(&c, 55 * S);
+	ok(c.count == 0 && ct_next(&c) == CT_NONE, "ct: expired: gone, and no deadline");
+	/* Scans a second apart at least (flows expire up to a second late). */
+	c.cap = 1;
+	struct tuple t2 = t;
+	t2.sport = 1001;
+	struct tuple rt2 = tuple_rev(&t2);
+	fl = ct_new(&c, &t, &rt, 60 * S);
+	ok(fl && fl->expires == 61 * S && ct_new(&c, &t2, &rt2, 60 * S + S / 5) && ct_next(&c) == 61 * S,
+	   "ct: capped at 1 s: two flows, the first's expiry");
+	ct_seen(&c, fl, 0, &p, 60 * S + S / 2);
+	ct_expire(&c, 61 * S);
+	ok(c.count == 2 && ct_next(&c) == 62 * S, "ct: the first refreshed: the next scan a second after this one");
+	ct_expire(&c, 62 * S);
+	ok(c.count == 0 && ct_next(&c) == CT_NONE, "ct: then both are gone");
+	c.cap = 0;
+	fl = ct_new(&c, &t, &rt, 60 * S);
+	int dir;
+	ok(!ct_lookup(&c, &t, &dir, 90 * S) && c.count == 0 && ct_next(&c) == CT_NONE,
+	   "ct: a flow expired on lookup leaves no deadline");
+	fl = ct_new(&c, &t, &rt, 100 * S);
+	ok(fl && ct_next(&c) == 130 * S, "ct: a new flow after that: its own expiry");
+
+	/* The router. */
+	ok(!setup(BASIC, 5), "configured");
+	ok(router_next(&R) == ROUTER_NEVER, "a new router: no deadline");
+	learn();
+	ok(router_next(&R) == ROUTER_NEVER, "neighbours learnt: still none");
+	router_tick(&R, 2 * S);
+	ok(router_next(&R) == ROUTER_NEVER, "a tick leaves none");
+	in(0, f, udp4(f, MAC0, ip4("10.1.0.2"), ip4("10.2.0.2"), 1000, 53, 64), 10 * S);
+	ok(nout == 1 && R.ct.count == 1 && router_next(&R) == 40 * S, "a flow: its expiry (30 s)");
+	router_tick(&R, 39 * S);
+	ok(R.ct.count == 1 && router_next(&R) == 40 * S, "a tick before it: the flow stays");
+	router_tick(&R, 40 * S);
+	ok(R.ct.count == 0 && router_next(&R) == ROUTER_NEVER, "at its expiry: the flow is gone, and no deadline");
+	/* Resolution pending: the retries a second apart, then the give-up. */
+	nout = 0;
+	in(1, f, udp4(f, MAC1, ip4("10.2.0.2"), ip4("10.1.0.99"), 1, 2, 64), 100 * S);
+	ok(nout == 1 && R.ct.count == 1 && router_next(&R) == 101 * S, "an address to resolve: the retry in a second");
+	router_tick(&R, 100 * S + S / 2);
+	ok(nout == 1 && router_next(&R) == 101 * S, "an early tick changes nothing");
+	router_tick(&R, 101 * S);
+	ok(nout == 2 && router_next(&R) == 102 * S, "the second request, the third due a second later");
+	router_tick(&R, 102 * S);
+	ok(nout == 3 && router_next(&R) == 103 * S, "the third, the give-up due a second later");
+	router_tick(&R, 103 * S);
+	ok(nout == 3 && R.drops[D_UNRESOLVED] == 1 && router_next(&R) == 130 * S,
+	   "given up: the packet dropped; the flow's expiry is next");
+	router_tick(&R, 130 * S);
+	ok(R.ct.count == 0 && router_next(&R) == ROUTER_NEVER, "and then nothing");
+	/* An answer: no retry is due any more. */
+	nout = 0;
+	in(0, f, udp4(f, MAC0, ip4("10.1.0.2"), ip4("192.168.1.1"), 7, 8, 64), 200 * S);
+	ok(nout == 1 && router_next(&R) == 201 * S, "the gateway to resolve");
+	in(1, f, arp(f, 2, HOSTB, ip4("10.2.0.254"), ip4("10.2.0.1"), MAC1), 200 * S + S / 4);
+	ok(nout == 2 && router_next(&R) == 230 * S, "answered: the packet leaves; only the flow's expiry is next");
+
+	/* --flow-timeout caps every timeout. */
+	const char *args[] = { "--addr=eth0:10.1.0.1/24", "--addr=eth1:10.2.0.1/24", "--flow-timeout=2" };
+	ok(!setup(args, 3), "configured with --flow-timeout=2");
+	learn();
+	in(0, f, tcp4(f, MAC0, ip4("10.1.0.2"), ip4("10.2.0.2"), 1000, 80, TCP_SYN), 10 * S);
+	in(1, f, tcp4(f, MAC1, ip4("10.2.0.2"), ip4("10.1.0.2"), 80, 1000, TCP_SYN | TCP_ACK), 11 * S);
+	ok(nout == 2 && R.ct.count == 1 && router_next(&R) == 12 * S, "a TCP flow: its SYN's 2 s");
+	router_tick(&R, 12 * S);
+	ok(R.ct.count == 1 && router_next(&R) == 13 * S, "established at 11 s: 2 s, not an hour");
+	router_tick(&R, 13 * S);
+	ok(R.ct.count == 0 && router_next(&R) == ROUTER_NEVER, "gone at 13 s");
+}
+
 int main(void)
 {
 	test_addr();
@@ -950,5 +1055,6 @@ int main(void)
 	test_related();
 	test_v6();
 	test_config();
+	test_deadline();
 	return done_testing();
 }

@@ -69,7 +69,8 @@ void tc_netfn_flush(void);
 /* Wait until one of the n handles has a frame, or timeout_ns passes
  * (< 0: no limit), letting other threads run meanwhile; queued sends are
  * flushed first.  The bit mask of handles (1u << h) with frames, 0 on
- * timeout. */
+ * timeout or after a signal handler ran (so that a wait with no limit
+ * ends on SIGTERM). */
 unsigned tc_netfn_wait(const int *h, unsigned n, int64_t timeout_ns);
 
 /* Per-handle counters since open. */
