@@ -178,10 +178,16 @@ wait_file() {
 
 @test "env, the memory limit, bind mounts, resolv.conf and hosts become tincan-run's options" {
 	mkdir -p "$BATS_TEST_TMPDIR/data"
-	printf 'search example\nnameserver 10.1.2.3\nnameserver ::1\nnameserver fe80::1%%eth0\nnameserver fd00::53\n' \
-		>"$BATS_TEST_TMPDIR/resolv"
-	printf '127.0.0.1 localhost\n10.9.8.7 db db.local\n::1 localhost ip6-localhost\nff02::1 ip6-allnodes\nfd00::7 db6\n' \
-		>"$BATS_TEST_TMPDIR/hosts"
+	# glibc's rules: the keyword at the start of a line, a blank after it; a
+	# line cut by the reader's buffer (511 bytes) is not read on as a new one
+	{
+		printf 'search %s' "$(head -c 504 /dev/zero | tr '\0' x)"
+		printf 'nameserver 9.9.9.9\nnameserverX 1.2.3.4\n nameserver 5.6.7.8\nnameserver 10.1.2.3\n'
+		printf 'nameserver ::1\nnameserver fe80::1%%eth0\nnameserver fe80::1\nnameserver 64:ff9b::8.8.8.8\n'
+		printf 'nameserver ::ffff:10.4.4.4\nnameserver fd00::53\n'
+	} >"$BATS_TEST_TMPDIR/resolv"
+	printf '127.0.0.1 localhost\n10.9.8.7 db db.local\n::1 localhost ip6-localhost\nff02::1 ip6-allnodes\n%s\n%s\n' \
+		'fd00::7 db6 bad:name b,c ok_2' '::ffff:10.0.0.1 legacy' >"$BATS_TEST_TMPDIR/hosts"
 	b=$(bundle opts "$TINY" '["/tincan.tc", "sleep", "30000"]' --arg d "$BATS_TEST_TMPDIR" '
 		.process.env += ["FOO=bar baz"] |
 		.linux.resources.memory.limit = 67108864 | .linux.resources.pids.limit = 20 |
@@ -199,11 +205,15 @@ wait_file() {
 	grep -qx -- "--user=65534:65534" <<<"$args" # root in the container: never root on the host
 	grep -qx -- "--mem-max=58M" <<<"$args"
 	grep -qx -- "--dir=$BATS_TEST_TMPDIR/data:/data:ro" <<<"$args"
-	# IPv4 and IPv6 servers, not loopback or a scoped one, in their order
-	[ "$(grep -- "--dns=" <<<"$args" | tr '\n' ' ')" = "--dns=10.1.2.3 --dns=fd00::53 " ]
+	# IPv4 and IPv6 servers, not loopback or link-local, in their order, in
+	# the form tincan-run reads (hex groups; IPv4-mapped as IPv4), 3 at most
+	[ "$(grep -- "--dns=" <<<"$args" | tr '\n' ' ')" = "--dns=10.1.2.3 --dns=64:ff9b::808:808 --dns=10.4.4.4 " ]
 	grep -qx -- "--host-entry=db:10.9.8.7" <<<"$args"
 	grep -qx -- "--host-entry=db.local:10.9.8.7" <<<"$args"
 	grep -qx -- "--host-entry=db6:fd00::7" <<<"$args"
+	grep -qx -- "--host-entry=ok_2:fd00::7" <<<"$args"
+	grep -qx -- "--host-entry=legacy:10.0.0.1" <<<"$args"
+	! grep -q -- "bad:name\|b,c" <<<"$args"
 	! grep -q -- "localhost" <<<"$args"
 	! grep -q -- "allnodes" <<<"$args"
 	[ "$(grep -c -- --dir= <<<"$args")" = 1 ] # not /dev/shm: the guest's /dev is its own
@@ -320,6 +330,10 @@ wait_file() {
 		ip -n "$C" addr add fd00:87:7::$a/64 dev eth0 nodad
 	done
 	ip -n "$C" addr add fd00:87:6::2/64 dev eth0 nodad
+	# not taken: deprecated, and one from autoconfiguration (lifetimes) when
+	# static ones fill the device's 3
+	ip -n "$C" addr add fd00:87:8::9/64 dev eth0 nodad preferred_lft 0
+	ip -n "$C" addr add fd00:87:9::9/64 dev eth0 nodad valid_lft 3600 preferred_lft 3600
 	ip -n "$C" link set eth0 up
 	ip -n "$C" route add default via 10.87.6.1
 	ip -n "$C" route add 10.99.0.0/16 via 10.87.6.1
@@ -355,6 +369,7 @@ wait_file() {
 	grep -qx -- "--ip=net0:fd00:87:6::2/64" <<<"$args"
 	! grep -q -- "--ip=net0:fe80" <<<"$args" # the guest makes its own link-local address
 	[ "$(grep -c -- "--ip=net0:fd00:" <<<"$args")" = 3 ]
+	! grep -q -- "fd00:87:[89]::9" <<<"$args"
 	jq -r .msg "$BATS_TEST_TMPDIR/log.json" | grep -q "3 IPv6 addresses per device; this address is left out"
 	grep -qx -- "--gw=net0:10.87.6.1" <<<"$args"
 	grep -qx -- "--gw=net0:fd00:87:6::1" <<<"$args"

@@ -40,14 +40,15 @@ static json_t *ip_json(const char *what, char *err, size_t errlen)
 		argv[0] = "tc";
 	int r = run_prog(argv, NULL, out, sizeof out);
 	if (r != 0) {
-		snprintf(err, errlen, "%s -j %s show: %s", argv[0], what,
+		snprintf(err, errlen, "%s -j %s show: %s", argv[0], strcmp(what, "route6") ? what : "-6 route",
 			 r < 0 ? "cannot run it (install iproute2)" : out);
 		return NULL;
 	}
 	json_error_t je;
 	json_t *j = json_loads(out, 0, &je);
 	if (!json_is_array(j))
-		snprintf(err, errlen, "%s -j %s show: unreadable output (%s)", argv[0], what, je.text);
+		snprintf(err, errlen, "%s -j %s show: unreadable output (%s)", argv[0],
+			 strcmp(what, "route6") ? what : "-6 route", je.text);
 	return j;
 }
 
@@ -77,6 +78,45 @@ static void remove_taps(const struct oci_state *st)
 	char *tc[] = { "tc", "-force", "-batch", "-", NULL }, *ip[] = { "ip", "-force", "-batch", "-", NULL };
 	run_prog(tc, tccmds, NULL, 0);
 	run_prog(ip, ipcmds, NULL, 0);
+}
+
+/* An interface's addresses (ip -j addr's addr_info) for the guest's device
+ * dev, as --ip options: IPv4, and IPv6 of global scope (the guest makes its
+ * own link-local address, the interface's, from the same MAC); usable ones
+ * only (not tentative, failed, deprecated or temporary), static ones before
+ * those from autoconfiguration.  A device with no IPv4 address asks DHCP. */
+static void take_addrs(json_t *addrs, const char *dev, const char *ifname, struct oci_argv *run, int *nips,
+		       int *nroutes)
+{
+	size_t j;
+	json_t *a;
+	int n6 = 0;
+	for (int dynamic = 0; dynamic < 2; dynamic++)
+		json_array_foreach(addrs, j, a)
+		{
+			const char *fam = json_string_value(json_object_get(a, "family"));
+			const char *local = json_string_value(json_object_get(a, "local"));
+			const char *scope = json_string_value(json_object_get(a, "scope"));
+			int v6 = fam && !strcmp(fam, "inet6");
+			if (!fam || (strcmp(fam, "inet") && !v6) || !local ||
+			    (v6 && (!scope || strcmp(scope, "global"))) ||
+			    json_is_true(json_object_get(a, "tentative")) ||
+			    json_is_true(json_object_get(a, "dadfailed")) ||
+			    json_is_true(json_object_get(a, "deprecated")) ||
+			    json_is_true(json_object_get(a, "temporary")) ||
+			    json_is_true(json_object_get(a, "dynamic")) != dynamic)
+				continue;
+			if (*nips == IPS_MAX || (v6 && n6 == IP6_PER_DEV)) {
+				oci_log("warning", "%s (%s on %s): the guest takes %s; this address is left out", dev,
+					local, ifname, v6 ? "3 IPv6 addresses per device" : "16 addresses in all");
+				continue;
+			}
+			long long plen = json_integer_value(json_object_get(a, "prefixlen"));
+			n6 += v6;
+			(*nips)++;
+			*nroutes += v6 && plen != 64; /* the guest routes its prefix: an entry of the 16 */
+			argv_add(run, "--ip=%s:%s/%lld", dev, local, plen);
+		}
 }
 
 int net_setup(const struct oci_image *img, struct oci_state *st, struct oci_argv *run, char *err, size_t errlen)
@@ -130,32 +170,7 @@ int net_setup(const struct oci_image *img, struct oci_state *st, struct oci_argv
 			 name, name, st->tap[k], st->tap[k], st->tap[k], name);
 		argv_add(run, "--net=%s:%s", img->net[k], st->tap[k]);
 		argv_add(run, "--net-mac=%s:%s", img->net[k], mac);
-		/* Its addresses: IPv4, and IPv6 of global scope (the guest
-		 * makes its own link-local address, the interface's, from the
-		 * same MAC).  A device with no IPv4 address asks DHCP. */
-		size_t j;
-		json_t *a;
-		int n6 = 0;
-		json_array_foreach(json_object_get(l, "addr_info"), j, a)
-		{
-			const char *fam = json_string_value(json_object_get(a, "family"));
-			const char *local = json_string_value(json_object_get(a, "local"));
-			const char *scope = json_string_value(json_object_get(a, "scope"));
-			int v6 = fam && !strcmp(fam, "inet6");
-			if (!fam || (strcmp(fam, "inet") && !v6) || !local ||
-			    (v6 && (!scope || strcmp(scope, "global"))))
-				continue;
-			if (nips == IPS_MAX || (v6 && n6 == IP6_PER_DEV)) {
-				oci_log("warning", "%s (%s on %s): the guest takes %s; this address is left out",
-					img->net[k], local, name,
-					v6 ? "3 IPv6 addresses per device" : "16 addresses in all");
-				continue;
-			}
-			n6 += v6;
-			nips++;
-			argv_add(run, "--ip=%s:%s/%lld", img->net[k], local,
-				 (long long)json_integer_value(json_object_get(a, "prefixlen")));
-		}
+		take_addrs(json_object_get(l, "addr_info"), img->net[k], name, run, &nips, &nroutes);
 	}
 	json_decref(links);
 	if (!st->ntap)
@@ -178,7 +193,7 @@ int net_setup(const struct oci_image *img, struct oci_state *st, struct oci_argv
 				k++;
 			if (!gw || !dst || !dev || k == st->ntap || (type && strcmp(type, "unicast")))
 				continue;
-			if (nroutes == ROUTES_MAX) {
+			if (nroutes >= ROUTES_MAX) {
 				oci_log("warning", "route %s via %s: the guest takes 16 routes; this one is left out",
 					dst, gw);
 				continue;

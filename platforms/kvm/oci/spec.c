@@ -55,20 +55,65 @@ static int plain_name(const char *p)
 	return 1;
 }
 
-/* An address a guest can be given as a DNS server or a host entry: IPv4 but
- * not 0.0.0.0 or loopback, or IPv6 but not ::, ::1, multicast or a scoped
- * (fe80::1%eth0) one. */
-static int guest_addr(const char *s)
+/* s as an address a guest can be given as a DNS server or a host entry, in
+ * the form tincan-run takes (out, INET6_ADDRSTRLEN): IPv4 but not 0.0.0.0 or
+ * loopback, or IPv6 but not ::, ::1, multicast, fe00::/8 (link-local and
+ * the like: the guest could not tell on which device) or scoped
+ * (fe80::1%eth0); an IPv4-mapped one as its IPv4 address, others in hex
+ * groups (inet_ntop's, which tincan-run reads).  0 if it is none of them. */
+static int guest_addr(const char *s, char out[INET6_ADDRSTRLEN])
 {
 	unsigned char b[16];
-	static const unsigned char none[16], one[16] = { [15] = 1 };
-	if (inet_pton(AF_INET, s, b) == 1)
-		return b[0] != 127 && memcmp(b, none, 4) != 0;
-	return inet_pton(AF_INET6, s, b) == 1 && memcmp(b, none, 16) && memcmp(b, one, 16) && b[0] != 0xff &&
-	       !(b[0] == 0xfe && (b[1] & 0xc0) == 0);
+	static const unsigned char none[16], one[16] = { [15] = 1 }, mapped[12] = { [10] = 0xff, [11] = 0xff };
+	if (inet_pton(AF_INET, s, b) != 1) {
+		if (inet_pton(AF_INET6, s, b) != 1 || !memcmp(b, none, 16) || !memcmp(b, one, 16) || b[0] >= 0xfe)
+			return 0;
+		if (memcmp(b, mapped, 12)) {
+			/* inet_ntop writes a dotted tail for ::a.b.c.d too: those
+			 * are left out (deprecated, RFC 4291) */
+			return inet_ntop(AF_INET6, b, out, INET6_ADDRSTRLEN) && !strchr(out, '.');
+		}
+		memmove(b, b + 12, 4);
+	}
+	return b[0] != 127 && memcmp(b, none, 4) && inet_ntop(AF_INET, b, out, INET6_ADDRSTRLEN);
 }
 
-/* Nameservers of a resolv.conf as --dns (IPv4 and IPv6). */
+/* A host name tincan-run takes (its --host-entry's rule): letters, digits,
+ * '-', '_' and dots, labels of 1 to 63, at most 253 in all. */
+static int host_name_ok(const char *s)
+{
+	size_t n = strlen(s), label = 0;
+	if (n == 0 || n > 253)
+		return 0;
+	for (size_t i = 0; i < n; i++) {
+		char c = s[i];
+		if (c == '.') {
+			if (label == 0)
+				return 0;
+			label = 0;
+		} else if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
+			     c == '_') ||
+			   ++label > 63) {
+			return 0;
+		}
+	}
+	return 1;
+}
+
+/* A line of f into buf (NUL-terminated), the rest of a longer one skipped:
+ * never read as lines of their own.  0 at the end of f. */
+static int line_of(FILE *f, char *buf, int n)
+{
+	if (!fgets(buf, n, f))
+		return 0;
+	if (!strchr(buf, '\n'))
+		for (int c; (c = getc(f)) != EOF && c != '\n';)
+			;
+	return 1;
+}
+
+/* Nameservers of a resolv.conf as --dns (IPv4 and IPv6; others left out
+ * with a warning). */
 static void resolv(struct oci_spec *s, const char *path)
 {
 	FILE *f = fopen(path, "re");
@@ -78,18 +123,25 @@ static void resolv(struct oci_spec *s, const char *path)
 	}
 	char line[512];
 	int n = 0;
-	while (fgets(line, sizeof line, f) && n < 3) {
-		char addr[64];
-		if (sscanf(line, " nameserver %63s", addr) == 1 && guest_addr(addr)) {
-			argv_add(&s->run, "--dns=%s", addr);
+	while (line_of(f, line, sizeof line) && n < 3) {
+		char addr[64], a[INET6_ADDRSTRLEN];
+		/* as glibc reads it: the keyword at the start, a blank after */
+		if (strncmp(line, "nameserver", 10) || (line[10] != ' ' && line[10] != '\t') ||
+		    sscanf(line + 10, "%63s", addr) != 1)
+			continue;
+		if (guest_addr(addr, a)) {
+			argv_add(&s->run, "--dns=%s", a);
 			n++;
+		} else {
+			oci_log("warning", "%s: nameserver %s is left out (not an address the guest can ask)", path,
+				addr);
 		}
 	}
 	fclose(f);
 }
 
-/* Entries of a hosts file (IPv4 and IPv6, not loopback or multicast) as
- * --host-entry. */
+/* Entries of a hosts file (IPv4 and IPv6, not loopback or multicast, names
+ * tincan-run takes) as --host-entry; others are left out. */
 static void hosts(struct oci_spec *s, const char *path)
 {
 	FILE *f = fopen(path, "re");
@@ -97,12 +149,15 @@ static void hosts(struct oci_spec *s, const char *path)
 		return;
 	char line[1024];
 	int n = 0;
-	while (fgets(line, sizeof line, f) && n < 16) {
-		char *save, *addr = strtok_r(line, " \t\r\n", &save);
-		if (!addr || addr[0] == '#' || !guest_addr(addr))
+	while (line_of(f, line, sizeof line) && n < 16) {
+		char *save, *addr = strtok_r(line, " \t\r\n", &save), a[INET6_ADDRSTRLEN];
+		if (!addr || addr[0] == '#' || !guest_addr(addr, a))
 			continue;
-		for (char *name; (name = strtok_r(NULL, " \t\r\n", &save)) && name[0] != '#' && n < 16; n++)
-			argv_add(&s->run, "--host-entry=%s:%s", name, addr);
+		for (char *name; (name = strtok_r(NULL, " \t\r\n", &save)) && name[0] != '#' && n < 16;)
+			if (host_name_ok(name)) {
+				argv_add(&s->run, "--host-entry=%s:%s", name, a);
+				n++;
+			}
 	}
 	fclose(f);
 }
