@@ -148,24 +148,31 @@ ssize_t sendmsg(int fd, const struct msghdr *m, int flags)
 	const struct sock_ops *o = ops_of(fd);
 	if (!o)
 		return -1;
+	/* Several pieces are gathered first: nothing can fail between the
+	 * control message taken (for this send only) and the send. */
+	char *buf = NULL;
+	size_t total = 0;
+	if (m->msg_iovlen != 1) {
+		total = iov_total(m);
+		if (!(buf = malloc(total ? total : 1)))
+			return sys_fail(ENOMEM);
+		size_t at = 0;
+		for (int i = 0; i < m->msg_iovlen; i++) {
+			memcpy(buf + at, m->msg_iov[i].iov_base, m->msg_iov[i].iov_len);
+			at += m->msg_iov[i].iov_len;
+		}
+	}
 	/* Passing descriptors or credentials (SCM_RIGHTS...) is not done;
 	 * AF_INET takes IP_PKTINFO, AF_INET6 IPV6_PKTINFO too. */
 	if (m->msg_control && m->msg_controllen) {
 		int e = o->cmsg ? o->cmsg(fd, (struct msghdr *)m, 1) : -EOPNOTSUPP;
-		if (e < 0)
+		if (e < 0) {
+			free(buf);
 			return sys_fail(-e);
+		}
 	}
-	if (m->msg_iovlen == 1)
-		return sendto(fd, m->msg_iov[0].iov_base, m->msg_iov[0].iov_len, flags, m->msg_name, m->msg_namelen);
-	size_t total = iov_total(m);
-	char *buf = malloc(total ? total : 1);
 	if (!buf)
-		return sys_fail(ENOMEM);
-	size_t at = 0;
-	for (int i = 0; i < m->msg_iovlen; i++) {
-		memcpy(buf + at, m->msg_iov[i].iov_base, m->msg_iov[i].iov_len);
-		at += m->msg_iov[i].iov_len;
-	}
+		return sendto(fd, m->msg_iov[0].iov_base, m->msg_iov[0].iov_len, flags, m->msg_name, m->msg_namelen);
 	ssize_t r = sendto(fd, buf, total, flags, m->msg_name, m->msg_namelen);
 	free(buf);
 	return r;

@@ -70,7 +70,8 @@ C
 
 # A DNS (and DHCP) server outside the guest: dnsmasq on a tap in a network
 # namespace of our own, on 10.79.0.1 and (names_net v6) fd00:79::1 too,
-# logging the queries it gets in $BATS_TEST_TMPDIR/dnsmasq.log.
+# logging the queries it gets in $BATS_TEST_TMPDIR/dnsmasq.log; with a
+# second word nodhcp, it answers no DHCP.
 names_net() {
 	need_platform
 	[ "$(id -u)" = 0 ] || skip "needs root (a tap in a network namespace)"
@@ -91,9 +92,11 @@ names_net() {
 		ip -n "$NS" addr add fd00:79::1/64 dev tap0 nodad
 		listen='\[fd00:79::1\]:53 '
 	fi
+	local dhcp=(--dhcp-range=10.79.0.50,10.79.0.60,1h --dhcp-leasefile="$BATS_TEST_TMPDIR/leases")
+	[ "${2:-}" != nodhcp ] || dhcp=()
 	ip netns exec "$NS" timeout 60 dnsmasq --no-daemon --port=53 --interface=tap0 --bind-interfaces \
 		--no-resolv --no-hosts --local=/test/ --host-record=web.test,10.79.0.80 --cname=www.test,web.test \
-		--dhcp-range=10.79.0.50,10.79.0.60,1h --dhcp-leasefile="$BATS_TEST_TMPDIR/leases" \
+		"${dhcp[@]}" \
 		--log-queries --log-facility="$BATS_TEST_TMPDIR/dnsmasq.log" \
 		--pid-file="$BATS_TEST_TMPDIR/dnsmasq.pid" > /dev/null 2>&1 &
 	DNSMASQ=$!
@@ -151,6 +154,33 @@ teardown() {
 	cat "$BATS_TEST_TMPDIR/dnsmasq.log"
 	grep -q "query\[A\] www.test from fd00:79::2$" "$BATS_TEST_TMPDIR/dnsmasq.log"
 	! grep -q "from 10.79.0.2$" "$BATS_TEST_TMPDIR/dnsmasq.log"
+}
+
+@test "an IPv6-only NIC (DHCP never answers) and --dns of IPv6: look-ups do not wait for DHCP" {
+	names_net v6 nodhcp
+	start=$(date +%s%N)
+	run timeout 60 ip netns exec "$NS" "$RUN" --mem=16M --net=tap0 --ip=fd00:79::2/64 --dns=fd00:79::1 \
+		"$NETIMG" resolve www.test web.test www.test
+	ms=$((($(date +%s%N) - start) / 1000000))
+	echo "$output ($ms ms)"
+	[ "$status" -eq 0 ]
+	[ "${lines[0]}" = "www.test: 10.79.0.80" ]
+	[ "${lines[1]}" = "web.test: 10.79.0.80" ]
+	[ "${lines[2]}" = "www.test: 10.79.0.80" ]
+	# DHCP's wait is 8 s (once): not taken; the link-local address's
+	# duplicate check (a second or two) may be
+	[ "$ms" -lt 5000 ]
+}
+
+@test "no NIC: a look-up with nowhere to ask fails at once, however many" {
+	need_platform
+	start=$(date +%s%N)
+	run timeout 30 "$RUN" --mem=16M "$NAMES" resolve a.test b.test c.test
+	ms=$((($(date +%s%N) - start) / 1000000))
+	echo "$output ($ms ms)"
+	[ "$status" -eq 0 ]
+	[ "${lines[2]}" = "c.test: error -3 Temporary failure in name resolution" ]
+	[ "$ms" -lt 2000 ]
 }
 
 @test "DNS servers from a router advertisement (RDNSS): a guest with no --dns and no DHCP resolves through them" {

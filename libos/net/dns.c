@@ -409,14 +409,17 @@ static int dhcp_pending(void)
 	return 0;
 }
 
-/* Is a NIC still soliciting routers (its IPv6 set-up, which may name DNS
- * servers, not answered yet)? */
+/* Is a NIC (an Ethernet one: not lo) still soliciting routers (its IPv6
+ * set-up, which may name DNS servers, not answered yet; lwIP's conditions
+ * for sending one, nd6.c, as stack6.c's rs_pending)? */
 static int ra_pending(void)
 {
 	struct netif *nif;
 	NETIF_FOREACH(nif)
 	{
-		if (nif->rs_count > 0 && netif_is_up(nif) && netif_is_link_up(nif))
+		if ((nif->flags & NETIF_FLAG_ETHARP) && nif->rs_count > 0 && netif_is_up(nif) &&
+		    netif_is_link_up(nif) && !ip6_addr_isinvalid(netif_ip6_addr_state(nif, 0)) &&
+		    !ip6_addr_isduplicated(netif_ip6_addr_state(nif, 0)))
 			return 1;
 	}
 	return 0;
@@ -445,28 +448,38 @@ static int ip6_source_pending(const uint8_t s[16])
 	return tentative;
 }
 
-/* The servers to ask.  A look-up made while DHCP is still at work (an app
- * that resolves first thing) waits for the lease, up to DNS_DHCP_WAIT_MS:
- * the servers come with it, and the address to ask them from.  With no
- * server yet and a router solicitation unanswered, it waits for a router
- * advertisement's servers (RDNSS) too, up to DNS_RA_WAIT_MS (the first
- * solicitation leaves a second after boot, once the link-local address is
- * checked, and a router may answer it 3.5 s later: RFC 4861's
- * MIN_DELAY_BETWEEN_RAS and MAX_RA_DELAY_TIME); and, for an IPv6 server,
- * for an address to ask it from (ip6_source_pending). */
+/* The servers to ask.  The first look-ups after boot may wait for them:
+ * while DHCP is still at work (an app that resolves first thing), for the
+ * lease, which brings the servers and the address to ask them from, up to
+ * DNS_DHCP_WAIT_MS (not when every server known is IPv6); with no server
+ * yet and a router solicitation unanswered, for a router advertisement's
+ * servers (RDNSS), up to DNS_RA_WAIT_MS (the first solicitation leaves a
+ * second after boot, once the link-local address is checked, and a router
+ * may answer it 3.5 s later: RFC 4861's MIN_DELAY_BETWEEN_RAS and
+ * MAX_RA_DELAY_TIME); and, for an IPv6 server, for an address to ask it
+ * from (ip6_source_pending).  Each bound counts from the first look-up, not
+ * from every one: a network that never answers costs it once. */
+static uint64_t first; /* the first look-up's time (0: none yet) */
+
 static int servers_now(struct dns_server *out)
 {
-	uint64_t now = plat_clock_monotonic_ns(), end = now + DNS_DHCP_WAIT_MS * 1000000ULL,
-		 ra_end = now + DNS_RA_WAIT_MS * 1000000ULL;
+	uint64_t now = plat_clock_monotonic_ns();
+	if (!first)
+		first = now;
+	uint64_t end = first + DNS_DHCP_WAIT_MS * 1000000ULL, ra_end = first + DNS_RA_WAIT_MS * 1000000ULL;
 	for (;;) {
-		int n = server_list(out), source = 1;
-		for (int i = 0; i < n; i++)
+		/* DHCP is waited for while it may bring the servers (none yet)
+		 * or an address to ask an IPv4 one from */
+		int n = server_list(out), ready = 1, v4 = !n;
+		for (int i = 0; i < n; i++) {
 			if (out[i].addr.af == AF_INET6 && ip6_source_pending(out[i].addr.a))
-				source = 0;
-		now = plat_clock_monotonic_ns();
-		if (now >= end || (!dhcp_pending() && (n ? source : now >= ra_end || !ra_pending())))
+				ready = 0;
+			v4 |= out[i].addr.af == AF_INET;
+		}
+		if (now >= end || (!(v4 && dhcp_pending()) && (n ? ready : now >= ra_end || !ra_pending())))
 			return n;
 		usleep(20000);
+		now = plat_clock_monotonic_ns();
 	}
 }
 
@@ -602,4 +615,13 @@ int dns_lookup(const char *name, struct in_addr *out, int max, char canon[DNS_NA
 	for (int i = 0; i < n; i++)
 		memcpy(&out[i], a[i].a, 4);
 	return n == EAI_ADDRFAMILY ? EAI_NONAME : n;
+}
+
+/* A restored guest: the restore's environment (its --dns, --host-entry) is
+ * read again at the next look-up, which may wait for DHCP and routers
+ * again. */
+void dns_restored(void)
+{
+	configured = nservers = nhosts = 0;
+	first = 0;
 }

@@ -13,6 +13,7 @@
 #define dns_lookup_af __tincan_dns_lookup_af
 #define dns_host_by_addr __tincan_dns_host_by_addr
 #define dns_host_by_addr6 __tincan_dns_host_by_addr6
+#define dns_restored __tincan_dns_restored
 
 #define DNS_MAX_ADDRS 16
 #define DNS_NAME_MAX 254 /* 253 characters and the NUL */
@@ -35,5 +36,8 @@ int dns_lookup_af(const char *name, int af, struct dns_addr *out, int max, char 
 /* The host entry naming ADDR, or NULL. */
 const char *dns_host_by_addr(struct in_addr addr);
 const char *dns_host_by_addr6(const struct in6_addr *addr);
+
+/* After a restore from a snapshot: the configuration is read afresh. */
+void dns_restored(void);
 
 #endif

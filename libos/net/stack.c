@@ -24,6 +24,7 @@
 #include "lwip/tcp.h"
 #include "netif/ethernet.h"
 
+#include "dns.h"
 #include "netcfg.h"
 #include "offload.h"
 #include "sock.h"
@@ -525,6 +526,7 @@ void __tincan_net_restored(void)
 	while (tcp_tw_pcbs)
 		tcp_abandon(tcp_tw_pcbs, 0);
 	tincan_isn_rekey();
+	dns_restored();
 	tcp_init();
 	udp_init();
 	memset(arp_waits, 0, sizeof arp_waits);

@@ -4,7 +4,10 @@
  *   snap auto [HOST PORT [LPORT]]   a sleep (the automatic ready point), then report
  *   snap file A B                   a host-directory file open across a snapshot
  * The report, one item a line: "ready N" (tincan_ready's value; auto: -),
- * "env VALUE" (SNAP_ENV, or -), "random HEX" (16 bytes of getrandom),
+ * "env VALUE" (SNAP_ENV, or -), "name ADDR" (with SNAP_NAME set: the name
+ * it gives resolved, as "name-before ADDR" before the ready point too, so
+ * the resolver has read its configuration then), "random HEX" (16 bytes of
+ * getrandom),
  * "arc4random HEX",
  * "realtime S" (CLOCK_REALTIME, seconds), "addr A" (the first net device's
  * IPv4 address, or -); with HOST and PORT it then connects there by TCP
@@ -18,6 +21,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <ifaddrs.h>
+#include <netdb.h>
 #include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -45,6 +49,19 @@ static int file(const char *a, const char *b)
 	printf("stale %s\n", n == 1 ? (c == 'a' ? "a" : "another file") : errno == EBADF ? "EBADF" : strerror(errno));
 	printf("close %d\n", close(fd));
 	return 0;
+}
+
+/* name's first IPv4 address, or the error. */
+static const char *resolve(const char *name)
+{
+	static char a[INET_ADDRSTRLEN + 32];
+	struct addrinfo h = { .ai_family = AF_INET }, *r;
+	int e = getaddrinfo(name, NULL, &h, &r);
+	if (e)
+		return gai_strerror(e);
+	inet_ntop(AF_INET, &((struct sockaddr_in *)r->ai_addr)->sin_addr, a, sizeof a);
+	freeaddrinfo(r);
+	return a;
 }
 
 int main(int argc, char **argv)
@@ -83,6 +100,8 @@ int main(int argc, char **argv)
 			return 7;
 	}
 	printf("booted\n");
+	if (getenv("SNAP_NAME"))
+		printf("name-before %s\n", resolve(getenv("SNAP_NAME")));
 	fflush(stdout);
 	if (!strcmp(argv[1], "ready")) {
 		printf("ready %d\n", tincan_ready());
@@ -92,6 +111,8 @@ int main(int argc, char **argv)
 	}
 	const char *env = getenv("SNAP_ENV");
 	printf("env %s\n", env ? env : "-");
+	if (getenv("SNAP_NAME"))
+		printf("name %s\n", resolve(getenv("SNAP_NAME")));
 	/* newlib's setenv writes a value that fits over the old one. */
 	if (env) {
 		setenv("SNAP_ENV", "z", 1);

@@ -80,6 +80,22 @@ line() { printf '%s\n' "$output" | sed -n "s/^$1 //p"; }
 	[ "$(line arc4random)" != "$arc4" ]
 }
 
+@test "a restore's --host-entry and --dns replace the snapshot's in the resolver" {
+	run timeout 20 "$RUN" --snapshot=s --env=SNAP_NAME=snap.test --host-entry=snap.test:10.1.1.1 --dns=10.9.9.9 \
+		"$B/tests/snap.tc" ready
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[ "$(line name-before)" = 10.1.1.1 ]
+	run timeout 20 "$RUN" --restore=s --host-entry=snap.test:10.2.2.2
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[ "$(line name)" = 10.2.2.2 ]
+	# without one, the snapshot's environment (and so its entry) stays
+	run timeout 20 "$RUN" --restore=s
+	echo "$output"
+	[ "$(line name)" = 10.1.1.1 ]
+}
+
 @test "the automatic ready point: the first idle wait after main() (a sleep), restored with its --env" {
 	run timeout 20 "$RUN" --snapshot=s "$B/tests/snap.tc" auto
 	echo "$output"
