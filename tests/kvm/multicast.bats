@@ -126,12 +126,12 @@ s4 = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
 s4.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
 s4.bind(("0.0.0.0", 9401))
 s4.setsockopt(socket.IPPROTO_IP, socket.IP_ADD_MEMBERSHIP, socket.inet_aton("239.1.2.3") + socket.inet_aton("10.68.0.1"))
-s4.setsockopt(socket.IPPROTO_IP, socket.IP_RECVTTL, 1)
+s4.setsockopt(socket.IPPROTO_IP, 12, 1) # IP_RECVTTL
 s6 = socket.socket(socket.AF_INET6, socket.SOCK_DGRAM)
 s6.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 1)
 s6.bind(("::", 9401))
 s6.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_JOIN_GROUP, socket.inet_pton(socket.AF_INET6, "ff12::1:2:3") + struct.pack("I", idx))
-s6.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_RECVHOPLIMIT, 1)
+s6.setsockopt(socket.IPPROTO_IPV6, 51, 1) # IPV6_RECVHOPLIMIT
 print("listening", flush=True)
 seen = {}
 while len(seen) < 2:
