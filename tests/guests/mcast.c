@@ -10,7 +10,8 @@
  *                      [ff12::1:2:3]:PORT out the first NIC
  *                      (IP_MULTICAST_IF / IPV6_MULTICAST_IF), TTL 7, hop
  *                      limit 5, three times 0.3 s apart
- *   mcast idle         join both groups, then wait for a datagram forever
+ *   mcast idle         join both groups on port 9500, then wait for a
+ *                      datagram to either (forever), answer it and exit
  *   mcast checks       the options' defaults and values, the errors, and
  *                      loopback delivery (IP_MULTICAST_LOOP, SO_REUSEADDR,
  *                      close() leaving); prints "check NAME: ok" or
@@ -225,8 +226,17 @@ static int idle(void)
 	join_both(s4, s6);
 	printf("joined\n");
 	fflush(stdout);
+	struct pollfd p[2] = { { s4, POLLIN, 0 }, { s6, POLLIN, 0 } };
+	if (poll(p, 2, -1) < 1)
+		return 1;
+	int s = p[0].revents & POLLIN ? s4 : s6;
 	char buf[64];
-	recv(s4, buf, sizeof buf, 0);
+	struct sockaddr_storage a;
+	socklen_t al = sizeof a;
+	ssize_t n = recvfrom(s, buf, sizeof buf, 0, (struct sockaddr *)&a, &al);
+	if (n > 0)
+		sendto(s, buf, (size_t)n, 0, (struct sockaddr *)&a, al);
+	printf("answered\n");
 	return 0;
 }
 

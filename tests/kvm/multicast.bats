@@ -214,3 +214,43 @@ for i in range(3):
 	echo "$output"
 	[ "$output" = "answer wake" ]
 }
+
+# A snapshot taken with groups joined (the automatic ready point: the
+# guest's first idle wait, in poll after its joins): the restore, with its
+# own MAC, reports them again (lwIP does when the restore sets the
+# addresses again: IPv4's, and IPv6's link-local one after its duplicate
+# detection) and answers datagrams to them.
+@test "a restored snapshot keeps its groups: reported again from its new MAC, datagrams to them answered" {
+	command -v tcpdump >/dev/null || skip "tcpdump is not installed"
+	cd "$BATS_TEST_TMPDIR"
+	run ip netns exec "$NS" timeout 30 "$RUN" --snapshot=s --net=tap0 --net-mac=$MAC --ip=$V4/24 \
+		"$B/tests/mcast.tc" -- idle
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[ -s s ]
+	start_dump
+	ip netns exec "$NS" timeout 30 "$RUN" --restore=s --net=tap0 --net-mac=02:00:00:00:68:05 --ip=$V4/24 \
+		> "$BATS_TEST_TMPDIR/guest.out" 2>&1 &
+	PIDS+=($!)
+	sleep 1
+	ns /usr/bin/python3 -c '
+import socket
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.setsockopt(socket.IPPROTO_IP, socket.IP_MULTICAST_IF, socket.inet_aton("10.68.0.1"))
+s.settimeout(2)
+for i in range(3):
+    s.sendto(b"restored", ("239.1.2.3", 9500))
+    try:
+        data, frm = s.recvfrom(100)
+        print("answer", data.decode(), "from", frm[0])
+        break
+    except socket.timeout:
+        pass
+'
+	echo "$output"
+	[ "$output" = "answer restored from $V4" ]
+	sleep 0.3
+	grep -i "igmp\|multicast listener" "$BATS_TEST_TMPDIR/dump" || true
+	grep -q "$V4 > 239.1.2.3: igmp v2 report 239.1.2.3" "$BATS_TEST_TMPDIR/dump"
+	grep -A1 "multicast listener report" "$BATS_TEST_TMPDIR/dump" | grep -q "ff12::1:2:3"
+}
