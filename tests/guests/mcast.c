@@ -12,6 +12,13 @@
  *                      limit 5, three times 0.3 s apart
  *   mcast idle         join both groups on port 9500, then wait for a
  *                      datagram to either (forever), answer it and exit
+ *   mcast nics ADDR2 PORT
+ *                      two NICs, ADDR2 the second's address: join
+ *                      239.1.2.3 by that address (NIC 2), check that index 2
+ *                      is the same membership and INADDR_ANY another (NIC
+ *                      1), drop NIC 1's; answer datagrams to PORT for 8 s,
+ *                      and after one that says "on1", send "via1" to the
+ *                      group's PORT + 1 out IP_MULTICAST_IF = ADDR2
  *   mcast checks       the options' defaults and values, the errors, and
  *                      loopback delivery (IP_MULTICAST_LOOP, SO_REUSEADDR,
  *                      close() leaving); prints "check NAME: ok" or
@@ -240,6 +247,45 @@ static int idle(void)
 	return 0;
 }
 
+static int nics(const char *addr2, uint16_t port)
+{
+	int s = udp(AF_INET, port, 0);
+	struct ip_mreq by_addr = mreq4(G4), any = mreq4(G4);
+	struct ip_mreqn two = { .imr_ifindex = 2 }, one = { .imr_ifindex = 1 };
+	struct in_addr a2;
+	inet_pton(AF_INET, addr2, &a2);
+	by_addr.imr_interface = a2;
+	two.imr_multiaddr = one.imr_multiaddr = any.imr_multiaddr;
+	check_err("join by NIC 2's address", so(s, IPPROTO_IP, IP_ADD_MEMBERSHIP, &by_addr, sizeof by_addr), 0);
+	check_err("NIC 2 by index: the same membership", so(s, IPPROTO_IP, IP_ADD_MEMBERSHIP, &two, sizeof two),
+		  EADDRINUSE);
+	check_err("INADDR_ANY: NIC 1, another", so(s, IPPROTO_IP, IP_ADD_MEMBERSHIP, &any, sizeof any), 0);
+	check_err("drop NIC 1's by index", so(s, IPPROTO_IP, IP_DROP_MEMBERSHIP, &one, sizeof one), 0);
+	printf("joined\n");
+	for (int t = 0; t < 80; t++) {
+		char buf[64];
+		struct sockaddr_storage from;
+		int n = recv_within(s, 100, buf, sizeof buf, &from);
+		if (n <= 0)
+			continue;
+		printf("got %.*s\n", n, buf);
+		sendto(s, buf, (size_t)n, 0, (struct sockaddr *)&from, sizeof(struct sockaddr_in));
+		if (n != 3 || memcmp(buf, "on1", 3))
+			continue;
+		int tx = udp(AF_INET, 0, 0);
+		struct sockaddr_in g = { .sin_family = AF_INET, .sin_port = htons(port + 1) };
+		inet_pton(AF_INET, G4, &g.sin_addr);
+		check_err("IP_MULTICAST_IF by NIC 2's address", so(tx, IPPROTO_IP, IP_MULTICAST_IF, &a2, sizeof a2), 0);
+		for (int i = 0; i < 3; i++) {
+			sendto(tx, "via1", 4, 0, (struct sockaddr *)&g, sizeof g);
+			usleep(300000);
+		}
+		printf("sent\n");
+		return failed;
+	}
+	return 1;
+}
+
 /* Loopback: what the sockets in rx[] (bound to port, some joined) get of
  * one datagram sent to group:port with IP(V6)_MULTICAST_LOOP = loop; a bit
  * per socket that got it. */
@@ -446,8 +492,10 @@ int main(int argc, char **argv)
 		return send_groups((uint16_t)atoi(argv[2]));
 	if (argc == 2 && !strcmp(argv[1], "idle"))
 		return idle();
+	if (argc == 4 && !strcmp(argv[1], "nics"))
+		return nics(argv[2], (uint16_t)atoi(argv[3]));
 	if (argc == 2 && !strcmp(argv[1], "checks"))
 		return checks();
-	fprintf(stderr, "usage: mcast serve PORT | send PORT | idle | checks\n");
+	fprintf(stderr, "usage: mcast serve PORT | send PORT | idle | nics ADDR2 PORT | checks\n");
 	return 2;
 }

@@ -158,6 +158,61 @@ for k in sorted(seen):
 	grep -q "^hello6 from fe80::ff:fe00:6802 ttl 5$" "$BATS_TEST_TMPDIR/host.out"
 }
 
+# Two NICs: the NIC a membership is on is chosen by its address or index
+# (INADDR_ANY: the default route's, the first), datagrams to the group
+# reach the guest only on the NIC it joined it on, and IP_MULTICAST_IF
+# by address sends out the NIC that has it.
+@test "two NICs: a group joined on NIC 2 (by its address) is answered there and not on NIC 1; IP_MULTICAST_IF by address sends out NIC 2" {
+	cp "$B/tests/mcast.tc" "$BATS_TEST_TMPDIR/m2.tc"
+	"$B/bin/tincan-mkimage" --net=net0 --net=net1 "$BATS_TEST_TMPDIR/m2.tc" >/dev/null
+	ip -n "$NS" tuntap add tap1 mode tap
+	ip -n "$NS" link set tap1 up
+	ip -n "$NS" addr add 10.69.0.1/24 dev tap1
+	ip netns exec "$NS" timeout 60 "$RUN" --net=net0:tap0 --net=net1:tap1 --net-mac=net0:$MAC \
+		--net-mac=net1:02:00:00:00:69:02 --ip=$V4/24 --ip=net1:10.69.0.2/24 "$BATS_TEST_TMPDIR/m2.tc" -- \
+		nics 10.69.0.2 9410 > "$BATS_TEST_TMPDIR/guest.out" 2>&1 &
+	PIDS+=($!)
+	wait_for joined
+	ns /usr/bin/python3 -c '
+import select, socket
+def listener(dev, addr):
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_BINDTODEVICE, dev.encode())
+    s.bind(("0.0.0.0", 9411))
+    s.setsockopt(socket.IPPROTO_IP, socket.IP_ADD_MEMBERSHIP, socket.inet_aton("239.1.2.3") + socket.inet_aton(addr))
+    return s
+heard = {listener("tap0", "10.68.0.1"): "tap0", listener("tap1", "10.69.0.1"): "tap1"}
+def ask(addr, what):
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    s.setsockopt(socket.IPPROTO_IP, socket.IP_MULTICAST_IF, socket.inet_aton(addr))
+    s.settimeout(1)
+    for i in range(3):
+        s.sendto(what, ("239.1.2.3", 9410))
+        try:
+            return "%s answered %s" % (what.decode(), s.recvfrom(100)[0].decode())
+        except socket.timeout:
+            pass
+    return "%s no answer" % what.decode()
+print(ask("10.68.0.1", b"on0"), flush=True)
+print(ask("10.69.0.1", b"on1"), flush=True)
+seen = set()
+while True:
+    r, _, _ = select.select(list(heard), [], [], 3)
+    if not r:
+        break
+    for s in r:
+        seen.add("heard on %s: %s" % (heard[s], s.recv(100).decode()))
+for line in sorted(seen):
+    print(line, flush=True)
+'
+	echo "$output"
+	cat "$BATS_TEST_TMPDIR/guest.out"
+	[ "$output" = "$(printf '%s\n' "on0 no answer" "on1 answered on1" "heard on tap1: via1")" ]
+	! grep -q FAIL "$BATS_TEST_TMPDIR/guest.out"
+	[ "$(grep -c ': ok$' "$BATS_TEST_TMPDIR/guest.out")" = 5 ]
+}
+
 @test "multicast options: defaults, values, errors as Linux's; loopback copies with IP_MULTICAST_LOOP on and none off; SO_REUSEADDR sockets each get one; close() leaves" {
 	start_guest checks
 	wait "${PIDS[0]}" || true
