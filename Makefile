@@ -489,6 +489,8 @@ TEST_BINS += $(B)/tests/udpburst.tc
 TEST_BINS += $(B)/tests/netcfg.tc
 # IPV6_PKTINFO on a dual-stack UDP socket (tests/kvm/ipv6.bats).
 TEST_BINS += $(B)/tests/pktinfo6.tc
+# Multicast UDP sockets: groups, loopback, the options (tests/kvm/multicast.bats).
+TEST_BINS += $(B)/tests/mcast.tc
 # The raw-frame API's guest (tests/kvm/netfn.bats): netfn.tc links no socket
 # code (so no lwIP), netfnsock.tc the same source with the socket stack.
 $(OB)/tests/netfnsock.o: tests/guests/netfn.c tests/tap.h $(TOOLCHAIN)

@@ -79,6 +79,7 @@ int sock_errno(err_t e)
 /* Let go of the pcb and the queued data; the struct itself stays. */
 static void release(struct sock *s)
 {
+	mcast_release(s);
 	if (s->type == SOCK_STREAM)
 		stream_release(s);
 	else

@@ -11,6 +11,7 @@
  *   udp.c       datagrams: lwIP's UDP callback, data
  *   io.c        send/recv/sendto/recvfrom/sendmsg/recvmsg by socket type
  *   sockopt.c   setsockopt/getsockopt
+ *   mcast.c     multicast: group membership, sending to groups
  *   sockaddr.c  sockaddr_in <-> lwIP addresses, bind, connect, the names
  *
  * Errors are negative errno inside, errno/-1 at the POSIX entry points.
@@ -82,6 +83,7 @@ struct sock {
 	int err; /* pending error, positive errno */
 	struct tcp_pcb *tcp;
 	struct udp_pcb *udp;
+	struct mcast *mc; /* multicast options and groups (mcast.c), NULL: none set */
 	/* Stream data not yet read: rx, then rx_more[0..rx_nmore).  A pbuf
 	 * chain counts its length in 16 bits, and a scaled window lets far
 	 * more than 64 KiB arrive unread, so it is kept as several chains. */
@@ -155,6 +157,22 @@ ssize_t dgram_send(struct sock *s, const void *buf, size_t len, const struct soc
 ssize_t dgram_recv(struct sock *s, void *buf, size_t len, int flags, struct sockaddr *from, socklen_t *fromlen);
 short dgram_poll(struct sock *s);
 void dgram_release(struct sock *s);
+
+/* mcast.c */
+/* Whether level/name is one of mcast.c's options. */
+int mcast_opt(int level, int name);
+int mcast_setopt(struct sock *s, int level, int name, const void *v, socklen_t len);
+int mcast_getopt(struct sock *s, int level, int name, void *v, socklen_t *len);
+/* Before a datagram to dst leaves: the pcb's multicast NIC, TTL and loop
+ * flag from the socket's options of dst's family (dst: a group's zone may
+ * change to the NIC chosen).  Nothing for other destinations. */
+void mcast_tx(struct sock *s, ip_addr_t *dst);
+/* Whether a datagram to dst that came in on device dev is for s: always,
+ * unless dst is a group and s turned IP(V6)_MULTICAST_ALL off and did not
+ * join it there. */
+int mcast_wanted(const struct sock *s, const ip_addr_t *dst, int dev);
+/* Leave every group s joined, free its state. */
+void mcast_release(struct sock *s);
 
 /* sockaddr.c */
 /* An address from the app for socket s as an lwIP address and port: a

@@ -164,6 +164,8 @@ static int set_opt(struct sock *s, int level, int name, const void *v, socklen_t
 	struct ip_pcb *ip = ip_pcb_of(s);
 	if (level == SOL_SOCKET)
 		return set_socket_opt(s, name, v, len, on);
+	if (mcast_opt(level, name))
+		return mcast_setopt(s, level, name, v, len);
 	if (level == IPPROTO_TCP && s->type == SOCK_STREAM)
 		return set_tcp_opt(s, name, len, on);
 	if (level == IPPROTO_IP && name == IP_PKTINFO && s->type == SOCK_DGRAM && len >= sizeof(int)) {
@@ -252,6 +254,8 @@ int inet_getsockopt(int fd, int level, int name, void *v, socklen_t *len)
 		return e;
 	if (level == SOL_SOCKET)
 		return get_socket_opt(s, name, v, len);
+	if (mcast_opt(level, name))
+		return mcast_getopt(s, level, name, v, len);
 	if (level == IPPROTO_IP && name == IP_PKTINFO && s->type == SOCK_DGRAM)
 		return put_int(v, len, s->pktinfo);
 	if (level == IPPROTO_TCP && name == TCP_NODELAY && s->tcp)

@@ -16,6 +16,7 @@
 #include "lwip/dhcp.h"
 #include "lwip/prot/dhcp.h"
 #include "lwip/etharp.h"
+#include "lwip/igmp.h"
 #include "lwip/init.h"
 #include "lwip/ip4_frag.h"
 #include "lwip/netif.h"
@@ -96,13 +97,16 @@ static struct {
  *                           so it ages as if they had run (and expires after
  *                           ARP_MAXAGE s all the same);
  *   dhcp_fine_tmr, 500 ms:  a DHCP request awaits an answer;
- *   dhcp_coarse_tmr, 60 s:  DHCP configures a device (its lease times).
+ *   dhcp_coarse_tmr, 60 s:  DHCP configures a device (its lease times);
+ *   igmp_tmr, 100 ms:       an IGMP report is scheduled (a join's second
+ *                           report, an answer to a query): a guest that
+ *                           joined a group sleeps once its reports are out.
  * lwIP's dns_tmr is never needed: its resolver is not used (lwipopts.h).
  * IPv6's timers follow the same rule (stack6.c).
  */
 #define MS (1000000ULL)
 #define ARP_ASK_NS (7000 * MS) /* etharp.c: ARP_MAXPENDING 5 ticks, and slack */
-static uint64_t tcp_next, arp_next, arp_asked_at, reass_next, reass_until, dhcp_fine_next, dhcp_coarse_next;
+static uint64_t tcp_next, arp_next, arp_asked_at, reass_next, reass_until, dhcp_fine_next, dhcp_coarse_next, igmp_next;
 static int use_dhcp;
 
 static void arp_asked(void)
@@ -122,6 +126,18 @@ static int dhcp_asking(void)
 		const struct dhcp *d = netif_dhcp_data(&netifs[i]);
 		if (d && d->request_timeout)
 			return 1;
+	}
+	return 0;
+}
+
+static int igmp_pending(void)
+{
+	struct netif *nif;
+	NETIF_FOREACH(nif)
+	{
+		for (const struct igmp_group *g = netif_igmp_data(nif); g; g = g->next)
+			if (g->timer)
+				return 1;
 	}
 	return 0;
 }
@@ -188,6 +204,18 @@ static uint64_t timers(uint64_t now)
 		} else {
 			dhcp_fine_next = 0;
 		}
+	}
+	if (igmp_pending()) {
+		if (!igmp_next)
+			igmp_next = now + IGMP_TMR_INTERVAL * MS;
+		if (now >= igmp_next) {
+			igmp_tmr();
+			igmp_next = now + IGMP_TMR_INTERVAL * MS;
+		}
+		if (igmp_pending() && igmp_next < next)
+			next = igmp_next;
+	} else {
+		igmp_next = 0;
 	}
 	uint64_t next6 = tc_ip6_timers(now);
 	return next6 < next ? next6 : next;
@@ -347,7 +375,11 @@ static err_t netif_setup(struct netif *nif)
 	nif->mtu = info->mtu ? info->mtu : 1500;
 	nif->hwaddr_len = 6;
 	memcpy(nif->hwaddr, info->mac, 6);
-	nif->flags = NETIF_FLAG_BROADCAST | NETIF_FLAG_ETHARP | NETIF_FLAG_ETHERNET | NETIF_FLAG_LINK_UP;
+	/* IGMP: every frame reaches the guest (a tap filters none, nor does
+	 * the pc platform's virtio-net, which QEMU starts promiscuous), so
+	 * no MAC filter is needed. */
+	nif->flags =
+	    NETIF_FLAG_BROADCAST | NETIF_FLAG_ETHARP | NETIF_FLAG_ETHERNET | NETIF_FLAG_LINK_UP | NETIF_FLAG_IGMP;
 	NETIF_SET_CHECKSUM_CTRL(nif, csum_ctrl(nif, 0));
 	return ERR_OK;
 }

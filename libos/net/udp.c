@@ -43,7 +43,8 @@ static void on_dgram(void *arg, struct udp_pcb *pcb, struct pbuf *p, const ip_ad
 {
 	struct sock *s = arg;
 	(void)pcb;
-	if (!s || s->dq_len == DGRAM_QUEUE || s->rd_shut) {
+	int dev = tc_netcfg_dev(ip_current_input_netif());
+	if (!s || s->dq_len == DGRAM_QUEUE || s->rd_shut || !mcast_wanted(s, ip_current_dest_addr(), dev)) {
 		pbuf_free(p); /* like a full socket buffer: dropped */
 		return;
 	}
@@ -51,7 +52,7 @@ static void on_dgram(void *arg, struct udp_pcb *pcb, struct pbuf *p, const ip_ad
 	d->p = p;
 	ip_addr_copy(d->addr, *addr);
 	d->port = port;
-	d->ifindex = (u16_t)(tc_netcfg_dev(ip_current_input_netif()) + 1);
+	d->ifindex = (u16_t)(dev + 1);
 	if (ip_current_is_v6()) {
 		memcpy(d->dst, ip6_current_dest_addr()->addr, 16);
 	} else {
@@ -173,6 +174,7 @@ ssize_t dgram_send(struct sock *s, const void *buf, size_t len, const struct soc
 	if (pi && (e = IP_IS_V4_VAL(ip) ? pktinfo_route4(pi, &info, &ip, &nif, &srcip)
 					: pktinfo_route6(pi, &info, &ip, &nif, &srcip)))
 		return e;
+	mcast_tx(s, to || pi ? &ip : &s->udp->remote_ip);
 	struct pbuf *p = pbuf_alloc(PBUF_TRANSPORT, (u16_t)len, PBUF_RAM);
 	if (!p)
 		return -ENOBUFS;

@@ -186,3 +186,39 @@ nboot() {
 	[ "$status" -eq 105 ]
 	[ "$output" = "tincan: the image declares net device 'net0' and the machine has no virtio-net device for it (QEMU: -device virtio-net-pci)" ]
 }
+
+# Multicast (libos/net/mcast.c): virtio-net negotiates no receive filter, and
+# QEMU's device starts promiscuous, so datagrams to a group the guest joined
+# reach it (tests/kvm/multicast.bats has the rest).
+@test "virtio-net: a guest that joined 239.1.2.3 answers a datagram sent to the group" {
+	need_ns
+	local t=$BATS_TEST_TMPDIR
+	"$B/bin/tincan-cc" --platform=pc -O2 -o "$t/mcast.elf" "$TESTS/guests/mcast.c"
+	"$B/bin/tincan-mkimage" --net=net0 "$t/mcast.elf" > /dev/null
+	ip netns exec "$NS" timeout 60 "$QEMU" "${QARGS[@]}" -M pc \
+		-netdev tap,id=n,ifname=tap0,script=no,downscript=no -device virtio-net-pci,netdev=n,mac=02:aa:bb:cc:dd:e1 \
+		-kernel "$t/mcast.elf" -append "--ip=10.78.0.3/24 -- serve 9400" > "$t/qemu.log" 2>&1 < /dev/null 3>&- &
+	pid=$!
+	for i in $(seq 150); do
+		grep -q joined "$t/qemu.log" && break
+		sleep 0.2
+	done
+	run ip netns exec "$NS" timeout 20 /usr/bin/python3 -c '
+import socket
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.setsockopt(socket.IPPROTO_IP, socket.IP_MULTICAST_IF, socket.inet_aton("10.78.0.1"))
+s.settimeout(2)
+for i in range(4):
+    s.sendto(b"pc4", ("239.1.2.3", 9400))
+    try:
+        data, frm = s.recvfrom(100)
+        print("answer", data.decode(), "from", frm[0])
+        break
+    except socket.timeout:
+        pass
+'
+	echo "$output"
+	cat "$t/qemu.log"
+	[ "$output" = "answer pc4 from 10.78.0.3" ]
+	grep -q "^got 239.1.2.3 from 10.78.0.1: pc4" "$t/qemu.log"
+}

@@ -85,7 +85,7 @@ struct sockaddr_in6 {
 #define IP_TOS 1
 #define IP_TTL 2
 /* Defined so programs compile; setsockopt answers ENOPROTOOPT for those
- * libos does not implement (multicast membership). */
+ * libos does not implement. */
 #define IP_HDRINCL 3
 #define IP_OPTIONS 4
 #define IP_RECVTTL 12
@@ -97,6 +97,7 @@ struct sockaddr_in6 {
 #define IP_MULTICAST_LOOP 34
 #define IP_ADD_MEMBERSHIP 35
 #define IP_DROP_MEMBERSHIP 36
+#define IP_MULTICAST_ALL 49
 
 #define SOL_IP 0
 
@@ -123,6 +124,14 @@ struct ip_mreq {
 	struct in_addr imr_interface;
 };
 
+/* IP_ADD_MEMBERSHIP, IP_MULTICAST_IF: the NIC by index (imr_ifindex), else
+ * by one of its addresses (imr_address), else the default route's. */
+struct ip_mreqn {
+	struct in_addr imr_multiaddr;
+	struct in_addr imr_address;
+	int imr_ifindex;
+};
+
 struct ipv6_mreq {
 	struct in6_addr ipv6mr_multiaddr;
 	unsigned int ipv6mr_interface;
@@ -134,6 +143,9 @@ struct ipv6_mreq {
 #define IPV6_MULTICAST_LOOP 19
 #define IPV6_JOIN_GROUP 20
 #define IPV6_LEAVE_GROUP 21
+#define IPV6_ADD_MEMBERSHIP IPV6_JOIN_GROUP
+#define IPV6_DROP_MEMBERSHIP IPV6_LEAVE_GROUP
+#define IPV6_MULTICAST_ALL 29
 #define IPV6_V6ONLY 26
 #define IPV6_RECVPKTINFO 49
 #define IPV6_PKTINFO 50
@@ -143,6 +155,11 @@ struct ipv6_mreq {
 #define INADDR_BROADCAST ((in_addr_t)0xffffffff)
 #define INADDR_NONE ((in_addr_t)0xffffffff)
 #define INADDR_LOOPBACK ((in_addr_t)0x7f000001)
+#define INADDR_UNSPEC_GROUP ((in_addr_t)0xe0000000)
+#define INADDR_ALLHOSTS_GROUP ((in_addr_t)0xe0000001)
+#define INADDR_ALLRTRS_GROUP ((in_addr_t)0xe0000002)
+#define INADDR_MAX_LOCAL_GROUP ((in_addr_t)0xe00000ff)
+#define IN_MULTICAST(a) ((((in_addr_t)(a)) & 0xf0000000) == 0xe0000000)
 #define INET_ADDRSTRLEN 16
 #define INET6_ADDRSTRLEN 46
 

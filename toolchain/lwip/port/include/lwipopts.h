@@ -52,6 +52,13 @@ const struct ip6_addr *tincan_nd6_gw(struct netif *netif, const struct ip6_addr 
 #define LWIP_UDP 1
 #define LWIP_TCP 1
 #define LWIP_DHCP 1
+/* Multicast sockets (libos/net/mcast.c): IGMPv2 for IPv4 groups (MLDv1 is
+ * on with IPv6), the pcbs' multicast NIC, TTL and loop flag, and a
+ * datagram to a group (or a broadcast) copied to every socket bound to
+ * its port when they set SO_REUSEADDR, as on Linux. */
+#define LWIP_IGMP 1
+#define LWIP_MULTICAST_TX_OPTIONS 1
+#define SO_REUSE_RXTOALL 1
 /* For the DNS servers DHCP offers (dhcp.c stores them with dns_setserver;
  * libos/net/dns.c reads them with dns_getserver).  lwIP's own resolver
  * (dns_gethostbyname) is not used: one table entry is enough. */
