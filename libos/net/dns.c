@@ -32,6 +32,7 @@
 
 #include "../internal.h"
 #include "dns.h"
+#include "pton.h"
 
 #define DNS_SERVERS_MAX 3
 #define DNS_HOSTS_MAX 32
@@ -83,7 +84,7 @@ static void dns_config(void)
 		if (n < sizeof buf) {
 			memcpy(buf, s, n);
 			buf[n] = 0;
-			if (inet_pton(AF_INET, buf, &servers[nservers]) == 1)
+			if (tc_inet_pton(AF_INET, buf, &servers[nservers]) == 1)
 				nservers++;
 		}
 		s += n;
@@ -100,7 +101,7 @@ static void dns_config(void)
 			memcpy(buf, colon + 1, n - (size_t)(colon - s) - 1);
 			buf[n - (size_t)(colon - s) - 1] = 0;
 			h->addr.af = strchr(buf, ':') ? AF_INET6 : AF_INET;
-			if (name_ok(h->name) && inet_pton(h->addr.af, buf, h->addr.a) == 1)
+			if (name_ok(h->name) && tc_inet_pton(h->addr.af, buf, h->addr.a) == 1)
 				nhosts++;
 		}
 		s += n;

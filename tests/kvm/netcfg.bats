@@ -262,6 +262,22 @@ for a in ("10.83.0.2", "10.81.0.2"):
 	[[ $output == *"neither a gateway nor a device"* ]]
 }
 
+# libos reads the env's addresses with its own inet_pton (glibc's rules),
+# not the monitor's stricter parser: an IPv6 address may end in a dotted
+# IPv4 part (RFC 4291 2.2), a zone id, a bad tail or a second "::" is none.
+@test "netcfg: TINCAN_IP and TINCAN_ROUTE take IPv6 text as inet_pton does (a dotted IPv4 tail counts)" {
+	nsrun "$RUN" "${NICS[@]}" --env=TINCAN_IP=net0:10.81.0.2/24,net1:10.82.0.2/24,net1:fd00:82::10.82.0.2/64 \
+		--env=TINCAN_ROUTE=fd00:89::/64@fd00:82::10.82.0.1 "$IMG" info
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[[ $output == *"ifa net1 fd00:82::a52:2/64 up"* ]]
+	for a in fd00:82::10.82.0.2.1 fd00:82::010.82.0.2 fd00:82::10.82.0 fe80::1%net1 fd00::82::2 1.2.3.4::; do
+		nsrun "$RUN" "${NICS[@]}" --env=TINCAN_IP=net0:10.81.0.2/24,net1:$a/64 "$IMG" info
+		[ "$status" -eq 100 ] || { echo "$a: status $status: $output"; return 1; }
+		[[ $output == *"malformed TINCAN_IP entry 'net1:$a/64': expected NAME:ADDR/PREFIX"* ]]
+	done
+}
+
 @test "netcfg: a restore takes its own --ip addresses, further ones too (the snapshot's are gone)" {
 	nsrun "$RUN" --snapshot="$BATS_TEST_TMPDIR/s.snap" "${NICS[@]}" --ip=10.81.0.9/24 --ip=net1:10.82.0.9/24 \
 		--ip=net1:10.84.0.9/24 "$IMG" serve 9100 1
