@@ -34,6 +34,7 @@
 
 #include "../internal.h"
 #include "dns.h"
+#include "pton.h"
 #include "stack6.h"
 
 #define DNS_SERVERS_MAX 3
@@ -94,7 +95,7 @@ static void dns_config(void)
 			memcpy(buf, s, n);
 			buf[n] = 0;
 			servers[nservers].addr.af = strchr(buf, ':') ? AF_INET6 : AF_INET;
-			if (inet_pton(servers[nservers].addr.af, buf, servers[nservers].addr.a) == 1)
+			if (tc_inet_pton(servers[nservers].addr.af, buf, servers[nservers].addr.a) == 1)
 				nservers++;
 		}
 		s += n;
@@ -111,7 +112,7 @@ static void dns_config(void)
 			memcpy(buf, colon + 1, n - (size_t)(colon - s) - 1);
 			buf[n - (size_t)(colon - s) - 1] = 0;
 			h->addr.af = strchr(buf, ':') ? AF_INET6 : AF_INET;
-			if (name_ok(h->name) && inet_pton(h->addr.af, buf, h->addr.a) == 1)
+			if (name_ok(h->name) && tc_inet_pton(h->addr.af, buf, h->addr.a) == 1)
 				nhosts++;
 		}
 		s += n;

@@ -14,6 +14,7 @@
 #include "netif/ethernet.h"
 
 #include "netcfg.h"
+#include "pton.h"
 #include "stack6.h"
 #include "../internal.h"
 
@@ -38,52 +39,8 @@ static int nextra;
 static struct netif *prim;
 static int nprim;
 
-static int hexval(char c)
-{
-	return c >= '0' && c <= '9'   ? c - '0'
-	       : c >= 'a' && c <= 'f' ? c - 'a' + 10
-	       : c >= 'A' && c <= 'F' ? c - 'A' + 10
-				      : -1;
-}
-
-/* RFC 4291's text form (no dotted IPv4 tail) in s[0..n): 0, or -1. */
-static int parse6(const char *s, size_t n, uint8_t a[16])
-{
-	uint8_t w[16];
-	int k = 0, gap = -1, h;
-	size_t i = 0;
-	if (n >= 2 && s[0] == ':' && s[1] == ':')
-		gap = 0, i = 2;
-	while (i < n) {
-		unsigned v = 0, j = 0;
-		for (; i + j < n && j < 5 && (h = hexval(s[i + j])) >= 0; j++)
-			v = v << 4 | (unsigned)h;
-		if (j == 0 || j > 4 || k == 16)
-			return -1;
-		w[k++] = (uint8_t)(v >> 8);
-		w[k++] = (uint8_t)v;
-		if ((i += j) == n)
-			break;
-		if (s[i] != ':' || ++i == n)
-			return -1;
-		if (s[i] == ':') {
-			if (gap >= 0)
-				return -1;
-			gap = k;
-			i++;
-		}
-	}
-	if (gap < 0 ? k != 16 : k == 16)
-		return -1;
-	if (gap < 0)
-		gap = k;
-	memset(a, 0, 16);
-	memcpy(a, w, (size_t)gap);
-	memcpy(a + 16 - (k - gap), w + gap, (size_t)(k - gap));
-	return 0;
-}
-
-/* An address in s[0..n) into a: 4 or 16 (its length), or 0. */
+/* An address in s[0..n) into a: 4 or 16 (its length), or 0.  IPv6 as
+ * inet_pton takes it (a dotted IPv4 tail too, no zone id). */
 static unsigned parse_addr(const char *s, size_t n, uint8_t a[16])
 {
 	char buf[48];
@@ -92,9 +49,7 @@ static unsigned parse_addr(const char *s, size_t n, uint8_t a[16])
 	memcpy(buf, s, n);
 	buf[n] = '\0';
 	memset(a, 0, 16);
-	if (memchr(s, '.', n))
-		return inet_pton(AF_INET, buf, a) == 1 ? 4 : 0;
-	return parse6(s, n, a) == 0 ? 16 : 0;
+	return tc_inet_pton(AF_INET, buf, a) == 1 ? 4 : tc_inet_pton(AF_INET6, buf, a) == 1 ? 16 : 0;
 }
 
 /* "ADDR/PREFIX" in s[0..n): the address's length, or 0. */

@@ -13,6 +13,7 @@
 
 #include "../internal.h"
 #include "dns.h"
+#include "pton.h"
 
 int h_errno;
 
@@ -258,7 +259,7 @@ struct hostent *gethostbyname2(const char *name, int af)
 	uint8_t packed[DNS_MAX_ADDRS][16];
 	char canon[DNS_NAME_MAX];
 	int n = 1;
-	if (inet_pton(AF_INET6, name, packed[0]) == 1) {
+	if (tc_inet_pton(AF_INET6, name, packed[0]) == 1) {
 		snprintf(canon, sizeof canon, "%s", name);
 	} else {
 		if ((n = dns_lookup_af(name, AF_INET6, found, DNS_MAX_ADDRS, canon)) < 0) {

@@ -12,6 +12,7 @@
 
 #include "../internal.h"
 #include "dns.h"
+#include "pton.h"
 
 const struct in6_addr in6addr_any = IN6ADDR_ANY_INIT, in6addr_loopback = IN6ADDR_LOOPBACK_INIT;
 
@@ -163,7 +164,7 @@ done:
 	return 1;
 }
 
-int inet_pton(int af, const char *src, void *dst)
+int tc_inet_pton(int af, const char *src, void *dst)
 {
 	uint8_t b[16];
 	if (af == AF_INET6) {
@@ -179,6 +180,7 @@ int inet_pton(int af, const char *src, void *dst)
 	memcpy(dst, b, 4);
 	return 1;
 }
+int inet_pton(int af, const char *src, void *dst) __attribute__((alias("__tincan_inet_pton")));
 
 /* RFC 5952: lower case, no leading zeros, the longest run of two or more
  * zero groups (the first of equals) as "::", IPv4-mapped as ::ffff:a.b.c.d. */
@@ -284,11 +286,11 @@ int getaddrinfo(const char *node, const char *service, const struct addrinfo *hi
 		else
 			memcpy(addrs[0].a,
 			       &(uint32_t){ (flags & AI_PASSIVE) ? htonl(INADDR_ANY) : htonl(INADDR_LOOPBACK) }, 4);
-	} else if (family != AF_INET6 && inet_pton(AF_INET, node, addrs[0].a) == 1) {
+	} else if (family != AF_INET6 && tc_inet_pton(AF_INET, node, addrs[0].a) == 1) {
 		addrs[0].af = AF_INET;
-	} else if (family != AF_INET && inet_pton(AF_INET6, node, addrs[0].a) == 1) {
+	} else if (family != AF_INET && tc_inet_pton(AF_INET6, node, addrs[0].a) == 1) {
 		addrs[0].af = AF_INET6;
-	} else if (family == AF_INET6 && (flags & AI_V4MAPPED) && inet_pton(AF_INET, node, addrs[0].a + 12) == 1) {
+	} else if (family == AF_INET6 && (flags & AI_V4MAPPED) && tc_inet_pton(AF_INET, node, addrs[0].a + 12) == 1) {
 		addrs[0].af = AF_INET6;
 		memset(addrs[0].a, 0, 10);
 		addrs[0].a[10] = addrs[0].a[11] = 0xff;

@@ -10,49 +10,32 @@ RAW=$BATS_TEST_DIRNAME/rawframes.py
 
 setup_file() {
 	export NS=tincan-nf$$
-	[ "$(id -u)" = 0 ] && [ -c /dev/net/tun ] && command -v ip >/dev/null || return 0
-	ip netns add "$NS"
-	ip -n "$NS" link set lo up
-	ip -n "$NS" tuntap add tap0 mode tap
+	netns_ok && netns_add "$NS" || return 0
 	# No IPv6 on the host's side: no frames of its own (solicitations).
-	ip netns exec "$NS" sysctl -qw net.ipv6.conf.tap0.disable_ipv6=1
-	ip -n "$NS" link set tap0 up
-	ip -n "$NS" addr add 10.78.0.1/24 dev tap0
+	netns_tap --no-ipv6 "$NS" tap0 10.78.0.1/24
+	netns_tap --no-ipv6 "$NS" tap1
 	cp "$B/tests/netfn.tc" "$BATS_FILE_TMPDIR/nf.tc"
 	"$B/bin/tincan-mkimage" --net=lan "$BATS_FILE_TMPDIR/nf.tc" >/dev/null
-	ip -n "$NS" tuntap add tap1 mode tap
-	ip netns exec "$NS" sysctl -qw net.ipv6.conf.tap1.disable_ipv6=1
-	ip -n "$NS" link set tap1 up
 }
 
-teardown_file() {
-	ip netns del "$NS" 2>/dev/null || true
-}
+teardown_file() { netns_del "$NS"; }
 
 setup() {
 	need_kvm
-	[ "$(id -u)" = 0 ] || skip "network tests need root (network namespaces)"
-	[ -c /dev/net/tun ] || skip "/dev/net/tun is missing"
-	ip netns list | grep -q "^$NS" || skip "could not create a network namespace"
+	need_netns "$NS"
 	NF=$BATS_FILE_TMPDIR/nf.tc
 	NFS=$B/tests/netfnsock.tc
 }
 
-nsrun() { run timeout 20 ip netns exec "$NS" "$@"; }
+teardown() { bg_reap; }
 
 # Start a guest in the background (monitor options and image args in "$@"),
 # its output in $OUT, and wait for its "ready".
 start_guest() {
 	OUT=$BATS_TEST_TMPDIR/guest
-	ip netns exec "$NS" timeout 30 "$RUN" "$@" > "$OUT" 2>&1 3>&- &
-	GPID=$!
-	for i in $(seq 1 200); do
-		grep -q '^ready' "$OUT" && return 0
-		kill -0 $GPID 2>/dev/null || break
-		sleep 0.05
-	done
-	cat "$OUT"
-	return 1
+	nsbg "$OUT" "$RUN" "$@"
+	GPID=$BG_PID
+	wait_for_line "$OUT" '^ready' 10 $GPID
 }
 
 # Wait for the guest to end; its status in $GST.
@@ -131,7 +114,7 @@ end_guest() {
 # Opening a NIC turns the host's offloads off while the stack may hold TCP
 # segments merged for them: those must leave as the device now takes them.
 @test "opened beside the stack in the middle of a TCP stream: the stream goes on, whole" {
-	ip netns exec "$NS" timeout 20 /usr/bin/python3 -c '
+	NSBG_TIMEOUT=20 nsbg "$BATS_TEST_TMPDIR/server" /usr/bin/python3 -c '
 import socket, sys
 l = socket.socket(); l.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
 l.bind(("10.78.0.1", 7001)); l.listen(1); print("listening", flush=True)
@@ -142,9 +125,9 @@ while True:
     for i, x in enumerate(b): ok = ok and x == 97 + (n + i) // 65536
     n += len(b)
 c.sendall(b"done"); c.close()
-print("got", n, "ok" if ok else "bad")' > "$BATS_TEST_TMPDIR/server" 2>&1 &
-	spid=$!
-	for i in $(seq 100); do grep -q listening "$BATS_TEST_TMPDIR/server" && break; sleep 0.05; done
+print("got", n, "ok" if ok else "bad")'
+	spid=$BG_PID
+	wait_for_line "$BATS_TEST_TMPDIR/server" listening 5 $spid
 	nsrun "$RUN" --net=tap0 --net-mac=$GMAC --ip=10.78.0.2/24 "$NFS" midstream net0 10.78.0.1 7001
 	st=0
 	wait $spid || st=$?
@@ -225,7 +208,7 @@ except OSError: pass'
 	send='import socket, sys; s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
 for i in range(int(sys.argv[1])): s.sendto(b"x" * 100, ("10.78.0.2", 9))'
 	nsrun /usr/bin/python3 -c "$send" 600
-	for i in $(seq 1 100); do grep -q '^open' "$OUT" && break; sleep 0.05; done
+	wait_for_line "$OUT" '^open' 10 $GPID
 	nsrun /usr/bin/python3 -c "$send" 3
 	end_guest
 	ip -n "$NS" neigh del 10.78.0.2 dev tap0
@@ -239,9 +222,9 @@ for i in range(int(sys.argv[1])): s.sendto(b"x" * 100, ("10.78.0.2", 9))'
 	[ "$status" -eq 0 ]
 	[ "$output" = ready ]
 	ip -n "$NS" neigh replace 10.78.0.2 lladdr $GMAC dev tap0
-	ip netns exec "$NS" timeout 30 "$RUN" --restore=s --net=tap0 --net-mac=$GMAC > out 2>&1 &
-	GPID=$!
 	OUT=$BATS_TEST_TMPDIR/out
+	nsbg "$OUT" "$RUN" --restore=s --net=tap0 --net-mac=$GMAC
+	GPID=$BG_PID
 	sleep 0.5
 	nsrun /usr/bin/python3 -c 'import socket; s = socket.socket(); s.settimeout(2.5)
 try: s.connect(("10.78.0.2", 9))
