@@ -410,22 +410,6 @@ static int dhcp_pending(void)
 	return 0;
 }
 
-/* Is a NIC (an Ethernet one: not lo) still soliciting routers (its IPv6
- * set-up, which may name DNS servers, not answered yet; lwIP's conditions
- * for sending one, nd6.c, as stack6.c's rs_pending)? */
-static int ra_pending(void)
-{
-	struct netif *nif;
-	NETIF_FOREACH(nif)
-	{
-		if ((nif->flags & NETIF_FLAG_ETHARP) && nif->rs_count > 0 && netif_is_up(nif) &&
-		    netif_is_link_up(nif) && !ip6_addr_isinvalid(netif_ip6_addr_state(nif, 0)) &&
-		    !ip6_addr_isduplicated(netif_ip6_addr_state(nif, 0)))
-			return 1;
-	}
-	return 0;
-}
-
 /* Has the guest no IPv6 address yet to ask server s from, only one still
  * being checked for duplicates (a second or two after boot or an
  * advertisement)?  A link-local server is asked from a link-local address,
@@ -453,7 +437,8 @@ static int ip6_source_pending(const uint8_t s[16])
  * while DHCP is still at work (an app that resolves first thing), for the
  * lease, which brings the servers and the address to ask them from, up to
  * DNS_DHCP_WAIT_MS (not when every server known is IPv6); with no server
- * yet and a router solicitation unanswered, for a router advertisement's
+ * yet and a router solicitation unanswered on a NIC (not lo), for a router
+ * advertisement's
  * servers (RDNSS), up to DNS_RA_WAIT_MS (the first solicitation leaves a
  * second after boot, once the link-local address is checked, and a router
  * may answer it 3.5 s later: RFC 4861's MIN_DELAY_BETWEEN_RAS and
@@ -477,7 +462,7 @@ static int servers_now(struct dns_server *out)
 				ready = 0;
 			v4 |= out[i].addr.af == AF_INET;
 		}
-		if (now >= end || (!(v4 && dhcp_pending()) && (n ? ready : now >= ra_end || !ra_pending())))
+		if (now >= end || (!(v4 && dhcp_pending()) && (n ? ready : now >= ra_end || !tc_net_rs_pending(1))))
 			return n;
 		usleep(20000);
 		now = plat_clock_monotonic_ns();

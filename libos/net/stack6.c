@@ -69,14 +69,13 @@ static int nd6_urgent(void)
 	return 0;
 }
 
-/* Router solicitations still to send (lwIP's conditions, nd6.c). */
-static int rs_pending(void)
+int tc_net_rs_pending(int ethernet_only)
 {
 	struct netif *nif;
 	NETIF_FOREACH(nif)
 	{
-		if (nif->rs_count > 0 && netif_is_up(nif) && netif_is_link_up(nif) &&
-		    !ip6_addr_isinvalid(netif_ip6_addr_state(nif, 0)) &&
+		if ((!ethernet_only || (nif->flags & NETIF_FLAG_ETHARP)) && nif->rs_count > 0 && netif_is_up(nif) &&
+		    netif_is_link_up(nif) && !ip6_addr_isinvalid(netif_ip6_addr_state(nif, 0)) &&
 		    !ip6_addr_isduplicated(netif_ip6_addr_state(nif, 0)))
 			return 1;
 	}
@@ -146,7 +145,7 @@ uint64_t tc_ip6_timers(uint64_t now)
 	}
 	if (nd6_urgent())
 		next = nd6_next;
-	else if (rs_pending())
+	else if (tc_net_rs_pending(0))
 		next = nd6_next + ((RS_EVERY - nd6_calls % RS_EVERY) % RS_EVERY) * TICK_NS;
 	if (mld_pending()) {
 		if (!mld_next)

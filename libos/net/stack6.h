@@ -16,6 +16,10 @@ struct netif *tc_net_netif(int nic);
  * and back. */
 uint8_t tc_net_zone(unsigned scope);
 unsigned tc_net_scope(uint8_t zone);
+/* Router solicitations still to send, lwIP's conditions (nd6.c): on a NIC
+ * that is up, has a link and a link-local address not failed; with
+ * ethernet_only, lo (which lwIP solicits on too) left out. */
+int tc_net_rs_pending(int ethernet_only);
 
 /* A device comes up: IPv6 output, a link-local address, SLAAC. */
 void tc_ip6_start(struct netif *nif);
