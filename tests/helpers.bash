@@ -146,6 +146,21 @@ bg_start() {
 	BG_PIDS+=("$BG_PID")
 }
 
+# co_start CMD...: CMD in the background, its stdin and stdout on pipes of
+# ours: write to it on fd $CO_W, read from it on fd $CO_R; its pid in CO_PID
+# (and BG_PIDS).  Unlike bash's coproc, whose array and NAME_PID vanish the
+# moment it ends, these stay: what it printed before ending is still read,
+# and its status still waited for.
+co_start() {
+	local d
+	d=$(mktemp -d "${BATS_TEST_TMPDIR:-/tmp}/co.XXXXXX")
+	mkfifo "$d/in" "$d/out"
+	"$@" < "$d/in" > "$d/out" 3>&- &
+	CO_PID=$!
+	BG_PIDS+=("$CO_PID")
+	exec {CO_W}> "$d/in" {CO_R}< "$d/out"
+}
+
 # nsbg OUT CMD...: bg_start of CMD in the namespace $NS, for at most
 # $NSBG_TIMEOUT seconds (default 30).  BG_PID is timeout(1)'s, which hands
 # a TERM on to CMD.

@@ -46,6 +46,19 @@ teardown() {
 	[ "${#BG_PIDS[@]}" -eq 0 ]
 }
 
+@test "co_start: a line printed just before the end is still read, and the status waited for" {
+	co_start sh -c 'read -r x && echo "got $x" && exit 7'
+	p=$CO_PID
+	echo hi >&"$CO_W"
+	sleep 0.5 # it has ended: a coproc's fds and pid would be gone by now
+	read -r -t 10 out <&"$CO_R"
+	[ "$out" = "got hi" ]
+	st=0
+	wait "$CO_PID" || st=$?
+	[ "$st" -eq 7 ]
+	[ "${BG_PIDS[*]}" = "$p" ]
+}
+
 @test "netns_*: taps (up, down, without IPv6), addresses, veths across namespaces, a bridge; netns_del ends what runs inside" {
 	need_netns
 	NS=tincan-h$$ NS2=tincan-h$$b

@@ -171,20 +171,20 @@ run_g() { # monitor options..., then -- and the guest's arguments
 @test "no escape when a directory is renamed during the run" {
 	mkdir -p "$H/sub"
 	echo inner > "$H/sub/f"
-	coproc G_RUN { timeout 20 "$RUN" --dir="$H:/d" "$G" wait /d/sub/../../secret; }
+	co_start timeout 20 "$RUN" --dir="$H:/d" "$G" wait /d/sub/../../secret
 	sleep 0.5
 	mv "$H/sub" "$D/moved"
-	echo go >&"${G_RUN[1]}"
-	out=$(cat <&"${G_RUN[0]}")
+	echo go >&"$CO_W"
+	out=$(cat <&"$CO_R")
 	[ "$out" = "open /d/sub/../../secret: No such file or directory" ]
 	# A moved shared root keeps serving its own files, nothing above it.
 	mkdir "$D/r"
 	echo mine > "$D/r/f"
-	coproc G2 { timeout 20 "$RUN" --dir="$D/r:/d" "$G" wait /d/f; }
+	co_start timeout 20 "$RUN" --dir="$D/r:/d" "$G" wait /d/f
 	sleep 0.5
 	mv "$D/r" "$D/r2"
-	echo go >&"${G2[1]}"
-	out=$(cat <&"${G2[0]}")
+	echo go >&"$CO_W"
+	out=$(cat <&"$CO_R")
 	[ "$out" = mine ]
 }
 
@@ -280,32 +280,32 @@ exits_for() { # command args...: the exits 2,000 repeats add to 10
 	run_g --dir="$H:/h" -- names /h/n
 	echo "$output"
 	[ "$status" -eq 0 ] && [ "$output" = names ]
-	coproc P { timeout 20 "$RUN" --dir="$H:/h" "$G" poll /h/later; }
+	co_start timeout 20 "$RUN" --dir="$H:/h" "$G" poll /h/later
 	sleep 1.5
 	: > "$H/later"
 	start=$(date +%s%N)
-	read -r -t 10 out <&"${P[0]}"
+	read -r -t 10 out <&"$CO_R"
 	[ "$out" = seen ]
 	[ $(($(date +%s%N) - start)) -lt 3000000000 ]
 }
 
 @test "--dir: open(O_CREAT) of a name the host made while the guest had it as missing opens the host's file" {
-	coproc M { timeout 20 "$RUN" --dir="$H:/h" "$G" create-after /h/late; }
-	read -r -t 10 out <&"${M[0]}"
+	co_start timeout 20 "$RUN" --dir="$H:/h" "$G" create-after /h/late
+	read -r -t 10 out <&"$CO_R"
 	[ "$out" = missed ]
 	echo made-by-host > "$H/late"
-	echo go >&"${M[1]}"
-	read -r -t 10 out <&"${M[0]}"
+	echo go >&"$CO_W"
+	read -r -t 10 out <&"$CO_R"
 	[ "$out" = made-by-host ]
 }
 
 @test "--dir: a file's cached data is dropped when the guest closes it (close-to-open)" {
 	echo first-contents > "$H/f"
-	coproc R { timeout 20 "$RUN" --dir="$H:/h" "$G" reopen /h/f; }
-	read -r -t 10 one <&"${R[0]}"
+	co_start timeout 20 "$RUN" --dir="$H:/h" "$G" reopen /h/f
+	read -r -t 10 one <&"$CO_R"
 	echo second-contents > "$H/f"
-	echo go >&"${R[1]}"
-	read -r -t 10 two <&"${R[0]}"
+	echo go >&"$CO_W"
+	read -r -t 10 two <&"$CO_R"
 	[ "$one" = first-contents ]
 	[ "$two" = second-contents ]
 }
@@ -331,26 +331,26 @@ teardown() {
 }
 
 @test "--dir: what fsync returned for is on the host when the monitor is killed; close and waits send too" {
-	coproc S { timeout 20 "$RUN" --dir="$H:/h" "$G" behind /h/s fsync-spin 500; }
-	read -r -t 10 out <&"${S[0]}"
+	co_start timeout 20 "$RUN" --dir="$H:/h" "$G" behind /h/s fsync-spin 500
+	read -r -t 10 out <&"$CO_R"
 	[ "$out" = synced ]
-	kill -9 "$(pgrep -P "$S_PID" tincan-run || echo "$S_PID")" 2> /dev/null || true
-	wait "$S_PID" 2> /dev/null || true
+	kill -9 "$(pgrep -P "$CO_PID" tincan-run || echo "$CO_PID")" 2> /dev/null || true
+	wait "$CO_PID" 2> /dev/null || true
 	[ "$(head -c 50000 "$H/s" | wc -c)" -eq 50000 ]
 	[ "$(sed -n 500p "$H/s")" = "$(printf '%099d' 499)" ]
-	coproc C { timeout 20 "$RUN" --dir="$H:/h" "$G" behind /h/c close-spin 500; }
-	read -r -t 10 out <&"${C[0]}"
+	co_start timeout 20 "$RUN" --dir="$H:/h" "$G" behind /h/c close-spin 500
+	read -r -t 10 out <&"$CO_R"
 	[ "$out" = closed ]
 	[ "$(stat -c %s "$H/c")" -eq 50000 ]
-	kill -9 "$(pgrep -P "$C_PID" tincan-run || echo "$C_PID")" 2> /dev/null || true
-	wait "$C_PID" 2> /dev/null || true
-	coproc W { timeout 20 "$RUN" --dir="$H:/h" "$G" behind /h/w wait 500; }
-	read -r -t 10 out <&"${W[0]}"
+	kill -9 "$(pgrep -P "$CO_PID" tincan-run || echo "$CO_PID")" 2> /dev/null || true
+	wait "$CO_PID" 2> /dev/null || true
+	co_start timeout 20 "$RUN" --dir="$H:/h" "$G" behind /h/w wait 500
+	read -r -t 10 out <&"$CO_R"
 	[ "$out" = written ]
 	for _ in $(seq 50); do [ "$(stat -c %s "$H/w")" -eq 50000 ] && break; sleep 0.1; done
 	[ "$(stat -c %s "$H/w")" -eq 50000 ]
-	echo go >&"${W[1]}"
-	wait "$W_PID"
+	echo go >&"$CO_W"
+	wait "$CO_PID"
 	run_g --dir="$H:/h" -- behind /h/e exit 500
 	[ "$status" -eq 0 ] && [ "$(stat -c %s "$H/e")" -eq 50000 ]
 }
