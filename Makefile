@@ -619,11 +619,11 @@ TEST_BINS += asan-units
 PC_TESTS := tests/hello.t tests/apps.t
 ifeq ($(PLATFORM),kvm)
 test: all $(TEST_BINS)
-	@TINCAN_PLATFORM=kvm prove $(if $(filter 1,$(V)),-v) tests/*.t $(wildcard tests/kvm/*.t)
+	@TINCAN_PLATFORM=kvm prove --timer --failures --comments $(if $(filter 1,$(V)),-v) tests/*.t $(wildcard tests/kvm/*.t)
 	@$(MAKE) --no-print-directory PLATFORM=pc test
 else
 test: all
-	@TINCAN_PLATFORM=$(PLATFORM) prove $(if $(filter 1,$(V)),-v) $(PC_TESTS) $(wildcard tests/$(PLATFORM)/*.t)
+	@TINCAN_PLATFORM=$(PLATFORM) prove --timer --failures --comments $(if $(filter 1,$(V)),-v) $(PC_TESTS) $(wildcard tests/$(PLATFORM)/*.t)
 endif
 
 bench: all host-apps $(BENCH_BINS) $(B)/tests/netclient $(B)/tests/fsread.tc $(B)/host/fsread $(B)/tests/append.tc $(B)/host/append
