@@ -161,6 +161,18 @@ co_start() {
 	exec {CO_W}> "$d/in" {CO_R}< "$d/out"
 }
 
+# ready_fd: a FIFO open (read-write) on fd $READY, to give a monitor as
+# --ready-fd=$READY; ready_wait [SECONDS] then waits (default 10 s) for its
+# byte: the guest's first wait, so it has booted, opened its devices and
+# read its image.  1 when none came in time.
+ready_fd() {
+	local f
+	f=$(mktemp -u "${BATS_TEST_TMPDIR:-/tmp}/ready.XXXXXX")
+	mkfifo "$f"
+	exec {READY}<> "$f"
+}
+ready_wait() { read -r -t "${1:-10}" -N 1 _ <&"$READY"; }
+
 # nsbg OUT CMD...: bg_start of CMD in the namespace $NS, for at most
 # $NSBG_TIMEOUT seconds (default 30).  BG_PID is timeout(1)'s, which hands
 # a TERM on to CMD.

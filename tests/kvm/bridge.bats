@@ -47,6 +47,9 @@ start() {
 	PIDS+=("$pid")
 }
 
+# Is port $2 (in namespace $1) isolated on its bridge?
+isolated() { [ "$(ip netns exec "$1" cat "/sys/class/net/$2/brport/isolated" 2> /dev/null)" = 1 ]; }
+
 # The names of the bridge's ports.
 ports() { ip -n "$NS" -o link show master br0 | awk -F': ' '{ print $2 }' | sed 's/@.*//'; }
 
@@ -185,8 +188,9 @@ tap_tx() {
 		[ "$(ports | wc -l)" -eq 2 ] && break
 		sleep 0.05
 	done
+	# (A port joins the bridge before the monitor isolates it.)
 	for t in tcbb$$ tcbc$$; do
-		[ "$(ip netns exec "$NS" cat /sys/class/net/$t/brport/isolated)" = 1 ]
+		wait_until 5 isolated "$NS" "$t"
 	done
 	nsrun ping -c 5 -i 0.05 -W 2 10.87.0.3
 	[ "$status" -eq 0 ]
@@ -230,6 +234,7 @@ tap_tx() {
 		[ "$(ports)" = tcbi$$ ] && break
 		sleep 0.05
 	done
+	wait_until 5 isolated "$NS" tcbi$$ || st=1
 	a=$(ip netns exec "$NS" cat /sys/class/net/tcbi$$/brport/isolated) || st=1
 	b=$(ip netns exec "$NS2" cat /sys/class/net/tcbi$$/brport/isolated) || st=1
 	cat "$BATS_TEST_TMPDIR/out"

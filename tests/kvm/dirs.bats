@@ -23,6 +23,14 @@ small_tmpfs() {
 	chown "$(stat -c %u "$H")" "$SMALL"
 }
 
+# Has the monitor (under co_start's timeout) directory $1 open?  (A guest
+# blocked reading stdin alone never waits, so --ready-fd says nothing.)
+holds() {
+	local m
+	m=$(pgrep -P "$CO_PID" tincan-run) || return 1
+	[ "$(readlink "/proc/$m/fd/"* 2> /dev/null | grep -cx "$1")" -ge 1 ]
+}
+
 run_g() { # monitor options..., then -- and the guest's arguments
 	local o=()
 	while [ "$1" != "--" ]; do o+=("$1"); shift; done
@@ -172,7 +180,7 @@ run_g() { # monitor options..., then -- and the guest's arguments
 	mkdir -p "$H/sub"
 	echo inner > "$H/sub/f"
 	co_start timeout 20 "$RUN" --dir="$H:/d" "$G" wait /d/sub/../../secret
-	sleep 0.5
+	wait_until 10 holds "$H"
 	mv "$H/sub" "$D/moved"
 	echo go >&"$CO_W"
 	out=$(cat <&"$CO_R")
@@ -181,7 +189,7 @@ run_g() { # monitor options..., then -- and the guest's arguments
 	mkdir "$D/r"
 	echo mine > "$D/r/f"
 	co_start timeout 20 "$RUN" --dir="$D/r:/d" "$G" wait /d/f
-	sleep 0.5
+	wait_until 10 holds "$D/r"
 	mv "$D/r" "$D/r2"
 	echo go >&"$CO_W"
 	out=$(cat <&"$CO_R")

@@ -525,7 +525,9 @@ bad_spec() {
 	[ "$(ls "$mdir" | sort | tr '\n' ' ')" = "dbg-0.prom dbg-1.prom dbg-2.prom " ]
 	# Three udpecho guests answer one datagram each: the sum counts 3 frames in.
 	ip netns exec "$NS" "$B/tests/netclient" sweep 7 1000 <<< $'10.91.0.200\n10.91.0.201\n10.91.0.202'
-	sleep 1.5
+	# (The files are rewritten every second.)
+	rx3() { [ "$("$FLEET" metrics dbg | awk '/^tincan_net_rx_frames_total/ { print $2 }')" -ge 3 ]; }
+	wait_until 10 rx3
 	run "$FLEET" metrics dbg
 	echo "$output"
 	[ "$status" -eq 0 ]

@@ -148,8 +148,8 @@ wait_out() {
 	grep -q "^tincan-run: ended by the host's SIGTERM while gdb held the guest$" "$ERR"
 	[ -z "$(ls -A "$c")" ]
 	start_stub add
-	gdb_bg -ex 'shell sleep 3'
-	sleep 1
+	gdb_bg -ex 'shell echo connected' -ex 'shell sleep 3'
+	wait_for_line "$GOUT" '^connected$' 20 "$GDB"
 	kill -TERM "$MON"
 	mon_wait
 	[ "$MST" -eq 143 ]

@@ -138,10 +138,12 @@ bad_image() { # FILE WANT
 @test "a huge symbol table costs the monitor a few MiB, not twice the image" {
 	# 1 M function symbols (24 MB) named by one 64 MB string.
 	perl "$TESTS/tools/bigsyms.pl" "$TINY" "$BATS_TEST_TMPDIR/big.tc" 1000000 67108864
-	timeout 20 "$RUN" "$BATS_TEST_TMPDIR/big.tc" sleep 1500 > "$BATS_TEST_TMPDIR/out" 2>&1 &
+	ready_fd
+	"$RUN" --ready-fd="$READY" --timeout=20s "$BATS_TEST_TMPDIR/big.tc" sleep 1500 > "$BATS_TEST_TMPDIR/out" 2>&1 &
 	pid=$!
-	sleep 0.5
+	ready_wait
 	rss=$(awk '/^VmRSS/ { print $2 }' /proc/$pid/status)
+	[ -n "$rss" ]
 	wait $pid
 	echo "RSS $rss KiB"
 	[ "$rss" -lt 20000 ]

@@ -181,15 +181,16 @@ print(s.recv(100).decode())
 	ip netns exec "$NS" timeout 60 "$B/bin/tincan-run-debug" --stats --net=tap0 --net-mac=$MAC --ip=$V4/24 \
 		"$B/apps/httpd.tc" > "$BATS_TEST_TMPDIR/out" 2>&1 &
 	PIDS+=($!)
-	sleep 0.5
+	wait_until 10 pgrep -n -P "${PIDS[0]}"
 	vm=$(pgrep -n -P "${PIDS[0]}")
 	[ -n "$vm" ]
-	sleep 11
+	sleep 12.5
 	waits() { sed -n 's/.*hypercalls:.* wait \([0-9]*\).*/\1/p' "$BATS_TEST_TMPDIR/out" | sed -n "$1p"; }
 	kill -USR1 "$vm"
 	sleep 3
 	kill -USR1 "$vm"
-	sleep 0.3
+	two() { [ -n "$(waits 2)" ]; }
+	wait_until 5 two
 	cat "$BATS_TEST_TMPDIR/out"
 	w1=$(waits 1) w2=$(waits 2)
 	echo "waits: $w1, then $w2"

@@ -152,7 +152,7 @@ val() {
 @test "--metrics: rewritten every tick while the guest runs, never partial or missing; an idle guest is not woken" {
 	need_parser
 	F=$D/live.prom
-	timeout 20 "$RUN" --stats --metrics="$F:1" "$TINY" sleep 3500 > "$D/out" 2> "$D/err" &
+	timeout 20 "$RUN" --stats --metrics="$F:1" "$TINY" sleep 6000 > "$D/out" 2> "$D/err" &
 	pid=$!
 	for _ in $(seq 100); do
 		[ -e "$F" ] && break

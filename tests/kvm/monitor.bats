@@ -259,13 +259,15 @@ setup() { need_kvm; }
 	[ "$status" -eq 0 ]
 }
 
-# A copy of tiny at t.tc that faults 500 ms after it starts, in the
-# background ($pid, output in out), given 0.2 s to boot.
+# A copy of tiny at t.tc that faults MS (default 500) ms after it starts,
+# in the background ($pid, output in out); returns once the monitor has
+# read the image and the guest waits (--ready-fd).
 late_fault_copy() {
 	cp "$TINY" "$BATS_TEST_TMPDIR/t.tc"
-	"$RUN" "$BATS_TEST_TMPDIR/t.tc" late-fault 500 > "$BATS_TEST_TMPDIR/out" 2>&1 &
+	ready_fd
+	"$RUN" --ready-fd="$READY" "$BATS_TEST_TMPDIR/t.tc" late-fault "${1:-500}" > "$BATS_TEST_TMPDIR/out" 2>&1 &
 	pid=$!
-	sleep 0.2
+	ready_wait
 }
 
 # A fault report reads the image's symbols only when it is made (an idle
@@ -285,10 +287,7 @@ late_fault_copy() {
 # after a rewrite of the same size does not pass for the file read.
 @test "an image rewritten in place with its mtime put back gets no symbols in a fault report" {
 	command -v python3 > /dev/null || skip "python3 is not installed"
-	cp "$TINY" "$BATS_TEST_TMPDIR/t.tc"
-	"$RUN" "$BATS_TEST_TMPDIR/t.tc" late-fault 1000 > "$BATS_TEST_TMPDIR/out" 2>&1 &
-	pid=$!
-	sleep 0.3
+	late_fault_copy 1000
 	python3 - "$BATS_TEST_TMPDIR/t.tc" <<'PY'
 import os, sys
 st = os.stat(sys.argv[1]); d = open(sys.argv[1], 'rb').read()

@@ -57,9 +57,10 @@ wait_for() {
 
 # tcpdump of IGMP and IPv6 on tap0 into $BATS_TEST_TMPDIR/dump, bounded.
 start_dump() {
-	ip netns exec "$NS" timeout 40 tcpdump -i tap0 -n -l -vv 'igmp or ip6' > "$BATS_TEST_TMPDIR/dump" 2>/dev/null &
+	ip netns exec "$NS" timeout 40 tcpdump -i tap0 -n -l -vv 'igmp or ip6' > "$BATS_TEST_TMPDIR/dump" \
+		2> "$BATS_TEST_TMPDIR/dump.err" &
 	PIDS+=($!)
-	sleep 1 # tcpdump's start-up
+	wait_for_line "$BATS_TEST_TMPDIR/dump.err" 'listening on' 10 $!
 }
 
 @test "the guest joins 239.1.2.3 and ff12::1:2:3 (IGMP and MLD reports), answers datagrams to them, leaves (IGMP leave, MLD done) and gets none after" {
@@ -232,15 +233,16 @@ for line in sorted(seen):
 	ip netns exec "$NS" timeout 60 "$B/bin/tincan-run-debug" --stats --net=tap0 --net-mac=$MAC --ip=$V4/24 \
 		"$B/tests/mcast.tc" -- idle > "$BATS_TEST_TMPDIR/out" 2>&1 &
 	PIDS+=($!)
-	sleep 0.5
+	wait_until 10 pgrep -n -P "${PIDS[0]}"
 	vm=$(pgrep -n -P "${PIDS[0]}")
 	[ -n "$vm" ]
-	sleep 11
+	sleep 12.5
 	waits() { sed -n 's/.*hypercalls:.* wait \([0-9]*\).*/\1/p' "$BATS_TEST_TMPDIR/out" | sed -n "$1p"; }
 	kill -USR1 "$vm"
 	sleep 3
 	kill -USR1 "$vm"
-	sleep 0.3
+	two() { [ -n "$(waits 2)" ]; }
+	wait_until 5 two
 	cat "$BATS_TEST_TMPDIR/out"
 	grep -q joined "$BATS_TEST_TMPDIR/out"
 	w1=$(waits 1) w2=$(waits 2)

@@ -237,9 +237,10 @@ except OSError: pass'
 
 @test "a source MAC not the guest's is dropped and counted; --net-allow-spoof=NAME lets it through" {
 	for spoof in "" --net-allow-spoof=lan; do
-		ip netns exec "$NS" timeout 10 /usr/bin/python3 "$RAW" listen tap0 3 > "$BATS_TEST_TMPDIR/host" &
+		ip netns exec "$NS" timeout 10 /usr/bin/python3 "$RAW" listen tap0 3 > "$BATS_TEST_TMPDIR/host" \
+			2> "$BATS_TEST_TMPDIR/host.err" &
 		lpid=$!
-		sleep 0.5
+		wait_for_line "$BATS_TEST_TMPDIR/host.err" '^listening$' 10 $lpid
 		nsrun "$RUN" --stats --net=tap0 --net-mac=$GMAC $spoof "$NF" spoof lan
 		wait $lpid
 		echo "$spoof: $output; host got: $(cat "$BATS_TEST_TMPDIR/host" | tr '\n' ' ')"

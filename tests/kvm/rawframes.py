@@ -10,7 +10,8 @@ rawframes.py send IFACE DST N: send N numbered frames, nothing more.
 rawframes.py cross OUT IN DST N: send N numbered frames to DST on OUT, and
   count those that arrive on IN unchanged within 3 s; prints "sent N got M".
 rawframes.py listen IFACE SECONDS: print byte 14 of every 0x88b5 frame that
-  arrives within SECONDS, one a line, then "done".
+  arrives within SECONDS, one a line, then "done" ("listening" on stderr
+  once the socket is bound).
 rawframes.py garbage IFACE DST N: send N frames of random length (14 to
   1514 bytes) and content to DST (none of 0x88b5), a header-only frame
   first; prints "sent N".
@@ -44,6 +45,7 @@ def main():
     op, iface = sys.argv[1], sys.argv[2]
     s = sock(iface)
     if op == "listen":
+        print("listening", file=sys.stderr, flush=True)
         end = time.monotonic() + float(sys.argv[3])
         while True:
             left = end - time.monotonic()
