@@ -130,6 +130,15 @@ netns_del() {
 	done
 }
 
+# netns_fresh NS...: forget the namespaces' neighbours (ARP and NDP
+# entries), for setup(): each test's guest is a new host with a new random
+# MAC at an address an earlier guest had, and Linux ignores a gratuitous ARP
+# within a second (locktime) of an entry's last change.
+netns_fresh() {
+	local n
+	for n in "$@"; do ip -n "$n" neigh flush all 2> /dev/null || true; done
+}
+
 # nsrun CMD...: bats's run of CMD in the namespace $NS, for at most
 # $NSRUN_TIMEOUT seconds (default 20).
 nsrun() { run timeout "${NSRUN_TIMEOUT:-20}" ip netns exec "$NS" "$@"; }

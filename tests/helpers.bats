@@ -59,7 +59,7 @@ teardown() {
 	[ "${BG_PIDS[*]}" = "$p" ]
 }
 
-@test "netns_*: taps (up, down, without IPv6), addresses, veths across namespaces, a bridge; netns_del ends what runs inside" {
+@test "netns_*: taps (up, down, without IPv6), addresses, neighbours forgotten, veths across namespaces, a bridge; netns_del ends what runs inside" {
 	need_netns
 	NS=tincan-h$$ NS2=tincan-h$$b
 	netns_add "$NS" "$NS2"
@@ -85,6 +85,12 @@ teardown() {
 	ip -n "$NS2" link show v1 | grep -q '[<,]UP[,>]'
 	ip -n "$NS" link show v3 | grep -q '[<,]UP[,>]'
 	[ "$(ip -n "$NS" -o link show master br0 | awk -F': ' '{ print $2 }' | sed 's/@.*//' | sort | tr '\n' ' ')" = "t2 v2 " ]
+	# netns_fresh forgets learnt neighbours (a guest's old MAC).
+	ip -n "$NS" neigh add 10.91.0.9 lladdr 02:00:00:00:00:09 dev t0 nud reachable
+	ip -n "$NS" neigh add 10.92.0.9 lladdr 02:00:00:00:00:0a dev t1 nud stale
+	[ "$(ip -n "$NS" neigh show | wc -l)" -eq 2 ]
+	netns_fresh "$NS" "$NS2"
+	[ -z "$(ip -n "$NS" neigh show)" ]
 	# Not twice; a bad address is a failure.
 	! netns_tap "$NS" t0 2> /dev/null
 	! netns_addr "$NS" t1 10.94.0.300/24 2> /dev/null

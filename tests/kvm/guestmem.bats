@@ -36,6 +36,7 @@ setup() {
 	[ "$(id -u)" = 0 ] || skip "these tests need root (a network namespace, the monitor's pagemap)"
 	[ -c /dev/net/tun ] || skip "/dev/net/tun is missing"
 	ip netns list | grep -q "^$NS" || skip "could not create a network namespace"
+	netns_fresh "$NS"
 }
 
 teardown() {

@@ -34,6 +34,7 @@ setup() {
 			break
 		fi
 	done
+	netns_fresh "$NS"
 }
 
 need_parser() {

@@ -29,6 +29,7 @@ setup() {
 	need_kvm
 	need_netns "$NS"
 	NSRUN_TIMEOUT=30
+	netns_fresh "$NS"
 }
 
 teardown() { bg_reap; }

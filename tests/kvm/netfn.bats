@@ -25,6 +25,7 @@ setup() {
 	need_netns "$NS"
 	NF=$BATS_FILE_TMPDIR/nf.tc
 	NFS=$B/tests/netfnsock.tc
+	netns_fresh "$NS"
 }
 
 teardown() { bg_reap; }

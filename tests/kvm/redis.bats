@@ -28,6 +28,7 @@ setup() {
 	command -v redis-cli > /dev/null || skip "redis-cli is missing (apt-get install redis-tools)"
 	[ -x "$REDIS" ] || { echo "$REDIS was not built (make test builds it)"; return 1; }
 	D=$BATS_TEST_TMPDIR
+	netns_fresh "$NS"
 }
 
 teardown() {

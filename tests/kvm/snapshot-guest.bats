@@ -26,6 +26,7 @@ teardown_file() {
 setup() {
 	need_kvm
 	cd "$BATS_TEST_TMPDIR"
+	netns_fresh "$NS"
 }
 
 teardown() {

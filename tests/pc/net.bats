@@ -38,6 +38,7 @@ setup() {
 	need_platform
 	G=$BATS_FILE_TMPDIR/pcnet.elf
 	[ -f "$G" ] || { cat "$BATS_FILE_TMPDIR/cc.log"; false; }
+	netns_fresh "$NS"
 }
 
 need_ns() {

@@ -54,6 +54,7 @@ setup() {
 	[ "$(id -u)" = 0 ] || skip "network tests need root (network namespaces)"
 	[ -c /dev/net/tun ] || skip "/dev/net/tun is missing"
 	ip netns list | grep -q "^$NS" || skip "could not create a network namespace"
+	netns_fresh "$NS"
 }
 
 ADDRS="--ip=10.81.0.2/24 --ip=net1:10.82.0.2/24 --ip=net1:10.83.0.2/24"

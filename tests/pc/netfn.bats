@@ -36,6 +36,7 @@ setup() {
 	[ "$(id -u)" = 0 ] || skip "network tests need root (network namespaces)"
 	[ -c /dev/net/tun ] || skip "/dev/net/tun is missing"
 	ip netns list | grep -q "^$NS" || skip "could not create a network namespace"
+	netns_fresh "$NS"
 }
 
 @test "netfn on virtio-net: 100 frames sent at once are echoed, edited, in batches" {
