@@ -265,8 +265,11 @@ limit() { # the soft limit of the /proc/PID/limits line starting with $1
 	ip -n "$ns" addr add 10.78.0.1/24 dev tap0
 	cp "$TINY" "$D/net.tc"
 	"$B/bin/tincan-mkimage" --net=net0 "$D/net.tc" > /dev/null
-	ip netns exec "$ns" "$RUN" --jail=ns --net=tap0 --ip=10.78.0.2/24 "$D/net.tc" net-echo 3000 > "$D/out" 2>&1 &
+	ready_fd
+	ip netns exec "$ns" "$RUN" --ready-fd="$READY" --jail=ns --net=tap0 --ip=10.78.0.2/24 "$D/net.tc" net-echo 3000 \
+		> "$D/out" 2>&1 &
 	local pid=$!
+	ready_wait
 	run timeout 20 ip netns exec "$ns" ping -c 3 -i 0.2 -W 2 10.78.0.2
 	kill $pid 2> /dev/null || true
 	wait $pid || true

@@ -61,7 +61,9 @@ where() {
 	[[ $output == *"index net0 1 1"* ]]
 	[[ $output == *"index net1 2 2"* ]]
 	[[ $output == *"index nosuch 0"* ]]
-	nsbg "$BATS_TEST_TMPDIR/out" "$RUN" "${NICS[@]}" "${ADDRS[@]}" "$IMG" serve 9100 1
+	ready_fd
+	nsbg "$BATS_TEST_TMPDIR/out" "$RUN" --ready-fd="$READY" "${NICS[@]}" "${ADDRS[@]}" "$IMG" serve 9100 1
+	ready_wait
 	for a in 10.81.0.2 10.82.0.2 10.83.0.2; do
 		nsrun ping -c 2 -i 0.2 -W 3 $a
 		echo "$output"
@@ -73,9 +75,10 @@ where() {
 @test "netcfg: static IPv6 addresses (--ip=NAME:ADDR6/PREFIX) are listed and answer ping6 on their NIC, a --route through a v6 gateway" {
 	ip -n "$NS" addr replace fd00:82::1/64 dev tap1 nodad
 	ip -n "$NS" addr replace fd00:89::5/128 dev lo
-	nsbg "$BATS_TEST_TMPDIR/out" "$RUN" "${NICS[@]}" "${ADDRS[@]}" --ip=net1:fd00:82::2/64 --ip=fd00:81::2/64 \
-		--route=fd00:89::/64:via=fd00:82::1 "$IMG" serve 9100 1
-	sleep 0.5
+	ready_fd
+	nsbg "$BATS_TEST_TMPDIR/out" "$RUN" --ready-fd="$READY" "${NICS[@]}" "${ADDRS[@]}" --ip=net1:fd00:82::2/64 \
+		--ip=fd00:81::2/64 --route=fd00:89::/64:via=fd00:82::1 "$IMG" serve 9100 1
+	ready_wait
 	nsrun ping -6 -c 2 -i 0.2 -W 3 fd00:82::2
 	echo "$output"
 	[[ $output == *" 0% packet loss"* ]] || { cat "$BATS_TEST_TMPDIR/out"; return 1; }
@@ -262,7 +265,9 @@ for a in ("10.83.0.2", "10.81.0.2"):
 	nsrun "$RUN" --snapshot="$BATS_TEST_TMPDIR/s.snap" "${NICS[@]}" --ip=10.81.0.9/24 --ip=net1:10.82.0.9/24 \
 		--ip=net1:10.84.0.9/24 "$IMG" serve 9100 1
 	[ "$status" -eq 0 ] || { echo "$output"; return 1; }
-	nsbg "$BATS_TEST_TMPDIR/out" "$RUN" --restore="$BATS_TEST_TMPDIR/s.snap" "${NICS[@]}" "${ADDRS[@]}"
+	ready_fd
+	nsbg "$BATS_TEST_TMPDIR/out" "$RUN" --ready-fd="$READY" --restore="$BATS_TEST_TMPDIR/s.snap" "${NICS[@]}" "${ADDRS[@]}"
+	ready_wait
 	for a in 10.81.0.2 10.82.0.2 10.83.0.2; do
 		nsrun ping -c 2 -i 0.2 -W 3 $a
 		echo "$output"
