@@ -43,7 +43,8 @@
 #define DNS_TIMEOUT_MS 2000
 #define DNS_CNAME_MAX 8
 #define DNS_DHCP_WAIT_MS 8000
-#define DNS_RA_WAIT_MS 5000
+#define DNS_RA_WAIT_MS 7000
+#define DNS_WAIT_MS 9000 /* all of servers_now's waits */
 #define DNS_UDP_MAX 512
 #define DNS_TCP_MAX 4096
 
@@ -440,11 +441,13 @@ static int ip6_source_pending(const uint8_t s[16])
  * yet and a router solicitation unanswered on a NIC (not lo), for a router
  * advertisement's
  * servers (RDNSS), up to DNS_RA_WAIT_MS (the first solicitation leaves a
- * second after boot, once the link-local address is checked, and a router
- * may answer it 3.5 s later: RFC 4861's MIN_DELAY_BETWEEN_RAS and
- * MAX_RA_DELAY_TIME); and, for an IPv6 server, for an address to ask it
- * from (ip6_source_pending).  Each bound counts from the first look-up, not
- * from every one: a network that never answers costs it once. */
+ * second after boot and a router may answer it 3.5 s later: RFC 4861's
+ * MIN_DELAY_BETWEEN_RAS and MAX_RA_DELAY_TIME; the next leaves 4 s after
+ * the first, so one lost solicitation is covered too); and, for an IPv6
+ * server, for an address to ask it from (ip6_source_pending: an
+ * advertisement's prefix gives one a second or two later), all of it up to
+ * DNS_WAIT_MS.  Each bound counts from the first look-up, not from every
+ * one: a network that never answers costs it once. */
 static uint64_t first; /* the first look-up's time (0: none yet) */
 
 static int servers_now(struct dns_server *out)
@@ -452,7 +455,8 @@ static int servers_now(struct dns_server *out)
 	uint64_t now = plat_clock_monotonic_ns();
 	if (!first)
 		first = now;
-	uint64_t end = first + DNS_DHCP_WAIT_MS * 1000000ULL, ra_end = first + DNS_RA_WAIT_MS * 1000000ULL;
+	uint64_t end = first + DNS_WAIT_MS * 1000000ULL, dhcp_end = first + DNS_DHCP_WAIT_MS * 1000000ULL,
+		 ra_end = first + DNS_RA_WAIT_MS * 1000000ULL;
 	for (;;) {
 		/* DHCP is waited for while it may bring the servers (none yet)
 		 * or an address to ask an IPv4 one from */
@@ -462,7 +466,8 @@ static int servers_now(struct dns_server *out)
 				ready = 0;
 			v4 |= out[i].addr.af == AF_INET;
 		}
-		if (now >= end || (!(v4 && dhcp_pending()) && (n ? ready : now >= ra_end || !tc_net_rs_pending(1))))
+		int dhcp = v4 && dhcp_pending() && now < dhcp_end;
+		if (now >= end || (!dhcp && (n ? ready : now >= ra_end || !tc_net_rs_pending(1))))
 			return n;
 		usleep(20000);
 		now = plat_clock_monotonic_ns();
