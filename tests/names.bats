@@ -210,7 +210,7 @@ teardown() {
 	kill $rpid 2> /dev/null || true
 	wait $rpid 2> /dev/null || true
 	echo "$output"
-	cat "$BATS_TEST_TMPDIR/dnsmasq.log"
+	cat "$BATS_TEST_TMPDIR/dnsmasq.log" "$BATS_TEST_TMPDIR/radvd.log"
 	[ "$status" -eq 0 ]
 	[ "${lines[0]}" = "www.test: 10.79.0.80" ]
 	# Asked over IPv6, from the address SLAAC made from the MAC.
