@@ -41,7 +41,7 @@ start_app() {
 	net_boot tap0 $GUEST/24 "$@"
 	ip netns exec "$NS" timeout 60 "${NET_BOOT[@]}" > "$BATS_TEST_TMPDIR/app.out" 2>&1 &
 	APP_PID=$!
-	for i in $(seq 1 100); do
+	for i in $(seq 1 400); do
 		grep -q listening "$BATS_TEST_TMPDIR/app.out" && return 0
 		sleep 0.05
 	done

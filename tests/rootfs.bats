@@ -282,7 +282,7 @@ refuses() {
 	ip netns exec "$NS" timeout 60 "$RUN" --net=tap0 --ip=$GUEST/24 "$T/httpd$IMG" -- -d /www \
 		> "$T/app.out" 2>&1 &
 	pid=$!
-	for i in $(seq 1 100); do grep -q listening "$T/app.out" && break; sleep 0.05; done
+	for i in $(seq 1 400); do grep -q listening "$T/app.out" && break; sleep 0.05; done
 	ns() { run timeout 20 ip netns exec "$NS" "$@"; }
 	ns curl -s http://$GUEST/
 	r1=$output

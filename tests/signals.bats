@@ -44,7 +44,7 @@ signal_guest() {
 	shift
 	$(boot_cmd) "$SIG" "$@" < "${STDIN:-/dev/null}" > "$out" 2>&1 &
 	local pid=$! i
-	for i in $(seq 100); do
+	for i in $(seq 400); do
 		grep -q waiting "$out" && break
 		sleep 0.05
 	done

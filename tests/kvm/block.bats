@@ -175,7 +175,7 @@ bad_block() { # WANT ARGS...
 	bad_block "$D/link.img is already attached as 'disk'" --block=disk:"$D/disk.img" --block=second:"$D/link.img" "$G" info
 	"$RUN" --block=disk:"$D/disk.img" "$G" writer > "$D/out" 2>&1 &
 	pid=$!
-	for _ in $(seq 100); do grep -q writing "$D/out" && break; sleep 0.05; done
+	for _ in $(seq 400); do grep -q writing "$D/out" && break; sleep 0.05; done
 	bad_block "$D/disk.img is busy (another tincan-run has it attached)" --block=disk:"$D/disk.img" "$G" info
 	kill -9 $pid
 	wait $pid || true
@@ -184,7 +184,7 @@ bad_block() { # WANT ARGS...
 @test "SIGKILL of the monitor mid-write leaves the file whole and attachable" {
 	"$RUN" --block="$D/disk.img" "$G" writer > "$D/out" 2>&1 &
 	pid=$!
-	for _ in $(seq 100); do grep -q writing "$D/out" && break; sleep 0.05; done
+	for _ in $(seq 400); do grep -q writing "$D/out" && break; sleep 0.05; done
 	sleep 0.3
 	kill -9 $pid
 	wait $pid || true

@@ -64,7 +64,7 @@ no_ports() {
 }
 
 wait_listening() {
-	for i in $(seq 1 100); do
+	for i in $(seq 1 400); do
 		grep -q listening "$1" && return 0
 		sleep 0.05
 	done
@@ -100,7 +100,7 @@ wait_listening() {
 
 @test "--net=bridge:BR: the tap goes with a monitor killed by SIGKILL" {
 	start "$BATS_TEST_TMPDIR/out" --net=bridge:br0,tap=tcbk$$ --ip=10.87.0.2/24 "$NETTINY" sleep 20000
-	for i in $(seq 1 100); do
+	for i in $(seq 1 400); do
 		[ "$(ports)" = tcbk$$ ] && break
 		sleep 0.05
 	done
@@ -119,7 +119,7 @@ wait_listening() {
 	# Gone again once the run ended.
 	no_ports
 	start "$BATS_TEST_TMPDIR/out" --net=net0:bridge:br0,tap=tcbn$$ "$NETTINY" sleep 20000
-	for i in $(seq 1 100); do
+	for i in $(seq 1 400); do
 		[ "$(ports)" = tcbn$$ ] && break
 		sleep 0.05
 	done
@@ -184,7 +184,7 @@ tap_tx() {
 	ip netns exec "$NS" sh -c 'echo 1 > /proc/sys/net/ipv6/conf/default/disable_ipv6' 2>/dev/null || true
 	start "$BATS_TEST_TMPDIR/b" --net=bridge:br0,tap=tcbb$$,isolated --ip=10.87.0.3/24 "$NETTINY" net-echo 100000
 	start "$BATS_TEST_TMPDIR/c" --net=bridge:br0,tap=tcbc$$,isolated --ip=10.87.0.4/24 "$NETTINY" net-echo 100000
-	for i in $(seq 1 100); do
+	for i in $(seq 1 400); do
 		[ "$(ports | wc -l)" -eq 2 ] && break
 		sleep 0.05
 	done
@@ -230,7 +230,7 @@ tap_tx() {
 		sleep 20000 > "$BATS_TEST_TMPDIR/out" 2>&1 &
 	pid=$!
 	PIDS+=("$pid")
-	for i in $(seq 1 100); do
+	for i in $(seq 1 400); do
 		[ "$(ports)" = tcbi$$ ] && break
 		sleep 0.05
 	done

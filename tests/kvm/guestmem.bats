@@ -58,7 +58,7 @@ start() {
 	ip netns exec "$NS" timeout 60 "$RUN" --mem=4M --stats --net=tap0 --ip=$GUEST/24 "$@" "$B/apps/$app.tc" \
 		> "$OUT" 2>&1 &
 	VM=$!
-	for _ in $(seq 100); do
+	for _ in $(seq 400); do
 		grep -q listening "$OUT" && break
 		sleep 0.05
 	done
@@ -128,7 +128,7 @@ rx_pages() { "$PAGES" "$MON" "$B/apps/$1.tc" --pages=rx | wc -l; }
 	ip netns exec "$NS" timeout 60 "$RUN" --mem=4M --stats --net=tap1 --ip=10.84.1.2/24 \
 		--net-mac=02:00:00:84:01:02 "$B/apps/udpecho.tc" > "$BATS_TEST_TMPDIR/vm.out" 2>&1 &
 	VM=$!
-	for _ in $(seq 100); do
+	for _ in $(seq 400); do
 		grep -q listening "$BATS_TEST_TMPDIR/vm.out" && break
 		sleep 0.05
 	done

@@ -46,7 +46,7 @@ start_app() {
 	ip netns exec "$NS" timeout 60 "$RUN" --net=tap0 --net-mac=$MAC --ip=$V4/24 "$B/apps/$app.tc" -- "$@" \
 		> "$BATS_TEST_TMPDIR/app.out" 2>&1 &
 	PIDS+=($!)
-	for i in $(seq 1 100); do
+	for i in $(seq 1 400); do
 		grep -q listening "$BATS_TEST_TMPDIR/app.out" && return 0
 		sleep 0.05
 	done
@@ -247,7 +247,7 @@ print("sink: %d of 300%s" % (len(got), " in order" if got == list(range(300)) el
 ' > "$BATS_TEST_TMPDIR/sink" 2>&1 &
 	sinkpid=$!
 	PIDS+=($sinkpid)
-	for i in $(seq 1 100); do
+	for i in $(seq 1 400); do
 		grep -q ready "$BATS_TEST_TMPDIR/sink" && break
 		sleep 0.05
 	done
@@ -284,7 +284,7 @@ print("sink: %d" % got)
 ' > "$BATS_TEST_TMPDIR/sink" 2>&1 &
 	sinkpid=$!
 	PIDS+=($sinkpid)
-	for i in $(seq 1 100); do
+	for i in $(seq 1 400); do
 		grep -q ready "$BATS_TEST_TMPDIR/sink" && break
 		sleep 0.05
 	done
@@ -314,7 +314,7 @@ print("sink: %d" % got)
 		--net-mac=net1:02:00:00:00:67:02 --ip=$V4/24 --ip=net0:fd00:66::2/64 --ip=net0:fd00:66::3/64 \
 		--ip=net1:fd00:67::2/64 "$BATS_TEST_TMPDIR/p6.tc" -- serve 9300 5 > "$BATS_TEST_TMPDIR/app.out" 2>&1 &
 	PIDS+=($!)
-	for i in $(seq 1 100); do
+	for i in $(seq 1 400); do
 		grep -q ready "$BATS_TEST_TMPDIR/app.out" && break
 		sleep 0.05
 	done
@@ -372,7 +372,7 @@ for level, kind, v in anc:
         print("heard", d.decode(), "on", socket.if_indextoname(int.from_bytes(v[16:20], sys.byteorder)))
 ' > "$BATS_TEST_TMPDIR/heard" 2>&1 &
 		pid=$!
-		for i in $(seq 1 100); do
+		for i in $(seq 1 400); do
 			grep -q ready "$BATS_TEST_TMPDIR/heard" && break
 			sleep 0.05
 		done

@@ -155,7 +155,7 @@ val() {
 	F=$D/live.prom
 	timeout 20 "$RUN" --stats --metrics="$F:1" "$TINY" sleep 6000 > "$D/out" 2> "$D/err" &
 	pid=$!
-	for _ in $(seq 100); do
+	for _ in $(seq 400); do
 		[ -e "$F" ] && break
 		sleep 0.05
 	done
@@ -261,7 +261,7 @@ print(repr({s.labels["image"] for f in p(open(sys.argv[1]).read()) for s in f.sa
 	F=$D/gone.prom
 	timeout 20 "$RUN" --metrics="$F:1" "$TINY" sleep 1800 > /dev/null 2> "$D/err" &
 	pid=$!
-	for _ in $(seq 100); do
+	for _ in $(seq 400); do
 		[ -e "$F" ] && break
 		sleep 0.05
 	done

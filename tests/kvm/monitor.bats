@@ -235,7 +235,7 @@ setup() { need_kvm; }
 	"$RUN" "$TINY" sleep 3000 > /dev/null &
 	pid=$!
 	# Wait (bounded) for the guest to be asleep in its wait hypercall.
-	for i in $(seq 1 100); do
+	for i in $(seq 1 400); do
 		grep -q '^Seccomp:[[:space:]]*2' /proc/$pid/status 2>/dev/null && break
 		sleep 0.02
 	done

@@ -147,7 +147,7 @@ for k in sorted(seen):
     print(seen[k], flush=True)
 ' > "$BATS_TEST_TMPDIR/host.out" 2>&1 &
 	PIDS+=($!)
-	for i in $(seq 1 100); do
+	for i in $(seq 1 400); do
 		grep -q listening "$BATS_TEST_TMPDIR/host.out" && break
 		sleep 0.05
 	done

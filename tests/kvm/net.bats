@@ -151,7 +151,7 @@ lying_guest() { # "MODE [ARG]" WANT
 	ip netns exec "$NS" timeout 30 "$RUN" --net=tap0 --ip=10.77.0.2/24 "$B/tests/udpburst.tc" -- 9000 \
 		> "$BATS_TEST_TMPDIR/guest" 2>&1 3>&- &
 	pid=$!
-	for i in $(seq 1 100); do
+	for i in $(seq 1 400); do
 		grep -q listening "$BATS_TEST_TMPDIR/guest" && break
 		sleep 0.05
 	done
@@ -172,7 +172,7 @@ lying_guest() { # "MODE [ARG]" WANT
 	ip netns exec "$NS" ip neigh flush dev tap0 2>/dev/null || true
 	ip netns exec "$NS" timeout 20 "$B/tests/netclient" sink 9001 300 > "$BATS_TEST_TMPDIR/sink" 2>&1 &
 	sinkpid=$!
-	for i in $(seq 1 100); do
+	for i in $(seq 1 400); do
 		grep -q ready "$BATS_TEST_TMPDIR/sink" && break
 		sleep 0.05
 	done

@@ -168,7 +168,7 @@ wait_file() {
 	b=$(bundle term "$B/apps/httpd.tc" '["/tincan.tc"]')
 	shim_bg "$b" t1
 	wait_status t1 running
-	for i in $(seq 100); do grep -q listening "$b/out" && break; sleep 0.05; done
+	for i in $(seq 400); do grep -q listening "$b/out" && break; sleep 0.05; done
 	oci kill t1 SIGTERM
 	wait_file "$b/status"
 	cat "$b/out"

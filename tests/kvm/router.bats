@@ -76,7 +76,7 @@ start_router() {
 		"$@" > "$OUT" 2>&1 &
 	RPID=$!
 	PIDS+=("$RPID")
-	for i in $(seq 1 100); do
+	for i in $(seq 1 400); do
 		grep -q '^router: ready' "$OUT" && return 0
 		kill -0 $RPID 2>/dev/null || break
 		sleep 0.05
@@ -107,9 +107,9 @@ bg() {
 	PIDS+=("$!")
 }
 
-# wait_for FILE TEXT: up to 5 s.
+# wait_for FILE TEXT: up to 20 s.
 wait_for() {
-	for i in $(seq 1 100); do
+	for i in $(seq 1 400); do
 		grep -q "$2" "$1" && return 0
 		sleep 0.05
 	done
