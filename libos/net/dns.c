@@ -439,8 +439,7 @@ static int ip6_source_pending(const uint8_t s[16])
  * lease, which brings the servers and the address to ask them from, up to
  * DNS_DHCP_WAIT_MS (not when every server known is IPv6); with no server
  * yet and a router solicitation unanswered on a NIC (not lo), for a router
- * advertisement's
- * servers (RDNSS), up to DNS_RA_WAIT_MS (the first solicitation leaves a
+ * advertisement's servers (RDNSS), up to DNS_RA_WAIT_MS (the first solicitation leaves a
  * second after boot and a router may answer it 3.5 s later: RFC 4861's
  * MIN_DELAY_BETWEEN_RAS and MAX_RA_DELAY_TIME; the next leaves 4 s after
  * the first, so one lost solicitation is covered too); and, for an IPv6
